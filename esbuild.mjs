@@ -1,0 +1,91 @@
+// Builds the extension host bundle (Node, CJS) and the panel bundle (browser); with --tests, the
+// test bundles too. --production minifies; --watch rebuilds on change.
+import * as esbuild from 'esbuild';
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+const withTests = args.has('--tests');
+
+function testEntries(dir) {
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => join(dir, file));
+}
+
+const logProblems = {
+  name: 'log-problems',
+  setup(build) {
+    build.onEnd((result) => {
+      const label = build.initialOptions.outfile ?? build.initialOptions.outdir;
+      if (result.errors.length > 0) process.stderr.write(`esbuild: ${label} failed with ${result.errors.length} error(s)\n`);
+      else if (watch) process.stderr.write(`esbuild: ${label} rebuilt\n`);
+    });
+  },
+};
+
+// zod's root module re-exports a namespace object that keeps every locale alive (~490 KB minified);
+// its classic entry has the same API and English messages and tree-shakes to ~75 KB.
+const zodClassic = { zod: './node_modules/zod/v4/classic/external.js' };
+
+const nodeDefaults = {
+  alias: zodClassic,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  plugins: [logProblems],
+};
+
+const targets = [
+  {
+    ...nodeDefaults,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    minify: production,
+    // Keeps the output small and startup cheap: nothing from the tree that is not imported.
+    treeShaking: true,
+  },
+  {
+    entryPoints: ['webview/panel.ts'],
+    outdir: 'dist/webview',
+    bundle: true,
+    platform: 'browser',
+    alias: zodClassic,
+    format: 'iife',
+    target: 'es2022',
+    sourcemap: true,
+    minify: production,
+    logLevel: 'warning',
+    plugins: [logProblems],
+  },
+];
+
+if (withTests) {
+  rmSync('out', { recursive: true, force: true });
+  targets.push(
+    { ...nodeDefaults, entryPoints: testEntries('test/unit'), outdir: 'out/test/unit', external: ['mocha'] },
+    {
+      ...nodeDefaults,
+      entryPoints: testEntries('test/integration'),
+      outdir: 'out/test/integration',
+      external: ['vscode', 'mocha'],
+    },
+    { ...nodeDefaults, entryPoints: testEntries('test/ui'), outdir: 'out/test/ui', external: ['mocha', 'playwright-core'] },
+    { ...nodeDefaults, entryPoints: testEntries('test/runner'), outdir: 'out/test/runner', external: ['playwright-core'] },
+  );
+}
+
+if (watch) {
+  for (const options of targets) await (await esbuild.context(options)).watch();
+  process.stderr.write('esbuild: watching for changes (Ctrl-C to stop)\n');
+} else {
+  const results = await Promise.allSettled(targets.map((options) => esbuild.build(options)));
+  if (results.some((result) => result.status === 'rejected')) process.exit(1);
+}

@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { Redactor, type Logger, type SecretStore } from './core';
+import { registerChatParticipant } from './chatParticipant';
+import { Commands } from './commands';
+import { registerLanguageModels } from './languageModels';
+import { createOutputLogger } from './log';
+import { ProviderPanel } from './panel';
+import { registerProvidersView } from './providersView';
+import { VscodeSecretStore } from './secrets';
+
+/** Handed to the extension's own integration tests only (ExtensionMode.Test), never to other extensions. */
+export interface TestingApi {
+  secrets: SecretStore;
+  log: Logger;
+  redactor: Redactor;
+  /** This extension's log folder in the extension host. */
+  logUri: vscode.Uri;
+}
+
+export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
+  const started = performance.now();
+  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? 'dev');
+  const channel = vscode.window.createOutputChannel('Switchboard', { log: true });
+  const redactor = new Redactor();
+  const log = createOutputLogger(channel, redactor);
+  const secrets = new VscodeSecretStore(context.secrets);
+
+  context.subscriptions.push(
+    channel,
+    vscode.commands.registerCommand(Commands.openPanel, () => {
+      ProviderPanel.show(context.extensionUri, version, log.child('panel'));
+    }),
+    vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
+    registerChatParticipant(context.extensionUri),
+    registerLanguageModels(),
+    registerProvidersView(),
+  );
+
+  log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
+  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { secrets, log, redactor, logUri: context.logUri } } : undefined;
+}

@@ -1,0 +1,104 @@
+// Drives a real VS Code workbench (code-server) in headless Debian Chromium through playwright-core.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { CHROMIUM_PATH, ensureHost, startCodeServer } from '../../scripts/vscode-host.mjs';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
+export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
+
+// Without the background-networking flags Chromium keeps dialling out on a machine with no internet.
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export interface Sandbox {
+  root: string;
+  userDataDir: string;
+  extensionsDir: string;
+  browserProfile: string;
+  workspace: string;
+}
+
+/** A throwaway folder per run: VS Code's user data, extensions, a browser profile and a workspace. */
+export function createSandbox(label: string): Sandbox {
+  const root = mkdtempSync(join(tmpdir(), `switchboard-${label}-`));
+  const sandbox = {
+    root,
+    userDataDir: join(root, 'user-data'),
+    extensionsDir: join(root, 'extensions'),
+    browserProfile: join(root, 'browser'),
+    workspace: join(root, 'workspace'),
+  };
+  for (const dir of Object.values(sandbox)) mkdirSync(dir, { recursive: true });
+  writeFileSync(join(sandbox.workspace, 'README.md'), '# Switchboard test workspace\n');
+  return sandbox;
+}
+
+export async function startHost(sandbox: Sandbox, options: { smokeTestDriver?: boolean } = {}) {
+  ensureHost();
+  return startCodeServer({
+    userDataDir: sandbox.userDataDir,
+    extensionsDir: sandbox.extensionsDir,
+    tempDir: join(sandbox.root, 'host'),
+    smokeTestDriver: options.smokeTestDriver ?? false,
+  });
+}
+
+export async function launchBrowser(profileDir: string): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1400, height: 900 },
+  });
+}
+
+/** The workbench URL for a folder; `payload` carries extension-development and test locations. */
+export function workbenchUrl(baseUrl: string, folder: string, payload?: Array<[string, string]>): string {
+  const query = new URLSearchParams({ folder });
+  if (payload) query.set('payload', JSON.stringify(payload));
+  return `${baseUrl}/?${query.toString()}`;
+}
+
+/** A path on the code-server machine as the workbench names it in an extension payload. */
+export function remoteUri(port: number, path: string): string {
+  return `vscode-remote://127.0.0.1:${port}${path}`;
+}
+
+export async function waitForWorkbench(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+  // The status bar fills in once the workbench has restored its parts.
+  await page.locator('#workbench\\.parts\\.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+/** Runs a command the way a person does: F1, type its title, pick the matching row. */
+export async function runFromPalette(page: Page, title: string): Promise<void> {
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 }, trial: true });
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`>${title}`);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/** The content frame of a webview editor: VS Code nests it in two iframes. */
+export function webviewFrame(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(join(ARTIFACTS_DIR, 'screenshots'), { recursive: true });
+  const file = join(ARTIFACTS_DIR, 'screenshots', `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
