@@ -70,7 +70,7 @@ const targets = [
 if (withTests) {
   rmSync('out', { recursive: true, force: true });
   targets.push(
-    { ...nodeDefaults, entryPoints: testEntries('test/unit'), outdir: 'out/test/unit', external: ['mocha'] },
+    { ...nodeDefaults, entryPoints: testEntries('test/unit'), outdir: 'out/test/unit', external: ['mocha', 'esbuild'] },
     {
       ...nodeDefaults,
       entryPoints: testEntries('test/integration'),

@@ -95,6 +95,7 @@ export function ensureHost() {
   return hostDir;
 }
 
+/** @returns {Promise<number>} */
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -132,7 +133,10 @@ function sandboxEnv(tempDir) {
   });
 }
 
-/** Installs a VSIX into an extensions folder with code-server's own CLI. */
+/**
+ * Installs a VSIX into an extensions folder with code-server's own CLI.
+ * @param {{ vsix: string, userDataDir: string, extensionsDir: string, tempDir: string }} options
+ */
 export function installVsix({ vsix, userDataDir, extensionsDir, tempDir }) {
   run(join(nodeDir, 'bin', 'node'), [...codeServerArgs({ userDataDir, extensionsDir }), '--force', '--install-extension', vsix], {
     env: sandboxEnv(tempDir),
@@ -142,6 +146,9 @@ export function installVsix({ vsix, userDataDir, extensionsDir, tempDir }) {
 /**
  * Starts code-server detached (its own process group) and resolves once it answers HTTP.
  * stop() kills the whole group: killing only the main process leaves its file watcher behind.
+ * @param {{ userDataDir: string, extensionsDir: string, tempDir: string, port?: number,
+ *   smokeTestDriver?: boolean, output?: 'ignore' | 'inherit' | number }} options
+ * @returns {Promise<{ url: string, port: number, child: import('node:child_process').ChildProcess, stop: () => Promise<void> }>}
  */
 export async function startCodeServer({ userDataDir, extensionsDir, tempDir, port, smokeTestDriver = false, output = 'ignore' }) {
   const listenPort = port ?? (await freePort());

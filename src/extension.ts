@@ -19,7 +19,7 @@ export interface TestingApi {
 
 export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
   const started = performance.now();
-  const version = String((context.extension.packageJSON as { version?: unknown }).version ?? 'dev');
+  const version = (context.extension.packageJSON as { version: string }).version;
   const channel = vscode.window.createOutputChannel('Switchboard', { log: true });
   const redactor = new Redactor();
   const log = createOutputLogger(channel, redactor);

@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { createLogger, type LogLevel, type LogSink, type Logger, type Redactor } from './core';
 
 /** Lines reach the "Switchboard" LogOutputChannel only after the core logger has redacted them. */

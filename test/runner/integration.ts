@@ -1,11 +1,14 @@
 // Runs test/integration inside a real VS Code extension host: code-server with the smoke-test
 // driver, the workbench opened in headless Chromium with an extension-development/test payload.
-import { rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { createSandbox, launchBrowser, remoteUri, REPO_ROOT, startHost, workbenchUrl } from '../support/workbench';
+import { ARTIFACTS_DIR, createSandbox, launchBrowser, remoteUri, REPO_ROOT, startHost, workbenchUrl } from '../support/workbench';
 
 const TIMEOUT_MS = Number(process.env.SWITCHBOARD_INTEGRATION_TIMEOUT_MS ?? 180_000);
+const CONSOLE_LOG = join(ARTIFACTS_DIR, 'integration', 'console.log');
+// The workbench's own chatter (tagged lines, connection progress); kept in CONSOLE_LOG only.
+const WORKBENCH_NOISE = /^(\[[\w:. -]+\] |Ignoring fetching|Updating additional|Resolving connection|Resolved connection|Creating a socket)/;
 
 async function main(): Promise<number> {
   const sandbox = createSandbox('integration');
@@ -21,9 +24,13 @@ async function main(): Promise<number> {
       }, TIMEOUT_MS);
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
     });
-    // Extension-host console lines arrive here (the mocha reporter's output among them).
-    await page.exposeFunction('codeAutomationLog', (_level: string, args: unknown[]) => {
-      process.stdout.write(`${format(...(Array.isArray(args) ? args : [args]))}\n`);
+    // Console lines of the workbench and the extension host (the mocha reporter's among them).
+    mkdirSync(join(ARTIFACTS_DIR, 'integration'), { recursive: true });
+    writeFileSync(CONSOLE_LOG, '');
+    await page.exposeFunction('codeAutomationLog', (_level: unknown, args: unknown) => {
+      const line = format(...(Array.isArray(args) ? args : [args]));
+      appendFileSync(CONSOLE_LOG, `${line}\n`);
+      if (!WORKBENCH_NOISE.test(line)) process.stdout.write(`${line}\n`);
     });
     const payload: Array<[string, string]> = [
       ['extensionDevelopmentPath', remoteUri(host.port, REPO_ROOT)],

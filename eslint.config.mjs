@@ -1,0 +1,46 @@
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  { ignores: ['dist/', 'dist-vsix/', 'out/', 'node_modules/', 'test-artifacts/', '.vscode-host/', '.vscode-test/'] },
+  js.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    extends: [tseslint.configs.recommendedTypeChecked],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+    },
+  },
+  {
+    files: ['**/*.mjs', '**/*.cjs'],
+    languageOptions: { globals: globals.node },
+  },
+  {
+    files: ['src/**/*.ts'],
+    // Logs go through the Switchboard LogOutputChannel, where they are redacted.
+    rules: { 'no-console': 'error' },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'src/core is host-agnostic: reach VS Code through the interfaces in src/core/storage.ts.' }],
+          patterns: [{ group: ['../*', '!../core', '!../core/*'], message: 'src/core must not import the VS Code layer.' }],
+        },
+      ],
+    },
+  },
+  {
+    files: ['webview/**/*.ts'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The webview talks to the host through src/shared/protocol.ts.' }], patterns: ['node:*'] }],
+    },
+  },
+);

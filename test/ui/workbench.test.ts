@@ -1,0 +1,122 @@
+// Browser tests of the real workbench, with Switchboard installed from its VSIX as a user would.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import * as yauzl from 'yauzl';
+import { installVsix } from '../../scripts/vscode-host.mjs';
+import {
+  createSandbox,
+  launchBrowser,
+  REPO_ROOT,
+  runFromPalette,
+  screenshot,
+  startHost,
+  waitForWorkbench,
+  webviewFrame,
+  type Sandbox,
+} from '../support/workbench';
+
+const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+
+function packageVsix(): string {
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(result.status, 0, `npm run package failed:\n${result.stdout}\n${result.stderr}`);
+  return join(REPO_ROOT, 'dist-vsix', `${manifest.name}-${manifest.version}.vsix`);
+}
+
+function zipEntries(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(file, { lazyEntries: true }, (error, zip) => {
+      if (error) return reject(error);
+      const names: string[] = [];
+      zip.on('entry', (entry: yauzl.Entry) => {
+        names.push(entry.fileName);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(names.sort()));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
+describe('the workbench, with Switchboard installed from its VSIX', function () {
+  this.timeout(120_000);
+  let sandbox: Sandbox;
+  let vsix: string;
+  let host: Awaited<ReturnType<typeof startHost>>;
+  let browser: BrowserContext;
+  let page: Page;
+
+  before(async () => {
+    vsix = packageVsix();
+    sandbox = createSandbox('ui');
+    installVsix({ vsix, userDataDir: sandbox.userDataDir, extensionsDir: sandbox.extensionsDir, tempDir: join(sandbox.root, 'install') });
+    host = await startHost(sandbox);
+    browser = await launchBrowser(sandbox.browserProfile);
+    page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
+    await waitForWorkbench(page);
+    // The workbench restores before the extension host has scanned installed extensions.
+    await switchboardActivityBarItem().waitFor({ state: 'visible', timeout: 60_000 });
+  });
+
+  function switchboardActivityBarItem() {
+    return page.locator('.activitybar .action-item a[aria-label^="Switchboard"]');
+  }
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) {
+      await screenshot(page, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
+    }
+  });
+
+  after(async () => {
+    await browser?.close();
+    await host?.stop();
+    if (sandbox) rmSync(sandbox.root, { recursive: true, force: true });
+  });
+
+  it('packs only the bundles, manifest, docs and media', async () => {
+    const entries = await zipEntries(vsix);
+    const files = entries.filter((name) => name.startsWith('extension/'));
+    assert.deepEqual(files, [
+      'extension/LICENSE.txt',
+      'extension/changelog.md',
+      'extension/dist/extension.js',
+      'extension/dist/webview/panel.css',
+      'extension/dist/webview/panel.js',
+      'extension/media/activity-bar.svg',
+      'extension/media/icon.png',
+      'extension/package.json',
+      'extension/readme.md',
+    ]);
+    for (const name of entries) assert.doesNotMatch(name, /(^|\/)(src|test|node_modules)\/|\.map$|\.ts$/, name);
+  });
+
+  it('activates from the VSIX: "Show Log" from the palette shows the activation line', async () => {
+    await runFromPalette(page, 'Switchboard: Show Log');
+    const output = page.locator('.part.panel .monaco-editor .view-lines');
+    await output.filter({ hasText: `Switchboard ${manifest.version} activated in` }).waitFor({ state: 'visible', timeout: 30_000 });
+    await screenshot(page, 'output-log');
+  });
+
+  it('"Manage Providers" from the palette opens the panel, whose script runs under the CSP and talks to the host', async () => {
+    await runFromPalette(page, 'Switchboard: Manage Providers');
+    const status = webviewFrame(page).locator('#status[data-state="ready"]');
+    await status.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await status.textContent(), `Switchboard ${manifest.version} is ready. No providers yet.`);
+    assert.equal(await webviewFrame(page).locator('h1').textContent(), 'Switchboard');
+    await screenshot(page, 'provider-panel');
+  });
+
+  it('shows the Providers view in the activity bar, with a way to connect a provider', async () => {
+    await switchboardActivityBarItem().click();
+    const welcome = page.locator('.welcome-view-content', { hasText: 'Connect an LLM provider' });
+    await welcome.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await welcome.getByRole('button', { name: 'Manage Providers' }).count(), 1);
+    await screenshot(page, 'providers-view');
+  });
+});
