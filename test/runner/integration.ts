@@ -28,7 +28,7 @@ async function main(): Promise<number> {
     mkdirSync(join(ARTIFACTS_DIR, 'integration'), { recursive: true });
     writeFileSync(CONSOLE_LOG, '');
     await page.exposeFunction('codeAutomationLog', (_level: unknown, args: unknown) => {
-      const line = format(...(Array.isArray(args) ? args : [args]));
+      const line = format(...((Array.isArray(args) ? args : [args]) as unknown[]));
       appendFileSync(CONSOLE_LOG, `${line}\n`);
       if (!WORKBENCH_NOISE.test(line)) process.stdout.write(`${line}\n`);
     });
