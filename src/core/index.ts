@@ -1,3 +1,28 @@
+export { createProvider } from './provider';
+export type { CreateProviderOptions } from './provider';
+export { ProviderError, isProviderError, classifyHttpError, classifyStreamError, parseRetryAfter } from './errors';
+export type { ProviderErrorKind } from './errors';
+export { systemClock } from './types';
+export type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  Clock,
+  ContentPart,
+  FinishReason,
+  ModelInfo,
+  Provider,
+  ProviderRequestOptions,
+  ProviderType,
+  RateLimitInfo,
+  ResponseMetadata,
+  Role,
+  Timeouts,
+  ToolCall,
+  ToolDefinition,
+  Usage,
+  ValueSource,
+} from './types';
 export { createLogger } from './logger';
 export type { LogLevel, LogSink, Logger } from './logger';
 export { REDACTED, Redactor, redact } from './redact';

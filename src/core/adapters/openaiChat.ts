@@ -1,0 +1,386 @@
+import * as z from 'zod';
+import { classifyStreamError, ProviderError } from '../errors';
+import { readJson, readSse, RequestScope, responseMetadata, send, NON_STREAMING_FIRST_BYTE_MS, type TransportConfig } from '../http';
+import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
+
+/** One Chat Completions endpoint: OpenAI, any OpenAI-compatible server, or (with its URL and header) Azure OpenAI. */
+export interface OpenAiChatConfig {
+  type: ProviderType;
+  transport: TransportConfig;
+  /** Full URL of the chat endpoint, and of the model list (undefined: the endpoint has none). */
+  chatUrl: string;
+  modelsUrl?: string;
+  /** Auth and extra headers, resolved per request so a changed key applies at once. */
+  headers: () => Record<string, string>;
+  /** OpenAI's reasoning models reject `max_tokens`; most compatible servers only know it. */
+  maxTokensField: 'max_tokens' | 'max_completion_tokens';
+  /** Azure deployments are addressed by URL; the body carries no model. */
+  modelInBody: boolean;
+}
+
+// Provider payloads: only what Switchboard reads is described; every object tolerates other fields.
+const toolCallDelta = z.looseObject({
+  index: z.number().nullish(),
+  id: z.string().nullish(),
+  function: z.looseObject({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+});
+const usageSchema = z.looseObject({
+  prompt_tokens: z.number().nullish(),
+  completion_tokens: z.number().nullish(),
+  total_tokens: z.number().nullish(),
+  prompt_tokens_details: z.looseObject({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: z.number().nullish() }).nullish(),
+  // DeepSeek's own names for the cached part of the prompt.
+  prompt_cache_hit_tokens: z.number().nullish(),
+  // OpenRouter reports the cost it charged.
+  cost: z.number().nullish(),
+});
+const reasoningFields = {
+  // DeepSeek and vLLM say reasoning_content; OpenRouter and Groq say reasoning.
+  reasoning_content: z.string().nullish(),
+  reasoning: z.string().nullish(),
+};
+const chunkSchema = z.looseObject({
+  object: z.string().nullish(),
+  model: z.string().nullish(),
+  choices: z
+    .array(
+      z.looseObject({
+        delta: z.looseObject({ content: z.string().nullish(), ...reasoningFields, tool_calls: z.array(toolCallDelta).nullish() }).nullish(),
+        finish_reason: z.string().nullish(),
+      }),
+    )
+    .nullish(),
+  usage: usageSchema.nullish(),
+  // Groq puts streaming usage here, on the finish chunk.
+  x_groq: z.looseObject({ usage: usageSchema.nullish() }).nullish(),
+  error: z.unknown().optional(),
+});
+const completionSchema = z.looseObject({
+  model: z.string().nullish(),
+  choices: z.array(
+    z.looseObject({
+      message: z.looseObject({
+        content: z.string().nullish(),
+        ...reasoningFields,
+        tool_calls: z.array(z.looseObject({ id: z.string().nullish(), function: z.looseObject({ name: z.string(), arguments: z.string().nullish() }) })).nullish(),
+      }),
+      finish_reason: z.string().nullish(),
+    }),
+  ),
+  usage: usageSchema.nullish(),
+});
+const modelEntry = z.looseObject({
+  id: z.string(),
+  name: z.string().nullish(),
+  display_name: z.string().nullish(),
+  // Context windows under each server's own name: OpenRouter/Together, Groq, Mistral, vLLM.
+  context_length: z.number().nullish(),
+  context_window: z.number().nullish(),
+  max_context_length: z.number().nullish(),
+  max_model_len: z.number().nullish(),
+  top_provider: z.looseObject({ max_completion_tokens: z.number().nullish() }).nullish(),
+});
+// Together answers with a bare array; everyone else with `{ data: [...] }`.
+const modelList = z.union([z.looseObject({ data: z.array(modelEntry) }), z.array(modelEntry)]);
+
+type OpenAiUsage = z.infer<typeof usageSchema>;
+
+/** Usage in the contract's terms: input includes cached tokens, output includes reasoning. */
+export function normalizeOpenAiUsage(raw: OpenAiUsage): Usage {
+  const input = raw.prompt_tokens ?? 0;
+  const completion = raw.completion_tokens ?? 0;
+  const reasoning = raw.completion_tokens_details?.reasoning_tokens ?? undefined;
+  // xAI leaves reasoning out of completion_tokens but counts it in total_tokens; OpenAI and
+  // DeepSeek include it. total − prompt is right under both.
+  const output = raw.total_tokens != null && raw.total_tokens > input + completion ? raw.total_tokens - input : completion;
+  const usage: Usage = { inputTokens: input, outputTokens: output };
+  const cached = raw.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens;
+  if (cached != null && cached > 0) usage.cachedInputTokens = cached;
+  const cacheWrite = raw.prompt_tokens_details?.cache_write_tokens;
+  if (cacheWrite != null && cacheWrite > 0) usage.cacheWriteInputTokens = cacheWrite;
+  if (reasoning != null && reasoning > 0) usage.reasoningTokens = reasoning;
+  if (raw.cost != null) usage.costUsd = raw.cost;
+  return usage;
+}
+
+function mapFinish(reason: string | null | undefined): FinishReason | undefined {
+  switch (reason) {
+    case 'stop':
+    case 'end_turn':
+    case 'eos':
+      return 'stop';
+    case 'length':
+    case 'max_tokens':
+      return 'length';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_calls';
+    case 'content_filter':
+      return 'content_filter';
+    default:
+      return undefined;
+  }
+}
+
+function textOf(content: string | ContentPart[]): string {
+  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
+  switch (message.role) {
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: textOf(message.content) };
+    case 'assistant': {
+      const text = textOf(message.content);
+      if (!message.toolCalls?.length) return { role: 'assistant', content: text };
+      return {
+        role: 'assistant',
+        content: text === '' ? null : text,
+        tool_calls: message.toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
+        })),
+      };
+    }
+    default:
+      if (typeof message.content === 'string') return { role: message.role, content: message.content };
+      return {
+        role: message.role,
+        content: message.content.map((part) =>
+          part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${part.data}` } },
+        ),
+      };
+  }
+}
+
+/** Tool-call arguments arrive as JSON text; an empty string means no arguments. */
+function parseArguments(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Models do emit broken JSON; the caller decides what to do with the raw text.
+    return text;
+  }
+}
+
+interface PendingToolCall {
+  index?: number;
+  id?: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * Joins tool-call fragments. A fragment continues the call at its index, unless it names a new
+ * function under a new id: Ollama-style servers reuse index 0 for every call of a parallel batch.
+ */
+function addToolCallDelta(calls: PendingToolCall[], delta: z.infer<typeof toolCallDelta>): void {
+  const index = delta.index ?? undefined;
+  let target = [...calls].reverse().find((call) => index === undefined || call.index === index);
+  const startsAnother = delta.id != null && target?.id !== undefined && delta.id !== target.id && delta.function?.name != null;
+  if (!target || startsAnother) {
+    target = { index, name: '', arguments: '' };
+    calls.push(target);
+  }
+  if (delta.id) target.id ??= delta.id;
+  if (delta.function?.name) target.name = target.name || delta.function.name;
+  if (delta.function?.arguments) target.arguments += delta.function.arguments;
+}
+
+function parseData<T>(config: OpenAiChatConfig, schema: z.ZodType<T>, data: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    throw new ProviderError('server_error', `${config.transport.providerName} sent something that is not JSON in its stream`, {
+      providerMessage: config.transport.redactor.redact(data.slice(0, 200)),
+    });
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  // vLLM and others send a bare error object where a chunk should be.
+  if (typeof json === 'object' && json !== null && ('error' in json || (json as { object?: unknown }).object === 'error')) {
+    throw classifyStreamError(config.transport.providerName, json);
+  }
+  const issue = result.error.issues[0];
+  throw new ProviderError('server_error', `${config.transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+}
+
+export class OpenAiChatProvider implements Provider {
+  readonly type: ProviderType;
+  readonly #config: OpenAiChatConfig;
+  /** Set once a server rejects `stream_options`; later requests leave it out. */
+  #streamOptionsRejected = false;
+
+  constructor(config: OpenAiChatConfig) {
+    this.type = config.type;
+    this.#config = config;
+  }
+
+  #body(request: ChatRequest, stream: boolean): Record<string, unknown> {
+    const options = request.providerOptions;
+    const body: Record<string, unknown> = {};
+    if (this.#config.modelInBody) body.model = request.model;
+    body.messages = request.messages.map(toOpenAiMessage);
+    body.stream = stream;
+    // Without it most servers send no usage at all in a stream.
+    if (stream && !this.#streamOptionsRejected) body.stream_options = { include_usage: true };
+    if (request.maxTokens !== undefined) body[this.#config.maxTokensField] = request.maxTokens;
+    if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.tools?.length) {
+      body.tools = request.tools.map((tool) => ({
+        type: 'function',
+        function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters },
+      }));
+    }
+    if (options?.reasoningEffort) body.reasoning_effort = options.reasoningEffort;
+    return { ...body, ...options?.extraBody };
+  }
+
+  async #open(request: ChatRequest, stream: boolean, scope: RequestScope): Promise<Response> {
+    const post = () =>
+      send(this.#config.transport, scope, {
+        url: this.#config.chatUrl,
+        headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
+        body: this.#body(request, stream),
+        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
+      });
+    try {
+      return await post();
+    } catch (error) {
+      // Older vLLM, older Azure API versions and strict proxies refuse the field: ask once more without it.
+      const rejectsStreamOptions =
+        stream &&
+        !this.#streamOptionsRejected &&
+        error instanceof ProviderError &&
+        error.kind === 'bad_request' &&
+        /stream_options/i.test(`${error.providerMessage ?? ''} ${error.message}`);
+      if (!rejectsStreamOptions) throw error;
+      this.#streamOptionsRejected = true;
+      return post();
+    }
+  }
+
+  async *chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncGenerator<ChatEvent> {
+    const stream = request.stream ?? true;
+    const scope = new RequestScope(this.#config.transport, options.signal);
+    try {
+      const response = await this.#open(request, stream, scope);
+      yield { type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) };
+      if (stream) yield* this.#readStream(response, scope);
+      else yield* this.#readCompletion(response, scope);
+    } finally {
+      scope.close();
+    }
+  }
+
+  async *#readStream(response: Response, scope: RequestScope): AsyncGenerator<ChatEvent> {
+    const providerName = this.#config.transport.providerName;
+    const toolCalls: PendingToolCall[] = [];
+    let usage: OpenAiUsage | undefined;
+    let finish: FinishReason | undefined;
+    let done = false;
+    for await (const event of readSse(response, scope)) {
+      if (event.data === '[DONE]') {
+        done = true;
+        break;
+      }
+      // llama.cpp once sent errors as `event: error`.
+      if (event.event === 'error') throw classifyStreamError(providerName, safeJson(event.data));
+      const chunk = parseData(this.#config, chunkSchema, event.data);
+      if (chunk.error != null) throw classifyStreamError(providerName, chunk);
+      const lastUsage = chunk.usage ?? chunk.x_groq?.usage;
+      // Servers that repeat cumulative usage on every chunk: the last one wins, never a sum.
+      if (lastUsage) usage = lastUsage;
+      const choice = chunk.choices?.[0];
+      if (!choice) continue;
+      const delta = choice.delta;
+      if (delta) {
+        const reasoning = delta.reasoning_content ?? delta.reasoning;
+        if (reasoning) yield { type: 'reasoning', text: reasoning };
+        if (delta.content) yield { type: 'text', text: delta.content };
+        for (const call of delta.tool_calls ?? []) addToolCallDelta(toolCalls, call);
+      }
+      if (choice.finish_reason === 'error') throw classifyStreamError(providerName, { error: { message: 'the provider ended the stream with an error' } });
+      finish = mapFinish(choice.finish_reason) ?? finish;
+    }
+    if (!done) {
+      throw new ProviderError('network', `${providerName}'s stream ended before it was complete (no [DONE])`);
+    }
+    yield* this.#finish(
+      toolCalls.map((call) => ({ id: call.id, name: call.name, arguments: parseArguments(call.arguments) })),
+      usage,
+      finish,
+    );
+  }
+
+  async *#readCompletion(response: Response, scope: RequestScope): AsyncGenerator<ChatEvent> {
+    const json = await readJson(this.#config.transport, response, scope);
+    const parsed = completionSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ProviderError('server_error', `${this.#config.transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+    }
+    const choice = parsed.data.choices[0];
+    const message = choice?.message;
+    const reasoning = message?.reasoning_content ?? message?.reasoning;
+    if (reasoning) yield { type: 'reasoning', text: reasoning };
+    if (message?.content) yield { type: 'text', text: message.content };
+    const calls = (message?.tool_calls ?? []).map((call) => ({
+      id: call.id ?? undefined,
+      name: call.function.name,
+      arguments: parseArguments(call.function.arguments ?? ''),
+    }));
+    yield* this.#finish(calls, parsed.data.usage ?? undefined, mapFinish(choice?.finish_reason));
+  }
+
+  *#finish(calls: Array<{ id?: string; name: string; arguments: unknown }>, usage: OpenAiUsage | undefined, finish: FinishReason | undefined): Generator<ChatEvent> {
+    for (const call of calls) yield { type: 'tool-call', ...call };
+    if (usage) yield { type: 'usage', usage: normalizeOpenAiUsage(usage) };
+    // A turn that produced tool calls finishes with tool_calls whatever the server said.
+    yield { type: 'finish', reason: calls.length > 0 ? 'tool_calls' : (finish ?? 'stop') };
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    if (!this.#config.modelsUrl) return [];
+    const scope = new RequestScope(this.#config.transport, options.signal);
+    try {
+      const response = await send(this.#config.transport, scope, { url: this.#config.modelsUrl, headers: this.#config.headers() });
+      const parsed = modelList.safeParse(await readJson(this.#config.transport, response, scope));
+      if (!parsed.success) throw new ProviderError('server_error', `${this.#config.transport.providerName} sent a model list Switchboard cannot read`);
+      const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.data;
+      return entries.map((entry) => {
+        const model: ModelInfo = { id: entry.id, sources: {} };
+        const name = entry.name ?? entry.display_name;
+        if (name) {
+          model.name = name;
+          model.sources!.name = 'provider';
+        }
+        const context = entry.context_length ?? entry.context_window ?? entry.max_context_length ?? entry.max_model_len;
+        if (context) {
+          model.contextWindow = context;
+          model.sources!.contextWindow = 'provider';
+        }
+        const maxOutput = entry.top_provider?.max_completion_tokens;
+        if (maxOutput) {
+          model.maxOutputTokens = maxOutput;
+          model.sources!.maxOutputTokens = 'provider';
+        }
+        return model;
+      });
+    } finally {
+      scope.close();
+    }
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { message: text } };
+  }
+}

@@ -1,0 +1,297 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { classifyHttpError, ProviderError } from './errors';
+import { type Redactor } from './redact';
+import type { Clock, RateLimitInfo, ResponseMetadata, Timeouts } from './types';
+
+export const DEFAULT_TIMEOUTS: Required<Timeouts> = { firstByteMs: 60_000, idleMs: 90_000 };
+/** Non-streaming answers arrive whole, after the model has finished: their first byte comes late. */
+export const NON_STREAMING_FIRST_BYTE_MS = 600_000;
+/** Error bodies are read up to this size; a proxy's HTML page can be large and is never needed whole. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+export interface TransportConfig {
+  providerName: string;
+  fetch: typeof fetch;
+  clock: Clock;
+  timeouts: Required<Timeouts>;
+  /** Passed to fetch as `dispatcher` (an undici Agent with a custom CA); VS Code's patched fetch keeps it. */
+  dispatcher?: unknown;
+  /** Holds the provider's key, so no message can repeat it, whatever its shape. */
+  redactor: Redactor;
+}
+
+export interface HttpRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: unknown;
+  signal?: AbortSignal;
+  /** Overrides the first-byte timeout (non-streaming calls wait for the whole answer). */
+  firstByteMs?: number;
+}
+
+/**
+ * One request's lifetime: the caller's cancellation, the first-byte and idle timers (on the
+ * injected clock), and the AbortController that ends the connection when any of them fires or
+ * the consumer stops reading.
+ */
+export class RequestScope {
+  readonly #controller = new AbortController();
+  readonly #config: TransportConfig;
+  readonly #external?: AbortSignal;
+  #failure?: ProviderError;
+  #timer: unknown;
+
+  constructor(config: TransportConfig, signal?: AbortSignal) {
+    this.#config = config;
+    this.#external = signal;
+    if (signal?.aborted) this.#cancel();
+    else signal?.addEventListener('abort', this.#cancel, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  readonly #cancel = () => this.#abort(new ProviderError('cancelled', 'The request was cancelled'));
+
+  #abort(failure: ProviderError): void {
+    this.#failure ??= failure;
+    this.#clearTimer();
+    this.#controller.abort(failure);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) this.#config.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** (Re)arms the one timer: waiting for headers, or waiting for the next piece of the body. */
+  arm(phase: 'first-byte' | 'idle', ms: number = this.#config.timeouts.idleMs): void {
+    this.#clearTimer();
+    if (this.#failure) return;
+    this.#timer = this.#config.clock.setTimeout(() => {
+      const what = phase === 'first-byte' ? 'did not start answering' : 'stopped sending';
+      this.#abort(new ProviderError('timeout', `${this.#config.providerName} ${what} within ${Math.round(ms / 1000)} s`));
+    }, ms);
+  }
+
+  /** Whatever fetch or a read threw, as the ProviderError it means (our own abort reasons first). */
+  failure(error: unknown): ProviderError {
+    if (this.#failure) return this.#failure;
+    if (error instanceof ProviderError) return error;
+    return networkError(this.#config.providerName, error, this.#config.redactor);
+  }
+
+  throwIfFailed(): void {
+    if (this.#failure) throw this.#failure;
+  }
+
+  /** Ends the request: stops the timers and, if the body was not read to the end, the connection. */
+  close(): void {
+    this.#clearTimer();
+    this.#external?.removeEventListener('abort', this.#cancel);
+    if (!this.#controller.signal.aborted) this.#controller.abort(new ProviderError('cancelled', 'The response was no longer needed'));
+  }
+}
+
+/** Node's fetch hides the socket error in `cause`; its `code` tells DNS, refused, TLS and reset apart. */
+export function errorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function networkError(providerName: string, error: unknown, redactor: Redactor): ProviderError {
+  const code = errorCode(error);
+  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  const message =
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `Could not find ${providerName}'s host (DNS lookup failed)`
+    : code === 'ECONNREFUSED' ? `${providerName} refused the connection (nothing is listening at that address)`
+    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? `The connection to ${providerName} was cut`
+    : code?.startsWith('CERT_') || code?.includes('SELF_SIGNED') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
+      ? `${providerName}'s TLS certificate is not trusted (${code})`
+    : `Could not reach ${providerName}: ${detail}`;
+  return new ProviderError('network', redactor.redact(message), { code, cause: error });
+}
+
+/**
+ * Sends a request within the scope. Resolves with the response once its headers are in (for a
+ * success); turns an error status into a classified ProviderError after reading a bounded body.
+ */
+export async function send(config: TransportConfig, scope: RequestScope, request: HttpRequest): Promise<Response> {
+  scope.throwIfFailed();
+  scope.arm('first-byte', request.firstByteMs ?? config.timeouts.firstByteMs);
+  let response: Response;
+  try {
+    const init: RequestInit = {
+      method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
+      headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
+      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      signal: scope.signal,
+    };
+    // Not in the WHATWG RequestInit; Node's fetch (and VS Code's patched one) read it.
+    if (config.dispatcher !== undefined) Object.assign(init, { dispatcher: config.dispatcher });
+    response = await config.fetch(request.url, init);
+  } catch (error) {
+    throw scope.failure(error);
+  }
+  scope.arm('idle');
+  if (response.ok) return response;
+  const bodyText = await readBounded(response, scope, MAX_ERROR_BODY_BYTES);
+  const error = classifyHttpError({ providerName: config.providerName, status: response.status, headers: response.headers, bodyText, now: config.clock.now() });
+  throw redactError(error, config.redactor);
+}
+
+export function redactError(error: ProviderError, redactor: Redactor): ProviderError {
+  const message = redactor.redact(error.message);
+  const providerMessage = error.providerMessage === undefined ? undefined : redactor.redact(error.providerMessage);
+  if (message === error.message && providerMessage === error.providerMessage) return error;
+  return new ProviderError(error.kind, message, { ...error, providerMessage, cause: error.cause });
+}
+
+async function readBounded(response: Response, scope: RequestScope, limit: number): Promise<string> {
+  let text = '';
+  try {
+    for await (const chunk of readText(response, scope)) {
+      text += chunk;
+      if (text.length >= limit) break;
+    }
+  } catch {
+    // A body that breaks off still leaves the status to classify by.
+  }
+  return text.slice(0, limit);
+}
+
+/** The body as text pieces, decoded across chunk boundaries (a multi-byte character may be split). */
+export async function* readText(response: Response, scope: RequestScope): AsyncGenerator<string> {
+  const body = response.body;
+  if (!body) return;
+  const reader = (body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) {
+        finished = true;
+        const tail = decoder.decode();
+        if (tail) yield tail;
+        return;
+      }
+      scope.arm('idle');
+      yield decoder.decode(value, { stream: true });
+    }
+  } catch (error) {
+    throw scope.failure(error);
+  } finally {
+    // Stopping early (consumer returned, or an error) must free the connection at once.
+    if (!finished) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+}
+
+/** A whole JSON body (non-streaming answers, model lists); leading blank lines are tolerated. */
+export async function readJson(config: TransportConfig, response: Response, scope: RequestScope): Promise<unknown> {
+  let text = '';
+  for await (const chunk of readText(response, scope)) text += chunk;
+  try {
+    return JSON.parse(text.trim());
+  } catch {
+    throw new ProviderError('server_error', `${config.providerName} answered with something that is not JSON`, {
+      status: response.status,
+      providerMessage: config.redactor.redact(text.trim().slice(0, 200)),
+    });
+  }
+}
+
+/** Server-sent events, parsed by eventsource-parser's callback parser fed straight from the body reader. */
+export async function* readSse(response: Response, scope: RequestScope): AsyncGenerator<EventSourceMessage> {
+  const pending: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (event) => pending.push(event) });
+  for await (const text of readText(response, scope)) {
+    parser.feed(text);
+    if (pending.length === 0) continue;
+    for (const event of pending) yield event;
+    pending.length = 0;
+  }
+  // A last event without its closing blank line still counts.
+  parser.reset({ consume: true });
+  yield* pending;
+}
+
+/** Newline-delimited JSON (Ollama): one value a line; blank lines skipped; CRLF tolerated. */
+export async function* readNdjson(config: TransportConfig, response: Response, scope: RequestScope): AsyncGenerator<unknown> {
+  let buffer = '';
+  const parse = (line: string): unknown => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      throw new ProviderError('server_error', `${config.providerName} sent a line that is not JSON`, {
+        providerMessage: config.redactor.redact(line.slice(0, 200)),
+      });
+    }
+  };
+  for await (const text of readText(response, scope)) {
+    buffer += text;
+    let newline = buffer.indexOf('\n');
+    while (newline !== -1) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (line) yield parse(line);
+      newline = buffer.indexOf('\n');
+    }
+  }
+  if (buffer.trim()) yield parse(buffer.trim());
+}
+
+/** `1s`, `6m0s`, `20ms`, `0.5s` (OpenAI) or an RFC 3339 time (Anthropic) to milliseconds from now. */
+function parseReset(value: string | null, now: number): number | undefined {
+  if (!value) return undefined;
+  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)];
+  if (parts.length > 0 && parts.map((part) => part[0]).join('') === value.trim()) {
+    return Math.round(parts.reduce((sum, part) => sum + Number(part[1]) * (units[part[2]!] ?? 0), 0));
+  }
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function numberHeader(headers: Headers, name: string): number | undefined {
+  const value = headers.get(name);
+  if (value === null || value.trim() === '') return undefined;
+  const number = Number(value);
+  return Number.isFinite(number) ? number : undefined;
+}
+
+/** Rate-limit headroom from OpenAI-style `x-ratelimit-*` or Anthropic's `anthropic-ratelimit-*` headers. */
+export function parseRateLimit(headers: Headers, now: number): RateLimitInfo | undefined {
+  const info: RateLimitInfo = {};
+  for (const [prefix, style] of [
+    ['x-ratelimit-', 'openai'],
+    ['anthropic-ratelimit-', 'anthropic'],
+  ] as const) {
+    const name = (what: 'limit' | 'remaining' | 'reset', unit: 'requests' | 'tokens') =>
+      style === 'openai' ? `${prefix}${what}-${unit}` : `${prefix}${unit}-${what}`;
+    info.limitRequests ??= numberHeader(headers, name('limit', 'requests'));
+    info.remainingRequests ??= numberHeader(headers, name('remaining', 'requests'));
+    info.limitTokens ??= numberHeader(headers, name('limit', 'tokens'));
+    info.remainingTokens ??= numberHeader(headers, name('remaining', 'tokens'));
+    info.resetRequestsMs ??= parseReset(headers.get(name('reset', 'requests')), now);
+    info.resetTokensMs ??= parseReset(headers.get(name('reset', 'tokens')), now);
+  }
+  const known = Object.fromEntries(Object.entries(info).filter(([, value]) => value !== undefined)) as RateLimitInfo;
+  return Object.keys(known).length > 0 ? known : undefined;
+}
+
+export function responseMetadata(response: Response, now: number): ResponseMetadata {
+  const metadata: ResponseMetadata = { status: response.status };
+  const requestId = response.headers.get('x-request-id') ?? response.headers.get('request-id') ?? undefined;
+  if (requestId) metadata.requestId = requestId;
+  const rateLimit = parseRateLimit(response.headers, now);
+  if (rateLimit) metadata.rateLimit = rateLimit;
+  return metadata;
+}

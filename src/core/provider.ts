@@ -1,0 +1,73 @@
+import { OpenAiChatProvider } from './adapters/openaiChat';
+import { DEFAULT_TIMEOUTS, type TransportConfig } from './http';
+import { Redactor } from './redact';
+import { systemClock, type Clock, type Provider, type ProviderType, type Timeouts } from './types';
+
+export interface CreateProviderOptions {
+  type: ProviderType;
+  baseUrl?: string;
+  apiKey?: string;
+  /** The host's fetch. In VS Code pass the extension host's global fetch (proxy, PAC and OS certificates apply). */
+  fetch?: typeof fetch;
+  headers?: Record<string, string>;
+  timeouts?: Timeouts;
+  apiVersion?: string;
+  /** How messages name this provider ("DeepSeek rate limit reached"); defaults from the type. */
+  name?: string;
+  /** Timers for the first-byte and idle timeouts; tests inject a manual clock. */
+  clock?: Clock;
+  /** Passed to fetch as `dispatcher`, e.g. an undici Agent carrying a custom CA bundle. */
+  dispatcher?: unknown;
+}
+
+const DEFAULT_NAMES: Record<ProviderType, string> = {
+  openai: 'OpenAI',
+  'openai-compatible': 'The provider',
+  anthropic: 'Anthropic',
+  gemini: 'Google Gemini',
+  'azure-openai': 'Azure OpenAI',
+  ollama: 'Ollama',
+};
+
+const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
+  openai: 'https://api.openai.com/v1',
+};
+
+function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/** A ready Provider for one endpoint and key. */
+export function createProvider(options: CreateProviderOptions): Provider {
+  const providerName = options.name ?? DEFAULT_NAMES[options.type];
+  const redactor = new Redactor();
+  redactor.addSecret(options.apiKey);
+  const transport: TransportConfig = {
+    providerName,
+    fetch: options.fetch ?? globalThis.fetch,
+    clock: options.clock ?? systemClock,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    dispatcher: options.dispatcher,
+    redactor,
+  };
+  const baseUrl = options.baseUrl ?? DEFAULT_BASE_URLS[options.type];
+  if (!baseUrl) throw new TypeError(`createProvider: baseUrl is required for type '${options.type}'`);
+  const base = trimSlash(baseUrl);
+  const extraHeaders = options.headers ?? {};
+
+  switch (options.type) {
+    case 'openai':
+    case 'openai-compatible':
+      return new OpenAiChatProvider({
+        type: options.type,
+        transport,
+        chatUrl: `${base}/chat/completions`,
+        modelsUrl: `${base}/models`,
+        headers: () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) }),
+        maxTokensField: options.type === 'openai' ? 'max_completion_tokens' : 'max_tokens',
+        modelInBody: true,
+      });
+    default:
+      throw new TypeError(`createProvider: type '${options.type}' is not available yet`);
+  }
+}
