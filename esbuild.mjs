@@ -8,6 +8,7 @@ const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const watch = args.has('--watch');
 const withTests = args.has('--tests');
+const withBench = args.has('--bench');
 
 function testEntries(dir) {
   return readdirSync(dir, { recursive: true })
@@ -80,6 +81,10 @@ if (withTests) {
     { ...nodeDefaults, entryPoints: testEntries('test/ui'), outdir: 'out/test/ui', external: ['mocha', 'playwright-core'] },
     { ...nodeDefaults, entryPoints: testEntries('test/runner'), outdir: 'out/test/runner', external: ['playwright-core'] },
   );
+}
+
+if (withBench) {
+  targets.push({ ...nodeDefaults, entryPoints: ['bench/index.ts', 'bench/server.ts'], outdir: 'out/bench', minify: true });
 }
 
 if (watch) {

@@ -208,19 +208,23 @@ export async function readJson(config: TransportConfig, response: Response, scop
   }
 }
 
-/** Server-sent events, parsed by eventsource-parser's callback parser fed straight from the body reader. */
-export async function* readSse(response: Response, scope: RequestScope): AsyncGenerator<EventSourceMessage> {
-  const pending: EventSourceMessage[] = [];
+/**
+ * Server-sent events, parsed by eventsource-parser's callback parser fed straight from the body
+ * reader, one batch per network read: a yield per event would cost a promise round trip each.
+ */
+export async function* readSseBatches(response: Response, scope: RequestScope): AsyncGenerator<EventSourceMessage[]> {
+  let pending: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => pending.push(event) });
   for await (const text of readText(response, scope)) {
     parser.feed(text);
     if (pending.length === 0) continue;
-    for (const event of pending) yield event;
-    pending.length = 0;
+    const batch = pending;
+    pending = [];
+    yield batch;
   }
   // A last event without its closing blank line still counts.
   parser.reset({ consume: true });
-  yield* pending;
+  if (pending.length > 0) yield pending;
 }
 
 /** Newline-delimited JSON (Ollama): one value a line; blank lines skipped; CRLF tolerated. */

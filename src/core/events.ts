@@ -1,0 +1,42 @@
+import type { ChatEvent } from './types';
+
+/**
+ * Serves events one at a time from batches (one batch per network read). An async generator
+ * yielding every event costs several promise turns per delta; this costs one. Stopping early
+ * (`break`, `return()`) ends the source, whose `finally` releases the connection.
+ */
+export class BatchedEvents implements AsyncIterableIterator<ChatEvent> {
+  readonly #source: AsyncIterator<ChatEvent[], void>;
+  #batch: ChatEvent[] = [];
+  #next = 0;
+
+  constructor(source: AsyncIterator<ChatEvent[], void>) {
+    this.#source = source;
+  }
+
+  next(): Promise<IteratorResult<ChatEvent, undefined>> {
+    if (this.#next < this.#batch.length) return Promise.resolve({ value: this.#batch[this.#next++]!, done: false });
+    return this.#pull();
+  }
+
+  async #pull(): Promise<IteratorResult<ChatEvent, undefined>> {
+    for (;;) {
+      const result = await this.#source.next();
+      if (result.done) return { value: undefined, done: true };
+      if (result.value.length === 0) continue;
+      this.#batch = result.value;
+      this.#next = 1;
+      return { value: this.#batch[0]!, done: false };
+    }
+  }
+
+  async return(): Promise<IteratorResult<ChatEvent, undefined>> {
+    this.#batch = [];
+    await this.#source.return?.();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}
