@@ -1,3 +1,4 @@
+import { AnthropicProvider } from './adapters/anthropic';
 import { OpenAiChatProvider } from './adapters/openaiChat';
 import { DEFAULT_TIMEOUTS, type TransportConfig } from './http';
 import { Redactor } from './redact';
@@ -31,7 +32,13 @@ const DEFAULT_NAMES: Record<ProviderType, string> = {
 
 const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
   openai: 'https://api.openai.com/v1',
+  anthropic: 'https://api.anthropic.com',
 };
+
+/** The Messages API version Switchboard speaks (the `anthropic-version` header). */
+export const ANTHROPIC_VERSION = '2023-06-01';
+/** Anthropic requires max_tokens; sent when a request leaves it out. */
+const ANTHROPIC_DEFAULT_MAX_TOKENS = 8192;
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
@@ -66,6 +73,18 @@ export function createProvider(options: CreateProviderOptions): Provider {
         headers: () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) }),
         maxTokensField: options.type === 'openai' ? 'max_completion_tokens' : 'max_tokens',
         modelInBody: true,
+      });
+    case 'anthropic':
+      return new AnthropicProvider({
+        transport,
+        // Paths are /v1/...; a base URL pasted with /v1 must not double it.
+        baseUrl: base.replace(/\/v1$/, ''),
+        headers: () => ({
+          ...extraHeaders,
+          'anthropic-version': options.apiVersion ?? ANTHROPIC_VERSION,
+          ...(options.apiKey ? { 'x-api-key': options.apiKey } : {}),
+        }),
+        defaultMaxTokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
       });
     default:
       throw new TypeError(`createProvider: type '${options.type}' is not available yet`);

@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { createProvider, ProviderError, type ChatEvent, type ChatRequest, type Provider } from '../../src/core';
-import {
-  dataEvents,
-  json,
-  sse,
-  startLoopback,
-  type Handler,
-  type LoopbackServer,
-} from '../support/loopback';
+import { collect, collectUntilError, textOf, useServers, withoutMetadata } from '../support/chat';
+import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
 import {
   ERRORS,
@@ -25,40 +19,13 @@ import {
 const KEY = 'sk-proj-TestKey0123456789abcdefghijklmnop';
 const request: ChatRequest = { model: 'gpt-4.1', messages: [{ role: 'user', content: 'Say hi' }], maxTokens: 64 };
 
-const servers: LoopbackServer[] = [];
-async function serve(handler: Handler): Promise<LoopbackServer> {
-  const server = await startLoopback(handler);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const serve = useServers();
 
 function provider(server: LoopbackServer, options: Partial<Parameters<typeof createProvider>[0]> = {}): Provider {
   return createProvider({ type: 'openai', baseUrl: `${server.url}/v1`, apiKey: KEY, ...options });
 }
 
-async function collect(events: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
-  const out: ChatEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
-
-/** Runs a chat to its end, returning the events that arrived and the error it ended with. */
-async function collectUntilError(events: AsyncIterable<ChatEvent>): Promise<{ events: ChatEvent[]; error: ProviderError }> {
-  const out: ChatEvent[] = [];
-  try {
-    for await (const event of events) out.push(event);
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    return { events: out, error };
-  }
-  assert.fail(`expected the stream to fail; it yielded ${JSON.stringify(out)}`);
-}
-
-const withoutMetadata = (events: ChatEvent[]) => events.filter((event) => event.type !== 'response-metadata');
-const text = (events: ChatEvent[]) => events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');
+const text = textOf;
 
 const helloStream = dataEvents([roleDelta(), textDelta('Hello'), textDelta(', wörld 👋'), finishChunk('stop'), usageChunk(OPENAI_USAGE), '[DONE]']);
 
@@ -448,7 +415,6 @@ describe('OpenAI Chat Completions adapter', () => {
       const server = await serve(() => undefined);
       const url = server.url;
       await server.close();
-      servers.splice(servers.indexOf(server), 1);
       const { error } = await collectUntilError(createProvider({ type: 'openai', baseUrl: url, apiKey: KEY }).chat(request));
       assert.equal(error.kind, 'network');
       assert.equal(error.code, 'ECONNREFUSED');

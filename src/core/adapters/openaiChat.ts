@@ -2,8 +2,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
+import { parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 import { readJson, readSseBatches, RequestScope, responseMetadata, send, NON_STREAMING_FIRST_BYTE_MS, type TransportConfig } from '../http';
-import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
+import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
 
 /** One Chat Completions endpoint: OpenAI, any OpenAI-compatible server, or (with its URL and header) Azure OpenAI. */
 export interface OpenAiChatConfig {
@@ -126,10 +127,6 @@ function mapFinish(reason: string | null | undefined): FinishReason | undefined 
   }
 }
 
-function textOf(content: string | ContentPart[]): string {
-  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
-}
-
 function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
   switch (message.role) {
     case 'tool':
@@ -158,17 +155,6 @@ function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
   }
 }
 
-/** Tool-call arguments arrive as JSON text; an empty string means no arguments. */
-function parseArguments(text: string): unknown {
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Models do emit broken JSON; the caller decides what to do with the raw text.
-    return text;
-  }
-}
-
 interface PendingToolCall {
   index?: number;
   id?: string;
@@ -191,25 +177,6 @@ function addToolCallDelta(calls: PendingToolCall[], delta: z.infer<typeof toolCa
   if (delta.id) target.id ??= delta.id;
   if (delta.function?.name) target.name = target.name || delta.function.name;
   if (delta.function?.arguments) target.arguments += delta.function.arguments;
-}
-
-function parseData<T>(config: OpenAiChatConfig, schema: z.ZodType<T>, data: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch {
-    throw new ProviderError('server_error', `${config.transport.providerName} sent something that is not JSON in its stream`, {
-      providerMessage: config.transport.redactor.redact(data.slice(0, 200)),
-    });
-  }
-  const result = schema.safeParse(json);
-  if (result.success) return result.data;
-  // vLLM and others send a bare error object where a chunk should be.
-  if (typeof json === 'object' && json !== null && ('error' in json || (json as { object?: unknown }).object === 'error')) {
-    throw classifyStreamError(config.transport.providerName, json);
-  }
-  const issue = result.error.issues[0];
-  throw new ProviderError('server_error', `${config.transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
 }
 
 export class OpenAiChatProvider implements Provider {
@@ -307,10 +274,7 @@ export class OpenAiChatProvider implements Provider {
   async #readCompletion(response: Response, scope: RequestScope): Promise<ChatEvent[]> {
     const json = await readJson(this.#config.transport, response, scope);
     const parsed = completionSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ProviderError('server_error', `${this.#config.transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
-    }
+    if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
     const choice = parsed.data.choices[0];
     const message = choice?.message;
     const events: ChatEvent[] = [];
@@ -380,7 +344,7 @@ class StreamState {
     }
     // llama.cpp once sent errors as `event: error`.
     if (event.event === 'error') throw classifyStreamError(providerName, safeJson(event.data));
-    const chunk = parseData(this.#config, chunkSchema, event.data);
+    const chunk = parseJsonEvent(this.#config.transport, chunkSchema, event.data);
     if (chunk.error != null) throw classifyStreamError(providerName, chunk);
     // Servers that repeat cumulative usage on every chunk: the last one wins, never a sum.
     const usage = chunk.usage ?? chunk.x_groq?.usage;
@@ -410,12 +374,4 @@ function* finishEvents(calls: Array<{ id?: string; name: string; arguments: unkn
   if (usage) yield { type: 'usage', usage: normalizeOpenAiUsage(usage) };
   // A turn that produced tool calls finishes with tool_calls whatever the server said.
   yield { type: 'finish', reason: calls.length > 0 ? 'tool_calls' : (finish ?? 'stop') };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { error: { message: text } };
-  }
 }

@@ -1,0 +1,343 @@
+import type { EventSourceMessage } from 'eventsource-parser';
+import * as z from 'zod';
+import { classifyStreamError, ProviderError } from '../errors';
+import { BatchedEvents } from '../events';
+import { NON_STREAMING_FIRST_BYTE_MS, readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
+import { parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+
+export interface AnthropicConfig {
+  transport: TransportConfig;
+  /** e.g. https://api.anthropic.com */
+  baseUrl: string;
+  /** x-api-key, anthropic-version and any extra headers, resolved per request. */
+  headers: () => Record<string, string>;
+  /** Anthropic requires max_tokens; this is sent when the request gives none. */
+  defaultMaxTokens: number;
+}
+
+/** Thinking blocks (with their signatures) must go back with the tool calls they led to. */
+const THINKING_KEY = 'anthropicThinking';
+
+const usageSchema = z.object({
+  input_tokens: z.number().nullish(),
+  output_tokens: z.number().nullish(),
+  cache_creation_input_tokens: z.number().nullish(),
+  cache_read_input_tokens: z.number().nullish(),
+  output_tokens_details: z.object({ thinking_tokens: z.number().nullish() }).nullish(),
+});
+type AnthropicUsage = z.infer<typeof usageSchema>;
+
+const block = z.object({
+  type: z.string(),
+  text: z.string().nullish(),
+  thinking: z.string().nullish(),
+  signature: z.string().nullish(),
+  data: z.string().nullish(),
+  id: z.string().nullish(),
+  name: z.string().nullish(),
+  input: z.unknown().optional(),
+});
+type Block = z.infer<typeof block>;
+
+// Every event type Switchboard reads; unknown ones (Anthropic adds types over time) are skipped.
+const eventSchema = z.object({
+  type: z.string(),
+  index: z.number().nullish(),
+  message: z.object({ model: z.string().nullish(), usage: usageSchema.nullish() }).nullish(),
+  content_block: block.nullish(),
+  delta: z
+    .object({
+      type: z.string().nullish(),
+      text: z.string().nullish(),
+      thinking: z.string().nullish(),
+      signature: z.string().nullish(),
+      partial_json: z.string().nullish(),
+      stop_reason: z.string().nullish(),
+    })
+    .nullish(),
+  usage: usageSchema.nullish(),
+  error: z.unknown().optional(),
+});
+
+const messageSchema = z.object({ model: z.string().nullish(), content: z.array(block), stop_reason: z.string().nullish(), usage: usageSchema.nullish() });
+
+const modelPage = z.object({
+  data: z.array(
+    z.object({ id: z.string(), display_name: z.string().nullish(), max_input_tokens: z.number().nullish(), max_tokens: z.number().nullish() }),
+  ),
+  has_more: z.boolean().nullish(),
+  last_id: z.string().nullish(),
+});
+
+/** Contract usage: input counts cached reads and cache writes too; output already includes thinking. */
+export function normalizeAnthropicUsage(raw: AnthropicUsage): Usage {
+  const read = raw.cache_read_input_tokens ?? 0;
+  const write = raw.cache_creation_input_tokens ?? 0;
+  const usage: Usage = { inputTokens: (raw.input_tokens ?? 0) + read + write, outputTokens: raw.output_tokens ?? 0 };
+  if (read > 0) usage.cachedInputTokens = read;
+  if (write > 0) usage.cacheWriteInputTokens = write;
+  const thinking = raw.output_tokens_details?.thinking_tokens;
+  if (thinking) usage.reasoningTokens = thinking;
+  return usage;
+}
+
+function mapStop(reason: string | null | undefined): FinishReason | undefined {
+  switch (reason) {
+    case 'end_turn':
+    case 'stop_sequence':
+    case 'pause_turn':
+      return 'stop';
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return undefined;
+  }
+}
+
+function contentBlocks(content: string | ContentPart[]): Array<Record<string, unknown>> {
+  if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
+  return content.map((part) =>
+    part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image', source: { type: 'base64', media_type: part.mimeType, data: part.data } },
+  );
+}
+
+function assistantBlocks(message: ChatMessage): Array<Record<string, unknown>> {
+  const thinking = (message.toolCalls ?? []).flatMap((call) => (call.providerMetadata?.[THINKING_KEY] as Array<Record<string, unknown>> | undefined) ?? []);
+  const toolUses = (message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: call.arguments ?? {} }));
+  return [...thinking, ...contentBlocks(message.content), ...toolUses];
+}
+
+/** Messages API turns: system lifted to the top level, tool results as user blocks, same-role turns merged. */
+export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: Array<{ role: string; content: Array<Record<string, unknown>> }> } {
+  const system = messages.filter((message) => message.role === 'system').map((message) => textOf(message.content));
+  const turns: Array<{ role: string; content: Array<Record<string, unknown>> }> = [];
+  for (const message of messages) {
+    if (message.role === 'system') continue;
+    const role = message.role === 'assistant' ? 'assistant' : 'user';
+    const content =
+      message.role === 'assistant' ? assistantBlocks(message)
+      : message.role === 'tool' ? [{ type: 'tool_result', tool_use_id: message.toolCallId, content: textOf(message.content) }]
+      : contentBlocks(message.content);
+    const last = turns.at(-1);
+    if (last?.role === role) last.content.push(...content);
+    else turns.push({ role, content });
+  }
+  return { ...(system.length > 0 ? { system: system.join('\n\n') } : {}), messages: turns };
+}
+
+export class AnthropicProvider implements Provider {
+  readonly type = 'anthropic' as const;
+  readonly #config: AnthropicConfig;
+
+  constructor(config: AnthropicConfig) {
+    this.#config = config;
+  }
+
+  #body(request: ChatRequest, stream: boolean): Record<string, unknown> {
+    const budget = request.providerOptions?.thinkingBudget;
+    const maxTokens = request.maxTokens ?? this.#config.defaultMaxTokens;
+    const body: Record<string, unknown> = {
+      model: request.model,
+      ...toAnthropicMessages(request.messages),
+      // The thinking budget counts toward max_tokens; leave room for the answer itself.
+      max_tokens: budget ? Math.max(maxTokens, budget + 1024) : maxTokens,
+      stream,
+    };
+    if (budget) body.thinking = { type: 'enabled', budget_tokens: budget };
+    // Extended thinking accepts only the default temperature.
+    else if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.tools?.length) {
+      body.tools = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: tool.parameters }));
+    }
+    return { ...body, ...request.providerOptions?.extraBody };
+  }
+
+  chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
+    return new BatchedEvents(this.#batches(request, options.signal));
+  }
+
+  async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
+    const stream = request.stream ?? true;
+    const scope = new RequestScope(this.#config.transport, signal);
+    try {
+      const response = await send(this.#config.transport, scope, {
+        url: `${this.#config.baseUrl}/v1/messages`,
+        headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
+        body: this.#body(request, stream),
+        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
+      });
+      yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
+      if (!stream) {
+        yield this.#fromMessage(await readJson(this.#config.transport, response, scope));
+        return;
+      }
+      const state = new StreamState(this.#config.transport);
+      for await (const batch of readSseBatches(response, scope)) {
+        const out: ChatEvent[] = [];
+        try {
+          for (const event of batch) {
+            state.accept(event, out);
+            if (state.done) break;
+          }
+        } catch (error) {
+          if (out.length > 0) yield out;
+          throw error;
+        }
+        if (out.length > 0) yield out;
+        if (state.done) break;
+      }
+      yield state.finish();
+    } finally {
+      scope.close();
+    }
+  }
+
+  #fromMessage(json: unknown): ChatEvent[] {
+    const parsed = messageSchema.safeParse(json);
+    if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+    const events: ChatEvent[] = [];
+    const thinking: Array<Record<string, unknown>> = [];
+    let calls = 0;
+    for (const item of parsed.data.content) {
+      if (item.type === 'text' && item.text) events.push({ type: 'text', text: item.text });
+      else if (item.type === 'thinking' || item.type === 'redacted_thinking') {
+        if (item.thinking) events.push({ type: 'reasoning', text: item.thinking });
+        thinking.push(thinkingBlock(item));
+      } else if (item.type === 'tool_use' && item.name) {
+        events.push(toolCall(item.id ?? undefined, item.name, item.input ?? {}, calls++ === 0 ? thinking : []));
+      }
+    }
+    if (parsed.data.usage) events.push({ type: 'usage', usage: normalizeAnthropicUsage(parsed.data.usage) });
+    events.push({ type: 'finish', reason: calls > 0 ? 'tool_calls' : (mapStop(parsed.data.stop_reason) ?? 'stop') });
+    return events;
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    const scope = new RequestScope(this.#config.transport, options.signal);
+    const models: ModelInfo[] = [];
+    try {
+      let after: string | undefined;
+      // Bounded: a server that always says has_more must not loop forever.
+      for (let page = 0; page < 20; page++) {
+        const query = new URLSearchParams({ limit: '1000', ...(after ? { after_id: after } : {}) });
+        const response = await send(this.#config.transport, scope, { url: `${this.#config.baseUrl}/v1/models?${query.toString()}`, headers: this.#config.headers() });
+        const parsed = modelPage.safeParse(await readJson(this.#config.transport, response, scope));
+        if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+        for (const entry of parsed.data.data) {
+          const model: ModelInfo = { id: entry.id, sources: {} };
+          if (entry.display_name) [model.name, model.sources!.name] = [entry.display_name, 'provider'];
+          if (entry.max_input_tokens) [model.contextWindow, model.sources!.contextWindow] = [entry.max_input_tokens, 'provider'];
+          if (entry.max_tokens) [model.maxOutputTokens, model.sources!.maxOutputTokens] = [entry.max_tokens, 'provider'];
+          models.push(model);
+        }
+        if (!parsed.data.has_more || !parsed.data.last_id) break;
+        after = parsed.data.last_id;
+      }
+      return models;
+    } finally {
+      scope.close();
+    }
+  }
+}
+
+function thinkingBlock(item: Block): Record<string, unknown> {
+  return item.type === 'redacted_thinking' ? { type: 'redacted_thinking', data: item.data } : { type: 'thinking', thinking: item.thinking ?? '', signature: item.signature ?? '' };
+}
+
+function toolCall(id: string | undefined, name: string, args: unknown, thinking: Array<Record<string, unknown>>): ChatEvent {
+  const event: Extract<ChatEvent, { type: 'tool-call' }> = { type: 'tool-call', id, name, arguments: args };
+  if (thinking.length > 0) event.providerMetadata = { [THINKING_KEY]: thinking } satisfies ToolCall['providerMetadata'];
+  return event;
+}
+
+/** One stream's blocks by index, the usage so far (cumulative, merged field by field) and the stop reason. */
+class StreamState {
+  readonly #transport: TransportConfig;
+  readonly #blocks = new Map<number, { block: Block; json: string }>();
+  readonly #thinking: Array<Record<string, unknown>> = [];
+  #usage: AnthropicUsage = {};
+  #stop: FinishReason | undefined;
+  #calls = 0;
+  #started = false;
+  done = false;
+
+  constructor(transport: TransportConfig) {
+    this.#transport = transport;
+  }
+
+  accept(event: EventSourceMessage, out: ChatEvent[]): void {
+    if (event.event === 'ping') return;
+    if (event.event === 'error') throw classifyStreamError(this.#transport.providerName, safeJson(event.data));
+    const data = parseJsonEvent(this.#transport, eventSchema, event.data);
+    const index = data.index ?? 0;
+    switch (data.type) {
+      case 'message_start':
+        this.#started = true;
+        this.#mergeUsage(data.message?.usage);
+        return;
+      case 'content_block_start':
+        if (!data.content_block) return;
+        this.#blocks.set(index, { block: { ...data.content_block }, json: '' });
+        if (data.content_block.type === 'text' && data.content_block.text) out.push({ type: 'text', text: data.content_block.text });
+        return;
+      case 'content_block_delta': {
+        const delta = data.delta;
+        const entry = this.#blocks.get(index);
+        if (!delta) return;
+        if (delta.type === 'text_delta' && delta.text) out.push({ type: 'text', text: delta.text });
+        else if (delta.type === 'thinking_delta' && delta.thinking) {
+          out.push({ type: 'reasoning', text: delta.thinking });
+          if (entry) entry.block.thinking = (entry.block.thinking ?? '') + delta.thinking;
+        } else if (delta.type === 'signature_delta' && entry) entry.block.signature = (entry.block.signature ?? '') + (delta.signature ?? '');
+        else if (delta.type === 'input_json_delta' && entry) entry.json += delta.partial_json ?? '';
+        return;
+      }
+      case 'content_block_stop': {
+        const entry = this.#blocks.get(index);
+        this.#blocks.delete(index);
+        if (!entry) return;
+        const { block: done, json } = entry;
+        if (done.type === 'thinking' || done.type === 'redacted_thinking') this.#thinking.push(thinkingBlock(done));
+        else if (done.type === 'tool_use' && done.name) {
+          // The call is complete here; the thinking that led to it travels with the first call.
+          out.push(toolCall(done.id ?? undefined, done.name, parseArguments(json), this.#calls++ === 0 ? this.#thinking.splice(0) : []));
+        }
+        return;
+      }
+      case 'message_delta':
+        this.#mergeUsage(data.usage);
+        this.#stop = mapStop(data.delta?.stop_reason) ?? this.#stop;
+        return;
+      case 'message_stop':
+        this.done = true;
+        return;
+      case 'error':
+        throw classifyStreamError(this.#transport.providerName, data);
+      default:
+    }
+  }
+
+  /** message_delta usage is cumulative and may repeat input and cache counts: latest value per field. */
+  #mergeUsage(usage: AnthropicUsage | null | undefined): void {
+    if (!usage) return;
+    for (const [key, value] of Object.entries(usage)) {
+      if (value !== null && value !== undefined) (this.#usage as Record<string, unknown>)[key] = value;
+    }
+  }
+
+  finish(): ChatEvent[] {
+    if (!this.done) {
+      throw new ProviderError('network', `${this.#transport.providerName}'s stream ended before it was complete (no message_stop${this.#started ? '' : ', no message_start'})`);
+    }
+    const events: ChatEvent[] = [];
+    if (Object.keys(this.#usage).length > 0) events.push({ type: 'usage', usage: normalizeAnthropicUsage(this.#usage) });
+    events.push({ type: 'finish', reason: this.#calls > 0 ? 'tool_calls' : (this.#stop ?? 'stop') });
+    return events;
+  }
+}

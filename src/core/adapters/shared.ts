@@ -1,0 +1,52 @@
+import type * as z from 'zod';
+import { classifyStreamError, ProviderError } from '../errors';
+import type { TransportConfig } from '../http';
+import type { ContentPart } from '../types';
+
+/** Parses one streamed JSON payload against the adapter's schema; an error object in its place is thrown as one. */
+export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<T>, data: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    throw new ProviderError('server_error', `${transport.providerName} sent something that is not JSON in its stream`, {
+      providerMessage: transport.redactor.redact(data.slice(0, 200)),
+    });
+  }
+  const result = schema.safeParse(json);
+  if (result.success) return result.data;
+  // vLLM and others send a bare error object where a chunk should be.
+  if (typeof json === 'object' && json !== null && ('error' in json || (json as { object?: unknown }).object === 'error')) {
+    throw classifyStreamError(transport.providerName, json);
+  }
+  throw unexpected(transport, result.error);
+}
+
+/** A payload that does not have the documented shape, named by its first wrong field. */
+export function unexpected(transport: TransportConfig, error: z.ZodError): ProviderError {
+  const issue = error.issues[0];
+  return new ProviderError('server_error', `${transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+}
+
+/** Tool-call arguments arrive as JSON text; an empty string means no arguments. */
+export function parseArguments(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Models do emit broken JSON; the caller decides what to do with the raw text.
+    return text;
+  }
+}
+
+export function textOf(content: string | ContentPart[]): string {
+  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: { message: text } };
+  }
+}
