@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createProvider, ProviderError, type ChatEvent, type ChatRequest, type Provider } from '../../src/core';
+import { createProvider, type ProviderError, type ChatEvent, type ChatRequest, type Provider } from '../../src/core';
 import { collect, collectUntilError, textOf, useServers, withoutMetadata } from '../support/chat';
 import { json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
@@ -56,7 +56,7 @@ describe('Anthropic Messages adapter', () => {
       assert.equal(sent?.headers['x-api-key'], KEY);
       assert.equal(sent?.headers['anthropic-version'], '2023-06-01');
       assert.equal(sent?.headers.authorization, undefined);
-      assert.deepEqual(JSON.parse(sent!.body), {
+      assert.deepEqual(JSON.parse(sent.body), {
         model: 'claude-opus-4-6',
         system: 'Be terse.',
         messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }],
@@ -150,7 +150,7 @@ describe('Anthropic Messages adapter', () => {
           model: 'claude-opus-4-6',
           messages: [
             { role: 'user', content: 'Weather in Paris?' },
-            { role: 'assistant', content: '', toolCalls: [{ id: call!.id!, name: call!.name, arguments: call!.arguments, providerMetadata: call!.providerMetadata }] },
+            { role: 'assistant', content: '', toolCalls: [{ id: call.id!, name: call.name, arguments: call.arguments, providerMetadata: call.providerMetadata }] },
             { role: 'tool', toolCallId: 'toolu_9', toolName: 'get_weather', content: '18C' },
             { role: 'user', content: 'And tomorrow?' },
           ],
