@@ -35,6 +35,9 @@ const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
   anthropic: 'https://api.anthropic.com',
 };
 
+/** Azure OpenAI's GA data-plane version for deployment URLs (the /openai/v1 form needs none). */
+export const AZURE_API_VERSION = '2024-10-21';
+
 /** The Messages API version Switchboard speaks (the `anthropic-version` header). */
 export const ANTHROPIC_VERSION = '2023-06-01';
 /** Anthropic requires max_tokens; sent when a request leaves it out. */
@@ -68,12 +71,14 @@ export function createProvider(options: CreateProviderOptions): Provider {
       return new OpenAiChatProvider({
         type: options.type,
         transport,
-        chatUrl: `${base}/chat/completions`,
+        chatUrl: () => `${base}/chat/completions`,
         modelsUrl: `${base}/models`,
         headers: () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) }),
         maxTokensField: options.type === 'openai' ? 'max_completion_tokens' : 'max_tokens',
         modelInBody: true,
       });
+    case 'azure-openai':
+      return createAzureProvider(base, options, transport, extraHeaders);
     case 'anthropic':
       return new AnthropicProvider({
         transport,
@@ -89,4 +94,38 @@ export function createProvider(options: CreateProviderOptions): Provider {
     default:
       throw new TypeError(`createProvider: type '${options.type}' is not available yet`);
   }
+}
+
+/**
+ * Azure OpenAI in both URL forms: `{resource}/openai/v1` (model = deployment name in the body) and
+ * the deployment form `{resource}/openai/deployments/{deployment}/chat/completions?api-version=…`
+ * (model = deployment name in the path). Keys go in the `api-key` header.
+ */
+function createAzureProvider(base: string, options: CreateProviderOptions, transport: TransportConfig, extraHeaders: Record<string, string>): Provider {
+  const headers = () => ({ ...extraHeaders, ...(options.apiKey ? { 'api-key': options.apiKey } : {}) });
+  const v1 = /\/openai\/v1$/.exec(base);
+  if (v1) {
+    return new OpenAiChatProvider({
+      type: 'azure-openai',
+      transport,
+      chatUrl: () => `${base}/chat/completions`,
+      modelsUrl: `${base}/models`,
+      headers,
+      maxTokensField: 'max_completion_tokens',
+      modelInBody: true,
+    });
+  }
+  // A pasted deployment URL still names the resource; the deployment comes from each request.
+  const resource = base.replace(/\/openai(\/deployments\/[^/]+(\/chat\/completions)?)?$/, '');
+  const version = encodeURIComponent(options.apiVersion ?? AZURE_API_VERSION);
+  return new OpenAiChatProvider({
+    type: 'azure-openai',
+    transport,
+    chatUrl: (deployment) => `${resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${version}`,
+    // The data plane has no deployment list; users name their deployments.
+    modelsUrl: undefined,
+    headers,
+    maxTokensField: 'max_completion_tokens',
+    modelInBody: false,
+  });
 }

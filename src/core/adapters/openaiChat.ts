@@ -10,8 +10,8 @@ import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Prov
 export interface OpenAiChatConfig {
   type: ProviderType;
   transport: TransportConfig;
-  /** Full URL of the chat endpoint, and of the model list (undefined: the endpoint has none). */
-  chatUrl: string;
+  /** Full URL of the chat endpoint for a model (Azure puts the deployment in the path), and of the model list (undefined: none). */
+  chatUrl: (model: string) => string;
   modelsUrl?: string;
   /** Auth and extra headers, resolved per request so a changed key applies at once. */
   headers: () => Record<string, string>;
@@ -213,7 +213,7 @@ export class OpenAiChatProvider implements Provider {
   async #open(request: ChatRequest, stream: boolean, scope: RequestScope): Promise<Response> {
     const post = () =>
       send(this.#config.transport, scope, {
-        url: this.#config.chatUrl,
+        url: this.#config.chatUrl(request.model),
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request, stream),
         firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
