@@ -1,4 +1,8 @@
-export { createProvider } from './provider';
+export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider';
+export { PROVIDER_TEMPLATES, findTemplate } from './templates';
+export type { ProviderTemplate } from './templates';
+export { CATALOG_SOURCES, catalogFacts, withCatalog } from './catalog';
+export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
 export { ProviderError, isProviderError, classifyHttpError, classifyStreamError, parseRetryAfter } from './errors';
 export type { ProviderErrorKind } from './errors';

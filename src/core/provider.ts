@@ -1,4 +1,5 @@
 import { AnthropicProvider } from './adapters/anthropic';
+import { OllamaProvider } from './adapters/ollama';
 import { OpenAiChatProvider } from './adapters/openaiChat';
 import { DEFAULT_TIMEOUTS, type TransportConfig } from './http';
 import { Redactor } from './redact';
@@ -33,7 +34,12 @@ const DEFAULT_NAMES: Record<ProviderType, string> = {
 const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
+  // A local server; Ollama Cloud is https://ollama.com with a key.
+  ollama: 'http://127.0.0.1:11434',
 };
+
+/** Ollama sends headers only once the model is loaded and the prompt read: a cold start takes minutes. */
+const OLLAMA_FIRST_BYTE_MS = 300_000;
 
 /** Azure OpenAI's GA data-plane version for deployment URLs (the /openai/v1 form needs none). */
 export const AZURE_API_VERSION = '2024-10-21';
@@ -79,6 +85,12 @@ export function createProvider(options: CreateProviderOptions): Provider {
       });
     case 'azure-openai':
       return createAzureProvider(base, options, transport, extraHeaders);
+    case 'ollama':
+      return new OllamaProvider({
+        transport: { ...transport, timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: OLLAMA_FIRST_BYTE_MS, ...options.timeouts } },
+        baseUrl: base,
+        headers: () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) }),
+      });
     case 'anthropic':
       return new AnthropicProvider({
         transport,

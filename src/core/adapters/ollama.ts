@@ -1,0 +1,307 @@
+import * as z from 'zod';
+import { classifyStreamError, ProviderError } from '../errors';
+import { BatchedEvents } from '../events';
+import { textOf } from './shared';
+import { readJson, readText, RequestScope, responseMetadata, send, NON_STREAMING_FIRST_BYTE_MS, type TransportConfig } from '../http';
+import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderRequestOptions, Usage } from '../types';
+
+/** Ollama's native API (`/api/chat`, `/api/tags`, `/api/show`), local or Ollama Cloud. */
+export interface OllamaConfig {
+  transport: TransportConfig;
+  /** `http://127.0.0.1:11434` locally, `https://ollama.com` for the cloud. */
+  baseUrl: string;
+  /** Resolved per request: a Bearer key for the cloud, nothing locally. */
+  headers: () => Record<string, string>;
+}
+
+/** `/api/show` calls in flight at once while listing: a local server answers them from disk. */
+const SHOW_CONCURRENCY = 4;
+
+// Only what Switchboard reads; z.object drops the rest (durations, created_at, …) without copying it.
+// Recent servers give tool calls an id; the documented payloads have none.
+const toolCallSchema = z.object({ id: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.unknown() }) });
+const chunkSchema = z.object({
+  message: z.object({ content: z.string().nullish(), thinking: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }).nullish(),
+  done: z.boolean().nullish(),
+  done_reason: z.string().nullish(),
+  prompt_eval_count: z.number().nullish(),
+  prompt_eval_cached_count: z.number().nullish(),
+  eval_count: z.number().nullish(),
+  error: z.unknown().optional(),
+});
+const tagsSchema = z.object({ models: z.array(z.object({ name: z.string().nullish(), model: z.string().nullish() })).nullish() });
+const showSchema = z.object({ model_info: z.record(z.string(), z.unknown()).nullish(), capabilities: z.array(z.string()).nullish() });
+
+type ToolCallEvent = Extract<ChatEvent, { type: 'tool-call' }>;
+
+/** Ollama wants arguments as an object; history from another provider may hold raw text. */
+function argumentsObject(value: unknown): unknown {
+  if (typeof value === 'string') {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return {};
+    }
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+}
+
+function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { role: message.role, content: textOf(message.content) };
+  if (typeof message.content !== 'string') {
+    const images = message.content.flatMap((part) => (part.type === 'image' ? [part.data] : []));
+    if (images.length > 0) out.images = images;
+  }
+  if (message.role === 'assistant' && message.toolCalls?.length) {
+    out.tool_calls = message.toolCalls.map((call) => ({ ...(call.id ? { id: call.id } : {}), function: { name: call.name, arguments: argumentsObject(call.arguments) } }));
+  }
+  if (message.role === 'tool') {
+    // Ollama matches results to calls by name; older servers ignore the id, newer ones use it.
+    const name = message.toolName ?? (message.toolCallId ? toolNames.get(message.toolCallId) : undefined);
+    if (name) out.tool_name = name;
+    if (message.toolCallId) out.tool_call_id = message.toolCallId;
+  }
+  return out;
+}
+
+/**
+ * Levels are gpt-oss's ("low" | "medium" | "high"; no "minimal"); other models only switch on or
+ * off, and `think` takes no token count, so any budget means on and 0 means off.
+ */
+function thinkValue(options: ProviderRequestOptions | undefined): boolean | string | undefined {
+  if (options?.reasoningEffort) return options.reasoningEffort === 'minimal' ? 'low' : options.reasoningEffort;
+  if (options?.thinkingBudget !== undefined) return options.thinkingBudget > 0;
+  return undefined;
+}
+
+/**
+ * Servers from before think levels, and some later ones for models other than gpt-oss, refuse a
+ * level with a 400 (`think value "low" is not supported for this model`, or a JSON type error).
+ */
+function refusesThinkLevel(error: unknown): boolean {
+  if (!(error instanceof ProviderError) || error.kind !== 'bad_request') return false;
+  const said = `${error.providerMessage ?? ''} ${error.message}`;
+  return /think/i.test(said) && !/does not support thinking/i.test(said);
+}
+
+/** The body as batches of lines (maybe blank, maybe ending in `\r`), one batch per network read. */
+async function* readLineBatches(response: Response, scope: RequestScope): AsyncGenerator<string[]> {
+  let buffer = '';
+  for await (const text of readText(response, scope)) {
+    buffer += text;
+    const end = buffer.lastIndexOf('\n');
+    if (end === -1) continue;
+    const lines = buffer.slice(0, end).split('\n');
+    buffer = buffer.slice(end + 1);
+    yield lines;
+  }
+  if (buffer.trim()) yield [buffer];
+}
+
+export class OllamaProvider implements Provider {
+  readonly type = 'ollama' as const;
+  readonly #config: OllamaConfig;
+  readonly #base: string;
+  /** Models whose server refused a think level; they get `think: true` from then on. */
+  readonly #noThinkLevels = new Set<string>();
+
+  constructor(config: OllamaConfig) {
+    this.#config = config;
+    // People paste the cloud's documented `https://ollama.com/api`; the paths below add `/api`.
+    this.#base = config.baseUrl.replace(/\/+$/, '').replace(/\/api$/, '');
+  }
+
+  #body(request: ChatRequest, stream: boolean): Record<string, unknown> {
+    const toolNames = new Map<string, string>();
+    for (const message of request.messages) for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name);
+    const body: Record<string, unknown> = { model: request.model, messages: request.messages.map((message) => toOllamaMessage(message, toolNames)), stream };
+    if (request.tools?.length) {
+      body.tools = request.tools.map((tool) => ({
+        type: 'function',
+        function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters },
+      }));
+    }
+    const think = thinkValue(request.providerOptions);
+    if (think !== undefined) body.think = typeof think === 'string' && this.#noThinkLevels.has(request.model) ? true : think;
+    const options: Record<string, unknown> = {};
+    if (request.maxTokens !== undefined) options.num_predict = request.maxTokens;
+    if (request.temperature !== undefined) options.temperature = request.temperature;
+    const extra = request.providerOptions?.extraBody;
+    // `options` is where Ollama's own knobs live (num_ctx above all): extra ones join ours, key by key.
+    const extraOptions = extra?.options;
+    if (typeof extraOptions === 'object' && extraOptions !== null) Object.assign(options, extraOptions);
+    if (Object.keys(options).length > 0) body.options = options;
+    return { ...body, ...extra, ...(body.options ? { options } : {}) };
+  }
+
+  async #open(request: ChatRequest, stream: boolean, scope: RequestScope): Promise<Response> {
+    const transport = this.#config.transport;
+    const post = (body: Record<string, unknown>) =>
+      send(transport, scope, {
+        url: `${this.#base}/api/chat`,
+        headers: { accept: stream ? 'application/x-ndjson' : 'application/json', ...this.#config.headers() },
+        body,
+        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, transport.timeouts.firstByteMs),
+      });
+    const body = this.#body(request, stream);
+    try {
+      return await post(body);
+    } catch (error) {
+      if (typeof body.think !== 'string' || !refusesThinkLevel(error)) throw error;
+      this.#noThinkLevels.add(request.model);
+      return post({ ...body, think: true });
+    }
+  }
+
+  chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
+    return new BatchedEvents(this.#batches(request, options.signal));
+  }
+
+  /** The answer as batches of events, one per network read. */
+  async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
+    const transport = this.#config.transport;
+    const stream = request.stream ?? true;
+    const scope = new RequestScope(transport, signal);
+    try {
+      const response = await this.#open(request, stream, scope);
+      yield [{ type: 'response-metadata', metadata: responseMetadata(response, transport.clock.now()) }];
+      const turn = new Turn(transport);
+      if (!stream) {
+        const out: ChatEvent[] = [];
+        turn.accept(await readJson(transport, response, scope), out);
+        yield [...out, ...turn.finish()];
+        return;
+      }
+      for await (const lines of readLineBatches(response, scope)) {
+        const out: ChatEvent[] = [];
+        try {
+          for (const line of lines) {
+            turn.acceptLine(line, out);
+            if (turn.done) break;
+          }
+        } catch (error) {
+          // What arrived before the failure is still the caller's.
+          if (out.length > 0) yield out;
+          throw error;
+        }
+        if (out.length > 0) yield out;
+        if (turn.done) break;
+      }
+      if (!turn.done) throw new ProviderError('network', `${transport.providerName}'s stream ended before it was complete (no "done": true)`);
+      yield [...turn.finish()];
+    } finally {
+      scope.close();
+    }
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    const transport = this.#config.transport;
+    const scope = new RequestScope(transport, options.signal);
+    let ids: string[];
+    try {
+      const response = await send(transport, scope, { url: `${this.#base}/api/tags`, headers: this.#config.headers() });
+      const parsed = tagsSchema.safeParse(await readJson(transport, response, scope));
+      if (!parsed.success) throw new ProviderError('server_error', `${transport.providerName} sent a model list Switchboard cannot read`);
+      ids = (parsed.data.models ?? []).map((entry) => entry.name ?? entry.model).filter((id): id is string => !!id);
+    } finally {
+      scope.close();
+    }
+    // Context windows and capabilities are only in /api/show, one call per model.
+    const models: ModelInfo[] = ids.map((id) => ({ id, sources: {} }));
+    let next = 0;
+    const worker = async () => {
+      while (next < models.length) await this.#describe(models[next++]!, options.signal);
+    };
+    await Promise.all(Array.from({ length: Math.min(SHOW_CONCURRENCY, models.length) }, worker));
+    return models;
+  }
+
+  /** Adds what /api/show says to `model`. A failure leaves it undescribed; only cancellation ends the list. */
+  async #describe(model: ModelInfo, signal: AbortSignal | undefined): Promise<void> {
+    const transport = this.#config.transport;
+    // A scope each: one slow or failing model must not time out or abort the others.
+    const scope = new RequestScope(transport, signal);
+    try {
+      const response = await send(transport, scope, { url: `${this.#base}/api/show`, headers: this.#config.headers(), body: { model: model.id } });
+      const parsed = showSchema.safeParse(await readJson(transport, response, scope));
+      if (!parsed.success) return;
+      const info = parsed.data.model_info ?? {};
+      const context = info[`${String(info['general.architecture'])}.context_length`];
+      if (typeof context === 'number' && context > 0) {
+        model.contextWindow = context;
+        model.sources!.contextWindow = 'provider';
+      }
+      // Servers before capabilities existed say nothing; that is not "none".
+      const capabilities = parsed.data.capabilities;
+      if (capabilities) {
+        model.capabilities = { tools: capabilities.includes('tools'), vision: capabilities.includes('vision'), reasoning: capabilities.includes('thinking') };
+        model.sources!.capabilities = 'provider';
+      }
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind === 'cancelled') throw error;
+    } finally {
+      scope.close();
+    }
+  }
+}
+
+/** One answer as it arrives: text and reasoning go out at once; tool calls, usage and finish at the end. */
+class Turn {
+  readonly #transport: TransportConfig;
+  readonly #calls: ToolCallEvent[] = [];
+  #usage: Usage | undefined;
+  #finish: FinishReason = 'stop';
+  done = false;
+
+  constructor(transport: TransportConfig) {
+    this.#transport = transport;
+  }
+
+  acceptLine(line: string, out: ChatEvent[]): void {
+    const text = line.trim();
+    if (!text) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new ProviderError('server_error', `${this.#transport.providerName} sent a line that is not JSON`, {
+        providerMessage: this.#transport.redactor.redact(text.slice(0, 200)),
+      });
+    }
+    this.accept(json, out);
+  }
+
+  accept(json: unknown, out: ChatEvent[]): void {
+    const parsed = chunkSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ProviderError('server_error', `${this.#transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+    }
+    const chunk = parsed.data;
+    // The status is already 200: an error mid-stream is a line of its own.
+    if (chunk.error != null) throw classifyStreamError(this.#transport.providerName, json);
+    const message = chunk.message;
+    if (message?.thinking) out.push({ type: 'reasoning', text: message.thinking });
+    if (message?.content) out.push({ type: 'text', text: message.content });
+    for (const call of message?.tool_calls ?? []) {
+      // Arguments arrive parsed, as an object (not JSON text as on OpenAI's wire).
+      this.#calls.push({ type: 'tool-call', ...(call.id ? { id: call.id } : {}), name: call.function.name, arguments: call.function.arguments ?? {} });
+    }
+    if (!chunk.done) return;
+    this.done = true;
+    // Ollama says "stop" after tool calls too, and "load"/"unload" for calls that only (un)load a model.
+    if (chunk.done_reason === 'length') this.#finish = 'length';
+    if (chunk.prompt_eval_count != null || chunk.eval_count != null) {
+      const input = chunk.prompt_eval_count ?? 0;
+      this.#usage = { inputTokens: input, outputTokens: chunk.eval_count ?? 0 };
+      const cached = chunk.prompt_eval_cached_count;
+      if (cached != null && cached > 0 && cached <= input) this.#usage.cachedInputTokens = cached;
+    }
+  }
+
+  *finish(): Generator<ChatEvent> {
+    yield* this.#calls;
+    if (this.#usage) yield { type: 'usage', usage: this.#usage };
+    yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : this.#finish };
+  }
+}

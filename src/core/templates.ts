@@ -1,0 +1,48 @@
+import type { ProviderType } from './types';
+
+/** A built-in starting point for a provider: its API family, default endpoint and where keys come from. */
+export interface ProviderTemplate {
+  id: string;
+  name: string;
+  type: ProviderType;
+  /** Undefined where every user's endpoint differs (Azure, custom servers). */
+  baseUrl?: string;
+  /** Where the user creates a key. */
+  keyUrl?: string;
+  /** 'required', 'optional' (self-hosted servers started with a key), or 'none' (local servers). */
+  key: 'required' | 'optional' | 'none';
+  /** How keys from this provider start, to catch a key pasted into the wrong provider. */
+  keyPrefix?: string;
+  /** Catalog ids that hold this provider's model facts and prices (see catalog.ts). */
+  catalogIds: string[];
+  /** Runs on the user's machine: costs nothing, needs no key, is looked for by "detect local providers". */
+  local?: boolean;
+}
+
+/**
+ * Base URLs and key pages as the providers document them. Endpoints that speak OpenAI's Chat
+ * Completions use the 'openai-compatible' family, with their quirks handled in the adapter.
+ */
+export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
+  { id: 'openai', name: 'OpenAI', type: 'openai', baseUrl: 'https://api.openai.com/v1', keyUrl: 'https://platform.openai.com/api-keys', key: 'required', keyPrefix: 'sk-', catalogIds: ['openai'] },
+  { id: 'anthropic', name: 'Anthropic', type: 'anthropic', baseUrl: 'https://api.anthropic.com', keyUrl: 'https://console.anthropic.com/settings/keys', key: 'required', keyPrefix: 'sk-ant-', catalogIds: ['anthropic'] },
+  { id: 'gemini', name: 'Google Gemini', type: 'gemini', baseUrl: 'https://generativelanguage.googleapis.com', keyUrl: 'https://aistudio.google.com/app/apikey', key: 'required', keyPrefix: 'AIza', catalogIds: ['google'] },
+  { id: 'azure-openai', name: 'Azure OpenAI', type: 'azure-openai', keyUrl: 'https://portal.azure.com/#view/Microsoft_Azure_ProjectOxford/CognitiveServicesHub/~/OpenAI', key: 'required', catalogIds: ['azure', 'openai'] },
+  { id: 'deepseek', name: 'DeepSeek', type: 'openai-compatible', baseUrl: 'https://api.deepseek.com', keyUrl: 'https://platform.deepseek.com/api_keys', key: 'required', keyPrefix: 'sk-', catalogIds: ['deepseek'] },
+  { id: 'xai', name: 'xAI', type: 'openai-compatible', baseUrl: 'https://api.x.ai/v1', keyUrl: 'https://console.x.ai', key: 'required', keyPrefix: 'xai-', catalogIds: ['x-ai', 'xai'] },
+  { id: 'mistral', name: 'Mistral', type: 'openai-compatible', baseUrl: 'https://api.mistral.ai/v1', keyUrl: 'https://console.mistral.ai/api-keys', key: 'required', catalogIds: ['mistral'] },
+  { id: 'groq', name: 'Groq', type: 'openai-compatible', baseUrl: 'https://api.groq.com/openai/v1', keyUrl: 'https://console.groq.com/keys', key: 'required', keyPrefix: 'gsk_', catalogIds: ['groq'] },
+  { id: 'openrouter', name: 'OpenRouter', type: 'openai-compatible', baseUrl: 'https://openrouter.ai/api/v1', keyUrl: 'https://openrouter.ai/settings/keys', key: 'required', keyPrefix: 'sk-or-', catalogIds: ['openrouter'] },
+  { id: 'together', name: 'Together AI', type: 'openai-compatible', baseUrl: 'https://api.together.xyz/v1', keyUrl: 'https://api.together.ai/settings/api-keys', key: 'required', catalogIds: ['together', 'togetherai'] },
+  { id: 'fireworks', name: 'Fireworks AI', type: 'openai-compatible', baseUrl: 'https://api.fireworks.ai/inference/v1', keyUrl: 'https://fireworks.ai/account/api-keys', key: 'required', keyPrefix: 'fw_', catalogIds: ['fireworks', 'fireworks-ai'] },
+  { id: 'perplexity', name: 'Perplexity', type: 'openai-compatible', baseUrl: 'https://api.perplexity.ai', keyUrl: 'https://www.perplexity.ai/settings/api', key: 'required', keyPrefix: 'pplx-', catalogIds: ['perplexity'] },
+  { id: 'ollama', name: 'Ollama', type: 'ollama', baseUrl: 'http://127.0.0.1:11434', key: 'none', catalogIds: [], local: true },
+  { id: 'lmstudio', name: 'LM Studio', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1234/v1', key: 'none', catalogIds: [], local: true },
+  { id: 'vllm', name: 'vLLM', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:8000/v1', key: 'optional', catalogIds: [] },
+  { id: 'litellm', name: 'LiteLLM proxy', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:4000', key: 'optional', catalogIds: [] },
+  { id: 'custom', name: 'Custom OpenAI-compatible', type: 'openai-compatible', key: 'optional', catalogIds: [] },
+];
+
+export function findTemplate(id: string): ProviderTemplate | undefined {
+  return PROVIDER_TEMPLATES.find((template) => template.id === id);
+}
