@@ -14,8 +14,8 @@ export interface TransportConfig {
   fetch: typeof fetch;
   clock: Clock;
   timeouts: Required<Timeouts>;
-  /** Passed to fetch as `dispatcher` (an undici Agent with a custom CA); VS Code's patched fetch keeps it. */
-  dispatcher?: unknown;
+  /** Resolves the `dispatcher` passed to fetch (an undici Agent with a custom CA); VS Code's patched fetch keeps it. */
+  dispatcher?: () => Promise<unknown>;
   /** Holds the provider's key, so no message can repeat it, whatever its shape. */
   redactor: Redactor;
 }
@@ -134,7 +134,7 @@ export async function send(config: TransportConfig, scope: RequestScope, request
       signal: scope.signal,
     };
     // Not in the WHATWG RequestInit; Node's fetch (and VS Code's patched one) read it.
-    if (config.dispatcher !== undefined) Object.assign(init, { dispatcher: config.dispatcher });
+    if (config.dispatcher) Object.assign(init, { dispatcher: await config.dispatcher() });
     response = await config.fetch(request.url, init);
   } catch (error) {
     throw scope.failure(error);

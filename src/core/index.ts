@@ -2,6 +2,8 @@ export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider
 export { PROVIDER_TEMPLATES, findTemplate } from './templates';
 export type { ProviderTemplate } from './templates';
 export { CATALOG_SOURCES, catalogFacts, withCatalog } from './catalog';
+export { baseUrlCandidates, diagnose } from './doctor';
+export type { DiagnoseOptions, DoctorReport, DoctorStage, StageResult } from './doctor';
 export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
 export { ProviderError, isProviderError, classifyHttpError, classifyStreamError, parseRetryAfter } from './errors';

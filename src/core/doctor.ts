@@ -1,0 +1,201 @@
+import { errorCode } from './http';
+import { ProviderError } from './errors';
+import { createProvider, type CreateProviderOptions } from './provider';
+import { systemClock, type ModelInfo } from './types';
+
+export type DoctorStage = 'connect' | 'tls' | 'auth' | 'models' | 'chat';
+
+export interface StageResult {
+  stage: DoctorStage;
+  status: 'pass' | 'fail' | 'skip';
+  /** One plain sentence for the user. */
+  message: string;
+  /** How long the stage's own request took, where it made one. */
+  ms?: number;
+  /** The socket error code or the provider's error code, for the log and for support. */
+  code?: string;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  stages: StageResult[];
+  /** A base URL that works where the given one did not (missing or doubled /v1, a pasted endpoint). */
+  suggestedBaseUrl?: string;
+  models?: ModelInfo[];
+}
+
+export interface DiagnoseOptions extends CreateProviderOptions {
+  /** The model to try a one-token chat with; without it the chat stage is skipped. */
+  model?: string;
+  signal?: AbortSignal;
+  /** Called as each stage completes, so a UI can show them live. */
+  onStage?: (result: StageResult) => void;
+}
+
+const TLS_CODES = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+function isTlsError(error: ProviderError): boolean {
+  const code = error.code ?? errorCode(error.cause);
+  return code !== undefined && TLS_CODES.test(code);
+}
+
+function connectMessage(error: ProviderError, host: string): string {
+  switch (error.code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `The name ${host} could not be resolved (DNS). Check the base URL for typos, or your network.`;
+    case 'ECONNREFUSED':
+      return `Nothing is listening at ${host}. Is the server running, and is the port right?`;
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return `The connection to ${host} was cut. A proxy or firewall may be in the way.`;
+    case 'ETIMEDOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+      return `${host} did not accept a connection in time. A proxy or firewall may be in the way.`;
+    default:
+      return error.message;
+  }
+}
+
+/** Base URLs people paste by mistake, and the one they meant. */
+export function baseUrlCandidates(baseUrl: string): string[] {
+  const trimmed = baseUrl.replace(/\/+$/, '');
+  const candidates = new Set<string>();
+  const withoutEndpoint = trimmed.replace(/\/(chat\/completions|completions|responses|messages|models)$/, '');
+  if (withoutEndpoint !== trimmed) candidates.add(withoutEndpoint);
+  for (const base of [withoutEndpoint]) {
+    if (/\/v1\/v1$/.test(base)) candidates.add(base.replace(/\/v1$/, ''));
+    else if (/\/v1$/.test(base)) candidates.add(base.replace(/\/v1$/, ''));
+    else candidates.add(`${base}/v1`);
+  }
+  candidates.delete(trimmed);
+  return [...candidates];
+}
+
+/**
+ * Tests a provider the way a person would debug it, stage by stage: can we connect (DNS, refused,
+ * proxy), is TLS trusted, is the key accepted (401 vs 403 vs a 400 bad key), does the model list
+ * load, does a one-token chat answer. Only the injected fetch is used, so proxies apply.
+ */
+export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> {
+  const clock = options.clock ?? systemClock;
+  const stages: StageResult[] = [];
+  const record = (result: StageResult) => {
+    stages.push(result);
+    options.onStage?.(result);
+  };
+  const skipRest = (from: DoctorStage[], why: string) => {
+    for (const stage of from) record({ stage, status: 'skip', message: why });
+  };
+  let host = 'the server';
+  try {
+    host = new URL(options.baseUrl ?? 'https://invalid.invalid').host;
+  } catch {
+    record({ stage: 'connect', status: 'fail', message: `"${options.baseUrl}" is not a URL.` });
+    skipRest(['tls', 'auth', 'models', 'chat'], 'Fix the base URL first.');
+    return { ok: false, stages };
+  }
+  const https = options.baseUrl?.startsWith('https:') ?? true;
+  // Azure's deployment URLs have no model list: the chat is the first request.
+  const hasModelList = options.type !== 'azure-openai' || /\/openai\/v1\/?$/.test(options.baseUrl ?? '');
+  const provider = createProvider(options);
+
+  const timed = async <T>(work: () => Promise<T>): Promise<{ value?: T; error?: ProviderError; ms: number }> => {
+    const started = clock.now();
+    try {
+      const value = await work();
+      return { value, ms: clock.now() - started };
+    } catch (error) {
+      const failure = error instanceof ProviderError ? error : new ProviderError('network', String(error), { cause: error });
+      return { error: failure, ms: clock.now() - started };
+    }
+  };
+
+  const first = hasModelList
+    ? await timed(() => provider.listModels({ signal: options.signal }))
+    : await timed(async () => {
+        for await (const event of provider.chat({ model: options.model ?? '', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
+        return [] as ModelInfo[];
+      });
+
+  // connect and TLS: did the first request get any HTTP answer at all?
+  const error = first.error;
+  if (error?.kind === 'cancelled') {
+    skipRest(['connect', 'tls', 'auth', 'models', 'chat'], 'Cancelled.');
+    return { ok: false, stages };
+  }
+  if (error?.kind === 'network' || (error?.kind === 'timeout' && error.status === undefined)) {
+    if (isTlsError(error)) {
+      record({ stage: 'connect', status: 'pass', message: `Connected to ${host}.`, ms: first.ms });
+      record({
+        stage: 'tls',
+        status: 'fail',
+        message: `${host}'s certificate is not trusted (${error.code ?? errorCode(error.cause)}). For a self-hosted server, add its CA certificate to the provider.`,
+        code: error.code ?? errorCode(error.cause),
+      });
+      skipRest(['auth', 'models', 'chat'], 'Fix TLS first.');
+    } else {
+      record({ stage: 'connect', status: 'fail', message: connectMessage(error, host), ms: first.ms, code: error.code });
+      skipRest(['tls', 'auth', 'models', 'chat'], 'Fix the connection first.');
+    }
+    return { ok: false, stages };
+  }
+  if (error?.status === 407) {
+    record({ stage: 'connect', status: 'fail', message: 'The proxy asks for credentials (407). Set them in VS Code\'s proxy settings.', ms: first.ms, code: '407' });
+    skipRest(['tls', 'auth', 'models', 'chat'], 'Fix the proxy first.');
+    return { ok: false, stages };
+  }
+  record({ stage: 'connect', status: 'pass', message: `Connected to ${host}.`, ms: first.ms });
+  record(https ? { stage: 'tls', status: 'pass', message: 'The certificate is trusted.' } : { stage: 'tls', status: 'skip', message: 'Plain HTTP: no TLS to check.' });
+
+  // auth: an HTTP answer came; did it accept the key?
+  if (error?.kind === 'invalid_credentials') {
+    const message =
+      error.status === 403 ? `The key is valid but not allowed to do this (403)${error.providerMessage ? `: ${error.providerMessage}` : '.'}`
+      : `The key was rejected (${error.status ?? 'error'})${error.providerMessage ? `: ${error.providerMessage}` : '.'}`;
+    record({ stage: 'auth', status: 'fail', message, ms: first.ms, code: error.code });
+    skipRest(['models', 'chat'], 'Fix the key first.');
+    return { ok: false, stages };
+  }
+  if (error && (error.status === 404 || error.status === 405 || (error.kind === 'server_error' && error.code === undefined && hasModelList))) {
+    // The server answered, but not at these paths: try the usual base-URL mistakes.
+    for (const candidate of baseUrlCandidates(options.baseUrl ?? '')) {
+      const attempt = await timed(() => createProvider({ ...options, baseUrl: candidate }).listModels({ signal: options.signal }));
+      if (!attempt.error) {
+        record({ stage: 'auth', status: 'skip', message: `Nothing answered at ${options.baseUrl}; ${candidate} does.` });
+        record({ stage: 'models', status: 'fail', message: `Use ${candidate} as the base URL.`, ms: first.ms, code: String(error.status ?? '') });
+        skipRest(['chat'], 'Fix the base URL first.');
+        return { ok: false, stages, suggestedBaseUrl: candidate, models: attempt.value };
+      }
+    }
+  }
+  if (error && error.kind !== 'model_not_found' && error.kind !== 'bad_request' && error.kind !== 'server_error') {
+    record({ stage: 'auth', status: 'fail', message: error.message, ms: first.ms, code: error.code });
+    skipRest(['models', 'chat'], 'Fix this first.');
+    return { ok: false, stages };
+  }
+  record(error ? { stage: 'auth', status: 'skip', message: 'Could not tell: the request failed for another reason.' } : { stage: 'auth', status: 'pass', message: 'The key was accepted.' });
+
+  // models
+  if (!hasModelList) {
+    record(error ? { stage: 'models', status: 'fail', message: error.message, code: error.code } : { stage: 'models', status: 'skip', message: 'Azure deployments are named, not listed.' });
+  } else if (error) {
+    record({ stage: 'models', status: 'fail', message: error.message, ms: first.ms, code: error.code });
+  } else {
+    record({ stage: 'models', status: 'pass', message: `${first.value?.length ?? 0} models available.`, ms: first.ms });
+  }
+
+  // chat: one token, through the same path as a real request
+  if (!options.model) {
+    skipRest(['chat'], 'Choose a model to try a one-token chat.');
+  } else if (!hasModelList) {
+    if (!error) record({ stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: first.ms });
+    else skipRest(['chat'], 'See above.');
+  } else {
+    const chat = await timed(async () => {
+      for await (const event of provider.chat({ model: options.model!, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
+    });
+    record(chat.error ? { stage: 'chat', status: 'fail', message: chat.error.message, ms: chat.ms, code: chat.error.code } : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms });
+  }
+  return { ok: stages.every((stage) => stage.status !== 'fail'), stages, models: first.value };
+}
