@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureHost } from './vscode-host.mjs';
+import { ensureHost, ensureSystemPackages } from './vscode-host.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const resultsDir = join(root, 'out', 'test', 'results');
@@ -65,6 +65,7 @@ if (unknown.length > 0) {
 }
 const selected = requested.length > 0 ? requested : Object.keys(layers);
 
+ensureSystemPackages();
 if (selected.includes('integration') || selected.includes('ui')) ensureHost();
 const build = run(process.execPath, [join(root, 'esbuild.mjs'), '--tests']);
 if (!build.ok) {

@@ -28,11 +28,15 @@ function run(command, args, options = {}) {
   }
 }
 
-/** Debian packages the browser tests and code-server's native build need; installed only when missing. */
+/**
+ * Debian packages the tests need, installed only when missing: chromium (browser tests),
+ * libkrb5-dev (code-server's native build), openssl (certificates for the TLS tests).
+ */
 export function ensureSystemPackages() {
   const missing = [];
   if (!existsSync(CHROMIUM_PATH)) missing.push('chromium');
   if (!existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev');
+  if (!existsSync('/usr/bin/openssl')) missing.push('openssl');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     throw new Error(`missing system packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
