@@ -80,6 +80,7 @@ if (withTests) {
     },
     { ...nodeDefaults, entryPoints: testEntries('test/ui'), outdir: 'out/test/ui', external: ['mocha', 'playwright-core'] },
     { ...nodeDefaults, entryPoints: testEntries('test/runner'), outdir: 'out/test/runner', external: ['playwright-core'] },
+    { ...nodeDefaults, entryPoints: ['docs/examples/core-chat.ts'], outdir: 'out/examples' },
   );
 }
 
