@@ -126,11 +126,13 @@ export function parseRetryAfter(headers: Headers, bodyDelayMs?: number, now: num
 const CODE_KINDS: Array<[ProviderErrorKind, string[]]> = [
   ['invalid_credentials', ['api_key_invalid', 'invalid_api_key', 'authentication_error', 'unauthenticated', 'incorrect_api_key']],
   ['quota_exceeded', ['insufficient_quota', 'billing_hard_limit_reached', 'insufficient_balance', 'insufficient_credits']],
-  ['content_filter', ['content_filter', 'content_policy_violation']],
+  ['content_filter', ['content_filter', 'content_policy_violation', 'image_content_policy_violation']],
   ['overloaded', ['overloaded_error', 'overloaded', 'unavailable']],
   ['timeout', ['deadline_exceeded', 'timeout', 'request_timeout']],
   ['model_not_found', ['model_not_found', 'not_found_error', 'deploymentnotfound']],
-  ['rate_limited', ['rate_limit_exceeded', 'rate_limit_error', 'rate_limited']],
+  ['rate_limited', ['rate_limit_exceeded', 'rate_limit_error', 'rate_limited', 'too_many_requests']],
+  // Responses API `response.failed` codes for input the model will never accept.
+  ['bad_request', ['invalid_prompt', 'invalid_image', 'invalid_image_format', 'invalid_base64_image', 'invalid_image_url', 'image_too_large', 'image_too_small', 'image_parse_error', 'unsupported_image_media_type', 'empty_image_file']],
 ];
 const CONTEXT_CODES = ['context_length_exceeded', 'string_above_max_length'];
 

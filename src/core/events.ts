@@ -40,3 +40,43 @@ export class BatchedEvents implements AsyncIterableIterator<ChatEvent> {
     return this;
   }
 }
+
+/**
+ * Iterates `first`; if its first step fails with an error `fallback` accepts, iterates what
+ * `fallback` returns instead. Later steps pass straight through, at no cost per event.
+ */
+export class SwitchOnFirstFailure implements AsyncIterableIterator<ChatEvent> {
+  #current: AsyncIterator<ChatEvent>;
+  #started = false;
+  readonly #fallback: (error: unknown) => AsyncIterator<ChatEvent> | undefined;
+
+  constructor(first: AsyncIterator<ChatEvent>, fallback: (error: unknown) => AsyncIterator<ChatEvent> | undefined) {
+    this.#current = first;
+    this.#fallback = fallback;
+  }
+
+  next(): Promise<IteratorResult<ChatEvent>> {
+    return this.#started ? this.#current.next() : this.#first();
+  }
+
+  async #first(): Promise<IteratorResult<ChatEvent>> {
+    this.#started = true;
+    try {
+      return await this.#current.next();
+    } catch (error) {
+      const alternative = this.#fallback(error);
+      if (!alternative) throw error;
+      this.#current = alternative;
+      return alternative.next();
+    }
+  }
+
+  async return(): Promise<IteratorResult<ChatEvent>> {
+    await this.#current.return?.();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

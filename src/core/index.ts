@@ -1,4 +1,8 @@
 export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider';
+export { AnthropicProvider } from './adapters/anthropic';
+export { OllamaProvider } from './adapters/ollama';
+export { OpenAiChatProvider } from './adapters/openaiChat';
+export { OpenAiResponsesProvider } from './adapters/openaiResponses';
 export { PROVIDER_TEMPLATES, findTemplate } from './templates';
 export type { ProviderTemplate } from './templates';
 export { CATALOG_SOURCES, catalogFacts, withCatalog } from './catalog';

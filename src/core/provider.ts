@@ -1,9 +1,12 @@
 import { AnthropicProvider } from './adapters/anthropic';
 import { OllamaProvider } from './adapters/ollama';
 import { OpenAiChatProvider } from './adapters/openaiChat';
+import { OpenAiResponsesProvider } from './adapters/openaiResponses';
+import { ProviderError } from './errors';
+import { SwitchOnFirstFailure } from './events';
 import { DEFAULT_TIMEOUTS, type TransportConfig } from './http';
 import { Redactor } from './redact';
-import { systemClock, type Clock, type Provider, type ProviderType, type Timeouts } from './types';
+import { systemClock, type ChatEvent, type ChatRequest, type Clock, type ModelInfo, type Provider, type ProviderType, type Timeouts } from './types';
 
 export interface CreateProviderOptions {
   type: ProviderType;
@@ -22,6 +25,11 @@ export interface CreateProviderOptions {
   dispatcher?: unknown;
   /** PEM certificates a self-hosted endpoint is signed with, trusted in addition to the system's. */
   ca?: string;
+  /**
+   * type 'openai' only: which API to speak. 'auto' (default) uses Chat Completions and moves a model
+   * to the Responses API when Chat Completions answers `unsupported_api_for_model`.
+   */
+  openaiApi?: 'auto' | 'chat' | 'responses';
 }
 
 const DEFAULT_NAMES: Record<ProviderType, string> = {
@@ -84,16 +92,31 @@ export function createProvider(options: CreateProviderOptions): Provider {
   const base = trimSlash(baseUrl);
   const extraHeaders = options.headers ?? {};
 
+  const bearer = () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) });
   switch (options.type) {
-    case 'openai':
+    case 'openai': {
+      const chat = new OpenAiChatProvider({
+        type: 'openai',
+        transport,
+        chatUrl: () => `${base}/chat/completions`,
+        modelsUrl: `${base}/models`,
+        headers: bearer,
+        maxTokensField: 'max_completion_tokens',
+        modelInBody: true,
+      });
+      const responses = new OpenAiResponsesProvider({ transport, url: `${base}/responses`, headers: bearer });
+      if (options.openaiApi === 'chat') return chat;
+      if (options.openaiApi === 'responses') return responses;
+      return new OpenAiAutoApi(chat, responses);
+    }
     case 'openai-compatible':
       return new OpenAiChatProvider({
         type: options.type,
         transport,
         chatUrl: () => `${base}/chat/completions`,
         modelsUrl: `${base}/models`,
-        headers: () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) }),
-        maxTokensField: options.type === 'openai' ? 'max_completion_tokens' : 'max_tokens',
+        headers: bearer,
+        maxTokensField: 'max_tokens',
         modelInBody: true,
       });
     case 'azure-openai':
@@ -102,7 +125,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
       return new OllamaProvider({
         transport: { ...transport, timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: OLLAMA_FIRST_BYTE_MS, ...options.timeouts } },
         baseUrl: base,
-        headers: () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) }),
+        headers: bearer,
       });
     case 'anthropic':
       return new AnthropicProvider({
@@ -153,4 +176,32 @@ function createAzureProvider(base: string, options: CreateProviderOptions, trans
     maxTokensField: 'max_completion_tokens',
     modelInBody: false,
   });
+}
+
+/**
+ * OpenAI with both APIs: Chat Completions first; a model it refuses with `unsupported_api_for_model`
+ * (models served only by the Responses API) is asked again there, and remembered.
+ */
+class OpenAiAutoApi implements Provider {
+  readonly type = 'openai' as const;
+  readonly #responsesOnly = new Set<string>();
+
+  constructor(
+    private readonly chatApi: Provider,
+    private readonly responsesApi: Provider,
+  ) {}
+
+  chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
+    if (this.#responsesOnly.has(request.model)) return this.responsesApi.chat(request, options);
+    const first = this.chatApi.chat(request, options)[Symbol.asyncIterator]();
+    return new SwitchOnFirstFailure(first, (error) => {
+      if (!(error instanceof ProviderError) || error.code !== 'unsupported_api_for_model') return undefined;
+      this.#responsesOnly.add(request.model);
+      return this.responsesApi.chat(request, options)[Symbol.asyncIterator]();
+    });
+  }
+
+  listModels(options?: { signal?: AbortSignal }): Promise<ModelInfo[]> {
+    return this.chatApi.listModels(options);
+  }
 }
