@@ -1,33 +1,72 @@
-// The benchmark's provider: a loopback server in its own process streaming N OpenAI-format deltas
-// as fast as the socket takes them. Prints its URL on stdout.
+// The benchmark's provider: a loopback server in its own process streaming N deltas in a real
+// wire format (openai, anthropic, gemini or ollama) as fast as the socket takes them.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-// A real chunk envelope (gpt-4.1), so parsing costs what it costs against OpenAI.
-const delta = (text: string) =>
-  `data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","service_tier":"default","system_fingerprint":"fp_51e1070cf2","choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`;
-const tail =
-  'data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n' +
-  'data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":1,"total_tokens":13}}\n\n' +
-  'data: [DONE]\n\n';
-// 64 deltas a write: about 16 KB, the size of a TLS record's worth of a fast stream.
+type Format = 'openai' | 'anthropic' | 'gemini' | 'ollama';
+
+// Real envelopes, so parsing costs what it costs against each provider.
+const FORMATS: Record<Format, { contentType: string; head: string; delta: (text: string) => string; tail: string }> = {
+  openai: {
+    contentType: 'text/event-stream',
+    head: '',
+    delta: (text) =>
+      `data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","service_tier":"default","system_fingerprint":"fp_51e1070cf2","choices":[{"index":0,"delta":{"content":${JSON.stringify(text)}},"logprobs":null,"finish_reason":null}],"usage":null}\n\n`,
+    tail:
+      'data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n' +
+      'data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":1,"total_tokens":13}}\n\n' +
+      'data: [DONE]\n\n',
+  },
+  anthropic: {
+    contentType: 'text/event-stream',
+    head:
+      'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY","type":"message","role":"assistant","content":[],"model":"claude-opus-4-6","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}\n\n' +
+      'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
+    delta: (text) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`,
+    tail:
+      'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n' +
+      'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}\n\n' +
+      'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+  },
+  gemini: {
+    contentType: 'text/event-stream',
+    head: '',
+    delta: (text) =>
+      `data: {"candidates": [{"content": {"parts": [{"text": ${JSON.stringify(text)}}],"role": "model"},"index": 0}],"usageMetadata": {"promptTokenCount": 9,"candidatesTokenCount": 1,"totalTokenCount": 10},"modelVersion": "gemini-2.5-flash","responseId": "mFzsaL2XHo6Ez7IPyc7IoQU"}\r\n\r\n`,
+    tail: 'data: {"candidates": [{"content": {"parts": [{"text": ""}],"role": "model"},"finishReason": "STOP","index": 0}],"usageMetadata": {"promptTokenCount": 9,"candidatesTokenCount": 2,"totalTokenCount": 11},"modelVersion": "gemini-2.5-flash","responseId": "mFzsaL2XHo6Ez7IPyc7IoQU"}\r\n\r\n',
+  },
+  ollama: {
+    contentType: 'application/x-ndjson',
+    head: '',
+    delta: (text) => `{"model":"llama3.2","created_at":"2025-08-21T10:12:00.123456Z","message":{"role":"assistant","content":${JSON.stringify(text)}},"done":false}\n`,
+    tail: '{"model":"llama3.2","created_at":"2025-08-21T10:12:01.123456Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":4883583458,"load_duration":1334875,"prompt_eval_count":26,"prompt_eval_duration":342546000,"eval_count":282,"eval_duration":4535599000}\n',
+  },
+};
+
+// 64 deltas a write: about 16 KB for OpenAI, the size of a TLS record's worth of a fast stream.
 const BATCH = 64;
-const batch = Buffer.from(Array.from({ length: BATCH }, (_, i) => delta(` tok${i % 10}`)).join(''));
+const batches = Object.fromEntries(
+  Object.entries(FORMATS).map(([name, format]) => [name, Buffer.from(Array.from({ length: BATCH }, (_, i) => format.delta(` tok${i % 10}`)).join(''))]),
+) as Record<Format, Buffer>;
 
 const server = createServer((request, response) => {
   request.resume();
   request.on('end', () => {
-    const count = Number(new URL(request.url ?? '/', 'http://x').searchParams.get('n') ?? '1000');
-    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const query = new URL(request.url ?? '/', 'http://x').searchParams;
+    const count = Number(query.get('n') ?? '1000');
+    const name = (query.get('format') ?? 'openai') as Format;
+    const format = FORMATS[name];
+    response.writeHead(200, { 'content-type': format.contentType });
+    response.write(format.head);
     let sent = 0;
     const pump = () => {
       while (sent < count) {
         const take = Math.min(BATCH, count - sent);
-        const piece = take === BATCH ? batch : Buffer.from(Array.from({ length: take }, (_, i) => delta(` tok${i % 10}`)).join(''));
+        const piece = take === BATCH ? batches[name] : Buffer.from(Array.from({ length: take }, (_, i) => format.delta(` tok${i % 10}`)).join(''));
         sent += take;
         if (!response.write(piece)) return void response.once('drain', pump);
       }
-      response.end(tail);
+      response.end(format.tail);
     };
     pump();
   });

@@ -1,5 +1,6 @@
 export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider';
 export { AnthropicProvider } from './adapters/anthropic';
+export { GeminiProvider } from './adapters/gemini';
 export { OllamaProvider } from './adapters/ollama';
 export { OpenAiChatProvider } from './adapters/openaiChat';
 export { OpenAiResponsesProvider } from './adapters/openaiResponses';

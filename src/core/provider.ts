@@ -1,4 +1,5 @@
 import { AnthropicProvider } from './adapters/anthropic';
+import { GeminiProvider } from './adapters/gemini';
 import { OllamaProvider } from './adapters/ollama';
 import { OpenAiChatProvider } from './adapters/openaiChat';
 import { OpenAiResponsesProvider } from './adapters/openaiResponses';
@@ -44,6 +45,7 @@ const DEFAULT_NAMES: Record<ProviderType, string> = {
 const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
   openai: 'https://api.openai.com/v1',
   anthropic: 'https://api.anthropic.com',
+  gemini: 'https://generativelanguage.googleapis.com',
   // A local server; Ollama Cloud is https://ollama.com with a key.
   ollama: 'http://127.0.0.1:11434',
 };
@@ -121,6 +123,17 @@ export function createProvider(options: CreateProviderOptions): Provider {
       });
     case 'azure-openai':
       return createAzureProvider(base, options, transport, extraHeaders);
+    case 'gemini': {
+      // A base URL pasted with its version (…/v1beta) names the version; paths add it again.
+      const pasted = /\/(v1(?:alpha|beta)?)$/.exec(base);
+      return new GeminiProvider({
+        transport,
+        baseUrl: pasted ? base.slice(0, pasted.index) : base,
+        apiVersion: options.apiVersion ?? pasted?.[1] ?? 'v1beta',
+        // The key goes in a header, never in the URL where logs and proxies would see it.
+        headers: () => ({ ...extraHeaders, ...(options.apiKey ? { 'x-goog-api-key': options.apiKey } : {}) }),
+      });
+    }
     case 'ollama':
       return new OllamaProvider({
         transport: { ...transport, timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: OLLAMA_FIRST_BYTE_MS, ...options.timeouts } },
@@ -140,7 +153,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
         defaultMaxTokens: ANTHROPIC_DEFAULT_MAX_TOKENS,
       });
     default:
-      throw new TypeError(`createProvider: type '${options.type}' is not available yet`);
+      throw new TypeError(`createProvider: unknown type '${String(options.type)}'`);
   }
 }
 

@@ -1,0 +1,304 @@
+import * as z from 'zod';
+import { classifyStreamError, ProviderError } from '../errors';
+import { BatchedEvents } from '../events';
+import { readJson, readSseBatches, RequestScope, responseMetadata, send, NON_STREAMING_FIRST_BYTE_MS, type TransportConfig } from '../http';
+import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
+import { parseJsonEvent, textOf, unexpected } from './shared';
+
+/** Google's Gemini API (generativelanguage.googleapis.com), native generateContent format. */
+export interface GeminiConfig {
+  transport: TransportConfig;
+  /** e.g. `https://generativelanguage.googleapis.com` */
+  baseUrl: string;
+  /** `v1beta` unless the caller says otherwise. */
+  apiVersion: string;
+  /** `x-goog-api-key` and extra headers, resolved per request. The key never goes in the URL, where proxies and logs keep it. */
+  headers: () => Record<string, string>;
+}
+
+// Only what Switchboard reads is described; z.object drops the rest (safety ratings, token details…).
+const partSchema = z.object({
+  text: z.string().nullish(),
+  thought: z.boolean().nullish(),
+  thoughtSignature: z.string().nullish(),
+  functionCall: z.object({ name: z.string(), args: z.unknown().optional(), id: z.string().nullish() }).nullish(),
+});
+const usageSchema = z.object({
+  promptTokenCount: z.number().nullish(),
+  cachedContentTokenCount: z.number().nullish(),
+  candidatesTokenCount: z.number().nullish(),
+  thoughtsTokenCount: z.number().nullish(),
+  toolUsePromptTokenCount: z.number().nullish(),
+});
+// A streamed chunk and a whole non-streaming answer have the same shape.
+const responseSchema = z.object({
+  candidates: z
+    .array(z.object({ content: z.object({ parts: z.array(partSchema).nullish() }).nullish(), finishReason: z.string().nullish(), finishMessage: z.string().nullish() }))
+    .nullish(),
+  promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
+  usageMetadata: usageSchema.nullish(),
+  error: z.unknown().optional(),
+});
+const listedModel = z.object({
+  name: z.string(),
+  displayName: z.string().nullish(),
+  inputTokenLimit: z.number().nullish(),
+  outputTokenLimit: z.number().nullish(),
+  supportedGenerationMethods: z.array(z.string()).nullish(),
+  thinking: z.boolean().nullish(),
+});
+const modelList = z.object({ models: z.array(listedModel).nullish(), nextPageToken: z.string().nullish() });
+
+type GeminiUsage = z.infer<typeof usageSchema>;
+type Part = Record<string, unknown>;
+
+/** Usage in the contract's terms. Gemini counts thoughts apart from candidates; the contract's output includes them. */
+function normalizeUsage(raw: GeminiUsage): Usage {
+  const thoughts = raw.thoughtsTokenCount ?? 0;
+  // Built-in tools (search grounding, via extraBody) add a prompt of their own, billed as input.
+  const usage: Usage = { inputTokens: (raw.promptTokenCount ?? 0) + (raw.toolUsePromptTokenCount ?? 0), outputTokens: (raw.candidatesTokenCount ?? 0) + thoughts };
+  if (raw.cachedContentTokenCount) usage.cachedInputTokens = raw.cachedContentTokenCount;
+  if (thoughts > 0) usage.reasoningTokens = thoughts;
+  return usage;
+}
+
+const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
+
+// STOP, and the rest (LANGUAGE, OTHER, values added later): the answer did end.
+const mapFinish = (reason: string): FinishReason => (reason === 'MAX_TOKENS' ? 'length' : FILTERED.has(reason) ? 'content_filter' : 'stop');
+
+function toModelInfo(entry: z.infer<typeof listedModel>): ModelInfo {
+  const model: ModelInfo = { id: entry.name.replace(/^models\//, ''), sources: {} };
+  const provided = <K extends keyof NonNullable<ModelInfo['sources']>>(key: K, value: ModelInfo[K] | null | undefined) => {
+    if (value == null) return;
+    model[key] = value;
+    model.sources![key] = 'provider';
+  };
+  provided('name', entry.displayName || undefined);
+  provided('contextWindow', entry.inputTokenLimit || undefined);
+  provided('maxOutputTokens', entry.outputTokenLimit || undefined);
+  provided('capabilities', entry.thinking == null ? undefined : { reasoning: entry.thinking });
+  return model;
+}
+
+function toParts(content: string | ContentPart[]): Part[] {
+  const parts = typeof content === 'string' ? [{ type: 'text' as const, text: content }] : content;
+  // Gemini refuses empty text parts.
+  return parts.flatMap((part): Part[] => (part.type === 'image' ? [{ inlineData: { mimeType: part.mimeType, data: part.data } }] : part.text ? [{ text: part.text }] : []));
+}
+
+function functionCallPart(call: ToolCall): Part {
+  const signature = call.providerMetadata?.thoughtSignature;
+  return {
+    functionCall: { name: call.name, args: call.arguments ?? {}, ...(call.id ? { id: call.id } : {}) },
+    // Gemini 3 rejects a function call in the current turn whose signature did not come back, on the part it came on.
+    ...(typeof signature === 'string' ? { thoughtSignature: signature } : {}),
+  };
+}
+
+/** `response` must be a JSON object: a tool that answered with one is passed as is, anything else as text. */
+function toolResponse(text: string): Record<string, unknown> {
+  if (text.trimStart().startsWith('{')) {
+    try {
+      const value: unknown = JSON.parse(text);
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+    } catch {
+      // Not JSON after all: sent as text.
+    }
+  }
+  return { content: text };
+}
+
+/** System messages become the systemInstruction; the rest alternate between `user` and `model`. */
+function toContents(messages: ChatMessage[]): { system: Part[]; contents: Array<{ role: 'user' | 'model'; parts: Part[] }> } {
+  const system: Part[] = [];
+  const contents: Array<{ role: 'user' | 'model'; parts: Part[] }> = [];
+  // Gemini matches results to calls by name; a tool message without one borrows its call's.
+  const names = new Map<string, string>();
+  for (const message of messages) {
+    if (message.role === 'system') {
+      system.push(...toParts(message.content));
+      continue;
+    }
+    let role: 'user' | 'model' = 'user';
+    let parts: Part[];
+    if (message.role === 'assistant') {
+      role = 'model';
+      for (const call of message.toolCalls ?? []) if (call.id) names.set(call.id, call.name);
+      parts = [...toParts(message.content), ...(message.toolCalls ?? []).map(functionCallPart)];
+    } else if (message.role === 'tool') {
+      const id = message.toolCallId;
+      const name = message.toolName ?? (id ? names.get(id) : undefined) ?? '';
+      parts = [{ functionResponse: { name, ...(id ? { id } : {}), response: toolResponse(textOf(message.content)) } }];
+    } else {
+      parts = toParts(message.content);
+    }
+    if (parts.length === 0) continue;
+    // Parallel results (and a user's words after them) go in one turn: Gemini expects turns to alternate.
+    const last = contents.at(-1);
+    if (last?.role === role) last.parts.push(...parts);
+    else contents.push({ role, parts });
+  }
+  return { system, contents };
+}
+
+export class GeminiProvider implements Provider {
+  readonly type = 'gemini' as const;
+  readonly #config: GeminiConfig;
+
+  constructor(config: GeminiConfig) {
+    this.#config = config;
+  }
+
+  #url(path: string): string {
+    return `${this.#config.baseUrl.replace(/\/+$/, '')}/${this.#config.apiVersion}/${path}`;
+  }
+
+  #body(request: ChatRequest): Record<string, unknown> {
+    const { system, contents } = toContents(request.messages);
+    const body: Record<string, unknown> = {};
+    if (system.length > 0) body.systemInstruction = { parts: system };
+    body.contents = contents;
+    if (request.tools?.length) {
+      // The contract's parameters are JSON Schema. `parameters` takes only an OpenAPI subset and fails the
+      // whole request on common keywords (additionalProperties, $schema, type lists); this field takes JSON Schema.
+      const functionDeclarations = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), parametersJsonSchema: tool.parameters }));
+      body.tools = [{ functionDeclarations }];
+    }
+    const generation: Record<string, unknown> = {};
+    if (request.maxTokens !== undefined) generation.maxOutputTokens = request.maxTokens;
+    if (request.temperature !== undefined) generation.temperature = request.temperature;
+    const budget = request.providerOptions?.thinkingBudget;
+    // Thought summaries only when thinking is asked for: models that cannot think (2.0 Flash, Gemma) answer
+    // any includeThoughts with a 400, and Google refuses it (Vertex, at least) once a budget of 0 turns thinking off.
+    if (budget !== undefined) generation.thinkingConfig = budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true };
+    if (Object.keys(generation).length > 0) body.generationConfig = generation;
+    return { ...body, ...request.providerOptions?.extraBody };
+  }
+
+  chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
+    return new BatchedEvents(this.#batches(request, options.signal));
+  }
+
+  /** The answer as batches of events, one per network read. */
+  async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
+    const stream = request.stream ?? true;
+    const scope = new RequestScope(this.#config.transport, signal);
+    // `models/gemini-2.5-flash` (as listed) or bare; `tunedModels/…` keeps its own collection.
+    const model = request.model.includes('/') ? request.model : `models/${request.model}`;
+    try {
+      const response = await send(this.#config.transport, scope, {
+        url: this.#url(`${model.split('/').map(encodeURIComponent).join('/')}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`),
+        headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
+        body: this.#body(request),
+        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
+      });
+      yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
+      const state = new ResponseState(this.#config.transport.providerName);
+      if (!stream) {
+        const parsed = responseSchema.safeParse(await readJson(this.#config.transport, response, scope));
+        if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+        const out: ChatEvent[] = [];
+        state.accept(parsed.data, out);
+        yield [...out, ...state.finish(false)];
+        return;
+      }
+      for await (const batch of readSseBatches(response, scope)) {
+        const out: ChatEvent[] = [];
+        try {
+          for (const event of batch) state.accept(parseJsonEvent(this.#config.transport, responseSchema, event.data), out);
+        } catch (error) {
+          // What arrived before the failure is still the caller's.
+          if (out.length > 0) yield out;
+          throw error;
+        }
+        if (out.length > 0) yield out;
+      }
+      yield [...state.finish(true)];
+    } finally {
+      scope.close();
+    }
+  }
+
+  async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    const scope = new RequestScope(this.#config.transport, options.signal);
+    const models: ModelInfo[] = [];
+    const seen = new Set<string>();
+    try {
+      let token: string | undefined;
+      do {
+        const query = `pageSize=1000${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`;
+        const response = await send(this.#config.transport, scope, { url: this.#url(`models?${query}`), headers: this.#config.headers() });
+        const parsed = modelList.safeParse(await readJson(this.#config.transport, response, scope));
+        if (!parsed.success) throw new ProviderError('server_error', `${this.#config.transport.providerName} sent a model list Switchboard cannot read`);
+        // Embedding, AQA and image-only models cannot chat.
+        for (const entry of parsed.data.models ?? []) if (entry.supportedGenerationMethods?.includes('generateContent')) models.push(toModelInfo(entry));
+        // A server that repeats a token would otherwise page forever.
+        token = parsed.data.nextPageToken && !seen.has(parsed.data.nextPageToken) ? parsed.data.nextPageToken : undefined;
+        if (token) seen.add(token);
+      } while (token);
+      return models;
+    } finally {
+      scope.close();
+    }
+  }
+}
+
+/** What the answer has said so far: the function calls, the last usage, the finish reason. */
+class ResponseState {
+  readonly #providerName: string;
+  readonly #calls: Array<Extract<ChatEvent, { type: 'tool-call' }>> = [];
+  #usage: GeminiUsage | undefined;
+  #finish: FinishReason | undefined;
+
+  constructor(providerName: string) {
+    this.#providerName = providerName;
+  }
+
+  /** Takes one response chunk; pushes what it means for the caller onto `out`. */
+  accept(chunk: z.infer<typeof responseSchema>, out: ChatEvent[]): void {
+    if (chunk.error != null) throw classifyStreamError(this.#providerName, chunk);
+    // Every chunk repeats the usage so far: the last one wins, never a sum.
+    if (chunk.usageMetadata) this.#usage = chunk.usageMetadata;
+    const candidate = chunk.candidates?.[0];
+    const blocked = chunk.promptFeedback?.blockReason;
+    if (!candidate && blocked) {
+      throw new ProviderError('content_filter', `${this.#providerName} blocked the prompt (${blocked})`, { code: blocked });
+    }
+    if (!candidate) return;
+    for (const part of candidate.content?.parts ?? []) {
+      if (part.functionCall) {
+        const { name, args, id } = part.functionCall;
+        this.#calls.push({
+          type: 'tool-call',
+          ...(id ? { id } : {}),
+          name,
+          arguments: args ?? {},
+          // Only the first of parallel calls carries one; it must go back on that call.
+          ...(part.thoughtSignature ? { providerMetadata: { thoughtSignature: part.thoughtSignature } } : {}),
+        });
+      } else if (part.text) {
+        out.push({ type: part.thought ? 'reasoning' : 'text', text: part.text });
+      }
+    }
+    const reason = candidate.finishReason;
+    if (!reason) return;
+    // The model wrote a call that is not valid: nothing the caller sent was wrong, and a retry often succeeds.
+    if (reason === 'MALFORMED_FUNCTION_CALL' || reason === 'UNEXPECTED_TOOL_CALL') {
+      throw new ProviderError('server_error', `${this.#providerName} produced an invalid function call (${reason})`, {
+        code: reason,
+        providerMessage: candidate.finishMessage ?? undefined,
+      });
+    }
+    this.#finish = mapFinish(reason);
+  }
+
+  /** Tool calls, then usage, then the finish; a stream without a finish reason was cut short (Gemini sends no [DONE]). */
+  *finish(streamed: boolean): Generator<ChatEvent> {
+    if (streamed && !this.#finish) throw new ProviderError('network', `${this.#providerName}'s stream ended before it was complete (no finish reason)`);
+    yield* this.#calls;
+    if (this.#usage) yield { type: 'usage', usage: normalizeUsage(this.#usage) };
+    // A turn that produced function calls finishes with tool_calls: Gemini says STOP.
+    yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : (this.#finish ?? 'stop') };
+  }
+}
