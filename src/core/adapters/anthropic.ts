@@ -60,6 +60,22 @@ const eventSchema = z.object({
   error: z.unknown().optional(),
 });
 
+// Nearly every event of a stream is a delta: it gets a schema of its own, much cheaper to check.
+const deltaEventSchema = z.object({
+  type: z.literal('content_block_delta'),
+  index: z.number().nullish(),
+  delta: z.object({
+    type: z.string().nullish(),
+    text: z.string().nullish(),
+    thinking: z.string().nullish(),
+    signature: z.string().nullish(),
+    partial_json: z.string().nullish(),
+  }),
+});
+type StreamEvent = z.infer<typeof eventSchema>;
+const schemaFor = (json: unknown): z.ZodType<StreamEvent> =>
+  (json as { type?: unknown } | null)?.type === 'content_block_delta' ? (deltaEventSchema) : eventSchema;
+
 const messageSchema = z.object({ model: z.string().nullish(), content: z.array(block), stop_reason: z.string().nullish(), usage: usageSchema.nullish() });
 
 const modelPage = z.object({
@@ -274,7 +290,7 @@ class StreamState {
   accept(event: EventSourceMessage, out: ChatEvent[]): void {
     if (event.event === 'ping') return;
     if (event.event === 'error') throw classifyStreamError(this.#transport.providerName, safeJson(event.data));
-    const data = parseJsonEvent(this.#transport, eventSchema, event.data);
+    const data = parseJsonEvent(this.#transport, schemaFor, event.data);
     const index = data.index ?? 0;
     switch (data.type) {
       case 'message_start':

@@ -3,8 +3,12 @@ import { classifyStreamError, ProviderError } from '../errors';
 import type { TransportConfig } from '../http';
 import type { ContentPart } from '../types';
 
-/** Parses one streamed JSON payload against the adapter's schema; an error object in its place is thrown as one. */
-export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<T>, data: string): T {
+/**
+ * Parses one streamed JSON payload against the adapter's schema (or the one `schema` picks for it:
+ * a narrow schema for the frequent delta events is several times cheaper than a broad one);
+ * an error object in its place is thrown as one.
+ */
+export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<T> | ((json: unknown) => z.ZodType<T>), data: string): T {
   let json: unknown;
   try {
     json = JSON.parse(data);
@@ -13,7 +17,7 @@ export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<
       providerMessage: transport.redactor.redact(data.slice(0, 200)),
     });
   }
-  const result = schema.safeParse(json);
+  const result = (typeof schema === 'function' ? schema(json) : schema).safeParse(json);
   if (result.success) return result.data;
   // vLLM and others send a bare error object where a chunk should be.
   if (typeof json === 'object' && json !== null && ('error' in json || (json as { object?: unknown }).object === 'error')) {
