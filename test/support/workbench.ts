@@ -2,7 +2,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type FrameLocator, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM_PATH, ensureHost, startCodeServer } from '../../scripts/vscode-host.mjs';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
@@ -79,16 +79,28 @@ export async function waitForWorkbench(page: Page): Promise<void> {
   await page.locator('#workbench\\.parts\\.statusbar').waitFor({ state: 'visible', timeout: 60_000 });
 }
 
-/** Runs a command the way a person does: F1, type its title, pick the matching row. */
-export async function runFromPalette(page: Page, title: string): Promise<void> {
-  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 400 }, trial: true });
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ state: 'visible' });
-  await row.click();
+/**
+ * Runs a command the way a person does (F1, type its title, pick the row) until `effect` shows.
+ * Just after start-up the workbench moves focus (the Chat view takes it), which can dismiss the
+ * palette before the row is picked; the command then never ran, so it is tried again (at most 3 times).
+ */
+export async function runFromPalette(page: Page, title: string, effect: Locator): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input.input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor({ state: 'visible' });
+    await row.click();
+    try {
+      await effect.first().waitFor({ state: 'visible', timeout: attempt < 3 ? 10_000 : 30_000 });
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await page.keyboard.press('Escape');
+    }
+  }
 }
 
 /** The content frame of a webview editor: VS Code nests it in two iframes. */

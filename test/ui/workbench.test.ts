@@ -97,16 +97,14 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
   });
 
   it('activates from the VSIX: "Show Log" from the palette shows the activation line', async () => {
-    await runFromPalette(page, 'Switchboard: Show Log');
-    const output = page.locator('.part.panel .monaco-editor .view-lines');
-    await output.filter({ hasText: `Switchboard ${manifest.version} activated in` }).waitFor({ state: 'visible', timeout: 30_000 });
+    const activationLine = page.locator('.part.panel .monaco-editor .view-lines').filter({ hasText: `Switchboard ${manifest.version} activated in` });
+    await runFromPalette(page, 'Switchboard: Show Log', activationLine);
     await screenshot(page, 'output-log');
   });
 
   it('"Manage Providers" from the palette opens the panel, whose script runs under the CSP and talks to the host', async () => {
-    await runFromPalette(page, 'Switchboard: Manage Providers');
     const status = webviewFrame(page).locator('#status[data-state="ready"]');
-    await status.waitFor({ state: 'visible', timeout: 30_000 });
+    await runFromPalette(page, 'Switchboard: Manage Providers', status);
     assert.equal(await status.textContent(), `Switchboard ${manifest.version} is ready. No providers yet.`);
     assert.equal(await webviewFrame(page).locator('h1').textContent(), 'Switchboard');
     await screenshot(page, 'provider-panel');
