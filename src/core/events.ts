@@ -80,3 +80,31 @@ export class SwitchOnFirstFailure implements AsyncIterableIterator<ChatEvent> {
     return this;
   }
 }
+
+/** Starts its source on the first `next()` (after async set-up such as reading a key), then passes events through. */
+export class DeferredEvents implements AsyncIterableIterator<ChatEvent> {
+  readonly #start: () => Promise<AsyncIterable<ChatEvent>>;
+  #inner: AsyncIterator<ChatEvent> | undefined;
+
+  constructor(start: () => Promise<AsyncIterable<ChatEvent>>) {
+    this.#start = start;
+  }
+
+  next(): Promise<IteratorResult<ChatEvent>> {
+    return this.#inner ? this.#inner.next() : this.#first();
+  }
+
+  async #first(): Promise<IteratorResult<ChatEvent>> {
+    this.#inner = (await this.#start())[Symbol.asyncIterator]();
+    return this.#inner.next();
+  }
+
+  async return(): Promise<IteratorResult<ChatEvent>> {
+    await this.#inner?.return?.();
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+}

@@ -1,0 +1,51 @@
+import * as z from 'zod';
+import type { KeyValueStore } from '../storage';
+
+export const AUDIT_KEY = 'switchboard.audit';
+export const AUDIT_LIMIT = 1000;
+
+export type AuditAction =
+  | 'provider-added'
+  | 'provider-updated'
+  | 'provider-removed'
+  | 'provider-enabled'
+  | 'provider-disabled'
+  | 'key-set'
+  | 'key-cleared'
+  | 'default-changed'
+  | 'budget-changed'
+  | 'fallback-triggered'
+  | 'imported';
+
+const entry = z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict();
+export type AuditEntry = { at: number; action: AuditAction; providerId?: string; detail?: string };
+
+/** The last 1,000 changes to providers, keys, defaults and budgets, with time and provider; never a key. */
+export class AuditLog {
+  readonly #kv: KeyValueStore;
+  readonly #now: () => number;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(kv: KeyValueStore, now: () => number = Date.now) {
+    this.#kv = kv;
+    this.#now = now;
+  }
+
+  /** Newest first. Entries that do not validate are skipped, not shown. */
+  list(): AuditEntry[] {
+    const raw = this.#kv.get<unknown>(AUDIT_KEY);
+    const entries = Array.isArray(raw) ? raw.flatMap((item) => (entry.safeParse(item).success ? [item as AuditEntry] : [])) : [];
+    return entries.reverse();
+  }
+
+  record(action: AuditAction, providerId?: string, detail?: string): Promise<void> {
+    const write = async () => {
+      const current = this.list().reverse();
+      current.push({ at: this.#now(), action, ...(providerId ? { providerId } : {}), ...(detail ? { detail } : {}) });
+      await this.#kv.update(AUDIT_KEY, current.slice(-AUDIT_LIMIT));
+    };
+    const result = this.#queue.then(write, write);
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+}

@@ -1,0 +1,116 @@
+import * as z from 'zod';
+import type { Redactor } from '../redact';
+import type { SecretStore } from '../storage';
+
+/** `${env:NAME}` or `${command:…}`: a key kept elsewhere (the environment, a password manager's CLI). */
+export type KeyReference = { kind: 'env'; name: string } | { kind: 'command'; command: string };
+
+/** Reads a reference's value; the host decides what is allowed (commands are opt-in). */
+export type ReferenceResolver = (reference: KeyReference) => Promise<string | undefined>;
+
+const REFERENCE = /^\$\{(env|command):(.+)\}$/s;
+
+export function parseReference(value: string): KeyReference | undefined {
+  const match = REFERENCE.exec(value.trim());
+  if (!match) return undefined;
+  return match[1] === 'env' ? { kind: 'env', name: match[2]!.trim() } : { kind: 'command', command: match[2]!.trim() };
+}
+
+// What one secret-storage entry holds. The origin binds the key to where it may be sent.
+const storedKey = z.object({ v: z.literal(1), value: z.string().min(1), origin: z.string() }).strict();
+
+export interface KeyState {
+  hasKey: boolean;
+  /** e.g. `sk-…vX2Q`; for a reference, the reference itself (it is not a secret). */
+  mask?: string;
+  /** The origin the key may be sent to. */
+  origin?: string;
+  reference?: boolean;
+}
+
+export type KeyLookup =
+  | { status: 'ok'; key: string }
+  | { status: 'none' }
+  /** A key exists but was stored for another origin: it is not sent. */
+  | { status: 'origin-mismatch'; storedFor: string }
+  | { status: 'unresolved'; reference: string };
+
+/** `sk-…vX2Q`: the key's own prefix (sk-, sk-ant-, xai-, gsk_ …) and its last four characters. */
+export function maskKey(key: string): string {
+  if (key.length < 12) return '…';
+  const prefix = /^[A-Za-z]{2,6}[-_](?:[a-z]{2,6}[-_])?/.exec(key)?.[0] ?? '';
+  return `${prefix}…${key.slice(-4)}`;
+}
+
+export function originOf(baseUrl: string): string {
+  return new URL(baseUrl).origin;
+}
+
+const secretName = (providerId: string) => `provider:${providerId}`;
+
+/**
+ * Provider keys in secret storage, one entry per provider. A key is bound to the origin of the base
+ * URL it was stored for: configuration that later points the provider elsewhere (a committed
+ * workspace file, say) never receives it. Every key read is registered with the redactor, so no
+ * log line or message can show it.
+ */
+export class KeyStore {
+  readonly #secrets: SecretStore;
+  readonly #redactor: Redactor;
+  readonly #resolve: ReferenceResolver;
+
+  constructor(secrets: SecretStore, redactor: Redactor, resolve: ReferenceResolver) {
+    this.#secrets = secrets;
+    this.#redactor = redactor;
+    this.#resolve = resolve;
+  }
+
+  async set(providerId: string, value: string, baseUrl: string): Promise<void> {
+    const trimmed = value.trim();
+    if (!trimmed) throw new Error('The key is empty.');
+    if (!parseReference(trimmed)) this.#redactor.addSecret(trimmed);
+    await this.#secrets.store(secretName(providerId), JSON.stringify({ v: 1, value: trimmed, origin: originOf(baseUrl) }));
+  }
+
+  async clear(providerId: string): Promise<void> {
+    await this.#secrets.delete(secretName(providerId));
+  }
+
+  async state(providerId: string): Promise<KeyState> {
+    const stored = await this.#read(providerId);
+    if (!stored) return { hasKey: false };
+    const reference = parseReference(stored.value) !== undefined;
+    return { hasKey: true, mask: reference ? stored.value : maskKey(stored.value), origin: stored.origin, reference };
+  }
+
+  /** The key to send to `baseUrl`, read now (never cached: a changed key applies to the next request). */
+  async lookup(providerId: string, baseUrl: string): Promise<KeyLookup> {
+    const stored = await this.#read(providerId);
+    if (!stored) return { status: 'none' };
+    if (stored.origin !== originOf(baseUrl)) return { status: 'origin-mismatch', storedFor: stored.origin };
+    const reference = parseReference(stored.value);
+    const key = reference ? await this.#resolve(reference) : stored.value;
+    if (!key) return { status: 'unresolved', reference: stored.value };
+    this.#redactor.addSecret(key);
+    return { status: 'ok', key };
+  }
+
+  onDidChange(listener: (providerId: string) => void): { dispose(): void } {
+    return this.#secrets.onDidChange((name) => {
+      if (name.startsWith('provider:')) listener(name.slice('provider:'.length));
+    });
+  }
+
+  async #read(providerId: string): Promise<z.infer<typeof storedKey> | undefined> {
+    const raw = await this.#secrets.get(secretName(providerId));
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = storedKey.safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // not JSON: fall through
+    }
+    // A value Switchboard did not write this way is unusable, but it is never shown or sent.
+    return undefined;
+  }
+}

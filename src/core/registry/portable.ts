@@ -1,0 +1,177 @@
+import * as z from 'zod';
+import { findTemplate } from '../templates';
+import { chosenModel, describeIssues, providerEntry, providerId, type ProviderEntry, type RegistryState } from './schema';
+
+/**
+ * Configuration that travels: an export file, the `switchboard.providers` setting, and a team's
+ * `.vscode/switchboard.json`. None of them ever holds a key; a key-like field is an error that
+ * names the file and line.
+ */
+
+export const EXPORT_FORMAT = 'switchboard.providers';
+export const EXPORT_VERSION = 1;
+
+/** Field names that hold secrets, anywhere in an imported or declared file. */
+const KEY_FIELD = /^(api[-_]?key|apikey|key|secret|token|access[-_]?token|authorization|password)$/i;
+
+const exportFile = z
+  .object({
+    format: z.literal(EXPORT_FORMAT),
+    version: z.literal(EXPORT_VERSION),
+    exportedAt: z.string(),
+    providers: z.array(providerEntry),
+    defaultProvider: z.string().optional(),
+  })
+  .strict();
+
+/** The registry as JSON, for a file the user keeps or shares. Keys are not part of the registry. */
+export function exportRegistry(state: RegistryState, now: Date = new Date()): string {
+  const file: z.infer<typeof exportFile> = {
+    format: EXPORT_FORMAT,
+    version: EXPORT_VERSION,
+    exportedAt: now.toISOString(),
+    // Connection-test results describe this machine, not the configuration.
+    providers: state.providers.map(({ lastTest: _lastTest, ...entry }) => entry),
+    ...(state.defaultProvider ? { defaultProvider: state.defaultProvider } : {}),
+  };
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+
+/** 1-based line and column of a character offset. */
+function position(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+}
+
+/** JSON with the location of a syntax error, and of every key-like field (which is refused). */
+function parseJson(text: string, fileName: string): ParseResult<unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /position (\d+)/.exec(message);
+    return { ok: false, errors: [`${fileName}${at ? ` (${position(text, Number(at[1]))})` : ''}: not valid JSON: ${message}`] };
+  }
+  const errors: string[] = [];
+  const visit = (node: unknown, path: string) => {
+    if (Array.isArray(node)) node.forEach((item, index) => visit(item, `${path}[${index}]`));
+    else if (typeof node === 'object' && node !== null) {
+      for (const [name, child] of Object.entries(node)) {
+        const here = path ? `${path}.${name}` : name;
+        if (KEY_FIELD.test(name)) {
+          const offset = text.indexOf(`"${name}"`);
+          errors.push(`${fileName} (${position(text, Math.max(0, offset))}): ${here}: keys are never read from files; set them with "Switchboard: Set API Key"`);
+        }
+        visit(child, here);
+      }
+    }
+  };
+  visit(value, '');
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
+}
+
+/** Validates an export file completely before anything changes; every problem is named with its path. */
+export function parseExport(text: string, fileName = 'the file'): ParseResult<{ providers: ProviderEntry[]; defaultProvider?: string }> {
+  const json = parseJson(text, fileName);
+  if (!json.ok) return json;
+  const parsed = exportFile.safeParse(json.value);
+  if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
+  const ids = parsed.data.providers.map((entry) => entry.id);
+  const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
+  if (duplicates.length > 0) return { ok: false, errors: [`${fileName}: providers: the id "${duplicates[0]}" appears twice`] };
+  return { ok: true, value: { providers: parsed.data.providers, defaultProvider: parsed.data.defaultProvider } };
+}
+
+/** What an import would do: entries to add, and entries that would replace existing ones (to ask about). */
+export function planImport(current: RegistryState, incoming: ProviderEntry[]): { add: ProviderEntry[]; conflicts: ProviderEntry[] } {
+  const existing = new Set(current.providers.map((entry) => entry.id));
+  return { add: incoming.filter((entry) => !existing.has(entry.id)), conflicts: incoming.filter((entry) => existing.has(entry.id)) };
+}
+
+/** A provider declared in settings or a workspace file: a template fills what it leaves out. */
+export const declaredProvider = z
+  .object({
+    id: providerId,
+    name: z.string().min(1).max(100).optional(),
+    template: z.string().optional(),
+    type: providerEntry.shape.type.optional(),
+    baseUrl: providerEntry.shape.baseUrl.optional(),
+    apiVersion: z.string().optional(),
+    headers: providerEntry.shape.headers,
+    models: z.array(chosenModel).optional(),
+    defaultModel: z.string().optional(),
+    enabled: z.boolean().optional(),
+  })
+  .strict();
+
+export const workspaceFile = z
+  .object({
+    $schema: z.string().optional(),
+    providers: z.array(declaredProvider).optional(),
+    fallback: z.array(z.object({ provider: providerId, model: z.string() }).strict()).optional(),
+  })
+  .strict();
+
+export type ProviderSource = 'user' | 'settings' | 'workspace';
+export type SourcedEntry = ProviderEntry & { source: ProviderSource; readOnly: boolean };
+
+/** Turns declared providers into entries, completing them from their templates. */
+export function resolveDeclared(declared: Array<z.infer<typeof declaredProvider>>, where: string): ParseResult<ProviderEntry[]> {
+  const errors: string[] = [];
+  const entries: ProviderEntry[] = [];
+  declared.forEach((item, index) => {
+    const template = item.template ? findTemplate(item.template) : undefined;
+    if (item.template && !template) errors.push(`${where}: providers[${index}].template: unknown template "${item.template}"`);
+    const type = item.type ?? template?.type;
+    const baseUrl = item.baseUrl ?? template?.baseUrl;
+    if (!type) errors.push(`${where}: providers[${index}].type: needed when there is no template`);
+    if (!baseUrl) errors.push(`${where}: providers[${index}].baseUrl: needed when the template has none`);
+    if (!type || !baseUrl) return;
+    entries.push({
+      id: item.id,
+      name: item.name ?? template?.name ?? item.id,
+      ...(template ? { template: template.id } : {}),
+      type,
+      baseUrl,
+      ...(item.apiVersion ? { apiVersion: item.apiVersion } : {}),
+      ...(item.headers ? { headers: item.headers } : {}),
+      enabled: item.enabled ?? true,
+      models: item.models ?? [],
+      ...(item.defaultModel ? { defaultModel: item.defaultModel } : {}),
+      createdAt: 0,
+      updatedAt: 0,
+    });
+  });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: entries };
+}
+
+/** A team's `.vscode/switchboard.json`, checked in full; keys in it are refused with file and line. */
+export function parseWorkspaceFile(text: string, fileName: string): ParseResult<{ providers: ProviderEntry[]; fallback: Array<{ provider: string; model: string }> }> {
+  const json = parseJson(text, fileName);
+  if (!json.ok) return json;
+  const parsed = workspaceFile.safeParse(json.value);
+  if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
+  const providers = resolveDeclared(parsed.data.providers ?? [], fileName);
+  if (!providers.ok) return providers;
+  return { ok: true, value: { providers: providers.value, fallback: parsed.data.fallback ?? [] } };
+}
+
+/**
+ * One list from the three places providers come from. On the same id the user's own entry wins,
+ * then settings, then the workspace file; entries from settings and the workspace are read-only.
+ */
+export function mergeLayers(layers: { user: ProviderEntry[]; settings: ProviderEntry[]; workspace: ProviderEntry[] }): SourcedEntry[] {
+  const merged = new Map<string, SourcedEntry>();
+  for (const [source, entries] of [
+    ['workspace', layers.workspace],
+    ['settings', layers.settings],
+    ['user', layers.user],
+  ] as const) {
+    for (const entry of entries) merged.set(entry.id, { ...entry, source, readOnly: source !== 'user' });
+  }
+  return [...merged.values()];
+}

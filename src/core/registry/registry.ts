@@ -1,0 +1,291 @@
+import { withCatalog } from '../catalog';
+import { diagnose, type DoctorReport, type StageResult } from '../doctor';
+import { ProviderError } from '../errors';
+import { DeferredEvents } from '../events';
+import { createProvider } from '../provider';
+import { findTemplate } from '../templates';
+import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../types';
+import type { AuditLog } from './audit';
+import type { KeyState, KeyStore } from './keys';
+import type { ProviderEntry, RegistryState } from './schema';
+import type { RegistryStore } from './store';
+
+export interface NewProvider {
+  /** A template id (see templates.ts) or 'custom'. */
+  template: string;
+  name?: string;
+  baseUrl?: string;
+  apiVersion?: string;
+  headers?: Record<string, string>;
+  caBundlePath?: string;
+  /** Stored in secret storage, bound to the base URL's origin. */
+  apiKey?: string;
+}
+
+export type ProviderPatch = Partial<Pick<ProviderEntry, 'name' | 'baseUrl' | 'apiVersion' | 'headers' | 'caBundlePath' | 'models' | 'defaultModel'>>;
+
+export type RegistryChange = { type: 'providers' } | { type: 'key'; providerId: string };
+
+export interface RegistryOptions {
+  store: RegistryStore;
+  keys: KeyStore;
+  audit: AuditLog;
+  /** The host's fetch (VS Code's, with its proxy support). */
+  fetch: typeof fetch;
+  /** Reads a CA bundle named by an entry (in VS Code: from disk). */
+  readFile?: (path: string) => Promise<string>;
+  clock?: Clock;
+  now?: () => number;
+}
+
+/** A provider id from a display name: "My OpenAI" → "my-openai", made unique. */
+function idFor(name: string, taken: Set<string>): string {
+  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 56) || 'provider';
+  let id = base;
+  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
+  return id;
+}
+
+/**
+ * The user's providers: what is configured (validated, versioned, written in order), their keys
+ * (secret storage only, bound to their origin), and ready Providers that read the key at request
+ * time. Every change fires onDidChange so the panel, status bar, chat and model list stay in step.
+ */
+export class Registry {
+  readonly #options: RegistryOptions;
+  readonly #listeners = new Set<(change: RegistryChange) => void>();
+  readonly #now: () => number;
+  readonly #built = new Map<string, { fingerprint: string; provider: Provider }>();
+
+  constructor(options: RegistryOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    options.keys.onDidChange((providerId) => {
+      this.#built.delete(providerId);
+      this.#fire({ type: 'key', providerId });
+    });
+  }
+
+  onDidChange(listener: (change: RegistryChange) => void): { dispose(): void } {
+    this.#listeners.add(listener);
+    return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  #fire(change: RegistryChange): void {
+    for (const listener of [...this.#listeners]) listener(change);
+  }
+
+  list(): ProviderEntry[] {
+    return this.#options.store.read().providers;
+  }
+
+  get(id: string): ProviderEntry | undefined {
+    return this.list().find((entry) => entry.id === id);
+  }
+
+  defaultProvider(): string | undefined {
+    return this.#options.store.read().defaultProvider;
+  }
+
+  async #update(change: (state: RegistryState) => RegistryState): Promise<RegistryState> {
+    const state = await this.#options.store.update(change);
+    this.#fire({ type: 'providers' });
+    return state;
+  }
+
+  #require(state: RegistryState, id: string): ProviderEntry {
+    const entry = state.providers.find((candidate) => candidate.id === id);
+    if (!entry) throw new Error(`No provider "${id}".`);
+    return entry;
+  }
+
+  async add(input: NewProvider): Promise<ProviderEntry> {
+    const template = findTemplate(input.template);
+    if (!template) throw new Error(`Unknown template "${input.template}".`);
+    const baseUrl = input.baseUrl ?? template.baseUrl;
+    if (!baseUrl) throw new Error(`${template.name} needs a base URL.`);
+    const now = this.#now();
+    let added: ProviderEntry | undefined;
+    await this.#update((state) => {
+      const name = input.name ?? template.name;
+      added = {
+        id: idFor(name, new Set(state.providers.map((entry) => entry.id))),
+        name,
+        template: template.id,
+        type: template.type,
+        baseUrl,
+        ...(input.apiVersion ? { apiVersion: input.apiVersion } : {}),
+        ...(input.headers ? { headers: input.headers } : {}),
+        ...(input.caBundlePath ? { caBundlePath: input.caBundlePath } : {}),
+        enabled: true,
+        models: [],
+        createdAt: now,
+        updatedAt: now,
+      };
+      state.providers.push(added);
+      state.defaultProvider ??= added.id;
+      return state;
+    });
+    await this.#options.audit.record('provider-added', added!.id, template.id);
+    if (input.apiKey) await this.setKey(added!.id, input.apiKey);
+    return added!;
+  }
+
+  async update(id: string, patch: ProviderPatch): Promise<ProviderEntry> {
+    const state = await this.#update((current) => {
+      Object.assign(this.#require(current, id), patch, { updatedAt: this.#now() });
+      return current;
+    });
+    this.#built.delete(id);
+    await this.#options.audit.record('provider-updated', id, Object.keys(patch).join(', '));
+    return this.#require(state, id);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.#update((state) => {
+      this.#require(state, id);
+      state.providers = state.providers.filter((entry) => entry.id !== id);
+      if (state.defaultProvider === id) state.defaultProvider = state.providers[0]?.id;
+      return state;
+    });
+    this.#built.delete(id);
+    await this.#options.keys.clear(id);
+    await this.#options.audit.record('provider-removed', id);
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.#update((state) => {
+      Object.assign(this.#require(state, id), { enabled, updatedAt: this.#now() });
+      return state;
+    });
+    await this.#options.audit.record(enabled ? 'provider-enabled' : 'provider-disabled', id);
+  }
+
+  async setDefault(id: string, modelId?: string): Promise<void> {
+    await this.#update((state) => {
+      const entry = this.#require(state, id);
+      state.defaultProvider = id;
+      if (modelId) entry.defaultModel = modelId;
+      return state;
+    });
+    await this.#options.audit.record('default-changed', id, modelId);
+  }
+
+  async setKey(id: string, key: string): Promise<void> {
+    const entry = this.get(id);
+    if (!entry) throw new Error(`No provider "${id}".`);
+    await this.#options.keys.set(id, key, entry.baseUrl);
+    this.#built.delete(id);
+    await this.#options.audit.record('key-set', id);
+  }
+
+  async clearKey(id: string): Promise<void> {
+    await this.#options.keys.clear(id);
+    this.#built.delete(id);
+    await this.#options.audit.record('key-cleared', id);
+  }
+
+  /** Removes every key Switchboard stored, for every provider it knows. */
+  async clearAllKeys(): Promise<void> {
+    for (const entry of this.list()) await this.clearKey(entry.id);
+  }
+
+  keyState(id: string): Promise<KeyState> {
+    return this.#options.keys.state(id);
+  }
+
+  async #key(entry: ProviderEntry): Promise<string | undefined> {
+    const lookup = await this.#options.keys.lookup(entry.id, entry.baseUrl);
+    const needsKey = findTemplate(entry.template ?? '')?.key === 'required';
+    switch (lookup.status) {
+      case 'ok':
+        return lookup.key;
+      case 'origin-mismatch':
+        throw new ProviderError(
+          'invalid_credentials',
+          `The key for ${entry.name} was saved for ${lookup.storedFor}, but the provider now points at ${new URL(entry.baseUrl).origin}. Set its key again to use it there.`,
+          { code: 'key_origin_mismatch' },
+        );
+      case 'unresolved':
+        throw new ProviderError('invalid_credentials', `The key reference ${lookup.reference} for ${entry.name} gave no value.`, { code: 'key_reference_unresolved' });
+      case 'none':
+        if (needsKey) throw new ProviderError('invalid_credentials', `${entry.name} has no API key yet.`, { code: 'key_missing' });
+        return undefined;
+    }
+  }
+
+  async #providerOptions(entry: ProviderEntry, key: string | undefined) {
+    return {
+      type: entry.type,
+      baseUrl: entry.baseUrl,
+      apiKey: key,
+      name: entry.name,
+      fetch: this.#options.fetch,
+      ...(entry.headers ? { headers: entry.headers } : {}),
+      ...(entry.apiVersion ? { apiVersion: entry.apiVersion } : {}),
+      ...(entry.caBundlePath && this.#options.readFile ? { ca: await this.#options.readFile(entry.caBundlePath) } : {}),
+      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
+    };
+  }
+
+  /** The adapter for an entry and its current key; rebuilt whenever either changes. */
+  async #build(id: string): Promise<Provider> {
+    const entry = this.get(id);
+    if (!entry) throw new ProviderError('bad_request', `No provider "${id}".`);
+    const key = await this.#key(entry);
+    const fingerprint = `${entry.updatedAt}\u0000${key ?? ''}`;
+    const cached = this.#built.get(id);
+    if (cached?.fingerprint === fingerprint) return cached.provider;
+    const provider = createProvider(await this.#providerOptions(entry, key));
+    this.#built.set(id, { fingerprint, provider });
+    return provider;
+  }
+
+  /** A Provider for an entry that reads its key when each request starts: a key change applies to the next request. */
+  providerFor(id: string): Provider {
+    const type = this.get(id)?.type;
+    if (!type) throw new Error(`No provider "${id}".`);
+    return {
+      type,
+      chat: (request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatEvent> =>
+        new DeferredEvents(async () => (await this.#build(id)).chat(request, options)),
+      listModels: async (options) => (await this.#build(id)).listModels(options),
+    };
+  }
+
+  /** The provider's models, filled in from the catalog (each value says where it came from). */
+  async refreshModels(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
+    const entry = this.get(id);
+    if (!entry) throw new Error(`No provider "${id}".`);
+    const models = await this.providerFor(id).listModels(options);
+    return withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
+  }
+
+  /** Runs the connection doctor with the stored key and records the result on the entry. */
+  async testConnection(id: string, options: { model?: string; signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {}): Promise<DoctorReport> {
+    const entry = this.get(id);
+    if (!entry) throw new Error(`No provider "${id}".`);
+    let key: string | undefined;
+    try {
+      key = await this.#key(entry);
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      const stage: StageResult = { stage: 'auth', status: 'fail', message: error.message, code: error.code };
+      options.onStage?.(stage);
+      await this.#recordTest(id, false, error.message);
+      return { ok: false, stages: [stage] };
+    }
+    const report = await diagnose({ ...(await this.#providerOptions(entry, key)), model: options.model ?? entry.defaultModel, signal: options.signal, onStage: options.onStage });
+    const failed = report.stages.find((stage) => stage.status === 'fail');
+    await this.#recordTest(id, report.ok, failed?.message ?? 'All stages passed.');
+    return report;
+  }
+
+  async #recordTest(id: string, ok: boolean, summary: string): Promise<void> {
+    await this.#update((state) => {
+      const entry = state.providers.find((candidate) => candidate.id === id);
+      if (entry) entry.lastTest = { at: this.#now(), ok, summary };
+      return state;
+    });
+  }
+}

@@ -1,0 +1,89 @@
+import * as z from 'zod';
+
+/**
+ * The registry's non-secret configuration as stored (in VS Code: globalState, not synced) and as
+ * exported. Keys are never part of it: they live in secret storage only.
+ */
+export const REGISTRY_SCHEMA_VERSION = 1;
+
+const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini', 'azure-openai', 'ollama'] as const;
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+/** Provider ids appear in secret-storage keys and commands: keep them plain. */
+export const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 lower-case letters, digits, ".", "_" or "-"');
+
+// Header names that would carry a key: keys go through secret storage, never through configuration.
+const SECRET_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key)$/i;
+
+export const modelOverrides = z.object({
+  contextWindow: z.number().int().positive().optional(),
+  maxOutputTokens: z.number().int().positive().optional(),
+  /** US dollars per million tokens. */
+  prices: z
+    .object({
+      input: z.number().nonnegative().optional(),
+      output: z.number().nonnegative().optional(),
+      cachedInput: z.number().nonnegative().optional(),
+      cacheWrite: z.number().nonnegative().optional(),
+    })
+    .strict()
+    .optional(),
+  reasoningEffort: z.enum(['minimal', 'low', 'medium', 'high']).optional(),
+  thinkingBudget: z.number().int().nonnegative().optional(),
+  extraBody: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const chosenModel = z.object({ id: z.string().min(1), name: z.string().optional() }).extend(modelOverrides.shape).strict();
+
+export const connectionTest = z
+  .object({
+    at: z.number().int().nonnegative(),
+    ok: z.boolean(),
+    /** The first failing stage's message, or a summary. */
+    summary: z.string(),
+  })
+  .strict();
+
+export const providerEntry = z
+  .object({
+    id: providerId,
+    name: z.string().min(1).max(100),
+    /** A built-in template id (see templates.ts), or absent for a hand-made entry. */
+    template: z.string().optional(),
+    type: z.enum(PROVIDER_TYPES),
+    baseUrl: httpUrl,
+    apiVersion: z.string().optional(),
+    headers: z
+      .record(z.string(), z.string())
+      .refine((headers) => !Object.keys(headers).some((name) => SECRET_HEADER.test(name)), 'must not hold an auth header: set the key with "Set API Key"')
+      .optional(),
+    /** Path of a PEM CA bundle for a self-hosted endpoint. */
+    caBundlePath: z.string().optional(),
+    enabled: z.boolean(),
+    models: z.array(chosenModel),
+    defaultModel: z.string().optional(),
+    createdAt: z.number().int().nonnegative(),
+    updatedAt: z.number().int().nonnegative(),
+    lastTest: connectionTest.optional(),
+  })
+  .strict();
+export type ProviderEntry = z.infer<typeof providerEntry>;
+
+export const registryState = z
+  .object({
+    schemaVersion: z.literal(REGISTRY_SCHEMA_VERSION),
+    providers: z.array(providerEntry).refine((providers) => new Set(providers.map((entry) => entry.id)).size === providers.length, 'provider ids must be unique'),
+    defaultProvider: z.string().optional(),
+  })
+  .strict();
+export type RegistryState = z.infer<typeof registryState>;
+
+export const emptyRegistry = (): RegistryState => ({ schemaVersion: REGISTRY_SCHEMA_VERSION, providers: [] });
+
+/** Every problem with its path, e.g. `providers[2].baseUrl: must be an http(s) URL`. */
+export function describeIssues(error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+    return `${path || '(root)'}: ${issue.message}`;
+  });
+}

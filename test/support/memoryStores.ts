@@ -1,0 +1,52 @@
+// In-memory implementations of the core's storage interfaces (what VS Code's globalState and
+// SecretStorage provide in the extension), with the asynchronous writes those have.
+import type { KeyValueStore, SecretStore } from '../../src/core';
+
+export class MemoryKeyValueStore implements KeyValueStore {
+  readonly data = new Map<string, unknown>();
+  writes = 0;
+
+  get<T>(key: string): T | undefined {
+    // A copy, as a Memento hands out: callers must not be able to change stored data in place.
+    const value = this.data.get(key);
+    return value === undefined ? undefined : (structuredClone(value) as T);
+  }
+
+  async update(key: string, value: unknown): Promise<void> {
+    // Yield first, as Memento.update does: concurrent writers interleave here.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.writes++;
+    if (value === undefined) this.data.delete(key);
+    else this.data.set(key, structuredClone(value));
+  }
+
+  keys(): readonly string[] {
+    return [...this.data.keys()];
+  }
+}
+
+export class MemorySecretStore implements SecretStore {
+  readonly data = new Map<string, string>();
+  readonly #listeners = new Set<(key: string) => void>();
+
+  get(key: string): Promise<string | undefined> {
+    return Promise.resolve(this.data.get(key));
+  }
+
+  store(key: string, value: string): Promise<void> {
+    this.data.set(key, value);
+    for (const listener of this.#listeners) listener(key);
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    const had = this.data.delete(key);
+    if (had) for (const listener of this.#listeners) listener(key);
+    return Promise.resolve();
+  }
+
+  onDidChange(listener: (key: string) => void): { dispose(): void } {
+    this.#listeners.add(listener);
+    return { dispose: () => this.#listeners.delete(listener) };
+  }
+}

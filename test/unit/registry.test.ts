@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import { ProviderError, Redactor } from '../../src/core';
+import { AUDIT_LIMIT, AuditLog } from '../../src/core/registry/audit';
+import { KeyStore, maskKey, parseReference, type KeyReference } from '../../src/core/registry/keys';
+import { Registry, type RegistryChange } from '../../src/core/registry/registry';
+import { REGISTRY_KEY, RegistryError, RegistryStore, type CorruptionReport } from '../../src/core/registry/store';
+import { collect, collectUntilError, textOf, useServers } from '../support/chat';
+import { dataEvents, json, sse } from '../support/loopback';
+import { MemoryKeyValueStore, MemorySecretStore } from '../support/memoryStores';
+import { finishChunk, OPENAI_USAGE, textDelta, usageChunk } from '../fixtures/openaiWire';
+
+const STREAM = dataEvents([textDelta('ok'), finishChunk('stop'), usageChunk(OPENAI_USAGE), '[DONE]']);
+
+function setup(options: { env?: Record<string, string> } = {}) {
+  const kv = new MemoryKeyValueStore();
+  const secrets = new MemorySecretStore();
+  const redactor = new Redactor();
+  const corruption: CorruptionReport[] = [];
+  let clock = 1_700_000_000_000;
+  const now = () => clock++;
+  const store = new RegistryStore(kv, (report) => corruption.push(report), now);
+  const resolve = (reference: KeyReference) => Promise.resolve(reference.kind === 'env' ? options.env?.[reference.name] : undefined);
+  const keys = new KeyStore(secrets, redactor, resolve);
+  const audit = new AuditLog(kv, now);
+  const registry = new Registry({ store, keys, audit, fetch: globalThis.fetch, now });
+  const changes: RegistryChange[] = [];
+  registry.onDidChange((change) => changes.push(change));
+  return { kv, secrets, redactor, corruption, store, keys, audit, registry, changes };
+}
+
+describe('provider registry', () => {
+  const serve = useServers();
+
+  describe('store', () => {
+    it('starts empty, and a change is validated before anything is written', async () => {
+      const { store, kv } = setup();
+      assert.deepEqual(store.read(), { schemaVersion: 1, providers: [] });
+      await assert.rejects(
+        store.update((state) => ({ ...state, providers: [{ id: 'Bad Id', name: 'x', type: 'openai', baseUrl: 'ftp://x', enabled: true, models: [], createdAt: 0, updatedAt: 0 }] })),
+        (error: unknown) =>
+          error instanceof RegistryError &&
+          error.problems.includes('providers[0].id: must be 1-64 lower-case letters, digits, ".", "_" or "-"') &&
+          error.problems.includes('providers[0].baseUrl: must be an http(s) URL'),
+      );
+      assert.equal(kv.data.has(REGISTRY_KEY), false);
+    });
+
+    it('fifty edits at once: none overwrites another', async () => {
+      const { registry } = setup();
+      await Promise.all(Array.from({ length: 50 }, (_, i) => registry.add({ template: 'custom', name: `Server ${i}`, baseUrl: `http://127.0.0.1:${9000 + i}/v1` })));
+      const ids = registry.list().map((entry) => entry.id);
+      assert.equal(ids.length, 50);
+      assert.equal(new Set(ids).size, 50);
+    });
+
+    it('damaged data is kept aside, the user told once, and the valid providers keep working', async () => {
+      const { kv, store, corruption } = setup();
+      const good = { id: 'openai', name: 'OpenAI', template: 'openai', type: 'openai', baseUrl: 'https://api.openai.com/v1', enabled: true, models: [], createdAt: 1, updatedAt: 1 };
+      const damaged = { schemaVersion: 1, providers: [good, { id: 'broken', name: 'Broken', type: 'teleport', baseUrl: 'nope' }], defaultProvider: 'openai' };
+      kv.data.set(REGISTRY_KEY, damaged);
+      assert.deepEqual(store.read().providers.map((entry) => entry.id), ['openai'], 'reading already skips what is broken');
+      await store.check();
+      await store.check();
+      assert.equal(corruption.length, 1, 'told once');
+      assert.equal(corruption[0]!.salvaged, 1);
+      assert.ok(corruption[0]!.problems.some((problem) => problem.startsWith('providers[1].type')), corruption[0]!.problems.join('\n'));
+      assert.deepEqual(kv.data.get(corruption[0]!.backupKey), damaged, 'the damaged data is kept, untouched');
+      assert.deepEqual(store.read(), { schemaVersion: 1, providers: [good], defaultProvider: 'openai' });
+    });
+
+    it('data from a newer Switchboard, or not an object at all, is kept aside, never dropped', async () => {
+      for (const raw of [{ schemaVersion: 7, providers: [], somethingNew: true }, 'garbage']) {
+        const { kv, store, corruption } = setup();
+        kv.data.set(REGISTRY_KEY, raw);
+        await store.check();
+        assert.equal(corruption.length, 1);
+        assert.deepEqual(kv.data.get(corruption[0]!.backupKey), raw);
+        assert.deepEqual(store.read().providers, []);
+      }
+    });
+  });
+
+  describe('keys', () => {
+    it('masks keys the way the panel shows them', () => {
+      assert.equal(maskKey('sk-proj-abcdefghijklmnopvX2Q'), 'sk-proj-…vX2Q');
+      assert.equal(maskKey('sk-ant-api03-abcdefghijklmnop-Wx1z'), 'sk-ant-…Wx1z');
+      assert.equal(maskKey('AIzaSyA-0123456789abcdefghijklmnopqrstu'), '…rstu');
+      assert.equal(maskKey('short'), '…');
+    });
+
+    it('parses references to the environment and to commands', () => {
+      assert.deepEqual(parseReference('${env:OPENAI_API_KEY}'), { kind: 'env', name: 'OPENAI_API_KEY' });
+      assert.deepEqual(parseReference(' ${command:op read op://vault/openai/key} '), { kind: 'command', command: 'op read op://vault/openai/key' });
+      assert.equal(parseReference('sk-plain'), undefined);
+    });
+
+    it('a key is only ever sent to the origin it was stored for', async () => {
+      const { keys } = setup();
+      await keys.set('openai', 'sk-proj-abcdefghijklmnopvX2Q', 'https://api.openai.com/v1');
+      assert.deepEqual(await keys.lookup('openai', 'https://api.openai.com/v1/'), { status: 'ok', key: 'sk-proj-abcdefghijklmnopvX2Q' });
+      assert.deepEqual(await keys.lookup('openai', 'https://evil.example/v1'), { status: 'origin-mismatch', storedFor: 'https://api.openai.com' });
+      assert.deepEqual(await keys.state('openai'), { hasKey: true, mask: 'sk-proj-…vX2Q', origin: 'https://api.openai.com', reference: false });
+    });
+
+    it('reads references when asked, and registers every key with the redactor', async () => {
+      const { keys, redactor } = setup({ env: { MY_KEY: 'opaque-from-environment-123' } });
+      await keys.set('a', '${env:MY_KEY}', 'https://h.example');
+      assert.deepEqual(await keys.state('a'), { hasKey: true, mask: '${env:MY_KEY}', origin: 'https://h.example', reference: true });
+      assert.deepEqual(await keys.lookup('a', 'https://h.example'), { status: 'ok', key: 'opaque-from-environment-123' });
+      assert.equal(redactor.redact('sent opaque-from-environment-123'), 'sent [REDACTED]');
+      await keys.set('b', '${env:MISSING}', 'https://h.example');
+      assert.deepEqual(await keys.lookup('b', 'https://h.example'), { status: 'unresolved', reference: '${env:MISSING}' });
+    });
+
+    it('stores one namespaced secret per provider, as JSON with the origin', async () => {
+      const { keys, secrets } = setup();
+      await keys.set('groq', '  gsk_0123456789abcdefghij  ', 'https://api.groq.com/openai/v1');
+      assert.deepEqual([...secrets.data.keys()], ['provider:groq']);
+      assert.deepEqual(JSON.parse(secrets.data.get('provider:groq')!), { v: 1, value: 'gsk_0123456789abcdefghij', origin: 'https://api.groq.com' });
+      await keys.clear('groq');
+      assert.equal(secrets.data.size, 0);
+    });
+  });
+
+  describe('operations', () => {
+    it('adds from a template with a readable id, becomes the default, and records it all', async () => {
+      const { registry, audit, changes } = setup();
+      const first = await registry.add({ template: 'openai' });
+      const second = await registry.add({ template: 'openai', name: 'OpenAI (work)' });
+      assert.deepEqual([first.id, second.id], ['openai', 'openai-work']);
+      assert.equal(first.baseUrl, 'https://api.openai.com/v1');
+      assert.equal(registry.defaultProvider(), 'openai');
+      assert.deepEqual(audit.list().map((entry) => [entry.action, entry.providerId]), [
+        ['provider-added', 'openai-work'],
+        ['provider-added', 'openai'],
+      ]);
+      assert.deepEqual(changes, [{ type: 'providers' }, { type: 'providers' }]);
+    });
+
+    it('refuses a template it does not know and a custom provider without a URL', async () => {
+      const { registry } = setup();
+      await assert.rejects(registry.add({ template: 'nope' }), /Unknown template "nope"/);
+      await assert.rejects(registry.add({ template: 'custom' }), /needs a base URL/);
+    });
+
+    it('enable, disable, default model, update, remove (which clears the key)', async () => {
+      const { registry, secrets, audit } = setup();
+      const entry = await registry.add({ template: 'anthropic', apiKey: 'sk-ant-api03-0123456789abcdefghij' });
+      await registry.setEnabled(entry.id, false);
+      assert.equal(registry.get(entry.id)?.enabled, false);
+      await registry.setDefault(entry.id, 'claude-sonnet-4-5');
+      assert.equal(registry.get(entry.id)?.defaultModel, 'claude-sonnet-4-5');
+      await registry.update(entry.id, { name: 'Claude' });
+      assert.equal(registry.get(entry.id)?.name, 'Claude');
+      await registry.remove(entry.id);
+      assert.deepEqual(registry.list(), []);
+      assert.equal(secrets.data.size, 0);
+      assert.deepEqual(audit.list().map((item) => item.action), ['provider-removed', 'provider-updated', 'default-changed', 'provider-disabled', 'key-set', 'provider-added']);
+    });
+
+    it('the audit log keeps the last 1,000 events, newest first', async () => {
+      const { audit } = setup();
+      for (let i = 0; i < AUDIT_LIMIT + 5; i++) await audit.record('key-set', `p${i}`);
+      const list = audit.list();
+      assert.equal(list.length, AUDIT_LIMIT);
+      assert.equal(list[0]?.providerId, `p${AUDIT_LIMIT + 4}`);
+      assert.equal(list.at(-1)?.providerId, 'p5');
+    });
+
+    it('canary: a recognisable key appears nowhere in stored state, audit log or errors', async () => {
+      const canary = 'canary-key-7f3a9c1e5b2d8f4a6c0e';
+      const server = await serve((_req, res) => json(res, 401, { error: { message: `Incorrect API key provided: ${canary}`, code: 'invalid_api_key' } }));
+      const { registry, kv } = setup();
+      const entry = await registry.add({ template: 'custom', name: 'Canary', baseUrl: server.url, apiKey: canary });
+      await registry.setKey(entry.id, canary);
+      await registry.testConnection(entry.id, { model: 'm' });
+      const failed = await collectUntilError(registry.providerFor(entry.id).chat({ model: 'm', messages: [] }));
+      await registry.setEnabled(entry.id, false);
+      assert.ok(server.requests.length >= 2, 'the key was used');
+      assert.ok(!`${failed.error.message} ${failed.error.providerMessage}`.includes(canary), failed.error.message);
+      assert.ok(!JSON.stringify([...kv.data.entries()]).includes(canary), 'globalState holds no key');
+      assert.ok(registry.get(entry.id)?.lastTest?.summary.includes('[REDACTED]'), registry.get(entry.id)?.lastTest?.summary);
+    });
+  });
+
+  describe('providers built from entries', () => {
+    it('read the key at request time: a changed key reaches the very next request', async () => {
+      const server = await serve((_req, res) => sse(res, STREAM));
+      const { registry } = setup();
+      const entry = await registry.add({ template: 'custom', name: 'Local', baseUrl: `${server.url}/v1`, apiKey: 'first-key-0123456789' });
+      const provider = registry.providerFor(entry.id);
+      assert.equal(textOf(await collect(provider.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }))), 'ok');
+      await registry.setKey(entry.id, 'second-key-0123456789');
+      await collect(provider.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }));
+      assert.deepEqual(server.requests.map((req) => req.headers.authorization), ['Bearer first-key-0123456789', 'Bearer second-key-0123456789']);
+    });
+
+    it('never send a key to a host it was not stored for; a missing key is said plainly', async () => {
+      const server = await serve((_req, res) => sse(res, STREAM));
+      const { registry } = setup();
+      const entry = await registry.add({ template: 'openai', apiKey: 'sk-proj-abcdefghijklmnop0000' });
+      await registry.update(entry.id, { baseUrl: `${server.url}/v1` });
+      const moved = await collectUntilError(registry.providerFor(entry.id).chat({ model: 'm', messages: [] }));
+      assert.equal(moved.error.code, 'key_origin_mismatch');
+      assert.match(moved.error.message, /was saved for https:\/\/api\.openai\.com, but the provider now points at http:\/\/127\.0\.0\.1:\d+/);
+      assert.equal(server.requests.length, 0, 'nothing was sent');
+
+      const bare = await registry.add({ template: 'deepseek' });
+      const missing = await collectUntilError(registry.providerFor(bare.id).chat({ model: 'm', messages: [] }));
+      assert.ok(missing.error instanceof ProviderError);
+      assert.deepEqual([missing.error.kind, missing.error.code, missing.error.message], ['invalid_credentials', 'key_missing', 'DeepSeek has no API key yet.']);
+    });
+
+    it('test connection runs the doctor with the stored key and records the result', async () => {
+      const server = await serve((req, res) => (req.path.endsWith('/models') ? json(res, 200, { data: [{ id: 'm' }] }) : sse(res, STREAM)));
+      const { registry } = setup();
+      const entry = await registry.add({ template: 'custom', name: 'Local', baseUrl: `${server.url}/v1`, apiKey: 'local-key-0123456789' });
+      const report = await registry.testConnection(entry.id, { model: 'm' });
+      assert.equal(report.ok, true);
+      assert.equal(server.requests[0]?.headers.authorization, 'Bearer local-key-0123456789');
+      assert.deepEqual(registry.get(entry.id)?.lastTest && { ok: registry.get(entry.id)!.lastTest!.ok, summary: registry.get(entry.id)!.lastTest!.summary }, { ok: true, summary: 'All stages passed.' });
+    });
+
+    it('refreshes models from the provider, completed from the catalog', async () => {
+      const server = await serve((_req, res) => json(res, 200, { data: [{ id: 'claude-sonnet-4-20250514', display_name: 'Claude Sonnet 4' }], has_more: false }));
+      const { registry } = setup();
+      const entry = await registry.add({ template: 'anthropic', baseUrl: server.url, apiKey: 'sk-ant-api03-0123456789abcdefghij' });
+      const [model] = await registry.refreshModels(entry.id);
+      assert.deepEqual(model, {
+        id: 'claude-sonnet-4-20250514',
+        name: 'Claude Sonnet 4',
+        contextWindow: 200000,
+        maxOutputTokens: 64000,
+        capabilities: { tools: true, vision: true, reasoning: true },
+        sources: { name: 'provider', contextWindow: 'catalog', maxOutputTokens: 'catalog', capabilities: 'catalog' },
+      });
+    });
+  });
+});
