@@ -1,4 +1,4 @@
-import { errorCode } from './http';
+import { errorCode, TLS_ERROR_CODE } from './http';
 import { ProviderError } from './errors';
 import { createProvider, type CreateProviderOptions } from './provider';
 import { systemClock, type ModelInfo } from './types';
@@ -32,11 +32,9 @@ export interface DiagnoseOptions extends CreateProviderOptions {
   onStage?: (result: StageResult) => void;
 }
 
-const TLS_CODES = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
-
 function isTlsError(error: ProviderError): boolean {
   const code = error.code ?? errorCode(error.cause);
-  return code !== undefined && TLS_CODES.test(code);
+  return code !== undefined && TLS_ERROR_CODE.test(code);
 }
 
 function connectMessage(error: ProviderError, host: string): string {

@@ -129,7 +129,7 @@ const CODE_KINDS: Array<[ProviderErrorKind, string[]]> = [
   ['content_filter', ['content_filter', 'content_policy_violation', 'image_content_policy_violation']],
   ['overloaded', ['overloaded_error', 'overloaded', 'unavailable']],
   ['timeout', ['deadline_exceeded', 'timeout', 'request_timeout']],
-  ['model_not_found', ['model_not_found', 'not_found_error', 'deploymentnotfound']],
+  ['model_not_found', ['model_not_found', 'deploymentnotfound']],
   ['rate_limited', ['rate_limit_exceeded', 'rate_limit_error', 'rate_limited', 'too_many_requests']],
   // Responses API `response.failed` codes for input the model will never accept.
   ['bad_request', ['invalid_prompt', 'invalid_image', 'invalid_image_format', 'invalid_base64_image', 'invalid_image_url', 'image_too_large', 'image_too_small', 'image_parse_error', 'unsupported_image_media_type', 'empty_image_file']],
@@ -137,11 +137,14 @@ const CODE_KINDS: Array<[ProviderErrorKind, string[]]> = [
 const CONTEXT_CODES = ['context_length_exceeded', 'string_above_max_length'];
 
 // Wording, for providers whose bodies carry no usable code; each applies only where noted.
-const INVALID_KEY_WORDS = /\b(invalid|incorrect|missing|malformed)\b[\w\s-]*api[\s_-]?key|api[\s_-]?key[\w\s-]*\b(invalid|not valid|expired)\b|invalid x-api-key/i;
+// Bounded gaps: an unbounded [\w\s-]* backtracks quadratically on a long hostile message.
+const INVALID_KEY_WORDS = /\b(invalid|incorrect|missing|malformed)\b[\w\s-]{0,40}api[\s_-]?key|api[\s_-]?key[\w\s-]{0,40}\b(invalid|not valid|expired)\b|invalid x-api-key/i;
 const QUOTA_WORDS = /credit balance is too low|insufficient[\s_]?(balance|quota|credits)|exceeded your current quota|out of credits/i;
-const MODEL_WORDS = /model[\w\s`'"./:-]*(not found|does not exist|unknown|is not supported|not available)|unknown model|no such model/i;
+const MODEL_WORDS = /model[\w\s`'"./:-]{0,80}(not found|does not exist|unknown|is not supported|not available)|unknown model|no such model/i;
 const CONTEXT_WORDS = /context[_\s-]?length|maximum context|context window|prompt is too long|input is too long/i;
 const FILTER_WORDS = /content[_\s-]?(filter|policy|management)|safety system|responsibleai/i;
+
+const MAX_MESSAGE_CHARS = 1000;
 
 const MESSAGES: Record<ProviderErrorKind, (provider: string, status: number, said: string) => string> = {
   invalid_credentials: (p, s, said) => `${p} rejected the API key (${s})${said}`,
@@ -190,7 +193,8 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
   const json = bodyJson(input.bodyText);
   const body = parseErrorBody(json);
   const html = json === undefined && isHtml(input.bodyText);
-  const providerMessage = body.message ?? (html || input.bodyText.trim() === '' ? undefined : input.bodyText.trim().slice(0, 500));
+  // Long enough to read, short enough to match and to show: bodies can be megabytes.
+  const providerMessage = (body.message ?? (html || input.bodyText.trim() === '' ? undefined : input.bodyText.trim()))?.slice(0, MAX_MESSAGE_CHARS);
   const codes = [body.code, body.type, ...body.reasons].filter((value): value is string => value !== undefined).map((value) => value.toLowerCase());
   const text = `${codes.join(' ')} ${providerMessage ?? ''}`;
   const has = (...names: string[]) => names.some((name) => codes.includes(name));
@@ -203,7 +207,9 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
     retryAfterMs: parseRetryAfter(headers, body.retryDelayMs, input.now),
   };
   const said = providerMessage ? `: ${providerMessage}` : '';
-  const make = (kind: ProviderError['kind'], message: string) => new ProviderError(kind, message, details);
+  // A used-up quota does not come back in seconds: a Retry-After there would invite a pointless wait.
+  const make = (kind: ProviderError['kind'], message: string) =>
+    new ProviderError(kind, message, kind === 'quota_exceeded' ? { ...details, retryAfterMs: undefined } : details);
 
   // The body's code first: the same status means different things per provider.
   if (has(...CONTEXT_CODES) || ([400, 413, 422].includes(status) && CONTEXT_WORDS.test(text))) {
@@ -222,6 +228,8 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
     [QUOTA_WORDS.test(text), 'quota_exceeded'],
     [status === 400 && FILTER_WORDS.test(text), 'content_filter'],
     [status === 404 && MODEL_WORDS.test(text), 'model_not_found'],
+    // Anthropic says not_found_error for a missing model ("model: <id>") and for a wrong path ("Not Found").
+    [has('not_found_error') && /^model\b/i.test(providerMessage ?? ''), 'model_not_found'],
   ];
   const kind = rules.find(([holds]) => holds)?.[1];
   // A request bigger than a per-minute limit (OpenAI 429, Groq 413) fails the same way on every retry.

@@ -1,17 +1,23 @@
+import { ProviderError } from './errors';
+import { redactError } from './http';
+import type { Redactor } from './redact';
 import type { ChatEvent } from './types';
 
 /**
  * Serves events one at a time from batches (one batch per network read). An async generator
  * yielding every event costs several promise turns per delta; this costs one. Stopping early
- * (`break`, `return()`) ends the source, whose `finally` releases the connection.
+ * (`break`, `return()`) ends the source, whose `finally` releases the connection. Every error
+ * leaves through here, so here is where the provider's key is redacted from it, whatever its shape.
  */
 export class BatchedEvents implements AsyncIterableIterator<ChatEvent> {
   readonly #source: AsyncIterator<ChatEvent[], void>;
+  readonly #redactor: Redactor;
   #batch: ChatEvent[] = [];
   #next = 0;
 
-  constructor(source: AsyncIterator<ChatEvent[], void>) {
+  constructor(source: AsyncIterator<ChatEvent[], void>, redactor: Redactor) {
     this.#source = source;
+    this.#redactor = redactor;
   }
 
   next(): Promise<IteratorResult<ChatEvent, undefined>> {
@@ -21,7 +27,12 @@ export class BatchedEvents implements AsyncIterableIterator<ChatEvent> {
 
   async #pull(): Promise<IteratorResult<ChatEvent, undefined>> {
     for (;;) {
-      const result = await this.#source.next();
+      let result: IteratorResult<ChatEvent[], void>;
+      try {
+        result = await this.#source.next();
+      } catch (error) {
+        throw error instanceof ProviderError ? redactError(error, this.#redactor) : error;
+      }
       if (result.done) return { value: undefined, done: true };
       if (result.value.length === 0) continue;
       this.#batch = result.value;

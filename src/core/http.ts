@@ -1,5 +1,5 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { classifyHttpError, ProviderError } from './errors';
+import { classifyHttpError, classifyStreamError, ProviderError } from './errors';
 import { type Redactor } from './redact';
 import type { Clock, RateLimitInfo, ResponseMetadata, Timeouts } from './types';
 
@@ -8,6 +8,15 @@ export const DEFAULT_TIMEOUTS: Required<Timeouts> = { firstByteMs: 60_000, idleM
 export const NON_STREAMING_FIRST_BYTE_MS = 600_000;
 /** Error bodies are read up to this size; a proxy's HTML page can be large and is never needed whole. */
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** A whole JSON answer or model list larger than this is not an answer: stop reading. */
+const MAX_JSON_BODY_CHARS = 32 * 1024 * 1024;
+/** One SSE event larger than this (a server that never ends an event) is refused, not buffered. */
+const MAX_EVENT_CHARS = 8 * 1024 * 1024;
+
+/** Socket error codes that mean the certificate, not the connection, failed. */
+export const TLS_ERROR_CODE = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
+/** undici's own timeouts (its defaults, or a dispatcher's) are timeouts too, not unreachable hosts. */
+const UNDICI_TIMEOUT = /^UND_ERR_(HEADERS|BODY|CONNECT)_TIMEOUT$/;
 
 export interface TransportConfig {
   providerName: string;
@@ -108,12 +117,14 @@ export function errorCode(error: unknown): string | undefined {
 function networkError(providerName: string, error: unknown, redactor: Redactor): ProviderError {
   const code = errorCode(error);
   const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  if (code && UNDICI_TIMEOUT.test(code)) {
+    return new ProviderError('timeout', redactor.redact(`${providerName} did not answer in time (${code})`), { code, cause: error });
+  }
   const message =
     code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `Could not find ${providerName}'s host (DNS lookup failed)`
     : code === 'ECONNREFUSED' ? `${providerName} refused the connection (nothing is listening at that address)`
     : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? `The connection to ${providerName} was cut`
-    : code?.startsWith('CERT_') || code?.includes('SELF_SIGNED') || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code === 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'
-      ? `${providerName}'s TLS certificate is not trusted (${code})`
+    : code && TLS_ERROR_CODE.test(code) ? `${providerName}'s TLS certificate is not trusted (${code})`
     : `Could not reach ${providerName}: ${detail}`;
   return new ProviderError('network', redactor.redact(message), { code, cause: error });
 }
@@ -132,6 +143,9 @@ export async function send(config: TransportConfig, scope: RequestScope, request
       headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
       body: request.body === undefined ? undefined : JSON.stringify(request.body),
       signal: scope.signal,
+      // Never follow a redirect with the key: undici drops Authorization across origins but not
+      // x-api-key, api-key or x-goog-api-key.
+      redirect: 'manual',
     };
     // Not in the WHATWG RequestInit; Node's fetch (and VS Code's patched one) read it.
     if (config.dispatcher) Object.assign(init, { dispatcher: await config.dispatcher() });
@@ -141,6 +155,14 @@ export async function send(config: TransportConfig, scope: RequestScope, request
   }
   scope.arm('idle');
   if (response.ok) return response;
+  if (response.status >= 300 && response.status < 400) {
+    const location = response.headers.get('location') ?? 'another address';
+    await response.body?.cancel().catch(() => undefined);
+    throw new ProviderError('bad_request', config.redactor.redact(`${config.providerName} redirected the request to ${location} (${response.status}). Switchboard does not follow redirects with your key; if you trust that address, use it as the base URL.`), {
+      status: response.status,
+      code: 'redirect',
+    });
+  }
   const bodyText = await readBounded(response, scope, MAX_ERROR_BODY_BYTES);
   const error = classifyHttpError({ providerName: config.providerName, status: response.status, headers: response.headers, bodyText, now: config.clock.now() });
   throw redactError(error, config.redactor);
@@ -197,26 +219,44 @@ export async function* readText(response: Response, scope: RequestScope): AsyncG
 /** A whole JSON body (non-streaming answers, model lists); leading blank lines are tolerated. */
 export async function readJson(config: TransportConfig, response: Response, scope: RequestScope): Promise<unknown> {
   let text = '';
-  for await (const chunk of readText(response, scope)) text += chunk;
+  for await (const chunk of readText(response, scope)) {
+    text += chunk;
+    if (text.length > MAX_JSON_BODY_CHARS) throw new ProviderError('server_error', `${config.providerName} sent an answer larger than ${MAX_JSON_BODY_CHARS / 2 ** 20} MB`);
+  }
+  let json: unknown;
   try {
-    return JSON.parse(text.trim());
+    json = JSON.parse(text.trim());
   } catch {
     throw new ProviderError('server_error', `${config.providerName} answered with something that is not JSON`, {
       status: response.status,
       providerMessage: config.redactor.redact(text.trim().slice(0, 200)),
     });
   }
+  // Some servers answer 200 with an error object (OpenAI-style, Anthropic's type "error", vLLM's object "error").
+  const record = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  if (record && ((record.error !== undefined && record.error !== null) || record.object === 'error' || record.type === 'error')) {
+    throw classifyStreamError(config.providerName, json);
+  }
+  return json;
 }
 
 /**
  * Server-sent events, parsed by eventsource-parser's callback parser fed straight from the body
  * reader, one batch per network read: a yield per event would cost a promise round trip each.
  */
-export async function* readSseBatches(response: Response, scope: RequestScope): AsyncGenerator<EventSourceMessage[]> {
+export async function* readSseBatches(response: Response, scope: RequestScope, providerName: string): AsyncGenerator<EventSourceMessage[]> {
   let pending: EventSourceMessage[] = [];
-  const parser = createParser({ onEvent: (event) => pending.push(event) });
+  let tooLarge = false;
+  const parser = createParser({
+    onEvent: (event) => pending.push(event),
+    maxBufferSize: MAX_EVENT_CHARS,
+    onError: (error) => {
+      if (error.type === 'max-buffer-size-exceeded') tooLarge = true;
+    },
+  });
   for await (const text of readText(response, scope)) {
     parser.feed(text);
+    if (tooLarge) throw new ProviderError('server_error', `${providerName} sent an event larger than ${MAX_EVENT_CHARS / 2 ** 20} MB`);
     if (pending.length === 0) continue;
     const batch = pending;
     pending = [];
@@ -225,31 +265,6 @@ export async function* readSseBatches(response: Response, scope: RequestScope): 
   // A last event without its closing blank line still counts.
   parser.reset({ consume: true });
   if (pending.length > 0) yield pending;
-}
-
-/** Newline-delimited JSON (Ollama): one value a line; blank lines skipped; CRLF tolerated. */
-export async function* readNdjson(config: TransportConfig, response: Response, scope: RequestScope): AsyncGenerator<unknown> {
-  let buffer = '';
-  const parse = (line: string): unknown => {
-    try {
-      return JSON.parse(line);
-    } catch {
-      throw new ProviderError('server_error', `${config.providerName} sent a line that is not JSON`, {
-        providerMessage: config.redactor.redact(line.slice(0, 200)),
-      });
-    }
-  };
-  for await (const text of readText(response, scope)) {
-    buffer += text;
-    let newline = buffer.indexOf('\n');
-    while (newline !== -1) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (line) yield parse(line);
-      newline = buffer.indexOf('\n');
-    }
-  }
-  if (buffer.trim()) yield parse(buffer.trim());
 }
 
 /** `1s`, `6m0s`, `20ms`, `0.5s` (OpenAI) or an RFC 3339 time (Anthropic) to milliseconds from now. */

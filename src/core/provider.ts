@@ -68,8 +68,15 @@ const ANTHROPIC_DEFAULT_MAX_TOKENS = 8192;
  */
 function caDispatcher(ca: string): () => Promise<unknown> {
   let agent: Promise<unknown> | undefined;
-  return () =>
-    (agent ??= Promise.all([import('undici'), import('node:tls')]).then(([{ Agent }, { rootCertificates }]) => new Agent({ connect: { ca: [...rootCertificates, ca] } })));
+  return () => {
+    agent ??= Promise.all([import('undici'), import('node:tls')]).then(
+      // Switchboard's own first-byte and idle timers govern; undici's (300 s) would cut them short.
+      ([{ Agent }, { rootCertificates }]) => new Agent({ connect: { ca: [...rootCertificates, ca] }, headersTimeout: 0, bodyTimeout: 0 }),
+    );
+    // A failed load is not remembered: the next request tries again.
+    agent.catch(() => (agent = undefined));
+    return agent;
+  };
 }
 
 function trimSlash(url: string): string {

@@ -175,7 +175,7 @@ export class AnthropicProvider implements Provider {
   }
 
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
-    return new BatchedEvents(this.#batches(request, options.signal));
+    return new BatchedEvents(this.#batches(request, options.signal), this.#config.transport.redactor);
   }
 
   async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
@@ -194,7 +194,7 @@ export class AnthropicProvider implements Provider {
         return;
       }
       const state = new StreamState(this.#config.transport);
-      for await (const batch of readSseBatches(response, scope)) {
+      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
         const out: ChatEvent[] = [];
         try {
           for (const event of batch) {
@@ -208,7 +208,10 @@ export class AnthropicProvider implements Provider {
         if (out.length > 0) yield out;
         if (state.done) break;
       }
-      yield state.finish();
+      const last = state.finish();
+      // Released before the last events go out: the consumer may not ask for more.
+      scope.close();
+      yield last;
     } finally {
       scope.close();
     }

@@ -177,7 +177,7 @@ export class GeminiProvider implements Provider {
   }
 
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
-    return new BatchedEvents(this.#batches(request, options.signal));
+    return new BatchedEvents(this.#batches(request, options.signal), this.#config.transport.redactor);
   }
 
   /** The answer as batches of events, one per network read. */
@@ -198,12 +198,17 @@ export class GeminiProvider implements Provider {
       if (!stream) {
         const parsed = responseSchema.safeParse(await readJson(this.#config.transport, response, scope));
         if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+        // An answer has candidates, or says why it has none.
+        if (!parsed.data.candidates?.length && !parsed.data.promptFeedback) {
+          throw new ProviderError('server_error', `${this.#config.transport.providerName} answered with no candidates`);
+        }
         const out: ChatEvent[] = [];
         state.accept(parsed.data, out);
+        scope.close();
         yield [...out, ...state.finish(false)];
         return;
       }
-      for await (const batch of readSseBatches(response, scope)) {
+      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
         const out: ChatEvent[] = [];
         try {
           for (const event of batch) state.accept(parseJsonEvent(this.#config.transport, responseSchema, event.data), out);
@@ -214,7 +219,10 @@ export class GeminiProvider implements Provider {
         }
         if (out.length > 0) yield out;
       }
-      yield [...state.finish(true)];
+      const last = [...state.finish(true)];
+      // Released before the last events go out: the consumer may not ask for more.
+      scope.close();
+      yield last;
     } finally {
       scope.close();
     }
@@ -233,10 +241,10 @@ export class GeminiProvider implements Provider {
         if (!parsed.success) throw new ProviderError('server_error', `${this.#config.transport.providerName} sent a model list Switchboard cannot read`);
         // Embedding, AQA and image-only models cannot chat.
         for (const entry of parsed.data.models ?? []) if (entry.supportedGenerationMethods?.includes('generateContent')) models.push(toModelInfo(entry));
-        // A server that repeats a token would otherwise page forever.
+        // A server that repeats a token, or never stops handing out new ones, would page forever.
         token = parsed.data.nextPageToken && !seen.has(parsed.data.nextPageToken) ? parsed.data.nextPageToken : undefined;
         if (token) seen.add(token);
-      } while (token);
+      } while (token && seen.size < 20);
       return models;
     } finally {
       scope.close();

@@ -84,15 +84,22 @@ function refusesThinkLevel(error: unknown): boolean {
   return /think/i.test(said) && !/does not support thinking/i.test(said);
 }
 
+/** A line longer than this (a server that never ends one) is refused, not buffered. */
+const MAX_LINE_CHARS = 8 * 1024 * 1024;
+
 /** The body as batches of lines (maybe blank, maybe ending in `\r`), one batch per network read. */
-async function* readLineBatches(response: Response, scope: RequestScope): AsyncGenerator<string[]> {
+async function* readLineBatches(response: Response, scope: RequestScope, providerName: string): AsyncGenerator<string[]> {
   let buffer = '';
   for await (const text of readText(response, scope)) {
-    buffer += text;
-    const end = buffer.lastIndexOf('\n');
-    if (end === -1) continue;
-    const lines = buffer.slice(0, end).split('\n');
-    buffer = buffer.slice(end + 1);
+    // Only the new text is searched: rescanning the buffer would be quadratic on a long line.
+    const end = text.lastIndexOf('\n');
+    if (end === -1) {
+      buffer += text;
+      if (buffer.length > MAX_LINE_CHARS) throw new ProviderError('server_error', `${providerName} sent a line longer than ${MAX_LINE_CHARS / 2 ** 20} MB`);
+      continue;
+    }
+    const lines = (buffer + text.slice(0, end)).split('\n');
+    buffer = text.slice(end + 1);
     yield lines;
   }
   if (buffer.trim()) yield [buffer];
@@ -154,7 +161,7 @@ export class OllamaProvider implements Provider {
   }
 
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
-    return new BatchedEvents(this.#batches(request, options.signal));
+    return new BatchedEvents(this.#batches(request, options.signal), this.#config.transport.redactor);
   }
 
   /** The answer as batches of events, one per network read. */
@@ -169,10 +176,12 @@ export class OllamaProvider implements Provider {
       if (!stream) {
         const out: ChatEvent[] = [];
         turn.accept(await readJson(transport, response, scope), out);
+        if (!turn.done) throw new ProviderError('server_error', `${transport.providerName} answered without "done": true`);
+        scope.close();
         yield [...out, ...turn.finish()];
         return;
       }
-      for await (const lines of readLineBatches(response, scope)) {
+      for await (const lines of readLineBatches(response, scope, this.#config.transport.providerName)) {
         const out: ChatEvent[] = [];
         try {
           for (const line of lines) {
@@ -188,6 +197,8 @@ export class OllamaProvider implements Provider {
         if (turn.done) break;
       }
       if (!turn.done) throw new ProviderError('network', `${transport.providerName}'s stream ended before it was complete (no "done": true)`);
+      // Released before the last events go out: the consumer may not ask for more.
+      scope.close();
       yield [...turn.finish()];
     } finally {
       scope.close();

@@ -99,8 +99,9 @@ export function normalizeOpenAiUsage(raw: OpenAiUsage): Usage {
   // DeepSeek include it. total − prompt is right under both.
   const output = raw.total_tokens != null && raw.total_tokens > input + completion ? raw.total_tokens - input : completion;
   const usage: Usage = { inputTokens: input, outputTokens: output };
-  const cached = raw.prompt_tokens_details?.cached_tokens ?? raw.prompt_cache_hit_tokens;
-  if (cached != null && cached > 0) usage.cachedInputTokens = cached;
+  // DeepSeek reports both names and may leave cached_tokens at 0 while its own count is right.
+  const cached = Math.max(raw.prompt_tokens_details?.cached_tokens ?? 0, raw.prompt_cache_hit_tokens ?? 0);
+  if (cached > 0) usage.cachedInputTokens = cached;
   const cacheWrite = raw.prompt_tokens_details?.cache_write_tokens;
   if (cacheWrite != null && cacheWrite > 0) usage.cacheWriteInputTokens = cacheWrite;
   if (reasoning != null && reasoning > 0) usage.reasoningTokens = reasoning;
@@ -116,6 +117,7 @@ function mapFinish(reason: string | null | undefined): FinishReason | undefined 
       return 'stop';
     case 'length':
     case 'max_tokens':
+    case 'model_length': // Mistral: the model's context is full
       return 'length';
     case 'tool_calls':
     case 'function_call':
@@ -235,7 +237,7 @@ export class OpenAiChatProvider implements Provider {
   }
 
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
-    return new BatchedEvents(this.#batches(request, options.signal));
+    return new BatchedEvents(this.#batches(request, options.signal), this.#config.transport.redactor);
   }
 
   /** The answer as batches of events, one per network read. */
@@ -250,7 +252,7 @@ export class OpenAiChatProvider implements Provider {
         return;
       }
       const state = new StreamState(this.#config);
-      for await (const batch of readSseBatches(response, scope)) {
+      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
         const out: ChatEvent[] = [];
         try {
           for (const event of batch) {
@@ -265,7 +267,10 @@ export class OpenAiChatProvider implements Provider {
         if (out.length > 0) yield out;
         if (state.done) break;
       }
-      yield [...state.finish()];
+      const last = [...state.finish()];
+      // Released before the last events go out: the consumer may not ask for more.
+      scope.close();
+      yield last;
     } finally {
       scope.close();
     }
@@ -359,6 +364,8 @@ class StreamState {
       if (delta.tool_calls) for (const call of delta.tool_calls) addToolCallDelta(this.#toolCalls, call);
     }
     if (choice.finish_reason === 'error') throw classifyStreamError(providerName, { error: { message: 'the provider ended the stream with an error' } });
+    // DeepSeek ends a stream this way when it runs out of capacity mid-answer.
+    if (choice.finish_reason === 'insufficient_system_resource') throw new ProviderError('overloaded', `${providerName} ran out of capacity during the answer`, { code: 'insufficient_system_resource' });
     this.#finish = mapFinish(choice.finish_reason) ?? this.#finish;
   }
 

@@ -193,7 +193,8 @@ export class OpenAiResponsesProvider implements Provider {
     body.stream = stream;
     // Switchboard keeps the history itself; nothing needs to live on OpenAI's side.
     body.store = false;
-    if (request.maxTokens !== undefined) body.max_output_tokens = request.maxTokens;
+    // The Responses API refuses fewer than 16 (integer_below_min_value); the doctor's one-token test asks for 1.
+    if (request.maxTokens !== undefined) body.max_output_tokens = Math.max(16, request.maxTokens);
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({
@@ -238,7 +239,7 @@ export class OpenAiResponsesProvider implements Provider {
   }
 
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {
-    return new BatchedEvents(this.#batches(request, options.signal));
+    return new BatchedEvents(this.#batches(request, options.signal), this.#config.transport.redactor);
   }
 
   /** The answer as batches of events, one per network read. */
@@ -253,7 +254,7 @@ export class OpenAiResponsesProvider implements Provider {
         return;
       }
       const state = new StreamState(this.#config.transport);
-      for await (const batch of readSseBatches(response, scope)) {
+      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
         const out: ChatEvent[] = [];
         try {
           for (const event of batch) {
@@ -268,7 +269,10 @@ export class OpenAiResponsesProvider implements Provider {
         if (out.length > 0) yield out;
         if (state.done) break;
       }
-      yield state.finish();
+      const last = state.finish();
+      // Released before the last events go out: the consumer may not ask for more.
+      scope.close();
+      yield last;
     } finally {
       scope.close();
     }
@@ -279,6 +283,10 @@ export class OpenAiResponsesProvider implements Provider {
     if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
     const response = parsed.data;
     if (response.status === 'failed') throw classifyStreamError(this.#config.transport.providerName, streamErrorBody(undefined, response));
+    // Anything but a finished answer (queued, in_progress, or no status) is not an answer.
+    if (response.status !== 'completed' && response.status !== 'incomplete') {
+      throw new ProviderError('server_error', `${this.#config.transport.providerName} answered with an unfinished response (status ${String(response.status ?? 'missing')})`);
+    }
     const events: ChatEvent[] = [];
     const reasoning: Array<Record<string, unknown>> = [];
     let calls = 0;
