@@ -35,8 +35,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: unknown;
   signal?: AbortSignal;
-  /** Overrides the first-byte timeout (non-streaming calls wait for the whole answer). */
-  firstByteMs?: number;
+  /** false: the answer arrives whole, after the model has finished, so a longer first-byte limit applies. */
+  streaming?: boolean;
 }
 
 /**
@@ -135,7 +135,7 @@ function networkError(providerName: string, error: unknown, redactor: Redactor):
  */
 export async function send(config: TransportConfig, scope: RequestScope, request: HttpRequest): Promise<Response> {
   scope.throwIfFailed();
-  scope.arm('first-byte', request.firstByteMs ?? config.timeouts.firstByteMs);
+  scope.arm('first-byte', request.streaming === false ? Math.max(NON_STREAMING_FIRST_BYTE_MS, config.timeouts.firstByteMs) : config.timeouts.firstByteMs);
   let response: Response;
   try {
     const init: RequestInit = {

@@ -1,6 +1,7 @@
 // Helpers for adapter tests: loopback servers closed after each test, and event collection.
 import assert from 'node:assert/strict';
-import { ProviderError, type ChatEvent } from '../../src/core';
+import { ProviderError, Redactor, systemClock, type ChatEvent, type Clock, type Timeouts } from '../../src/core';
+import { DEFAULT_TIMEOUTS, type TransportConfig } from '../../src/core/http';
 import { startLoopback, type Handler, type LoopbackServer } from './loopback';
 
 /** Servers started through the returned function are closed after each test of the calling suite. */
@@ -36,3 +37,10 @@ export async function collectUntilError(events: AsyncIterable<ChatEvent>): Promi
 
 export const withoutMetadata = (events: ChatEvent[]) => events.filter((event) => event.type !== 'response-metadata');
 export const textOf = (events: ChatEvent[]) => events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');
+
+/** The transport createProvider builds: the key registered with the redactor, global fetch, default timeouts. */
+export function testTransport(providerName: string, options: { key?: string; clock?: Clock; timeouts?: Timeouts } = {}): TransportConfig {
+  const redactor = new Redactor();
+  redactor.addSecret(options.key);
+  return { providerName, fetch: globalThis.fetch, clock: options.clock ?? systemClock, timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts }, redactor };
+}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { ProviderError, Redactor, systemClock, type ChatEvent, type ChatRequest, type Clock, type Timeouts, type ToolCall } from '../../src/core';
+import { ProviderError, type ChatEvent, type ChatRequest, type Clock, type Timeouts, type ToolCall } from '../../src/core';
 import { GeminiProvider } from '../../src/core/adapters/gemini';
-import { DEFAULT_TIMEOUTS, type TransportConfig } from '../../src/core/http';
-import { dataEvents, json, sse, startLoopback, type Handler, type LoopbackServer } from '../support/loopback';
+import { collect, collectUntilError, testTransport, useServers } from '../support/chat';
+import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
 import {
   BLOCKED_PROMPT_CHUNK,
@@ -26,45 +26,12 @@ import {
 const KEY = 'AIzaSyTestKey-0123456789abcdefghijklmnop';
 const request: ChatRequest = { model: 'gemini-3-flash-preview', messages: [{ role: 'user', content: 'Who is Hello Kitty?' }] };
 
-const servers: LoopbackServer[] = [];
-async function serve(handler: Handler): Promise<LoopbackServer> {
-  const server = await startLoopback(handler);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const serve = useServers();
 
 /** The provider as createProvider builds one: the key registered with the redactor, resolved per request. */
 function provider(server: LoopbackServer, options: { clock?: Clock; timeouts?: Timeouts } = {}): GeminiProvider {
-  const redactor = new Redactor();
-  redactor.addSecret(KEY);
-  const transport: TransportConfig = {
-    providerName: 'Google Gemini',
-    fetch: globalThis.fetch,
-    clock: options.clock ?? systemClock,
-    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-    redactor,
-  };
+  const transport = testTransport('Google Gemini', { key: KEY, ...options });
   return new GeminiProvider({ transport, baseUrl: `${server.url}/`, apiVersion: 'v1beta', headers: () => ({ 'x-goog-api-key': KEY }) });
-}
-
-async function collect(events: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
-  const out: ChatEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
-
-async function collectUntilError(events: AsyncIterable<ChatEvent>): Promise<{ events: ChatEvent[]; error: ProviderError }> {
-  const out: ChatEvent[] = [];
-  try {
-    for await (const event of events) out.push(event);
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    return { events: out, error };
-  }
-  assert.fail(`expected the stream to fail; it yielded ${JSON.stringify(out)}`);
 }
 
 const withoutMetadata = (events: ChatEvent[]) => events.filter((event) => event.type !== 'response-metadata');

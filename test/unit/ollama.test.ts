@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { OllamaProvider } from '../../src/core/adapters/ollama';
 import { ProviderError } from '../../src/core/errors';
-import { DEFAULT_TIMEOUTS, type TransportConfig } from '../../src/core/http';
-import { Redactor } from '../../src/core/redact';
-import { systemClock, type ChatEvent, type ChatRequest, type Clock, type Timeouts } from '../../src/core/types';
-import { json, sse, startLoopback, type Handler, type LoopbackServer, type SseOptions } from '../support/loopback';
+import type { ChatEvent, ChatRequest, Clock, Timeouts } from '../../src/core/types';
+import { collect, collectUntilError, testTransport, useServers } from '../support/chat';
+import { json, sse, type LoopbackServer, type SseOptions } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
 import {
   contentChunk,
@@ -27,27 +26,11 @@ import {
 const KEY = 'ollama-cloud-key-0123456789abcdef';
 const request: ChatRequest = { model: 'llama3.2', messages: [{ role: 'user', content: 'Why is the sky blue?' }] };
 
-const servers: LoopbackServer[] = [];
-async function serve(handler: Handler): Promise<LoopbackServer> {
-  const server = await startLoopback(handler);
-  servers.push(server);
-  return server;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
+const serve = useServers();
 
 /** What `createProvider` would build for Ollama: the transport, and a Bearer header only with a key. */
 function ollama(server: LoopbackServer, options: { key?: string; clock?: Clock; timeouts?: Timeouts; baseUrl?: string } = {}): OllamaProvider {
-  const redactor = new Redactor();
-  redactor.addSecret(options.key);
-  const transport: TransportConfig = {
-    providerName: 'Ollama',
-    fetch: globalThis.fetch,
-    clock: options.clock ?? systemClock,
-    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-    redactor,
-  };
+  const transport = testTransport('Ollama', options);
   const key = options.key;
   return new OllamaProvider({ transport, baseUrl: options.baseUrl ?? server.url, headers: (): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {}) });
 }
@@ -55,23 +38,6 @@ function ollama(server: LoopbackServer, options: { key?: string; clock?: Clock; 
 /** Ollama streams `application/x-ndjson`; `sse()` writes any body, in pieces if asked. */
 function ndjson(response: ServerResponse, body: string, options: SseOptions = {}): Promise<void> {
   return sse(response, body, { ...options, headers: { 'content-type': 'application/x-ndjson', ...options.headers } });
-}
-
-async function collect(events: AsyncIterable<ChatEvent>): Promise<ChatEvent[]> {
-  const out: ChatEvent[] = [];
-  for await (const event of events) out.push(event);
-  return out;
-}
-
-async function collectUntilError(events: AsyncIterable<ChatEvent>): Promise<{ events: ChatEvent[]; error: ProviderError }> {
-  const out: ChatEvent[] = [];
-  try {
-    for await (const event of events) out.push(event);
-  } catch (error) {
-    assert.ok(error instanceof ProviderError, `expected a ProviderError, got ${String(error)}`);
-    return { events: out, error };
-  }
-  assert.fail(`expected the stream to fail; it yielded ${JSON.stringify(out)}`);
 }
 
 async function until(condition: () => boolean): Promise<void> {

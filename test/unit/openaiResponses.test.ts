@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { Redactor, systemClock, type ChatEvent, type ChatRequest, type Clock, type ProviderError, type Timeouts } from '../../src/core';
+import type { ChatEvent, ChatRequest, Clock, ProviderError, Timeouts } from '../../src/core';
 import { OpenAiResponsesProvider } from '../../src/core/adapters/openaiResponses';
-import { DEFAULT_TIMEOUTS } from '../../src/core/http';
-import { collect, collectUntilError, textOf, useServers, withoutMetadata } from '../support/chat';
+import { collect, collectUntilError, testTransport, textOf, useServers, withoutMetadata } from '../support/chat';
 import { json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
 import {
@@ -51,16 +50,8 @@ interface Options {
 
 /** The adapter as createProvider would build it for type 'openai' (key in the redactor, default timeouts, global fetch). */
 function responsesProvider(server: LoopbackServer, options: Options = {}): OpenAiResponsesProvider {
-  const redactor = new Redactor();
-  redactor.addSecret(KEY);
   return new OpenAiResponsesProvider({
-    transport: {
-      providerName: 'OpenAI',
-      fetch: globalThis.fetch,
-      clock: options.clock ?? systemClock,
-      timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-      redactor,
-    },
+    transport: testTransport('OpenAI', { key: KEY, ...options }),
     url: options.url ?? `${server.url}/v1/responses`,
     headers: () => ({ authorization: `Bearer ${KEY}` }),
   });

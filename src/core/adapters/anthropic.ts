@@ -2,9 +2,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { NON_STREAMING_FIRST_BYTE_MS, readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { parseArguments, parseBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 
 export interface AnthropicConfig {
   transport: TransportConfig;
@@ -186,7 +186,7 @@ export class AnthropicProvider implements Provider {
         url: `${this.#config.baseUrl}/v1/messages`,
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request, stream),
-        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
+        streaming: stream,
       });
       yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
       if (!stream) {
@@ -194,24 +194,7 @@ export class AnthropicProvider implements Provider {
         return;
       }
       const state = new StreamState(this.#config.transport);
-      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
-        const out: ChatEvent[] = [];
-        try {
-          for (const event of batch) {
-            state.accept(event, out);
-            if (state.done) break;
-          }
-        } catch (error) {
-          if (out.length > 0) yield out;
-          throw error;
-        }
-        if (out.length > 0) yield out;
-        if (state.done) break;
-      }
-      const last = state.finish();
-      // Released before the last events go out: the consumer may not ask for more.
-      scope.close();
-      yield last;
+      yield* parseBatches(readSseBatches(response, scope, this.#config.transport.providerName), state, scope);
     } finally {
       scope.close();
     }

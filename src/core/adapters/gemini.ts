@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { readJson, readSseBatches, RequestScope, responseMetadata, send, NON_STREAMING_FIRST_BYTE_MS, type TransportConfig } from '../http';
+import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { parseJsonEvent, textOf, unexpected } from './shared';
+import { parseBatches, parseJsonEvent, textOf, unexpected } from './shared';
 
 /** Google's Gemini API (generativelanguage.googleapis.com), native generateContent format. */
 export interface GeminiConfig {
@@ -191,7 +191,7 @@ export class GeminiProvider implements Provider {
         url: this.#url(`${model.split('/').map(encodeURIComponent).join('/')}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`),
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request),
-        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
+        streaming: stream,
       });
       yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
       const state = new ResponseState(this.#config.transport.providerName);
@@ -208,21 +208,12 @@ export class GeminiProvider implements Provider {
         yield [...out, ...state.finish(false)];
         return;
       }
-      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
-        const out: ChatEvent[] = [];
-        try {
-          for (const event of batch) state.accept(parseJsonEvent(this.#config.transport, responseSchema, event.data), out);
-        } catch (error) {
-          // What arrived before the failure is still the caller's.
-          if (out.length > 0) yield out;
-          throw error;
-        }
-        if (out.length > 0) yield out;
-      }
-      const last = [...state.finish(true)];
-      // Released before the last events go out: the consumer may not ask for more.
-      scope.close();
-      yield last;
+      const transport = this.#config.transport;
+      yield* parseBatches(
+        readSseBatches(response, scope, transport.providerName),
+        { accept: (event, out) => state.accept(parseJsonEvent(transport, responseSchema, event.data), out), finish: () => state.finish(true) },
+        scope,
+      );
     } finally {
       scope.close();
     }

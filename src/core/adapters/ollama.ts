@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { textOf } from './shared';
-import { readJson, readText, RequestScope, responseMetadata, send, NON_STREAMING_FIRST_BYTE_MS, type TransportConfig } from '../http';
+import { parseBatches, textOf } from './shared';
+import { readJson, readText, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderRequestOptions, Usage } from '../types';
 
 /** Ollama's native API (`/api/chat`, `/api/tags`, `/api/show`), local or Ollama Cloud. */
@@ -148,7 +148,7 @@ export class OllamaProvider implements Provider {
         url: `${this.#base}/api/chat`,
         headers: { accept: stream ? 'application/x-ndjson' : 'application/json', ...this.#config.headers() },
         body,
-        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, transport.timeouts.firstByteMs),
+        streaming: stream,
       });
     const body = this.#body(request, stream);
     try {
@@ -181,25 +181,20 @@ export class OllamaProvider implements Provider {
         yield [...out, ...turn.finish()];
         return;
       }
-      for await (const lines of readLineBatches(response, scope, this.#config.transport.providerName)) {
-        const out: ChatEvent[] = [];
-        try {
-          for (const line of lines) {
-            turn.acceptLine(line, out);
-            if (turn.done) break;
-          }
-        } catch (error) {
-          // What arrived before the failure is still the caller's.
-          if (out.length > 0) yield out;
-          throw error;
-        }
-        if (out.length > 0) yield out;
-        if (turn.done) break;
-      }
-      if (!turn.done) throw new ProviderError('network', `${transport.providerName}'s stream ended before it was complete (no "done": true)`);
-      // Released before the last events go out: the consumer may not ask for more.
-      scope.close();
-      yield [...turn.finish()];
+      yield* parseBatches(
+        readLineBatches(response, scope, transport.providerName),
+        {
+          accept: (line: string, out: ChatEvent[]) => turn.acceptLine(line, out),
+          get done() {
+            return turn.done;
+          },
+          finish: () => {
+            if (!turn.done) throw new ProviderError('network', `${transport.providerName}'s stream ended before it was complete (no "done": true)`);
+            return turn.finish();
+          },
+        },
+        scope,
+      );
     } finally {
       scope.close();
     }

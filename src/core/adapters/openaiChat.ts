@@ -2,8 +2,8 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
-import { readJson, readSseBatches, RequestScope, responseMetadata, send, NON_STREAMING_FIRST_BYTE_MS, type TransportConfig } from '../http';
+import { parseArguments, parseBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
 
 /** One Chat Completions endpoint: OpenAI, any OpenAI-compatible server, or (with its URL and header) Azure OpenAI. */
@@ -218,7 +218,7 @@ export class OpenAiChatProvider implements Provider {
         url: this.#config.chatUrl(request.model),
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request, stream),
-        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
+        streaming: stream,
       });
     try {
       return await post();
@@ -252,25 +252,7 @@ export class OpenAiChatProvider implements Provider {
         return;
       }
       const state = new StreamState(this.#config);
-      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
-        const out: ChatEvent[] = [];
-        try {
-          for (const event of batch) {
-            state.accept(event, out);
-            if (state.done) break;
-          }
-        } catch (error) {
-          // What arrived before the failure is still the caller's.
-          if (out.length > 0) yield out;
-          throw error;
-        }
-        if (out.length > 0) yield out;
-        if (state.done) break;
-      }
-      const last = [...state.finish()];
-      // Released before the last events go out: the consumer may not ask for more.
-      scope.close();
-      yield last;
+      yield* parseBatches(readSseBatches(response, scope, this.#config.transport.providerName), state, scope);
     } finally {
       scope.close();
     }

@@ -2,9 +2,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { NON_STREAMING_FIRST_BYTE_MS, readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { parseArguments, parseBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 
 /** OpenAI's Responses API (`POST /v1/responses`). Research notes: /tmp/research/openai-responses.md. */
 export interface OpenAiResponsesConfig {
@@ -220,7 +220,7 @@ export class OpenAiResponsesProvider implements Provider {
         url: this.#config.url,
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request, stream),
-        firstByteMs: stream ? undefined : Math.max(NON_STREAMING_FIRST_BYTE_MS, this.#config.transport.timeouts.firstByteMs),
+        streaming: stream,
       });
     try {
       return await post();
@@ -254,25 +254,7 @@ export class OpenAiResponsesProvider implements Provider {
         return;
       }
       const state = new StreamState(this.#config.transport);
-      for await (const batch of readSseBatches(response, scope, this.#config.transport.providerName)) {
-        const out: ChatEvent[] = [];
-        try {
-          for (const event of batch) {
-            state.accept(event, out);
-            if (state.done) break;
-          }
-        } catch (error) {
-          // What arrived before the failure is still the caller's.
-          if (out.length > 0) yield out;
-          throw error;
-        }
-        if (out.length > 0) yield out;
-        if (state.done) break;
-      }
-      const last = state.finish();
-      // Released before the last events go out: the consumer may not ask for more.
-      scope.close();
-      yield last;
+      yield* parseBatches(readSseBatches(response, scope, this.#config.transport.providerName), state, scope);
     } finally {
       scope.close();
     }

@@ -1,7 +1,7 @@
 import type * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
-import type { TransportConfig } from '../http';
-import type { ContentPart } from '../types';
+import type { RequestScope, TransportConfig } from '../http';
+import type { ChatEvent, ContentPart } from '../types';
 
 /**
  * Parses one streamed JSON payload against the adapter's schema (or the one `schema` picks for it:
@@ -53,4 +53,38 @@ export function safeJson(text: string): unknown {
   } catch {
     return { error: { message: text } };
   }
+}
+
+/** An adapter's stream parser: provider events in, chat events out, and how the answer ends. */
+export interface StreamParser<E> {
+  accept(event: E, out: ChatEvent[]): void;
+  /** True once the provider's terminator arrived (`[DONE]`, `message_stop`, `done: true`). */
+  readonly done?: boolean;
+  /** The closing events; throws when the stream ended without its terminator. */
+  finish(): Iterable<ChatEvent>;
+}
+
+/**
+ * Runs a parser over batches of provider events (one batch per network read), yielding the chat
+ * events of each batch. On a failure the events that arrived before it are yielded first. The scope
+ * is closed before the last events go out, since the consumer may not ask for more.
+ */
+export async function* parseBatches<E>(source: AsyncIterable<E[]>, parser: StreamParser<E>, scope: RequestScope): AsyncGenerator<ChatEvent[]> {
+  for await (const batch of source) {
+    const out: ChatEvent[] = [];
+    try {
+      for (const event of batch) {
+        parser.accept(event, out);
+        if (parser.done) break;
+      }
+    } catch (error) {
+      if (out.length > 0) yield out;
+      throw error;
+    }
+    if (out.length > 0) yield out;
+    if (parser.done) break;
+  }
+  const last = [...parser.finish()];
+  scope.close();
+  yield last;
 }
