@@ -2,4 +2,13 @@
 export const Commands = {
   openPanel: 'switchboard.openPanel',
   showLog: 'switchboard.showLog',
+  addProvider: 'switchboard.addProvider',
+  removeProvider: 'switchboard.removeProvider',
+  setApiKey: 'switchboard.setApiKey',
+  clearApiKey: 'switchboard.clearApiKey',
+  testConnection: 'switchboard.testConnection',
+  exportConfiguration: 'switchboard.exportConfiguration',
+  importConfiguration: 'switchboard.importConfiguration',
+  clearAllKeys: 'switchboard.clearAllKeys',
+  detectLocalProviders: 'switchboard.detectLocalProviders',
 } as const;

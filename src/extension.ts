@@ -1,11 +1,13 @@
 import * as vscode from 'vscode';
-import { Redactor, type Logger, type SecretStore } from './core';
+import { Redactor, type Logger, type Registry, type SecretStore } from './core';
 import { registerChatParticipant } from './chatParticipant';
 import { Commands } from './commands';
 import { registerLanguageModels } from './languageModels';
 import { createOutputLogger } from './log';
 import { ProviderPanel } from './panel';
+import { registerProviderCommands } from './providerCommands';
 import { registerProvidersView } from './providersView';
+import { createRegistry } from './registryHost';
 import { VscodeSecretStore } from './secrets';
 
 /** Handed to the extension's own integration tests only (ExtensionMode.Test), never to other extensions. */
@@ -15,6 +17,9 @@ export interface TestingApi {
   redactor: Redactor;
   /** This extension's log folder in the extension host. */
   logUri: vscode.Uri;
+  registry: Registry;
+  /** To check, canary-style, that no key ever lands there. */
+  globalState: vscode.Memento;
 }
 
 export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
@@ -24,18 +29,20 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const redactor = new Redactor();
   const log = createOutputLogger(channel, redactor);
   const secrets = new VscodeSecretStore(context.secrets);
+  const registry = createRegistry(context, log.child('registry'), redactor);
 
   context.subscriptions.push(
     channel,
     vscode.commands.registerCommand(Commands.openPanel, () => {
-      ProviderPanel.show(context.extensionUri, version, log.child('panel'));
+      ProviderPanel.show(context.extensionUri, version, registry, log.child('panel'));
     }),
+    ...registerProviderCommands(registry, log.child('providers')),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
     registerChatParticipant(context.extensionUri),
     registerLanguageModels(),
-    registerProvidersView(),
+    registerProvidersView(registry),
   );
 
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { secrets, log, redactor, logUri: context.logUri } } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, globalState: context.globalState } } : undefined;
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Logger } from './core';
+import type { Logger, Registry } from './core';
 import { hostToWebview, parseMessage, webviewToHost, type HostToWebview } from './shared/protocol';
 
 export const PANEL_VIEW_TYPE = 'switchboard.panel';
@@ -9,7 +9,7 @@ export const PANEL_VIEW_TYPE = 'switchboard.panel';
 export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
-  static show(extensionUri: vscode.Uri, version: string, log: Logger): ProviderPanel {
+  static show(extensionUri: vscode.Uri, version: string, registry: Registry, log: Logger): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
       return ProviderPanel.#current;
@@ -20,7 +20,7 @@ export class ProviderPanel implements vscode.Disposable {
       localResourceRoots: [webviewRoot],
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, version, log);
+    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, version, registry, log);
     return ProviderPanel.#current;
   }
 
@@ -31,6 +31,7 @@ export class ProviderPanel implements vscode.Disposable {
     panel: vscode.WebviewPanel,
     webviewRoot: vscode.Uri,
     private readonly version: string,
+    private readonly registry: Registry,
     private readonly log: Logger,
   ) {
     this.#panel = panel;
@@ -49,7 +50,7 @@ export class ProviderPanel implements vscode.Disposable {
     }
     switch (parsed.message.type) {
       case 'ready':
-        void this.#post({ type: 'init', version: this.version, providerCount: 0 });
+        void this.#post({ type: 'init', version: this.version, providerCount: this.registry.list().length });
         break;
     }
   }

@@ -92,6 +92,7 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
       'extension/media/icon.png',
       'extension/package.json',
       'extension/readme.md',
+      'extension/schemas/switchboard.schema.json',
     ]);
     for (const name of entries) assert.doesNotMatch(name, /(^|\/)(src|test|node_modules)\/|\.map$|\.ts$/, name);
   });

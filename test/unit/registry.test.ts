@@ -84,7 +84,9 @@ describe('provider registry', () => {
     it('masks keys the way the panel shows them', () => {
       assert.equal(maskKey('sk-proj-abcdefghijklmnopvX2Q'), 'sk-proj-…vX2Q');
       assert.equal(maskKey('sk-ant-api03-abcdefghijklmnop-Wx1z'), 'sk-ant-…Wx1z');
-      assert.equal(maskKey('AIzaSyA-0123456789abcdefghijklmnopqrstu'), '…rstu');
+      assert.equal(maskKey('AIzaSyA-0123456789abcdefghijklmnopqrstu'), 'AIza…rstu');
+      // An unknown shape shows nothing of its start: it may be meaningful.
+      assert.equal(maskKey('acme-prod-0123456789abcdefWXYZ'), '…WXYZ');
       assert.equal(maskKey('short'), '…');
     });
 
@@ -180,6 +182,26 @@ describe('provider registry', () => {
       assert.ok(!`${failed.error.message} ${failed.error.providerMessage}`.includes(canary), failed.error.message);
       assert.ok(!JSON.stringify([...kv.data.entries()]).includes(canary), 'globalState holds no key');
       assert.ok(registry.get(entry.id)?.lastTest?.summary.includes('[REDACTED]'), registry.get(entry.id)?.lastTest?.summary);
+    });
+  });
+
+  describe('declared providers (settings and the workspace file)', () => {
+    it('are listed with their source, usable with a key, read-only, and give way to the user\'s own entry', async () => {
+      const server = await serve((_req, res) => sse(res, STREAM));
+      const { registry, changes } = setup();
+      const declared = (id: string, name: string) => ({ id, name, type: 'openai-compatible' as const, baseUrl: `${server.url}/v1`, enabled: true, models: [], createdAt: 0, updatedAt: 0 });
+      registry.setDeclared({ settings: [declared('team', 'From settings')], workspace: [declared('team', 'From workspace'), declared('shared', 'Workspace only')] });
+      assert.deepEqual(registry.list().map((entry) => [entry.id, entry.name, entry.source, entry.readOnly]), [
+        ['team', 'From settings', 'settings', true],
+        ['shared', 'Workspace only', 'workspace', true],
+      ]);
+      assert.deepEqual(changes.at(-1), { type: 'providers' });
+      await assert.rejects(registry.update('shared', { name: 'x' }), /declared in the workspace file \.vscode\/switchboard\.json; change it there/);
+      await registry.setKey('shared', 'team-key-0123456789');
+      assert.equal(textOf(await collect(registry.providerFor('shared').chat({ model: 'm', messages: [] }))), 'ok');
+      assert.equal(server.requests[0]?.headers.authorization, 'Bearer team-key-0123456789');
+      const mine = await registry.add({ template: 'custom', name: 'Team', baseUrl: 'http://127.0.0.1:1/v1' });
+      assert.equal(mine.id, 'team-2', 'a new id never collides with a declared one');
     });
   });
 

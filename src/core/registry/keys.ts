@@ -35,10 +35,13 @@ export type KeyLookup =
   | { status: 'origin-mismatch'; storedFor: string }
   | { status: 'unresolved'; reference: string };
 
-/** `sk-…vX2Q`: the key's own prefix (sk-, sk-ant-, xai-, gsk_ …) and its last four characters. */
+// Vendor prefixes every key of that vendor shares: showing them reveals nothing about the key.
+const KNOWN_PREFIXES = ['sk-proj-', 'sk-ant-', 'sk-or-v1-', 'sk-', 'AIza', 'xai-', 'gsk_', 'pplx-', 'fw_'];
+
+/** `sk-proj-…vX2Q`: a well-known vendor prefix (if any) and the last four characters. */
 export function maskKey(key: string): string {
   if (key.length < 12) return '…';
-  const prefix = /^[A-Za-z]{2,6}[-_](?:[a-z]{2,6}[-_])?/.exec(key)?.[0] ?? '';
+  const prefix = KNOWN_PREFIXES.find((candidate) => key.startsWith(candidate)) ?? '';
   return `${prefix}…${key.slice(-4)}`;
 }
 

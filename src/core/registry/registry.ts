@@ -7,6 +7,7 @@ import { findTemplate } from '../templates';
 import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../types';
 import type { AuditLog } from './audit';
 import type { KeyState, KeyStore } from './keys';
+import { mergeLayers, type SourcedEntry } from './portable';
 import type { ProviderEntry, RegistryState } from './schema';
 import type { RegistryStore } from './store';
 
@@ -56,6 +57,8 @@ export class Registry {
   readonly #listeners = new Set<(change: RegistryChange) => void>();
   readonly #now: () => number;
   readonly #built = new Map<string, { fingerprint: string; provider: Provider }>();
+  /** Providers declared in settings and in the workspace file: listed and usable, never edited here. */
+  #declared: { settings: ProviderEntry[]; workspace: ProviderEntry[] } = { settings: [], workspace: [] };
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -75,12 +78,20 @@ export class Registry {
     for (const listener of [...this.#listeners]) listener(change);
   }
 
-  list(): ProviderEntry[] {
-    return this.#options.store.read().providers;
+  /** Every provider, with where it comes from: the user's own, then settings, then the workspace file. */
+  list(): SourcedEntry[] {
+    return mergeLayers({ user: this.#options.store.read().providers, ...this.#declared });
   }
 
-  get(id: string): ProviderEntry | undefined {
+  get(id: string): SourcedEntry | undefined {
     return this.list().find((entry) => entry.id === id);
+  }
+
+  /** Replaces the declared layers (called when settings or the workspace file change). */
+  setDeclared(declared: { settings: ProviderEntry[]; workspace: ProviderEntry[] }): void {
+    this.#declared = declared;
+    this.#built.clear();
+    this.#fire({ type: 'providers' });
   }
 
   defaultProvider(): string | undefined {
@@ -95,8 +106,10 @@ export class Registry {
 
   #require(state: RegistryState, id: string): ProviderEntry {
     const entry = state.providers.find((candidate) => candidate.id === id);
-    if (!entry) throw new Error(`No provider "${id}".`);
-    return entry;
+    if (entry) return entry;
+    const declared = this.get(id);
+    if (declared) throw new Error(`${declared.name} is declared in ${declared.source === 'settings' ? 'your settings (switchboard.providers)' : 'the workspace file .vscode/switchboard.json'}; change it there.`);
+    throw new Error(`No provider "${id}".`);
   }
 
   async add(input: NewProvider): Promise<ProviderEntry> {
@@ -109,7 +122,7 @@ export class Registry {
     await this.#update((state) => {
       const name = input.name ?? template.name;
       added = {
-        id: idFor(name, new Set(state.providers.map((entry) => entry.id))),
+        id: idFor(name, new Set([...state.providers, ...this.#declared.settings, ...this.#declared.workspace].map((entry) => entry.id))),
         name,
         template: template.id,
         type: template.type,
@@ -185,7 +198,34 @@ export class Registry {
     await this.#options.audit.record('key-cleared', id);
   }
 
-  /** Removes every key Switchboard stored, for every provider it knows. */
+  /** Adds imported entries; existing ids are replaced only when the user said so. Keys are never imported. */
+  async importEntries(entries: ProviderEntry[], replaceExisting: boolean): Promise<{ added: number; replaced: number; skipped: number }> {
+    const counts = { added: 0, replaced: 0, skipped: 0 };
+    await this.#update((state) => {
+      for (const incoming of entries) {
+        const index = state.providers.findIndex((entry) => entry.id === incoming.id);
+        if (index === -1) {
+          state.providers.push({ ...incoming, updatedAt: this.#now() });
+          counts.added++;
+        } else if (replaceExisting) {
+          state.providers[index] = { ...incoming, updatedAt: this.#now() };
+          this.#built.delete(incoming.id);
+          counts.replaced++;
+        } else counts.skipped++;
+      }
+      state.defaultProvider ??= state.providers[0]?.id;
+      return state;
+    });
+    await this.#options.audit.record('imported', undefined, `${counts.added} added, ${counts.replaced} replaced, ${counts.skipped} kept`);
+    return counts;
+  }
+
+  /** The registry as stored (the user's own providers), for export. */
+  state(): RegistryState {
+    return this.#options.store.read();
+  }
+
+  /** Removes every key Switchboard stored, for every provider it knows (declared ones included). */
   async clearAllKeys(): Promise<void> {
     for (const entry of this.list()) await this.clearKey(entry.id);
   }

@@ -1,0 +1,172 @@
+import * as vscode from 'vscode';
+import { exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, type Logger, type Registry, type StageResult } from './core';
+import { Commands } from './commands';
+
+/**
+ * The provider commands. Each also takes arguments, so it can be scripted (and tested) without its
+ * prompts; keys still only ever travel into secret storage.
+ */
+export function registerProviderCommands(registry: Registry, log: Logger): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(Commands.addProvider, (args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) => addProvider(registry, args)),
+    vscode.commands.registerCommand(Commands.setApiKey, async (args?: { providerId?: string; apiKey?: string }) => {
+      const id = args?.providerId ?? (await pickProvider(registry, 'Set the API key of'));
+      const entry = id && registry.get(id);
+      if (!entry) return;
+      const key = args?.apiKey ?? (await askForKey(entry.template, entry.name));
+      if (key === undefined) return;
+      await registry.setKey(entry.id, key);
+      if (!args?.apiKey) void vscode.window.showInformationMessage(`Saved the key for ${entry.name} in VS Code's secret storage.`);
+    }),
+    vscode.commands.registerCommand(Commands.clearApiKey, async (args?: { providerId?: string }) => {
+      const id = args?.providerId ?? (await pickProvider(registry, 'Clear the API key of'));
+      if (id) await registry.clearKey(id);
+    }),
+    vscode.commands.registerCommand(Commands.removeProvider, async (args?: { providerId?: string; confirmed?: boolean }) => {
+      const id = args?.providerId ?? (await pickProvider(registry, 'Remove', (entry) => !entry.readOnly));
+      const entry = id && registry.get(id);
+      if (!entry) return;
+      const confirmed = args?.confirmed ?? (await vscode.window.showWarningMessage(`Remove ${entry.name} and its key?`, { modal: true }, 'Remove')) === 'Remove';
+      if (confirmed) await registry.remove(entry.id);
+    }),
+    vscode.commands.registerCommand(Commands.testConnection, async (args?: { providerId?: string; model?: string }) => {
+      const id = args?.providerId ?? (await pickProvider(registry, 'Test the connection to'));
+      const entry = id && registry.get(id);
+      if (!entry) return undefined;
+      const report = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: `Testing ${entry.name}`, cancellable: true },
+        (progress, token) => {
+          const controller = new AbortController();
+          token.onCancellationRequested(() => controller.abort());
+          return registry.testConnection(entry.id, {
+            model: args?.model,
+            signal: controller.signal,
+            onStage: (stage: StageResult) => progress.report({ message: `${stage.stage}: ${stage.status}${stage.ms === undefined ? '' : ` (${Math.round(stage.ms)} ms)`}` }),
+          });
+        },
+      );
+      const failed = report.stages.find((stage) => stage.status === 'fail');
+      log.info(`connection test of ${entry.id}: ${report.stages.map((stage) => `${stage.stage} ${stage.status}${stage.ms === undefined ? '' : ` ${Math.round(stage.ms)} ms`}`).join(', ')}`);
+      if (!args?.providerId) {
+        if (failed) void vscode.window.showErrorMessage(`${entry.name}: ${failed.message}`);
+        else void vscode.window.showInformationMessage(`${entry.name} works.`);
+      }
+      return report;
+    }),
+    vscode.commands.registerCommand(Commands.exportConfiguration, async (args?: { uri?: vscode.Uri }) => {
+      const uri = args?.uri ?? (await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('switchboard-providers.json'), saveLabel: 'Export (without keys)' }));
+      if (!uri) return;
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(exportRegistry(registry.state())));
+      if (!args?.uri) void vscode.window.showInformationMessage(`Exported ${registry.state().providers.length} provider(s), without keys.`);
+    }),
+    vscode.commands.registerCommand(Commands.importConfiguration, async (args?: { uri?: vscode.Uri; replaceExisting?: boolean }) => {
+      const uri = args?.uri ?? (await vscode.window.showOpenDialog({ filters: { JSON: ['json'] }, canSelectMany: false, openLabel: 'Import' }))?.[0];
+      if (!uri) return undefined;
+      const parsed = parseExport(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), vscode.workspace.asRelativePath(uri));
+      if (!parsed.ok) {
+        for (const error of parsed.errors) log.warn(error);
+        void vscode.window.showErrorMessage(`Nothing was imported: ${parsed.errors[0]}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more problems, see the log)` : ''}`);
+        return { errors: parsed.errors };
+      }
+      const plan = planImport(registry.state(), parsed.value.providers);
+      const replaceExisting =
+        args?.replaceExisting ??
+        (plan.conflicts.length > 0 &&
+          (await vscode.window.showWarningMessage(`${plan.conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, { modal: true }, 'Replace')) === 'Replace');
+      return registry.importEntries(parsed.value.providers, replaceExisting);
+    }),
+    vscode.commands.registerCommand(Commands.clearAllKeys, async (args?: { confirmed?: boolean }) => {
+      const confirmed = args?.confirmed ?? (await vscode.window.showWarningMessage('Remove every API key Switchboard stored?', { modal: true }, 'Remove All Keys')) === 'Remove All Keys';
+      if (confirmed) await registry.clearAllKeys();
+    }),
+    vscode.commands.registerCommand(Commands.detectLocalProviders, () => detectLocalProviders(registry)),
+  ];
+}
+
+async function pickProvider(registry: Registry, action: string, include: (entry: ReturnType<Registry['list']>[number]) => boolean = () => true): Promise<string | undefined> {
+  const entries = registry.list().filter(include);
+  if (entries.length === 0) {
+    void vscode.window.showInformationMessage('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand(Commands.addProvider));
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    entries.map((entry) => ({ label: entry.name, description: entry.source === 'user' ? entry.baseUrl : `${entry.baseUrl} · from ${entry.source}`, id: entry.id })),
+    { title: `${action} which provider?` },
+  );
+  return picked?.id;
+}
+
+async function askForKey(templateId: string | undefined, name: string): Promise<string | undefined> {
+  const template = findTemplate(templateId ?? '');
+  return vscode.window.showInputBox({
+    title: `API key for ${name}`,
+    prompt: `Stored in VS Code's secret storage, sent only to this provider.${template?.keyUrl ? ` Get one at ${template.keyUrl}` : ''} You can also enter \${env:NAME}.`,
+    password: true,
+    ignoreFocusOut: true,
+    placeHolder: template?.keyPrefix ? `${template.keyPrefix}…` : undefined,
+    validateInput: (value) => {
+      const key = value.trim();
+      if (!key) return 'Enter a key.';
+      if (template?.keyPrefix && !key.startsWith('${') && !key.startsWith(template.keyPrefix)) {
+        return { message: `${template.name} keys usually start with "${template.keyPrefix}".`, severity: vscode.InputBoxValidationSeverity.Warning };
+      }
+      return undefined;
+    },
+  });
+}
+
+async function addProvider(registry: Registry, args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) {
+  const templateId =
+    args?.template ??
+    (
+      await vscode.window.showQuickPick(
+        PROVIDER_TEMPLATES.map((template) => ({ label: template.name, description: template.baseUrl ?? 'your endpoint', detail: template.local ? 'Runs on this machine; no key needed' : undefined, id: template.id })),
+        { title: 'Add a provider', placeHolder: 'Which provider?' },
+      )
+    )?.id;
+  const template = templateId && findTemplate(templateId);
+  if (!template) return undefined;
+  const baseUrl =
+    args?.baseUrl ??
+    (template.baseUrl && args
+      ? template.baseUrl
+      : await vscode.window.showInputBox({
+          title: `${template.name}: base URL`,
+          value: template.baseUrl ?? 'https://',
+          validateInput: (value) => (URL.canParse(value) && /^https?:/.test(value) ? undefined : 'Enter an http(s) URL.'),
+        }));
+  if (!baseUrl) return undefined;
+  const apiKey = args ? args.apiKey : template.key === 'none' ? undefined : await askForKey(template.id, template.name);
+  const entry = await registry.add({ template: template.id, name: args?.name, baseUrl, apiKey });
+  if (!args) {
+    const choice = await vscode.window.showInformationMessage(`Added ${entry.name}.`, 'Test Connection');
+    if (choice) await vscode.commands.executeCommand(Commands.testConnection, { providerId: entry.id });
+  }
+  return entry.id;
+}
+
+/** Looks for Ollama and LM Studio on this machine and offers to add what answers. */
+async function detectLocalProviders(registry: Registry): Promise<string[]> {
+  const found: string[] = [];
+  for (const [templateId, probe] of [
+    ['ollama', 'http://127.0.0.1:11434/api/tags'],
+    ['lmstudio', 'http://127.0.0.1:1234/v1/models'],
+  ] as const) {
+    try {
+      const response = await fetch(probe, { signal: AbortSignal.timeout(1500) });
+      if (response.ok && !registry.list().some((entry) => entry.template === templateId)) found.push(templateId);
+      await response.body?.cancel();
+    } catch {
+      // not running
+    }
+  }
+  if (found.length === 0) {
+    void vscode.window.showInformationMessage('Neither Ollama (port 11434) nor LM Studio (port 1234) is running on this machine, or both are already added.');
+    return [];
+  }
+  const names = found.map((id) => findTemplate(id)!.name).join(' and ');
+  if ((await vscode.window.showInformationMessage(`Found ${names} on this machine. Add ${found.length > 1 ? 'them' : 'it'}?`, 'Add')) !== 'Add') return [];
+  const added: string[] = [];
+  for (const id of found) added.push((await registry.add({ template: id })).id);
+  return added;
+}

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import * as vscode from 'vscode';
+import { Commands } from '../../src/commands';
+import type { TestingApi } from '../../src/extension';
+
+const CANARY = 'canary-9d41f2b7e6a35c08d1f4';
+
+async function testingApi(): Promise<TestingApi> {
+  const extension = vscode.extensions.getExtension<{ testing: TestingApi }>('switchboard-dev.switchboard');
+  assert.ok(extension);
+  return (await extension.activate()).testing;
+}
+
+async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** An OpenAI-compatible server on 127.0.0.1 inside the extension host, recording each Authorization header. */
+async function startProvider(): Promise<{ url: string; auth: string[]; server: Server }> {
+  const auth: string[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      auth.push(String(req.headers.authorization));
+      if (req.url?.endsWith('/models')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ object: 'list', data: [{ id: 'local-model', object: 'model' }] }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(
+        'data: {"choices":[{"index":0,"delta":{"content":"Hello from loopback"},"finish_reason":null}]}\n\n' +
+          'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+          'data: {"choices":[],"usage":{"prompt_tokens":3,"completion_tokens":3,"total_tokens":6}}\n\ndata: [DONE]\n\n',
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, auth, server };
+}
+
+describe('provider registry in the extension host', () => {
+  let provider: Awaited<ReturnType<typeof startProvider>>;
+
+  before(async () => {
+    provider = await startProvider();
+  });
+
+  after(() => {
+    provider.server.close();
+  });
+
+  it('adds a provider by command; its key round-trips through SecretStorage; a new key reaches the next request', async () => {
+    const { registry, secrets } = await testingApi();
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'custom', name: 'Loopback', baseUrl: provider.url, apiKey: 'first-key-0123456789abcd' });
+    assert.ok(id && registry.get(id));
+    assert.deepEqual(JSON.parse((await secrets.get(`provider:${id}`))!), { v: 1, value: 'first-key-0123456789abcd', origin: new URL(provider.url).origin });
+    assert.deepEqual(await registry.keyState(id), { hasKey: true, mask: '…abcd', origin: new URL(provider.url).origin, reference: false });
+
+    const ask = async () => {
+      let text = '';
+      for await (const event of registry.providerFor(id).chat({ model: 'local-model', messages: [{ role: 'user', content: 'hi' }] })) if (event.type === 'text') text += event.text;
+      return text;
+    };
+    assert.equal(await ask(), 'Hello from loopback');
+    await vscode.commands.executeCommand(Commands.setApiKey, { providerId: id, apiKey: 'second-key-0123456789abcd' });
+    assert.equal(await ask(), 'Hello from loopback');
+    assert.deepEqual(provider.auth.slice(-2), ['Bearer first-key-0123456789abcd', 'Bearer second-key-0123456789abcd']);
+
+    await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+    assert.equal(registry.get(id), undefined);
+    assert.equal(await secrets.get(`provider:${id}`), undefined, 'removing a provider removes its key');
+  });
+
+  it('reads providers a team declares in .vscode/switchboard.json, read-only', async () => {
+    const { registry } = await testingApi();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the test window has a workspace folder');
+    const file = vscode.Uri.joinPath(folder.uri, '.vscode', 'switchboard.json');
+    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify({ providers: [{ id: 'team-local', name: 'Team server', template: 'custom', baseUrl: provider.url }] })));
+    try {
+      const entry = await until(() => registry.get('team-local'), 'the workspace provider');
+      assert.deepEqual([entry.source, entry.readOnly, entry.baseUrl], ['workspace', true, provider.url]);
+    } finally {
+      await vscode.workspace.fs.delete(file);
+    }
+    await until(() => (registry.get('team-local') ? undefined : true), 'the workspace provider to go away');
+  });
+
+  it('canary: a recognisable key appears nowhere in globalState, settings, an export or the log', async () => {
+    const { registry, globalState, logUri } = await testingApi();
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'custom', name: 'Canary', baseUrl: provider.url, apiKey: CANARY });
+    const report = await vscode.commands.executeCommand<{ ok: boolean }>(Commands.testConnection, { providerId: id, model: 'local-model' });
+    assert.equal(report.ok, true);
+    for await (const event of registry.providerFor(id).chat({ model: 'local-model', messages: [{ role: 'user', content: `my key is ${CANARY}` }] })) void event;
+    assert.ok(provider.auth.includes(`Bearer ${CANARY}`), 'the key was used');
+    const exported = vscode.Uri.file(join(tmpdir(), `switchboard-export-${Date.now()}.json`));
+    await vscode.commands.executeCommand(Commands.exportConfiguration, { uri: exported });
+    // Something that carries the key's text into the log, which must redact it.
+    (await testingApi()).log.info(`user pasted ${CANARY} into a prompt`);
+
+    const exportText = new TextDecoder().decode(await vscode.workspace.fs.readFile(exported));
+    assert.match(exportText, /"name": "Canary"/);
+    assert.ok(!exportText.includes(CANARY), 'export');
+    for (const key of globalState.keys()) assert.ok(!JSON.stringify(globalState.get(key)).includes(CANARY), `globalState ${key}`);
+    assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('switchboard')).includes(CANARY), 'settings');
+    const hostLogs = dirname(logUri.fsPath);
+    const logText = await until(async () => {
+      let text = '';
+      for (const file of (await readdir(hostLogs, { recursive: true })).filter((name) => name.endsWith('.log'))) text += await readFile(join(hostLogs, file), 'utf8').catch(() => '');
+      return text.includes('user pasted [REDACTED] into a prompt') ? text : undefined;
+    }, 'the log line');
+    assert.ok(!logText.includes(CANARY), 'log');
+    await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+    await vscode.workspace.fs.delete(exported);
+  });
+});
