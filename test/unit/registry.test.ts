@@ -217,6 +217,22 @@ describe('provider registry', () => {
       assert.deepEqual(server.requests.map((req) => req.headers.authorization), ['Bearer first-key-0123456789', 'Bearer second-key-0123456789']);
     });
 
+    it("apply the user's per-model settings unless the request sets its own", async () => {
+      const server = await serve((_req, res) => sse(res, STREAM));
+      const { registry } = setup();
+      const entry = await registry.add({ template: 'custom', name: 'Local', baseUrl: `${server.url}/v1` });
+      await registry.update(entry.id, { models: [{ id: 'thinker', reasoningEffort: 'high', extraBody: { seed: 1, top_p: 0.5 } }] });
+      await collect(registry.providerFor(entry.id).chat({ model: 'thinker', messages: [] }));
+      await collect(registry.providerFor(entry.id).chat({ model: 'thinker', messages: [], providerOptions: { reasoningEffort: 'low', extraBody: { seed: 2 } } }));
+      await collect(registry.providerFor(entry.id).chat({ model: 'other', messages: [] }));
+      const bodies = server.requests.map((req) => JSON.parse(req.body) as Record<string, unknown>);
+      assert.deepEqual(bodies.map((body) => [body.reasoning_effort, body.seed, body.top_p]), [
+        ['high', 1, 0.5],
+        ['low', 2, 0.5],
+        [undefined, undefined, undefined],
+      ]);
+    });
+
     it('never send a key to a host it was not stored for; a missing key is said plainly', async () => {
       const server = await serve((_req, res) => sse(res, STREAM));
       const { registry } = setup();

@@ -288,8 +288,24 @@ export class Registry {
     return {
       type,
       chat: (request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatEvent> =>
-        new DeferredEvents(async () => (await this.#build(id)).chat(request, options)),
+        new DeferredEvents(async () => (await this.#build(id)).chat(this.#withOverrides(id, request), options)),
       listModels: async (options) => (await this.#build(id)).listModels(options),
+    };
+  }
+
+  /** The user's per-model settings (reasoning effort, thinking budget, extra body fields) fill what the request leaves out. */
+  #withOverrides(id: string, request: ChatRequest): ChatRequest {
+    const model = this.get(id)?.models.find((candidate) => candidate.id === request.model);
+    if (!model || (model.reasoningEffort === undefined && model.thinkingBudget === undefined && model.extraBody === undefined)) return request;
+    const options = request.providerOptions ?? {};
+    return {
+      ...request,
+      providerOptions: {
+        ...options,
+        ...(options.reasoningEffort === undefined && model.reasoningEffort ? { reasoningEffort: model.reasoningEffort } : {}),
+        ...(options.thinkingBudget === undefined && model.thinkingBudget !== undefined ? { thinkingBudget: model.thinkingBudget } : {}),
+        ...(model.extraBody || options.extraBody ? { extraBody: { ...model.extraBody, ...options.extraBody } } : {}),
+      },
     };
   }
 
