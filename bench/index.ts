@@ -42,8 +42,11 @@ function measure(body: (onDelta: () => void) => Promise<number>): (n: number) =>
 
 const DELTA_MARKER: Record<Format, string> = { openai: '"content"', anthropic: 'text_delta', gemini: ' tok', ollama: '"done":false' };
 
-/** The floor: fetch, the body reader and eventsource-parser's callback parser; no JSON, no adapter. */
-const floor = (format: Format): Runner => (url, n) =>
+/**
+ * The floor: fetch, the body reader and eventsource-parser's callback parser; no JSON, no adapter.
+ * With `parseJson`, the reference: the floor plus JSON.parse of every event, the least any client must do.
+ */
+const floor = (format: Format, parseJson = false): Runner => (url, n) =>
   measure(async (onDelta) => {
     const response = await fetch(`${url}/x?format=${format}&n=${n}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -51,32 +54,8 @@ const floor = (format: Format): Runner => (url, n) =>
     let count = 0;
     const parser = createParser({
       onEvent: (event) => {
-        if (event.data.includes(DELTA_MARKER[format])) {
-          count++;
-          onDelta();
-        }
-      },
-    });
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-    return count;
-  })(n);
-
-/** For reference: the floor plus JSON.parse of every event, the least any client must do. */
-const floorWithJson = (format: Format): Runner => (url, n) =>
-  measure(async (onDelta) => {
-    const response = await fetch(`${url}/x?format=${format}&n=${n}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let count = 0;
-    const parser = createParser({
-      onEvent: (event) => {
-        if (event.data === '[DONE]') return;
-        const chunk: unknown = JSON.parse(event.data);
-        if (chunk !== null && event.data.includes(DELTA_MARKER[format])) {
+        const parsed: unknown = parseJson && event.data !== '[DONE]' ? JSON.parse(event.data) : true;
+        if (parsed !== null && event.data.includes(DELTA_MARKER[format])) {
           count++;
           onDelta();
         }
@@ -133,9 +112,9 @@ const adapter = (type: 'openai-compatible' | 'anthropic' | 'gemini' | 'ollama', 
 
 /** Each group is measured against its own floor (the first runner). */
 const groups: Array<{ title: string; runners: Array<[string, Runner]> }> = [
-  { title: 'OpenAI Chat Completions (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('openai')], ['floor + JSON.parse (reference)', floorWithJson('openai')], ['openai-compatible adapter', adapter('openai-compatible', 'openai')]] },
-  { title: 'Anthropic Messages (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('anthropic')], ['floor + JSON.parse (reference)', floorWithJson('anthropic')], ['anthropic adapter', adapter('anthropic', 'anthropic')]] },
-  { title: 'Gemini (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('gemini')], ['floor + JSON.parse (reference)', floorWithJson('gemini')], ['gemini adapter', adapter('gemini', 'gemini')]] },
+  { title: 'OpenAI Chat Completions (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('openai')], ['floor + JSON.parse (reference)', floor('openai', true)], ['openai-compatible adapter', adapter('openai-compatible', 'openai')]] },
+  { title: 'Anthropic Messages (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('anthropic')], ['floor + JSON.parse (reference)', floor('anthropic', true)], ['anthropic adapter', adapter('anthropic', 'anthropic')]] },
+  { title: 'Gemini (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('gemini')], ['floor + JSON.parse (reference)', floor('gemini', true)], ['gemini adapter', adapter('gemini', 'gemini')]] },
   { title: 'Ollama (NDJSON)', runners: [['floor (fetch + line split)', ndjsonFloor], ['ollama adapter', adapter('ollama', 'ollama')]] },
 ];
 

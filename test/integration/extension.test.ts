@@ -3,36 +3,12 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/commands';
-import type { TestingApi } from '../../src/extension';
 import { PANEL_VIEW_TYPE } from '../../src/panel';
-
-const EXTENSION_ID = 'switchboard-dev.switchboard';
+import { extension, testingApi, until } from './support';
 
 interface Manifest {
   activationEvents: string[];
   contributes: { commands: Array<{ command: string; category?: string }>; views: Record<string, Array<{ id: string }>> };
-}
-
-function extension(): vscode.Extension<{ testing: TestingApi } | undefined> {
-  const found = vscode.extensions.getExtension<{ testing: TestingApi } | undefined>(EXTENSION_ID);
-  assert.ok(found, `${EXTENSION_ID} is not installed in this extension host`);
-  return found;
-}
-
-async function testingApi(): Promise<TestingApi> {
-  const exports = await extension().activate();
-  assert.ok(exports?.testing, 'the testing API is handed out in ExtensionMode.Test');
-  return exports.testing;
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function panelTabs(): vscode.Tab[] {

@@ -6,25 +6,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/commands';
-import type { TestingApi } from '../../src/extension';
+import { testingApi, until } from './support';
 
 const CANARY = 'canary-9d41f2b7e6a35c08d1f4';
-
-async function testingApi(): Promise<TestingApi> {
-  const extension = vscode.extensions.getExtension<{ testing: TestingApi }>('switchboard-dev.switchboard');
-  assert.ok(extension);
-  return (await extension.activate()).testing;
-}
-
-async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** An OpenAI-compatible server on 127.0.0.1 inside the extension host, recording each Authorization header. */
 async function startProvider(): Promise<{ url: string; auth: string[]; server: Server }> {
