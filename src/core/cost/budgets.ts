@@ -1,0 +1,169 @@
+import * as z from 'zod';
+
+export const budgetSchema = z
+  .object({
+    id: z.string().min(1),
+    scope: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('overall') }).strict(),
+      z.object({ kind: z.literal('provider'), providerId: z.string().min(1) }).strict(),
+      z.object({ kind: z.literal('model'), providerId: z.string().min(1), modelId: z.string().min(1) }).strict(),
+    ]),
+    period: z.enum(['daily', 'monthly']),
+    limitUsd: z.number().positive(),
+    /** Fraction of the limit at which the user is told (default 0.8). */
+    alertAt: z.number().gt(0).max(1).default(0.8),
+    /**
+     * warn: tell, never block; ask: ask before a request that would cross it; stop: refuse it;
+     * switch: refuse it here so the router moves to a cheaper model in the fallback chain.
+     */
+    mode: z.enum(['warn', 'ask', 'stop', 'switch']),
+  })
+  .strict();
+export type Budget = z.output<typeof budgetSchema>;
+export type BudgetScope = Budget['scope'];
+
+/** Spend already recorded (by the usage ledger) for a scope in the period containing `now`. */
+export interface SpendSource {
+  spentUsd(scope: BudgetScope, period: Budget['period'], now: number): number;
+}
+
+export interface BudgetNotice {
+  budget: Budget;
+  level: 'alert' | 'limit';
+  /** Spend plus this request's worst case, as a fraction of the limit. */
+  fraction: number;
+  /** Identifies the period, so the host tells the user once per budget and period. */
+  periodKey: string;
+}
+
+export interface AdmitRequest {
+  providerId: string;
+  modelId: string;
+  /** What the prompt costs, known before sending. */
+  inputUsd: number;
+  /** Price of one output token; undefined when the model has no known price. */
+  outputUsdPerToken: number | undefined;
+  /** The request's cap (or the model's maximum output). */
+  maxTokens?: number;
+  /** The least output worth sending for; below this the request is refused rather than cut to nothing. */
+  minOutputTokens?: number;
+}
+
+export type Admission =
+  | { allowed: true; reservation?: Reservation; maxTokens?: number; notices: BudgetNotice[] }
+  | { allowed: false; budget: Budget; mode: 'ask' | 'stop' | 'switch'; message: string; notices: BudgetNotice[] };
+
+export interface Reservation {
+  readonly id: number;
+  readonly worstUsd: number;
+  readonly budgets: readonly string[];
+  readonly periodKeys: readonly string[];
+}
+
+/** The period a moment falls in, in the user's local time: `2026-11-21` or `2026-11`. */
+export function periodKey(period: Budget['period'], now: number): string {
+  const date = new Date(now);
+  const month = `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}`;
+  return period === 'monthly' ? month : `${month}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+function applies(scope: BudgetScope, request: AdmitRequest): boolean {
+  switch (scope.kind) {
+    case 'overall':
+      return true;
+    case 'provider':
+      return scope.providerId === request.providerId;
+    case 'model':
+      return scope.providerId === request.providerId && scope.modelId === request.modelId;
+  }
+}
+
+const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
+/** Dollar amounts are sums of floats: $5 − $4.90 − $0.05 is 0.04999…; this is far below any real token price. */
+const EPSILON = 1e-9;
+
+/**
+ * Keeps spend inside budgets before requests are sent, not after. A request's worst case (its known
+ * input cost plus its output cap at the output price) is checked against what each applicable budget
+ * has left, after spend and the worst cases of requests still in flight; the cap is lowered to fit
+ * when that suffices, and the request refused when even a minimal answer would not fit. Admission is
+ * synchronous, so any number of requests started at once cannot overspend together. Once a request
+ * ends, its actual cost is recorded in the ledger and its reservation settled.
+ */
+export class BudgetGuard {
+  readonly #budgets: () => readonly Budget[];
+  readonly #spend: SpendSource;
+  readonly #now: () => number;
+  readonly #inFlight = new Map<number, Reservation>();
+  #nextId = 1;
+
+  constructor(budgets: () => readonly Budget[], spend: SpendSource, now: () => number = Date.now) {
+    this.#budgets = budgets;
+    this.#spend = spend;
+    this.#now = now;
+  }
+
+  #reservedUsd(budget: Budget, key: string): number {
+    let total = 0;
+    for (const reservation of this.#inFlight.values()) {
+      if (reservation.budgets.includes(budget.id) && reservation.periodKeys.includes(key)) total += reservation.worstUsd;
+    }
+    return total;
+  }
+
+  admit(request: AdmitRequest): Admission {
+    const now = this.#now();
+    const free = request.inputUsd === 0 && request.outputUsdPerToken === 0;
+    const budgets = free ? [] : this.#budgets().filter((budget) => applies(budget.scope, request));
+    const notices: BudgetNotice[] = [];
+    let maxTokens = request.maxTokens;
+    const minOutput = request.minOutputTokens ?? 1;
+
+    for (const budget of budgets) {
+      const key = periodKey(budget.period, now);
+      const remaining = budget.limitUsd - this.#spend.spentUsd(budget.scope, budget.period, now) - this.#reservedUsd(budget, key);
+      const enforcing = budget.mode !== 'warn';
+      const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
+      if (request.outputUsdPerToken === undefined) {
+        if (enforcing) return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This model has no known price, so the ${name} cannot be kept. Set its price to use it under this budget.`, notices };
+        continue;
+      }
+      const worst = (tokens: number | undefined) => request.inputUsd + (tokens ?? 0) * request.outputUsdPerToken!;
+      if (enforcing) {
+        if (worst(minOutput) > remaining + EPSILON) {
+          return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`, notices };
+        }
+        // Output that fits what is left; a free-output model (price 0) needs no cap.
+        if (request.outputUsdPerToken > 0) {
+          const fits = Math.floor((remaining - request.inputUsd + EPSILON) / request.outputUsdPerToken);
+          if (maxTokens === undefined || fits < maxTokens) maxTokens = fits;
+        }
+      }
+      const fraction = (budget.limitUsd - remaining + worst(maxTokens)) / budget.limitUsd;
+      if (fraction >= 1 - EPSILON) notices.push({ budget, level: 'limit', fraction, periodKey: key });
+      else if (fraction >= budget.alertAt) notices.push({ budget, level: 'alert', fraction, periodKey: key });
+    }
+
+    if (budgets.length === 0 || request.outputUsdPerToken === undefined) return { allowed: true, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
+    const reservation: Reservation = {
+      id: this.#nextId++,
+      worstUsd: request.inputUsd + (maxTokens ?? 0) * request.outputUsdPerToken,
+      budgets: budgets.map((budget) => budget.id),
+      periodKeys: [...new Set(budgets.map((budget) => periodKey(budget.period, now)))],
+    };
+    this.#inFlight.set(reservation.id, reservation);
+    return { allowed: true, reservation, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
+  }
+
+  /** The request ended: its actual cost is in the ledger now, so its worst case no longer counts. */
+  settle(reservation: Reservation | undefined): void {
+    if (reservation) this.#inFlight.delete(reservation.id);
+  }
+
+  /** Worst cases of requests still in flight, in US dollars. */
+  inFlightUsd(): number {
+    let total = 0;
+    for (const reservation of this.#inFlight.values()) total += reservation.worstUsd;
+    return total;
+  }
+}

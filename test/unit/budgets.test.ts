@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import { BudgetGuard, budgetSchema, periodKey, type Budget, type BudgetScope, type SpendSource } from '../../src/core/cost/budgets';
+
+const NOW = new Date(2026, 10, 21, 12, 0, 0).getTime();
+
+/** Spend per scope, as the ledger will report it. */
+class Spend implements SpendSource {
+  readonly byScope = new Map<string, number>();
+  spentUsd(scope: BudgetScope): number {
+    return this.byScope.get(JSON.stringify(scope)) ?? 0;
+  }
+  add(scopes: BudgetScope[], usd: number): void {
+    for (const scope of scopes) this.byScope.set(JSON.stringify(scope), (this.byScope.get(JSON.stringify(scope)) ?? 0) + usd);
+  }
+}
+
+const budget = (overrides: Partial<Budget> = {}): Budget => budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 5, mode: 'stop', ...overrides });
+const guard = (budgets: Budget[], spend = new Spend()) => ({ spend, guard: new BudgetGuard(() => budgets, spend, () => NOW) });
+const request = { providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.05, outputUsdPerToken: 0.00001, maxTokens: 100_000 };
+
+describe('budgets', () => {
+  it('no budget: allowed as asked, nothing reserved', () => {
+    const { guard: g } = guard([]);
+    assert.deepEqual(g.admit(request), { allowed: true, maxTokens: 100_000, notices: [] });
+  });
+
+  it("caps the output to what the budget has left, and says it reached the limit", () => {
+    const { guard: g, spend } = guard([budget()]);
+    spend.add([{ kind: 'overall' }], 4.9);
+    const admission = g.admit(request);
+    assert.equal(admission.allowed, true);
+    // ($5 − $4.90 − $0.05 input) / $0.00001 per token
+    assert.equal(admission.allowed && admission.maxTokens, 5_000);
+    assert.deepEqual(admission.notices.map((notice) => notice.level), ['limit']);
+  });
+
+  it('refuses when even a minimal answer would not fit, and says how much is left', () => {
+    const { guard: g, spend } = guard([budget()]);
+    spend.add([{ kind: 'overall' }], 4.96);
+    const admission = g.admit(request);
+    assert.equal(admission.allowed, false);
+    assert.equal(!admission.allowed && admission.message, 'This request would exceed the daily budget of $5.00: $0.0400 left.');
+  });
+
+  it('twenty requests at once can never overspend', () => {
+    const { guard: g } = guard([budget()]);
+    const admissions = Array.from({ length: 20 }, () => g.admit({ ...request, inputUsd: 0.1, outputUsdPerToken: 0.0001, maxTokens: 10_000 }));
+    const admitted = admissions.filter((admission) => admission.allowed);
+    const reserved = admitted.reduce((sum, admission) => sum + (admission.allowed ? (admission.reservation?.worstUsd ?? 0) : 0), 0);
+    assert.ok(reserved <= 5 + 1e-9, `reserved ${reserved}`);
+    assert.equal(admitted.length, 5, 'four at the full $1.10, a fifth capped to the $0.60 left, then none');
+    assert.equal(g.inFlightUsd(), reserved);
+  });
+
+  it('a $5 budget is usable up to $5 when actual costs are settled', () => {
+    const { guard: g, spend } = guard([budget()]);
+    let spent = 0;
+    for (let i = 0; i < 1000; i++) {
+      const admission = g.admit({ ...request, inputUsd: 0.01, outputUsdPerToken: 0.0001, maxTokens: 2_000, minOutputTokens: 10 });
+      if (!admission.allowed) break;
+      // The answer used its whole allowance: the worst case happened.
+      const actual = 0.01 + (admission.maxTokens ?? 0) * 0.0001;
+      spend.add([{ kind: 'overall' }], actual);
+      spent += actual;
+      g.settle(admission.reservation);
+    }
+    assert.ok(spent <= 5 + 1e-9 && spent > 5 - 0.011, `spent ${spent}`);
+    assert.equal(g.inFlightUsd(), 0);
+  });
+
+  it('warn never blocks; it alerts at the threshold and at the limit', () => {
+    const { guard: g, spend } = guard([budget({ mode: 'warn', alertAt: 0.8 })]);
+    spend.add([{ kind: 'overall' }], 3.9);
+    assert.deepEqual(g.admit({ ...request, maxTokens: 1_000 }).notices, []);
+    spend.add([{ kind: 'overall' }], 0.2);
+    const alert = g.admit({ ...request, maxTokens: 1_000 });
+    assert.deepEqual([alert.allowed, alert.notices.map((notice) => [notice.level, notice.periodKey])], [true, [['alert', '2026-11-21']]]);
+    spend.add([{ kind: 'overall' }], 2);
+    const over = g.admit(request);
+    assert.deepEqual([over.allowed, over.notices.map((notice) => notice.level)], [true, ['limit']]);
+  });
+
+  it('ask and switch refuse here and say so, for the chat to ask or the router to move on', () => {
+    for (const mode of ['ask', 'switch'] as const) {
+      const { guard: g, spend } = guard([budget({ mode })]);
+      spend.add([{ kind: 'overall' }], 5);
+      const admission = g.admit(request);
+      assert.deepEqual([admission.allowed, !admission.allowed && admission.mode], [false, mode]);
+    }
+  });
+
+  it('a model without a price cannot be kept inside a hard budget; free models are never blocked', () => {
+    const { guard: g, spend } = guard([budget()]);
+    const unknown = g.admit({ ...request, outputUsdPerToken: undefined });
+    assert.equal(unknown.allowed, false);
+    assert.match(!unknown.allowed ? unknown.message : '', /no known price/);
+    spend.add([{ kind: 'overall' }], 5);
+    assert.equal(g.admit({ ...request, inputUsd: 0, outputUsdPerToken: 0 }).allowed, true);
+    assert.equal(guard([budget({ mode: 'warn' })]).guard.admit({ ...request, outputUsdPerToken: undefined }).allowed, true);
+  });
+
+  it('provider and model budgets apply only to their own requests', () => {
+    const { guard: g, spend } = guard([
+      budget({ id: 'openai-daily', scope: { kind: 'provider', providerId: 'openai' }, limitUsd: 1 }),
+      budget({ id: 'claude-monthly', scope: { kind: 'model', providerId: 'anthropic', modelId: 'claude-opus-4-6' }, period: 'monthly', limitUsd: 2 }),
+    ]);
+    spend.add([{ kind: 'provider', providerId: 'openai' }], 1);
+    assert.equal(g.admit(request).allowed, false);
+    assert.equal(g.admit({ ...request, providerId: 'anthropic', modelId: 'claude-sonnet-4-5' }).allowed, true);
+    const opus = g.admit({ ...request, providerId: 'anthropic', modelId: 'claude-opus-4-6' });
+    assert.deepEqual(opus.allowed && opus.reservation?.budgets, ['claude-monthly']);
+  });
+
+  it('periods are the local day and month', () => {
+    assert.equal(periodKey('daily', NOW), '2026-11-21');
+    assert.equal(periodKey('monthly', NOW), '2026-11');
+    assert.equal(periodKey('daily', new Date(2026, 0, 1, 0, 0, 1).getTime()), '2026-01-01');
+  });
+
+  it('validates budgets, naming the field', () => {
+    const result = budgetSchema.safeParse({ id: 'x', scope: { kind: 'overall' }, period: 'weekly', limitUsd: -1, mode: 'stop' });
+    assert.equal(result.success, false);
+    assert.deepEqual(result.error?.issues.map((issue) => issue.path.join('.')), ['period', 'limitUsd']);
+  });
+});
