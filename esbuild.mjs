@@ -112,7 +112,7 @@ if (withTests) {
 }
 
 if (withBench) {
-  targets.push({ ...nodeDefaults, entryPoints: ['bench/index.ts', 'bench/server.ts'], outdir: 'out/bench', minify: true });
+  targets.push({ ...nodeDefaults, entryPoints: ['bench/index.ts', 'bench/server.ts'], outdir: 'out/bench', minify: true, plugins: [logProblems] });
 }
 
 if (watch) {

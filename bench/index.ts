@@ -5,6 +5,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { createProvider } from '../src/core';
+import { benchLedger } from './ledger';
 
 interface Run {
   deltas: number;
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\n## ${group.title}\n`);
       for (const n of SIZES) await measureGroup(url, group.runners, n);
     }
+    if (!only || 'usage ledger'.startsWith(only)) await benchLedger((line) => process.stdout.write(line));
   } finally {
     server.kill();
   }

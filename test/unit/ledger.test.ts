@@ -1,0 +1,145 @@
+import assert from 'node:assert/strict';
+import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
+import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, type UsageRecord } from '../../src/core/cost/ledger';
+import { ManualClock } from '../support/manualClock';
+import { MemoryKeyValueStore } from '../support/memoryStores';
+
+const DAY = 86_400_000;
+
+function setup(kv = new MemoryKeyValueStore(), clock = new ManualClock()) {
+  const corrupt: string[] = [];
+  return { kv, clock, corrupt, ledger: new UsageLedger(kv, clock, { onCorrupt: (key) => corrupt.push(key) }) };
+}
+
+const record = (at: number, overrides: Partial<UsageRecord> = {}): UsageRecord => ({
+  at,
+  providerId: 'openai',
+  modelId: 'gpt-4o',
+  usage: { inputTokens: 1000, cachedInputTokens: 200, outputTokens: 100, reasoningTokens: 40 },
+  cost: { basis: 'computed', usd: 0.01 },
+  surface: 'chat',
+  outcome: 'ok',
+  ...overrides,
+});
+
+const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} != ${expected}`);
+
+describe('usage ledger', () => {
+  it('batches writes: many records, one write a second', async () => {
+    const { kv, clock, ledger } = setup();
+    for (let i = 0; i < 50; i++) ledger.record(record(clock.now()));
+    assert.equal(kv.writes, 0);
+    clock.advance(1000);
+    await ledger.flush();
+    assert.equal(kv.writes, 1);
+    const today = new Date(clock.now()).toLocaleDateString('sv-SE');
+    const totals = ledger.totals({ from: today, to: today }).get('all');
+    assert.deepEqual(totals && { ...totals, usd: Math.round(totals.usd * 100) / 100 }, {
+      requests: 50,
+      inputTokens: 50_000,
+      cachedInputTokens: 10_000,
+      cacheWriteInputTokens: 0,
+      outputTokens: 5_000,
+      reasoningTokens: 2_000,
+      usd: 0.5,
+      unpricedRequests: 0,
+      estimatedRequests: 0,
+    });
+  });
+
+  it('two windows writing to the same store never overwrite each other', async () => {
+    const kv = new MemoryKeyValueStore();
+    const clock = new ManualClock();
+    const first = setup(kv, clock).ledger;
+    const second = setup(kv, clock).ledger;
+    // Each window has seen the other's earlier writes or not; each flush merges into what is stored now.
+    first.record(record(clock.now()));
+    second.record(record(clock.now(), { providerId: 'anthropic', modelId: 'claude-sonnet-4-5', cost: { basis: 'computed', usd: 0.02 } }));
+    await first.flush();
+    first.record(record(clock.now()));
+    await second.flush();
+    await first.flush();
+    const reader = setup(kv, clock).ledger;
+    near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.04);
+    near(reader.spentUsd({ kind: 'provider', providerId: 'openai' }, 'daily', clock.now()), 0.02);
+  });
+
+  it('groups by provider, model and day; counts unpriced and estimated requests', () => {
+    const { clock, ledger } = setup();
+    const now = clock.now();
+    ledger.record(record(now - DAY));
+    ledger.record(record(now, { cost: { basis: 'unknown' } }));
+    ledger.record(record(now, { providerId: 'anthropic', modelId: 'claude-sonnet-4-5', cost: { basis: 'estimated', usd: 0.5 } }));
+    const range = { from: new Date(now - DAY).toLocaleDateString('sv-SE'), to: new Date(now).toLocaleDateString('sv-SE') };
+    assert.deepEqual([...ledger.totals(range, 'provider').keys()].sort(), ['anthropic', 'openai']);
+    assert.deepEqual([...ledger.totals(range, 'model').keys()].sort(), ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o']);
+    assert.equal(ledger.totals(range, 'day').size, 2);
+    const all = ledger.totals(range).get('all')!;
+    assert.deepEqual([all.requests, all.unpricedRequests, all.estimatedRequests], [3, 1, 1]);
+    near(all.usd, 0.51);
+  });
+
+  it('is the spend budgets count against, by scope and period, pending records included', () => {
+    const { clock, ledger } = setup();
+    const now = new Date(2026, 10, 21, 12).getTime();
+    ledger.record(record(new Date(2026, 10, 1, 9).getTime(), { cost: { basis: 'computed', usd: 2 } }));
+    ledger.record(record(now, { cost: { basis: 'computed', usd: 1 } }));
+    ledger.record(record(now, { modelId: 'gpt-4o-mini', cost: { basis: 'computed', usd: 0.5 } }));
+    near(ledger.spentUsd({ kind: 'overall' }, 'daily', now), 1.5);
+    near(ledger.spentUsd({ kind: 'overall' }, 'monthly', now), 3.5);
+    near(ledger.spentUsd({ kind: 'model', providerId: 'openai', modelId: 'gpt-4o' }, 'monthly', now), 3);
+    near(ledger.spentUsd({ kind: 'provider', providerId: 'anthropic' }, 'monthly', now), 0);
+    const guard = new BudgetGuard(() => [budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 2, mode: 'stop' })], ledger, () => now);
+    const admission = guard.admit({ providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.1, outputUsdPerToken: 0.001, maxTokens: 1000 });
+    assert.equal(admission.allowed && admission.maxTokens, 400, '($2 − $1.50 − $0.10) / $0.001');
+    void clock;
+  });
+
+  it('projects the month from its pace so far', () => {
+    const { ledger } = setup();
+    // $3 by noon on day 11 of a 30-day month: 10.5 days elapsed.
+    ledger.record(record(new Date(2026, 10, 5).getTime(), { cost: { basis: 'computed', usd: 3 } }));
+    near(ledger.projectedMonthUsd(new Date(2026, 10, 11, 12).getTime()), (3 / 10.5) * 30);
+  });
+
+  it(`keeps ${LEDGER_DAYS} days apart, rolls older ones into months without losing a count, and stays small`, async () => {
+    const { kv, clock, ledger } = setup();
+    const today = clock.now();
+    // 450 days up to today × 12 provider/model pairs × 3 requests.
+    for (let day = 449; day >= 0; day--) {
+      for (let model = 0; model < 12; model++) {
+        for (let i = 0; i < 3; i++) ledger.record(record(today - day * DAY, { providerId: `provider-${model % 4}`, modelId: `model-with-a-long-name-${model}`, cost: { basis: 'computed', usd: 0.123456789 } }));
+      }
+      if (day % 50 === 0) await ledger.flush();
+    }
+    await ledger.flush();
+    const stored = kv.get<{ days: Record<string, unknown>; months: Record<string, unknown> }>(LEDGER_KEY)!;
+    assert.ok(Object.keys(stored.days).length <= LEDGER_DAYS + 1, `${Object.keys(stored.days).length} days`);
+    assert.ok(Object.keys(stored.months).length <= LEDGER_MONTHS);
+    const everything = setup(kv, clock).ledger.totals({ from: '2000-01-01', to: '2100-12-31' }).get('all')!;
+    assert.equal(everything.requests, 450 * 12 * 3);
+    near(everything.usd, 450 * 12 * 3 * 0.123456789);
+    const bytes = Buffer.byteLength(JSON.stringify(stored));
+    assert.ok(bytes < 256 * 1024, `${bytes} bytes`);
+  });
+
+  it('keeps damaged data aside once and starts counting afresh', async () => {
+    const { kv, clock, ledger, corrupt } = setup();
+    kv.data.set(LEDGER_KEY, { schemaVersion: 1, days: { 'not-a-day': {} }, months: {} });
+    assert.equal(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0);
+    ledger.record(record(clock.now()));
+    await ledger.flush();
+    assert.equal(corrupt.length, 1);
+    assert.deepEqual(kv.data.get(corrupt[0]!), { schemaVersion: 1, days: { 'not-a-day': {} }, months: {} });
+    near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.01);
+  });
+
+  it('deletes everything when asked', async () => {
+    const { kv, clock, ledger } = setup();
+    ledger.record(record(clock.now()));
+    await ledger.flush();
+    await ledger.clear();
+    assert.equal(kv.data.has(LEDGER_KEY), false);
+    assert.equal(ledger.spentUsd({ kind: 'overall' }, 'monthly', clock.now()), 0);
+  });
+});
