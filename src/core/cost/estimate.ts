@@ -19,7 +19,12 @@ function promptTexts(request: ChatRequest): { texts: string[]; images: number } 
   for (const message of request.messages) {
     let text = '';
     if (typeof message.content === 'string') text += message.content;
-    else for (const part of message.content) part.type === 'text' ? (text += part.text) : images++;
+    else {
+      for (const part of message.content) {
+        if (part.type === 'text') text += part.text;
+        else images++;
+      }
+    }
     for (const call of message.toolCalls ?? []) text += call.name + JSON.stringify(call.arguments ?? {});
     texts.push(text);
   }
