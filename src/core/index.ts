@@ -56,3 +56,7 @@ export { LEDGER_DAYS, LEDGER_MONTHS, UsageLedger } from './cost/ledger';
 export type { Surface, Totals, UsageRecord } from './cost/ledger';
 export { costOf, priceOf } from './cost/pricing';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
+export { countPromptTokens, estimateCost } from './cost/estimate';
+export type { CostEstimate, TokenCount } from './cost/estimate';
+export { metered } from './cost/meter';
+export type { MeterOptions } from './cost/meter';

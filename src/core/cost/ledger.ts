@@ -114,12 +114,19 @@ export class UsageLedger implements SpendSource {
   /** The stored state as last read or written; re-read after STORED_TTL_MS to see other windows' spend. */
   #stored: { state: LedgerState; at: number } | undefined;
   #setAside = false;
+  readonly #listeners = new Set<(record: UsageRecord) => void>();
 
   constructor(kv: KeyValueStore, clock: Clock, options: { flushMs?: number; onCorrupt?: (backupKey: string, problem: string) => void } = {}) {
     this.#kv = kv;
     this.#clock = clock;
     this.#flushMs = options.flushMs ?? 1000;
     this.#onCorrupt = options.onCorrupt ?? (() => undefined);
+  }
+
+  /** Fires after each record (the status bar updates within a second of a request finishing). */
+  onDidRecord(listener: (record: UsageRecord) => void): { dispose(): void } {
+    this.#listeners.add(listener);
+    return { dispose: () => this.#listeners.delete(listener) };
   }
 
   record(record: UsageRecord): void {
@@ -130,6 +137,7 @@ export class UsageLedger implements SpendSource {
     const current = byModel.get(key) ?? zero();
     add(current, cellOf(record));
     byModel.set(key, current);
+    for (const listener of [...this.#listeners]) listener(record);
     if (this.#timer === undefined) {
       this.#timer = this.#clock.setTimeout(() => {
         this.#timer = undefined;

@@ -1,0 +1,147 @@
+import { ProviderError } from '../errors';
+import type { ChatEvent, ChatRequest, Clock, Provider, ProviderType, Usage } from '../types';
+import type { BudgetGuard, BudgetNotice, Reservation } from './budgets';
+import { countPromptTokens, estimateCost } from './estimate';
+import type { Surface, UsageLedger } from './ledger';
+import { costOf, type PricingContext } from './pricing';
+
+export interface MeterOptions {
+  providerId: string;
+  type: ProviderType;
+  /** The model's price context: catalog ids, local, the user's price overrides. */
+  pricing: (modelId: string) => PricingContext;
+  /** The model's largest answer, when known: the worst case of a request without its own cap. */
+  maxOutputTokens?: (modelId: string) => number | undefined;
+  ledger: UsageLedger;
+  guard: BudgetGuard;
+  surface: Surface;
+  clock: Clock;
+  /** A budget's alert threshold or limit was reached (the host tells the user once per period). */
+  onNotice?: (notice: BudgetNotice) => void;
+  /** A recording failed; the request itself was not affected. */
+  onRecordError?: (error: unknown) => void;
+}
+
+/** The least answer worth a request: a budget that cannot cover this refuses instead of cutting to nothing. */
+const MIN_OUTPUT_TOKENS = 16;
+
+/**
+ * A Provider whose every request goes through the budgets first (worst case reserved, output capped
+ * to fit, refused when nothing fits) and is recorded in the ledger afterwards with what it cost:
+ * reported, computed from the usage, or estimated from counted tokens when the provider gave none.
+ */
+export function metered(provider: Provider, options: MeterOptions): Provider {
+  return {
+    type: provider.type,
+    chat: (request, chatOptions) => new MeteredEvents(provider, request, chatOptions, options),
+    listModels: (listOptions) => provider.listModels(listOptions),
+  };
+}
+
+class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
+  readonly #provider: Provider;
+  readonly #request: ChatRequest;
+  readonly #chatOptions: { signal?: AbortSignal } | undefined;
+  readonly #options: MeterOptions;
+  #inner: AsyncIterator<ChatEvent> | undefined;
+  #reservation: Reservation | undefined;
+  #inputTokens = 0;
+  #usage: Usage | undefined;
+  #output = '';
+  #started = 0;
+  #recorded = false;
+
+  constructor(provider: Provider, request: ChatRequest, chatOptions: { signal?: AbortSignal } | undefined, options: MeterOptions) {
+    this.#provider = provider;
+    this.#request = request;
+    this.#chatOptions = chatOptions;
+    this.#options = options;
+  }
+
+  next(): Promise<IteratorResult<ChatEvent>> {
+    return this.#inner ? this.#step() : this.#start();
+  }
+
+  async #start(): Promise<IteratorResult<ChatEvent>> {
+    const { guard, providerId, type } = this.#options;
+    const model = this.#request.model;
+    const maxTokens = this.#request.maxTokens ?? this.#options.maxOutputTokens?.(model);
+    const estimate = await estimateCost(this.#options.pricing(model), this.#request, type, maxTokens);
+    this.#inputTokens = estimate.inputTokens;
+    const admission = guard.admit({
+      providerId,
+      modelId: model,
+      inputUsd: estimate.inputUsd ?? 0,
+      outputUsdPerToken: estimate.outputUsdPerToken,
+      maxTokens,
+      minOutputTokens: MIN_OUTPUT_TOKENS,
+    });
+    for (const notice of admission.notices) this.#options.onNotice?.(notice);
+    if (!admission.allowed) {
+      // A budget the user set is a quota: the router moves on, the chat says why.
+      throw new ProviderError('quota_exceeded', admission.message, { code: `budget_${admission.mode}` });
+    }
+    this.#reservation = admission.reservation;
+    this.#started = this.#options.clock.now();
+    const request = admission.maxTokens !== undefined && admission.maxTokens !== maxTokens ? { ...this.#request, maxTokens: admission.maxTokens } : this.#request;
+    try {
+      this.#inner = this.#provider.chat(request, this.#chatOptions)[Symbol.asyncIterator]();
+    } catch (error) {
+      this.#options.guard.settle(this.#reservation);
+      throw error;
+    }
+    return this.#step();
+  }
+
+  #step(): Promise<IteratorResult<ChatEvent>> {
+    return this.#inner!.next().then(
+      (result) => {
+        if (result.done) this.#finish('ok');
+        else if (result.value.type === 'usage') this.#usage = result.value.usage;
+        else if (result.value.type === 'text' || result.value.type === 'reasoning') this.#output += result.value.text;
+        return result;
+      },
+      (error: unknown) => {
+        this.#finish(error instanceof ProviderError && error.kind === 'cancelled' ? 'cancelled' : 'error');
+        throw error;
+      },
+    );
+  }
+
+  async return(): Promise<IteratorResult<ChatEvent>> {
+    await this.#inner?.return?.();
+    this.#finish(this.#usage ? 'ok' : 'cancelled');
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Records the request once, whatever ended it; the reservation is settled after the record. */
+  #finish(outcome: 'ok' | 'error' | 'cancelled'): void {
+    if (this.#recorded) return;
+    this.#recorded = true;
+    const latencyMs = this.#options.clock.now() - this.#started;
+    void this.#record(outcome, latencyMs)
+      .catch((error: unknown) => this.#options.onRecordError?.(error))
+      .finally(() => this.#options.guard.settle(this.#reservation));
+  }
+
+  async #record(outcome: 'ok' | 'error' | 'cancelled', latencyMs: number): Promise<void> {
+    const model = this.#request.model;
+    let usage = this.#usage;
+    let estimated = false;
+    if (!usage && this.#output === '' && outcome !== 'ok') {
+      // Refused or failed before any answer: nothing was generated, and providers do not bill that.
+      usage = { inputTokens: 0, outputTokens: 0 };
+    } else if (!usage) {
+      // No usage from the provider (a cut stream, a server that never reports it): count what went and came.
+      const output = await countPromptTokens({ model, messages: [{ role: 'assistant', content: this.#output }] }, this.#options.type);
+      usage = { inputTokens: this.#inputTokens, outputTokens: Math.max(0, output.tokens - 4) };
+      estimated = true;
+    }
+    const cost = await costOf(this.#options.pricing(model), model, usage, { estimated });
+    this.#options.ledger.record({ at: this.#options.clock.now(), providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs });
+  }
+}

@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { createProvider, type ProviderError } from '../../src/core';
+import { BudgetGuard, budgetSchema, type Budget } from '../../src/core/cost/budgets';
+import { UsageLedger } from '../../src/core/cost/ledger';
+import { metered } from '../../src/core/cost/meter';
+import { collect, collectUntilError, useServers } from '../support/chat';
+import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
+import { ManualClock } from '../support/manualClock';
+import { MemoryKeyValueStore } from '../support/memoryStores';
+import { finishChunk, textDelta, usageChunk } from '../fixtures/openaiWire';
+
+const PRICES = { input: 2, output: 8 }; // per million tokens
+const USAGE = { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 };
+
+function setup(server: LoopbackServer, budgets: Budget[] = []) {
+  const clock = new ManualClock();
+  const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
+  const guard = new BudgetGuard(() => budgets, ledger, () => clock.now());
+  const provider = metered(createProvider({ type: 'openai-compatible', baseUrl: server.url }), {
+    providerId: 'local',
+    type: 'openai-compatible',
+    pricing: () => ({ catalogIds: [], overrides: PRICES }),
+    maxOutputTokens: () => 4096,
+    ledger,
+    guard,
+    surface: 'chat',
+    clock,
+  });
+  const today = () => new Date(clock.now()).toLocaleDateString('sv-SE');
+  const totals = () => ledger.totals({ from: today(), to: today() }).get('all');
+  let records = 0;
+  ledger.onDidRecord(() => records++);
+  /** Waits for `count` records (recording finishes after the last event) and the reservations' release. */
+  const settled = async (count = 1) => {
+    for (let i = 0; i < 400 && (records < count || guard.inFlightUsd() > 0); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.equal(records, count, 'records');
+  };
+  return { clock, ledger, guard, provider, totals, settled };
+}
+
+const budget = (limitUsd: number, mode: Budget['mode'] = 'stop') => budgetSchema.parse({ id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd, mode });
+const ask = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
+
+describe('metered requests', () => {
+  const serve = useServers();
+
+  it('records each request with the cost of the usage the provider reported', async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello'), finishChunk('stop'), usageChunk(USAGE), '[DONE]'])));
+    const { provider, totals, settled } = setup(server);
+    await collect(provider.chat(ask));
+    await settled();
+    const recorded = totals();
+    assert.equal(recorded?.requests, 1);
+    assert.ok(Math.abs(recorded.usd - (1000 * 2 + 500 * 8) / 1e6) < 1e-12, String(recorded?.usd));
+    assert.equal(recorded?.estimatedRequests, 0);
+  });
+
+  it("caps the request's output to what the budget has left", async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+    // $0.01: the prompt (~5 tokens) costs ~$0.00001; ~1,248 output tokens at $8 per million fit.
+    const { provider } = setup(server, [budget(0.01)]);
+    await collect(provider.chat(ask));
+    const sent = JSON.parse(server.requests[0]!.body) as { max_tokens: number };
+    assert.ok(sent.max_tokens > 1000 && sent.max_tokens < 1250, String(sent.max_tokens));
+  });
+
+  it('refuses a request the budget cannot cover, before sending anything', async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+    const { provider, ledger, clock } = setup(server, [budget(0.001)]);
+    ledger.record({ at: clock.now(), providerId: 'local', modelId: 'm', usage: { inputTokens: 0, outputTokens: 0 }, cost: { basis: 'computed', usd: 0.001 }, surface: 'chat', outcome: 'ok' });
+    const { error } = await collectUntilError(provider.chat(ask));
+    assert.deepEqual([error.kind, error.code], ['quota_exceeded', 'budget_stop']);
+    assert.match(error.message, /would exceed the daily budget of \$0\.0010: \$0\.0000 left/);
+    assert.equal(server.requests.length, 0);
+  });
+
+  it('a stream with no usage is recorded as estimated from counted tokens, never as $0', async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello there, how are you today?'), finishChunk('stop'), '[DONE]'])));
+    const { provider, totals, settled } = setup(server);
+    await collect(provider.chat(ask));
+    await settled();
+    const recorded = totals();
+    assert.equal(recorded?.estimatedRequests, 1);
+    assert.ok(recorded.outputTokens > 0 && recorded.inputTokens > 0 && recorded.usd > 0, JSON.stringify(recorded));
+  });
+
+  it('a cancelled request is recorded once, from what arrived, and its reservation released', async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Partial answer')]), { hang: true }));
+    const { provider, totals, guard, settled } = setup(server, [budget(100)]);
+    const controller = new AbortController();
+    const { error } = await collectUntilError(
+      (async function* () {
+        for await (const event of provider.chat(ask, { signal: controller.signal })) {
+          if (event.type === 'text') controller.abort();
+          yield event;
+        }
+      })(),
+    );
+    assert.equal((error).kind, 'cancelled');
+    await settled();
+    assert.equal(guard.inFlightUsd(), 0);
+    assert.deepEqual([totals()?.requests, totals()?.estimatedRequests], [1, 1]);
+  });
+
+  it('a failed request is recorded with its outcome and no cost', async () => {
+    const server = await serve((_req, res) => json(res, 500, { error: { message: 'boom', type: 'server_error' } }));
+    const { provider, totals, guard, settled } = setup(server, [budget(100)]);
+    await collectUntilError(provider.chat(ask));
+    await settled();
+    assert.deepEqual([totals()?.requests, totals()?.usd, guard.inFlightUsd()], [1, 0, 0]);
+  });
+
+  it('twenty at once against a small budget: what is recorded and reserved never passes it', async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+    const { provider, totals, guard, settled } = setup(server, [budget(0.05)]);
+    const results = await Promise.all(Array.from({ length: 20 }, () => collect(provider.chat({ ...ask, maxTokens: 1000 })).then(() => 'ok', (error: ProviderError) => error.code)));
+    await settled(results.filter((result) => result === 'ok').length);
+    assert.ok(results.includes('budget_stop') && results.includes('ok'), results.join(','));
+    assert.ok((totals()?.usd ?? 0) <= 0.05 + 1e-9, String(totals()?.usd));
+    assert.equal(guard.inFlightUsd(), 0);
+  });
+});
