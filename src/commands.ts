@@ -11,4 +11,7 @@ export const Commands = {
   importConfiguration: 'switchboard.importConfiguration',
   clearAllKeys: 'switchboard.clearAllKeys',
   detectLocalProviders: 'switchboard.detectLocalProviders',
+  showUsage: 'switchboard.showUsage',
+  setBudget: 'switchboard.setBudget',
+  deleteUsageData: 'switchboard.deleteUsageData',
 } as const;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { Redactor, type Logger, type Registry, type SecretStore } from './core';
 import { registerChatParticipant } from './chatParticipant';
 import { Commands } from './commands';
+import { CostHost, registerCostCommands } from './costHost';
 import { registerLanguageModels } from './languageModels';
 import { createOutputLogger } from './log';
 import { ProviderPanel } from './panel';
@@ -18,6 +19,7 @@ export interface TestingApi {
   /** This extension's log folder in the extension host. */
   logUri: vscode.Uri;
   registry: Registry;
+  cost: CostHost;
   /** To check, canary-style, that no key ever lands there. */
   globalState: vscode.Memento;
 }
@@ -30,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const log = createOutputLogger(channel, redactor);
   const secrets = new VscodeSecretStore(context.secrets);
   const registry = createRegistry(context, log.child('registry'), redactor);
+  const cost = new CostHost(context, registry, log.child('cost'));
 
   context.subscriptions.push(
     channel,
@@ -37,6 +40,8 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
       ProviderPanel.show(context.extensionUri, version, registry, log.child('panel'));
     }),
     ...registerProviderCommands(registry, log.child('providers')),
+    cost,
+    ...registerCostCommands(cost, registry),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
     registerChatParticipant(context.extensionUri),
     registerLanguageModels(),
@@ -44,5 +49,5 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   );
 
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, globalState: context.globalState } } : undefined;
+  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, globalState: context.globalState } } : undefined;
 }

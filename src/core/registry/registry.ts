@@ -220,6 +220,11 @@ export class Registry {
     return counts;
   }
 
+  /** Budgets live in settings; the audit log still records each change. */
+  noteBudgetChange(detail: string): Promise<void> {
+    return this.#options.audit.record('budget-changed', undefined, detail);
+  }
+
   /** The registry as stored (the user's own providers), for export. */
   state(): RegistryState {
     return this.#options.store.read();

@@ -1,0 +1,231 @@
+import * as vscode from 'vscode';
+import {
+  BudgetGuard,
+  budgetSchema,
+  findTemplate,
+  metered,
+  periodKey,
+  systemClock,
+  UsageLedger,
+  type Budget,
+  type BudgetNotice,
+  type Logger,
+  type Provider,
+  type Registry,
+  type Surface,
+  type Totals,
+} from './core';
+import { Commands } from './commands';
+import { MementoStore } from './mementoStore';
+
+const NOTIFIED_KEY = 'switchboard.budgetNotices';
+const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
+const day = (time: number) => periodKey('daily', time);
+
+/** Budgets from settings, each checked; an invalid one is skipped and logged, never half-applied. */
+function readBudgets(log: Logger): Budget[] {
+  const raw = vscode.workspace.getConfiguration('switchboard').get<unknown[]>('budgets', []);
+  const budgets: Budget[] = [];
+  for (const [index, item] of raw.entries()) {
+    const parsed = budgetSchema.safeParse(item);
+    if (parsed.success) budgets.push(parsed.data);
+    else log.warn(`settings switchboard.budgets[${index}] ignored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return budgets;
+}
+
+/** Spend, budgets and the status bar item, wired to VS Code. */
+export class CostHost implements vscode.Disposable {
+  readonly ledger: UsageLedger;
+  readonly guard: BudgetGuard;
+  readonly statusBar: vscode.StatusBarItem;
+  #budgets: Budget[];
+  readonly #disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly registry: Registry,
+    private readonly log: Logger,
+  ) {
+    this.ledger = new UsageLedger(new MementoStore(context.globalState), systemClock, {
+      onCorrupt: (backupKey, problem) => log.error(`usage data could not be read and was kept as ${backupKey}: ${problem}`),
+    });
+    this.#budgets = readBudgets(log);
+    this.guard = new BudgetGuard(() => this.#budgets, this.ledger);
+    this.statusBar = vscode.window.createStatusBarItem('switchboard.cost', vscode.StatusBarAlignment.Right, 100);
+    this.statusBar.name = 'Switchboard Cost';
+    this.statusBar.command = Commands.showUsage;
+    let pending: ReturnType<typeof setTimeout> | undefined;
+    const soon = () => {
+      pending ??= setTimeout(() => {
+        pending = undefined;
+        this.refresh();
+      }, 200);
+    };
+    const recorded = this.ledger.onDidRecord(soon);
+    const registryChanged = registry.onDidChange(soon);
+    // Other windows' spend reaches this one through globalState; look again now and then.
+    const interval = setInterval(() => this.refresh(), 30_000);
+    this.#disposables.push(
+      this.statusBar,
+      { dispose: () => (recorded.dispose(), registryChanged.dispose(), clearInterval(interval), pending && clearTimeout(pending)) },
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('switchboard.budgets')) this.#budgets = readBudgets(log);
+        if (event.affectsConfiguration('switchboard')) this.refresh();
+      }),
+    );
+    this.refresh();
+    this.statusBar.show();
+  }
+
+  /** A registry provider whose requests pass the budgets and are recorded under `surface`. */
+  meteredProvider(providerId: string, surface: Surface): Provider {
+    const entry = this.registry.get(providerId);
+    if (!entry) throw new Error(`No provider "${providerId}".`);
+    const template = findTemplate(entry.template ?? '');
+    const modelOf = (modelId: string) => this.registry.get(providerId)?.models.find((model) => model.id === modelId);
+    return metered(this.registry.providerFor(providerId), {
+      providerId,
+      type: entry.type,
+      pricing: (modelId) => ({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: modelOf(modelId)?.prices }),
+      maxOutputTokens: (modelId) => modelOf(modelId)?.maxOutputTokens,
+      ledger: this.ledger,
+      guard: this.guard,
+      surface,
+      clock: systemClock,
+      onNotice: (notice) => void this.#notify(notice),
+      onRecordError: (error) => this.log.error('could not record a request', error),
+    });
+  }
+
+  #totals(from: number, to: number, groupBy?: 'provider' | 'model' | 'day'): Map<string, Totals> {
+    return this.ledger.totals({ from: day(from), to: day(to) }, groupBy);
+  }
+
+  /** Spend of each budget so far this period, as a fraction of its limit. */
+  budgetUse(now = Date.now()): Array<{ budget: Budget; spentUsd: number; fraction: number }> {
+    return this.#budgets.map((budget) => {
+      const spentUsd = this.ledger.spentUsd(budget.scope, budget.period, now);
+      return { budget, spentUsd, fraction: spentUsd / budget.limitUsd };
+    });
+  }
+
+  refresh(): void {
+    const now = Date.now();
+    const monthStart = new Date(new Date(now).getFullYear(), new Date(now).getMonth(), 1).getTime();
+    const today = this.#totals(now, now).get('all')?.usd ?? 0;
+    const month = this.#totals(monthStart, now).get('all')?.usd ?? 0;
+    const showMonth = vscode.workspace.getConfiguration('switchboard').get<string>('statusBar.period', 'today') === 'month';
+    const defaultId = this.registry.defaultProvider();
+    const defaultEntry = defaultId ? this.registry.get(defaultId) : undefined;
+    const model = defaultEntry ? `${defaultEntry.name}${defaultEntry.defaultModel ? ` · ${defaultEntry.defaultModel}` : ''}` : undefined;
+    this.statusBar.text = `$(credit-card) ${usd(showMonth ? month : today)} ${showMonth ? 'this month' : 'today'}${model ? ` · ${model}` : ''}`;
+
+    const use = this.budgetUse(now);
+    const worst = use.reduce((max, item) => Math.max(max, item.fraction / (item.fraction >= 1 ? 1 : item.budget.alertAt)), 0);
+    this.statusBar.backgroundColor =
+      use.some((item) => item.fraction >= 1) ? new vscode.ThemeColor('statusBarItem.errorBackground')
+      : worst >= 1 ? new vscode.ThemeColor('statusBarItem.warningBackground')
+      : undefined;
+
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**Switchboard spend**\n\nToday ${usd(today)} · This month ${usd(month)} · On track for ${usd(this.ledger.projectedMonthUsd(now))} this month\n\n`);
+    const byProvider = [...this.#totals(monthStart, now, 'provider')].sort((a, b) => b[1].usd - a[1].usd);
+    if (byProvider.length > 0) tooltip.appendMarkdown(`${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${totals.requests} requests)`).join('\n')}\n\n`);
+    for (const item of use) tooltip.appendMarkdown(`- ${describeBudget(item.budget, this.registry)}: ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${Math.round(item.fraction * 100)}%)\n`);
+    if (model) tooltip.appendMarkdown(`\nDefault model: ${model}`);
+    this.statusBar.tooltip = tooltip;
+  }
+
+  /** Tells the user once per budget and period that a threshold or the limit was reached. */
+  async #notify(notice: BudgetNotice): Promise<void> {
+    const key = `${notice.budget.id}:${notice.periodKey}:${notice.level}`;
+    const told = this.context.globalState.get<string[]>(NOTIFIED_KEY, []);
+    if (told.includes(key)) return;
+    await this.context.globalState.update(NOTIFIED_KEY, [...told.filter((entry) => entry.includes(notice.periodKey.slice(0, 7))), key]);
+    const what = describeBudget(notice.budget, this.registry);
+    const message = notice.level === 'limit' ? `Switchboard: the ${what} is reached.` : `Switchboard: ${Math.round(notice.fraction * 100)}% of the ${what} is used.`;
+    const choice = await vscode.window.showWarningMessage(message, 'Show Usage', 'Change Budgets');
+    if (choice === 'Show Usage') await vscode.commands.executeCommand(Commands.showUsage);
+    if (choice === 'Change Budgets') await vscode.commands.executeCommand('workbench.action.openSettings', 'switchboard.budgets');
+  }
+
+  /** The usage summary as a Markdown document (the panel's usage view supersedes it later). */
+  usageReport(now = Date.now()): string {
+    const date = new Date(now);
+    const monthStart = new Date(date.getFullYear(), date.getMonth(), 1).getTime();
+    const weekStart = now - ((date.getDay() + 6) % 7) * 86_400_000;
+    const line = (label: string, totals: Totals | undefined) =>
+      `| ${label} | ${usd(totals?.usd ?? 0)} | ${totals?.requests ?? 0} | ${(totals?.inputTokens ?? 0).toLocaleString('en-US')} | ${(totals?.outputTokens ?? 0).toLocaleString('en-US')} |${totals?.unpricedRequests ? ` ${totals.unpricedRequests} without a price` : ''}`;
+    const table = (rows: string[]) => ['| | spend | requests | input tokens | output tokens |', '| --- | ---: | ---: | ---: | ---: |', ...rows].join('\n');
+    const sections = [
+      '# Switchboard usage',
+      `On track for **${usd(this.ledger.projectedMonthUsd(now))}** this month.`,
+      table([line('Today', this.#totals(now, now).get('all')), line('This week', this.#totals(weekStart, now).get('all')), line('This month', this.#totals(monthStart, now).get('all'))]),
+      '## This month by provider',
+      table([...this.#totals(monthStart, now, 'provider')].map(([provider, totals]) => line(this.registry.get(provider)?.name ?? provider, totals))),
+      '## This month by model',
+      table([...this.#totals(monthStart, now, 'model')].map(([model, totals]) => line(model, totals))),
+      '## Budgets',
+      this.#budgets.length === 0 ? 'None. Add one with **Switchboard: Set Budget**.' : this.budgetUse(now).map((item) => `- ${describeBudget(item.budget, this.registry)} (${item.budget.mode}): ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)}`).join('\n'),
+    ];
+    return `${sections.join('\n\n')}\n`;
+  }
+
+  dispose(): void {
+    void this.ledger.flush();
+    for (const disposable of this.#disposables.splice(0)) disposable.dispose();
+  }
+}
+
+function describeBudget(budget: Budget, registry: Registry): string {
+  const scope =
+    budget.scope.kind === 'overall' ? 'overall'
+    : budget.scope.kind === 'provider' ? (registry.get(budget.scope.providerId)?.name ?? budget.scope.providerId)
+    : `${budget.scope.modelId}`;
+  return `${budget.period} ${scope} budget`;
+}
+
+export function registerCostCommands(cost: CostHost, registry: Registry): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand(Commands.showUsage, async () => {
+      const document = await vscode.workspace.openTextDocument({ content: cost.usageReport(), language: 'markdown' });
+      await vscode.commands.executeCommand('markdown.showPreview', document.uri);
+    }),
+    vscode.commands.registerCommand(Commands.setBudget, async (args?: Partial<Budget>) => {
+      let budget: unknown = args;
+      if (!args) {
+        const scopes = [{ label: 'Overall', scope: { kind: 'overall' } }, ...registry.list().map((entry) => ({ label: entry.name, scope: { kind: 'provider', providerId: entry.id } }))];
+        const scope = await vscode.window.showQuickPick(scopes, { title: 'Budget for…' });
+        if (!scope) return;
+        const period = await vscode.window.showQuickPick(['daily', 'monthly'], { title: 'Per…' });
+        if (!period) return;
+        const limit = await vscode.window.showInputBox({ title: 'Limit in US dollars', validateInput: (value) => (Number(value) > 0 ? undefined : 'Enter an amount above 0.') });
+        if (!limit) return;
+        const mode = await vscode.window.showQuickPick(
+          [
+            { label: 'warn', detail: 'Tell me at 80% and at the limit' },
+            { label: 'ask', detail: 'Ask before a request that would cross it' },
+            { label: 'stop', detail: 'Refuse requests that would cross it' },
+            { label: 'switch', detail: 'Move to a cheaper model in the fallback chain' },
+          ],
+          { title: 'When the budget would be crossed' },
+        );
+        if (!mode) return;
+        budget = { id: `${scope.label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${period}`, scope: scope.scope, period, limitUsd: Number(limit), mode: mode.label };
+      }
+      const parsed = budgetSchema.safeParse(budget);
+      if (!parsed.success) throw new Error(`Invalid budget: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      const config = vscode.workspace.getConfiguration('switchboard');
+      const others = config.get<Array<{ id?: string }>>('budgets', []).filter((item) => item.id !== parsed.data.id);
+      await config.update('budgets', [...others, parsed.data], vscode.ConfigurationTarget.Global);
+      await registry.noteBudgetChange(parsed.data.id);
+    }),
+    vscode.commands.registerCommand(Commands.deleteUsageData, async (args?: { confirmed?: boolean }) => {
+      const confirmed = args?.confirmed ?? (await vscode.window.showWarningMessage('Delete all of Switchboard’s usage records?', { modal: true }, 'Delete')) === 'Delete';
+      if (!confirmed) return;
+      await cost.ledger.clear();
+      cost.refresh();
+    }),
+  ];
+}

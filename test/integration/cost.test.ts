@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import { Commands } from '../../src/commands';
+import type { ProviderError } from '../../src/core';
+import { testingApi, until } from './support';
+
+/** An OpenAI server on 127.0.0.1 whose every answer reports 100,000 prompt and 50,000 completion tokens. */
+async function startProvider(): Promise<{ url: string; requests: () => number; server: Server }> {
+  let requests = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(
+        'data: {"choices":[{"index":0,"delta":{"content":"A long answer"},"finish_reason":null}]}\n\n' +
+          'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+          'data: {"choices":[],"usage":{"prompt_tokens":100000,"completion_tokens":50000,"total_tokens":150000}}\n\ndata: [DONE]\n\n',
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests: () => requests, server };
+}
+
+describe('cost in the extension host', () => {
+  it('a request updates the ledger and the status bar; a hard-stop budget then blocks the next one', async () => {
+    const { cost } = await testingApi();
+    const provider = await startProvider();
+    const config = vscode.workspace.getConfiguration('switchboard');
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Metered', baseUrl: provider.url, apiKey: 'sk-proj-metered0123456789abcdef' });
+    try {
+      await vscode.commands.executeCommand(Commands.deleteUsageData, { confirmed: true });
+      const ask = async () => {
+        for await (const event of cost.meteredProvider(id, 'chat').chat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Summarise this' }], maxTokens: 60_000 })) void event;
+      };
+      await ask();
+      // 100,000 input tokens at $2.50 and 50,000 output tokens at $10 per million: $0.75.
+      const text = await until(() => (cost.statusBar.text.includes('$0.75 today') ? cost.statusBar.text : undefined), 'the status bar to show the spend', 5_000);
+      assert.match(text, /^\$\(credit-card\) \$0\.75 today/);
+      const today = new Date().toLocaleDateString('sv-SE');
+      assert.equal(cost.ledger.totals({ from: today, to: today }).get('all')?.requests, 1);
+
+      await config.update('budgets', [{ id: 'tiny', scope: { kind: 'overall' }, period: 'daily', limitUsd: 0.5, mode: 'stop' }], vscode.ConfigurationTarget.Global);
+      await until(() => (cost.budgetUse().length === 1 ? true : undefined), 'the budget to apply');
+      const requestsBefore = provider.requests();
+      // The extension's own ProviderError class (the test bundle has its own copy): checked by name.
+      await assert.rejects(ask(), (error: Partial<ProviderError>) => error.name === 'ProviderError' && error.code === 'budget_stop' && /would exceed the daily budget of \$0\.5000/.test(error.message ?? ''));
+      assert.equal(provider.requests(), requestsBefore, 'nothing was sent');
+      const isError = () => cost.statusBar.backgroundColor instanceof vscode.ThemeColor && cost.statusBar.backgroundColor.id === 'statusBarItem.errorBackground';
+      await until(
+        () => (isError() ? true : undefined),
+        `the error colour (colour ${JSON.stringify(cost.statusBar.backgroundColor)}, budgets ${JSON.stringify(cost.budgetUse().map((item) => item.fraction))}, text ${cost.statusBar.text})`,
+      ).catch((error: unknown) => {
+        // Say what the status bar showed at the end, not at the start of the wait.
+        throw new Error(`${String(error)}; at the end: colour ${JSON.stringify(cost.statusBar.backgroundColor)}, budgets ${JSON.stringify(cost.budgetUse().map((item) => item.fraction))}`);
+      });
+    } finally {
+      await config.update('budgets', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand(Commands.deleteUsageData, { confirmed: true });
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      provider.server.close();
+    }
+  });
+
+  it('the usage summary shows the month, providers, models and budgets', async () => {
+    const { cost } = await testingApi();
+    const report = cost.usageReport();
+    assert.match(report, /^# Switchboard usage\n\nOn track for \*\*\$\d+\.\d+\*\* this month\./);
+    assert.match(report, /## This month by provider/);
+    assert.match(report, /## Budgets/);
+  });
+});
