@@ -14,4 +14,5 @@ export const Commands = {
   showUsage: 'switchboard.showUsage',
   setBudget: 'switchboard.setBudget',
   deleteUsageData: 'switchboard.deleteUsageData',
+  exportUsage: 'switchboard.exportUsage',
 } as const;

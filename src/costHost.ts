@@ -7,6 +7,7 @@ import {
   periodKey,
   systemClock,
   UsageLedger,
+  usageCsv,
   type Budget,
   type BudgetNotice,
   type Logger,
@@ -166,6 +167,8 @@ export class CostHost implements vscode.Disposable {
       table([...this.#totals(monthStart, now, 'provider')].map(([provider, totals]) => line(this.registry.get(provider)?.name ?? provider, totals))),
       '## This month by model',
       table([...this.#totals(monthStart, now, 'model')].map(([model, totals]) => line(model, totals))),
+      '## Last 14 days',
+      table([...this.#totals(now - 13 * 86_400_000, now, 'day')].sort((a, b) => b[0].localeCompare(a[0])).map(([date, totals]) => line(date, totals))),
       '## Budgets',
       this.#budgets.length === 0 ? 'None. Add one with **Switchboard: Set Budget**.' : this.budgetUse(now).map((item) => `- ${describeBudget(item.budget, this.registry)} (${item.budget.mode}): ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)}`).join('\n'),
     ];
@@ -220,6 +223,15 @@ export function registerCostCommands(cost: CostHost, registry: Registry): vscode
       const others = config.get<Array<{ id?: string }>>('budgets', []).filter((item) => item.id !== parsed.data.id);
       await config.update('budgets', [...others, parsed.data], vscode.ConfigurationTarget.Global);
       await registry.noteBudgetChange(parsed.data.id);
+    }),
+    vscode.commands.registerCommand(Commands.exportUsage, async (args?: { uri?: vscode.Uri; format?: 'csv' | 'json' }) => {
+      const format = args?.format ?? ((await vscode.window.showQuickPick(['csv', 'json'], { title: 'Export usage as…' })) as 'csv' | 'json' | undefined);
+      if (!format) return;
+      const uri = args?.uri ?? (await vscode.window.showSaveDialog({ filters: { [format.toUpperCase()]: [format] }, defaultUri: vscode.Uri.file(`switchboard-usage.${format}`) }));
+      if (!uri) return;
+      const rows = cost.ledger.rows();
+      const text = format === 'csv' ? usageCsv(rows) : `${JSON.stringify({ exportedAt: new Date().toISOString(), rows }, null, 2)}\n`;
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     }),
     vscode.commands.registerCommand(Commands.deleteUsageData, async (args?: { confirmed?: boolean }) => {
       const confirmed = args?.confirmed ?? (await vscode.window.showWarningMessage('Delete all of Switchboard’s usage records?', { modal: true }, 'Delete')) === 'Delete';

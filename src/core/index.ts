@@ -52,7 +52,7 @@ export { RegistryError, RegistryStore } from './registry/store';
 export type { CorruptionReport } from './registry/store';
 export { BudgetGuard, budgetSchema, periodKey } from './cost/budgets';
 export type { Admission, AdmitRequest, Budget, BudgetNotice, BudgetScope, Reservation, SpendSource } from './cost/budgets';
-export { LEDGER_DAYS, LEDGER_MONTHS, UsageLedger } from './cost/ledger';
+export { LEDGER_DAYS, LEDGER_MONTHS, UsageLedger, usageCsv } from './cost/ledger';
 export type { Surface, Totals, UsageRecord } from './cost/ledger';
 export { costOf, priceOf } from './cost/pricing';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/commands';
 import type { ProviderError } from '../../src/core';
@@ -42,6 +44,11 @@ describe('cost in the extension host', () => {
       assert.match(text, /^\$\(credit-card\) \$0\.75 today/);
       const today = new Date().toLocaleDateString('sv-SE');
       assert.equal(cost.ledger.totals({ from: today, to: today }).get('all')?.requests, 1);
+      const csv = vscode.Uri.file(join(tmpdir(), `switchboard-usage-${Date.now()}.csv`));
+      await vscode.commands.executeCommand(Commands.exportUsage, { uri: csv, format: 'csv' });
+      const exported = new TextDecoder().decode(await vscode.workspace.fs.readFile(csv)).split('\r\n');
+      assert.equal(exported[1], `${today},${id},gpt-4o,1,100000,0,0,50000,0,0.750000000,0,0`);
+      await vscode.workspace.fs.delete(csv);
 
       await config.update('budgets', [{ id: 'tiny', scope: { kind: 'overall' }, period: 'daily', limitUsd: 0.5, mode: 'stop' }], vscode.ConfigurationTarget.Global);
       await until(() => (cost.budgetUse().length === 1 ? true : undefined), 'the budget to apply');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
-import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, type UsageRecord } from '../../src/core/cost/ledger';
+import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv, type UsageRecord } from '../../src/core/cost/ledger';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';
 
@@ -132,6 +132,24 @@ describe('usage ledger', () => {
     assert.equal(corrupt.length, 1);
     assert.deepEqual(kv.data.get(corrupt[0]!), { schemaVersion: 1, days: { 'not-a-day': {} }, months: {} });
     near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.01);
+  });
+
+  it('lists every cell for export, and writes CSV a spreadsheet reads', () => {
+    const { ledger } = setup();
+    const at = new Date(2026, 10, 21, 12).getTime();
+    ledger.record(record(at));
+    ledger.record(record(at, { providerId: 'team, "gateway"', modelId: 'gpt-4o' }));
+    const rows = ledger.rows();
+    assert.deepEqual(
+      rows.map((row) => [row.period, row.providerId, row.modelId, row.totals.requests]),
+      [
+        ['2026-11-21', 'openai', 'gpt-4o', 1],
+        ['2026-11-21', 'team, "gateway"', 'gpt-4o', 1],
+      ],
+    );
+    const header = 'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated';
+    const quoted = '"team, ""gateway"""';
+    assert.equal(usageCsv(rows), `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0\r\n`);
   });
 
   it('deletes everything when asked', async () => {

@@ -228,6 +228,29 @@ export class UsageLedger implements SpendSource {
     return total / NANO;
   }
 
+  /** Every stored and pending cell: a day (`2026-11-21`) or a rolled-up month (`2026-08`), provider, model, totals. */
+  rows(): Array<{ period: string; providerId: string; modelId: string; totals: Totals }> {
+    const merged = new Map<string, Cell>();
+    const put = (period: string, byModel: Iterable<[string, Cell]>) => {
+      for (const [key, values] of byModel) {
+        const id = `${period}${SEP}${key}`;
+        const target = merged.get(id) ?? zero();
+        add(target, values);
+        merged.set(id, target);
+      }
+    };
+    const stored = this.#read();
+    for (const [month, byModel] of Object.entries(stored.months)) put(month, Object.entries(byModel));
+    for (const [day, byModel] of Object.entries(stored.days)) put(day, Object.entries(byModel));
+    for (const [day, byModel] of this.#pending) put(day, byModel);
+    return [...merged]
+      .map(([id, values]) => {
+        const [period = '', providerId = '', modelId = ''] = id.split(SEP);
+        return { period, providerId, modelId, totals: toTotals(values) };
+      })
+      .sort((a, b) => a.period.localeCompare(b.period) || a.providerId.localeCompare(b.providerId) || a.modelId.localeCompare(b.modelId));
+  }
+
   /** Month-end spend at this month's pace so far ("on track for $X this month"). */
   projectedMonthUsd(now: number): number {
     const date = new Date(now);
@@ -244,4 +267,20 @@ export class UsageLedger implements SpendSource {
     await this.#kv.update(LEDGER_KEY, undefined);
     this.#stored = undefined;
   }
+}
+
+const CSV_COLUMNS = ['period', 'provider', 'model', 'requests', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'reasoning_tokens', 'usd', 'requests_without_price', 'requests_estimated'];
+
+/** RFC 4180 CSV of the ledger's rows (quoted where needed), for spreadsheets. */
+export function usageCsv(rows: ReturnType<UsageLedger['rows']>): string {
+  const quote = (value: string | number) => {
+    const text = String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const lines = rows.map(({ period, providerId, modelId, totals }) =>
+    [period, providerId, modelId, totals.requests, totals.inputTokens, totals.cachedInputTokens, totals.cacheWriteInputTokens, totals.outputTokens, totals.reasoningTokens, totals.usd.toFixed(9), totals.unpricedRequests, totals.estimatedRequests]
+      .map(quote)
+      .join(','),
+  );
+  return `${[CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
 }
