@@ -15,4 +15,5 @@ export const Commands = {
   setBudget: 'switchboard.setBudget',
   deleteUsageData: 'switchboard.deleteUsageData',
   exportUsage: 'switchboard.exportUsage',
+  selectDefaultModel: 'switchboard.selectDefaultModel',
 } as const;

@@ -119,7 +119,8 @@ export class CostHost implements vscode.Disposable {
     const showMonth = vscode.workspace.getConfiguration('switchboard').get<string>('statusBar.period', 'today') === 'month';
     const defaultId = this.registry.defaultProvider();
     const defaultEntry = defaultId ? this.registry.get(defaultId) : undefined;
-    const model = defaultEntry ? `${defaultEntry.name}${defaultEntry.defaultModel ? ` · ${defaultEntry.defaultModel}` : ''}` : undefined;
+    const defaultModel = this.registry.defaultModel();
+    const model = defaultEntry ? `${defaultEntry.name}${defaultModel ? ` · ${defaultModel}` : ''}` : undefined;
     this.statusBar.text = `$(credit-card) ${usd(showMonth ? month : today)} ${showMonth ? 'this month' : 'today'}${model ? ` · ${model}` : ''}`;
 
     const use = this.budgetUse(now);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, type Logger, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
+import { selectDefaultModel } from './modelPicker';
 
 /**
  * The provider commands. Each also takes arguments, so it can be scripted (and tested) without its
@@ -80,6 +81,11 @@ export function registerProviderCommands(registry: Registry, log: Logger): vscod
       if (confirmed) await registry.clearAllKeys();
     }),
     vscode.commands.registerCommand(Commands.detectLocalProviders, () => detectLocalProviders(registry)),
+    vscode.commands.registerCommand(Commands.selectDefaultModel, async (args?: { providerId: string; modelId: string }) => {
+      if (!args) return selectDefaultModel(registry, log);
+      await registry.setDefault(args.providerId, args.modelId);
+      return args;
+    }),
   ];
 }
 

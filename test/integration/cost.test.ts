@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/commands';
 import type { ProviderError } from '../../src/core';
+import { describeModel } from '../../src/modelPicker';
 import { testingApi, until } from './support';
 
 /** An OpenAI server on 127.0.0.1 whose every answer reports 100,000 prompt and 50,000 completion tokens. */
@@ -69,6 +70,25 @@ describe('cost in the extension host', () => {
       await vscode.commands.executeCommand(Commands.deleteUsageData, { confirmed: true });
       await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
       provider.server.close();
+    }
+  });
+
+  it('model picker rows show prices and context; the default model shows in the status bar', async () => {
+    const { cost, registry } = await testingApi();
+    const quote = { source: 'catalog' as const, prices: { input: 2.5, output: 10 } };
+    assert.equal(
+      describeModel({ id: 'gpt-4o', contextWindow: 128000, capabilities: { tools: true, vision: true, reasoning: false } }, quote),
+      '$2.50 in · $10.00 out /M · 128k context · tools, vision',
+    );
+    assert.equal(describeModel({ id: 'llama3.2' }, { source: 'local', prices: { input: 0, output: 0 } }), 'free (local)');
+    assert.equal(describeModel({ id: 'x' }, { source: 'unknown' }), 'price unknown');
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'lmstudio', name: 'Local Studio', baseUrl: 'http://127.0.0.1:9/v1' });
+    try {
+      await vscode.commands.executeCommand(Commands.selectDefaultModel, { providerId: id, modelId: 'qwen2.5-coder' });
+      assert.equal(registry.defaultModel(), 'qwen2.5-coder');
+      await until(() => (cost.statusBar.text.endsWith('Local Studio · qwen2.5-coder') ? true : undefined), 'the status bar to name the model');
+    } finally {
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
     }
   });
 

@@ -202,6 +202,13 @@ describe('provider registry', () => {
       assert.equal(server.requests[0]?.headers.authorization, 'Bearer team-key-0123456789');
       const mine = await registry.add({ template: 'custom', name: 'Team', baseUrl: 'http://127.0.0.1:1/v1' });
       assert.equal(mine.id, 'team-2', 'a new id never collides with a declared one');
+      // A declared provider can be the default; its model is remembered at the root, not on the read-only entry.
+      await registry.setDefault('shared', 'team-model');
+      assert.deepEqual([registry.defaultProvider(), registry.defaultModel(), registry.get('shared')?.defaultModel], ['shared', 'team-model', undefined]);
+      await registry.setDefault(mine.id, 'mine-model');
+      assert.deepEqual([registry.defaultModel(), registry.get(mine.id)?.defaultModel], ['mine-model', 'mine-model']);
+      await registry.remove(mine.id);
+      assert.equal(registry.defaultModel(), undefined, "a removed default provider's model is not the default any more");
     });
   });
 

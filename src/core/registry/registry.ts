@@ -98,6 +98,12 @@ export class Registry {
     return this.#options.store.read().defaultProvider;
   }
 
+  /** The default model: the one chosen with the default provider, else that provider's own default. */
+  defaultModel(): string | undefined {
+    const state = this.#options.store.read();
+    return state.defaultModel ?? (state.defaultProvider ? this.get(state.defaultProvider)?.defaultModel : undefined);
+  }
+
   async #update(change: (state: RegistryState) => RegistryState): Promise<RegistryState> {
     const state = await this.#options.store.update(change);
     this.#fire({ type: 'providers' });
@@ -158,7 +164,10 @@ export class Registry {
     await this.#update((state) => {
       this.#require(state, id);
       state.providers = state.providers.filter((entry) => entry.id !== id);
-      if (state.defaultProvider === id) state.defaultProvider = state.providers[0]?.id;
+      if (state.defaultProvider === id) {
+        state.defaultProvider = state.providers[0]?.id;
+        state.defaultModel = undefined;
+      }
       return state;
     });
     this.#built.delete(id);
@@ -175,10 +184,13 @@ export class Registry {
   }
 
   async setDefault(id: string, modelId?: string): Promise<void> {
+    if (!this.get(id)) throw new Error(`No provider "${id}".`);
     await this.#update((state) => {
-      const entry = this.#require(state, id);
       state.defaultProvider = id;
-      if (modelId) entry.defaultModel = modelId;
+      state.defaultModel = modelId;
+      // The user's own entries remember it as their default model too; declared ones are read-only.
+      const entry = state.providers.find((candidate) => candidate.id === id);
+      if (entry && modelId) entry.defaultModel = modelId;
       return state;
     });
     await this.#options.audit.record('default-changed', id, modelId);

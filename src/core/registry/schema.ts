@@ -74,6 +74,8 @@ export const registryState = z
     schemaVersion: z.literal(REGISTRY_SCHEMA_VERSION),
     providers: z.array(providerEntry).refine((providers) => new Set(providers.map((entry) => entry.id)).size === providers.length, 'provider ids must be unique'),
     defaultProvider: z.string().optional(),
+    /** The default model of the default provider (kept here too, for providers declared read-only). */
+    defaultModel: z.string().optional(),
   })
   .strict();
 export type RegistryState = z.infer<typeof registryState>;

@@ -1,0 +1,85 @@
+import * as vscode from 'vscode';
+import { findTemplate, priceOf, type Logger, type ModelInfo, type PriceQuote, type Registry } from './core';
+
+interface ModelItem extends vscode.QuickPickItem {
+  providerId?: string;
+  modelId?: string;
+}
+
+const perMillion = (value: number) => (value === 0 ? '$0' : `$${value < 1 ? value.toFixed(3).replace(/0+$/, '') : value.toFixed(2)}`);
+
+/** "$2.50 in · $10 out /M · 128k context · tools, vision" for a picker row. */
+export function describeModel(model: ModelInfo, quote: PriceQuote): string {
+  const parts: string[] = [];
+  if (quote.source === 'local') parts.push('free (local)');
+  else if (quote.prices) parts.push(`${perMillion(quote.prices.input)} in · ${perMillion(quote.prices.output)} out /M${quote.source === 'user' ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`);
+  else parts.push('price unknown');
+  if (model.contextWindow) parts.push(`${Math.round(model.contextWindow / 1000)}k context`);
+  const capabilities = Object.entries(model.capabilities ?? {}).filter(([, on]) => on).map(([name]) => name);
+  if (capabilities.length > 0) parts.push(capabilities.join(', '));
+  return parts.join(' · ');
+}
+
+/**
+ * Picks the default model across every enabled provider, each row with its prices and context
+ * window. Rows fill in as each provider's model list arrives; a provider that fails says why.
+ */
+export async function selectDefaultModel(registry: Registry, log: Logger): Promise<{ providerId: string; modelId: string } | undefined> {
+  const providers = registry.list().filter((entry) => entry.enabled);
+  if (providers.length === 0) {
+    void vscode.window.showInformationMessage('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand('switchboard.addProvider'));
+    return undefined;
+  }
+  const picker = vscode.window.createQuickPick<ModelItem>();
+  picker.title = 'Default model';
+  picker.placeholder = 'Search models by name, provider or price';
+  picker.matchOnDescription = true;
+  picker.busy = true;
+  const sections = new Map<string, ModelItem[]>(providers.map((entry) => [entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: '$(loading~spin) Loading models…' }]]));
+  const render = () => (picker.items = providers.flatMap((entry) => sections.get(entry.id) ?? []));
+  render();
+  const controller = new AbortController();
+  let pending = providers.length;
+  for (const entry of providers) {
+    const template = findTemplate(entry.template ?? '');
+    void registry
+      .refreshModels(entry.id, { signal: controller.signal })
+      .then(async (models) => {
+        const rows = await Promise.all(
+          models.map(async (model): Promise<ModelItem> => {
+            const overrides = entry.models.find((chosen) => chosen.id === model.id)?.prices;
+            const quote = await priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides }, model.id);
+            const isDefault = registry.defaultProvider() === entry.id && entry.defaultModel === model.id;
+            return { label: `${isDefault ? '$(check) ' : ''}${model.name ?? model.id}`, description: describeModel(model, quote), detail: model.name ? model.id : undefined, providerId: entry.id, modelId: model.id };
+          }),
+        );
+        sections.set(entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, ...(rows.length > 0 ? rows : [{ label: 'No models listed' }])]);
+      })
+      .catch((error: unknown) => {
+        log.warn(`could not list the models of ${entry.id}`, error);
+        const message = error instanceof Error ? error.message : String(error);
+        sections.set(entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: `$(warning) ${message}` }]);
+      })
+      .finally(() => {
+        picker.busy = --pending > 0;
+        render();
+      });
+  }
+  const picked = await new Promise<ModelItem | undefined>((resolve) => {
+    picker.onDidAccept(() => {
+      const item = picker.selectedItems[0];
+      if (item?.providerId) resolve(item);
+    });
+    picker.onDidHide(() => resolve(undefined));
+    picker.show();
+  });
+  controller.abort();
+  picker.dispose();
+  if (!picked?.providerId || !picked.modelId) return undefined;
+  const entry = registry.get(picked.providerId);
+  if (entry && !entry.readOnly && !entry.models.some((model) => model.id === picked.modelId)) {
+    await registry.update(entry.id, { models: [...entry.models, { id: picked.modelId }] });
+  }
+  await registry.setDefault(picked.providerId, picked.modelId);
+  return { providerId: picked.providerId, modelId: picked.modelId };
+}
