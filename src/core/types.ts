@@ -121,6 +121,8 @@ export interface Provider {
   readonly type: ProviderType;
   chat(request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatEvent>;
   listModels(options?: { signal?: AbortSignal }): Promise<ModelInfo[]>;
+  /** The provider's own count of a prompt's input tokens (a network call), where its API has one (Anthropic, Gemini). */
+  countTokens?(request: ChatRequest, options?: { signal?: AbortSignal }): Promise<number>;
 }
 
 /** Timers the core uses for timeouts; injectable so tests need not wait. */

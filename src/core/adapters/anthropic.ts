@@ -78,6 +78,7 @@ const schemaFor = (json: unknown): z.ZodType<StreamEvent> =>
 
 const messageSchema = z.object({ model: z.string().nullish(), content: z.array(block), stop_reason: z.string().nullish(), usage: usageSchema.nullish() });
 
+const countSchema = z.object({ input_tokens: z.number() });
 const modelPage = z.object({
   data: z.array(
     z.object({ id: z.string(), display_name: z.string().nullish(), max_input_tokens: z.number().nullish(), max_tokens: z.number().nullish() }),
@@ -172,6 +173,24 @@ export class AnthropicProvider implements Provider {
       body.tools = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: tool.parameters }));
     }
     return { ...body, ...request.providerOptions?.extraBody };
+  }
+
+  /** /v1/messages/count_tokens: the same inputs as a message, without max_tokens or stream. */
+  async countTokens(request: ChatRequest, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const scope = new RequestScope(this.#config.transport, options.signal);
+    try {
+      const tools = request.tools?.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: tool.parameters }));
+      const response = await send(this.#config.transport, scope, {
+        url: `${this.#config.baseUrl}/v1/messages/count_tokens`,
+        headers: this.#config.headers(),
+        body: { model: request.model, ...toAnthropicMessages(request.messages), ...(tools?.length ? { tools } : {}) },
+      });
+      const parsed = countSchema.safeParse(await readJson(this.#config.transport, response, scope));
+      if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+      return parsed.data.input_tokens;
+    } finally {
+      scope.close();
+    }
   }
 
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {

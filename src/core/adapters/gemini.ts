@@ -47,6 +47,7 @@ const listedModel = z.object({
   supportedGenerationMethods: z.array(z.string()).nullish(),
   thinking: z.boolean().nullish(),
 });
+const countSchema = z.object({ totalTokens: z.number() });
 const modelList = z.object({ models: z.array(listedModel).nullish(), nextPageToken: z.string().nullish() });
 
 type GeminiUsage = z.infer<typeof usageSchema>;
@@ -174,6 +175,26 @@ export class GeminiProvider implements Provider {
     if (budget !== undefined) generation.thinkingConfig = budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true };
     if (Object.keys(generation).length > 0) body.generationConfig = generation;
     return { ...body, ...request.providerOptions?.extraBody };
+  }
+
+  /** `:countTokens` with the whole request (system instruction and tools count too). */
+  async countTokens(request: ChatRequest, options: { signal?: AbortSignal } = {}): Promise<number> {
+    const model = request.model.includes('/') ? request.model : `models/${request.model}`;
+    // countTokens takes what is sent, not how to generate.
+    const { generationConfig, ...body } = this.#body(request);
+    const scope = new RequestScope(this.#config.transport, options.signal);
+    try {
+      const response = await send(this.#config.transport, scope, {
+        url: this.#url(`${model.split('/').map(encodeURIComponent).join('/')}:countTokens`),
+        headers: this.#config.headers(),
+        body: { generateContentRequest: { model, ...body } },
+      });
+      const parsed = countSchema.safeParse(await readJson(this.#config.transport, response, scope));
+      if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+      return parsed.data.totalTokens;
+    } finally {
+      scope.close();
+    }
   }
 
   chat(request: ChatRequest, options: { signal?: AbortSignal } = {}): AsyncIterable<ChatEvent> {

@@ -1,4 +1,4 @@
-import type { ChatRequest, ProviderType } from '../types';
+import type { ChatRequest, Provider, ProviderType } from '../types';
 import { costOf, priceOf, type PriceSource, type PricingContext } from './pricing';
 
 /** Per-message framing tokens (role markers, separators) that OpenAI's chat format adds. */
@@ -8,8 +8,11 @@ const TOKENS_PER_IMAGE = 765;
 
 export interface TokenCount {
   tokens: number;
-  /** `tokenizer` for OpenAI-family models (o200k_base, what GPT-4o and later use); `estimate` for others. */
-  method: 'tokenizer' | 'estimate';
+  /**
+   * `provider`: the provider's own count-tokens endpoint (when allowed); `tokenizer`: OpenAI-family
+   * models (o200k_base, what GPT-4o and later use); `estimate`: other families, same tokenizer.
+   */
+  method: 'provider' | 'tokenizer' | 'estimate';
 }
 
 /** The prompt's texts, one per message (counted apart: the framing tokens stand for the separators). */
@@ -58,9 +61,27 @@ export interface CostEstimate {
   maxUsd?: number;
 }
 
-/** What a request will cost before it is sent: the known input cost, and up to maxOutputTokens more. */
-export async function estimateCost(context: PricingContext, request: ChatRequest, type: ProviderType, maxOutputTokens?: number): Promise<CostEstimate> {
-  const count = await countPromptTokens(request, type);
+/**
+ * What a request will cost before it is sent: the known input cost, and up to maxOutputTokens more.
+ * With `askProvider` (the user allowed it) the count comes from the provider's count-tokens endpoint
+ * where it has one, falling back to the local count if that call fails.
+ */
+export async function estimateCost(
+  context: PricingContext,
+  request: ChatRequest,
+  type: ProviderType,
+  maxOutputTokens?: number,
+  askProvider?: { provider: Provider; signal?: AbortSignal },
+): Promise<CostEstimate> {
+  let count: TokenCount | undefined;
+  if (askProvider?.provider.countTokens) {
+    try {
+      count = { tokens: await askProvider.provider.countTokens(request, { signal: askProvider.signal }), method: 'provider' };
+    } catch {
+      // A local count is still an answer.
+    }
+  }
+  count ??= await countPromptTokens(request, type);
   const quote = await priceOf(context, request.model);
   const estimate: CostEstimate = { inputTokens: count.tokens, method: count.method, priceSource: quote.source };
   if (!quote.prices) return maxOutputTokens === undefined ? estimate : { ...estimate, maxOutputTokens };
