@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import {
   BudgetGuard,
+  catalogFacts,
   budgetSchema,
   findTemplate,
   metered,
@@ -15,11 +16,15 @@ import {
   type Registry,
   type Surface,
   type Totals,
+  type UsageRecord,
 } from './core';
 import { Commands } from './commands';
 import { MementoStore } from './mementoStore';
 
 const NOTIFIED_KEY = 'switchboard.budgetNotices';
+/** The last requests in full (surface, outcome, latency): a file, so globalState keeps only aggregates. */
+const RECENT_FILE = 'recent-requests.json';
+const RECENT_LIMIT = 500;
 const usd = (value: number) => `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`;
 const day = (time: number) => periodKey('daily', time);
 
@@ -42,6 +47,9 @@ export class CostHost implements vscode.Disposable {
   readonly statusBar: vscode.StatusBarItem;
   #budgets: Budget[];
   readonly #disposables: vscode.Disposable[] = [];
+  #recent: UsageRecord[] | undefined;
+  #recentWrite: Promise<void> = Promise.resolve();
+  #recentTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -63,13 +71,16 @@ export class CostHost implements vscode.Disposable {
         this.refresh();
       }, 200);
     };
-    const recorded = this.ledger.onDidRecord(soon);
+    const recorded = this.ledger.onDidRecord((record) => {
+      soon();
+      void this.#remember(record);
+    });
     const registryChanged = registry.onDidChange(soon);
     // Other windows' spend reaches this one through globalState; look again now and then.
     const interval = setInterval(() => this.refresh(), 30_000);
     this.#disposables.push(
       this.statusBar,
-      { dispose: () => (recorded.dispose(), registryChanged.dispose(), clearInterval(interval), pending && clearTimeout(pending)) },
+      { dispose: () => (recorded.dispose(), registryChanged.dispose(), clearInterval(interval), pending && clearTimeout(pending), this.#recentTimer && clearTimeout(this.#recentTimer)) },
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('switchboard.budgets')) this.#budgets = readBudgets(log);
         if (event.affectsConfiguration('switchboard')) this.refresh();
@@ -81,15 +92,20 @@ export class CostHost implements vscode.Disposable {
 
   /** A registry provider whose requests pass the budgets and are recorded under `surface`. */
   meteredProvider(providerId: string, surface: Surface): Provider {
+    return this.meter(this.registry.providerFor(providerId), providerId, surface);
+  }
+
+  /** Meters any provider built for a registry entry (the connection test builds its own). */
+  meter(provider: Provider, providerId: string, surface: Surface): Provider {
     const entry = this.registry.get(providerId);
     if (!entry) throw new Error(`No provider "${providerId}".`);
     const template = findTemplate(entry.template ?? '');
     const modelOf = (modelId: string) => this.registry.get(providerId)?.models.find((model) => model.id === modelId);
-    return metered(this.registry.providerFor(providerId), {
+    return metered(provider, {
       providerId,
       type: entry.type,
       pricing: (modelId) => ({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: modelOf(modelId)?.prices }),
-      maxOutputTokens: (modelId) => modelOf(modelId)?.maxOutputTokens,
+      maxOutputTokens: async (modelId) => modelOf(modelId)?.maxOutputTokens ?? (await catalogFacts(template?.catalogIds ?? [], modelId)).maxOutputTokens,
       ledger: this.ledger,
       guard: this.guard,
       surface,
@@ -97,6 +113,36 @@ export class CostHost implements vscode.Disposable {
       onNotice: (notice) => void this.#notify(notice),
       onRecordError: (error) => this.log.error('could not record a request', error),
     });
+  }
+
+  #recentUri(): vscode.Uri {
+    return vscode.Uri.joinPath(this.context.globalStorageUri, RECENT_FILE);
+  }
+
+  /** The last requests in full, newest last (read from the file on first use). */
+  async recentRequests(): Promise<UsageRecord[]> {
+    if (!this.#recent) {
+      try {
+        const parsed: unknown = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(this.#recentUri())));
+        this.#recent = Array.isArray(parsed) ? (parsed as UsageRecord[]).slice(-RECENT_LIMIT) : [];
+      } catch {
+        this.#recent = [];
+      }
+    }
+    return this.#recent;
+  }
+
+  async #remember(record: UsageRecord): Promise<void> {
+    (await this.recentRequests()).push(record);
+    this.#recent!.splice(0, Math.max(0, this.#recent!.length - RECENT_LIMIT));
+    this.#recentTimer ??= setTimeout(() => {
+      this.#recentTimer = undefined;
+      const write = async () => {
+        await vscode.workspace.fs.createDirectory(this.context.globalStorageUri);
+        await vscode.workspace.fs.writeFile(this.#recentUri(), new TextEncoder().encode(JSON.stringify(this.#recent)));
+      };
+      this.#recentWrite = this.#recentWrite.then(write, write).catch((error: unknown) => this.log.warn('could not save the recent requests', error));
+    }, 2000);
   }
 
   #totals(from: number, to: number, groupBy?: 'provider' | 'model' | 'day'): Map<string, Totals> {
@@ -231,7 +277,7 @@ export function registerCostCommands(cost: CostHost, registry: Registry): vscode
       const uri = args?.uri ?? (await vscode.window.showSaveDialog({ filters: { [format.toUpperCase()]: [format] }, defaultUri: vscode.Uri.file(`switchboard-usage.${format}`) }));
       if (!uri) return;
       const rows = cost.ledger.rows();
-      const text = format === 'csv' ? usageCsv(rows) : `${JSON.stringify({ exportedAt: new Date().toISOString(), rows }, null, 2)}\n`;
+      const text = format === 'csv' ? usageCsv(rows) : `${JSON.stringify({ exportedAt: new Date().toISOString(), rows, recentRequests: await cost.recentRequests() }, null, 2)}\n`;
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     }),
     vscode.commands.registerCommand(Commands.deleteUsageData, async (args?: { confirmed?: boolean }) => {

@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     vscode.commands.registerCommand(Commands.openPanel, () => {
       ProviderPanel.show(context.extensionUri, version, registry, log.child('panel'));
     }),
-    ...registerProviderCommands(registry, log.child('providers')),
+    ...registerProviderCommands(registry, log.child('providers'), cost),
     cost,
     ...registerCostCommands(cost, registry),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),

@@ -1,13 +1,14 @@
 import * as vscode from 'vscode';
 import { exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, type Logger, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
+import type { CostHost } from './costHost';
 import { selectDefaultModel } from './modelPicker';
 
 /**
  * The provider commands. Each also takes arguments, so it can be scripted (and tested) without its
  * prompts; keys still only ever travel into secret storage.
  */
-export function registerProviderCommands(registry: Registry, log: Logger): vscode.Disposable[] {
+export function registerProviderCommands(registry: Registry, log: Logger, cost: CostHost): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.addProvider, (args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) => addProvider(registry, args)),
     vscode.commands.registerCommand(Commands.setApiKey, async (args?: { providerId?: string; apiKey?: string }) => {
@@ -43,6 +44,8 @@ export function registerProviderCommands(registry: Registry, log: Logger): vscod
             model: args?.model,
             signal: controller.signal,
             onStage: (stage: StageResult) => progress.report({ message: `${stage.stage}: ${stage.status}${stage.ms === undefined ? '' : ` (${Math.round(stage.ms)} ms)`}` }),
+            // The one-token chat is a real request: it counts against budgets and is recorded.
+            wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test'),
           });
         },
       );

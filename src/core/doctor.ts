@@ -1,7 +1,7 @@
 import { errorCode, TLS_ERROR_CODE } from './http';
 import { ProviderError } from './errors';
 import { createProvider, type CreateProviderOptions } from './provider';
-import { systemClock, type ModelInfo } from './types';
+import { systemClock, type ModelInfo, type Provider } from './types';
 
 export type DoctorStage = 'connect' | 'tls' | 'auth' | 'models' | 'chat';
 
@@ -30,6 +30,8 @@ export interface DiagnoseOptions extends CreateProviderOptions {
   signal?: AbortSignal;
   /** Called as each stage completes, so a UI can show them live. */
   onStage?: (result: StageResult) => void;
+  /** Wraps the provider the chat stage uses (the host meters it: budgets and the usage ledger). */
+  wrapChat?: (provider: Provider) => Provider;
 }
 
 function isTlsError(error: ProviderError): boolean {
@@ -97,6 +99,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   // Azure's deployment URLs have no model list: the chat is the first request.
   const hasModelList = options.type !== 'azure-openai' || /\/openai\/v1\/?$/.test(options.baseUrl ?? '');
   const provider = createProvider(options);
+  const chatProvider = options.wrapChat ? options.wrapChat(provider) : provider;
 
   const timed = async <T>(work: () => Promise<T>): Promise<{ value?: T; error?: ProviderError; ms: number }> => {
     const started = clock.now();
@@ -112,7 +115,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   const first = hasModelList
     ? await timed(() => provider.listModels({ signal: options.signal }))
     : await timed(async () => {
-        for await (const event of provider.chat({ model: options.model ?? '', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
+        for await (const event of chatProvider.chat({ model: options.model ?? '', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
         return [] as ModelInfo[];
       });
 
@@ -191,7 +194,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
     else skipRest(['chat'], 'See above.');
   } else {
     const chat = await timed(async () => {
-      for await (const event of provider.chat({ model: options.model!, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
+      for await (const event of chatProvider.chat({ model: options.model!, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
     });
     record(chat.error ? { stage: 'chat', status: 'fail', message: chat.error.message, ms: chat.ms, code: chat.error.code } : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms });
   }

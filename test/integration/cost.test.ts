@@ -50,6 +50,9 @@ describe('cost in the extension host', () => {
       const exported = new TextDecoder().decode(await vscode.workspace.fs.readFile(csv)).split('\r\n');
       assert.equal(exported[1], `${today},${id},gpt-4o,1,100000,0,0,50000,0,0.750000000,0,0`);
       await vscode.workspace.fs.delete(csv);
+      const last = (await cost.recentRequests()).at(-1);
+      assert.deepEqual(last && [last.providerId, last.modelId, last.surface, last.outcome, last.cost.basis], [id, 'gpt-4o', 'chat', 'ok', 'computed']);
+      assert.ok(typeof last?.latencyMs === 'number');
 
       await config.update('budgets', [{ id: 'tiny', scope: { kind: 'overall' }, period: 'daily', limitUsd: 0.5, mode: 'stop' }], vscode.ConfigurationTarget.Global);
       await until(() => (cost.budgetUse().length === 1 ? true : undefined), 'the budget to apply');

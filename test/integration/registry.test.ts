@@ -98,8 +98,12 @@ describe('provider registry in the extension host', () => {
   it('canary: a recognisable key appears nowhere in globalState, settings, an export or the log', async () => {
     const { registry, globalState, logUri } = await testingApi();
     const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'custom', name: 'Canary', baseUrl: provider.url, apiKey: CANARY });
+    const { cost } = await testingApi();
+    const recordedBefore = cost.ledger.rows().reduce((sum, row) => sum + row.totals.requests, 0);
     const report = await vscode.commands.executeCommand<{ ok: boolean }>(Commands.testConnection, { providerId: id, model: 'local-model' });
     assert.equal(report.ok, true);
+    // The connection test's one-token chat is recorded too (as surface connection-test).
+    await until(() => (cost.ledger.rows().reduce((sum, row) => sum + row.totals.requests, 0) === recordedBefore + 1 ? true : undefined), 'the test request in the ledger');
     for await (const event of registry.providerFor(id).chat({ model: 'local-model', messages: [{ role: 'user', content: `my key is ${CANARY}` }] })) void event;
     assert.ok(provider.auth.includes(`Bearer ${CANARY}`), 'the key was used');
     const exported = vscode.Uri.file(join(tmpdir(), `switchboard-export-${Date.now()}.json`));

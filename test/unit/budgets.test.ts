@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { BudgetGuard, budgetSchema, periodKey, type Budget, type BudgetScope, type SpendSource } from '../../src/core/cost/budgets';
+import { BudgetGuard, budgetSchema, DEFAULT_OUTPUT_CAP, periodKey, type Budget, type BudgetScope, type SpendSource } from '../../src/core/cost/budgets';
 
 const NOW = new Date(2026, 10, 21, 12, 0, 0).getTime();
 
@@ -14,7 +14,8 @@ class Spend implements SpendSource {
   }
 }
 
-const budget = (overrides: Partial<Budget> = {}): Budget => budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 5, mode: 'stop', ...overrides });
+const budget = (overrides: Partial<Budget> | number = {}): Budget =>
+  budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 5, mode: 'stop', ...(typeof overrides === 'number' ? { limitUsd: overrides } : overrides) });
 const guard = (budgets: Budget[], spend = new Spend()) => ({ spend, guard: new BudgetGuard(() => budgets, spend, () => NOW) });
 const request = { providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.05, outputUsdPerToken: 0.00001, maxTokens: 100_000 };
 
@@ -24,14 +25,33 @@ describe('budgets', () => {
     assert.deepEqual(g.admit(request), { allowed: true, maxTokens: 100_000, notices: [] });
   });
 
-  it("caps the output to what the budget has left, and says it reached the limit", () => {
+  it('caps the output to what the budget has left; the notice reflects what is spent, not the cap', () => {
     const { guard: g, spend } = guard([budget()]);
     spend.add([{ kind: 'overall' }], 4.9);
     const admission = g.admit(request);
     assert.equal(admission.allowed, true);
     // ($5 − $4.90 − $0.05 input) / $0.00001 per token
     assert.equal(admission.allowed && admission.maxTokens, 5_000);
-    assert.deepEqual(admission.notices.map((notice) => notice.level), ['limit']);
+    // $4.95 of $5 spent or asked for: past the 80% alert, not at the limit.
+    assert.deepEqual(admission.notices.map((notice) => notice.level), ['alert']);
+    const fresh = guard([budget()]).guard.admit(request);
+    assert.deepEqual(fresh.notices, [], 'a capped request on an unspent budget raises nothing');
+  });
+
+  it('a request with no cap of its own gets a sane one, never the whole budget', () => {
+    const { guard: g } = guard([budget(100)]);
+    const admission = g.admit({ ...request, maxTokens: undefined });
+    assert.equal(admission.allowed && admission.maxTokens, DEFAULT_OUTPUT_CAP);
+    assert.equal(g.admit({ ...request, maxTokens: undefined }).allowed, true, 'a second request still fits');
+  });
+
+  it('reservations of requests nobody finished expire after 30 minutes', () => {
+    let now = NOW;
+    const g = new BudgetGuard(() => [budget()], new Spend(), () => now);
+    g.admit({ ...request, inputUsd: 4, maxTokens: 0, minOutputTokens: 0 });
+    assert.equal(g.admit({ ...request, inputUsd: 2, maxTokens: 0, minOutputTokens: 0 }).allowed, false);
+    now += 31 * 60_000;
+    assert.equal(g.admit({ ...request, inputUsd: 2, maxTokens: 0, minOutputTokens: 0 }).allowed, true);
   });
 
   it('refuses when even a minimal answer would not fit, and says how much is left', () => {

@@ -102,6 +102,22 @@ describe('metered requests', () => {
     assert.deepEqual([totals()?.requests, totals()?.estimatedRequests], [1, 1]);
   });
 
+  it('a request given up before it started records nothing; a cost is booked when the request was admitted', async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+    const { provider, ledger, clock, settled } = setup(server);
+    const seen: number[] = [];
+    ledger.onDidRecord((record) => seen.push(record.at));
+    await provider.chat(ask)[Symbol.asyncIterator]().return?.();
+    const admittedAt = clock.now();
+    const iterator = provider.chat(ask)[Symbol.asyncIterator]();
+    await iterator.next();
+    // The answer ends a day later (say, just after midnight): it still belongs to the day it started.
+    clock.advance(86_400_000);
+    while (!(await iterator.next()).done);
+    await settled();
+    assert.deepEqual(seen, [admittedAt]);
+  });
+
   it('a failed request is recorded with its outcome and no cost', async () => {
     const server = await serve((_req, res) => json(res, 500, { error: { message: 'boom', type: 'server_error' } }));
     const { provider, totals, guard, settled } = setup(server, [budget(100)]);

@@ -55,6 +55,7 @@ export type Admission =
 
 export interface Reservation {
   readonly id: number;
+  readonly at: number;
   readonly worstUsd: number;
   readonly budgets: readonly string[];
   readonly periodKeys: readonly string[];
@@ -81,6 +82,13 @@ function applies(scope: BudgetScope, request: AdmitRequest): boolean {
 const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
 /** Dollar amounts are sums of floats: $5 − $4.90 − $0.05 is 0.04999…; this is far below any real token price. */
 const EPSILON = 1e-9;
+/**
+ * The cap a budget gives a request that has none (its model's limit unknown): the whole remaining
+ * budget would be a cap no provider accepts, and would reserve the whole budget for one request.
+ */
+export const DEFAULT_OUTPUT_CAP = 16_384;
+/** A reservation older than this is from a request whose consumer walked away: it no longer counts. */
+const RESERVATION_TTL_MS = 30 * 60_000;
 
 /**
  * Keeps spend inside budgets before requests are sent, not after. A request's worst case (its known
@@ -103,10 +111,11 @@ export class BudgetGuard {
     this.#now = now;
   }
 
-  #reservedUsd(budget: Budget, key: string): number {
+  #reservedUsd(budget: Budget, key: string, now: number): number {
     let total = 0;
     for (const reservation of this.#inFlight.values()) {
-      if (reservation.budgets.includes(budget.id) && reservation.periodKeys.includes(key)) total += reservation.worstUsd;
+      if (now - reservation.at > RESERVATION_TTL_MS) this.#inFlight.delete(reservation.id);
+      else if (reservation.budgets.includes(budget.id) && reservation.periodKeys.includes(key)) total += reservation.worstUsd;
     }
     return total;
   }
@@ -121,7 +130,8 @@ export class BudgetGuard {
 
     for (const budget of budgets) {
       const key = periodKey(budget.period, now);
-      const remaining = budget.limitUsd - this.#spend.spentUsd(budget.scope, budget.period, now) - this.#reservedUsd(budget, key);
+      const committed = this.#spend.spentUsd(budget.scope, budget.period, now) + this.#reservedUsd(budget, key, now);
+      const remaining = budget.limitUsd - committed;
       const enforcing = budget.mode !== 'warn';
       const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
       if (request.outputUsdPerToken === undefined) {
@@ -133,13 +143,15 @@ export class BudgetGuard {
         if (worst(minOutput) > remaining + EPSILON) {
           return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`, notices };
         }
-        // Output that fits what is left; a free-output model (price 0) needs no cap.
+        // Output that fits what is left, never above the request's own cap (or a default one);
+        // a free-output model (price 0) needs no cap.
         if (request.outputUsdPerToken > 0) {
           const fits = Math.floor((remaining - request.inputUsd + EPSILON) / request.outputUsdPerToken);
-          if (maxTokens === undefined || fits < maxTokens) maxTokens = fits;
+          maxTokens = Math.min(fits, maxTokens ?? DEFAULT_OUTPUT_CAP);
         }
       }
-      const fraction = (budget.limitUsd - remaining + worst(maxTokens)) / budget.limitUsd;
+      // Told by what is spent and reserved, and this prompt: a capped answer alone does not reach a limit.
+      const fraction = (committed + request.inputUsd) / budget.limitUsd;
       if (fraction >= 1 - EPSILON) notices.push({ budget, level: 'limit', fraction, periodKey: key });
       else if (fraction >= budget.alertAt) notices.push({ budget, level: 'alert', fraction, periodKey: key });
     }
@@ -147,6 +159,7 @@ export class BudgetGuard {
     if (budgets.length === 0 || request.outputUsdPerToken === undefined) return { allowed: true, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
     const reservation: Reservation = {
       id: this.#nextId++,
+      at: now,
       worstUsd: request.inputUsd + (maxTokens ?? 0) * request.outputUsdPerToken,
       budgets: budgets.map((budget) => budget.id),
       periodKeys: [...new Set(budgets.map((budget) => periodKey(budget.period, now)))],

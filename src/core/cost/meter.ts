@@ -10,8 +10,8 @@ export interface MeterOptions {
   type: ProviderType;
   /** The model's price context: catalog ids, local, the user's price overrides. */
   pricing: (modelId: string) => PricingContext;
-  /** The model's largest answer, when known: the worst case of a request without its own cap. */
-  maxOutputTokens?: (modelId: string) => number | undefined;
+  /** The model's largest answer, when known (the user's setting, else the catalog): the worst case of a request without its own cap. */
+  maxOutputTokens?: (modelId: string) => number | undefined | Promise<number | undefined>;
   ledger: UsageLedger;
   guard: BudgetGuard;
   surface: Surface;
@@ -24,6 +24,11 @@ export interface MeterOptions {
 
 /** The least answer worth a request: a budget that cannot cover this refuses instead of cutting to nothing. */
 const MIN_OUTPUT_TOKENS = 16;
+/**
+ * A prompt counted with another family's tokenizer can be undercounted; its worst case gets this
+ * much room so a hard stop is not crossed by the count's error.
+ */
+const ESTIMATE_MARGIN = 1.25;
 
 /**
  * A Provider whose every request goes through the budgets first (worst case reserved, output capped
@@ -65,13 +70,16 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   async #start(): Promise<IteratorResult<ChatEvent>> {
     const { guard, providerId, type } = this.#options;
     const model = this.#request.model;
-    const maxTokens = this.#request.maxTokens ?? this.#options.maxOutputTokens?.(model);
+    const modelMax = await this.#options.maxOutputTokens?.(model);
+    // Never ask for more than the model can give.
+    const maxTokens = this.#request.maxTokens !== undefined && modelMax !== undefined ? Math.min(this.#request.maxTokens, modelMax) : (this.#request.maxTokens ?? modelMax);
     const estimate = await estimateCost(this.#options.pricing(model), this.#request, type, maxTokens);
     this.#inputTokens = estimate.inputTokens;
+    this.#started = this.#options.clock.now();
     const admission = guard.admit({
       providerId,
       modelId: model,
-      inputUsd: estimate.inputUsd ?? 0,
+      inputUsd: (estimate.inputUsd ?? 0) * (estimate.method === 'estimate' ? ESTIMATE_MARGIN : 1),
       outputUsdPerToken: estimate.outputUsdPerToken,
       maxTokens,
       minOutputTokens: MIN_OUTPUT_TOKENS,
@@ -82,8 +90,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       throw new ProviderError('quota_exceeded', admission.message, { code: `budget_${admission.mode}` });
     }
     this.#reservation = admission.reservation;
-    this.#started = this.#options.clock.now();
-    const request = admission.maxTokens !== undefined && admission.maxTokens !== maxTokens ? { ...this.#request, maxTokens: admission.maxTokens } : this.#request;
+    const request = admission.maxTokens !== undefined && admission.maxTokens !== this.#request.maxTokens ? { ...this.#request, maxTokens: admission.maxTokens } : this.#request;
     try {
       this.#inner = this.#provider.chat(request, this.#chatOptions)[Symbol.asyncIterator]();
     } catch (error) {
@@ -109,7 +116,9 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   }
 
   async return(): Promise<IteratorResult<ChatEvent>> {
-    await this.#inner?.return?.();
+    // Never started: nothing was sent, nothing to record.
+    if (!this.#inner) return { value: undefined, done: true };
+    await this.#inner.return?.();
     this.#finish(this.#usage ? 'ok' : 'cancelled');
     return { value: undefined, done: true };
   }
@@ -142,6 +151,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       estimated = true;
     }
     const cost = await costOf(this.#options.pricing(model), model, usage, { estimated });
-    this.#options.ledger.record({ at: this.#options.clock.now(), providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs });
+    // Booked when it was admitted, in the period its reservation was made for.
+    this.#options.ledger.record({ at: this.#started, providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs });
   }
 }

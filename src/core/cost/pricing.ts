@@ -60,10 +60,24 @@ const base = (price: Tiered): number | undefined => (typeof price === 'object' ?
 /** The catalog's price for a model, from the first catalog id that knows it. */
 export async function priceOf(context: PricingContext, modelId: string): Promise<PriceQuote> {
   if (context.local) return { source: 'local', prices: { input: 0, output: 0 } };
-  const overrides = context.overrides;
-  if (overrides?.input !== undefined && overrides.output !== undefined) return { source: 'user', prices: { ...overrides, input: overrides.input, output: overrides.output } };
+  const overrides = definedPrices(context.overrides);
+  if (Object.keys(overrides).length > 0) {
+    // The user's prices win field by field; the catalog fills the rest (cache prices, say).
+    const catalog = await catalogQuote(context.catalogIds, modelId);
+    const merged = { ...catalog.prices, ...overrides };
+    if (merged.input === undefined || merged.output === undefined) return { source: 'unknown' };
+    return { source: 'user', prices: { ...merged, input: merged.input, output: merged.output } };
+  }
+  return catalogQuote(context.catalogIds, modelId);
+}
+
+function definedPrices(prices: ModelPrices | undefined): ModelPrices {
+  return Object.fromEntries(Object.entries(prices ?? {}).filter(([, value]) => value !== undefined));
+}
+
+async function catalogQuote(catalogIds: readonly string[], modelId: string): Promise<PriceQuote> {
   const { calcPrice } = await import('@pydantic/genai-prices');
-  for (const providerId of context.catalogIds) {
+  for (const providerId of catalogIds) {
     const match = calcPrice({ input_tokens: 0, output_tokens: 0 }, modelId, { providerId });
     if (!match) continue;
     const price = match.model_price as Record<string, Tiered>;
@@ -89,8 +103,11 @@ export async function costOf(context: PricingContext, modelId: string, usage: Us
   const basis = options.estimated ? 'estimated' : 'computed';
   let computed: number | undefined;
   if (context.local) computed = 0;
-  else if (context.overrides?.input !== undefined && context.overrides.output !== undefined) computed = costFromPrices(context.overrides, usage);
-  else {
+  else if (Object.keys(definedPrices(context.overrides)).length > 0) {
+    // With any price of the user's, the merged prices apply (without the catalog's tiers).
+    const quote = await priceOf(context, modelId);
+    computed = quote.prices ? costFromPrices(quote.prices, usage) : undefined;
+  } else {
     const { calcPrice } = await import('@pydantic/genai-prices');
     const tokens = {
       input_tokens: usage.inputTokens,

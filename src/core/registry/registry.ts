@@ -335,7 +335,10 @@ export class Registry {
   }
 
   /** Runs the connection doctor with the stored key and records the result on the entry. */
-  async testConnection(id: string, options: { model?: string; signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {}): Promise<DoctorReport> {
+  async testConnection(
+    id: string,
+    options: { model?: string; signal?: AbortSignal; onStage?: (stage: StageResult) => void; wrapChat?: (provider: Provider) => Provider } = {},
+  ): Promise<DoctorReport> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
     let key: string | undefined;
@@ -348,7 +351,7 @@ export class Registry {
       await this.#recordTest(id, false, error.message);
       return { ok: false, stages: [stage] };
     }
-    const report = await diagnose({ ...(await this.#providerOptions(entry, key)), model: options.model ?? entry.defaultModel, signal: options.signal, onStage: options.onStage });
+    const report = await diagnose({ ...(await this.#providerOptions(entry, key)), model: options.model ?? entry.defaultModel, signal: options.signal, onStage: options.onStage, wrapChat: options.wrapChat });
     const failed = report.stages.find((stage) => stage.status === 'fail');
     await this.#recordTest(id, report.ok, failed?.message ?? 'All stages passed.');
     return report;
