@@ -24,6 +24,8 @@ export interface TestingApi {
   globalState: vscode.Memento;
 }
 
+let activeCost: CostHost | undefined;
+
 export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
   const started = performance.now();
   const version = (context.extension.packageJSON as { version: string }).version;
@@ -33,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const secrets = new VscodeSecretStore(context.secrets);
   const registry = createRegistry(context, log.child('registry'), redactor);
   const cost = new CostHost(context, registry, log.child('cost'));
+  activeCost = cost;
 
   context.subscriptions.push(
     channel,
@@ -50,4 +53,10 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
 
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
   return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, globalState: context.globalState } } : undefined;
+}
+
+/** Writes the last second of usage records before the window closes or reloads (VS Code waits for it). */
+export async function deactivate(): Promise<void> {
+  await activeCost?.ledger.flush();
+  activeCost = undefined;
 }

@@ -123,15 +123,38 @@ describe('usage ledger', () => {
     assert.ok(bytes < 256 * 1024, `${bytes} bytes`);
   });
 
-  it('keeps damaged data aside once and starts counting afresh', async () => {
+  it("keeps damaged data aside once; the valid days go on counting (this month's spend does not reset)", async () => {
     const { kv, clock, ledger, corrupt } = setup();
-    kv.data.set(LEDGER_KEY, { schemaVersion: 1, days: { 'not-a-day': {} }, months: {} });
-    assert.equal(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0);
+    const today = new Date(clock.now()).toLocaleDateString('sv-SE');
+    const damaged = { schemaVersion: 1, days: { 'not-a-day': {}, [today]: { 'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, 2_000_000_000, 0, 0] } }, months: {} };
+    kv.data.set(LEDGER_KEY, damaged);
+    near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 2);
     ledger.record(record(clock.now()));
     await ledger.flush();
     assert.equal(corrupt.length, 1);
-    assert.deepEqual(kv.data.get(corrupt[0]!), { schemaVersion: 1, days: { 'not-a-day': {} }, months: {} });
-    near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.01);
+    assert.deepEqual(kv.data.get(corrupt[0]!), damaged);
+    near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 2.01);
+  });
+
+  it('a failed write loses nothing, and counts being written are still counted', async () => {
+    const { kv, clock, ledger } = setup();
+    ledger.record(record(clock.now(), { cost: { basis: 'computed', usd: 1 } }));
+    const update = kv.update.bind(kv);
+    let failNext = true;
+    let seenDuringWrite = -1;
+    kv.update = async (key, value) => {
+      seenDuringWrite = ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now());
+      if (failNext) {
+        failNext = false;
+        throw new Error('disk full');
+      }
+      return update(key, value);
+    };
+    await assert.rejects(ledger.flush(), /disk full/);
+    near(seenDuringWrite, 1);
+    near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 1);
+    await ledger.flush();
+    near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 1);
   });
 
   it('lists every cell for export, and writes CSV a spreadsheet reads', () => {

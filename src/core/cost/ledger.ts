@@ -82,6 +82,26 @@ function cellOf(record: UsageRecord): Cell {
 
 const empty = (): LedgerState => ({ schemaVersion: LEDGER_SCHEMA_VERSION, days: {}, months: {} });
 
+const periodCells = z.record(z.string(), cell);
+
+/** The days and months of damaged data that are still valid on their own. */
+function salvage(raw: unknown): LedgerState {
+  const state = empty();
+  const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  for (const [field, pattern] of [
+    ['days', /^\d{4}-\d{2}-\d{2}$/],
+    ['months', /^\d{4}-\d{2}$/],
+  ] as const) {
+    const periods = record[field];
+    if (typeof periods !== 'object' || periods === null) continue;
+    for (const [key, value] of Object.entries(periods)) {
+      const parsed = periodCells.safeParse(value);
+      if (pattern.test(key) && parsed.success) state[field][key] = parsed.data;
+    }
+  }
+  return state;
+}
+
 /** Rolls days older than LEDGER_DAYS into their months and drops months older than LEDGER_MONTHS. */
 function compact(state: LedgerState, now: number): void {
   const oldestDay = periodKey('daily', now - LEDGER_DAYS * 86_400_000);
@@ -109,6 +129,8 @@ export class UsageLedger implements SpendSource {
   readonly #flushMs: number;
   readonly #onCorrupt: (backupKey: string, problem: string) => void;
   #pending = new Map<string, Map<string, Cell>>();
+  /** Counts being written right now: still counted (budgets must see them), back to pending if the write fails. */
+  #writingBatch: Map<string, Map<string, Cell>> | undefined;
   #timer: unknown;
   #writing: Promise<void> = Promise.resolve();
   /** The stored state as last read or written; re-read after STORED_TTL_MS to see other windows' spend. */
@@ -129,14 +151,16 @@ export class UsageLedger implements SpendSource {
     return { dispose: () => this.#listeners.delete(listener) };
   }
 
-  record(record: UsageRecord): void {
-    const day = periodKey('daily', record.at);
+  #addPending(day: string, key: string, values: Cell): void {
     let byModel = this.#pending.get(day);
     if (!byModel) this.#pending.set(day, (byModel = new Map<string, Cell>()));
-    const key = `${record.providerId}${SEP}${record.modelId}`;
     const current = byModel.get(key) ?? zero();
-    add(current, cellOf(record));
+    add(current, values);
     byModel.set(key, current);
+  }
+
+  record(record: UsageRecord): void {
+    this.#addPending(periodKey('daily', record.at), `${record.providerId}${SEP}${record.modelId}`, cellOf(record));
     for (const listener of [...this.#listeners]) listener(record);
     if (this.#timer === undefined) {
       this.#timer = this.#clock.setTimeout(() => {
@@ -150,19 +174,27 @@ export class UsageLedger implements SpendSource {
   flush(): Promise<void> {
     const write = async () => {
       if (this.#pending.size === 0) return;
-      const pending = this.#pending;
+      const batch = this.#pending;
       this.#pending = new Map();
-      const state = this.#read();
-      for (const [day, byModel] of pending) {
-        const stored = (state.days[day] ??= {});
-        for (const [key, values] of byModel) {
-          const target = (stored[key] ??= zero());
-          add(target, values);
+      this.#writingBatch = batch;
+      try {
+        const state = this.#read();
+        for (const [day, byModel] of batch) {
+          const stored = (state.days[day] ??= {});
+          for (const [key, values] of byModel) add((stored[key] ??= zero()), values);
         }
+        compact(state, this.#clock.now());
+        await this.#kv.update(LEDGER_KEY, state);
+        this.#stored = { state, at: this.#clock.now() };
+      } catch (error) {
+        // Not written: the counts go back to pending for the next flush.
+        for (const [day, byModel] of batch) {
+          for (const [key, values] of byModel) this.#addPending(day, key, values);
+        }
+        throw error;
+      } finally {
+        this.#writingBatch = undefined;
       }
-      compact(state, this.#clock.now());
-      await this.#kv.update(LEDGER_KEY, state);
-      this.#stored = { state, at: this.#clock.now() };
     };
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
@@ -173,14 +205,14 @@ export class UsageLedger implements SpendSource {
     if (raw === undefined) return empty();
     const parsed = ledgerState.safeParse(raw);
     if (parsed.success) return parsed.data;
-    // Kept aside once; the next flush then replaces it with fresh counts.
+    // Kept aside once; the valid days and months go on counting (this month's spend must not reset to $0).
     if (!this.#setAside) {
       this.#setAside = true;
       const backupKey = `${LEDGER_KEY}.backup.${this.#clock.now()}`;
       void this.#kv.update(backupKey, raw);
       this.#onCorrupt(backupKey, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
     }
-    return empty();
+    return salvage(raw);
   }
 
   /** Stored and pending counts for each day in [from, to] (day keys), by provider and model. */
@@ -197,6 +229,7 @@ export class UsageLedger implements SpendSource {
     if (!this.#stored || now - this.#stored.at > STORED_TTL_MS) this.#stored = { state: this.#read(), at: now };
     for (const [day, byModel] of Object.entries(this.#stored.state.days)) visit(day, Object.entries(byModel));
     for (const [day, byModel] of this.#pending) visit(day, byModel);
+    for (const [day, byModel] of this.#writingBatch ?? []) visit(day, byModel);
     // A rolled-up month counts when the whole month lies in the range (its days are no longer apart).
     for (const [month, byModel] of Object.entries(this.#stored.state.months)) {
       if (`${month}-01` >= from && `${month}-31` <= to) visit(`${month}-01`, Object.entries(byModel));

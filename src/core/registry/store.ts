@@ -123,6 +123,9 @@ function salvage(value: Record<string, unknown>): RegistryState {
   }
   const state = emptyRegistry();
   state.providers = providers;
-  if (typeof value.defaultProvider === 'string' && providers.some((entry) => entry.id === value.defaultProvider)) state.defaultProvider = value.defaultProvider;
+  if (typeof value.defaultProvider === 'string' && providers.some((entry) => entry.id === value.defaultProvider)) {
+    state.defaultProvider = value.defaultProvider;
+    if (typeof value.defaultModel === 'string') state.defaultModel = value.defaultModel;
+  }
   return state;
 }
