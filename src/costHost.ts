@@ -236,7 +236,7 @@ function describeBudget(budget: Budget, registry: Registry): string {
   return `${budget.period} ${scope} budget`;
 }
 
-export function registerCostCommands(cost: CostHost, registry: Registry): vscode.Disposable[] {
+export function registerCostCommands(cost: CostHost, registry: Registry, testMode: boolean): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand(Commands.showUsage, async () => {
       const document = await vscode.workspace.openTextDocument({ content: cost.usageReport(), language: 'markdown' });
@@ -281,7 +281,8 @@ export function registerCostCommands(cost: CostHost, registry: Registry): vscode
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     }),
     vscode.commands.registerCommand(Commands.deleteUsageData, async (args?: { confirmed?: boolean }) => {
-      const confirmed = args?.confirmed ?? (await vscode.window.showWarningMessage('Delete all of Switchboard’s usage records?', { modal: true }, 'Delete')) === 'Delete';
+      // Arguments answer the question only in the extension's own tests.
+      const confirmed = (testMode && args?.confirmed === true) || (await vscode.window.showWarningMessage('Delete all of Switchboard’s usage records?', { modal: true }, 'Delete')) === 'Delete';
       if (!confirmed) return;
       await cost.ledger.clear();
       cost.refresh();

@@ -35,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const secrets = new VscodeSecretStore(context.secrets);
   const registry = createRegistry(context, log.child('registry'), redactor);
   const cost = new CostHost(context, registry, log.child('cost'));
+  const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   activeCost = cost;
 
   context.subscriptions.push(
@@ -42,9 +43,9 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     vscode.commands.registerCommand(Commands.openPanel, () => {
       ProviderPanel.show(context.extensionUri, version, registry, log.child('panel'));
     }),
-    ...registerProviderCommands(registry, log.child('providers'), cost),
+    ...registerProviderCommands(registry, log.child('providers'), cost, testMode),
     cost,
-    ...registerCostCommands(cost, registry),
+    ...registerCostCommands(cost, registry, testMode),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
     registerChatParticipant(context.extensionUri),
     registerLanguageModels(),
@@ -52,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   );
 
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return context.extensionMode === vscode.ExtensionMode.Test ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, globalState: context.globalState } } : undefined;
+  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, globalState: context.globalState } } : undefined;
 }
 
 /** Writes the last second of usage records before the window closes or reloads (VS Code waits for it). */

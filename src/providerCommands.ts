@@ -8,28 +8,34 @@ import { selectDefaultModel } from './modelPicker';
  * The provider commands. Each also takes arguments, so it can be scripted (and tested) without its
  * prompts; keys still only ever travel into secret storage.
  */
-export function registerProviderCommands(registry: Registry, log: Logger, cost: CostHost): vscode.Disposable[] {
+/**
+ * `testMode` (ExtensionMode.Test only) lets arguments answer confirmations; otherwise every
+ * destructive action asks, whoever runs the command (another extension, a command link).
+ */
+export function registerProviderCommands(registry: Registry, log: Logger, cost: CostHost, testMode: boolean): vscode.Disposable[] {
+  const confirm = async (args: { confirmed?: boolean } | undefined, question: string, action: string) =>
+    (testMode && args?.confirmed === true) || (await vscode.window.showWarningMessage(question, { modal: true }, action)) === action;
   return [
     vscode.commands.registerCommand(Commands.addProvider, (args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) => addProvider(registry, args)),
     vscode.commands.registerCommand(Commands.setApiKey, async (args?: { providerId?: string; apiKey?: string }) => {
       const id = args?.providerId ?? (await pickProvider(registry, 'Set the API key of'));
       const entry = id && registry.get(id);
       if (!entry) return;
-      const key = args?.apiKey ?? (await askForKey(entry.template, entry.name));
+      const key = args?.apiKey === undefined ? await askForKey(entry.template, entry.name) : refuseCommandReference(args.apiKey);
       if (key === undefined) return;
       await registry.setKey(entry.id, key);
       if (!args?.apiKey) void vscode.window.showInformationMessage(`Saved the key for ${entry.name} in VS Code's secret storage.`);
     }),
-    vscode.commands.registerCommand(Commands.clearApiKey, async (args?: { providerId?: string }) => {
+    vscode.commands.registerCommand(Commands.clearApiKey, async (args?: { providerId?: string; confirmed?: boolean }) => {
       const id = args?.providerId ?? (await pickProvider(registry, 'Clear the API key of'));
-      if (id) await registry.clearKey(id);
+      const entry = id && registry.get(id);
+      if (entry && (await confirm(args, `Remove the API key of ${entry.name}?`, 'Remove Key'))) await registry.clearKey(entry.id);
     }),
     vscode.commands.registerCommand(Commands.removeProvider, async (args?: { providerId?: string; confirmed?: boolean }) => {
       const id = args?.providerId ?? (await pickProvider(registry, 'Remove', (entry) => !entry.readOnly));
       const entry = id && registry.get(id);
       if (!entry) return;
-      const confirmed = args?.confirmed ?? (await vscode.window.showWarningMessage(`Remove ${entry.name} and its key?`, { modal: true }, 'Remove')) === 'Remove';
-      if (confirmed) await registry.remove(entry.id);
+      if (await confirm(args, `Remove ${entry.name} and its key?`, 'Remove')) await registry.remove(entry.id);
     }),
     vscode.commands.registerCommand(Commands.testConnection, async (args?: { providerId?: string; model?: string }) => {
       const id = args?.providerId ?? (await pickProvider(registry, 'Test the connection to'));
@@ -74,14 +80,13 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       }
       const plan = planImport(registry.state(), parsed.value.providers);
       const replaceExisting =
-        args?.replaceExisting ??
+        (testMode ? args?.replaceExisting : undefined) ??
         (plan.conflicts.length > 0 &&
           (await vscode.window.showWarningMessage(`${plan.conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, { modal: true }, 'Replace')) === 'Replace');
       return registry.importEntries(parsed.value.providers, replaceExisting);
     }),
     vscode.commands.registerCommand(Commands.clearAllKeys, async (args?: { confirmed?: boolean }) => {
-      const confirmed = args?.confirmed ?? (await vscode.window.showWarningMessage('Remove every API key Switchboard stored?', { modal: true }, 'Remove All Keys')) === 'Remove All Keys';
-      if (confirmed) await registry.clearAllKeys();
+      if (await confirm(args, 'Remove every API key Switchboard stored?', 'Remove All Keys')) await registry.clearAllKeys();
     }),
     vscode.commands.registerCommand(Commands.detectLocalProviders, () => detectLocalProviders(registry)),
     vscode.commands.registerCommand(Commands.selectDefaultModel, async (args?: { providerId: string; modelId: string }) => {
@@ -90,6 +95,12 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       return args;
     }),
   ];
+}
+
+/** A key that runs a command can only be typed by the user, never passed in by another extension or a link. */
+function refuseCommandReference(key: string): string {
+  if (key.trim().startsWith('${command:')) throw new Error('A ${command:…} key can only be entered by hand, in Switchboard: Set API Key.');
+  return key;
 }
 
 async function pickProvider(registry: Registry, action: string, include: (entry: ReturnType<Registry['list']>[number]) => boolean = () => true): Promise<string | undefined> {
@@ -145,7 +156,7 @@ async function addProvider(registry: Registry, args?: { template?: string; name?
           validateInput: (value) => (URL.canParse(value) && /^https?:/.test(value) ? undefined : 'Enter an http(s) URL.'),
         }));
   if (!baseUrl) return undefined;
-  const apiKey = args ? args.apiKey : template.key === 'none' ? undefined : await askForKey(template.id, template.name);
+  const apiKey = args ? (args.apiKey === undefined ? undefined : refuseCommandReference(args.apiKey)) : template.key === 'none' ? undefined : await askForKey(template.id, template.name);
   const entry = await registry.add({ template: template.id, name: args?.name, baseUrl, apiKey });
   if (!args) {
     const choice = await vscode.window.showInformationMessage(`Added ${entry.name}.`, 'Test Connection');

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { exec } from 'node:child_process';
 import * as vscode from 'vscode';
 import { AuditLog, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
 import { MementoStore } from './mementoStore';
@@ -12,16 +12,23 @@ export const WORKSPACE_FILE = '.vscode/switchboard.json';
  * user's own action only, never read from workspace files, so a workspace cannot plant one).
  */
 function resolveReference(log: Logger) {
+  // A password manager's CLI takes a while and may prompt: its answer is reused for five minutes.
+  const cache = new Map<string, { key: string; until: number }>();
   return async (reference: KeyReference): Promise<string | undefined> => {
     if (reference.kind === 'env') return process.env[reference.name];
     if (!vscode.workspace.getConfiguration('switchboard').get<boolean>('keys.allowCommandReferences', false)) {
       log.warn('a key references a command, but switchboard.keys.allowCommandReferences is off');
       return undefined;
     }
+    const cached = cache.get(reference.command);
+    if (cached && cached.until > Date.now()) return cached.key;
     return new Promise((resolve) => {
-      execFile('/bin/sh', ['-c', reference.command], { timeout: 15_000, maxBuffer: 64 * 1024 }, (error, stdout) => {
-        if (error) log.warn(`the key command failed: ${error.message}`);
-        resolve(error ? undefined : stdout.trim() || undefined);
+      // The platform's shell (sh, or cmd.exe on Windows), as the user would type the command.
+      exec(reference.command, { timeout: 15_000, maxBuffer: 64 * 1024, windowsHide: true }, (error, stdout) => {
+        if (error) log.warn(`the key command failed (exit ${String(error.code ?? error.signal)})`);
+        const key = error ? undefined : stdout.trim() || undefined;
+        if (key) cache.set(reference.command, { key, until: Date.now() + 5 * 60_000 });
+        resolve(key);
       });
     });
   };
@@ -36,7 +43,7 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
       'Show Log',
     ).then((choice) => choice && vscode.commands.executeCommand('switchboard.showLog'));
   });
-  const keys = new KeyStore(new VscodeSecretStore(context.secrets), redactor, resolveReference(log));
+  const keys = new KeyStore(new VscodeSecretStore(context.secrets), redactor, resolveReference(log), new MementoStore(context.globalState));
   const registry = new Registry({
     store,
     keys,
@@ -47,7 +54,10 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
   });
   void store.check();
 
-  const reload = async () => registry.setDeclared({ settings: declaredFromSettings(log), workspace: await declaredFromWorkspace(log) });
+  const reload = async () => {
+    const settings = declaredFromSettings(log);
+    registry.setDeclared({ settings: settings.user, workspace: [...settings.workspace, ...(await declaredFromWorkspace(log))] });
+  };
   void reload();
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FILE}`);
   context.subscriptions.push(
@@ -64,17 +74,28 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
   return registry;
 }
 
-function declaredFromSettings(log: Logger): ProviderEntry[] {
-  const raw = vscode.workspace.getConfiguration('switchboard').get<unknown[]>('providers', []);
-  const valid = [];
-  for (const [index, item] of raw.entries()) {
-    const parsed = declaredProvider.safeParse(item);
-    if (parsed.success) valid.push(parsed.data);
-    else log.warn(`settings switchboard.providers[${index}] ignored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  }
-  const resolved = resolveDeclared(valid, 'settings switchboard.providers');
-  if (!resolved.ok) for (const error of resolved.errors) log.warn(error);
-  return resolved.ok ? resolved.value : [];
+/**
+ * Providers declared in settings: the user's own settings form the settings layer; a workspace's
+ * settings count as the workspace layer (below the user's) and only in trusted workspaces.
+ */
+function declaredFromSettings(log: Logger): { user: ProviderEntry[]; workspace: ProviderEntry[] } {
+  const inspected = vscode.workspace.getConfiguration('switchboard').inspect<unknown[]>('providers');
+  const read = (raw: unknown[] | undefined, where: string): ProviderEntry[] => {
+    const valid = [];
+    for (const [index, item] of (raw ?? []).entries()) {
+      const parsed = declaredProvider.safeParse(item);
+      if (parsed.success) valid.push(parsed.data);
+      else log.warn(`${where} switchboard.providers[${index}] ignored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+    }
+    const resolved = resolveDeclared(valid, `${where} switchboard.providers`);
+    if (!resolved.ok) for (const error of resolved.errors) log.warn(error);
+    return resolved.ok ? resolved.value : [];
+  };
+  const trusted = vscode.workspace.isTrusted;
+  return {
+    user: read(inspected?.globalValue, 'user settings'),
+    workspace: trusted ? [...read(inspected?.workspaceValue, 'workspace settings'), ...read(inspected?.workspaceFolderValue, 'folder settings')] : [],
+  };
 }
 
 /** Workspace providers are read only in trusted workspaces. */

@@ -76,6 +76,12 @@ describe('export, import and declared providers', () => {
     const headerKey = parseWorkspaceFile(JSON.stringify({ providers: [{ id: 'x', template: 'openai', headers: { Authorization: 'Bearer sk-live' } }] }), 'w.json');
     assert.deepEqual(headerKey, { ok: false, errors: ['w.json (line 1, column 56): providers[0].headers.Authorization: keys are never read from files; set them with "Switchboard: Set API Key"'] });
 
+    for (const header of ['Ocp-Apim-Subscription-Key', 'cf-aig-authorization', 'X-Auth-Token', 'Cookie']) {
+      const refused = parseWorkspaceFile(JSON.stringify({ providers: [{ id: 'x', template: 'openai', headers: { [header]: 'secret' } }] }), 'w.json');
+      assert.equal(refused.ok, false, header);
+    }
+    assert.equal(parseWorkspaceFile(JSON.stringify({ providers: [{ id: 'x', template: 'openai', headers: { 'HTTP-Referer': 'https://example.com' } }] }), 'w.json').ok, true);
+
     const unknown = parseWorkspaceFile(JSON.stringify({ providers: [{ id: 'x', template: 'nope' }] }), 'w.json');
     assert.deepEqual(unknown, { ok: false, errors: ['w.json: providers[0].template: unknown template "nope"', 'w.json: providers[0].type: needed when there is no template', 'w.json: providers[0].baseUrl: needed when the template has none'] });
   });

@@ -20,7 +20,7 @@ function setup(options: { env?: Record<string, string> } = {}) {
   const now = () => clock++;
   const store = new RegistryStore(kv, (report) => corruption.push(report), now);
   const resolve = (reference: KeyReference) => Promise.resolve(reference.kind === 'env' ? options.env?.[reference.name] : undefined);
-  const keys = new KeyStore(secrets, redactor, resolve);
+  const keys = new KeyStore(secrets, redactor, resolve, kv);
   const audit = new AuditLog(kv, now);
   const registry = new Registry({ store, keys, audit, fetch: globalThis.fetch, now });
   const changes: RegistryChange[] = [];
@@ -158,6 +158,17 @@ describe('provider registry', () => {
       assert.deepEqual(registry.list(), []);
       assert.equal(secrets.data.size, 0);
       assert.deepEqual(audit.list().map((item) => item.action), ['provider-removed', 'provider-updated', 'default-changed', 'provider-disabled', 'key-set', 'provider-added']);
+    });
+
+    it('"clear all keys" also reaches keys of providers no longer listed', async () => {
+      const { registry, keys, secrets } = setup();
+      const entry = await registry.add({ template: 'custom', name: 'Gone', baseUrl: 'http://127.0.0.1:1/v1', apiKey: 'orphan-key-0123456789' });
+      // Declared in settings once, with a key, then removed from settings: the key is still stored.
+      await keys.set('from-old-settings', 'settings-key-0123456789', 'https://llm.example.com');
+      await registry.clearAllKeys();
+      assert.equal(secrets.data.size, 0);
+      assert.deepEqual(keys.storedIds(), []);
+      assert.equal(registry.get(entry.id)?.id, entry.id, 'providers stay; only keys go');
     });
 
     it('the audit log keeps the last 1,000 events, newest first', async () => {

@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import type { Redactor } from '../redact';
-import type { SecretStore } from '../storage';
+import type { KeyValueStore, SecretStore } from '../storage';
+
+/** Provider ids that have a stored key (names only), so "clear all" reaches keys of providers no longer listed. */
+export const KEY_INDEX = 'switchboard.keys.index';
 
 /** `${env:NAME}` or `${command:…}`: a key kept elsewhere (the environment, a password manager's CLI). */
 export type KeyReference = { kind: 'env'; name: string } | { kind: 'command'; command: string };
@@ -61,11 +64,27 @@ export class KeyStore {
   readonly #secrets: SecretStore;
   readonly #redactor: Redactor;
   readonly #resolve: ReferenceResolver;
+  readonly #index: KeyValueStore | undefined;
 
-  constructor(secrets: SecretStore, redactor: Redactor, resolve: ReferenceResolver) {
+  constructor(secrets: SecretStore, redactor: Redactor, resolve: ReferenceResolver, index?: KeyValueStore) {
     this.#secrets = secrets;
     this.#redactor = redactor;
     this.#resolve = resolve;
+    this.#index = index;
+  }
+
+  /** Every provider id a key was stored for (and not cleared since). */
+  storedIds(): string[] {
+    return this.#index?.get<string[]>(KEY_INDEX) ?? [];
+  }
+
+  async #indexed(providerId: string, present: boolean): Promise<void> {
+    if (!this.#index) return;
+    const ids = new Set(this.storedIds());
+    if (present === ids.has(providerId)) return;
+    if (present) ids.add(providerId);
+    else ids.delete(providerId);
+    await this.#index.update(KEY_INDEX, [...ids]);
   }
 
   async set(providerId: string, value: string, baseUrl: string): Promise<void> {
@@ -73,10 +92,12 @@ export class KeyStore {
     if (!trimmed) throw new Error('The key is empty.');
     if (!parseReference(trimmed)) this.#redactor.addSecret(trimmed);
     await this.#secrets.store(secretName(providerId), JSON.stringify({ v: 1, value: trimmed, origin: originOf(baseUrl) }));
+    await this.#indexed(providerId, true);
   }
 
   async clear(providerId: string): Promise<void> {
     await this.#secrets.delete(secretName(providerId));
+    await this.#indexed(providerId, false);
   }
 
   async state(providerId: string): Promise<KeyState> {

@@ -244,7 +244,8 @@ export class Registry {
 
   /** Removes every key Switchboard stored, for every provider it knows (declared ones included). */
   async clearAllKeys(): Promise<void> {
-    for (const entry of this.list()) await this.clearKey(entry.id);
+    const ids = new Set([...this.list().map((entry) => entry.id), ...this.#options.keys.storedIds()]);
+    for (const id of ids) await this.clearKey(id);
   }
 
   keyState(id: string): Promise<KeyState> {

@@ -12,8 +12,9 @@ const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
 /** Provider ids appear in secret-storage keys and commands: keep them plain. */
 export const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 lower-case letters, digits, ".", "_" or "-"');
 
-// Header names that would carry a key: keys go through secret storage, never through configuration.
-const SECRET_HEADER = /^(authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key)$/i;
+// Header names that would carry a secret (Authorization, x-api-key, Ocp-Apim-Subscription-Key,
+// cf-aig-authorization, X-Auth-Token, Cookie, …): keys go through secret storage, never configuration.
+const SECRET_HEADER = /auth|key|token|secret|cookie|subscription|password|credential/i;
 
 export const modelOverrides = z.object({
   contextWindow: z.number().int().positive().optional(),
