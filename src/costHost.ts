@@ -50,6 +50,8 @@ export class CostHost implements vscode.Disposable {
   #recent: UsageRecord[] | undefined;
   #recentWrite: Promise<void> = Promise.resolve();
   #recentTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Notices are decided one at a time: requests started together must not each show the same one. */
+  #notices: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -110,7 +112,9 @@ export class CostHost implements vscode.Disposable {
       guard: this.guard,
       surface,
       clock: systemClock,
-      onNotice: (notice) => void this.#notify(notice),
+      onNotice: (notice) => {
+        this.#notices = this.#notices.then(() => this.#notify(notice)).catch((error: unknown) => this.log.warn('could not show a budget notice', error));
+      },
       onRecordError: (error) => this.log.error('could not record a request', error),
     });
   }
@@ -185,7 +189,7 @@ export class CostHost implements vscode.Disposable {
     this.statusBar.tooltip = tooltip;
   }
 
-  /** Tells the user once per budget and period that a threshold or the limit was reached. */
+  /** Tells the user once per budget and period that a threshold or the limit was reached (called in order). */
   async #notify(notice: BudgetNotice): Promise<void> {
     const key = `${notice.budget.id}:${notice.periodKey}:${notice.level}`;
     const told = this.context.globalState.get<string[]>(NOTIFIED_KEY, []);
@@ -193,9 +197,11 @@ export class CostHost implements vscode.Disposable {
     await this.context.globalState.update(NOTIFIED_KEY, [...told.filter((entry) => entry.includes(notice.periodKey.slice(0, 7))), key]);
     const what = describeBudget(notice.budget, this.registry);
     const message = notice.level === 'limit' ? `Switchboard: the ${what} is reached.` : `Switchboard: ${Math.round(notice.fraction * 100)}% of the ${what} is used.`;
-    const choice = await vscode.window.showWarningMessage(message, 'Show Usage', 'Change Budgets');
-    if (choice === 'Show Usage') await vscode.commands.executeCommand(Commands.showUsage);
-    if (choice === 'Change Budgets') await vscode.commands.executeCommand('workbench.action.openSettings', 'switchboard.budgets');
+    // Not awaited: the next notice need not wait for the user to read this one.
+    void vscode.window.showWarningMessage(message, 'Show Usage', 'Change Budgets').then(async (choice) => {
+      if (choice === 'Show Usage') await vscode.commands.executeCommand(Commands.showUsage);
+      if (choice === 'Change Budgets') await vscode.commands.executeCommand('workbench.action.openSettings', 'switchboard.budgets');
+    });
   }
 
   /** The usage summary as a Markdown document (the panel's usage view supersedes it later). */

@@ -100,6 +100,10 @@ describe('usage ledger', () => {
     // $3 by noon on day 11 of a 30-day month: 10.5 days elapsed.
     ledger.record(record(new Date(2026, 10, 5).getTime(), { cost: { basis: 'computed', usd: 3 } }));
     near(ledger.projectedMonthUsd(new Date(2026, 10, 11, 12).getTime()), (3 / 10.5) * 30);
+    // Minutes into a month, the pace is taken over a day at least.
+    const fresh = setup().ledger;
+    fresh.record(record(new Date(2026, 11, 1, 0, 1).getTime(), { cost: { basis: 'computed', usd: 0.5 } }));
+    near(fresh.projectedMonthUsd(new Date(2026, 11, 1, 0, 1).getTime()), 0.5 * 31);
   });
 
   it(`keeps ${LEDGER_DAYS} days apart, rolls older ones into months without losing a count, and stays small`, async () => {

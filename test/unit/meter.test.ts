@@ -126,8 +126,12 @@ describe('metered requests', () => {
     assert.deepEqual([totals()?.requests, totals()?.usd, guard.inFlightUsd()], [1, 0, 0]);
   });
 
-  it('twenty at once against a small budget: what is recorded and reserved never passes it', async () => {
-    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+  it('twenty at once against a small budget: even when every answer uses all it was allowed, spend stays inside', async () => {
+    // The worst case every time: the answer is exactly as long as the cap the budget gave it.
+    const server = await serve((req, res) => {
+      const allowed = (JSON.parse(req.body) as { max_tokens: number }).max_tokens;
+      return sse(res, dataEvents([textDelta('x'), usageChunk({ prompt_tokens: 5, completion_tokens: allowed, total_tokens: 5 + allowed }), '[DONE]']));
+    });
     const { provider, totals, guard, settled } = setup(server, [budget(0.05)]);
     const results = await Promise.all(Array.from({ length: 20 }, () => collect(provider.chat({ ...ask, maxTokens: 1000 })).then(() => 'ok', (error: ProviderError) => error.code)));
     await settled(results.filter((result) => result === 'ok').length);

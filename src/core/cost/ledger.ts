@@ -290,7 +290,8 @@ export class UsageLedger implements SpendSource {
     const daysInMonth = new Date(date.getFullYear(), date.getMonth() + 1, 0).getDate();
     const elapsedDays = date.getDate() - 1 + (date.getHours() * 3600 + date.getMinutes() * 60 + date.getSeconds()) / 86400;
     const spent = this.spentUsd({ kind: 'overall' }, 'monthly', now);
-    return elapsedDays <= 0 ? spent : (spent / elapsedDays) * daysInMonth;
+    // At least a day of pace: $0.50 at 00:01 on the 1st is not a $21,600 month.
+    return (spent / Math.max(1, elapsedDays)) * daysInMonth;
   }
 
   /** Deletes every usage record (the user asked, and confirmed). */
