@@ -60,3 +60,5 @@ export { countPromptTokens, estimateCost } from './cost/estimate';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered } from './cost/meter';
 export type { MeterOptions } from './cost/meter';
+export { CircuitBreakers, RateLimitPacer, DEFAULT_RETRY_POLICY, DEFAULT_CIRCUIT_OPTIONS, TRANSIENT_KINDS, retryDelayMs, route, continuationRequest, RouteError } from './routing';
+export type { CircuitSnapshot, CircuitState, RetryPolicy, RouteEvent, RouteFailure, RouteOptions, RouteTarget, SkipReason, SwitchQuestion } from './routing';

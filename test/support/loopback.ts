@@ -22,6 +22,8 @@ export interface LoopbackServer {
   openSockets(): number;
   /** Resolves once every socket that carried a request has closed (or rejects after `ms`). */
   socketsClosed(ms?: number): Promise<void>;
+  /** Responses begun and not yet ended or abandoned by the client: requests still in flight. */
+  inFlight(): number;
   close(): Promise<void>;
 }
 
@@ -29,8 +31,11 @@ export async function startLoopback(handler: Handler): Promise<LoopbackServer> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const busySockets = new Set<Socket>();
+  let inFlight = 0;
   const server = createServer((incoming, response) => {
     busySockets.add(incoming.socket);
+    inFlight++;
+    response.once('close', () => inFlight--);
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
@@ -54,6 +59,7 @@ export async function startLoopback(handler: Handler): Promise<LoopbackServer> {
     url: `http://127.0.0.1:${port}`,
     requests,
     openSockets: () => busySockets.size,
+    inFlight: () => inFlight,
     async socketsClosed(ms = 2_000) {
       const deadline = Date.now() + ms;
       while (busySockets.size > 0) {

@@ -1,0 +1,174 @@
+import type { ProviderError, ProviderErrorKind } from '../errors';
+import type { Clock, RateLimitInfo } from '../types';
+
+/** Failures that can pass on their own: worth a retry after a wait, and what a circuit counts. */
+export const TRANSIENT_KINDS: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'overloaded', 'server_error', 'timeout', 'network']);
+
+export interface RetryPolicy {
+  /** Tries of one (provider, model) per request, the first included. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** The longest Retry-After worth waiting for; a longer one moves to the next model instead. */
+  maxRetryAfterMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 20_000, maxRetryAfterMs: 30_000 };
+
+/**
+ * How long to wait before trying again after `failures` failed tries, or undefined to stop trying
+ * this model. Exponential with equal jitter (never zero, never synchronised across windows); the
+ * provider's Retry-After wins when it gives one.
+ */
+export function retryDelayMs(error: ProviderError, failures: number, policy: RetryPolicy, random: () => number): number | undefined {
+  if (!TRANSIENT_KINDS.has(error.kind) || failures >= policy.maxAttempts) return undefined;
+  if (error.retryAfterMs !== undefined) return error.retryAfterMs <= policy.maxRetryAfterMs ? error.retryAfterMs : undefined;
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
+  return Math.round(ceiling / 2 + random() * (ceiling / 2));
+}
+
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+export interface CircuitOptions {
+  /** Consecutive transient failures that open a circuit. */
+  failureThreshold: number;
+  /** The first cool-down; each re-opening after a failed trial doubles it, up to maxCoolDownMs. */
+  coolDownMs: number;
+  maxCoolDownMs: number;
+}
+
+export const DEFAULT_CIRCUIT_OPTIONS: CircuitOptions = { failureThreshold: 3, coolDownMs: 30_000, maxCoolDownMs: 600_000 };
+
+export interface CircuitSnapshot {
+  key: string;
+  state: CircuitState;
+  consecutiveFailures: number;
+  /** When an open circuit lets a trial request through (epoch ms). */
+  retryAt?: number;
+  lastError?: string;
+}
+
+interface Circuit {
+  failures: number;
+  opens: number;
+  openUntil?: number;
+  trialInFlight: boolean;
+  lastError?: string;
+}
+
+/**
+ * One breaker per (provider, model): after N consecutive transient failures requests skip it for a
+ * cool-down (longer when the provider's Retry-After says so), then a single trial request decides.
+ */
+export class CircuitBreakers {
+  readonly #circuits = new Map<string, Circuit>();
+  readonly #listeners = new Set<() => void>();
+  readonly #options: CircuitOptions;
+
+  constructor(
+    private readonly clock: Pick<Clock, 'now'>,
+    options: Partial<CircuitOptions> = {},
+  ) {
+    this.#options = { ...DEFAULT_CIRCUIT_OPTIONS, ...options };
+  }
+
+  static key(providerId: string, model: string): string {
+    return `${providerId}/${model}`;
+  }
+
+  state(key: string): CircuitState {
+    const circuit = this.#circuits.get(key);
+    if (circuit?.openUntil === undefined) return 'closed';
+    return this.clock.now() < circuit.openUntil ? 'open' : 'half-open';
+  }
+
+  /** Whether a request may try this model now; a half-open circuit lets exactly one through. */
+  tryAcquire(key: string): boolean {
+    const state = this.state(key);
+    if (state === 'closed') return true;
+    const circuit = this.#circuits.get(key)!;
+    if (state === 'open' || circuit.trialInFlight) return false;
+    circuit.trialInFlight = true;
+    return true;
+  }
+
+  succeeded(key: string): void {
+    const circuit = this.#circuits.get(key);
+    if (!circuit) return;
+    const wasOpen = circuit.openUntil !== undefined;
+    this.#circuits.delete(key);
+    if (wasOpen) this.#changed();
+  }
+
+  /** A try ended in an error: transient ones count towards opening, others only end a trial. */
+  failed(key: string, error: ProviderError): void {
+    const circuit = this.#circuits.get(key) ?? { failures: 0, opens: 0, trialInFlight: false };
+    this.#circuits.set(key, circuit);
+    const trial = circuit.trialInFlight;
+    circuit.trialInFlight = false;
+    if (!TRANSIENT_KINDS.has(error.kind)) return;
+    circuit.failures++;
+    circuit.lastError = error.message;
+    if (!trial && circuit.failures < this.#options.failureThreshold) return;
+    circuit.opens++;
+    const coolDown = Math.min(this.#options.maxCoolDownMs, this.#options.coolDownMs * 2 ** (circuit.opens - 1));
+    circuit.openUntil = this.clock.now() + Math.max(coolDown, error.retryAfterMs ?? 0);
+    this.#changed();
+  }
+
+  /** A try that ended without a verdict (cancelled by the user): a trial slot is freed. */
+  released(key: string): void {
+    const circuit = this.#circuits.get(key);
+    if (circuit) circuit.trialInFlight = false;
+  }
+
+  snapshot(): CircuitSnapshot[] {
+    return [...this.#circuits].map(([key, circuit]) => ({
+      key,
+      state: this.state(key),
+      consecutiveFailures: circuit.failures,
+      ...(circuit.openUntil !== undefined ? { retryAt: circuit.openUntil } : {}),
+      ...(circuit.lastError !== undefined ? { lastError: circuit.lastError } : {}),
+    }));
+  }
+
+  onDidChange(listener: () => void): { dispose(): void } {
+    this.#listeners.add(listener);
+    return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  #changed(): void {
+    for (const listener of this.#listeners) listener();
+  }
+}
+
+/**
+ * Paces requests by the rate-limit headers of earlier answers: a provider that said "0 requests
+ * left, resets in 20 s" is not sent another request it would refuse.
+ */
+export class RateLimitPacer {
+  readonly #headroom = new Map<string, { info: RateLimitInfo; at: number }>();
+
+  constructor(private readonly clock: Pick<Clock, 'now'>) {}
+
+  observe(providerId: string, info: RateLimitInfo): void {
+    this.#headroom.set(providerId, { info, at: this.clock.now() });
+  }
+
+  /** Milliseconds to wait before this provider will take another request (0 when it will now). */
+  waitMs(providerId: string): number {
+    const entry = this.#headroom.get(providerId);
+    if (!entry) return 0;
+    const { info, at } = entry;
+    const until = Math.max(
+      info.remainingRequests === 0 && info.resetRequestsMs !== undefined ? at + info.resetRequestsMs : 0,
+      info.remainingTokens === 0 && info.resetTokensMs !== undefined ? at + info.resetTokensMs : 0,
+    );
+    return Math.max(0, until - this.clock.now());
+  }
+
+  /** What the provider last said it had left, and when it said it. */
+  headroom(providerId: string): { info: RateLimitInfo; at: number } | undefined {
+    return this.#headroom.get(providerId);
+  }
+}

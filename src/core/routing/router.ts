@@ -1,0 +1,311 @@
+import { ProviderError } from '../errors';
+import type { ChatEvent, ChatMessage, ChatRequest, Clock, Provider } from '../types';
+import { CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type RateLimitPacer, type RetryPolicy } from './health';
+
+/** One (provider, model) of a fallback chain, with what the router needs to judge it. */
+export interface RouteTarget {
+  providerId: string;
+  /** How messages name it: "OpenAI", "Anthropic". */
+  providerName: string;
+  model: string;
+  /** The provider as the host built it (metered, so each try is priced under the model that ran). */
+  provider: Provider;
+  contextWindow?: number;
+  /** false when the model is known not to take tools. */
+  tools?: boolean;
+  /** US dollars per million tokens, where known. */
+  prices?: { input?: number; output?: number };
+}
+
+export type SkipReason = 'circuit-open' | 'no-tools' | 'context-too-small' | 'too-expensive' | 'declined';
+
+export type RouteEvent =
+  | ChatEvent
+  /** Waiting before a try: after a transient failure, or because the provider's rate-limit headers said so. */
+  | { type: 'route-wait'; target: RouteTarget; delayMs: number; attempt: number; reason: ProviderError | 'pacing' }
+  | { type: 'route-skip'; target: RouteTarget; reason: SkipReason }
+  /** Moving on after `from` failed with `error` and retries did not fix it. */
+  | { type: 'route-switch'; from: RouteTarget; to: RouteTarget; error: ProviderError }
+  /** Comes right before the answer's first event: who is answering (and whether it is a fallback). */
+  | { type: 'route-answering'; target: RouteTarget; fallback: boolean };
+
+export interface SwitchQuestion {
+  from: RouteTarget;
+  to: RouteTarget;
+  error: ProviderError;
+  /** How many times the first model's price the new one costs, when both are known. */
+  costRatio?: number;
+}
+
+export interface RouteOptions {
+  clock: Clock;
+  signal?: AbortSignal;
+  retry?: Partial<RetryPolicy>;
+  /** Shared across requests, so a failing model is skipped by the next request too. */
+  circuits?: CircuitBreakers;
+  pacer?: RateLimitPacer;
+  /** The prompt's tokens (counted before the run): models with a smaller context are skipped. */
+  promptTokens?: number;
+  /** A fallback more than this many times the first model's price is not used without asking (default 3). */
+  maxCostRatio?: number;
+  /** Ask before moving to another provider, not only to a much pricier model. */
+  askBeforeSwitchingProviders?: boolean;
+  /** Asks the user about a switch; without it, a switch that needs asking is skipped. */
+  confirmSwitch?: (question: SwitchQuestion) => Promise<boolean>;
+  /** A key was refused: tell the user and offer to fix it; true continues down the chain. Without it the route stops. */
+  onInvalidCredentials?: (target: RouteTarget, error: ProviderError) => Promise<boolean>;
+  /** Tests make jitter deterministic. */
+  random?: () => number;
+}
+
+export interface RouteFailure {
+  target: RouteTarget;
+  error: ProviderError;
+}
+
+/** Every member of the chain failed or was skipped, or the answer broke off after it had begun. */
+export class RouteError extends ProviderError {
+  constructor(
+    kind: ProviderError['kind'],
+    message: string,
+    readonly failures: RouteFailure[],
+    readonly skipped: Array<{ target: RouteTarget; reason: SkipReason }>,
+    /** Set when part of the answer was already shown: continue on `remaining` with `continuationRequest`. */
+    readonly partial?: { text: string; target: RouteTarget; remaining: RouteTarget[] },
+    retryAfterMs?: number,
+  ) {
+    super(kind, message, { retryAfterMs, cause: failures.at(-1)?.error });
+  }
+}
+
+const SKIP_WORDS: Record<SkipReason, string> = {
+  'circuit-open': 'paused after repeated failures',
+  'no-tools': 'does not take tools',
+  'context-too-small': 'context window too small for this prompt',
+  'too-expensive': 'much pricier than the first choice',
+  declined: 'you chose not to switch to it',
+};
+
+/** Failures that end the route: moving on would not help, or must not happen without the user. */
+function endsRoute(error: ProviderError): boolean {
+  if (error.kind === 'cancelled' || error.kind === 'content_filter') return true;
+  // A budget in 'stop' or 'ask' mode refuses on purpose; only 'switch' asks for the next model.
+  return error.kind === 'quota_exceeded' && error.code !== undefined && error.code.startsWith('budget_') && error.code !== 'budget_switch';
+}
+
+const isVisible = (event: ChatEvent) => event.type === 'text' || event.type === 'reasoning' || event.type === 'tool-call';
+
+function blendedPrice(target: RouteTarget): number | undefined {
+  const { input, output } = target.prices ?? {};
+  return input === undefined || output === undefined ? undefined : input + output;
+}
+
+function asProviderError(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  return new ProviderError('network', error instanceof Error ? error.message : String(error), { cause: error });
+}
+
+function cancelled(): ProviderError {
+  return new ProviderError('cancelled', 'The request was cancelled');
+}
+
+/** Resolves after `ms` on the clock, or rejects with `cancelled` as soon as the signal aborts. */
+function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(cancelled());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clock.clearTimeout(handle);
+      reject(cancelled());
+    };
+    const handle = clock.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+const label = (target: RouteTarget) => `${target.providerName} ${target.model}`;
+
+/**
+ * Sends the request down an ordered chain of models: transient failures are retried with backoff
+ * (or the provider's Retry-After), then the next capable model is tried. Until the answer's first
+ * text, reasoning or tool call nothing has been shown, so a failure falls back unseen; after it, the
+ * shown part is kept and a RouteError with `partial` lets the caller offer to continue elsewhere.
+ */
+export async function* route(chain: readonly RouteTarget[], request: ChatRequest, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined> {
+  const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const random = options.random ?? Math.random;
+  const maxCostRatio = options.maxCostRatio ?? 3;
+  const primaryPrice = chain[0] ? blendedPrice(chain[0]) : undefined;
+  const failures: RouteFailure[] = [];
+  const skipped: Array<{ target: RouteTarget; reason: SkipReason }> = [];
+  // After a context-length refusal only a model with a larger window is worth trying.
+  let mustExceedContext: number | undefined;
+  let anyContextRefusal = false;
+
+  const skipReason = async (target: RouteTarget): Promise<SkipReason | undefined> => {
+    if (request.tools?.length && target.tools === false) return 'no-tools';
+    if (options.promptTokens !== undefined && target.contextWindow !== undefined && options.promptTokens >= target.contextWindow) return 'context-too-small';
+    if (anyContextRefusal && (target.contextWindow === undefined || (mustExceedContext !== undefined && target.contextWindow <= mustExceedContext))) return 'context-too-small';
+    if (options.circuits?.state(CircuitBreakers.key(target.providerId, target.model)) === 'open') return 'circuit-open';
+    const last = failures.at(-1);
+    if (!last) return undefined;
+    const price = blendedPrice(target);
+    const costRatio = price !== undefined && primaryPrice !== undefined && primaryPrice > 0 ? price / primaryPrice : undefined;
+    const pricier = costRatio !== undefined && costRatio > maxCostRatio;
+    const askProvider = options.askBeforeSwitchingProviders === true && target.providerId !== last.target.providerId;
+    if (!pricier && !askProvider) return undefined;
+    if (!options.confirmSwitch) return pricier ? 'too-expensive' : 'declined';
+    const question: SwitchQuestion = { from: last.target, to: target, error: last.error };
+    if (costRatio !== undefined) question.costRatio = costRatio;
+    return (await options.confirmSwitch(question)) ? undefined : pricier ? 'too-expensive' : 'declined';
+  };
+
+  for (const [index, target] of chain.entries()) {
+    if (options.signal?.aborted) throw cancelled();
+    const reason = await skipReason(target);
+    if (reason) {
+      skipped.push({ target, reason });
+      yield { type: 'route-skip', target, reason };
+      continue;
+    }
+    const previous = failures.at(-1);
+    if (previous) yield { type: 'route-switch', from: previous.target, to: target, error: previous.error };
+    const outcome = yield* tryTarget(target, request, options, policy, random, failures.length > 0);
+    if (outcome === 'answered') return;
+    if (outcome === 'circuit-open') {
+      skipped.push({ target, reason: 'circuit-open' });
+      yield { type: 'route-skip', target, reason: 'circuit-open' };
+      continue;
+    }
+    const { error, shownText } = outcome;
+    failures.push({ target, error });
+    if (shownText !== undefined) {
+      throw new RouteError(error.kind, `${label(target)} stopped partway through its answer: ${error.message}`, failures, skipped, {
+        text: shownText,
+        target,
+        remaining: chain.slice(index + 1),
+      });
+    }
+    if (error.kind === 'invalid_credentials') {
+      if (!(await options.onInvalidCredentials?.(target, error))) throw new RouteError(error.kind, error.message, failures, skipped);
+      continue;
+    }
+    if (endsRoute(error)) throw error.kind === 'cancelled' ? error : new RouteError(error.kind, error.message, failures, skipped);
+    if (error.code === 'context_length_exceeded') {
+      anyContextRefusal = true;
+      if (target.contextWindow !== undefined) mustExceedContext = Math.max(mustExceedContext ?? 0, target.contextWindow);
+    }
+  }
+  throw exhausted(failures, skipped, options);
+}
+
+/** One clear error naming what happened to each member of the chain. */
+function exhausted(failures: RouteFailure[], skipped: Array<{ target: RouteTarget; reason: SkipReason }>, options: RouteOptions): RouteError {
+  const parts = [
+    ...failures.map(({ target, error }) => `${label(target)}: ${error.message}`),
+    ...skipped.map(({ target, reason }) => `${label(target)}: skipped, ${SKIP_WORDS[reason]}`),
+  ];
+  const last = failures.at(-1)?.error;
+  if (parts.length === 0) return new RouteError('bad_request', 'No model is set up to answer: the fallback chain is empty', failures, skipped);
+  const pausedUntil = skipped
+    .filter(({ reason }) => reason === 'circuit-open')
+    .map(({ target }) => options.circuits?.snapshot().find((circuit) => circuit.key === CircuitBreakers.key(target.providerId, target.model))?.retryAt)
+    .filter((at): at is number => at !== undefined);
+  const retryAfterMs = pausedUntil.length > 0 ? Math.max(0, Math.min(...pausedUntil) - options.clock.now()) : last?.retryAfterMs;
+  const kind = last?.kind ?? (pausedUntil.length > 0 ? 'overloaded' : 'bad_request');
+  return new RouteError(kind, `No model in the chain could answer. ${parts.join('; ')}`, failures, skipped, undefined, retryAfterMs);
+}
+
+type StreamOutcome = 'answered' | { error: ProviderError; shownText?: string };
+type TryOutcome = StreamOutcome | 'circuit-open';
+
+/** Tries one model, with retries; yields its answer once it has begun. */
+async function* tryTarget(
+  target: RouteTarget,
+  request: ChatRequest,
+  options: RouteOptions,
+  policy: RetryPolicy,
+  random: () => number,
+  fallback: boolean,
+): AsyncGenerator<RouteEvent, TryOutcome, undefined> {
+  const key = CircuitBreakers.key(target.providerId, target.model);
+  for (let attempt = 1; ; attempt++) {
+    const pacing = options.pacer?.waitMs(target.providerId) ?? 0;
+    if (pacing > policy.maxRetryAfterMs) {
+      return { error: new ProviderError('rate_limited', `${target.providerName} has no requests left for ${Math.ceil(pacing / 1000)} s (its rate-limit headers)`, { retryAfterMs: pacing }) };
+    }
+    if (pacing > 0) {
+      yield { type: 'route-wait', target, delayMs: pacing, attempt, reason: 'pacing' };
+      await sleep(options.clock, pacing, options.signal);
+    }
+    if (options.circuits && !options.circuits.tryAcquire(key)) return 'circuit-open';
+    const outcome = yield* streamOnce(target, key, request, options, fallback);
+    if (outcome === 'answered') return outcome;
+    const { error, shownText } = outcome;
+    if (shownText !== undefined || error.kind === 'cancelled') return outcome;
+    const delay = retryDelayMs(error, attempt, policy, random);
+    if (delay === undefined) return outcome;
+    yield { type: 'route-wait', target, delayMs: delay, attempt, reason: error };
+    await sleep(options.clock, delay, options.signal);
+  }
+}
+
+async function* streamOnce(target: RouteTarget, key: string, request: ChatRequest, options: RouteOptions, fallback: boolean): AsyncGenerator<RouteEvent, StreamOutcome, undefined> {
+  const held: ChatEvent[] = [];
+  let shown = false;
+  let shownText = '';
+  let settled = false;
+  let finished = false;
+  const iterator = target.provider.chat({ ...request, model: target.model }, { signal: options.signal })[Symbol.asyncIterator]();
+  const begin = function* (): Generator<RouteEvent> {
+    shown = true;
+    settled = true;
+    options.circuits?.succeeded(key);
+    yield { type: 'route-answering', target, fallback };
+    yield* held.splice(0);
+  };
+  try {
+    for (;;) {
+      const result = await iterator.next();
+      if (result.done) break;
+      const event = result.value;
+      if (event.type === 'response-metadata' && event.metadata.rateLimit) options.pacer?.observe(target.providerId, event.metadata.rateLimit);
+      if (!shown && !isVisible(event)) {
+        held.push(event);
+        continue;
+      }
+      if (!shown) yield* begin();
+      if (event.type === 'text') shownText += event.text;
+      yield event;
+    }
+    finished = true;
+    if (!shown) yield* begin();
+    return 'answered';
+  } catch (caught) {
+    finished = true;
+    const error = asProviderError(caught);
+    if (error.kind === 'cancelled') return { error };
+    settled = true;
+    options.circuits?.failed(key, error);
+    return shown ? { error, shownText } : { error };
+  } finally {
+    if (!settled) options.circuits?.released(key);
+    // The consumer stopped reading: end the request now rather than leave it streaming.
+    if (!finished) await iterator.return?.();
+  }
+}
+
+/**
+ * The request that continues a broken-off answer on another model: the shown part goes back as the
+ * assistant's turn, and the model is asked to carry on from its last word.
+ */
+export function continuationRequest(request: ChatRequest, partialText: string): ChatRequest {
+  const messages: ChatMessage[] = [
+    ...request.messages,
+    { role: 'assistant', content: partialText },
+    { role: 'user', content: 'Your answer above was cut off. Continue it exactly where it stopped, without repeating anything.' },
+  ];
+  return { ...request, messages };
+}
