@@ -16,4 +16,6 @@ export const Commands = {
   deleteUsageData: 'switchboard.deleteUsageData',
   exportUsage: 'switchboard.exportUsage',
   selectDefaultModel: 'switchboard.selectDefaultModel',
+  testFallbackChain: 'switchboard.testFallbackChain',
+  editFallbackChain: 'switchboard.editFallbackChain',
 } as const;

@@ -9,6 +9,7 @@ import { ProviderPanel } from './panel';
 import { registerProviderCommands } from './providerCommands';
 import { registerProvidersView } from './providersView';
 import { createRegistry } from './registryHost';
+import { registerRoutingCommands, RoutingHost } from './routingHost';
 import { VscodeSecretStore } from './secrets';
 
 /** Handed to the extension's own integration tests only (ExtensionMode.Test), never to other extensions. */
@@ -20,6 +21,7 @@ export interface TestingApi {
   logUri: vscode.Uri;
   registry: Registry;
   cost: CostHost;
+  routing: RoutingHost;
   /** To check, canary-style, that no key ever lands there. */
   globalState: vscode.Memento;
 }
@@ -35,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const secrets = new VscodeSecretStore(context.secrets);
   const registry = createRegistry(context, log.child('registry'), redactor);
   const cost = new CostHost(context, registry, log.child('cost'));
+  const routing = new RoutingHost(registry, cost, log.child('routing'));
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   activeCost = cost;
 
@@ -46,6 +49,8 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     ...registerProviderCommands(registry, log.child('providers'), cost, testMode),
     cost,
     ...registerCostCommands(cost, registry, testMode),
+    routing,
+    ...registerRoutingCommands(routing, registry),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
     registerChatParticipant(context.extensionUri),
     registerLanguageModels(),
@@ -53,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   );
 
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, globalState: context.globalState } } : undefined;
+  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState } } : undefined;
 }
 
 /** Writes the last second of usage records before the window closes or reloads (VS Code waits for it). */

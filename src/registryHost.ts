@@ -1,6 +1,6 @@
 import { exec } from 'node:child_process';
 import * as vscode from 'vscode';
-import { AuditLog, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
+import { AuditLog, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
 import { MementoStore } from './mementoStore';
 import { VscodeSecretStore } from './secrets';
 
@@ -56,7 +56,8 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
 
   const reload = async () => {
     const settings = declaredFromSettings(log);
-    registry.setDeclared({ settings: settings.user, workspace: [...settings.workspace, ...(await declaredFromWorkspace(log))] });
+    const workspaceFile = await declaredFromWorkspace(log);
+    registry.setDeclared({ settings: settings.user, workspace: [...settings.workspace, ...workspaceFile.providers], workspaceFallback: workspaceFile.fallback });
   };
   void reload();
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FILE}`);
@@ -99,9 +100,10 @@ function declaredFromSettings(log: Logger): { user: ProviderEntry[]; workspace: 
 }
 
 /** Workspace providers are read only in trusted workspaces. */
-async function declaredFromWorkspace(log: Logger): Promise<ProviderEntry[]> {
-  if (!vscode.workspace.isTrusted) return [];
+async function declaredFromWorkspace(log: Logger): Promise<{ providers: ProviderEntry[]; fallback: FallbackStep[] }> {
+  if (!vscode.workspace.isTrusted) return { providers: [], fallback: [] };
   const entries: ProviderEntry[] = [];
+  const fallback: FallbackStep[] = [];
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const uri = vscode.Uri.joinPath(folder.uri, WORKSPACE_FILE);
     let text: string;
@@ -111,11 +113,13 @@ async function declaredFromWorkspace(log: Logger): Promise<ProviderEntry[]> {
       continue;
     }
     const parsed = parseWorkspaceFile(text, vscode.workspace.asRelativePath(uri));
-    if (parsed.ok) entries.push(...parsed.value.providers);
-    else {
+    if (parsed.ok) {
+      entries.push(...parsed.value.providers);
+      fallback.push(...parsed.value.fallback);
+    } else {
       for (const error of parsed.errors) log.warn(error);
       void vscode.window.showWarningMessage(`Switchboard ignored ${vscode.workspace.asRelativePath(uri)}: ${parsed.errors[0]}`);
     }
   }
-  return entries;
+  return { providers: entries, fallback };
 }

@@ -45,7 +45,7 @@ export type { KeyLookup, KeyReference, KeyState, ReferenceResolver } from './reg
 export { declaredProvider, exportRegistry, mergeLayers, parseExport, parseWorkspaceFile, planImport, resolveDeclared } from './registry/portable';
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { Registry } from './registry/registry';
-export type { NewProvider, ProviderPatch, RegistryChange } from './registry/registry';
+export type { FallbackStep, NewProvider, ProviderPatch, RegistryChange } from './registry/registry';
 export { describeIssues, REGISTRY_SCHEMA_VERSION } from './registry/schema';
 export type { ProviderEntry, RegistryState } from './registry/schema';
 export { RegistryError, RegistryStore } from './registry/store';

@@ -15,6 +15,7 @@ export type AuditAction =
   | 'default-changed'
   | 'budget-changed'
   | 'fallback-triggered'
+  | 'fallback-changed'
   | 'imported';
 
 const entry = z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict();

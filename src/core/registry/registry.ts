@@ -5,7 +5,7 @@ import { DeferredEvents } from '../events';
 import { createProvider } from '../provider';
 import { findTemplate } from '../templates';
 import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../types';
-import type { AuditLog } from './audit';
+import type { AuditEntry, AuditLog } from './audit';
 import type { KeyState, KeyStore } from './keys';
 import { mergeLayers, type SourcedEntry } from './portable';
 import type { ProviderEntry, RegistryState } from './schema';
@@ -24,6 +24,12 @@ export interface NewProvider {
 }
 
 export type ProviderPatch = Partial<Pick<ProviderEntry, 'name' | 'baseUrl' | 'apiVersion' | 'headers' | 'caBundlePath' | 'models' | 'defaultModel'>>;
+
+/** One (provider, model) of a fallback chain as configured. */
+export interface FallbackStep {
+  provider: string;
+  model: string;
+}
 
 export type RegistryChange = { type: 'providers' } | { type: 'key'; providerId: string };
 
@@ -59,6 +65,8 @@ export class Registry {
   readonly #built = new Map<string, { fingerprint: string; provider: Provider }>();
   /** Providers declared in settings and in the workspace file: listed and usable, never edited here. */
   #declared: { settings: ProviderEntry[]; workspace: ProviderEntry[] } = { settings: [], workspace: [] };
+  /** The fallback chain a team committed in its workspace file (used when the user set none). */
+  #workspaceFallback: FallbackStep[] = [];
 
   constructor(options: RegistryOptions) {
     this.#options = options;
@@ -88,8 +96,9 @@ export class Registry {
   }
 
   /** Replaces the declared layers (called when settings or the workspace file change). */
-  setDeclared(declared: { settings: ProviderEntry[]; workspace: ProviderEntry[] }): void {
-    this.#declared = declared;
+  setDeclared(declared: { settings: ProviderEntry[]; workspace: ProviderEntry[]; workspaceFallback?: FallbackStep[] }): void {
+    this.#declared = { settings: declared.settings, workspace: declared.workspace };
+    this.#workspaceFallback = declared.workspaceFallback ?? [];
     this.#built.clear();
     this.#fire({ type: 'providers' });
   }
@@ -230,6 +239,25 @@ export class Registry {
     });
     await this.#options.audit.record('imported', undefined, `${counts.added} added, ${counts.replaced} replaced, ${counts.skipped} kept`);
     return counts;
+  }
+
+  workspaceFallback(): readonly FallbackStep[] {
+    return this.#workspaceFallback;
+  }
+
+  /** A request moved down the fallback chain: recorded with who failed and who answered. */
+  noteFallback(fromProviderId: string, detail: string): Promise<void> {
+    return this.#options.audit.record('fallback-triggered', fromProviderId, detail);
+  }
+
+  /** The fallback chain lives in settings; the audit log still records each change. */
+  noteFallbackChange(detail: string): Promise<void> {
+    return this.#options.audit.record('fallback-changed', undefined, detail);
+  }
+
+  /** The audit log, newest first. */
+  auditEntries(): AuditEntry[] {
+    return this.#options.audit.list();
   }
 
   /** Budgets live in settings; the audit log still records each change. */

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import { Commands } from '../../src/commands';
+import { testingApi, until } from './support';
+
+/** A loopback server answering every request with `respond`; counts what it was sent. */
+async function loopback(respond: (res: ServerResponse) => void): Promise<{ url: string; bodies: string[]; server: Server }> {
+  const bodies: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      bodies.push(Buffer.concat(chunks).toString('utf8'));
+      respond(res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, server };
+}
+
+describe('fallback in the extension host', () => {
+  it('Test Fallback Chain: the first provider answers 503, the second answers, and the switch is reported and recorded', async () => {
+    const { registry, cost, routing } = await testingApi();
+    // OpenAI's 503 body; Anthropic's documented stream.
+    const unavailable = await loopback((res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'The server is overloaded or not ready yet.', type: 'server_error', param: null, code: null } }));
+    });
+    const answering = await loopback((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(
+        'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","content":[],"model":"claude-sonnet-4-5","stop_reason":null,"usage":{"input_tokens":12,"output_tokens":1}}}\n\n' +
+          'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n' +
+          'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"OK"}}\n\n' +
+          'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n' +
+          'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}\n\n' +
+          'event: message_stop\ndata: {"type":"message_stop"}\n\n',
+      );
+    });
+    const config = vscode.workspace.getConfiguration('switchboard');
+    const first = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Primary', baseUrl: `${unavailable.url}/v1`, apiKey: 'sk-proj-primary0123456789abcdef' });
+    const second = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'anthropic', name: 'Backup', baseUrl: answering.url, apiKey: 'sk-ant-backup0123456789abcdef' });
+    try {
+      await vscode.commands.executeCommand(Commands.selectDefaultModel, { providerId: first, modelId: 'gpt-4o' });
+      await config.update('fallback.chain', [{ provider: second, model: 'claude-sonnet-4-5' }], vscode.ConfigurationTarget.Global);
+      await config.update('retry.maxAttempts', 2, vscode.ConfigurationTarget.Global);
+      assert.deepEqual(routing.steps(), [
+        { provider: first, model: 'gpt-4o' },
+        { provider: second, model: 'claude-sonnet-4-5' },
+      ]);
+
+      const result = await vscode.commands.executeCommand<{ ok: boolean; answeredBy?: { providerId: string; model: string }; switches: Array<{ from: string; to: string; error: string }>; text?: string }>(Commands.testFallbackChain);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.deepEqual(result.answeredBy, { providerId: second, model: 'claude-sonnet-4-5' });
+      assert.deepEqual(result.switches, [{ from: `${first}/gpt-4o`, to: `${second}/claude-sonnet-4-5`, error: 'overloaded' }]);
+      assert.equal(result.text, 'OK');
+      assert.equal(unavailable.bodies.length, 2, 'one retry, then the switch');
+      assert.equal((JSON.parse(answering.bodies[0]!) as { model: string }).model, 'claude-sonnet-4-5');
+
+      // Recorded in the audit log, and in the usage records under the model that answered.
+      const audit = registry.auditEntries().find((entry) => entry.action === 'fallback-triggered');
+      assert.equal(audit?.providerId, first);
+      assert.match(audit?.detail ?? '', new RegExp(`gpt-4o → ${second}/claude-sonnet-4-5: overloaded \\(503\\)`));
+      const answered = await until(async () => (await cost.recentRequests()).find((record) => record.providerId === second && record.outcome === 'ok'), 'the answer to be recorded');
+      assert.deepEqual([answered.modelId, answered.surface, answered.usage.inputTokens, answered.usage.outputTokens], ['claude-sonnet-4-5', 'connection-test', 12, 2]);
+      assert.equal(routing.circuits.snapshot().find((circuit) => circuit.key === `${first}/gpt-4o`)?.consecutiveFailures, 2);
+    } finally {
+      for (const setting of ['fallback.chain', 'retry.maxAttempts']) await config.update(setting, undefined, vscode.ConfigurationTarget.Global);
+      for (const id of [first, second]) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      unavailable.server.close();
+      answering.server.close();
+    }
+  });
+});
