@@ -50,6 +50,8 @@ export class CostHost implements vscode.Disposable {
   #recent: UsageRecord[] | undefined;
   #recentWrite: Promise<void> = Promise.resolve();
   #recentTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Lines about providers' health (circuits, rate-limit headroom) for the tooltip, from the router. */
+  #health: () => string[] = () => [];
   /** Notices are decided one at a time: requests started together must not each show the same one. */
   #notices: Promise<void> = Promise.resolve();
 
@@ -161,6 +163,11 @@ export class CostHost implements vscode.Disposable {
     });
   }
 
+  setHealthSource(source: () => string[]): void {
+    this.#health = source;
+    this.refresh();
+  }
+
   refresh(): void {
     const now = Date.now();
     const monthStart = new Date(new Date(now).getFullYear(), new Date(now).getMonth(), 1).getTime();
@@ -185,7 +192,9 @@ export class CostHost implements vscode.Disposable {
     const byProvider = [...this.#totals(monthStart, now, 'provider')].sort((a, b) => b[1].usd - a[1].usd);
     if (byProvider.length > 0) tooltip.appendMarkdown(`${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${totals.requests} requests)`).join('\n')}\n\n`);
     for (const item of use) tooltip.appendMarkdown(`- ${describeBudget(item.budget, this.registry)}: ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${Math.round(item.fraction * 100)}%)\n`);
-    if (model) tooltip.appendMarkdown(`\nDefault model: ${model}`);
+    if (model) tooltip.appendMarkdown(`\nDefault model: ${model}\n`);
+    const health = this.#health();
+    if (health.length > 0) tooltip.appendMarkdown(`\n**Providers**\n\n${health.map((line) => `- ${line}`).join('\n')}\n`);
     this.statusBar.tooltip = tooltip;
   }
 

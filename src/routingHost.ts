@@ -56,11 +56,38 @@ export class RoutingHost implements vscode.Disposable {
         if (event.affectsConfiguration('switchboard.circuit')) this.circuits = this.#newCircuits();
       }),
     );
+    cost.setHealthSource(() => this.healthLines());
   }
+
+  #circuitListener: { dispose(): void } | undefined;
 
   #newCircuits(): CircuitBreakers {
     const config = vscode.workspace.getConfiguration('switchboard.circuit');
-    return new CircuitBreakers(systemClock, { failureThreshold: config.get('failureThreshold', 3), coolDownMs: config.get('coolDownSeconds', 30) * 1000 });
+    const circuits = new CircuitBreakers(systemClock, { failureThreshold: config.get('failureThreshold', 3), coolDownMs: config.get('coolDownSeconds', 30) * 1000 });
+    this.#circuitListener?.dispose();
+    this.#circuitListener = circuits.onDidChange(() => this.cost.refresh());
+    return circuits;
+  }
+
+  /** For the status bar tooltip: paused models and what each provider said it has left. */
+  healthLines(): string[] {
+    const time = (at: number) => new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const name = (providerId: string) => this.registry.get(providerId)?.name ?? providerId;
+    const lines = this.circuits.snapshot().flatMap((circuit) => {
+      const [providerId = '', ...model] = circuit.key.split('/');
+      const what = `${name(providerId)} ${model.join('/')}`;
+      if (circuit.state === 'open') return [`$(debug-pause) ${what}: skipped after ${circuit.consecutiveFailures} failures, until ${time(circuit.retryAt ?? Date.now())}`];
+      if (circuit.state === 'half-open') return [`$(debug-pause) ${what}: the next request is a trial after ${circuit.consecutiveFailures} failures`];
+      return [];
+    });
+    for (const [providerId, { info, at }] of this.pacer.entries()) {
+      const parts = [
+        info.remainingRequests !== undefined ? `${info.remainingRequests.toLocaleString()}${info.limitRequests !== undefined ? ` of ${info.limitRequests.toLocaleString()}` : ''} requests` : undefined,
+        info.remainingTokens !== undefined ? `${info.remainingTokens.toLocaleString()}${info.limitTokens !== undefined ? ` of ${info.limitTokens.toLocaleString()}` : ''} tokens` : undefined,
+      ].filter((part) => part !== undefined);
+      if (parts.length > 0) lines.push(`${name(providerId)}: ${parts.join(', ')} left (at ${time(at)})`);
+    }
+    return lines;
   }
 
   /** The chain as configured, default model first, without repeats, disabled or unknown providers. */
@@ -146,6 +173,7 @@ export class RoutingHost implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.#circuitListener?.dispose();
     for (const disposable of this.#disposables.splice(0)) disposable.dispose();
   }
 }

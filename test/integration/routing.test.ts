@@ -46,6 +46,7 @@ describe('fallback in the extension host', () => {
       await vscode.commands.executeCommand(Commands.selectDefaultModel, { providerId: first, modelId: 'gpt-4o' });
       await config.update('fallback.chain', [{ provider: second, model: 'claude-sonnet-4-5' }], vscode.ConfigurationTarget.Global);
       await config.update('retry.maxAttempts', 2, vscode.ConfigurationTarget.Global);
+      await config.update('circuit.failureThreshold', 2, vscode.ConfigurationTarget.Global);
       assert.deepEqual(routing.steps(), [
         { provider: first, model: 'gpt-4o' },
         { provider: second, model: 'claude-sonnet-4-5' },
@@ -65,9 +66,12 @@ describe('fallback in the extension host', () => {
       assert.match(audit?.detail ?? '', new RegExp(`gpt-4o → ${second}/claude-sonnet-4-5: overloaded \\(503\\)`));
       const answered = await until(async () => (await cost.recentRequests()).find((record) => record.providerId === second && record.outcome === 'ok'), 'the answer to be recorded');
       assert.deepEqual([answered.modelId, answered.surface, answered.usage.inputTokens, answered.usage.outputTokens], ['claude-sonnet-4-5', 'connection-test', 12, 2]);
-      assert.equal(routing.circuits.snapshot().find((circuit) => circuit.key === `${first}/gpt-4o`)?.consecutiveFailures, 2);
+      // Two failures in a row opened the first model's circuit: the tooltip says it is skipped for now.
+      assert.equal(routing.circuits.state(`${first}/gpt-4o`), 'open');
+      const tooltip = () => (cost.statusBar.tooltip instanceof vscode.MarkdownString ? cost.statusBar.tooltip.value : '');
+      assert.match(tooltip(), /Primary gpt-4o: skipped after 2 failures, until/);
     } finally {
-      for (const setting of ['fallback.chain', 'retry.maxAttempts']) await config.update(setting, undefined, vscode.ConfigurationTarget.Global);
+      for (const setting of ['fallback.chain', 'retry.maxAttempts', 'circuit.failureThreshold']) await config.update(setting, undefined, vscode.ConfigurationTarget.Global);
       for (const id of [first, second]) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
       unavailable.server.close();
       answering.server.close();

@@ -167,6 +167,11 @@ export class RateLimitPacer {
     return Math.max(0, until - this.clock.now());
   }
 
+  /** Every provider's last word on its headroom. */
+  entries(): Array<[providerId: string, headroom: { info: RateLimitInfo; at: number }]> {
+    return [...this.#headroom];
+  }
+
   /** What the provider last said it had left, and when it said it. */
   headroom(providerId: string): { info: RateLimitInfo; at: number } | undefined {
     return this.#headroom.get(providerId);
