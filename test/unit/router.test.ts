@@ -260,6 +260,17 @@ describe('router: retries, fallback, circuit breakers', () => {
     assert.equal(circuits.state('openai/gpt-4o'), 'closed');
   });
 
+  it('a circuit that opens during retries ends them with the failure that opened it', async () => {
+    const circuits = new CircuitBreakers(new ManualClock(), { failureThreshold: 2 });
+    const failing = await start((_req, res) => json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }));
+    const anthropic = await start((_req, res) => anthropicAnswer(res));
+    const { text, of } = await run([openAiTarget(failing), anthropicTarget(anthropic)], ask, { circuits, retry: { maxAttempts: 5 } });
+    assert.equal(text, 'Hello!');
+    assert.equal(failing.requests.length, 2);
+    assert.deepEqual(of('route-switch').map((change) => change.error.status), [503]);
+    assert.deepEqual(of('route-skip'), []);
+  });
+
   it('a failed trial re-opens the circuit for twice as long; a Retry-After longer than the cool-down wins', () => {
     const clock = new ManualClock();
     const circuits = new CircuitBreakers(clock, { failureThreshold: 1, coolDownMs: 10_000 });

@@ -231,6 +231,7 @@ async function* tryTarget(
   fallback: boolean,
 ): AsyncGenerator<RouteEvent, TryOutcome, undefined> {
   const key = CircuitBreakers.key(target.providerId, target.model);
+  let failed: { error: ProviderError } | undefined;
   for (let attempt = 1; ; attempt++) {
     const pacing = options.pacer?.waitMs(target.providerId) ?? 0;
     if (pacing > policy.maxRetryAfterMs) {
@@ -240,11 +241,13 @@ async function* tryTarget(
       yield { type: 'route-wait', target, delayMs: pacing, attempt, reason: 'pacing' };
       await sleep(options.clock, pacing, options.signal);
     }
-    if (options.circuits && !options.circuits.tryAcquire(key)) return 'circuit-open';
+    // A circuit that opened during these retries: the failure that opened it is the outcome.
+    if (options.circuits && !options.circuits.tryAcquire(key)) return failed ?? 'circuit-open';
     const outcome = yield* streamOnce(target, key, request, options, fallback);
     if (outcome === 'answered') return outcome;
     const { error, shownText } = outcome;
     if (shownText !== undefined || error.kind === 'cancelled') return outcome;
+    failed = { error };
     const delay = retryDelayMs(error, attempt, policy, random);
     if (delay === undefined) return outcome;
     yield { type: 'route-wait', target, delayMs: delay, attempt, reason: error };
