@@ -117,6 +117,7 @@ export class CostHost implements vscode.Disposable {
       onNotice: (notice) => {
         this.#notices = this.#notices.then(() => this.#notify(notice)).catch((error: unknown) => this.log.warn('could not show a budget notice', error));
       },
+      confirmOverBudget: async (message) => (await vscode.window.showWarningMessage(`${message} Send it anyway?`, { modal: true, detail: 'The budget is in "ask" mode. Change it with Switchboard: Set Budget.' }, 'Send Anyway')) === 'Send Anyway',
       onRecordError: (error) => this.log.error('could not record a request', error),
     });
   }

@@ -109,6 +109,18 @@ describe('budgets', () => {
     }
   });
 
+  it('ask: asks before a request whose worst case could cross the limit (no silent cut); a waived budget only warns', () => {
+    const { guard: g, spend } = guard([budget({ mode: 'ask', limitUsd: 5 })]);
+    spend.add([{ kind: 'overall' }], 4.5);
+    // Worst case $0.05 + 100,000 × $0.00001 = $1.05 > $0.50 left: asked, not capped.
+    const asked = g.admit(request);
+    assert.deepEqual([asked.allowed, !asked.allowed && asked.mode], [false, 'ask']);
+    const small = g.admit({ ...request, maxTokens: 10_000 });
+    assert.deepEqual([small.allowed, small.allowed && small.maxTokens], [true, 10_000]);
+    const waived = g.admit(request, new Set([budget().id]));
+    assert.deepEqual([waived.allowed, waived.allowed && waived.maxTokens, waived.notices.map((notice) => notice.level)], [true, 100_000, ['alert']]);
+  });
+
   it('a model without a price cannot be kept inside a hard budget; free models are never blocked', () => {
     const { guard: g, spend } = guard([budget()]);
     const unknown = g.admit({ ...request, outputUsdPerToken: undefined });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createProvider, type ProviderError } from '../../src/core';
 import { BudgetGuard, budgetSchema, type Budget } from '../../src/core/cost/budgets';
 import { UsageLedger } from '../../src/core/cost/ledger';
-import { metered } from '../../src/core/cost/meter';
+import { metered, type MeterOptions } from '../../src/core/cost/meter';
 import { collect, collectUntilError, useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
@@ -12,7 +12,7 @@ import { finishChunk, textDelta, usageChunk } from '../fixtures/openaiWire';
 const PRICES = { input: 2, output: 8 }; // per million tokens
 const USAGE = { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 };
 
-function setup(server: LoopbackServer, budgets: Budget[] = []) {
+function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget?: MeterOptions['confirmOverBudget']) {
   const clock = new ManualClock();
   const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
   const guard = new BudgetGuard(() => budgets, ledger, () => clock.now());
@@ -25,6 +25,7 @@ function setup(server: LoopbackServer, budgets: Budget[] = []) {
     guard,
     surface: 'chat',
     clock,
+    confirmOverBudget,
   });
   const today = () => new Date(clock.now()).toLocaleDateString('sv-SE');
   const totals = () => ledger.totals({ from: today(), to: today() }).get('all');
@@ -124,6 +125,25 @@ describe('metered requests', () => {
     await collectUntilError(provider.chat(ask));
     await settled();
     assert.deepEqual([totals()?.requests, totals()?.usd, guard.inFlightUsd()], [1, 0, 0]);
+  });
+
+  it("an 'ask' budget in the way is asked about: yes sends the request with its own cap, no refuses it unsent", async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+    const questions: string[] = [];
+    let answer = false;
+    const { provider, settled } = setup(server, [budget(0.01, 'ask')], (message) => {
+      questions.push(message);
+      return Promise.resolve(answer);
+    });
+    const refused = await collectUntilError(provider.chat({ ...ask, maxTokens: 4000 }));
+    assert.deepEqual([refused.error.kind, refused.error.code, server.requests.length], ['quota_exceeded', 'budget_ask', 0]);
+    answer = true;
+    await collect(provider.chat({ ...ask, maxTokens: 4000 }));
+    // The refused request was never sent, so only the second is recorded.
+    await settled(1);
+    assert.equal((JSON.parse(server.requests[0]!.body) as { max_tokens: number }).max_tokens, 4000, 'not cut to fit');
+    assert.equal(questions.length, 2);
+    assert.match(questions[0]!, /would exceed the daily budget of \$0\.01/);
   });
 
   it('twenty at once against a small budget: even when every answer uses all it was allowed, spend stays inside', async () => {

@@ -120,7 +120,8 @@ export class BudgetGuard {
     return total;
   }
 
-  admit(request: AdmitRequest): Admission {
+  /** `waived`: budgets in 'ask' mode the user chose to go past for this one request (they only warn). */
+  admit(request: AdmitRequest, waived: ReadonlySet<string> = new Set()): Admission {
     const now = this.#now();
     const free = request.inputUsd === 0 && request.outputUsdPerToken === 0;
     const budgets = free ? [] : this.#budgets().filter((budget) => applies(budget.scope, request));
@@ -132,7 +133,7 @@ export class BudgetGuard {
       const key = periodKey(budget.period, now);
       const committed = this.#spend.spentUsd(budget.scope, budget.period, now) + this.#reservedUsd(budget, key, now);
       const remaining = budget.limitUsd - committed;
-      const enforcing = budget.mode !== 'warn';
+      const enforcing = budget.mode !== 'warn' && !waived.has(budget.id);
       const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
       if (request.outputUsdPerToken === undefined) {
         if (enforcing) return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This model has no known price, so the ${name} cannot be kept. Set its price to use it under this budget.`, notices };
@@ -140,7 +141,9 @@ export class BudgetGuard {
       }
       const worst = (tokens: number | undefined) => request.inputUsd + (tokens ?? 0) * request.outputUsdPerToken!;
       if (enforcing) {
-        if (worst(minOutput) > remaining + EPSILON) {
+        // 'ask' asks before a request that could cross the limit, rather than cutting its answer short.
+        const crossing = budget.mode === 'ask' ? worst(maxTokens ?? DEFAULT_OUTPUT_CAP) : worst(minOutput);
+        if (crossing > remaining + EPSILON) {
           return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`, notices };
         }
         // Output that fits what is left, never above the request's own cap (or a default one);

@@ -1,6 +1,6 @@
 import { ProviderError } from '../errors';
 import type { ChatEvent, ChatRequest, Clock, Provider, ProviderType, Usage } from '../types';
-import type { BudgetGuard, BudgetNotice, Reservation } from './budgets';
+import type { Budget, BudgetGuard, BudgetNotice, Reservation } from './budgets';
 import { countPromptTokens, estimateCost } from './estimate';
 import type { Surface, UsageLedger } from './ledger';
 import { costOf, type PricingContext } from './pricing';
@@ -18,6 +18,8 @@ export interface MeterOptions {
   clock: Clock;
   /** A budget's alert threshold or limit was reached (the host tells the user once per period). */
   onNotice?: (notice: BudgetNotice) => void;
+  /** A budget in 'ask' mode would be crossed: true goes past it for this request. Without it the request is refused. */
+  confirmOverBudget?: (message: string, budget: Budget) => Promise<boolean>;
   /** A recording failed; the request itself was not affected. */
   onRecordError?: (error: unknown) => void;
 }
@@ -76,14 +78,21 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     const estimate = await estimateCost(this.#options.pricing(model), this.#request, type, maxTokens);
     this.#inputTokens = estimate.inputTokens;
     this.#started = this.#options.clock.now();
-    const admission = guard.admit({
+    const admitRequest = {
       providerId,
       modelId: model,
       inputUsd: (estimate.inputUsd ?? 0) * (estimate.method === 'estimate' ? ESTIMATE_MARGIN : 1),
       outputUsdPerToken: estimate.outputUsdPerToken,
       maxTokens,
       minOutputTokens: MIN_OUTPUT_TOKENS,
-    });
+    };
+    let admission = guard.admit(admitRequest);
+    const waived = new Set<string>();
+    // Each 'ask' budget in the way is asked about in turn; a "no" refuses the request.
+    while (!admission.allowed && admission.mode === 'ask' && !waived.has(admission.budget.id) && (await this.#options.confirmOverBudget?.(admission.message, admission.budget))) {
+      waived.add(admission.budget.id);
+      admission = guard.admit(admitRequest, waived);
+    }
     for (const notice of admission.notices) this.#options.onNotice?.(notice);
     if (!admission.allowed) {
       // A budget the user set is a quota: the router moves on, the chat says why.
