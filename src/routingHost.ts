@@ -80,12 +80,13 @@ export class RoutingHost implements vscode.Disposable {
       if (circuit.state === 'half-open') return [`$(debug-pause) ${what}: the next request is a trial after ${circuit.consecutiveFailures} failures`];
       return [];
     });
-    for (const [providerId, { info, at }] of this.pacer.entries()) {
+    for (const [key, { info, at }] of this.pacer.entries()) {
+      const [providerId = '', ...model] = key.split('/');
       const parts = [
         info.remainingRequests !== undefined ? `${info.remainingRequests.toLocaleString()}${info.limitRequests !== undefined ? ` of ${info.limitRequests.toLocaleString()}` : ''} requests` : undefined,
         info.remainingTokens !== undefined ? `${info.remainingTokens.toLocaleString()}${info.limitTokens !== undefined ? ` of ${info.limitTokens.toLocaleString()}` : ''} tokens` : undefined,
       ].filter((part) => part !== undefined);
-      if (parts.length > 0) lines.push(`${name(providerId)}: ${parts.join(', ')} left (at ${time(at)})`);
+      if (parts.length > 0) lines.push(`${name(providerId)} ${model.join('/')}: ${parts.join(', ')} left (at ${time(at)})`);
     }
     return lines;
   }
@@ -148,9 +149,9 @@ export class RoutingHost implements vscode.Disposable {
       maxCostRatio: config.get('fallback.maxCostRatio', 3),
       askBeforeSwitchingProviders: config.get('fallback.askBeforeSwitchingProviders', false),
       confirmSwitch: async (question) => {
-        const pricier = question.costRatio !== undefined ? ` (about ${question.costRatio.toFixed(1)}× the price)` : '';
+        const pricier = question.costRatio !== undefined ? ` (about ${question.costRatio.toFixed(1)}× the price)` : question.to.prices ? ' (a paid model)' : '';
         const choice = await vscode.window.showWarningMessage(
-          `${question.from.providerName} ${question.from.model} failed: ${question.error.message}. Switch to ${question.to.providerName} ${question.to.model}${pricier}?`,
+          `${question.from.providerName} ${question.from.model} ${question.error ? `failed: ${question.error.message}` : 'cannot take this request'}. Use ${question.to.providerName} ${question.to.model}${pricier}?`,
           'Switch',
           'Stop',
         );
@@ -165,7 +166,9 @@ export class RoutingHost implements vscode.Disposable {
     for await (const event of events) {
       if (event.type === 'route-switch') {
         this.log.warn(describeSwitch(event));
-        void this.registry.noteFallback(event.from.providerId, `${event.from.model} → ${event.to.providerId}/${event.to.model}: ${event.error.kind}${event.error.status ? ` (${event.error.status})` : ''}`);
+        this.registry
+          .noteFallback(event.from.providerId, `${event.from.model} → ${event.to.providerId}/${event.to.model}: ${event.error.kind}${event.error.status ? ` (${event.error.status})` : ''}`)
+          .catch((error: unknown) => this.log.warn('could not record the switch in the audit log', error));
       } else if (event.type === 'route-wait') this.log.info(describeWait(event));
       else if (event.type === 'route-skip') this.log.info(`fallback chain: skipped ${event.target.providerId}/${event.target.model} (${event.reason})`);
       yield event;

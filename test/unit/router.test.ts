@@ -161,7 +161,8 @@ describe('router: retries, fallback, circuit breakers', () => {
 
   it('a bad key in the middle of the chain stops there unless the user says to go on', async () => {
     const overloaded = await start((_req, res) => json(res, 529, ANTHROPIC_ERRORS.overloaded));
-    const badKey = await start((_req, res) => json(res, 401, OPENAI_ERRORS.openaiInvalidKey));
+    // A proxy that echoes the key it was sent (some do): it must not reach the message.
+    const badKey = await start((req, res) => json(res, 401, { error: { message: `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
     const good = await start((_req, res) => openAiAnswer(res, 'third'));
     const chain = () => [anthropicTarget(overloaded), openAiTarget(badKey), openAiTarget(good, { providerId: 'groq', providerName: 'Groq', model: 'llama-3.3-70b' })];
 
@@ -264,34 +265,53 @@ describe('router: retries, fallback, circuit breakers', () => {
     const circuits = new CircuitBreakers(new ManualClock(), { failureThreshold: 2 });
     const failing = await start((_req, res) => json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }));
     const anthropic = await start((_req, res) => anthropicAnswer(res));
-    const { text, of } = await run([openAiTarget(failing), anthropicTarget(anthropic)], ask, { circuits, retry: { maxAttempts: 5 } });
+    const { text, of, clock } = await run([openAiTarget(failing), anthropicTarget(anthropic)], ask, { circuits, retry: { maxAttempts: 5 } });
     assert.equal(text, 'Hello!');
     assert.equal(failing.requests.length, 2);
     assert.deepEqual(of('route-switch').map((change) => change.error.status), [503]);
     assert.deepEqual(of('route-skip'), []);
+    assert.deepEqual(clock.waits, [750], 'no wait after the failure that opened the circuit');
   });
 
-  it('a failed trial re-opens the circuit for twice as long; a Retry-After longer than the cool-down wins', () => {
+  it('a failed trial re-opens the circuit for twice as long; a Retry-After longer than the cool-down wins; only failures in a row count', () => {
     const clock = new ManualClock();
     const circuits = new CircuitBreakers(clock, { failureThreshold: 1, coolDownMs: 10_000 });
     const key = CircuitBreakers.key('p', 'm');
-    circuits.failed(key, new ProviderError('overloaded', 'busy'));
+    circuits.failed(circuits.tryAcquire(key)!, new ProviderError('overloaded', 'busy'));
     assert.equal(circuits.state(key), 'open');
     clock.advance(10_000);
-    assert.equal(circuits.tryAcquire(key), true);
-    assert.equal(circuits.tryAcquire(key), false, 'one trial at a time');
-    circuits.failed(key, new ProviderError('overloaded', 'busy'));
+    const trial = circuits.tryAcquire(key)!;
+    assert.equal(trial.trial, true);
+    assert.equal(circuits.tryAcquire(key), undefined, 'one trial at a time');
+    circuits.failed(trial, new ProviderError('overloaded', 'busy'));
     clock.advance(19_999);
     assert.equal(circuits.state(key), 'open');
     clock.advance(1);
     assert.equal(circuits.state(key), 'half-open');
-    circuits.failed(key, new ProviderError('rate_limited', 'slow down', { retryAfterMs: 120_000 }));
+    circuits.failed(circuits.tryAcquire(key)!, new ProviderError('rate_limited', 'slow down', { retryAfterMs: 120_000 }));
     clock.advance(100_000);
     assert.equal(circuits.state(key), 'open');
-    // Errors a retry cannot fix say nothing about the provider's health.
+    // Errors a retry cannot fix say nothing about the provider's health, and break a run of failures.
+    const three = new CircuitBreakers(clock, { failureThreshold: 3 });
     const other = CircuitBreakers.key('p', 'other');
-    for (let i = 0; i < 5; i++) circuits.failed(other, new ProviderError('bad_request', 'bad'));
-    assert.equal(circuits.state(other), 'closed');
+    for (const kind of ['overloaded', 'timeout', 'bad_request', 'overloaded', 'bad_request'] as const) three.failed(three.tryAcquire(other)!, new ProviderError(kind, kind));
+    assert.equal(three.state(other), 'closed');
+  });
+
+  it('the half-open trial belongs to the request that took it: others settling late neither free nor decide it', () => {
+    const clock = new ManualClock();
+    const circuits = new CircuitBreakers(clock, { failureThreshold: 1, coolDownMs: 10_000 });
+    const key = CircuitBreakers.key('p', 'm');
+    const early = circuits.tryAcquire(key)!; // began while the circuit was closed
+    circuits.failed(circuits.tryAcquire(key)!, new ProviderError('overloaded', 'busy'));
+    clock.advance(10_000);
+    const trial = circuits.tryAcquire(key)!;
+    circuits.released(early);
+    assert.equal(circuits.tryAcquire(key), undefined, 'a cancelled early request does not free the trial slot');
+    circuits.failed(early, new ProviderError('overloaded', 'late'));
+    assert.equal(circuits.state(key), 'half-open', 'a late failure of an early request is not the verdict');
+    circuits.succeeded(trial);
+    assert.equal(circuits.state(key), 'closed');
   });
 
   it('falls back only to capable models: tools, context window, and a larger window after a context-length refusal', async () => {
@@ -346,6 +366,16 @@ describe('router: retries, fallback, circuit breakers', () => {
     assert.equal(allowed.text, 'Hello!');
     assert.deepEqual(asked, [120]);
 
+    // Skipping the first model (no tools) is no licence to go pricier either; nor is a free first model.
+    const tools: ChatRequest = { ...ask, tools: [{ name: 'read_file', parameters: { type: 'object' } }] };
+    const skippedFirst = await run([openAiTarget(failing, { ...cheap, tools: false }), anthropicTarget(pricey, expensive)], tools);
+    assert.ok(skippedFirst.error instanceof RouteError);
+    assert.deepEqual(skippedFirst.error.skipped.map((skip) => skip.reason), ['no-tools', 'too-expensive']);
+    const freeFirst = await run([openAiTarget(failing, { prices: { input: 0, output: 0 } }), anthropicTarget(pricey, cheap)], ask, { retry: { maxAttempts: 1 } });
+    assert.ok(freeFirst.error instanceof RouteError);
+    assert.deepEqual(freeFirst.error.skipped.map((skip) => skip.reason), ['too-expensive']);
+    assert.equal(pricey.requests.length, 1);
+
     const declined = await run([openAiTarget(failing, cheap), anthropicTarget(pricey, cheap)], ask, {
       retry: { maxAttempts: 1 },
       askBeforeSwitchingProviders: true,
@@ -363,10 +393,45 @@ describe('router: retries, fallback, circuit breakers', () => {
       sse(res, dataEvents([textDelta('ok'), '[DONE]']), { headers: { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6s' } }),
     );
     await run([openAiTarget(openai)], ask, { clock, pacer });
-    assert.deepEqual(pacer.headroom('openai')?.info, { limitRequests: 500, remainingRequests: 0, resetRequestsMs: 6000 });
+    assert.deepEqual(pacer.headroom('openai/gpt-4o')?.info, { limitRequests: 500, remainingRequests: 0, resetRequestsMs: 6000 });
     const paced = await run([openAiTarget(openai)], ask, { clock, pacer });
     assert.deepEqual(paced.of('route-wait').map((wait) => [wait.reason, wait.delayMs]), [['pacing', 6000]]);
     assert.equal(paced.text, 'ok');
+  });
+
+  it('a provider that throws on the spot is a failure like any other; a cancel during a question ends the route at once', async () => {
+    const anthropic = await start((_req, res) => anthropicAnswer(res));
+    const broken: RouteTarget = {
+      providerId: 'custom',
+      providerName: 'Custom',
+      model: 'm',
+      provider: {
+        type: 'openai-compatible',
+        chat: () => {
+          throw new Error('misconfigured');
+        },
+        listModels: () => Promise.resolve([]),
+      },
+    };
+    const circuits = new CircuitBreakers(new ManualClock(), { failureThreshold: 1 });
+    const fell = await run([broken, anthropicTarget(anthropic)], ask, { circuits, retry: { maxAttempts: 1 } });
+    assert.equal(fell.text, 'Hello!');
+    assert.equal(fell.of('route-switch')[0]?.error.kind, 'network');
+
+    const controller = new AbortController();
+    const failing = await start((_req, res) => json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }));
+    const asking = run([openAiTarget(failing), anthropicTarget(anthropic)], ask, {
+      signal: controller.signal,
+      retry: { maxAttempts: 1 },
+      askBeforeSwitchingProviders: true,
+      confirmSwitch: () => {
+        controller.abort();
+        return new Promise<boolean>(() => undefined); // the user never answers
+      },
+    });
+    const { error } = await asking;
+    assert.equal((error as ProviderError).kind, 'cancelled');
+    assert.equal(anthropic.requests.length, 1, 'nothing sent after the cancel');
   });
 
   it('a budget that stops requests ends the route; a budget in switch mode moves to the next model', async () => {

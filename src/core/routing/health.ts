@@ -48,6 +48,12 @@ export interface CircuitSnapshot {
   lastError?: string;
 }
 
+export interface CircuitLease {
+  key: string;
+  /** This try is the half-open circuit's one trial. */
+  trial: boolean;
+}
+
 interface Circuit {
   failures: number;
   opens: number;
@@ -82,44 +88,59 @@ export class CircuitBreakers {
     return this.clock.now() < circuit.openUntil ? 'open' : 'half-open';
   }
 
-  /** Whether a request may try this model now; a half-open circuit lets exactly one through. */
-  tryAcquire(key: string): boolean {
+  /** Whether a try could start now: closed, or half-open with its trial slot free. */
+  available(key: string): boolean {
     const state = this.state(key);
-    if (state === 'closed') return true;
-    const circuit = this.#circuits.get(key)!;
-    if (state === 'open' || circuit.trialInFlight) return false;
-    circuit.trialInFlight = true;
-    return true;
+    return state === 'closed' || (state === 'half-open' && !this.#circuits.get(key)!.trialInFlight);
   }
 
-  succeeded(key: string): void {
-    const circuit = this.#circuits.get(key);
+  /**
+   * A lease to try this model now, or undefined; a half-open circuit hands out one trial lease at a
+   * time. Every lease is settled with succeeded, failed or released; only the trial's verdict decides.
+   */
+  tryAcquire(key: string): CircuitLease | undefined {
+    const state = this.state(key);
+    if (state === 'closed') return { key, trial: false };
+    const circuit = this.#circuits.get(key)!;
+    if (state === 'open' || circuit.trialInFlight) return undefined;
+    circuit.trialInFlight = true;
+    return { key, trial: true };
+  }
+
+  succeeded(lease: CircuitLease): void {
+    const circuit = this.#circuits.get(lease.key);
     if (!circuit) return;
     const wasOpen = circuit.openUntil !== undefined;
-    this.#circuits.delete(key);
+    // Any answer shows the model works again; a trial still running then settles on a closed circuit.
+    this.#circuits.delete(lease.key);
     if (wasOpen) this.#changed();
   }
 
-  /** A try ended in an error: transient ones count towards opening, others only end a trial. */
-  failed(key: string, error: ProviderError): void {
-    const circuit = this.#circuits.get(key) ?? { failures: 0, opens: 0, trialInFlight: false };
-    this.#circuits.set(key, circuit);
-    const trial = circuit.trialInFlight;
-    circuit.trialInFlight = false;
-    if (!TRANSIENT_KINDS.has(error.kind)) return;
+  /** A try ended in an error: transient ones count towards opening; others show the model answers. */
+  failed(lease: CircuitLease, error: ProviderError): void {
+    const circuit = this.#circuits.get(lease.key) ?? { failures: 0, opens: 0, trialInFlight: false };
+    this.#circuits.set(lease.key, circuit);
+    if (lease.trial) circuit.trialInFlight = false;
+    const open = circuit.openUntil !== undefined;
+    if (!TRANSIENT_KINDS.has(error.kind)) {
+      // Not "in a row" any more: the model answered, if with a refusal.
+      if (!open) circuit.failures = 0;
+      return;
+    }
     circuit.failures++;
     circuit.lastError = error.message;
-    if (!trial && circuit.failures < this.#options.failureThreshold) return;
+    // A request that began before the circuit opened says nothing new; only the trial re-opens it.
+    if (open ? !lease.trial : circuit.failures < this.#options.failureThreshold) return;
     circuit.opens++;
     const coolDown = Math.min(this.#options.maxCoolDownMs, this.#options.coolDownMs * 2 ** (circuit.opens - 1));
     circuit.openUntil = this.clock.now() + Math.max(coolDown, error.retryAfterMs ?? 0);
     this.#changed();
   }
 
-  /** A try that ended without a verdict (cancelled by the user): a trial slot is freed. */
-  released(key: string): void {
-    const circuit = this.#circuits.get(key);
-    if (circuit) circuit.trialInFlight = false;
+  /** A try that ended without a verdict (cancelled by the user): its trial slot, if it held one, is freed. */
+  released(lease: CircuitLease): void {
+    const circuit = this.#circuits.get(lease.key);
+    if (circuit && lease.trial) circuit.trialInFlight = false;
   }
 
   snapshot(): CircuitSnapshot[] {
@@ -143,21 +164,22 @@ export class CircuitBreakers {
 }
 
 /**
- * Paces requests by the rate-limit headers of earlier answers: a provider that said "0 requests
- * left, resets in 20 s" is not sent another request it would refuse.
+ * Paces requests by the rate-limit headers of earlier answers: a model that said "0 requests left,
+ * resets in 20 s" is not sent another request it would refuse. Keyed like the circuits
+ * (provider/model): OpenAI's limits are per model, so another model of the same provider is not held back.
  */
 export class RateLimitPacer {
   readonly #headroom = new Map<string, { info: RateLimitInfo; at: number }>();
 
   constructor(private readonly clock: Pick<Clock, 'now'>) {}
 
-  observe(providerId: string, info: RateLimitInfo): void {
-    this.#headroom.set(providerId, { info, at: this.clock.now() });
+  observe(key: string, info: RateLimitInfo): void {
+    this.#headroom.set(key, { info, at: this.clock.now() });
   }
 
-  /** Milliseconds to wait before this provider will take another request (0 when it will now). */
-  waitMs(providerId: string): number {
-    const entry = this.#headroom.get(providerId);
+  /** Milliseconds to wait before this model will take another request (0 when it will now). */
+  waitMs(key: string): number {
+    const entry = this.#headroom.get(key);
     if (!entry) return 0;
     const { info, at } = entry;
     const until = Math.max(
@@ -167,13 +189,13 @@ export class RateLimitPacer {
     return Math.max(0, until - this.clock.now());
   }
 
-  /** Every provider's last word on its headroom. */
-  entries(): Array<[providerId: string, headroom: { info: RateLimitInfo; at: number }]> {
+  /** Every model's last word on its headroom. */
+  entries(): Array<[key: string, headroom: { info: RateLimitInfo; at: number }]> {
     return [...this.#headroom];
   }
 
-  /** What the provider last said it had left, and when it said it. */
-  headroom(providerId: string): { info: RateLimitInfo; at: number } | undefined {
-    return this.#headroom.get(providerId);
+  /** What the model last said it had left, and when it said it. */
+  headroom(key: string): { info: RateLimitInfo; at: number } | undefined {
+    return this.#headroom.get(key);
   }
 }

@@ -1,6 +1,6 @@
 import { ProviderError } from '../errors';
 import type { ChatEvent, ChatMessage, ChatRequest, Clock, Provider } from '../types';
-import { CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type RateLimitPacer, type RetryPolicy } from './health';
+import { CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type CircuitLease, type RateLimitPacer, type RetryPolicy } from './health';
 
 /** One (provider, model) of a fallback chain, with what the router needs to judge it. */
 export interface RouteTarget {
@@ -30,10 +30,11 @@ export type RouteEvent =
   | { type: 'route-answering'; target: RouteTarget; fallback: boolean };
 
 export interface SwitchQuestion {
+  /** The model failed (with `error`) or, without one, the first model, skipped as unfit. */
   from: RouteTarget;
   to: RouteTarget;
-  error: ProviderError;
-  /** How many times the first model's price the new one costs, when both are known. */
+  error?: ProviderError;
+  /** How many times the first model's price the new one costs; absent when the first is free or unpriced. */
   costRatio?: number;
 }
 
@@ -46,7 +47,10 @@ export interface RouteOptions {
   pacer?: RateLimitPacer;
   /** The prompt's tokens (counted before the run): models with a smaller context are skipped. */
   promptTokens?: number;
-  /** A fallback more than this many times the first model's price is not used without asking (default 3). */
+  /**
+   * A fallback more than this many times the first model's price is not used without asking (default
+   * 3); nor is a priced model when the first one is free or has no known price.
+   */
   maxCostRatio?: number;
   /** Ask before moving to another provider, not only to a much pricier model. */
   askBeforeSwitchingProviders?: boolean;
@@ -100,8 +104,9 @@ function blendedPrice(target: RouteTarget): number | undefined {
   return input === undefined || output === undefined ? undefined : input + output;
 }
 
-function asProviderError(error: unknown): ProviderError {
+function asProviderError(error: unknown, signal: AbortSignal | undefined): ProviderError {
   if (error instanceof ProviderError) return error;
+  if (signal?.aborted) return cancelled();
   return new ProviderError('network', error instanceof Error ? error.message : String(error), { cause: error });
 }
 
@@ -127,17 +132,37 @@ function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
 
 const label = (target: RouteTarget) => `${target.providerName} ${target.model}`;
 
+/** The user's answer, unless the request is cancelled first (a dialog must not hold a cancelled request). */
+async function answerUnlessCancelled<T>(question: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return question;
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(cancelled());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([question, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
 /**
  * Sends the request down an ordered chain of models: transient failures are retried with backoff
  * (or the provider's Retry-After), then the next capable model is tried. Until the answer's first
  * text, reasoning or tool call nothing has been shown, so a failure falls back unseen; after it, the
  * shown part is kept and a RouteError with `partial` lets the caller offer to continue elsewhere.
+ *
+ * Stop a route with `options.signal`: an async generator queues `return()` behind a pending wait or
+ * read, so `return()` alone can let a retry start first.
  */
 export async function* route(chain: readonly RouteTarget[], request: ChatRequest, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   const random = options.random ?? Math.random;
   const maxCostRatio = options.maxCostRatio ?? 3;
-  const primaryPrice = chain[0] ? blendedPrice(chain[0]) : undefined;
+  const primary = chain[0];
+  const primaryPrice = primary ? blendedPrice(primary) : undefined;
   const failures: RouteFailure[] = [];
   const skipped: Array<{ target: RouteTarget; reason: SkipReason }> = [];
   // After a context-length refusal only a model with a larger window is worth trying.
@@ -148,18 +173,22 @@ export async function* route(chain: readonly RouteTarget[], request: ChatRequest
     if (request.tools?.length && target.tools === false) return 'no-tools';
     if (options.promptTokens !== undefined && target.contextWindow !== undefined && options.promptTokens >= target.contextWindow) return 'context-too-small';
     if (anyContextRefusal && (target.contextWindow === undefined || (mustExceedContext !== undefined && target.contextWindow <= mustExceedContext))) return 'context-too-small';
-    if (options.circuits?.state(CircuitBreakers.key(target.providerId, target.model)) === 'open') return 'circuit-open';
-    const last = failures.at(-1);
-    if (!last) return undefined;
+    if (options.circuits && !options.circuits.available(CircuitBreakers.key(target.providerId, target.model))) return 'circuit-open';
+    // The first model is the user's choice; every other one is judged against it, whether the
+    // route got here by a failure or by skipping an unfit model.
+    if (!primary || target === primary) return undefined;
     const price = blendedPrice(target);
     const costRatio = price !== undefined && primaryPrice !== undefined && primaryPrice > 0 ? price / primaryPrice : undefined;
-    const pricier = costRatio !== undefined && costRatio > maxCostRatio;
-    const askProvider = options.askBeforeSwitchingProviders === true && target.providerId !== last.target.providerId;
+    const pricier = costRatio !== undefined ? costRatio > maxCostRatio : price !== undefined && price > 0;
+    const askProvider = options.askBeforeSwitchingProviders === true && target.providerId !== primary.providerId;
     if (!pricier && !askProvider) return undefined;
     if (!options.confirmSwitch) return pricier ? 'too-expensive' : 'declined';
-    const question: SwitchQuestion = { from: last.target, to: target, error: last.error };
+    const last = failures.at(-1);
+    const question: SwitchQuestion = { from: last?.target ?? primary, to: target };
+    if (last) question.error = last.error;
     if (costRatio !== undefined) question.costRatio = costRatio;
-    return (await options.confirmSwitch(question)) ? undefined : pricier ? 'too-expensive' : 'declined';
+    const yes = await answerUnlessCancelled(options.confirmSwitch(question), options.signal);
+    return yes ? undefined : pricier ? 'too-expensive' : 'declined';
   };
 
   for (const [index, target] of chain.entries()) {
@@ -189,7 +218,8 @@ export async function* route(chain: readonly RouteTarget[], request: ChatRequest
       });
     }
     if (error.kind === 'invalid_credentials') {
-      if (!(await options.onInvalidCredentials?.(target, error))) throw new RouteError(error.kind, error.message, failures, skipped);
+      const goOn = options.onInvalidCredentials ? await answerUnlessCancelled(options.onInvalidCredentials(target, error), options.signal) : false;
+      if (!goOn) throw new RouteError(error.kind, error.message, failures, skipped);
       continue;
     }
     if (endsRoute(error)) throw error.kind === 'cancelled' ? error : new RouteError(error.kind, error.message, failures, skipped);
@@ -233,7 +263,7 @@ async function* tryTarget(
   const key = CircuitBreakers.key(target.providerId, target.model);
   let failed: { error: ProviderError } | undefined;
   for (let attempt = 1; ; attempt++) {
-    const pacing = options.pacer?.waitMs(target.providerId) ?? 0;
+    const pacing = options.pacer?.waitMs(key) ?? 0;
     if (pacing > policy.maxRetryAfterMs) {
       return { error: new ProviderError('rate_limited', `${target.providerName} has no requests left for ${Math.ceil(pacing / 1000)} s (its rate-limit headers)`, { retryAfterMs: pacing }) };
     }
@@ -241,12 +271,15 @@ async function* tryTarget(
       yield { type: 'route-wait', target, delayMs: pacing, attempt, reason: 'pacing' };
       await sleep(options.clock, pacing, options.signal);
     }
-    // A circuit that opened during these retries: the failure that opened it is the outcome.
-    if (options.circuits && !options.circuits.tryAcquire(key)) return failed ?? 'circuit-open';
-    const outcome = yield* streamOnce(target, key, request, options, fallback);
+    const lease: CircuitLease | undefined = options.circuits ? options.circuits.tryAcquire(key) : { key, trial: false };
+    // Taken by another request's trial since the route looked, or opened by a failure of these tries.
+    if (!lease) return failed ?? 'circuit-open';
+    const outcome = yield* streamOnce(target, lease, request, options, fallback);
     if (outcome === 'answered') return outcome;
     const { error, shownText } = outcome;
     if (shownText !== undefined || error.kind === 'cancelled') return outcome;
+    // This failure opened the circuit: waiting for a retry it would refuse is pointless.
+    if (options.circuits?.state(key) === 'open') return outcome;
     failed = { error };
     const delay = retryDelayMs(error, attempt, policy, random);
     if (delay === undefined) return outcome;
@@ -255,26 +288,27 @@ async function* tryTarget(
   }
 }
 
-async function* streamOnce(target: RouteTarget, key: string, request: ChatRequest, options: RouteOptions, fallback: boolean): AsyncGenerator<RouteEvent, StreamOutcome, undefined> {
+async function* streamOnce(target: RouteTarget, lease: CircuitLease, request: ChatRequest, options: RouteOptions, fallback: boolean): AsyncGenerator<RouteEvent, StreamOutcome, undefined> {
   const held: ChatEvent[] = [];
   let shown = false;
   let shownText = '';
   let settled = false;
   let finished = false;
-  const iterator = target.provider.chat({ ...request, model: target.model }, { signal: options.signal })[Symbol.asyncIterator]();
+  let iterator: AsyncIterator<ChatEvent> | undefined;
   const begin = function* (): Generator<RouteEvent> {
     shown = true;
     settled = true;
-    options.circuits?.succeeded(key);
+    options.circuits?.succeeded(lease);
     yield { type: 'route-answering', target, fallback };
     yield* held.splice(0);
   };
   try {
+    iterator = target.provider.chat({ ...request, model: target.model }, { signal: options.signal })[Symbol.asyncIterator]();
     for (;;) {
       const result = await iterator.next();
       if (result.done) break;
       const event = result.value;
-      if (event.type === 'response-metadata' && event.metadata.rateLimit) options.pacer?.observe(target.providerId, event.metadata.rateLimit);
+      if (event.type === 'response-metadata' && event.metadata.rateLimit) options.pacer?.observe(lease.key, event.metadata.rateLimit);
       if (!shown && !isVisible(event)) {
         held.push(event);
         continue;
@@ -288,15 +322,15 @@ async function* streamOnce(target: RouteTarget, key: string, request: ChatReques
     return 'answered';
   } catch (caught) {
     finished = true;
-    const error = asProviderError(caught);
+    const error = asProviderError(caught, options.signal);
     if (error.kind === 'cancelled') return { error };
     settled = true;
-    options.circuits?.failed(key, error);
+    options.circuits?.failed(lease, error);
     return shown ? { error, shownText } : { error };
   } finally {
-    if (!settled) options.circuits?.released(key);
-    // The consumer stopped reading: end the request now rather than leave it streaming.
-    if (!finished) await iterator.return?.();
+    if (!settled) options.circuits?.released(lease);
+    // The consumer stopped reading at an answer event: end the request now rather than leave it streaming.
+    if (!finished) await iterator?.return?.();
   }
 }
 
