@@ -250,7 +250,7 @@ describe('router: retries, fallback, circuit breakers', () => {
     const second = await run(chain(), ask, { circuits });
     assert.equal(openai.requests.length, 3, 'an open circuit is skipped without a request');
     assert.deepEqual(second.of('route-skip').map((skip) => skip.reason), ['circuit-open']);
-    assert.deepEqual(second.of('route-answering').map((event) => event.target.providerId), ['anthropic']);
+    assert.deepEqual(second.of('route-answering').map((event) => [event.target.providerId, event.fallback]), [['anthropic', true]]);
 
     breakerClock.advance(30_000);
     assert.equal(circuits.state('openai/gpt-4o'), 'half-open');

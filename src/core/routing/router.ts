@@ -201,7 +201,8 @@ export async function* route(chain: readonly RouteTarget[], request: ChatRequest
     }
     const previous = failures.at(-1);
     if (previous) yield { type: 'route-switch', from: previous.target, to: target, error: previous.error };
-    const outcome = yield* tryTarget(target, request, options, policy, random, failures.length > 0);
+    // Any model after the first is a fallback, whether the first failed or was skipped.
+    const outcome = yield* tryTarget(target, request, options, policy, random, index > 0);
     if (outcome === 'answered') return;
     if (outcome === 'circuit-open') {
       skipped.push({ target, reason: 'circuit-open' });
