@@ -53,7 +53,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     ...registerRoutingCommands(routing, registry),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
     registerChatParticipant(context.extensionUri),
-    registerLanguageModels(),
+    ...registerLanguageModels(registry, routing, log.child('language-models')),
     registerProvidersView(registry),
   );
 

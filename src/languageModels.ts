@@ -1,25 +1,126 @@
 import * as vscode from 'vscode';
+import { catalogFacts, countPromptTokens, findTemplate, priceOf, type ChatMessage, type Logger, type Registry, type ToolDefinition } from './core';
+import { describeModel } from './modelPicker';
+import type { RoutingHost } from './routingHost';
 
 export const LANGUAGE_MODEL_VENDOR = 'switchboard';
 
+/** Provider ids are plain; model ids may hold slashes (OpenRouter's `anthropic/claude-…`): split at the first. */
+function splitModelId(id: string): { providerId: string; modelId: string } {
+  const slash = id.indexOf('/');
+  return { providerId: id.slice(0, slash), modelId: id.slice(slash + 1) };
+}
+
+const textOf = (parts: readonly unknown[]) => parts.flatMap((part) => (part instanceof vscode.LanguageModelTextPart ? [part.value] : [])).join('');
+
+/** VS Code's messages in the core's shape: tool calls on the assistant's turn, each tool result its own message. */
+export function toChatMessages(messages: readonly vscode.LanguageModelChatRequestMessage[]): ChatMessage[] {
+  const out: ChatMessage[] = [];
+  for (const message of messages) {
+    const role = message.role === vscode.LanguageModelChatMessageRole.Assistant ? 'assistant' : 'user';
+    const calls = message.content.filter((part): part is vscode.LanguageModelToolCallPart => part instanceof vscode.LanguageModelToolCallPart);
+    for (const result of message.content.filter((part): part is vscode.LanguageModelToolResultPart => part instanceof vscode.LanguageModelToolResultPart)) {
+      out.push({ role: 'tool', toolCallId: result.callId, content: textOf(result.content) });
+    }
+    const text = textOf(message.content);
+    if (text === '' && calls.length === 0) continue;
+    out.push({ role, content: text, ...(calls.length > 0 ? { toolCalls: calls.map((call) => ({ id: call.callId, name: call.name, arguments: call.input })) } : {}) });
+  }
+  return out;
+}
+
 /**
- * Offers the user's models to VS Code's model picker and to other extensions (vendor `switchboard`).
- * With no provider connected there are no models to offer.
+ * Offers the user's models to VS Code's model picker and to other extensions (vendor `switchboard`):
+ * every chosen or default model of every enabled provider that has a key (or needs none).
  */
 class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
-  provideLanguageModelChatInformation(): vscode.LanguageModelChatInformation[] {
-    return [];
+  readonly #changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeLanguageModelChatInformation = this.#changed.event;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly routing: RoutingHost,
+    private readonly log: Logger,
+  ) {}
+
+  changed(): void {
+    this.#changed.fire();
   }
 
-  provideLanguageModelChatResponse(model: vscode.LanguageModelChatInformation): Thenable<void> {
-    return Promise.reject(new Error(`Switchboard has no model "${model.id}". Connect a provider first.`));
+  async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<vscode.LanguageModelChatInformation[]> {
+    const models: vscode.LanguageModelChatInformation[] = [];
+    let missingKeys = 0;
+    for (const entry of this.registry.list().filter((candidate) => candidate.enabled)) {
+      const template = findTemplate(entry.template ?? '');
+      const keyless = template !== undefined && template.key !== 'required';
+      if (!keyless && !(await this.registry.keyState(entry.id)).hasKey) {
+        missingKeys++;
+        continue;
+      }
+      const ids = [...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((model) => model.id)])];
+      for (const modelId of ids) {
+        const chosen = entry.models.find((model) => model.id === modelId);
+        const [facts, quote] = await Promise.all([
+          catalogFacts(template?.catalogIds ?? [], modelId),
+          priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: chosen?.prices }, modelId),
+        ]);
+        const maxOutputTokens = chosen?.maxOutputTokens ?? facts.maxOutputTokens ?? 4096;
+        const contextWindow = chosen?.contextWindow ?? facts.contextWindow ?? 128_000;
+        models.push({
+          id: `${entry.id}/${modelId}`,
+          name: chosen?.name ?? facts.name ?? modelId,
+          family: modelId,
+          version: modelId,
+          detail: entry.name,
+          tooltip: describeModel({ id: modelId, contextWindow, ...(facts.capabilities ? { capabilities: facts.capabilities } : {}) }, quote),
+          maxInputTokens: Math.max(1, contextWindow - maxOutputTokens),
+          maxOutputTokens,
+          capabilities: { toolCalling: facts.capabilities?.tools !== false, imageInput: facts.capabilities?.vision === true },
+        });
+      }
+    }
+    if (missingKeys > 0 && !options.silent) {
+      void vscode.window.showInformationMessage(`${missingKeys} Switchboard provider(s) have no API key, so their models are not offered.`, 'Set API Key').then((choice) => choice && vscode.commands.executeCommand('switchboard.setApiKey'));
+    }
+    return models;
   }
 
-  provideTokenCount(model: vscode.LanguageModelChatInformation): Thenable<number> {
-    return Promise.reject(new Error(`Switchboard has no model "${model.id}".`));
+  async provideLanguageModelChatResponse(
+    model: vscode.LanguageModelChatInformation,
+    messages: readonly vscode.LanguageModelChatRequestMessage[],
+    options: vscode.ProvideLanguageModelChatResponseOptions,
+    progress: vscode.Progress<vscode.LanguageModelResponsePart>,
+    token: vscode.CancellationToken,
+  ): Promise<void> {
+    const { providerId, modelId } = splitModelId(model.id);
+    const controller = new AbortController();
+    const cancel = token.onCancellationRequested(() => controller.abort());
+    const tools: ToolDefinition[] = (options.tools ?? []).map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.inputSchema ?? { type: 'object', properties: {} } }));
+    try {
+      // This model only: another extension chose it, and switching models under it would surprise.
+      const events = this.routing.run({ messages: toChatMessages(messages), ...(tools.length > 0 ? { tools } : {}) }, { surface: 'language-model', signal: controller.signal, steps: [{ provider: providerId, model: modelId }] });
+      for await (const event of events) {
+        if (event.type === 'text') progress.report(new vscode.LanguageModelTextPart(event.text));
+        else if (event.type === 'tool-call') progress.report(new vscode.LanguageModelToolCallPart(event.id ?? `call_${Date.now().toString(36)}`, event.name, typeof event.arguments === 'object' && event.arguments !== null ? event.arguments : {}));
+      }
+    } catch (error) {
+      this.log.warn(`language model request to ${model.id} failed`, error);
+      throw error;
+    } finally {
+      cancel.dispose();
+    }
+  }
+
+  /** Counted locally: VS Code asks often, and a network call per count would be slow and could cost. */
+  async provideTokenCount(model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
+    const messages: ChatMessage[] = typeof text === 'string' ? [{ role: 'user', content: text }] : toChatMessages([text]);
+    const type = this.registry.get(splitModelId(model.id).providerId)?.type ?? 'openai-compatible';
+    return (await countPromptTokens({ model: model.id, messages }, type)).tokens;
   }
 }
 
-export function registerLanguageModels(): vscode.Disposable {
-  return vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, new SwitchboardLanguageModels());
+export function registerLanguageModels(registry: Registry, routing: RoutingHost, log: Logger): vscode.Disposable[] {
+  const models = new SwitchboardLanguageModels(registry, routing, log);
+  const watch = registry.onDidChange(() => models.changed());
+  return [vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, models), { dispose: () => watch.dispose() }];
 }

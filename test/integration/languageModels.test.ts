@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import { Commands } from '../../src/commands';
+import { testingApi, until } from './support';
+
+describe('language models (vendor switchboard) in the extension host', () => {
+  it('lists the configured models with their limits; sendRequest streams the answer and records usage', async () => {
+    const { registry, cost } = await testingApi();
+    const bodies: string[] = [];
+    // OpenAI's documented stream, with usage before [DONE].
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        bodies.push(Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(
+          'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}\n\n' +
+            'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":" from the picker"},"finish_reason":null}]}\n\n' +
+            'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
+            'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}\n\ndata: [DONE]\n\n',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Picker', baseUrl: url, apiKey: 'sk-proj-picker0123456789abcdef' });
+    try {
+      await registry.update(id, { models: [{ id: 'gpt-4o' }] });
+      const [model] = await until(async () => {
+        const found = await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/gpt-4o` });
+        return found.length > 0 ? found : undefined;
+      }, 'the model to be offered');
+      // gpt-4o from the catalog: 128k context, 16,384 output tokens.
+      assert.deepEqual([model!.vendor, model!.family, model!.maxInputTokens], ['switchboard', 'gpt-4o', 128_000 - 16_384]);
+
+      const response = await model!.sendRequest([vscode.LanguageModelChatMessage.User('Say hello')], {}, new vscode.CancellationTokenSource().token);
+      let text = '';
+      for await (const piece of response.text) text += piece;
+      assert.equal(text, 'Hello from the picker');
+      const sent = JSON.parse(bodies[0]!) as { model: string; messages: Array<{ role: string; content: string }> };
+      assert.deepEqual([sent.model, sent.messages.at(-1)], ['gpt-4o', { role: 'user', content: 'Say hello' }]);
+      const recorded = await until(async () => (await cost.recentRequests()).find((record) => record.providerId === id && record.surface === 'language-model'), 'the request to be recorded');
+      assert.deepEqual([recorded.modelId, recorded.usage.inputTokens, recorded.usage.outputTokens, recorded.outcome], ['gpt-4o', 9, 4, 'ok']);
+      assert.ok((await model!.countTokens('Say hello')) > 0);
+
+      // A tool call and its result, as VS Code's agent sends them, reach the provider in its own shape.
+      const withTools = await model!.sendRequest(
+        [
+          vscode.LanguageModelChatMessage.User('Read a.ts'),
+          vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelToolCallPart('call_1', 'read_file', { path: 'a.ts' })]),
+          vscode.LanguageModelChatMessage.User([new vscode.LanguageModelToolResultPart('call_1', [new vscode.LanguageModelTextPart('export const a = 1;')])]),
+        ],
+        { tools: [{ name: 'read_file', description: 'Reads a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }] },
+      );
+      for await (const piece of withTools.text) void piece;
+      const second = JSON.parse(bodies[1]!) as { tools: Array<{ function: { name: string } }>; messages: Array<{ role: string; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string; content: unknown }> };
+      assert.deepEqual(second.messages.map((message) => message.role), ['user', 'assistant', 'tool']);
+      assert.deepEqual(second.messages[1]?.tool_calls?.map((call) => [call.id, call.function.name, JSON.parse(call.function.arguments) as unknown]), [['call_1', 'read_file', { path: 'a.ts' }]]);
+      assert.deepEqual([second.messages[2]?.tool_call_id, second.messages[2]?.content], ['call_1', 'export const a = 1;']);
+      assert.deepEqual(second.tools.map((tool) => tool.function.name), ['read_file']);
+    } finally {
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      server.close();
+    }
+  });
+});
