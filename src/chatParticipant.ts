@@ -1,15 +1,99 @@
 import * as vscode from 'vscode';
+import { costOf, RouteError, type ChatMessage, type FallbackStep, type Usage } from './core';
 import { Commands } from './commands';
+import type { CostHost } from './costHost';
+import { LANGUAGE_MODEL_VENDOR } from './languageModels';
+import { describeSwitch, describeWait, type RoutingHost } from './routingHost';
 
 export const CHAT_PARTICIPANT_ID = 'switchboard.chat';
 
-/** `@switchboard` in VS Code's chat. Until a provider is connected it points the user to setup. */
-export function registerChatParticipant(extensionUri: vscode.Uri): vscode.Disposable {
-  const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, (_request, _context, stream) => {
-    stream.markdown('No LLM provider is connected to Switchboard yet. Add one to chat with its models here.');
-    stream.button({ command: Commands.openPanel, title: 'Manage Providers' });
-    return {};
-  });
+/** What a chat answer keeps, so a follow-up continues on the model that answered. */
+export interface SwitchboardChatMetadata {
+  providerId?: string;
+  model?: string;
+}
+
+const usd = (value: number) => (value === 0 ? '$0' : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
+
+/** This participant's earlier turns: the user's prompts and the answers' text. */
+function history(context: vscode.ChatContext): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  for (const turn of context.history) {
+    if (turn.participant !== CHAT_PARTICIPANT_ID) continue;
+    if (turn instanceof vscode.ChatRequestTurn) messages.push({ role: 'user', content: turn.prompt });
+    else if (turn instanceof vscode.ChatResponseTurn) {
+      const text = turn.response.flatMap((part) => (part instanceof vscode.ChatResponseMarkdownPart ? [part.value.value] : [])).join('');
+      // The footer is Switchboard's, not the model's: it stays out of the next turn.
+      const answer = text.split('\n\n---\n')[0] ?? text;
+      if (answer.trim()) messages.push({ role: 'assistant', content: answer });
+    }
+  }
+  return messages;
+}
+
+/** The chain for this request: a Switchboard model picked in VS Code's picker goes first, then the configured chain. */
+function stepsFor(request: vscode.ChatRequest, routing: RoutingHost): FallbackStep[] {
+  const chain = routing.steps();
+  if (request.model.vendor !== LANGUAGE_MODEL_VENDOR) return chain;
+  const slash = request.model.id.indexOf('/');
+  const picked = { provider: request.model.id.slice(0, slash), model: request.model.id.slice(slash + 1) };
+  return [picked, ...chain.filter((step) => step.provider !== picked.provider || step.model !== picked.model)];
+}
+
+/**
+ * `@switchboard` in VS Code's chat: streams the answer from the chosen model through the fallback
+ * chain and the budgets, says what happened on the way, and ends with a cost footer.
+ */
+export function registerChatParticipant(extensionUri: vscode.Uri, routing: RoutingHost, cost: CostHost): vscode.Disposable {
+  const handler: vscode.ChatRequestHandler = async (request, context, stream, token): Promise<vscode.ChatResult> => {
+    const steps = stepsFor(request, routing);
+    if (steps.length === 0) {
+      stream.markdown('No model is set up in Switchboard yet. Add a provider and choose a default model to chat with it here.');
+      stream.button({ command: Commands.addProvider, title: 'Add Provider' });
+      return {};
+    }
+    const controller = new AbortController();
+    const cancel = token.onCancellationRequested(() => controller.abort());
+    const started = Date.now();
+    let answeredBy: { providerId: string; providerName: string; model: string } | undefined;
+    const switches: string[] = [];
+    let usage: Usage | undefined;
+    try {
+      const messages: ChatMessage[] = [...history(context), { role: 'user', content: request.prompt }];
+      for await (const event of routing.run({ messages }, { surface: 'chat', signal: controller.signal, steps })) {
+        if (event.type === 'text') stream.markdown(event.text);
+        else if (event.type === 'usage') usage = event.usage;
+        else if (event.type === 'route-wait') stream.progress(describeWait(event));
+        else if (event.type === 'route-switch') {
+          switches.push(`${event.from.providerName} ${event.from.model} ${event.error.status ? `returned ${event.error.status}` : `failed (${event.error.kind})`}`);
+          stream.progress(describeSwitch(event));
+        } else if (event.type === 'route-answering') answeredBy = { providerId: event.target.providerId, providerName: event.target.providerName, model: event.target.model };
+      }
+    } catch (error) {
+      if (token.isCancellationRequested) return {};
+      const message = error instanceof Error ? error.message : String(error);
+      stream.markdown(`${message}\n`);
+      const refused = error instanceof RouteError ? error.failures.find((failure) => failure.error.kind === 'invalid_credentials') : undefined;
+      if (refused) stream.button({ command: Commands.setApiKey, title: 'Set API Key', arguments: [{ providerId: refused.target.providerId }] });
+      else stream.button({ command: Commands.editFallbackChain, title: 'Edit Fallback Chain' });
+      return { errorDetails: { message }, metadata: {} satisfies SwitchboardChatMetadata };
+    } finally {
+      cancel.dispose();
+    }
+    if (!answeredBy) return {};
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    const parts = [`${answeredBy.providerName} · ${answeredBy.model}`];
+    if (usage) {
+      const priced = await costOf(cost.pricing(answeredBy.providerId, answeredBy.model), answeredBy.model, usage);
+      parts.push(`${usage.inputTokens.toLocaleString()} in / ${usage.outputTokens.toLocaleString()} out`);
+      parts.push(priced.usd === undefined ? 'price unknown' : `${usd(priced.usd)}${priced.basis === 'reported' ? ' (reported)' : ''}`);
+    }
+    parts.push(`${seconds} s`);
+    const why = switches.length > 0 ? `  \nAnswered by ${answeredBy.providerName} ${answeredBy.model} after ${switches.join(', ')}.` : '';
+    stream.markdown(`\n\n---\n*${parts.join(' · ')}*${why}`);
+    return { metadata: { providerId: answeredBy.providerId, model: answeredBy.model } satisfies SwitchboardChatMetadata };
+  };
+  const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, handler);
   participant.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
   return participant;
 }

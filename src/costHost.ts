@@ -13,6 +13,7 @@ import {
   type BudgetNotice,
   type Logger,
   type Provider,
+  type PricingContext,
   type Registry,
   type Surface,
   type Totals,
@@ -99,6 +100,13 @@ export class CostHost implements vscode.Disposable {
     return this.meter(this.registry.providerFor(providerId), providerId, surface);
   }
 
+  /** How a provider's model is priced: its template's catalog ids, local or not, the user's prices. */
+  pricing(providerId: string, modelId: string): PricingContext {
+    const entry = this.registry.get(providerId);
+    const template = findTemplate(entry?.template ?? '');
+    return { catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: entry?.models.find((model) => model.id === modelId)?.prices };
+  }
+
   /** Meters any provider built for a registry entry (the connection test builds its own). */
   meter(provider: Provider, providerId: string, surface: Surface): Provider {
     const entry = this.registry.get(providerId);
@@ -108,7 +116,7 @@ export class CostHost implements vscode.Disposable {
     return metered(provider, {
       providerId,
       type: entry.type,
-      pricing: (modelId) => ({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: modelOf(modelId)?.prices }),
+      pricing: (modelId) => this.pricing(providerId, modelId),
       maxOutputTokens: async (modelId) => modelOf(modelId)?.maxOutputTokens ?? (await catalogFacts(template?.catalogIds ?? [], modelId)).maxOutputTokens,
       ledger: this.ledger,
       guard: this.guard,
