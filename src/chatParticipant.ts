@@ -13,6 +13,12 @@ export interface SwitchboardChatMetadata {
   model?: string;
 }
 
+/** Where the footer begins in an answer's Markdown. */
+const FOOTER_MARK = '\n\n---\n*';
+
+/** Names come from configuration (a workspace file, say): shown as text, never as Markdown. */
+const escapeMarkdown = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
+
 const usd = (value: number) => (value === 0 ? '$0' : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
 
 /** This participant's earlier turns: the user's prompts and the answers' text. */
@@ -22,9 +28,12 @@ function history(context: vscode.ChatContext): ChatMessage[] {
     if (turn.participant !== CHAT_PARTICIPANT_ID) continue;
     if (turn instanceof vscode.ChatRequestTurn) messages.push({ role: 'user', content: turn.prompt });
     else if (turn instanceof vscode.ChatResponseTurn) {
+      // A failed turn's text is Switchboard's, not the model's; its question stays without an answer.
+      if (turn.result.errorDetails) continue;
       const text = turn.response.flatMap((part) => (part instanceof vscode.ChatResponseMarkdownPart ? [part.value.value] : [])).join('');
-      // The footer is Switchboard's, not the model's: it stays out of the next turn.
-      const answer = text.split('\n\n---\n')[0] ?? text;
+      // The footer is Switchboard's too (answers may hold their own horizontal rules: cut at the last).
+      const footer = text.lastIndexOf(FOOTER_MARK);
+      const answer = footer >= 0 ? text.slice(0, footer) : text;
       if (answer.trim()) messages.push({ role: 'assistant', content: answer });
     }
   }
@@ -35,6 +44,7 @@ function history(context: vscode.ChatContext): ChatMessage[] {
 function stepsFor(request: vscode.ChatRequest, routing: RoutingHost): FallbackStep[] {
   const chain = routing.steps();
   if (request.model.vendor !== LANGUAGE_MODEL_VENDOR) return chain;
+  // A model picked from Switchboard's list; run() drops it if its provider has gone since.
   const slash = request.model.id.indexOf('/');
   const picked = { provider: request.model.id.slice(0, slash), model: request.model.id.slice(slash + 1) };
   return [picked, ...chain.filter((step) => step.provider !== picked.provider || step.model !== picked.model)];
@@ -60,19 +70,20 @@ export function registerChatParticipant(extensionUri: vscode.Uri, routing: Routi
     let usage: Usage | undefined;
     try {
       const messages: ChatMessage[] = [...history(context), { role: 'user', content: request.prompt }];
-      for await (const event of routing.run({ messages }, { surface: 'chat', signal: controller.signal, steps })) {
+      // A refused key gets this chat's own Set API Key button rather than a notification.
+      for await (const event of routing.run({ messages }, { surface: 'chat', signal: controller.signal, steps, askAboutKeys: false })) {
         if (event.type === 'text') stream.markdown(event.text);
         else if (event.type === 'usage') usage = event.usage;
         else if (event.type === 'route-wait') stream.progress(describeWait(event));
         else if (event.type === 'route-switch') {
-          switches.push(`${event.from.providerName} ${event.from.model} ${event.error.status ? `returned ${event.error.status}` : `failed (${event.error.kind})`}`);
+          switches.push(`${escapeMarkdown(`${event.from.providerName} ${event.from.model}`)} ${event.error.status ? `returned ${event.error.status}` : `failed (${event.error.kind})`}`);
           stream.progress(describeSwitch(event));
         } else if (event.type === 'route-answering') answeredBy = { providerId: event.target.providerId, providerName: event.target.providerName, model: event.target.model };
       }
     } catch (error) {
       if (token.isCancellationRequested) return {};
+      // The message can quote a remote server: shown by VS Code as the error's text, not as Markdown here.
       const message = error instanceof Error ? error.message : String(error);
-      stream.markdown(`${message}\n`);
       const refused = error instanceof RouteError ? error.failures.find((failure) => failure.error.kind === 'invalid_credentials') : undefined;
       if (refused) stream.button({ command: Commands.setApiKey, title: 'Set API Key', arguments: [{ providerId: refused.target.providerId }] });
       else stream.button({ command: Commands.editFallbackChain, title: 'Edit Fallback Chain' });
@@ -82,15 +93,15 @@ export function registerChatParticipant(extensionUri: vscode.Uri, routing: Routi
     }
     if (!answeredBy) return {};
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    const parts = [`${answeredBy.providerName} · ${answeredBy.model}`];
+    const parts = [`${escapeMarkdown(answeredBy.providerName)} · ${escapeMarkdown(answeredBy.model)}`];
     if (usage) {
       const priced = await costOf(cost.pricing(answeredBy.providerId, answeredBy.model), answeredBy.model, usage);
       parts.push(`${usage.inputTokens.toLocaleString()} in / ${usage.outputTokens.toLocaleString()} out`);
       parts.push(priced.usd === undefined ? 'price unknown' : `${usd(priced.usd)}${priced.basis === 'reported' ? ' (reported)' : ''}`);
     }
     parts.push(`${seconds} s`);
-    const why = switches.length > 0 ? `  \nAnswered by ${answeredBy.providerName} ${answeredBy.model} after ${switches.join(', ')}.` : '';
-    stream.markdown(`\n\n---\n*${parts.join(' · ')}*${why}`);
+    const why = switches.length > 0 ? `  \nAnswered by ${parts[0]} after ${switches.join(', ')}.` : '';
+    stream.markdown(`${FOOTER_MARK}${parts.join(' · ')}*${why}`);
     return { metadata: { providerId: answeredBy.providerId, model: answeredBy.model } satisfies SwitchboardChatMetadata };
   };
   const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, handler);

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { catalogFacts, countPromptTokens, findTemplate, priceOf, type ChatMessage, type Logger, type Registry, type ToolDefinition } from './core';
+import { catalogFacts, countPromptTokens, findTemplate, priceOf, ProviderError, type ChatMessage, type Logger, type Registry, type ToolDefinition } from './core';
 import { describeModel } from './modelPicker';
 import type { RoutingHost } from './routingHost';
 
@@ -13,18 +14,29 @@ function splitModelId(id: string): { providerId: string; modelId: string } {
 
 const textOf = (parts: readonly unknown[]) => parts.flatMap((part) => (part instanceof vscode.LanguageModelTextPart ? [part.value] : [])).join('');
 
-/** VS Code's messages in the core's shape: tool calls on the assistant's turn, each tool result its own message. */
-export function toChatMessages(messages: readonly vscode.LanguageModelChatRequestMessage[]): ChatMessage[] {
+/** The proposed API's System role (3): Copilot's agent sends its instructions with it. */
+const SYSTEM_ROLE = 3;
+
+/**
+ * VS Code's messages in the core's shape: tool calls on the assistant's turn, each tool result its
+ * own message. `callMetadata` gives back what a provider attached to a call (Gemini's thought
+ * signature), which VS Code's parts cannot carry.
+ */
+export function toChatMessages(messages: readonly vscode.LanguageModelChatRequestMessage[], callMetadata: (callId: string) => Record<string, unknown> | undefined = () => undefined): ChatMessage[] {
   const out: ChatMessage[] = [];
   for (const message of messages) {
-    const role = message.role === vscode.LanguageModelChatMessageRole.Assistant ? 'assistant' : 'user';
+    const role = message.role === vscode.LanguageModelChatMessageRole.Assistant ? 'assistant' : (message.role as number) === SYSTEM_ROLE ? 'system' : 'user';
     const calls = message.content.filter((part): part is vscode.LanguageModelToolCallPart => part instanceof vscode.LanguageModelToolCallPart);
     for (const result of message.content.filter((part): part is vscode.LanguageModelToolResultPart => part instanceof vscode.LanguageModelToolResultPart)) {
       out.push({ role: 'tool', toolCallId: result.callId, content: textOf(result.content) });
     }
     const text = textOf(message.content);
     if (text === '' && calls.length === 0) continue;
-    out.push({ role, content: text, ...(calls.length > 0 ? { toolCalls: calls.map((call) => ({ id: call.callId, name: call.name, arguments: call.input })) } : {}) });
+    const toolCalls = calls.map((call) => {
+      const providerMetadata = callMetadata(call.callId);
+      return { id: call.callId, name: call.name, arguments: call.input, ...(providerMetadata ? { providerMetadata } : {}) };
+    });
+    out.push({ role, content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) });
   }
   return out;
 }
@@ -33,8 +45,22 @@ export function toChatMessages(messages: readonly vscode.LanguageModelChatReques
  * Offers the user's models to VS Code's model picker and to other extensions (vendor `switchboard`):
  * every chosen or default model of every enabled provider that has a key (or needs none).
  */
+/** The error kinds VS Code's callers tell apart. */
+function toLanguageModelError(error: unknown): unknown {
+  if (!(error instanceof ProviderError)) return error;
+  if (error.kind === 'cancelled') return new vscode.CancellationError();
+  if (error.kind === 'invalid_credentials') return vscode.LanguageModelError.NoPermissions(error.message);
+  if (error.kind === 'quota_exceeded' && error.code?.startsWith('budget_')) return vscode.LanguageModelError.Blocked(error.message);
+  if (error.kind === 'model_not_found') return vscode.LanguageModelError.NotFound(error.message);
+  return error;
+}
+
+/** Tool-call metadata kept for the next turn: bounded, as a long agent session makes many calls. */
+const CALL_METADATA_LIMIT = 1000;
+
 class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
   readonly #changed = new vscode.EventEmitter<void>();
+  readonly #callMetadata = new Map<string, Record<string, unknown>>();
   readonly onDidChangeLanguageModelChatInformation = this.#changed.event;
 
   constructor(
@@ -75,7 +101,8 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
           tooltip: describeModel({ id: modelId, contextWindow, ...(facts.capabilities ? { capabilities: facts.capabilities } : {}) }, quote),
           maxInputTokens: Math.max(1, contextWindow - maxOutputTokens),
           maxOutputTokens,
-          capabilities: { toolCalling: facts.capabilities?.tools !== false, imageInput: facts.capabilities?.vision === true },
+          // Images: VS Code 1.104's stable API has no data part to carry them, so none are claimed.
+          capabilities: { toolCalling: facts.capabilities?.tools !== false, imageInput: false },
         });
       }
     }
@@ -93,22 +120,38 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     token: vscode.CancellationToken,
   ): Promise<void> {
     const { providerId, modelId } = splitModelId(model.id);
+    if (this.registry.get(providerId)?.enabled !== true) throw vscode.LanguageModelError.NotFound(`Switchboard no longer offers ${model.id}: its provider was removed or disabled.`);
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
     const tools: ToolDefinition[] = (options.tools ?? []).map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.inputSchema ?? { type: 'object', properties: {} } }));
     try {
       // This model only: another extension chose it, and switching models under it would surprise.
-      const events = this.routing.run({ messages: toChatMessages(messages), ...(tools.length > 0 ? { tools } : {}) }, { surface: 'language-model', signal: controller.signal, steps: [{ provider: providerId, model: modelId }] });
+      const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
+      const events = this.routing.run(
+        { messages: chatMessages, ...(tools.length > 0 ? { tools } : {}) },
+        // No dialogs: the caller may be another extension working in the background; its error says what to fix.
+        { surface: 'language-model', signal: controller.signal, steps: [{ provider: providerId, model: modelId }], askAboutKeys: false },
+      );
       for await (const event of events) {
         if (event.type === 'text') progress.report(new vscode.LanguageModelTextPart(event.text));
-        else if (event.type === 'tool-call') progress.report(new vscode.LanguageModelToolCallPart(event.id ?? `call_${Date.now().toString(36)}`, event.name, typeof event.arguments === 'object' && event.arguments !== null ? event.arguments : {}));
+        else if (event.type === 'tool-call') {
+          // Gemini and Ollama may send no id; VS Code matches results to calls by it.
+          const callId = event.id ?? `call_${randomUUID()}`;
+          if (event.providerMetadata) this.#remember(callId, event.providerMetadata);
+          progress.report(new vscode.LanguageModelToolCallPart(callId, event.name, typeof event.arguments === 'object' && event.arguments !== null ? event.arguments : {}));
+        }
       }
     } catch (error) {
       this.log.warn(`language model request to ${model.id} failed`, error);
-      throw error;
+      throw toLanguageModelError(error);
     } finally {
       cancel.dispose();
     }
+  }
+
+  #remember(callId: string, metadata: Record<string, unknown>): void {
+    this.#callMetadata.set(callId, metadata);
+    if (this.#callMetadata.size > CALL_METADATA_LIMIT) this.#callMetadata.delete(this.#callMetadata.keys().next().value!);
   }
 
   /** Counted locally: VS Code asks often, and a network call per count would be slow and could cost. */

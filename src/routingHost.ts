@@ -135,8 +135,13 @@ export class RoutingHost implements vscode.Disposable {
   }
 
   /** Sends a request down the chain, asking the user where the settings say to, and records every switch. */
-  async *run(request: Omit<ChatRequest, 'model'>, options: { surface: Surface; signal?: AbortSignal; steps?: FallbackStep[]; promptTokens?: number }): AsyncGenerator<RouteEvent, void, undefined> {
-    const steps = options.steps ?? this.steps();
+  async *run(
+    request: Omit<ChatRequest, 'model'>,
+    /** askAboutKeys: false where the caller shows its own action for a refused key (or no one is there to ask). */
+    options: { surface: Surface; signal?: AbortSignal; steps?: FallbackStep[]; promptTokens?: number; askAboutKeys?: boolean },
+  ): AsyncGenerator<RouteEvent, void, undefined> {
+    // Steps passed in (a model picked elsewhere) may name a provider removed or disabled since.
+    const steps = (options.steps ?? this.steps()).filter((step) => this.registry.get(step.provider)?.enabled === true);
     const config = vscode.workspace.getConfiguration('switchboard');
     const chain = await this.targets(steps, options.surface);
     const events = route(chain, { ...request, model: chain[0]?.model ?? '' }, {
@@ -157,7 +162,7 @@ export class RoutingHost implements vscode.Disposable {
         );
         return choice === 'Switch';
       },
-      onInvalidCredentials: async (target, error) => {
+      onInvalidCredentials: options.askAboutKeys === false ? undefined : async (target, error) => {
         const choice = await vscode.window.showErrorMessage(`${target.providerName} refused its API key: ${error.message}`, 'Set API Key', 'Continue with the Next Model');
         if (choice === 'Set API Key') void vscode.commands.executeCommand(Commands.setApiKey, { providerId: target.providerId });
         return choice === 'Continue with the Next Model';
