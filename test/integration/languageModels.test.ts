@@ -1,31 +1,13 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/commands';
-import { testingApi, until } from './support';
+import { loopback, openAiStream, testingApi, until } from './support';
 
 describe('language models (vendor switchboard) in the extension host', () => {
   it('lists the configured models with their limits; sendRequest streams the answer and records usage', async () => {
     const { registry, cost } = await testingApi();
-    const bodies: string[] = [];
-    // OpenAI's documented stream, with usage before [DONE].
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => {
-        bodies.push(Buffer.concat(chunks).toString('utf8'));
-        res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(
-          'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"role":"assistant","content":"Hello"},"finish_reason":null}]}\n\n' +
-            'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{"content":" from the picker"},"finish_reason":null}]}\n\n' +
-            'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\n' +
-            'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"gpt-4o","choices":[],"usage":{"prompt_tokens":9,"completion_tokens":4,"total_tokens":13}}\n\ndata: [DONE]\n\n',
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    const { url: origin, bodies, server } = await loopback((res) => openAiStream(res, ['Hello', ' from the picker'], { prompt_tokens: 9, completion_tokens: 4 }));
+    const url = `${origin}/v1`;
     const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Picker', baseUrl: url, apiKey: 'sk-proj-picker0123456789abcdef' });
     try {
       await registry.update(id, { models: [{ id: 'gpt-4o' }] });

@@ -1,24 +1,7 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/commands';
-import { testingApi, until } from './support';
-
-/** A loopback server answering every request with `respond`; counts what it was sent. */
-async function loopback(respond: (res: ServerResponse) => void): Promise<{ url: string; bodies: string[]; server: Server }> {
-  const bodies: string[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      bodies.push(Buffer.concat(chunks).toString('utf8'));
-      respond(res);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bodies, server };
-}
+import { loopback, testingApi, until } from './support';
 
 describe('fallback in the extension host', () => {
   it('Test Fallback Chain: the first provider answers 503, the second answers, and the switch is reported and recorded', async () => {
