@@ -54,9 +54,14 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
   });
   void store.check();
 
+  // Watcher events come in bursts (create, then change): a reload that finishes after a newer one
+  // began would put back what it read mid-write.
+  let generation = 0;
   const reload = async () => {
+    const mine = ++generation;
     const settings = declaredFromSettings(log);
     const workspaceFile = await declaredFromWorkspace(log);
+    if (mine !== generation) return;
     registry.setDeclared({ settings: settings.user, workspace: [...settings.workspace, ...workspaceFile.providers], workspaceFallback: workspaceFile.fallback });
   };
   void reload();
