@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { costOf, RouteError, type ChatMessage, type FallbackStep, type Usage } from './core';
+import { catalogFacts, costOf, estimateCost, findTemplate, RouteError, type ChatMessage, type CostEstimate, type FallbackStep, type Registry, type Usage } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import { LANGUAGE_MODEL_VENDOR } from './languageModels';
@@ -40,6 +40,36 @@ function history(context: vscode.ChatContext): ChatMessage[] {
   return messages;
 }
 
+/** Without a known output limit, the answer a request is assumed to reach at most (the budgets' default cap). */
+const ASSUMED_MAX_OUTPUT = 16_384;
+
+export interface CostEstimateRow {
+  providerId: string;
+  providerName: string;
+  model: string;
+  estimate: CostEstimate;
+}
+
+/** What this prompt would cost on each model of each enabled provider, counted locally: nothing is sent. */
+export async function costEstimates(registry: Registry, cost: CostHost, messages: ChatMessage[]): Promise<CostEstimateRow[]> {
+  const rows: CostEstimateRow[] = [];
+  for (const entry of registry.list().filter((candidate) => candidate.enabled)) {
+    const template = findTemplate(entry.template ?? '');
+    for (const model of [...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((chosen) => chosen.id)])]) {
+      const maxOutput = entry.models.find((chosen) => chosen.id === model)?.maxOutputTokens ?? (await catalogFacts(template?.catalogIds ?? [], model)).maxOutputTokens ?? ASSUMED_MAX_OUTPUT;
+      const estimate = await estimateCost(cost.pricing(entry.id, model), { model, messages }, entry.type, maxOutput);
+      rows.push({ providerId: entry.id, providerName: entry.name, model, estimate });
+    }
+  }
+  return rows;
+}
+
+/** "$0.0012 – $0.16", or what is unknown. */
+function range(estimate: CostEstimate): string {
+  if (estimate.inputUsd === undefined) return 'price unknown';
+  return estimate.maxUsd === undefined ? `${usd(estimate.inputUsd)} +` : `${usd(estimate.inputUsd)} – ${usd(estimate.maxUsd)}`;
+}
+
 /** The chain for this request: a Switchboard model picked in VS Code's picker goes first, then the configured chain. */
 function stepsFor(request: vscode.ChatRequest, routing: RoutingHost): FallbackStep[] {
   const chain = routing.steps();
@@ -54,13 +84,34 @@ function stepsFor(request: vscode.ChatRequest, routing: RoutingHost): FallbackSt
  * `@switchboard` in VS Code's chat: streams the answer from the chosen model through the fallback
  * chain and the budgets, says what happened on the way, and ends with a cost footer.
  */
-export function registerChatParticipant(extensionUri: vscode.Uri, routing: RoutingHost, cost: CostHost): vscode.Disposable {
+export function registerChatParticipant(extensionUri: vscode.Uri, registry: Registry, routing: RoutingHost, cost: CostHost): vscode.Disposable {
   const handler: vscode.ChatRequestHandler = async (request, context, stream, token): Promise<vscode.ChatResult> => {
+    const messages: ChatMessage[] = [...history(context), { role: 'user', content: request.prompt }];
+    if (request.command === 'cost') {
+      const rows = await costEstimates(registry, cost, messages);
+      if (rows.length === 0) {
+        stream.markdown('No models to price yet: add a provider and choose its models.');
+        return {};
+      }
+      stream.markdown(`What this prompt would cost (nothing was sent; tokens counted locally):\n\n| Model | Prompt tokens | Cost: prompt only – longest answer |\n| --- | ---: | ---: |\n`);
+      for (const row of rows) {
+        const counted = `${row.estimate.method === 'tokenizer' ? '' : '≈ '}${row.estimate.inputTokens.toLocaleString()}`;
+        stream.markdown(`| ${escapeMarkdown(`${row.providerName} · ${row.model}`)} | ${counted} | ${range(row.estimate)}${row.estimate.maxOutputTokens ? ` (${row.estimate.maxOutputTokens.toLocaleString()} out)` : ''} |\n`);
+      }
+      return {};
+    }
     const steps = stepsFor(request, routing);
     if (steps.length === 0) {
       stream.markdown('No model is set up in Switchboard yet. Add a provider and choose a default model to chat with it here.');
       stream.button({ command: Commands.addProvider, title: 'Add Provider' });
       return {};
+    }
+    // The cost before the run, on the first model (tokens counted locally; shown while it starts).
+    const first = steps[0]!;
+    const firstEntry = registry.get(first.provider);
+    if (firstEntry) {
+      const estimate = await estimateCost(cost.pricing(first.provider, first.model), { model: first.model, messages }, firstEntry.type, ASSUMED_MAX_OUTPUT);
+      stream.progress(`Asking ${firstEntry.name} ${first.model} · estimated ${range(estimate)}`);
     }
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
@@ -69,7 +120,6 @@ export function registerChatParticipant(extensionUri: vscode.Uri, routing: Routi
     const switches: string[] = [];
     let usage: Usage | undefined;
     try {
-      const messages: ChatMessage[] = [...history(context), { role: 'user', content: request.prompt }];
       // A refused key gets this chat's own Set API Key button rather than a notification.
       for await (const event of routing.run({ messages }, { surface: 'chat', signal: controller.signal, steps, askAboutKeys: false })) {
         if (event.type === 'text') stream.markdown(event.text);
