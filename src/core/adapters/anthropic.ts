@@ -2,9 +2,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { parseArguments, parseBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 
 export interface AnthropicConfig {
   transport: TransportConfig;
@@ -197,26 +197,19 @@ export class AnthropicProvider implements Provider {
     return new BatchedEvents(this.#batches(request, options.signal), this.#config.transport.redactor);
   }
 
-  async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
+  #batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
     const stream = request.stream ?? true;
-    const scope = new RequestScope(this.#config.transport, signal);
-    try {
-      const response = await send(this.#config.transport, scope, {
+    const open = (scope: RequestScope) =>
+      send(this.#config.transport, scope, {
         url: `${this.#config.baseUrl}/v1/messages`,
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request, stream),
         streaming: stream,
       });
-      yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
-      if (!stream) {
-        yield this.#fromMessage(await readJson(this.#config.transport, response, scope));
-        return;
-      }
-      const state = new StreamState(this.#config.transport);
-      yield* parseBatches(readSseBatches(response, scope, this.#config.transport.providerName), state, scope);
-    } finally {
-      scope.close();
-    }
+    return answerBatches(this.#config.transport, signal, stream, open, {
+      whole: async (response, scope) => this.#fromMessage(await readJson(this.#config.transport, response, scope)),
+      parser: () => new StreamState(this.#config.transport),
+    });
   }
 
   #fromMessage(json: unknown): ChatEvent[] {

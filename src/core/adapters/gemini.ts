@@ -1,9 +1,9 @@
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { parseBatches, parseJsonEvent, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, textOf, unexpected } from './shared';
 
 /** Google's Gemini API (generativelanguage.googleapis.com), native generateContent format. */
 export interface GeminiConfig {
@@ -202,42 +202,34 @@ export class GeminiProvider implements Provider {
   }
 
   /** The answer as batches of events, one per network read. */
-  async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
+  #batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
     const stream = request.stream ?? true;
-    const scope = new RequestScope(this.#config.transport, signal);
+    const transport = this.#config.transport;
     // `models/gemini-2.5-flash` (as listed) or bare; `tunedModels/…` keeps its own collection.
     const model = request.model.includes('/') ? request.model : `models/${request.model}`;
-    try {
-      const response = await send(this.#config.transport, scope, {
+    const open = (scope: RequestScope) =>
+      send(transport, scope, {
         url: this.#url(`${model.split('/').map(encodeURIComponent).join('/')}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`),
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request),
         streaming: stream,
       });
-      yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
-      const state = new ResponseState(this.#config.transport.providerName);
-      if (!stream) {
-        const parsed = responseSchema.safeParse(await readJson(this.#config.transport, response, scope));
-        if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+    const state = new ResponseState(transport.providerName);
+    return answerBatches(transport, signal, stream, open, {
+      whole: async (response, scope) => {
+        const parsed = responseSchema.safeParse(await readJson(transport, response, scope));
+        if (!parsed.success) throw unexpected(transport, parsed.error);
         // An answer has candidates, or says why it has none.
         if (!parsed.data.candidates?.length && !parsed.data.promptFeedback) {
-          throw new ProviderError('server_error', `${this.#config.transport.providerName} answered with no candidates`);
+          throw new ProviderError('server_error', `${transport.providerName} answered with no candidates`);
         }
         const out: ChatEvent[] = [];
         state.accept(parsed.data, out);
         scope.close();
-        yield [...out, ...state.finish(false)];
-        return;
-      }
-      const transport = this.#config.transport;
-      yield* parseBatches(
-        readSseBatches(response, scope, transport.providerName),
-        { accept: (event, out) => state.accept(parseJsonEvent(transport, responseSchema, event.data), out), finish: () => state.finish(true) },
-        scope,
-      );
-    } finally {
-      scope.close();
-    }
+        return [...out, ...state.finish(false)];
+      },
+      parser: () => ({ accept: (event, out) => state.accept(parseJsonEvent(transport, responseSchema, event.data), out), finish: () => state.finish(true) }),
+    });
   }
 
   async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {

@@ -2,8 +2,8 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { parseArguments, parseBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
-import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
 
 /** One Chat Completions endpoint: OpenAI, any OpenAI-compatible server, or (with its URL and header) Azure OpenAI. */
@@ -241,21 +241,12 @@ export class OpenAiChatProvider implements Provider {
   }
 
   /** The answer as batches of events, one per network read. */
-  async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
+  #batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
     const stream = request.stream ?? true;
-    const scope = new RequestScope(this.#config.transport, signal);
-    try {
-      const response = await this.#open(request, stream, scope);
-      yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
-      if (!stream) {
-        yield await this.#readCompletion(response, scope);
-        return;
-      }
-      const state = new StreamState(this.#config);
-      yield* parseBatches(readSseBatches(response, scope, this.#config.transport.providerName), state, scope);
-    } finally {
-      scope.close();
-    }
+    return answerBatches(this.#config.transport, signal, stream, (scope) => this.#open(request, stream, scope), {
+      whole: (response, scope) => this.#readCompletion(response, scope),
+      parser: () => new StreamState(this.#config),
+    });
   }
 
   async #readCompletion(response: Response, scope: RequestScope): Promise<ChatEvent[]> {

@@ -2,9 +2,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { readJson, readSseBatches, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { parseArguments, parseBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 
 /** OpenAI's Responses API (`POST /v1/responses`). Research notes: /tmp/research/openai-responses.md. */
 export interface OpenAiResponsesConfig {
@@ -243,21 +243,12 @@ export class OpenAiResponsesProvider implements Provider {
   }
 
   /** The answer as batches of events, one per network read. */
-  async *#batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
+  #batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
     const stream = request.stream ?? true;
-    const scope = new RequestScope(this.#config.transport, signal);
-    try {
-      const response = await this.#open(request, stream, scope);
-      yield [{ type: 'response-metadata', metadata: responseMetadata(response, this.#config.transport.clock.now()) }];
-      if (!stream) {
-        yield this.#fromResponse(await readJson(this.#config.transport, response, scope));
-        return;
-      }
-      const state = new StreamState(this.#config.transport);
-      yield* parseBatches(readSseBatches(response, scope, this.#config.transport.providerName), state, scope);
-    } finally {
-      scope.close();
-    }
+    return answerBatches(this.#config.transport, signal, stream, (scope) => this.#open(request, stream, scope), {
+      whole: async (response, scope) => this.#fromResponse(await readJson(this.#config.transport, response, scope)),
+      parser: () => new StreamState(this.#config.transport),
+    });
   }
 
   #fromResponse(json: unknown): ChatEvent[] {

@@ -1,6 +1,7 @@
+import type { EventSourceMessage } from 'eventsource-parser';
 import type * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
-import type { RequestScope, TransportConfig } from '../http';
+import { readSseBatches, RequestScope, responseMetadata, type TransportConfig } from '../http';
 import type { ChatEvent, ContentPart } from '../types';
 
 /**
@@ -87,4 +88,27 @@ export async function* parseBatches<E>(source: AsyncIterable<E[]>, parser: Strea
   const last = [...parser.finish()];
   scope.close();
   yield last;
+}
+
+/**
+ * One answer as batches of chat events: the response's metadata first, then the whole body (stream
+ * off) or the SSE stream through the adapter's parser. The request's scope (timeouts, cancellation)
+ * starts with the first read, not before, and is closed however the answer ends.
+ */
+export async function* answerBatches(
+  transport: TransportConfig,
+  signal: AbortSignal | undefined,
+  stream: boolean,
+  open: (scope: RequestScope) => Promise<Response>,
+  read: { whole: (response: Response, scope: RequestScope) => Promise<ChatEvent[]>; parser: () => StreamParser<EventSourceMessage> },
+): AsyncGenerator<ChatEvent[]> {
+  const scope = new RequestScope(transport, signal);
+  try {
+    const response = await open(scope);
+    yield [{ type: 'response-metadata', metadata: responseMetadata(response, transport.clock.now()) }];
+    if (!stream) yield await read.whole(response, scope);
+    else yield* parseBatches(readSseBatches(response, scope, transport.providerName), read.parser(), scope);
+  } finally {
+    scope.close();
+  }
 }
