@@ -222,6 +222,34 @@ export class CostHost implements vscode.Disposable {
     });
   }
 
+  /** The short version for chat (`@switchboard /usage`): spend, projection, top providers and models, budgets as bars. */
+  usageSummary(now = Date.now()): string {
+    const date = new Date(now);
+    const monthStart = new Date(date.getFullYear(), date.getMonth(), 1).getTime();
+    const today = this.#totals(now, now).get('all');
+    const month = this.#totals(monthStart, now).get('all');
+    const lines = [
+      `**Today** ${usd(today?.usd ?? 0)} (${today?.requests ?? 0} requests) · **This month** ${usd(month?.usd ?? 0)} (${month?.requests ?? 0} requests) · on track for **${usd(this.ledger.projectedMonthUsd(now))}**`,
+    ];
+    const top = (groupBy: 'provider' | 'model', name: (key: string) => string) =>
+      [...this.#totals(monthStart, now, groupBy)]
+        .sort((a, b) => b[1].usd - a[1].usd)
+        .slice(0, 5)
+        .map(([key, totals]) => `| ${name(key).replace(/[|\\`*_<>[\]]/g, '\\$&')} | ${usd(totals.usd)} | ${totals.requests} | ${(totals.inputTokens + totals.outputTokens).toLocaleString('en-US')} |`);
+    const providers = top('provider', (id) => this.registry.get(id)?.name ?? id);
+    if (providers.length > 0) {
+      const table = (title: string, rows: string[]) => ['', `| ${title} this month | Spend | Requests | Tokens |`, '| --- | ---: | ---: | ---: |', ...rows];
+      lines.push(...table('Provider', providers), ...table('Model', top('model', (model) => model)));
+    }
+    const use = this.budgetUse(now);
+    lines.push('', use.length === 0 ? 'No budgets set.' : '**Budgets**', '');
+    for (const item of use) {
+      const filled = Math.min(10, Math.round(item.fraction * 10));
+      lines.push(`- \`${'▓'.repeat(filled)}${'░'.repeat(10 - filled)}\` ${Math.round(item.fraction * 100)}% of the ${describeBudget(item.budget, this.registry)} (${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)}, ${item.budget.mode} at the limit)`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
   /** The usage summary as a Markdown document (the panel's usage view supersedes it later). */
   usageReport(now = Date.now()): string {
     const date = new Date(now);

@@ -52,7 +52,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     routing,
     ...registerRoutingCommands(routing, registry),
     vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
-    registerChatParticipant(context.extensionUri, registry, routing, cost),
+    registerChatParticipant(context.extensionUri, registry, routing, cost, log.child('chat')),
     ...registerLanguageModels(registry, routing, log.child('language-models')),
     registerProvidersView(registry),
   );

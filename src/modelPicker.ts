@@ -20,25 +20,43 @@ export function describeModel(model: ModelInfo, quote: PriceQuote): string {
   return parts.join(' · ');
 }
 
+export interface PickedModel {
+  providerId: string;
+  modelId: string;
+}
+
 /**
- * Picks the default model across every enabled provider, each row with its prices and context
- * window. Rows fill in as each provider's model list arrives; a provider that fails says why.
+ * Models across every enabled provider, each row with its prices and context window. Rows fill in
+ * as each provider's model list arrives; a provider that fails says why. One model, or several
+ * with `canPickMany` (then `selected` are ticked as they appear).
  */
-export async function selectDefaultModel(registry: Registry, log: Logger): Promise<{ providerId: string; modelId: string } | undefined> {
+export async function pickModels(
+  registry: Registry,
+  log: Logger,
+  options: { title: string; canPickMany?: boolean; selected?: PickedModel[]; signal?: AbortSignal },
+): Promise<PickedModel[] | undefined> {
   const providers = registry.list().filter((entry) => entry.enabled);
   if (providers.length === 0) {
     void vscode.window.showInformationMessage('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand('switchboard.addProvider'));
     return undefined;
   }
   const picker = vscode.window.createQuickPick<ModelItem>();
-  picker.title = 'Default model';
+  picker.title = options.title;
   picker.placeholder = 'Search models by name, provider or price';
   picker.matchOnDescription = true;
+  picker.canSelectMany = options.canPickMany ?? false;
   picker.busy = true;
   const sections = new Map<string, ModelItem[]>(providers.map((entry) => [entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: '$(loading~spin) Loading models…' }]]));
-  const render = () => (picker.items = providers.flatMap((entry) => sections.get(entry.id) ?? []));
+  const isSelected = (item: ModelItem) => options.selected?.some((chosen) => chosen.providerId === item.providerId && chosen.modelId === item.modelId) ?? false;
+  const render = () => {
+    // Ticks already given (or taken away) by the user survive each re-render.
+    const ticked = picker.canSelectMany && picker.items.length > 0 ? new Set(picker.selectedItems) : undefined;
+    picker.items = providers.flatMap((entry) => sections.get(entry.id) ?? []);
+    if (picker.canSelectMany) picker.selectedItems = picker.items.filter((item) => (ticked ? ticked.has(item) : false) || (!ticked?.size && isSelected(item)));
+  };
   render();
   const controller = new AbortController();
+  options.signal?.addEventListener('abort', () => picker.hide());
   let pending = providers.length;
   for (const entry of providers) {
     const template = findTemplate(entry.template ?? '');
@@ -65,21 +83,32 @@ export async function selectDefaultModel(registry: Registry, log: Logger): Promi
         render();
       });
   }
-  const picked = await new Promise<ModelItem | undefined>((resolve) => {
+  const picked = await new Promise<ModelItem[] | undefined>((resolve) => {
     picker.onDidAccept(() => {
-      const item = picker.selectedItems[0];
-      if (item?.providerId) resolve(item);
+      const items = picker.canSelectMany ? [...picker.selectedItems] : picker.selectedItems.slice(0, 1);
+      if (items.some((item) => item.providerId)) resolve(items);
     });
     picker.onDidHide(() => resolve(undefined));
     picker.show();
   });
   controller.abort();
   picker.dispose();
-  if (!picked?.providerId || !picked.modelId) return undefined;
+  return picked?.flatMap((item) => (item.providerId && item.modelId ? [{ providerId: item.providerId, modelId: item.modelId }] : []));
+}
+
+/** Adds a picked model to its provider's chosen models (where the user owns the entry), so it is remembered. */
+export async function rememberModel(registry: Registry, picked: PickedModel): Promise<void> {
   const entry = registry.get(picked.providerId);
   if (entry && !entry.readOnly && !entry.models.some((model) => model.id === picked.modelId)) {
     await registry.update(entry.id, { models: [...entry.models, { id: picked.modelId }] });
   }
+}
+
+/** Picks the default model across every enabled provider. */
+export async function selectDefaultModel(registry: Registry, log: Logger): Promise<PickedModel | undefined> {
+  const [picked] = (await pickModels(registry, log, { title: 'Default model' })) ?? [];
+  if (!picked) return undefined;
+  await rememberModel(registry, picked);
   await registry.setDefault(picked.providerId, picked.modelId);
-  return { providerId: picked.providerId, modelId: picked.modelId };
+  return picked;
 }

@@ -37,7 +37,8 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       if (!entry) return;
       if (await confirm(args, `Remove ${entry.name} and its key?`, 'Remove')) await registry.remove(entry.id);
     }),
-    vscode.commands.registerCommand(Commands.testConnection, async (args?: { providerId?: string; model?: string }) => {
+    /** `announce`: say how the test went (always when the user picked the provider here). */
+    vscode.commands.registerCommand(Commands.testConnection, async (args?: { providerId?: string; model?: string; announce?: boolean }) => {
       const id = args?.providerId ?? (await pickProvider(registry, 'Test the connection to'));
       const entry = id && registry.get(id);
       if (!entry) return undefined;
@@ -57,9 +58,12 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       );
       const failed = report.stages.find((stage) => stage.status === 'fail');
       log.info(`connection test of ${entry.id}: ${report.stages.map((stage) => `${stage.stage} ${stage.status}${stage.ms === undefined ? '' : ` ${Math.round(stage.ms)} ms`}`).join(', ')}`);
-      if (!args?.providerId) {
-        if (failed) void vscode.window.showErrorMessage(`${entry.name}: ${failed.message}`);
-        else void vscode.window.showInformationMessage(`${entry.name} works.`);
+      if (!args?.providerId || args.announce) {
+        if (failed) void announceFailure(registry, entry, failed, entry.readOnly ? undefined : report.suggestedBaseUrl);
+        else if (registry.defaultModel() === undefined) {
+          // The next step of a first setup: a model to chat with.
+          void vscode.window.showInformationMessage(`${entry.name} works. Choose the model to use?`, 'Select Default Model').then((choice) => choice && vscode.commands.executeCommand(Commands.selectDefaultModel));
+        } else void vscode.window.showInformationMessage(`${entry.name} works.`);
       }
       return report;
     }),
@@ -95,6 +99,18 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       return args;
     }),
   ];
+}
+
+/** The failed stage in a sentence, with the one action that fixes it. */
+async function announceFailure(registry: Registry, { id: providerId, name }: { id: string; name: string }, failed: StageResult, suggestedBaseUrl: string | undefined): Promise<void> {
+  const useSuggested = suggestedBaseUrl && `Use ${suggestedBaseUrl}`;
+  const actions = [...(useSuggested ? [useSuggested] : []), ...(failed.stage === 'auth' ? ['Set API Key'] : []), 'Open Log'];
+  const choice = await vscode.window.showErrorMessage(`${name}: ${failed.message}`, ...actions);
+  if (choice === useSuggested && suggestedBaseUrl) {
+    await registry.update(providerId, { baseUrl: suggestedBaseUrl });
+    await vscode.commands.executeCommand(Commands.testConnection, { providerId, announce: true });
+  } else if (choice === 'Set API Key') await vscode.commands.executeCommand(Commands.setApiKey, { providerId });
+  else if (choice === 'Open Log') await vscode.commands.executeCommand(Commands.showLog);
 }
 
 /** A key that runs a command can only be typed by the user, never passed in by another extension or a link. */
@@ -160,7 +176,7 @@ async function addProvider(registry: Registry, args?: { template?: string; name?
   const entry = await registry.add({ template: template.id, name: args?.name, baseUrl, apiKey });
   if (!args) {
     const choice = await vscode.window.showInformationMessage(`Added ${entry.name}.`, 'Test Connection');
-    if (choice) await vscode.commands.executeCommand(Commands.testConnection, { providerId: entry.id });
+    if (choice) await vscode.commands.executeCommand(Commands.testConnection, { providerId: entry.id, announce: true });
   }
   return entry.id;
 }

@@ -113,6 +113,21 @@ export class RoutingHost implements vscode.Disposable {
     });
   }
 
+  /**
+   * The room a model has: the user's override, else the catalog's. Unknown windows are assumed to
+   * be what local servers run by default (Ollama and LM Studio: a few thousand tokens, whatever the
+   * model could take) or what hosted models commonly have.
+   */
+  async limits(step: FallbackStep): Promise<{ contextWindow: number; maxOutputTokens?: number; known: boolean }> {
+    const entry = this.registry.get(step.provider);
+    const template = findTemplate(entry?.template ?? '');
+    const chosen = entry?.models.find((model) => model.id === step.model);
+    const facts = await catalogFacts(template?.catalogIds ?? [], step.model);
+    const contextWindow = chosen?.contextWindow ?? facts.contextWindow;
+    const maxOutputTokens = chosen?.maxOutputTokens ?? facts.maxOutputTokens;
+    return { contextWindow: contextWindow ?? (template?.local || entry?.type === 'ollama' ? 8192 : 128_000), ...(maxOutputTokens ? { maxOutputTokens } : {}), known: contextWindow !== undefined };
+  }
+
   /** Each step with what the router judges it by: context window, tool support, prices. */
   async targets(steps: FallbackStep[], surface: Surface): Promise<RouteTarget[]> {
     return Promise.all(

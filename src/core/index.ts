@@ -56,9 +56,11 @@ export { LEDGER_DAYS, LEDGER_MONTHS, UsageLedger, usageCsv } from './cost/ledger
 export type { Surface, Totals, UsageRecord } from './cost/ledger';
 export { costOf, priceOf } from './cost/pricing';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
-export { countPromptTokens, estimateCost } from './cost/estimate';
+export { countPromptTokens, estimateCost, localTokenCounter } from './cost/estimate';
+export { fitToContext } from './context';
+export type { Attachment, FitResult } from './context';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered } from './cost/meter';
 export type { MeterOptions } from './cost/meter';
-export { CircuitBreakers, RateLimitPacer, DEFAULT_RETRY_POLICY, DEFAULT_CIRCUIT_OPTIONS, TRANSIENT_KINDS, retryDelayMs, route, continuationRequest, RouteError } from './routing';
+export { CircuitBreakers, RateLimitPacer, DEFAULT_RETRY_POLICY, DEFAULT_CIRCUIT_OPTIONS, TRANSIENT_KINDS, retryDelayMs, route, continuationRequest, RouteError, SKIP_WORDS } from './routing';
 export type { CircuitSnapshot, CircuitState, RetryPolicy, RouteEvent, RouteFailure, RouteOptions, RouteTarget, SkipReason, SwitchQuestion } from './routing';

@@ -46,4 +46,44 @@ describe('@switchboard in the real chat view', () => {
       server.close();
     }
   });
+
+  it('attached files go to the model as context; a file too big for the window is cut to fit, with the prompt kept', async () => {
+    const { cost } = await testingApi();
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    assert.ok(folder, 'the integration tests open a folder');
+    const small = vscode.Uri.joinPath(folder.uri, 'attached-small.ts');
+    const big = vscode.Uri.joinPath(folder.uri, 'attached-big.ts');
+    await vscode.workspace.fs.writeFile(small, new TextEncoder().encode('export const answer = 42;\n'));
+    const bigText = Array.from({ length: 3000 }, (_, line) => `export const value${line} = ${line}; // line ${line}`).join('\n');
+    await vscode.workspace.fs.writeFile(big, new TextEncoder().encode(bigText));
+    const { url: origin, bodies, server } = await loopback((res) => openAiStream(res, ['Seen.'], { prompt_tokens: 5, completion_tokens: 1 }));
+    // A small window (the user's override), so the big file cannot fit whole.
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Files', baseUrl: `${origin}/v1`, apiKey: 'sk-proj-files0123456789abcdef' });
+    try {
+      const { registry } = await testingApi();
+      await registry.update(id, { models: [{ id: 'gpt-4o', contextWindow: 4000, maxOutputTokens: 1000 }] });
+      await vscode.commands.executeCommand(Commands.selectDefaultModel, { providerId: id, modelId: 'gpt-4o' });
+      const chats = async (count: number) => until(async () => ((await cost.recentRequests()).filter((record) => record.providerId === id && record.surface === 'chat').length >= count ? true : undefined), `${count} chat request(s)`, 20_000);
+
+      await vscode.commands.executeCommand('workbench.action.chat.open', { query: '@switchboard What is the answer?', attachFiles: [small], modelSelector: { vendor: 'switchboard', id: `${id}/gpt-4o` } });
+      await chats(1);
+      const first = JSON.parse(bodies[0]!) as { messages: Array<{ role: string; content: string }> };
+      assert.equal(first.messages.at(-1)!.content, '<attachment name="attached-small.ts">\nexport const answer = 42;\n\n</attachment>\n\nWhat is the answer?');
+
+      await vscode.commands.executeCommand('workbench.action.chat.open', { query: '@switchboard Summarise this file.', attachFiles: [big], modelSelector: { vendor: 'switchboard', id: `${id}/gpt-4o` } });
+      await chats(2);
+      const second = JSON.parse(bodies[1]!) as { messages: Array<{ role: string; content: string }> };
+      const content = second.messages.at(-1)!.content;
+      assert.match(content, /^<attachment name="attached-big.ts" truncated="true">\nexport const value0 = 0; \/\/ line 0\n/);
+      assert.match(content, /\n<\/attachment>\n\nSummarise this file\.$/);
+      // Within the 4,000-token window less the 1,000 kept for the answer (about 14 tokens a line here).
+      const lines = content.split('\n').length;
+      assert.ok(lines > 100 && lines < 230, `${lines} lines kept`);
+    } finally {
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await vscode.workspace.fs.delete(small);
+      await vscode.workspace.fs.delete(big);
+      server.close();
+    }
+  });
 });

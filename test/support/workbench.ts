@@ -1,5 +1,7 @@
 // Drives a real VS Code workbench (code-server) in headless Debian Chromium through playwright-core.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
@@ -7,6 +9,17 @@ import { CHROMIUM_PATH, ensureHost, startCodeServer } from '../../scripts/vscode
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
+export const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+
+let packaged: string | undefined;
+/** The VSIX as `npm run package` writes it; packaged once per test run. */
+export function packageVsix(): string {
+  if (packaged) return packaged;
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(result.status, 0, `npm run package failed:\n${result.stdout}\n${result.stderr}`);
+  packaged = join(REPO_ROOT, 'dist-vsix', `${MANIFEST.name}-${MANIFEST.version}.vsix`);
+  return packaged;
+}
 
 // Without the background-networking flags Chromium keeps dialling out on a machine with no internet.
 const CHROMIUM_ARGS = [
@@ -108,9 +121,10 @@ export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves the page, or one part of it, under test-artifacts/screenshots. */
+export async function screenshot(page: Page, name: string, part?: Locator): Promise<string> {
   mkdirSync(join(ARTIFACTS_DIR, 'screenshots'), { recursive: true });
   const file = join(ARTIFACTS_DIR, 'screenshots', `${name}.png`);
-  await page.screenshot({ path: file });
+  await (part ?? page).screenshot({ path: file });
   return file;
 }

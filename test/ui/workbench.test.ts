@@ -1,7 +1,6 @@
 // Browser tests of the real workbench, with Switchboard installed from its VSIX as a user would.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import * as yauzl from 'yauzl';
@@ -9,7 +8,8 @@ import { installVsix } from '../../scripts/vscode-host.mjs';
 import {
   createSandbox,
   launchBrowser,
-  REPO_ROOT,
+  MANIFEST as manifest,
+  packageVsix,
   runFromPalette,
   screenshot,
   startHost,
@@ -17,14 +17,6 @@ import {
   webviewFrame,
   type Sandbox,
 } from '../support/workbench';
-
-const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
-
-function packageVsix(): string {
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
-  assert.equal(result.status, 0, `npm run package failed:\n${result.stdout}\n${result.stderr}`);
-  return join(REPO_ROOT, 'dist-vsix', `${manifest.name}-${manifest.version}.vsix`);
-}
 
 function zipEntries(file: string): Promise<string[]> {
   return new Promise((resolve, reject) => {

@@ -40,6 +40,12 @@ function promptTexts(request: ChatRequest): { texts: string[]; images: number } 
  * tokenizer (gpt-tokenizer: ~25x faster than js-tiktoken here, same counts) for OpenAI-family
  * models; other families are estimated with the same tokenizer, which is close for English and code.
  */
+/** The local token count of one text (o200k_base), for fitting a prompt to a context window. */
+export async function localTokenCounter(): Promise<(text: string) => number> {
+  const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
+  return countTokens;
+}
+
 export async function countPromptTokens(request: ChatRequest, type: ProviderType): Promise<TokenCount> {
   const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
   const { texts, images } = promptTexts(request);

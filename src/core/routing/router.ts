@@ -82,7 +82,7 @@ export class RouteError extends ProviderError {
   }
 }
 
-const SKIP_WORDS: Record<SkipReason, string> = {
+export const SKIP_WORDS: Record<SkipReason, string> = {
   'circuit-open': 'paused after repeated failures',
   'no-tools': 'does not take tools',
   'context-too-small': 'context window too small for this prompt',

@@ -1,0 +1,108 @@
+import * as vscode from 'vscode';
+import type { Attachment, ChatMessage } from './core';
+
+export const CHAT_PARTICIPANT_ID = 'switchboard.chat';
+
+/** What a chat answer keeps for the next turn. Never a key: it is stored with the chat session. */
+export interface SwitchboardChatMetadata {
+  /** The model the conversation continues on: the one that answered, or the one `/model` chose. */
+  providerId?: string;
+  model?: string;
+  /** VS Code's model picker at this turn: a different pick next turn means the user changed it. */
+  picker?: string;
+  /** Set on a command's answer (`/cost`, `/compare`…): such turns are not conversation. */
+  command?: string;
+  /** After a failure: the model the "Retry on…" follow-up goes to, for this prompt. */
+  retry?: { prompt: string; providerId: string; model: string; modelName: string };
+  /** Set when part of the answer was shown before the failure: the follow-up continues it. */
+  partial?: string;
+}
+
+/** Where the footer begins in an answer's Markdown. */
+export const FOOTER_MARK = '\n\n---\n*';
+/** Reasoning is shown as a quote that starts with this line; it never goes back to the model. */
+export const REASONING_MARK = '> *Reasoning*\n>\n> ';
+
+/** Names come from configuration (a workspace file, say): shown as text, never as Markdown. */
+export const escapeMarkdown = (text: string) => text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, '\\$&');
+
+/** An answer's own text: without Switchboard's reasoning quote and footer. */
+export function answerText(markdown: string): string {
+  let text = markdown;
+  // The footer is Switchboard's (answers may hold their own horizontal rules: cut at the last mark).
+  const footer = text.lastIndexOf(FOOTER_MARK);
+  if (footer >= 0) text = text.slice(0, footer);
+  if (text.startsWith(REASONING_MARK)) {
+    // The quote ends at the first line that is not quoted.
+    const end = text.search(/\n(?!>)/);
+    text = end < 0 ? '' : text.slice(end).replace(/^\n+/, '');
+  }
+  return text;
+}
+
+/** This participant's earlier conversation: the user's prompts and the answers' text, without commands or failures. */
+export function history(context: vscode.ChatContext): ChatMessage[] {
+  const messages: ChatMessage[] = [];
+  for (const turn of context.history) {
+    if (turn.participant !== CHAT_PARTICIPANT_ID || turn.command) continue;
+    if (turn instanceof vscode.ChatRequestTurn) messages.push({ role: 'user', content: turn.prompt });
+    else if (turn instanceof vscode.ChatResponseTurn) {
+      // A failed turn's text is Switchboard's, not the model's; its question stays without an answer.
+      if (turn.result.errorDetails || (turn.result.metadata as SwitchboardChatMetadata | undefined)?.command) continue;
+      const markdown = turn.response.flatMap((part) => (part instanceof vscode.ChatResponseMarkdownPart ? [part.value.value] : [])).join('');
+      const answer = answerText(markdown);
+      if (answer.trim()) messages.push({ role: 'assistant', content: answer });
+    }
+  }
+  // Two user turns in a row (an unanswered question) would be refused by Anthropic and Gemini: keep the later.
+  return messages.filter((message, index) => !(message.role === 'user' && messages[index + 1]?.role === 'user'));
+}
+
+/** The last answer of this participant in the conversation, with the prompt it answered. */
+export function previousTurn(context: vscode.ChatContext): { prompt: string; metadata: SwitchboardChatMetadata } | undefined {
+  for (let index = context.history.length - 1; index >= 0; index--) {
+    const turn = context.history[index];
+    if (!(turn instanceof vscode.ChatResponseTurn) || turn.participant !== CHAT_PARTICIPANT_ID) continue;
+    const request = context.history[index - 1];
+    return { prompt: request instanceof vscode.ChatRequestTurn ? request.prompt : '', metadata: (turn.result.metadata ?? {}) };
+  }
+  return undefined;
+}
+
+/** What the user attached (files, selections, values), read as text; what cannot be read is named. */
+export async function readReferences(references: readonly vscode.ChatPromptReference[]): Promise<{ attachments: Attachment[]; unreadable: string[]; used: Array<vscode.Uri | vscode.Location> }> {
+  const attachments: Attachment[] = [];
+  const unreadable: string[] = [];
+  const used: Array<vscode.Uri | vscode.Location> = [];
+  for (const reference of references) {
+    const value = reference.value;
+    try {
+      if (value instanceof vscode.Location) {
+        // An open editor's text, saved or not.
+        const document = await vscode.workspace.openTextDocument(value.uri);
+        const range = value.range.isEmpty ? undefined : value.range;
+        const label = `${vscode.workspace.asRelativePath(value.uri)}${range ? `:${range.start.line + 1}-${range.end.line + 1}` : ''}`;
+        attachments.push({ label, text: document.getText(range) });
+        used.push(value);
+      } else if (value instanceof vscode.Uri) {
+        const stat = await vscode.workspace.fs.stat(value);
+        if (stat.type & vscode.FileType.Directory) {
+          unreadable.push(`${vscode.workspace.asRelativePath(value)} (a folder)`);
+          continue;
+        }
+        const document = await vscode.workspace.openTextDocument(value);
+        attachments.push({ label: vscode.workspace.asRelativePath(value), text: document.getText() });
+        used.push(value);
+      } else if (typeof value === 'string') {
+        attachments.push({ label: reference.modelDescription ?? reference.id, text: value });
+      } else {
+        // Images and other binary data: Switchboard sends text only.
+        unreadable.push(reference.modelDescription ?? reference.id);
+      }
+    } catch {
+      // A binary file openTextDocument refuses, or one deleted since it was attached.
+      unreadable.push(value instanceof vscode.Uri ? vscode.workspace.asRelativePath(value) : reference.id);
+    }
+  }
+  return { attachments, unreadable, used };
+}
