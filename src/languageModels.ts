@@ -79,7 +79,9 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     for (const entry of this.registry.list().filter((candidate) => candidate.enabled)) {
       const template = findTemplate(entry.template ?? '');
       const keyless = template !== undefined && template.key !== 'required';
-      if (!keyless && !(await this.registry.keyState(entry.id)).hasKey) {
+      // A key saved for another origin (the base URL changed since) is never sent: no key, as far as the picker goes.
+      const key = keyless ? undefined : await this.registry.keyState(entry.id);
+      if (!keyless && !(key?.hasKey && key.origin === new URL(entry.baseUrl).origin)) {
         missingKeys++;
         continue;
       }

@@ -43,6 +43,13 @@ describe('language models (vendor switchboard) in the extension host', () => {
       assert.deepEqual(second.messages[1]?.tool_calls?.map((call) => [call.id, call.function.name, JSON.parse(call.function.arguments) as unknown]), [['call_1', 'read_file', { path: 'a.ts' }]]);
       assert.deepEqual([second.messages[2]?.tool_call_id, second.messages[2]?.content], ['call_1', 'export const a = 1;']);
       assert.deepEqual(second.tools.map((tool) => tool.function.name), ['read_file']);
+
+      // Moved to another origin, the provider's key is not sent there: its models leave the list until a key is set for it.
+      const moved = `http://localhost:${new URL(origin).port}/v1`;
+      await registry.update(id, { baseUrl: moved });
+      await until(async () => ((await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/gpt-4o` })).length === 0 ? true : undefined), 'the model to leave the list');
+      await vscode.commands.executeCommand(Commands.setApiKey, { providerId: id, apiKey: 'sk-proj-moved0123456789abcdef' });
+      await until(async () => ((await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/gpt-4o` })).length === 1 ? true : undefined), 'the model to come back with a key for its origin');
     } finally {
       await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
       server.close();
