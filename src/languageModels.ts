@@ -127,12 +127,15 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     const cancel = token.onCancellationRequested(() => controller.abort());
     const tools: ToolDefinition[] = (options.tools ?? []).map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.inputSchema ?? { type: 'object', properties: {} } }));
     try {
-      // This model only: another extension chose it, and switching models under it would surprise.
+      // This model only, unless the user opted in: another extension chose it, and switching models under it could surprise.
+      const picked = { provider: providerId, model: modelId };
+      const useChain = vscode.workspace.getConfiguration('switchboard.languageModels').get('useFallbackChain', false);
+      const steps = useChain ? [picked, ...this.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
       const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
       const events = this.routing.run(
         { messages: chatMessages, ...(tools.length > 0 ? { tools } : {}) },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.
-        { surface: 'language-model', signal: controller.signal, steps: [{ provider: providerId, model: modelId }], askAboutKeys: false },
+        { surface: 'language-model', signal: controller.signal, steps, askAboutKeys: false },
       );
       for await (const event of events) {
         if (event.type === 'text') progress.report(new vscode.LanguageModelTextPart(event.text));

@@ -53,8 +53,21 @@ describe('fallback in the extension host', () => {
       assert.equal(routing.circuits.state(`${first}/gpt-4o`), 'open');
       const tooltip = () => (cost.statusBar.tooltip instanceof vscode.MarkdownString ? cost.statusBar.tooltip.value : '');
       assert.match(tooltip(), /Primary gpt-4o: skipped after 2 failures, until/);
+
+      // A language-model request for that model: its model only by default; down the chain once the user opts in.
+      const [model] = await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${first}/gpt-4o` });
+      assert.ok(model, 'the first model is offered');
+      const ask = async () => {
+        let text = '';
+        for await (const piece of (await model.sendRequest([vscode.LanguageModelChatMessage.User('Reply OK')])).text) text += piece;
+        return text;
+      };
+      await assert.rejects(ask(), /skipped|paused/i);
+      await config.update('languageModels.useFallbackChain', true, vscode.ConfigurationTarget.Global);
+      assert.equal(await ask(), 'OK');
+      assert.equal(answering.bodies.length, 2);
     } finally {
-      for (const setting of ['fallback.chain', 'retry.maxAttempts', 'circuit.failureThreshold']) await config.update(setting, undefined, vscode.ConfigurationTarget.Global);
+      for (const setting of ['fallback.chain', 'retry.maxAttempts', 'circuit.failureThreshold', 'languageModels.useFallbackChain']) await config.update(setting, undefined, vscode.ConfigurationTarget.Global);
       for (const id of [first, second]) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
       unavailable.server.close();
       answering.server.close();
