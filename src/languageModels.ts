@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { catalogFacts, countPromptTokens, findTemplate, priceOf, ProviderError, type ChatMessage, type Logger, type Registry, type ToolDefinition } from './core';
+import { catalogFacts, countPromptTokens, findTemplate, LOCAL_CALL_ID, priceOf, ProviderError, type ChatMessage, type Logger, type Registry, type ToolDefinition } from './core';
 import { describeModel } from './modelPicker';
 import type { RoutingHost } from './routingHost';
 
@@ -142,7 +142,9 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
         else if (event.type === 'tool-call') {
           // Gemini and Ollama may send no id; VS Code matches results to calls by it.
           const callId = event.id ?? `call_${randomUUID()}`;
-          if (event.providerMetadata) this.#remember(callId, event.providerMetadata);
+          // An id made up here must not go back to the provider as if it had sent it.
+          const metadata = event.id ? event.providerMetadata : { ...event.providerMetadata, [LOCAL_CALL_ID]: true };
+          if (metadata) this.#remember(callId, metadata);
           progress.report(new vscode.LanguageModelToolCallPart(callId, event.name, typeof event.arguments === 'object' && event.arguments !== null ? event.arguments : {}));
         }
       }

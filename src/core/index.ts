@@ -13,7 +13,7 @@ export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
 export { ProviderError, isProviderError, classifyHttpError, classifyStreamError, parseRetryAfter } from './errors';
 export type { ProviderErrorKind } from './errors';
-export { systemClock } from './types';
+export { LOCAL_CALL_ID, systemClock } from './types';
 export type {
   ChatEvent,
   ChatMessage,

@@ -22,6 +22,9 @@ export interface ToolCall {
   providerMetadata?: Record<string, unknown>;
 }
 
+/** In a call's providerMetadata: the id was made up by the caller (the provider sent none), so it is not sent back. */
+export const LOCAL_CALL_ID = 'localCallId';
+
 export interface ChatMessage {
   role: Role;
   content: string | ContentPart[];

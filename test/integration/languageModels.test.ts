@@ -55,4 +55,52 @@ describe('language models (vendor switchboard) in the extension host', () => {
       server.close();
     }
   });
+
+  it("keeps Gemini's thought signature across a tool call's round trip through VS Code's message types", async () => {
+    const { registry } = await testingApi();
+    const signature = 'CikB0e2KbwvEqAUe/Jbf3zx5lg6fKQe382RFpFzHXfaI7x59tkpEUrWQ0Qp6';
+    let calls = 0;
+    // Gemini's streamGenerateContent?alt=sse as documented: a function call with its signature, then text.
+    const { url, bodies, server } = await loopback((res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const parts = calls++ === 0 ? [{ functionCall: { name: 'read_file', args: { path: 'a.ts' } }, thoughtSignature: signature }] : [{ text: 'It exports a.' }];
+      res.end(`data: ${JSON.stringify({ candidates: [{ content: { parts, role: 'model' }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 20, candidatesTokenCount: 5, totalTokenCount: 25 }, modelVersion: 'gemini-2.5-flash' })}\r\n\r\n`);
+    });
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'gemini', name: 'Gemini', baseUrl: `${url}/v1beta`, apiKey: 'AIzaSyD-gemini0123456789abcdefghijklmno' });
+    try {
+      await registry.update(id, { models: [{ id: 'gemini-2.5-flash' }] });
+      const [model] = await until(async () => {
+        const found = await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/gemini-2.5-flash` });
+        return found.length > 0 ? found : undefined;
+      }, 'the Gemini model to be offered');
+      const tools = [{ name: 'read_file', description: 'Reads a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }];
+      const first = await model!.sendRequest([vscode.LanguageModelChatMessage.User('What does a.ts export?')], { tools });
+      const toolCalls: vscode.LanguageModelToolCallPart[] = [];
+      for await (const part of first.stream) if (part instanceof vscode.LanguageModelToolCallPart) toolCalls.push(part);
+      assert.equal(toolCalls.length, 1);
+      const call = toolCalls[0]!;
+      assert.deepEqual([call.name, call.input], ['read_file', { path: 'a.ts' }]);
+
+      // VS Code's agent sends the call back with only its id, name and input; the signature must ride along.
+      const second = await model!.sendRequest(
+        [
+          vscode.LanguageModelChatMessage.User('What does a.ts export?'),
+          vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelToolCallPart(call.callId, call.name, call.input)]),
+          vscode.LanguageModelChatMessage.User([new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart('export const a = 1;')])]),
+        ],
+        { tools },
+      );
+      let text = '';
+      for await (const piece of second.text) text += piece;
+      assert.equal(text, 'It exports a.');
+      const sent = JSON.parse(bodies[1]!) as { contents: Array<{ role: string; parts: Array<Record<string, unknown>> }> };
+      assert.deepEqual(sent.contents.map((content) => content.role), ['user', 'model', 'user']);
+      assert.deepEqual(sent.contents[1]!.parts, [{ functionCall: { name: 'read_file', args: { path: 'a.ts' } }, thoughtSignature: signature }]);
+      // Gemini sent no call id: the one made up for VS Code stays here, on the call and on its result.
+      assert.deepEqual(sent.contents[2]!.parts[0]!.functionResponse, { name: 'read_file', response: { content: 'export const a = 1;' } });
+    } finally {
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      server.close();
+    }
+  });
 });

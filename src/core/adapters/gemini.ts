@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
-import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
+import { LOCAL_CALL_ID, type ChatEvent, type ChatMessage, type ChatRequest, type ContentPart, type FinishReason, type ModelInfo, type Provider, type ToolCall, type Usage } from '../types';
 import { answerBatches, parseJsonEvent, textOf, unexpected } from './shared';
 
 /** Google's Gemini API (generativelanguage.googleapis.com), native generateContent format. */
@@ -91,7 +91,7 @@ function toParts(content: string | ContentPart[]): Part[] {
 function functionCallPart(call: ToolCall): Part {
   const signature = call.providerMetadata?.thoughtSignature;
   return {
-    functionCall: { name: call.name, args: call.arguments ?? {}, ...(call.id ? { id: call.id } : {}) },
+    functionCall: { name: call.name, args: call.arguments ?? {}, ...(call.id && !call.providerMetadata?.[LOCAL_CALL_ID] ? { id: call.id } : {}) },
     // Gemini 3 rejects a function call in the current turn whose signature did not come back, on the part it came on.
     ...(typeof signature === 'string' ? { thoughtSignature: signature } : {}),
   };
@@ -116,6 +116,7 @@ function toContents(messages: ChatMessage[]): { system: Part[]; contents: Array<
   const contents: Array<{ role: 'user' | 'model'; parts: Part[] }> = [];
   // Gemini matches results to calls by name; a tool message without one borrows its call's.
   const names = new Map<string, string>();
+  const localIds = new Set<string>();
   for (const message of messages) {
     if (message.role === 'system') {
       system.push(...toParts(message.content));
@@ -125,12 +126,15 @@ function toContents(messages: ChatMessage[]): { system: Part[]; contents: Array<
     let parts: Part[];
     if (message.role === 'assistant') {
       role = 'model';
-      for (const call of message.toolCalls ?? []) if (call.id) names.set(call.id, call.name);
+      for (const call of message.toolCalls ?? []) {
+        if (call.id) names.set(call.id, call.name);
+        if (call.providerMetadata?.[LOCAL_CALL_ID]) localIds.add(call.id);
+      }
       parts = [...toParts(message.content), ...(message.toolCalls ?? []).map(functionCallPart)];
     } else if (message.role === 'tool') {
       const id = message.toolCallId;
       const name = message.toolName ?? (id ? names.get(id) : undefined) ?? '';
-      parts = [{ functionResponse: { name, ...(id ? { id } : {}), response: toolResponse(textOf(message.content)) } }];
+      parts = [{ functionResponse: { name, ...(id && !localIds.has(id) ? { id } : {}), response: toolResponse(textOf(message.content)) } }];
     } else {
       parts = toParts(message.content);
     }
