@@ -59,12 +59,13 @@ export function history(context: vscode.ChatContext): ChatMessage[] {
 }
 
 /** The last answer of this participant in the conversation, with the prompt it answered. */
-export function previousTurn(context: vscode.ChatContext): { prompt: string; metadata: SwitchboardChatMetadata } | undefined {
+export function previousTurn(context: vscode.ChatContext): { prompt: string; references: readonly vscode.ChatPromptReference[]; metadata: SwitchboardChatMetadata } | undefined {
   for (let index = context.history.length - 1; index >= 0; index--) {
     const turn = context.history[index];
     if (!(turn instanceof vscode.ChatResponseTurn) || turn.participant !== CHAT_PARTICIPANT_ID) continue;
     const request = context.history[index - 1];
-    return { prompt: request instanceof vscode.ChatRequestTurn ? request.prompt : '', metadata: (turn.result.metadata ?? {}) };
+    const asked = request instanceof vscode.ChatRequestTurn ? request : undefined;
+    return { prompt: asked?.prompt ?? '', references: asked?.references ?? [], metadata: turn.result.metadata ?? {} };
   }
   return undefined;
 }

@@ -34,6 +34,8 @@ const usd = (value: number) => (value === 0 ? '$0' : value < 0.01 ? `$${value.to
 
 /** Without a known output limit, the answer a request is assumed to reach at most (the budgets' default cap). */
 const ASSUMED_MAX_OUTPUT = 16_384;
+/** `/cost` prices what it is given up to the largest windows there are (2M tokens); beyond that nothing could take it. */
+const COST_WINDOW = 2_000_000;
 /** Room kept for the answer when fitting the prompt: the model's output limit, at most a quarter of the window. */
 const ANSWER_ROOM = 4096;
 
@@ -147,7 +149,8 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
     const pickerId = request.model.vendor === LANGUAGE_MODEL_VENDOR ? request.model.id : undefined;
     const slash = pickerId?.indexOf('/') ?? -1;
     const picker = pickerId && slash > 0 ? { provider: pickerId.slice(0, slash), model: pickerId.slice(slash + 1) } : undefined;
-    if (meta?.retry && request.prompt === meta.retry.prompt) return usable({ provider: meta.retry.providerId, model: meta.retry.model });
+    const retry = meta?.retry && request.prompt === meta.retry.prompt ? usable({ provider: meta.retry.providerId, model: meta.retry.model }) : undefined;
+    if (retry) return retry;
     if (picker && pickerId !== meta?.picker) return usable(picker);
     return usable(meta?.providerId && meta.model ? { provider: meta.providerId, model: meta.model } : undefined) ?? usable(picker);
   }
@@ -184,20 +187,24 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
   });
 
   /** History, the prompt and the attachments, fitted to `step`'s window. */
-  async function fit(step: FallbackStep, conversation: ChatMessage[], prompt: string, attachments: Attachment[]) {
+  async function fit(step: FallbackStep, conversation: ChatMessage[], prompt: string, attachments: Attachment[], sentAfter: string[] = []) {
     const limits = await routing.limits(step);
-    const reserveForAnswer = Math.min(limits.maxOutputTokens ?? ANSWER_ROOM, Math.floor(limits.contextWindow / 4));
     const countTokens = await localTokenCounter();
+    // Counts are OpenAI's tokenizer; other families' tokenizers count code higher: keep a margin for them.
+    const type = registry.get(step.provider)?.type;
+    const margin = type === 'openai' || type === 'azure-openai' ? 0 : Math.floor(limits.contextWindow * 0.15);
+    const reserveForAnswer = Math.min(limits.maxOutputTokens ?? ANSWER_ROOM, Math.floor(limits.contextWindow / 4)) + margin + sentAfter.reduce((sum, text) => sum + countTokens(text) + 4, 0);
     const fitted = fitToContext(conversation, prompt, attachments, { contextWindow: limits.contextWindow, reserveForAnswer, countTokens });
     const promptTokens = fitted.messages.reduce((sum, message) => sum + countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) + 4, 0);
     return { fitted, promptTokens, contextWindow: limits.contextWindow };
   }
 
   /** Streams one answer: reasoning as a quote before it, the text as it comes, progress for waits and switches. */
-  async function streamAnswer(stream: vscode.ChatResponseStream, messages: ChatMessage[], steps: FallbackStep[], promptTokens: number, signal: AbortSignal): Promise<Outcome> {
+  async function streamAnswer(stream: vscode.ChatResponseStream, messages: ChatMessage[], steps: FallbackStep[], promptTokens: number, signal: AbortSignal, showReasoning = true): Promise<Outcome> {
     const started = Date.now();
     const outcome: Outcome = { switches: [], ms: 0 };
-    let shownText = false;
+    // A continuation's reasoning would land after the shown part, where the next turn could not cut it.
+    let shownText = !showReasoning;
     let inReasoning = false;
     for await (const event of routing.run({ messages }, { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false })) {
       if (event.type === 'reasoning' && !shownText) {
@@ -210,10 +217,11 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
         shownText = true;
         stream.markdown(event.text);
       } else if (event.type === 'usage') outcome.usage = event.usage;
-      else if (event.type === 'route-wait') stream.progress(describeWait(event));
+      // Progress is Markdown: names and model ids come from configuration and remote servers.
+      else if (event.type === 'route-wait') stream.progress(escapeMarkdown(describeWait(event)));
       else if (event.type === 'route-switch') {
         outcome.switches.push(`${escapeMarkdown(name({ provider: event.from.providerId, model: event.from.model }))} ${event.error.status ? `returned ${event.error.status}` : 'failed'} (${ERROR_WORDS[event.error.kind] ?? event.error.kind.replace(/_/g, ' ')})`);
-        stream.progress(describeSwitch(event));
+        stream.progress(escapeMarkdown(describeSwitch(event)));
       } else if (event.type === 'route-answering') outcome.answeredBy = { providerId: event.target.providerId, providerName: event.target.providerName, model: event.target.model };
     }
     outcome.ms = Date.now() - started;
@@ -266,26 +274,30 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
       return { metadata: keep };
     }
     const head = steps[0]!;
-    const { attachments, unreadable, used } = await readReferences(request.references);
+    // A "Retry on…" follow-up carries only the prompt: the failed turn's attachments go again.
+    const retrying = previous?.metadata.retry !== undefined && request.prompt === previous.metadata.retry.prompt;
+    const references = request.references.length === 0 && retrying ? (previous?.references ?? []) : request.references;
+    const { attachments, unreadable, used } = await readReferences(references);
     for (const reference of used) stream.reference(reference);
-    const { fitted, promptTokens, contextWindow } = await fit(head, history(context), request.prompt, attachments);
-    const leftOut = describeLeftOut(fitted, unreadable, contextWindow);
-    if (leftOut) stream.progress(leftOut);
     // A follow-up that continues a broken-off answer: the part shown before goes first, then the rest.
-    const partial = previous?.metadata.retry && request.prompt === previous.metadata.retry.prompt ? previous.metadata.partial : undefined;
+    const partial = retrying ? previous?.metadata.partial : undefined;
+    const continued = partial ? continuationRequest({ model: head.model, messages: [] }, partial).messages.map((message) => message.content as string) : [];
+    const { fitted, promptTokens, contextWindow } = await fit(head, history(context), request.prompt, attachments, continued);
+    const leftOut = describeLeftOut(fitted, unreadable, contextWindow);
+    if (leftOut) stream.progress(escapeMarkdown(leftOut));
     const messages = partial ? continuationRequest({ model: head.model, messages: fitted.messages }, partial).messages : fitted.messages;
     const headEntry = registry.get(head.provider);
     if (headEntry) {
       const limits = await routing.limits(head);
       const estimate = await estimateCost(cost.pricing(head.provider, head.model), { model: head.model, messages }, headEntry.type, limits.maxOutputTokens ?? ASSUMED_MAX_OUTPUT);
-      stream.progress(`Asking ${headEntry.name} ${head.model} · estimated ${range(estimate)}`);
+      stream.progress(`${escapeMarkdown(`Asking ${headEntry.name} ${head.model}`)} · estimated ${range(estimate)}`);
     }
     if (partial) stream.markdown(partial);
     const controller = new AbortController();
     const cancel = token.onCancellationRequested(() => controller.abort());
     let outcome: Outcome;
     try {
-      outcome = await streamAnswer(stream, messages, steps, promptTokens, controller.signal);
+      outcome = await streamAnswer(stream, messages, steps, promptTokens, controller.signal, !partial);
     } catch (error) {
       if (token.isCancellationRequested) return { metadata: keep };
       log.info(`chat request failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -298,8 +310,8 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
         ...(next ? { retry: { prompt: request.prompt, providerId: next.provider, model: next.model, modelName: name(next) } } : {}),
         ...(next && shown ? { partial: shown } : {}),
       };
-      // The message can quote a remote server: shown by VS Code as the error's text, not as Markdown here.
-      return { errorDetails: { message: plainError(error) }, metadata };
+      // VS Code renders the message as Markdown, and it can quote a remote server.
+      return { errorDetails: { message: escapeMarkdown(plainError(error)) }, metadata };
     } finally {
       cancel.dispose();
     }
@@ -360,7 +372,8 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
       // "gpt-4o, claude-sonnet-4-5: question" names the models; otherwise they are picked.
       const named = /^([^:\n]+):\s*([\s\S]+)$/.exec(request.prompt.trim());
       const wanted = named?.[1]!.split(/[\s,]+/).filter(Boolean) ?? [];
-      const resolved = wanted.length >= 2 ? await resolveModels(wanted, controller.signal) : [];
+      // A model list is a few short words; "Explain this: …" is a prompt, not worth listing every provider's models for.
+      const resolved = wanted.length >= 2 && wanted.length <= 6 ? await resolveModels(wanted, controller.signal) : [];
       const byName = named && resolved.length >= 2 && resolved.every((found) => found.length === 1) ? resolved.map((found) => found[0]!) : undefined;
       const prompt = byName ? named![2]!.trim() : request.prompt.trim();
       if (!prompt) {
@@ -411,7 +424,7 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
     switch (request.command) {
       case 'cost': {
         const { attachments } = await readReferences(request.references);
-        const messages = fitToContext(history(context), request.prompt, attachments, { contextWindow: Number.MAX_SAFE_INTEGER, reserveForAnswer: 0, countTokens: await localTokenCounter() }).messages;
+        const messages = fitToContext(history(context), request.prompt, attachments, { contextWindow: COST_WINDOW, reserveForAnswer: 0, countTokens: await localTokenCounter() }).messages;
         const rows = await costEstimates(registry, cost, messages);
         if (rows.length === 0) stream.markdown('No models to price yet: add a provider and choose its models.');
         else {

@@ -36,6 +36,7 @@ export async function pickModels(
   options: { title: string; canPickMany?: boolean; selected?: PickedModel[]; signal?: AbortSignal },
 ): Promise<PickedModel[] | undefined> {
   const providers = registry.list().filter((entry) => entry.enabled);
+  if (options.signal?.aborted) return undefined;
   if (providers.length === 0) {
     void vscode.window.showInformationMessage('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand('switchboard.addProvider'));
     return undefined;
@@ -47,16 +48,24 @@ export async function pickModels(
   picker.canSelectMany = options.canPickMany ?? false;
   picker.busy = true;
   const sections = new Map<string, ModelItem[]>(providers.map((entry) => [entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: '$(loading~spin) Loading models…' }]]));
-  const isSelected = (item: ModelItem) => options.selected?.some((chosen) => chosen.providerId === item.providerId && chosen.modelId === item.modelId) ?? false;
+  // Ticks by model, so they survive each re-render as providers' lists arrive; the caller's until the user ticks.
+  const keyOf = (item: { providerId?: string; modelId?: string }) => `${item.providerId}/${item.modelId}`;
+  const ticked = new Set((options.selected ?? []).map(keyOf));
+  picker.onDidChangeSelection((items) => {
+    if (!picker.canSelectMany) return;
+    // Only the rows on show change: ticks waiting for a provider's list to arrive stay.
+    const shown = new Set(picker.items.map(keyOf));
+    for (const key of [...ticked]) if (shown.has(key)) ticked.delete(key);
+    for (const item of items) ticked.add(keyOf(item));
+  });
   const render = () => {
-    // Ticks already given (or taken away) by the user survive each re-render.
-    const ticked = picker.canSelectMany && picker.items.length > 0 ? new Set(picker.selectedItems) : undefined;
     picker.items = providers.flatMap((entry) => sections.get(entry.id) ?? []);
-    if (picker.canSelectMany) picker.selectedItems = picker.items.filter((item) => (ticked ? ticked.has(item) : false) || (!ticked?.size && isSelected(item)));
+    if (picker.canSelectMany) picker.selectedItems = picker.items.filter((item) => item.providerId !== undefined && ticked.has(keyOf(item)));
   };
   render();
   const controller = new AbortController();
-  options.signal?.addEventListener('abort', () => picker.hide());
+  const hide = () => picker.hide();
+  options.signal?.addEventListener('abort', hide, { once: true });
   let pending = providers.length;
   for (const entry of providers) {
     const template = findTemplate(entry.template ?? '');
@@ -91,8 +100,10 @@ export async function pickModels(
     picker.onDidHide(() => resolve(undefined));
     picker.show();
   });
+  options.signal?.removeEventListener('abort', hide);
   controller.abort();
   picker.dispose();
+  if (options.signal?.aborted) return undefined;
   return picked?.flatMap((item) => (item.providerId && item.modelId ? [{ providerId: item.providerId, modelId: item.modelId }] : []));
 }
 

@@ -42,11 +42,15 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       const id = args?.providerId ?? (await pickProvider(registry, 'Test the connection to'));
       const entry = id && registry.get(id);
       if (!entry) return undefined;
+      let cancelled = false;
       const report = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Testing ${entry.name}`, cancellable: true },
         (progress, token) => {
           const controller = new AbortController();
-          token.onCancellationRequested(() => controller.abort());
+          token.onCancellationRequested(() => {
+            cancelled = true;
+            controller.abort();
+          });
           return registry.testConnection(entry.id, {
             model: args?.model,
             signal: controller.signal,
@@ -58,7 +62,8 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       );
       const failed = report.stages.find((stage) => stage.status === 'fail');
       log.info(`connection test of ${entry.id}: ${report.stages.map((stage) => `${stage.stage} ${stage.status}${stage.ms === undefined ? '' : ` ${Math.round(stage.ms)} ms`}`).join(', ')}`);
-      if (!args?.providerId || args.announce) {
+      // A test the user cancelled needs no verdict.
+      if (!cancelled && (!args?.providerId || args.announce)) {
         if (failed) void announceFailure(registry, entry, failed, entry.readOnly ? undefined : report.suggestedBaseUrl);
         else if (registry.defaultModel() === undefined) {
           // The next step of a first setup: a model to chat with.

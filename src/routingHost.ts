@@ -115,8 +115,8 @@ export class RoutingHost implements vscode.Disposable {
 
   /**
    * The room a model has: the user's override, else the catalog's. Unknown windows are assumed to
-   * be what local servers run by default (Ollama and LM Studio: a few thousand tokens, whatever the
-   * model could take) or what hosted models commonly have.
+   * be what local servers load by default (Ollama and LM Studio: 4,096 tokens, whatever the model
+   * could take; a longer prompt is cut from the front) or what hosted models commonly have.
    */
   async limits(step: FallbackStep): Promise<{ contextWindow: number; maxOutputTokens?: number; known: boolean }> {
     const entry = this.registry.get(step.provider);
@@ -125,7 +125,7 @@ export class RoutingHost implements vscode.Disposable {
     const facts = await catalogFacts(template?.catalogIds ?? [], step.model);
     const contextWindow = chosen?.contextWindow ?? facts.contextWindow;
     const maxOutputTokens = chosen?.maxOutputTokens ?? facts.maxOutputTokens;
-    return { contextWindow: contextWindow ?? (template?.local || entry?.type === 'ollama' ? 8192 : 128_000), ...(maxOutputTokens ? { maxOutputTokens } : {}), known: contextWindow !== undefined };
+    return { contextWindow: contextWindow ?? (template?.local || entry?.type === 'ollama' ? 4096 : 128_000), ...(maxOutputTokens ? { maxOutputTokens } : {}), known: contextWindow !== undefined };
   }
 
   /** Each step with what the router judges it by: context window, tool support, prices. */

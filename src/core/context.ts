@@ -10,7 +10,7 @@ export interface Attachment {
 export interface FitOptions {
   /** The model's context window in tokens. */
   contextWindow: number;
-  /** Tokens kept free for the answer. */
+  /** Tokens kept free for the answer (and for anything sent after the prompt). */
   reserveForAnswer: number;
   /** The same local count the cost estimate uses. */
   countTokens: (text: string) => number;
@@ -18,7 +18,7 @@ export interface FitOptions {
 
 export interface FitResult {
   messages: ChatMessage[];
-  /** Earlier messages left out, oldest first. */
+  /** Earlier messages left out for room (an unanswered question before the prompt is not counted). */
   droppedMessages: number;
   /** Attachments cut short (with the share kept) or left out (kept 0). */
   shortened: Array<{ label: string; keptFraction: number }>;
@@ -28,8 +28,11 @@ export interface FitResult {
 const MIN_USEFUL_TOKENS = 64;
 /** Per-message framing the providers add (role markers): counted so the sum does not undershoot. */
 const PER_MESSAGE_TOKENS = 4;
-/** No token spans more characters than this in practice: counting more text than this × the budget is wasted work. */
-const MAX_CHARS_PER_TOKEN = 16;
+/**
+ * Text longer than this × the budget is not counted whole (tokenizing megabytes blocks the host):
+ * code and prose average 3–4 characters a token, so a cut from here rarely leaves room unused.
+ */
+const MAX_CHARS_PER_TOKEN = 8;
 
 const attachmentBlock = (attachment: Attachment, text: string, cut: boolean) =>
   `<attachment name="${attachment.label.replace(/"/g, "'")}"${cut ? ' truncated="true"' : ''}>\n${text}\n</attachment>`;
@@ -77,9 +80,13 @@ export function fitToContext(history: ChatMessage[], prompt: string, attachments
     budget -= countTokens(block);
     shortened.push({ label: attachment.label, keptFraction: attachment.text.length === 0 ? 1 : kept.length / attachment.text.length });
   }
+  // The prompt is the user's turn: an unanswered question before it would make two in a row, which
+  // servers that require turns to alternate (Mistral, vLLM and llama.cpp templates) refuse.
+  const conversation = [...history];
+  while (conversation.at(-1)?.role === 'user') conversation.pop();
   const kept: ChatMessage[] = [];
-  for (let index = history.length - 1; index >= 0; index--) {
-    const message = history[index]!;
+  for (let index = conversation.length - 1; index >= 0; index--) {
+    const message = conversation[index]!;
     const tokens = countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) + PER_MESSAGE_TOKENS;
     if (tokens > budget) break;
     budget -= tokens;
@@ -88,5 +95,5 @@ export function fitToContext(history: ChatMessage[], prompt: string, attachments
   // A conversation never starts with the assistant's turn (Anthropic and Gemini refuse it).
   while (kept[0]?.role === 'assistant') kept.shift();
   const content = blocks.length > 0 ? `${blocks.join('\n\n')}\n\n${prompt}` : prompt;
-  return { messages: [...kept, { role: 'user', content }], droppedMessages: history.length - kept.length, shortened };
+  return { messages: [...kept, { role: 'user', content }], droppedMessages: conversation.length - kept.length, shortened };
 }

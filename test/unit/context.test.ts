@@ -48,12 +48,20 @@ describe('fitToContext', () => {
     assert.ok(used <= options.contextWindow - options.reserveForAnswer && used > (options.contextWindow - options.reserveForAnswer) * 0.9, String(used));
   });
 
-  it('leaves out an attachment when no useful part of it fits', () => {
+  it('cuts the first attachment to the room left, and leaves out the next when no useful part of it fits', () => {
     const result = fitToContext([], 'Compare them.', [{ label: 'huge.txt', text: 'word '.repeat(5000) }, { label: 'small.txt', text: 'small '.repeat(200) }], { contextWindow: 600, reserveForAnswer: 100, countTokens });
     const content = result.messages.at(-1)!.content as string;
     assert.match(content, /name="huge.txt" truncated="true"/);
     assert.doesNotMatch(content, /small\.txt/, 'nothing left for the second');
     assert.deepEqual(result.shortened.map((item) => [item.label, item.keptFraction > 0]), [['huge.txt', true], ['small.txt', false]]);
+  });
+
+  it('never sends two user turns in a row: an unanswered question before the prompt is left out', () => {
+    const unanswered: ChatMessage[] = [...history(1), { role: 'user', content: 'A question whose answer failed' }];
+    const result = fitToContext(unanswered, 'Try again', [], { contextWindow: 10_000, reserveForAnswer: 1000, countTokens });
+    assert.deepEqual(result.messages.map((message) => message.role), ['user', 'assistant', 'user']);
+    assert.equal(result.messages.at(-1)!.content, 'Try again');
+    assert.equal(result.droppedMessages, 0, 'not left out for room');
   });
 
   it('sends the prompt even when it alone overflows (the provider then says so)', () => {
