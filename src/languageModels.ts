@@ -133,7 +133,7 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       const steps = useChain ? [picked, ...this.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
       const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
       const events = this.routing.run(
-        { messages: chatMessages, ...(tools.length > 0 ? { tools } : {}) },
+        { messages: chatMessages, ...(tools.length > 0 ? { tools, ...(options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}) } : {}) },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.
         { surface: 'language-model', signal: controller.signal, steps, askAboutKeys: false },
       );

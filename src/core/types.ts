@@ -61,6 +61,11 @@ export interface ChatRequest {
   maxTokens?: number;
   temperature?: number;
   tools?: ToolDefinition[];
+  /**
+   * `required`: the answer must call one of `tools` (VS Code's LanguageModelChatToolMode.Required).
+   * Ollama has no such switch, and Anthropic refuses it while extended thinking is on: both stay on auto.
+   */
+  toolChoice?: 'auto' | 'required';
   providerOptions?: ProviderRequestOptions;
 }
 

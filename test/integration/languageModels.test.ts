@@ -35,14 +35,15 @@ describe('language models (vendor switchboard) in the extension host', () => {
           vscode.LanguageModelChatMessage.Assistant([new vscode.LanguageModelToolCallPart('call_1', 'read_file', { path: 'a.ts' })]),
           vscode.LanguageModelChatMessage.User([new vscode.LanguageModelToolResultPart('call_1', [new vscode.LanguageModelTextPart('export const a = 1;')])]),
         ],
-        { tools: [{ name: 'read_file', description: 'Reads a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }] },
+        { tools: [{ name: 'read_file', description: 'Reads a file', inputSchema: { type: 'object', properties: { path: { type: 'string' } } } }], toolMode: vscode.LanguageModelChatToolMode.Required },
       );
       for await (const piece of withTools.text) void piece;
-      const second = JSON.parse(bodies[1]!) as { tools: Array<{ function: { name: string } }>; messages: Array<{ role: string; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string; content: unknown }> };
+      const second = JSON.parse(bodies[1]!) as { tool_choice?: string; tools: Array<{ function: { name: string } }>; messages: Array<{ role: string; tool_calls?: Array<{ id: string; function: { name: string; arguments: string } }>; tool_call_id?: string; content: unknown }> };
       assert.deepEqual(second.messages.map((message) => message.role), ['user', 'assistant', 'tool']);
       assert.deepEqual(second.messages[1]?.tool_calls?.map((call) => [call.id, call.function.name, JSON.parse(call.function.arguments) as unknown]), [['call_1', 'read_file', { path: 'a.ts' }]]);
       assert.deepEqual([second.messages[2]?.tool_call_id, second.messages[2]?.content], ['call_1', 'export const a = 1;']);
       assert.deepEqual(second.tools.map((tool) => tool.function.name), ['read_file']);
+      assert.equal(second.tool_choice, 'required', "VS Code's toolMode Required");
 
       // Moved to another origin, the provider's key is not sent there: its models leave the list until a key is set for it.
       const moved = `http://localhost:${new URL(origin).port}/v1`;

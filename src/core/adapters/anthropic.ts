@@ -171,6 +171,8 @@ export class AnthropicProvider implements Provider {
     else if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: tool.parameters }));
+      // "any": some tool must be used. Extended thinking allows only auto (or none).
+      if (request.toolChoice === 'required' && !budget) body.tool_choice = { type: 'any' };
     }
     return { ...body, ...request.providerOptions?.extraBody };
   }

@@ -169,6 +169,7 @@ export class GeminiProvider implements Provider {
       // whole request on common keywords (additionalProperties, $schema, type lists); this field takes JSON Schema.
       const functionDeclarations = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), parametersJsonSchema: tool.parameters }));
       body.tools = [{ functionDeclarations }];
+      if (request.toolChoice === 'required') body.toolConfig = { functionCallingConfig: { mode: 'ANY' } };
     }
     const generation: Record<string, unknown> = {};
     if (request.maxTokens !== undefined) generation.maxOutputTokens = request.maxTokens;

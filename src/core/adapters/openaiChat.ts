@@ -207,6 +207,7 @@ export class OpenAiChatProvider implements Provider {
         type: 'function',
         function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters },
       }));
+      if (request.toolChoice === 'required') body.tool_choice = 'required';
     }
     if (options?.reasoningEffort) body.reasoning_effort = options.reasoningEffort;
     return { ...body, ...options?.extraBody };

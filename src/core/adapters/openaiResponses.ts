@@ -205,6 +205,7 @@ export class OpenAiResponsesProvider implements Provider {
         // Omitted means strict here (unlike Chat Completions): optional arguments would be filled in.
         strict: false,
       }));
+      if (request.toolChoice === 'required') body.tool_choice = 'required';
     }
     if (options?.reasoningEffort) {
       body.reasoning = { effort: options.reasoningEffort, ...(this.#summaryRejected ? {} : { summary: 'auto' }) };
