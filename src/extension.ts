@@ -6,6 +6,8 @@ import { CostHost, registerCostCommands } from './costHost';
 import { registerLanguageModels } from './languageModels';
 import { createOutputLogger } from './log';
 import { ProviderPanel } from './panel';
+import { PanelController } from './panelController';
+import type { HostToWebview } from './shared/protocol';
 import { registerProviderCommands } from './providerCommands';
 import { registerProvidersView } from './providersView';
 import { createRegistry } from './registryHost';
@@ -24,6 +26,8 @@ export interface TestingApi {
   routing: RoutingHost;
   /** To check, canary-style, that no key ever lands there. */
   globalState: vscode.Memento;
+  /** The panel's host side with its messages collected by `post`, to drive it as the webview would. */
+  panelController: (post: (message: HostToWebview) => Promise<boolean>) => PanelController;
 }
 
 let activeCost: CostHost | undefined;
@@ -44,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   context.subscriptions.push(
     channel,
     vscode.commands.registerCommand(Commands.openPanel, () => {
-      ProviderPanel.show(context.extensionUri, version, registry, log.child('panel'));
+      ProviderPanel.show(context.extensionUri, version, registry, cost, log.child('panel'));
     }),
     ...registerProviderCommands(registry, log.child('providers'), cost, testMode),
     cost,
@@ -58,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   );
 
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState } } : undefined;
+  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState, panelController: (post) => new PanelController(registry, cost, log.child('panel'), version, post) } } : undefined;
 }
 
 /** Writes the last second of usage records before the window closes or reloads (VS Code waits for it). */

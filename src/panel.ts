@@ -1,15 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger, Registry } from './core';
-import { hostToWebview, parseMessage, webviewToHost, type HostToWebview } from './shared/protocol';
+import type { CostHost } from './costHost';
+import { PanelController } from './panelController';
+import { hostToWebview, type HostToWebview } from './shared/protocol';
 
 export const PANEL_VIEW_TYPE = 'switchboard.panel';
 
-/** The provider panel: one instance, re-focused when opened again. */
+/**
+ * The provider panel: one instance, re-focused when opened again. Its view state lives in the
+ * webview (getState/setState), so it needs no retainContextWhenHidden.
+ */
 export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
-  static show(extensionUri: vscode.Uri, version: string, registry: Registry, log: Logger): ProviderPanel {
+  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, log: Logger): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
       return ProviderPanel.#current;
@@ -20,44 +25,23 @@ export class ProviderPanel implements vscode.Disposable {
       localResourceRoots: [webviewRoot],
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, version, registry, log);
+    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(registry, cost, log, version, (message) => post(panel, message)));
     return ProviderPanel.#current;
   }
 
   readonly #panel: vscode.WebviewPanel;
+  readonly #controller: PanelController;
   readonly #disposables: vscode.Disposable[] = [];
 
-  private constructor(
-    panel: vscode.WebviewPanel,
-    webviewRoot: vscode.Uri,
-    private readonly version: string,
-    private readonly registry: Registry,
-    private readonly log: Logger,
-  ) {
+  private constructor(panel: vscode.WebviewPanel, webviewRoot: vscode.Uri, controller: PanelController) {
     this.#panel = panel;
+    this.#controller = controller;
     panel.webview.html = renderHtml(panel.webview, webviewRoot);
     this.#disposables.push(
+      controller,
       panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((raw: unknown) => this.#receive(raw)),
+      panel.webview.onDidReceiveMessage((raw: unknown) => void this.#controller.receive(raw)),
     );
-  }
-
-  #receive(raw: unknown): void {
-    const parsed = parseMessage(webviewToHost, raw);
-    if (!parsed.ok) {
-      this.log.warn(`rejected a malformed panel message: ${parsed.error}`);
-      return;
-    }
-    switch (parsed.message.type) {
-      case 'ready':
-        void this.#post({ type: 'init', version: this.version, providerCount: this.registry.list().length });
-        break;
-    }
-  }
-
-  #post(message: HostToWebview): Thenable<boolean> {
-    // The host validates its own messages too: a bug here must fail loudly, not half-render.
-    return this.#panel.webview.postMessage(hostToWebview.parse(message));
   }
 
   dispose(): void {
@@ -65,6 +49,11 @@ export class ProviderPanel implements vscode.Disposable {
     this.#panel.dispose();
     for (const disposable of this.#disposables.splice(0)) disposable.dispose();
   }
+}
+
+/** The host validates its own messages too: a bug here must fail loudly, not half-render. */
+function post(panel: vscode.WebviewPanel, message: HostToWebview): Thenable<boolean> {
+  return panel.webview.postMessage(hostToWebview.parse(message));
 }
 
 function renderHtml(webview: vscode.Webview, webviewRoot: vscode.Uri): string {
@@ -88,8 +77,7 @@ function renderHtml(webview: vscode.Webview, webviewRoot: vscode.Uri): string {
 <title>Switchboard</title>
 </head>
 <body>
-<h1>Switchboard</h1>
-<p id="status" role="status">Loading…</p>
+<main id="app" aria-busy="true"><p id="status" role="status">Loading…</p></main>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;

@@ -1,30 +1,525 @@
-import { hostToWebview, parseMessage, type HostToWebview, type WebviewToHost } from '../src/shared/protocol';
+import {
+  hostToWebview,
+  parseMessage,
+  type HostToWebview,
+  type ModelRow,
+  type PanelReport,
+  type PanelRequest,
+  type PanelStage,
+  type PanelState,
+  type ProviderCard,
+  type TemplateInfo,
+  type WebviewToHost,
+} from '../src/shared/protocol';
 import './panel.css';
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
+  getState(): unknown;
+  setState(state: ViewState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
-const vscode = acquireVsCodeApi();
-const status = document.getElementById('status');
+type Reply = Extract<HostToWebview, { type: 'reply' }>;
 
-function render(message: HostToWebview): void {
-  if (!status) return;
-  switch (message.type) {
-    case 'init':
-      status.textContent =
-        message.providerCount === 0
-          ? `Switchboard ${message.version} is ready. No providers yet.`
-          : `Switchboard ${message.version}: ${message.providerCount} providers.`;
-      status.dataset.state = 'ready';
-      break;
+/** What survives the panel being hidden (getState/setState). Never the key. */
+interface ViewState {
+  view: 'providers' | 'add';
+  wizard: { step: 'template' | 'connect' | 'models' | 'done'; template?: string; baseUrl?: string; name?: string; report?: PanelReport; selected: string[]; defaultModel?: string; filter?: string; added?: string };
+}
+
+const vscode = acquireVsCodeApi();
+const saved = vscode.getState() as ViewState | undefined;
+let view: ViewState = saved && typeof saved === 'object' && 'view' in saved ? saved : { view: 'providers', wizard: { step: 'template', selected: [] } };
+let host: PanelState | undefined;
+/** The key typed in the wizard: in memory only, sent to the host and nowhere else. */
+let typedKey = '';
+/** Stages of running tests, by request id; cards being tested, by provider id. */
+const stages = new Map<number, PanelStage[]>();
+const testing = new Map<string, number>();
+/** Each card's last test, stage by stage, shown until the next one. */
+const lastRun = new Map<string, PanelStage[]>();
+const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
+let nextId = 1;
+let busy = false;
+
+function save(): void {
+  vscode.setState(view);
+}
+
+function request(body: PanelRequest): { id: number; reply: Promise<Reply> } {
+  const id = nextId++;
+  const reply = new Promise<Reply>((resolve, reject) => pending.set(id, { resolve, reject }));
+  vscode.postMessage({ type: 'request', id, request: body });
+  return { id, reply };
+}
+
+// ---- DOM helpers: text only, never HTML from data.
+
+type Child = Node | string | undefined | false;
+function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    element.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children) if (child !== undefined && child !== false) element.append(child);
+  return element;
+}
+
+function button(label: string, onClick: () => void, attributes: Record<string, string | boolean | undefined> = {}): HTMLButtonElement {
+  const element = h('button', { type: 'button', ...attributes }, label);
+  element.addEventListener('click', onClick);
+  return element;
+}
+
+const perMillion = (value: number) => (value === 0 ? '$0' : `$${value < 1 ? value.toFixed(3).replace(/0+$/, '') : value.toFixed(2)}`);
+const thousands = (value: number | undefined) => (value === undefined ? '–' : value >= 1000 ? `${Math.round(value / 1000)}k` : String(value));
+
+function ago(at: number): string {
+  const seconds = Math.max(0, Math.round((Date.now() - at) / 1000));
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return `${Math.round(seconds / 60)} min ago`;
+  if (seconds < 86_400) return `${Math.round(seconds / 3600)} h ago`;
+  return new Date(at).toLocaleDateString();
+}
+
+// ---- Rendering.
+
+const app = document.getElementById('app')!;
+
+function render(): void {
+  if (!host) return;
+  const focused = document.activeElement?.id;
+  app.replaceChildren(
+    h(
+      'header',
+      {},
+      h('h1', {}, 'Switchboard'),
+      h(
+        'nav',
+        { 'aria-label': 'Sections' },
+        tab('Providers', 'providers'),
+        tab('Add Provider', 'add'),
+      ),
+    ),
+    view.view === 'providers' ? providersView(host) : wizardView(host),
+  );
+  app.setAttribute('aria-busy', 'false');
+  app.dataset.state = 'ready';
+  if (focused) document.getElementById(focused)?.focus();
+}
+
+function tab(label: string, target: ViewState['view']): HTMLButtonElement {
+  return button(label, () => {
+    view.view = target;
+    save();
+    render();
+  }, { id: `tab-${target}`, class: 'tab', 'aria-current': view.view === target ? 'page' : undefined });
+}
+
+function providersView(state: PanelState): HTMLElement {
+  const section = h('section', { id: 'providers', 'aria-label': 'Providers' });
+  if (state.providers.length === 0) {
+    section.append(
+      h('p', { class: 'empty' }, 'No providers yet. Connect one to chat with its models in VS Code.'),
+      button('Connect your first provider', () => {
+        view = { view: 'add', wizard: { step: 'template', selected: [] } };
+        save();
+        render();
+      }, { class: 'primary', id: 'connect-first' }),
+    );
+    return section;
+  }
+  for (const card of state.providers) section.append(providerCard(card));
+  return section;
+}
+
+function providerCard(card: ProviderCard): HTMLElement {
+  const testId = testing.get(card.id);
+  const keyText =
+    card.key.state === 'set' ? `Key ${card.key.mask ?? 'set'}`
+    : card.key.state === 'not-needed' ? 'No key needed'
+    : card.key.state === 'other-origin' ? 'Key saved for another address: set it again'
+    : 'No key';
+  const health = card.lastTest ? `${card.lastTest.ok ? '✓ Connected' : `✗ ${card.lastTest.summary}`} · tested ${ago(card.lastTest.at)}` : 'Not tested yet';
+  const enabled = h('input', { type: 'checkbox', id: `enabled-${card.id}`, checked: card.enabled, disabled: card.readOnly });
+  enabled.addEventListener('change', () => void act({ action: 'setEnabled', providerId: card.id, enabled: enabled.checked }));
+  const defaultModel = card.defaultModel ?? card.models[0];
+  return h(
+    'article',
+    { class: `card${card.enabled ? '' : ' disabled'}`, 'data-provider': card.id, 'aria-label': card.name },
+    h(
+      'div',
+      { class: 'card-head' },
+      h('h2', {}, card.name),
+      card.templateName && card.templateName !== card.name ? h('span', { class: 'muted' }, card.templateName) : undefined,
+      card.isDefault ? h('span', { class: 'badge' }, `Default${card.defaultModel ? ` · ${card.defaultModel}` : ''}`) : undefined,
+      card.source !== 'user' ? h('span', { class: 'badge subtle', title: 'Declared in configuration: change it there' }, `From ${card.source}`) : undefined,
+    ),
+    h('p', { class: 'url' }, card.baseUrl),
+    h('p', { class: `key key-${card.key.state}` }, keyText),
+    h('p', { class: `health ${card.lastTest ? (card.lastTest.ok ? 'ok' : 'fail') : ''}`, role: 'status' }, health),
+    testId !== undefined ? stageList(stages.get(testId) ?? []) : lastRun.has(card.id) ? stageList(lastRun.get(card.id)!) : undefined,
+    h(
+      'div',
+      { class: 'actions' },
+      h('label', { class: 'switch', for: `enabled-${card.id}` }, enabled, ' Enabled'),
+      button(testId !== undefined ? 'Testing…' : 'Test Connection', () => void testProvider(card.id), { disabled: testId !== undefined, id: `test-${card.id}` }),
+      button('Set Key', () => void act({ action: 'setKey', providerId: card.id }), { disabled: card.readOnly || card.key.state === 'not-needed', id: `key-${card.id}` }),
+      button('Make Default', () => defaultModel && void act({ action: 'setDefault', providerId: card.id, modelId: defaultModel }), {
+        disabled: card.isDefault || !defaultModel || !card.enabled,
+        title: defaultModel ? `Use ${defaultModel} by default` : 'Choose a model first (Switchboard: Select Default Model)',
+        id: `default-${card.id}`,
+      }),
+      button('Remove', () => void act({ action: 'removeProvider', providerId: card.id }), { disabled: card.readOnly, class: 'danger', id: `remove-${card.id}` }),
+    ),
+  );
+}
+
+const STAGE_NAMES: Record<PanelStage['stage'], string> = { connect: 'Connect', tls: 'TLS', auth: 'Key', models: 'Models', chat: 'One-token chat' };
+
+function stageList(list: PanelStage[]): HTMLElement {
+  return h(
+    'ol',
+    { class: 'stages', 'aria-live': 'polite', 'aria-label': 'Connection test' },
+    ...list.map((stage) =>
+      h(
+        'li',
+        { class: `stage ${stage.status}`, 'data-stage': stage.stage, 'data-status': stage.status },
+        h('span', { class: 'icon', 'aria-hidden': 'true' }, stage.status === 'pass' ? '✓' : stage.status === 'fail' ? '✗' : '–'),
+        h('strong', {}, STAGE_NAMES[stage.stage]),
+        ` ${stage.message}`,
+        stage.ms !== undefined ? h('span', { class: 'muted' }, ` ${Math.round(stage.ms)} ms`) : undefined,
+      ),
+    ),
+  );
+}
+
+function wizardView(state: PanelState): HTMLElement {
+  const wizard = view.wizard;
+  const template = state.templates.find((candidate) => candidate.id === wizard.template);
+  const section = h('section', { id: 'wizard', 'aria-label': 'Add a provider' });
+  const steps = ['Provider', 'Connect', 'Models'];
+  const current = wizard.step === 'template' ? 0 : wizard.step === 'connect' ? 1 : wizard.step === 'models' ? 2 : 3;
+  section.append(h('ol', { class: 'steps' }, ...steps.map((name, index) => h('li', { 'aria-current': index === current ? 'step' : undefined, class: index < current ? 'done' : '' }, name))));
+  if (wizard.step === 'done') section.append(doneStep());
+  else if (wizard.step === 'template' || !template) section.append(templateStep(state.templates));
+  else if (wizard.step === 'connect') section.append(connectStep(template));
+  else section.append(modelsStep(template));
+  return section;
+}
+
+function templateStep(templates: TemplateInfo[]): HTMLElement {
+  const pick = (template: TemplateInfo) => {
+    view.wizard = { step: 'connect', template: template.id, baseUrl: template.baseUrl ?? '', selected: [] };
+    typedKey = '';
+    save();
+    render();
+    document.getElementById(template.key === 'none' ? 'base-url' : 'api-key')?.focus();
+  };
+  return h(
+    'div',
+    {},
+    h('h2', {}, 'Which provider?'),
+    h('div', { class: 'templates', role: 'list' }, ...templates.map((template) => h('div', { role: 'listitem' }, button(template.name, () => pick(template), { class: 'template', id: `template-${template.id}`, title: template.local ? 'Runs on this machine; no key needed' : template.baseUrl ?? 'Your endpoint' })))),
+    h(
+      'p',
+      { class: 'muted' },
+      'Running Ollama or LM Studio here? ',
+      button('Detect Local Providers', () => {
+        const { reply } = request({ action: 'detectLocal' });
+        void reply.then(
+          (answer) => {
+            if ((answer.found ?? []).length > 0) {
+              view.view = 'providers';
+              save();
+            }
+            render();
+          },
+          (error: Error) => showError(error.message),
+        );
+      }, { id: 'detect-local', class: 'link' }),
+    ),
+  );
+}
+
+function connectStep(template: TemplateInfo): HTMLElement {
+  const wizard = view.wizard;
+  const baseUrl = h('input', { id: 'base-url', type: 'url', value: wizard.baseUrl ?? '', required: true, spellcheck: 'false', 'aria-describedby': 'base-url-hint' });
+  baseUrl.addEventListener('input', () => {
+    wizard.baseUrl = baseUrl.value.trim();
+    save();
+  });
+  const key = h('input', { id: 'api-key', type: 'password', value: typedKey, autocomplete: 'off', spellcheck: 'false', placeholder: template.keyPrefix ? `${template.keyPrefix}…` : '', 'aria-describedby': 'key-hint' });
+  const keyHint = h('p', { id: 'key-hint', class: 'hint' });
+  const showKeyHint = () => {
+    const value = key.value.trim();
+    keyHint.replaceChildren(
+      template.keyPrefix && value && !value.startsWith('${') && !value.startsWith(template.keyPrefix) ? h('span', { class: 'warning' }, `${template.name} keys usually start with "${template.keyPrefix}". `) : '',
+      'Kept in VS Code\'s secret storage and sent only to this address. ',
+      template.keyUrl ? h('a', { href: template.keyUrl }, 'Where to find your key') : '',
+    );
+  };
+  key.addEventListener('input', () => {
+    typedKey = key.value;
+    showKeyHint();
+  });
+  showKeyHint();
+  const name = h('input', { id: 'provider-name', type: 'text', value: wizard.name ?? '', placeholder: template.name });
+  name.addEventListener('input', () => {
+    wizard.name = name.value.trim() || undefined;
+    save();
+  });
+  const report = wizard.report;
+  const failed = report?.stages.find((stage) => stage.status === 'fail');
+  const form = h(
+    'form',
+    { class: 'connect', novalidate: true },
+    h('h2', {}, `Connect ${template.name}`),
+    h('label', { for: 'base-url' }, 'Base URL'),
+    baseUrl,
+    h('p', { id: 'base-url-hint', class: 'hint' }, template.local ? 'Where the server listens on this machine.' : 'Prefilled with the provider\'s documented address; change it for a proxy or gateway.'),
+    template.key !== 'none' ? h('label', { for: 'api-key' }, template.key === 'optional' ? 'API key (if the server asks for one)' : 'API key') : undefined,
+    template.key !== 'none' ? key : undefined,
+    template.key !== 'none' ? keyHint : undefined,
+    h('label', { for: 'provider-name' }, 'Name (optional)'),
+    name,
+    h('div', { class: 'actions' }, button('Back', () => back('template')), h('button', { type: 'submit', class: 'primary', id: 'test-draft', disabled: busy }, busy ? 'Testing…' : 'Test Connection')),
+    testingDraft !== undefined ? stageList(stages.get(testingDraft) ?? []) : report ? stageList(report.stages) : undefined,
+    failed && !report?.suggestedBaseUrl ? h('p', { class: 'fix', role: 'alert' }, failed.message) : undefined,
+    report?.suggestedBaseUrl
+      ? h(
+          'p',
+          { class: 'fix' },
+          `${report.suggestedBaseUrl} works. `,
+          button(`Use ${report.suggestedBaseUrl}`, () => {
+            wizard.baseUrl = report.suggestedBaseUrl;
+            save();
+            void testDraft(template);
+          }, { id: 'use-suggested' }),
+        )
+      : undefined,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void testDraft(template);
+  });
+  return form;
+}
+
+let testingDraft: number | undefined;
+
+async function testDraft(template: TemplateInfo): Promise<void> {
+  const wizard = view.wizard;
+  if (!wizard.baseUrl) return showError('Enter the base URL.');
+  if (template.key === 'required' && !typedKey.trim()) return showError('Enter the API key.');
+  busy = true;
+  wizard.report = undefined;
+  const { id, reply } = request({ action: 'testDraft', template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) });
+  testingDraft = id;
+  stages.set(id, []);
+  render();
+  try {
+    const answer = await reply;
+    wizard.report = answer.report;
+    if (answer.report?.ok) {
+      wizard.step = 'models';
+      const models = answer.report.models ?? [];
+      wizard.selected = models.slice(0, 1).map((model) => model.id);
+      wizard.defaultModel = models[0]?.id;
+    }
+  } catch (error) {
+    showError((error as Error).message);
+  } finally {
+    busy = false;
+    testingDraft = undefined;
+    stages.delete(id);
+    save();
+    render();
   }
 }
 
+function modelsStep(template: TemplateInfo): HTMLElement {
+  const wizard = view.wizard;
+  const models = wizard.report?.models ?? [];
+  const search = h('input', { id: 'model-search', type: 'search', value: wizard.filter ?? '', placeholder: 'Filter models', 'aria-label': 'Filter models' });
+  const body = h('tbody');
+  const fill = () => {
+    const filter = (wizard.filter ?? '').toLowerCase();
+    body.replaceChildren(...models.filter((model) => !filter || model.id.toLowerCase().includes(filter) || model.name?.toLowerCase().includes(filter)).map((model) => modelRow(model)));
+  };
+  search.addEventListener('input', () => {
+    wizard.filter = search.value;
+    save();
+    fill();
+  });
+  fill();
+  return h(
+    'div',
+    { class: 'models' },
+    h('h2', {}, `${template.name}: choose models`),
+    h('p', { class: 'muted' }, `${models.length} models listed. Ticked models appear in VS Code's model picker and in @switchboard; the default answers first.`),
+    search,
+    h(
+      'table',
+      { class: 'model-table' },
+      h('thead', {}, h('tr', {}, ...['Use', 'Default', 'Model', 'Context', 'Max output', 'Input $/M', 'Output $/M', 'Capabilities'].map((title) => h('th', { scope: 'col' }, title)))),
+      body,
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      button('Back', () => back('connect')),
+      button(busy ? 'Saving…' : 'Save Provider', () => void saveProvider(template), { class: 'primary', id: 'save-provider', disabled: busy || wizard.selected.length === 0 }),
+    ),
+  );
+}
+
+function modelRow(model: ModelRow): HTMLElement {
+  const wizard = view.wizard;
+  const use = h('input', { type: 'checkbox', checked: wizard.selected.includes(model.id), 'aria-label': `Use ${model.id}` });
+  use.addEventListener('change', () => {
+    wizard.selected = use.checked ? [...wizard.selected, model.id] : wizard.selected.filter((id) => id !== model.id);
+    if (!use.checked && wizard.defaultModel === model.id) wizard.defaultModel = wizard.selected[0];
+    if (use.checked && !wizard.defaultModel) wizard.defaultModel = model.id;
+    save();
+    render();
+  });
+  const isDefault = h('input', { type: 'radio', name: 'default-model', checked: wizard.defaultModel === model.id, 'aria-label': `Make ${model.id} the default` });
+  isDefault.addEventListener('change', () => {
+    wizard.defaultModel = model.id;
+    if (!wizard.selected.includes(model.id)) wizard.selected = [...wizard.selected, model.id];
+    save();
+    render();
+  });
+  const price = (value: number | undefined) => (model.priceSource === 'local' ? 'free' : value === undefined ? 'unknown' : perMillion(value));
+  return h(
+    'tr',
+    { 'data-model': model.id },
+    h('td', {}, use),
+    h('td', {}, isDefault),
+    h('td', {}, model.name && model.name !== model.id ? h('span', {}, model.name, h('span', { class: 'muted' }, ` ${model.id}`)) : model.id),
+    h('td', { class: 'number' }, thousands(model.contextWindow)),
+    h('td', { class: 'number' }, thousands(model.maxOutputTokens)),
+    h('td', { class: 'number', title: model.priceSource === 'user' ? 'Your price' : undefined }, price(model.prices?.input)),
+    h('td', { class: 'number' }, price(model.prices?.output)),
+    h('td', {}, model.capabilities.join(', ')),
+  );
+}
+
+async function saveProvider(template: TemplateInfo): Promise<void> {
+  const wizard = view.wizard;
+  busy = true;
+  render();
+  try {
+    const answer = await request({
+      action: 'addProvider',
+      template: template.id,
+      ...(wizard.name ? { name: wizard.name } : {}),
+      baseUrl: wizard.baseUrl ?? '',
+      ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}),
+      models: wizard.selected,
+      ...(wizard.defaultModel ? { defaultModel: wizard.defaultModel } : {}),
+    }).reply;
+    typedKey = '';
+    view.wizard = { step: 'done', selected: [], ...(answer.providerId ? { added: answer.providerId } : {}) };
+  } catch (error) {
+    showError((error as Error).message);
+  } finally {
+    busy = false;
+    save();
+    render();
+  }
+}
+
+function doneStep(): HTMLElement {
+  const added = host?.providers.find((card) => card.id === view.wizard.added);
+  return h(
+    'div',
+    { class: 'done', role: 'status' },
+    h('h2', {}, `${added?.name ?? 'The provider'} is ready`),
+    h('p', {}, added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}.` : 'Ask @switchboard in the chat.'),
+    h(
+      'div',
+      { class: 'actions' },
+      button('See Providers', () => {
+        view = { view: 'providers', wizard: { step: 'template', selected: [] } };
+        save();
+        render();
+      }, { class: 'primary', id: 'see-providers' }),
+      button('Add Another', () => {
+        view.wizard = { step: 'template', selected: [] };
+        save();
+        render();
+      }),
+    ),
+  );
+}
+
+function back(step: ViewState['wizard']['step']): void {
+  view.wizard.step = step;
+  if (step === 'template') view.wizard.report = undefined;
+  save();
+  render();
+}
+
+async function testProvider(providerId: string): Promise<void> {
+  const { id, reply } = request({ action: 'testProvider', providerId });
+  testing.set(providerId, id);
+  stages.set(id, []);
+  render();
+  try {
+    const answer = await reply;
+    lastRun.set(providerId, answer.report?.stages ?? []);
+  } catch (error) {
+    showError((error as Error).message);
+  } finally {
+    testing.delete(providerId);
+    stages.delete(id);
+    render();
+  }
+}
+
+async function act(body: PanelRequest): Promise<void> {
+  try {
+    await request(body).reply;
+  } catch (error) {
+    showError((error as Error).message);
+  }
+}
+
+function showError(message: string): void {
+  const existing = document.getElementById('error');
+  const box = existing ?? h('p', { id: 'error', role: 'alert', class: 'error' });
+  box.textContent = message;
+  if (!existing) app.prepend(box);
+}
+
+// ---- Messages from the host.
+
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
   const parsed = parseMessage(hostToWebview, event.data);
-  if (parsed.ok) render(parsed.message);
+  if (!parsed.ok) return;
+  const message = parsed.message;
+  switch (message.type) {
+    case 'state':
+      host = message.state;
+      render();
+      break;
+    case 'stage':
+      stages.get(message.id)?.push(message.stage);
+      render();
+      break;
+    case 'reply':
+      pending.get(message.id)?.resolve(message);
+      pending.delete(message.id);
+      break;
+    case 'error':
+      pending.get(message.id)?.reject(new Error(message.error));
+      pending.delete(message.id);
+      break;
+  }
 });
 
 vscode.postMessage({ type: 'ready' });

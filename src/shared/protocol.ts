@@ -3,20 +3,139 @@ import * as z from 'zod';
 /**
  * The one message protocol between the provider panel (webview) and the extension host.
  * Both sides parse every message they receive with these schemas and drop what does not fit.
+ * Keys travel one way only: typed in the panel, sent to the host; the host sends masks.
  */
+
+const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const modelId = z.string().min(1).max(200);
+
+/** What the panel asks the host to do; each request carries an id the reply echoes. */
+export const panelRequest = z.discriminatedUnion('action', [
+  /** The add wizard's Test Connection: the doctor on a provider not saved yet. */
+  z.object({ action: z.literal('testDraft'), template: z.string().min(1), baseUrl: httpUrl, apiKey: z.string().max(4096).optional() }).strict(),
+  z
+    .object({
+      action: z.literal('addProvider'),
+      template: z.string().min(1),
+      name: z.string().min(1).max(100).optional(),
+      baseUrl: httpUrl,
+      apiKey: z.string().max(4096).optional(),
+      models: z.array(modelId).max(500),
+      defaultModel: modelId.optional(),
+    })
+    .strict(),
+  z.object({ action: z.literal('testProvider'), providerId }).strict(),
+  z.object({ action: z.literal('listModels'), providerId }).strict(),
+  z.object({ action: z.literal('setEnabled'), providerId, enabled: z.boolean() }).strict(),
+  z.object({ action: z.literal('setDefault'), providerId, modelId }).strict(),
+  /** Opens VS Code's own password box: a key for a saved provider is never typed into the webview. */
+  z.object({ action: z.literal('setKey'), providerId }).strict(),
+  z.object({ action: z.literal('removeProvider'), providerId }).strict(),
+  z.object({ action: z.literal('detectLocal') }).strict(),
+]);
+export type PanelRequest = z.infer<typeof panelRequest>;
+export type PanelAction = PanelRequest['action'];
+
 export const webviewToHost = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready') }).strict(),
+  z.object({ type: z.literal('request'), id: z.number().int().nonnegative(), request: panelRequest }).strict(),
 ]);
 export type WebviewToHost = z.infer<typeof webviewToHost>;
 
+const stageResult = z
+  .object({
+    stage: z.enum(['connect', 'tls', 'auth', 'models', 'chat']),
+    status: z.enum(['pass', 'fail', 'skip']),
+    message: z.string(),
+    ms: z.number().nonnegative().optional(),
+    code: z.string().optional(),
+  })
+  .strict();
+export type PanelStage = z.infer<typeof stageResult>;
+
+/** A model row: limits and prices (US dollars per million tokens), each with where it came from. */
+const modelRow = z
+  .object({
+    id: modelId,
+    name: z.string().optional(),
+    contextWindow: z.number().int().positive().optional(),
+    maxOutputTokens: z.number().int().positive().optional(),
+    prices: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cachedInput: z.number().nonnegative().optional() }).strict().optional(),
+    priceSource: z.enum(['catalog', 'user', 'local', 'unknown']),
+    capabilities: z.array(z.enum(['tools', 'vision', 'reasoning'])),
+  })
+  .strict();
+export type ModelRow = z.infer<typeof modelRow>;
+
+const report = z
+  .object({
+    ok: z.boolean(),
+    stages: z.array(stageResult),
+    suggestedBaseUrl: z.string().optional(),
+    models: z.array(modelRow).optional(),
+  })
+  .strict();
+export type PanelReport = z.infer<typeof report>;
+
+const providerCard = z
+  .object({
+    id: providerId,
+    name: z.string(),
+    template: z.string().optional(),
+    templateName: z.string().optional(),
+    baseUrl: z.string(),
+    enabled: z.boolean(),
+    source: z.enum(['user', 'settings', 'workspace']),
+    readOnly: z.boolean(),
+    /** `set` shows the mask (e.g. `sk-…vX2Q`); `other-origin`: saved for another base URL, not sent. */
+    key: z.object({ state: z.enum(['set', 'none', 'not-needed', 'other-origin']), mask: z.string().optional() }).strict(),
+    lastTest: z.object({ at: z.number(), ok: z.boolean(), summary: z.string() }).strict().optional(),
+    isDefault: z.boolean(),
+    defaultModel: z.string().optional(),
+    models: z.array(z.string()),
+  })
+  .strict();
+export type ProviderCard = z.infer<typeof providerCard>;
+
+const templateInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    baseUrl: z.string().optional(),
+    keyUrl: z.string().optional(),
+    key: z.enum(['required', 'optional', 'none']),
+    keyPrefix: z.string().optional(),
+    local: z.boolean(),
+  })
+  .strict();
+export type TemplateInfo = z.infer<typeof templateInfo>;
+
+export const panelState = z
+  .object({
+    version: z.string().min(1),
+    providers: z.array(providerCard),
+    templates: z.array(templateInfo),
+  })
+  .strict();
+export type PanelState = z.infer<typeof panelState>;
+
 export const hostToWebview = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('state'), state: panelState }).strict(),
+  /** A doctor stage as it finishes, for the request `id`. */
+  z.object({ type: z.literal('stage'), id: z.number().int().nonnegative(), stage: stageResult }).strict(),
   z
     .object({
-      type: z.literal('init'),
-      version: z.string().min(1),
-      providerCount: z.number().int().nonnegative(),
+      type: z.literal('reply'),
+      id: z.number().int().nonnegative(),
+      report: report.optional(),
+      providerId: providerId.optional(),
+      models: z.array(modelRow).optional(),
+      found: z.array(z.string()).optional(),
     })
     .strict(),
+  /** The request `id` failed or was refused: one sentence for the user. */
+  z.object({ type: z.literal('error'), id: z.number().int().nonnegative(), error: z.string() }).strict(),
 ]);
 export type HostToWebview = z.infer<typeof hostToWebview>;
 

@@ -100,10 +100,11 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
   });
 
   it('"Manage Providers" from the palette opens the panel, whose script runs under the CSP and talks to the host', async () => {
-    const status = webviewFrame(page).locator('#status[data-state="ready"]');
-    await runFromPalette(page, 'Switchboard: Manage Providers', status);
-    assert.equal(await status.textContent(), `Switchboard ${manifest.version} is ready. No providers yet.`);
+    const ready = webviewFrame(page).locator('#app[data-state="ready"]');
+    await runFromPalette(page, 'Switchboard: Manage Providers', ready);
     assert.equal(await webviewFrame(page).locator('h1').textContent(), 'Switchboard');
+    assert.equal(await webviewFrame(page).locator('.empty').textContent(), 'No providers yet. Connect one to chat with its models in VS Code.');
+    assert.equal(await webviewFrame(page).getByRole('button', { name: 'Connect your first provider' }).count(), 1);
     await screenshot(page, 'provider-panel');
   });
 

@@ -386,6 +386,18 @@ export class Registry {
     return report;
   }
 
+  /**
+   * Runs the doctor on a provider not saved yet (the panel's add wizard): nothing is stored, the
+   * key included, until the user saves it with `add`.
+   */
+  async testDraft(draft: NewProvider, options: { signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {}): Promise<DoctorReport> {
+    const template = findTemplate(draft.template);
+    if (!template) throw new Error(`Unknown template "${draft.template}".`);
+    const baseUrl = draft.baseUrl ?? template.baseUrl ?? '';
+    const entry: ProviderEntry = { id: 'draft', name: draft.name ?? template.name, template: template.id, type: template.type, baseUrl, enabled: true, models: [], createdAt: 0, updatedAt: 0, ...(draft.apiVersion ? { apiVersion: draft.apiVersion } : {}) };
+    return diagnose({ ...(await this.#providerOptions(entry, draft.apiKey?.trim() || undefined)), signal: options.signal, onStage: options.onStage });
+  }
+
   async #recordTest(id: string, ok: boolean, summary: string): Promise<void> {
     await this.#update((state) => {
       const entry = state.providers.find((candidate) => candidate.id === id);

@@ -1,0 +1,193 @@
+import * as vscode from 'vscode';
+import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type Registry, type StageResult } from './core';
+import { Commands } from './commands';
+import type { CostHost } from './costHost';
+import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type PanelReport, type PanelRequest, type PanelState, type ProviderCard } from './shared/protocol';
+
+/**
+ * The provider panel's host side, apart from the webview so it can be driven directly: every
+ * message is untrusted input, parsed with the protocol's schema; what does not parse, or names a
+ * provider that is not there, is refused and logged, never acted on. Keys only ever arrive here.
+ */
+export class PanelController implements vscode.Disposable {
+  /** Requests still running (a connection test), stopped when the panel goes away. */
+  readonly #running = new Set<AbortController>();
+  readonly #subscription: { dispose(): void };
+  #statePending = false;
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly cost: CostHost,
+    private readonly log: Logger,
+    private readonly version: string,
+    private readonly post: (message: HostToWebview) => Thenable<boolean> | Promise<boolean>,
+  ) {
+    this.#subscription = registry.onDidChange(() => this.#scheduleState());
+  }
+
+  /** Handles one message from the webview; resolves once it is answered (tests await it). */
+  async receive(raw: unknown): Promise<void> {
+    const parsed = parseMessage(webviewToHost, raw);
+    if (!parsed.ok) {
+      this.log.warn(`panel: refused a malformed message (${parsed.error})`);
+      return;
+    }
+    const message = parsed.message;
+    if (message.type === 'ready') {
+      await this.post({ type: 'state', state: await this.state() });
+      return;
+    }
+    const { id, request } = message;
+    const controller = new AbortController();
+    this.#running.add(controller);
+    try {
+      await this.#handle(id, request, controller.signal);
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      this.log.warn(`panel: ${request.action} failed: ${text}`);
+      await this.post({ type: 'error', id, error: text });
+    } finally {
+      this.#running.delete(controller);
+    }
+  }
+
+  async #handle(id: number, request: PanelRequest, signal: AbortSignal): Promise<void> {
+    const onStage = (stage: StageResult) => void this.post({ type: 'stage', id, stage });
+    if (request.action === 'testDraft') {
+      if (request.apiKey?.trim().startsWith('${')) throw new Error('A ${env:…} or ${command:…} key is read when it is used: save the provider, then test it.');
+      const report = await this.registry.testDraft({ template: request.template, baseUrl: request.baseUrl, apiKey: request.apiKey }, { signal, onStage });
+      await this.post({ type: 'reply', id, report: await this.#report(request.template, report) });
+      return;
+    }
+    if (request.action === 'addProvider') {
+      if (!findTemplate(request.template)) throw new Error(`Unknown template "${request.template}".`);
+      const entry = await this.registry.add({ template: request.template, name: request.name, baseUrl: request.baseUrl, apiKey: request.apiKey?.trim() || undefined });
+      const models = [...new Set([...(request.defaultModel ? [request.defaultModel] : []), ...request.models])];
+      if (models.length > 0) await this.registry.update(entry.id, { models: models.map((model) => ({ id: model })) });
+      if (request.defaultModel) await this.registry.setDefault(entry.id, request.defaultModel);
+      await this.post({ type: 'reply', id, providerId: entry.id });
+      return;
+    }
+    if (request.action === 'detectLocal') {
+      const found = (await vscode.commands.executeCommand<string[] | undefined>(Commands.detectLocalProviders)) ?? [];
+      await this.post({ type: 'reply', id, found });
+      return;
+    }
+    const entry = this.registry.get(request.providerId);
+    if (!entry) throw new Error(`No provider "${request.providerId}": it was removed.`);
+    switch (request.action) {
+      case 'testProvider': {
+        const report = await this.registry.testConnection(entry.id, { signal, onStage, wrapChat: (provider) => this.cost.meter(provider, entry.id, 'connection-test') });
+        await this.post({ type: 'reply', id, report: await this.#report(entry.template ?? '', report, entry.models) });
+        return;
+      }
+      case 'listModels': {
+        const models = await this.registry.refreshModels(entry.id, { signal });
+        await this.post({ type: 'reply', id, models: await this.#rows(entry.template ?? '', models, entry.models) });
+        return;
+      }
+      case 'setEnabled':
+        if (entry.readOnly) throw new Error(`${entry.name} comes from ${entry.source} and is read-only here.`);
+        await this.registry.setEnabled(entry.id, request.enabled);
+        break;
+      case 'setDefault':
+        await this.registry.setDefault(entry.id, request.modelId);
+        break;
+      case 'setKey':
+        await vscode.commands.executeCommand(Commands.setApiKey, { providerId: entry.id });
+        break;
+      case 'removeProvider': {
+        if (entry.readOnly) throw new Error(`${entry.name} comes from ${entry.source}: remove it there.`);
+        const choice = await vscode.window.showWarningMessage(`Remove ${entry.name} and its key?`, { modal: true }, 'Remove');
+        if (choice === 'Remove') await this.registry.remove(entry.id);
+        break;
+      }
+    }
+    await this.post({ type: 'reply', id });
+  }
+
+  /** What the panel shows: every provider as a card (keys as masks only) and the templates for the wizard. */
+  async state(): Promise<PanelState> {
+    const defaultProvider = this.registry.defaultProvider();
+    const providers = await Promise.all(
+      this.registry.list().map(async (entry): Promise<ProviderCard> => {
+        const template = findTemplate(entry.template ?? '');
+        const keyState = await this.registry.keyState(entry.id);
+        const key: ProviderCard['key'] =
+          keyState.hasKey && keyState.origin !== new URL(entry.baseUrl).origin ? { state: 'other-origin' }
+          : keyState.hasKey ? { state: 'set', ...(keyState.mask ? { mask: keyState.mask } : {}) }
+          : { state: template && template.key !== 'required' ? 'not-needed' : 'none' };
+        return {
+          id: entry.id,
+          name: entry.name,
+          ...(entry.template ? { template: entry.template } : {}),
+          ...(template ? { templateName: template.name } : {}),
+          baseUrl: entry.baseUrl,
+          enabled: entry.enabled,
+          source: entry.source,
+          readOnly: entry.readOnly,
+          key,
+          ...(entry.lastTest ? { lastTest: entry.lastTest } : {}),
+          isDefault: entry.id === defaultProvider,
+          ...(entry.defaultModel ? { defaultModel: entry.defaultModel } : {}),
+          models: entry.models.map((model) => model.id),
+        };
+      }),
+    );
+    const templates = PROVIDER_TEMPLATES.map((template) => ({
+      id: template.id,
+      name: template.name,
+      ...(template.baseUrl ? { baseUrl: template.baseUrl } : {}),
+      ...(template.keyUrl ? { keyUrl: template.keyUrl } : {}),
+      key: template.key,
+      ...(template.keyPrefix ? { keyPrefix: template.keyPrefix } : {}),
+      local: template.local === true,
+    }));
+    return { version: this.version, providers, templates };
+  }
+
+  /** One state message for a burst of registry changes. */
+  #scheduleState(): void {
+    if (this.#statePending) return;
+    this.#statePending = true;
+    queueMicrotask(() => {
+      this.#statePending = false;
+      void this.state().then((state) => this.post({ type: 'state', state }));
+    });
+  }
+
+  async #report(templateId: string, report: DoctorReport, chosen: Array<{ id: string; prices?: { input?: number; output?: number } }> = []): Promise<PanelReport> {
+    return {
+      ok: report.ok,
+      stages: report.stages.map((stage) => ({ stage: stage.stage, status: stage.status, message: stage.message, ...(stage.ms !== undefined ? { ms: stage.ms } : {}), ...(stage.code ? { code: stage.code } : {}) })),
+      ...(report.suggestedBaseUrl ? { suggestedBaseUrl: report.suggestedBaseUrl } : {}),
+      // The doctor lists what the server says; the catalog fills in windows and capabilities.
+      ...(report.models ? { models: await this.#rows(templateId, await withCatalog(report.models, findTemplate(templateId)?.catalogIds ?? []), chosen) } : {}),
+    };
+  }
+
+  /** Model rows with limits and prices, as the pickers show them. */
+  async #rows(templateId: string, models: ModelInfo[], chosen: Array<{ id: string; prices?: { input?: number; output?: number } }>): Promise<ModelRow[]> {
+    const template = findTemplate(templateId);
+    return Promise.all(
+      models.slice(0, 500).map(async (model): Promise<ModelRow> => {
+        const quote = await priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: chosen.find((item) => item.id === model.id)?.prices }, model.id);
+        return {
+          id: model.id,
+          ...(model.name ? { name: model.name } : {}),
+          ...(model.contextWindow ? { contextWindow: model.contextWindow } : {}),
+          ...(model.maxOutputTokens ? { maxOutputTokens: model.maxOutputTokens } : {}),
+          ...(quote.prices ? { prices: { input: quote.prices.input, output: quote.prices.output, ...(quote.prices.cachedInput !== undefined ? { cachedInput: quote.prices.cachedInput } : {}) } } : {}),
+          priceSource: quote.source,
+          capabilities: (['tools', 'vision', 'reasoning'] as const).filter((capability) => model.capabilities?.[capability]),
+        };
+      }),
+    );
+  }
+
+  dispose(): void {
+    for (const controller of this.#running) controller.abort();
+    this.#running.clear();
+    this.#subscription.dispose();
+  }
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as vscode from 'vscode';
+import { Commands } from '../../src/commands';
+import type { HostToWebview } from '../../src/shared/protocol';
+import { testingApi } from './support';
+
+const CANARY = 'sk-proj-PANELCANARY9d8c7b6a5f4e3d2c1b0a';
+
+/** An OpenAI-compatible server under /v1 only: the model list, a chat stream, 404 elsewhere (as OpenAI answers). */
+async function openAiServer(): Promise<{ url: string; server: Server; keys: string[] }> {
+  const keys: string[] = [];
+  const server = createServer((req, res) => {
+    keys.push(req.headers.authorization ?? '');
+    if (req.method === 'GET' && req.url === '/v1/models') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ object: 'list', data: ['gpt-4o', 'gpt-4o-mini'].map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'system' })) }));
+      return;
+    }
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: `Invalid URL (${req.method} ${req.url})`, type: 'invalid_request_error', param: null, code: null } }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, keys };
+}
+
+describe('the provider panel host, driven as the webview drives it', () => {
+  it('refuses malformed and unknown messages, and ones naming a provider that is not there, without acting on any', async () => {
+    const { registry, panelController } = await testingApi();
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Kept', baseUrl: 'https://api.openai.com/v1', apiKey: 'sk-proj-kept0123456789abcdef' });
+    const posts: HostToWebview[] = [];
+    const controller = panelController((message) => {
+      posts.push(message);
+      return Promise.resolve(true);
+    });
+    try {
+      const before = JSON.stringify(registry.state());
+      const hostile: unknown[] = [
+        null,
+        'ready',
+        { type: 'deleteEverything' },
+        { type: 'request', id: 1, request: { action: 'exportKeys' } },
+        { type: 'request', id: 2, request: { action: 'removeProvider', providerId: id, confirmed: true } },
+        { type: 'request', id: 3, request: { action: 'setEnabled', providerId: id, enabled: 'no' } },
+        { type: 'request', id: 4, request: { action: 'addProvider', template: 'openai', baseUrl: 'file:///etc/passwd', models: [] } },
+        { type: 'request', id: 5, request: { action: 'setDefault', providerId: '../../x', modelId: 'gpt-4o' } },
+        { type: 'request', id: 'six', request: { action: 'detectLocal' } },
+        { type: 'ready', extra: true },
+      ];
+      for (const raw of hostile) await controller.receive(raw);
+      assert.deepEqual(posts, [], 'nothing answered, nothing done');
+      assert.equal(JSON.stringify(registry.state()), before);
+
+      // Well-formed, but about a provider that is not there: an error reply, and still nothing done.
+      await controller.receive({ type: 'request', id: 7, request: { action: 'setEnabled', providerId: 'not-there', enabled: false } });
+      assert.deepEqual(posts, [{ type: 'error', id: 7, error: 'No provider "not-there": it was removed.' }]);
+      assert.equal(JSON.stringify(registry.state()), before);
+    } finally {
+      controller.dispose();
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+    }
+  });
+
+  it('the add wizard: a draft tested stage by stage, a wrong base URL with its fix, models with prices, saved; the key never sent back', async () => {
+    const { registry, panelController } = await testingApi();
+    const posts: HostToWebview[] = [];
+    const controller = panelController((message) => {
+      posts.push(message);
+      return Promise.resolve(true);
+    });
+    const { url, server, keys } = await openAiServer();
+    let added: string | undefined;
+    try {
+      await controller.receive({ type: 'ready' });
+      assert.equal(posts[0]?.type, 'state');
+
+      // Without /v1 the model list is a 404: the models stage fails and the URL that works is offered.
+      await controller.receive({ type: 'request', id: 1, request: { action: 'testDraft', template: 'openai', baseUrl: url, apiKey: CANARY } });
+      const wrong = posts.find((message) => message.type === 'reply' && message.id === 1);
+      assert.ok(wrong?.type === 'reply' && wrong.report, JSON.stringify(posts.slice(-3)));
+      assert.equal(wrong.report.ok, false);
+      assert.equal(wrong.report.suggestedBaseUrl, `${url}/v1`);
+      const streamed = posts.flatMap((message) => (message.type === 'stage' && message.id === 1 ? [`${message.stage.stage}:${message.stage.status}`] : []));
+      assert.deepEqual(streamed, wrong.report.stages.map((stage) => `${stage.stage}:${stage.status}`), 'each stage was posted as it finished');
+      assert.ok(streamed.some((stage) => stage.endsWith(':fail')), streamed.join(' '));
+
+      await controller.receive({ type: 'request', id: 2, request: { action: 'testDraft', template: 'openai', baseUrl: `${url}/v1`, apiKey: CANARY } });
+      const right = posts.find((message) => message.type === 'reply' && message.id === 2);
+      assert.ok(right?.type === 'reply' && right.report?.ok, JSON.stringify(right));
+      assert.deepEqual(right.report.stages.map((stage) => `${stage.stage}:${stage.status}`), ['connect:pass', 'tls:skip', 'auth:pass', 'models:pass', 'chat:skip']);
+      const gpt4o = right.report.models?.find((model) => model.id === 'gpt-4o');
+      assert.deepEqual([gpt4o?.contextWindow, gpt4o?.prices?.input, gpt4o?.prices?.output, gpt4o?.priceSource], [128_000, 2.5, 10, 'catalog']);
+      assert.equal(registry.list().some((entry) => entry.baseUrl.startsWith(url)), false, 'a draft is not saved');
+      assert.ok(keys.includes(`Bearer ${CANARY}`), 'the typed key was used for the test');
+
+      await controller.receive({ type: 'request', id: 3, request: { action: 'addProvider', template: 'openai', name: 'Panel OpenAI', baseUrl: `${url}/v1`, apiKey: CANARY, models: ['gpt-4o', 'gpt-4o-mini'], defaultModel: 'gpt-4o-mini' } });
+      const saved = posts.find((message) => message.type === 'reply' && message.id === 3);
+      assert.ok(saved?.type === 'reply' && saved.providerId, JSON.stringify(saved));
+      added = saved.providerId;
+      const entry = registry.get(added)!;
+      assert.deepEqual([entry.name, entry.models.map((model) => model.id), entry.defaultModel], ['Panel OpenAI', ['gpt-4o-mini', 'gpt-4o'], 'gpt-4o-mini']);
+      assert.equal((await registry.keyState(added)).mask, 'sk-proj-…1b0a', 'stored, and shown only as its mask');
+
+      // The registry change reaches the panel as a new state with the card.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const state = posts.filter((message) => message.type === 'state').at(-1);
+      const card = state?.type === 'state' ? state.state.providers.find((provider) => provider.id === added) : undefined;
+      assert.deepEqual(card?.key, { state: 'set', mask: 'sk-proj-…1b0a' });
+
+      // Canary: of everything posted to the webview, nothing holds the key or a long part of it.
+      const sent = JSON.stringify(posts);
+      assert.ok(!sent.includes(CANARY) && !sent.includes(CANARY.slice(8, 24)), 'the key never goes to the webview');
+    } finally {
+      controller.dispose();
+      if (added) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: added, confirmed: true });
+      server.close();
+    }
+  });
+});

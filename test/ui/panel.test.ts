@@ -1,0 +1,146 @@
+// The provider panel in the real workbench: a new user connects a provider through the add wizard
+// (key typed into the field), sees each connection stage, is shown the fix for a wrong base URL,
+// picks models by their prices and saves. The provider is a loopback server speaking OpenAI's API.
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
+import { installVsix } from '../../scripts/vscode-host.mjs';
+import { json, startLoopback, type LoopbackServer } from '../support/loopback';
+import { createSandbox, launchBrowser, packageVsix, runFromPalette, screenshot, startHost, waitForWorkbench, webviewFrame, type Sandbox } from '../support/workbench';
+
+const CANARY_KEY = 'sk-proj-PANELUI4e5d6c7b8a9f0e1d2c3b';
+
+describe('the provider panel, as a new user meets it', function () {
+  this.timeout(120_000);
+  let sandbox: Sandbox;
+  let host: Awaited<ReturnType<typeof startHost>>;
+  let browser: BrowserContext;
+  let page: Page;
+  let provider: LoopbackServer;
+  let panel: FrameLocator;
+
+  before(async () => {
+    provider = await startLoopback((request, res) => {
+      if (request.method === 'GET' && request.path === '/v1/models') {
+        json(res, 200, { object: 'list', data: ['gpt-4o', 'gpt-4o-mini', 'o3-mini'].map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'system' })) });
+        return;
+      }
+      if (request.method === 'POST' && request.path === '/v1/chat/completions') {
+        // The connection test's one-token chat, streamed as OpenAI documents it.
+        const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ id: 'chatcmpl-panel', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices, ...extra })}\n\n`;
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(chunk([{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: 'length' }]) + chunk([], { usage: { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 } }) + 'data: [DONE]\n\n');
+        return;
+      }
+      json(res, 404, { error: { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error', param: null, code: null } });
+    });
+    sandbox = createSandbox('panel');
+    mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
+    writeFileSync(join(sandbox.userDataDir, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.colorTheme': 'Default Light Modern' }));
+    installVsix({ vsix: packageVsix(), userDataDir: sandbox.userDataDir, extensionsDir: sandbox.extensionsDir, tempDir: join(sandbox.root, 'install') });
+    host = await startHost(sandbox);
+    browser = await launchBrowser(sandbox.browserProfile);
+    page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
+    await waitForWorkbench(page);
+    await page.locator('.activitybar .action-item a[aria-label^="Switchboard"]').waitFor({ state: 'visible', timeout: 60_000 });
+    panel = webviewFrame(page);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await screenshot(page, `failed-panel-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await host?.stop();
+    await provider?.close();
+    if (sandbox) rmSync(sandbox.root, { recursive: true, force: true });
+  });
+
+  it('connects a provider through the wizard: stages shown, the wrong base URL fixed, models priced, saved', async () => {
+    const started = Date.now();
+    await runFromPalette(page, 'Switchboard: Manage Providers', panel.locator('#app[data-state="ready"]'));
+    await panel.getByRole('button', { name: 'Connect your first provider' }).click();
+    await panel.getByRole('button', { name: 'OpenAI', exact: true }).click();
+
+    // The documented address is prefilled; the user points it at their gateway, without /v1.
+    const baseUrl = panel.getByLabel('Base URL');
+    assert.equal(await baseUrl.inputValue(), 'https://api.openai.com/v1');
+    await baseUrl.fill(provider.url);
+    const key = panel.getByLabel('API key');
+    assert.equal(await key.getAttribute('type'), 'password');
+    await key.pressSequentially(CANARY_KEY);
+    await panel.getByRole('button', { name: 'Test Connection' }).click();
+
+    const failed = panel.locator('.stage[data-status="fail"]');
+    await failed.waitFor({ timeout: 20_000 });
+    assert.equal(await panel.locator('.stage[data-stage="connect"][data-status="pass"]').count(), 1);
+    const fix = panel.getByRole('button', { name: `Use ${provider.url}/v1` });
+    await fix.waitFor();
+    await screenshot(page, 'panel-wizard-fix');
+    await fix.click();
+
+    // Each stage passes; the list of models arrives with the catalog's prices.
+    const row = panel.locator('tr[data-model="gpt-4o"]');
+    await row.waitFor({ timeout: 20_000 });
+    assert.match(await row.innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+tools, vision/);
+    assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.6\b/);
+    await panel.getByLabel('Use gpt-4o-mini').check();
+    await panel.getByLabel('Make gpt-4o-mini the default').check();
+    await screenshot(page, 'panel-wizard-models');
+    await panel.getByRole('button', { name: 'Save Provider' }).click();
+
+    await panel.getByText('OpenAI is ready').waitFor({ timeout: 20_000 });
+    const setUpSeconds = (Date.now() - started) / 1000;
+    await panel.getByRole('button', { name: 'See Providers' }).click();
+    const card = panel.locator('article.card[data-provider="openai"]');
+    await card.waitFor();
+    const text = await card.innerText();
+    assert.match(text, /Default · gpt-4o-mini/);
+    assert.match(text, /Key sk-proj-…2c3b/);
+    assert.match(text, new RegExp(`${provider.url.replace(/[.:/]/g, '\\$&')}/v1`));
+    await screenshot(page, 'panel-providers-light');
+    console.log(`      wizard from "Manage Providers" to a saved provider took ${setUpSeconds.toFixed(1)} s`);
+
+    // The models were listed with the typed key; the wizard never saved a half-set-up provider.
+    assert.ok(provider.requests.some((request) => request.headers.authorization === `Bearer ${CANARY_KEY}`));
+  });
+
+  it('a card tests its connection live; hidden and shown again, the panel is where the user left it, without the key', async () => {
+    await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Test Connection' }).click();
+    await panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="pass"]').waitFor({ timeout: 20_000 });
+    await panel.locator('article.card[data-provider="openai"] .health.ok').waitFor({ timeout: 20_000 });
+
+    await panel.getByRole('button', { name: 'Add Provider', exact: true }).click();
+    await panel.getByRole('button', { name: 'Anthropic', exact: true }).click();
+    await panel.getByLabel('Base URL').fill('https://gateway.example.test/anthropic');
+    await panel.getByLabel('API key').pressSequentially('sk-ant-half-typed');
+
+    // Another editor in front: the webview is destroyed (no retainContextWhenHidden) and rebuilt on return.
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input.input').fill('README.md');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'README.md' }).first().click();
+    await page.locator('.tabs-container .tab.active', { hasText: 'README.md' }).waitFor();
+    await runFromPalette(page, 'Switchboard: Manage Providers', panel.locator('#app[data-state="ready"]'));
+    assert.equal(await panel.getByLabel('Base URL').inputValue(), 'https://gateway.example.test/anthropic');
+    assert.equal(await panel.getByLabel('API key').inputValue(), '', 'the key is never kept in the view state');
+    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await panel.locator('article.card[data-provider="openai"]').waitFor();
+  });
+
+  it('fits a dark theme', async () => {
+    await runFromPalette(page, 'Preferences: Color Theme', page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }));
+    await page.locator('.quick-input-widget input.input').fill('Dark Modern');
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 20_000 });
+    await panel.locator('article.card[data-provider="openai"]').waitFor();
+    await screenshot(page, 'panel-providers-dark');
+  });
+
+  it('the key is in no page or frame', async () => {
+    assert.ok(!(await page.content()).includes(CANARY_KEY));
+    for (const frame of page.frames()) assert.ok(!(await frame.content().catch(() => '')).includes(CANARY_KEY), frame.url());
+  });
+});
