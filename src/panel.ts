@@ -78,6 +78,7 @@ function renderHtml(webview: vscode.Webview, webviewRoot: vscode.Uri): string {
 </head>
 <body>
 <main id="app" aria-busy="true"><p id="status" role="status">Loading…</p></main>
+<div id="live" class="visually-hidden" aria-live="polite"></div>
 <script nonce="${nonce}" src="${script.toString()}"></script>
 </body>
 </html>`;

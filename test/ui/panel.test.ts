@@ -117,6 +117,11 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('button', { name: 'Anthropic', exact: true }).click();
     await panel.getByLabel('Base URL').fill('https://gateway.example.test/anthropic');
     await panel.getByLabel('API key').pressSequentially('sk-ant-half-typed');
+    // Redrawn (another section and back): the field still holds the key, the page's markup never does.
+    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await panel.getByRole('button', { name: 'Add Provider', exact: true }).click();
+    assert.equal(await panel.getByLabel('API key').inputValue(), 'sk-ant-half-typed');
+    for (const frame of page.frames()) assert.ok(!(await frame.content().catch(() => '')).includes('sk-ant-half-typed'), frame.url());
 
     // Another editor in front: the webview is destroyed (no retainContextWhenHidden) and rebuilt on return.
     await page.keyboard.press('Control+P');

@@ -381,6 +381,8 @@ export class Registry {
       return { ok: false, stages: [stage] };
     }
     const report = await diagnose({ ...(await this.#providerOptions(entry, key)), model: options.model ?? entry.defaultModel, signal: options.signal, onStage: options.onStage, wrapChat: options.wrapChat });
+    // A test stopped half-way says nothing about the provider: the last real result stays.
+    if (options.signal?.aborted) return report;
     const failed = report.stages.find((stage) => stage.status === 'fail');
     await this.#recordTest(id, report.ok, failed?.message ?? 'All stages passed.');
     return report;
