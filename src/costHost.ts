@@ -222,6 +222,28 @@ export class CostHost implements vscode.Disposable {
     });
   }
 
+  /** The panel's usage view: spend per day and provider, per model, and each budget's use. */
+  spendData(days: number, now = Date.now()): { days: Array<{ date: string; byProvider: Record<string, number> }>; models: Array<{ model: string; totals: Totals }>; totals: Totals | undefined; todayUsd: number; monthUsd: number; projectedMonthUsd: number; budgets: Array<{ budget: Budget; label: string; spentUsd: number; fraction: number }> } {
+    const from = now - (days - 1) * 86_400_000;
+    const series = Array.from({ length: days }, (_, index) => {
+      const at = from + index * 86_400_000;
+      const byProvider: Record<string, number> = {};
+      for (const [providerId, totals] of this.#totals(at, at, 'provider')) byProvider[providerId] = totals.usd;
+      return { date: day(at), byProvider };
+    });
+    const date = new Date(now);
+    const monthStart = new Date(date.getFullYear(), date.getMonth(), 1).getTime();
+    return {
+      days: series,
+      models: [...this.#totals(from, now, 'model')].map(([model, totals]) => ({ model, totals })).sort((a, b) => b.totals.usd - a.totals.usd),
+      totals: this.#totals(from, now).get('all'),
+      todayUsd: this.#totals(now, now).get('all')?.usd ?? 0,
+      monthUsd: this.#totals(monthStart, now).get('all')?.usd ?? 0,
+      projectedMonthUsd: this.ledger.projectedMonthUsd(now),
+      budgets: this.budgetUse(now).map((item) => ({ ...item, label: describeBudget(item.budget, this.registry) })),
+    };
+  }
+
   /** The short version for chat (`@switchboard /usage`): spend, projection, top providers and models, budgets as bars. */
   usageSummary(now = Date.now()): string {
     const date = new Date(now);

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
-import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type PanelReport, type PanelRequest, type PanelState, type ProviderCard } from './shared/protocol';
+import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type ProviderCard } from './shared/protocol';
 
 /** Enough of a request to answer its id when the rest does not parse. */
 const requestEnvelope = z.object({ type: z.literal('request'), id: z.number().int().nonnegative() });
@@ -29,7 +29,22 @@ export class PanelController implements vscode.Disposable {
     private readonly version: string,
     private readonly post: (message: HostToWebview) => Thenable<boolean> | Promise<boolean>,
   ) {
-    this.#subscription = registry.onDidChange(() => this.#scheduleState());
+    const registryChanges = registry.onDidChange(() => this.#scheduleState());
+    // A recorded request: a panel showing spend asks again (at most once a second).
+    let spendTimer: ReturnType<typeof setTimeout> | undefined;
+    const records = cost.ledger.onDidRecord(() => {
+      spendTimer ??= setTimeout(() => {
+        spendTimer = undefined;
+        if (this.#ready) void this.#send({ type: 'spendChanged' });
+      }, 1000);
+    });
+    this.#subscription = {
+      dispose: () => {
+        clearTimeout(spendTimer);
+        registryChanges.dispose();
+        records.dispose();
+      },
+    };
   }
 
   /** Handles one message from the webview; resolves once it is answered (tests await it). */
@@ -84,6 +99,33 @@ export class PanelController implements vscode.Disposable {
       if (models.length > 0) await this.registry.update(entry.id, { models: models.map((model) => ({ id: model })) });
       if (request.defaultModel) await this.registry.setDefault(entry.id, request.defaultModel);
       await this.#send({ type: 'reply', id, providerId: entry.id });
+      return;
+    }
+    if (request.action === 'spend') {
+      await this.#send({ type: 'reply', id, spend: this.#spend(request.days) });
+      return;
+    }
+    if (request.action === 'saveBudget') {
+      // The budget command checks it with the core's schema and records the change in the audit log.
+      await vscode.commands.executeCommand(Commands.setBudget, request.budget);
+      await this.#send({ type: 'reply', id, spend: this.#spend(30) });
+      return;
+    }
+    if (request.action === 'removeBudget') {
+      const config = vscode.workspace.getConfiguration('switchboard');
+      const budgets = config.get<Array<{ id?: string }>>('budgets', []);
+      if (!budgets.some((item) => item.id === request.budgetId)) throw new Error(`No budget "${request.budgetId}".`);
+      const choice = await vscode.window.showWarningMessage(`Remove the budget "${request.budgetId}"?`, { modal: true }, 'Remove');
+      if (choice === 'Remove') {
+        await config.update('budgets', budgets.filter((item) => item.id !== request.budgetId), vscode.ConfigurationTarget.Global);
+        await this.registry.noteBudgetChange(`${request.budgetId} removed`);
+      }
+      await this.#send({ type: 'reply', id, spend: this.#spend(30) });
+      return;
+    }
+    if (request.action === 'exportUsage') {
+      await vscode.commands.executeCommand(Commands.exportUsage, { format: request.format });
+      await this.#send({ type: 'reply', id });
       return;
     }
     if (request.action === 'detectLocal') {
@@ -177,6 +219,22 @@ export class PanelController implements vscode.Disposable {
       local: template.local === true,
     }));
     return { version: this.version, providers, templates };
+  }
+
+  #spend(days: number): PanelSpend {
+    const data = this.cost.spendData(days);
+    const ids = new Set(data.days.flatMap((day) => Object.keys(day.byProvider)));
+    const empty = { usd: 0, requests: 0, inputTokens: 0, outputTokens: 0 };
+    return {
+      days: data.days,
+      providers: [...ids].map((providerId) => ({ id: providerId, name: this.registry.get(providerId)?.name ?? providerId })),
+      models: data.models.map(({ model, totals }) => ({ model, usd: totals.usd, requests: totals.requests, inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, unpriced: totals.unpricedRequests })),
+      totals: data.totals ? { usd: data.totals.usd, requests: data.totals.requests, inputTokens: data.totals.inputTokens, outputTokens: data.totals.outputTokens } : empty,
+      todayUsd: data.todayUsd,
+      monthUsd: data.monthUsd,
+      projectedMonthUsd: data.projectedMonthUsd,
+      budgets: data.budgets.map((item) => ({ budget: item.budget, label: item.label, spentUsd: item.spentUsd, fraction: item.fraction })),
+    };
   }
 
   /** One state message for a burst of registry changes. */

@@ -6,13 +6,18 @@ import {
   type ModelRow,
   type PanelReport,
   type PanelRequest,
+  type PanelBudget,
+  type PanelSpend,
   type PanelStage,
   type PanelState,
   type ProviderCard,
   type TemplateInfo,
   type WebviewToHost,
 } from '../src/shared/protocol';
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import './panel.css';
+
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
@@ -25,7 +30,9 @@ type Reply = Extract<HostToWebview, { type: 'reply' }>;
 
 /** What survives the panel being hidden (getState/setState). Never the key. */
 interface ViewState {
-  view: 'providers' | 'add';
+  view: 'providers' | 'add' | 'usage' | 'budgets';
+  /** The usage view's range in days. */
+  days?: number;
   wizard: { step: 'template' | 'connect' | 'models' | 'done'; template?: string; baseUrl?: string; name?: string; report?: PanelReport; selected: string[]; defaultModel?: string; filter?: string; added?: string };
 }
 
@@ -37,7 +44,7 @@ function restoredView(saved: unknown): ViewState {
   if (typeof saved !== 'object' || saved === null) return fresh;
   const candidate = saved as Partial<ViewState>;
   const wizard = candidate.wizard;
-  if ((candidate.view !== 'providers' && candidate.view !== 'add') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
+  if (!['providers', 'add', 'usage', 'budgets'].includes(candidate.view ?? '') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
   if (!['template', 'connect', 'models', 'done'].includes(wizard.step)) return fresh;
   return candidate as ViewState;
 }
@@ -46,6 +53,9 @@ let view = restoredView(vscode.getState());
 /** Shown above the current section until the next action. */
 let errorText: string | undefined;
 let host: PanelState | undefined;
+/** The last spend the host sent, for the usage and budgets views. */
+let spend: PanelSpend | undefined;
+let chart: Chart | undefined;
 /** The key typed in the wizard: in memory only, sent to the host and nowhere else. */
 let typedKey = '';
 /** Stages of running tests, by request id; cards being tested, by provider id. */
@@ -148,10 +158,16 @@ function render(): void {
         { 'aria-label': 'Sections' },
         tab('Providers', 'providers'),
         tab('Add Provider', 'add'),
+        tab('Usage', 'usage'),
+        tab('Budgets', 'budgets'),
       ),
     ),
-    view.view === 'providers' ? providersView(host) : wizardView(host),
+    view.view === 'providers' ? providersView(host)
+    : view.view === 'add' ? wizardView(host)
+    : view.view === 'usage' ? usageView()
+    : budgetsView(host),
   );
+  if (view.view === 'usage') drawChart();
   app.setAttribute('aria-busy', 'false');
   app.dataset.state = 'ready';
   if (focused) document.getElementById(focused)?.focus();
@@ -162,6 +178,7 @@ function tab(label: string, target: ViewState['view']): HTMLButtonElement {
     view.view = target;
     save();
     render();
+    if (target === 'usage' || target === 'budgets') void loadSpend();
   }, { id: `tab-${target}`, class: 'tab', 'aria-current': view.view === target ? 'page' : undefined });
 }
 
@@ -544,6 +561,220 @@ async function testProvider(providerId: string): Promise<void> {
   }
 }
 
+// ---- Usage and budgets.
+
+/** Small amounts keep the digits that tell them apart ($0.0000018, not $0.0000). */
+const usd = (value: number) => (value === 0 ? '$0' : value < 0.0001 ? `$${value.toFixed(8).replace(/0+$/, '')}` : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
+
+async function loadSpend(): Promise<void> {
+  try {
+    spend = (await request({ action: 'spend', days: view.days ?? 30 }).reply).spend;
+  } catch (error) {
+    errorText = (error as Error).message;
+  }
+  if (view.view === 'usage' || view.view === 'budgets') render();
+}
+
+function usageView(): HTMLElement {
+  const section = h('section', { id: 'usage', 'aria-label': 'Usage' });
+  const days = view.days ?? 30;
+  section.append(
+    h(
+      'div',
+      { class: 'actions', role: 'group', 'aria-label': 'Range' },
+      ...[7, 30, 62].map((range) =>
+        button(`${range} days`, () => {
+          view.days = range;
+          save();
+          void loadSpend();
+        }, { id: `range-${range}`, 'aria-pressed': range === days ? 'true' : 'false' }),
+      ),
+      button('Export CSV', () => void act({ action: 'exportUsage', format: 'csv' }), { id: 'export-csv' }),
+      button('Export JSON', () => void act({ action: 'exportUsage', format: 'json' }), { id: 'export-json' }),
+    ),
+  );
+  if (!spend) {
+    section.append(h('p', { class: 'muted' }, 'Loading…'));
+    return section;
+  }
+  const totals = spend.totals;
+  section.append(
+    h('p', { class: 'summary', id: 'usage-summary' }, `Today ${usd(spend.todayUsd)} · This month ${usd(spend.monthUsd)} · On track for ${usd(spend.projectedMonthUsd)} this month · ${days} days: ${usd(totals.usd)}, ${totals.requests.toLocaleString()} request${totals.requests === 1 ? '' : 's'}, ${totals.inputTokens.toLocaleString()} in / ${totals.outputTokens.toLocaleString()} out tokens`),
+    h('div', { class: 'chart' }, h('canvas', { id: 'spend-chart', role: 'img', 'aria-label': `Spend per day for the last ${days} days, stacked by provider; the same figures are in the table below.` })),
+    h(
+      'details',
+      {},
+      h('summary', {}, 'Spend per day as a table'),
+      h(
+        'table',
+        { class: 'data-table', id: 'spend-table' },
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Day'), ...spend.providers.map((provider) => h('th', { scope: 'col' }, provider.name)))),
+        h(
+          'tbody',
+          {},
+          ...spend.days
+            .filter((day) => Object.keys(day.byProvider).length > 0)
+            .map((day) => h('tr', {}, h('th', { scope: 'row' }, day.date), ...spend!.providers.map((provider) => h('td', { class: 'number' }, usd(day.byProvider[provider.id] ?? 0))))),
+        ),
+      ),
+    ),
+    h('h2', {}, 'By model'),
+    spend.models.length === 0
+      ? h('p', { class: 'muted' }, 'No requests in this range.')
+      : h(
+          'table',
+          { class: 'data-table', id: 'model-spend' },
+          h('thead', {}, h('tr', {}, ...['Model', 'Spend', 'Requests', 'Input tokens', 'Output tokens'].map((title) => h('th', { scope: 'col' }, title)))),
+          h(
+            'tbody',
+            {},
+            ...spend.models.map((model) =>
+              h(
+                'tr',
+                { 'data-model': model.model },
+                h('th', { scope: 'row' }, model.model),
+                h('td', { class: 'number' }, `${usd(model.usd)}${model.unpriced ? ` (+${model.unpriced} unpriced)` : ''}`),
+                h('td', { class: 'number' }, model.requests.toLocaleString()),
+                h('td', { class: 'number' }, model.inputTokens.toLocaleString()),
+                h('td', { class: 'number' }, model.outputTokens.toLocaleString()),
+              ),
+            ),
+          ),
+        ),
+  );
+  return section;
+}
+
+/** The theme's own colours, read from VS Code's variables each time (the theme can change). */
+function themeColour(name: string, fallback: string): string {
+  return getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
+}
+
+function drawChart(): void {
+  chart?.destroy();
+  chart = undefined;
+  const canvas = document.getElementById('spend-chart') as HTMLCanvasElement | null;
+  if (!canvas || !spend) return;
+  const palette = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'].map((name, index) => themeColour(name, ['#3794ff', '#d18616', '#89d185', '#b180d7', '#f14c4c', '#cca700'][index]!));
+  const foreground = themeColour('--vscode-foreground', '#888');
+  const grid = themeColour('--vscode-panel-border', 'rgba(128,128,128,0.3)');
+  chart = new Chart(canvas, {
+    type: 'bar',
+    data: {
+      labels: spend.days.map((day) => day.date.slice(5)),
+      datasets: spend.providers.map((provider, index) => ({
+        label: provider.name,
+        data: spend!.days.map((day) => day.byProvider[provider.id] ?? 0),
+        backgroundColor: palette[index % palette.length],
+      })),
+    },
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      color: foreground,
+      scales: {
+        x: { stacked: true, ticks: { color: foreground }, grid: { color: grid } },
+        y: { stacked: true, beginAtZero: true, ticks: { color: foreground, callback: (value) => usd(Number(value)) }, grid: { color: grid } },
+      },
+      plugins: { legend: { labels: { color: foreground } }, tooltip: { callbacks: { label: (item) => `${item.dataset.label ?? ''}: ${usd(Number(item.raw))}` } } },
+    },
+  });
+}
+
+// VS Code swaps the theme's variables and the body's class: draw the chart again in the new colours.
+new MutationObserver(() => {
+  if (view.view === 'usage') drawChart();
+}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+
+const MODE_HELP: Record<PanelBudget['mode'], string> = {
+  warn: 'tell me at the threshold and at the limit',
+  ask: 'ask before a request that could cross it',
+  stop: 'refuse requests that could cross it',
+  switch: 'move to a cheaper model in the fallback chain',
+};
+
+function budgetsView(state: PanelState): HTMLElement {
+  const section = h('section', { id: 'budgets', 'aria-label': 'Budgets' });
+  const list = spend?.budgets ?? [];
+  section.append(h('h2', {}, 'Budgets'));
+  if (!spend) section.append(h('p', { class: 'muted' }, 'Loading…'));
+  else if (list.length === 0) section.append(h('p', { class: 'muted' }, 'No budgets yet. Requests are checked against every budget before they are sent.'));
+  for (const item of list) {
+    const percent = Math.round(item.fraction * 100);
+    section.append(
+      h(
+        'article',
+        { class: `budget${item.fraction >= 1 ? ' over' : item.fraction >= item.budget.alertAt ? ' near' : ''}`, 'data-budget': item.budget.id },
+        h('h3', {}, `${item.label[0]!.toUpperCase()}${item.label.slice(1)}`),
+        h('p', {}, `${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${percent}%) · alert at ${Math.round(item.budget.alertAt * 100)}% · at the limit: ${item.budget.mode}, ${MODE_HELP[item.budget.mode]}`),
+        h('progress', { max: '1', value: String(Math.min(1, item.fraction)), 'aria-label': `${item.label}: ${percent}% used` }),
+        h('div', { class: 'actions' }, button('Remove', () => void removeBudget(item.budget.id), { class: 'danger', id: `remove-budget-${item.budget.id}` })),
+      ),
+    );
+  }
+  section.append(budgetForm(state));
+  return section;
+}
+
+function budgetForm(state: PanelState): HTMLElement {
+  const scopes: Array<{ key: string; label: string; scope: PanelBudget['scope'] }> = [
+    { key: 'overall', label: 'All providers', scope: { kind: 'overall' } },
+    ...state.providers.flatMap((provider) => [
+      { key: provider.id, label: provider.name, scope: { kind: 'provider' as const, providerId: provider.id } },
+      ...provider.models.map((model) => ({ key: `${provider.id}-${model}`, label: `${provider.name} · ${model}`, scope: { kind: 'model' as const, providerId: provider.id, modelId: model } })),
+    ]),
+  ];
+  const scope = h('select', { id: 'budget-scope' }, ...scopes.map((item) => h('option', { value: item.key }, item.label)));
+  const period = h('select', { id: 'budget-period' }, h('option', { value: 'daily' }, 'Per day'), h('option', { value: 'monthly' }, 'Per month'));
+  const limit = h('input', { id: 'budget-limit', type: 'number', min: '0.01', step: '0.01', inputmode: 'decimal', required: true });
+  const alertAt = h('input', { id: 'budget-alert', type: 'number', min: '1', max: '100', step: '1', value: '80' });
+  const mode = h('select', { id: 'budget-mode' }, ...(Object.keys(MODE_HELP) as Array<PanelBudget['mode']>).map((key) => h('option', { value: key }, `${key}: ${MODE_HELP[key]}`)));
+  const form = h(
+    'form',
+    { class: 'budget-form', novalidate: true, 'aria-label': 'Add or change a budget' },
+    h('h2', {}, 'Add or change a budget'),
+    h('label', { for: 'budget-scope' }, 'For'),
+    scope,
+    h('label', { for: 'budget-period' }, 'Period'),
+    period,
+    h('label', { for: 'budget-limit' }, 'Limit (US dollars)'),
+    limit,
+    h('label', { for: 'budget-alert' }, 'Alert at (% of the limit)'),
+    alertAt,
+    h('label', { for: 'budget-mode' }, 'At the limit'),
+    mode,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'save-budget' }, 'Save Budget')),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const chosen = scopes.find((item) => item.key === scope.value) ?? scopes[0]!;
+    const limitUsd = Number(limit.value);
+    const alert = Number(alertAt.value) / 100;
+    if (!(limitUsd > 0)) return showError('Limit: enter an amount above $0.');
+    if (!(alert > 0 && alert <= 1)) return showError('Alert at: enter a percentage from 1 to 100.');
+    const budget: PanelBudget = { id: `${chosen.key}-${period.value}`, scope: chosen.scope, period: period.value as PanelBudget['period'], limitUsd, alertAt: alert, mode: mode.value as PanelBudget['mode'] };
+    void request({ action: 'saveBudget', budget }).reply.then(
+      (answer) => {
+        spend = answer.spend ?? spend;
+        announce('Budget saved.');
+        render();
+      },
+      (error: Error) => showError(error.message),
+    );
+  });
+  return form;
+}
+
+async function removeBudget(budgetId: string): Promise<void> {
+  try {
+    spend = (await request({ action: 'removeBudget', budgetId }).reply).spend ?? spend;
+    render();
+  } catch (error) {
+    showError((error as Error).message);
+  }
+}
+
 async function act(body: PanelRequest): Promise<void> {
   try {
     await request(body).reply;
@@ -581,6 +812,9 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       stages.get(message.id)?.push(message.stage);
       render();
       break;
+    case 'spendChanged':
+      if (view.view === 'usage' || view.view === 'budgets') void loadSpend();
+      break;
     case 'reply':
       pending.get(message.id)?.resolve(message);
       pending.delete(message.id);
@@ -601,3 +835,4 @@ if (view.wizard.step === 'models' && restoredTemplate !== undefined) {
 }
 
 vscode.postMessage({ type: 'ready' });
+if (view.view === 'usage' || view.view === 'budgets') void loadSpend();

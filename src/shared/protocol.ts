@@ -10,6 +10,23 @@ const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 const modelId = z.string().min(1).max(200);
 
+/** A budget as `switchboard.budgets` holds it (the host checks it again with the core's schema). */
+const budget = z
+  .object({
+    id: z.string().min(1).max(100),
+    scope: z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('overall') }).strict(),
+      z.object({ kind: z.literal('provider'), providerId }).strict(),
+      z.object({ kind: z.literal('model'), providerId, modelId }).strict(),
+    ]),
+    period: z.enum(['daily', 'monthly']),
+    limitUsd: z.number().positive().max(1_000_000),
+    alertAt: z.number().gt(0).max(1),
+    mode: z.enum(['warn', 'ask', 'stop', 'switch']),
+  })
+  .strict();
+export type PanelBudget = z.infer<typeof budget>;
+
 /** What the panel asks the host to do; each request carries an id the reply echoes. */
 export const panelRequest = z.discriminatedUnion('action', [
   /** The add wizard's Test Connection: the doctor on a provider not saved yet. */
@@ -33,6 +50,11 @@ export const panelRequest = z.discriminatedUnion('action', [
   z.object({ action: z.literal('setKey'), providerId }).strict(),
   z.object({ action: z.literal('removeProvider'), providerId }).strict(),
   z.object({ action: z.literal('detectLocal') }).strict(),
+  /** Spend by day and provider, by model, and each budget's use, over the last `days` days. */
+  z.object({ action: z.literal('spend'), days: z.number().int().min(1).max(62) }).strict(),
+  z.object({ action: z.literal('saveBudget'), budget }).strict(),
+  z.object({ action: z.literal('removeBudget'), budgetId: z.string().min(1).max(100) }).strict(),
+  z.object({ action: z.literal('exportUsage'), format: z.enum(['csv', 'json']) }).strict(),
 ]);
 export type PanelRequest = z.infer<typeof panelRequest>;
 export type PanelAction = PanelRequest['action'];
@@ -120,7 +142,24 @@ export const panelState = z
   .strict();
 export type PanelState = z.infer<typeof panelState>;
 
+const spend = z
+  .object({
+    /** Oldest first, every day of the range (zero days included), US dollars by provider id. */
+    days: z.array(z.object({ date: z.string(), byProvider: z.record(z.string(), z.number().nonnegative()) }).strict()),
+    providers: z.array(z.object({ id: z.string(), name: z.string() }).strict()),
+    models: z.array(z.object({ model: z.string(), usd: z.number().nonnegative(), requests: z.number().int().nonnegative(), inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative(), unpriced: z.number().int().nonnegative() }).strict()),
+    totals: z.object({ usd: z.number().nonnegative(), requests: z.number().int().nonnegative(), inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() }).strict(),
+    todayUsd: z.number().nonnegative(),
+    monthUsd: z.number().nonnegative(),
+    projectedMonthUsd: z.number().nonnegative(),
+    budgets: z.array(z.object({ budget, label: z.string(), spentUsd: z.number().nonnegative(), fraction: z.number().nonnegative() }).strict()),
+  })
+  .strict();
+export type PanelSpend = z.infer<typeof spend>;
+
 export const hostToWebview = z.discriminatedUnion('type', [
+  /** Usage was recorded: a panel showing spend asks again. */
+  z.object({ type: z.literal('spendChanged') }).strict(),
   z.object({ type: z.literal('state'), state: panelState }).strict(),
   /** A doctor stage as it finishes, for the request `id`. */
   z.object({ type: z.literal('stage'), id: z.number().int().nonnegative(), stage: stageResult }).strict(),
@@ -132,6 +171,7 @@ export const hostToWebview = z.discriminatedUnion('type', [
       providerId: providerId.optional(),
       models: z.array(modelRow).optional(),
       found: z.array(z.string()).optional(),
+      spend: spend.optional(),
     })
     .strict(),
   /** The request `id` failed or was refused: one sentence for the user. */

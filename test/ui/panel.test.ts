@@ -135,11 +135,61 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.locator('article.card[data-provider="openai"]').waitFor();
   });
 
+  it('the usage chart shows the requests made; a budget saved in the panel is enforced on the next request', async () => {
+    await panel.getByRole('button', { name: 'Usage', exact: true }).click();
+    // The card's connection test made a one-token chat: it is in the chart and the model table.
+    const modelRow = panel.locator('#model-spend tr[data-model="openai/gpt-4o-mini"]');
+    await modelRow.waitFor({ timeout: 20_000 });
+    assert.match(await modelRow.innerText(), /openai\/gpt-4o-mini\s+\$0\.0000018\s+1\s+8\s+1/);
+    // Drawn, not just placed: count the canvas's painted pixels.
+    type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } };
+    const painted = await panel.locator('#spend-chart').evaluate((canvas: Canvas) => {
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      let count = 0;
+      for (let index = 3; index < data.length; index += 4) if (data[index]! > 0) count++;
+      return { count, width: canvas.width };
+    });
+    assert.ok(painted.width > 100 && painted.count > 1000, JSON.stringify(painted));
+    assert.match(await panel.locator('#usage-summary').innerText(), /30 days: \$0\.0000018, 1 request, 8 in \/ 1 out tokens/);
+    await screenshot(page, 'panel-usage-light');
+
+    await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
+    await panel.getByLabel('For').selectOption({ label: 'All providers' });
+    await panel.getByLabel('Period').selectOption('daily');
+    await panel.getByLabel('Limit (US dollars)').fill('0.000001');
+    await panel.getByLabel('At the limit').selectOption('stop');
+    await panel.getByRole('button', { name: 'Save Budget' }).click();
+    const budget = panel.locator('article.budget[data-budget="overall-daily"]');
+    await budget.waitFor({ timeout: 20_000 });
+    assert.match(await budget.innerText(), /^\$0\.0000018 of \$0\.000001 \(180%\).*stop/m);
+    assert.match((await budget.getAttribute('class')) ?? '', /\bover\b/);
+    await screenshot(page, 'panel-budgets-light');
+
+    // The next request is refused before it is sent: the connection test's one-token chat says why.
+    const chats = provider.requests.filter((request) => request.path === '/v1/chat/completions').length;
+    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Test Connection' }).click();
+    const refused = panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="fail"]');
+    await refused.waitFor({ timeout: 20_000 });
+    assert.match(await refused.innerText(), /budget/i);
+    assert.equal(provider.requests.filter((request) => request.path === '/v1/chat/completions').length, chats, 'nothing was sent');
+
+    // Removing it asks first (VS Code's own dialog).
+    await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
+    await panel.locator('article.budget[data-budget="overall-daily"]').getByRole('button', { name: 'Remove' }).click();
+    await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Remove' }).click();
+    await panel.getByText('No budgets yet.').waitFor({ timeout: 20_000 });
+  });
+
   it('fits a dark theme', async () => {
     await runFromPalette(page, 'Preferences: Color Theme', page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }));
     await page.locator('.quick-input-widget input.input').fill('Dark Modern');
     await page.keyboard.press('Enter');
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 20_000 });
+    await panel.getByRole('button', { name: 'Usage', exact: true }).click();
+    await panel.locator('#spend-chart').waitFor();
+    await screenshot(page, 'panel-usage-dark');
+    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
     await panel.locator('article.card[data-provider="openai"]').waitFor();
     await screenshot(page, 'panel-providers-dark');
   });
