@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   context.subscriptions.push(
     channel,
     vscode.commands.registerCommand(Commands.openPanel, () => {
-      ProviderPanel.show(context.extensionUri, version, registry, cost, log.child('panel'));
+      ProviderPanel.show(context.extensionUri, version, registry, cost, routing, log.child('panel'));
     }),
     ...registerProviderCommands(registry, log.child('providers'), cost, testMode),
     cost,
@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   );
 
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState, panelController: (post) => new PanelController(registry, cost, log.child('panel'), version, post) } } : undefined;
+  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState, panelController: (post) => new PanelController(registry, cost, routing, log.child('panel'), version, post) } } : undefined;
 }
 
 /** Writes the last second of usage records before the window closes or reloads (VS Code waits for it). */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger, Registry } from './core';
 import type { CostHost } from './costHost';
+import type { RoutingHost } from './routingHost';
 import { PanelController } from './panelController';
 import { hostToWebview, type HostToWebview } from './shared/protocol';
 
@@ -14,7 +15,7 @@ export const PANEL_VIEW_TYPE = 'switchboard.panel';
 export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
-  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, log: Logger): ProviderPanel {
+  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, routing: RoutingHost, log: Logger): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
       return ProviderPanel.#current;
@@ -25,7 +26,7 @@ export class ProviderPanel implements vscode.Disposable {
       localResourceRoots: [webviewRoot],
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(registry, cost, log, version, (message) => post(panel, message)));
+    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(registry, cost, routing, log, version, (message) => post(panel, message)));
     return ProviderPanel.#current;
   }
 

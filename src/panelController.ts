@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
-import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type ProviderCard } from './shared/protocol';
+import type { RoutingHost } from './routingHost';
+import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type ProviderCard } from './shared/protocol';
 
 /** Enough of a request to answer its id when the rest does not parse. */
 const requestEnvelope = z.object({ type: z.literal('request'), id: z.number().int().nonnegative() });
@@ -25,11 +26,16 @@ export class PanelController implements vscode.Disposable {
   constructor(
     private readonly registry: Registry,
     private readonly cost: CostHost,
+    private readonly routing: RoutingHost,
     private readonly log: Logger,
     private readonly version: string,
     private readonly post: (message: HostToWebview) => Thenable<boolean> | Promise<boolean>,
   ) {
     const registryChanges = registry.onDidChange(() => this.#scheduleState());
+    const circuitChanges = routing.circuits.onDidChange(() => this.#scheduleState());
+    const settingChanges = vscode.workspace.onDidChangeConfiguration((event) => {
+      if (event.affectsConfiguration('switchboard.fallback')) this.#scheduleState();
+    });
     // A recorded request: a panel showing spend asks again (at most once a second).
     let spendTimer: ReturnType<typeof setTimeout> | undefined;
     const records = cost.ledger.onDidRecord(() => {
@@ -42,6 +48,8 @@ export class PanelController implements vscode.Disposable {
       dispose: () => {
         clearTimeout(spendTimer);
         registryChanges.dispose();
+        circuitChanges.dispose();
+        settingChanges.dispose();
         records.dispose();
       },
     };
@@ -126,6 +134,18 @@ export class PanelController implements vscode.Disposable {
     if (request.action === 'exportUsage') {
       await vscode.commands.executeCommand(Commands.exportUsage, { format: request.format });
       await this.#send({ type: 'reply', id });
+      return;
+    }
+    if (request.action === 'saveFallback') {
+      const unknown = request.steps.find((step) => !this.registry.get(step.provider));
+      if (unknown) throw new Error(`No provider "${unknown.provider}".`);
+      await vscode.workspace.getConfiguration('switchboard.fallback').update('chain', request.steps, vscode.ConfigurationTarget.Global);
+      await this.registry.noteFallbackChange(`chain set in the panel: ${request.steps.map((step) => `${step.provider}/${step.model}`).join(' → ') || 'none'}`);
+      await this.#send({ type: 'reply', id });
+      return;
+    }
+    if (request.action === 'audit') {
+      await this.#send({ type: 'reply', id, audit: this.registry.auditEntries() });
       return;
     }
     if (request.action === 'detectLocal') {
@@ -218,7 +238,31 @@ export class PanelController implements vscode.Disposable {
       ...(template.keyPrefix ? { keyPrefix: template.keyPrefix } : {}),
       local: template.local === true,
     }));
-    return { version: this.version, providers, templates };
+    return { version: this.version, providers, templates, fallback: this.#fallback() };
+  }
+
+  /** The chain as it will run: the default first, then each step with its circuit's state. */
+  #fallback(): PanelState['fallback'] {
+    const circuits = new Map(this.routing.circuits.snapshot().map((circuit) => [circuit.key, circuit]));
+    const describe = (step: { provider: string; model: string }): PanelFallbackStep => {
+      const circuit = circuits.get(`${step.provider}/${step.model}`);
+      return {
+        provider: step.provider,
+        model: step.model,
+        providerName: this.registry.get(step.provider)?.name ?? step.provider,
+        circuit: circuit?.state ?? 'closed',
+        failures: circuit?.consecutiveFailures ?? 0,
+        ...(circuit?.retryAt !== undefined ? { retryAt: circuit.retryAt } : {}),
+      };
+    };
+    const configured = vscode.workspace.getConfiguration('switchboard.fallback').get<Array<{ provider: string; model: string }>>('chain', []);
+    const firstProvider = this.registry.defaultProvider();
+    const firstModel = this.registry.defaultModel();
+    return {
+      ...(firstProvider && firstModel ? { first: describe({ provider: firstProvider, model: firstModel }) } : {}),
+      steps: (configured.length > 0 ? configured : this.registry.workspaceFallback()).map(describe),
+      source: configured.length > 0 || this.registry.workspaceFallback().length === 0 ? 'settings' : 'workspace',
+    };
   }
 
   #spend(days: number): PanelSpend {

@@ -30,7 +30,10 @@ type Reply = Extract<HostToWebview, { type: 'reply' }>;
 
 /** What survives the panel being hidden (getState/setState). Never the key. */
 interface ViewState {
-  view: 'providers' | 'add' | 'usage' | 'budgets';
+  view: 'providers' | 'add' | 'usage' | 'budgets' | 'fallback' | 'activity';
+  /** The activity view's filters. */
+  auditFilter?: string;
+  auditAction?: string;
   /** The usage view's range in days. */
   days?: number;
   wizard: { step: 'template' | 'connect' | 'models' | 'done'; template?: string; baseUrl?: string; name?: string; report?: PanelReport; selected: string[]; defaultModel?: string; filter?: string; added?: string };
@@ -44,7 +47,7 @@ function restoredView(saved: unknown): ViewState {
   if (typeof saved !== 'object' || saved === null) return fresh;
   const candidate = saved as Partial<ViewState>;
   const wizard = candidate.wizard;
-  if (!['providers', 'add', 'usage', 'budgets'].includes(candidate.view ?? '') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
+  if (!['providers', 'add', 'usage', 'budgets', 'fallback', 'activity'].includes(candidate.view ?? '') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
   if (!['template', 'connect', 'models', 'done'].includes(wizard.step)) return fresh;
   return candidate as ViewState;
 }
@@ -56,6 +59,8 @@ let host: PanelState | undefined;
 /** The last spend the host sent, for the usage and budgets views. */
 let spend: PanelSpend | undefined;
 let chart: Chart | undefined;
+/** The audit log as last fetched, newest first. */
+let audit: Array<{ at: number; action: string; providerId?: string; detail?: string }> | undefined;
 /** The key typed in the wizard: in memory only, sent to the host and nowhere else. */
 let typedKey = '';
 /** Stages of running tests, by request id; cards being tested, by provider id. */
@@ -160,17 +165,23 @@ function render(): void {
         tab('Add Provider', 'add'),
         tab('Usage', 'usage'),
         tab('Budgets', 'budgets'),
+        tab('Fallback', 'fallback'),
+        tab('Activity', 'activity'),
       ),
     ),
     view.view === 'providers' ? providersView(host)
     : view.view === 'add' ? wizardView(host)
     : view.view === 'usage' ? usageView()
-    : budgetsView(host),
+    : view.view === 'budgets' ? budgetsView(host)
+    : view.view === 'fallback' ? fallbackView(host)
+    : activityView(),
   );
   if (view.view === 'usage') drawChart();
   app.setAttribute('aria-busy', 'false');
   app.dataset.state = 'ready';
-  if (focused) document.getElementById(focused)?.focus();
+  const focusTarget = pendingFocus ?? focused;
+  pendingFocus = undefined;
+  if (focusTarget) document.getElementById(focusTarget)?.focus();
 }
 
 function tab(label: string, target: ViewState['view']): HTMLButtonElement {
@@ -179,6 +190,7 @@ function tab(label: string, target: ViewState['view']): HTMLButtonElement {
     save();
     render();
     if (target === 'usage' || target === 'budgets') void loadSpend();
+    if (target === 'activity') void loadAudit();
   }, { id: `tab-${target}`, class: 'tab', 'aria-current': view.view === target ? 'page' : undefined });
 }
 
@@ -775,6 +787,144 @@ async function removeBudget(budgetId: string): Promise<void> {
   }
 }
 
+// ---- Fallback order and activity.
+
+type Step = { provider: string; model: string };
+const stepKey = (step: Step) => `${step.provider}/${step.model}`;
+const domId = (text: string) => text.replace(/[^a-zA-Z0-9_-]/g, '_');
+
+function saveFallback(steps: Step[]): void {
+  void request({ action: 'saveFallback', steps: steps.map((step) => ({ provider: step.provider, model: step.model })) }).reply.then(
+    () => announce('Fallback order saved.'),
+    (error: Error) => showError(error.message),
+  );
+}
+
+function circuitBadge(step: PanelState['fallback']['steps'][number]): HTMLElement | undefined {
+  if (step.circuit === 'closed') return undefined;
+  const until = step.retryAt ? ` until ${new Date(step.retryAt).toLocaleTimeString()}` : '';
+  return h('span', { class: `badge circuit ${step.circuit}` }, step.circuit === 'open' ? `Paused after ${step.failures} failures${until}` : 'Next request is a trial');
+}
+
+function fallbackView(state: PanelState): HTMLElement {
+  const { first, steps, source } = state.fallback;
+  const move = (from: number, to: number) => {
+    if (to < 0 || to >= steps.length || from === to) return;
+    const order = [...steps];
+    const [moved] = order.splice(from, 1);
+    order.splice(to, 0, moved!);
+    saveFallback(order);
+    // Focus follows the moved entry once the new order is drawn.
+    pendingFocus = `fallback-${domId(stepKey(moved!))}`;
+  };
+  const list = h('ol', { id: 'fallback-list', class: 'fallback', 'aria-label': 'Fallback order' });
+  if (first) {
+    list.append(h('li', { class: 'step first', 'data-step': stepKey(first) }, h('span', { class: 'name' }, `${first.providerName} · ${first.model}`), h('span', { class: 'badge' }, 'Default, tried first'), circuitBadge(first)));
+  }
+  steps.forEach((step, index) => {
+    const item = h(
+      'li',
+      { class: 'step', id: `fallback-${domId(stepKey(step))}`, 'data-step': stepKey(step), draggable: 'true', tabindex: '0', 'aria-label': `${step.providerName} ${step.model}, number ${index + (first ? 2 : 1)}. Alt+Up or Alt+Down moves it.` },
+      h('span', { class: 'handle', 'aria-hidden': 'true' }, '⠿'),
+      h('span', { class: 'name' }, `${step.providerName} · ${step.model}`),
+      circuitBadge(step),
+      h(
+        'span',
+        { class: 'step-actions' },
+        button('Move Up', () => move(index, index - 1), { disabled: index === 0, 'aria-label': `Move ${step.model} up` }),
+        button('Move Down', () => move(index, index + 1), { disabled: index === steps.length - 1, 'aria-label': `Move ${step.model} down` }),
+        button('Remove', () => saveFallback(steps.filter((_, other) => other !== index)), { class: 'danger', 'aria-label': `Remove ${step.model} from the fallback order` }),
+      ),
+    );
+    item.addEventListener('keydown', (event) => {
+      if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || event.target !== item) return;
+      event.preventDefault();
+      move(index, event.key === 'ArrowUp' ? index - 1 : index + 1);
+    });
+    item.addEventListener('dragstart', (event) => {
+      event.dataTransfer?.setData('text/plain', String(index));
+      item.classList.add('dragging');
+    });
+    item.addEventListener('dragend', () => item.classList.remove('dragging'));
+    item.addEventListener('dragover', (event) => event.preventDefault());
+    item.addEventListener('drop', (event) => {
+      event.preventDefault();
+      const from = Number(event.dataTransfer?.getData('text/plain'));
+      if (Number.isInteger(from)) move(from, index);
+    });
+    list.append(item);
+  });
+  const taken = new Set([...(first ? [stepKey(first)] : []), ...steps.map(stepKey)]);
+  const candidates = state.providers.filter((provider) => provider.enabled).flatMap((provider) => [...new Set([...(provider.defaultModel ? [provider.defaultModel] : []), ...provider.models])].map((model) => ({ provider: provider.id, model, label: `${provider.name} · ${model}` }))).filter((candidate) => !taken.has(stepKey(candidate)));
+  const add = h('select', { id: 'fallback-add' }, ...candidates.map((candidate) => h('option', { value: stepKey(candidate) }, candidate.label)));
+  return h(
+    'section',
+    { id: 'fallback', 'aria-label': 'Fallback order' },
+    h('h2', {}, 'Fallback order'),
+    h('p', { class: 'muted' }, 'When a model fails (rate limit, overload, outage, timeout), Switchboard retries it, then moves down this list. A model that keeps failing is paused for a while and skipped.'),
+    source === 'workspace' ? h('p', { class: 'fix' }, "This order comes from the workspace's .vscode/switchboard.json. Changing it here saves your own order in settings, which then comes first.") : undefined,
+    list,
+    steps.length === 0 ? h('p', { class: 'muted' }, 'No fallback models yet: when the default fails, the request fails.') : h('p', { class: 'muted' }, 'Drag an entry to reorder, or focus it and press Alt+Up or Alt+Down.'),
+    candidates.length > 0
+      ? h(
+          'div',
+          { class: 'actions' },
+          h('label', { for: 'fallback-add', class: 'inline' }, 'Add a model'),
+          add,
+          button('Add', () => {
+            const chosen = candidates.find((candidate) => stepKey(candidate) === add.value);
+            if (chosen) saveFallback([...steps, chosen]);
+          }, { id: 'fallback-add-button' }),
+        )
+      : undefined,
+  );
+}
+
+let pendingFocus: string | undefined;
+
+async function loadAudit(): Promise<void> {
+  try {
+    audit = (await request({ action: 'audit' }).reply).audit ?? [];
+  } catch (error) {
+    errorText = (error as Error).message;
+  }
+  if (view.view === 'activity') render();
+}
+
+function activityView(): HTMLElement {
+  const section = h('section', { id: 'activity', 'aria-label': 'Activity' }, h('h2', {}, 'Activity'), h('p', { class: 'muted' }, 'Changes to providers, keys, defaults, budgets and the fallback order, and every switch to a fallback model. Keys are never recorded.'));
+  if (!audit) {
+    section.append(h('p', { class: 'muted' }, 'Loading…'));
+    return section;
+  }
+  const filter = h('input', { id: 'audit-filter', type: 'search', placeholder: 'Filter by provider, action or detail', 'aria-label': 'Filter the activity' });
+  filter.value = view.auditFilter ?? '';
+  const actions = [...new Set(audit.map((entry) => entry.action))].sort();
+  const action = h('select', { id: 'audit-action', 'aria-label': 'Only this kind of change' }, h('option', { value: '' }, 'All changes'), ...actions.map((name) => h('option', { value: name, selected: view.auditAction === name }, name.replace(/-/g, ' '))));
+  const body = h('tbody');
+  const fill = () => {
+    const text = (view.auditFilter ?? '').toLowerCase();
+    const rows = audit!.filter((entry) => (!view.auditAction || entry.action === view.auditAction) && (!text || `${entry.action} ${entry.providerId ?? ''} ${entry.detail ?? ''}`.toLowerCase().includes(text)));
+    body.replaceChildren(...rows.slice(0, 500).map((entry) => h('tr', { 'data-action': entry.action }, h('td', {}, new Date(entry.at).toLocaleString()), h('td', {}, entry.action.replace(/-/g, ' ')), h('td', {}, entry.providerId ?? ''), h('td', {}, entry.detail ?? ''))));
+  };
+  filter.addEventListener('input', () => {
+    view.auditFilter = filter.value;
+    save();
+    fill();
+  });
+  action.addEventListener('change', () => {
+    view.auditAction = action.value || undefined;
+    save();
+    fill();
+  });
+  fill();
+  section.append(
+    h('div', { class: 'actions' }, filter, action),
+    h('table', { class: 'data-table', id: 'audit-table' }, h('thead', {}, h('tr', {}, ...['Time', 'Change', 'Provider', 'Detail'].map((title) => h('th', { scope: 'col' }, title)))), body),
+  );
+  return section;
+}
+
 async function act(body: PanelRequest): Promise<void> {
   try {
     await request(body).reply;
@@ -806,6 +956,7 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       host = message.state;
       // The wizard does not draw from the host's state: no re-render under the user's typing.
       if (first || !(view.view === 'add' && (view.wizard.step === 'connect' || view.wizard.step === 'models'))) render();
+      if (view.view === 'activity') void loadAudit();
       break;
     }
     case 'stage':

@@ -55,6 +55,9 @@ export const panelRequest = z.discriminatedUnion('action', [
   z.object({ action: z.literal('saveBudget'), budget }).strict(),
   z.object({ action: z.literal('removeBudget'), budgetId: z.string().min(1).max(100) }).strict(),
   z.object({ action: z.literal('exportUsage'), format: z.enum(['csv', 'json']) }).strict(),
+  /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
+  z.object({ action: z.literal('saveFallback'), steps: z.array(z.object({ provider: providerId, model: modelId }).strict()).max(20) }).strict(),
+  z.object({ action: z.literal('audit') }).strict(),
 ]);
 export type PanelRequest = z.infer<typeof panelRequest>;
 export type PanelAction = PanelRequest['action'];
@@ -133,11 +136,33 @@ const templateInfo = z
   .strict();
 export type TemplateInfo = z.infer<typeof templateInfo>;
 
+const fallbackStep = z
+  .object({
+    provider: providerId,
+    model: modelId,
+    providerName: z.string(),
+    /** The circuit breaker's view of this model: `open` is skipped until `retryAt`. */
+    circuit: z.enum(['closed', 'open', 'half-open']),
+    failures: z.number().int().nonnegative(),
+    retryAt: z.number().optional(),
+  })
+  .strict();
+export type PanelFallbackStep = z.infer<typeof fallbackStep>;
+
 export const panelState = z
   .object({
     version: z.string().min(1),
     providers: z.array(providerCard),
     templates: z.array(templateInfo),
+    fallback: z
+      .object({
+        /** The default model, always tried first. */
+        first: fallbackStep.optional(),
+        steps: z.array(fallbackStep),
+        /** Where the chain comes from: the user's setting, or (when that is empty) a trusted workspace file. */
+        source: z.enum(['settings', 'workspace']),
+      })
+      .strict(),
   })
   .strict();
 export type PanelState = z.infer<typeof panelState>;
@@ -172,6 +197,7 @@ export const hostToWebview = z.discriminatedUnion('type', [
       models: z.array(modelRow).optional(),
       found: z.array(z.string()).optional(),
       spend: spend.optional(),
+      audit: z.array(z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict()).optional(),
     })
     .strict(),
   /** The request `id` failed or was refused: one sentence for the user. */

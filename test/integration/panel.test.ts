@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/commands';
+import { ProviderError } from '../../src/core';
 import type { HostToWebview } from '../../src/shared/protocol';
 import { testingApi } from './support';
 
@@ -121,11 +122,25 @@ describe('the provider panel host, driven as the webview drives it', () => {
       const card = state?.type === 'state' ? state.state.providers.find((provider) => provider.id === added) : undefined;
       assert.deepEqual(card?.key, { state: 'set', mask: 'sk-proj-…1b0a' });
 
+      // The fallback order saved from the panel, and each entry's circuit as the router sees it.
+      const { routing } = await testingApi();
+      await controller.receive({ type: 'request', id: 4, request: { action: 'saveFallback', steps: [{ provider: added, model: 'gpt-4o' }] } });
+      assert.deepEqual(vscode.workspace.getConfiguration('switchboard.fallback').get('chain'), [{ provider: added, model: 'gpt-4o' }]);
+      for (let failure = 0; failure < 3; failure++) routing.circuits.failed(routing.circuits.tryAcquire(`${added}/gpt-4o`)!, new ProviderError('overloaded', 'OpenAI is overloaded (503)'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const latest = posts.filter((message) => message.type === 'state').at(-1);
+      const step = latest?.type === 'state' ? latest.state.fallback.steps[0] : undefined;
+      assert.deepEqual([step?.provider, step?.model, step?.providerName, step?.circuit, step?.failures, typeof step?.retryAt], [added, 'gpt-4o', 'Panel OpenAI', 'open', 3, 'number']);
+      await controller.receive({ type: 'request', id: 5, request: { action: 'audit' } });
+      const audit = posts.find((message) => message.type === 'reply' && message.id === 5);
+      assert.match(audit?.type === 'reply' ? (audit.audit?.[0]?.detail ?? '') : '', new RegExp(`chain set in the panel: ${added}/gpt-4o`));
+
       // Canary: of everything posted to the webview, nothing holds the key or a long part of it.
       const sent = JSON.stringify(posts);
       assert.ok(!sent.includes(CANARY) && !sent.includes(CANARY.slice(8, 24)), 'the key never goes to the webview');
     } finally {
       controller.dispose();
+      await vscode.workspace.getConfiguration('switchboard.fallback').update('chain', undefined, vscode.ConfigurationTarget.Global);
       if (added) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: added, confirmed: true });
       server.close();
     }

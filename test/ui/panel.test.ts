@@ -88,6 +88,7 @@ describe('the provider panel, as a new user meets it', function () {
     assert.match(await row.innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+tools, vision/);
     assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.6\b/);
     await panel.getByLabel('Use gpt-4o-mini').check();
+    await panel.getByLabel('Use o3-mini').check();
     await panel.getByLabel('Make gpt-4o-mini the default').check();
     await screenshot(page, 'panel-wizard-models');
     await panel.getByRole('button', { name: 'Save Provider' }).click();
@@ -179,6 +180,43 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.locator('article.budget[data-budget="overall-daily"]').getByRole('button', { name: 'Remove' }).click();
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Remove' }).click();
     await panel.getByText('No budgets yet.').waitFor({ timeout: 20_000 });
+  });
+
+  it('the fallback order is built, reordered by keyboard and by drag, and every change is in the activity log', async () => {
+    await panel.getByRole('button', { name: 'Fallback', exact: true }).click();
+    const order = async () => panel.locator('#fallback-list li').evaluateAll((items: Array<{ getAttribute(name: string): string | null }>) => items.map((item) => item.getAttribute('data-step')));
+    const until = async (expected: string[]) => {
+      const deadline = Date.now() + 20_000;
+      while (JSON.stringify(await order()) !== JSON.stringify(expected)) {
+        if (Date.now() > deadline) assert.deepEqual(await order(), expected);
+        await page.waitForTimeout(100);
+      }
+    };
+    for (const model of ['gpt-4o', 'o3-mini']) {
+      await panel.getByLabel('Add a model').selectOption({ label: `OpenAI · ${model}` });
+      await panel.getByRole('button', { name: 'Add', exact: true }).click();
+      await panel.locator(`#fallback-list li[data-step="openai/${model}"]`).waitFor({ timeout: 20_000 });
+    }
+    await until(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/o3-mini']);
+
+    // Keyboard: Alt+Up moves the focused entry, and focus stays on it.
+    await panel.locator('#fallback-list li[data-step="openai/o3-mini"]').focus();
+    await page.keyboard.press('Alt+ArrowUp');
+    await until(['openai/gpt-4o-mini', 'openai/o3-mini', 'openai/gpt-4o']);
+    assert.equal(await panel.locator('#fallback-list li:focus').getAttribute('data-step'), 'openai/o3-mini');
+
+    // Mouse: drag an entry onto another's place.
+    await panel.locator('#fallback-list li[data-step="openai/gpt-4o"]').dragTo(panel.locator('#fallback-list li[data-step="openai/o3-mini"]'));
+    await until(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/o3-mini']);
+    await screenshot(page, 'panel-fallback-light');
+
+    await panel.getByRole('button', { name: 'Activity', exact: true }).click();
+    await panel.locator('#audit-table tr[data-action="fallback-changed"]').first().waitFor({ timeout: 20_000 });
+    assert.equal(await panel.locator('#audit-table tr[data-action="fallback-changed"]').count(), 4, 'two additions and two moves');
+    await panel.getByLabel('Filter the activity').fill('budget');
+    const rows = await panel.locator('#audit-table tbody tr').allInnerTexts();
+    assert.ok(rows.length >= 2 && rows.every((row) => /budget/i.test(row)), rows.join('\n'));
+    await screenshot(page, 'panel-activity-light');
   });
 
   it('fits a dark theme', async () => {

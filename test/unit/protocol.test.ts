@@ -6,7 +6,7 @@ describe('panel message protocol', () => {
     assert.deepEqual(parseMessage(webviewToHost, { type: 'ready' }), { ok: true, message: { type: 'ready' } });
     const test = { type: 'request', id: 3, request: { action: 'testDraft', template: 'openai', baseUrl: 'http://127.0.0.1:8080/v1', apiKey: 'sk-x' } };
     assert.deepEqual(parseMessage(webviewToHost, test), { ok: true, message: test });
-    const state = { type: 'state', state: { version: '0.1.0', providers: [], templates: [{ id: 'openai', name: 'OpenAI', key: 'required', local: false }] } };
+    const state = { type: 'state', state: { version: '0.1.0', providers: [], templates: [{ id: 'openai', name: 'OpenAI', key: 'required', local: false }], fallback: { steps: [], source: 'settings' } } };
     assert.deepEqual(parseMessage(hostToWebview, state), { ok: true, message: state });
     const stage = { type: 'stage', id: 3, stage: { stage: 'auth', status: 'fail', message: 'The key was refused.', ms: 12 } };
     assert.deepEqual(parseMessage(hostToWebview, stage), { ok: true, message: stage });
@@ -38,7 +38,7 @@ describe('panel message protocol', () => {
 
     // The host never sends a key field: a card carries a mask only, and unknown fields are refused.
     const card = { id: 'openai', name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', enabled: true, source: 'user', readOnly: false, key: { state: 'set', mask: 'sk-…1234', value: 'sk-secret' }, isDefault: true, models: [] };
-    const leaked = parseMessage(hostToWebview, { type: 'state', state: { version: '1', providers: [card], templates: [] } });
+    const leaked = parseMessage(hostToWebview, { type: 'state', state: { version: '1', providers: [card], templates: [], fallback: { steps: [], source: 'settings' } } });
     assert.equal(leaked.ok, false);
     assert.match(leaked.ok ? '' : leaked.error, /value/);
 
