@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
-import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type Registry, type StageResult } from './core';
+import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type ProviderEntry, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import type { RoutingHost } from './routingHost';
-import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type ProviderCard } from './shared/protocol';
+import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type CatalogRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type ProviderCard } from './shared/protocol';
 
 /** Enough of a request to answer its id when the rest does not parse. */
 const requestEnvelope = z.object({ type: z.literal('request'), id: z.number().int().nonnegative() });
@@ -144,6 +144,22 @@ export class PanelController implements vscode.Disposable {
       await this.#send({ type: 'reply', id });
       return;
     }
+    if (request.action === 'allModels') {
+      const providers = this.registry.list().filter((entry) => entry.enabled);
+      const results = await Promise.allSettled(providers.map(async (entry) => ({ entry, rows: await this.#rows(entry.template ?? '', await this.registry.refreshModels(entry.id, { signal }), entry.models) })));
+      const rows: CatalogRow[] = [];
+      const failed: Array<{ providerName: string; error: string }> = [];
+      results.forEach((result, index) => {
+        const entry = providers[index]!;
+        if (result.status === 'rejected') {
+          failed.push({ providerName: entry.name, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+          return;
+        }
+        for (const row of result.value.rows) rows.push({ ...row, providerId: entry.id, providerName: entry.name, chosen: entry.models.some((model) => model.id === row.id) || entry.defaultModel === row.id, editable: !entry.readOnly });
+      });
+      await this.#send({ type: 'reply', id, catalog: { rows, failed } });
+      return;
+    }
     if (request.action === 'audit') {
       await this.#send({ type: 'reply', id, audit: this.registry.auditEntries() });
       return;
@@ -173,6 +189,16 @@ export class PanelController implements vscode.Disposable {
       case 'setDefault':
         await this.registry.setDefault(entry.id, request.modelId);
         break;
+      case 'saveOverrides': {
+        if (entry.readOnly) throw new Error(`${entry.name} comes from ${entry.source}: change its models there.`);
+        const existing = entry.models.find((model) => model.id === request.modelId);
+        const prices = request.prices && Object.keys(request.prices).length > 0 ? request.prices : undefined;
+        // Empty fields clear the override: the catalog's value (if any) applies again.
+        const updated = { ...(existing ?? { id: request.modelId }), contextWindow: request.contextWindow, maxOutputTokens: request.maxOutputTokens, prices };
+        const clean = Object.fromEntries(Object.entries(updated).filter(([, value]) => value !== undefined)) as typeof updated;
+        await this.registry.update(entry.id, { models: existing ? entry.models.map((model) => (model.id === request.modelId ? clean : model)) : [...entry.models, clean] });
+        break;
+      }
       case 'setKey':
         await vscode.commands.executeCommand(Commands.setApiKey, { providerId: entry.id });
         break;
@@ -291,7 +317,7 @@ export class PanelController implements vscode.Disposable {
     });
   }
 
-  async #report(templateId: string, report: DoctorReport, chosen: Array<{ id: string; prices?: { input?: number; output?: number } }> = []): Promise<PanelReport> {
+  async #report(templateId: string, report: DoctorReport, chosen: ProviderEntry['models'] = []): Promise<PanelReport> {
     return {
       ok: report.ok,
       stages: report.stages.map((stage) => ({ stage: stage.stage, status: stage.status, message: stage.message, ...(stage.ms !== undefined ? { ms: stage.ms } : {}), ...(stage.code ? { code: stage.code } : {}) })),
@@ -302,7 +328,7 @@ export class PanelController implements vscode.Disposable {
   }
 
   /** Model rows with limits and prices, as the pickers show them. */
-  async #rows(templateId: string, models: ModelInfo[], chosen: Array<{ id: string; prices?: { input?: number; output?: number } }>): Promise<ModelRow[]> {
+  async #rows(templateId: string, models: ModelInfo[], chosen: ProviderEntry['models']): Promise<ModelRow[]> {
     const template = findTemplate(templateId);
     return Promise.all(
       models.slice(0, 500).map(async (model): Promise<ModelRow> => {
@@ -315,9 +341,20 @@ export class PanelController implements vscode.Disposable {
           ...(quote.prices ? { prices: { input: quote.prices.input, output: quote.prices.output, ...(quote.prices.cachedInput !== undefined ? { cachedInput: quote.prices.cachedInput } : {}) } } : {}),
           priceSource: quote.source,
           capabilities: (['tools', 'vision', 'reasoning'] as const).filter((capability) => model.capabilities?.[capability]),
+          ...(this.#sources(model, chosen.find((item) => item.id === model.id))),
         };
       }),
     );
+  }
+
+  /** The user's override wins over what the provider or catalog said, and is labelled as theirs. */
+  #sources(model: ModelInfo, chosen: { contextWindow?: number; maxOutputTokens?: number } | undefined): Pick<ModelRow, 'sources' | 'contextWindow' | 'maxOutputTokens'> {
+    const contextWindow = chosen?.contextWindow ?? model.contextWindow;
+    const maxOutputTokens = chosen?.maxOutputTokens ?? model.maxOutputTokens;
+    const sources: NonNullable<ModelRow['sources']> = {};
+    if (contextWindow !== undefined) sources.contextWindow = chosen?.contextWindow !== undefined ? 'user' : (model.sources?.contextWindow ?? 'provider');
+    if (maxOutputTokens !== undefined) sources.maxOutputTokens = chosen?.maxOutputTokens !== undefined ? 'user' : (model.sources?.maxOutputTokens ?? 'provider');
+    return { ...(contextWindow !== undefined ? { contextWindow } : {}), ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}), sources };
   }
 
   dispose(): void {

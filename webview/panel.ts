@@ -6,6 +6,7 @@ import {
   type ModelRow,
   type PanelReport,
   type PanelRequest,
+  type CatalogRow,
   type PanelBudget,
   type PanelSpend,
   type PanelStage,
@@ -30,7 +31,10 @@ type Reply = Extract<HostToWebview, { type: 'reply' }>;
 
 /** What survives the panel being hidden (getState/setState). Never the key. */
 interface ViewState {
-  view: 'providers' | 'add' | 'usage' | 'budgets' | 'fallback' | 'activity';
+  view: 'providers' | 'add' | 'models' | 'usage' | 'budgets' | 'fallback' | 'activity';
+  /** The models table's search and sort. */
+  modelSearch?: string;
+  modelSort?: { column: SortColumn; descending: boolean };
   /** The activity view's filters. */
   auditFilter?: string;
   auditAction?: string;
@@ -47,7 +51,7 @@ function restoredView(saved: unknown): ViewState {
   if (typeof saved !== 'object' || saved === null) return fresh;
   const candidate = saved as Partial<ViewState>;
   const wizard = candidate.wizard;
-  if (!['providers', 'add', 'usage', 'budgets', 'fallback', 'activity'].includes(candidate.view ?? '') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
+  if (!['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity'].includes(candidate.view ?? '') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
   if (!['template', 'connect', 'models', 'done'].includes(wizard.step)) return fresh;
   return candidate as ViewState;
 }
@@ -59,6 +63,11 @@ let host: PanelState | undefined;
 /** The last spend the host sent, for the usage and budgets views. */
 let spend: PanelSpend | undefined;
 let chart: Chart | undefined;
+/** Every enabled provider's models as last fetched, and the providers whose list failed. */
+let catalog: { rows: CatalogRow[]; failed: Array<{ providerName: string; error: string }> } | undefined;
+/** The row whose overrides are being edited (`provider/model`). */
+let editing: string | undefined;
+type SortColumn = 'provider' | 'model' | 'context' | 'output' | 'input' | 'outputPrice';
 /** The audit log as last fetched, newest first. */
 let audit: Array<{ at: number; action: string; providerId?: string; detail?: string }> | undefined;
 /** The key typed in the wizard: in memory only, sent to the host and nowhere else. */
@@ -163,6 +172,7 @@ function render(): void {
         { 'aria-label': 'Sections' },
         tab('Providers', 'providers'),
         tab('Add Provider', 'add'),
+        tab('Models', 'models'),
         tab('Usage', 'usage'),
         tab('Budgets', 'budgets'),
         tab('Fallback', 'fallback'),
@@ -171,6 +181,7 @@ function render(): void {
     ),
     view.view === 'providers' ? providersView(host)
     : view.view === 'add' ? wizardView(host)
+    : view.view === 'models' ? modelsView()
     : view.view === 'usage' ? usageView()
     : view.view === 'budgets' ? budgetsView(host)
     : view.view === 'fallback' ? fallbackView(host)
@@ -191,6 +202,7 @@ function tab(label: string, target: ViewState['view']): HTMLButtonElement {
     render();
     if (target === 'usage' || target === 'budgets') void loadSpend();
     if (target === 'activity') void loadAudit();
+    if (target === 'models') void loadCatalog();
   }, { id: `tab-${target}`, class: 'tab', 'aria-current': view.view === target ? 'page' : undefined });
 }
 
@@ -785,6 +797,152 @@ async function removeBudget(budgetId: string): Promise<void> {
   } catch (error) {
     showError((error as Error).message);
   }
+}
+
+// ---- The models table.
+
+async function loadCatalog(): Promise<void> {
+  try {
+    catalog = (await request({ action: 'allModels' }).reply).catalog;
+  } catch (error) {
+    errorText = (error as Error).message;
+  }
+  if (view.view === 'models') render();
+}
+
+const SORT_VALUE: Record<SortColumn, (row: CatalogRow) => string | number> = {
+  provider: (row) => row.providerName.toLowerCase(),
+  model: (row) => row.id.toLowerCase(),
+  context: (row) => row.contextWindow ?? -1,
+  output: (row) => row.maxOutputTokens ?? -1,
+  input: (row) => row.prices?.input ?? Number.POSITIVE_INFINITY,
+  outputPrice: (row) => row.prices?.output ?? Number.POSITIVE_INFINITY,
+};
+
+function modelsView(): HTMLElement {
+  const section = h('section', { id: 'models', 'aria-label': 'Models' }, h('h2', {}, 'Models'));
+  if (!catalog) {
+    section.append(h('p', { class: 'muted' }, 'Asking each provider for its models…'));
+    return section;
+  }
+  for (const failure of catalog.failed) section.append(h('p', { class: 'fix' }, `${failure.providerName}: ${failure.error}`));
+  const search = h('input', { id: 'model-table-search', type: 'search', placeholder: 'Search models or providers', 'aria-label': 'Search models' });
+  search.value = view.modelSearch ?? '';
+  const sort = view.modelSort ?? { column: 'provider', descending: false };
+  const header = (label: string, column: SortColumn) =>
+    h(
+      'th',
+      { scope: 'col', 'aria-sort': sort.column === column ? (sort.descending ? 'descending' : 'ascending') : 'none' },
+      button(`${label}${sort.column === column ? (sort.descending ? ' ↓' : ' ↑') : ''}`, () => {
+        view.modelSort = { column, descending: sort.column === column ? !sort.descending : false };
+        save();
+        render();
+      }, { class: 'sort', id: `sort-${column}` }),
+    );
+  const body = h('tbody');
+  const fill = () => {
+    const text = (view.modelSearch ?? '').toLowerCase();
+    const rows = catalog!.rows
+      .filter((row) => !text || `${row.providerName} ${row.id} ${row.name ?? ''}`.toLowerCase().includes(text))
+      .sort((a, b) => {
+        const [left, right] = [SORT_VALUE[sort.column](a), SORT_VALUE[sort.column](b)];
+        const order = left < right ? -1 : left > right ? 1 : 0;
+        return sort.descending ? -order : order;
+      });
+    body.replaceChildren(...rows.flatMap((row) => catalogRow(row)));
+  };
+  search.addEventListener('input', () => {
+    view.modelSearch = search.value;
+    save();
+    fill();
+  });
+  fill();
+  section.append(
+    h('p', { class: 'muted' }, `${catalog.rows.length} models across your enabled providers. Prices in US dollars per million tokens; "yours" marks values you set.`),
+    search,
+    h(
+      'table',
+      { class: 'model-table', id: 'models-table' },
+      h('thead', {}, h('tr', {}, header('Provider', 'provider'), header('Model', 'model'), header('Context', 'context'), header('Max output', 'output'), header('Input', 'input'), header('Output', 'outputPrice'), h('th', { scope: 'col' }, 'Cached input'), h('th', { scope: 'col' }, 'Capabilities'), h('th', { scope: 'col' }, 'In use'), h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, 'Actions')))),
+      body,
+    ),
+  );
+  return section;
+}
+
+function catalogRow(row: CatalogRow): HTMLElement[] {
+  const key = `${row.providerId}/${row.id}`;
+  const limit = (value: number | undefined, source: string | undefined) => h('td', { class: 'number', title: source ? `from ${source === 'user' ? 'you' : `the ${source}`}` : undefined }, thousands(value), source === 'user' ? h('span', { class: 'muted' }, ' (yours)') : '');
+  const price = (value: number | undefined) => (row.priceSource === 'local' ? 'free' : value === undefined ? 'unknown' : `${perMillion(value)}${row.priceSource === 'user' ? ' (yours)' : ''}`);
+  const rows: HTMLElement[] = [
+    h(
+      'tr',
+      { 'data-model': key },
+      h('td', {}, row.providerName),
+      h('th', { scope: 'row' }, row.id),
+      limit(row.contextWindow, row.sources?.contextWindow),
+      limit(row.maxOutputTokens, row.sources?.maxOutputTokens),
+      h('td', { class: 'number' }, price(row.prices?.input)),
+      h('td', { class: 'number' }, price(row.prices?.output)),
+      h('td', { class: 'number' }, row.prices?.cachedInput === undefined ? '–' : perMillion(row.prices.cachedInput)),
+      h('td', {}, row.capabilities.join(', ')),
+      h('td', {}, row.chosen ? 'yes' : ''),
+      h('td', {}, row.editable ? button('Edit', () => {
+        editing = editing === key ? undefined : key;
+        render();
+      }, { id: `edit-${domId(key)}`, 'aria-label': `Edit ${row.id}'s limits and prices`, 'aria-expanded': editing === key ? 'true' : 'false' }) : ''),
+    ),
+  ];
+  if (editing === key) rows.push(overrideForm(row));
+  return rows;
+}
+
+function overrideForm(row: CatalogRow): HTMLElement {
+  const field = (id: string, label: string, value: number | undefined, step: string) => {
+    const input = h('input', { id: `override-${id}`, type: 'number', min: '0', step });
+    if (value !== undefined) input.value = String(value);
+    return { input, element: h('span', { class: 'override-field' }, h('label', { for: `override-${id}` }, label), input) };
+  };
+  const user = (value: number | undefined, source: string | undefined) => (source === 'user' ? value : undefined);
+  const context = field('context', 'Context window (tokens)', user(row.contextWindow, row.sources?.contextWindow), '1');
+  const output = field('output', 'Max output (tokens)', user(row.maxOutputTokens, row.sources?.maxOutputTokens), '1');
+  const input = field('input', 'Input $/M', row.priceSource === 'user' ? row.prices?.input : undefined, '0.01');
+  const outputPrice = field('output-price', 'Output $/M', row.priceSource === 'user' ? row.prices?.output : undefined, '0.01');
+  const number = (element: HTMLInputElement) => (element.value.trim() === '' ? undefined : Number(element.value));
+  const form = h(
+    'form',
+    { class: 'override', novalidate: true, 'aria-label': `Your limits and prices for ${row.id}` },
+    h('p', { class: 'muted' }, 'Your own values win over the provider and the catalog. Leave a field empty to use theirs.'),
+    context.element,
+    output.element,
+    input.element,
+    outputPrice.element,
+    h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'save-overrides' }, 'Save'), button('Cancel', () => {
+      editing = undefined;
+      render();
+    })),
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const prices = { input: number(input.input), output: number(outputPrice.input) };
+    const body: PanelRequest = {
+      action: 'saveOverrides',
+      providerId: row.providerId,
+      modelId: row.id,
+      ...(number(context.input) !== undefined ? { contextWindow: number(context.input) } : {}),
+      ...(number(output.input) !== undefined ? { maxOutputTokens: number(output.input) } : {}),
+      ...(prices.input !== undefined || prices.output !== undefined ? { prices: Object.fromEntries(Object.entries(prices).filter(([, value]) => value !== undefined)) } : {}),
+    };
+    void request(body).reply.then(
+      () => {
+        editing = undefined;
+        announce('Saved.');
+        void loadCatalog();
+      },
+      (error: Error) => showError(error.message),
+    );
+  });
+  return h('tr', { class: 'override-row' }, h('td', { colspan: '10' }, form));
 }
 
 // ---- Fallback order and activity.

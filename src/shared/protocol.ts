@@ -58,6 +58,19 @@ export const panelRequest = z.discriminatedUnion('action', [
   /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
   z.object({ action: z.literal('saveFallback'), steps: z.array(z.object({ provider: providerId, model: modelId }).strict()).max(20) }).strict(),
   z.object({ action: z.literal('audit') }).strict(),
+  /** Every enabled provider's models (each provider asked for its list), for the models table. */
+  z.object({ action: z.literal('allModels') }).strict(),
+  /** The user's own limits and prices for one model (a custom model the catalog does not know). */
+  z
+    .object({
+      action: z.literal('saveOverrides'),
+      providerId,
+      modelId,
+      contextWindow: z.number().int().positive().max(100_000_000).optional(),
+      maxOutputTokens: z.number().int().positive().max(100_000_000).optional(),
+      prices: z.object({ input: z.number().nonnegative().max(100_000).optional(), output: z.number().nonnegative().max(100_000).optional(), cachedInput: z.number().nonnegative().max(100_000).optional() }).strict().optional(),
+    })
+    .strict(),
 ]);
 export type PanelRequest = z.infer<typeof panelRequest>;
 export type PanelAction = PanelRequest['action'];
@@ -89,9 +102,14 @@ const modelRow = z
     prices: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cachedInput: z.number().nonnegative().optional() }).strict().optional(),
     priceSource: z.enum(['catalog', 'user', 'local', 'unknown']),
     capabilities: z.array(z.enum(['tools', 'vision', 'reasoning'])),
+    /** Where the limits came from: the provider's own list, the catalog, or the user. */
+    sources: z.object({ contextWindow: z.enum(['provider', 'catalog', 'user']).optional(), maxOutputTokens: z.enum(['provider', 'catalog', 'user']).optional() }).strict().optional(),
   })
   .strict();
 export type ModelRow = z.infer<typeof modelRow>;
+
+const catalogRow = modelRow.extend({ providerId, providerName: z.string(), chosen: z.boolean(), editable: z.boolean() }).strict();
+export type CatalogRow = z.infer<typeof catalogRow>;
 
 const report = z
   .object({
@@ -197,6 +215,7 @@ export const hostToWebview = z.discriminatedUnion('type', [
       models: z.array(modelRow).optional(),
       found: z.array(z.string()).optional(),
       spend: spend.optional(),
+      catalog: z.object({ rows: z.array(catalogRow), failed: z.array(z.object({ providerName: z.string(), error: z.string() }).strict()) }).strict().optional(),
       audit: z.array(z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict()).optional(),
     })
     .strict(),

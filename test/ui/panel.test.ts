@@ -219,6 +219,33 @@ describe('the provider panel, as a new user meets it', function () {
     await screenshot(page, 'panel-activity-light');
   });
 
+  it('the models table lists every model with its limits and prices, sorts and searches, and takes the user\'s own values', async () => {
+    await panel.getByRole('button', { name: 'Models', exact: true }).click();
+    const rows = () => panel.locator('#models-table tbody tr[data-model]').evaluateAll((items: Array<{ getAttribute(name: string): string | null }>) => items.map((item) => item.getAttribute('data-model')));
+    await panel.locator('#models-table tr[data-model="openai/o3-mini"]').waitFor({ timeout: 20_000 });
+    assert.deepEqual((await rows()).sort(), ['openai/gpt-4o', 'openai/gpt-4o-mini', 'openai/o3-mini']);
+    assert.match(await panel.locator('#models-table tr[data-model="openai/gpt-4o"]').innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+\$1\.25\s+tools, vision\s+yes/);
+
+    // Sorted by input price, cheapest first, then most expensive first.
+    await panel.getByRole('button', { name: 'Input', exact: true }).click();
+    assert.deepEqual(await rows(), ['openai/gpt-4o-mini', 'openai/o3-mini', 'openai/gpt-4o']);
+    await panel.getByRole('button', { name: 'Input ↑' }).click();
+    assert.deepEqual(await rows(), ['openai/gpt-4o', 'openai/o3-mini', 'openai/gpt-4o-mini']);
+    await panel.getByLabel('Search models').fill('mini');
+    assert.deepEqual(await rows(), ['openai/o3-mini', 'openai/gpt-4o-mini']);
+
+    // The user's own window and price for a model: saved, shown as theirs, and used for pricing.
+    await panel.getByRole('button', { name: "Edit gpt-4o-mini's limits and prices" }).click();
+    await panel.getByLabel('Context window (tokens)').fill('64000');
+    await panel.getByLabel('Input $/M').fill('0.1');
+    await panel.getByLabel('Output $/M').fill('0.4');
+    await panel.getByRole('button', { name: 'Save', exact: true }).click();
+    const edited = panel.locator('#models-table tr[data-model="openai/gpt-4o-mini"]');
+    await edited.filter({ hasText: '64k (yours)' }).waitFor({ timeout: 20_000 });
+    assert.match(await edited.innerText(), /64k \(yours\)\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)/);
+    await screenshot(page, 'panel-models-light');
+  });
+
   it('fits a dark theme', async () => {
     await runFromPalette(page, 'Preferences: Color Theme', page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }));
     await page.locator('.quick-input-widget input.input').fill('Dark Modern');
