@@ -18,4 +18,6 @@ export const Commands = {
   selectDefaultModel: 'switchboard.selectDefaultModel',
   testFallbackChain: 'switchboard.testFallbackChain',
   editFallbackChain: 'switchboard.editFallbackChain',
+  editProvider: 'switchboard.editProvider',
+  testAllConnections: 'switchboard.testAllConnections',
 } as const;

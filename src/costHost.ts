@@ -68,7 +68,8 @@ export class CostHost implements vscode.Disposable {
     this.guard = new BudgetGuard(() => this.#budgets, this.ledger);
     this.statusBar = vscode.window.createStatusBarItem('switchboard.cost', vscode.StatusBarAlignment.Right, 100);
     this.statusBar.name = 'Switchboard Cost';
-    this.statusBar.command = Commands.showUsage;
+    // The panel's usage section: the chart, the models and the budgets, one click from the spend.
+    this.statusBar.command = { command: Commands.openPanel, title: 'Show Usage', arguments: [{ view: 'usage' }] };
     let pending: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
       pending ??= setTimeout(() => {

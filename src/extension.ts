@@ -7,7 +7,7 @@ import { registerLanguageModels } from './languageModels';
 import { createOutputLogger } from './log';
 import { ProviderPanel } from './panel';
 import { PanelController } from './panelController';
-import type { HostToWebview } from './shared/protocol';
+import type { HostToWebview, PanelView } from './shared/protocol';
 import { registerProviderCommands } from './providerCommands';
 import { registerProvidersView } from './providersView';
 import { createRegistry } from './registryHost';
@@ -47,9 +47,11 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
 
   context.subscriptions.push(
     channel,
-    vscode.commands.registerCommand(Commands.openPanel, () => {
-      ProviderPanel.show(context.extensionUri, version, registry, cost, routing, log.child('panel'));
+    vscode.commands.registerCommand(Commands.openPanel, (args?: { view?: PanelView }) => {
+      ProviderPanel.show(context.extensionUri, version, registry, cost, routing, log.child('panel'), args?.view);
     }),
+    // Commands that need a provider are hidden from the palette until there is one.
+    registry.onDidChange(() => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', registry.list().length > 0)),
     ...registerProviderCommands(registry, log.child('providers'), cost, testMode),
     cost,
     ...registerCostCommands(cost, registry, testMode),
@@ -61,6 +63,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     registerProvidersView(registry),
   );
 
+  void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', registry.list().length > 0);
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
   return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState, panelController: (post) => new PanelController(registry, cost, routing, log.child('panel'), version, post) } } : undefined;
 }

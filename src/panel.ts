@@ -4,7 +4,7 @@ import type { Logger, Registry } from './core';
 import type { CostHost } from './costHost';
 import type { RoutingHost } from './routingHost';
 import { PanelController } from './panelController';
-import { hostToWebview, type HostToWebview } from './shared/protocol';
+import { hostToWebview, type HostToWebview, type PanelView } from './shared/protocol';
 
 export const PANEL_VIEW_TYPE = 'switchboard.panel';
 
@@ -15,9 +15,10 @@ export const PANEL_VIEW_TYPE = 'switchboard.panel';
 export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
-  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, routing: RoutingHost, log: Logger): ProviderPanel {
+  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, routing: RoutingHost, log: Logger, view?: PanelView): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
+      if (view) ProviderPanel.#current.#controller.show(view);
       return ProviderPanel.#current;
     }
     const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
@@ -27,6 +28,7 @@ export class ProviderPanel implements vscode.Disposable {
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
     ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(registry, cost, routing, log, version, (message) => post(panel, message)));
+    if (view) ProviderPanel.#current.#controller.show(view);
     return ProviderPanel.#current;
   }
 

@@ -4,7 +4,7 @@ import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorRepo
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import type { RoutingHost } from './routingHost';
-import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type CatalogRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type ProviderCard } from './shared/protocol';
+import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type CatalogRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type PanelView, type ProviderCard } from './shared/protocol';
 
 /** Enough of a request to answer its id when the rest does not parse. */
 const requestEnvelope = z.object({ type: z.literal('request'), id: z.number().int().nonnegative() });
@@ -22,6 +22,8 @@ export class PanelController implements vscode.Disposable {
   /** The webview said `ready`: until then (and after a reload, until it says so again) nothing is posted. */
   #ready = false;
   #disposed = false;
+  /** A section to show once the webview is ready (the panel was opened for it). */
+  #pendingView: PanelView | undefined;
 
   constructor(
     private readonly registry: Registry,
@@ -71,6 +73,8 @@ export class PanelController implements vscode.Disposable {
       this.#abortRunning();
       this.#ready = true;
       await this.#send({ type: 'state', state: await this.state() });
+      if (this.#pendingView) await this.#send({ type: 'show', view: this.#pendingView });
+      this.#pendingView = undefined;
       return;
     }
     const { id, request } = message;
@@ -210,6 +214,12 @@ export class PanelController implements vscode.Disposable {
       }
     }
     await this.#send({ type: 'reply', id });
+  }
+
+  /** Brings a section forward now, or as soon as the webview is ready. */
+  show(view: PanelView): void {
+    if (this.#ready) void this.#send({ type: 'show', view });
+    else this.#pendingView = view;
   }
 
   /** Posts unless the panel is gone; a failed post (the webview closing) is logged, not thrown. */

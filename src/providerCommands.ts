@@ -72,6 +72,65 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       }
       return report;
     }),
+    vscode.commands.registerCommand(Commands.editProvider, async (args?: { providerId?: string }) => {
+      const id = args?.providerId ?? (await pickProvider(registry, 'Edit', (entry) => !entry.readOnly));
+      const entry = id && registry.get(id);
+      if (!entry) return;
+      if (entry.readOnly) {
+        void vscode.window.showInformationMessage(`${entry.name} comes from ${entry.source}: change it there.`);
+        return;
+      }
+      const field = await vscode.window.showQuickPick(
+        [
+          { label: 'Name', description: entry.name, field: 'name' as const },
+          { label: 'Base URL', description: entry.baseUrl, field: 'baseUrl' as const },
+          ...(entry.type === 'azure-openai' ? [{ label: 'API version', description: entry.apiVersion ?? 'default', field: 'apiVersion' as const }] : []),
+          { label: entry.enabled ? 'Disable' : 'Enable', description: entry.enabled ? 'Keep it, but do not use it' : 'Use it again', field: 'enabled' as const },
+        ],
+        { title: `Edit ${entry.name}` },
+      );
+      if (!field) return;
+      if (field.field === 'enabled') return registry.setEnabled(entry.id, !entry.enabled);
+      const value = await vscode.window.showInputBox({
+        title: `${entry.name}: ${field.label}`,
+        value: field.field === 'name' ? entry.name : field.field === 'baseUrl' ? entry.baseUrl : (entry.apiVersion ?? ''),
+        validateInput: (input) => (field.field === 'baseUrl' && !(URL.canParse(input) && /^https?:/.test(input)) ? 'Enter an http(s) URL.' : input.trim() ? undefined : 'Enter a value.'),
+        // A new origin does not carry the key over: it must be set again for the new address.
+        prompt: field.field === 'baseUrl' ? 'A key is only ever sent to the address it was saved for: a new host needs the key set again.' : undefined,
+      });
+      if (value === undefined) return;
+      await registry.update(entry.id, { [field.field]: value.trim() });
+    }),
+    vscode.commands.registerCommand(Commands.testAllConnections, async () => {
+      const entries = registry.list().filter((entry) => entry.enabled);
+      if (entries.length === 0) return [];
+      const results = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Testing ${entries.length} provider(s)`, cancellable: true }, async (progress, token) => {
+        const controller = new AbortController();
+        const cancel = token.onCancellationRequested(() => controller.abort());
+        let done = 0;
+        try {
+          const all = await Promise.all(
+            entries.map(async (entry) => {
+              const report = await registry.testConnection(entry.id, { signal: controller.signal, wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test') });
+              progress.report({ message: `${++done} of ${entries.length} done`, increment: 100 / entries.length });
+              return { providerId: entry.id, name: entry.name, ok: report.ok, failed: report.stages.find((stage) => stage.status === 'fail')?.message };
+            }),
+          );
+          // Cancelled: no verdicts (the stopped tests were not recorded either).
+          return controller.signal.aborted ? undefined : all;
+        } finally {
+          cancel.dispose();
+        }
+      });
+      if (!results) return [];
+      for (const result of results) log.info(`connection test of ${result.providerId}: ${result.ok ? 'ok' : result.failed}`);
+      const failing = results.filter((result) => !result.ok);
+      if (failing.length === 0) void vscode.window.showInformationMessage(`All ${results.length} provider(s) work.`);
+      else {
+        void vscode.window.showWarningMessage(`${failing.map((result) => `${result.name}: ${result.failed ?? 'failed'}`).join(' · ')}`, 'Manage Providers').then((choice) => choice && vscode.commands.executeCommand(Commands.openPanel));
+      }
+      return results;
+    }),
     vscode.commands.registerCommand(Commands.exportConfiguration, async (args?: { uri?: vscode.Uri }) => {
       const uri = args?.uri ?? (await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('switchboard-providers.json'), saveLabel: 'Export (without keys)' }));
       if (!uri) return;

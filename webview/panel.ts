@@ -1121,6 +1121,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       stages.get(message.id)?.push(message.stage);
       render();
       break;
+    case 'show':
+      view.view = message.view;
+      save();
+      render();
+      if (message.view === 'usage' || message.view === 'budgets') void loadSpend();
+      if (message.view === 'activity') void loadAudit();
+      if (message.view === 'models') void loadCatalog();
+      break;
     case 'spendChanged':
       if (view.view === 'usage' || view.view === 'budgets') void loadSpend();
       break;

@@ -200,7 +200,12 @@ const spend = z
   .strict();
 export type PanelSpend = z.infer<typeof spend>;
 
+export const panelView = z.enum(['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity']);
+export type PanelView = z.infer<typeof panelView>;
+
 export const hostToWebview = z.discriminatedUnion('type', [
+  /** Opened for one section (the status bar opens Usage). */
+  z.object({ type: z.literal('show'), view: panelView }).strict(),
   /** Usage was recorded: a panel showing spend asks again. */
   z.object({ type: z.literal('spendChanged') }).strict(),
   z.object({ type: z.literal('state'), state: panelState }).strict(),

@@ -145,4 +145,20 @@ describe('the provider panel host, driven as the webview drives it', () => {
       server.close();
     }
   });
+
+  it('Test All Connections tests every enabled provider at once and says which fail', async () => {
+    const { url, server } = await openAiServer();
+    const working = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Works', baseUrl: `${url}/v1`, apiKey: 'sk-proj-works0123456789abcdef' });
+    // Without /v1 the model list is a 404.
+    const broken = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Broken', baseUrl: url, apiKey: 'sk-proj-broken0123456789abcdef' });
+    try {
+      const results = await vscode.commands.executeCommand<Array<{ providerId: string; ok: boolean; failed?: string }>>(Commands.testAllConnections);
+      const mine = results.filter((result) => result.providerId === working || result.providerId === broken).sort((a, b) => a.providerId.localeCompare(b.providerId));
+      assert.deepEqual(mine.map((result) => [result.providerId, result.ok]), [[broken, false], [working, true]]);
+      assert.match(mine[0]!.failed ?? '', /\/v1/);
+    } finally {
+      for (const id of [working, broken]) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      server.close();
+    }
+  });
 });

@@ -259,6 +259,13 @@ describe('the provider panel, as a new user meets it', function () {
     await screenshot(page, 'panel-providers-dark');
   });
 
+  it('the status bar spend opens the panel on its usage section', async () => {
+    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await page.locator('.statusbar-item', { hasText: 'today' }).first().click();
+    await panel.locator('#tab-usage[aria-current="page"]').waitFor({ timeout: 20_000 });
+    await panel.locator('#spend-chart').waitFor({ timeout: 20_000 });
+  });
+
   it('the key is in no page or frame', async () => {
     assert.ok(!(await page.content()).includes(CANARY_KEY));
     for (const frame of page.frames()) assert.ok(!(await frame.content().catch(() => '')).includes(CANARY_KEY), frame.url());

@@ -86,6 +86,10 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
       'extension/dist/webview/panel.js',
       'extension/media/activity-bar.svg',
       'extension/media/icon.png',
+      'extension/media/walkthrough/add-provider.md',
+      'extension/media/walkthrough/ask.md',
+      'extension/media/walkthrough/select-model.md',
+      'extension/media/walkthrough/test-connection.md',
       'extension/package.json',
       'extension/readme.md',
       'extension/schemas/switchboard.schema.json',
@@ -106,6 +110,15 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
     assert.equal(await webviewFrame(page).locator('.empty').textContent(), 'No providers yet. Connect one to chat with its models in VS Code.');
     assert.equal(await webviewFrame(page).getByRole('button', { name: 'Connect your first provider' }).count(), 1);
     await screenshot(page, 'provider-panel');
+  });
+
+  it('offers a first-time walkthrough: connect, test, pick a model, ask @switchboard', async () => {
+    const entry = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with Switchboard' });
+    await runFromPalette(page, 'Welcome: Open Walkthrough...', entry);
+    await entry.first().click();
+    const steps = page.locator('.gettingStartedContainer');
+    for (const title of ['Connect a provider', 'Check it works', 'Pick your default model', 'Ask @switchboard']) await steps.getByText(title, { exact: true }).first().waitFor({ timeout: 20_000 });
+    await screenshot(page, 'walkthrough');
   });
 
   it('shows the Providers view in the activity bar, with a way to connect a provider', async () => {
