@@ -206,6 +206,10 @@ export class PanelController implements vscode.Disposable {
       case 'setKey':
         await vscode.commands.executeCommand(Commands.setApiKey, { providerId: entry.id });
         break;
+      case 'editProvider':
+        if (entry.readOnly) throw new Error(`${entry.name} comes from ${entry.source}: change it there.`);
+        await vscode.commands.executeCommand(Commands.editProvider, { providerId: entry.id });
+        break;
       case 'removeProvider': {
         if (entry.readOnly) throw new Error(`${entry.name} comes from ${entry.source}: remove it there.`);
         const choice = await vscode.window.showWarningMessage(`Remove ${entry.name} and its key?`, { modal: true }, 'Remove');

@@ -254,6 +254,7 @@ function providerCard(card: ProviderCard): HTMLElement {
       { class: 'actions' },
       h('label', { class: 'switch', for: `enabled-${card.id}` }, enabled, ' Enabled'),
       button(testId !== undefined ? 'Testing…' : 'Test Connection', () => void testProvider(card.id), { disabled: testId !== undefined, id: `test-${card.id}` }),
+      button('Edit', () => void act({ action: 'editProvider', providerId: card.id }), { disabled: card.readOnly, id: `edit-provider-${card.id}`, title: card.readOnly ? 'Declared in configuration: change it there' : 'Name, base URL, API version' }),
       // Declared (read-only) providers get their key here too: keys are never part of configuration.
       button('Set Key', () => void act({ action: 'setKey', providerId: card.id }), { disabled: card.key.state === 'not-needed', id: `key-${card.id}` }),
       button('Make Default', () => defaultModel && void act({ action: 'setDefault', providerId: card.id, modelId: defaultModel }), {

@@ -49,6 +49,8 @@ export const panelRequest = z.discriminatedUnion('action', [
   /** Opens VS Code's own password box: a key for a saved provider is never typed into the webview. */
   z.object({ action: z.literal('setKey'), providerId }).strict(),
   z.object({ action: z.literal('removeProvider'), providerId }).strict(),
+  /** Opens VS Code's own editing prompts for the provider (name, base URL, API version). */
+  z.object({ action: z.literal('editProvider'), providerId }).strict(),
   z.object({ action: z.literal('detectLocal') }).strict(),
   /** Spend by day and provider, by model, and each budget's use, over the last `days` days. */
   z.object({ action: z.literal('spend'), days: z.number().int().min(1).max(62) }).strict(),
