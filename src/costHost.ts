@@ -225,14 +225,16 @@ export class CostHost implements vscode.Disposable {
 
   /** The panel's usage view: spend per day and provider, per model, and each budget's use. */
   spendData(days: number, now = Date.now()): { days: Array<{ date: string; byProvider: Record<string, number> }>; models: Array<{ model: string; totals: Totals }>; totals: Totals | undefined; todayUsd: number; monthUsd: number; projectedMonthUsd: number; budgets: Array<{ budget: Budget; label: string; spentUsd: number; fraction: number }> } {
-    const from = now - (days - 1) * 86_400_000;
+    // Calendar days, not 24-hour steps: a day with a clock change is still one day.
+    const date = new Date(now);
+    const noonOf = (daysBack: number) => new Date(date.getFullYear(), date.getMonth(), date.getDate() - daysBack, 12).getTime();
+    const from = noonOf(days - 1);
     const series = Array.from({ length: days }, (_, index) => {
-      const at = from + index * 86_400_000;
+      const at = noonOf(days - 1 - index);
       const byProvider: Record<string, number> = {};
       for (const [providerId, totals] of this.#totals(at, at, 'provider')) byProvider[providerId] = totals.usd;
       return { date: day(at), byProvider };
     });
-    const date = new Date(now);
     const monthStart = new Date(date.getFullYear(), date.getMonth(), 1).getTime();
     return {
       days: series,

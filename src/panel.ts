@@ -43,6 +43,9 @@ export class ProviderPanel implements vscode.Disposable {
     this.#disposables.push(
       controller,
       panel.onDidDispose(() => this.dispose()),
+      panel.onDidChangeViewState(({ webviewPanel }) => {
+        if (!webviewPanel.visible) controller.hidden();
+      }),
       panel.webview.onDidReceiveMessage((raw: unknown) => void this.#controller.receive(raw)),
     );
   }

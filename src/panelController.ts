@@ -4,7 +4,7 @@ import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorRepo
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import type { RoutingHost } from './routingHost';
-import { parseMessage, webviewToHost, type HostToWebview, type ModelRow, type CatalogRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type PanelView, type ProviderCard } from './shared/protocol';
+import { hostToWebview, parseMessage, webviewToHost, type HostToWebview, type ModelRow, type CatalogRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type PanelView, type ProviderCard } from './shared/protocol';
 
 /** Enough of a request to answer its id when the rest does not parse. */
 const requestEnvelope = z.object({ type: z.literal('request'), id: z.number().int().nonnegative() });
@@ -37,6 +37,8 @@ export class PanelController implements vscode.Disposable {
     const circuitChanges = routing.circuits.onDidChange(() => this.#scheduleState());
     const settingChanges = vscode.workspace.onDidChangeConfiguration((event) => {
       if (event.affectsConfiguration('switchboard.fallback')) this.#scheduleState();
+      // Budgets changed elsewhere (settings, the Set Budget command): a panel showing them asks again.
+      if (event.affectsConfiguration('switchboard.budgets') && this.#ready) void this.#send({ type: 'spendChanged' });
     });
     // A recorded request: a panel showing spend asks again (at most once a second).
     let spendTimer: ReturnType<typeof setTimeout> | undefined;
@@ -118,9 +120,11 @@ export class PanelController implements vscode.Disposable {
       return;
     }
     if (request.action === 'saveBudget') {
+      // One budget per scope and period: a change to an existing one keeps its id (it may come from the Set Budget command).
+      const sameScope = this.cost.budgetUse().find(({ budget }) => budget.period === request.budget.period && JSON.stringify(budget.scope) === JSON.stringify(request.budget.scope));
       // The budget command checks it with the core's schema and records the change in the audit log.
-      await vscode.commands.executeCommand(Commands.setBudget, request.budget);
-      await this.#send({ type: 'reply', id, spend: this.#spend(30) });
+      await vscode.commands.executeCommand(Commands.setBudget, { ...request.budget, id: sameScope?.budget.id ?? request.budget.id });
+      await this.#send({ type: 'reply', id });
       return;
     }
     if (request.action === 'removeBudget') {
@@ -132,7 +136,7 @@ export class PanelController implements vscode.Disposable {
         await config.update('budgets', budgets.filter((item) => item.id !== request.budgetId), vscode.ConfigurationTarget.Global);
         await this.registry.noteBudgetChange(`${request.budgetId} removed`);
       }
-      await this.#send({ type: 'reply', id, spend: this.#spend(30) });
+      await this.#send({ type: 'reply', id });
       return;
     }
     if (request.action === 'exportUsage') {
@@ -159,7 +163,13 @@ export class PanelController implements vscode.Disposable {
           failed.push({ providerName: entry.name, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
           return;
         }
-        for (const row of result.value.rows) rows.push({ ...row, providerId: entry.id, providerName: entry.name, chosen: entry.models.some((model) => model.id === row.id) || entry.defaultModel === row.id, editable: !entry.readOnly });
+        for (const row of result.value.rows) {
+          const own = entry.models.find((model) => model.id === row.id);
+          const userValues = Object.fromEntries(
+            Object.entries({ contextWindow: own?.contextWindow, maxOutputTokens: own?.maxOutputTokens, input: own?.prices?.input, output: own?.prices?.output, cachedInput: own?.prices?.cachedInput }).filter(([, value]) => value !== undefined),
+          );
+          rows.push({ ...row, providerId: entry.id, providerName: entry.name, chosen: own !== undefined || entry.defaultModel === row.id, editable: !entry.readOnly, userValues });
+        }
       });
       await this.#send({ type: 'reply', id, catalog: { rows, failed } });
       return;
@@ -196,10 +206,13 @@ export class PanelController implements vscode.Disposable {
       case 'saveOverrides': {
         if (entry.readOnly) throw new Error(`${entry.name} comes from ${entry.source}: change its models there.`);
         const existing = entry.models.find((model) => model.id === request.modelId);
-        const prices = request.prices && Object.keys(request.prices).length > 0 ? request.prices : undefined;
-        // Empty fields clear the override: the catalog's value (if any) applies again.
-        const updated = { ...(existing ?? { id: request.modelId }), contextWindow: request.contextWindow, maxOutputTokens: request.maxOutputTokens, prices };
+        // Field by field: what the form does not show (cache-write prices, reasoning settings) stays.
+        const set = <T>(value: T | null, current: T | undefined) => (value === null ? undefined : (value ?? current));
+        const prices = { ...existing?.prices, input: set(request.input, existing?.prices?.input), output: set(request.output, existing?.prices?.output), cachedInput: set(request.cachedInput, existing?.prices?.cachedInput) };
+        const cleanPrices = Object.fromEntries(Object.entries(prices).filter(([, value]) => value !== undefined));
+        const updated = { ...(existing ?? { id: request.modelId }), contextWindow: set(request.contextWindow, existing?.contextWindow), maxOutputTokens: set(request.maxOutputTokens, existing?.maxOutputTokens), prices: Object.keys(cleanPrices).length > 0 ? cleanPrices : undefined };
         const clean = Object.fromEntries(Object.entries(updated).filter(([, value]) => value !== undefined)) as typeof updated;
+        // Overrides live with the provider's chosen models: a model edited here is added to them.
         await this.registry.update(entry.id, { models: existing ? entry.models.map((model) => (model.id === request.modelId ? clean : model)) : [...entry.models, clean] });
         break;
       }
@@ -226,9 +239,22 @@ export class PanelController implements vscode.Disposable {
     else this.#pendingView = view;
   }
 
+  /** A hidden panel's webview is torn down (no retainContextWhenHidden): nothing is posted until it says `ready` again. */
+  hidden(): void {
+    this.#ready = false;
+  }
+
   /** Posts unless the panel is gone; a failed post (the webview closing) is logged, not thrown. */
   async #send(message: HostToWebview): Promise<void> {
     if (this.#disposed) return;
+    // Checked here, so a value the panel cannot show (a hand-written setting, say) fails this one message, not the panel.
+    const checked = hostToWebview.safeParse(message);
+    if (!checked.success) {
+      const problem = checked.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      this.log.warn(`panel: could not send ${message.type}: ${problem}`);
+      if ('id' in message && message.type !== 'error') await this.#send({ type: 'error', id: message.id, error: `Switchboard could not show this (${problem}). Check your settings.` });
+      return;
+    }
     try {
       await this.post(message);
     } catch (error) {
@@ -300,7 +326,8 @@ export class PanelController implements vscode.Disposable {
     const firstModel = this.registry.defaultModel();
     return {
       ...(firstProvider && firstModel ? { first: describe({ provider: firstProvider, model: firstModel }) } : {}),
-      steps: (configured.length > 0 ? configured : this.registry.workspaceFallback()).map(describe),
+      // Steps the router would skip (a provider that is not set up, a malformed entry) are not shown as if they ran.
+      steps: (configured.length > 0 ? configured : this.registry.workspaceFallback()).filter((step) => typeof step.model === 'string' && step.model !== '' && this.registry.get(step.provider) !== undefined).map(describe),
       source: configured.length > 0 || this.registry.workspaceFallback().length === 0 ? 'settings' : 'workspace',
     };
   }

@@ -111,9 +111,15 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
         try {
           const all = await Promise.all(
             entries.map(async (entry) => {
-              const report = await registry.testConnection(entry.id, { signal: controller.signal, wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test') });
-              progress.report({ message: `${++done} of ${entries.length} done`, increment: 100 / entries.length });
-              return { providerId: entry.id, name: entry.name, ok: report.ok, failed: report.stages.find((stage) => stage.status === 'fail')?.message };
+              try {
+                const report = await registry.testConnection(entry.id, { signal: controller.signal, wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test') });
+                return { providerId: entry.id, name: entry.name, ok: report.ok, failed: report.stages.find((stage) => stage.status === 'fail')?.message };
+              } catch (error) {
+                // One provider that cannot be tested (removed meanwhile, say) does not lose the others' results.
+                return { providerId: entry.id, name: entry.name, ok: false, failed: error instanceof Error ? error.message : String(error) };
+              } finally {
+                progress.report({ message: `${++done} of ${entries.length} done`, increment: 100 / entries.length });
+              }
             }),
           );
           // Cancelled: no verdicts (the stopped tests were not recorded either).

@@ -157,9 +157,36 @@ function ago(at: number): string {
 // ---- Rendering.
 
 const app = document.getElementById('app')!;
+/** A redraw that waits for the user to leave the form they are filling in. */
+let renderDeferred = false;
+
+/** Redraws for news from the host (a push), unless that would wipe a form being filled in. */
+function refresh(): void {
+  const active = document.activeElement;
+  // A field being filled in (not a button just pressed to submit the form).
+  if (active && app.contains(active) && active.matches('input, select, textarea') && active.closest('form')) {
+    renderDeferred = true;
+    return;
+  }
+  render();
+}
+
+app.addEventListener('focusout', (event) => {
+  if (!renderDeferred) return;
+  const next = event.relatedTarget as Element | null;
+  if (next && next.closest('form') === (event.target as Element).closest('form')) return;
+  renderDeferred = false;
+  // After the focus has moved, so the redraw puts it back where the user went.
+  setTimeout(render, 0);
+});
 
 function render(): void {
   if (!host) return;
+  renderDeferred = false;
+  if (view.view !== 'usage') {
+    chart?.destroy();
+    chart = undefined;
+  }
   const focused = document.activeElement?.id;
   app.replaceChildren(
     errorText ? h('p', { id: 'error', role: 'alert', class: 'error' }, errorText) : '',
@@ -597,7 +624,7 @@ async function loadSpend(): Promise<void> {
   } catch (error) {
     errorText = (error as Error).message;
   }
-  if (view.view === 'usage' || view.view === 'budgets') render();
+  if (view.view === 'usage' || view.view === 'budgets') refresh();
 }
 
 function usageView(): HTMLElement {
@@ -710,7 +737,7 @@ function drawChart(): void {
 // VS Code swaps the theme's variables and the body's class: draw the chart again in the new colours.
 new MutationObserver(() => {
   if (view.view === 'usage') drawChart();
-}).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+}).observe(document.body, { attributes: true, attributeFilter: ['class', 'data-vscode-theme-id'] });
 
 const MODE_HELP: Record<PanelBudget['mode'], string> = {
   warn: 'tell me at the threshold and at the limit',
@@ -778,12 +805,15 @@ function budgetForm(state: PanelState): HTMLElement {
     const alert = Number(alertAt.value) / 100;
     if (!(limitUsd > 0)) return showError('Limit: enter an amount above $0.');
     if (!(alert > 0 && alert <= 1)) return showError('Alert at: enter a percentage from 1 to 100.');
-    const budget: PanelBudget = { id: `${chosen.key}-${period.value}`, scope: chosen.scope, period: period.value as PanelBudget['period'], limitUsd, alertAt: alert, mode: mode.value as PanelBudget['mode'] };
+    // Unambiguous whatever the ids hold; the host keeps an existing budget's id for the same scope and period.
+    const scopeId = chosen.scope.kind === 'overall' ? 'overall' : chosen.scope.kind === 'provider' ? `provider:${chosen.scope.providerId}` : `model:${chosen.scope.providerId}:${chosen.scope.modelId}`;
+    const budget: PanelBudget = { id: `${scopeId}:${period.value}`, scope: chosen.scope, period: period.value as PanelBudget['period'], limitUsd, alertAt: alert, mode: mode.value as PanelBudget['mode'] };
     void request({ action: 'saveBudget', budget }).reply.then(
-      (answer) => {
-        spend = answer.spend ?? spend;
+      () => {
         announce('Budget saved.');
-        render();
+        form.reset();
+        (document.activeElement as HTMLElement | null)?.blur();
+        void loadSpend();
       },
       (error: Error) => showError(error.message),
     );
@@ -793,8 +823,8 @@ function budgetForm(state: PanelState): HTMLElement {
 
 async function removeBudget(budgetId: string): Promise<void> {
   try {
-    spend = (await request({ action: 'removeBudget', budgetId }).reply).spend ?? spend;
-    render();
+    await request({ action: 'removeBudget', budgetId }).reply;
+    await loadSpend();
   } catch (error) {
     showError((error as Error).message);
   }
@@ -808,7 +838,7 @@ async function loadCatalog(): Promise<void> {
   } catch (error) {
     errorText = (error as Error).message;
   }
-  if (view.view === 'models') render();
+  if (view.view === 'models') refresh();
 }
 
 const SORT_VALUE: Record<SortColumn, (row: CatalogRow) => string | number> = {
@@ -904,20 +934,23 @@ function overrideForm(row: CatalogRow): HTMLElement {
     if (value !== undefined) input.value = String(value);
     return { input, element: h('span', { class: 'override-field' }, h('label', { for: `override-${id}` }, label), input) };
   };
-  const user = (value: number | undefined, source: string | undefined) => (source === 'user' ? value : undefined);
-  const context = field('context', 'Context window (tokens)', user(row.contextWindow, row.sources?.contextWindow), '1');
-  const output = field('output', 'Max output (tokens)', user(row.maxOutputTokens, row.sources?.maxOutputTokens), '1');
-  const input = field('input', 'Input $/M', row.priceSource === 'user' ? row.prices?.input : undefined, '0.01');
-  const outputPrice = field('output-price', 'Output $/M', row.priceSource === 'user' ? row.prices?.output : undefined, '0.01');
-  const number = (element: HTMLInputElement) => (element.value.trim() === '' ? undefined : Number(element.value));
+  // Only the user's own values: empty means "the provider's or the catalog's".
+  const own = row.userValues;
+  const context = field('context', 'Context window (tokens)', own.contextWindow, '1');
+  const output = field('output', 'Max output (tokens)', own.maxOutputTokens, '1');
+  const input = field('input', 'Input $/M', own.input, '0.01');
+  const outputPrice = field('output-price', 'Output $/M', own.output, '0.01');
+  const cached = field('cached', 'Cached input $/M', own.cachedInput, '0.01');
+  const number = (element: HTMLInputElement) => (element.value.trim() === '' ? null : Number(element.value));
   const form = h(
     'form',
     { class: 'override', novalidate: true, 'aria-label': `Your limits and prices for ${row.id}` },
-    h('p', { class: 'muted' }, 'Your own values win over the provider and the catalog. Leave a field empty to use theirs.'),
+    h('p', { class: 'muted' }, `Your own values win over the provider and the catalog. Leave a field empty to use theirs.${row.chosen ? '' : ' Saving adds this model to your models.'}`),
     context.element,
     output.element,
     input.element,
     outputPrice.element,
+    cached.element,
     h('div', { class: 'actions' }, h('button', { type: 'submit', class: 'primary', id: 'save-overrides' }, 'Save'), button('Cancel', () => {
       editing = undefined;
       render();
@@ -925,14 +958,15 @@ function overrideForm(row: CatalogRow): HTMLElement {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const prices = { input: number(input.input), output: number(outputPrice.input) };
     const body: PanelRequest = {
       action: 'saveOverrides',
       providerId: row.providerId,
       modelId: row.id,
-      ...(number(context.input) !== undefined ? { contextWindow: number(context.input) } : {}),
-      ...(number(output.input) !== undefined ? { maxOutputTokens: number(output.input) } : {}),
-      ...(prices.input !== undefined || prices.output !== undefined ? { prices: Object.fromEntries(Object.entries(prices).filter(([, value]) => value !== undefined)) } : {}),
+      contextWindow: number(context.input),
+      maxOutputTokens: number(output.input),
+      input: number(input.input),
+      output: number(outputPrice.input),
+      cachedInput: number(cached.input),
     };
     void request(body).reply.then(
       () => {
@@ -1047,7 +1081,7 @@ async function loadAudit(): Promise<void> {
   } catch (error) {
     errorText = (error as Error).message;
   }
-  if (view.view === 'activity') render();
+  if (view.view === 'activity') refresh();
 }
 
 function activityView(): HTMLElement {
@@ -1114,7 +1148,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       const first = host === undefined;
       host = message.state;
       // The wizard does not draw from the host's state: no re-render under the user's typing.
-      if (first || !(view.view === 'add' && (view.wizard.step === 'connect' || view.wizard.step === 'models'))) render();
+      if (first) render();
+      else if (!(view.view === 'add' && (view.wizard.step === 'connect' || view.wizard.step === 'models'))) refresh();
       if (view.view === 'activity') void loadAudit();
       break;
     }
@@ -1154,3 +1189,5 @@ if (view.wizard.step === 'models' && restoredTemplate !== undefined) {
 
 vscode.postMessage({ type: 'ready' });
 if (view.view === 'usage' || view.view === 'budgets') void loadSpend();
+if (view.view === 'models') void loadCatalog();
+if (view.view === 'activity') void loadAudit();

@@ -13,7 +13,7 @@ const modelId = z.string().min(1).max(200);
 /** A budget as `switchboard.budgets` holds it (the host checks it again with the core's schema). */
 const budget = z
   .object({
-    id: z.string().min(1).max(100),
+    id: z.string().min(1).max(300),
     scope: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('overall') }).strict(),
       z.object({ kind: z.literal('provider'), providerId }).strict(),
@@ -26,6 +26,17 @@ const budget = z
   })
   .strict();
 export type PanelBudget = z.infer<typeof budget>;
+
+/** A budget as shown: any the core accepts from settings (hand-written ones included). */
+const shownBudget = budget.extend({
+  id: z.string().min(1),
+  scope: z.discriminatedUnion('kind', [
+    z.object({ kind: z.literal('overall') }).strict(),
+    z.object({ kind: z.literal('provider'), providerId: z.string().min(1) }).strict(),
+    z.object({ kind: z.literal('model'), providerId: z.string().min(1), modelId: z.string().min(1) }).strict(),
+  ]),
+  limitUsd: z.number().positive(),
+});
 
 /** What the panel asks the host to do; each request carries an id the reply echoes. */
 export const panelRequest = z.discriminatedUnion('action', [
@@ -68,9 +79,12 @@ export const panelRequest = z.discriminatedUnion('action', [
       action: z.literal('saveOverrides'),
       providerId,
       modelId,
-      contextWindow: z.number().int().positive().max(100_000_000).optional(),
-      maxOutputTokens: z.number().int().positive().max(100_000_000).optional(),
-      prices: z.object({ input: z.number().nonnegative().max(100_000).optional(), output: z.number().nonnegative().max(100_000).optional(), cachedInput: z.number().nonnegative().max(100_000).optional() }).strict().optional(),
+      // A number sets the user's own value; null clears it (the provider's or catalog's applies again).
+      contextWindow: z.number().int().positive().max(100_000_000).nullable(),
+      maxOutputTokens: z.number().int().positive().max(100_000_000).nullable(),
+      input: z.number().nonnegative().max(100_000).nullable(),
+      output: z.number().nonnegative().max(100_000).nullable(),
+      cachedInput: z.number().nonnegative().max(100_000).nullable(),
     })
     .strict(),
 ]);
@@ -110,7 +124,16 @@ const modelRow = z
   .strict();
 export type ModelRow = z.infer<typeof modelRow>;
 
-const catalogRow = modelRow.extend({ providerId, providerName: z.string(), chosen: z.boolean(), editable: z.boolean() }).strict();
+const catalogRow = modelRow
+  .extend({
+    providerId,
+    providerName: z.string(),
+    chosen: z.boolean(),
+    editable: z.boolean(),
+    /** The user's own values only (what the edit form starts from). */
+    userValues: z.object({ contextWindow: z.number().optional(), maxOutputTokens: z.number().optional(), input: z.number().optional(), output: z.number().optional(), cachedInput: z.number().optional() }).strict(),
+  })
+  .strict();
 export type CatalogRow = z.infer<typeof catalogRow>;
 
 const report = z
@@ -197,7 +220,7 @@ const spend = z
     todayUsd: z.number().nonnegative(),
     monthUsd: z.number().nonnegative(),
     projectedMonthUsd: z.number().nonnegative(),
-    budgets: z.array(z.object({ budget, label: z.string(), spentUsd: z.number().nonnegative(), fraction: z.number().nonnegative() }).strict()),
+    budgets: z.array(z.object({ budget: shownBudget, label: z.string(), spentUsd: z.number().nonnegative(), fraction: z.number().nonnegative() }).strict()),
   })
   .strict();
 export type PanelSpend = z.infer<typeof spend>;

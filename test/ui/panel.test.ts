@@ -146,8 +146,9 @@ describe('the provider panel, as a new user meets it', function () {
     type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } };
     const painted = await panel.locator('#spend-chart').evaluate((canvas: Canvas) => {
       const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      // The bar itself, in the theme's chart blue (the legend's swatch alone is a few hundred pixels).
       let count = 0;
-      for (let index = 3; index < data.length; index += 4) if (data[index]! > 0) count++;
+      for (let index = 0; index < data.length; index += 4) if (data[index + 3]! > 200 && data[index + 2]! > 150 && data[index + 2]! - data[index]! > 60) count++;
       return { count, width: canvas.width };
     });
     assert.ok(painted.width > 100 && painted.count > 1000, JSON.stringify(painted));
@@ -160,7 +161,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByLabel('Limit (US dollars)').fill('0.000001');
     await panel.getByLabel('At the limit').selectOption('stop');
     await panel.getByRole('button', { name: 'Save Budget' }).click();
-    const budget = panel.locator('article.budget[data-budget="overall-daily"]');
+    const budget = panel.locator('article.budget[data-budget="overall:daily"]');
     await budget.waitFor({ timeout: 20_000 });
     assert.match(await budget.innerText(), /^\$0\.0000018 of \$0\.000001 \(180%\).*stop/m);
     assert.match((await budget.getAttribute('class')) ?? '', /\bover\b/);
@@ -177,7 +178,7 @@ describe('the provider panel, as a new user meets it', function () {
 
     // Removing it asks first (VS Code's own dialog).
     await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
-    await panel.locator('article.budget[data-budget="overall-daily"]').getByRole('button', { name: 'Remove' }).click();
+    await panel.locator('article.budget[data-budget="overall:daily"]').getByRole('button', { name: 'Remove' }).click();
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Remove' }).click();
     await panel.getByText('No budgets yet.').waitFor({ timeout: 20_000 });
   });
@@ -237,13 +238,23 @@ describe('the provider panel, as a new user meets it', function () {
     // The user's own window and price for a model: saved, shown as theirs, and used for pricing.
     await panel.getByRole('button', { name: "Edit gpt-4o-mini's limits and prices" }).click();
     await panel.getByLabel('Context window (tokens)').fill('64000');
-    await panel.getByLabel('Input $/M').fill('0.1');
-    await panel.getByLabel('Output $/M').fill('0.4');
+    await panel.getByLabel('Input $/M', { exact: true }).fill('0.1');
+    await panel.getByLabel('Output $/M', { exact: true }).fill('0.4');
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
     const edited = panel.locator('#models-table tr[data-model="openai/gpt-4o-mini"]');
     await edited.filter({ hasText: '64k (yours)' }).waitFor({ timeout: 20_000 });
     assert.match(await edited.innerText(), /64k \(yours\)\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)/);
     await screenshot(page, 'panel-models-light');
+
+    // Edited again: the form starts from the user's own values; an emptied field goes back to the catalog's, the rest stay.
+    await panel.getByRole('button', { name: "Edit gpt-4o-mini's limits and prices" }).click();
+    assert.equal(await panel.getByLabel('Input $/M', { exact: true }).inputValue(), '0.1');
+    assert.equal(await panel.getByLabel('Cached input $/M').inputValue(), '');
+    await panel.getByLabel('Context window (tokens)').fill('');
+    await panel.getByLabel('Cached input $/M').fill('0.05');
+    await panel.getByRole('button', { name: 'Save', exact: true }).click();
+    await edited.filter({ hasText: '$0.05' }).waitFor({ timeout: 20_000 });
+    assert.match(await edited.innerText(), /gpt-4o-mini\s+128k\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)\s+\$0\.05/);
   });
 
   it('fits a dark theme', async () => {

@@ -42,6 +42,14 @@ describe('panel message protocol', () => {
     assert.equal(leaked.ok, false);
     assert.match(leaked.ok ? '' : leaked.error, /value/);
 
+    // The newer requests: each field checked, nothing left to the host's good will.
+    const request = (body: unknown) => parseMessage(webviewToHost, { type: 'request', id: 9, request: body });
+    assert.match(JSON.stringify(request({ action: 'saveOverrides', providerId: 'openai', modelId: 'gpt-4o', contextWindow: 1000 })), /maxOutputTokens/, 'every override field is given, a number or null');
+    assert.equal(request({ action: 'saveOverrides', providerId: 'openai', modelId: 'gpt-4o', contextWindow: null, maxOutputTokens: null, input: 0.1, output: null, cachedInput: null }).ok, true);
+    assert.match(JSON.stringify(request({ action: 'saveFallback', steps: [{ provider: 'Not An Id', model: 'x' }] })), /steps\.0\.provider/);
+    assert.match(JSON.stringify(request({ action: 'saveBudget', budget: { id: 'overall:daily', scope: { kind: 'overall' }, period: 'daily', limitUsd: -1, alertAt: 0.8, mode: 'stop' } })), /budget\.limitUsd/);
+    assert.match(JSON.stringify(request({ action: 'spend', days: 400 })), /days/);
+
     for (const raw of [null, 'ready', 42, [], {}]) assert.equal(parseMessage(webviewToHost, raw).ok, false, JSON.stringify(raw));
   });
 });
