@@ -30,7 +30,8 @@ import { describeSwitch, describeWait, type RoutingHost } from './routingHost';
 
 export { CHAT_PARTICIPANT_ID, type SwitchboardChatMetadata } from './chatContext';
 
-const usd = (value: number) => (value === 0 ? '$0' : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
+/** A request's cost keeps the digits that tell small amounts apart ($0.0000018, not $0.0000). */
+const usd = (value: number) => (value === 0 ? '$0' : value < 0.0001 ? `$${value.toFixed(8).replace(/0+$/, '')}` : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
 
 /** Without a known output limit, the answer a request is assumed to reach at most (the budgets' default cap). */
 const ASSUMED_MAX_OUTPUT = 16_384;
@@ -450,6 +451,17 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
     }
   };
 
+  // VS Code's model picker starts on a model of its own choosing (extensions cannot mark a default):
+  // this opens the chat with Switchboard's default model picked, ready for a question.
+  const openChat = vscode.commands.registerCommand(Commands.openChat, async () => {
+    const provider = registry.defaultProvider();
+    const model = registry.defaultModel();
+    await vscode.commands.executeCommand('workbench.action.chat.open', {
+      query: '@switchboard ',
+      isPartialQuery: true,
+      ...(provider && model ? { modelSelector: { vendor: LANGUAGE_MODEL_VENDOR, id: `${provider}/${model}` } } : {}),
+    });
+  });
   const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, handler);
   participant.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
   participant.followupProvider = {
@@ -460,5 +472,5 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
       return [{ prompt: retry.prompt, label: `${partial ? 'Continue' : 'Retry'} on ${retry.modelName}` }];
     },
   };
-  return participant;
+  return vscode.Disposable.from(participant, openChat);
 }

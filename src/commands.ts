@@ -20,4 +20,5 @@ export const Commands = {
   editFallbackChain: 'switchboard.editFallbackChain',
   editProvider: 'switchboard.editProvider',
   testAllConnections: 'switchboard.testAllConnections',
+  openChat: 'switchboard.openChat',
 } as const;

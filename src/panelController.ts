@@ -178,6 +178,11 @@ export class PanelController implements vscode.Disposable {
       await this.#send({ type: 'reply', id, audit: this.registry.auditEntries() });
       return;
     }
+    if (request.action === 'openChat') {
+      await vscode.commands.executeCommand(Commands.openChat);
+      await this.#send({ type: 'reply', id });
+      return;
+    }
     if (request.action === 'detectLocal') {
       const found = (await vscode.commands.executeCommand<string[] | undefined>(Commands.detectLocalProviders)) ?? [];
       await this.#send({ type: 'reply', id, found });

@@ -569,15 +569,16 @@ function doneStep(): HTMLElement {
     'div',
     { class: 'done', role: 'status' },
     h('h2', {}, `${added?.name ?? 'The provider'} is ready`),
-    h('p', {}, added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}.` : 'Ask @switchboard in the chat.'),
+    h('p', {}, added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}, and says what each answer cost.` : 'Ask @switchboard in the chat.'),
     h(
       'div',
       { class: 'actions' },
+      button('Ask @switchboard', () => void act({ action: 'openChat' }), { class: 'primary', id: 'open-chat' }),
       button('See Providers', () => {
         view = { view: 'providers', wizard: { step: 'template', selected: [] } };
         save();
         render();
-      }, { class: 'primary', id: 'see-providers' }),
+      }, { id: 'see-providers' }),
       button('Add Another', () => {
         view.wizard = { step: 'template', selected: [] };
         save();

@@ -63,6 +63,8 @@ export const panelRequest = z.discriminatedUnion('action', [
   /** Opens VS Code's own editing prompts for the provider (name, base URL, API version). */
   z.object({ action: z.literal('editProvider'), providerId }).strict(),
   z.object({ action: z.literal('detectLocal') }).strict(),
+  /** Opens VS Code's chat on Switchboard's default model. */
+  z.object({ action: z.literal('openChat') }).strict(),
   /** Spend by day and provider, by model, and each budget's use, over the last `days` days. */
   z.object({ action: z.literal('spend'), days: z.number().int().min(1).max(62) }).strict(),
   z.object({ action: z.literal('saveBudget'), budget }).strict(),

@@ -19,6 +19,8 @@ describe('the provider panel, as a new user meets it', function () {
   let page: Page;
   let provider: LoopbackServer;
   let panel: FrameLocator;
+  /** When the new user opened the panel: the clock for "added, tested and used in chat". */
+  let firstOpened = 0;
 
   before(async () => {
     provider = await startLoopback((request, res) => {
@@ -61,6 +63,7 @@ describe('the provider panel, as a new user meets it', function () {
 
   it('connects a provider through the wizard: stages shown, the wrong base URL fixed, models priced, saved', async () => {
     const started = Date.now();
+    firstOpened = started;
     await runFromPalette(page, 'Switchboard: Manage Providers', panel.locator('#app[data-state="ready"]'));
     await panel.getByRole('button', { name: 'Connect your first provider' }).click();
     await panel.getByRole('button', { name: 'OpenAI', exact: true }).click();
@@ -109,6 +112,23 @@ describe('the provider panel, as a new user meets it', function () {
     assert.ok(provider.requests.some((request) => request.headers.authorization === `Bearer ${CANARY_KEY}`));
   });
 
+  it('the provider just added answers @switchboard in chat, with its cost, within two minutes of opening the panel', async () => {
+    // VS Code's picker starts on a model of its own choosing; Switchboard's command opens the chat on the default.
+    await runFromPalette(page, 'Switchboard: Ask @switchboard (Default Model)', page.locator('.interactive-input-part', { hasText: 'gpt 4o mini' }));
+    await page.locator('.interactive-input-part .monaco-editor').first().click();
+    await page.keyboard.press('End');
+    await page.keyboard.type('Say hi');
+    await page.keyboard.press('Enter');
+    const answer = page.locator('.interactive-item-container.interactive-response', { hasText: 'OpenAI · gpt-4o-mini · 8 in / 1 out · $0.0000018' });
+    await answer.first().waitFor({ timeout: 20_000 });
+    const seconds = (Date.now() - firstOpened) / 1000;
+    console.log(`      from "Manage Providers" to an answer in chat: ${seconds.toFixed(1)} s`);
+    assert.ok(seconds < 120, `${seconds} s`);
+    const body = JSON.parse(provider.requests.filter((request) => request.path === '/v1/chat/completions').at(-1)!.body) as { model: string; messages: Array<{ content: string }> };
+    assert.deepEqual([body.model, body.messages.at(-1)?.content], ['gpt-4o-mini', 'Say hi']);
+    await screenshot(page, 'panel-first-chat');
+  });
+
   it('a card tests its connection live; hidden and shown again, the panel is where the user left it, without the key', async () => {
     await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Test Connection' }).click();
     await panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="pass"]').waitFor({ timeout: 20_000 });
@@ -141,7 +161,7 @@ describe('the provider panel, as a new user meets it', function () {
     // The card's connection test made a one-token chat: it is in the chart and the model table.
     const modelRow = panel.locator('#model-spend tr[data-model="openai/gpt-4o-mini"]');
     await modelRow.waitFor({ timeout: 20_000 });
-    assert.match(await modelRow.innerText(), /openai\/gpt-4o-mini\s+\$0\.0000018\s+1\s+8\s+1/);
+    assert.match(await modelRow.innerText(), /openai\/gpt-4o-mini\s+\$0\.0000036\s+2\s+16\s+2/);
     // Drawn, not just placed: count the canvas's painted pixels.
     type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } };
     const painted = await panel.locator('#spend-chart').evaluate((canvas: Canvas) => {
@@ -152,7 +172,7 @@ describe('the provider panel, as a new user meets it', function () {
       return { count, width: canvas.width };
     });
     assert.ok(painted.width > 100 && painted.count > 1000, JSON.stringify(painted));
-    assert.match(await panel.locator('#usage-summary').innerText(), /30 days: \$0\.0000018, 1 request, 8 in \/ 1 out tokens/);
+    assert.match(await panel.locator('#usage-summary').innerText(), /30 days: \$0\.0000036, 2 requests, 16 in \/ 2 out tokens/);
     await screenshot(page, 'panel-usage-light');
 
     await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
@@ -163,7 +183,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('button', { name: 'Save Budget' }).click();
     const budget = panel.locator('article.budget[data-budget="overall:daily"]');
     await budget.waitFor({ timeout: 20_000 });
-    assert.match(await budget.innerText(), /^\$0\.0000018 of \$0\.000001 \(180%\).*stop/m);
+    assert.match(await budget.innerText(), /^\$0\.0000036 of \$0\.000001 \(360%\).*stop/m);
     assert.match((await budget.getAttribute('class')) ?? '', /\bover\b/);
     await screenshot(page, 'panel-budgets-light');
 
