@@ -267,6 +267,8 @@ function providerCard(card: ProviderCard): HTMLElement {
     h(
       'div',
       { class: 'card-head' },
+      // A monogram of the template (no third-party logos): the same provider looks the same everywhere.
+      h('span', { class: `monogram template-${card.template ?? 'custom'}`, 'aria-hidden': 'true' }, monogram(card.templateName ?? card.name)),
       h('h2', {}, card.name),
       card.templateName && card.templateName !== card.name ? h('span', { class: 'muted' }, card.templateName) : undefined,
       card.isDefault ? h('span', { class: 'badge' }, `Default${card.defaultModel ? ` · ${card.defaultModel}` : ''}`) : undefined,
@@ -292,6 +294,13 @@ function providerCard(card: ProviderCard): HTMLElement {
       button('Remove', () => void act({ action: 'removeProvider', providerId: card.id }), { disabled: card.readOnly, class: 'danger', id: `remove-${card.id}` }),
     ),
   );
+}
+
+/** "OpenAI" → "OA", "Google Gemini" → "GG", "xAI" → "XA". */
+function monogram(name: string): string {
+  const words = name.split(/[\s-]+/).filter(Boolean);
+  const letters = words.length > 1 ? words.slice(0, 2).map((word) => word[0]!) : [name[0] ?? '?', ...(name.slice(1).match(/[A-Z]/) ?? [name[1] ?? ''])];
+  return letters.join('').toUpperCase();
 }
 
 const STAGE_NAMES: Record<PanelStage['stage'], string> = { connect: 'Connect', tls: 'TLS', auth: 'Key', models: 'Models', chat: 'One-token chat' };
@@ -339,7 +348,7 @@ function templateStep(templates: TemplateInfo[]): HTMLElement {
     'div',
     {},
     h('h2', {}, 'Which provider?'),
-    h('div', { class: 'templates', role: 'list' }, ...templates.map((template) => h('div', { role: 'listitem' }, button(template.name, () => pick(template), { class: 'template', id: `template-${template.id}`, title: template.local ? 'Runs on this machine; no key needed' : template.baseUrl ?? 'Your endpoint' })))),
+    h('div', { class: 'templates', role: 'list' }, ...templates.map((template) => h('div', { role: 'listitem' }, button(`${template.name}${template.local ? ' (on this machine)' : ''}`, () => pick(template), { class: 'template', id: `template-${template.id}`, title: template.local ? 'Runs on this machine; no key needed' : template.baseUrl ?? 'Your endpoint' })))),
     h(
       'p',
       { class: 'muted' },

@@ -193,7 +193,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Test Connection' }).click();
     const refused = panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="fail"]');
     await refused.waitFor({ timeout: 20_000 });
-    assert.match(await refused.innerText(), /budget/i);
+    assert.match(await refused.innerText(), /would exceed the daily budget of \$0\.000001/);
     assert.equal(provider.requests.filter((request) => request.path === '/v1/chat/completions').length, chats, 'nothing was sent');
 
     // Removing it asks first (VS Code's own dialog).
@@ -277,7 +277,7 @@ describe('the provider panel, as a new user meets it', function () {
     assert.match(await edited.innerText(), /gpt-4o-mini\s+128k\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)\s+\$0\.05/);
   });
 
-  it('fits a dark theme', async () => {
+  it('fits a dark and a high-contrast theme', async () => {
     await runFromPalette(page, 'Preferences: Color Theme', page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }));
     await page.locator('.quick-input-widget input.input').fill('Dark Modern');
     await page.keyboard.press('Enter');
@@ -288,6 +288,14 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('button', { name: 'Providers', exact: true }).click();
     await panel.locator('article.card[data-provider="openai"]').waitFor();
     await screenshot(page, 'panel-providers-dark');
+
+    // The theme list is long and drawn only where it is in view: the current theme's row shows the picker is open.
+    await runFromPalette(page, 'Preferences: Color Theme', page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }));
+    await page.locator('.quick-input-widget input.input').fill('Dark High Contrast');
+    await page.keyboard.press('Enter');
+    await page.locator('.monaco-workbench.hc-black').waitFor({ timeout: 20_000 });
+    await panel.locator('article.card[data-provider="openai"]').waitFor();
+    await screenshot(page, 'panel-providers-high-contrast');
   });
 
   it('the status bar spend opens the panel on its usage section', async () => {
