@@ -1,11 +1,11 @@
 // Drives a real VS Code workbench (code-server) in headless Debian Chromium through playwright-core.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
-import { CHROMIUM_PATH, ensureHost, startCodeServer } from '../../scripts/vscode-host.mjs';
+import { CHROMIUM_PATH, ensureHost, installVsix, startCodeServer } from '../../scripts/vscode-host.mjs';
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
@@ -119,6 +119,49 @@ export async function runFromPalette(page: Page, title: string, effect: Locator)
 /** The content frame of a webview editor: VS Code nests it in two iframes. */
 export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').frameLocator('iframe#active-frame');
+}
+
+export interface InstalledWorkbench {
+  sandbox: Sandbox;
+  page: Page;
+  /** Closes the browser, stops VS Code and removes the sandbox. */
+  close(): Promise<void>;
+}
+
+/**
+ * VS Code (code-server) in a fresh sandbox with Switchboard installed from its VSIX, as a user
+ * installs it, and the workbench open in headless Chromium once Switchboard's activity bar item shows.
+ */
+export async function openInstalledWorkbench(label: string, userSettings: Record<string, unknown> = {}): Promise<InstalledWorkbench> {
+  const sandbox = createSandbox(label);
+  let host: Awaited<ReturnType<typeof startHost>> | undefined;
+  let browser: BrowserContext | undefined;
+  const close = async () => {
+    await browser?.close();
+    await host?.stop();
+    rmSync(sandbox.root, { recursive: true, force: true });
+  };
+  try {
+    mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
+    writeFileSync(join(sandbox.userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings));
+    installVsix({ vsix: packageVsix(), userDataDir: sandbox.userDataDir, extensionsDir: sandbox.extensionsDir, tempDir: join(sandbox.root, 'install') });
+    host = await startHost(sandbox);
+    browser = await launchBrowser(sandbox.browserProfile);
+    const page = browser.pages()[0] ?? (await browser.newPage());
+    await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
+    await waitForWorkbench(page);
+    // The workbench restores before the extension host has scanned installed extensions.
+    await page.locator('.activitybar .action-item a[aria-label^="Switchboard"]').waitFor({ state: 'visible', timeout: 60_000 });
+    return { sandbox, page, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** For afterEach: the page as it was when a test failed. */
+export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Page | undefined, prefix: string): Promise<void> {
+  if (test?.state === 'failed' && page) await screenshot(page, `failed-${prefix}${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`);
 }
 
 /** Saves the page, or one part of it, under test-artifacts/screenshots. */

@@ -3,13 +3,12 @@
 // loopback server speaking OpenAI's Chat Completions wire format. The tests run in order, as one
 // user's session.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { BrowserContext, Locator, Page } from 'playwright-core';
-import { installVsix } from '../../scripts/vscode-host.mjs';
+import type { Locator, Page } from 'playwright-core';
 import { startLoopback, type LoopbackServer } from '../support/loopback';
-import { createSandbox, launchBrowser, packageVsix, runFromPalette, screenshot, startHost, waitForWorkbench, type Sandbox } from '../support/workbench';
+import { openInstalledWorkbench, runFromPalette, screenshot, screenshotIfFailed, type InstalledWorkbench, type Sandbox } from '../support/workbench';
 
 /** The key typed into the key box: it must reach the provider and nowhere else. */
 const CANARY_KEY = 'sk-proj-CANARY7f3e9d1c5b2a8e4f6d0c';
@@ -29,9 +28,8 @@ function chunk(choices: unknown[], extra: Record<string, unknown> = {}): string 
 
 describe('@switchboard in the chat view, as a new user meets it', function () {
   this.timeout(120_000);
+  let workbench: InstalledWorkbench | undefined;
   let sandbox: Sandbox;
-  let host: Awaited<ReturnType<typeof startHost>>;
-  let browser: BrowserContext;
   let page: Page;
   let provider: LoopbackServer;
   let mode: Mode = { kind: 'answer' };
@@ -72,33 +70,20 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
           'data: [DONE]\n\n',
       );
     });
-    sandbox = createSandbox('chat');
     // One try per model, so the fallback test does not wait out backoff; the chain's second step is
     // the same provider's smaller model ("openai" is the id the first OpenAI provider gets).
-    mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
-    writeFileSync(
-      join(sandbox.userDataDir, 'User', 'settings.json'),
-      JSON.stringify({ 'workbench.startupEditor': 'none', 'switchboard.retry.maxAttempts': 1, 'switchboard.fallback.chain': [{ provider: 'openai', model: 'gpt-4o-mini' }] }),
-    );
-    installVsix({ vsix: packageVsix(), userDataDir: sandbox.userDataDir, extensionsDir: sandbox.extensionsDir, tempDir: join(sandbox.root, 'install') });
-    host = await startHost(sandbox);
-    browser = await launchBrowser(sandbox.browserProfile);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
-    await waitForWorkbench(page);
-    await page.locator('.activitybar .action-item a[aria-label^="Switchboard"]').waitFor({ state: 'visible', timeout: 60_000 });
+    workbench = await openInstalledWorkbench('chat', { 'workbench.startupEditor': 'none', 'switchboard.retry.maxAttempts': 1, 'switchboard.fallback.chain': [{ provider: 'openai', model: 'gpt-4o-mini' }] });
+    ({ sandbox, page } = workbench);
   });
 
   afterEach(async function () {
     release();
-    if (this.currentTest?.state === 'failed' && page) await screenshot(page, `failed-chat-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`);
+    await screenshotIfFailed(this.currentTest, page, 'chat-');
   });
 
   after(async () => {
-    await browser?.close();
-    await host?.stop();
+    await workbench?.close();
     await provider?.close();
-    if (sandbox) rmSync(sandbox.root, { recursive: true, force: true });
   });
 
   const quickInput = () => page.locator('.quick-input-widget input.input');

@@ -2,20 +2,15 @@
 // (key typed into the field), sees each connection stage, is shown the fix for a wrong base URL,
 // picks models by their prices and saves. The provider is a loopback server speaking OpenAI's API.
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BrowserContext, FrameLocator, Page } from 'playwright-core';
-import { installVsix } from '../../scripts/vscode-host.mjs';
+import type { FrameLocator, Page } from 'playwright-core';
 import { json, startLoopback, type LoopbackServer } from '../support/loopback';
-import { createSandbox, launchBrowser, packageVsix, runFromPalette, screenshot, startHost, waitForWorkbench, webviewFrame, type Sandbox } from '../support/workbench';
+import { openInstalledWorkbench, runFromPalette, screenshot, screenshotIfFailed, webviewFrame, type InstalledWorkbench } from '../support/workbench';
 
 const CANARY_KEY = 'sk-proj-PANELUI4e5d6c7b8a9f0e1d2c3b';
 
 describe('the provider panel, as a new user meets it', function () {
   this.timeout(120_000);
-  let sandbox: Sandbox;
-  let host: Awaited<ReturnType<typeof startHost>>;
-  let browser: BrowserContext;
+  let workbench: InstalledWorkbench | undefined;
   let page: Page;
   let provider: LoopbackServer;
   let panel: FrameLocator;
@@ -37,28 +32,18 @@ describe('the provider panel, as a new user meets it', function () {
       }
       json(res, 404, { error: { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error', param: null, code: null } });
     });
-    sandbox = createSandbox('panel');
-    mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
-    writeFileSync(join(sandbox.userDataDir, 'User', 'settings.json'), JSON.stringify({ 'workbench.startupEditor': 'none', 'workbench.colorTheme': 'Default Light Modern' }));
-    installVsix({ vsix: packageVsix(), userDataDir: sandbox.userDataDir, extensionsDir: sandbox.extensionsDir, tempDir: join(sandbox.root, 'install') });
-    host = await startHost(sandbox);
-    browser = await launchBrowser(sandbox.browserProfile);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
-    await waitForWorkbench(page);
-    await page.locator('.activitybar .action-item a[aria-label^="Switchboard"]').waitFor({ state: 'visible', timeout: 60_000 });
+    workbench = await openInstalledWorkbench('panel', { 'workbench.startupEditor': 'none', 'workbench.colorTheme': 'Default Light Modern' });
+    page = workbench.page;
     panel = webviewFrame(page);
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) await screenshot(page, `failed-panel-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`);
+    await screenshotIfFailed(this.currentTest, page, 'panel-');
   });
 
   after(async () => {
-    await browser?.close();
-    await host?.stop();
+    await workbench?.close();
     await provider?.close();
-    if (sandbox) rmSync(sandbox.root, { recursive: true, force: true });
   });
 
   it('connects a provider through the wizard: stages shown, the wrong base URL fixed, models priced, saved', async () => {

@@ -1,22 +1,8 @@
 // Browser tests of the real workbench, with Switchboard installed from its VSIX as a user would.
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import * as yauzl from 'yauzl';
-import { installVsix } from '../../scripts/vscode-host.mjs';
-import {
-  createSandbox,
-  launchBrowser,
-  MANIFEST as manifest,
-  packageVsix,
-  runFromPalette,
-  screenshot,
-  startHost,
-  waitForWorkbench,
-  webviewFrame,
-  type Sandbox,
-} from '../support/workbench';
+import { MANIFEST as manifest, openInstalledWorkbench, packageVsix, runFromPalette, screenshot, screenshotIfFailed, webviewFrame, type InstalledWorkbench } from '../support/workbench';
 
 function zipEntries(file: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -36,23 +22,14 @@ function zipEntries(file: string): Promise<string[]> {
 
 describe('the workbench, with Switchboard installed from its VSIX', function () {
   this.timeout(120_000);
-  let sandbox: Sandbox;
+  let workbench: InstalledWorkbench | undefined;
   let vsix: string;
-  let host: Awaited<ReturnType<typeof startHost>>;
-  let browser: BrowserContext;
   let page: Page;
 
   before(async () => {
     vsix = packageVsix();
-    sandbox = createSandbox('ui');
-    installVsix({ vsix, userDataDir: sandbox.userDataDir, extensionsDir: sandbox.extensionsDir, tempDir: join(sandbox.root, 'install') });
-    host = await startHost(sandbox);
-    browser = await launchBrowser(sandbox.browserProfile);
-    page = browser.pages()[0] ?? (await browser.newPage());
-    await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
-    await waitForWorkbench(page);
-    // The workbench restores before the extension host has scanned installed extensions.
-    await switchboardActivityBarItem().waitFor({ state: 'visible', timeout: 60_000 });
+    workbench = await openInstalledWorkbench('ui');
+    page = workbench.page;
   });
 
   function switchboardActivityBarItem() {
@@ -60,15 +37,11 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
   }
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && page) {
-      await screenshot(page, `failed-${this.currentTest.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`);
-    }
+    await screenshotIfFailed(this.currentTest, page, '');
   });
 
   after(async () => {
-    await browser?.close();
-    await host?.stop();
-    if (sandbox) rmSync(sandbox.root, { recursive: true, force: true });
+    await workbench?.close();
   });
 
   it('packs only the bundles, manifest, docs and media', async () => {
