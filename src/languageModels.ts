@@ -42,6 +42,20 @@ export function toChatMessages(messages: readonly vscode.LanguageModelChatReques
 }
 
 /**
+ * The common knobs callers pass in `modelOptions` (as OpenAI names them, or camel-cased); anything
+ * else is ignored rather than sent on to a provider that may refuse it.
+ */
+export function samplingOptions(modelOptions: { readonly [name: string]: unknown } | undefined): { temperature?: number; maxTokens?: number } {
+  const number = (...names: string[]) => names.map((name) => modelOptions?.[name]).find((value): value is number => typeof value === 'number' && Number.isFinite(value));
+  const temperature = number('temperature');
+  const maxTokens = number('max_tokens', 'maxTokens', 'max_completion_tokens', 'max_output_tokens', 'maxOutputTokens');
+  return {
+    ...(temperature !== undefined && temperature >= 0 && temperature <= 2 ? { temperature } : {}),
+    ...(maxTokens !== undefined && Number.isInteger(maxTokens) && maxTokens > 0 ? { maxTokens } : {}),
+  };
+}
+
+/**
  * Offers the user's models to VS Code's model picker and to other extensions (vendor `switchboard`):
  * every chosen or default model of every enabled provider that has a key (or needs none).
  */
@@ -133,7 +147,11 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       const steps = useChain ? [picked, ...this.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
       const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
       const events = this.routing.run(
-        { messages: chatMessages, ...(tools.length > 0 ? { tools, ...(options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}) } : {}) },
+        {
+          messages: chatMessages,
+          ...samplingOptions(options.modelOptions),
+          ...(tools.length > 0 ? { tools, ...(options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}) } : {}),
+        },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.
         { surface: 'language-model', signal: controller.signal, steps, askAboutKeys: false },
       );

@@ -18,12 +18,14 @@ describe('language models (vendor switchboard) in the extension host', () => {
       // gpt-4o from the catalog: 128k context, 16,384 output tokens.
       assert.deepEqual([model!.vendor, model!.family, model!.maxInputTokens], ['switchboard', 'gpt-4o', 128_000 - 16_384]);
 
-      const response = await model!.sendRequest([vscode.LanguageModelChatMessage.User('Say hello')], {}, new vscode.CancellationTokenSource().token);
+      // modelOptions as callers pass them: temperature and an output cap reach the provider; unknown knobs do not.
+      const response = await model!.sendRequest([vscode.LanguageModelChatMessage.User('Say hello')], { modelOptions: { temperature: 0.2, max_tokens: 64, frobnicate: true } }, new vscode.CancellationTokenSource().token);
       let text = '';
       for await (const piece of response.text) text += piece;
       assert.equal(text, 'Hello from the picker');
-      const sent = JSON.parse(bodies[0]!) as { model: string; messages: Array<{ role: string; content: string }> };
+      const sent = JSON.parse(bodies[0]!) as { model: string; messages: Array<{ role: string; content: string }>; temperature?: number; max_completion_tokens?: number; frobnicate?: unknown };
       assert.deepEqual([sent.model, sent.messages.at(-1)], ['gpt-4o', { role: 'user', content: 'Say hello' }]);
+      assert.deepEqual([sent.temperature, sent.max_completion_tokens, sent.frobnicate], [0.2, 64, undefined]);
       const recorded = await until(async () => (await cost.recentRequests()).find((record) => record.providerId === id && record.surface === 'language-model'), 'the request to be recorded');
       assert.deepEqual([recorded.modelId, recorded.usage.inputTokens, recorded.usage.outputTokens, recorded.outcome], ['gpt-4o', 9, 4, 'ok']);
       assert.ok((await model!.countTokens('Say hello')) > 0);
