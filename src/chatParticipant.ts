@@ -6,6 +6,7 @@ import {
   estimateCost,
   findTemplate,
   fitToContext,
+  formatUsd,
   localTokenCounter,
   priceOf,
   RouteError,
@@ -30,8 +31,7 @@ import { describeSwitch, describeWait, type RoutingHost } from './routingHost';
 
 export { CHAT_PARTICIPANT_ID, type SwitchboardChatMetadata } from './chatContext';
 
-/** A request's cost keeps the digits that tell small amounts apart ($0.0000018, not $0.0000). */
-const usd = (value: number) => (value === 0 ? '$0' : value < 0.0001 ? `$${value.toFixed(8).replace(/0+$/, '')}` : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
+const usd = formatUsd;
 
 /** Without a known output limit, the answer a request is assumed to reach at most (the budgets' default cap). */
 const ASSUMED_MAX_OUTPUT = 16_384;
@@ -456,10 +456,12 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
   const openChat = vscode.commands.registerCommand(Commands.openChat, async () => {
     const provider = registry.defaultProvider();
     const model = registry.defaultModel();
+    // Only a model VS Code has (enabled, with a key for its address): otherwise the chat refuses to open.
+    const offered = provider && model ? await vscode.lm.selectChatModels({ vendor: LANGUAGE_MODEL_VENDOR, id: `${provider}/${model}` }) : [];
     await vscode.commands.executeCommand('workbench.action.chat.open', {
       query: '@switchboard ',
       isPartialQuery: true,
-      ...(provider && model ? { modelSelector: { vendor: LANGUAGE_MODEL_VENDOR, id: `${provider}/${model}` } } : {}),
+      ...(offered.length > 0 ? { modelSelector: { vendor: LANGUAGE_MODEL_VENDOR, id: `${provider}/${model}` } } : {}),
     });
   });
   const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, handler);

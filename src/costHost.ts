@@ -4,6 +4,7 @@ import {
   catalogFacts,
   budgetSchema,
   findTemplate,
+  formatUsd,
   metered,
   periodKey,
   systemClock,
@@ -26,8 +27,7 @@ const NOTIFIED_KEY = 'switchboard.budgetNotices';
 /** The last requests in full (surface, outcome, latency): a file, so globalState keeps only aggregates. */
 const RECENT_FILE = 'recent-requests.json';
 const RECENT_LIMIT = 500;
-/** A spend too small for four decimals still shows as spent ("<$0.0001"), never as "$0.0000". */
-const usd = (value: number) => (value > 0 && value < 0.0001 ? '<$0.0001' : `$${value < 0.01 && value > 0 ? value.toFixed(4) : value.toFixed(2)}`);
+const usd = formatUsd;
 const day = (time: number) => periodKey('daily', time);
 
 /** Budgets from settings, each checked; an invalid one is skipped and logged, never half-applied. */

@@ -146,10 +146,15 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       const useChain = vscode.workspace.getConfiguration('switchboard.languageModels').get('useFallbackChain', false);
       const steps = useChain ? [picked, ...this.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
       const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
+      // Reasoning models (o-series, say) refuse a temperature: a caller's default one is dropped for them.
+      const entry = this.registry.get(providerId);
+      const facts = await catalogFacts(findTemplate(entry?.template ?? '')?.catalogIds ?? [], modelId);
+      const { temperature, ...sampling } = samplingOptions(options.modelOptions);
       const events = this.routing.run(
         {
           messages: chatMessages,
-          ...samplingOptions(options.modelOptions),
+          ...sampling,
+          ...(temperature !== undefined && !facts.capabilities?.reasoning ? { temperature } : {}),
           ...(tools.length > 0 ? { tools, ...(options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}) } : {}),
         },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.

@@ -16,6 +16,7 @@ import {
   type WebviewToHost,
 } from '../src/shared/protocol';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import { formatUsd } from '../src/core/cost/money';
 import './panel.css';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -298,8 +299,10 @@ function providerCard(card: ProviderCard): HTMLElement {
 
 /** "OpenAI" → "OA", "Google Gemini" → "GG", "xAI" → "XA". */
 function monogram(name: string): string {
+  // By code point, so a name that starts with an emoji keeps it whole.
   const words = name.split(/[\s-]+/).filter(Boolean);
-  const letters = words.length > 1 ? words.slice(0, 2).map((word) => word[0]!) : [name[0] ?? '?', ...(name.slice(1).match(/[A-Z]/) ?? [name[1] ?? ''])];
+  const chars = Array.from(name);
+  const letters = words.length > 1 ? words.slice(0, 2).map((word) => Array.from(word)[0]!) : [chars[0] ?? '?', ...(chars.slice(1).join('').match(/[A-Z]/) ?? [chars[1] ?? ''])];
   return letters.join('').toUpperCase();
 }
 
@@ -625,8 +628,7 @@ async function testProvider(providerId: string): Promise<void> {
 
 // ---- Usage and budgets.
 
-/** Small amounts keep the digits that tell them apart ($0.0000018, not $0.0000). */
-const usd = (value: number) => (value === 0 ? '$0' : value < 0.0001 ? `$${value.toFixed(8).replace(/0+$/, '')}` : value < 0.01 ? `$${value.toFixed(4)}` : `$${value.toFixed(2)}`);
+const usd = formatUsd;
 
 async function loadSpend(): Promise<void> {
   try {

@@ -55,6 +55,7 @@ export type { Admission, AdmitRequest, Budget, BudgetNotice, BudgetScope, Reserv
 export { LEDGER_DAYS, LEDGER_MONTHS, UsageLedger, usageCsv } from './cost/ledger';
 export type { Surface, Totals, UsageRecord } from './cost/ledger';
 export { costOf, priceOf } from './cost/pricing';
+export { formatUsd } from './cost/money';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
 export { countPromptTokens, estimateCost, localTokenCounter } from './cost/estimate';
 export { fitToContext } from './context';

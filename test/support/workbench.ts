@@ -136,10 +136,17 @@ export async function openInstalledWorkbench(label: string, userSettings: Record
   const sandbox = createSandbox(label);
   let host: Awaited<ReturnType<typeof startHost>> | undefined;
   let browser: BrowserContext | undefined;
+  // Each step runs whatever the one before did: a browser that fails to close still lets VS Code stop.
   const close = async () => {
-    await browser?.close();
-    await host?.stop();
-    rmSync(sandbox.root, { recursive: true, force: true });
+    try {
+      await browser?.close();
+    } finally {
+      try {
+        await host?.stop();
+      } finally {
+        rmSync(sandbox.root, { recursive: true, force: true });
+      }
+    }
   };
   try {
     mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
@@ -154,7 +161,8 @@ export async function openInstalledWorkbench(label: string, userSettings: Record
     await page.locator('.activitybar .action-item a[aria-label^="Switchboard"]').waitFor({ state: 'visible', timeout: 60_000 });
     return { sandbox, page, close };
   } catch (error) {
-    await close();
+    // The start-up failure is the one worth reporting, not a failure to clean up after it.
+    await close().catch(() => undefined);
     throw error;
   }
 }

@@ -59,7 +59,7 @@ describe('budgets', () => {
     spend.add([{ kind: 'overall' }], 4.96);
     const admission = g.admit(request);
     assert.equal(admission.allowed, false);
-    assert.equal(!admission.allowed && admission.message, 'This request would exceed the daily budget of $5.00: $0.0400 left.');
+    assert.equal(!admission.allowed && admission.message, 'This request would exceed the daily budget of $5.00: $0.04 left.');
   });
 
   it('twenty requests at once can never overspend', () => {

@@ -71,7 +71,7 @@ describe('metered requests', () => {
     ledger.record({ at: clock.now(), providerId: 'local', modelId: 'm', usage: { inputTokens: 0, outputTokens: 0 }, cost: { basis: 'computed', usd: 0.001 }, surface: 'chat', outcome: 'ok' });
     const { error } = await collectUntilError(provider.chat(ask));
     assert.deepEqual([error.kind, error.code], ['quota_exceeded', 'budget_stop']);
-    assert.match(error.message, /would exceed the daily budget of \$0\.0010: \$0\.0000 left/);
+    assert.match(error.message, /would exceed the daily budget of \$0\.0010: \$0 left/);
     assert.equal(server.requests.length, 0);
   });
 

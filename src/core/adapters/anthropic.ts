@@ -167,8 +167,8 @@ export class AnthropicProvider implements Provider {
       stream,
     };
     if (budget) body.thinking = { type: 'enabled', budget_tokens: budget };
-    // Extended thinking accepts only the default temperature.
-    else if (request.temperature !== undefined) body.temperature = request.temperature;
+    // Extended thinking accepts only the default temperature; otherwise Anthropic takes 0–1 (others go to 2).
+    else if (request.temperature !== undefined) body.temperature = Math.min(1, Math.max(0, request.temperature));
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: tool.parameters }));
       // "any": some tool must be used. Extended thinking allows only auto (or none).

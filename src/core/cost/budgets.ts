@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { formatUsd as usd } from './money';
 
 export const budgetSchema = z
   .object({
@@ -79,8 +80,6 @@ function applies(scope: BudgetScope, request: AdmitRequest): boolean {
   }
 }
 
-/** Amounts below a hundredth of a cent keep their digits ($0.000001), so a limit never reads as $0.0000. */
-const usd = (value: number) => (value > 0 && value < 0.0001 ? `$${value.toFixed(8).replace(/0+$/, '')}` : `$${value.toFixed(value < 1 ? 4 : 2)}`);
 /** Dollar amounts are sums of floats: $5 − $4.90 − $0.05 is 0.04999…; this is far below any real token price. */
 const EPSILON = 1e-9;
 /**
