@@ -6,7 +6,7 @@ import {
   estimateCost,
   findTemplate,
   fitToContext,
-  formatUsd,
+  formatUsd as usd,
   localTokenCounter,
   priceOf,
   RouteError,
@@ -30,8 +30,6 @@ import { pickModels, rememberModel, type PickedModel } from './modelPicker';
 import { describeSwitch, describeWait, type RoutingHost } from './routingHost';
 
 export { CHAT_PARTICIPANT_ID, type SwitchboardChatMetadata } from './chatContext';
-
-const usd = formatUsd;
 
 /** Without a known output limit, the answer a request is assumed to reach at most (the budgets' default cap). */
 const ASSUMED_MAX_OUTPUT = 16_384;
@@ -197,7 +195,7 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
     const reserveForAnswer = Math.min(limits.maxOutputTokens ?? ANSWER_ROOM, Math.floor(limits.contextWindow / 4)) + margin + sentAfter.reduce((sum, text) => sum + countTokens(text) + 4, 0);
     const fitted = fitToContext(conversation, prompt, attachments, { contextWindow: limits.contextWindow, reserveForAnswer, countTokens });
     const promptTokens = fitted.messages.reduce((sum, message) => sum + countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) + 4, 0);
-    return { fitted, promptTokens, contextWindow: limits.contextWindow };
+    return { fitted, promptTokens, contextWindow: limits.contextWindow, maxOutputTokens: limits.maxOutputTokens };
   }
 
   /** Streams one answer: reasoning as a quote before it, the text as it comes, progress for waits and switches. */
@@ -283,14 +281,13 @@ export function registerChatParticipant(extensionUri: vscode.Uri, registry: Regi
     // A follow-up that continues a broken-off answer: the part shown before goes first, then the rest.
     const partial = retrying ? previous?.metadata.partial : undefined;
     const continued = partial ? continuationRequest({ model: head.model, messages: [] }, partial).messages.map((message) => message.content as string) : [];
-    const { fitted, promptTokens, contextWindow } = await fit(head, history(context), request.prompt, attachments, continued);
+    const { fitted, promptTokens, contextWindow, maxOutputTokens } = await fit(head, history(context), request.prompt, attachments, continued);
     const leftOut = describeLeftOut(fitted, unreadable, contextWindow);
     if (leftOut) stream.progress(escapeMarkdown(leftOut));
     const messages = partial ? continuationRequest({ model: head.model, messages: fitted.messages }, partial).messages : fitted.messages;
     const headEntry = registry.get(head.provider);
     if (headEntry) {
-      const limits = await routing.limits(head);
-      const estimate = await estimateCost(cost.pricing(head.provider, head.model), { model: head.model, messages }, headEntry.type, limits.maxOutputTokens ?? ASSUMED_MAX_OUTPUT);
+      const estimate = await estimateCost(cost.pricing(head.provider, head.model), { model: head.model, messages }, headEntry.type, maxOutputTokens ?? ASSUMED_MAX_OUTPUT);
       stream.progress(`${escapeMarkdown(`Asking ${headEntry.name} ${head.model}`)} · estimated ${range(estimate)}`);
     }
     if (partial) stream.markdown(partial);

@@ -4,7 +4,7 @@ import {
   catalogFacts,
   budgetSchema,
   findTemplate,
-  formatUsd,
+  formatUsd as usd,
   metered,
   periodKey,
   systemClock,
@@ -27,7 +27,6 @@ const NOTIFIED_KEY = 'switchboard.budgetNotices';
 /** The last requests in full (surface, outcome, latency): a file, so globalState keeps only aggregates. */
 const RECENT_FILE = 'recent-requests.json';
 const RECENT_LIMIT = 500;
-const usd = formatUsd;
 const day = (time: number) => periodKey('daily', time);
 
 /** Budgets from settings, each checked; an invalid one is skipped and logged, never half-applied. */

@@ -1,6 +1,7 @@
 import {
   hostToWebview,
   panelRequest,
+  panelView,
   parseMessage,
   type HostToWebview,
   type ModelRow,
@@ -10,13 +11,14 @@ import {
   type PanelBudget,
   type PanelSpend,
   type PanelStage,
+  type PanelView,
   type PanelState,
   type ProviderCard,
   type TemplateInfo,
   type WebviewToHost,
 } from '../src/shared/protocol';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
-import { formatUsd } from '../src/core/cost/money';
+import { formatUsd as usd } from '../src/core/cost/money';
 import './panel.css';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Tooltip, Legend);
@@ -32,7 +34,7 @@ type Reply = Extract<HostToWebview, { type: 'reply' }>;
 
 /** What survives the panel being hidden (getState/setState). Never the key. */
 interface ViewState {
-  view: 'providers' | 'add' | 'models' | 'usage' | 'budgets' | 'fallback' | 'activity';
+  view: PanelView;
   /** The models table's search and sort. */
   modelSearch?: string;
   modelSort?: { column: SortColumn; descending: boolean };
@@ -52,7 +54,7 @@ function restoredView(saved: unknown): ViewState {
   if (typeof saved !== 'object' || saved === null) return fresh;
   const candidate = saved as Partial<ViewState>;
   const wizard = candidate.wizard;
-  if (!['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity'].includes(candidate.view ?? '') || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
+  if (!panelView.safeParse(candidate.view).success || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
   if (!['template', 'connect', 'models', 'done'].includes(wizard.step)) return fresh;
   return candidate as ViewState;
 }
@@ -628,7 +630,6 @@ async function testProvider(providerId: string): Promise<void> {
 
 // ---- Usage and budgets.
 
-const usd = formatUsd;
 
 async function loadSpend(): Promise<void> {
   try {
