@@ -41,7 +41,8 @@ function suite(name, command, args) {
   return { passed: counts.passed, failed, pending: counts.pending, seconds, note: !ok && counts.failed === 0 ? 'runner failed after the tests' : undefined };
 }
 
-const mochaArgs = (name, glob, timeout) => [
+const mochaArgs = (name, glob, timeout, extra = []) => [
+  ...extra,
   '--reporter', reporter,
   '--reporter-option', `output=${join(resultsDir, `${name}.json`)}`,
   '--timeout', String(timeout),
@@ -52,7 +53,7 @@ const layers = {
   // The extension host and the webview are type-checked against different libraries (Node vs DOM).
   typecheck: () => steps([bin('tsc'), ['--noEmit', '-p', '.']], [bin('tsc'), ['--noEmit', '-p', 'webview']]),
   lint: () => steps([bin('eslint'), ['--max-warnings', '0', '.']]),
-  unit: () => suite('unit', bin('mocha'), mochaArgs('unit', 'out/test/unit/**/*.test.js', 10_000)),
+  unit: () => suite('unit', bin('mocha'), mochaArgs('unit', 'out/test/unit/**/*.test.js', 10_000, ['--require', 'out/test/unit/rootHooks.js'])),
   integration: () => suite('integration', process.execPath, [join(root, 'out', 'test', 'runner', 'integration.js')]),
   ui: () => suite('ui', bin('mocha'), mochaArgs('ui', 'out/test/ui/**/*.test.js', 120_000)),
 };
