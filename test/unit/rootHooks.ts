@@ -1,11 +1,13 @@
 // Loaded with mocha's --require: any unhandled rejection while a test runs (or after it, before the
 // next one starts) fails that test. Without it mocha lets them pass silently.
-const rejections: unknown[] = [];
-const onRejection = (reason: unknown) => rejections.push(reason);
+// Keyed by promise: mocha re-emits each rejection to other listeners, so one arrives twice.
+const rejections = new Map<Promise<unknown>, unknown>();
+const onRejection = (reason: unknown, promise: Promise<unknown>) => rejections.set(promise, reason);
 
 function takeRejections(): void {
-  if (rejections.length === 0) return;
-  const reasons = rejections.splice(0);
+  if (rejections.size === 0) return;
+  const reasons = [...rejections.values()];
+  rejections.clear();
   const text = reasons.map((reason) => (reason instanceof Error ? (reason.stack ?? reason.message) : String(reason))).join('\n');
   throw new Error(`${reasons.length} unhandled rejection(s):\n${text}`);
 }
