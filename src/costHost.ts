@@ -10,8 +10,10 @@ import {
   systemClock,
   UsageLedger,
   usageCsv,
+  MemorySharedStore,
   type Budget,
   type BudgetNotice,
+  type LedgerProblem,
   type Logger,
   type Provider,
   type PricingContext,
@@ -22,6 +24,7 @@ import {
 } from './core';
 import { Commands } from './commands';
 import { MementoStore } from './mementoStore';
+import { FileSharedStore } from './sharedFileStore';
 
 const NOTIFIED_KEY = 'switchboard.budgetNotices';
 /** The last requests in full (surface, outcome, latency): a file, so globalState keeps only aggregates. */
@@ -61,9 +64,12 @@ export class CostHost implements vscode.Disposable {
     private readonly registry: Registry,
     private readonly log: Logger,
   ) {
-    this.ledger = new UsageLedger(new MementoStore(context.globalState), systemClock, {
-      onCorrupt: (backupKey, problem) => log.error(`usage data could not be read and was kept as ${backupKey}: ${problem}`),
-    });
+    // Budgets hold across every window of the machine through one file in the folder they all share.
+    const shared =
+      context.globalStorageUri.scheme === 'file'
+        ? new FileSharedStore(vscode.Uri.joinPath(context.globalStorageUri, 'shared-usage.json').fsPath, (keptAs) => log.error(`the usage shared between windows could not be read and was kept as ${keptAs}`))
+        : (log.warn(`global storage is not on disk (${context.globalStorageUri.scheme}:); budgets are kept for this window only`), new MemorySharedStore());
+    this.ledger = new UsageLedger(new MementoStore(context.globalState), systemClock, { shared, onProblem: (problem) => this.#storageProblem(problem) });
     this.#budgets = readBudgets(log);
     this.guard = new BudgetGuard(() => this.#budgets, this.ledger);
     this.statusBar = vscode.window.createStatusBarItem('switchboard.cost', vscode.StatusBarAlignment.Right, 100);
@@ -77,16 +83,13 @@ export class CostHost implements vscode.Disposable {
         this.refresh();
       }, 200);
     };
-    const recorded = this.ledger.onDidRecord((record) => {
-      soon();
-      void this.#remember(record);
-    });
+    const recorded = this.ledger.onDidRecord((record) => void this.#remember(record));
+    // Also other windows' spend, which the ledger sees at least every 15 seconds.
+    const spendChanged = this.ledger.onDidChange(soon);
     const registryChanged = registry.onDidChange(soon);
-    // Other windows' spend reaches this one through globalState; look again now and then.
-    const interval = setInterval(() => this.refresh(), 30_000);
     this.#disposables.push(
       this.statusBar,
-      { dispose: () => (recorded.dispose(), registryChanged.dispose(), clearInterval(interval), pending && clearTimeout(pending), this.#recentTimer && clearTimeout(this.#recentTimer)) },
+      { dispose: () => (recorded.dispose(), spendChanged.dispose(), registryChanged.dispose(), pending && clearTimeout(pending), this.#recentTimer && clearTimeout(this.#recentTimer)) },
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('switchboard.budgets')) this.#budgets = readBudgets(log);
         if (event.affectsConfiguration('switchboard')) this.refresh();
@@ -94,6 +97,23 @@ export class CostHost implements vscode.Disposable {
     );
     this.refresh();
     this.statusBar.show();
+  }
+
+  /** Told once each (the ledger keeps retrying a failed write): never an unhandled rejection. */
+  #storageProblem(problem: LedgerProblem): void {
+    const showLog = async (message: string) => {
+      if ((await vscode.window.showWarningMessage(message, 'Show Log')) === 'Show Log') await vscode.commands.executeCommand(Commands.showLog);
+    };
+    if (problem.kind === 'damaged') {
+      this.log.error(`usage data could not all be read; the original was kept as ${problem.backupKey}, and every valid entry still counts: ${problem.problems.slice(0, 20).join('; ')}`);
+      void showLog('Switchboard: some usage data was damaged. The valid entries still count; the original was kept (see the log).');
+    } else if (problem.kind === 'newer') {
+      this.log.warn(`usage data was written by a newer Switchboard (format ${problem.version}); this window reads it and does not change it`);
+      void showLog('Switchboard: your usage data was written by a newer version of Switchboard. This window reads it but does not change it: update Switchboard to record usage here.');
+    } else {
+      this.log.error(`could not save usage (${problem.where === 'ledger' ? 'the spend totals' : 'the state shared with other windows'}); retrying`, problem.error);
+      void showLog('Switchboard could not save your usage. It keeps counting and retries; see the log for why.');
+    }
   }
 
   /** A registry provider whose requests pass the budgets and are recorded under `surface`. */
@@ -119,6 +139,7 @@ export class CostHost implements vscode.Disposable {
       type: entry.type,
       pricing: (modelId) => this.pricing(providerId, modelId),
       maxOutputTokens: async (modelId) => modelOf(modelId)?.maxOutputTokens ?? (await catalogFacts(template?.catalogIds ?? [], modelId)).maxOutputTokens,
+      contextWindow: async (modelId) => modelOf(modelId)?.contextWindow ?? (await catalogFacts(template?.catalogIds ?? [], modelId)).contextWindow,
       ledger: this.ledger,
       guard: this.guard,
       surface,
@@ -128,6 +149,7 @@ export class CostHost implements vscode.Disposable {
       },
       confirmOverBudget: async (message) => (await vscode.window.showWarningMessage(`${message} Send it anyway?`, { modal: true, detail: 'The budget is in "ask" mode. Change it with Switchboard: Set Budget.' }, 'Send Anyway')) === 'Send Anyway',
       onRecordError: (error) => this.log.error('could not record a request', error),
+      onSuspectUsage: (message) => this.log.warn(message),
     });
   }
 
@@ -300,7 +322,7 @@ export class CostHost implements vscode.Disposable {
   }
 
   dispose(): void {
-    void this.ledger.flush();
+    void this.ledger.dispose();
     for (const disposable of this.#disposables.splice(0)) disposable.dispose();
   }
 }

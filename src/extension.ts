@@ -68,8 +68,8 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState, panelController: (post) => new PanelController(registry, cost, routing, log.child('panel'), version, post) } } : undefined;
 }
 
-/** Writes the last second of usage records before the window closes or reloads (VS Code waits for it). */
+/** Writes the last second of usage records and gives up this window's reservations (VS Code waits for it). */
 export async function deactivate(): Promise<void> {
-  await activeCost?.ledger.flush();
+  await activeCost?.ledger.dispose();
   activeCost = undefined;
 }

@@ -1,14 +1,20 @@
 import assert from 'node:assert/strict';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
-import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv, type UsageRecord } from '../../src/core/cost/ledger';
+import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv, type LedgerProblem, type UsageRecord } from '../../src/core/cost/ledger';
+import { MemorySharedStore } from '../../src/core/storage';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';
 
 const DAY = 86_400_000;
 
-function setup(kv = new MemoryKeyValueStore(), clock = new ManualClock()) {
+function setup(kv = new MemoryKeyValueStore(), clock = new ManualClock(), shared = new MemorySharedStore()) {
   const corrupt: string[] = [];
-  return { kv, clock, corrupt, ledger: new UsageLedger(kv, clock, { onCorrupt: (key) => corrupt.push(key) }) };
+  const problems: LedgerProblem[] = [];
+  const onProblem = (problem: LedgerProblem) => {
+    problems.push(problem);
+    if (problem.kind === 'damaged') corrupt.push(problem.backupKey);
+  };
+  return { kv, clock, corrupt, problems, ledger: new UsageLedger(kv, clock, { onProblem, shared }) };
 }
 
 const record = (at: number, overrides: Partial<UsageRecord> = {}): UsageRecord => ({
@@ -44,14 +50,16 @@ describe('usage ledger', () => {
       usd: 0.5,
       unpricedRequests: 0,
       estimatedRequests: 0,
+      suspectRequests: 0,
     });
   });
 
   it('two windows writing to the same store never overwrite each other', async () => {
     const kv = new MemoryKeyValueStore();
     const clock = new ManualClock();
-    const first = setup(kv, clock).ledger;
-    const second = setup(kv, clock).ledger;
+    const shared = new MemorySharedStore();
+    const first = setup(kv, clock, shared).ledger;
+    const second = setup(kv, clock, shared).ledger;
     // Each window has seen the other's earlier writes or not; each flush merges into what is stored now.
     first.record(record(clock.now()));
     second.record(record(clock.now(), { providerId: 'anthropic', modelId: 'claude-sonnet-4-5', cost: { basis: 'computed', usd: 0.02 } }));
@@ -79,7 +87,7 @@ describe('usage ledger', () => {
     near(all.usd, 0.51);
   });
 
-  it('is the spend budgets count against, by scope and period, pending records included', () => {
+  it('is the spend budgets count against, by scope and period, pending records included', async () => {
     const { clock, ledger } = setup();
     const now = new Date(2026, 10, 21, 12).getTime();
     ledger.record(record(new Date(2026, 10, 1, 9).getTime(), { cost: { basis: 'computed', usd: 2 } }));
@@ -90,7 +98,7 @@ describe('usage ledger', () => {
     near(ledger.spentUsd({ kind: 'model', providerId: 'openai', modelId: 'gpt-4o' }, 'monthly', now), 3);
     near(ledger.spentUsd({ kind: 'provider', providerId: 'anthropic' }, 'monthly', now), 0);
     const guard = new BudgetGuard(() => [budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 2, mode: 'stop' })], ledger, () => now);
-    const admission = guard.admit({ providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.1, outputUsdPerToken: 0.001, maxTokens: 1000 });
+    const admission = await guard.admit({ providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.1, outputUsdPerToken: 0.001, maxTokens: 1000 });
     assert.equal(admission.allowed && admission.maxTokens, 400, '($2 − $1.50 − $0.10) / $0.001');
     void clock;
   });
@@ -174,9 +182,9 @@ describe('usage ledger', () => {
         ['2026-11-21', 'team, "gateway"', 'gpt-4o', 1],
       ],
     );
-    const header = 'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated';
+    const header = 'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated,requests_suspect';
     const quoted = '"team, ""gateway"""';
-    assert.equal(usageCsv(rows), `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0\r\n`);
+    assert.equal(usageCsv(rows), `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n`);
   });
 
   it('deletes everything when asked', async () => {

@@ -33,7 +33,7 @@ function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget
   ledger.onDidRecord(() => records++);
   /** Waits for `count` records (recording finishes after the last event) and the reservations' release. */
   const settled = async (count = 1) => {
-    for (let i = 0; i < 400 && (records < count || guard.inFlightUsd() > 0); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 400 && (records < count || ledger.reservedUsd() > 0); i++) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(records, count, 'records');
   };
   return { clock, ledger, guard, provider, totals, settled };
@@ -87,7 +87,7 @@ describe('metered requests', () => {
 
   it('a cancelled request is recorded once, from what arrived, and its reservation released', async () => {
     const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Partial answer')]), { hang: true }));
-    const { provider, totals, guard, settled } = setup(server, [budget(100)]);
+    const { provider, totals, ledger, settled } = setup(server, [budget(100)]);
     const controller = new AbortController();
     const { error } = await collectUntilError(
       (async function* () {
@@ -99,7 +99,7 @@ describe('metered requests', () => {
     );
     assert.equal((error).kind, 'cancelled');
     await settled();
-    assert.equal(guard.inFlightUsd(), 0);
+    assert.equal(ledger.reservedUsd(), 0);
     assert.deepEqual([totals()?.requests, totals()?.estimatedRequests], [1, 1]);
   });
 
@@ -121,10 +121,10 @@ describe('metered requests', () => {
 
   it('a failed request is recorded with its outcome and no cost', async () => {
     const server = await serve((_req, res) => json(res, 500, { error: { message: 'boom', type: 'server_error' } }));
-    const { provider, totals, guard, settled } = setup(server, [budget(100)]);
+    const { provider, totals, ledger, settled } = setup(server, [budget(100)]);
     await collectUntilError(provider.chat(ask));
     await settled();
-    assert.deepEqual([totals()?.requests, totals()?.usd, guard.inFlightUsd()], [1, 0, 0]);
+    assert.deepEqual([totals()?.requests, totals()?.usd, ledger.reservedUsd()], [1, 0, 0]);
   });
 
   it("an 'ask' budget in the way is asked about: yes sends the request with its own cap, no refuses it unsent", async () => {
@@ -152,11 +152,11 @@ describe('metered requests', () => {
       const allowed = (JSON.parse(req.body) as { max_tokens: number }).max_tokens;
       return sse(res, dataEvents([textDelta('x'), usageChunk({ prompt_tokens: 5, completion_tokens: allowed, total_tokens: 5 + allowed }), '[DONE]']));
     });
-    const { provider, totals, guard, settled } = setup(server, [budget(0.05)]);
+    const { provider, totals, ledger, settled } = setup(server, [budget(0.05)]);
     const results = await Promise.all(Array.from({ length: 20 }, () => collect(provider.chat({ ...ask, maxTokens: 1000 })).then(() => 'ok', (error: ProviderError) => error.code)));
     await settled(results.filter((result) => result === 'ok').length);
     assert.ok(results.includes('budget_stop') && results.includes('ok'), results.join(','));
     assert.ok((totals()?.usd ?? 0) <= 0.05 + 1e-9, String(totals()?.usd));
-    assert.equal(guard.inFlightUsd(), 0);
+    assert.equal(ledger.reservedUsd(), 0);
   });
 });

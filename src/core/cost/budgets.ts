@@ -1,13 +1,20 @@
 import * as z from 'zod';
 import { formatUsd as usd } from './money';
 
+/** An id as budgets name them: a control character could make two scopes look alike in a log or a key. */
+const id = z
+  .string()
+  .min(1)
+  .max(512)
+  .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters');
+
 export const budgetSchema = z
   .object({
-    id: z.string().min(1),
+    id,
     scope: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('overall') }).strict(),
-      z.object({ kind: z.literal('provider'), providerId: z.string().min(1) }).strict(),
-      z.object({ kind: z.literal('model'), providerId: z.string().min(1), modelId: z.string().min(1) }).strict(),
+      z.object({ kind: z.literal('provider'), providerId: id }).strict(),
+      z.object({ kind: z.literal('model'), providerId: id, modelId: id }).strict(),
     ]),
     period: z.enum(['daily', 'monthly']),
     limitUsd: z.number().positive(),
@@ -55,11 +62,25 @@ export type Admission =
   | { allowed: false; budget: Budget; mode: 'ask' | 'stop' | 'switch'; message: string; notices: BudgetNotice[] };
 
 export interface Reservation {
-  readonly id: number;
+  readonly id: string;
   readonly at: number;
   readonly worstUsd: number;
   readonly budgets: readonly string[];
   readonly periodKeys: readonly string[];
+}
+
+/** Spend and reservations as one decision sees them, every window's included. */
+export interface SpendView extends SpendSource {
+  /** Worst cases of requests in flight (in any window) that count against this budget in this period. */
+  reservedUsd(budgetId: string, periodKey: string): number;
+  reserve(worstUsd: number, budgets: string[], periodKeys: string[]): Reservation;
+}
+
+/** Where spend is kept (the usage ledger): decisions are made one at a time across every window. */
+export interface SpendBook extends SpendSource {
+  decide<T>(decide: (view: SpendView) => T): Promise<T>;
+  /** Gives up a reservation whose request was never sent (a recorded request settles its own). */
+  release(reservation: Reservation): Promise<void>;
 }
 
 /** The period a moment falls in, in the user's local time: `2026-11-21` or `2026-11`. */
@@ -87,99 +108,81 @@ const EPSILON = 1e-9;
  * budget would be a cap no provider accepts, and would reserve the whole budget for one request.
  */
 export const DEFAULT_OUTPUT_CAP = 16_384;
-/** A reservation older than this is from a request whose consumer walked away: it no longer counts. */
-const RESERVATION_TTL_MS = 30 * 60_000;
 
 /**
- * Keeps spend inside budgets before requests are sent, not after. A request's worst case (its known
- * input cost plus its output cap at the output price) is checked against what each applicable budget
- * has left, after spend and the worst cases of requests still in flight; the cap is lowered to fit
- * when that suffices, and the request refused when even a minimal answer would not fit. Admission is
- * synchronous, so any number of requests started at once cannot overspend together. Once a request
- * ends, its actual cost is recorded in the ledger and its reservation settled.
+ * Keeps spend inside budgets before requests are sent, not after, across every window of the
+ * machine. A request's worst case (its known input cost plus its output cap at the output price) is
+ * checked against what each applicable budget has left, after every window's spend and the worst
+ * cases of requests still in flight anywhere; the cap is lowered to fit when that suffices, and the
+ * request refused when even a minimal answer would not fit. Decisions are made one at a time (the
+ * book's lock), so any number of requests started at once, in any windows, cannot overspend
+ * together. Once a request ends, its record settles its reservation.
  */
 export class BudgetGuard {
   readonly #budgets: () => readonly Budget[];
-  readonly #spend: SpendSource;
+  readonly #book: SpendBook;
   readonly #now: () => number;
-  readonly #inFlight = new Map<number, Reservation>();
-  #nextId = 1;
 
-  constructor(budgets: () => readonly Budget[], spend: SpendSource, now: () => number = Date.now) {
+  constructor(budgets: () => readonly Budget[], book: SpendBook, now: () => number = Date.now) {
     this.#budgets = budgets;
-    this.#spend = spend;
+    this.#book = book;
     this.#now = now;
   }
 
-  #reservedUsd(budget: Budget, key: string, now: number): number {
-    let total = 0;
-    for (const reservation of this.#inFlight.values()) {
-      if (now - reservation.at > RESERVATION_TTL_MS) this.#inFlight.delete(reservation.id);
-      else if (reservation.budgets.includes(budget.id) && reservation.periodKeys.includes(key)) total += reservation.worstUsd;
-    }
-    return total;
-  }
-
   /** `waived`: budgets in 'ask' mode the user chose to go past for this one request (they only warn). */
-  admit(request: AdmitRequest, waived: ReadonlySet<string> = new Set()): Admission {
-    const now = this.#now();
+  async admit(request: AdmitRequest, waived: ReadonlySet<string> = new Set()): Promise<Admission> {
     const free = request.inputUsd === 0 && request.outputUsdPerToken === 0;
     const budgets = free ? [] : this.#budgets().filter((budget) => applies(budget.scope, request));
-    const notices: BudgetNotice[] = [];
-    let maxTokens = request.maxTokens;
-    const minOutput = request.minOutputTokens ?? 1;
+    if (budgets.length === 0) return { allowed: true, ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }), notices: [] };
+    return this.#book.decide((view) => decide(request, budgets, waived, this.#now(), view));
+  }
 
-    for (const budget of budgets) {
-      const key = periodKey(budget.period, now);
-      const committed = this.#spend.spentUsd(budget.scope, budget.period, now) + this.#reservedUsd(budget, key, now);
-      const remaining = budget.limitUsd - committed;
-      const enforcing = budget.mode !== 'warn' && !waived.has(budget.id);
-      const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
-      if (request.outputUsdPerToken === undefined) {
-        if (enforcing) return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This model has no known price, so the ${name} cannot be kept. Set its price to use it under this budget.`, notices };
-        continue;
-      }
-      const worst = (tokens: number | undefined) => request.inputUsd + (tokens ?? 0) * request.outputUsdPerToken!;
-      if (enforcing) {
-        // 'ask' asks before a request that could cross the limit, rather than cutting its answer short.
-        const crossing = budget.mode === 'ask' ? worst(maxTokens ?? DEFAULT_OUTPUT_CAP) : worst(minOutput);
-        if (crossing > remaining + EPSILON) {
-          return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`, notices };
-        }
-        // Output that fits what is left, never above the request's own cap (or a default one);
-        // a free-output model (price 0) needs no cap.
-        if (request.outputUsdPerToken > 0) {
-          const fits = Math.floor((remaining - request.inputUsd + EPSILON) / request.outputUsdPerToken);
-          maxTokens = Math.min(fits, maxTokens ?? DEFAULT_OUTPUT_CAP);
-        }
-      }
-      // Told by what is spent and reserved, and this prompt: a capped answer alone does not reach a limit.
-      const fraction = (committed + request.inputUsd) / budget.limitUsd;
-      if (fraction >= 1 - EPSILON) notices.push({ budget, level: 'limit', fraction, periodKey: key });
-      else if (fraction >= budget.alertAt) notices.push({ budget, level: 'alert', fraction, periodKey: key });
+  /** A reservation whose request was never sent or recorded. */
+  release(reservation: Reservation | undefined): Promise<void> {
+    return reservation ? this.#book.release(reservation) : Promise.resolve();
+  }
+}
+
+function decide(request: AdmitRequest, budgets: readonly Budget[], waived: ReadonlySet<string>, now: number, view: SpendView): Admission {
+  const notices: BudgetNotice[] = [];
+  let maxTokens = request.maxTokens;
+  const minOutput = request.minOutputTokens ?? 1;
+
+  for (const budget of budgets) {
+    const key = periodKey(budget.period, now);
+    const committed = view.spentUsd(budget.scope, budget.period, now) + view.reservedUsd(budget.id, key);
+    const remaining = budget.limitUsd - committed;
+    const enforcing = budget.mode !== 'warn' && !waived.has(budget.id);
+    const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
+    if (request.outputUsdPerToken === undefined) {
+      if (enforcing) return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This model has no known price, so the ${name} cannot be kept. Set its price to use it under this budget.`, notices };
+      continue;
     }
-
-    if (budgets.length === 0 || request.outputUsdPerToken === undefined) return { allowed: true, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
-    const reservation: Reservation = {
-      id: this.#nextId++,
-      at: now,
-      worstUsd: request.inputUsd + (maxTokens ?? 0) * request.outputUsdPerToken,
-      budgets: budgets.map((budget) => budget.id),
-      periodKeys: [...new Set(budgets.map((budget) => periodKey(budget.period, now)))],
-    };
-    this.#inFlight.set(reservation.id, reservation);
-    return { allowed: true, reservation, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
+    const worst = (tokens: number | undefined) => request.inputUsd + (tokens ?? 0) * request.outputUsdPerToken!;
+    if (enforcing) {
+      // 'ask' asks before a request that could cross the limit, rather than cutting its answer short.
+      const crossing = budget.mode === 'ask' ? worst(maxTokens ?? DEFAULT_OUTPUT_CAP) : worst(minOutput);
+      if (crossing > remaining + EPSILON) {
+        return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`, notices };
+      }
+      // Output that fits what is left, never above the request's own cap (or a default one);
+      // a free-output model (price 0) needs no cap.
+      if (request.outputUsdPerToken > 0) {
+        const fits = Math.floor((remaining - request.inputUsd + EPSILON) / request.outputUsdPerToken);
+        maxTokens = Math.min(fits, maxTokens ?? DEFAULT_OUTPUT_CAP);
+      }
+    }
+    // Told by what is spent and reserved, and this prompt: a capped answer alone does not reach a limit.
+    const fraction = (committed + request.inputUsd) / budget.limitUsd;
+    if (fraction >= 1 - EPSILON) notices.push({ budget, level: 'limit', fraction, periodKey: key });
+    else if (fraction >= budget.alertAt) notices.push({ budget, level: 'alert', fraction, periodKey: key });
   }
 
-  /** The request ended: its actual cost is in the ledger now, so its worst case no longer counts. */
-  settle(reservation: Reservation | undefined): void {
-    if (reservation) this.#inFlight.delete(reservation.id);
-  }
-
-  /** Worst cases of requests still in flight, in US dollars. */
-  inFlightUsd(): number {
-    let total = 0;
-    for (const reservation of this.#inFlight.values()) total += reservation.worstUsd;
-    return total;
-  }
+  if (request.outputUsdPerToken === undefined) return { allowed: true, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
+  const reservation = view.reserve(
+    request.inputUsd + (maxTokens ?? 0) * request.outputUsdPerToken,
+    budgets.map((budget) => budget.id),
+    [...new Set(budgets.map((budget) => periodKey(budget.period, now)))],
+  );
+  return { allowed: true, reservation, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
 }

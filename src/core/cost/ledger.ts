@@ -1,22 +1,15 @@
-import * as z from 'zod';
-import type { KeyValueStore } from '../storage';
+import type { KeyValueStore, SharedStore } from '../storage';
+import { MemorySharedStore } from '../storage';
 import type { Clock, Usage } from '../types';
-import { periodKey, type Budget, type BudgetScope, type SpendSource } from './budgets';
+import { periodKey, type Budget, type BudgetScope, type Reservation, type SpendBook, type SpendView } from './budgets';
+import { addCell, compact, modelKey, NANO, readLedger, splitModelKey, USD_FIELD, zeroCell, type Cell, type LedgerState, type Reading } from './ledgerFormat';
+import { HEARTBEAT_MS, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
 import type { CostResult } from './pricing';
 
+export { LEDGER_DAYS, LEDGER_MONTHS, LEDGER_SCHEMA_VERSION } from './ledgerFormat';
 export const LEDGER_KEY = 'switchboard.usage';
-export const LEDGER_SCHEMA_VERSION = 1;
-/** Days kept day by day; older days are rolled up into their month (budgets need only this day and month). */
-export const LEDGER_DAYS = 62;
-/** Months kept after that: two years. */
-export const LEDGER_MONTHS = 24;
-/** Dollars are stored as integer nano-dollars: exact sums, short JSON. */
-const NANO = 1e9;
 
 export type Surface = 'chat' | 'language-model' | 'connection-test';
-
-/** How long a read of the stored counts is reused before reading again (other windows write too). */
-const STORED_TTL_MS = 5000;
 
 /** One finished request, as recorded. */
 export interface UsageRecord {
@@ -28,29 +21,9 @@ export interface UsageRecord {
   surface: Surface;
   outcome: 'ok' | 'error' | 'cancelled';
   latencyMs?: number;
+  /** The provider's usage report was implausible; the request was priced from counted tokens instead. */
+  suspect?: boolean;
 }
-
-/**
- * One day × provider × model, as a fixed-order array to keep the stored value small:
- * [requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens,
- *  nano-dollars, requests without a known price, requests whose usage was estimated].
- */
-const cell = z.tuple([z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number(), z.number()]);
-type Cell = z.infer<typeof cell>;
-const FIELDS = 9;
-/** Provider and model in one key: `openai\u0001gpt-4o` (neither contains U+0001). */
-const SEP = '\u0001';
-
-const ledgerState = z
-  .object({
-    schemaVersion: z.literal(LEDGER_SCHEMA_VERSION),
-    /** `2026-11-21` → `provider\u0001model` → cell */
-    days: z.record(z.string().regex(/^\d{4}-\d{2}-\d{2}$/), z.record(z.string(), cell)),
-    /** `2026-08` → `provider\u0001model` → cell: days older than LEDGER_DAYS, rolled up. */
-    months: z.record(z.string().regex(/^\d{4}-\d{2}$/), z.record(z.string(), cell)),
-  })
-  .strict();
-type LedgerState = z.infer<typeof ledgerState>;
 
 export interface Totals {
   requests: number;
@@ -62,223 +35,359 @@ export interface Totals {
   usd: number;
   unpricedRequests: number;
   estimatedRequests: number;
+  suspectRequests: number;
 }
 
-function toTotals(values: Cell): Totals {
-  const [requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens, nanoUsd, unpricedRequests, estimatedRequests] = values;
-  return { requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens, usd: nanoUsd / NANO, unpricedRequests, estimatedRequests };
+/** Something about stored usage the user should hear about (once each). */
+export type LedgerProblem =
+  | { kind: 'damaged'; backupKey: string; problems: string[] }
+  | { kind: 'newer'; version: number }
+  | { kind: 'storage'; where: 'ledger' | 'shared'; error: unknown };
+
+export interface LedgerOptions {
+  /** Machine-wide state shared with the other windows; without one, this window is alone. */
+  shared?: SharedStore;
+  /** This window's id in the shared state (unique per window and start). */
+  windowId?: string;
+  /** Longest wait before records are written to the ledger in globalState (default 1 s). */
+  flushMs?: number;
+  onProblem?: (problem: LedgerProblem) => void;
 }
 
-function add(target: Cell, source: Cell): void {
-  for (let i = 0; i < FIELDS; i++) target[i]! += source[i]!;
+function toTotals(values: Readonly<Cell>): Totals {
+  const [requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens, nanoUsd, unpricedRequests, estimatedRequests, suspectRequests] = values;
+  return { requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens, usd: nanoUsd / NANO, unpricedRequests, estimatedRequests, suspectRequests };
 }
 
-const zero = (): Cell => [0, 0, 0, 0, 0, 0, 0, 0, 0];
+/** A count as stored: a finite non-negative integer, whatever a caller handed in. */
+const stored = (value: number | undefined): number => (value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
 
 function cellOf(record: UsageRecord): Cell {
   const { usage, cost } = record;
-  return [1, usage.inputTokens, usage.cachedInputTokens ?? 0, usage.cacheWriteInputTokens ?? 0, usage.outputTokens, usage.reasoningTokens ?? 0, Math.round((cost.usd ?? 0) * NANO), cost.basis === 'unknown' ? 1 : 0, cost.basis === 'estimated' ? 1 : 0];
+  const priced = cost.usd !== undefined && Number.isFinite(cost.usd) && cost.usd >= 0;
+  return [
+    1,
+    stored(usage.inputTokens),
+    stored(usage.cachedInputTokens),
+    stored(usage.cacheWriteInputTokens),
+    stored(usage.outputTokens),
+    stored(usage.reasoningTokens),
+    priced ? stored(cost.usd! * NANO) : 0,
+    cost.basis === 'unknown' || !priced ? 1 : 0,
+    cost.basis === 'estimated' ? 1 : 0,
+    record.suspect ? 1 : 0,
+  ];
 }
 
-const empty = (): LedgerState => ({ schemaVersion: LEDGER_SCHEMA_VERSION, days: {}, months: {} });
-
-const periodCells = z.record(z.string(), cell);
-
-/** The days and months of damaged data that are still valid on their own. */
-function salvage(raw: unknown): LedgerState {
-  const state = empty();
-  const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-  for (const [field, pattern] of [
-    ['days', /^\d{4}-\d{2}-\d{2}$/],
-    ['months', /^\d{4}-\d{2}$/],
-  ] as const) {
-    const periods = record[field];
-    if (typeof periods !== 'object' || periods === null) continue;
-    for (const [key, value] of Object.entries(periods)) {
-      const parsed = periodCells.safeParse(value);
-      if (pattern.test(key) && parsed.success) state[field][key] = parsed.data;
-    }
-  }
-  return state;
-}
-
-/** Rolls days older than LEDGER_DAYS into their months and drops months older than LEDGER_MONTHS. */
-function compact(state: LedgerState, now: number): void {
-  const oldestDay = periodKey('daily', now - LEDGER_DAYS * 86_400_000);
-  for (const day of Object.keys(state.days)) {
-    if (day >= oldestDay) continue;
-    const month = (state.months[day.slice(0, 7)] ??= {});
-    for (const [key, values] of Object.entries(state.days[day]!)) add((month[key] ??= zero()), values);
-    delete state.days[day];
-  }
-  const months = Object.keys(state.months).sort();
-  for (const month of months.slice(0, Math.max(0, months.length - LEDGER_MONTHS))) delete state.months[month];
-}
+/** Back-off of failed writes: the flush interval doubled per failure, up to a minute. */
+const MAX_RETRY_MS = 60_000;
+/** Another window's record is merged into this window's ledger write once it is this old (it writes its own first). */
+const MERGE_GRACE_MS = 5_000;
 
 /**
- * Spend and tokens by day × provider × model in a key-value store (globalState, not synced). Records
- * are added in memory and written at most about once a second, as read-merge-write of the pending
- * counts into what is stored, so two windows never overwrite each other's counts and the cost of a
- * record does not grow with history. (globalState has no lock: two windows writing within the same
- * few milliseconds could still race; a window's own writes are queued.) Data that does not validate
- * is kept aside, never dropped.
+ * Spend and tokens by day × provider × model, kept for every window of the machine.
+ *
+ * The aggregates live in a key-value store (globalState), written at most about once a second. Every
+ * record also goes to the shared journal at once, where every window's budget check sees it, and
+ * stays there until every live window's copy of the aggregates includes it. A write of the
+ * aggregates adds whatever the journal holds beyond the copy it starts from, and notes per window
+ * how far it goes (`applied`), so a window that writes over another's newer write brings that
+ * window's records along: no record is lost and none is counted twice.
+ *
+ * Reservations of requests in flight (see BudgetGuard) live in the same shared state and are
+ * settled by the record of the request, in the same change.
  */
-export class UsageLedger implements SpendSource {
+export class UsageLedger implements SpendBook {
   readonly #kv: KeyValueStore;
   readonly #clock: Clock;
+  readonly #shared: SharedStore;
+  readonly #window: string;
   readonly #flushMs: number;
-  readonly #onCorrupt: (backupKey: string, problem: string) => void;
-  #pending = new Map<string, Map<string, Cell>>();
-  /** Counts being written right now: still counted (budgets must see them), back to pending if the write fails. */
-  #writingBatch: Map<string, Map<string, Cell>> | undefined;
-  #timer: unknown;
+  readonly #onProblem: (problem: LedgerProblem) => void;
+  #seq = 0;
+  /** This window's records not yet in the shared journal, with the reservations they settle. */
+  #outbox: Array<{ entry: JournalEntry; settles?: string }> = [];
+  /** The shared state as last read or written by this window. */
+  #book: SharedBook = { windows: {}, reservations: [], journal: [] };
+  #view: { raw: unknown; reading: Reading } | undefined;
+  /** The damaged value last kept aside (as JSON), so it is kept once. */
+  #backedUp: string | undefined;
+  #flushTimer: unknown;
+  #heartbeatTimer: unknown;
+  #failures = 0;
+  #told = new Set<string>();
   #writing: Promise<void> = Promise.resolve();
-  /** The stored state as last read or written; re-read after STORED_TTL_MS to see other windows' spend. */
-  #stored: { state: LedgerState; at: number } | undefined;
-  #setAside = false;
-  readonly #listeners = new Set<(record: UsageRecord) => void>();
+  #sends: Promise<void> = Promise.resolve();
+  #disposed = false;
+  readonly #listeners = new Set<() => void>();
+  readonly #recordListeners = new Set<(record: UsageRecord) => void>();
 
-  constructor(kv: KeyValueStore, clock: Clock, options: { flushMs?: number; onCorrupt?: (backupKey: string, problem: string) => void } = {}) {
+  constructor(kv: KeyValueStore, clock: Clock, options: LedgerOptions = {}) {
     this.#kv = kv;
     this.#clock = clock;
+    this.#shared = options.shared ?? new MemorySharedStore();
+    this.#window = options.windowId ?? `w${clock.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
     this.#flushMs = options.flushMs ?? 1000;
-    this.#onCorrupt = options.onCorrupt ?? (() => undefined);
+    this.#onProblem = options.onProblem ?? (() => undefined);
+    this.#heartbeatTimer = this.#clock.setTimeout(() => void this.#heartbeat(), HEARTBEAT_MS);
   }
 
-  /** Fires after each record (the status bar updates within a second of a request finishing). */
-  onDidRecord(listener: (record: UsageRecord) => void): { dispose(): void } {
+  /** Fires when spend may have changed: a record here, or another window's record or write seen. */
+  onDidChange(listener: () => void): { dispose(): void } {
     this.#listeners.add(listener);
     return { dispose: () => this.#listeners.delete(listener) };
   }
 
-  #addPending(day: string, key: string, values: Cell): void {
-    let byModel = this.#pending.get(day);
-    if (!byModel) this.#pending.set(day, (byModel = new Map<string, Cell>()));
-    const current = byModel.get(key) ?? zero();
-    add(current, values);
-    byModel.set(key, current);
+  /** Fires with each record made in this window. */
+  onDidRecord(listener: (record: UsageRecord) => void): { dispose(): void } {
+    this.#recordListeners.add(listener);
+    return { dispose: () => this.#recordListeners.delete(listener) };
   }
 
-  record(record: UsageRecord): void {
-    this.#addPending(periodKey('daily', record.at), `${record.providerId}${SEP}${record.modelId}`, cellOf(record));
-    for (const listener of [...this.#listeners]) listener(record);
-    if (this.#timer === undefined) {
-      this.#timer = this.#clock.setTimeout(() => {
-        this.#timer = undefined;
-        void this.flush();
-      }, this.#flushMs);
+  #changed(): void {
+    for (const listener of [...this.#listeners]) listener();
+  }
+
+  /** Records a finished request (and settles its reservation, if it had one). Never throws. */
+  record(record: UsageRecord, reservation?: Reservation): void {
+    const entry: JournalEntry = { writer: this.#window, seq: ++this.#seq, at: this.#clock.now(), day: periodKey('daily', record.at), key: modelKey(record.providerId, record.modelId), cell: cellOf(record) };
+    this.#outbox.push({ entry, ...(reservation ? { settles: reservation.id } : {}) });
+    for (const listener of [...this.#recordListeners]) listener(record);
+    this.#changed();
+    void this.#send();
+    this.#scheduleFlush(this.#flushMs);
+  }
+
+  /** A reservation whose request was never recorded (it failed before anything was sent). */
+  async release(reservation: Reservation): Promise<void> {
+    await this.#change((book) => {
+      book.reservations = book.reservations.filter((item) => item.id !== reservation.id);
+    }).catch((error: unknown) => this.#problem({ kind: 'storage', where: 'shared', error }));
+  }
+
+  /**
+   * Runs `decide` with every window's spend and reservations while no other window can decide: a
+   * reservation made in it is seen by the next decision in any window.
+   */
+  decide<T>(decide: (view: SpendView) => T): Promise<T> {
+    return this.#change((book, now) => {
+      const state = this.#reading().state;
+      const pending = this.#unapplied(state, book, 0, now);
+      return decide({
+        spentUsd: (scope, period, at) => spentIn(state, pending, scope, period, at),
+        reservedUsd: (budgetId, key) => book.reservations.reduce((sum, item) => (item.budgets.includes(budgetId) && item.periodKeys.includes(key) ? sum + item.worstUsd : sum), 0),
+        reserve: (worstUsd, budgets, periodKeys) => {
+          const reservation: Reservation = { id: `${this.#window}:r${++this.#seq}`, at: now, worstUsd, budgets, periodKeys };
+          book.reservations.push({ ...reservation, budgets: [...budgets], periodKeys: [...periodKeys], window: this.#window });
+          return reservation;
+        },
+      });
+    });
+  }
+
+  /** Runs a change of the shared state (this window's heartbeat, its unsent records and pruning included). */
+  async #change<T>(change: (book: SharedBook, now: number) => T): Promise<T> {
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    try {
+      const { result, book } = await this.#shared.update((raw) => {
+        const book = readBook(raw);
+        const now = this.#clock.now();
+        this.#merge(book, outbox, now);
+        const result = change(book, now);
+        return { document: book, result: { result, book } };
+      });
+      this.#book = book;
+      this.#changed();
+      return result;
+    } catch (error) {
+      // Not shared: sent again with the next change; meanwhile they count here.
+      this.#outbox = [...outbox, ...this.#outbox];
+      throw error;
     }
   }
 
-  /** Writes pending counts now (also called on deactivation). Writes never overlap. */
+  #merge(book: SharedBook, outbox: ReadonlyArray<{ entry: JournalEntry; settles?: string }>, now: number): void {
+    const settled = new Set(outbox.flatMap((item) => (item.settles ? [item.settles] : [])));
+    book.reservations = book.reservations.filter((item) => !settled.has(item.id));
+    book.journal.push(...outbox.map((item) => item.entry));
+    if (!this.#disposed) book.windows[this.#window] = { at: now, seen: { ...this.#reading().state.applied } };
+    prune(book, now);
+  }
+
+  /** Sends this window's records to the shared journal; a failure keeps them here and is retried by the next flush. */
+  #send(): Promise<void> {
+    // Chained, so waiting on it waits for every send started before (a burst of records goes in the first).
+    this.#sends = this.#sends.then(async () => {
+      if (this.#outbox.length === 0) return;
+      try {
+        await this.#change(() => undefined);
+      } catch (error) {
+        this.#problem({ kind: 'storage', where: 'shared', error });
+      }
+    });
+    return this.#sends;
+  }
+
+  async #heartbeat(): Promise<void> {
+    this.#heartbeatTimer = undefined;
+    if (this.#disposed) return;
+    try {
+      await this.#change(() => undefined);
+      // Another window's records that no copy here includes yet: merge them in (see MERGE_GRACE_MS).
+      if (this.#unapplied(this.#reading().state, this.#book, MERGE_GRACE_MS, this.#clock.now()).length > 0) this.#scheduleFlush(0);
+    } catch (error) {
+      this.#problem({ kind: 'storage', where: 'shared', error });
+    }
+    if (!this.#disposed) this.#heartbeatTimer = this.#clock.setTimeout(() => void this.#heartbeat(), HEARTBEAT_MS);
+  }
+
+  #scheduleFlush(ms: number): void {
+    if (this.#flushTimer !== undefined || this.#disposed) return;
+    this.#flushTimer = this.#clock.setTimeout(() => {
+      this.#flushTimer = undefined;
+      this.flush().catch(() => undefined);
+    }, ms);
+  }
+
+  /**
+   * Writes the aggregates now (also on deactivation): what is stored, plus every record in the
+   * journal or here that it lacks. Writes never overlap. A failure is told once and retried; the
+   * returned promise rejects for callers that wait on it.
+   */
   flush(): Promise<void> {
     const write = async () => {
-      if (this.#pending.size === 0) return;
-      const batch = this.#pending;
-      this.#pending = new Map();
-      this.#writingBatch = batch;
+      await this.#send();
+      const reading = this.#reading();
+      if (reading.kind === 'newer') return;
+      const now = this.#clock.now();
+      const pending = this.#unapplied(reading.state, this.#book, MERGE_GRACE_MS, now);
+      if (pending.length === 0 && reading.kind !== 'migrated' && reading.kind !== 'damaged') return;
       try {
-        const state = this.#read();
-        for (const [day, byModel] of batch) {
-          const stored = (state.days[day] ??= {});
-          for (const [key, values] of byModel) add((stored[key] ??= zero()), values);
+        const damaged = reading.kind === 'damaged' ? JSON.stringify(this.#view?.raw) : undefined;
+        if (damaged !== undefined && damaged !== this.#backedUp) {
+          // The damaged original is kept, and known to be kept, before anything replaces it.
+          const backupKey = `${LEDGER_KEY}.backup.${now}`;
+          await this.#kv.update(backupKey, this.#view?.raw);
+          this.#backedUp = damaged;
+          this.#problem({ kind: 'damaged', backupKey, problems: reading.kind === 'damaged' ? reading.problems : [] });
         }
-        compact(state, this.#clock.now());
+        const state = structuredClone(reading.state);
+        for (const entry of pending) {
+          addCell(((state.days[entry.day] ??= {})[entry.key] ??= zeroCell()), entry.cell);
+          state.applied[entry.writer] = Math.max(state.applied[entry.writer] ?? 0, entry.seq);
+        }
+        // A writer's mark is needed while its records can still come from the journal.
+        const writers = new Set([...this.#book.journal.map((entry) => entry.writer), ...Object.keys(this.#book.windows), this.#window]);
+        for (const writer of Object.keys(state.applied)) if (!writers.has(writer)) delete state.applied[writer];
+        compact(state, now);
         await this.#kv.update(LEDGER_KEY, state);
-        this.#stored = { state, at: this.#clock.now() };
+        // Written without the journal (it could not be reached): the stored copy is where they live now.
+        this.#outbox = this.#outbox.filter((item) => item.entry.seq > (state.applied[this.#window] ?? 0));
+        this.#view = undefined;
+        this.#failures = 0;
+        this.#told.delete('storage:ledger');
       } catch (error) {
-        // Not written: the counts go back to pending for the next flush.
-        for (const [day, byModel] of batch) {
-          for (const [key, values] of byModel) this.#addPending(day, key, values);
-        }
+        this.#failures++;
+        this.#problem({ kind: 'storage', where: 'ledger', error });
+        this.#scheduleFlush(Math.min(MAX_RETRY_MS, this.#flushMs * 2 ** this.#failures));
         throw error;
-      } finally {
-        this.#writingBatch = undefined;
       }
     };
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
   }
 
-  #read(): LedgerState {
-    const raw = this.#kv.get<unknown>(LEDGER_KEY);
-    if (raw === undefined) return empty();
-    const parsed = ledgerState.safeParse(raw);
-    if (parsed.success) return parsed.data;
-    // Kept aside once; the valid days and months go on counting (this month's spend must not reset to $0).
-    if (!this.#setAside) {
-      this.#setAside = true;
-      const backupKey = `${LEDGER_KEY}.backup.${this.#clock.now()}`;
-      void this.#kv.update(backupKey, raw);
-      this.#onCorrupt(backupKey, parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; '));
-    }
-    return salvage(raw);
+  #problem(problem: LedgerProblem): void {
+    const key = problem.kind === 'storage' ? `storage:${problem.where}` : problem.kind === 'damaged' ? `damaged:${problem.backupKey}` : 'newer';
+    if (this.#told.has(key)) return;
+    this.#told.add(key);
+    this.#onProblem(problem);
   }
 
-  /** Stored and pending counts for each day in [from, to] (day keys), by provider and model. */
-  #cells(from: string, to: string): Array<{ day: string; providerId: string; modelId: string; values: Cell }> {
-    const out: Array<{ day: string; providerId: string; modelId: string; values: Cell }> = [];
-    const visit = (day: string, byModel: Iterable<[string, Cell]>) => {
-      if (day < from || day > to) return;
-      for (const [key, values] of byModel) {
-        const [providerId = '', modelId = ''] = key.split(SEP);
-        out.push({ day, providerId, modelId, values });
-      }
-    };
-    const now = this.#clock.now();
-    if (!this.#stored || now - this.#stored.at > STORED_TTL_MS) this.#stored = { state: this.#read(), at: now };
-    for (const [day, byModel] of Object.entries(this.#stored.state.days)) visit(day, Object.entries(byModel));
-    for (const [day, byModel] of this.#pending) visit(day, byModel);
-    for (const [day, byModel] of this.#writingBatch ?? []) visit(day, byModel);
-    // A rolled-up month counts when the whole month lies in the range (its days are no longer apart).
-    for (const [month, byModel] of Object.entries(this.#stored.state.months)) {
-      if (`${month}-01` >= from && `${month}-31` <= to) visit(`${month}-01`, Object.entries(byModel));
+  /** The stored aggregates as this window sees them now (read again whenever the stored value changed). */
+  #reading(): Reading {
+    const raw = this.#kv.get<unknown>(LEDGER_KEY);
+    let view = this.#view;
+    if (!view || view.raw !== raw) {
+      view = this.#view = { raw, reading: readLedger(raw) };
+      if (view.reading.kind === 'newer') this.#problem({ kind: 'newer', version: view.reading.version });
     }
+    return view.reading;
+  }
+
+  /** Records in the journal or here that `state` does not include (other windows' only once older than `grace`). */
+  #unapplied(state: LedgerState, book: SharedBook, grace: number, now: number): JournalEntry[] {
+    const seen = new Set<string>();
+    const out: JournalEntry[] = [];
+    for (const entry of [...book.journal, ...this.#outbox.map((item) => item.entry)]) {
+      const id = `${entry.writer}:${entry.seq}`;
+      if (seen.has(id) || entry.seq <= (state.applied[entry.writer] ?? 0)) continue;
+      if (entry.writer !== this.#window && now - entry.at < grace) continue;
+      seen.add(id);
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** Reads the shared state again (other windows' records and reservations); fires onDidChange. */
+  async refresh(): Promise<void> {
+    this.#book = readBook(await this.#shared.read());
+    this.#changed();
+  }
+
+  /** Each cell in [from, to] (day keys): stored, and every record not in what is stored yet. */
+  #cells(from: string, to: string): Array<{ day: string; key: string; values: Readonly<Cell> }> {
+    const out: Array<{ day: string; key: string; values: Readonly<Cell> }> = [];
+    const state = this.#reading().state;
+    for (const [day, byModel] of Object.entries(state.days)) if (day >= from && day <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day, key, values });
+    // A rolled-up month counts when the whole month lies in the range (its days are no longer apart).
+    for (const [month, byModel] of Object.entries(state.months)) if (`${month}-01` >= from && `${month}-31` <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day: `${month}-01`, key, values });
+    for (const entry of this.#unapplied(state, this.#book, 0, this.#clock.now())) if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
     return out;
   }
 
   /** Totals over a day range, optionally grouped. */
   totals(range: { from: string; to: string }, groupBy?: 'provider' | 'model' | 'day'): Map<string, Totals> {
     const groups = new Map<string, Cell>();
-    for (const { day, providerId, modelId, values } of this.#cells(range.from, range.to)) {
+    for (const { day, key, values } of this.#cells(range.from, range.to)) {
+      const [providerId, modelId] = splitModelKey(key);
       const group = groupBy === 'provider' ? providerId : groupBy === 'model' ? `${providerId}/${modelId}` : groupBy === 'day' ? day : 'all';
-      const target = groups.get(group) ?? zero();
-      add(target, values);
+      const target = groups.get(group) ?? zeroCell();
+      addCell(target, values);
       groups.set(group, target);
     }
     return new Map([...groups].map(([group, values]) => [group, toTotals(values)]));
   }
 
+  /** Spend recorded so far in the period (every window's, as far as this window has seen it). */
   spentUsd(scope: BudgetScope, period: Budget['period'], now: number): number {
-    const prefix = periodKey(period, now);
-    let total = 0;
-    for (const { day, providerId, modelId, values } of this.#cells(prefix, `${prefix}\uffff`)) {
-      if (!day.startsWith(prefix)) continue;
-      if (scope.kind !== 'overall' && scope.providerId !== providerId) continue;
-      if (scope.kind === 'model' && scope.modelId !== modelId) continue;
-      total += values[6];
-    }
-    return total / NANO;
+    const state = this.#reading().state;
+    return spentIn(state, this.#unapplied(state, this.#book, 0, this.#clock.now()), scope, period, now);
+  }
+
+  /** Worst cases of requests in flight in every window, as this window last saw them. */
+  reservedUsd(): number {
+    return this.#book.reservations.reduce((sum, item) => sum + item.worstUsd, 0);
   }
 
   /** Every stored and pending cell: a day (`2026-11-21`) or a rolled-up month (`2026-08`), provider, model, totals. */
   rows(): Array<{ period: string; providerId: string; modelId: string; totals: Totals }> {
     const merged = new Map<string, Cell>();
-    const put = (period: string, byModel: Iterable<[string, Cell]>) => {
-      for (const [key, values] of byModel) {
-        const id = `${period}${SEP}${key}`;
-        const target = merged.get(id) ?? zero();
-        add(target, values);
-        merged.set(id, target);
-      }
+    const put = (period: string, key: string, values: Readonly<Cell>) => {
+      const id = JSON.stringify([period, key]);
+      let target = merged.get(id);
+      if (!target) merged.set(id, (target = zeroCell()));
+      addCell(target, values);
     };
-    const stored = this.#read();
-    for (const [month, byModel] of Object.entries(stored.months)) put(month, Object.entries(byModel));
-    for (const [day, byModel] of Object.entries(stored.days)) put(day, Object.entries(byModel));
-    for (const [day, byModel] of this.#pending) put(day, byModel);
+    const state = this.#reading().state;
+    for (const [month, byModel] of Object.entries(state.months)) for (const [key, values] of Object.entries(byModel)) put(month, key, values);
+    for (const [day, byModel] of Object.entries(state.days)) for (const [key, values] of Object.entries(byModel)) put(day, key, values);
+    for (const entry of this.#unapplied(state, this.#book, 0, this.#clock.now())) put(entry.day, entry.key, entry.cell);
     return [...merged]
       .map(([id, values]) => {
-        const [period = '', providerId = '', modelId = ''] = id.split(SEP);
+        const [period, key] = JSON.parse(id) as [string, string];
+        const [providerId, modelId] = splitModelKey(key);
         return { period, providerId, modelId, totals: toTotals(values) };
       })
       .sort((a, b) => a.period.localeCompare(b.period) || a.providerId.localeCompare(b.providerId) || a.modelId.localeCompare(b.modelId));
@@ -294,16 +403,45 @@ export class UsageLedger implements SpendSource {
     return (spent / Math.max(1, elapsedDays)) * daysInMonth;
   }
 
-  /** Deletes every usage record (the user asked, and confirmed). */
+  /** Deletes every usage record, of every window (the user asked, and confirmed). */
   async clear(): Promise<void> {
-    this.#pending.clear();
-    await this.#writing;
+    this.#outbox = [];
+    await this.#writing.catch(() => undefined);
+    await this.#change((book) => {
+      book.journal = [];
+    });
     await this.#kv.update(LEDGER_KEY, undefined);
-    this.#stored = undefined;
+    this.#view = undefined;
+  }
+
+  /** The window is closing: its last records are written and its reservations given up. */
+  async dispose(): Promise<void> {
+    this.#disposed = true;
+    for (const timer of [this.#flushTimer, this.#heartbeatTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    this.#flushTimer = this.#heartbeatTimer = undefined;
+    await this.flush().catch(() => undefined);
+    await this.#change((book) => {
+      book.reservations = book.reservations.filter((item) => item.window !== this.#window);
+      delete book.windows[this.#window];
+    }).catch(() => undefined);
   }
 }
 
-const CSV_COLUMNS = ['period', 'provider', 'model', 'requests', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'reasoning_tokens', 'usd', 'requests_without_price', 'requests_estimated'];
+function spentIn(state: LedgerState, pending: readonly JournalEntry[], scope: BudgetScope, period: Budget['period'], now: number): number {
+  const prefix = periodKey(period, now);
+  const applies = (key: string) => {
+    if (scope.kind === 'overall') return true;
+    const [providerId, modelId] = splitModelKey(key);
+    return scope.providerId === providerId && (scope.kind !== 'model' || scope.modelId === modelId);
+  };
+  let total = 0;
+  for (const [day, byModel] of Object.entries(state.days)) if (day.startsWith(prefix)) for (const [key, values] of Object.entries(byModel)) if (applies(key)) total += values[USD_FIELD];
+  // A rolled-up month is older than LEDGER_DAYS: only a monthly budget of that month could need it, and that is never now.
+  for (const entry of pending) if (entry.day.startsWith(prefix) && applies(entry.key)) total += entry.cell[USD_FIELD];
+  return total / NANO;
+}
+
+const CSV_COLUMNS = ['period', 'provider', 'model', 'requests', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'reasoning_tokens', 'usd', 'requests_without_price', 'requests_estimated', 'requests_suspect'];
 
 /** RFC 4180 CSV of the ledger's rows (quoted where needed), for spreadsheets. */
 export function usageCsv(rows: ReturnType<UsageLedger['rows']>): string {
@@ -312,7 +450,7 @@ export function usageCsv(rows: ReturnType<UsageLedger['rows']>): string {
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   const lines = rows.map(({ period, providerId, modelId, totals }) =>
-    [period, providerId, modelId, totals.requests, totals.inputTokens, totals.cachedInputTokens, totals.cacheWriteInputTokens, totals.outputTokens, totals.reasoningTokens, totals.usd.toFixed(9), totals.unpricedRequests, totals.estimatedRequests]
+    [period, providerId, modelId, totals.requests, totals.inputTokens, totals.cachedInputTokens, totals.cacheWriteInputTokens, totals.outputTokens, totals.reasoningTokens, totals.usd.toFixed(9), totals.unpricedRequests, totals.estimatedRequests, totals.suspectRequests]
       .map(quote)
       .join(','),
   );

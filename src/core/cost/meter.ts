@@ -12,6 +12,8 @@ export interface MeterOptions {
   pricing: (modelId: string) => PricingContext;
   /** The model's largest answer, when known (the user's setting, else the catalog): the worst case of a request without its own cap. */
   maxOutputTokens?: (modelId: string) => number | undefined | Promise<number | undefined>;
+  /** The model's context window, when known: a usage report far beyond it is not believed. */
+  contextWindow?: (modelId: string) => number | undefined | Promise<number | undefined>;
   ledger: UsageLedger;
   guard: BudgetGuard;
   surface: Surface;
@@ -22,6 +24,34 @@ export interface MeterOptions {
   confirmOverBudget?: (message: string, budget: Budget) => Promise<boolean>;
   /** A recording failed; the request itself was not affected. */
   onRecordError?: (error: unknown) => void;
+  /** A provider's usage report was not believed (the request was priced from counted tokens): one line for the log. */
+  onSuspectUsage?: (message: string) => void;
+}
+
+/**
+ * Beyond these a usage report is not believed, whatever the provider: twice the context window
+ * (input and output together can never exceed it; twice leaves room for a window we know wrong),
+ * else 10 million tokens, and $10,000 for one request (no request of any model priced today comes
+ * within two orders of magnitude of either).
+ */
+const PLAUSIBLE_WINDOW_FACTOR = 2;
+const PLAUSIBLE_TOKENS = 10_000_000;
+const PLAUSIBLE_USD = 10_000;
+
+const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+
+/** Why a usage report cannot be used as it is, or undefined when it can. */
+export function usageProblem(usage: Usage, contextWindow: number | undefined): string | undefined {
+  for (const field of ['inputTokens', 'outputTokens', 'cachedInputTokens', 'cacheWriteInputTokens', 'reasoningTokens'] as const) {
+    const value = usage[field];
+    if ((field === 'inputTokens' || field === 'outputTokens' || value !== undefined) && !isCount(value)) return `${field} is ${JSON.stringify(value) ?? String(value)}, not a count of tokens`;
+  }
+  if (usage.costUsd !== undefined && !(typeof usage.costUsd === 'number' && Number.isFinite(usage.costUsd) && usage.costUsd >= 0)) return `the reported cost is ${String(usage.costUsd)}`;
+  const tokens = usage.inputTokens + usage.outputTokens;
+  const limit = contextWindow !== undefined && contextWindow > 0 ? contextWindow * PLAUSIBLE_WINDOW_FACTOR : PLAUSIBLE_TOKENS;
+  if (tokens > limit) return `${tokens.toLocaleString('en-US')} tokens is more than ${contextWindow !== undefined ? `twice the model's context window (${contextWindow.toLocaleString('en-US')})` : 'any one request uses'}`;
+  if ((usage.costUsd ?? 0) > PLAUSIBLE_USD) return `a reported cost of $${usage.costUsd!.toLocaleString('en-US')} for one request`;
+  return undefined;
 }
 
 /** The least answer worth a request: a budget that cannot cover this refuses instead of cutting to nothing. */
@@ -86,12 +116,12 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       maxTokens,
       minOutputTokens: MIN_OUTPUT_TOKENS,
     };
-    let admission = guard.admit(admitRequest);
+    let admission = await guard.admit(admitRequest);
     const waived = new Set<string>();
     // Each 'ask' budget in the way is asked about in turn; a "no" refuses the request.
     while (!admission.allowed && admission.mode === 'ask' && !waived.has(admission.budget.id) && (await this.#options.confirmOverBudget?.(admission.message, admission.budget))) {
       waived.add(admission.budget.id);
-      admission = guard.admit(admitRequest, waived);
+      admission = await guard.admit(admitRequest, waived);
     }
     for (const notice of admission.notices) this.#options.onNotice?.(notice);
     if (!admission.allowed) {
@@ -103,7 +133,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     try {
       this.#inner = this.#provider.chat(request, this.#chatOptions)[Symbol.asyncIterator]();
     } catch (error) {
-      this.#options.guard.settle(this.#reservation);
+      await this.#options.guard.release(this.#reservation);
       throw error;
     }
     return this.#step();
@@ -136,21 +166,30 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     return this;
   }
 
-  /** Records the request once, whatever ended it; the reservation is settled after the record. */
+  /** Records the request once, whatever ended it; the record settles the reservation (released if no record could be made). */
   #finish(outcome: 'ok' | 'error' | 'cancelled'): void {
     if (this.#recorded) return;
     this.#recorded = true;
     const latencyMs = this.#options.clock.now() - this.#started;
-    void this.#record(outcome, latencyMs)
-      .catch((error: unknown) => this.#options.onRecordError?.(error))
-      .finally(() => this.#options.guard.settle(this.#reservation));
+    void this.#record(outcome, latencyMs).catch(async (error: unknown) => {
+      this.#options.onRecordError?.(error);
+      await this.#options.guard.release(this.#reservation);
+    });
   }
 
   async #record(outcome: 'ok' | 'error' | 'cancelled', latencyMs: number): Promise<void> {
     const model = this.#request.model;
     let usage = this.#usage;
     let estimated = false;
-    if (!usage && this.#output === '' && outcome !== 'ok') {
+    let suspect = false;
+    const problem = usage && usageProblem(usage, await this.#options.contextWindow?.(model));
+    if (problem) {
+      // Not believed: priced from what was counted here, as for a provider that reports nothing.
+      this.#options.onSuspectUsage?.(`${this.#options.providerId} ${model}: usage report not used (${problem}); priced from counted tokens`);
+      usage = undefined;
+      suspect = true;
+    }
+    if (!usage && this.#output === '' && outcome !== 'ok' && !suspect) {
       // Refused or failed before any answer: nothing was generated, and providers do not bill that.
       usage = { inputTokens: 0, outputTokens: 0 };
     } else if (!usage) {
@@ -160,7 +199,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       estimated = true;
     }
     const cost = await costOf(this.#options.pricing(model), model, usage, { estimated });
-    // Booked when it was admitted, in the period its reservation was made for.
-    this.#options.ledger.record({ at: this.#started, providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs });
+    // Booked when it was admitted, in the period its reservation was made for; the record settles the reservation.
+    this.#options.ledger.record({ at: this.#started, providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs, ...(suspect ? { suspect } : {}) }, this.#reservation);
   }
 }

@@ -1,0 +1,167 @@
+import * as z from 'zod';
+import { periodKey } from './budgets';
+
+/**
+ * The stored form of the usage ledger: spend and tokens by day × provider × model, with versioned
+ * migrations so later versions only add fields. Nothing here is allowed to hold NaN, Infinity, a
+ * negative or a null amount: a damaged entry is dropped on its own (the rest of its day still
+ * counts) and the damaged original is kept aside by the ledger.
+ */
+export const LEDGER_SCHEMA_VERSION = 2;
+/** Days kept day by day; older days are rolled up into their month (budgets need only this day and month). */
+export const LEDGER_DAYS = 62;
+/** Months kept after that: two years. */
+export const LEDGER_MONTHS = 24;
+/** Dollars are stored as integer nano-dollars: exact sums, short JSON. */
+export const NANO = 1e9;
+
+/**
+ * One day × provider × model, as a fixed-order array to keep the stored value small:
+ * [requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens,
+ *  nano-dollars, requests without a known price, requests whose usage was estimated,
+ *  requests whose reported usage was implausible (priced from counted tokens instead)].
+ * Version 1 had the first nine.
+ */
+export type Cell = [number, number, number, number, number, number, number, number, number, number];
+export const FIELDS = 10;
+export const USD_FIELD = 6;
+const count = z.number().int().nonnegative();
+const cellV1 = z.tuple([count, count, count, count, count, count, count, count, count]);
+const cell = z.tuple([count, count, count, count, count, count, count, count, count, count]);
+
+/** Provider and model as one key: JSON, so no character in an id can make two pairs collide. */
+export const modelKey = (providerId: string, modelId: string): string => JSON.stringify([providerId, modelId]);
+export function splitModelKey(key: string): [providerId: string, modelId: string] {
+  const parsed: unknown = JSON.parse(key);
+  return Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' ? [parsed[0], parsed[1]] : ['', ''];
+}
+const isModelKey = (key: string): boolean => {
+  try {
+    return splitModelKey(key)[0] !== '';
+  } catch {
+    return false;
+  }
+};
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const MONTH = /^\d{4}-\d{2}$/;
+
+export const ledgerState = z
+  .object({
+    schemaVersion: z.literal(LEDGER_SCHEMA_VERSION),
+    /** `2026-11-21` → `["provider","model"]` → cell */
+    days: z.record(z.string().regex(DAY), z.record(z.string().refine(isModelKey), cell)),
+    /** `2026-08` → `["provider","model"]` → cell: days older than LEDGER_DAYS, rolled up. */
+    months: z.record(z.string().regex(MONTH), z.record(z.string().refine(isModelKey), cell)),
+    /**
+     * Per window that ever recorded (its writer id): the last of its records counted here. Records
+     * still in the shared journal with a higher number are not in this state yet; lower are.
+     */
+    applied: z.record(z.string(), count),
+  })
+  .strict();
+export type LedgerState = z.infer<typeof ledgerState>;
+
+export const emptyLedger = (): LedgerState => ({ schemaVersion: LEDGER_SCHEMA_VERSION, days: {}, months: {}, applied: {} });
+export const zeroCell = (): Cell => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
+export function addCell(target: Cell, source: Readonly<Cell>): void {
+  for (let i = 0; i < FIELDS; i++) target[i]! += source[i]!;
+}
+
+/** Version 1 keyed provider and model as `provider\u0001model`, which an id holding U+0001 could forge. */
+const V1_SEP = '\u0001';
+
+export type Reading =
+  | { kind: 'empty'; state: LedgerState }
+  | { kind: 'valid'; state: LedgerState }
+  /** Stored by an older version: migrated in memory, written in the new form with the next record. */
+  | { kind: 'migrated'; state: LedgerState; from: number }
+  /** Written by a newer Switchboard: read what can be read, never write over it. */
+  | { kind: 'newer'; state: LedgerState; version: number }
+  /** Damaged: every entry that is valid on its own, and what was wrong (the original must be kept aside before a write). */
+  | { kind: 'damaged'; state: LedgerState; problems: string[] };
+
+/** Reads any stored form: current, older (migrated), newer (read only), or damaged (salvaged entry by entry). */
+export function readLedger(raw: unknown): Reading {
+  if (raw === undefined) return { kind: 'empty', state: emptyLedger() };
+  const parsed = ledgerState.safeParse(raw);
+  if (parsed.success) return { kind: 'valid', state: parsed.data };
+  const version = typeof raw === 'object' && raw !== null ? (raw as { schemaVersion?: unknown }).schemaVersion : undefined;
+  if (typeof version === 'number' && Number.isInteger(version) && version > LEDGER_SCHEMA_VERSION) {
+    return { kind: 'newer', state: salvage(raw, []), version };
+  }
+  const problems: string[] = [];
+  const state = salvage(raw, problems);
+  if (version === 1 && problems.length === 0) return { kind: 'migrated', state, from: 1 };
+  if (problems.length === 0) problems.push(`schemaVersion: expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(version) ?? 'none'}`);
+  return { kind: 'damaged', state, problems };
+}
+
+/** Each entry valid on its own, in the current form (version 1 cells and keys converted); `problems` names the rest. */
+function salvage(raw: unknown, problems: string[]): LedgerState {
+  const state = emptyLedger();
+  const record = asRecord(raw);
+  if (!record) {
+    problems.push('the stored value is not an object');
+    return state;
+  }
+  for (const [field, pattern] of [
+    ['days', DAY],
+    ['months', MONTH],
+  ] as const) {
+    const periods = asRecord(record[field]);
+    if (!periods) {
+      if (record[field] !== undefined) problems.push(`${field}: not an object`);
+      continue;
+    }
+    for (const [period, entries] of Object.entries(periods)) {
+      if (!pattern.test(period)) {
+        problems.push(`${field}.${period}: not a ${field === 'days' ? 'day' : 'month'}`);
+        continue;
+      }
+      for (const [key, value] of Object.entries(asRecord(entries) ?? {})) {
+        const converted = convertEntry(key, value);
+        if (!converted) {
+          problems.push(`${field}.${period}.${key}: not a valid entry`);
+          continue;
+        }
+        addCell(((state[field][period] ??= {})[converted.key] ??= zeroCell()), converted.cell);
+      }
+      if (!asRecord(entries)) problems.push(`${field}.${period}: not an object`);
+    }
+  }
+  const applied = asRecord(record.applied);
+  for (const [writer, seq] of Object.entries(applied ?? {})) {
+    if (count.safeParse(seq).success) state.applied[writer] = seq as number;
+  }
+  return state;
+}
+
+function convertEntry(key: string, value: unknown): { key: string; cell: Cell } | undefined {
+  const current = cell.safeParse(value);
+  const old = current.success ? undefined : cellV1.safeParse(value);
+  const values: Cell | undefined = current.success ? current.data : old?.success ? [...old.data, 0] : undefined;
+  if (!values) return undefined;
+  if (isModelKey(key)) return { key, cell: values };
+  const separator = key.indexOf(V1_SEP);
+  if (separator <= 0) return undefined;
+  return { key: modelKey(key.slice(0, separator), key.slice(separator + 1)), cell: values };
+}
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+/** Rolls days older than LEDGER_DAYS into their months and drops months older than LEDGER_MONTHS. */
+export function compact(state: LedgerState, now: number): void {
+  const oldestDay = periodKey('daily', now - LEDGER_DAYS * 86_400_000);
+  for (const day of Object.keys(state.days)) {
+    if (day >= oldestDay) continue;
+    const month = (state.months[day.slice(0, 7)] ??= {});
+    for (const [key, values] of Object.entries(state.days[day]!)) addCell((month[key] ??= zeroCell()), values);
+    delete state.days[day];
+  }
+  const months = Object.keys(state.months).sort();
+  for (const month of months.slice(0, Math.max(0, months.length - LEDGER_MONTHS))) delete state.months[month];
+}

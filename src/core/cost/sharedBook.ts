@@ -1,0 +1,84 @@
+import * as z from 'zod';
+import { FIELDS, type Cell } from './ledgerFormat';
+
+/**
+ * What every window of the machine must agree on to keep a budget, in the SharedStore:
+ * - reservations: the worst case of each request in flight, in any window;
+ * - journal: each finished request's counts, from the moment it is settled until every live window's
+ *   copy of the ledger (globalState, which reaches other windows late and can be overwritten by a
+ *   window that had not seen it yet) includes it. A window's ledger write adds what the journal holds
+ *   beyond that copy, so no write can drop another window's record;
+ * - windows: each live window's heartbeat and how far its copy of the ledger goes, per writer.
+ */
+const count = z.number().int().nonnegative();
+const cell = z.array(count).length(FIELDS) as unknown as z.ZodType<Cell>;
+
+const journalEntry = z.object({
+  writer: z.string().min(1),
+  seq: count,
+  /** When the window recorded it (ms). */
+  at: z.number().nonnegative(),
+  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  key: z.string().min(1),
+  cell,
+});
+export type JournalEntry = z.infer<typeof journalEntry>;
+
+const reservation = z.object({
+  id: z.string().min(1),
+  window: z.string().min(1),
+  at: z.number().nonnegative(),
+  worstUsd: z.number().nonnegative(),
+  budgets: z.array(z.string()),
+  periodKeys: z.array(z.string()),
+});
+export type SharedReservation = z.infer<typeof reservation>;
+
+const windowEntry = z.object({ at: z.number().nonnegative(), seen: z.record(z.string(), count) });
+
+export interface SharedBook {
+  windows: Record<string, z.infer<typeof windowEntry>>;
+  reservations: SharedReservation[];
+  journal: JournalEntry[];
+}
+
+/** A window silent this long (it heartbeats every HEARTBEAT_MS while open) crashed or closed: its reservations expire. */
+export const HEARTBEAT_MS = 15_000;
+export const WINDOW_TTL_MS = 8 * HEARTBEAT_MS;
+/** A request's reservation lasts at most this long, even in a live window whose request never ended. */
+export const RESERVATION_TTL_MS = 30 * 60_000;
+/** A journal entry no live window has taken in after this long is dropped: it bounds the file. */
+const JOURNAL_TTL_MS = 7 * 86_400_000;
+/** Kept at least this long, for a window that opened with an older copy of the ledger and has not said so yet. */
+const JOURNAL_MIN_MS = 60_000;
+
+/**
+ * Reads the shared document item by item: a damaged item is dropped on its own, never the whole
+ * book (an unreadable journal entry is one record; an unreadable file is a new book).
+ */
+export function readBook(raw: unknown): SharedBook {
+  const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const items = <T>(value: unknown, schema: z.ZodType<T>): T[] => (Array.isArray(value) ? value.flatMap((item) => { const parsed = schema.safeParse(item); return parsed.success ? [parsed.data] : []; }) : []);
+  const windows: SharedBook['windows'] = {};
+  if (typeof record.windows === 'object' && record.windows !== null) {
+    for (const [id, value] of Object.entries(record.windows)) {
+      const parsed = windowEntry.safeParse(value);
+      if (parsed.success) windows[id] = parsed.data;
+    }
+  }
+  return { windows, reservations: items(record.reservations, reservation), journal: items(record.journal, journalEntry) };
+}
+
+/**
+ * Drops what no one needs any more: windows silent past WINDOW_TTL_MS and their reservations,
+ * reservations past RESERVATION_TTL_MS, and journal entries every live window's ledger includes.
+ */
+export function prune(book: SharedBook, now: number): void {
+  for (const [id, window] of Object.entries(book.windows)) if (now - window.at > WINDOW_TTL_MS) delete book.windows[id];
+  book.reservations = book.reservations.filter((item) => book.windows[item.window] !== undefined && now - item.at <= RESERVATION_TTL_MS);
+  const live = Object.values(book.windows);
+  book.journal = book.journal.filter((entry) => {
+    const age = now - entry.at;
+    return age <= JOURNAL_MIN_MS || (age <= JOURNAL_TTL_MS && live.some((window) => (window.seen[entry.writer] ?? 0) < entry.seq));
+  });
+}
