@@ -50,3 +50,34 @@ export class MemorySecretStore implements SecretStore {
     return { dispose: () => this.#listeners.delete(listener) };
   }
 }
+
+/**
+ * globalState as several windows see it: one stored value of the extension's whole state, and each
+ * window's own copy of it. A window's write replaces the whole stored state with its copy (as VS Code
+ * stores an extension's globalState as one value), and another window's copy catches up only when the
+ * test calls `propagate()`: the lag in which one window's write can overwrite another's.
+ */
+export class LaggingGlobalState {
+  stored = new Map<string, unknown>();
+  readonly #windows: Array<{ copy: Map<string, unknown> }> = [];
+
+  window(): KeyValueStore {
+    const view = { copy: structuredClone(this.stored) };
+    this.#windows.push(view);
+    return {
+      get: <T>(key: string) => structuredClone(view.copy.get(key)) as T | undefined,
+      update: async (key: string, value: unknown) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (value === undefined) view.copy.delete(key);
+        else view.copy.set(key, structuredClone(value));
+        this.stored = structuredClone(view.copy);
+      },
+      keys: () => [...view.copy.keys()],
+    };
+  }
+
+  /** Every window's copy catches up with what is stored. */
+  propagate(): void {
+    for (const view of this.#windows) view.copy = structuredClone(this.stored);
+  }
+}

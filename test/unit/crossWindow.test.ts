@@ -1,0 +1,149 @@
+// Budgets and usage across several windows of one machine: each window has its own ledger and
+// guard (as each extension host does), they share one SharedStore and one lagging globalState.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Clock, KeyValueStore, SharedStore } from '../../src/core';
+import { BudgetGuard, budgetSchema, type AdmitRequest, type Reservation } from '../../src/core/cost/budgets';
+import { LEDGER_KEY, UsageLedger, type UsageRecord } from '../../src/core/cost/ledger';
+import { HEARTBEAT_MS, RESERVATION_TTL_MS, WINDOW_TTL_MS } from '../../src/core/cost/sharedBook';
+import { MemorySharedStore } from '../../src/core/storage';
+import { FileSharedStore } from '../../src/sharedFileStore';
+import { ManualClock } from '../support/manualClock';
+import { LaggingGlobalState, MemoryKeyValueStore } from '../support/memoryStores';
+
+const budget = (limitUsd: number) => budgetSchema.parse({ id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd, mode: 'stop' });
+/** Worst case $0.002 + 800 × $0.00001 = $0.01. */
+const request: AdmitRequest = { providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.002, outputUsdPerToken: 0.00001, maxTokens: 800, minOutputTokens: 16 };
+const paid = (at: number, usd: number): UsageRecord => ({ at, providerId: 'openai', modelId: 'gpt-4o', usage: { inputTokens: 200, outputTokens: 800 }, cost: { basis: 'computed', usd }, surface: 'chat', outcome: 'ok' });
+const near = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} != ${expected}`);
+
+/** A window: its own ledger and guard over the machine's shared state. `clock` lets a test stop one window's timers (a crash). */
+function openWindow(globalState: { window(): KeyValueStore } | MemoryKeyValueStore, shared: SharedStore, clock: Clock, limitUsd: number) {
+  const kv = globalState instanceof MemoryKeyValueStore ? globalState : globalState.window();
+  const ledger = new UsageLedger(kv, clock, { shared });
+  const guard = new BudgetGuard(() => [budget(limitUsd)], ledger, () => clock.now());
+  return { kv, ledger, guard };
+}
+
+/** The same time as `clock`, but timers never fire: a window that crashed (or froze) stops heartbeating. */
+const frozen = (clock: ManualClock): Clock => ({ now: () => clock.now(), setTimeout: () => 0, clearTimeout: () => undefined });
+
+describe('budgets and usage across windows', () => {
+  let folder: string;
+  before(async () => (folder = await mkdtemp(join(tmpdir(), 'switchboard-windows-'))));
+  after(() => rm(folder, { recursive: true, force: true }));
+
+  it('two windows firing 20 requests each at once never pass a budget that fits three (one lock file, two stores)', async () => {
+    const clock = new ManualClock();
+    const file = join(folder, 'budget.json');
+    const globalState = new LaggingGlobalState();
+    // Each window opens the file itself, as each extension host does.
+    const windows = [openWindow(globalState, new FileSharedStore(file), clock, 0.03), openWindow(globalState, new FileSharedStore(file), clock, 0.03)];
+    const admissions = await Promise.all(windows.flatMap(({ guard }) => Array.from({ length: 20 }, () => guard.admit(request))));
+    const admitted = admissions.filter((admission) => admission.allowed);
+    const reserved = admitted.reduce((sum, admission) => sum + (admission.allowed ? (admission.reservation?.worstUsd ?? 0) : 0), 0);
+    assert.equal(admitted.length, 3, 'three requests at their full worst case, then none');
+    near(reserved, 0.03, 'reserved');
+    // Each answer costs its worst case; the records settle the reservations, whichever window made them.
+    for (const [index, admission] of admissions.entries()) {
+      if (admission.allowed) windows[index < 20 ? 0 : 1]!.ledger.record(paid(clock.now(), admission.reservation!.worstUsd), admission.reservation);
+    }
+    await Promise.all(windows.map(({ ledger }) => ledger.flush()));
+    for (const { ledger, guard } of windows) {
+      await ledger.refresh();
+      near(ledger.reservedUsd(), 0, 'nothing reserved once settled');
+      assert.equal((await guard.admit(request)).allowed, false, 'the budget is spent, in every window');
+    }
+    globalState.propagate();
+    const reader = new UsageLedger(globalState.window(), clock);
+    near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.03, 'recorded');
+    await Promise.all(windows.map(({ ledger }) => ledger.dispose()));
+  });
+
+  it('no paid request goes missing or counts twice when one window writes over the other', async () => {
+    const clock = new ManualClock();
+    const globalState = new LaggingGlobalState();
+    const shared = new MemorySharedStore();
+    const a = openWindow(globalState, shared, clock, 100);
+    const b = openWindow(globalState, shared, clock, 100);
+    // Six paid requests across two windows, each write made from a copy that has not seen the other's.
+    for (let i = 0; i < 3; i++) {
+      a.ledger.record(paid(clock.now(), 0.01));
+      b.ledger.record(paid(clock.now(), 0.02));
+      await a.ledger.flush();
+      await b.ledger.flush();
+      if (i === 1) globalState.propagate();
+    }
+    // Each window counts every request already, from the shared journal.
+    await Promise.all([a.ledger.refresh(), b.ledger.refresh()]);
+    for (const { ledger } of [a, b]) near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.09, 'seen before any copy caught up');
+    // Heartbeats merge what the stored state lacks; copies catch up; the journal empties.
+    for (let i = 0; i < 4; i++) {
+      clock.advance(HEARTBEAT_MS);
+      await Promise.all([a.ledger.flush(), b.ledger.flush()]);
+      globalState.propagate();
+    }
+    clock.advance(WINDOW_TTL_MS);
+    await Promise.all([a.ledger.flush(), b.ledger.flush()]);
+    const reader = new UsageLedger(globalState.window(), clock);
+    const totals = reader.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all');
+    assert.equal(totals?.requests, 6);
+    near(totals?.usd ?? 0, 0.09, 'stored');
+    for (const { ledger } of [a, b]) near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.09, 'each window once caught up');
+    await Promise.all([a.ledger.dispose(), b.ledger.dispose()]);
+    const journal = ((await shared.read()) as { journal: unknown[] }).journal;
+    assert.equal(journal.length, 0, 'the journal keeps nothing every window already has');
+  });
+
+  it("a settled cost counts in another window before that window's copy of globalState has it", async () => {
+    const clock = new ManualClock();
+    const globalState = new LaggingGlobalState();
+    const shared = new MemorySharedStore();
+    const a = openWindow(globalState, shared, clock, 0.05);
+    const b = openWindow(globalState, shared, clock, 0.05);
+    const first = await a.guard.admit({ ...request, maxTokens: 4_700 });
+    assert.ok(first.allowed);
+    a.ledger.record(paid(clock.now(), 0.049), first.reservation);
+    await a.ledger.flush();
+    assert.equal(b.kv.get(LEDGER_KEY), undefined, "b's copy of globalState has not caught up");
+    const second = await b.guard.admit(request);
+    assert.equal(second.allowed, false, 'the $0.049 spent in the other window counts here');
+    await Promise.all([a.ledger.dispose(), b.ledger.dispose()]);
+  });
+
+  it("a window that crashed mid-request gives its reservation back within two minutes; any reservation ends after 30", async () => {
+    const clock = new ManualClock();
+    const globalState = new MemoryKeyValueStore();
+    const shared = new MemorySharedStore();
+    const crashed = openWindow(globalState, shared, frozen(clock), 0.01);
+    const alive = openWindow(globalState, shared, clock, 0.01);
+    assert.ok((await crashed.guard.admit(request)).allowed);
+    assert.equal((await alive.guard.admit(request)).allowed, false, 'reserved by the other window');
+    clock.advance(WINDOW_TTL_MS + HEARTBEAT_MS);
+    assert.equal((await alive.guard.admit(request)).allowed, true, 'the silent window is gone, and its reservation with it');
+
+    // In a live window, a request that never ends still lets go after 30 minutes.
+    const stuck = openWindow(new MemoryKeyValueStore(), new MemorySharedStore(), clock, 0.01);
+    assert.ok((await stuck.guard.admit(request)).allowed);
+    clock.advance(RESERVATION_TTL_MS - HEARTBEAT_MS);
+    assert.equal((await stuck.guard.admit(request)).allowed, false);
+    clock.advance(2 * HEARTBEAT_MS);
+    assert.equal((await stuck.guard.admit(request)).allowed, true);
+    await Promise.all([crashed, alive, stuck].map(({ ledger }) => ledger.dispose()));
+  });
+
+  it('a closed window gives its reservations back at once', async () => {
+    const clock = new ManualClock();
+    const shared = new MemorySharedStore();
+    const closing = openWindow(new MemoryKeyValueStore(), shared, clock, 0.01);
+    const other = openWindow(new MemoryKeyValueStore(), shared, clock, 0.01);
+    const admission = await closing.guard.admit(request);
+    assert.ok(admission.allowed);
+    await closing.ledger.dispose();
+    assert.equal((await other.guard.admit(request)).allowed, true);
+    await other.ledger.dispose();
+    void (admission.reservation satisfies Reservation | undefined);
+  });
+});
