@@ -48,7 +48,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   context.subscriptions.push(
     channel,
     vscode.commands.registerCommand(Commands.openPanel, (args?: { view?: PanelView }) => {
-      ProviderPanel.show(context.extensionUri, version, registry, cost, routing, log.child('panel'), args?.view);
+      ProviderPanel.show(context.extensionUri, version, registry, cost, routing, log.child('panel'), redactor, args?.view);
     }),
     // Commands that need a provider are hidden from the palette until there is one.
     registry.onDidChange(() => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', registry.list().length > 0)),

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Logger, Registry } from './core';
+import type { Logger, Redactor, Registry } from './core';
 import type { CostHost } from './costHost';
 import type { RoutingHost } from './routingHost';
 import { PanelController } from './panelController';
@@ -15,7 +15,8 @@ export const PANEL_VIEW_TYPE = 'switchboard.panel';
 export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
-  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, routing: RoutingHost, log: Logger, view?: PanelView): ProviderPanel {
+  /** `redactor` knows every registered key: whatever is posted to the webview passes through it. */
+  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, routing: RoutingHost, log: Logger, redactor: Redactor, view?: PanelView): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
       if (view) ProviderPanel.#current.#controller.show(view);
@@ -27,7 +28,7 @@ export class ProviderPanel implements vscode.Disposable {
       localResourceRoots: [webviewRoot],
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(registry, cost, routing, log, version, (message) => post(panel, message)));
+    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(registry, cost, routing, log, version, (message) => post(panel, message, redactor)));
     if (view) ProviderPanel.#current.#controller.show(view);
     return ProviderPanel.#current;
   }
@@ -57,9 +58,12 @@ export class ProviderPanel implements vscode.Disposable {
   }
 }
 
-/** The host validates its own messages too: a bug here must fail loudly, not half-render. */
-function post(panel: vscode.WebviewPanel, message: HostToWebview): Thenable<boolean> {
-  return panel.webview.postMessage(hostToWebview.parse(message));
+/**
+ * The host validates its own messages too: a bug here must fail loudly, not half-render. Then every
+ * string in it is redacted, whatever produced it (a report, an error, a base URL with ?key=).
+ */
+function post(panel: vscode.WebviewPanel, message: HostToWebview, redactor: Redactor): Thenable<boolean> {
+  return panel.webview.postMessage(redactor.redactValue(hostToWebview.parse(message)));
 }
 
 function renderHtml(webview: vscode.Webview, webviewRoot: vscode.Uri): string {

@@ -1,6 +1,7 @@
 import { errorCode, TLS_ERROR_CODE } from './http';
 import { ProviderError } from './errors';
 import { createProvider, type CreateProviderOptions } from './provider';
+import { Redactor } from './redact';
 import { systemClock, type ModelInfo, type Provider } from './types';
 
 export type DoctorStage = 'connect' | 'tls' | 'auth' | 'models' | 'chat';
@@ -79,10 +80,15 @@ export function baseUrlCandidates(baseUrl: string): string[] {
  */
 export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> {
   const clock = options.clock ?? systemClock;
+  // Every line is redacted as it is recorded: a base URL with ?key=, a key pasted as the base URL,
+  // a provider that echoes the key in its error code.
+  const redactor = new Redactor();
+  redactor.addSecret(options.apiKey);
   const stages: StageResult[] = [];
   const record = (result: StageResult) => {
-    stages.push(result);
-    options.onStage?.(result);
+    const clean = { ...result, message: redactor.redact(result.message), ...(result.code === undefined ? {} : { code: redactor.redact(result.code) }) };
+    stages.push(clean);
+    options.onStage?.(clean);
   };
   const skipRest = (from: DoctorStage[], why: string) => {
     for (const stage of from) record({ stage, status: 'skip', message: why });
@@ -107,7 +113,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
       const value = await work();
       return { value, ms: clock.now() - started };
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : new ProviderError('network', String(error), { cause: error });
+      const failure = error instanceof ProviderError ? error : new ProviderError('network', String(error), { cause: error, redactor });
       return { error: failure, ms: clock.now() - started };
     }
   };
@@ -166,7 +172,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
         record({ stage: 'auth', status: 'skip', message: `Nothing answered at ${options.baseUrl}; ${candidate} does.` });
         record({ stage: 'models', status: 'fail', message: `Use ${candidate} as the base URL.`, ms: first.ms, code: String(error.status ?? '') });
         skipRest(['chat'], 'Fix the base URL first.');
-        return { ok: false, stages, suggestedBaseUrl: candidate, models: attempt.value };
+        return { ok: false, stages, suggestedBaseUrl: redactor.redact(candidate), models: attempt.value };
       }
     }
   }

@@ -1,4 +1,4 @@
-import { redact } from './redact';
+import { Redactor } from './redact';
 
 export type ProviderErrorKind =
   | 'invalid_credentials'
@@ -18,13 +18,66 @@ export interface ProviderErrorDetails {
   retryAfterMs?: number;
   /** The provider's own error code or type, e.g. `insufficient_quota`, `overloaded_error`, `API_KEY_INVALID`. */
   code?: string;
-  /** The provider's own message, redacted. */
+  /** The provider's own message. */
   providerMessage?: string;
   requestId?: string;
   cause?: unknown;
+  /** Knows the request's key; without it only the patterns apply (a redactor that knows it can redact the error again). */
+  redactor?: Redactor;
 }
 
-/** Every failure a provider call can end in, typed so callers can act on it (retry, fall back, ask for a key). */
+/** The patterns only, for errors built where the request's key is not at hand. */
+const patterns = new Redactor();
+
+/** Long enough to read, short enough to match and to show: bodies can be megabytes. */
+const MAX_MESSAGE_CHARS = 1000;
+/** Our own sentence around a provider message, a redirect target or a socket error. */
+const MAX_SENTENCE_CHARS = 2000;
+/** Codes and request ids are short; one that is not is not shown whole. */
+const MAX_ID_CHARS = 200;
+const MAX_STACK_CHARS = 4000;
+/** Foreign causes are summarised this deep; Node's own chains are two or three long. */
+const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * A foreign cause as a plain Error holding only redacted text: name, message, stack and a string
+ * `code` (which tells DNS, refused and TLS apart), recursively. Anything else it carried (a URL
+ * error's `input`, a socket's address, an AggregateError's errors) is left behind.
+ */
+function summarizeCause(cause: unknown, redactor: Redactor, depth = 0): unknown {
+  if (cause === undefined || depth >= MAX_CAUSE_DEPTH) return undefined;
+  if (cause instanceof ProviderError) return cause.redactedWith(redactor);
+  if (!(cause instanceof Error)) return new Error(redactor.clip(typeof cause === 'string' ? cause : describeValue(cause), MAX_MESSAGE_CHARS));
+  const inner = summarizeCause(cause.cause, redactor, depth + 1);
+  const summary = new Error(redactor.clip(String(cause.message), MAX_MESSAGE_CHARS), inner === undefined ? undefined : { cause: inner });
+  summary.name = redactor.clip(String(cause.name), MAX_ID_CHARS);
+  const code = (cause as { code?: unknown }).code;
+  if (typeof code === 'string') Object.assign(summary, { code: redactor.clip(code, MAX_ID_CHARS) });
+  summary.stack = typeof cause.stack === 'string' ? redactor.clip(cause.stack, MAX_STACK_CHARS) : `${summary.name}: ${summary.message}`;
+  return summary;
+}
+
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function causeJson(cause: unknown): unknown {
+  if (cause instanceof ProviderError) return cause.toJSON();
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  return { name: cause.name, message: cause.message, ...(typeof code === 'string' ? { code } : {}), ...(cause.cause === undefined ? {} : { cause: causeJson(cause.cause) }) };
+}
+
+/**
+ * Every failure a provider call can end in, typed so callers can act on it (retry, fall back, ask
+ * for a key). Redaction is built in: every string field is redacted (then cut short) here, the one
+ * place they are set, and a foreign cause is kept only as a redacted summary, so neither the
+ * fields, nor `cause`, nor JSON.stringify, nor util.inspect can show a key.
+ */
 export class ProviderError extends Error {
   override readonly name = 'ProviderError';
   readonly kind: ProviderErrorKind;
@@ -35,13 +88,27 @@ export class ProviderError extends Error {
   readonly requestId?: string;
 
   constructor(kind: ProviderErrorKind, message: string, details: ProviderErrorDetails = {}) {
-    super(redact(message), details.cause === undefined ? undefined : { cause: details.cause });
+    const redactor = details.redactor ?? patterns;
+    const cause = summarizeCause(details.cause, redactor);
+    super(redactor.clip(message, MAX_SENTENCE_CHARS), cause === undefined ? undefined : { cause });
     this.kind = kind;
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
-    this.code = details.code;
-    this.providerMessage = details.providerMessage === undefined ? undefined : redact(details.providerMessage);
-    this.requestId = details.requestId;
+    this.code = details.code === undefined ? undefined : redactor.clip(details.code, MAX_ID_CHARS);
+    this.providerMessage = details.providerMessage === undefined ? undefined : redactor.clip(details.providerMessage, MAX_MESSAGE_CHARS);
+    this.requestId = details.requestId === undefined ? undefined : redactor.clip(details.requestId, MAX_ID_CHARS);
+  }
+
+  /** The same error redacted again by a redactor that knows the request's key (where it leaves the provider). */
+  redactedWith(redactor: Redactor): ProviderError {
+    const { kind, message, status, retryAfterMs, code, providerMessage, requestId, cause } = this;
+    return new ProviderError(kind, message, { status, retryAfterMs, code, providerMessage, requestId, cause, redactor });
+  }
+
+  /** Only the (redacted) fields, the cause as its summary: what a log or a report may show. */
+  toJSON(): Record<string, unknown> {
+    const { name, kind, message, status, retryAfterMs, code, providerMessage, requestId } = this;
+    return { name, kind, message, status, retryAfterMs, code, providerMessage, requestId, cause: causeJson(this.cause) };
   }
 }
 
@@ -144,8 +211,6 @@ const MODEL_WORDS = /model[\w\s`'"./:-]{0,80}(not found|does not exist|unknown|i
 const CONTEXT_WORDS = /context[_\s-]?length|maximum context|context window|prompt is too long|input is too long/i;
 const FILTER_WORDS = /content[_\s-]?(filter|policy|management)|safety system|responsibleai/i;
 
-const MAX_MESSAGE_CHARS = 1000;
-
 const MESSAGES: Record<ProviderErrorKind, (provider: string, status: number, said: string) => string> = {
   invalid_credentials: (p, s, said) => `${p} rejected the API key (${s})${said}`,
   quota_exceeded: (p, s, said) => `${p} quota or credit is used up (${s})${said}`,
@@ -167,6 +232,8 @@ export interface HttpErrorInput {
   headers: Headers;
   bodyText: string;
   now?: number;
+  /** The request's: knows its key. */
+  redactor?: Redactor;
 }
 
 function bodyJson(text: string): unknown {
@@ -193,10 +260,12 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
   const json = bodyJson(input.bodyText);
   const body = parseErrorBody(json);
   const html = json === undefined && isHtml(input.bodyText);
-  // Long enough to read, short enough to match and to show: bodies can be megabytes.
-  const providerMessage = (body.message ?? (html || input.bodyText.trim() === '' ? undefined : input.bodyText.trim()))?.slice(0, MAX_MESSAGE_CHARS);
+  const rawMessage = body.message ?? (html || input.bodyText.trim() === '' ? undefined : input.bodyText.trim());
+  // Matched on, never shown: what is shown is redacted first and cut after.
+  const sample = rawMessage?.slice(0, MAX_MESSAGE_CHARS) ?? '';
+  const providerMessage = rawMessage === undefined ? undefined : (input.redactor ?? patterns).clip(rawMessage, MAX_MESSAGE_CHARS);
   const codes = [body.code, body.type, ...body.reasons].filter((value): value is string => value !== undefined).map((value) => value.toLowerCase());
-  const text = `${codes.join(' ')} ${providerMessage ?? ''}`;
+  const text = `${codes.join(' ')} ${sample}`;
   const has = (...names: string[]) => names.some((name) => codes.includes(name));
   const details = {
     status,
@@ -205,6 +274,7 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
     providerMessage,
     requestId: requestIdOf(headers),
     retryAfterMs: parseRetryAfter(headers, body.retryDelayMs, input.now),
+    redactor: input.redactor,
   };
   const said = providerMessage ? `: ${providerMessage}` : '';
   // A used-up quota does not come back in seconds: a Retry-After there would invite a pointless wait.
@@ -229,11 +299,11 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
     [status === 400 && FILTER_WORDS.test(text), 'content_filter'],
     [status === 404 && MODEL_WORDS.test(text), 'model_not_found'],
     // Anthropic says not_found_error for a missing model ("model: <id>") and for a wrong path ("Not Found").
-    [has('not_found_error') && /^model\b/i.test(providerMessage ?? ''), 'model_not_found'],
+    [has('not_found_error') && /^model\b/i.test(sample), 'model_not_found'],
   ];
   const kind = rules.find(([holds]) => holds)?.[1];
   // A request bigger than a per-minute limit (OpenAI 429, Groq 413) fails the same way on every retry.
-  if (status === 413 || /request too large/i.test(providerMessage ?? '')) {
+  if (status === 413 || /request too large/i.test(sample)) {
     return new ProviderError('bad_request', `The request is too large for ${providerName} (${status})${said}`, { ...details, code: 'request_too_large' });
   }
   if (kind) return make(kind, MESSAGES[kind](providerName, status, said));
@@ -260,8 +330,11 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
   }
 }
 
-/** Classifies an error object that arrived inside a 200 stream (OpenAI-style `error`, Anthropic `event: error`). */
-export function classifyStreamError(providerName: string, json: unknown, headers: Headers = new Headers()): ProviderError {
+/**
+ * Classifies an error object that arrived inside a 200 stream (OpenAI-style `error`, Anthropic `event: error`).
+ * Without the request's redactor the patterns apply; the provider redacts the error again as it leaves.
+ */
+export function classifyStreamError(providerName: string, json: unknown, headers: Headers = new Headers(), redactor?: Redactor): ProviderError {
   const body = parseErrorBody(json);
   const code = body.code ?? body.type;
   const numeric = code !== undefined && /^\d{3}$/.test(code) ? Number(code) : undefined;
@@ -271,6 +344,7 @@ export function classifyStreamError(providerName: string, json: unknown, headers
     status: numeric ?? 500,
     headers,
     bodyText: JSON.stringify(json),
+    redactor,
   });
   return new ProviderError(error.kind, `${error.message} (during the response)`, {
     status: numeric,
@@ -278,5 +352,6 @@ export function classifyStreamError(providerName: string, json: unknown, headers
     providerMessage: error.providerMessage,
     retryAfterMs: error.retryAfterMs,
     requestId: error.requestId,
+    redactor,
   });
 }

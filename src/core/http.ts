@@ -118,7 +118,7 @@ function networkError(providerName: string, error: unknown, redactor: Redactor):
   const code = errorCode(error);
   const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
   if (code && UNDICI_TIMEOUT.test(code)) {
-    return new ProviderError('timeout', redactor.redact(`${providerName} did not answer in time (${code})`), { code, cause: error });
+    return new ProviderError('timeout', `${providerName} did not answer in time (${code})`, { code, cause: error, redactor });
   }
   const message =
     code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `Could not find ${providerName}'s host (DNS lookup failed)`
@@ -126,7 +126,8 @@ function networkError(providerName: string, error: unknown, redactor: Redactor):
     : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? `The connection to ${providerName} was cut`
     : code && TLS_ERROR_CODE.test(code) ? `${providerName}'s TLS certificate is not trusted (${code})`
     : `Could not reach ${providerName}: ${detail}`;
-  return new ProviderError('network', redactor.redact(message), { code, cause: error });
+  // An invalid URL's error carries the URL (which may hold a key) in its cause: the error keeps a redacted summary.
+  return new ProviderError('network', message, { code, cause: error, redactor });
 }
 
 /**
@@ -158,21 +159,19 @@ export async function send(config: TransportConfig, scope: RequestScope, request
   if (response.status >= 300 && response.status < 400) {
     const location = response.headers.get('location') ?? 'another address';
     await response.body?.cancel().catch(() => undefined);
-    throw new ProviderError('bad_request', config.redactor.redact(`${config.providerName} redirected the request to ${location} (${response.status}). Switchboard does not follow redirects with your key; if you trust that address, use it as the base URL.`), {
+    throw new ProviderError('bad_request', `${config.providerName} redirected the request to ${location} (${response.status}). Switchboard does not follow redirects with your key; if you trust that address, use it as the base URL.`, {
       status: response.status,
       code: 'redirect',
+      redactor: config.redactor,
     });
   }
   const bodyText = await readBounded(response, scope, MAX_ERROR_BODY_BYTES);
-  const error = classifyHttpError({ providerName: config.providerName, status: response.status, headers: response.headers, bodyText, now: config.clock.now() });
-  throw redactError(error, config.redactor);
+  throw classifyHttpError({ providerName: config.providerName, status: response.status, headers: response.headers, bodyText, now: config.clock.now(), redactor: config.redactor });
 }
 
+/** An error built without the request's key (a stream's error event), redacted again with it: every field and the cause chain. */
 export function redactError(error: ProviderError, redactor: Redactor): ProviderError {
-  const message = redactor.redact(error.message);
-  const providerMessage = error.providerMessage === undefined ? undefined : redactor.redact(error.providerMessage);
-  if (message === error.message && providerMessage === error.providerMessage) return error;
-  return new ProviderError(error.kind, message, { ...error, providerMessage, cause: error.cause });
+  return error.redactedWith(redactor);
 }
 
 async function readBounded(response: Response, scope: RequestScope, limit: number): Promise<string> {
@@ -229,13 +228,14 @@ export async function readJson(config: TransportConfig, response: Response, scop
   } catch {
     throw new ProviderError('server_error', `${config.providerName} answered with something that is not JSON`, {
       status: response.status,
-      providerMessage: config.redactor.redact(text.trim().slice(0, 200)),
+      providerMessage: config.redactor.clip(text.trim(), 200),
+      redactor: config.redactor,
     });
   }
   // Some servers answer 200 with an error object (OpenAI-style, Anthropic's type "error", vLLM's object "error").
   const record = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
   if (record && ((record.error !== undefined && record.error !== null) || record.object === 'error' || record.type === 'error')) {
-    throw classifyStreamError(config.providerName, json);
+    throw classifyStreamError(config.providerName, json, undefined, config.redactor);
   }
   return json;
 }

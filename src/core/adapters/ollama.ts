@@ -271,7 +271,7 @@ class Turn {
       json = JSON.parse(text);
     } catch {
       throw new ProviderError('server_error', `${this.#transport.providerName} sent a line that is not JSON`, {
-        providerMessage: this.#transport.redactor.redact(text.slice(0, 200)),
+        providerMessage: this.#transport.redactor.clip(text, 200),
       });
     }
     this.accept(json, out);

@@ -15,14 +15,15 @@ export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<
     json = JSON.parse(data);
   } catch {
     throw new ProviderError('server_error', `${transport.providerName} sent something that is not JSON in its stream`, {
-      providerMessage: transport.redactor.redact(data.slice(0, 200)),
+      providerMessage: transport.redactor.clip(data, 200),
+      redactor: transport.redactor,
     });
   }
   const result = (typeof schema === 'function' ? schema(json) : schema).safeParse(json);
   if (result.success) return result.data;
   // vLLM and others send a bare error object where a chunk should be.
   if (typeof json === 'object' && json !== null && ('error' in json || (json as { object?: unknown }).object === 'error')) {
-    throw classifyStreamError(transport.providerName, json);
+    throw classifyStreamError(transport.providerName, json, undefined, transport.redactor);
   }
   throw unexpected(transport, result.error);
 }
@@ -30,7 +31,7 @@ export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<
 /** A payload that does not have the documented shape, named by its first wrong field. */
 export function unexpected(transport: TransportConfig, error: z.ZodError): ProviderError {
   const issue = error.issues[0];
-  return new ProviderError('server_error', `${transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+  return new ProviderError('server_error', `${transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`, { redactor: transport.redactor });
 }
 
 /** Tool-call arguments arrive as JSON text; an empty string means no arguments. */
