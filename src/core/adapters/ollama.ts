@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { parseBatches, textOf } from './shared';
+import { optionalCount, usageEvents, wireUsage } from './usage';
 import { readJson, readText, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderRequestOptions, Usage } from '../types';
 
@@ -24,11 +25,14 @@ const chunkSchema = z.object({
   message: z.object({ content: z.string().nullish(), thinking: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }).nullish(),
   done: z.boolean().nullish(),
   done_reason: z.string().nullish(),
-  prompt_eval_count: z.number().nullish(),
-  prompt_eval_cached_count: z.number().nullish(),
-  eval_count: z.number().nullish(),
+  // Read apart from the chunk (see usage.ts): a bad count must not fail the answer.
+  prompt_eval_count: z.unknown().optional(),
+  prompt_eval_cached_count: z.unknown().optional(),
+  eval_count: z.unknown().optional(),
   error: z.unknown().optional(),
 });
+// Ollama's Go structs leave zero counts out (omitempty), so either may be missing.
+const usageSchema = z.object({ prompt_eval_count: optionalCount, prompt_eval_cached_count: optionalCount, eval_count: optionalCount });
 const tagsSchema = z.object({ models: z.array(z.object({ name: z.string().nullish(), model: z.string().nullish() })).nullish() });
 const showSchema = z.object({ model_info: z.record(z.string(), z.unknown()).nullish(), capabilities: z.array(z.string()).nullish() });
 
@@ -297,17 +301,18 @@ class Turn {
     this.done = true;
     // Ollama says "stop" after tool calls too, and "load"/"unload" for calls that only (un)load a model.
     if (chunk.done_reason === 'length') this.#finish = 'length';
-    if (chunk.prompt_eval_count != null || chunk.eval_count != null) {
-      const input = chunk.prompt_eval_count ?? 0;
-      this.#usage = { inputTokens: input, outputTokens: chunk.eval_count ?? 0 };
-      const cached = chunk.prompt_eval_cached_count;
-      if (cached != null && cached > 0 && cached <= input) this.#usage.cachedInputTokens = cached;
+    const counts = wireUsage(usageSchema, chunk);
+    // A done line with no counts at all (a model load or unload) reports nothing.
+    if (counts && (counts.prompt_eval_count != null || counts.eval_count != null)) {
+      this.#usage = { inputTokens: counts.prompt_eval_count ?? 0, outputTokens: counts.eval_count ?? 0 };
+      const cached = counts.prompt_eval_cached_count;
+      if (cached != null && cached > 0) this.#usage.cachedInputTokens = cached;
     }
   }
 
   *finish(): Generator<ChatEvent> {
     yield* this.#calls;
-    if (this.#usage) yield { type: 'usage', usage: this.#usage };
+    yield* usageEvents(this.#usage);
     yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : this.#finish };
   }
 }
