@@ -4,7 +4,8 @@ import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
 export interface AnthropicConfig {
@@ -130,7 +131,7 @@ function contentBlocks(content: string | ContentPart[]): Array<Record<string, un
 
 function assistantBlocks(message: ChatMessage): Array<Record<string, unknown>> {
   const thinking = (message.toolCalls ?? []).flatMap((call) => (call.providerMetadata?.[THINKING_KEY] as Array<Record<string, unknown>> | undefined) ?? []);
-  const toolUses = (message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: call.arguments ?? {} }));
+  const toolUses = (message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: argumentsObject(call) }));
   return [...thinking, ...contentBlocks(message.content), ...toolUses];
 }
 
@@ -230,7 +231,7 @@ export class AnthropicProvider implements Provider {
         if (item.thinking) events.push({ type: 'reasoning', text: item.thinking });
         thinking.push(thinkingBlock(item));
       } else if (item.type === 'tool_use' && item.name) {
-        events.push(toolCall(item.id ?? undefined, item.name, item.input ?? {}, calls++ === 0 ? thinking : []));
+        events.push(toolCall(item.id ?? undefined, item.name, producedArguments(item.input, this.#config.transport.providerName), calls++ === 0 ? thinking : []));
       }
     }
     events.push(...usageEvents(normalizeAnthropicUsage(parsed.data.usage)));
@@ -328,7 +329,7 @@ class StreamState {
         if (done.type === 'thinking' || done.type === 'redacted_thinking') this.#thinking.push(thinkingBlock(done));
         else if (done.type === 'tool_use' && done.name) {
           // The call is complete here; the thinking that led to it travels with the first call.
-          out.push(toolCall(done.id ?? undefined, done.name, parseArguments(json), this.#calls++ === 0 ? this.#thinking.splice(0) : []));
+          out.push(toolCall(done.id ?? undefined, done.name, producedArguments(json, this.#transport.providerName), this.#calls++ === 0 ? this.#thinking.splice(0) : []));
         }
         return;
       }

@@ -4,6 +4,7 @@ import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import { LOCAL_CALL_ID, type ChatEvent, type ChatMessage, type ChatRequest, type ContentPart, type FinishReason, type ModelInfo, type Provider, type ToolCall, type Usage } from '../types';
 import { answerBatches, parseJsonEvent, textOf, unexpected } from './shared';
+import { argumentsObject, nestsTooDeep, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
 /** Google's Gemini API (generativelanguage.googleapis.com), native generateContent format. */
@@ -95,18 +96,21 @@ function toParts(content: string | ContentPart[]): Part[] {
 function functionCallPart(call: ToolCall): Part {
   const signature = call.providerMetadata?.thoughtSignature;
   return {
-    functionCall: { name: call.name, args: call.arguments ?? {}, ...(call.id && !call.providerMetadata?.[LOCAL_CALL_ID] ? { id: call.id } : {}) },
+    functionCall: { name: call.name, args: argumentsObject(call), ...(call.id && !call.providerMetadata?.[LOCAL_CALL_ID] ? { id: call.id } : {}) },
     // Gemini 3 rejects a function call in the current turn whose signature did not come back, on the part it came on.
     ...(typeof signature === 'string' ? { thoughtSignature: signature } : {}),
   };
 }
 
-/** `response` must be a JSON object: a tool that answered with one is passed as is, anything else as text. */
+/**
+ * `response` must be a JSON object: a tool that answered with one is passed as is, anything else
+ * (an object nested too deep to serialise safely included) as text.
+ */
 function toolResponse(text: string): Record<string, unknown> {
   if (text.trimStart().startsWith('{')) {
     try {
       const value: unknown = JSON.parse(text);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value) && !nestsTooDeep(value)) return value as Record<string, unknown>;
     } catch {
       // Not JSON after all: sent as text.
     }
@@ -294,7 +298,7 @@ class ResponseState {
           type: 'tool-call',
           ...(id ? { id } : {}),
           name,
-          arguments: args ?? {},
+          arguments: producedArguments(args, this.#providerName),
           // Only the first of parallel calls carries one; it must go back on that call.
           ...(part.thoughtSignature ? { providerMetadata: { thoughtSignature: part.thoughtSignature } } : {}),
         });

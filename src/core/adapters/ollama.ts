@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { parseBatches, textOf } from './shared';
+import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, usageEvents, wireUsage } from './usage';
 import { readJson, readText, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderRequestOptions, Usage } from '../types';
@@ -38,18 +39,6 @@ const showSchema = z.object({ model_info: z.record(z.string(), z.unknown()).null
 
 type ToolCallEvent = Extract<ChatEvent, { type: 'tool-call' }>;
 
-/** Ollama wants arguments as an object; history from another provider may hold raw text. */
-function argumentsObject(value: unknown): unknown {
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return {};
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
-
 function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = { role: message.role, content: textOf(message.content) };
   if (typeof message.content !== 'string') {
@@ -57,7 +46,7 @@ function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): 
     if (images.length > 0) out.images = images;
   }
   if (message.role === 'assistant' && message.toolCalls?.length) {
-    out.tool_calls = message.toolCalls.map((call) => ({ ...(call.id ? { id: call.id } : {}), function: { name: call.name, arguments: argumentsObject(call.arguments) } }));
+    out.tool_calls = message.toolCalls.map((call) => ({ ...(call.id ? { id: call.id } : {}), function: { name: call.name, arguments: argumentsObject(call) } }));
   }
   if (message.role === 'tool') {
     // Ollama matches results to calls by name; older servers ignore the id, newer ones use it.
@@ -295,7 +284,7 @@ class Turn {
     if (message?.content) out.push({ type: 'text', text: message.content });
     for (const call of message?.tool_calls ?? []) {
       // Arguments arrive parsed, as an object (not JSON text as on OpenAI's wire).
-      this.#calls.push({ type: 'tool-call', ...(call.id ? { id: call.id } : {}), name: call.function.name, arguments: call.function.arguments ?? {} });
+      this.#calls.push({ type: 'tool-call', ...(call.id ? { id: call.id } : {}), name: call.function.name, arguments: producedArguments(call.function.arguments, this.#transport.providerName) });
     }
     if (!chunk.done) return;
     this.done = true;

@@ -2,7 +2,8 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
@@ -146,7 +147,7 @@ function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
         tool_calls: message.toolCalls.map((call) => ({
           id: call.id,
           type: 'function',
-          function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
+          function: { name: call.name, arguments: argumentsText(call) },
         })),
       };
     }
@@ -267,7 +268,7 @@ export class OpenAiChatProvider implements Provider {
     const calls = (message?.tool_calls ?? []).map((call) => ({
       id: call.id ?? undefined,
       name: call.function.name,
-      arguments: parseArguments(call.function.arguments ?? ''),
+      arguments: producedArguments(call.function.arguments ?? '', this.#config.transport.providerName),
     }));
     events.push(...finishEvents(calls, parsed.data.usage, mapFinish(choice?.finish_reason)));
     return events;
@@ -349,7 +350,7 @@ class StreamState {
 
   finish(): Generator<ChatEvent> {
     if (!this.done) throw new ProviderError('network', `${this.#config.transport.providerName}'s stream ended before it was complete (no [DONE])`);
-    const calls = this.#toolCalls.map((call) => ({ id: call.id, name: call.name, arguments: parseArguments(call.arguments) }));
+    const calls = this.#toolCalls.map((call) => ({ id: call.id, name: call.name, arguments: producedArguments(call.arguments, this.#config.transport.providerName) }));
     return finishEvents(calls, this.#usage, this.#finish);
   }
 }

@@ -4,7 +4,8 @@ import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
 /** OpenAI's Responses API (`POST /v1/responses`). Research notes: /tmp/research/openai-responses.md. */
@@ -140,11 +141,7 @@ export function toResponsesInput(messages: ChatMessage[]): { instructions?: stri
         }
         const text = textOf(message.content);
         if (text !== '') input.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
-        for (const call of message.toolCalls ?? []) {
-          // Arguments that were not valid JSON come back as the raw text they arrived as.
-          const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {});
-          input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: args });
-        }
+        for (const call of message.toolCalls ?? []) input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: argumentsText(call) });
         break;
       }
       default:
@@ -159,8 +156,8 @@ function reasoningInput(item: Item): Record<string, unknown> {
   return { type: 'reasoning', summary: (item.summary ?? []).map((part) => ({ type: 'summary_text', text: part.text ?? '' })), encrypted_content: item.encrypted_content };
 }
 
-function toolCall(callId: string | undefined, name: string, args: string, reasoning: Array<Record<string, unknown>>): Extract<ChatEvent, { type: 'tool-call' }> {
-  const event: Extract<ChatEvent, { type: 'tool-call' }> = { type: 'tool-call', id: callId, name, arguments: parseArguments(args) };
+function toolCall(providerName: string, callId: string | undefined, name: string, args: string, reasoning: Array<Record<string, unknown>>): Extract<ChatEvent, { type: 'tool-call' }> {
+  const event: Extract<ChatEvent, { type: 'tool-call' }> = { type: 'tool-call', id: callId, name, arguments: producedArguments(args, providerName) };
   if (reasoning.length > 0) event.providerMetadata = { [REASONING_KEY]: reasoning } satisfies ToolCall['providerMetadata'];
   return event;
 }
@@ -279,7 +276,7 @@ export class OpenAiResponsesProvider implements Provider {
           if (text) events.push({ type: 'text', text });
         }
       } else if (item.type === 'function_call' && item.name) {
-        events.push(toolCall(item.call_id ?? undefined, item.name, item.arguments ?? '', calls++ === 0 ? reasoning.splice(0) : []));
+        events.push(toolCall(this.#config.transport.providerName, item.call_id ?? undefined, item.name, item.arguments ?? '', calls++ === 0 ? reasoning.splice(0) : []));
       }
     }
     events.push(...usageEvents(normalizeResponsesUsage(response.usage)));
@@ -428,7 +425,7 @@ class StreamState {
     if (call.emitted || !call.name) return;
     call.emitted = true;
     // The reasoning that led to the calls travels with the first of them.
-    out.push(toolCall(call.callId, call.name, call.arguments, this.#callCount++ === 0 ? this.#reasoning.splice(0) : []));
+    out.push(toolCall(this.#transport.providerName, call.callId, call.name, call.arguments, this.#callCount++ === 0 ? this.#reasoning.splice(0) : []));
   }
 
   finish(): ChatEvent[] {
