@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { parseBatches, textOf } from './shared';
+import { parseBatches, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, usageEvents, wireUsage } from './usage';
 import { readJson, readText, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
@@ -18,6 +18,17 @@ export interface OllamaConfig {
 
 /** `/api/show` calls in flight at once while listing: a local server answers them from disk. */
 const SHOW_CONCURRENCY = 4;
+/**
+ * Models a list keeps from /api/tags. A local install has tens; a server (or a proxy) listing
+ * 100,000 would flood every picker and cost a request each to describe. The rest are left out.
+ */
+export const MAX_LISTED_MODELS = 1_000;
+/**
+ * Models a list describes through /api/show, one request each: the first ones /api/tags lists (the
+ * most recently modified, which is how Ollama orders them). The others come back bare; describeModel
+ * fetches their details when one is shown or used.
+ */
+export const MAX_DESCRIBED_MODELS = 32;
 
 // Only what Switchboard reads; z.object drops the rest (durations, created_at, …) without copying it.
 // Recent servers give tool calls an id; the documented payloads have none.
@@ -201,32 +212,39 @@ export class OllamaProvider implements Provider {
       const response = await send(transport, scope, { url: `${this.#base}/api/tags`, headers: this.#config.headers() });
       const parsed = tagsSchema.safeParse(await readJson(transport, response, scope));
       if (!parsed.success) throw new ProviderError('server_error', `${transport.providerName} sent a model list Switchboard cannot read`);
-      ids = (parsed.data.models ?? []).map((entry) => entry.name ?? entry.model).filter((id): id is string => !!id);
+      ids = (parsed.data.models ?? [])
+        .map((entry) => entry.name ?? entry.model)
+        .filter((id): id is string => !!id)
+        .slice(0, MAX_LISTED_MODELS);
     } finally {
       scope.close();
     }
-    // Context windows and capabilities are only in /api/show, one call per model.
+    // Context windows and capabilities are only in /api/show, one call per model: for the first few only.
     const models: ModelInfo[] = ids.map((id) => ({ id, sources: {} }));
+    const described = Math.min(MAX_DESCRIBED_MODELS, models.length);
     let next = 0;
     const worker = async () => {
-      while (next < models.length) await this.#describe(models[next++]!, options.signal);
+      while (next < described) {
+        const index = next++;
+        models[index] = await this.#describeOrBare(models[index]!.id, options.signal);
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(SHOW_CONCURRENCY, models.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(SHOW_CONCURRENCY, described) }, worker));
     return models;
   }
 
-  /** Adds what /api/show says to `model`. A failure leaves it undescribed; only cancellation ends the list. */
-  async #describe(model: ModelInfo, signal: AbortSignal | undefined): Promise<void> {
+  /** One model's context window and capabilities from /api/show; a model the server does not have is model_not_found. */
+  async describeModel(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo> {
     const transport = this.#config.transport;
-    // A scope each: one slow or failing model must not time out or abort the others.
-    const scope = new RequestScope(transport, signal);
+    const scope = new RequestScope(transport, options.signal);
     try {
-      const response = await send(transport, scope, { url: `${this.#base}/api/show`, headers: this.#config.headers(), body: { model: model.id } });
+      const response = await send(transport, scope, { url: `${this.#base}/api/show`, headers: this.#config.headers(), body: { model: id } });
       const parsed = showSchema.safeParse(await readJson(transport, response, scope));
-      if (!parsed.success) return;
+      if (!parsed.success) throw unexpected(transport, parsed.error);
+      const model: ModelInfo = { id, sources: {} };
       const info = parsed.data.model_info ?? {};
       const context = info[`${String(info['general.architecture'])}.context_length`];
-      if (typeof context === 'number' && context > 0) {
+      if (typeof context === 'number' && Number.isSafeInteger(context) && context > 0) {
         model.contextWindow = context;
         model.sources!.contextWindow = 'provider';
       }
@@ -236,10 +254,22 @@ export class OllamaProvider implements Provider {
         model.capabilities = { tools: capabilities.includes('tools'), vision: capabilities.includes('vision'), reasoning: capabilities.includes('thinking') };
         model.sources!.capabilities = 'provider';
       }
-    } catch (error) {
-      if (!(error instanceof ProviderError) || error.kind === 'cancelled') throw error;
+      return model;
     } finally {
       scope.close();
+    }
+  }
+
+  /**
+   * Listing: a model whose /api/show fails stays in the list, undescribed; only cancellation ends
+   * the list. A scope each (describeModel's): one slow or failing model must not time out the others.
+   */
+  async #describeOrBare(id: string, signal: AbortSignal | undefined): Promise<ModelInfo> {
+    try {
+      return await this.describeModel(id, { signal });
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind === 'cancelled') throw error;
+      return { id, sources: {} };
     }
   }
 }
