@@ -1,7 +1,8 @@
 export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider';
 export { AnthropicProvider } from './adapters/anthropic';
 export { GeminiProvider } from './adapters/gemini';
-export { OllamaProvider } from './adapters/ollama';
+export { MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS, OllamaProvider } from './adapters/ollama';
+export { MAX_ARGUMENT_DEPTH } from './adapters/toolArguments';
 export { OpenAiChatProvider } from './adapters/openaiChat';
 export { OpenAiResponsesProvider } from './adapters/openaiResponses';
 export { PROVIDER_TEMPLATES, findTemplate } from './templates';

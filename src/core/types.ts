@@ -131,6 +131,13 @@ export interface Provider {
   listModels(options?: { signal?: AbortSignal }): Promise<ModelInfo[]>;
   /** The provider's own count of a prompt's input tokens (a network call), where its API has one (Anthropic, Gemini). */
   countTokens?(request: ChatRequest, options?: { signal?: AbortSignal }): Promise<number>;
+  /**
+   * One model's details (a network call), where the provider's list leaves some models without them:
+   * Ollama describes only the first models it lists (each costs a request) and the rest come back
+   * bare, to be described here when one is shown or used. Rejects with a ProviderError
+   * (model_not_found for a model the server does not have).
+   */
+  describeModel?(id: string, options?: { signal?: AbortSignal }): Promise<ModelInfo>;
 }
 
 /** Timers the core uses for timeouts; injectable so tests need not wait. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { OllamaProvider } from '../../src/core/adapters/ollama';
+import { MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS, OllamaProvider } from '../../src/core/adapters/ollama';
 import { ProviderError } from '../../src/core/errors';
 import type { ChatEvent, ChatRequest, Clock, Timeouts } from '../../src/core/types';
 import { collect, collectUntilError, testTransport, useServers } from '../support/chat';
@@ -446,6 +446,32 @@ describe('Ollama native adapter', () => {
       await server.socketsClosed(500);
       // The fifth model was never asked about.
       assert.equal(server.requests.length, 5);
+    });
+
+    it(`a server listing 5,000 models: the list keeps ${MAX_LISTED_MODELS}, describes the first ${MAX_DESCRIBED_MODELS}, the rest on demand`, async () => {
+      const names = Array.from({ length: 5_000 }, (_, i) => `model-${i}:1b`);
+      const server = await serve((req, res) => {
+        if (req.path === '/api/tags') return json(res, 200, { models: names.map((name) => ({ name, model: name })) });
+        const { model } = JSON.parse(req.body) as { model: string };
+        return names.includes(model) ? json(res, 200, showCurrent('llama', 8192, ['completion', 'tools'])) : json(res, 404, { error: `model '${model}' not found` });
+      });
+      const provider = ollama(server);
+      const models = await provider.listModels();
+      assert.equal(models.length, MAX_LISTED_MODELS);
+      assert.deepEqual(
+        models.map((model) => model.id),
+        names.slice(0, MAX_LISTED_MODELS),
+      );
+      const described = { contextWindow: 8192, capabilities: { tools: true, vision: false, reasoning: false }, sources: { contextWindow: 'provider', capabilities: 'provider' } };
+      assert.deepEqual(models.slice(0, MAX_DESCRIBED_MODELS), names.slice(0, MAX_DESCRIBED_MODELS).map((id) => ({ id, ...described })));
+      assert.deepEqual(models.slice(MAX_DESCRIBED_MODELS), names.slice(MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS).map((id) => ({ id, sources: {} })));
+      assert.equal(server.requests.length, 1 + MAX_DESCRIBED_MODELS);
+
+      // A model that came back bare, described when it is shown or used: one request.
+      assert.deepEqual(await provider.describeModel('model-700:1b'), { id: 'model-700:1b', ...described });
+      assert.deepEqual(JSON.parse(server.requests.at(-1)!.body), { model: 'model-700:1b' });
+      assert.equal(server.requests.length, 2 + MAX_DESCRIBED_MODELS);
+      await assert.rejects(provider.describeModel('gone:1b'), (error: unknown) => error instanceof ProviderError && error.kind === 'model_not_found');
     });
 
     it('a failed /api/tags fails the list, classified like any other error', async () => {

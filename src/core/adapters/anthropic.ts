@@ -4,7 +4,9 @@ import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { argumentsObject, producedArguments } from './toolArguments';
+import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
 export interface AnthropicConfig {
   transport: TransportConfig;
@@ -19,14 +21,15 @@ export interface AnthropicConfig {
 /** Thinking blocks (with their signatures) must go back with the tool calls they led to. */
 const THINKING_KEY = 'anthropicThinking';
 
+// Read apart from the event it came in (see usage.ts): a bad count must not fail the answer.
 const usageSchema = z.object({
-  input_tokens: z.number().nullish(),
-  output_tokens: z.number().nullish(),
-  cache_creation_input_tokens: z.number().nullish(),
-  cache_read_input_tokens: z.number().nullish(),
-  output_tokens_details: z.object({ thinking_tokens: z.number().nullish() }).nullish(),
+  // Required in Anthropic's schema; a stream has both once message_start and message_delta are merged.
+  input_tokens: tokenCount,
+  output_tokens: tokenCount,
+  cache_creation_input_tokens: optionalCount,
+  cache_read_input_tokens: optionalCount,
+  output_tokens_details: z.object({ thinking_tokens: optionalCount }).nullish(),
 });
-type AnthropicUsage = z.infer<typeof usageSchema>;
 
 const block = z.object({
   type: z.string(),
@@ -44,7 +47,7 @@ type Block = z.infer<typeof block>;
 const eventSchema = z.object({
   type: z.string(),
   index: z.number().nullish(),
-  message: z.object({ model: z.string().nullish(), usage: usageSchema.nullish() }).nullish(),
+  message: z.object({ model: z.string().nullish(), usage: z.unknown().optional() }).nullish(),
   content_block: block.nullish(),
   delta: z
     .object({
@@ -56,7 +59,7 @@ const eventSchema = z.object({
       stop_reason: z.string().nullish(),
     })
     .nullish(),
-  usage: usageSchema.nullish(),
+  usage: z.unknown().optional(),
   error: z.unknown().optional(),
 });
 
@@ -76,7 +79,7 @@ type StreamEvent = z.infer<typeof eventSchema>;
 const schemaFor = (json: unknown): z.ZodType<StreamEvent> =>
   (json as { type?: unknown } | null)?.type === 'content_block_delta' ? (deltaEventSchema) : eventSchema;
 
-const messageSchema = z.object({ model: z.string().nullish(), content: z.array(block), stop_reason: z.string().nullish(), usage: usageSchema.nullish() });
+const messageSchema = z.object({ model: z.string().nullish(), content: z.array(block), stop_reason: z.string().nullish(), usage: z.unknown().optional() });
 
 const countSchema = z.object({ input_tokens: z.number() });
 const modelPage = z.object({
@@ -87,11 +90,13 @@ const modelPage = z.object({
   last_id: z.string().nullish(),
 });
 
-/** Contract usage: input counts cached reads and cache writes too; output already includes thinking. */
-export function normalizeAnthropicUsage(raw: AnthropicUsage): Usage {
+/** Contract usage (input counts cached reads and cache writes too; output already includes thinking); undefined if unusable. */
+function normalizeAnthropicUsage(wire: unknown): Usage | undefined {
+  const raw = wireUsage(usageSchema, wire);
+  if (!raw) return undefined;
   const read = raw.cache_read_input_tokens ?? 0;
   const write = raw.cache_creation_input_tokens ?? 0;
-  const usage: Usage = { inputTokens: (raw.input_tokens ?? 0) + read + write, outputTokens: raw.output_tokens ?? 0 };
+  const usage: Usage = { inputTokens: raw.input_tokens + read + write, outputTokens: raw.output_tokens };
   if (read > 0) usage.cachedInputTokens = read;
   if (write > 0) usage.cacheWriteInputTokens = write;
   const thinking = raw.output_tokens_details?.thinking_tokens;
@@ -126,7 +131,7 @@ function contentBlocks(content: string | ContentPart[]): Array<Record<string, un
 
 function assistantBlocks(message: ChatMessage): Array<Record<string, unknown>> {
   const thinking = (message.toolCalls ?? []).flatMap((call) => (call.providerMetadata?.[THINKING_KEY] as Array<Record<string, unknown>> | undefined) ?? []);
-  const toolUses = (message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: call.arguments ?? {} }));
+  const toolUses = (message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: argumentsObject(call) }));
   return [...thinking, ...contentBlocks(message.content), ...toolUses];
 }
 
@@ -226,10 +231,10 @@ export class AnthropicProvider implements Provider {
         if (item.thinking) events.push({ type: 'reasoning', text: item.thinking });
         thinking.push(thinkingBlock(item));
       } else if (item.type === 'tool_use' && item.name) {
-        events.push(toolCall(item.id ?? undefined, item.name, item.input ?? {}, calls++ === 0 ? thinking : []));
+        events.push(toolCall(item.id ?? undefined, item.name, producedArguments(item.input, this.#config.transport.providerName), calls++ === 0 ? thinking : []));
       }
     }
-    if (parsed.data.usage) events.push({ type: 'usage', usage: normalizeAnthropicUsage(parsed.data.usage) });
+    events.push(...usageEvents(normalizeAnthropicUsage(parsed.data.usage)));
     events.push({ type: 'finish', reason: calls > 0 ? 'tool_calls' : (mapStop(parsed.data.stop_reason) ?? 'stop') });
     return events;
   }
@@ -262,6 +267,8 @@ export class AnthropicProvider implements Provider {
   }
 }
 
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
 function thinkingBlock(item: Block): Record<string, unknown> {
   return item.type === 'redacted_thinking' ? { type: 'redacted_thinking', data: item.data } : { type: 'thinking', thinking: item.thinking ?? '', signature: item.signature ?? '' };
 }
@@ -277,7 +284,7 @@ class StreamState {
   readonly #transport: TransportConfig;
   readonly #blocks = new Map<number, { block: Block; json: string }>();
   readonly #thinking: Array<Record<string, unknown>> = [];
-  #usage: AnthropicUsage = {};
+  #usage: unknown;
   #stop: FinishReason | undefined;
   #calls = 0;
   #started = false;
@@ -322,7 +329,7 @@ class StreamState {
         if (done.type === 'thinking' || done.type === 'redacted_thinking') this.#thinking.push(thinkingBlock(done));
         else if (done.type === 'tool_use' && done.name) {
           // The call is complete here; the thinking that led to it travels with the first call.
-          out.push(toolCall(done.id ?? undefined, done.name, parseArguments(json), this.#calls++ === 0 ? this.#thinking.splice(0) : []));
+          out.push(toolCall(done.id ?? undefined, done.name, producedArguments(json, this.#transport.providerName), this.#calls++ === 0 ? this.#thinking.splice(0) : []));
         }
         return;
       }
@@ -339,12 +346,19 @@ class StreamState {
     }
   }
 
-  /** message_delta usage is cumulative and may repeat input and cache counts: latest value per field. */
-  #mergeUsage(usage: AnthropicUsage | null | undefined): void {
-    if (!usage) return;
-    for (const [key, value] of Object.entries(usage)) {
-      if (value !== null && value !== undefined) (this.#usage as Record<string, unknown>)[key] = value;
+  /**
+   * message_delta usage is cumulative and may repeat input and cache counts: latest value per field.
+   * Values are merged unchecked; the merged report is checked once, at the end.
+   */
+  #mergeUsage(usage: unknown): void {
+    if (usage == null) return;
+    if (!isRecord(usage) || !isRecord(this.#usage)) {
+      this.#usage = usage;
+      return;
     }
+    const merged = { ...this.#usage };
+    for (const [key, value] of Object.entries(usage)) if (value !== null && value !== undefined) merged[key] = value;
+    this.#usage = merged;
   }
 
   finish(): ChatEvent[] {
@@ -352,7 +366,7 @@ class StreamState {
       throw new ProviderError('network', `${this.#transport.providerName}'s stream ended before it was complete (no message_stop${this.#started ? '' : ', no message_start'})`);
     }
     const events: ChatEvent[] = [];
-    if (Object.keys(this.#usage).length > 0) events.push({ type: 'usage', usage: normalizeAnthropicUsage(this.#usage) });
+    events.push(...usageEvents(normalizeAnthropicUsage(this.#usage)));
     events.push({ type: 'finish', reason: this.#calls > 0 ? 'tool_calls' : (this.#stop ?? 'stop') });
     return events;
   }

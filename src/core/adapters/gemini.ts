@@ -4,6 +4,8 @@ import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import { LOCAL_CALL_ID, type ChatEvent, type ChatMessage, type ChatRequest, type ContentPart, type FinishReason, type ModelInfo, type Provider, type ToolCall, type Usage } from '../types';
 import { answerBatches, parseJsonEvent, textOf, unexpected } from './shared';
+import { argumentsObject, nestsTooDeep, producedArguments } from './toolArguments';
+import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
 /** Google's Gemini API (generativelanguage.googleapis.com), native generateContent format. */
 export interface GeminiConfig {
@@ -23,12 +25,14 @@ const partSchema = z.object({
   thoughtSignature: z.string().nullish(),
   functionCall: z.object({ name: z.string(), args: z.unknown().optional(), id: z.string().nullish() }).nullish(),
 });
+// Read apart from the chunk it came in (see usage.ts): a bad count must not fail the answer.
 const usageSchema = z.object({
-  promptTokenCount: z.number().nullish(),
-  cachedContentTokenCount: z.number().nullish(),
-  candidatesTokenCount: z.number().nullish(),
-  thoughtsTokenCount: z.number().nullish(),
-  toolUsePromptTokenCount: z.number().nullish(),
+  // The prompt is always counted. The others may be missing: proto3 JSON leaves out zeros.
+  promptTokenCount: tokenCount,
+  cachedContentTokenCount: optionalCount,
+  candidatesTokenCount: optionalCount,
+  thoughtsTokenCount: optionalCount,
+  toolUsePromptTokenCount: optionalCount,
 });
 // A streamed chunk and a whole non-streaming answer have the same shape.
 const responseSchema = z.object({
@@ -36,7 +40,7 @@ const responseSchema = z.object({
     .array(z.object({ content: z.object({ parts: z.array(partSchema).nullish() }).nullish(), finishReason: z.string().nullish(), finishMessage: z.string().nullish() }))
     .nullish(),
   promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
-  usageMetadata: usageSchema.nullish(),
+  usageMetadata: z.unknown().optional(),
   error: z.unknown().optional(),
 });
 const listedModel = z.object({
@@ -50,14 +54,15 @@ const listedModel = z.object({
 const countSchema = z.object({ totalTokens: z.number() });
 const modelList = z.object({ models: z.array(listedModel).nullish(), nextPageToken: z.string().nullish() });
 
-type GeminiUsage = z.infer<typeof usageSchema>;
 type Part = Record<string, unknown>;
 
-/** Usage in the contract's terms. Gemini counts thoughts apart from candidates; the contract's output includes them. */
-function normalizeUsage(raw: GeminiUsage): Usage {
+/** Usage in the contract's terms (Gemini counts thoughts apart from candidates; the contract's output includes them); undefined if unusable. */
+function normalizeUsage(wire: unknown): Usage | undefined {
+  const raw = wireUsage(usageSchema, wire);
+  if (!raw) return undefined;
   const thoughts = raw.thoughtsTokenCount ?? 0;
   // Built-in tools (search grounding, via extraBody) add a prompt of their own, billed as input.
-  const usage: Usage = { inputTokens: (raw.promptTokenCount ?? 0) + (raw.toolUsePromptTokenCount ?? 0), outputTokens: (raw.candidatesTokenCount ?? 0) + thoughts };
+  const usage: Usage = { inputTokens: raw.promptTokenCount + (raw.toolUsePromptTokenCount ?? 0), outputTokens: (raw.candidatesTokenCount ?? 0) + thoughts };
   if (raw.cachedContentTokenCount) usage.cachedInputTokens = raw.cachedContentTokenCount;
   if (thoughts > 0) usage.reasoningTokens = thoughts;
   return usage;
@@ -91,18 +96,21 @@ function toParts(content: string | ContentPart[]): Part[] {
 function functionCallPart(call: ToolCall): Part {
   const signature = call.providerMetadata?.thoughtSignature;
   return {
-    functionCall: { name: call.name, args: call.arguments ?? {}, ...(call.id && !call.providerMetadata?.[LOCAL_CALL_ID] ? { id: call.id } : {}) },
+    functionCall: { name: call.name, args: argumentsObject(call), ...(call.id && !call.providerMetadata?.[LOCAL_CALL_ID] ? { id: call.id } : {}) },
     // Gemini 3 rejects a function call in the current turn whose signature did not come back, on the part it came on.
     ...(typeof signature === 'string' ? { thoughtSignature: signature } : {}),
   };
 }
 
-/** `response` must be a JSON object: a tool that answered with one is passed as is, anything else as text. */
+/**
+ * `response` must be a JSON object: a tool that answered with one is passed as is, anything else
+ * (an object nested too deep to serialise safely included) as text.
+ */
 function toolResponse(text: string): Record<string, unknown> {
   if (text.trimStart().startsWith('{')) {
     try {
       const value: unknown = JSON.parse(text);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value) && !nestsTooDeep(value)) return value as Record<string, unknown>;
     } catch {
       // Not JSON after all: sent as text.
     }
@@ -265,7 +273,7 @@ export class GeminiProvider implements Provider {
 class ResponseState {
   readonly #providerName: string;
   readonly #calls: Array<Extract<ChatEvent, { type: 'tool-call' }>> = [];
-  #usage: GeminiUsage | undefined;
+  #usage: unknown;
   #finish: FinishReason | undefined;
 
   constructor(providerName: string) {
@@ -276,7 +284,7 @@ class ResponseState {
   accept(chunk: z.infer<typeof responseSchema>, out: ChatEvent[]): void {
     if (chunk.error != null) throw classifyStreamError(this.#providerName, chunk);
     // Every chunk repeats the usage so far: the last one wins, never a sum.
-    if (chunk.usageMetadata) this.#usage = chunk.usageMetadata;
+    if (chunk.usageMetadata != null) this.#usage = chunk.usageMetadata;
     const candidate = chunk.candidates?.[0];
     const blocked = chunk.promptFeedback?.blockReason;
     if (!candidate && blocked) {
@@ -290,7 +298,7 @@ class ResponseState {
           type: 'tool-call',
           ...(id ? { id } : {}),
           name,
-          arguments: args ?? {},
+          arguments: producedArguments(args, this.#providerName),
           // Only the first of parallel calls carries one; it must go back on that call.
           ...(part.thoughtSignature ? { providerMetadata: { thoughtSignature: part.thoughtSignature } } : {}),
         });
@@ -314,7 +322,7 @@ class ResponseState {
   *finish(streamed: boolean): Generator<ChatEvent> {
     if (streamed && !this.#finish) throw new ProviderError('network', `${this.#providerName}'s stream ended before it was complete (no finish reason)`);
     yield* this.#calls;
-    if (this.#usage) yield { type: 'usage', usage: normalizeUsage(this.#usage) };
+    yield* usageEvents(normalizeUsage(this.#usage));
     // A turn that produced function calls finishes with tool_calls: Gemini says STOP.
     yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : (this.#finish ?? 'stop') };
   }

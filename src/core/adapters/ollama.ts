@@ -1,7 +1,9 @@
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { parseBatches, textOf } from './shared';
+import { parseBatches, textOf, unexpected } from './shared';
+import { argumentsObject, producedArguments } from './toolArguments';
+import { optionalCount, usageEvents, wireUsage } from './usage';
 import { readJson, readText, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderRequestOptions, Usage } from '../types';
 
@@ -16,6 +18,17 @@ export interface OllamaConfig {
 
 /** `/api/show` calls in flight at once while listing: a local server answers them from disk. */
 const SHOW_CONCURRENCY = 4;
+/**
+ * Models a list keeps from /api/tags. A local install has tens; a server (or a proxy) listing
+ * 100,000 would flood every picker and cost a request each to describe. The rest are left out.
+ */
+export const MAX_LISTED_MODELS = 1_000;
+/**
+ * Models a list describes through /api/show, one request each: the first ones /api/tags lists (the
+ * most recently modified, which is how Ollama orders them). The others come back bare; describeModel
+ * fetches their details when one is shown or used.
+ */
+export const MAX_DESCRIBED_MODELS = 32;
 
 // Only what Switchboard reads; z.object drops the rest (durations, created_at, …) without copying it.
 // Recent servers give tool calls an id; the documented payloads have none.
@@ -24,27 +37,18 @@ const chunkSchema = z.object({
   message: z.object({ content: z.string().nullish(), thinking: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }).nullish(),
   done: z.boolean().nullish(),
   done_reason: z.string().nullish(),
-  prompt_eval_count: z.number().nullish(),
-  prompt_eval_cached_count: z.number().nullish(),
-  eval_count: z.number().nullish(),
+  // Read apart from the chunk (see usage.ts): a bad count must not fail the answer.
+  prompt_eval_count: z.unknown().optional(),
+  prompt_eval_cached_count: z.unknown().optional(),
+  eval_count: z.unknown().optional(),
   error: z.unknown().optional(),
 });
+// Ollama's Go structs leave zero counts out (omitempty), so either may be missing.
+const usageSchema = z.object({ prompt_eval_count: optionalCount, prompt_eval_cached_count: optionalCount, eval_count: optionalCount });
 const tagsSchema = z.object({ models: z.array(z.object({ name: z.string().nullish(), model: z.string().nullish() })).nullish() });
 const showSchema = z.object({ model_info: z.record(z.string(), z.unknown()).nullish(), capabilities: z.array(z.string()).nullish() });
 
 type ToolCallEvent = Extract<ChatEvent, { type: 'tool-call' }>;
-
-/** Ollama wants arguments as an object; history from another provider may hold raw text. */
-function argumentsObject(value: unknown): unknown {
-  if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value);
-    } catch {
-      return {};
-    }
-  }
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
-}
 
 function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = { role: message.role, content: textOf(message.content) };
@@ -53,7 +57,7 @@ function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): 
     if (images.length > 0) out.images = images;
   }
   if (message.role === 'assistant' && message.toolCalls?.length) {
-    out.tool_calls = message.toolCalls.map((call) => ({ ...(call.id ? { id: call.id } : {}), function: { name: call.name, arguments: argumentsObject(call.arguments) } }));
+    out.tool_calls = message.toolCalls.map((call) => ({ ...(call.id ? { id: call.id } : {}), function: { name: call.name, arguments: argumentsObject(call) } }));
   }
   if (message.role === 'tool') {
     // Ollama matches results to calls by name; older servers ignore the id, newer ones use it.
@@ -208,32 +212,39 @@ export class OllamaProvider implements Provider {
       const response = await send(transport, scope, { url: `${this.#base}/api/tags`, headers: this.#config.headers() });
       const parsed = tagsSchema.safeParse(await readJson(transport, response, scope));
       if (!parsed.success) throw new ProviderError('server_error', `${transport.providerName} sent a model list Switchboard cannot read`);
-      ids = (parsed.data.models ?? []).map((entry) => entry.name ?? entry.model).filter((id): id is string => !!id);
+      ids = (parsed.data.models ?? [])
+        .map((entry) => entry.name ?? entry.model)
+        .filter((id): id is string => !!id)
+        .slice(0, MAX_LISTED_MODELS);
     } finally {
       scope.close();
     }
-    // Context windows and capabilities are only in /api/show, one call per model.
+    // Context windows and capabilities are only in /api/show, one call per model: for the first few only.
     const models: ModelInfo[] = ids.map((id) => ({ id, sources: {} }));
+    const described = Math.min(MAX_DESCRIBED_MODELS, models.length);
     let next = 0;
     const worker = async () => {
-      while (next < models.length) await this.#describe(models[next++]!, options.signal);
+      while (next < described) {
+        const index = next++;
+        models[index] = await this.#describeOrBare(models[index]!.id, options.signal);
+      }
     };
-    await Promise.all(Array.from({ length: Math.min(SHOW_CONCURRENCY, models.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(SHOW_CONCURRENCY, described) }, worker));
     return models;
   }
 
-  /** Adds what /api/show says to `model`. A failure leaves it undescribed; only cancellation ends the list. */
-  async #describe(model: ModelInfo, signal: AbortSignal | undefined): Promise<void> {
+  /** One model's context window and capabilities from /api/show; a model the server does not have is model_not_found. */
+  async describeModel(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo> {
     const transport = this.#config.transport;
-    // A scope each: one slow or failing model must not time out or abort the others.
-    const scope = new RequestScope(transport, signal);
+    const scope = new RequestScope(transport, options.signal);
     try {
-      const response = await send(transport, scope, { url: `${this.#base}/api/show`, headers: this.#config.headers(), body: { model: model.id } });
+      const response = await send(transport, scope, { url: `${this.#base}/api/show`, headers: this.#config.headers(), body: { model: id } });
       const parsed = showSchema.safeParse(await readJson(transport, response, scope));
-      if (!parsed.success) return;
+      if (!parsed.success) throw unexpected(transport, parsed.error);
+      const model: ModelInfo = { id, sources: {} };
       const info = parsed.data.model_info ?? {};
       const context = info[`${String(info['general.architecture'])}.context_length`];
-      if (typeof context === 'number' && context > 0) {
+      if (typeof context === 'number' && Number.isSafeInteger(context) && context > 0) {
         model.contextWindow = context;
         model.sources!.contextWindow = 'provider';
       }
@@ -243,10 +254,22 @@ export class OllamaProvider implements Provider {
         model.capabilities = { tools: capabilities.includes('tools'), vision: capabilities.includes('vision'), reasoning: capabilities.includes('thinking') };
         model.sources!.capabilities = 'provider';
       }
-    } catch (error) {
-      if (!(error instanceof ProviderError) || error.kind === 'cancelled') throw error;
+      return model;
     } finally {
       scope.close();
+    }
+  }
+
+  /**
+   * Listing: a model whose /api/show fails stays in the list, undescribed; only cancellation ends
+   * the list. A scope each (describeModel's): one slow or failing model must not time out the others.
+   */
+  async #describeOrBare(id: string, signal: AbortSignal | undefined): Promise<ModelInfo> {
+    try {
+      return await this.describeModel(id, { signal });
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind === 'cancelled') throw error;
+      return { id, sources: {} };
     }
   }
 }
@@ -291,23 +314,24 @@ class Turn {
     if (message?.content) out.push({ type: 'text', text: message.content });
     for (const call of message?.tool_calls ?? []) {
       // Arguments arrive parsed, as an object (not JSON text as on OpenAI's wire).
-      this.#calls.push({ type: 'tool-call', ...(call.id ? { id: call.id } : {}), name: call.function.name, arguments: call.function.arguments ?? {} });
+      this.#calls.push({ type: 'tool-call', ...(call.id ? { id: call.id } : {}), name: call.function.name, arguments: producedArguments(call.function.arguments, this.#transport.providerName) });
     }
     if (!chunk.done) return;
     this.done = true;
     // Ollama says "stop" after tool calls too, and "load"/"unload" for calls that only (un)load a model.
     if (chunk.done_reason === 'length') this.#finish = 'length';
-    if (chunk.prompt_eval_count != null || chunk.eval_count != null) {
-      const input = chunk.prompt_eval_count ?? 0;
-      this.#usage = { inputTokens: input, outputTokens: chunk.eval_count ?? 0 };
-      const cached = chunk.prompt_eval_cached_count;
-      if (cached != null && cached > 0 && cached <= input) this.#usage.cachedInputTokens = cached;
+    const counts = wireUsage(usageSchema, chunk);
+    // A done line with no counts at all (a model load or unload) reports nothing.
+    if (counts && (counts.prompt_eval_count != null || counts.eval_count != null)) {
+      this.#usage = { inputTokens: counts.prompt_eval_count ?? 0, outputTokens: counts.eval_count ?? 0 };
+      const cached = counts.prompt_eval_cached_count;
+      if (cached != null && cached > 0) this.#usage.cachedInputTokens = cached;
     }
   }
 
   *finish(): Generator<ChatEvent> {
     yield* this.#calls;
-    if (this.#usage) yield { type: 'usage', usage: this.#usage };
+    yield* usageEvents(this.#usage);
     yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : this.#finish };
   }
 }

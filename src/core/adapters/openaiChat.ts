@@ -2,7 +2,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { argumentsText, producedArguments } from './toolArguments';
+import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
 
@@ -28,16 +30,18 @@ const toolCallDelta = z.object({
   id: z.string().nullish(),
   function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
 });
+// Read apart from the chunk it came in (see usage.ts): a bad count must not fail the answer.
 const usageSchema = z.object({
-  prompt_tokens: z.number().nullish(),
-  completion_tokens: z.number().nullish(),
-  total_tokens: z.number().nullish(),
-  prompt_tokens_details: z.object({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
-  completion_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
+  // Both totals are required (as in OpenAI's own schema): without them there is nothing to price.
+  prompt_tokens: tokenCount,
+  completion_tokens: tokenCount,
+  total_tokens: optionalCount,
+  prompt_tokens_details: z.object({ cached_tokens: optionalCount, cache_write_tokens: optionalCount }).nullish(),
+  completion_tokens_details: z.object({ reasoning_tokens: optionalCount }).nullish(),
   // DeepSeek's own names for the cached part of the prompt.
-  prompt_cache_hit_tokens: z.number().nullish(),
-  // OpenRouter reports the cost it charged.
-  cost: z.number().nullish(),
+  prompt_cache_hit_tokens: optionalCount,
+  // OpenRouter reports the cost it charged; an unusable cost is dropped, the counts kept.
+  cost: z.unknown().optional(),
 });
 const reasoningFields = {
   // DeepSeek and vLLM say reasoning_content; OpenRouter and Groq say reasoning.
@@ -55,9 +59,9 @@ const chunkSchema = z.object({
       }),
     )
     .nullish(),
-  usage: usageSchema.nullish(),
+  usage: z.unknown().optional(),
   // Groq puts streaming usage here, on the finish chunk.
-  x_groq: z.object({ usage: usageSchema.nullish() }).nullish(),
+  x_groq: z.object({ usage: z.unknown().optional() }).nullish(),
   error: z.unknown().optional(),
 });
 const completionSchema = z.object({
@@ -72,7 +76,7 @@ const completionSchema = z.object({
       finish_reason: z.string().nullish(),
     }),
   ),
-  usage: usageSchema.nullish(),
+  usage: z.unknown().optional(),
 });
 const modelEntry = z.object({
   id: z.string(),
@@ -88,12 +92,12 @@ const modelEntry = z.object({
 // Together answers with a bare array; everyone else with `{ data: [...] }`.
 const modelList = z.union([z.object({ data: z.array(modelEntry) }), z.array(modelEntry)]);
 
-type OpenAiUsage = z.infer<typeof usageSchema>;
-
-/** Usage in the contract's terms: input includes cached tokens, output includes reasoning. */
-export function normalizeOpenAiUsage(raw: OpenAiUsage): Usage {
-  const input = raw.prompt_tokens ?? 0;
-  const completion = raw.completion_tokens ?? 0;
+/** Usage in the contract's terms (input includes cached tokens, output includes reasoning); undefined if unusable. */
+function normalizeOpenAiUsage(wire: unknown): Usage | undefined {
+  const raw = wireUsage(usageSchema, wire);
+  if (!raw) return undefined;
+  const input = raw.prompt_tokens;
+  const completion = raw.completion_tokens;
   const reasoning = raw.completion_tokens_details?.reasoning_tokens ?? undefined;
   // xAI leaves reasoning out of completion_tokens but counts it in total_tokens; OpenAI and
   // DeepSeek include it. total − prompt is right under both.
@@ -105,7 +109,8 @@ export function normalizeOpenAiUsage(raw: OpenAiUsage): Usage {
   const cacheWrite = raw.prompt_tokens_details?.cache_write_tokens;
   if (cacheWrite != null && cacheWrite > 0) usage.cacheWriteInputTokens = cacheWrite;
   if (reasoning != null && reasoning > 0) usage.reasoningTokens = reasoning;
-  if (raw.cost != null) usage.costUsd = raw.cost;
+  const cost = reportedCost(raw.cost);
+  if (cost !== undefined) usage.costUsd = cost;
   return usage;
 }
 
@@ -142,7 +147,7 @@ function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
         tool_calls: message.toolCalls.map((call) => ({
           id: call.id,
           type: 'function',
-          function: { name: call.name, arguments: JSON.stringify(call.arguments ?? {}) },
+          function: { name: call.name, arguments: argumentsText(call) },
         })),
       };
     }
@@ -263,9 +268,9 @@ export class OpenAiChatProvider implements Provider {
     const calls = (message?.tool_calls ?? []).map((call) => ({
       id: call.id ?? undefined,
       name: call.function.name,
-      arguments: parseArguments(call.function.arguments ?? ''),
+      arguments: producedArguments(call.function.arguments ?? '', this.#config.transport.providerName),
     }));
-    events.push(...finishEvents(calls, parsed.data.usage ?? undefined, mapFinish(choice?.finish_reason)));
+    events.push(...finishEvents(calls, parsed.data.usage, mapFinish(choice?.finish_reason)));
     return events;
   }
 
@@ -306,7 +311,7 @@ export class OpenAiChatProvider implements Provider {
 class StreamState {
   readonly #config: OpenAiChatConfig;
   readonly #toolCalls: PendingToolCall[] = [];
-  #usage: OpenAiUsage | undefined;
+  #usage: unknown;
   #finish: FinishReason | undefined;
   done = false;
 
@@ -327,7 +332,7 @@ class StreamState {
     if (chunk.error != null) throw classifyStreamError(providerName, chunk);
     // Servers that repeat cumulative usage on every chunk: the last one wins, never a sum.
     const usage = chunk.usage ?? chunk.x_groq?.usage;
-    if (usage) this.#usage = usage;
+    if (usage != null) this.#usage = usage;
     const choice = chunk.choices?.[0];
     if (!choice) return;
     const delta = choice.delta;
@@ -345,14 +350,14 @@ class StreamState {
 
   finish(): Generator<ChatEvent> {
     if (!this.done) throw new ProviderError('network', `${this.#config.transport.providerName}'s stream ended before it was complete (no [DONE])`);
-    const calls = this.#toolCalls.map((call) => ({ id: call.id, name: call.name, arguments: parseArguments(call.arguments) }));
+    const calls = this.#toolCalls.map((call) => ({ id: call.id, name: call.name, arguments: producedArguments(call.arguments, this.#config.transport.providerName) }));
     return finishEvents(calls, this.#usage, this.#finish);
   }
 }
 
-function* finishEvents(calls: Array<{ id?: string; name: string; arguments: unknown }>, usage: OpenAiUsage | undefined, finish: FinishReason | undefined): Generator<ChatEvent> {
+function* finishEvents(calls: Array<{ id?: string; name: string; arguments: unknown }>, usage: unknown, finish: FinishReason | undefined): Generator<ChatEvent> {
   for (const call of calls) yield { type: 'tool-call', ...call };
-  if (usage) yield { type: 'usage', usage: normalizeOpenAiUsage(usage) };
+  yield* usageEvents(normalizeOpenAiUsage(usage));
   // A turn that produced tool calls finishes with tool_calls whatever the server said.
   yield { type: 'finish', reason: calls.length > 0 ? 'tool_calls' : (finish ?? 'stop') };
 }

@@ -4,7 +4,9 @@ import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
-import { answerBatches, parseArguments, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { argumentsText, producedArguments } from './toolArguments';
+import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
 /** OpenAI's Responses API (`POST /v1/responses`). Research notes: /tmp/research/openai-responses.md. */
 export interface OpenAiResponsesConfig {
@@ -22,13 +24,14 @@ export interface OpenAiResponsesConfig {
 const REASONING_KEY = 'openaiReasoning';
 
 // Provider payloads: only what Switchboard reads. z.object drops the rest (see openaiChat.ts).
+// Read apart from the response it came in (see usage.ts): a bad count must not fail the answer.
 const usageSchema = z.object({
-  input_tokens: z.number().nullish(),
-  input_tokens_details: z.object({ cached_tokens: z.number().nullish(), cache_write_tokens: z.number().nullish() }).nullish(),
-  output_tokens: z.number().nullish(),
-  output_tokens_details: z.object({ reasoning_tokens: z.number().nullish() }).nullish(),
+  // Both totals are required, as in OpenAI's schema: without them there is nothing to price.
+  input_tokens: tokenCount,
+  input_tokens_details: z.object({ cached_tokens: optionalCount, cache_write_tokens: optionalCount }).nullish(),
+  output_tokens: tokenCount,
+  output_tokens_details: z.object({ reasoning_tokens: optionalCount }).nullish(),
 });
-type ResponsesUsage = z.infer<typeof usageSchema>;
 
 const itemSchema = z.object({
   type: z.string(),
@@ -48,7 +51,7 @@ type Item = z.infer<typeof itemSchema>;
 const responseSchema = z.object({
   status: z.string().nullish(),
   output: z.array(itemSchema).nullish(),
-  usage: usageSchema.nullish(),
+  usage: z.unknown().optional(),
   incomplete_details: z.object({ reason: z.string().nullish() }).nullish(),
   error: z.unknown().optional(),
 });
@@ -76,9 +79,11 @@ type Envelope = z.infer<typeof envelope>;
 const modelEntry = z.object({ id: z.string() });
 const modelList = z.union([z.object({ data: z.array(modelEntry) }), z.array(modelEntry)]);
 
-/** Usage in the contract's terms: input_tokens already counts cached ones; output_tokens counts reasoning. */
-export function normalizeResponsesUsage(raw: ResponsesUsage): Usage {
-  const usage: Usage = { inputTokens: raw.input_tokens ?? 0, outputTokens: raw.output_tokens ?? 0 };
+/** Usage in the contract's terms (input_tokens already counts cached ones; output_tokens counts reasoning); undefined if unusable. */
+function normalizeResponsesUsage(wire: unknown): Usage | undefined {
+  const raw = wireUsage(usageSchema, wire);
+  if (!raw) return undefined;
+  const usage: Usage = { inputTokens: raw.input_tokens, outputTokens: raw.output_tokens };
   const cached = raw.input_tokens_details?.cached_tokens;
   if (cached != null && cached > 0) usage.cachedInputTokens = cached;
   const cacheWrite = raw.input_tokens_details?.cache_write_tokens;
@@ -136,11 +141,7 @@ export function toResponsesInput(messages: ChatMessage[]): { instructions?: stri
         }
         const text = textOf(message.content);
         if (text !== '') input.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
-        for (const call of message.toolCalls ?? []) {
-          // Arguments that were not valid JSON come back as the raw text they arrived as.
-          const args = typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {});
-          input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: args });
-        }
+        for (const call of message.toolCalls ?? []) input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: argumentsText(call) });
         break;
       }
       default:
@@ -155,8 +156,8 @@ function reasoningInput(item: Item): Record<string, unknown> {
   return { type: 'reasoning', summary: (item.summary ?? []).map((part) => ({ type: 'summary_text', text: part.text ?? '' })), encrypted_content: item.encrypted_content };
 }
 
-function toolCall(callId: string | undefined, name: string, args: string, reasoning: Array<Record<string, unknown>>): Extract<ChatEvent, { type: 'tool-call' }> {
-  const event: Extract<ChatEvent, { type: 'tool-call' }> = { type: 'tool-call', id: callId, name, arguments: parseArguments(args) };
+function toolCall(providerName: string, callId: string | undefined, name: string, args: string, reasoning: Array<Record<string, unknown>>): Extract<ChatEvent, { type: 'tool-call' }> {
+  const event: Extract<ChatEvent, { type: 'tool-call' }> = { type: 'tool-call', id: callId, name, arguments: producedArguments(args, providerName) };
   if (reasoning.length > 0) event.providerMetadata = { [REASONING_KEY]: reasoning } satisfies ToolCall['providerMetadata'];
   return event;
 }
@@ -275,10 +276,10 @@ export class OpenAiResponsesProvider implements Provider {
           if (text) events.push({ type: 'text', text });
         }
       } else if (item.type === 'function_call' && item.name) {
-        events.push(toolCall(item.call_id ?? undefined, item.name, item.arguments ?? '', calls++ === 0 ? reasoning.splice(0) : []));
+        events.push(toolCall(this.#config.transport.providerName, item.call_id ?? undefined, item.name, item.arguments ?? '', calls++ === 0 ? reasoning.splice(0) : []));
       }
     }
-    if (response.usage) events.push({ type: 'usage', usage: normalizeResponsesUsage(response.usage) });
+    events.push(...usageEvents(normalizeResponsesUsage(response.usage)));
     events.push({ type: 'finish', reason: calls > 0 ? 'tool_calls' : mapStatus(response) });
     return events;
   }
@@ -313,7 +314,7 @@ class StreamState {
   readonly #reasoning: Array<Record<string, unknown>> = [];
   #callCount = 0;
   #reasoningEmitted = false;
-  #usage: ResponsesUsage | undefined;
+  #usage: unknown;
   #finish: FinishReason = 'stop';
   done = false;
 
@@ -377,7 +378,7 @@ class StreamState {
         const response = this.#response(data.response);
         // The final output lists every call; one whose own events went missing still reaches the caller.
         for (const item of response.output ?? []) if (item.type === 'function_call') this.#doneCall(item, undefined, out);
-        if (response.usage) this.#usage = response.usage;
+        this.#usage = response.usage;
         this.#finish = data.type === 'response.incomplete' ? mapStatus({ ...response, status: 'incomplete' }) : 'stop';
         this.done = true;
         return;
@@ -424,7 +425,7 @@ class StreamState {
     if (call.emitted || !call.name) return;
     call.emitted = true;
     // The reasoning that led to the calls travels with the first of them.
-    out.push(toolCall(call.callId, call.name, call.arguments, this.#callCount++ === 0 ? this.#reasoning.splice(0) : []));
+    out.push(toolCall(this.#transport.providerName, call.callId, call.name, call.arguments, this.#callCount++ === 0 ? this.#reasoning.splice(0) : []));
   }
 
   finish(): ChatEvent[] {
@@ -432,7 +433,7 @@ class StreamState {
     const events: ChatEvent[] = [];
     // Calls whose done events never came (some compatible servers only send deltas).
     for (const call of this.#calls.values()) this.#emit(call, events);
-    if (this.#usage) events.push({ type: 'usage', usage: normalizeResponsesUsage(this.#usage) });
+    events.push(...usageEvents(normalizeResponsesUsage(this.#usage)));
     // A turn that produced tool calls finishes with tool_calls whatever the server said.
     events.push({ type: 'finish', reason: this.#callCount > 0 ? 'tool_calls' : this.#finish });
     return events;

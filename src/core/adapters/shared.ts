@@ -34,17 +34,6 @@ export function unexpected(transport: TransportConfig, error: z.ZodError): Provi
   return new ProviderError('server_error', `${transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`, { redactor: transport.redactor });
 }
 
-/** Tool-call arguments arrive as JSON text; an empty string means no arguments. */
-export function parseArguments(text: string): unknown {
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    // Models do emit broken JSON; the caller decides what to do with the raw text.
-    return text;
-  }
-}
-
 export function textOf(content: string | ContentPart[]): string {
   return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
