@@ -136,13 +136,20 @@ function networkError(providerName: string, error: unknown, redactor: Redactor):
  */
 export async function send(config: TransportConfig, scope: RequestScope, request: HttpRequest): Promise<Response> {
   scope.throwIfFailed();
+  let body: string | undefined;
+  try {
+    body = request.body === undefined ? undefined : JSON.stringify(request.body);
+  } catch (error) {
+    // A body that cannot be written (nested past the engine's stack, a cycle) is the request's fault: never retried.
+    throw new ProviderError('bad_request', `The request could not be written as JSON: ${error instanceof Error ? error.message : String(error)}`, { code: 'unserializable_request' });
+  }
   scope.arm('first-byte', request.streaming === false ? Math.max(NON_STREAMING_FIRST_BYTE_MS, config.timeouts.firstByteMs) : config.timeouts.firstByteMs);
   let response: Response;
   try {
     const init: RequestInit = {
       method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
       headers: { ...(request.body === undefined ? {} : { 'content-type': 'application/json' }), ...request.headers },
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      body,
       signal: scope.signal,
       // Never follow a redirect with the key: undici drops Authorization across origins but not
       // x-api-key, api-key or x-goog-api-key.

@@ -1,6 +1,6 @@
 // What an independent review of the provider core found, each kept fixed by a test.
 import assert from 'node:assert/strict';
-import { classifyHttpError, createProvider, type ChatEvent, type ChatRequest } from '../../src/core';
+import { classifyHttpError, createProvider, estimateCost, type ChatEvent, type ChatRequest } from '../../src/core';
 import { collect, collectUntilError, textOf, useServers } from '../support/chat';
 import { dataEvents, json, sse } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
@@ -127,5 +127,17 @@ describe('provider core hardening', () => {
     const second = await collect(provider.chat(request));
     assert.equal(textOf(second), 'x');
     assert.deepEqual(second.at(-1), { type: 'finish', reason: 'length' });
+  });
+
+  it('a request too deep to write is a typed, non-retryable error before anything is sent, and its estimate does not throw', async () => {
+    const server = await serve((_req, res) => json(res, 200, {}));
+    let deep: Record<string, unknown> = {};
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const tooDeep: ChatRequest = { ...request, tools: [{ name: 'f', parameters: deep }] };
+    const { error } = await collectUntilError(createProvider({ type: 'openai-compatible', baseUrl: server.url }).chat(tooDeep));
+    assert.deepEqual([error.kind, error.code], ['bad_request', 'unserializable_request']);
+    assert.equal(server.requests.length, 0);
+    const estimate = await estimateCost({ catalogIds: [], overrides: { input: 1, output: 1 } }, tooDeep, 'openai-compatible', 100);
+    assert.ok(estimate.inputTokens > 0);
   });
 });

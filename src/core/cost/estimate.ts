@@ -1,3 +1,4 @@
+import { nestsTooDeep } from '../adapters/toolArguments';
 import type { ChatRequest, Provider, ProviderType } from '../types';
 import { costOf, priceOf, type PriceSource, type PricingContext } from './pricing';
 
@@ -28,10 +29,11 @@ function promptTexts(request: ChatRequest): { texts: string[]; images: number } 
         else images++;
       }
     }
-    for (const call of message.toolCalls ?? []) text += call.name + JSON.stringify(call.arguments ?? {});
+    // Too deep to write is refused by the adapter with a typed error; here it only must not throw.
+    for (const call of message.toolCalls ?? []) text += call.name + (nestsTooDeep(call.arguments) ? '' : JSON.stringify(call.arguments ?? {}));
     texts.push(text);
   }
-  for (const tool of request.tools ?? []) texts.push(tool.name + (tool.description ?? '') + JSON.stringify(tool.parameters));
+  for (const tool of request.tools ?? []) texts.push(tool.name + (tool.description ?? '') + (nestsTooDeep(tool.parameters) ? '' : JSON.stringify(tool.parameters)));
   return { texts, images };
 }
 
