@@ -135,17 +135,103 @@ describe('usage ledger', () => {
     assert.ok(bytes < 256 * 1024, `${bytes} bytes`);
   });
 
-  it("keeps damaged data aside once; the valid days go on counting (this month's spend does not reset)", async () => {
+  it('salvages damage entry by entry: one bad entry hides nothing else of its day; the original is kept first', async () => {
     const { kv, clock, ledger, corrupt } = setup();
     const today = new Date(clock.now()).toLocaleDateString('sv-SE');
-    const damaged = { schemaVersion: 1, days: { 'not-a-day': {}, [today]: { 'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, 2_000_000_000, 0, 0] } }, months: {} };
+    // Version 1: provider and model joined by U+0001; one entry of today's damaged (a null amount).
+    const damaged = {
+      schemaVersion: 1,
+      days: { 'not-a-day': {}, [today]: { 'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, 2_000_000_000, 0, 0], 'openai\u0001gpt-4o-mini': [1, 0, 0, 0, 0, 0, null, 0, 0] } },
+      months: {},
+    };
     kv.data.set(LEDGER_KEY, damaged);
     near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 2);
+    const update = kv.update.bind(kv);
+    const order: string[] = [];
+    kv.update = async (key, value) => {
+      order.push(key === LEDGER_KEY ? 'ledger' : 'backup');
+      return update(key, value);
+    };
     ledger.record(record(clock.now()));
     await ledger.flush();
+    assert.deepEqual(order, ['backup', 'ledger'], 'the original is kept before anything replaces it');
     assert.equal(corrupt.length, 1);
     assert.deepEqual(kv.data.get(corrupt[0]!), damaged);
     near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 2.01);
+  });
+
+  it('a failed backup leaves the damaged original in place and is tried again', async () => {
+    const { kv, clock, ledger, problems } = setup();
+    const damaged = { schemaVersion: 1, days: { '2023-11-14': { 'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, -5, 0, 0] } }, months: {} };
+    kv.data.set(LEDGER_KEY, damaged);
+    const update = kv.update.bind(kv);
+    let refuse = true;
+    kv.update = async (key, value) => {
+      if (refuse && key !== LEDGER_KEY) throw new Error('storage refused');
+      return update(key, value);
+    };
+    ledger.record(record(clock.now()));
+    await assert.rejects(ledger.flush(), /storage refused/);
+    assert.deepEqual(kv.data.get(LEDGER_KEY), damaged, 'not overwritten');
+    assert.deepEqual(problems.map((problem) => problem.kind), ['storage']);
+    refuse = false;
+    clock.advance(60_000);
+    await ledger.flush();
+    assert.equal(kv.data.size, 2, 'the backup and the new ledger');
+  });
+
+  it('migrates version 1 without losing a count, and never writes over data from a newer version', async () => {
+    const { kv, clock } = setup();
+    const today = new Date(clock.now()).toLocaleDateString('sv-SE');
+    kv.data.set(LEDGER_KEY, { schemaVersion: 1, days: { [today]: { 'openai\u0001gpt-4o': [2, 10, 0, 0, 20, 0, 3_000_000_000, 0, 1] } }, months: {} });
+    const ledger = setup(kv, clock).ledger;
+    ledger.record(record(clock.now()));
+    await ledger.flush();
+    const stored = kv.data.get(LEDGER_KEY) as { schemaVersion: number; days: Record<string, Record<string, number[]>> };
+    assert.equal(stored.schemaVersion, 2);
+    assert.deepEqual(stored.days[today]![JSON.stringify(['openai', 'gpt-4o'])], [3, 1010, 200, 0, 120, 40, 3_010_000_000, 0, 1, 0]);
+
+    const newer = { schemaVersion: 3, days: { [today]: { [JSON.stringify(['openai', 'gpt-4o'])]: [1, 0, 0, 0, 0, 0, 4_000_000_000, 0, 0, 0, 7] } }, months: {}, applied: {}, somethingNew: true };
+    const fromTheFuture = setup();
+    fromTheFuture.kv.data.set(LEDGER_KEY, newer);
+    const reader = new UsageLedger(fromTheFuture.kv, clock, { onProblem: (problem) => fromTheFuture.problems.push(problem) });
+    near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 4);
+    reader.record(record(clock.now()));
+    await reader.flush();
+    assert.deepEqual(fromTheFuture.kv.data.get(LEDGER_KEY), newer, 'read, never written');
+    near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 4.01);
+    assert.deepEqual(fromTheFuture.problems, [{ kind: 'newer', version: 3 }]);
+  });
+
+  it('stores no NaN, Infinity, negative or null amount, whatever a caller hands it', async () => {
+    const { kv, clock, ledger } = setup();
+    ledger.record(record(clock.now(), { usage: { inputTokens: -5, outputTokens: Number.NaN, cachedInputTokens: Infinity }, cost: { basis: 'computed', usd: -3 } }));
+    ledger.record(record(clock.now(), { cost: { basis: 'reported', usd: Number.POSITIVE_INFINITY } }));
+    await ledger.flush();
+    const stored = kv.data.get(LEDGER_KEY) as { days: Record<string, Record<string, unknown[]>> };
+    const amounts = Object.values(stored.days).flatMap((byModel) => Object.values(byModel).flat());
+    assert.ok(amounts.length === 10 && amounts.every((value) => Number.isSafeInteger(value) && (value as number) >= 0), JSON.stringify(amounts));
+    const totals = ledger.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all')!;
+    assert.deepEqual([totals.requests, totals.usd, totals.unpricedRequests], [2, 0, 2]);
+  });
+
+  it('a write that keeps failing is told once, retried, and never an unhandled rejection', async () => {
+    const { kv, clock, ledger, problems } = setup();
+    const update = kv.update.bind(kv);
+    let failures = 0;
+    kv.update = async (key, value) => {
+      if (failures++ < 3) throw new Error('disk full');
+      return update(key, value);
+    };
+    ledger.record(record(clock.now(), { cost: { basis: 'computed', usd: 1 } }));
+    // The timers flush and retry on their own; the root hook fails this test on any unhandled rejection.
+    for (let i = 0; i < 6; i++) {
+      clock.advance(60_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      await ledger.flush().catch(() => undefined);
+    }
+    assert.deepEqual(problems.map((problem) => problem.kind), ['storage']);
+    near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 1);
   });
 
   it('a failed write loses nothing, and counts being written are still counted', async () => {

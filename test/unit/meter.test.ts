@@ -12,8 +12,9 @@ import { finishChunk, textDelta, usageChunk } from '../fixtures/openaiWire';
 const PRICES = { input: 2, output: 8 }; // per million tokens
 const USAGE = { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 };
 
-function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget?: MeterOptions['confirmOverBudget']) {
+function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget?: MeterOptions['confirmOverBudget'], contextWindow?: number) {
   const clock = new ManualClock();
+  const warnings: string[] = [];
   const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
   const guard = new BudgetGuard(() => budgets, ledger, () => clock.now());
   const provider = metered(createProvider({ type: 'openai-compatible', baseUrl: server.url }), {
@@ -26,6 +27,8 @@ function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget
     surface: 'chat',
     clock,
     confirmOverBudget,
+    contextWindow: () => contextWindow,
+    onSuspectUsage: (message) => warnings.push(message),
   });
   const today = () => new Date(clock.now()).toLocaleDateString('sv-SE');
   const totals = () => ledger.totals({ from: today(), to: today() }).get('all');
@@ -36,7 +39,7 @@ function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget
     for (let i = 0; i < 400 && (records < count || ledger.reservedUsd() > 0); i++) await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(records, count, 'records');
   };
-  return { clock, ledger, guard, provider, totals, settled };
+  return { clock, ledger, guard, provider, totals, settled, warnings };
 }
 
 const budget = (limitUsd: number, mode: Budget['mode'] = 'stop') => budgetSchema.parse({ id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd, mode });
@@ -44,6 +47,49 @@ const ask = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] }
 
 describe('metered requests', () => {
   const serve = useServers();
+
+  it('a usage report beyond belief is priced from counted tokens, marked suspect, and logged once', async () => {
+    // Whole numbers the adapter accepts, but no request is two billion tokens, or twice a 8,192-token window.
+    const cases: Array<[Record<string, unknown>, number | undefined]> = [
+      [{ prompt_tokens: 2_000_000_000, completion_tokens: 5, total_tokens: 2_000_000_005 }, undefined],
+      [{ prompt_tokens: 17_000, completion_tokens: 5, total_tokens: 17_005 }, 8_192],
+      [{ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: 50_000 }, undefined],
+    ];
+    for (const [reported, window] of cases) {
+      const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello there'), finishChunk('stop'), usageChunk(reported), '[DONE]'])));
+      const { provider, totals, settled, warnings } = setup(server, [], undefined, window);
+      await collect(provider.chat(ask));
+      await settled();
+      const recorded = totals()!;
+      assert.deepEqual([recorded.requests, recorded.suspectRequests, recorded.estimatedRequests, warnings.length], [1, 1, 1, 1], JSON.stringify(reported));
+      assert.ok(recorded.inputTokens < 100 && recorded.usd > 0 && recorded.usd < 0.001, `${JSON.stringify(reported)}: ${recorded.inputTokens} tokens, $${recorded.usd}`);
+      assert.match(warnings[0]!, /usage report not used/);
+    }
+    // Within twice the window: believed.
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk({ prompt_tokens: 16_000, completion_tokens: 5, total_tokens: 16_005 }), '[DONE]'])));
+    const { provider, totals, settled, warnings } = setup(server, [], undefined, 8_192);
+    await collect(provider.chat(ask));
+    await settled();
+    assert.deepEqual([totals()?.inputTokens, totals()?.suspectRequests, warnings.length], [16_000, 0, 0]);
+  });
+
+  it('negative, non-finite or quoted counts never drive spend below zero or to nothing: the request is estimated', async () => {
+    const bad: Array<Record<string, unknown>> = [
+      { prompt_tokens: -1_000_000, completion_tokens: 5, total_tokens: -999_995 },
+      { prompt_tokens: '1000', completion_tokens: '5', total_tokens: '1005' },
+      { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: -20 },
+    ];
+    for (const reported of bad) {
+      const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello there'), finishChunk('stop'), usageChunk(reported), '[DONE]'])));
+      const { provider, totals, settled, ledger, clock } = setup(server);
+      await collect(provider.chat(ask));
+      await settled();
+      const recorded = totals()!;
+      assert.ok(recorded.usd > 0, `${JSON.stringify(reported)}: $${recorded.usd}`);
+      assert.ok(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()) > 0);
+      assert.equal(recorded.inputTokens >= 0 && Number.isFinite(recorded.usd), true);
+    }
+  });
 
   it('records each request with the cost of the usage the provider reported', async () => {
     const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello'), finishChunk('stop'), usageChunk(USAGE), '[DONE]'])));

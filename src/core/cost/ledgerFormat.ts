@@ -139,7 +139,8 @@ function salvage(raw: unknown, problems: string[]): LedgerState {
 }
 
 function convertEntry(key: string, value: unknown): { key: string; cell: Cell } | undefined {
-  const current = cell.safeParse(value);
+  // A newer version only adds fields at the end: its first FIELDS read as ours.
+  const current = cell.safeParse(Array.isArray(value) && value.length > FIELDS ? value.slice(0, FIELDS) : value);
   const old = current.success ? undefined : cellV1.safeParse(value);
   const values: Cell | undefined = current.success ? current.data : old?.success ? [...old.data, 0] : undefined;
   if (!values) return undefined;
