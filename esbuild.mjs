@@ -106,6 +106,7 @@ if (withTests) {
       outdir: 'out/test/integration',
       external: ['vscode', 'mocha'],
     },
+    { ...nodeDefaults, entryPoints: testEntries('test/windows'), outdir: 'out/test/windows', external: ['vscode'] },
     { ...nodeDefaults, entryPoints: testEntries('test/ui'), outdir: 'out/test/ui', external: ['mocha', 'playwright-core'] },
     { ...nodeDefaults, entryPoints: testEntries('test/runner'), outdir: 'out/test/runner', external: ['playwright-core'] },
     { ...nodeDefaults, entryPoints: ['docs/examples/core-chat.ts'], outdir: 'out/examples' },

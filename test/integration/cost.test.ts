@@ -48,7 +48,7 @@ describe('cost in the extension host', () => {
       const csv = vscode.Uri.file(join(tmpdir(), `switchboard-usage-${Date.now()}.csv`));
       await vscode.commands.executeCommand(Commands.exportUsage, { uri: csv, format: 'csv' });
       const exported = new TextDecoder().decode(await vscode.workspace.fs.readFile(csv)).split('\r\n');
-      assert.equal(exported[1], `${today},${id},gpt-4o,1,100000,0,0,50000,0,0.750000000,0,0`);
+      assert.equal(exported[1], `${today},${id},gpt-4o,1,100000,0,0,50000,0,0.750000000,0,0,0`);
       await vscode.workspace.fs.delete(csv);
       const last = (await cost.recentRequests()).at(-1);
       assert.deepEqual(last && [last.providerId, last.modelId, last.surface, last.outcome, last.cost.basis], [id, 'gpt-4o', 'chat', 'ok', 'computed']);
