@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, type Logger, type Registry, type StageResult } from './core';
+import { checkBaseUrl, exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, RegistryError, type Logger, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import { selectDefaultModel } from './modelPicker';
@@ -94,7 +94,7 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       const value = await vscode.window.showInputBox({
         title: `${entry.name}: ${field.label}`,
         value: field.field === 'name' ? entry.name : field.field === 'baseUrl' ? entry.baseUrl : (entry.apiVersion ?? ''),
-        validateInput: (input) => (field.field === 'baseUrl' && !(URL.canParse(input) && /^https?:/.test(input)) ? 'Enter an http(s) URL.' : input.trim() ? undefined : 'Enter a value.'),
+        validateInput: (input) => (field.field === 'baseUrl' ? checkBaseUrl(input.trim()) : input.trim() ? undefined : 'Enter a value.'),
         // A new origin does not carry the key over: it must be set again for the new address.
         prompt: field.field === 'baseUrl' ? 'A key is only ever sent to the address it was saved for: a new host needs the key set again.' : undefined,
       });
@@ -140,7 +140,16 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
     vscode.commands.registerCommand(Commands.exportConfiguration, async (args?: { uri?: vscode.Uri }) => {
       const uri = args?.uri ?? (await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('switchboard-providers.json'), saveLabel: 'Export (without keys)' }));
       if (!uri) return;
-      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(exportRegistry(registry.state())));
+      let text: string;
+      try {
+        text = exportRegistry(registry.state());
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        for (const problem of error.problems) log.warn(`export: ${problem}`);
+        void vscode.window.showErrorMessage(`Nothing was exported: ${error.problems[0]}`);
+        return;
+      }
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
       if (!args?.uri) void vscode.window.showInformationMessage(`Exported ${registry.state().providers.length} provider(s), without keys.`);
     }),
     vscode.commands.registerCommand(Commands.importConfiguration, async (args?: { uri?: vscode.Uri; replaceExisting?: boolean }) => {
@@ -239,7 +248,7 @@ async function addProvider(registry: Registry, args?: { template?: string; name?
       : await vscode.window.showInputBox({
           title: `${template.name}: base URL`,
           value: template.baseUrl ?? 'https://',
-          validateInput: (value) => (URL.canParse(value) && /^https?:/.test(value) ? undefined : 'Enter an http(s) URL.'),
+          validateInput: (value) => checkBaseUrl(value.trim()),
         }));
   if (!baseUrl) return undefined;
   const apiKey = args ? (args.apiKey === undefined ? undefined : refuseCommandReference(args.apiKey)) : template.key === 'none' ? undefined : await askForKey(template.id, template.name);

@@ -1,6 +1,6 @@
 import { exec } from 'node:child_process';
 import * as vscode from 'vscode';
-import { AuditLog, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
+import { AuditLog, describeIssues, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
 import { MementoStore } from './mementoStore';
 import { VscodeSecretStore } from './secrets';
 
@@ -86,22 +86,27 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
  */
 function declaredFromSettings(log: Logger): { user: ProviderEntry[]; workspace: ProviderEntry[] } {
   const inspected = vscode.workspace.getConfiguration('switchboard').inspect<unknown[]>('providers');
+  const problems: string[] = [];
   const read = (raw: unknown[] | undefined, where: string): ProviderEntry[] => {
     const valid = [];
     for (const [index, item] of (raw ?? []).entries()) {
       const parsed = declaredProvider.safeParse(item);
       if (parsed.success) valid.push(parsed.data);
-      else log.warn(`${where} switchboard.providers[${index}] ignored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      else problems.push(`${where} switchboard.providers[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
     }
     const resolved = resolveDeclared(valid, `${where} switchboard.providers`);
-    if (!resolved.ok) for (const error of resolved.errors) log.warn(error);
+    if (!resolved.ok) problems.push(...resolved.errors);
     return resolved.ok ? resolved.value : [];
   };
   const trusted = vscode.workspace.isTrusted;
-  return {
+  const declared = {
     user: read(inspected?.globalValue, 'user settings'),
     workspace: trusted ? [...read(inspected?.workspaceValue, 'workspace settings'), ...read(inspected?.workspaceFolderValue, 'folder settings')] : [],
   };
+  for (const problem of problems) log.warn(problem);
+  // Said where it was entered: a key in a setting is refused, and the user is told where keys belong.
+  if (problems.length > 0) void vscode.window.showWarningMessage(`Switchboard: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see the log)` : ''}`);
+  return declared;
 }
 
 /** Workspace providers are read only in trusted workspaces. */

@@ -46,7 +46,7 @@ export { declaredProvider, exportRegistry, mergeLayers, parseExport, parseWorksp
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { Registry } from './registry/registry';
 export type { FallbackStep, NewProvider, ProviderPatch, RegistryChange } from './registry/registry';
-export { describeIssues, REGISTRY_SCHEMA_VERSION } from './registry/schema';
+export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION } from './registry/schema';
 export type { ProviderEntry, RegistryState } from './registry/schema';
 export { RegistryError, RegistryStore } from './registry/store';
 export type { CorruptionReport } from './registry/store';

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { findTemplate } from '../templates';
-import { chosenModel, describeIssues, providerEntry, providerId, type ProviderEntry, type RegistryState } from './schema';
+import { baseUrl, describeIssues, headers, modelId, newChosenModel, newProviderEntry, providerEntry, providerId, type ProviderEntry, type RegistryState } from './schema';
+import { RegistryError } from './store';
 
 /**
  * Configuration that travels: an export file, the `switchboard.providers` setting, and a team's
@@ -19,12 +20,15 @@ const exportFile = z
     format: z.literal(EXPORT_FORMAT),
     version: z.literal(EXPORT_VERSION),
     exportedAt: z.string(),
-    providers: z.array(providerEntry),
+    providers: z.array(newProviderEntry),
     defaultProvider: z.string().optional(),
   })
   .strict();
 
-/** The registry as JSON, for a file the user keeps or shares. Keys are not part of the registry. */
+/**
+ * The registry as JSON, for a file the user keeps or shares. Keys are not part of the registry; a
+ * provider stored before keys were refused in base URLs and headers is named, not exported with one.
+ */
 export function exportRegistry(state: RegistryState, now: Date = new Date()): string {
   const file: z.infer<typeof exportFile> = {
     format: EXPORT_FORMAT,
@@ -34,6 +38,9 @@ export function exportRegistry(state: RegistryState, now: Date = new Date()): st
     providers: state.providers.map(({ lastTest: _lastTest, ...entry }) => entry),
     ...(state.defaultProvider ? { defaultProvider: state.defaultProvider } : {}),
   };
+  // What is written must import again.
+  const checked = exportFile.safeParse(file);
+  if (!checked.success) throw new RegistryError(describeIssues(checked.error));
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
@@ -99,11 +106,11 @@ export const declaredProvider = z
     name: z.string().min(1).max(100).optional(),
     template: z.string().optional(),
     type: providerEntry.shape.type.optional(),
-    baseUrl: providerEntry.shape.baseUrl.optional(),
+    baseUrl: baseUrl.optional(),
     apiVersion: z.string().optional(),
-    headers: providerEntry.shape.headers,
-    models: z.array(chosenModel).optional(),
-    defaultModel: z.string().optional(),
+    headers: headers.optional(),
+    models: z.array(newChosenModel).optional(),
+    defaultModel: modelId.optional(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -112,7 +119,7 @@ export const workspaceFile = z
   .object({
     $schema: z.string().optional(),
     providers: z.array(declaredProvider).optional(),
-    fallback: z.array(z.object({ provider: providerId, model: z.string() }).strict()).optional(),
+    fallback: z.array(z.object({ provider: providerId, model: modelId }).strict()).optional(),
   })
   .strict();
 

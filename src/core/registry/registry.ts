@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { withCatalog } from '../catalog';
 import { diagnose, type DoctorReport, type StageResult } from '../doctor';
 import { ProviderError } from '../errors';
@@ -8,8 +9,8 @@ import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../type
 import type { AuditEntry, AuditLog } from './audit';
 import type { KeyState, KeyStore } from './keys';
 import { mergeLayers, type SourcedEntry } from './portable';
-import type { ProviderEntry, RegistryState } from './schema';
-import type { RegistryStore } from './store';
+import { describeIssues, isValidModelId, modelId as modelIdRule, newProviderEntry, type ProviderEntry, type RegistryState } from './schema';
+import { RegistryError, type RegistryStore } from './store';
 
 export interface NewProvider {
   /** A template id (see templates.ts) or 'custom'. */
@@ -23,7 +24,19 @@ export interface NewProvider {
   apiKey?: string;
 }
 
-export type ProviderPatch = Partial<Pick<ProviderEntry, 'name' | 'baseUrl' | 'apiVersion' | 'headers' | 'caBundlePath' | 'models' | 'defaultModel'>>;
+const PATCH_FIELDS = ['name', 'baseUrl', 'apiVersion', 'headers', 'caBundlePath', 'models', 'defaultModel'] as const;
+export type ProviderPatch = Partial<Pick<ProviderEntry, (typeof PATCH_FIELDS)[number]>>;
+/** What a patch may change, each field with the rules for new input. */
+const providerPatch = newProviderEntry.pick({ name: true, baseUrl: true, apiVersion: true, headers: true, caBundlePath: true, models: true, defaultModel: true }).partial();
+const newProvider = newProviderEntry.pick({ baseUrl: true, headers: true }).partial();
+const defaultChoice = z.object({ defaultModel: modelIdRule.optional() });
+
+/** Input checked with the rules for new input; a RegistryError names every field that fails (never its value). */
+function checked<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new RegistryError(describeIssues(parsed.error));
+  return parsed.data;
+}
 
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
@@ -132,6 +145,7 @@ export class Registry {
     if (!template) throw new Error(`Unknown template "${input.template}".`);
     const baseUrl = input.baseUrl ?? template.baseUrl;
     if (!baseUrl) throw new Error(`${template.name} needs a base URL.`);
+    checked(newProvider, { baseUrl, headers: input.headers });
     const now = this.#now();
     let added: ProviderEntry | undefined;
     await this.#update((state) => {
@@ -160,12 +174,20 @@ export class Registry {
   }
 
   async update(id: string, patch: ProviderPatch): Promise<ProviderEntry> {
+    // Only the known fields, each read as an own property: a `__proto__` key (from JSON) changes nothing.
+    const fields = PATCH_FIELDS.filter((field) => Object.hasOwn(patch, field));
+    const values = checked(providerPatch, Object.fromEntries(fields.map((field) => [field, patch[field]])));
     const state = await this.#update((current) => {
-      Object.assign(this.#require(current, id), patch, { updatedAt: this.#now() });
+      const entry: Record<string, unknown> = this.#require(current, id);
+      for (const field of fields) {
+        if (values[field] === undefined) delete entry[field];
+        else entry[field] = values[field];
+      }
+      entry.updatedAt = this.#now();
       return current;
     });
     this.#built.delete(id);
-    await this.#options.audit.record('provider-updated', id, Object.keys(patch).join(', '));
+    await this.#options.audit.record('provider-updated', id, fields.join(', '));
     return this.#require(state, id);
   }
 
@@ -194,6 +216,7 @@ export class Registry {
 
   async setDefault(id: string, modelId?: string): Promise<void> {
     if (!this.get(id)) throw new Error(`No provider "${id}".`);
+    checked(defaultChoice, { defaultModel: modelId });
     await this.#update((state) => {
       state.defaultProvider = id;
       state.defaultModel = modelId;
@@ -359,7 +382,8 @@ export class Registry {
   async refreshModels(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
-    const models = await this.providerFor(id).listModels(options);
+    // An id that could not be chosen (a control character, say) is not offered.
+    const models = (await this.providerFor(id).listModels(options)).filter((model) => isValidModelId(model.id));
     return withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
   }
 
@@ -396,6 +420,7 @@ export class Registry {
     const template = findTemplate(draft.template);
     if (!template) throw new Error(`Unknown template "${draft.template}".`);
     const baseUrl = draft.baseUrl ?? template.baseUrl ?? '';
+    checked(newProvider, { baseUrl });
     const entry: ProviderEntry = { id: 'draft', name: draft.name ?? template.name, template: template.id, type: template.type, baseUrl, enabled: true, models: [], createdAt: 0, updatedAt: 0, ...(draft.apiVersion ? { apiVersion: draft.apiVersion } : {}) };
     return diagnose({ ...(await this.#providerOptions(entry, draft.apiKey?.trim() || undefined)), signal: options.signal, onStage: options.onStage });
   }
