@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { checkBaseUrl, exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, RegistryError, type Logger, type Registry, type StageResult } from './core';
+import { checkBaseUrl, exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, RegistryError, type KeptCopy, type Logger, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import { selectDefaultModel } from './modelPicker';
@@ -168,6 +168,7 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
           (await vscode.window.showWarningMessage(`${plan.conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, { modal: true }, 'Replace')) === 'Replace');
       return registry.importEntries(parsed.value.providers, replaceExisting);
     }),
+    vscode.commands.registerCommand(Commands.restoreProviders, (args?: { key?: string; confirmed?: boolean }) => restoreProviders(registry, (question, action) => confirm(args, question, action), args?.key)),
     vscode.commands.registerCommand(Commands.clearAllKeys, async (args?: { confirmed?: boolean }) => {
       if (await confirm(args, 'Remove every API key Switchboard stored?', 'Remove All Keys')) await registry.clearAllKeys();
     }),
@@ -178,6 +179,51 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       return args;
     }),
   ];
+}
+
+const KEPT_BECAUSE: Record<KeptCopy['reason'], string> = {
+  unreadable: 'Set aside because it could not be read',
+  'before-restore': 'In use until a restore replaced it',
+  'earlier-version': 'Set aside by an earlier Switchboard because it could not be read',
+};
+
+/** Lists the kept copies of the provider data (when, how many providers, why kept) and restores one the user confirms. */
+async function restoreProviders(registry: Registry, confirm: (question: string, action: string) => Promise<boolean>, key?: string) {
+  const copies = registry.keptCopies();
+  if (copies.length === 0) {
+    void vscode.window.showInformationMessage('Switchboard has kept no copies of your providers.');
+    return undefined;
+  }
+  const when = (copy: KeptCopy) => new Date(copy.at).toLocaleString();
+  const copy =
+    key === undefined
+      ? (
+          await vscode.window.showQuickPick(
+            copies.map((item) => ({
+              label: when(item),
+              description: `${item.providers} provider(s)`,
+              detail: `${KEPT_BECAUSE[item.reason]}${item.detail ? `: ${item.detail}` : ''}${item.unrestorable ? ` · cannot be restored: ${item.unrestorable}` : ''}`,
+              copy: item,
+            })),
+            { title: 'Restore Providers from a Kept Copy', placeHolder: 'Which copy? What is in use now is kept as a copy first.', matchOnDetail: true },
+          )
+        )?.copy
+      : copies.find((item) => item.key === key);
+  if (!copy) {
+    if (key !== undefined) void vscode.window.showErrorMessage('That kept copy is gone.');
+    return undefined;
+  }
+  if (copy.unrestorable) {
+    void vscode.window.showErrorMessage(`That copy cannot be restored: ${copy.unrestorable}.`);
+    return undefined;
+  }
+  const inUse = registry.state().providers.length;
+  if (!(await confirm(`Replace the ${inUse} provider(s) in use with the ${copy.providers} provider(s) kept on ${when(copy)}? What is in use now is kept as a copy first.`, 'Restore'))) return undefined;
+  const result = await registry.restore(copy.key);
+  void vscode.window.showInformationMessage(
+    `Restored ${result.providers} provider(s).${result.problems.length > 0 ? ` Entries that could not be read stay in the kept copy (${result.problems.length} problem(s)).` : ''}`,
+  );
+  return result;
 }
 
 /** The failed stage in a sentence, with the one action that fixes it. */

@@ -16,7 +16,8 @@ export type AuditAction =
   | 'budget-changed'
   | 'fallback-triggered'
   | 'fallback-changed'
-  | 'imported';
+  | 'imported'
+  | 'restored';
 
 const entry = z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict();
 export type AuditEntry = { at: number; action: AuditAction; providerId?: string; detail?: string };

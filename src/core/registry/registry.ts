@@ -10,7 +10,7 @@ import type { AuditEntry, AuditLog } from './audit';
 import type { KeyState, KeyStore } from './keys';
 import { mergeLayers, type SourcedEntry } from './portable';
 import { describeIssues, isValidModelId, modelId as modelIdRule, newProviderEntry, type ProviderEntry, type RegistryState } from './schema';
-import { RegistryError, type RegistryStore } from './store';
+import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
 
 export interface NewProvider {
   /** A template id (see templates.ts) or 'custom'. */
@@ -288,6 +288,25 @@ export class Registry {
     return this.#options.audit.record('budget-changed', undefined, detail);
   }
 
+  /** Set when the stored providers are open read-only (written by a newer Switchboard, say): edits are refused. */
+  readOnly(): ReadOnlyReport | undefined {
+    return this.#options.store.readOnly();
+  }
+
+  /** Copies of provider data kept aside (damaged, unreadable, or replaced by a restore), newest first. */
+  keptCopies(): KeptCopy[] {
+    return this.#options.store.keptCopies();
+  }
+
+  /** Puts a kept copy back in use; what was in use is kept as a copy first. */
+  async restore(key: string): Promise<{ providers: number; problems: string[] }> {
+    const { state, problems, copy } = await this.#options.store.restore(key);
+    this.#built.clear();
+    this.#fire({ type: 'providers' });
+    await this.#options.audit.record('restored', undefined, `${state.providers.length} provider(s) from the copy kept ${new Date(copy.at).toISOString()}`);
+    return { providers: state.providers.length, problems };
+  }
+
   /** The registry as stored (the user's own providers), for export. */
   state(): RegistryState {
     return this.#options.store.read();
@@ -426,6 +445,8 @@ export class Registry {
   }
 
   async #recordTest(id: string, ok: boolean, summary: string): Promise<void> {
+    // Read-only data is never written over, not even with a test result.
+    if (this.readOnly()) return;
     await this.#update((state) => {
       const entry = state.providers.find((candidate) => candidate.id === id);
       if (entry) entry.lastTest = { at: this.#now(), ok, summary };
