@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { checkBaseUrl, exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, RegistryError, type KeptCopy, type Logger, type Registry, type StageResult } from './core';
+import { checkBaseUrl, exportRegistry, findTemplate, PROVIDER_TEMPLATES, RegistryError, type KeptCopy, type Logger, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import { selectDefaultModel } from './modelPicker';
@@ -155,18 +155,19 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
     vscode.commands.registerCommand(Commands.importConfiguration, async (args?: { uri?: vscode.Uri; replaceExisting?: boolean }) => {
       const uri = args?.uri ?? (await vscode.window.showOpenDialog({ filters: { JSON: ['json'] }, canSelectMany: false, openLabel: 'Import' }))?.[0];
       if (!uri) return undefined;
-      const parsed = parseExport(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), vscode.workspace.asRelativePath(uri));
-      if (!parsed.ok) {
-        for (const error of parsed.errors) log.warn(error);
-        void vscode.window.showErrorMessage(`Nothing was imported: ${parsed.errors[0]}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more problems, see the log)` : ''}`);
-        return { errors: parsed.errors };
+      const result = await registry.importFile(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), {
+        fileName: vscode.workspace.asRelativePath(uri),
+        replaceExisting: async (conflicts) =>
+          (testMode ? args?.replaceExisting : undefined) ??
+          (await vscode.window.showWarningMessage(`${conflicts.length > 5 ? `${conflicts.slice(0, 5).map((entry) => entry.id).join(', ')} and ${conflicts.length - 5} more` : conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, { modal: true }, 'Replace')) === 'Replace',
+      });
+      if (!result.ok) {
+        for (const error of result.errors) log.warn(error);
+        void vscode.window.showErrorMessage(`Nothing was imported: ${result.errors[0]}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more problems, see the log)` : ''}`);
+        return { errors: result.errors };
       }
-      const plan = planImport(registry.state(), parsed.value.providers);
-      const replaceExisting =
-        (testMode ? args?.replaceExisting : undefined) ??
-        (plan.conflicts.length > 0 &&
-          (await vscode.window.showWarningMessage(`${plan.conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, { modal: true }, 'Replace')) === 'Replace');
-      return registry.importEntries(parsed.value.providers, replaceExisting);
+      const { ok: _ok, ...counts } = result;
+      return counts;
     }),
     vscode.commands.registerCommand(Commands.restoreProviders, (args?: { key?: string; confirmed?: boolean }) => restoreProviders(registry, (question, action) => confirm(args, question, action), args?.key)),
     vscode.commands.registerCommand(Commands.clearAllKeys, async (args?: { confirmed?: boolean }) => {
