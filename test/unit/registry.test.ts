@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ProviderError, Redactor } from '../../src/core';
-import { AUDIT_LIMIT, AuditLog } from '../../src/core/registry/audit';
+import { AUDIT_KEY, AUDIT_LIMIT, AuditLog } from '../../src/core/registry/audit';
 import { KeyStore, maskKey, parseReference, type KeyReference } from '../../src/core/registry/keys';
 import { Registry, type RegistryChange } from '../../src/core/registry/registry';
 import { REGISTRY_KEY, RegistryError, RegistryReadOnlyError, RegistryStore, type CorruptionReport } from '../../src/core/registry/store';
@@ -238,6 +238,27 @@ describe('provider registry', () => {
       assert.equal(list.length, AUDIT_LIMIT);
       assert.equal(list[0]?.providerId, `p${AUDIT_LIMIT + 4}`);
       assert.equal(list.at(-1)?.providerId, 'p5');
+    });
+
+    it('the audit log keeps entries it cannot show (a newer version\'s, say) when it writes', async () => {
+      const { kv, audit } = setup();
+      const fromNewer = { at: 5, action: 'provider-renamed', providerId: 'a', detail: 'x', actor: 'sync' };
+      const damaged = { at: 'yesterday', action: 'key-set' };
+      kv.data.set(AUDIT_KEY, [{ at: 1, action: 'provider-added', providerId: 'a' }, fromNewer, damaged]);
+      assert.deepEqual(audit.list().map((entry) => entry.action), ['provider-added'], 'shown: only what validates');
+      await audit.record('key-set', 'a');
+      assert.deepEqual(kv.data.get(AUDIT_KEY), [{ at: 1, action: 'provider-added', providerId: 'a' }, fromNewer, damaged, { at: 1_700_000_000_000, action: 'key-set', providerId: 'a' }]);
+      assert.deepEqual(audit.list().map((entry) => entry.action), ['key-set', 'provider-added']);
+    });
+
+    it('an audit log that is not a list at all is kept as a copy before a new one starts', async () => {
+      const { kv, audit } = setup();
+      kv.data.set(AUDIT_KEY, { entries: 'from somewhere else' });
+      await audit.record('key-set', 'a');
+      const kept = [...kv.data.keys()].filter((key) => key.startsWith(`${AUDIT_KEY}.kept.`));
+      assert.equal(kept.length, 1);
+      assert.deepEqual(kv.data.get(kept[0]!), { entries: 'from somewhere else' });
+      assert.deepEqual(audit.list().map((entry) => entry.action), ['key-set']);
     });
 
     it('canary: a recognisable key appears nowhere in stored state, audit log or errors', async () => {
