@@ -9,6 +9,7 @@ export const Commands = {
   testConnection: 'switchboard.testConnection',
   exportConfiguration: 'switchboard.exportConfiguration',
   importConfiguration: 'switchboard.importConfiguration',
+  restoreProviders: 'switchboard.restoreProviders',
   clearAllKeys: 'switchboard.clearAllKeys',
   detectLocalProviders: 'switchboard.detectLocalProviders',
   showUsage: 'switchboard.showUsage',

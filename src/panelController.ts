@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
-import { findTemplate, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type ProviderEntry, type Registry, type StageResult } from './core';
+import { findTemplate, isValidModelId, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type ProviderEntry, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import type { RoutingHost } from './routingHost';
@@ -377,7 +377,8 @@ export class PanelController implements vscode.Disposable {
   async #rows(templateId: string, models: ModelInfo[], chosen: ProviderEntry['models']): Promise<ModelRow[]> {
     const template = findTemplate(templateId);
     return Promise.all(
-      models.slice(0, 500).map(async (model): Promise<ModelRow> => {
+      // A listed id that could not be chosen (a control character, say) is not shown.
+      models.filter((model) => isValidModelId(model.id)).slice(0, 500).map(async (model): Promise<ModelRow> => {
         const quote = await priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: chosen.find((item) => item.id === model.id)?.prices }, model.id);
         return {
           id: model.id,

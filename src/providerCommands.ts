@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { exportRegistry, findTemplate, parseExport, planImport, PROVIDER_TEMPLATES, type Logger, type Registry, type StageResult } from './core';
+import { checkBaseUrl, exportRegistry, findTemplate, PROVIDER_TEMPLATES, RegistryError, type KeptCopy, type Logger, type Registry, type StageResult } from './core';
 import { Commands } from './commands';
 import type { CostHost } from './costHost';
 import { selectDefaultModel } from './modelPicker';
@@ -94,7 +94,7 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       const value = await vscode.window.showInputBox({
         title: `${entry.name}: ${field.label}`,
         value: field.field === 'name' ? entry.name : field.field === 'baseUrl' ? entry.baseUrl : (entry.apiVersion ?? ''),
-        validateInput: (input) => (field.field === 'baseUrl' && !(URL.canParse(input) && /^https?:/.test(input)) ? 'Enter an http(s) URL.' : input.trim() ? undefined : 'Enter a value.'),
+        validateInput: (input) => (field.field === 'baseUrl' ? checkBaseUrl(input.trim()) : input.trim() ? undefined : 'Enter a value.'),
         // A new origin does not carry the key over: it must be set again for the new address.
         prompt: field.field === 'baseUrl' ? 'A key is only ever sent to the address it was saved for: a new host needs the key set again.' : undefined,
       });
@@ -140,25 +140,36 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
     vscode.commands.registerCommand(Commands.exportConfiguration, async (args?: { uri?: vscode.Uri }) => {
       const uri = args?.uri ?? (await vscode.window.showSaveDialog({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('switchboard-providers.json'), saveLabel: 'Export (without keys)' }));
       if (!uri) return;
-      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(exportRegistry(registry.state())));
+      let text: string;
+      try {
+        text = exportRegistry(registry.state());
+      } catch (error) {
+        if (!(error instanceof RegistryError)) throw error;
+        for (const problem of error.problems) log.warn(`export: ${problem}`);
+        void vscode.window.showErrorMessage(`Nothing was exported: ${error.problems[0]}`);
+        return;
+      }
+      await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
       if (!args?.uri) void vscode.window.showInformationMessage(`Exported ${registry.state().providers.length} provider(s), without keys.`);
     }),
     vscode.commands.registerCommand(Commands.importConfiguration, async (args?: { uri?: vscode.Uri; replaceExisting?: boolean }) => {
       const uri = args?.uri ?? (await vscode.window.showOpenDialog({ filters: { JSON: ['json'] }, canSelectMany: false, openLabel: 'Import' }))?.[0];
       if (!uri) return undefined;
-      const parsed = parseExport(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), vscode.workspace.asRelativePath(uri));
-      if (!parsed.ok) {
-        for (const error of parsed.errors) log.warn(error);
-        void vscode.window.showErrorMessage(`Nothing was imported: ${parsed.errors[0]}${parsed.errors.length > 1 ? ` (and ${parsed.errors.length - 1} more problems, see the log)` : ''}`);
-        return { errors: parsed.errors };
+      const result = await registry.importFile(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), {
+        fileName: vscode.workspace.asRelativePath(uri),
+        replaceExisting: async (conflicts) =>
+          (testMode ? args?.replaceExisting : undefined) ??
+          (await vscode.window.showWarningMessage(`${conflicts.length > 5 ? `${conflicts.slice(0, 5).map((entry) => entry.id).join(', ')} and ${conflicts.length - 5} more` : conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, { modal: true }, 'Replace')) === 'Replace',
+      });
+      if (!result.ok) {
+        for (const error of result.errors) log.warn(error);
+        void vscode.window.showErrorMessage(`Nothing was imported: ${result.errors[0]}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more problems, see the log)` : ''}`);
+        return { errors: result.errors };
       }
-      const plan = planImport(registry.state(), parsed.value.providers);
-      const replaceExisting =
-        (testMode ? args?.replaceExisting : undefined) ??
-        (plan.conflicts.length > 0 &&
-          (await vscode.window.showWarningMessage(`${plan.conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, { modal: true }, 'Replace')) === 'Replace');
-      return registry.importEntries(parsed.value.providers, replaceExisting);
+      const { ok: _ok, ...counts } = result;
+      return counts;
     }),
+    vscode.commands.registerCommand(Commands.restoreProviders, (args?: { key?: string; confirmed?: boolean }) => restoreProviders(registry, (question, action) => confirm(args, question, action), args?.key)),
     vscode.commands.registerCommand(Commands.clearAllKeys, async (args?: { confirmed?: boolean }) => {
       if (await confirm(args, 'Remove every API key Switchboard stored?', 'Remove All Keys')) await registry.clearAllKeys();
     }),
@@ -169,6 +180,51 @@ export function registerProviderCommands(registry: Registry, log: Logger, cost: 
       return args;
     }),
   ];
+}
+
+const KEPT_BECAUSE: Record<KeptCopy['reason'], string> = {
+  unreadable: 'Set aside because it could not be read',
+  'before-restore': 'In use until a restore replaced it',
+  'earlier-version': 'Set aside by an earlier Switchboard because it could not be read',
+};
+
+/** Lists the kept copies of the provider data (when, how many providers, why kept) and restores one the user confirms. */
+async function restoreProviders(registry: Registry, confirm: (question: string, action: string) => Promise<boolean>, key?: string) {
+  const copies = registry.keptCopies();
+  if (copies.length === 0) {
+    void vscode.window.showInformationMessage('Switchboard has kept no copies of your providers.');
+    return undefined;
+  }
+  const when = (copy: KeptCopy) => new Date(copy.at).toLocaleString();
+  const copy =
+    key === undefined
+      ? (
+          await vscode.window.showQuickPick(
+            copies.map((item) => ({
+              label: when(item),
+              description: `${item.providers} provider(s)`,
+              detail: `${KEPT_BECAUSE[item.reason]}${item.detail ? `: ${item.detail}` : ''}${item.unrestorable ? ` · cannot be restored: ${item.unrestorable}` : ''}`,
+              copy: item,
+            })),
+            { title: 'Restore Providers from a Kept Copy', placeHolder: 'Which copy? What is in use now is kept as a copy first.', matchOnDetail: true },
+          )
+        )?.copy
+      : copies.find((item) => item.key === key);
+  if (!copy) {
+    if (key !== undefined) void vscode.window.showErrorMessage('That kept copy is gone.');
+    return undefined;
+  }
+  if (copy.unrestorable) {
+    void vscode.window.showErrorMessage(`That copy cannot be restored: ${copy.unrestorable}.`);
+    return undefined;
+  }
+  const inUse = registry.state().providers.length;
+  if (!(await confirm(`Replace the ${inUse} provider(s) in use with the ${copy.providers} provider(s) kept on ${when(copy)}? What is in use now is kept as a copy first.`, 'Restore'))) return undefined;
+  const result = await registry.restore(copy.key);
+  void vscode.window.showInformationMessage(
+    `Restored ${result.providers} provider(s).${result.problems.length > 0 ? ` Entries that could not be read stay in the kept copy (${result.problems.length} problem(s)).` : ''}`,
+  );
+  return result;
 }
 
 /** The failed stage in a sentence, with the one action that fixes it. */
@@ -239,7 +295,7 @@ async function addProvider(registry: Registry, args?: { template?: string; name?
       : await vscode.window.showInputBox({
           title: `${template.name}: base URL`,
           value: template.baseUrl ?? 'https://',
-          validateInput: (value) => (URL.canParse(value) && /^https?:/.test(value) ? undefined : 'Enter an http(s) URL.'),
+          validateInput: (value) => checkBaseUrl(value.trim()),
         }));
   if (!baseUrl) return undefined;
   const apiKey = args ? (args.apiKey === undefined ? undefined : refuseCommandReference(args.apiKey)) : template.key === 'none' ? undefined : await askForKey(template.id, template.name);

@@ -1,6 +1,7 @@
 import { exec } from 'node:child_process';
 import * as vscode from 'vscode';
-import { AuditLog, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
+import { AuditLog, describeIssues, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
+import { Commands } from './commands';
 import { MementoStore } from './mementoStore';
 import { VscodeSecretStore } from './secrets';
 
@@ -36,12 +37,15 @@ function resolveReference(log: Logger) {
 
 /** The registry wired to VS Code: SecretStorage, globalState, settings and the workspace file. */
 export function createRegistry(context: vscode.ExtensionContext, log: Logger, redactor: Redactor): Registry {
+  // Both notices offer the way back: the log says what was wrong, the restore command lists the kept copies.
+  const offer = (message: string) =>
+    void vscode.window.showWarningMessage(message, 'Restore a Kept Copy', 'Show Log').then((choice) => {
+      if (choice === 'Restore a Kept Copy') void vscode.commands.executeCommand(Commands.restoreProviders);
+      else if (choice === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
+    });
   const store = new RegistryStore(new MementoStore(context.globalState), (report) => {
     log.error(`the provider registry had unreadable data; kept as ${report.backupKey}: ${report.problems.join('; ')}`);
-    void vscode.window.showWarningMessage(
-      `Switchboard found provider settings it could not read and kept them aside (${report.problems.length} problem(s)). ${report.salvaged} provider(s) are still in use.`,
-      'Show Log',
-    ).then((choice) => choice && vscode.commands.executeCommand('switchboard.showLog'));
+    offer(`Switchboard found provider settings it could not read and kept a copy of them (${report.problems.length} problem(s)). ${report.salvaged} provider(s) are still in use.`);
   });
   const keys = new KeyStore(new VscodeSecretStore(context.secrets), redactor, resolveReference(log), new MementoStore(context.globalState));
   const registry = new Registry({
@@ -52,7 +56,11 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
     fetch: globalThis.fetch,
     readFile: async (path) => new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path))),
   });
-  void store.check();
+  void store.check().then((readOnly) => {
+    if (!readOnly) return;
+    log.error(`the provider registry is open read-only: ${readOnly.problem}`);
+    offer(`Switchboard opened your providers read-only and changes nothing in them: ${readOnly.problem}. ${readOnly.readable} provider(s) can be used. Update Switchboard, or restore a kept copy.`);
+  });
 
   // Watcher events come in bursts (create, then change): a reload that finishes after a newer one
   // began would put back what it read mid-write.
@@ -86,22 +94,27 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
  */
 function declaredFromSettings(log: Logger): { user: ProviderEntry[]; workspace: ProviderEntry[] } {
   const inspected = vscode.workspace.getConfiguration('switchboard').inspect<unknown[]>('providers');
+  const problems: string[] = [];
   const read = (raw: unknown[] | undefined, where: string): ProviderEntry[] => {
     const valid = [];
     for (const [index, item] of (raw ?? []).entries()) {
       const parsed = declaredProvider.safeParse(item);
       if (parsed.success) valid.push(parsed.data);
-      else log.warn(`${where} switchboard.providers[${index}] ignored: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+      else problems.push(`${where} switchboard.providers[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
     }
     const resolved = resolveDeclared(valid, `${where} switchboard.providers`);
-    if (!resolved.ok) for (const error of resolved.errors) log.warn(error);
+    if (!resolved.ok) problems.push(...resolved.errors);
     return resolved.ok ? resolved.value : [];
   };
   const trusted = vscode.workspace.isTrusted;
-  return {
+  const declared = {
     user: read(inspected?.globalValue, 'user settings'),
     workspace: trusted ? [...read(inspected?.workspaceValue, 'workspace settings'), ...read(inspected?.workspaceFolderValue, 'folder settings')] : [],
   };
+  for (const problem of problems) log.warn(problem);
+  // Said where it was entered: a key in a setting is refused, and the user is told where keys belong.
+  if (problems.length > 0) void vscode.window.showWarningMessage(`Switchboard: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see the log)` : ''}`);
+  return declared;
 }
 
 /** Workspace providers are read only in trusted workspaces. */

@@ -17,6 +17,7 @@ import {
   type TemplateInfo,
   type WebviewToHost,
 } from '../src/shared/protocol';
+import { KEY_IN_BASE_URL, urlHoldsKey } from '../src/core/registry/keyShape';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { formatUsd as usd } from '../src/core/cost/money';
 import './panel.css';
@@ -378,10 +379,21 @@ function templateStep(templates: TemplateInfo[]): HTMLElement {
 function connectStep(template: TemplateInfo): HTMLElement {
   const wizard = view.wizard;
   const baseUrl = h('input', { id: 'base-url', type: 'url', value: wizard.baseUrl ?? '', required: true, spellcheck: 'false', 'aria-describedby': 'base-url-hint' });
+  const baseUrlHint = h('p', { id: 'base-url-hint', class: 'hint' });
+  // Said as it is typed: a key pasted into the address is refused on saving (and by the host) anyway.
+  const showBaseUrlHint = () => {
+    const holdsKey = urlHoldsKey(baseUrl.value.trim());
+    baseUrl.setAttribute('aria-invalid', holdsKey ? 'true' : 'false');
+    baseUrlHint.replaceChildren(
+      holdsKey ? h('span', { class: 'warning' }, KEY_IN_BASE_URL) : template.local ? 'Where the server listens on this machine.' : 'Prefilled with the provider\'s documented address; change it for a proxy or gateway.',
+    );
+  };
   baseUrl.addEventListener('input', () => {
     wizard.baseUrl = baseUrl.value.trim();
     save();
+    showBaseUrlHint();
   });
+  showBaseUrlHint();
   const key = h('input', { id: 'api-key', type: 'password', autocomplete: 'off', spellcheck: 'false', placeholder: template.keyPrefix ? `${template.keyPrefix}…` : '', 'aria-describedby': 'key-hint' });
   const keyHint = h('p', { id: 'key-hint', class: 'hint' });
   const showKeyHint = () => {
@@ -412,7 +424,7 @@ function connectStep(template: TemplateInfo): HTMLElement {
     h('h2', {}, `Connect ${template.name}`),
     h('label', { for: 'base-url' }, 'Base URL'),
     baseUrl,
-    h('p', { id: 'base-url-hint', class: 'hint' }, template.local ? 'Where the server listens on this machine.' : 'Prefilled with the provider\'s documented address; change it for a proxy or gateway.'),
+    baseUrlHint,
     template.key !== 'none' ? h('label', { for: 'api-key' }, template.key === 'optional' ? 'API key (if the server asks for one)' : 'API key') : undefined,
     template.key !== 'none' ? key : undefined,
     template.key !== 'none' ? keyHint : undefined,

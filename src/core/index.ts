@@ -48,10 +48,10 @@ export { declaredProvider, exportRegistry, mergeLayers, parseExport, parseWorksp
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { Registry } from './registry/registry';
 export type { FallbackStep, NewProvider, ProviderPatch, RegistryChange } from './registry/registry';
-export { describeIssues, REGISTRY_SCHEMA_VERSION } from './registry/schema';
+export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION } from './registry/schema';
 export type { ProviderEntry, RegistryState } from './registry/schema';
-export { RegistryError, RegistryStore } from './registry/store';
-export type { CorruptionReport } from './registry/store';
+export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';
+export type { CorruptionReport, KeptCopy, KeptReason, ReadOnlyReport } from './registry/store';
 export { BudgetGuard, budgetSchema, periodKey } from './cost/budgets';
 export type { Admission, AdmitRequest, Budget, BudgetNotice, BudgetScope, Reservation, SpendBook, SpendSource, SpendView } from './cost/budgets';
 export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv } from './cost/ledger';

@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from '../core/registry/ids';
+import { KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
 
 /**
  * The one message protocol between the provider panel (webview) and the extension host.
@@ -7,8 +9,11 @@ import * as z from 'zod';
  */
 
 const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/);
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const modelId = z.string().min(1).max(200);
+// The core's rules for what enters the registry, so the panel names a bad field before sending it.
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine((url) => !urlHoldsKey(url), KEY_IN_BASE_URL);
+const modelId = z.string().min(1).max(MODEL_ID_MAX);
+/** A model id the panel sends: one the registry accepts. */
+const newModelId = modelId.refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE);
 
 /** A budget as `switchboard.budgets` holds it (the host checks it again with the core's schema). */
 const budget = z
@@ -49,14 +54,14 @@ export const panelRequest = z.discriminatedUnion('action', [
       name: z.string().min(1).max(100).optional(),
       baseUrl: httpUrl,
       apiKey: z.string().max(4096).optional(),
-      models: z.array(modelId).max(500),
-      defaultModel: modelId.optional(),
+      models: z.array(newModelId).max(500),
+      defaultModel: newModelId.optional(),
     })
     .strict(),
   z.object({ action: z.literal('testProvider'), providerId }).strict(),
   z.object({ action: z.literal('listModels'), providerId }).strict(),
   z.object({ action: z.literal('setEnabled'), providerId, enabled: z.boolean() }).strict(),
-  z.object({ action: z.literal('setDefault'), providerId, modelId }).strict(),
+  z.object({ action: z.literal('setDefault'), providerId, modelId: newModelId }).strict(),
   /** Opens VS Code's own password box: a key for a saved provider is never typed into the webview. */
   z.object({ action: z.literal('setKey'), providerId }).strict(),
   z.object({ action: z.literal('removeProvider'), providerId }).strict(),
@@ -71,7 +76,7 @@ export const panelRequest = z.discriminatedUnion('action', [
   z.object({ action: z.literal('removeBudget'), budgetId: z.string().min(1).max(100) }).strict(),
   z.object({ action: z.literal('exportUsage'), format: z.enum(['csv', 'json']) }).strict(),
   /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
-  z.object({ action: z.literal('saveFallback'), steps: z.array(z.object({ provider: providerId, model: modelId }).strict()).max(20) }).strict(),
+  z.object({ action: z.literal('saveFallback'), steps: z.array(z.object({ provider: providerId, model: newModelId }).strict()).max(20) }).strict(),
   z.object({ action: z.literal('audit') }).strict(),
   /** Every enabled provider's models (each provider asked for its list), for the models table. */
   z.object({ action: z.literal('allModels') }).strict(),
@@ -80,7 +85,7 @@ export const panelRequest = z.discriminatedUnion('action', [
     .object({
       action: z.literal('saveOverrides'),
       providerId,
-      modelId,
+      modelId: newModelId,
       // A number sets the user's own value; null clears it (the provider's or catalog's applies again).
       contextWindow: z.number().int().positive().max(100_000_000).nullable(),
       maxOutputTokens: z.number().int().positive().max(100_000_000).nullable(),

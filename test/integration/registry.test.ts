@@ -126,4 +126,37 @@ describe('provider registry in the extension host', () => {
     await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
     await vscode.workspace.fs.delete(exported);
   });
+  it('refuses a key in a base URL where it is entered, saying where keys belong', async () => {
+    const { registry } = await testingApi();
+    const before = registry.list().length;
+    await assert.rejects(
+      Promise.resolve(vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'Leaky', baseUrl: `${provider.url}?api-key=0123456789abcdef` })),
+      (error: Error) => /This looks like an API key\. Keys belong in Switchboard: Set API Key/.test(error.message) && !error.message.includes('0123456789abcdef'),
+    );
+    assert.equal(registry.list().length, before);
+  });
+
+  it('data from a newer Switchboard is read-only; a kept copy is restored by command, the data in use kept first', async () => {
+    const { registry, globalState } = await testingApi();
+    const original = globalState.get<unknown>('switchboard.registry');
+    const copyKey = `switchboard.registry.backup.${Date.now()}`;
+    const entry = (id: string) => ({ id, name: id, type: 'openai-compatible', baseUrl: provider.url, enabled: true, models: [], createdAt: 1, updatedAt: 1 });
+    const newer = { schemaVersion: 99, providers: [entry('from-the-future')] };
+    try {
+      await globalState.update('switchboard.registry', newer);
+      await globalState.update(copyKey, { schemaVersion: 1, providers: [entry('kept-one'), entry('kept-two')] });
+      assert.ok(registry.readOnly());
+      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'New', baseUrl: provider.url })), /open read-only, so nothing was changed/);
+      assert.deepEqual(globalState.get('switchboard.registry'), newer);
+
+      const result = await vscode.commands.executeCommand<{ providers: number }>(Commands.restoreProviders, { key: copyKey, confirmed: true });
+      assert.equal(result.providers, 2);
+      assert.deepEqual(registry.list().filter((item) => item.source === 'user').map((item) => item.id), ['kept-one', 'kept-two']);
+      const before = registry.keptCopies().find((copy) => copy.reason === 'before-restore');
+      assert.deepEqual(before && globalState.get<{ data: unknown }>(before.key)?.data, newer);
+    } finally {
+      for (const key of globalState.keys().filter((name) => name.startsWith('switchboard.registry.'))) await globalState.update(key, undefined);
+      await globalState.update('switchboard.registry', original);
+    }
+  });
 });

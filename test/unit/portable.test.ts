@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
-import { exportRegistry, mergeLayers, parseExport, parseWorkspaceFile, planImport } from '../../src/core/registry/portable';
+import { Redactor } from '../../src/core';
+import { AuditLog } from '../../src/core/registry/audit';
+import { KeyStore } from '../../src/core/registry/keys';
+import { exportRegistry, MAX_FILE_DEPTH, MAX_IMPORT_PROVIDERS, mergeLayers, parseExport, parseWorkspaceFile, planImport } from '../../src/core/registry/portable';
+import { Registry } from '../../src/core/registry/registry';
 import type { ProviderEntry, RegistryState } from '../../src/core/registry/schema';
+import { RegistryStore } from '../../src/core/registry/store';
+import { MemoryKeyValueStore, MemorySecretStore } from '../support/memoryStores';
 
 const entry = (id: string, extra: Partial<ProviderEntry> = {}): ProviderEntry => ({
   id,
@@ -100,5 +106,62 @@ describe('export, import and declared providers', () => {
         ['team-only', 'team-only', 'workspace', true],
       ],
     );
+  });
+});
+
+describe('import at scale', () => {
+  const exportOf = (count: number) =>
+    exportRegistry({
+      schemaVersion: 1,
+      providers: Array.from({ length: count }, (_, i) => entry(`p${i}`)),
+    });
+
+  it('imports in linear time: four times the providers take about four times as long, not sixteen', async function () {
+    this.timeout(120_000);
+    const importing = async (count: number) => {
+      const kv = new MemoryKeyValueStore();
+      const registry = new Registry({ store: new RegistryStore(kv, () => undefined), keys: new KeyStore(new MemorySecretStore(), new Redactor(), () => Promise.resolve(undefined), kv), audit: new AuditLog(kv), fetch: globalThis.fetch });
+      await registry.add({ template: 'custom', name: 'p7', baseUrl: 'http://127.0.0.1:1/v1' });
+      const text = exportOf(count);
+      let asked: number | undefined;
+      const started = performance.now();
+      const result = await registry.importFile(text, { replaceExisting: (conflicts) => Promise.resolve(((asked = conflicts.length), false)) });
+      const ms = performance.now() - started;
+      assert.deepEqual(result, { ok: true, added: count - 1, replaced: 0, skipped: 1 });
+      assert.equal(asked, 1);
+      assert.equal(registry.state().providers.length, count);
+      return ms;
+    };
+    await importing(2_000); // warm-up
+    const small = await importing(10_000);
+    const large = await importing(40_000);
+    // Linear is about 4; a search per entry (as before) made it 11 or more.
+    assert.ok(large / small < 7, `10,000 took ${Math.round(small)} ms, 40,000 took ${Math.round(large)} ms`);
+  });
+
+  it(`more than ${MAX_IMPORT_PROVIDERS.toLocaleString('en-US')} providers are refused before anything else is read`, () => {
+    const text = `{"format":"switchboard.providers","version":1,"exportedAt":"x","providers":[${Array.from({ length: MAX_IMPORT_PROVIDERS + 1 }, () => '{}').join(',')}]}`;
+    assert.deepEqual(parseExport(text, 'big.json'), { ok: false, limit: 'too-many-providers', errors: ['big.json: providers: 100,001 providers; a file may hold at most 100,000'] });
+  });
+
+  it('a file nested 20,000 deep is reported, not thrown, in an import and in a workspace file', () => {
+    const deep = `{"format":"switchboard.providers","version":1,"exportedAt":"x","providers":[{"id":"a","models":[{"id":"m","extraBody":{"x":${'['.repeat(20_000)}${']'.repeat(20_000)}}}]}]}`;
+    const imported = parseExport(deep, 'deep.json');
+    assert.deepEqual(imported, { ok: false, limit: 'too-deep', errors: [`deep.json (line 1, column 182): nested more than ${MAX_FILE_DEPTH} levels deep; a Switchboard file is never this deep`] });
+    const workspace = parseWorkspaceFile(`{"providers":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, '.vscode/switchboard.json');
+    assert.equal(workspace.ok || workspace.limit, 'too-deep');
+    // Brackets inside strings are text, not nesting.
+    assert.equal(parseWorkspaceFile(JSON.stringify({ providers: [{ id: 'x', template: 'openai', name: '['.repeat(90) }] }), 'w.json').ok, true);
+  });
+
+  it('a file with many key fields locates the first hundred and counts the rest', () => {
+    const providers = Array.from({ length: 150 }, (_, i) => ({ ...entry(`p${i}`), apiKey: 'x' }));
+    const result = parseExport(JSON.stringify({ format: 'switchboard.providers', version: 1, exportedAt: 'x', providers }, null, 1), 'k.json');
+    assert.equal(result.ok, false);
+    const errors = result.ok ? [] : result.errors;
+    assert.equal(errors.length, 101);
+    assert.match(errors[1]!, /^k\.json \(line \d+, column \d+\): providers\[1\]\.apiKey: keys are never read/);
+    assert.notEqual(errors[0]!.slice(0, 30), errors[1]!.slice(0, 30), 'each occurrence at its own line');
+    assert.equal(errors[100], 'k.json: 50 more key fields');
   });
 });

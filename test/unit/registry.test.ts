@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { ProviderError, Redactor } from '../../src/core';
-import { AUDIT_LIMIT, AuditLog } from '../../src/core/registry/audit';
+import { AUDIT_KEY, AUDIT_LIMIT, AuditLog } from '../../src/core/registry/audit';
 import { KeyStore, maskKey, parseReference, type KeyReference } from '../../src/core/registry/keys';
 import { Registry, type RegistryChange } from '../../src/core/registry/registry';
-import { REGISTRY_KEY, RegistryError, RegistryStore, type CorruptionReport } from '../../src/core/registry/store';
+import { REGISTRY_KEY, RegistryError, RegistryReadOnlyError, RegistryStore, type CorruptionReport } from '../../src/core/registry/store';
 import { collect, collectUntilError, textOf, useServers } from '../support/chat';
 import { dataEvents, json, sse } from '../support/loopback';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memoryStores';
@@ -64,19 +64,79 @@ describe('provider registry', () => {
       assert.equal(corruption.length, 1, 'told once');
       assert.equal(corruption[0]!.salvaged, 1);
       assert.ok(corruption[0]!.problems.some((problem) => problem.startsWith('providers[1].type')), corruption[0]!.problems.join('\n'));
-      assert.deepEqual(kv.data.get(corruption[0]!.backupKey), damaged, 'the damaged data is kept, untouched');
+      assert.deepEqual(kv.get<{ data: unknown }>(corruption[0]!.backupKey)?.data, damaged, 'the damaged data is kept, untouched');
+      const [copy] = store.keptCopies();
+      assert.equal(copy?.reason, 'unreadable');
+      assert.equal(copy?.providers, 2);
+      assert.match(copy?.detail ?? '', /^providers\[1\]\.type/);
       assert.deepEqual(store.read(), { schemaVersion: 1, providers: [good], defaultProvider: 'openai' });
     });
 
-    it('data from a newer Switchboard, or not an object at all, is kept aside, never dropped', async () => {
-      for (const raw of [{ schemaVersion: 7, providers: [], somethingNew: true }, 'garbage']) {
-        const { kv, store, corruption } = setup();
+    it('data that is not an object at all is kept as a copy, never dropped', async () => {
+      const { kv, store, corruption } = setup();
+      kv.data.set(REGISTRY_KEY, 'garbage');
+      await store.check();
+      assert.equal(corruption.length, 1);
+      assert.deepEqual(store.keptCopies().map((copy) => [copy.key, copy.reason, copy.providers, copy.unrestorable]), [[corruption[0]!.backupKey, 'unreadable', 0, '(root): not an object']]);
+      assert.deepEqual(store.read().providers, []);
+    });
+
+    it('data from a newer Switchboard, or with a version that is not a number, is opened read-only and never written over', async () => {
+      const good = { id: 'openai', name: 'OpenAI', template: 'openai', type: 'openai', baseUrl: 'https://api.openai.com/v1', enabled: true, models: [], createdAt: 1, updatedAt: 1 };
+      const cases = [
+        { raw: { schemaVersion: 7, providers: [good, { id: 'next', name: 'Next', type: 'openai', baseUrl: 'https://x.example.com/v1', enabled: true, models: [], createdAt: 1, updatedAt: 1, somethingNew: true }], somethingNew: true }, readable: 1, problem: /saved by a newer Switchboard \(data format 7; this version reads up to 1\)/ },
+        { raw: { schemaVersion: '2', providers: [good] }, readable: 1, problem: /format version \(schemaVersion\) is not a version number/ },
+        { raw: { providers: [] }, readable: 0, problem: /format version \(schemaVersion\) is missing/ },
+      ];
+      for (const { raw, readable, problem } of cases) {
+        const { kv, store, corruption, registry } = setup();
         kv.data.set(REGISTRY_KEY, raw);
-        await store.check();
-        assert.equal(corruption.length, 1);
-        assert.deepEqual(kv.data.get(corruption[0]!.backupKey), raw);
-        assert.deepEqual(store.read().providers, []);
+        const report = await store.check();
+        assert.equal(report?.readable, readable);
+        assert.match(report?.problem ?? '', problem);
+        assert.deepEqual(corruption, [], 'nothing is set aside');
+        assert.deepEqual(registry.list().map((entry) => entry.id), readable ? ['openai'] : [], 'what can be read is usable');
+        await assert.rejects(registry.add({ template: 'custom', baseUrl: 'http://127.0.0.1:1/v1' }), (error: unknown) => error instanceof RegistryReadOnlyError && /open read-only, so nothing was changed/.test(error.message) && /Restore Providers from a Kept Copy/.test(error.message));
+        if (readable) await assert.rejects(registry.setEnabled('openai', false), RegistryReadOnlyError);
+        assert.deepEqual(kv.data.get(REGISTRY_KEY), raw, 'the original is untouched');
+        assert.equal([...kv.data.keys()].filter((key) => key.startsWith(REGISTRY_KEY)).length, 1, 'and nothing else was written');
       }
+    });
+
+    it('a read-only registry records no connection test over the original', async () => {
+      const { kv, registry } = setup();
+      const raw = { schemaVersion: 2, providers: [{ id: 'local', name: 'Local', template: 'custom', type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9/v1', enabled: true, models: [], createdAt: 1, updatedAt: 1 }] };
+      kv.data.set(REGISTRY_KEY, raw);
+      const report = await registry.testConnection('local');
+      assert.equal(report.ok, false);
+      assert.deepEqual(kv.data.get(REGISTRY_KEY), raw);
+    });
+
+    it('lists the kept copies (when, how many providers, why) and restores one, keeping what was in use first', async () => {
+      const { kv, store, registry } = setup();
+      const provider = (id: string) => ({ id, name: id, type: 'openai-compatible', baseUrl: 'http://127.0.0.1:1/v1', enabled: true, models: [], createdAt: 1, updatedAt: 1 });
+      // A copy an earlier version set aside (raw, under its old key), and the newer data now in use.
+      kv.data.set(`${REGISTRY_KEY}.backup.1600000000000`, { schemaVersion: 1, providers: [provider('old-a'), provider('old-b'), { id: 'broken' }], defaultProvider: 'old-a' });
+      const newer = { schemaVersion: 9, providers: [provider('mine')] };
+      kv.data.set(REGISTRY_KEY, newer);
+      assert.deepEqual(
+        registry.keptCopies().map((copy) => [copy.at, copy.reason, copy.providers, copy.unrestorable]),
+        [[1600000000000, 'earlier-version', 3, undefined]],
+      );
+
+      const restored = await registry.restore(`${REGISTRY_KEY}.backup.1600000000000`);
+      assert.equal(restored.providers, 2);
+      assert.ok(restored.problems.some((problem) => problem.startsWith('providers[2]')), restored.problems.join('\n'));
+      assert.deepEqual(registry.list().map((entry) => entry.id), ['old-a', 'old-b']);
+      assert.equal(registry.readOnly(), undefined, 'restored data is editable');
+      assert.equal(registry.defaultProvider(), 'old-a');
+
+      const copies = store.keptCopies();
+      assert.deepEqual(copies.map((copy) => [copy.reason, copy.providers]), [['before-restore', 1], ['earlier-version', 3]], 'newest first; the restored copy stays kept');
+      assert.deepEqual(kv.get<{ data: unknown }>(copies[0]!.key)?.data, newer, 'what was in use is kept as it was');
+      assert.match(copies[0]!.unrestorable ?? '', /newer Switchboard/, 'and says why this version cannot restore it');
+      await assert.rejects(registry.restore(copies[0]!.key), /cannot be restored: the data was saved by a newer Switchboard/);
+      assert.equal(registry.auditEntries()[0]?.action, 'restored');
     });
   });
 
@@ -178,6 +238,27 @@ describe('provider registry', () => {
       assert.equal(list.length, AUDIT_LIMIT);
       assert.equal(list[0]?.providerId, `p${AUDIT_LIMIT + 4}`);
       assert.equal(list.at(-1)?.providerId, 'p5');
+    });
+
+    it('the audit log keeps entries it cannot show (a newer version\'s, say) when it writes', async () => {
+      const { kv, audit } = setup();
+      const fromNewer = { at: 5, action: 'provider-renamed', providerId: 'a', detail: 'x', actor: 'sync' };
+      const damaged = { at: 'yesterday', action: 'key-set' };
+      kv.data.set(AUDIT_KEY, [{ at: 1, action: 'provider-added', providerId: 'a' }, fromNewer, damaged]);
+      assert.deepEqual(audit.list().map((entry) => entry.action), ['provider-added'], 'shown: only what validates');
+      await audit.record('key-set', 'a');
+      assert.deepEqual(kv.data.get(AUDIT_KEY), [{ at: 1, action: 'provider-added', providerId: 'a' }, fromNewer, damaged, { at: 1_700_000_000_000, action: 'key-set', providerId: 'a' }]);
+      assert.deepEqual(audit.list().map((entry) => entry.action), ['key-set', 'provider-added']);
+    });
+
+    it('an audit log that is not a list at all is kept as a copy before a new one starts', async () => {
+      const { kv, audit } = setup();
+      kv.data.set(AUDIT_KEY, { entries: 'from somewhere else' });
+      await audit.record('key-set', 'a');
+      const kept = [...kv.data.keys()].filter((key) => key.startsWith(`${AUDIT_KEY}.kept.`));
+      assert.equal(kept.length, 1);
+      assert.deepEqual(kv.data.get(kept[0]!), { entries: 'from somewhere else' });
+      assert.deepEqual(audit.list().map((entry) => entry.action), ['key-set']);
     });
 
     it('canary: a recognisable key appears nowhere in stored state, audit log or errors', async () => {

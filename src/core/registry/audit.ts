@@ -16,7 +16,8 @@ export type AuditAction =
   | 'budget-changed'
   | 'fallback-triggered'
   | 'fallback-changed'
-  | 'imported';
+  | 'imported'
+  | 'restored';
 
 const entry = z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict();
 export type AuditEntry = { at: number; action: AuditAction; providerId?: string; detail?: string };
@@ -39,9 +40,16 @@ export class AuditLog {
     return entries.reverse();
   }
 
+  /**
+   * Appends to the log as stored: entries that do not validate (written by a newer version, say)
+   * stay where they are, unshown, and age out like any other. A stored value that is not a list at
+   * all is kept as a copy before a new log starts.
+   */
   record(action: AuditAction, providerId?: string, detail?: string): Promise<void> {
     const write = async () => {
-      const current = this.list().reverse();
+      const raw = this.#kv.get<unknown>(AUDIT_KEY);
+      if (raw !== undefined && !Array.isArray(raw)) await this.#kv.update(`${AUDIT_KEY}.kept.${this.#now()}`, raw);
+      const current: unknown[] = Array.isArray(raw) ? raw : [];
       current.push({ at: this.#now(), action, ...(providerId ? { providerId } : {}), ...(detail ? { detail } : {}) });
       await this.#kv.update(AUDIT_KEY, current.slice(-AUDIT_LIMIT));
     };

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { findTemplate } from '../templates';
-import { chosenModel, describeIssues, providerEntry, providerId, type ProviderEntry, type RegistryState } from './schema';
+import { baseUrl, describeIssues, headers, modelId, newChosenModel, newProviderEntry, providerEntry, providerId, type ProviderEntry, type RegistryState } from './schema';
+import { RegistryError } from './store';
 
 /**
  * Configuration that travels: an export file, the `switchboard.providers` setting, and a team's
@@ -14,17 +15,25 @@ export const EXPORT_VERSION = 1;
 /** Field names that hold secrets, anywhere in an imported or declared file. */
 const KEY_FIELD = /^(api[-_]?key|apikey|key|secret|token|access[-_]?token|authorization|password)$/i;
 
+/** The most providers one file may hold: above it, a file is refused before it is validated. */
+export const MAX_IMPORT_PROVIDERS = 100_000;
+/** The deepest nesting a file may have (an export is about six deep; extraBody adds a few). */
+export const MAX_FILE_DEPTH = 64;
+
 const exportFile = z
   .object({
     format: z.literal(EXPORT_FORMAT),
     version: z.literal(EXPORT_VERSION),
     exportedAt: z.string(),
-    providers: z.array(providerEntry),
+    providers: z.array(newProviderEntry),
     defaultProvider: z.string().optional(),
   })
   .strict();
 
-/** The registry as JSON, for a file the user keeps or shares. Keys are not part of the registry. */
+/**
+ * The registry as JSON, for a file the user keeps or shares. Keys are not part of the registry; a
+ * provider stored before keys were refused in base URLs and headers is named, not exported with one.
+ */
 export function exportRegistry(state: RegistryState, now: Date = new Date()): string {
   const file: z.infer<typeof exportFile> = {
     format: EXPORT_FORMAT,
@@ -34,10 +43,19 @@ export function exportRegistry(state: RegistryState, now: Date = new Date()): st
     providers: state.providers.map(({ lastTest: _lastTest, ...entry }) => entry),
     ...(state.defaultProvider ? { defaultProvider: state.defaultProvider } : {}),
   };
+  // What is written must import again.
+  const checked = exportFile.safeParse(file);
+  if (!checked.success) throw new RegistryError(describeIssues(checked.error));
   return `${JSON.stringify(file, null, 2)}\n`;
 }
 
-export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[] };
+/** Why a file was refused before its content was looked at. */
+export type FileLimit = 'too-deep' | 'too-many-providers';
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[]; limit?: FileLimit };
+
+/** Refused fields located by line (each location reads the text up to it); the rest are counted. */
+const MAX_LOCATED = 100;
 
 /** 1-based line and column of a character offset. */
 function position(text: string, offset: number): string {
@@ -46,8 +64,27 @@ function position(text: string, offset: number): string {
   return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
+/** The offset where nesting first goes deeper than `limit`, found without parsing (so without recursion). */
+function tooDeepAt(text: string, limit: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const char = text.charCodeAt(index);
+    if (inString) {
+      if (char === 0x5c) index++; // a backslash escapes the next character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x7b || char === 0x5b) {
+      if (++depth > limit) return index;
+    } else if (char === 0x7d || char === 0x5d) depth--;
+  }
+  return undefined;
+}
+
 /** JSON with the location of a syntax error, and of every key-like field (which is refused). */
 function parseJson(text: string, fileName: string): ParseResult<unknown> {
+  const deep = tooDeepAt(text, MAX_FILE_DEPTH);
+  if (deep !== undefined) return { ok: false, limit: 'too-deep', errors: [`${fileName} (${position(text, deep)}): nested more than ${MAX_FILE_DEPTH} levels deep; a Switchboard file is never this deep`] };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -56,21 +93,30 @@ function parseJson(text: string, fileName: string): ParseResult<unknown> {
     const at = /position (\d+)/.exec(message);
     return { ok: false, errors: [`${fileName}${at ? ` (${position(text, Number(at[1]))})` : ''}: not valid JSON: ${message}`] };
   }
+  const providers = typeof value === 'object' && value !== null && 'providers' in value ? value.providers : undefined;
+  if (Array.isArray(providers) && providers.length > MAX_IMPORT_PROVIDERS) {
+    return { ok: false, limit: 'too-many-providers', errors: [`${fileName}: providers: ${providers.length.toLocaleString('en-US')} providers; a file may hold at most ${MAX_IMPORT_PROVIDERS.toLocaleString('en-US')}`] };
+  }
   const errors: string[] = [];
+  // Each search for a refused field starts after the last one found: every occurrence is located once.
+  let searchFrom = 0;
+  let unlocated = 0;
   const visit = (node: unknown, path: string) => {
     if (Array.isArray(node)) node.forEach((item, index) => visit(item, `${path}[${index}]`));
     else if (typeof node === 'object' && node !== null) {
       for (const [name, child] of Object.entries(node)) {
         const here = path ? `${path}.${name}` : name;
-        if (KEY_FIELD.test(name)) {
-          const offset = text.indexOf(`"${name}"`);
+        if (KEY_FIELD.test(name) && errors.length < MAX_LOCATED) {
+          const offset = text.indexOf(`"${name}"`, searchFrom);
+          if (offset >= 0) searchFrom = offset + 1;
           errors.push(`${fileName} (${position(text, Math.max(0, offset))}): ${here}: keys are never read from files; set them with "Switchboard: Set API Key"`);
-        }
+        } else if (KEY_FIELD.test(name)) unlocated++;
         visit(child, here);
       }
     }
   };
   visit(value, '');
+  if (unlocated > 0) errors.push(`${fileName}: ${unlocated} more key fields`);
   return errors.length > 0 ? { ok: false, errors } : { ok: true, value };
 }
 
@@ -80,9 +126,9 @@ export function parseExport(text: string, fileName = 'the file'): ParseResult<{ 
   if (!json.ok) return json;
   const parsed = exportFile.safeParse(json.value);
   if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
-  const ids = parsed.data.providers.map((entry) => entry.id);
-  const duplicates = ids.filter((id, index) => ids.indexOf(id) !== index);
-  if (duplicates.length > 0) return { ok: false, errors: [`${fileName}: providers: the id "${duplicates[0]}" appears twice`] };
+  const seen = new Set<string>();
+  const duplicate = parsed.data.providers.find(({ id }) => seen.size === seen.add(id).size);
+  if (duplicate) return { ok: false, errors: [`${fileName}: providers: the id "${duplicate.id}" appears twice`] };
   return { ok: true, value: { providers: parsed.data.providers, defaultProvider: parsed.data.defaultProvider } };
 }
 
@@ -99,11 +145,11 @@ export const declaredProvider = z
     name: z.string().min(1).max(100).optional(),
     template: z.string().optional(),
     type: providerEntry.shape.type.optional(),
-    baseUrl: providerEntry.shape.baseUrl.optional(),
+    baseUrl: baseUrl.optional(),
     apiVersion: z.string().optional(),
-    headers: providerEntry.shape.headers,
-    models: z.array(chosenModel).optional(),
-    defaultModel: z.string().optional(),
+    headers: headers.optional(),
+    models: z.array(newChosenModel).optional(),
+    defaultModel: modelId.optional(),
     enabled: z.boolean().optional(),
   })
   .strict();
@@ -112,7 +158,7 @@ export const workspaceFile = z
   .object({
     $schema: z.string().optional(),
     providers: z.array(declaredProvider).optional(),
-    fallback: z.array(z.object({ provider: providerId, model: z.string() }).strict()).optional(),
+    fallback: z.array(z.object({ provider: providerId, model: modelId }).strict()).optional(),
   })
   .strict();
 

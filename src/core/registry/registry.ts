@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { withCatalog } from '../catalog';
 import { diagnose, type DoctorReport, type StageResult } from '../doctor';
 import { ProviderError } from '../errors';
@@ -7,9 +8,9 @@ import { findTemplate } from '../templates';
 import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../types';
 import type { AuditEntry, AuditLog } from './audit';
 import type { KeyState, KeyStore } from './keys';
-import { mergeLayers, type SourcedEntry } from './portable';
-import type { ProviderEntry, RegistryState } from './schema';
-import type { RegistryStore } from './store';
+import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
+import { describeIssues, isValidModelId, modelId as modelIdRule, newProviderEntry, type ProviderEntry, type RegistryState } from './schema';
+import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
 
 export interface NewProvider {
   /** A template id (see templates.ts) or 'custom'. */
@@ -23,12 +24,30 @@ export interface NewProvider {
   apiKey?: string;
 }
 
-export type ProviderPatch = Partial<Pick<ProviderEntry, 'name' | 'baseUrl' | 'apiVersion' | 'headers' | 'caBundlePath' | 'models' | 'defaultModel'>>;
+const PATCH_FIELDS = ['name', 'baseUrl', 'apiVersion', 'headers', 'caBundlePath', 'models', 'defaultModel'] as const;
+export type ProviderPatch = Partial<Pick<ProviderEntry, (typeof PATCH_FIELDS)[number]>>;
+/** What a patch may change, each field with the rules for new input. */
+const providerPatch = newProviderEntry.pick({ name: true, baseUrl: true, apiVersion: true, headers: true, caBundlePath: true, models: true, defaultModel: true }).partial();
+const newProvider = newProviderEntry.pick({ baseUrl: true, headers: true }).partial();
+const defaultChoice = z.object({ defaultModel: modelIdRule.optional() });
+
+/** Input checked with the rules for new input; a RegistryError names every field that fails (never its value). */
+function checked<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new RegistryError(describeIssues(parsed.error));
+  return parsed.data;
+}
 
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
   provider: string;
   model: string;
+}
+
+export interface ImportCounts {
+  added: number;
+  replaced: number;
+  skipped: number;
 }
 
 export type RegistryChange = { type: 'providers' } | { type: 'key'; providerId: string };
@@ -132,6 +151,7 @@ export class Registry {
     if (!template) throw new Error(`Unknown template "${input.template}".`);
     const baseUrl = input.baseUrl ?? template.baseUrl;
     if (!baseUrl) throw new Error(`${template.name} needs a base URL.`);
+    checked(newProvider, { baseUrl, headers: input.headers });
     const now = this.#now();
     let added: ProviderEntry | undefined;
     await this.#update((state) => {
@@ -160,12 +180,20 @@ export class Registry {
   }
 
   async update(id: string, patch: ProviderPatch): Promise<ProviderEntry> {
+    // Only the known fields, each read as an own property: a `__proto__` key (from JSON) changes nothing.
+    const fields = PATCH_FIELDS.filter((field) => Object.hasOwn(patch, field));
+    const values = checked(providerPatch, Object.fromEntries(fields.map((field) => [field, patch[field]])));
     const state = await this.#update((current) => {
-      Object.assign(this.#require(current, id), patch, { updatedAt: this.#now() });
+      const entry: Record<string, unknown> = this.#require(current, id);
+      for (const field of fields) {
+        if (values[field] === undefined) delete entry[field];
+        else entry[field] = values[field];
+      }
+      entry.updatedAt = this.#now();
       return current;
     });
     this.#built.delete(id);
-    await this.#options.audit.record('provider-updated', id, Object.keys(patch).join(', '));
+    await this.#options.audit.record('provider-updated', id, fields.join(', '));
     return this.#require(state, id);
   }
 
@@ -194,6 +222,7 @@ export class Registry {
 
   async setDefault(id: string, modelId?: string): Promise<void> {
     if (!this.get(id)) throw new Error(`No provider "${id}".`);
+    checked(defaultChoice, { defaultModel: modelId });
     await this.#update((state) => {
       state.defaultProvider = id;
       state.defaultModel = modelId;
@@ -219,17 +248,36 @@ export class Registry {
     await this.#options.audit.record('key-cleared', id);
   }
 
+  /**
+   * Reads an export file and imports it: nothing changes unless the whole file is valid, and
+   * `replaceExisting` is asked only when some of its ids exist already. Linear in the number of
+   * providers (up to MAX_IMPORT_PROVIDERS).
+   */
+  async importFile(
+    text: string,
+    options: { fileName?: string; replaceExisting: (conflicts: ProviderEntry[]) => Promise<boolean> },
+  ): Promise<({ ok: true } & ImportCounts) | { ok: false; errors: string[]; limit?: FileLimit }> {
+    const parsed = parseExport(text, options.fileName);
+    if (!parsed.ok) return parsed;
+    const { conflicts } = planImport(this.state(), parsed.value.providers);
+    const replace = conflicts.length > 0 && (await options.replaceExisting(conflicts));
+    return { ok: true, ...(await this.importEntries(parsed.value.providers, replace)) };
+  }
+
   /** Adds imported entries; existing ids are replaced only when the user said so. Keys are never imported. */
-  async importEntries(entries: ProviderEntry[], replaceExisting: boolean): Promise<{ added: number; replaced: number; skipped: number }> {
+  async importEntries(entries: ProviderEntry[], replaceExisting: boolean): Promise<ImportCounts> {
     const counts = { added: 0, replaced: 0, skipped: 0 };
     await this.#update((state) => {
+      // One lookup per entry: a search of the list for each made 40,000 providers take seconds.
+      const at = new Map(state.providers.map((entry, index) => [entry.id, index]));
+      const now = this.#now();
       for (const incoming of entries) {
-        const index = state.providers.findIndex((entry) => entry.id === incoming.id);
-        if (index === -1) {
-          state.providers.push({ ...incoming, updatedAt: this.#now() });
+        const index = at.get(incoming.id);
+        if (index === undefined) {
+          at.set(incoming.id, state.providers.push({ ...incoming, updatedAt: now }) - 1);
           counts.added++;
         } else if (replaceExisting) {
-          state.providers[index] = { ...incoming, updatedAt: this.#now() };
+          state.providers[index] = { ...incoming, updatedAt: now };
           this.#built.delete(incoming.id);
           counts.replaced++;
         } else counts.skipped++;
@@ -263,6 +311,25 @@ export class Registry {
   /** Budgets live in settings; the audit log still records each change. */
   noteBudgetChange(detail: string): Promise<void> {
     return this.#options.audit.record('budget-changed', undefined, detail);
+  }
+
+  /** Set when the stored providers are open read-only (written by a newer Switchboard, say): edits are refused. */
+  readOnly(): ReadOnlyReport | undefined {
+    return this.#options.store.readOnly();
+  }
+
+  /** Copies of provider data kept aside (damaged, unreadable, or replaced by a restore), newest first. */
+  keptCopies(): KeptCopy[] {
+    return this.#options.store.keptCopies();
+  }
+
+  /** Puts a kept copy back in use; what was in use is kept as a copy first. */
+  async restore(key: string): Promise<{ providers: number; problems: string[] }> {
+    const { state, problems, copy } = await this.#options.store.restore(key);
+    this.#built.clear();
+    this.#fire({ type: 'providers' });
+    await this.#options.audit.record('restored', undefined, `${state.providers.length} provider(s) from the copy kept ${new Date(copy.at).toISOString()}`);
+    return { providers: state.providers.length, problems };
   }
 
   /** The registry as stored (the user's own providers), for export. */
@@ -359,7 +426,8 @@ export class Registry {
   async refreshModels(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
-    const models = await this.providerFor(id).listModels(options);
+    // An id that could not be chosen (a control character, say) is not offered.
+    const models = (await this.providerFor(id).listModels(options)).filter((model) => isValidModelId(model.id));
     return withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
   }
 
@@ -396,11 +464,14 @@ export class Registry {
     const template = findTemplate(draft.template);
     if (!template) throw new Error(`Unknown template "${draft.template}".`);
     const baseUrl = draft.baseUrl ?? template.baseUrl ?? '';
+    checked(newProvider, { baseUrl });
     const entry: ProviderEntry = { id: 'draft', name: draft.name ?? template.name, template: template.id, type: template.type, baseUrl, enabled: true, models: [], createdAt: 0, updatedAt: 0, ...(draft.apiVersion ? { apiVersion: draft.apiVersion } : {}) };
     return diagnose({ ...(await this.#providerOptions(entry, draft.apiKey?.trim() || undefined)), signal: options.signal, onStage: options.onStage });
   }
 
   async #recordTest(id: string, ok: boolean, summary: string): Promise<void> {
+    // Read-only data is never written over, not even with a test result.
+    if (this.readOnly()) return;
     await this.#update((state) => {
       const entry = state.providers.find((candidate) => candidate.id === id);
       if (entry) entry.lastTest = { at: this.#now(), ok, summary };

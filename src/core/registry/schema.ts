@@ -1,4 +1,6 @@
 import * as z from 'zod';
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from './ids';
+import { KEY_IN_BASE_URL, KEY_IN_HEADER, looksLikeKey, urlHoldsKey } from './keyShape';
 
 /**
  * The registry's non-secret configuration as stored (in VS Code: globalState, not synced) and as
@@ -11,6 +13,25 @@ const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini', 'a
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** Provider ids appear in secret-storage keys and commands: keep them plain. */
 export const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 lower-case letters, digits, ".", "_" or "-"');
+
+/** A model id as it enters: from settings, a file, the panel, the palette or a provider's model list. */
+export const modelId = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MODEL_ID_MAX, `must be at most ${MODEL_ID_MAX} characters`)
+  .refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE);
+
+/** A model a provider lists is offered only when its id could be chosen. */
+export const isValidModelId = (id: string): boolean => modelId.safeParse(id).success;
+
+/** A base URL as it enters: never with a key in it (it is stored and exported in plain text). */
+export const baseUrl = httpUrl.refine((url) => !urlHoldsKey(url), KEY_IN_BASE_URL);
+
+/** What is wrong with a base URL as typed (for an input box), if anything. */
+export function checkBaseUrl(value: string): string | undefined {
+  if (!httpUrl.safeParse(value).success) return 'Enter an http(s) URL.';
+  return urlHoldsKey(value) ? KEY_IN_BASE_URL : undefined;
+}
 
 // Header names that would carry a secret (Authorization, x-api-key, Ocp-Apim-Subscription-Key,
 // cf-aig-authorization, X-Auth-Token, Cookie, …): keys go through secret storage, never configuration.
@@ -34,7 +55,9 @@ export const modelOverrides = z.object({
   extraBody: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** A chosen model as stored (see providerEntry); `newChosenModel` is what may enter. */
 export const chosenModel = z.object({ id: z.string().min(1), name: z.string().optional() }).extend(modelOverrides.shape).strict();
+export const newChosenModel = chosenModel.extend({ id: modelId });
 
 export const connectionTest = z
   .object({
@@ -45,6 +68,19 @@ export const connectionTest = z
   })
   .strict();
 
+const headerNames = z
+  .record(z.string(), z.string())
+  .refine((headers) => !Object.keys(headers).some((name) => SECRET_HEADER.test(name)), 'must not hold an auth header: set the key with "Set API Key"');
+
+/** Header values as they enter: each one is kept in plain text, so none may hold a key. */
+export const headers = headerNames.superRefine((values, context) => {
+  for (const [name, value] of Object.entries(values)) if (looksLikeKey(value)) context.addIssue({ code: 'custom', path: [name], message: KEY_IN_HEADER });
+});
+
+/**
+ * A provider as stored. Stored data is read with the rules it was written under, so that a rule
+ * added since never sets a user's provider aside; everything new is checked with `newProviderEntry`.
+ */
 export const providerEntry = z
   .object({
     id: providerId,
@@ -54,10 +90,7 @@ export const providerEntry = z
     type: z.enum(PROVIDER_TYPES),
     baseUrl: httpUrl,
     apiVersion: z.string().optional(),
-    headers: z
-      .record(z.string(), z.string())
-      .refine((headers) => !Object.keys(headers).some((name) => SECRET_HEADER.test(name)), 'must not hold an auth header: set the key with "Set API Key"')
-      .optional(),
+    headers: headerNames.optional(),
     /** Path of a PEM CA bundle for a self-hosted endpoint. */
     caBundlePath: z.string().optional(),
     enabled: z.boolean(),
@@ -69,6 +102,9 @@ export const providerEntry = z
   })
   .strict();
 export type ProviderEntry = z.infer<typeof providerEntry>;
+
+/** A provider as it enters (import, the panel, the palette): ids, base URL and headers checked in full. */
+export const newProviderEntry = providerEntry.extend({ baseUrl, headers: headers.optional(), models: z.array(newChosenModel), defaultModel: modelId.optional() });
 
 export const registryState = z
   .object({
