@@ -5,6 +5,7 @@ import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { createProvider } from '../src/core';
+import { benchImport } from './importProviders';
 import { benchLedger } from './ledger';
 
 interface Run {
@@ -165,6 +166,7 @@ async function main(): Promise<void> {
       for (const n of SIZES) await measureGroup(url, group.runners, n);
     }
     if (!only || 'usage ledger'.startsWith(only)) await benchLedger((line) => process.stdout.write(line));
+    if (!only || 'import'.startsWith(only)) await benchImport((line) => process.stdout.write(line));
   } finally {
     server.kill();
   }

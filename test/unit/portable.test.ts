@@ -116,27 +116,16 @@ describe('import at scale', () => {
       providers: Array.from({ length: count }, (_, i) => entry(`p${i}`)),
     });
 
-  it('imports in linear time: four times the providers take about four times as long, not sixteen', async function () {
-    this.timeout(120_000);
-    const importing = async (count: number) => {
-      const kv = new MemoryKeyValueStore();
-      const registry = new Registry({ store: new RegistryStore(kv, () => undefined), keys: new KeyStore(new MemorySecretStore(), new Redactor(), () => Promise.resolve(undefined), kv), audit: new AuditLog(kv), fetch: globalThis.fetch });
-      await registry.add({ template: 'custom', name: 'p7', baseUrl: 'http://127.0.0.1:1/v1' });
-      const text = exportOf(count);
-      let asked: number | undefined;
-      const started = performance.now();
-      const result = await registry.importFile(text, { replaceExisting: (conflicts) => Promise.resolve(((asked = conflicts.length), false)) });
-      const ms = performance.now() - started;
-      assert.deepEqual(result, { ok: true, added: count - 1, replaced: 0, skipped: 1 });
-      assert.equal(asked, 1);
-      assert.equal(registry.state().providers.length, count);
-      return ms;
-    };
-    await importing(2_000); // warm-up
-    const small = await importing(10_000);
-    const large = await importing(40_000);
-    // Linear is about 4; a search per entry (as before) made it 11 or more.
-    assert.ok(large / small < 7, `10,000 took ${Math.round(small)} ms, 40,000 took ${Math.round(large)} ms`);
+  // Its speed (linear up to 100,000 providers) is measured by `npm run bench`, not here.
+  it('imports 10,000 providers, asking once about the one already there', async () => {
+    const kv = new MemoryKeyValueStore();
+    const registry = new Registry({ store: new RegistryStore(kv, () => undefined), keys: new KeyStore(new MemorySecretStore(), new Redactor(), () => Promise.resolve(undefined), kv), audit: new AuditLog(kv), fetch: globalThis.fetch });
+    await registry.add({ template: 'custom', name: 'p7', baseUrl: 'http://127.0.0.1:1/v1' });
+    let asked: number | undefined;
+    const result = await registry.importFile(exportOf(10_000), { replaceExisting: (conflicts) => Promise.resolve(((asked = conflicts.length), false)) });
+    assert.deepEqual(result, { ok: true, added: 9_999, replaced: 0, skipped: 1 });
+    assert.equal(asked, 1);
+    assert.equal(registry.state().providers.length, 10_000);
   });
 
   it(`more than ${MAX_IMPORT_PROVIDERS.toLocaleString('en-US')} providers are refused before anything else is read`, () => {
