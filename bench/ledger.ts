@@ -9,8 +9,9 @@ class MapStore implements KeyValueStore {
     return this.data.get(key) as T | undefined;
   }
   update(key: string, value: unknown): Promise<void> {
-    // What globalState does with a value: it is serialized.
-    this.data.set(key, JSON.parse(JSON.stringify(value)) as unknown);
+    // What globalState does with a value: it keeps the object it was given, and serializes it to disk.
+    JSON.stringify(value);
+    this.data.set(key, value);
     return Promise.resolve();
   }
   keys(): readonly string[] {

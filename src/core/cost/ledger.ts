@@ -284,7 +284,8 @@ export class UsageLedger implements SpendBook {
         await this.#kv.update(LEDGER_KEY, state);
         // Written without the journal (it could not be reached): the stored copy is where they live now.
         this.#outbox = this.#outbox.filter((item) => item.entry.seq > (state.applied[this.#window] ?? 0));
-        this.#view = undefined;
+        // A Memento hands back the object it was given: known valid, not parsed again.
+        this.#view = { raw: state, reading: { kind: 'valid', state } };
         this.#failures = 0;
         this.#told.delete('storage:ledger');
       } catch (error) {
