@@ -168,7 +168,7 @@ describe('router: retries, fallback, circuit breakers', () => {
 
     const stopped = await run(chain(), ask, { retry: { maxAttempts: 1 } });
     assert.ok(stopped.error instanceof RouteError);
-    assert.equal(stopped.error.kind, 'invalid_credentials');
+    assert.deepEqual([stopped.error.kind, stopped.error.status, stopped.error.code], ['invalid_credentials', 401, 'invalid_api_key']);
     assert.equal(badKey.requests.length, 1);
     assert.equal(good.requests.length, 0, 'never moves past a bad key silently');
     assert.doesNotMatch(stopped.error.message, /sk-test-openai/);
@@ -203,6 +203,8 @@ describe('router: retries, fallback, circuit breakers', () => {
     assert.match(error.message, /OpenAI gpt-4o: .*rate limit/i);
     assert.match(error.message, /Anthropic claude-sonnet-4-5: .*overloaded/i);
     assert.match(error.message, /DeepSeek deepseek-chat: .*quota/i);
+    // The last failure decides: its kind, and the code and status that go with it.
+    assert.deepEqual([error.kind, error.status, error.code], ['quota_exceeded', 429, 'insufficient_quota']);
     assert.equal(overloaded.requests.length, 2);
     assert.equal(quota.requests.length, 1);
   });
@@ -449,9 +451,12 @@ describe('router: retries, fallback, circuit breakers', () => {
       },
     });
     const anthropic = await start((_req, res) => anthropicAnswer(res));
-    const stopped = await run([refusing('budget_stop'), anthropicTarget(anthropic)]);
-    assert.ok(stopped.error instanceof RouteError);
-    assert.equal(stopped.error.kind, 'quota_exceeded');
+    for (const code of ['budget_stop', 'budget_ask']) {
+      const stopped = await run([refusing(code), anthropicTarget(anthropic)]);
+      assert.ok(stopped.error instanceof RouteError);
+      // The code is what tells a budget's refusal from a provider's (VS Code's Blocked, the chat's button).
+      assert.deepEqual([stopped.error.kind, stopped.error.code, stopped.error.message], ['quota_exceeded', code, 'The daily budget of $5.00 is reached']);
+    }
     assert.equal(anthropic.requests.length, 0);
     const switched = await run([refusing('budget_switch'), anthropicTarget(anthropic)]);
     assert.equal(switched.text, 'Hello!');
