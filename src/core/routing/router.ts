@@ -1,6 +1,6 @@
 import { ProviderError, type ProviderErrorDetails } from '../errors';
 import type { ChatEvent, ChatMessage, ChatRequest, Clock, Provider } from '../types';
-import { CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type CircuitLease, type RateLimitPacer, type RetryPolicy } from './health';
+import { boundedMs, CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type CircuitLease, type RateLimitPacer, type RetryPolicy } from './health';
 
 /** One (provider, model) of a fallback chain, with what the router needs to judge it. */
 export interface RouteTarget {
@@ -94,7 +94,8 @@ export class RouteError extends ProviderError {
  * act on them (a budget's `budget_stop` becomes VS Code's Blocked, a status shows in chat).
  */
 function detailsOf(error: ProviderError): RouteErrorDetails {
-  return { status: error.status, code: error.code, providerMessage: error.providerMessage, requestId: error.requestId, retryAfterMs: error.retryAfterMs };
+  const retryAfterMs = error.retryAfterMs === undefined ? undefined : boundedMs(error.retryAfterMs);
+  return { status: error.status, code: error.code, providerMessage: error.providerMessage, requestId: error.requestId, retryAfterMs };
 }
 
 export const SKIP_WORDS: Record<SkipReason, string> = {
@@ -174,6 +175,8 @@ async function answerUnlessCancelled<T>(question: Promise<T>, signal: AbortSigna
  */
 export async function* route(chain: readonly RouteTarget[], request: ChatRequest, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  // No wait outlasts the longest pause, whatever a host passes.
+  policy.maxRetryAfterMs = boundedMs(policy.maxRetryAfterMs);
   const random = options.random ?? Math.random;
   const maxCostRatio = options.maxCostRatio ?? 3;
   const primary = chain[0];
@@ -258,10 +261,12 @@ function exhausted(failures: RouteFailure[], skipped: Array<{ target: RouteTarge
     .filter(({ reason }) => reason === 'circuit-open')
     .map(({ target }) => options.circuits?.snapshot().find((circuit) => circuit.key === CircuitBreakers.key(target.providerId, target.model))?.retryAt)
     .filter((at): at is number => at !== undefined);
-  const retryAfterMs = pausedUntil.length > 0 ? Math.max(0, Math.min(...pausedUntil) - options.clock.now()) : last?.retryAfterMs;
   const kind = last?.kind ?? (pausedUntil.length > 0 ? 'overloaded' : 'bad_request');
-  // The last failure decides the kind, so its code and status go with it.
-  return new RouteError(kind, `No model in the chain could answer. ${parts.join('; ')}`, failures, skipped, { ...(last ? detailsOf(last) : {}), retryAfterMs });
+  // The last failure decides the kind, so its code and status go with it; a paused model says when to try again.
+  return new RouteError(kind, `No model in the chain could answer. ${parts.join('; ')}`, failures, skipped, {
+    ...(last ? detailsOf(last) : {}),
+    ...(pausedUntil.length > 0 ? { retryAfterMs: Math.max(0, Math.min(...pausedUntil) - options.clock.now()) } : {}),
+  });
 }
 
 type StreamOutcome = 'answered' | { error: ProviderError; shownText?: string };
