@@ -5,6 +5,7 @@ import {
   findTemplate,
   priceOf,
   RateLimitPacer,
+  retryPolicyFromSettings,
   route,
   systemClock,
   type ChatRequest,
@@ -165,7 +166,7 @@ export class RoutingHost implements vscode.Disposable {
       circuits: this.circuits,
       pacer: this.pacer,
       promptTokens: options.promptTokens,
-      retry: { maxAttempts: config.get('retry.maxAttempts', 3), maxRetryAfterMs: config.get('retry.maxWaitSeconds', 30) * 1000 },
+      retry: retryPolicyFromSettings({ maxAttempts: config.get('retry.maxAttempts'), maxWaitSeconds: config.get('retry.maxWaitSeconds') }),
       maxCostRatio: config.get('fallback.maxCostRatio', 3),
       askBeforeSwitchingProviders: config.get('fallback.askBeforeSwitchingProviders', false),
       confirmSwitch: async (question) => {

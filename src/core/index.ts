@@ -65,5 +65,5 @@ export type { Attachment, FitResult } from './context';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered, usageProblem } from './cost/meter';
 export type { MeterOptions } from './cost/meter';
-export { CircuitBreakers, RateLimitPacer, DEFAULT_RETRY_POLICY, DEFAULT_CIRCUIT_OPTIONS, TRANSIENT_KINDS, retryDelayMs, route, continuationRequest, RouteError, SKIP_WORDS } from './routing';
+export { CircuitBreakers, RateLimitPacer, DEFAULT_RETRY_POLICY, DEFAULT_CIRCUIT_OPTIONS, TRANSIENT_KINDS, retryDelayMs, retryPolicyFromSettings, route, continuationRequest, RouteError, SKIP_WORDS } from './routing';
 export type { CircuitSnapshot, CircuitState, RetryPolicy, RouteEvent, RouteFailure, RouteOptions, RouteTarget, SkipReason, SwitchQuestion } from './routing';

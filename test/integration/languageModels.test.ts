@@ -59,6 +59,41 @@ describe('language models (vendor switchboard) in the extension host', () => {
     }
   });
 
+  it("a hard-stop budget's refusal reaches sendRequest's caller as LanguageModelError Blocked, with nothing sent", async () => {
+    const { registry, cost } = await testingApi();
+    const config = vscode.workspace.getConfiguration('switchboard');
+    const { url, bodies, server } = await loopback((res) => openAiStream(res, ['Never sent'], { prompt_tokens: 9, completion_tokens: 2 }));
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Budgeted', baseUrl: `${url}/v1`, apiKey: 'sk-proj-budgeted0123456789abcdef' });
+    try {
+      await registry.update(id, { models: [{ id: 'gpt-4o' }] });
+      // A millionth of a dollar: gpt-4o's price for the prompt alone is more.
+      await config.update('budgets', [{ id: 'lm-stop', scope: { kind: 'overall' }, period: 'daily', limitUsd: 0.000001, mode: 'stop' }], vscode.ConfigurationTarget.Global);
+      await until(() => (cost.budgetUse().length === 1 ? true : undefined), 'the budget to apply');
+      const [model] = await until(async () => {
+        const found = await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/gpt-4o` });
+        return found.length > 0 ? found : undefined;
+      }, 'the model to be offered');
+      // VS Code may reject sendRequest itself or the response's stream: either way the caller sees it.
+      const refused = await (async () => {
+        try {
+          const response = await model!.sendRequest([vscode.LanguageModelChatMessage.User('Say hello')], {}, new vscode.CancellationTokenSource().token);
+          for await (const piece of response.text) void piece;
+          return undefined;
+        } catch (error) {
+          return error;
+        }
+      })();
+      assert.ok(refused instanceof vscode.LanguageModelError, `a LanguageModelError, not ${String(refused)}`);
+      assert.equal(refused.code, vscode.LanguageModelError.Blocked().code);
+      assert.match(refused.message, /would exceed the daily budget/);
+      assert.equal(bodies.length, 0, 'nothing was sent');
+    } finally {
+      await config.update('budgets', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      server.close();
+    }
+  });
+
   it("keeps Gemini's thought signature across a tool call's round trip through VS Code's message types", async () => {
     const { registry } = await testingApi();
     const signature = 'CikB0e2KbwvEqAUe/Jbf3zx5lg6fKQe382RFpFzHXfaI7x59tkpEUrWQ0Qp6';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { createProvider, ProviderError, type ChatRequest, type Clock } from '../../src/core';
-import { CircuitBreakers, continuationRequest, RateLimitPacer, route, RouteError, type RouteEvent, type RouteOptions, type RouteTarget } from '../../src/core/routing';
+import { CircuitBreakers, continuationRequest, RateLimitPacer, retryPolicyFromSettings, route, RouteError, type RouteEvent, type RouteOptions, type RouteTarget } from '../../src/core/routing';
 import { useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
@@ -168,7 +168,7 @@ describe('router: retries, fallback, circuit breakers', () => {
 
     const stopped = await run(chain(), ask, { retry: { maxAttempts: 1 } });
     assert.ok(stopped.error instanceof RouteError);
-    assert.equal(stopped.error.kind, 'invalid_credentials');
+    assert.deepEqual([stopped.error.kind, stopped.error.status, stopped.error.code], ['invalid_credentials', 401, 'invalid_api_key']);
     assert.equal(badKey.requests.length, 1);
     assert.equal(good.requests.length, 0, 'never moves past a bad key silently');
     assert.doesNotMatch(stopped.error.message, /sk-test-openai/);
@@ -203,6 +203,8 @@ describe('router: retries, fallback, circuit breakers', () => {
     assert.match(error.message, /OpenAI gpt-4o: .*rate limit/i);
     assert.match(error.message, /Anthropic claude-sonnet-4-5: .*overloaded/i);
     assert.match(error.message, /DeepSeek deepseek-chat: .*quota/i);
+    // The last failure decides: its kind, and the code and status that go with it.
+    assert.deepEqual([error.kind, error.status, error.code], ['quota_exceeded', 429, 'insufficient_quota']);
     assert.equal(overloaded.requests.length, 2);
     assert.equal(quota.requests.length, 1);
   });
@@ -399,6 +401,60 @@ describe('router: retries, fallback, circuit breakers', () => {
     assert.equal(paced.text, 'ok');
   });
 
+  it("a Retry-After of any size pauses a model for the breaker's longest cool-down at most, and is never waited for beyond it", async () => {
+    // 1e308 ms as sent, and 400 digits of seconds, which parse to Infinity.
+    for (const header of [{ 'retry-after-ms': '1e308' }, { 'retry-after': '9'.repeat(400) }] as Array<Record<string, string>>) {
+      const limited = await start((_req, res) => json(res, 429, OPENAI_ERRORS.openaiRateLimit, header));
+      const anthropic = await start((_req, res) => anthropicAnswer(res));
+      // A host may pass any cap: the wait is still bounded, so this Retry-After moves on at once.
+      const moved = await run([openAiTarget(limited), anthropicTarget(anthropic)], ask, { retry: { maxRetryAfterMs: Infinity } });
+      assert.equal(moved.text, 'Hello!');
+      assert.deepEqual(moved.clock.waits, []);
+
+      const breakerClock = new ManualClock();
+      const circuits = new CircuitBreakers(breakerClock, { failureThreshold: 1 });
+      await run([openAiTarget(limited), anthropicTarget(anthropic)], ask, { circuits });
+      assert.deepEqual(circuits.snapshot().map((circuit) => [circuit.key, circuit.state, circuit.retryAt]), [['openai/gpt-4o', 'open', breakerClock.now() + 600_000]]);
+      breakerClock.advance(599_999);
+      assert.equal(circuits.state('openai/gpt-4o'), 'open');
+      breakerClock.advance(1);
+      assert.equal(circuits.state('openai/gpt-4o'), 'half-open', `paused no longer than 10 minutes after ${JSON.stringify(header)}`);
+    }
+  });
+
+  it('a rate-limit reset of any size paces a model for 10 minutes at most', async () => {
+    const pacerClock = new ManualClock();
+    const pacer = new RateLimitPacer(pacerClock);
+    const openai = await start((_req, res) => sse(res, dataEvents([textDelta('ok'), '[DONE]']), { headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${'9'.repeat(400)}s` } }));
+    await run([openAiTarget(openai)], ask, { pacer });
+    assert.equal(pacer.waitMs('openai/gpt-4o'), 600_000);
+
+    // Longer than the wait allowed: refused here, without a request, saying for how long.
+    const refused = await run([openAiTarget(openai)], ask, { pacer });
+    assert.ok(refused.error instanceof RouteError);
+    assert.deepEqual([refused.error.kind, refused.error.retryAfterMs], ['rate_limited', 600_000]);
+    assert.match(refused.error.message, /no requests left for 600 s/);
+    assert.equal(openai.requests.length, 1);
+
+    // Whatever cap a host passes, the wait is 10 minutes, then the request goes.
+    const waited = await run([openAiTarget(openai)], ask, { pacer, retry: { maxRetryAfterMs: Infinity } });
+    assert.deepEqual(waited.clock.waits, [600_000]);
+    assert.equal(waited.text, 'ok');
+
+    pacerClock.advance(600_000);
+    const after = await run([openAiTarget(openai)], ask, { pacer });
+    assert.deepEqual([after.text, after.clock.waits], ['ok', []]);
+  });
+
+  it('retry settings out of their range are clamped; ones that are not numbers are left to the defaults', () => {
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 3, maxWaitSeconds: 30 }), { maxAttempts: 3, maxRetryAfterMs: 30_000 });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 1e9, maxWaitSeconds: 1e308 }), { maxAttempts: 10, maxRetryAfterMs: 600_000 });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 0, maxWaitSeconds: -5 }), { maxAttempts: 1, maxRetryAfterMs: 0 });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 2.5, maxWaitSeconds: Infinity }), { maxAttempts: 2, maxRetryAfterMs: 600_000 });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: '5', maxWaitSeconds: Number.NaN }), {});
+    assert.deepEqual(retryPolicyFromSettings({}), {});
+  });
+
   it('a provider that throws on the spot is a failure like any other; a cancel during a question ends the route at once', async () => {
     const anthropic = await start((_req, res) => anthropicAnswer(res));
     const broken: RouteTarget = {
@@ -449,9 +505,12 @@ describe('router: retries, fallback, circuit breakers', () => {
       },
     });
     const anthropic = await start((_req, res) => anthropicAnswer(res));
-    const stopped = await run([refusing('budget_stop'), anthropicTarget(anthropic)]);
-    assert.ok(stopped.error instanceof RouteError);
-    assert.equal(stopped.error.kind, 'quota_exceeded');
+    for (const code of ['budget_stop', 'budget_ask']) {
+      const stopped = await run([refusing(code), anthropicTarget(anthropic)]);
+      assert.ok(stopped.error instanceof RouteError);
+      // The code is what tells a budget's refusal from a provider's (VS Code's Blocked, the chat's button).
+      assert.deepEqual([stopped.error.kind, stopped.error.code, stopped.error.message], ['quota_exceeded', code, 'The daily budget of $5.00 is reached']);
+    }
     assert.equal(anthropic.requests.length, 0);
     const switched = await run([refusing('budget_switch'), anthropicTarget(anthropic)]);
     assert.equal(switched.text, 'Hello!');

@@ -16,6 +16,32 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 20_000, maxRetryAfterMs: 30_000 };
 
 /**
+ * The longest any wait or pause lasts: the breaker's longest cool-down. A provider's Retry-After or
+ * rate-limit reset can be any number (1e308, or Infinity once parsed); beyond this it counts as this
+ * long, so no answer pauses a model until VS Code restarts (and no timer overflows into firing at once).
+ */
+export const MAX_PAUSE_MS = 600_000;
+
+/** `ms` within 0..max; NaN counts as no wait. */
+export function boundedMs(ms: number, max = MAX_PAUSE_MS): number {
+  return Number.isNaN(ms) ? 0 : Math.min(max, Math.max(0, ms));
+}
+
+/**
+ * The retry settings as a policy, each within its schema's bounds: VS Code only warns about a value
+ * out of range in settings.json and still hands it over. A value that is not a number is left to the default.
+ */
+export function retryPolicyFromSettings(settings: { maxAttempts?: unknown; maxWaitSeconds?: unknown }): Partial<RetryPolicy> {
+  const number = (value: unknown) => (typeof value === 'number' && !Number.isNaN(value) ? value : undefined);
+  const attempts = number(settings.maxAttempts);
+  const waitSeconds = number(settings.maxWaitSeconds);
+  return {
+    ...(attempts !== undefined ? { maxAttempts: Math.min(10, Math.max(1, Math.floor(attempts))) } : {}),
+    ...(waitSeconds !== undefined ? { maxRetryAfterMs: boundedMs(waitSeconds * 1000) } : {}),
+  };
+}
+
+/**
  * How long to wait before trying again after `failures` failed tries, or undefined to stop trying
  * this model. Exponential with equal jitter (never zero, never synchronised across windows); the
  * provider's Retry-After wins when it gives one.
@@ -37,7 +63,7 @@ export interface CircuitOptions {
   maxCoolDownMs: number;
 }
 
-export const DEFAULT_CIRCUIT_OPTIONS: CircuitOptions = { failureThreshold: 3, coolDownMs: 30_000, maxCoolDownMs: 600_000 };
+export const DEFAULT_CIRCUIT_OPTIONS: CircuitOptions = { failureThreshold: 3, coolDownMs: 30_000, maxCoolDownMs: MAX_PAUSE_MS };
 
 export interface CircuitSnapshot {
   key: string;
@@ -64,7 +90,8 @@ interface Circuit {
 
 /**
  * One breaker per (provider, model): after N consecutive transient failures requests skip it for a
- * cool-down (longer when the provider's Retry-After says so), then a single trial request decides.
+ * cool-down (longer when the provider's Retry-After says so, up to maxCoolDownMs), then a single
+ * trial request decides.
  */
 export class CircuitBreakers {
   readonly #circuits = new Map<string, Circuit>();
@@ -133,7 +160,8 @@ export class CircuitBreakers {
     if (open ? !lease.trial : circuit.failures < this.#options.failureThreshold) return;
     circuit.opens++;
     const coolDown = Math.min(this.#options.maxCoolDownMs, this.#options.coolDownMs * 2 ** (circuit.opens - 1));
-    circuit.openUntil = this.clock.now() + Math.max(coolDown, error.retryAfterMs ?? 0);
+    // The cap holds for the provider's Retry-After too: it is any number the provider sent.
+    circuit.openUntil = this.clock.now() + boundedMs(Math.max(coolDown, error.retryAfterMs ?? 0), this.#options.maxCoolDownMs);
     this.#changed();
   }
 
@@ -182,9 +210,10 @@ export class RateLimitPacer {
     const entry = this.#headroom.get(key);
     if (!entry) return 0;
     const { info, at } = entry;
+    // A reset is any number the provider sent: bounded like a Retry-After.
     const until = Math.max(
-      info.remainingRequests === 0 && info.resetRequestsMs !== undefined ? at + info.resetRequestsMs : 0,
-      info.remainingTokens === 0 && info.resetTokensMs !== undefined ? at + info.resetTokensMs : 0,
+      info.remainingRequests === 0 && info.resetRequestsMs !== undefined ? at + boundedMs(info.resetRequestsMs) : 0,
+      info.remainingTokens === 0 && info.resetTokensMs !== undefined ? at + boundedMs(info.resetTokensMs) : 0,
     );
     return Math.max(0, until - this.clock.now());
   }

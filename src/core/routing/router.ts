@@ -1,6 +1,6 @@
-import { ProviderError } from '../errors';
+import { ProviderError, type ProviderErrorDetails } from '../errors';
 import type { ChatEvent, ChatMessage, ChatRequest, Clock, Provider } from '../types';
-import { CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type CircuitLease, type RateLimitPacer, type RetryPolicy } from './health';
+import { boundedMs, CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type CircuitLease, type RateLimitPacer, type RetryPolicy } from './health';
 
 /** One (provider, model) of a fallback chain, with what the router needs to judge it. */
 export interface RouteTarget {
@@ -67,19 +67,35 @@ export interface RouteFailure {
   error: ProviderError;
 }
 
+/** What a RouteError carries beyond the failures: the deciding failure's details, and any shown part. */
+export interface RouteErrorDetails extends Omit<ProviderErrorDetails, 'cause'> {
+  /** Set when part of the answer was already shown: continue on `remaining` with `continuationRequest`. */
+  partial?: { text: string; target: RouteTarget; remaining: RouteTarget[] };
+}
+
 /** Every member of the chain failed or was skipped, or the answer broke off after it had begun. */
 export class RouteError extends ProviderError {
+  readonly partial?: RouteErrorDetails['partial'];
+
   constructor(
     kind: ProviderError['kind'],
     message: string,
     readonly failures: RouteFailure[],
     readonly skipped: Array<{ target: RouteTarget; reason: SkipReason }>,
-    /** Set when part of the answer was already shown: continue on `remaining` with `continuationRequest`. */
-    readonly partial?: { text: string; target: RouteTarget; remaining: RouteTarget[] },
-    retryAfterMs?: number,
+    { partial, ...details }: RouteErrorDetails = {},
   ) {
-    super(kind, message, { retryAfterMs, cause: failures.at(-1)?.error });
+    super(kind, message, { ...details, cause: failures.at(-1)?.error });
+    this.partial = partial;
   }
+}
+
+/**
+ * The deciding failure's code, status and the rest, for the error that leaves the router: callers
+ * act on them (a budget's `budget_stop` becomes VS Code's Blocked, a status shows in chat).
+ */
+function detailsOf(error: ProviderError): RouteErrorDetails {
+  const retryAfterMs = error.retryAfterMs === undefined ? undefined : boundedMs(error.retryAfterMs);
+  return { status: error.status, code: error.code, providerMessage: error.providerMessage, requestId: error.requestId, retryAfterMs };
 }
 
 export const SKIP_WORDS: Record<SkipReason, string> = {
@@ -159,6 +175,8 @@ async function answerUnlessCancelled<T>(question: Promise<T>, signal: AbortSigna
  */
 export async function* route(chain: readonly RouteTarget[], request: ChatRequest, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  // No wait outlasts the longest pause, whatever a host passes.
+  policy.maxRetryAfterMs = boundedMs(policy.maxRetryAfterMs);
   const random = options.random ?? Math.random;
   const maxCostRatio = options.maxCostRatio ?? 3;
   const primary = chain[0];
@@ -213,17 +231,16 @@ export async function* route(chain: readonly RouteTarget[], request: ChatRequest
     failures.push({ target, error });
     if (shownText !== undefined) {
       throw new RouteError(error.kind, `${label(target)} stopped partway through its answer: ${error.message}`, failures, skipped, {
-        text: shownText,
-        target,
-        remaining: chain.slice(index + 1),
+        ...detailsOf(error),
+        partial: { text: shownText, target, remaining: chain.slice(index + 1) },
       });
     }
     if (error.kind === 'invalid_credentials') {
       const goOn = options.onInvalidCredentials ? await answerUnlessCancelled(options.onInvalidCredentials(target, error), options.signal) : false;
-      if (!goOn) throw new RouteError(error.kind, error.message, failures, skipped);
+      if (!goOn) throw new RouteError(error.kind, error.message, failures, skipped, detailsOf(error));
       continue;
     }
-    if (endsRoute(error)) throw error.kind === 'cancelled' ? error : new RouteError(error.kind, error.message, failures, skipped);
+    if (endsRoute(error)) throw error.kind === 'cancelled' ? error : new RouteError(error.kind, error.message, failures, skipped, detailsOf(error));
     if (error.code === 'context_length_exceeded') {
       anyContextRefusal = true;
       if (target.contextWindow !== undefined) mustExceedContext = Math.max(mustExceedContext ?? 0, target.contextWindow);
@@ -244,9 +261,12 @@ function exhausted(failures: RouteFailure[], skipped: Array<{ target: RouteTarge
     .filter(({ reason }) => reason === 'circuit-open')
     .map(({ target }) => options.circuits?.snapshot().find((circuit) => circuit.key === CircuitBreakers.key(target.providerId, target.model))?.retryAt)
     .filter((at): at is number => at !== undefined);
-  const retryAfterMs = pausedUntil.length > 0 ? Math.max(0, Math.min(...pausedUntil) - options.clock.now()) : last?.retryAfterMs;
   const kind = last?.kind ?? (pausedUntil.length > 0 ? 'overloaded' : 'bad_request');
-  return new RouteError(kind, `No model in the chain could answer. ${parts.join('; ')}`, failures, skipped, undefined, retryAfterMs);
+  // The last failure decides the kind, so its code and status go with it; a paused model says when to try again.
+  return new RouteError(kind, `No model in the chain could answer. ${parts.join('; ')}`, failures, skipped, {
+    ...(last ? detailsOf(last) : {}),
+    ...(pausedUntil.length > 0 ? { retryAfterMs: Math.max(0, Math.min(...pausedUntil) - options.clock.now()) } : {}),
+  });
 }
 
 type StreamOutcome = 'answered' | { error: ProviderError; shownText?: string };
