@@ -56,10 +56,18 @@ describe('budgets and usage across windows', () => {
       near(ledger.reservedUsd(), 0, 'nothing reserved once settled');
       assert.equal((await guard.admit(request)).allowed, false, 'the budget is spent, in every window');
     }
+    // A third window sees all three at once (the journal has what the stored copy may still lack)…
+    const third = new UsageLedger(globalState.window(), clock, { shared: new FileSharedStore(file) });
+    await third.refresh();
+    near(third.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.03, 'seen by a third window');
+    // …and once the windows have merged what the other wrote, the stored copy alone holds them.
+    clock.advance(HEARTBEAT_MS);
+    await Promise.all(windows.map(({ ledger }) => ledger.flush()));
     globalState.propagate();
-    const reader = new UsageLedger(globalState.window(), clock);
-    near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.03, 'recorded');
-    await Promise.all(windows.map(({ ledger }) => ledger.dispose()));
+    await Promise.all(windows.map(({ ledger }) => ledger.flush()));
+    globalState.propagate();
+    near(new UsageLedger(globalState.window(), clock).spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.03, 'stored');
+    await Promise.all([...windows.map(({ ledger }) => ledger.dispose()), third.dispose()]);
   });
 
   it('no paid request goes missing or counts twice when one window writes over the other', async () => {
