@@ -58,9 +58,12 @@ describe('metered requests', () => {
     for (const [reported, window] of cases) {
       const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello there'), finishChunk('stop'), usageChunk(reported), '[DONE]'])));
       const { provider, totals, settled, warnings } = setup(server, [], undefined, window);
-      await collect(provider.chat(ask));
+      const events = await collect(provider.chat(ask));
       await settled();
       const recorded = totals()!;
+      // What the chat's footer is handed is what the ledger records, not the provider's figures.
+      const passedOn = events.find((event) => event.type === 'usage');
+      assert.deepEqual(passedOn?.type === 'usage' && [passedOn.usage.inputTokens, passedOn.usage.outputTokens, passedOn.usage.costUsd], [recorded.inputTokens, recorded.outputTokens, undefined]);
       assert.deepEqual([recorded.requests, recorded.suspectRequests, recorded.estimatedRequests, warnings.length], [1, 1, 1, 1], JSON.stringify(reported));
       assert.ok(recorded.inputTokens < 100 && recorded.usd > 0 && recorded.usd < 0.001, `${JSON.stringify(reported)}: ${recorded.inputTokens} tokens, $${recorded.usd}`);
       assert.match(warnings[0]!, /usage report not used/);

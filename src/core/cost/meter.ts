@@ -84,6 +84,9 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   #reservation: Reservation | undefined;
   #inputTokens = 0;
   #usage: Usage | undefined;
+  /** Set when the provider's usage report was not believed: the usage passed on and recorded is counted here. */
+  #suspect = false;
+  #contextWindow: number | undefined;
   #output = '';
   #started = 0;
   #recorded = false;
@@ -107,6 +110,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     const maxTokens = this.#request.maxTokens !== undefined && modelMax !== undefined ? Math.min(this.#request.maxTokens, modelMax) : (this.#request.maxTokens ?? modelMax);
     const estimate = await estimateCost(this.#options.pricing(model), this.#request, type, maxTokens);
     this.#inputTokens = estimate.inputTokens;
+    this.#contextWindow = await this.#options.contextWindow?.(model);
     this.#started = this.#options.clock.now();
     const admitRequest = {
       providerId,
@@ -141,9 +145,9 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
 
   #step(): Promise<IteratorResult<ChatEvent>> {
     return this.#inner!.next().then(
-      (result) => {
+      async (result) => {
         if (result.done) this.#finish('ok');
-        else if (result.value.type === 'usage') this.#usage = result.value.usage;
+        else if (result.value.type === 'usage') return { done: false, value: { type: 'usage', usage: await this.#believed(result.value.usage) } };
         else if (result.value.type === 'text' || result.value.type === 'reasoning') this.#output += result.value.text;
         return result;
       },
@@ -152,6 +156,24 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
         throw error;
       },
     );
+  }
+
+  /**
+   * The usage to pass on and record: the provider's, or, when it is beyond belief, what was counted
+   * here (so the chat's footer shows the figures the ledger records, not the provider's).
+   */
+  async #believed(reported: Usage): Promise<Usage> {
+    const problem = usageProblem(reported, this.#contextWindow);
+    if (!problem) return (this.#usage = reported);
+    this.#options.onSuspectUsage?.(`${this.#options.providerId} ${this.#request.model}: usage report not used (${problem}); priced from counted tokens`);
+    this.#suspect = true;
+    return (this.#usage = await this.#counted());
+  }
+
+  /** The request's tokens as counted here: the prompt when it was admitted, the answer so far. */
+  async #counted(): Promise<Usage> {
+    const output = await countPromptTokens({ model: this.#request.model, messages: [{ role: 'assistant', content: this.#output }] }, this.#options.type);
+    return { inputTokens: this.#inputTokens, outputTokens: Math.max(0, output.tokens - 4) };
   }
 
   async return(): Promise<IteratorResult<ChatEvent>> {
@@ -180,26 +202,18 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   async #record(outcome: 'ok' | 'error' | 'cancelled', latencyMs: number): Promise<void> {
     const model = this.#request.model;
     let usage = this.#usage;
-    let estimated = false;
-    let suspect = false;
-    const problem = usage && usageProblem(usage, await this.#options.contextWindow?.(model));
-    if (problem) {
-      // Not believed: priced from what was counted here, as for a provider that reports nothing.
-      this.#options.onSuspectUsage?.(`${this.#options.providerId} ${model}: usage report not used (${problem}); priced from counted tokens`);
-      usage = undefined;
-      suspect = true;
-    }
-    if (!usage && this.#output === '' && outcome !== 'ok' && !suspect) {
+    // Counted here rather than reported (not believed, or never sent): an estimate.
+    let estimated = this.#suspect;
+    if (!usage && this.#output === '' && outcome !== 'ok') {
       // Refused or failed before any answer: nothing was generated, and providers do not bill that.
       usage = { inputTokens: 0, outputTokens: 0 };
     } else if (!usage) {
       // No usage from the provider (a cut stream, a server that never reports it): count what went and came.
-      const output = await countPromptTokens({ model, messages: [{ role: 'assistant', content: this.#output }] }, this.#options.type);
-      usage = { inputTokens: this.#inputTokens, outputTokens: Math.max(0, output.tokens - 4) };
+      usage = await this.#counted();
       estimated = true;
     }
     const cost = await costOf(this.#options.pricing(model), model, usage, { estimated });
     // Booked when it was admitted, in the period its reservation was made for; the record settles the reservation.
-    this.#options.ledger.record({ at: this.#started, providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs, ...(suspect ? { suspect } : {}) }, this.#reservation);
+    this.#options.ledger.record({ at: this.#started, providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs, ...(this.#suspect ? { suspect: true } : {}) }, this.#reservation);
   }
 }
