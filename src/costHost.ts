@@ -224,6 +224,8 @@ export class CostHost implements vscode.Disposable {
     const byProvider = [...this.#totals(monthStart, now, 'provider')].sort((a, b) => b[1].usd - a[1].usd);
     if (byProvider.length > 0) tooltip.appendMarkdown(`${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${totals.requests} requests)`).join('\n')}\n\n`);
     for (const item of use) tooltip.appendMarkdown(`- ${describeBudget(item.budget, this.registry)}: ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${Math.round(item.fraction * 100)}%)\n`);
+    const reserved = this.ledger.reservedUsd();
+    if (reserved > 0) tooltip.appendMarkdown(`\nHeld for requests in flight (every window): up to ${usd(reserved)}\n`);
     if (model) tooltip.appendMarkdown(`\nDefault model: ${model}\n`);
     const health = this.#health();
     if (health.length > 0) tooltip.appendMarkdown(`\n**Providers**\n\n${health.map((line) => `- ${line}`).join('\n')}\n`);

@@ -40,9 +40,9 @@ export class PanelController implements vscode.Disposable {
       // Budgets changed elsewhere (settings, the Set Budget command): a panel showing them asks again.
       if (event.affectsConfiguration('switchboard.budgets') && this.#ready) void this.#send({ type: 'spendChanged' });
     });
-    // A recorded request: a panel showing spend asks again (at most once a second).
+    // A request recorded here or in another window: a panel showing spend asks again (at most once a second).
     let spendTimer: ReturnType<typeof setTimeout> | undefined;
-    const records = cost.ledger.onDidRecord(() => {
+    const records = cost.ledger.onDidChange(() => {
       spendTimer ??= setTimeout(() => {
         spendTimer = undefined;
         if (this.#ready) void this.#send({ type: 'spendChanged' });

@@ -197,8 +197,7 @@ export class UsageLedger implements SpendBook {
         const result = change(book, now);
         return { document: book, result: { result, book } };
       });
-      this.#book = book;
-      this.#changed();
+      this.#adopt(book);
       return result;
     } catch (error) {
       // Not shared: sent again with the next change; meanwhile they count here.
@@ -331,10 +330,17 @@ export class UsageLedger implements SpendBook {
     return out;
   }
 
-  /** Reads the shared state again (other windows' records and reservations); fires onDidChange. */
+  /** Takes a newer copy of the shared state; listeners hear of it when spend or reservations moved (not for a heartbeat). */
+  #adopt(book: SharedBook): void {
+    const signature = (of: SharedBook) => `${of.journal.map((entry) => `${entry.writer}:${entry.seq}`).join()}|${of.reservations.map((item) => item.id).join()}`;
+    const moved = signature(book) !== signature(this.#book);
+    this.#book = book;
+    if (moved) this.#changed();
+  }
+
+  /** Reads the shared state again (other windows' records and reservations); fires onDidChange when they moved. */
   async refresh(): Promise<void> {
-    this.#book = readBook(await this.#shared.read());
-    this.#changed();
+    this.#adopt(readBook(await this.#shared.read()));
   }
 
   /** Each cell in [from, to] (day keys): stored, and every record not in what is stored yet. */
