@@ -8,6 +8,7 @@ import { collect, collectUntilError, textOf, useServers } from '../support/chat'
 import { dataEvents, json, sse } from '../support/loopback';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memoryStores';
 import { finishChunk, OPENAI_USAGE, textDelta, usageChunk } from '../fixtures/openaiWire';
+import { showCurrent, tagsEntry } from '../fixtures/ollamaWire';
 
 const STREAM = dataEvents([textDelta('ok'), finishChunk('stop'), usageChunk(OPENAI_USAGE), '[DONE]']);
 
@@ -372,5 +373,26 @@ describe('provider registry', () => {
         sources: { name: 'provider', contextWindow: 'catalog', maxOutputTokens: 'catalog', capabilities: 'catalog' },
       });
     });
+  });
+
+  it('describes the models in use that a long Ollama list leaves bare, and asks nothing about the rest', async () => {
+    const shown: string[] = [];
+    const server = await serve((req, res) => {
+      if (req.path === '/api/tags') return json(res, 200, { models: Array.from({ length: 200 }, (_, i) => tagsEntry(`model-${i}`)) });
+      if (req.path === '/api/show') {
+        const name = (JSON.parse(req.body) as { model: string }).model;
+        shown.push(name);
+        return json(res, 200, showCurrent('llama', name === 'model-150' ? 32_768 : 8_192, ['completion']));
+      }
+      return json(res, 404, {});
+    });
+    const { registry } = setup();
+    const entry = await registry.add({ template: 'ollama', baseUrl: server.url });
+    await registry.update(entry.id, { models: [{ id: 'model-150' }], defaultModel: 'model-150' });
+    const models = await registry.refreshModels(entry.id);
+    assert.equal(models.length, 200);
+    assert.equal(models.find((model) => model.id === 'model-150')?.contextWindow, 32_768);
+    assert.equal(models.find((model) => model.id === 'model-151')?.contextWindow, undefined);
+    assert.ok(shown.length <= 33 && shown.includes('model-150') && !shown.includes('model-151'), `${shown.length} shows`);
   });
 });

@@ -426,8 +426,16 @@ export class Registry {
   async refreshModels(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
+    const provider = await this.#build(id);
     // An id that could not be chosen (a control character, say) is not offered.
-    const models = (await this.providerFor(id).listModels(options)).filter((model) => isValidModelId(model.id));
+    const listed = (await provider.listModels(options)).filter((model) => isValidModelId(model.id));
+    // A long list comes back partly bare (Ollama describes only its first models): the models in use
+    // (chosen, or the default) are described now, one request each; the rest only when chosen.
+    const inUse = new Set([...entry.models.map((model) => model.id), entry.defaultModel]);
+    const describe = provider.describeModel?.bind(provider);
+    const models = describe
+      ? await Promise.all(listed.map((model) => (model.contextWindow === undefined && inUse.has(model.id) ? describe(model.id, options).catch(() => model) : Promise.resolve(model))))
+      : listed;
     return withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
   }
 
