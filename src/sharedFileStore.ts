@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { link, mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { SharedStore } from './core';
 
@@ -11,6 +12,20 @@ const DEAD_OWNER_MS = 1_000;
 const WAIT_MS = 10_000;
 
 const codeOf = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
+/** What Windows answers while a virus scanner or indexer holds a file for a moment: worth a few more tries. */
+const BUSY = new Set(['EPERM', 'EBUSY', 'EACCES']);
+const HOST = hostname();
+
+async function retryWhileBusy<T>(action: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action();
+    } catch (error) {
+      if (!BUSY.has(codeOf(error) ?? '') || attempt >= 5) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+    }
+  }
+}
 
 function processGone(pid: number): boolean {
   try {
@@ -50,13 +65,21 @@ export class FileSharedStore implements SharedStore {
       try {
         const { document, result } = change(await this.#readForChange());
         const temporary = `${this.#file}.${token}.tmp`;
-        await writeFile(temporary, JSON.stringify(document));
-        // Still ours? A window paused past STALE_MS (a debugger, a sleeping laptop) may have lost it.
-        if (!(await this.#owns(token))) {
+        try {
+          // Flushed to disk before it replaces the document: a power cut leaves the old one or the new one.
+          const handle = await open(temporary, 'w');
+          try {
+            await handle.writeFile(JSON.stringify(document));
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          // Still ours? A window paused past STALE_MS (a debugger, a sleeping laptop) may have lost it.
+          if (!(await this.#owns(token))) throw new Error(`Switchboard lost the lock on ${this.#file} while changing it; nothing was written.`);
+          await retryWhileBusy(() => rename(temporary, this.#file));
+        } finally {
           await rm(temporary, { force: true });
-          throw new Error(`Switchboard lost the lock on ${this.#file} while changing it; nothing was written.`);
         }
-        await rename(temporary, this.#file);
         return result;
       } finally {
         await this.#release(token);
@@ -104,13 +127,14 @@ export class FileSharedStore implements SharedStore {
       try {
         const handle = await open(this.#lock, 'wx');
         try {
-          await handle.writeFile(`${process.pid} ${token}`);
+          await handle.writeFile(`${process.pid} ${HOST} ${token}`);
         } finally {
           await handle.close();
         }
         return token;
       } catch (error) {
-        if (codeOf(error) !== 'EEXIST') throw error;
+        // EPERM: Windows, while another window's lock file is being removed.
+        if (codeOf(error) !== 'EEXIST' && !BUSY.has(codeOf(error) ?? '')) throw error;
       }
       if (await this.#breakIfStale(token)) continue;
       if (Date.now() > deadline) throw new Error(`Another window has held ${this.#lock} for over ${WAIT_MS / 1000} s.`);
@@ -122,10 +146,15 @@ export class FileSharedStore implements SharedStore {
   /** Breaks a lock left by a window that died holding it; true when the lock is gone now. */
   async #breakIfStale(token: string): Promise<boolean> {
     try {
-      const [info, text] = await Promise.all([stat(this.#lock), readFile(this.#lock, 'utf8')]);
-      const age = Date.now() - info.mtimeMs;
-      const pid = Number(text.split(' ')[0]);
-      if (age < STALE_MS && !(age > DEAD_OWNER_MS && Number.isInteger(pid) && pid > 0 && processGone(pid))) return false;
+      // The text first, then its age: read the other way round, an old lock's age could be paired with
+      // the text of a lock taken in between, and that fresh lock broken.
+      const text = await readFile(this.#lock, 'utf8');
+      const age = Date.now() - (await stat(this.#lock)).mtimeMs;
+      const [pidText, host] = text.split(' ');
+      const pid = Number(pidText);
+      // A process id says something only on this machine (a home folder can be shared between machines).
+      const ownerGone = host === HOST && Number.isInteger(pid) && pid > 0 && processGone(pid);
+      if (age < STALE_MS && !(age > DEAD_OWNER_MS && ownerGone)) return false;
       // Moved away, then checked: another window may have broken the same lock and taken a fresh one
       // in between. A fresh one is put back (link fails rather than replace a newer lock); its owner
       // checks it still holds the lock before writing, so a lock lost this way only costs a retry.
@@ -136,6 +165,7 @@ export class FileSharedStore implements SharedStore {
       return true;
     } catch (error) {
       if (codeOf(error) === 'ENOENT') return true;
+      if (BUSY.has(codeOf(error) ?? '')) return false;
       throw error;
     }
   }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock, KeyValueStore, SharedStore } from '../../src/core';
+import { ProviderError, type Clock, type KeyValueStore, type SharedStore } from '../../src/core';
 import { BudgetGuard, budgetSchema, type AdmitRequest, type Reservation } from '../../src/core/cost/budgets';
 import { LEDGER_KEY, UsageLedger, type UsageRecord } from '../../src/core/cost/ledger';
 import { HEARTBEAT_MS, RESERVATION_TTL_MS, WINDOW_TTL_MS } from '../../src/core/cost/sharedBook';
@@ -153,5 +153,127 @@ describe('budgets and usage across windows', () => {
     assert.equal((await other.guard.admit(request)).allowed, true);
     await other.ledger.dispose();
     void (admission.reservation satisfies Reservation | undefined);
+  });
+
+  describe('found by an independent review', () => {
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const nothing: Reservation = { id: 'none', at: 0, worstUsd: 0, budgets: [], periodKeys: [] };
+    const storedRequests = (globalState: LaggingGlobalState, clock: ManualClock) => new UsageLedger(globalState.window(), frozen(clock)).totals({ from: '2000-01-01', to: '2100-01-01' }).get('all')?.requests ?? 0;
+    /** The machine's shared store, failing for one window while `failing` is set (a lock held too long, a refused write). */
+    const flaky = (inner: SharedStore) => {
+      const store = { failing: false, update: <T>(change: (document: unknown) => { document: unknown; result: T }) => (store.failing ? Promise.reject(new Error('lock timeout')) : inner.update(change)), read: () => inner.read() };
+      return store;
+    };
+
+    it('a record written straight to globalState while the shared store failed still reaches the journal, and survives a stale write', async () => {
+      const clock = new ManualClock();
+      const globalState = new LaggingGlobalState();
+      const shared = new MemorySharedStore();
+      const failing = flaky(shared);
+      const a = new UsageLedger(globalState.window(), frozen(clock), { shared: failing });
+      const b = new UsageLedger(globalState.window(), frozen(clock), { shared });
+      failing.failing = true;
+      a.record(paid(clock.now(), 0.01));
+      await a.flush();
+      failing.failing = false;
+      b.record(paid(clock.now(), 0.02));
+      await b.flush();
+      globalState.propagate();
+      clock.advance(61_000);
+      await a.release(nothing);
+      await a.flush();
+      await b.flush();
+      globalState.propagate();
+      assert.equal(storedRequests(globalState, clock), 2);
+      assert.equal(a.reservedUsd(), 0);
+    });
+
+    it("a window closing with a stale copy of the shared state does not add back a record another window's mark covers", async () => {
+      const clock = new ManualClock();
+      const globalState = new LaggingGlobalState();
+      const shared = new MemorySharedStore();
+      const [a, b, c] = [0, 1, 2].map(() => new UsageLedger(globalState.window(), frozen(clock), { shared }));
+      a!.record(paid(clock.now(), 0.01));
+      await a!.flush();
+      globalState.propagate();
+      await a!.dispose();
+      for (let beat = 0; beat < 4; beat++) {
+        clock.advance(15_000);
+        await b!.release(nothing);
+        await c!.release(nothing);
+      }
+      clock.advance(1_000);
+      await c!.release(nothing);
+      c!.record(paid(clock.now(), 0.02));
+      await c!.flush();
+      globalState.propagate();
+      await b!.dispose();
+      globalState.propagate();
+      assert.equal(storedRequests(globalState, clock), 2);
+    });
+
+    it("deleting the usage data in one window is not undone by another window's next write", async () => {
+      const clock = new ManualClock();
+      const globalState = new LaggingGlobalState();
+      const shared = new MemorySharedStore();
+      const a = new UsageLedger(globalState.window(), frozen(clock), { shared });
+      const b = new UsageLedger(globalState.window(), frozen(clock), { shared });
+      a.record(paid(clock.now(), 0.01));
+      await a.flush();
+      globalState.propagate();
+      clock.advance(1);
+      await a.clear();
+      b.record(paid(clock.now(), 0.02));
+      await b.flush();
+      globalState.propagate();
+      assert.equal(storedRequests(globalState, clock), 1);
+      near(b.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.02, 'b after the deletion');
+    });
+
+    it('records reach the journal in order even when a send fails and a later change succeeds', async () => {
+      const clock = new ManualClock();
+      const globalState = new LaggingGlobalState();
+      const shared = new MemorySharedStore();
+      let calls = 0;
+      // The first change fails late (a lock wait that times out), the second succeeds, the third fails.
+      const plan = [false, true, false];
+      const stumbling: SharedStore = {
+        update: async (change) => {
+          if (!(plan[calls++] ?? true)) {
+            await tick();
+            await tick();
+            throw new Error('lock timeout');
+          }
+          return shared.update(change);
+        },
+        read: () => shared.read(),
+      };
+      const a = new UsageLedger(globalState.window(), frozen(clock), { shared: stumbling });
+      const b = new UsageLedger(globalState.window(), frozen(clock), { shared });
+      a.record(paid(clock.now(), 0.01));
+      await tick();
+      a.record(paid(clock.now(), 0.02));
+      await a.release(nothing);
+      for (let i = 0; i < 10; i++) await tick();
+      clock.advance(61_000);
+      await b.release(nothing);
+      await b.flush();
+      globalState.propagate();
+      await a.release(nothing);
+      await b.refresh();
+      near(b.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.03, 'b');
+      await a.flush();
+      await b.flush();
+      globalState.propagate();
+      assert.equal(storedRequests(globalState, clock), 2);
+    });
+
+    it('when the shared state cannot be reached, a budgeted request is refused unsent with a budget code (never a retried network error)', async () => {
+      const clock = new ManualClock();
+      const failing = flaky(new MemorySharedStore());
+      failing.failing = true;
+      const { guard } = openWindow(new MemoryKeyValueStore(), failing, clock, 1);
+      await assert.rejects(guard.admit(request), (error: unknown) => error instanceof ProviderError && error.kind === 'quota_exceeded' && error.code === 'budget_unavailable' && /could not check your budget/.test(error.message));
+    });
   });
 });

@@ -278,7 +278,7 @@ describe('usage ledger', () => {
     ledger.record(record(clock.now()));
     await ledger.flush();
     await ledger.clear();
-    assert.equal(kv.data.has(LEDGER_KEY), false);
+    assert.deepEqual((kv.data.get(LEDGER_KEY) as { days: object }).days, {});
     assert.equal(ledger.spentUsd({ kind: 'overall' }, 'monthly', clock.now()), 0);
   });
 });

@@ -1,8 +1,9 @@
 // The file every window shares, changed under a lock file: real files, and real concurrency from
 // worker threads (exclusive create is the kernel's, whichever thread or process asks).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { FileSharedStore } from '../../src/sharedFileStore';
@@ -56,6 +57,27 @@ if (!isMainThread) {
       assert.deepEqual(await store.read(), { count: 2 });
     });
 
+    it('breaks a lock of a process gone from this machine after a second, but not one held on another machine', async () => {
+      const file = join(folder, 'shared.json');
+      const store = new FileSharedStore(file);
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+      const twoSecondsAgo = new Date(Date.now() - 2_000);
+      await writeFile(`${file}.lock`, `${gone} ${hostname()} crashed`);
+      await utimes(`${file}.lock`, twoSecondsAgo, twoSecondsAgo);
+      await increment(store);
+      assert.deepEqual(await store.read(), { count: 1 });
+      // The same process id on another machine sharing this folder says nothing: waited for.
+      await writeFile(`${file}.lock`, `${gone} another-machine holder`);
+      await utimes(`${file}.lock`, twoSecondsAgo, twoSecondsAgo);
+      let done = false;
+      const change = increment(store).then(() => (done = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(done, false);
+      await rm(`${file}.lock`);
+      await change;
+      assert.deepEqual(await store.read(), { count: 2 });
+    });
+
     it('keeps a damaged file aside and starts again', async () => {
       const file = join(folder, 'shared.json');
       await writeFile(file, '{"count": 4');
@@ -81,6 +103,7 @@ if (!isMainThread) {
       assert.deepEqual(await store.read(), { count: 1 });
       await increment(store);
       assert.deepEqual(await store.read(), { count: 2 }, 'and the lock was let go');
+      assert.deepEqual(await readdir(folder), ['shared.json'], 'no temporary file left');
     });
   });
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ProviderError } from '../errors';
 import { formatUsd as usd } from './money';
 
 /** An id as budgets name them: a control character could make two scopes look alike in a log or a key. */
@@ -134,7 +135,13 @@ export class BudgetGuard {
     const free = request.inputUsd === 0 && request.outputUsdPerToken === 0;
     const budgets = free ? [] : this.#budgets().filter((budget) => applies(budget.scope, request));
     if (budgets.length === 0) return { allowed: true, ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }), notices: [] };
-    return this.#book.decide((view) => decide(request, budgets, waived, this.#now(), view));
+    try {
+      return await this.#book.decide((view) => decide(request, budgets, waived, this.#now(), view));
+    } catch (error) {
+      // Without every window's spend the budget cannot be kept: not sent, and not the provider's fault
+      // (a budget code ends the route without counting against any model's circuit).
+      throw new ProviderError('quota_exceeded', `The request was not sent: Switchboard could not check your budget with your other windows (${error instanceof Error ? error.message : String(error)}).`, { code: 'budget_unavailable', cause: error });
+    }
   }
 
   /** A reservation whose request was never sent or recorded. */

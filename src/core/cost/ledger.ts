@@ -2,8 +2,8 @@ import type { KeyValueStore, SharedStore } from '../storage';
 import { MemorySharedStore } from '../storage';
 import type { Clock, Usage } from '../types';
 import { periodKey, type Budget, type BudgetScope, type Reservation, type SpendBook, type SpendView } from './budgets';
-import { addCell, compact, modelKey, NANO, readLedger, splitModelKey, USD_FIELD, zeroCell, type Cell, type LedgerState, type Reading } from './ledgerFormat';
-import { HEARTBEAT_MS, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
+import { addCell, compact, emptyLedger, modelKey, NANO, readLedger, splitModelKey, USD_FIELD, zeroCell, type Cell, type LedgerState, type Reading } from './ledgerFormat';
+import { HEARTBEAT_MS, JOURNAL_TTL_MS, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
 import type { CostResult } from './pricing';
 
 export { LEDGER_DAYS, LEDGER_MONTHS, LEDGER_SCHEMA_VERSION } from './ledgerFormat';
@@ -79,10 +79,24 @@ function cellOf(record: UsageRecord): Cell {
   ];
 }
 
+/** A record on its way to the shared journal, and the reservation it settles. */
+interface OutboxItem {
+  entry: JournalEntry;
+  settles?: string;
+}
+
 /** Back-off of failed writes: the flush interval doubled per failure, up to a minute. */
 const MAX_RETRY_MS = 60_000;
-/** Another window's record is merged into this window's ledger write once it is this old (it writes its own first). */
-const MERGE_GRACE_MS = 5_000;
+/**
+ * Another window's record is merged into this window's write once it is this old: by then that
+ * window's own write has normally reached this window's copy, and every write of globalState replaces
+ * the extension's whole state from the writer's copy, so needless writes are worth avoiding.
+ */
+const MERGE_GRACE_MS = 60_000;
+/** A missing record this old (a window that died with it unsent) no longer holds back its writer's later ones. */
+const GAP_WAIT_MS = 10 * 60_000;
+/** A writer's mark outlives the longest any journal keeps its records, with a day to spare. */
+const MARK_TTL_MS = JOURNAL_TTL_MS + 86_400_000;
 
 /**
  * Spend and tokens by day × provider × model, kept for every window of the machine.
@@ -104,11 +118,13 @@ export class UsageLedger implements SpendBook {
   readonly #window: string;
   readonly #flushMs: number;
   readonly #onProblem: (problem: LedgerProblem) => void;
-  #seq = 0;
+  /** Numbers this window's records, one after another with no gap (a writer's mark moves only over consecutive records). */
+  #recordSeq = 0;
+  #reservationSeq = 0;
   /** This window's records not yet in the shared journal, with the reservations they settle. */
-  #outbox: Array<{ entry: JournalEntry; settles?: string }> = [];
+  #outbox: OutboxItem[] = [];
   /** The shared state as last read or written by this window. */
-  #book: SharedBook = { windows: {}, reservations: [], journal: [] };
+  #book: SharedBook = { windows: {}, reservations: [], journal: [], cleared: 0 };
   #view: { raw: unknown; reading: Reading } | undefined;
   /** The damaged value last kept aside (as JSON), so it is kept once. */
   #backedUp: string | undefined;
@@ -150,7 +166,7 @@ export class UsageLedger implements SpendBook {
 
   /** Records a finished request (and settles its reservation, if it had one). Never throws. */
   record(record: UsageRecord, reservation?: Reservation): void {
-    const entry: JournalEntry = { writer: this.#window, seq: ++this.#seq, at: this.#clock.now(), day: periodKey('daily', record.at), key: modelKey(record.providerId, record.modelId), cell: cellOf(record) };
+    const entry: JournalEntry = { writer: this.#window, seq: ++this.#recordSeq, at: this.#clock.now(), day: periodKey('daily', record.at), key: modelKey(record.providerId, record.modelId), cell: cellOf(record) };
     this.#outbox.push({ entry, ...(reservation ? { settles: reservation.id } : {}) });
     for (const listener of [...this.#recordListeners]) listener(record);
     this.#changed();
@@ -171,13 +187,13 @@ export class UsageLedger implements SpendBook {
    */
   decide<T>(decide: (view: SpendView) => T): Promise<T> {
     return this.#change((book, now) => {
-      const state = this.#reading().state;
-      const pending = this.#unapplied(state, book, 0, now);
+      const state = this.#effective(book);
+      const pending = this.#unapplied(state, book);
       return decide({
         spentUsd: (scope, period, at) => spentIn(state, pending, scope, period, at),
         reservedUsd: (budgetId, key) => book.reservations.reduce((sum, item) => (item.budgets.includes(budgetId) && item.periodKeys.includes(key) ? sum + item.worstUsd : sum), 0),
         reserve: (worstUsd, budgets, periodKeys) => {
-          const reservation: Reservation = { id: `${this.#window}:r${++this.#seq}`, at: now, worstUsd, budgets, periodKeys };
+          const reservation: Reservation = { id: `${this.#window}:r${++this.#reservationSeq}`, at: now, worstUsd, budgets, periodKeys };
           book.reservations.push({ ...reservation, budgets: [...budgets], periodKeys: [...periodKeys], window: this.#window });
           return reservation;
         },
@@ -185,15 +201,19 @@ export class UsageLedger implements SpendBook {
     });
   }
 
-  /** Runs a change of the shared state (this window's heartbeat, its unsent records and pruning included). */
+  /**
+   * Runs a change of the shared state, with this window's heartbeat, its unsent records and pruning.
+   * The records are taken when the change runs, under the lock, so they reach the journal in order.
+   */
   async #change<T>(change: (book: SharedBook, now: number) => T): Promise<T> {
-    const outbox = this.#outbox;
-    this.#outbox = [];
+    let taken: OutboxItem[] = [];
     try {
       const { result, book } = await this.#shared.update((raw) => {
+        taken = this.#outbox;
+        this.#outbox = [];
         const book = readBook(raw);
         const now = this.#clock.now();
-        this.#merge(book, outbox, now);
+        this.#merge(book, taken, now);
         const result = change(book, now);
         return { document: book, result: { result, book } };
       });
@@ -201,16 +221,16 @@ export class UsageLedger implements SpendBook {
       return result;
     } catch (error) {
       // Not shared: sent again with the next change; meanwhile they count here.
-      this.#outbox = [...outbox, ...this.#outbox];
+      this.#outbox = [...taken, ...this.#outbox];
       throw error;
     }
   }
 
-  #merge(book: SharedBook, outbox: ReadonlyArray<{ entry: JournalEntry; settles?: string }>, now: number): void {
+  #merge(book: SharedBook, outbox: readonly OutboxItem[], now: number): void {
     const settled = new Set(outbox.flatMap((item) => (item.settles ? [item.settles] : [])));
     book.reservations = book.reservations.filter((item) => !settled.has(item.id));
     book.journal.push(...outbox.map((item) => item.entry));
-    if (!this.#disposed) book.windows[this.#window] = { at: now, seen: { ...this.#reading().state.applied } };
+    if (!this.#disposed) book.windows[this.#window] = { at: now, seen: { ...this.#effective(book).applied } };
     prune(book, now);
   }
 
@@ -234,7 +254,7 @@ export class UsageLedger implements SpendBook {
     try {
       await this.#change(() => undefined);
       // Another window's records that no copy here includes yet: merge them in (see MERGE_GRACE_MS).
-      if (this.#unapplied(this.#reading().state, this.#book, MERGE_GRACE_MS, this.#clock.now()).length > 0) this.#scheduleFlush(0);
+      if (this.#mergeable(this.#effective(this.#book), this.#clock.now()).length > 0) this.#scheduleFlush(0);
     } catch (error) {
       this.#problem({ kind: 'storage', where: 'shared', error });
     }
@@ -256,12 +276,16 @@ export class UsageLedger implements SpendBook {
    */
   flush(): Promise<void> {
     const write = async () => {
-      await this.#send();
+      // The shared state as it is now (a stale copy could hold records whose marks are gone); a
+      // failure leaves this window's records here, and they are written below all the same.
+      await this.#change(() => undefined).catch((error: unknown) => this.#problem({ kind: 'storage', where: 'shared', error }));
       const reading = this.#reading();
       if (reading.kind === 'newer') return;
       const now = this.#clock.now();
-      const pending = this.#unapplied(reading.state, this.#book, MERGE_GRACE_MS, now);
-      if (pending.length === 0 && reading.kind !== 'migrated' && reading.kind !== 'damaged') return;
+      const pending = this.#mergeable(this.#effective(this.#book), now);
+      // Nothing to add, and nothing to migrate, salvage or empty after a deletion elsewhere.
+      const outdated = reading.kind !== 'empty' && reading.state.clearedAt < this.#book.cleared;
+      if (pending.length === 0 && (reading.kind === 'valid' || reading.kind === 'empty') && !outdated) return;
       try {
         const damaged = reading.kind === 'damaged' ? JSON.stringify(this.#view?.raw) : undefined;
         if (damaged !== undefined && damaged !== this.#backedUp) {
@@ -271,19 +295,25 @@ export class UsageLedger implements SpendBook {
           this.#backedUp = damaged;
           this.#problem({ kind: 'damaged', backupKey, problems: reading.kind === 'damaged' ? reading.problems : [] });
         }
-        const state = structuredClone(reading.state);
+        const state = structuredClone(this.#effective(this.#book));
         for (const entry of pending) {
           addCell(((state.days[entry.day] ??= {})[entry.key] ??= zeroCell()), entry.cell);
-          state.applied[entry.writer] = Math.max(state.applied[entry.writer] ?? 0, entry.seq);
+          state.applied[entry.writer] = entry.seq;
+          state.appliedAt[entry.writer] = entry.at;
         }
-        // A writer's mark is needed while its records can still come from the journal.
+        // A writer's mark is dropped once no journal, nor any window's stale copy of one, can hold its records.
         const writers = new Set([...this.#book.journal.map((entry) => entry.writer), ...Object.keys(this.#book.windows), this.#window]);
-        for (const writer of Object.keys(state.applied)) if (!writers.has(writer)) delete state.applied[writer];
+        for (const writer of Object.keys(state.applied)) {
+          if (!writers.has(writer) && now - (state.appliedAt[writer] ?? 0) > MARK_TTL_MS) {
+            delete state.applied[writer];
+            delete state.appliedAt[writer];
+          }
+        }
         compact(state, now);
         await this.#kv.update(LEDGER_KEY, state);
-        // Written without the journal (it could not be reached): the stored copy is where they live now.
-        this.#outbox = this.#outbox.filter((item) => item.entry.seq > (state.applied[this.#window] ?? 0));
-        // A Memento hands back the object it was given: known valid, not parsed again.
+        // A Memento hands back the object it was given: known valid, not parsed again. Records that
+        // went straight here (the shared state could not be reached) stay in the outbox for the
+        // journal: another window's copy may not have them.
         this.#view = { raw: state, reading: { kind: 'valid', state } };
         this.#failures = 0;
         this.#told.delete('storage:ledger');
@@ -296,6 +326,38 @@ export class UsageLedger implements SpendBook {
     };
     this.#writing = this.#writing.then(write, write);
     return this.#writing;
+  }
+
+  /**
+   * What a write of the stored state takes in: per writer, its records after its mark in order, with
+   * no gap (a record still on its way would be skipped for good); other windows' records only once
+   * older than MERGE_GRACE_MS (their own write usually brings them first), and a gap older than
+   * GAP_WAIT_MS is taken as a record lost for good.
+   */
+  #mergeable(state: LedgerState, now: number): JournalEntry[] {
+    const byWriter = new Map<string, JournalEntry[]>();
+    for (const entry of this.#unapplied(state, this.#book)) {
+      if (entry.writer !== this.#window && now - entry.at < MERGE_GRACE_MS) continue;
+      const list = byWriter.get(entry.writer) ?? [];
+      list.push(entry);
+      byWriter.set(entry.writer, list);
+    }
+    const out: JournalEntry[] = [];
+    for (const [writer, entries] of byWriter) {
+      let mark = state.applied[writer] ?? 0;
+      for (const entry of entries.sort((a, b) => a.seq - b.seq)) {
+        if (entry.seq !== mark + 1 && now - entry.at < GAP_WAIT_MS) break;
+        out.push(entry);
+        mark = entry.seq;
+      }
+    }
+    return out;
+  }
+
+  /** The stored state as this window must count it: empty if the user deleted the usage data after it was written. */
+  #effective(book: SharedBook): LedgerState {
+    const state = this.#reading().state;
+    return state.clearedAt >= book.cleared ? state : emptyLedger(book.cleared);
   }
 
   #problem(problem: LedgerProblem): void {
@@ -316,14 +378,13 @@ export class UsageLedger implements SpendBook {
     return view.reading;
   }
 
-  /** Records in the journal or here that `state` does not include (other windows' only once older than `grace`). */
-  #unapplied(state: LedgerState, book: SharedBook, grace: number, now: number): JournalEntry[] {
+  /** Records in the journal or here that `state` does not include (each once; none from before the last deletion). */
+  #unapplied(state: LedgerState, book: SharedBook): JournalEntry[] {
     const seen = new Set<string>();
     const out: JournalEntry[] = [];
     for (const entry of [...book.journal, ...this.#outbox.map((item) => item.entry)]) {
       const id = `${entry.writer}:${entry.seq}`;
-      if (seen.has(id) || entry.seq <= (state.applied[entry.writer] ?? 0)) continue;
-      if (entry.writer !== this.#window && now - entry.at < grace) continue;
+      if (seen.has(id) || entry.seq <= (state.applied[entry.writer] ?? 0) || entry.at < book.cleared) continue;
       seen.add(id);
       out.push(entry);
     }
@@ -346,11 +407,11 @@ export class UsageLedger implements SpendBook {
   /** Each cell in [from, to] (day keys): stored, and every record not in what is stored yet. */
   #cells(from: string, to: string): Array<{ day: string; key: string; values: Readonly<Cell> }> {
     const out: Array<{ day: string; key: string; values: Readonly<Cell> }> = [];
-    const state = this.#reading().state;
+    const state = this.#effective(this.#book);
     for (const [day, byModel] of Object.entries(state.days)) if (day >= from && day <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day, key, values });
     // A rolled-up month counts when the whole month lies in the range (its days are no longer apart).
     for (const [month, byModel] of Object.entries(state.months)) if (`${month}-01` >= from && `${month}-31` <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day: `${month}-01`, key, values });
-    for (const entry of this.#unapplied(state, this.#book, 0, this.#clock.now())) if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
+    for (const entry of this.#unapplied(state, this.#book)) if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
     return out;
   }
 
@@ -369,8 +430,8 @@ export class UsageLedger implements SpendBook {
 
   /** Spend recorded so far in the period (every window's, as far as this window has seen it). */
   spentUsd(scope: BudgetScope, period: Budget['period'], now: number): number {
-    const state = this.#reading().state;
-    return spentIn(state, this.#unapplied(state, this.#book, 0, this.#clock.now()), scope, period, now);
+    const state = this.#effective(this.#book);
+    return spentIn(state, this.#unapplied(state, this.#book), scope, period, now);
   }
 
   /** Worst cases of requests in flight in every window, as this window last saw them. */
@@ -387,10 +448,10 @@ export class UsageLedger implements SpendBook {
       if (!target) merged.set(id, (target = zeroCell()));
       addCell(target, values);
     };
-    const state = this.#reading().state;
+    const state = this.#effective(this.#book);
     for (const [month, byModel] of Object.entries(state.months)) for (const [key, values] of Object.entries(byModel)) put(month, key, values);
     for (const [day, byModel] of Object.entries(state.days)) for (const [key, values] of Object.entries(byModel)) put(day, key, values);
-    for (const entry of this.#unapplied(state, this.#book, 0, this.#clock.now())) put(entry.day, entry.key, entry.cell);
+    for (const entry of this.#unapplied(state, this.#book)) put(entry.day, entry.key, entry.cell);
     return [...merged]
       .map(([id, values]) => {
         const [period, key] = JSON.parse(id) as [string, string];
@@ -410,19 +471,22 @@ export class UsageLedger implements SpendBook {
     return (spent / Math.max(1, elapsedDays)) * daysInMonth;
   }
 
-  /** Deletes every usage record, of every window (the user asked, and confirmed). */
+  /** Deletes every usage record, of every window (the user asked, and confirmed): a copy from before this counts as empty everywhere. */
   async clear(): Promise<void> {
     this.#outbox = [];
     await this.#writing.catch(() => undefined);
-    await this.#change((book) => {
+    const cleared = await this.#change((book, now) => {
       book.journal = [];
+      book.cleared = now;
+      return now;
     });
-    await this.#kv.update(LEDGER_KEY, undefined);
+    await this.#kv.update(LEDGER_KEY, emptyLedger(cleared));
     this.#view = undefined;
   }
 
   /** The window is closing: its last records are written and its reservations given up. */
   async dispose(): Promise<void> {
+    if (this.#disposed) return;
     this.#disposed = true;
     for (const timer of [this.#flushTimer, this.#heartbeatTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
     this.#flushTimer = this.#heartbeatTimer = undefined;

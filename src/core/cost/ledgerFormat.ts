@@ -54,15 +54,19 @@ export const ledgerState = z
     /** `2026-08` → `["provider","model"]` → cell: days older than LEDGER_DAYS, rolled up. */
     months: z.record(z.string().regex(MONTH), z.record(z.string().refine(isModelKey), cell)),
     /**
-     * Per window that ever recorded (its writer id): the last of its records counted here. Records
-     * still in the shared journal with a higher number are not in this state yet; lower are.
+     * Per window that recorded (its writer id): the last of its records counted here. Records still
+     * in the shared journal with a higher number are not in this state yet; lower are.
      */
     applied: z.record(z.string(), count),
+    /** When each of those records was made: a mark is dropped only long after no journal can hold its writer's records. */
+    appliedAt: z.record(z.string(), z.number().nonnegative()),
+    /** When the user last deleted the usage data (0: never): a copy from before that is empty. */
+    clearedAt: z.number().nonnegative(),
   })
   .strict();
 export type LedgerState = z.infer<typeof ledgerState>;
 
-export const emptyLedger = (): LedgerState => ({ schemaVersion: LEDGER_SCHEMA_VERSION, days: {}, months: {}, applied: {} });
+export const emptyLedger = (clearedAt = 0): LedgerState => ({ schemaVersion: LEDGER_SCHEMA_VERSION, days: {}, months: {}, applied: {}, appliedAt: {}, clearedAt });
 export const zeroCell = (): Cell => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 export function addCell(target: Cell, source: Readonly<Cell>): void {
@@ -131,10 +135,14 @@ function salvage(raw: unknown, problems: string[]): LedgerState {
       if (!asRecord(entries)) problems.push(`${field}.${period}: not an object`);
     }
   }
-  const applied = asRecord(record.applied);
-  for (const [writer, seq] of Object.entries(applied ?? {})) {
-    if (count.safeParse(seq).success) state.applied[writer] = seq as number;
+  const appliedAt = asRecord(record.appliedAt) ?? {};
+  for (const [writer, seq] of Object.entries(asRecord(record.applied) ?? {})) {
+    if (!count.safeParse(seq).success) continue;
+    state.applied[writer] = seq as number;
+    const at = appliedAt[writer];
+    state.appliedAt[writer] = typeof at === 'number' && Number.isFinite(at) && at >= 0 ? at : 0;
   }
+  if (typeof record.clearedAt === 'number' && Number.isFinite(record.clearedAt) && record.clearedAt >= 0) state.clearedAt = record.clearedAt;
   return state;
 }
 

@@ -40,6 +40,8 @@ export interface SharedBook {
   windows: Record<string, z.infer<typeof windowEntry>>;
   reservations: SharedReservation[];
   journal: JournalEntry[];
+  /** When the user last deleted the usage data (0: never): every window's copy from before that counts as empty. */
+  cleared: number;
 }
 
 /** A window silent this long (it heartbeats every HEARTBEAT_MS while open) crashed or closed: its reservations expire. */
@@ -48,7 +50,7 @@ export const WINDOW_TTL_MS = 8 * HEARTBEAT_MS;
 /** A request's reservation lasts at most this long, even in a live window whose request never ended. */
 export const RESERVATION_TTL_MS = 30 * 60_000;
 /** A journal entry no live window has taken in after this long is dropped: it bounds the file. */
-const JOURNAL_TTL_MS = 7 * 86_400_000;
+export const JOURNAL_TTL_MS = 7 * 86_400_000;
 /** Kept at least this long, for a window that opened with an older copy of the ledger and has not said so yet. */
 const JOURNAL_MIN_MS = 60_000;
 
@@ -66,7 +68,8 @@ export function readBook(raw: unknown): SharedBook {
       if (parsed.success) windows[id] = parsed.data;
     }
   }
-  return { windows, reservations: items(record.reservations, reservation), journal: items(record.journal, journalEntry) };
+  const cleared = typeof record.cleared === 'number' && Number.isFinite(record.cleared) && record.cleared >= 0 ? record.cleared : 0;
+  return { windows, reservations: items(record.reservations, reservation), journal: items(record.journal, journalEntry), cleared };
 }
 
 /**
@@ -78,6 +81,8 @@ export function prune(book: SharedBook, now: number): void {
   book.reservations = book.reservations.filter((item) => book.windows[item.window] !== undefined && now - item.at <= RESERVATION_TTL_MS);
   const live = Object.values(book.windows);
   book.journal = book.journal.filter((entry) => {
+    // Recorded before the user deleted the usage data (a window that sent it late).
+    if (entry.at < book.cleared) return false;
     const age = now - entry.at;
     return age <= JOURNAL_MIN_MS || (age <= JOURNAL_TTL_MS && live.some((window) => (window.seen[entry.writer] ?? 0) < entry.seq));
   });
