@@ -61,6 +61,8 @@ export { formatUsd } from './cost/money';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
 export { countPromptTokens, estimateCost, localTokenCounter } from './cost/estimate';
 export { fitToContext } from './context';
+export { answerRoom, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_OUTPUT_TOKENS, modelFacts } from './modelFacts';
+export type { Fact, FactSource, ModelFacts, ModelFactsInput } from './modelFacts';
 export type { Attachment, FitResult } from './context';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered, usageProblem } from './cost/meter';
