@@ -23,7 +23,7 @@ import {
   type Usage,
 } from './core';
 import { CHAT_PARTICIPANT_ID, escapeMarkdown, FOOTER_MARK, history, previousTurn, readReferences, REASONING_MARK, type SwitchboardChatMetadata } from './chatContext';
-import { Commands } from './commands';
+import { Commands } from './platform/commands';
 import type { CostHost } from './costHost';
 import { LANGUAGE_MODEL_VENDOR } from './languageModels';
 import { pickModels, rememberModel, type PickedModel } from './modelPicker';

@@ -22,9 +22,9 @@ import {
   type Totals,
   type UsageRecord,
 } from './core';
-import { Commands } from './commands';
-import { MementoStore } from './mementoStore';
-import { FileSharedStore } from './sharedFileStore';
+import { Commands } from './platform/commands';
+import { MementoStore } from './platform/mementoStore';
+import { FileSharedStore } from './platform/sharedFileStore';
 
 const NOTIFIED_KEY = 'switchboard.budgetNotices';
 /** The last requests in full (surface, outcome, latency): a file, so globalState keeps only aggregates. */

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { Redactor, type Logger, type Registry, type SecretStore } from './core';
 import { registerChatParticipant } from './chatParticipant';
-import { Commands } from './commands';
+import { Commands } from './platform/commands';
 import { CostHost, registerCostCommands } from './costHost';
 import { registerLanguageModels } from './languageModels';
-import { createOutputLogger } from './log';
+import { createOutputLogger } from './platform/log';
 import { ProviderPanel } from './panel';
 import { PanelController } from './panelController';
 import type { HostToWebview, PanelView } from './shared/protocol';
@@ -12,7 +12,7 @@ import { registerProviderCommands } from './providerCommands';
 import { registerProvidersView } from './providersView';
 import { createRegistry } from './registryHost';
 import { registerRoutingCommands, RoutingHost } from './routingHost';
-import { VscodeSecretStore } from './secrets';
+import { VscodeSecretStore } from './platform/secrets';
 
 /** Handed to the extension's own integration tests only (ExtensionMode.Test), never to other extensions. */
 export interface TestingApi {
@@ -39,7 +39,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const redactor = new Redactor();
   const log = createOutputLogger(channel, redactor);
   const secrets = new VscodeSecretStore(context.secrets);
-  const registry = createRegistry(context, log.child('registry'), redactor);
+  const registry = createRegistry(context, secrets, log.child('registry'), redactor);
   const cost = new CostHost(context, registry, log.child('cost'));
   const routing = new RoutingHost(registry, cost, log.child('routing'));
   const testMode = context.extensionMode === vscode.ExtensionMode.Test;

@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { checkBaseUrl, exportRegistry, findTemplate, PROVIDER_TEMPLATES, RegistryError, type KeptCopy, type Logger, type Registry, type StageResult } from './core';
-import { Commands } from './commands';
+import { Commands } from './platform/commands';
 import type { CostHost } from './costHost';
 import { selectDefaultModel } from './modelPicker';
 

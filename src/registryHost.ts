@@ -1,9 +1,8 @@
 import { exec } from 'node:child_process';
 import * as vscode from 'vscode';
-import { AuditLog, describeIssues, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
-import { Commands } from './commands';
-import { MementoStore } from './mementoStore';
-import { VscodeSecretStore } from './secrets';
+import { AuditLog, describeIssues, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor, type SecretStore } from './core';
+import { Commands } from './platform/commands';
+import { MementoStore } from './platform/mementoStore';
 
 export const WORKSPACE_FILE = '.vscode/switchboard.json';
 
@@ -36,7 +35,7 @@ function resolveReference(log: Logger) {
 }
 
 /** The registry wired to VS Code: SecretStorage, globalState, settings and the workspace file. */
-export function createRegistry(context: vscode.ExtensionContext, log: Logger, redactor: Redactor): Registry {
+export function createRegistry(context: vscode.ExtensionContext, secrets: SecretStore, log: Logger, redactor: Redactor): Registry {
   // Both notices offer the way back: the log says what was wrong, the restore command lists the kept copies.
   const offer = (message: string) =>
     void vscode.window.showWarningMessage(message, 'Restore a Kept Copy', 'Show Log').then((choice) => {
@@ -47,7 +46,7 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
     log.error(`the provider registry had unreadable data; kept as ${report.backupKey}: ${report.problems.join('; ')}`);
     offer(`Switchboard found provider settings it could not read and kept a copy of them (${report.problems.length} problem(s)). ${report.salvaged} provider(s) are still in use.`);
   });
-  const keys = new KeyStore(new VscodeSecretStore(context.secrets), redactor, resolveReference(log), new MementoStore(context.globalState));
+  const keys = new KeyStore(secrets, redactor, resolveReference(log), new MementoStore(context.globalState));
   const registry = new Registry({
     store,
     keys,

@@ -17,7 +17,7 @@ import {
   type RouteTarget,
   type Surface,
 } from './core';
-import { Commands } from './commands';
+import { Commands } from './platform/commands';
 import type { CostHost } from './costHost';
 
 const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))} s`;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { costEstimates } from '../../src/chatParticipant';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import { loopback, openAiStream, testingApi, until } from './support';
 
 describe('@switchboard in the real chat view', () => {

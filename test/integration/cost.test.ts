@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import type { ProviderError } from '../../src/core';
 import { describeModel } from '../../src/modelPicker';
 import { testingApi, until } from './support';

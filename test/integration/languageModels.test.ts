@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import { loopback, openAiStream, testingApi, until } from './support';
 
 describe('language models (vendor switchboard) in the extension host', () => {

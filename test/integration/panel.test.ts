@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import { ProviderError } from '../../src/core';
 import type { HostToWebview } from '../../src/shared/protocol';
 import { testingApi } from './support';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import { testingApi, until } from './support';
 
 const CANARY = 'canary-9d41f2b7e6a35c08d1f4';

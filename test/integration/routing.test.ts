@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import { loopback, testingApi, until } from './support';
 
 describe('fallback in the extension host', () => {
