@@ -27,6 +27,8 @@ export interface TestingApi {
   cost: cost.CostService;
   usage: UsageText;
   statusBar: vscode.StatusBarItem;
+  /** Shows the spend now rather than after the status bar's short debounce. */
+  refreshStatusBar: () => void;
   routing: routing.RoutingService;
   /** Answers the questions commands ask, as the user would. */
   dialogs: AnsweringDialogs;
@@ -110,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
       cost: spend,
       usage: services.usage,
       statusBar: statusBar.item,
+      refreshStatusBar: () => statusBar.refresh(),
       routing: router,
       dialogs: dialogs as AnsweringDialogs,
       globalState: context.globalState,
