@@ -3,6 +3,14 @@ import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+// Lint zones: a feature folder reaches another only through src/services.ts, src/shared/ and the core.
+const FEATURES = ['registry', 'routing', 'cost', 'chat', 'languageModels', 'panel'];
+const featureImports = (except) => FEATURES.filter((feature) => feature !== except).flatMap((feature) => [`../${feature}`, `../${feature}/**`, `../${feature}.ts`]);
+const zone = (files, group, message, extra = {}) => ({
+  files,
+  rules: { 'no-restricted-imports': ['error', { ...extra, patterns: [{ group: [...new Set(group)], message }] }] },
+});
+
 export default defineConfig(
   { ignores: ['dist/', 'dist-vsix/', 'out/', 'node_modules/', 'test-artifacts/', '.vscode-host/', '.vscode-test/'] },
   js.configs.recommended,
@@ -40,7 +48,35 @@ export default defineConfig(
     files: ['webview/**/*.ts'],
     languageOptions: { globals: globals.browser },
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'vscode', message: 'The webview talks to the host through src/shared/protocol.ts.' }], patterns: ['node:*'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'vscode', message: 'The webview talks to the host through src/shared/protocol.ts.' }],
+          patterns: [
+            { group: ['node:*'], message: 'The webview runs in a browser.' },
+            {
+              // Two dependency-free core modules are still imported directly until the panel rebuild moves them behind src/shared/.
+              regex: String.raw`^(\.\./)+src/(?!shared/|core/registry/keyShape$|core/cost/money$)`,
+              message: 'The webview imports only src/shared/ from the extension.',
+            },
+          ],
+        },
+      ],
     },
   },
+  ...FEATURES.map((feature) =>
+    zone([`src/${feature}/**/*.ts`], [...featureImports(feature), '../extension', '../panel', '../panelController'], `src/${feature}/ reaches other features only through src/services.ts, src/shared/ and src/core.`),
+  ),
+  zone(['src/platform/**/*.ts'], [...featureImports(), '../services', '../extension', '../panel', '../panelController'], 'src/platform is below the features: it imports none of them (nor the services they make up).'),
+  zone(
+    ['src/shared/**/*.ts'],
+    [...featureImports(), '../platform', '../platform/**', '../services', '../extension', '../panel', '../panelController'],
+    'src/shared is imported by the webview too: only dependency-free modules of the core, never the VS Code layer.',
+    {
+      paths: [
+        { name: 'vscode', message: 'src/shared is imported by the webview too.' },
+        ...['../core', '../core/index'].map((name) => ({ name, message: 'The core barrel brings every adapter: import the dependency-free module itself.' })),
+      ],
+    },
+  ),
 );

@@ -1,18 +1,20 @@
 import * as vscode from 'vscode';
 import { Redactor, type Logger, type Registry, type SecretStore } from './core';
-import { registerChatParticipant } from './chatParticipant';
-import { Commands } from './commands';
-import { CostHost, registerCostCommands } from './costHost';
-import { registerLanguageModels } from './languageModels';
-import { createOutputLogger } from './log';
+import * as chat from './chat';
+import * as cost from './cost';
+import * as languageModels from './languageModels';
 import { ProviderPanel } from './panel';
 import { PanelController } from './panelController';
+import { Commands, registerCommands } from './platform/commands';
+import { AnsweringDialogs, vscodeDialogs } from './platform/dialogs';
+import { createOutputLogger } from './platform/log';
+import { MementoStore } from './platform/mementoStore';
+import { VscodeSecretStore } from './platform/secrets';
+import { Settings } from './platform/settings';
+import * as registry from './registry';
+import * as routing from './routing';
+import type { Services, UsageText } from './services';
 import type { HostToWebview, PanelView } from './shared/protocol';
-import { registerProviderCommands } from './providerCommands';
-import { registerProvidersView } from './providersView';
-import { createRegistry } from './registryHost';
-import { registerRoutingCommands, RoutingHost } from './routingHost';
-import { VscodeSecretStore } from './secrets';
 
 /** Handed to the extension's own integration tests only (ExtensionMode.Test), never to other extensions. */
 export interface TestingApi {
@@ -22,50 +24,101 @@ export interface TestingApi {
   /** This extension's log folder in the extension host. */
   logUri: vscode.Uri;
   registry: Registry;
-  cost: CostHost;
-  routing: RoutingHost;
+  cost: cost.CostService;
+  usage: UsageText;
+  statusBar: vscode.StatusBarItem;
+  /** Shows the spend now rather than after the status bar's short debounce. */
+  refreshStatusBar: () => void;
+  routing: routing.RoutingService;
+  /** Answers the questions commands ask, as the user would. */
+  dialogs: AnsweringDialogs;
   /** To check, canary-style, that no key ever lands there. */
   globalState: vscode.Memento;
   /** The panel's host side with its messages collected by `post`, to drive it as the webview would. */
   panelController: (post: (message: HostToWebview) => Promise<boolean>) => PanelController;
 }
 
-let activeCost: CostHost | undefined;
+let activeCost: cost.CostService | undefined;
 
+/** Builds the services once, wires them to each other here (and only here), then registers each feature. */
 export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
   const started = performance.now();
   const version = (context.extension.packageJSON as { version: string }).version;
+  const testMode = context.extensionMode === vscode.ExtensionMode.Test;
   const channel = vscode.window.createOutputChannel('Switchboard', { log: true });
   const redactor = new Redactor();
   const log = createOutputLogger(channel, redactor);
+  const dialogs = testMode ? new AnsweringDialogs(vscodeDialogs) : vscodeDialogs;
   const secrets = new VscodeSecretStore(context.secrets);
-  const registry = createRegistry(context, log.child('registry'), redactor);
-  const cost = new CostHost(context, registry, log.child('cost'));
-  const routing = new RoutingHost(registry, cost, log.child('routing'));
-  const testMode = context.extensionMode === vscode.ExtensionMode.Test;
-  activeCost = cost;
+  const memento = new MementoStore(context.globalState);
+  const settings = new Settings(log.child('settings'), dialogs);
+  const built = registry.createRegistry({ secrets, memento, settings, dialogs, log: log.child('registry'), redactor });
+  const providers = built.registry;
+  const spend = new cost.CostService(context, memento, providers, settings, dialogs, log.child('cost'));
+  const router = new routing.RoutingService(providers, spend, settings, dialogs, log.child('routing'));
+  const statusBar = new cost.CostStatusBar(spend, providers, settings);
+  // The status bar shows the providers' health (paused models, rate-limit headroom) the router keeps.
+  statusBar.setHealthSource(() => router.healthLines());
+  const services: Services = {
+    extensionUri: context.extensionUri,
+    version,
+    log,
+    redactor,
+    settings,
+    dialogs,
+    registry: providers,
+    models: registry.createModelPicker(providers, log.child('models'), dialogs),
+    cost: spend,
+    usage: cost.usageText(spend, providers),
+    routing: router,
+  };
+  activeCost = spend;
 
   context.subscriptions.push(
     channel,
-    vscode.commands.registerCommand(Commands.openPanel, (args?: { view?: PanelView }) => {
-      ProviderPanel.show(context.extensionUri, version, registry, cost, routing, log.child('panel'), redactor, args?.view);
-    }),
+    settings,
+    ...built.disposables,
+    spend,
+    statusBar,
+    router,
+    router.onDidChangeHealth(() => statusBar.refresh()),
     // Commands that need a provider are hidden from the palette until there is one.
-    registry.onDidChange(() => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', registry.list().length > 0)),
-    ...registerProviderCommands(registry, log.child('providers'), cost, testMode),
-    cost,
-    ...registerCostCommands(cost, registry, testMode),
-    routing,
-    ...registerRoutingCommands(routing, registry),
-    vscode.commands.registerCommand(Commands.showLog, () => channel.show()),
-    registerChatParticipant(context.extensionUri, registry, routing, cost, log.child('chat')),
-    ...registerLanguageModels(registry, routing, log.child('language-models')),
-    registerProvidersView(registry),
+    providers.onDidChange(() => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0)),
+    ...registerCommands(
+      {
+        [Commands.openPanel]: (args?: { view?: PanelView }) => ProviderPanel.show(context.extensionUri, version, providers, spend, router, log.child('panel'), redactor, args?.view),
+        [Commands.showLog]: () => channel.show(),
+      },
+      log,
+      dialogs,
+    ),
   );
+  registry.register(context, services);
+  routing.register(context, services);
+  cost.register(context, services, statusBar);
+  chat.register(context, services);
+  languageModels.register(context, services);
 
-  void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', registry.list().length > 0);
+  void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0);
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  return testMode ? { testing: { secrets, log, redactor, logUri: context.logUri, registry, cost, routing, globalState: context.globalState, panelController: (post) => new PanelController(registry, cost, routing, log.child('panel'), version, post) } } : undefined;
+  if (!testMode) return undefined;
+  return {
+    testing: {
+      secrets,
+      log,
+      redactor,
+      logUri: context.logUri,
+      registry: providers,
+      cost: spend,
+      usage: services.usage,
+      statusBar: statusBar.item,
+      refreshStatusBar: () => statusBar.refresh(),
+      routing: router,
+      dialogs: dialogs as AnsweringDialogs,
+      globalState: context.globalState,
+      panelController: (post) => new PanelController(providers, spend, router, log.child('panel'), version, post),
+    },
+  };
 }
 
 /** Writes the last second of usage records and gives up this window's reservations (VS Code waits for it). */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Logger, Redactor, Registry } from './core';
-import type { CostHost } from './costHost';
-import type { RoutingHost } from './routingHost';
+import type { CostService as CostHost } from './services';
+import type { RoutingService as RoutingHost } from './services';
 import { PanelController } from './panelController';
 import { hostToWebview, type HostToWebview, type PanelView } from './shared/protocol';
 

@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
 import * as z from 'zod';
 import { findTemplate, isValidModelId, priceOf, PROVIDER_TEMPLATES, withCatalog, type DoctorReport, type Logger, type ModelInfo, type ProviderEntry, type Registry, type StageResult } from './core';
-import { Commands } from './commands';
-import type { CostHost } from './costHost';
-import type { RoutingHost } from './routingHost';
+import { Commands } from './platform/commands';
+import type { CostService as CostHost } from './services';
+import type { RoutingService as RoutingHost } from './services';
 import { hostToWebview, parseMessage, webviewToHost, type HostToWebview, type ModelRow, type CatalogRow, type PanelFallbackStep, type PanelReport, type PanelRequest, type PanelSpend, type PanelState, type PanelView, type ProviderCard } from './shared/protocol';
 
 /** Enough of a request to answer its id when the rest does not parse. */

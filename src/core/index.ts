@@ -69,3 +69,6 @@ export { metered, usageProblem } from './cost/meter';
 export type { MeterOptions } from './cost/meter';
 export { CircuitBreakers, RateLimitPacer, DEFAULT_RETRY_POLICY, DEFAULT_CIRCUIT_OPTIONS, TRANSIENT_KINDS, retryDelayMs, retryPolicyFromSettings, route, continuationRequest, RouteError, SKIP_WORDS } from './routing';
 export type { CircuitSnapshot, CircuitState, RetryPolicy, RouteEvent, RouteFailure, RouteOptions, RouteTarget, SkipReason, SwitchQuestion } from './routing';
+export { describeError, describeFailure, describeSwitch, describeWait } from './describe';
+export { modelKey, parseModelKey, sameModel } from './modelRef';
+export type { ModelRef } from './modelRef';

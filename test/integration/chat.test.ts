@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { costEstimates } from '../../src/chatParticipant';
-import { Commands } from '../../src/commands';
-import { loopback, openAiStream, testingApi, until } from './support';
+import { costEstimates } from '../../src/chat/costCommand';
+import { Commands } from '../../src/platform/commands';
+import { loopback, openAiStream, removeProvider, testingApi, until } from './support';
 
 describe('@switchboard in the real chat view', () => {
   it('a question typed to @switchboard is streamed from the default model and recorded as a chat request', async () => {
@@ -18,7 +18,7 @@ describe('@switchboard in the real chat view', () => {
       const sent = JSON.parse(bodies[0]!) as { model: string; messages: Array<{ role: string; content: string }> };
       assert.deepEqual([sent.model, sent.messages.at(-1)], ['gpt-4o', { role: 'user', content: 'Say hi' }]);
     } finally {
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
       server.close();
     }
   });
@@ -42,7 +42,7 @@ describe('@switchboard in the real chat view', () => {
       // Counting and pricing never reach the provider.
       assert.equal(bodies.length, 0, '/cost sent nothing');
     } finally {
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
       server.close();
     }
   });
@@ -80,7 +80,7 @@ describe('@switchboard in the real chat view', () => {
       const lines = content.split('\n').length;
       assert.ok(lines > 100 && lines < 230, `${lines} lines kept`);
     } finally {
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
       await vscode.workspace.fs.delete(small);
       await vscode.workspace.fs.delete(big);
       server.close();

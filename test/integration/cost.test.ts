@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import type { ProviderError } from '../../src/core';
-import { describeModel } from '../../src/modelPicker';
-import { testingApi, until } from './support';
+import { describeModel } from '../../src/registry/modelPicker';
+import { answering, removeProvider, testingApi, until } from './support';
 
 /** An OpenAI server on 127.0.0.1 whose every answer reports 100,000 prompt and 50,000 completion tokens. */
 async function startProvider(): Promise<{ url: string; requests: () => number; server: Server }> {
@@ -30,18 +30,18 @@ async function startProvider(): Promise<{ url: string; requests: () => number; s
 
 describe('cost in the extension host', () => {
   it('a request updates the ledger and the status bar; a hard-stop budget then blocks the next one', async () => {
-    const { cost } = await testingApi();
+    const { cost, statusBar } = await testingApi();
     const provider = await startProvider();
     const config = vscode.workspace.getConfiguration('switchboard');
     const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Metered', baseUrl: provider.url, apiKey: 'sk-proj-metered0123456789abcdef' });
     try {
-      await vscode.commands.executeCommand(Commands.deleteUsageData, { confirmed: true });
+      await answering(/^Delete all of Switchboard’s usage records\?$/, 'Delete', () => vscode.commands.executeCommand(Commands.deleteUsageData));
       const ask = async () => {
         for await (const event of cost.meteredProvider(id, 'chat').chat({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Summarise this' }], maxTokens: 60_000 })) void event;
       };
       await ask();
       // 100,000 input tokens at $2.50 and 50,000 output tokens at $10 per million: $0.75.
-      const text = await until(() => (cost.statusBar.text.includes('$0.75 today') ? cost.statusBar.text : undefined), 'the status bar to show the spend', 5_000);
+      const text = await until(() => (statusBar.text.includes('$0.75 today') ? statusBar.text : undefined), 'the status bar to show the spend', 5_000);
       assert.match(text, /^\$\(credit-card\) \$0\.75 today/);
       const today = new Date().toLocaleDateString('sv-SE');
       assert.equal(cost.ledger.totals({ from: today, to: today }).get('all')?.requests, 1);
@@ -60,24 +60,24 @@ describe('cost in the extension host', () => {
       // The extension's own ProviderError class (the test bundle has its own copy): checked by name.
       await assert.rejects(ask(), (error: Partial<ProviderError>) => error.name === 'ProviderError' && error.code === 'budget_stop' && /would exceed the daily budget of \$0\.50\b/.test(error.message ?? ''));
       assert.equal(provider.requests(), requestsBefore, 'nothing was sent');
-      const isError = () => cost.statusBar.backgroundColor instanceof vscode.ThemeColor && cost.statusBar.backgroundColor.id === 'statusBarItem.errorBackground';
+      const isError = () => statusBar.backgroundColor instanceof vscode.ThemeColor && statusBar.backgroundColor.id === 'statusBarItem.errorBackground';
       await until(
         () => (isError() ? true : undefined),
-        `the error colour (colour ${JSON.stringify(cost.statusBar.backgroundColor)}, budgets ${JSON.stringify(cost.budgetUse().map((item) => item.fraction))}, text ${cost.statusBar.text})`,
+        `the error colour (colour ${JSON.stringify(statusBar.backgroundColor)}, budgets ${JSON.stringify(cost.budgetUse().map((item) => item.fraction))}, text ${statusBar.text})`,
       ).catch((error: unknown) => {
         // Say what the status bar showed at the end, not at the start of the wait.
-        throw new Error(`${String(error)}; at the end: colour ${JSON.stringify(cost.statusBar.backgroundColor)}, budgets ${JSON.stringify(cost.budgetUse().map((item) => item.fraction))}`);
+        throw new Error(`${String(error)}; at the end: colour ${JSON.stringify(statusBar.backgroundColor)}, budgets ${JSON.stringify(cost.budgetUse().map((item) => item.fraction))}`);
       });
     } finally {
       await config.update('budgets', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand(Commands.deleteUsageData, { confirmed: true });
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await answering(/^Delete all of Switchboard’s usage records\?$/, 'Delete', () => vscode.commands.executeCommand(Commands.deleteUsageData));
+      await removeProvider(id);
       provider.server.close();
     }
   });
 
   it('model picker rows show prices and context; the default model shows in the status bar', async () => {
-    const { cost, registry } = await testingApi();
+    const { registry, statusBar } = await testingApi();
     const quote = { source: 'catalog' as const, prices: { input: 2.5, output: 10 } };
     assert.equal(
       describeModel({ id: 'gpt-4o', contextWindow: 128000, capabilities: { tools: true, vision: true, reasoning: false } }, quote),
@@ -89,15 +89,15 @@ describe('cost in the extension host', () => {
     try {
       await vscode.commands.executeCommand(Commands.selectDefaultModel, { providerId: id, modelId: 'qwen2.5-coder' });
       assert.equal(registry.defaultModel(), 'qwen2.5-coder');
-      await until(() => (cost.statusBar.text.endsWith('Local Studio · qwen2.5-coder') ? true : undefined), 'the status bar to name the model');
+      await until(() => (statusBar.text.endsWith('Local Studio · qwen2.5-coder') ? true : undefined), 'the status bar to name the model');
     } finally {
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
     }
   });
 
   it('the usage summary shows the month, providers, models and budgets', async () => {
-    const { cost } = await testingApi();
-    const report = cost.usageReport();
+    const { usage } = await testingApi();
+    const report = usage.report();
     assert.match(report, /^# Switchboard usage\n\nOn track for \*\*\$\d+(\.\d+)?\*\* this month\./);
     assert.match(report, /## This month by provider/);
     assert.match(report, /## Budgets/);

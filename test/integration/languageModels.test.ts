@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
-import { loopback, openAiStream, testingApi, until } from './support';
+import { Commands } from '../../src/platform/commands';
+import { loopback, openAiStream, removeProvider, testingApi, until } from './support';
 
 describe('language models (vendor switchboard) in the extension host', () => {
   it('lists the configured models with their limits; sendRequest streams the answer and records usage', async () => {
@@ -54,7 +54,7 @@ describe('language models (vendor switchboard) in the extension host', () => {
       await vscode.commands.executeCommand(Commands.setApiKey, { providerId: id, apiKey: 'sk-proj-moved0123456789abcdef' });
       await until(async () => ((await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/gpt-4o` })).length === 1 ? true : undefined), 'the model to come back with a key for its origin');
     } finally {
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
       server.close();
     }
   });
@@ -89,7 +89,7 @@ describe('language models (vendor switchboard) in the extension host', () => {
       assert.equal(bodies.length, 0, 'nothing was sent');
     } finally {
       await config.update('budgets', undefined, vscode.ConfigurationTarget.Global);
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
       server.close();
     }
   });
@@ -137,7 +137,7 @@ describe('language models (vendor switchboard) in the extension host', () => {
       // Gemini sent no call id: the one made up for VS Code stays here, on the call and on its result.
       assert.deepEqual(sent.contents[2]!.parts[0]!.functionResponse, { name: 'read_file', response: { content: 'export const a = 1;' } });
     } finally {
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
       server.close();
     }
   });

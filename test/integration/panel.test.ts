@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
+import { Commands } from '../../src/platform/commands';
 import { ProviderError } from '../../src/core';
 import type { HostToWebview } from '../../src/shared/protocol';
-import { testingApi } from './support';
+import { removeProvider, testingApi } from './support';
 
 const CANARY = 'sk-proj-PANELCANARY9d8c7b6a5f4e3d2c1b0a';
 
@@ -72,7 +72,7 @@ describe('the provider panel host, driven as the webview drives it', () => {
       assert.equal(JSON.stringify(registry.state()), before);
     } finally {
       controller.dispose();
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
     }
   });
 
@@ -141,7 +141,7 @@ describe('the provider panel host, driven as the webview drives it', () => {
     } finally {
       controller.dispose();
       await vscode.workspace.getConfiguration('switchboard.fallback').update('chain', undefined, vscode.ConfigurationTarget.Global);
-      if (added) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: added, confirmed: true });
+      if (added) await removeProvider(added);
       server.close();
     }
   });
@@ -157,7 +157,7 @@ describe('the provider panel host, driven as the webview drives it', () => {
       assert.deepEqual(mine.map((result) => [result.providerId, result.ok]), [[broken, false], [working, true]]);
       assert.match(mine[0]!.failed ?? '', /\/v1/);
     } finally {
-      for (const id of [working, broken]) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      for (const id of [working, broken]) await removeProvider(id);
       server.close();
     }
   });

@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
-import { testingApi, until } from './support';
+import { Commands } from '../../src/platform/commands';
+import { answering, removeProvider, testingApi, toldDuring, until } from './support';
 
 const CANARY = 'canary-9d41f2b7e6a35c08d1f4';
 
@@ -62,7 +62,7 @@ describe('provider registry in the extension host', () => {
     assert.equal(await ask(), 'Hello from loopback');
     assert.deepEqual(provider.auth.slice(-2), ['Bearer first-key-0123456789abcd', 'Bearer second-key-0123456789abcd']);
 
-    await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+    await removeProvider(id);
     assert.equal(registry.get(id), undefined);
     assert.equal(await secrets.get(`provider:${id}`), undefined, 'removing a provider removes its key');
   });
@@ -76,7 +76,7 @@ describe('provider registry in the extension host', () => {
       assert.equal(gpt?.contextWindow, 128000);
       assert.deepEqual(gpt?.sources, { name: 'catalog', contextWindow: 'catalog', maxOutputTokens: 'catalog', capabilities: 'catalog' });
     } finally {
-      await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      await removeProvider(id);
     }
   });
 
@@ -123,16 +123,16 @@ describe('provider registry in the extension host', () => {
       return text.includes('user pasted [REDACTED] into a prompt') ? text : undefined;
     }, 'the log line');
     assert.ok(!logText.includes(CANARY), 'log');
-    await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+    await removeProvider(id);
     await vscode.workspace.fs.delete(exported);
   });
   it('refuses a key in a base URL where it is entered, saying where keys belong', async () => {
     const { registry } = await testingApi();
     const before = registry.list().length;
-    await assert.rejects(
-      Promise.resolve(vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'Leaky', baseUrl: `${provider.url}?api-key=0123456789abcdef` })),
-      (error: Error) => /This looks like an API key\. Keys belong in Switchboard: Set API Key/.test(error.message) && !error.message.includes('0123456789abcdef'),
-    );
+    // The command tells the user in its own words (never VS Code's generic error toast), without the key.
+    const told = (await toldDuring(() => vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'Leaky', baseUrl: `${provider.url}?api-key=0123456789abcdef` }))).join('\n');
+    assert.match(told, /This looks like an API key\. Keys belong in Switchboard: Set API Key/);
+    assert.ok(!told.includes('0123456789abcdef'), told);
     assert.equal(registry.list().length, before);
   });
 
@@ -146,10 +146,10 @@ describe('provider registry in the extension host', () => {
       await globalState.update('switchboard.registry', newer);
       await globalState.update(copyKey, { schemaVersion: 1, providers: [entry('kept-one'), entry('kept-two')] });
       assert.ok(registry.readOnly());
-      await assert.rejects(Promise.resolve(vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'New', baseUrl: provider.url })), /open read-only, so nothing was changed/);
+      assert.match((await toldDuring(() => vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'New', baseUrl: provider.url }))).join('\n'), /open read-only, so nothing was changed/);
       assert.deepEqual(globalState.get('switchboard.registry'), newer);
 
-      const result = await vscode.commands.executeCommand<{ providers: number }>(Commands.restoreProviders, { key: copyKey, confirmed: true });
+      const result = await answering(/^Replace the \d+ provider\(s\) in use/, 'Restore', () => vscode.commands.executeCommand<{ providers: number }>(Commands.restoreProviders, { key: copyKey }));
       assert.equal(result.providers, 2);
       assert.deepEqual(registry.list().filter((item) => item.source === 'user').map((item) => item.id), ['kept-one', 'kept-two']);
       const before = registry.keptCopies().find((copy) => copy.reason === 'before-restore');

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { Commands } from '../../src/commands';
-import { loopback, testingApi, until } from './support';
+import { Commands } from '../../src/platform/commands';
+import { loopback, removeProvider, testingApi, until } from './support';
 
 describe('fallback in the extension host', () => {
   it('Test Fallback Chain: the first provider answers 503, the second answers, and the switch is reported and recorded', async () => {
-    const { registry, cost, routing } = await testingApi();
+    const { registry, cost, routing, statusBar } = await testingApi();
     // OpenAI's 503 body; Anthropic's documented stream.
     const unavailable = await loopback((res) => {
       res.writeHead(503, { 'content-type': 'application/json' });
@@ -51,7 +51,7 @@ describe('fallback in the extension host', () => {
       assert.deepEqual([answered.modelId, answered.surface, answered.usage.inputTokens, answered.usage.outputTokens], ['claude-sonnet-4-5', 'connection-test', 12, 2]);
       // Two failures in a row opened the first model's circuit: the tooltip says it is skipped for now.
       assert.equal(routing.circuits.state(`${first}/gpt-4o`), 'open');
-      const tooltip = () => (cost.statusBar.tooltip instanceof vscode.MarkdownString ? cost.statusBar.tooltip.value : '');
+      const tooltip = () => (statusBar.tooltip instanceof vscode.MarkdownString ? statusBar.tooltip.value : '');
       assert.match(tooltip(), /Primary gpt-4o: skipped after 2 failures, until/);
 
       // A language-model request for that model: its model only by default; down the chain once the user opts in.
@@ -68,7 +68,7 @@ describe('fallback in the extension host', () => {
       assert.equal(answering.bodies.length, 2);
     } finally {
       for (const setting of ['fallback.chain', 'retry.maxAttempts', 'circuit.failureThreshold', 'languageModels.useFallbackChain']) await config.update(setting, undefined, vscode.ConfigurationTarget.Global);
-      for (const id of [first, second]) await vscode.commands.executeCommand(Commands.removeProvider, { providerId: id, confirmed: true });
+      for (const id of [first, second]) await removeProvider(id);
       unavailable.server.close();
       answering.server.close();
     }

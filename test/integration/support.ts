@@ -4,6 +4,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import type { TestingApi } from '../../src/extension';
+import { Commands } from '../../src/platform/commandIds';
 
 export const EXTENSION_ID = 'switchboard-dev.switchboard';
 
@@ -18,6 +19,29 @@ export async function testingApi(): Promise<TestingApi> {
   const exports = await extension().activate();
   assert.ok(exports?.testing, 'the testing API is handed out in ExtensionMode.Test');
   return exports.testing;
+}
+
+/** Runs a command whose question (matching `question`) the user answers with `reply`. */
+export async function answering<T>(question: RegExp, reply: string | boolean, run: () => Thenable<T>): Promise<T> {
+  const answer = (await testingApi()).dialogs.answer(question, reply);
+  try {
+    return await run();
+  } finally {
+    answer.dispose();
+  }
+}
+
+/** Removes a provider as the user would, confirming the question. */
+export function removeProvider(providerId: string): Promise<unknown> {
+  return answering(/^Remove .* and its key\?$/, 'Remove', () => vscode.commands.executeCommand(Commands.removeProvider, { providerId }));
+}
+
+/** What the commands run in `run` told or asked the user. */
+export async function toldDuring(run: () => Thenable<unknown>): Promise<string[]> {
+  const { dialogs } = await testingApi();
+  const before = dialogs.asked.length;
+  await run();
+  return dialogs.asked.slice(before);
 }
 
 export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {

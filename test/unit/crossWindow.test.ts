@@ -9,7 +9,7 @@ import { BudgetGuard, budgetSchema, type AdmitRequest, type Reservation } from '
 import { LEDGER_KEY, UsageLedger, type UsageRecord } from '../../src/core/cost/ledger';
 import { HEARTBEAT_MS, RESERVATION_TTL_MS, WINDOW_TTL_MS } from '../../src/core/cost/sharedBook';
 import { MemorySharedStore } from '../../src/core/storage';
-import { FileSharedStore } from '../../src/sharedFileStore';
+import { FileSharedStore } from '../../src/platform/sharedFileStore';
 import { ManualClock } from '../support/manualClock';
 import { LaggingGlobalState, MemoryKeyValueStore } from '../support/memoryStores';
 

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promi
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { FileSharedStore } from '../../src/sharedFileStore';
+import { FileSharedStore } from '../../src/platform/sharedFileStore';
 
 const increment = (store: FileSharedStore) => store.update((document) => ({ document: { count: ((document as { count?: number } | undefined)?.count ?? 0) + 1 }, result: undefined }));
 

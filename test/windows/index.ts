@@ -22,7 +22,7 @@ export async function run(): Promise<void> {
   if (!folder) throw new Error('no workspace folder');
   const plan = JSON.parse(readFileSync(join(folder, 'plan.json'), 'utf8')) as Plan;
   const me = `window-${process.pid}`;
-  const { registry, cost } = await testingApi();
+  const { registry, cost, statusBar, refreshStatusBar } = await testingApi();
   await until(() => registry.get(plan.providerId), `provider ${plan.providerId} from the settings`);
   await until(() => (cost.budgetUse().length === 1 ? true : undefined), 'the budget from the settings');
   writeFileSync(join(folder, `ready-${me}`), '');
@@ -55,7 +55,7 @@ export async function run(): Promise<void> {
     `${expected.requests} requests in this window's ledger`,
     60_000,
   );
-  cost.refresh();
-  writeFileSync(join(folder, `final-${me}.json`), JSON.stringify({ requests: totals()?.requests, usd: totals()?.usd, statusBar: cost.statusBar.text }));
+  refreshStatusBar();
+  writeFileSync(join(folder, `final-${me}.json`), JSON.stringify({ requests: totals()?.requests, usd: totals()?.usd, statusBar: statusBar.text }));
   await waitForFile(join(folder, 'done'), 'the end of the test');
 }

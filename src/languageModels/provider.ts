@@ -1,59 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { catalogFacts, countPromptTokens, findTemplate, LOCAL_CALL_ID, priceOf, ProviderError, type ChatMessage, type Logger, type Registry, type ToolDefinition } from './core';
-import { describeModel } from './modelPicker';
-import type { RoutingHost } from './routingHost';
+import { catalogFacts, countPromptTokens, findTemplate, LOCAL_CALL_ID, modelKey, parseModelKey, priceOf, ProviderError, type ChatMessage, type ModelRef, type ToolDefinition } from '../core';
+import { abortSignalFor } from '../platform/cancellation';
+import { Commands, LANGUAGE_MODEL_VENDOR } from '../platform/commands';
+import type { Services } from '../services';
+import { samplingOptions, toChatMessages } from './messages';
 
-export const LANGUAGE_MODEL_VENDOR = 'switchboard';
-
-/** Provider ids are plain; model ids may hold slashes (OpenRouter's `anthropic/claude-…`): split at the first. */
-function splitModelId(id: string): { providerId: string; modelId: string } {
-  const slash = id.indexOf('/');
-  return { providerId: id.slice(0, slash), modelId: id.slice(slash + 1) };
-}
-
-const textOf = (parts: readonly unknown[]) => parts.flatMap((part) => (part instanceof vscode.LanguageModelTextPart ? [part.value] : [])).join('');
-
-/** The proposed API's System role (3): Copilot's agent sends its instructions with it. */
-const SYSTEM_ROLE = 3;
-
-/**
- * VS Code's messages in the core's shape: tool calls on the assistant's turn, each tool result its
- * own message. `callMetadata` gives back what a provider attached to a call (Gemini's thought
- * signature), which VS Code's parts cannot carry.
- */
-export function toChatMessages(messages: readonly vscode.LanguageModelChatRequestMessage[], callMetadata: (callId: string) => Record<string, unknown> | undefined = () => undefined): ChatMessage[] {
-  const out: ChatMessage[] = [];
-  for (const message of messages) {
-    const role = message.role === vscode.LanguageModelChatMessageRole.Assistant ? 'assistant' : (message.role as number) === SYSTEM_ROLE ? 'system' : 'user';
-    const calls = message.content.filter((part): part is vscode.LanguageModelToolCallPart => part instanceof vscode.LanguageModelToolCallPart);
-    for (const result of message.content.filter((part): part is vscode.LanguageModelToolResultPart => part instanceof vscode.LanguageModelToolResultPart)) {
-      out.push({ role: 'tool', toolCallId: result.callId, content: textOf(result.content) });
-    }
-    const text = textOf(message.content);
-    if (text === '' && calls.length === 0) continue;
-    const toolCalls = calls.map((call) => {
-      const providerMetadata = callMetadata(call.callId);
-      return { id: call.callId, name: call.name, arguments: call.input, ...(providerMetadata ? { providerMetadata } : {}) };
-    });
-    out.push({ role, content: text, ...(toolCalls.length > 0 ? { toolCalls } : {}) });
-  }
-  return out;
-}
-
-/**
- * The common knobs callers pass in `modelOptions` (as OpenAI names them, or camel-cased); anything
- * else is ignored rather than sent on to a provider that may refuse it.
- */
-export function samplingOptions(modelOptions: { readonly [name: string]: unknown } | undefined): { temperature?: number; maxTokens?: number } {
-  const number = (...names: string[]) => names.map((name) => modelOptions?.[name]).find((value): value is number => typeof value === 'number' && Number.isFinite(value));
-  const temperature = number('temperature');
-  const maxTokens = number('max_tokens', 'maxTokens', 'max_completion_tokens', 'max_output_tokens', 'maxOutputTokens');
-  return {
-    ...(temperature !== undefined && temperature >= 0 && temperature <= 2 ? { temperature } : {}),
-    ...(maxTokens !== undefined && Number.isInteger(maxTokens) && maxTokens > 0 ? { maxTokens } : {}),
-  };
-}
+/** VS Code's model id back to Switchboard's provider and model (an id it never offered names no provider). */
+const refOf = (id: string): ModelRef => parseModelKey(id) ?? { providerId: '', modelId: id };
 
 /**
  * Offers the user's models to VS Code's model picker and to other extensions (vendor `switchboard`):
@@ -77,11 +31,13 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
   readonly #callMetadata = new Map<string, Record<string, unknown>>();
   readonly onDidChangeLanguageModelChatInformation = this.#changed.event;
 
-  constructor(
-    private readonly registry: Registry,
-    private readonly routing: RoutingHost,
-    private readonly log: Logger,
-  ) {}
+  readonly #services: Services;
+  readonly #log: Services['log'];
+
+  constructor(services: Services) {
+    this.#services = services;
+    this.#log = services.log.child('language-models');
+  }
 
   changed(): void {
     this.#changed.fire();
@@ -90,11 +46,11 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
   async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<vscode.LanguageModelChatInformation[]> {
     const models: vscode.LanguageModelChatInformation[] = [];
     let missingKeys = 0;
-    for (const entry of this.registry.list().filter((candidate) => candidate.enabled)) {
+    for (const entry of this.#services.registry.list().filter((candidate) => candidate.enabled)) {
       const template = findTemplate(entry.template ?? '');
       const keyless = template !== undefined && template.key !== 'required';
       // A key saved for another origin (the base URL changed since) is never sent: no key, as far as the picker goes.
-      const key = keyless ? undefined : await this.registry.keyState(entry.id);
+      const key = keyless ? undefined : await this.#services.registry.keyState(entry.id);
       if (!keyless && !(key?.hasKey && key.origin === new URL(entry.baseUrl).origin)) {
         missingKeys++;
         continue;
@@ -109,12 +65,12 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
         const maxOutputTokens = chosen?.maxOutputTokens ?? facts.maxOutputTokens ?? 4096;
         const contextWindow = chosen?.contextWindow ?? facts.contextWindow ?? 128_000;
         models.push({
-          id: `${entry.id}/${modelId}`,
+          id: modelKey({ providerId: entry.id, modelId }),
           name: chosen?.name ?? facts.name ?? modelId,
           family: modelId,
           version: modelId,
           detail: entry.name,
-          tooltip: describeModel({ id: modelId, contextWindow, ...(facts.capabilities ? { capabilities: facts.capabilities } : {}) }, quote),
+          tooltip: this.#services.models.describe({ id: modelId, contextWindow, ...(facts.capabilities ? { capabilities: facts.capabilities } : {}) }, quote),
           maxInputTokens: Math.max(1, contextWindow - maxOutputTokens),
           maxOutputTokens,
           // Images: VS Code 1.104's stable API has no data part to carry them, so none are claimed.
@@ -123,7 +79,7 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       }
     }
     if (missingKeys > 0 && !options.silent) {
-      void vscode.window.showInformationMessage(`${missingKeys} Switchboard provider(s) have no API key, so their models are not offered.`, 'Set API Key').then((choice) => choice && vscode.commands.executeCommand('switchboard.setApiKey'));
+      void this.#services.dialogs.info(`${missingKeys} Switchboard provider(s) have no API key, so their models are not offered.`, 'Set API Key').then((choice) => choice && vscode.commands.executeCommand(Commands.setApiKey));
     }
     return models;
   }
@@ -135,22 +91,21 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     progress: vscode.Progress<vscode.LanguageModelResponsePart>,
     token: vscode.CancellationToken,
   ): Promise<void> {
-    const { providerId, modelId } = splitModelId(model.id);
-    if (this.registry.get(providerId)?.enabled !== true) throw vscode.LanguageModelError.NotFound(`Switchboard no longer offers ${model.id}: its provider was removed or disabled.`);
-    const controller = new AbortController();
-    const cancel = token.onCancellationRequested(() => controller.abort());
+    const { providerId, modelId } = refOf(model.id);
+    if (this.#services.registry.get(providerId)?.enabled !== true) throw vscode.LanguageModelError.NotFound(`Switchboard no longer offers ${model.id}: its provider was removed or disabled.`);
+    const cancellation = abortSignalFor(token);
     const tools: ToolDefinition[] = (options.tools ?? []).map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.inputSchema ?? { type: 'object', properties: {} } }));
     try {
       // This model only, unless the user opted in: another extension chose it, and switching models under it could surprise.
       const picked = { provider: providerId, model: modelId };
-      const useChain = vscode.workspace.getConfiguration('switchboard.languageModels').get('useFallbackChain', false);
-      const steps = useChain ? [picked, ...this.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
+      const useChain = this.#services.settings.current.languageModels.useFallbackChain;
+      const steps = useChain ? [picked, ...this.#services.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
       const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
       // Reasoning models (o-series, say) refuse a temperature: a caller's default one is dropped for them.
-      const entry = this.registry.get(providerId);
+      const entry = this.#services.registry.get(providerId);
       const facts = await catalogFacts(findTemplate(entry?.template ?? '')?.catalogIds ?? [], modelId);
       const { temperature, ...sampling } = samplingOptions(options.modelOptions);
-      const events = this.routing.run(
+      const events = this.#services.routing.run(
         {
           messages: chatMessages,
           ...sampling,
@@ -158,7 +113,7 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
           ...(tools.length > 0 ? { tools, ...(options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}) } : {}),
         },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.
-        { surface: 'language-model', signal: controller.signal, steps, askAboutKeys: false },
+        { surface: 'language-model', signal: cancellation.signal, steps, askAboutKeys: false },
       );
       for await (const event of events) {
         if (event.type === 'text') progress.report(new vscode.LanguageModelTextPart(event.text));
@@ -172,10 +127,10 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
         }
       }
     } catch (error) {
-      this.log.warn(`language model request to ${model.id} failed`, error);
+      this.#log.warn(`language model request to ${model.id} failed`, error);
       throw toLanguageModelError(error);
     } finally {
-      cancel.dispose();
+      cancellation.dispose();
     }
   }
 
@@ -187,13 +142,13 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
   /** Counted locally: VS Code asks often, and a network call per count would be slow and could cost. */
   async provideTokenCount(model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
     const messages: ChatMessage[] = typeof text === 'string' ? [{ role: 'user', content: text }] : toChatMessages([text]);
-    const type = this.registry.get(splitModelId(model.id).providerId)?.type ?? 'openai-compatible';
+    const type = this.#services.registry.get(refOf(model.id).providerId)?.type ?? 'openai-compatible';
     return (await countPromptTokens({ model: model.id, messages }, type)).tokens;
   }
 }
 
-export function registerLanguageModels(registry: Registry, routing: RoutingHost, log: Logger): vscode.Disposable[] {
-  const models = new SwitchboardLanguageModels(registry, routing, log);
-  const watch = registry.onDidChange(() => models.changed());
-  return [vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, models), { dispose: () => watch.dispose() }];
+/** Offers Switchboard's models to VS Code's model picker and to other extensions. */
+export function register(context: vscode.ExtensionContext, services: Services): void {
+  const models = new SwitchboardLanguageModels(services);
+  context.subscriptions.push(vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, models), services.registry.onDidChange(() => models.changed()));
 }

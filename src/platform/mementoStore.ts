@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { KeyValueStore } from './core';
+import type { KeyValueStore } from '../core';
 
 /** The core's KeyValueStore over a Memento (globalState, which Switchboard does not sync). */
 export class MementoStore implements KeyValueStore {

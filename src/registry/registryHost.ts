@@ -1,9 +1,9 @@
 import { exec } from 'node:child_process';
 import * as vscode from 'vscode';
-import { AuditLog, describeIssues, KeyStore, parseWorkspaceFile, Registry, RegistryStore, resolveDeclared, declaredProvider, type FallbackStep, type KeyReference, type Logger, type ProviderEntry, type Redactor } from './core';
-import { Commands } from './commands';
-import { MementoStore } from './mementoStore';
-import { VscodeSecretStore } from './secrets';
+import { AuditLog, KeyStore, parseWorkspaceFile, Registry, RegistryStore, type FallbackStep, type KeyReference, type KeyValueStore, type Logger, type ProviderEntry, type Redactor, type SecretStore } from '../core';
+import { Commands } from '../platform/commands';
+import type { Dialogs } from '../platform/dialogs';
+import type { Settings } from '../platform/settings';
 
 export const WORKSPACE_FILE = '.vscode/switchboard.json';
 
@@ -12,12 +12,12 @@ export const WORKSPACE_FILE = '.vscode/switchboard.json';
  * runs only when the user turned on `switchboard.keys.allowCommandReferences` (keys are stored by the
  * user's own action only, never read from workspace files, so a workspace cannot plant one).
  */
-function resolveReference(log: Logger) {
+function resolveReference(log: Logger, settings: Settings) {
   // A password manager's CLI takes a while and may prompt: its answer is reused for five minutes.
   const cache = new Map<string, { key: string; until: number }>();
   return async (reference: KeyReference): Promise<string | undefined> => {
     if (reference.kind === 'env') return process.env[reference.name];
-    if (!vscode.workspace.getConfiguration('switchboard').get<boolean>('keys.allowCommandReferences', false)) {
+    if (!settings.current.keys.allowCommandReferences) {
       log.warn('a key references a command, but switchboard.keys.allowCommandReferences is off');
       return undefined;
     }
@@ -35,23 +35,36 @@ function resolveReference(log: Logger) {
   };
 }
 
-/** The registry wired to VS Code: SecretStorage, globalState, settings and the workspace file. */
-export function createRegistry(context: vscode.ExtensionContext, log: Logger, redactor: Redactor): Registry {
+/** What the registry is built on: the stores and services activate() made once. */
+export interface RegistryDeps {
+  secrets: SecretStore;
+  memento: KeyValueStore;
+  settings: Settings;
+  dialogs: Dialogs;
+  log: Logger;
+  redactor: Redactor;
+}
+
+/**
+ * The registry wired to VS Code: SecretStorage, globalState, settings and the workspace file. Like
+ * every feature, it hands its watchers back to activate() rather than registering them itself.
+ */
+export function createRegistry({ secrets, memento, settings, dialogs, log, redactor }: RegistryDeps): { registry: Registry; disposables: vscode.Disposable[] } {
   // Both notices offer the way back: the log says what was wrong, the restore command lists the kept copies.
   const offer = (message: string) =>
-    void vscode.window.showWarningMessage(message, 'Restore a Kept Copy', 'Show Log').then((choice) => {
+    void dialogs.warn(message, 'Restore a Kept Copy', 'Show Log').then((choice) => {
       if (choice === 'Restore a Kept Copy') void vscode.commands.executeCommand(Commands.restoreProviders);
       else if (choice === 'Show Log') void vscode.commands.executeCommand(Commands.showLog);
     });
-  const store = new RegistryStore(new MementoStore(context.globalState), (report) => {
+  const store = new RegistryStore(memento, (report) => {
     log.error(`the provider registry had unreadable data; kept as ${report.backupKey}: ${report.problems.join('; ')}`);
     offer(`Switchboard found provider settings it could not read and kept a copy of them (${report.problems.length} problem(s)). ${report.salvaged} provider(s) are still in use.`);
   });
-  const keys = new KeyStore(new VscodeSecretStore(context.secrets), redactor, resolveReference(log), new MementoStore(context.globalState));
+  const keys = new KeyStore(secrets, redactor, resolveReference(log, settings), memento);
   const registry = new Registry({
     store,
     keys,
-    audit: new AuditLog(new MementoStore(context.globalState)),
+    audit: new AuditLog(memento),
     // The extension host's fetch: VS Code patches it for proxies, PAC and OS certificates.
     fetch: globalThis.fetch,
     readFile: async (path) => new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path))),
@@ -67,58 +80,28 @@ export function createRegistry(context: vscode.ExtensionContext, log: Logger, re
   let generation = 0;
   const reload = async () => {
     const mine = ++generation;
-    const settings = declaredFromSettings(log);
-    const workspaceFile = await declaredFromWorkspace(log);
+    const declared = settings.current.providers;
+    const workspaceFile = await declaredFromWorkspace(log, dialogs);
     if (mine !== generation) return;
-    registry.setDeclared({ settings: settings.user, workspace: [...settings.workspace, ...workspaceFile.providers], workspaceFallback: workspaceFile.fallback });
+    registry.setDeclared({ settings: declared.user, workspace: [...declared.workspace, ...workspaceFile.providers], workspaceFallback: workspaceFile.fallback });
   };
   void reload();
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FILE}`);
-  context.subscriptions.push(
-    watcher,
-    watcher.onDidChange(reload),
-    watcher.onDidCreate(reload),
-    watcher.onDidDelete(reload),
-    vscode.workspace.onDidGrantWorkspaceTrust(reload),
-    vscode.workspace.onDidChangeWorkspaceFolders(reload),
-    vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('switchboard.providers')) void reload();
-    }),
-  );
-  return registry;
-}
-
-/**
- * Providers declared in settings: the user's own settings form the settings layer; a workspace's
- * settings count as the workspace layer (below the user's) and only in trusted workspaces.
- */
-function declaredFromSettings(log: Logger): { user: ProviderEntry[]; workspace: ProviderEntry[] } {
-  const inspected = vscode.workspace.getConfiguration('switchboard').inspect<unknown[]>('providers');
-  const problems: string[] = [];
-  const read = (raw: unknown[] | undefined, where: string): ProviderEntry[] => {
-    const valid = [];
-    for (const [index, item] of (raw ?? []).entries()) {
-      const parsed = declaredProvider.safeParse(item);
-      if (parsed.success) valid.push(parsed.data);
-      else problems.push(`${where} switchboard.providers[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
-    }
-    const resolved = resolveDeclared(valid, `${where} switchboard.providers`);
-    if (!resolved.ok) problems.push(...resolved.errors);
-    return resolved.ok ? resolved.value : [];
+  return {
+    registry,
+    disposables: [
+      watcher,
+      watcher.onDidChange(reload),
+      watcher.onDidCreate(reload),
+      watcher.onDidDelete(reload),
+      // Trust and folders change what settings count, and which workspace files are read.
+      settings.onDidChange(['providers'], () => void reload()),
+    ],
   };
-  const trusted = vscode.workspace.isTrusted;
-  const declared = {
-    user: read(inspected?.globalValue, 'user settings'),
-    workspace: trusted ? [...read(inspected?.workspaceValue, 'workspace settings'), ...read(inspected?.workspaceFolderValue, 'folder settings')] : [],
-  };
-  for (const problem of problems) log.warn(problem);
-  // Said where it was entered: a key in a setting is refused, and the user is told where keys belong.
-  if (problems.length > 0) void vscode.window.showWarningMessage(`Switchboard: ${problems[0]}${problems.length > 1 ? ` (and ${problems.length - 1} more, see the log)` : ''}`);
-  return declared;
 }
 
 /** Workspace providers are read only in trusted workspaces. */
-async function declaredFromWorkspace(log: Logger): Promise<{ providers: ProviderEntry[]; fallback: FallbackStep[] }> {
+async function declaredFromWorkspace(log: Logger, dialogs: Dialogs): Promise<{ providers: ProviderEntry[]; fallback: FallbackStep[] }> {
   if (!vscode.workspace.isTrusted) return { providers: [], fallback: [] };
   const entries: ProviderEntry[] = [];
   const fallback: FallbackStep[] = [];
@@ -136,7 +119,7 @@ async function declaredFromWorkspace(log: Logger): Promise<{ providers: Provider
       fallback.push(...parsed.value.fallback);
     } else {
       for (const error of parsed.errors) log.warn(error);
-      void vscode.window.showWarningMessage(`Switchboard ignored ${vscode.workspace.asRelativePath(uri)}: ${parsed.errors[0]}`);
+      void dialogs.warn(`Switchboard ignored ${vscode.workspace.asRelativePath(uri)}: ${parsed.errors[0]}`);
     }
   }
   return { providers: entries, fallback };

@@ -1,3 +1,6 @@
+/** The vendor of the models Switchboard offers VS Code (the chat uses it to recognise them in the picker). */
+export const LANGUAGE_MODEL_VENDOR = 'switchboard';
+
 /** Every command id Switchboard contributes; a test checks this list against package.json. */
 export const Commands = {
   openPanel: 'switchboard.openPanel',

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import type { SecretStore } from './core';
+import type { SecretStore } from '../core';
 
 const NAMESPACE = 'switchboard:';
 

@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { createLogger, type LogLevel, type LogSink, type Logger, type Redactor } from './core';
+import { createLogger, type LogLevel, type LogSink, type Logger, type Redactor } from '../core';
 
 /** Lines reach the "Switchboard" LogOutputChannel only after the core logger has redacted them. */
 class OutputChannelSink implements LogSink {

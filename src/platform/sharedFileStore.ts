@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import type { SharedStore } from './core';
+import type { SharedStore } from '../core';
 
 /** A lock older than this is from a window that died holding it (a change takes milliseconds). */
 const STALE_MS = 10_000;

@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import {
   catalogFacts,
   CircuitBreakers,
+  describeSwitch,
+  describeWait,
   findTemplate,
   priceOf,
   RateLimitPacer,
@@ -11,62 +13,55 @@ import {
   type ChatRequest,
   type FallbackStep,
   type Logger,
-  type ProviderError,
   type Registry,
   type RouteEvent,
   type RouteTarget,
   type Surface,
-} from './core';
-import { Commands } from './commands';
-import type { CostHost } from './costHost';
-
-const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))} s`;
-
-/** "OpenAI rate limit — retrying in 12 s": what a wait is for, in the user's words. */
-export function describeWait(event: Extract<RouteEvent, { type: 'route-wait' }>): string {
-  if (event.reason === 'pacing') return `${event.target.providerName} has no requests left for now (its rate-limit headers) — waiting ${seconds(event.delayMs)}`;
-  const what: Partial<Record<ProviderError['kind'], string>> = { rate_limited: 'rate limit', overloaded: 'is overloaded', server_error: 'server error', timeout: 'timed out', network: 'cannot be reached' };
-  return `${event.target.providerName} ${what[event.reason.kind] ?? event.reason.kind} — retrying in ${seconds(event.delayMs)}`;
-}
-
-/** "Answered by Anthropic claude-sonnet-4-5 after OpenAI gpt-4o: …" */
-export function describeSwitch(event: Extract<RouteEvent, { type: 'route-switch' }>): string {
-  return `${event.from.providerName} ${event.from.model} failed (${event.error.status ?? event.error.kind}); trying ${event.to.providerName} ${event.to.model}`;
-}
+} from '../core';
+import { Commands } from '../platform/commands';
+import type { Dialogs } from '../platform/dialogs';
+import type { Settings } from '../platform/settings';
+import type { CostService, ModelLimits, RouteOptions, RoutingService as Routing } from '../services';
 
 /**
  * Requests through the fallback chain: the default model first, then `switchboard.fallback.chain`
  * (or the chain a trusted workspace file declares). Circuit breakers and rate-limit pacing are
  * shared by every request of the window.
  */
-export class RoutingHost implements vscode.Disposable {
+export class RoutingService implements Routing, vscode.Disposable {
   readonly pacer = new RateLimitPacer(systemClock);
   circuits: CircuitBreakers;
   readonly #disposables: vscode.Disposable[] = [];
   /** Chain steps already reported as unusable: said once per window, not per request. */
   readonly #reported = new Set<string>();
 
+  readonly #healthChanged = new vscode.EventEmitter<void>();
+  readonly onDidChangeHealth = this.#healthChanged.event;
+
   constructor(
     private readonly registry: Registry,
-    private readonly cost: CostHost,
+    private readonly cost: CostService,
+    private readonly settings: Settings,
+    private readonly dialogs: Dialogs,
     private readonly log: Logger,
   ) {
     this.circuits = this.#newCircuits();
     this.#disposables.push(
-      vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('switchboard.circuit')) this.circuits = this.#newCircuits();
+      this.#healthChanged,
+      settings.onDidChange(['circuit'], () => {
+        this.circuits = this.#newCircuits();
+        this.#healthChanged.fire();
       }),
     );
-    cost.setHealthSource(() => this.healthLines());
   }
 
   #circuitListener: { dispose(): void } | undefined;
 
   #newCircuits(): CircuitBreakers {
-    const config = vscode.workspace.getConfiguration('switchboard.circuit');
-    const circuits = new CircuitBreakers(systemClock, { failureThreshold: config.get('failureThreshold', 3), coolDownMs: config.get('coolDownSeconds', 30) * 1000 });
+    const { failureThreshold, coolDownSeconds } = this.settings.current.circuit;
+    const circuits = new CircuitBreakers(systemClock, { failureThreshold, coolDownMs: coolDownSeconds * 1000 });
     this.#circuitListener?.dispose();
-    this.#circuitListener = circuits.onDidChange(() => this.cost.refresh());
+    this.#circuitListener = circuits.onDidChange(() => this.#healthChanged.fire());
     return circuits;
   }
 
@@ -94,7 +89,7 @@ export class RoutingHost implements vscode.Disposable {
 
   /** The chain as configured, default model first, without repeats, disabled or unknown providers. */
   steps(): FallbackStep[] {
-    const configured = vscode.workspace.getConfiguration('switchboard.fallback').get<FallbackStep[]>('chain', []);
+    const configured = this.settings.current.fallback.chain;
     const chain = configured.length > 0 ? configured : this.registry.workspaceFallback();
     const first = this.registry.defaultProvider();
     const model = this.registry.defaultModel();
@@ -119,7 +114,7 @@ export class RoutingHost implements vscode.Disposable {
    * be what local servers load by default (Ollama and LM Studio: 4,096 tokens, whatever the model
    * could take; a longer prompt is cut from the front) or what hosted models commonly have.
    */
-  async limits(step: FallbackStep): Promise<{ contextWindow: number; maxOutputTokens?: number; known: boolean }> {
+  async limits(step: FallbackStep): Promise<ModelLimits> {
     const entry = this.registry.get(step.provider);
     const template = findTemplate(entry?.template ?? '');
     const chosen = entry?.models.find((model) => model.id === step.model);
@@ -153,12 +148,11 @@ export class RoutingHost implements vscode.Disposable {
   /** Sends a request down the chain, asking the user where the settings say to, and records every switch. */
   async *run(
     request: Omit<ChatRequest, 'model'>,
-    /** askAboutKeys: false where the caller shows its own action for a refused key (or no one is there to ask). */
-    options: { surface: Surface; signal?: AbortSignal; steps?: FallbackStep[]; promptTokens?: number; askAboutKeys?: boolean },
+    options: RouteOptions,
   ): AsyncGenerator<RouteEvent, void, undefined> {
     // Steps passed in (a model picked elsewhere) may name a provider removed or disabled since.
     const steps = (options.steps ?? this.steps()).filter((step) => this.registry.get(step.provider)?.enabled === true);
-    const config = vscode.workspace.getConfiguration('switchboard');
+    const { retry, fallback } = this.settings.current;
     const chain = await this.targets(steps, options.surface);
     const events = route(chain, { ...request, model: chain[0]?.model ?? '' }, {
       clock: systemClock,
@@ -166,12 +160,12 @@ export class RoutingHost implements vscode.Disposable {
       circuits: this.circuits,
       pacer: this.pacer,
       promptTokens: options.promptTokens,
-      retry: retryPolicyFromSettings({ maxAttempts: config.get('retry.maxAttempts'), maxWaitSeconds: config.get('retry.maxWaitSeconds') }),
-      maxCostRatio: config.get('fallback.maxCostRatio', 3),
-      askBeforeSwitchingProviders: config.get('fallback.askBeforeSwitchingProviders', false),
+      retry: retryPolicyFromSettings(retry),
+      maxCostRatio: fallback.maxCostRatio,
+      askBeforeSwitchingProviders: fallback.askBeforeSwitchingProviders,
       confirmSwitch: async (question) => {
         const pricier = question.costRatio !== undefined ? ` (about ${question.costRatio.toFixed(1)}× the price)` : question.to.prices ? ' (a paid model)' : '';
-        const choice = await vscode.window.showWarningMessage(
+        const choice = await this.dialogs.warn(
           `${question.from.providerName} ${question.from.model} ${question.error ? `failed: ${question.error.message}` : 'cannot take this request'}. Use ${question.to.providerName} ${question.to.model}${pricier}?`,
           'Switch',
           'Stop',
@@ -179,7 +173,7 @@ export class RoutingHost implements vscode.Disposable {
         return choice === 'Switch';
       },
       onInvalidCredentials: options.askAboutKeys === false ? undefined : async (target, error) => {
-        const choice = await vscode.window.showErrorMessage(`${target.providerName} refused its API key: ${error.message}`, 'Set API Key', 'Continue with the Next Model');
+        const choice = await this.dialogs.error(`${target.providerName} refused its API key: ${error.message}`, 'Set API Key', 'Continue with the Next Model');
         if (choice === 'Set API Key') void vscode.commands.executeCommand(Commands.setApiKey, { providerId: target.providerId });
         return choice === 'Continue with the Next Model';
       },
@@ -200,81 +194,4 @@ export class RoutingHost implements vscode.Disposable {
     this.#circuitListener?.dispose();
     for (const disposable of this.#disposables.splice(0)) disposable.dispose();
   }
-}
-
-/** Test Fallback Chain and Edit Fallback Chain. */
-export function registerRoutingCommands(routing: RoutingHost, registry: Registry): vscode.Disposable[] {
-  return [
-    vscode.commands.registerCommand(Commands.testFallbackChain, async () => {
-      const steps = routing.steps();
-      if (steps.length === 0) {
-        const choice = await vscode.window.showInformationMessage('Switchboard has no model to try: choose a default model first.', 'Select Default Model');
-        if (choice) await vscode.commands.executeCommand(Commands.selectDefaultModel);
-        return undefined;
-      }
-      return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Switchboard: testing the fallback chain', cancellable: true }, async (progress, token) => {
-        const controller = new AbortController();
-        const cancel = token.onCancellationRequested(() => controller.abort());
-        const switches: Array<{ from: string; to: string; error: string }> = [];
-        let answeredBy: { providerId: string; model: string } | undefined;
-        let text = '';
-        try {
-          const request = { messages: [{ role: 'user' as const, content: 'Reply with the single word OK.' }], maxTokens: 16 };
-          for await (const event of routing.run(request, { surface: 'connection-test', signal: controller.signal, steps })) {
-            if (event.type === 'route-wait') progress.report({ message: describeWait(event) });
-            else if (event.type === 'route-switch') {
-              switches.push({ from: `${event.from.providerId}/${event.from.model}`, to: `${event.to.providerId}/${event.to.model}`, error: event.error.kind });
-              progress.report({ message: describeSwitch(event) });
-            } else if (event.type === 'route-answering') answeredBy = { providerId: event.target.providerId, model: event.target.model };
-            else if (event.type === 'text') text += event.text;
-          }
-          const who = answeredBy ? `${registry.get(answeredBy.providerId)?.name ?? answeredBy.providerId} ${answeredBy.model}` : 'nobody';
-          const after = switches.length > 0 ? ` after ${switches.map((item) => `${item.from} (${item.error})`).join(', ')}` : '';
-          void vscode.window.showInformationMessage(`Fallback chain works: answered by ${who}${after}.`);
-          return { ok: true, answeredBy, switches, text };
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          void vscode.window.showErrorMessage(`Fallback chain: ${message}`);
-          return { ok: false, switches, error: message };
-        } finally {
-          cancel.dispose();
-        }
-      });
-    }),
-    vscode.commands.registerCommand(Commands.editFallbackChain, async () => editFallbackChain(routing, registry)),
-  ];
-}
-
-interface StepItem extends vscode.QuickPickItem {
-  step?: FallbackStep;
-  done?: boolean;
-}
-
-/** Builds the chain one model at a time, in order, from the models each enabled provider lists in Switchboard. */
-async function editFallbackChain(routing: RoutingHost, registry: Registry): Promise<void> {
-  const candidates = registry
-    .list()
-    .filter((entry) => entry.enabled)
-    .flatMap((entry) => [...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((model) => model.id)])].map((model) => ({ provider: entry.id, model, name: entry.name })));
-  if (candidates.length === 0) {
-    void vscode.window.showInformationMessage('No models to choose from: add a provider and choose its models first.');
-    return;
-  }
-  const chain: FallbackStep[] = [];
-  const head = routing.steps()[0];
-  for (;;) {
-    const order = [...(head ? [`${head.provider}/${head.model} (default)`] : []), ...chain.map((step) => `${step.provider}/${step.model}`)].join(' → ');
-    const items: StepItem[] = [
-      { label: '$(check) Done', description: order || 'no fallback', done: true },
-      ...candidates
-        .filter((candidate) => !chain.some((step) => step.provider === candidate.provider && step.model === candidate.model) && !(head?.provider === candidate.provider && head.model === candidate.model))
-        .map((candidate) => ({ label: candidate.model, description: candidate.name, step: { provider: candidate.provider, model: candidate.model } })),
-    ];
-    const picked = await vscode.window.showQuickPick(items, { title: `Fallback chain: model ${chain.length + 1}`, placeHolder: order ? `So far: ${order}` : 'The model to try when the default fails' });
-    if (!picked) return;
-    if (picked.done || !picked.step) break;
-    chain.push(picked.step);
-  }
-  await vscode.workspace.getConfiguration('switchboard.fallback').update('chain', chain, vscode.ConfigurationTarget.Global);
-  await registry.noteFallbackChange(`chain set: ${chain.map((step) => `${step.provider}/${step.model}`).join(' → ') || 'none'}`);
 }

@@ -1,5 +1,8 @@
 import * as vscode from 'vscode';
-import { findTemplate, priceOf, type Logger, type ModelInfo, type PriceQuote, type Registry } from './core';
+import { findTemplate, modelKey, priceOf, type Logger, type ModelInfo, type ModelRef, type PriceQuote, type Registry } from '../core';
+import { Commands } from '../platform/commands';
+import type { Dialogs } from '../platform/dialogs';
+import type { ModelPicker } from '../services';
 
 interface ModelItem extends vscode.QuickPickItem {
   providerId?: string;
@@ -20,25 +23,22 @@ export function describeModel(model: ModelInfo, quote: PriceQuote): string {
   return parts.join(' · ');
 }
 
-export interface PickedModel {
-  providerId: string;
-  modelId: string;
-}
 
 /**
  * Models across every enabled provider, each row with its prices and context window. Rows fill in
  * as each provider's model list arrives; a provider that fails says why. One model, or several
  * with `canPickMany` (then `selected` are ticked as they appear).
  */
-export async function pickModels(
+async function pickModels(
   registry: Registry,
   log: Logger,
-  options: { title: string; canPickMany?: boolean; selected?: PickedModel[]; signal?: AbortSignal },
-): Promise<PickedModel[] | undefined> {
+  dialogs: Dialogs,
+  options: { title: string; canPickMany?: boolean; selected?: ModelRef[]; signal?: AbortSignal },
+): Promise<ModelRef[] | undefined> {
   const providers = registry.list().filter((entry) => entry.enabled);
   if (options.signal?.aborted) return undefined;
   if (providers.length === 0) {
-    void vscode.window.showInformationMessage('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand('switchboard.addProvider'));
+    void dialogs.info('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand(Commands.addProvider));
     return undefined;
   }
   const picker = vscode.window.createQuickPick<ModelItem>();
@@ -49,7 +49,7 @@ export async function pickModels(
   picker.busy = true;
   const sections = new Map<string, ModelItem[]>(providers.map((entry) => [entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: '$(loading~spin) Loading models…' }]]));
   // Ticks by model, so they survive each re-render as providers' lists arrive; the caller's until the user ticks.
-  const keyOf = (item: { providerId?: string; modelId?: string }) => `${item.providerId}/${item.modelId}`;
+  const keyOf = (item: Partial<ModelRef>) => modelKey({ providerId: item.providerId ?? '', modelId: item.modelId ?? '' });
   const ticked = new Set((options.selected ?? []).map(keyOf));
   picker.onDidChangeSelection((items) => {
     if (!picker.canSelectMany) return;
@@ -108,7 +108,7 @@ export async function pickModels(
 }
 
 /** Adds a picked model to its provider's chosen models (where the user owns the entry), so it is remembered. */
-export async function rememberModel(registry: Registry, picked: PickedModel): Promise<void> {
+async function rememberModel(registry: Registry, picked: ModelRef): Promise<void> {
   const entry = registry.get(picked.providerId);
   if (entry && !entry.readOnly && !entry.models.some((model) => model.id === picked.modelId)) {
     await registry.update(entry.id, { models: [...entry.models, { id: picked.modelId }] });
@@ -116,10 +116,18 @@ export async function rememberModel(registry: Registry, picked: PickedModel): Pr
 }
 
 /** Picks the default model across every enabled provider. */
-export async function selectDefaultModel(registry: Registry, log: Logger): Promise<PickedModel | undefined> {
-  const [picked] = (await pickModels(registry, log, { title: 'Default model' })) ?? [];
+export async function selectDefaultModel(registry: Registry, models: ModelPicker): Promise<ModelRef | undefined> {
+  const [picked] = (await models.pick({ title: 'Default model' })) ?? [];
   if (!picked) return undefined;
-  await rememberModel(registry, picked);
+  await models.remember(picked);
   await registry.setDefault(picked.providerId, picked.modelId);
   return picked;
+}
+
+export function createModelPicker(registry: Registry, log: Logger, dialogs: Dialogs): ModelPicker {
+  return {
+    pick: (options) => pickModels(registry, log, dialogs, options),
+    remember: (picked) => rememberModel(registry, picked),
+    describe: describeModel,
+  };
 }

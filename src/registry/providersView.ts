@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { Registry, SourcedEntry } from './core';
+import type { Registry, SourcedEntry } from '../core';
 
-/** The activity-bar Providers view; while it is empty, VS Code shows its welcome content (package.json). */
+/** The activity-bar Providers tree; while it is empty, VS Code shows its welcome content (package.json). */
 class ProvidersTree implements vscode.TreeDataProvider<SourcedEntry> {
   readonly #changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.#changed.event;
@@ -29,7 +29,7 @@ class ProvidersTree implements vscode.TreeDataProvider<SourcedEntry> {
   }
 }
 
-export function registerProvidersView(registry: Registry): vscode.Disposable {
+export function registerProvidersTree(registry: Registry): vscode.Disposable {
   const tree = new ProvidersTree(registry);
   const view = vscode.window.createTreeView('switchboard.providers', { treeDataProvider: tree });
   const subscription = registry.onDidChange(() => tree.refresh());

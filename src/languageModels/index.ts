@@ -1,0 +1,2 @@
+export { register } from './provider';
+export { samplingOptions, toChatMessages } from './messages';

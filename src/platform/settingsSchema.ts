@@ -1,0 +1,107 @@
+import * as z from 'zod';
+import { budgetSchema, declaredProvider, describeIssues, resolveDeclared, type Budget, type FallbackStep, type ProviderEntry } from '../core';
+
+/** Where settings come from: VS Code's configuration in the extension, a plain object in unit tests. */
+export interface SettingsSource {
+  /** The effective value of `switchboard.<key>`, or undefined when it is not set. */
+  get(key: string): unknown;
+  /** Each layer's value of `switchboard.<key>`, for settings whose layers mean different things. */
+  layers(key: string): { user?: unknown; workspace?: unknown; folder?: unknown };
+}
+
+export interface SwitchboardSettings {
+  keys: { allowCommandReferences: boolean };
+  /** Providers declared in settings: the user's, and a trusted workspace's (its folders' included). */
+  providers: { user: ProviderEntry[]; workspace: ProviderEntry[] };
+  budgets: Budget[];
+  statusBar: { period: 'today' | 'month' };
+  fallback: { chain: FallbackStep[]; maxCostRatio: number; askBeforeSwitchingProviders: boolean };
+  languageModels: { useFallbackChain: boolean };
+  retry: { maxAttempts: number; maxWaitSeconds: number };
+  circuit: { failureThreshold: number; coolDownSeconds: number };
+}
+
+/** Each plain setting with its schema and default (as package.json declares them). */
+const PLAIN = {
+  'keys.allowCommandReferences': [z.boolean(), false],
+  'statusBar.period': [z.enum(['today', 'month']), 'today'],
+  'fallback.maxCostRatio': [z.number().min(1), 3],
+  'fallback.askBeforeSwitchingProviders': [z.boolean(), false],
+  'languageModels.useFallbackChain': [z.boolean(), false],
+  'retry.maxAttempts': [z.number().int().min(1).max(10), 3],
+  'retry.maxWaitSeconds': [z.number().min(0).max(600), 30],
+  'circuit.failureThreshold': [z.number().int().min(1), 3],
+  'circuit.coolDownSeconds': [z.number().min(1), 30],
+} as const satisfies Record<string, readonly [z.ZodType, unknown]>;
+
+const chainSchema = z.array(z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict());
+
+const shown = (value: unknown) => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+};
+
+/**
+ * Reads and checks every `switchboard.*` setting. A malformed value is never half-applied: a plain
+ * setting falls back to its default, the fallback chain to none, a budget or a declared provider is
+ * left out whole; each problem names the setting it is about.
+ */
+export function readSettings(source: SettingsSource, options: { trusted: boolean }): { settings: SwitchboardSettings; problems: string[] } {
+  const problems: string[] = [];
+  const plain = <K extends keyof typeof PLAIN>(key: K): z.infer<(typeof PLAIN)[K][0]> => {
+    const [schema, fallback] = PLAIN[key];
+    const raw = source.get(key);
+    if (raw === undefined) return fallback as z.infer<(typeof PLAIN)[K][0]>;
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data as z.infer<(typeof PLAIN)[K][0]>;
+    problems.push(`switchboard.${key} ${shown(raw)} ignored (${describeIssues(parsed.error).map((issue) => issue.replace(/^\(root\): /, '')).join('; ')}); using ${shown(fallback)}`);
+    return fallback as z.infer<(typeof PLAIN)[K][0]>;
+  };
+
+  const items = (key: string, raw: unknown, where: string): unknown[] => {
+    if (raw === undefined || Array.isArray(raw)) return raw ?? [];
+    problems.push(`${where}switchboard.${key} ignored: expected a list`);
+    return [];
+  };
+
+  const budgets: Budget[] = [];
+  for (const [index, item] of items('budgets', source.get('budgets'), '').entries()) {
+    const parsed = budgetSchema.safeParse(item);
+    if (parsed.success) budgets.push(parsed.data);
+    else problems.push(`switchboard.budgets[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
+  }
+
+  const rawChain = source.get('fallback.chain') ?? [];
+  const chain = chainSchema.safeParse(rawChain);
+  if (!chain.success) problems.push(`switchboard.fallback.chain ignored (no fallback until it is fixed): ${describeIssues(chain.error).join('; ')}`);
+
+  const declared = (raw: unknown, where: string): ProviderEntry[] => {
+    const valid = [];
+    for (const [index, item] of items('providers', raw, `${where} `).entries()) {
+      const parsed = declaredProvider.safeParse(item);
+      if (parsed.success) valid.push(parsed.data);
+      else problems.push(`${where} switchboard.providers[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
+    }
+    const resolved = resolveDeclared(valid, `${where} switchboard.providers`);
+    if (!resolved.ok) problems.push(...resolved.errors);
+    return resolved.ok ? resolved.value : [];
+  };
+  const layers = source.layers('providers');
+  // A workspace's settings count only in a trusted workspace: an untrusted one is not read at all.
+  const providers = {
+    user: declared(layers.user, 'user settings'),
+    workspace: options.trusted ? [...declared(layers.workspace, 'workspace settings'), ...declared(layers.folder, 'folder settings')] : [],
+  };
+
+  const settings: SwitchboardSettings = {
+    keys: { allowCommandReferences: plain('keys.allowCommandReferences') },
+    providers,
+    budgets,
+    statusBar: { period: plain('statusBar.period') },
+    fallback: { chain: chain.success ? chain.data : [], maxCostRatio: plain('fallback.maxCostRatio'), askBeforeSwitchingProviders: plain('fallback.askBeforeSwitchingProviders') },
+    languageModels: { useFallbackChain: plain('languageModels.useFallbackChain') },
+    retry: { maxAttempts: plain('retry.maxAttempts'), maxWaitSeconds: plain('retry.maxWaitSeconds') },
+    circuit: { failureThreshold: plain('circuit.failureThreshold'), coolDownSeconds: plain('circuit.coolDownSeconds') },
+  };
+  return { settings, problems };
+}

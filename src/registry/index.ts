@@ -1,0 +1,15 @@
+import type * as vscode from 'vscode';
+import { registerCommands } from '../platform/commands';
+import type { Services } from '../services';
+import { connectionTestCommands } from './connectionTest';
+import { providerCommands } from './providerCommands';
+import { registerProvidersTree } from './providersView';
+
+export { createModelPicker, describeModel } from './modelPicker';
+export { createRegistry } from './registryHost';
+
+/** The provider commands, the connection test and the activity-bar providers tree. */
+export function register(context: vscode.ExtensionContext, services: Services): void {
+  const log = services.log.child('providers');
+  context.subscriptions.push(...registerCommands({ ...providerCommands(services), ...connectionTestCommands(services) }, log, services.dialogs), registerProvidersTree(services.registry));
+}

@@ -1,0 +1,120 @@
+import type * as vscode from 'vscode';
+import type {
+  Budget,
+  BudgetGuard,
+  ChatRequest,
+  CircuitBreakers,
+  FallbackStep,
+  Logger,
+  ModelInfo,
+  ModelRef,
+  PriceQuote,
+  PricingContext,
+  Provider,
+  RateLimitPacer,
+  Redactor,
+  Registry,
+  RouteEvent,
+  Surface,
+  Totals,
+  UsageLedger,
+  UsageRecord,
+} from './core';
+import type { Dialogs } from './platform/dialogs';
+import type { Settings } from './platform/settings';
+
+/** A budget's use this period. */
+export interface BudgetUse {
+  budget: Budget;
+  spentUsd: number;
+  fraction: number;
+}
+
+/** The panel's usage section: spend per day and provider, per model, and each budget's use. */
+export interface SpendData {
+  days: Array<{ date: string; byProvider: Record<string, number> }>;
+  models: Array<{ model: string; totals: Totals }>;
+  totals: Totals | undefined;
+  todayUsd: number;
+  monthUsd: number;
+  projectedMonthUsd: number;
+  budgets: Array<BudgetUse & { label: string }>;
+}
+
+/** Metering, budgets and the ledger: every metered request passes the budgets and lands in the ledger. */
+export interface CostService {
+  readonly ledger: UsageLedger;
+  readonly guard: BudgetGuard;
+  /** A registry provider whose requests pass the budgets and are recorded under `surface`. */
+  meteredProvider(providerId: string, surface: Surface): Provider;
+  /** Meters any provider built for a registry entry (the connection test builds its own). */
+  meter(provider: Provider, providerId: string, surface: Surface): Provider;
+  pricing(providerId: string, modelId: string): PricingContext;
+  budgets(): Budget[];
+  budgetUse(now?: number): BudgetUse[];
+  describeBudget(budget: Budget): string;
+  totals(from: number, to: number, groupBy?: 'provider' | 'model' | 'day'): Map<string, Totals>;
+  spendData(days: number, now?: number): SpendData;
+  /** The last requests in full, newest last. */
+  recentRequests(): Promise<UsageRecord[]>;
+}
+
+/** The spend in words: short for chat (`/usage`), in full for the usage report. */
+export interface UsageText {
+  summary(now?: number): string;
+  report(now?: number): string;
+}
+
+/** The room a model has, and whether anyone knows it or it is the assumed default. */
+export interface ModelLimits {
+  contextWindow: number;
+  maxOutputTokens?: number;
+  known: boolean;
+}
+
+export interface RouteOptions {
+  surface: Surface;
+  signal?: AbortSignal;
+  steps?: FallbackStep[];
+  promptTokens?: number;
+  /** false where the caller shows its own action for a refused key (or no one is there to ask). */
+  askAboutKeys?: boolean;
+}
+
+/** Requests through the fallback chain, with the window's circuit breakers and rate-limit pacing. */
+export interface RoutingService {
+  readonly circuits: CircuitBreakers;
+  readonly pacer: RateLimitPacer;
+  /** The chain as configured, default model first, without repeats, disabled or unknown providers. */
+  steps(): FallbackStep[];
+  limits(step: FallbackStep): Promise<ModelLimits>;
+  run(request: Omit<ChatRequest, 'model'>, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined>;
+  /** Paused models and what each provider said it has left, for the status bar. */
+  healthLines(): string[];
+  /** Circuits opened or closed, or a provider's headroom changed. */
+  onDidChangeHealth(listener: () => void): vscode.Disposable;
+}
+
+/** The models of every enabled provider, picked in VS Code's quick pick. */
+export interface ModelPicker {
+  pick(options: { title: string; canPickMany?: boolean; selected?: ModelRef[]; signal?: AbortSignal }): Promise<ModelRef[] | undefined>;
+  /** Adds a picked model to its provider's chosen models (where the user owns the entry). */
+  remember(picked: ModelRef): Promise<void>;
+  /** "$2.50 in · $10 out /M · 128k context · tools, vision". */
+  describe(model: ModelInfo, quote: PriceQuote): string;
+}
+
+/** Built once in activate() and handed to each feature's register(). */
+export interface Services {
+  readonly extensionUri: vscode.Uri;
+  readonly version: string;
+  readonly log: Logger;
+  readonly redactor: Redactor;
+  readonly settings: Settings;
+  readonly dialogs: Dialogs;
+  readonly registry: Registry;
+  readonly models: ModelPicker;
+  readonly cost: CostService;
+  readonly usage: UsageText;
+  readonly routing: RoutingService;
+}
