@@ -6,7 +6,7 @@ import { CostHost, registerCostCommands } from './costHost';
 import { registerLanguageModels } from './languageModels';
 import { createOutputLogger } from './log';
 import { ProviderPanel } from './panel';
-import { PanelController } from './panelController';
+import { PanelController } from './panel';
 import type { HostToWebview, PanelView } from './shared/protocol';
 import { registerProviderCommands } from './providerCommands';
 import { registerProvidersView } from './providersView';

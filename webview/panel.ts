@@ -1,12 +1,7 @@
 import {
-  hostToWebview,
-  panelRequest,
   panelView,
-  parseMessage,
-  type HostToWebview,
   type ModelRow,
   type PanelReport,
-  type PanelRequest,
   type CatalogRow,
   type PanelBudget,
   type PanelSpend,
@@ -16,7 +11,13 @@ import {
   type ProviderCard,
   type TemplateInfo,
   type WebviewToHost,
+  type PanelCatalog,
+  type PanelAuditEntry,
+  type RequestName,
+  type Params,
+  type Result,
 } from '../src/shared/protocol';
+import { createRpc, type PushEvent } from './rpc';
 import { KEY_IN_BASE_URL, urlHoldsKey } from '../src/core/registry/keyShape';
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { formatUsd as usd } from '../src/core/cost/money';
@@ -30,8 +31,6 @@ interface VsCodeApi {
   setState(state: ViewState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
-
-type Reply = Extract<HostToWebview, { type: 'reply' }>;
 
 /** What survives the panel being hidden (getState/setState). Never the key. */
 interface ViewState {
@@ -68,60 +67,29 @@ let host: PanelState | undefined;
 let spend: PanelSpend | undefined;
 let chart: Chart | undefined;
 /** Every enabled provider's models as last fetched, and the providers whose list failed. */
-let catalog: { rows: CatalogRow[]; failed: Array<{ providerName: string; error: string }> } | undefined;
+let catalog: PanelCatalog | undefined;
 /** The row whose overrides are being edited (`provider/model`). */
 let editing: string | undefined;
 type SortColumn = 'provider' | 'model' | 'context' | 'output' | 'input' | 'outputPrice';
 /** The audit log as last fetched, newest first. */
-let audit: Array<{ at: number; action: string; providerId?: string; detail?: string }> | undefined;
+let audit: PanelAuditEntry[] | undefined;
 /** The key typed in the wizard: in memory only, sent to the host and nowhere else. */
 let typedKey = '';
-/** Stages of running tests, by request id; cards being tested, by provider id. */
-const stages = new Map<number, PanelStage[]>();
-const testing = new Map<string, number>();
+/** Stages of the running test of each card being tested, by provider id. */
+const testing = new Map<string, PanelStage[]>();
 /** Each card's last test, stage by stage, shown until the next one. */
 const lastRun = new Map<string, PanelStage[]>();
-const pending = new Map<number, { resolve: (reply: Reply) => void; reject: (error: Error) => void }>();
-/** Ids unique across reloads of the webview: a reply to a request of an earlier load never matches a new one. */
-let nextId = Math.floor(Math.random() * 2 ** 40);
-/** No request waits forever: connection tests end well within this (their own timeouts). */
-const REPLY_TIMEOUT_MS = 180_000;
 let busy = false;
 
 function save(): void {
   vscode.setState(view);
 }
 
-const FIELD_NAMES: Record<string, string> = { baseUrl: 'Base URL', name: 'Name', apiKey: 'API key', template: 'Provider', models: 'Models' };
+const rpc = createRpc((message) => vscode.postMessage(message), onPush);
 
-function request(body: PanelRequest): { id: number; reply: Promise<Reply> } {
-  const id = nextId++;
+function request<N extends RequestName>(name: N, params: Params<N>, onStage?: (stage: PanelStage) => void): Promise<Result<N>> {
   errorText = undefined;
-  // Checked here first, so a mistyped field is named at once instead of refused by the host.
-  const checked = panelRequest.safeParse(body);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    const field = String(issue?.path[0] ?? '');
-    return { id, reply: Promise.reject(new Error(`${FIELD_NAMES[field] ?? field}: ${issue?.message ?? 'invalid'}`)) };
-  }
-  const reply = new Promise<Reply>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      pending.delete(id);
-      reject(new Error('Switchboard did not answer. Try again, or reload the panel.'));
-    }, REPLY_TIMEOUT_MS);
-    pending.set(id, {
-      resolve: (answer) => {
-        clearTimeout(timer);
-        resolve(answer);
-      },
-      reject: (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    });
-  });
-  vscode.postMessage({ type: 'request', id, request: body });
-  return { id, reply };
+  return rpc.request(name, params, onStage);
 }
 
 // ---- DOM helpers: text only, never HTML from data.
@@ -255,7 +223,7 @@ function providersView(state: PanelState): HTMLElement {
 }
 
 function providerCard(card: ProviderCard): HTMLElement {
-  const testId = testing.get(card.id);
+  const running = testing.get(card.id);
   const keyText =
     card.key.state === 'set' ? `Key ${card.key.mask ?? 'set'}`
     : card.key.state === 'not-needed' ? 'No key needed'
@@ -263,7 +231,7 @@ function providerCard(card: ProviderCard): HTMLElement {
     : 'No key';
   const health = card.lastTest ? `${card.lastTest.ok ? '✓ Connected' : `✗ ${card.lastTest.summary}`} · tested ${ago(card.lastTest.at)}` : 'Not tested yet';
   const enabled = h('input', { type: 'checkbox', id: `enabled-${card.id}`, checked: card.enabled, disabled: card.readOnly });
-  enabled.addEventListener('change', () => void act({ action: 'setEnabled', providerId: card.id, enabled: enabled.checked }));
+  enabled.addEventListener('change', () => void act('setEnabled', { providerId: card.id, enabled: enabled.checked }));
   const defaultModel = card.defaultModel ?? card.models[0];
   return h(
     'article',
@@ -281,21 +249,21 @@ function providerCard(card: ProviderCard): HTMLElement {
     h('p', { class: 'url' }, card.baseUrl),
     h('p', { class: `key key-${card.key.state}` }, keyText),
     h('p', { class: `health ${card.lastTest ? (card.lastTest.ok ? 'ok' : 'fail') : ''}`, role: 'status' }, health),
-    testId !== undefined ? stageList(stages.get(testId) ?? []) : lastRun.has(card.id) ? stageList(lastRun.get(card.id)!) : undefined,
+    running ? stageList(running) : lastRun.has(card.id) ? stageList(lastRun.get(card.id)!) : undefined,
     h(
       'div',
       { class: 'actions' },
       h('label', { class: 'switch', for: `enabled-${card.id}` }, enabled, ' Enabled'),
-      button(testId !== undefined ? 'Testing…' : 'Test Connection', () => void testProvider(card.id), { disabled: testId !== undefined, id: `test-${card.id}` }),
-      button('Edit', () => void act({ action: 'editProvider', providerId: card.id }), { disabled: card.readOnly, id: `edit-provider-${card.id}`, title: card.readOnly ? 'Declared in configuration: change it there' : 'Name, base URL, API version' }),
+      button(running ? 'Testing…' : 'Test Connection', () => void testProvider(card.id), { disabled: running !== undefined, id: `test-${card.id}` }),
+      button('Edit', () => void act('editProvider', { providerId: card.id }), { disabled: card.readOnly, id: `edit-provider-${card.id}`, title: card.readOnly ? 'Declared in configuration: change it there' : 'Name, base URL, API version' }),
       // Declared (read-only) providers get their key here too: keys are never part of configuration.
-      button('Set Key', () => void act({ action: 'setKey', providerId: card.id }), { disabled: card.key.state === 'not-needed', id: `key-${card.id}` }),
-      button('Make Default', () => defaultModel && void act({ action: 'setDefault', providerId: card.id, modelId: defaultModel }), {
+      button('Set Key', () => void act('setKey', { providerId: card.id }), { disabled: card.key.state === 'not-needed', id: `key-${card.id}` }),
+      button('Make Default', () => defaultModel && void act('setDefault', { providerId: card.id, modelId: defaultModel }), {
         disabled: card.isDefault || !defaultModel || !card.enabled,
         title: defaultModel ? `Use ${defaultModel} by default` : 'Choose a model first (Switchboard: Select Default Model)',
         id: `default-${card.id}`,
       }),
-      button('Remove', () => void act({ action: 'removeProvider', providerId: card.id }), { disabled: card.readOnly, class: 'danger', id: `remove-${card.id}` }),
+      button('Remove', () => void act('removeProvider', { providerId: card.id }), { disabled: card.readOnly, class: 'danger', id: `remove-${card.id}` }),
     ),
   );
 }
@@ -360,10 +328,9 @@ function templateStep(templates: TemplateInfo[]): HTMLElement {
       { class: 'muted' },
       'Running Ollama or LM Studio here? ',
       button('Detect Local Providers', () => {
-        const { reply } = request({ action: 'detectLocal' });
-        void reply.then(
+        void request('detectLocal', {}).then(
           (answer) => {
-            if ((answer.found ?? []).length > 0) {
+            if (answer.found.length > 0) {
               view.view = 'providers';
               save();
             }
@@ -438,7 +405,7 @@ function connectStep(template: TemplateInfo): HTMLElement {
       // A ${env:…} key is read where it is used: such a provider is saved first and tested from its card.
       typedKey.trim().startsWith('${env:') ? button('Save Without Testing', () => void saveProvider(template), { id: 'save-untested' }) : undefined,
     ),
-    testingDraft !== undefined ? stageList(stages.get(testingDraft) ?? []) : report ? stageList(report.stages) : undefined,
+    testingDraft ? stageList(testingDraft) : report ? stageList(report.stages) : undefined,
     failed && !report?.suggestedBaseUrl ? h('p', { class: 'fix', role: 'alert' }, failed.message) : undefined,
     report?.suggestedBaseUrl
       ? h(
@@ -460,7 +427,8 @@ function connectStep(template: TemplateInfo): HTMLElement {
   return form;
 }
 
-let testingDraft: number | undefined;
+/** The stages of the wizard's test while it runs. */
+let testingDraft: PanelStage[] | undefined;
 
 async function testDraft(template: TemplateInfo): Promise<void> {
   const wizard = view.wizard;
@@ -469,18 +437,21 @@ async function testDraft(template: TemplateInfo): Promise<void> {
   busy = true;
   wizard.report = undefined;
   announce(`Testing ${template.name}…`);
-  const { id, reply } = request({ action: 'testDraft', template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) });
-  testingDraft = id;
-  stages.set(id, []);
+  const live: PanelStage[] = [];
+  testingDraft = live;
+  const reply = request('testDraft', { template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) }, (stage) => {
+    live.push(stage);
+    render();
+  });
   render();
   try {
-    const answer = await reply;
-    wizard.report = answer.report;
-    const failed = answer.report?.stages.find((stage) => stage.status === 'fail');
-    announce(answer.report?.ok ? `${template.name} works: ${answer.report.models?.length ?? 0} models listed.` : `Test failed at ${failed ? STAGE_NAMES[failed.stage] : 'a stage'}: ${failed?.message ?? ''}`);
-    if (answer.report?.ok) {
+    const report = await reply;
+    wizard.report = report;
+    const failed = report.stages.find((stage) => stage.status === 'fail');
+    announce(report.ok ? `${template.name} works: ${report.models?.length ?? 0} models listed.` : `Test failed at ${failed ? STAGE_NAMES[failed.stage] : 'a stage'}: ${failed?.message ?? ''}`);
+    if (report.ok) {
       wizard.step = 'models';
-      const models = answer.report.models ?? [];
+      const models = report.models ?? [];
       wizard.selected = models.slice(0, 1).map((model) => model.id);
       wizard.defaultModel = models[0]?.id;
     }
@@ -489,7 +460,6 @@ async function testDraft(template: TemplateInfo): Promise<void> {
   } finally {
     busy = false;
     testingDraft = undefined;
-    stages.delete(id);
     save();
     render();
   }
@@ -568,17 +538,16 @@ async function saveProvider(template: TemplateInfo): Promise<void> {
   busy = true;
   render();
   try {
-    const answer = await request({
-      action: 'addProvider',
+    const answer = await request('addProvider', {
       template: template.id,
       ...(wizard.name ? { name: wizard.name } : {}),
       baseUrl: wizard.baseUrl ?? '',
       ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}),
       models: wizard.selected,
       ...(wizard.defaultModel ? { defaultModel: wizard.defaultModel } : {}),
-    }).reply;
+    });
     typedKey = '';
-    view.wizard = { step: 'done', selected: [], ...(answer.providerId ? { added: answer.providerId } : {}) };
+    view.wizard = { step: 'done', selected: [], added: answer.providerId };
     announce('Saved.');
   } catch (error) {
     showError((error as Error).message);
@@ -599,7 +568,7 @@ function doneStep(): HTMLElement {
     h(
       'div',
       { class: 'actions' },
-      button('Ask @switchboard', () => void act({ action: 'openChat' }), { class: 'primary', id: 'open-chat' }),
+      button('Ask @switchboard', () => void act('openChat', {}), { class: 'primary', id: 'open-chat' }),
       button('See Providers', () => {
         view = { view: 'providers', wizard: { step: 'template', selected: [] } };
         save();
@@ -622,20 +591,22 @@ function back(step: ViewState['wizard']['step']): void {
 }
 
 async function testProvider(providerId: string): Promise<void> {
-  const { id, reply } = request({ action: 'testProvider', providerId });
-  testing.set(providerId, id);
-  stages.set(id, []);
+  const live: PanelStage[] = [];
+  testing.set(providerId, live);
+  const reply = request('testProvider', { providerId }, (stage) => {
+    live.push(stage);
+    render();
+  });
   render();
   try {
-    const answer = await reply;
-    lastRun.set(providerId, answer.report?.stages ?? []);
-    const failed = answer.report?.stages.find((stage) => stage.status === 'fail');
-    announce(answer.report?.ok ? 'Connection test passed.' : `Connection test failed: ${failed?.message ?? ''}`);
+    const report = await reply;
+    lastRun.set(providerId, report.stages);
+    const failed = report.stages.find((stage) => stage.status === 'fail');
+    announce(report.ok ? 'Connection test passed.' : `Connection test failed: ${failed?.message ?? ''}`);
   } catch (error) {
     showError((error as Error).message);
   } finally {
     testing.delete(providerId);
-    stages.delete(id);
     render();
   }
 }
@@ -645,7 +616,7 @@ async function testProvider(providerId: string): Promise<void> {
 
 async function loadSpend(): Promise<void> {
   try {
-    spend = (await request({ action: 'spend', days: view.days ?? 30 }).reply).spend;
+    spend = await request('spend', { days: view.days ?? 30 });
   } catch (error) {
     errorText = (error as Error).message;
   }
@@ -666,8 +637,8 @@ function usageView(): HTMLElement {
           void loadSpend();
         }, { id: `range-${range}`, 'aria-pressed': range === days ? 'true' : 'false' }),
       ),
-      button('Export CSV', () => void act({ action: 'exportUsage', format: 'csv' }), { id: 'export-csv' }),
-      button('Export JSON', () => void act({ action: 'exportUsage', format: 'json' }), { id: 'export-json' }),
+      button('Export CSV', () => void act('exportUsage', { format: 'csv' }), { id: 'export-csv' }),
+      button('Export JSON', () => void act('exportUsage', { format: 'json' }), { id: 'export-json' }),
     ),
   );
   if (!spend) {
@@ -833,7 +804,7 @@ function budgetForm(state: PanelState): HTMLElement {
     // Unambiguous whatever the ids hold; the host keeps an existing budget's id for the same scope and period.
     const scopeId = chosen.scope.kind === 'overall' ? 'overall' : chosen.scope.kind === 'provider' ? `provider:${chosen.scope.providerId}` : `model:${chosen.scope.providerId}:${chosen.scope.modelId}`;
     const budget: PanelBudget = { id: `${scopeId}:${period.value}`, scope: chosen.scope, period: period.value as PanelBudget['period'], limitUsd, alertAt: alert, mode: mode.value as PanelBudget['mode'] };
-    void request({ action: 'saveBudget', budget }).reply.then(
+    void request('saveBudget', { budget }).then(
       () => {
         announce('Budget saved.');
         form.reset();
@@ -848,7 +819,7 @@ function budgetForm(state: PanelState): HTMLElement {
 
 async function removeBudget(budgetId: string): Promise<void> {
   try {
-    await request({ action: 'removeBudget', budgetId }).reply;
+    await request('removeBudget', { budgetId });
     await loadSpend();
   } catch (error) {
     showError((error as Error).message);
@@ -859,7 +830,7 @@ async function removeBudget(budgetId: string): Promise<void> {
 
 async function loadCatalog(): Promise<void> {
   try {
-    catalog = (await request({ action: 'allModels' }).reply).catalog;
+    catalog = await request('allModels', {});
   } catch (error) {
     errorText = (error as Error).message;
   }
@@ -983,8 +954,7 @@ function overrideForm(row: CatalogRow): HTMLElement {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const body: PanelRequest = {
-      action: 'saveOverrides',
+    const body: Params<'saveOverrides'> = {
       providerId: row.providerId,
       modelId: row.id,
       contextWindow: number(context.input),
@@ -993,7 +963,7 @@ function overrideForm(row: CatalogRow): HTMLElement {
       output: number(outputPrice.input),
       cachedInput: number(cached.input),
     };
-    void request(body).reply.then(
+    void request('saveOverrides', body).then(
       () => {
         editing = undefined;
         announce('Saved.');
@@ -1012,7 +982,7 @@ const stepKey = (step: Step) => `${step.provider}/${step.model}`;
 const domId = (text: string) => text.replace(/[^a-zA-Z0-9_-]/g, '_');
 
 function saveFallback(steps: Step[]): void {
-  void request({ action: 'saveFallback', steps: steps.map((step) => ({ provider: step.provider, model: step.model })) }).reply.then(
+  void request('saveFallback', { steps: steps.map((step) => ({ provider: step.provider, model: step.model })) }).then(
     () => announce('Fallback order saved.'),
     (error: Error) => showError(error.message),
   );
@@ -1102,7 +1072,7 @@ let pendingFocus: string | undefined;
 
 async function loadAudit(): Promise<void> {
   try {
-    audit = (await request({ action: 'audit' }).reply).audit ?? [];
+    audit = await request('audit', {});
   } catch (error) {
     errorText = (error as Error).message;
   }
@@ -1143,9 +1113,9 @@ function activityView(): HTMLElement {
   return section;
 }
 
-async function act(body: PanelRequest): Promise<void> {
+async function act<N extends RequestName>(name: N, params: Params<N>): Promise<void> {
   try {
-    await request(body).reply;
+    await request(name, params);
   } catch (error) {
     showError((error as Error).message);
   }
@@ -1164,10 +1134,9 @@ function announce(text: string): void {
 
 // ---- Messages from the host.
 
-window.addEventListener('message', (event: MessageEvent<unknown>) => {
-  const parsed = parseMessage(hostToWebview, event.data);
-  if (!parsed.ok) return;
-  const message = parsed.message;
+window.addEventListener('message', (event: MessageEvent<unknown>) => rpc.receive(event.data));
+
+function onPush(message: PushEvent): void {
   switch (message.type) {
     case 'state': {
       const first = host === undefined;
@@ -1178,10 +1147,6 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
       if (view.view === 'activity') void loadAudit();
       break;
     }
-    case 'stage':
-      stages.get(message.id)?.push(message.stage);
-      render();
-      break;
     case 'show':
       view.view = message.view;
       save();
@@ -1193,16 +1158,8 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     case 'spendChanged':
       if (view.view === 'usage' || view.view === 'budgets') void loadSpend();
       break;
-    case 'reply':
-      pending.get(message.id)?.resolve(message);
-      pending.delete(message.id);
-      break;
-    case 'error':
-      pending.get(message.id)?.reject(new Error(message.error));
-      pending.delete(message.id);
-      break;
   }
-});
+}
 
 // The key is never kept in the view state: a wizard restored past the key step goes back for it.
 const restoredTemplate = view.wizard.template;

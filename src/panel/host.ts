@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Logger, Redactor, Registry } from './core';
-import type { CostHost } from './costHost';
-import type { RoutingHost } from './routingHost';
-import { PanelController } from './panelController';
-import { hostToWebview, type HostToWebview, type PanelView } from './shared/protocol';
+import type { Logger, Redactor, Registry } from '../core';
+import type { CostHost } from '../costHost';
+import type { RoutingHost } from '../routingHost';
+import type { HostToWebview, PanelView } from '../shared/protocol';
+import { PanelController } from './controller';
 
 export const PANEL_VIEW_TYPE = 'switchboard.panel';
 
@@ -58,12 +58,9 @@ export class ProviderPanel implements vscode.Disposable {
   }
 }
 
-/**
- * The host validates its own messages too: a bug here must fail loudly, not half-render. Then every
- * string in it is redacted, whatever produced it (a report, an error, a base URL with ?key=).
- */
+/** Every string posted is redacted, whatever produced it (a report, an error, a base URL with ?key=); the panel parses it. */
 function post(panel: vscode.WebviewPanel, message: HostToWebview, redactor: Redactor): Thenable<boolean> {
-  return panel.webview.postMessage(redactor.redactValue(hostToWebview.parse(message)));
+  return panel.webview.postMessage(redactor.redactValue(message));
 }
 
 function renderHtml(webview: vscode.Webview, webviewRoot: vscode.Uri): string {
