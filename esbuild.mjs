@@ -83,7 +83,7 @@ const targets = [
     sourcemap: false,
   })),
   {
-    entryPoints: ['webview/panel.ts'],
+    entryPoints: { panel: 'webview/main.ts' },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',

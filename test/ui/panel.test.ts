@@ -149,16 +149,27 @@ describe('the provider panel, as a new user meets it', function () {
     const modelRow = panel.locator('#model-spend tr[data-model="openai/gpt-4o-mini"]');
     await modelRow.waitFor({ timeout: 20_000 });
     assert.match(await modelRow.innerText(), /openai\/gpt-4o-mini\s+\$0\.0000036\s+2\s+16\s+2/);
-    // Drawn, not just placed: count the canvas's painted pixels.
-    type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } };
-    const painted = await panel.locator('#spend-chart').evaluate((canvas: Canvas) => {
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      // The bar itself, in the theme's chart blue (the legend's swatch alone is a few hundred pixels).
-      let count = 0;
-      for (let index = 0; index < data.length; index += 4) if (data[index + 3]! > 200 && data[index + 2]! > 150 && data[index + 2]! - data[index]! > 60) count++;
-      return { count, width: canvas.width };
+    // Drawn, not just placed: the day's bar is painted, on screen, in the theme's chart blue.
+    type Box = { width: number; height: number };
+    type Bar = { getBoundingClientRect(): Box; ownerDocument: { defaultView: { getComputedStyle(element: unknown): { fill: string } } } };
+    type Chart = { getBoundingClientRect(): Box; querySelectorAll(selector: string): ArrayLike<Bar>; ownerDocument: { body: unknown; defaultView: { getComputedStyle(element: unknown): { getPropertyValue(name: string): string } } } };
+    const painted = await panel.locator('#spend-chart').evaluate((chart: Chart) => {
+      const bars = Array.from(chart.querySelectorAll('rect.bar'));
+      const view = chart.ownerDocument.defaultView;
+      // The theme's blue as the browser resolves it, to compare with the bar's computed fill.
+      const probe = bars[0];
+      return {
+        bars: bars.length,
+        width: chart.getBoundingClientRect().width,
+        area: bars.reduce((sum, bar) => sum + bar.getBoundingClientRect().width * bar.getBoundingClientRect().height, 0),
+        fill: probe ? probe.ownerDocument.defaultView.getComputedStyle(probe).fill : '',
+        blue: view.getComputedStyle(chart.ownerDocument.body).getPropertyValue('--vscode-charts-blue').trim(),
+      };
     });
-    assert.ok(painted.width > 100 && painted.count > 1000, JSON.stringify(painted));
+    assert.ok(painted.width > 100 && painted.bars === 1 && painted.area > 1000, JSON.stringify(painted));
+    const hex = painted.blue.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
+    assert.ok(hex, JSON.stringify(painted));
+    assert.equal(painted.fill, `rgb(${hex.slice(1).map((part) => parseInt(part, 16)).join(', ')})`, JSON.stringify(painted));
     assert.match(await panel.locator('#usage-summary').innerText(), /30 days: \$0\.0000036, 2 requests, 16 in \/ 2 out tokens/);
     await screenshot(page, 'panel-usage-light');
 
