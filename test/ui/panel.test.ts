@@ -74,7 +74,7 @@ describe('the provider panel, as a new user meets it', function () {
     const row = panel.locator('tr[data-model="gpt-4o"]');
     await row.waitFor({ timeout: 20_000 });
     assert.match(await row.innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+tools, vision/);
-    assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.6\b/);
+    assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.60\b/);
     await panel.getByLabel('Use gpt-4o-mini').check();
     await panel.getByLabel('Use o3-mini').check();
     await panel.getByLabel('Make gpt-4o-mini the default').check();
@@ -261,7 +261,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
     const edited = panel.locator('#models-table tr[data-model="openai/gpt-4o-mini"]');
     await edited.filter({ hasText: '64k (yours)' }).waitFor({ timeout: 20_000 });
-    assert.match(await edited.innerText(), /64k \(yours\)\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)/);
+    assert.match(await edited.innerText(), /64k \(yours\)\s+16k\s+\$0\.10 \(yours\)\s+\$0\.40 \(yours\)/);
     await screenshot(page, 'panel-models-light');
 
     // Edited again: the form starts from the user's own values; an emptied field goes back to the catalog's, the rest stay.
@@ -272,7 +272,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByLabel('Cached input $/M').fill('0.05');
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
     await edited.filter({ hasText: '$0.05' }).waitFor({ timeout: 20_000 });
-    assert.match(await edited.innerText(), /gpt-4o-mini\s+128k\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)\s+\$0\.05/);
+    assert.match(await edited.innerText(), /gpt-4o-mini\s+128k\s+16k\s+\$0\.10 \(yours\)\s+\$0\.40 \(yours\)\s+\$0\.05\b/);
   });
 
   it('fits a dark and a high-contrast theme', async () => {
