@@ -183,6 +183,19 @@ describe('the provider panel, as a new user meets it', function () {
     await budget.waitFor({ timeout: 20_000 });
     assert.match(await budget.innerText(), /^\$0\.0000036 of \$0\.000001 \(360%\).*stop/m);
     assert.match((await budget.getAttribute('class')) ?? '', /\bover\b/);
+    // The meter is themed: full, in the theme's error colour, over a faint track (never a native, unthemed bar).
+    type Styled = { getAttribute(name: string): string | null; ownerDocument: { body: unknown; defaultView: { getComputedStyle(element: unknown): { fill: string; fillOpacity: string; getPropertyValue(name: string): string } } } };
+    const meter = await budget.locator('[role="progressbar"]').evaluate((element: Styled & { querySelector(selector: string): Styled }) => {
+      const view = element.ownerDocument.defaultView;
+      const fill = element.querySelector('.fill');
+      const track = element.querySelector('.track');
+      return { now: element.getAttribute('aria-valuenow'), width: fill.getAttribute('width'), fill: view.getComputedStyle(fill).fill, trackOpacity: Number(view.getComputedStyle(track).fillOpacity), error: view.getComputedStyle(element.ownerDocument.body).getPropertyValue('--vscode-errorForeground').trim() };
+    });
+    assert.equal(await budget.locator('progress').count(), 0);
+    const error = meter.error.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
+    assert.ok(error, JSON.stringify(meter));
+    assert.deepEqual([meter.now, meter.width, meter.fill], ['100', '100', `rgb(${error.slice(1).map((part) => parseInt(part, 16)).join(', ')})`], JSON.stringify(meter));
+    assert.ok(meter.trackOpacity < 0.5, JSON.stringify(meter));
     await screenshot(page, 'panel-budgets-light');
 
     // The next request is refused before it is sent: the connection test's one-token chat says why.

@@ -47,7 +47,11 @@ export class BudgetsSection extends Section {
         return html`<article class="budget${item.fraction >= 1 ? ' over' : item.fraction >= item.budget.alertAt ? ' near' : ''}" data-budget=${item.budget.id}>
           <h3>${item.label[0]!.toUpperCase()}${item.label.slice(1)}</h3>
           <p>${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${percent}%) · alert at ${Math.round(item.budget.alertAt * 100)}% · at the limit: ${item.budget.mode}, ${MODE_HELP[item.budget.mode]}</p>
-          <progress max="1" .value=${Math.min(1, item.fraction)} aria-label=${`${item.label}: ${percent}% used`}></progress>
+          <!-- Drawn in theme colours: a native progress bar ignores the theme (a dark theme showed 0 % as a bright full line). -->
+          <svg class="meter" role="progressbar" aria-label=${`${item.label}: ${percent}% used`} aria-valuemin="0" aria-valuemax="100" aria-valuenow=${Math.min(100, percent)} aria-valuetext=${`${percent}% used`} viewBox="0 0 100 8" preserveAspectRatio="none">
+            <rect class="track" width="100" height="8"></rect>
+            <rect class="fill" width=${Math.min(100, item.fraction * 100)} height="8"></rect>
+          </svg>
           <div class="actions">${button('Remove', () => void this.#remove(item.budget.id), { className: 'danger', id: `remove-budget-${item.budget.id}` })}</div>
         </article>`;
       })}
