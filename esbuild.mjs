@@ -30,7 +30,8 @@ const logProblems = {
 
 // zod's root module re-exports a namespace object that keeps every locale alive (~490 KB minified);
 // its classic entry has the same API and English messages and tree-shakes to ~75 KB.
-const zodClassic = { zod: './node_modules/zod/v4/classic/external.js' };
+// zod/mini (the panel's protocol) likewise, by its entry without the namespace re-export.
+const zodClassic = { zod: './node_modules/zod/v4/classic/external.js', 'zod/mini': './node_modules/zod/v4/mini/external.js' };
 
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own
 // under dist/vendor/ and required when first used: inlined, they made the activation bundle 1.3 MB.
@@ -82,7 +83,7 @@ const targets = [
     sourcemap: false,
   })),
   {
-    entryPoints: ['webview/panel.ts'],
+    entryPoints: { panel: 'webview/main.ts' },
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',
@@ -99,7 +100,7 @@ const targets = [
 if (withTests) {
   rmSync('out', { recursive: true, force: true });
   targets.push(
-    { ...nodeDefaults, entryPoints: testEntries('test/unit'), outdir: 'out/test/unit', external: ['mocha', 'esbuild'] },
+    { ...nodeDefaults, entryPoints: testEntries('test/unit'), outdir: 'out/test/unit', external: ['mocha', 'esbuild', 'eslint'] },
     {
       ...nodeDefaults,
       entryPoints: testEntries('test/integration'),

@@ -4,7 +4,7 @@ import * as chat from './chat';
 import * as cost from './cost';
 import * as languageModels from './languageModels';
 import { ProviderPanel } from './panel';
-import { PanelController } from './panelController';
+import { PanelController } from './panel';
 import { Commands, registerCommands } from './platform/commands';
 import { AnsweringDialogs, vscodeDialogs } from './platform/dialogs';
 import { createOutputLogger } from './platform/log';

@@ -1,274 +1,273 @@
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from '../core/registry/ids';
 import { KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
 
 /**
- * The one message protocol between the provider panel (webview) and the extension host.
- * Both sides parse every message they receive with these schemas and drop what does not fit.
- * Keys travel one way only: typed in the panel, sent to the host; the host sends masks.
+ * The one protocol between the provider panel (webview) and the extension host: a map of requests,
+ * each with its params and its result, plus the events the host pushes. Each side parses what it
+ * receives (and only that) and drops what does not fit. Keys travel one way only: typed in the
+ * panel, sent to the host; the host sends masks. zod/mini keeps the panel's bundle small.
  */
 
-const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/);
-// The core's rules for what enters the registry, so the panel names a bad field before sending it.
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine((url) => !urlHoldsKey(url), KEY_IN_BASE_URL);
-const modelId = z.string().min(1).max(MODEL_ID_MAX);
+const providerId = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/));
+// The core's rules for what enters the registry, so the panel names a bad field before it is used.
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).check(z.refine((url) => !urlHoldsKey(url), KEY_IN_BASE_URL));
+const modelId = z.string().check(z.minLength(1), z.maxLength(MODEL_ID_MAX));
 /** A model id the panel sends: one the registry accepts. */
-const newModelId = modelId.refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE);
+const newModelId = modelId.check(z.refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE));
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+const count = z.int().check(z.nonnegative());
+const usd = z.number().check(z.nonnegative());
+const limit = (max: number) => z.nullable(z.number().check(z.positive(), z.lte(max)));
+const price = z.nullable(z.number().check(z.nonnegative(), z.lte(100_000)));
 
 /** A budget as `switchboard.budgets` holds it (the host checks it again with the core's schema). */
-const budget = z
-  .object({
-    id: z.string().min(1).max(300),
-    scope: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('overall') }).strict(),
-      z.object({ kind: z.literal('provider'), providerId }).strict(),
-      z.object({ kind: z.literal('model'), providerId, modelId }).strict(),
-    ]),
-    period: z.enum(['daily', 'monthly']),
-    limitUsd: z.number().positive().max(1_000_000),
-    alertAt: z.number().gt(0).max(1),
-    mode: z.enum(['warn', 'ask', 'stop', 'switch']),
-  })
-  .strict();
+const budget = z.strictObject({
+  id: text(300),
+  scope: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('overall') }),
+    z.strictObject({ kind: z.literal('provider'), providerId }),
+    z.strictObject({ kind: z.literal('model'), providerId, modelId }),
+  ]),
+  period: z.enum(['daily', 'monthly']),
+  limitUsd: z.number().check(z.positive(), z.lte(1_000_000)),
+  alertAt: z.number().check(z.gt(0), z.lte(1)),
+  mode: z.enum(['warn', 'ask', 'stop', 'switch']),
+});
 export type PanelBudget = z.infer<typeof budget>;
 
 /** A budget as shown: any the core accepts from settings (hand-written ones included). */
-const shownBudget = budget.extend({
-  id: z.string().min(1),
+const shownBudget = z.extend(budget, {
+  id: z.string().check(z.minLength(1)),
   scope: z.discriminatedUnion('kind', [
-    z.object({ kind: z.literal('overall') }).strict(),
-    z.object({ kind: z.literal('provider'), providerId: z.string().min(1) }).strict(),
-    z.object({ kind: z.literal('model'), providerId: z.string().min(1), modelId: z.string().min(1) }).strict(),
+    z.strictObject({ kind: z.literal('overall') }),
+    z.strictObject({ kind: z.literal('provider'), providerId: z.string().check(z.minLength(1)) }),
+    z.strictObject({ kind: z.literal('model'), providerId: z.string().check(z.minLength(1)), modelId: z.string().check(z.minLength(1)) }),
   ]),
-  limitUsd: z.number().positive(),
+  limitUsd: z.number().check(z.positive()),
 });
 
-/** What the panel asks the host to do; each request carries an id the reply echoes. */
-export const panelRequest = z.discriminatedUnion('action', [
-  /** The add wizard's Test Connection: the doctor on a provider not saved yet. */
-  z.object({ action: z.literal('testDraft'), template: z.string().min(1), baseUrl: httpUrl, apiKey: z.string().max(4096).optional() }).strict(),
-  z
-    .object({
-      action: z.literal('addProvider'),
-      template: z.string().min(1),
-      name: z.string().min(1).max(100).optional(),
+const stageResult = z.strictObject({
+  stage: z.enum(['connect', 'tls', 'auth', 'models', 'chat']),
+  status: z.enum(['pass', 'fail', 'skip']),
+  message: z.string(),
+  ms: z.optional(z.number().check(z.nonnegative())),
+  code: z.optional(z.string()),
+});
+export type PanelStage = z.infer<typeof stageResult>;
+
+const limitSource = z.optional(z.enum(['provider', 'catalog', 'user']));
+/** A model row: limits and prices (US dollars per million tokens), each with where it came from. */
+const modelRow = z.strictObject({
+  id: modelId,
+  name: z.optional(z.string()),
+  contextWindow: z.optional(z.int().check(z.positive())),
+  maxOutputTokens: z.optional(z.int().check(z.positive())),
+  prices: z.optional(z.strictObject({ input: usd, output: usd, cachedInput: z.optional(usd) })),
+  priceSource: z.enum(['catalog', 'user', 'local', 'unknown']),
+  capabilities: z.array(z.enum(['tools', 'vision', 'reasoning'])),
+  /** Where the limits came from: the provider's own list, the catalog, or the user. */
+  sources: z.optional(z.strictObject({ contextWindow: limitSource, maxOutputTokens: limitSource })),
+});
+export type ModelRow = z.infer<typeof modelRow>;
+
+const catalogRow = z.extend(modelRow, {
+  providerId,
+  providerName: z.string(),
+  chosen: z.boolean(),
+  editable: z.boolean(),
+  /** The user's own values only (what the edit form starts from). */
+  userValues: z.strictObject({ contextWindow: z.optional(z.number()), maxOutputTokens: z.optional(z.number()), input: z.optional(z.number()), output: z.optional(z.number()), cachedInput: z.optional(z.number()) }),
+});
+export type CatalogRow = z.infer<typeof catalogRow>;
+
+const report = z.strictObject({
+  ok: z.boolean(),
+  stages: z.array(stageResult),
+  suggestedBaseUrl: z.optional(z.string()),
+  models: z.optional(z.array(modelRow)),
+});
+export type PanelReport = z.infer<typeof report>;
+
+const spend = z.strictObject({
+  /** Oldest first, every day of the range (zero days included), US dollars by provider id. */
+  days: z.array(z.strictObject({ date: z.string(), byProvider: z.record(z.string(), usd) })),
+  providers: z.array(z.strictObject({ id: z.string(), name: z.string() })),
+  models: z.array(z.strictObject({ model: z.string(), usd, requests: count, inputTokens: count, outputTokens: count, unpriced: count })),
+  totals: z.strictObject({ usd, requests: count, inputTokens: count, outputTokens: count }),
+  todayUsd: usd,
+  monthUsd: usd,
+  projectedMonthUsd: usd,
+  budgets: z.array(z.strictObject({ budget: shownBudget, label: z.string(), spentUsd: usd, fraction: z.number().check(z.nonnegative()) })),
+});
+export type PanelSpend = z.infer<typeof spend>;
+
+const catalog = z.strictObject({ rows: z.array(catalogRow), failed: z.array(z.strictObject({ providerName: z.string(), error: z.string() })) });
+export type PanelCatalog = z.infer<typeof catalog>;
+
+const auditEntry = z.strictObject({ at: z.number(), action: z.string(), providerId: z.optional(z.string()), detail: z.optional(z.string()) });
+export type PanelAuditEntry = z.infer<typeof auditEntry>;
+
+/** The result of a request that only acts (its effect reaches the panel as a new state). */
+const done = z.null();
+const onProvider = z.strictObject({ providerId });
+
+/**
+ * Every request the panel makes, by name: what it sends and what it gets back. The host has one
+ * handler per name (src/panel/), the panel calls `request(name, params)` (webview/rpc.ts).
+ */
+export const requests = {
+  /** The add wizard's Test Connection: the connection test on a provider not saved yet. */
+  testDraft: { params: z.strictObject({ template: text(100), baseUrl: httpUrl, apiKey: z.optional(z.string().check(z.maxLength(4096))) }), result: report },
+  addProvider: {
+    params: z.strictObject({
+      template: text(100),
+      name: z.optional(text(100)),
       baseUrl: httpUrl,
-      apiKey: z.string().max(4096).optional(),
-      models: z.array(newModelId).max(500),
-      defaultModel: newModelId.optional(),
-    })
-    .strict(),
-  z.object({ action: z.literal('testProvider'), providerId }).strict(),
-  z.object({ action: z.literal('listModels'), providerId }).strict(),
-  z.object({ action: z.literal('setEnabled'), providerId, enabled: z.boolean() }).strict(),
-  z.object({ action: z.literal('setDefault'), providerId, modelId: newModelId }).strict(),
+      apiKey: z.optional(z.string().check(z.maxLength(4096))),
+      models: z.array(newModelId).check(z.maxLength(500)),
+      defaultModel: z.optional(newModelId),
+    }),
+    result: z.strictObject({ providerId }),
+  },
+  testProvider: { params: onProvider, result: report },
+  listModels: { params: onProvider, result: z.array(modelRow) },
+  setEnabled: { params: z.strictObject({ providerId, enabled: z.boolean() }), result: done },
+  setDefault: { params: z.strictObject({ providerId, modelId: newModelId }), result: done },
   /** Opens VS Code's own password box: a key for a saved provider is never typed into the webview. */
-  z.object({ action: z.literal('setKey'), providerId }).strict(),
-  z.object({ action: z.literal('removeProvider'), providerId }).strict(),
+  setKey: { params: onProvider, result: done },
+  removeProvider: { params: onProvider, result: done },
   /** Opens VS Code's own editing prompts for the provider (name, base URL, API version). */
-  z.object({ action: z.literal('editProvider'), providerId }).strict(),
-  z.object({ action: z.literal('detectLocal') }).strict(),
+  editProvider: { params: onProvider, result: done },
+  /** The local servers found (and added). */
+  detectLocal: { params: z.strictObject({}), result: z.strictObject({ found: z.array(z.string()) }) },
   /** Opens VS Code's chat on Switchboard's default model. */
-  z.object({ action: z.literal('openChat') }).strict(),
+  openChat: { params: z.strictObject({}), result: done },
   /** Spend by day and provider, by model, and each budget's use, over the last `days` days. */
-  z.object({ action: z.literal('spend'), days: z.number().int().min(1).max(62) }).strict(),
-  z.object({ action: z.literal('saveBudget'), budget }).strict(),
-  z.object({ action: z.literal('removeBudget'), budgetId: z.string().min(1).max(100) }).strict(),
-  z.object({ action: z.literal('exportUsage'), format: z.enum(['csv', 'json']) }).strict(),
+  spend: { params: z.strictObject({ days: z.int().check(z.gte(1), z.lte(62)) }), result: spend },
+  saveBudget: { params: z.strictObject({ budget }), result: done },
+  removeBudget: { params: z.strictObject({ budgetId: text(100) }), result: done },
+  exportUsage: { params: z.strictObject({ format: z.enum(['csv', 'json']) }), result: done },
   /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
-  z.object({ action: z.literal('saveFallback'), steps: z.array(z.object({ provider: providerId, model: newModelId }).strict()).max(20) }).strict(),
-  z.object({ action: z.literal('audit') }).strict(),
+  saveFallback: { params: z.strictObject({ steps: z.array(z.strictObject({ provider: providerId, model: newModelId })).check(z.maxLength(20)) }), result: done },
+  audit: { params: z.strictObject({}), result: z.array(auditEntry) },
   /** Every enabled provider's models (each provider asked for its list), for the models table. */
-  z.object({ action: z.literal('allModels') }).strict(),
+  allModels: { params: z.strictObject({}), result: catalog },
   /** The user's own limits and prices for one model (a custom model the catalog does not know). */
-  z
-    .object({
-      action: z.literal('saveOverrides'),
+  saveOverrides: {
+    params: z.strictObject({
       providerId,
       modelId: newModelId,
       // A number sets the user's own value; null clears it (the provider's or catalog's applies again).
-      contextWindow: z.number().int().positive().max(100_000_000).nullable(),
-      maxOutputTokens: z.number().int().positive().max(100_000_000).nullable(),
-      input: z.number().nonnegative().max(100_000).nullable(),
-      output: z.number().nonnegative().max(100_000).nullable(),
-      cachedInput: z.number().nonnegative().max(100_000).nullable(),
-    })
-    .strict(),
-]);
-export type PanelRequest = z.infer<typeof panelRequest>;
-export type PanelAction = PanelRequest['action'];
+      contextWindow: limit(100_000_000),
+      maxOutputTokens: limit(100_000_000),
+      input: price,
+      output: price,
+      cachedInput: price,
+    }),
+    result: done,
+  },
+} as const;
 
-export const webviewToHost = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready') }).strict(),
-  z.object({ type: z.literal('request'), id: z.number().int().nonnegative(), request: panelRequest }).strict(),
-]);
-export type WebviewToHost = z.infer<typeof webviewToHost>;
+export type RequestName = keyof typeof requests;
+export type Params<N extends RequestName> = z.infer<(typeof requests)[N]['params']>;
+export type Result<N extends RequestName> = z.infer<(typeof requests)[N]['result']>;
 
-const stageResult = z
-  .object({
-    stage: z.enum(['connect', 'tls', 'auth', 'models', 'chat']),
-    status: z.enum(['pass', 'fail', 'skip']),
-    message: z.string(),
-    ms: z.number().nonnegative().optional(),
-    code: z.string().optional(),
-  })
-  .strict();
-export type PanelStage = z.infer<typeof stageResult>;
+const requestId = count;
+export type RequestMessage = { [N in RequestName]: { type: 'request'; id: number; name: N; params: Params<N> } }[RequestName];
+export type WebviewToHost = { type: 'ready' } | RequestMessage;
 
-/** A model row: limits and prices (US dollars per million tokens), each with where it came from. */
-const modelRow = z
-  .object({
-    id: modelId,
-    name: z.string().optional(),
-    contextWindow: z.number().int().positive().optional(),
-    maxOutputTokens: z.number().int().positive().optional(),
-    prices: z.object({ input: z.number().nonnegative(), output: z.number().nonnegative(), cachedInput: z.number().nonnegative().optional() }).strict().optional(),
-    priceSource: z.enum(['catalog', 'user', 'local', 'unknown']),
-    capabilities: z.array(z.enum(['tools', 'vision', 'reasoning'])),
-    /** Where the limits came from: the provider's own list, the catalog, or the user. */
-    sources: z.object({ contextWindow: z.enum(['provider', 'catalog', 'user']).optional(), maxOutputTokens: z.enum(['provider', 'catalog', 'user']).optional() }).strict().optional(),
-  })
-  .strict();
-export type ModelRow = z.infer<typeof modelRow>;
+export const webviewToHost: z.ZodMiniType<WebviewToHost> = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ready') }),
+  z.discriminatedUnion(
+    'name',
+    (Object.keys(requests) as RequestName[]).map((name) => z.strictObject({ type: z.literal('request'), id: requestId, name: z.literal(name), params: requests[name].params })) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
+  ),
+]) as unknown as z.ZodMiniType<WebviewToHost>;
 
-const catalogRow = modelRow
-  .extend({
-    providerId,
-    providerName: z.string(),
-    chosen: z.boolean(),
-    editable: z.boolean(),
-    /** The user's own values only (what the edit form starts from). */
-    userValues: z.object({ contextWindow: z.number().optional(), maxOutputTokens: z.number().optional(), input: z.number().optional(), output: z.number().optional(), cachedInput: z.number().optional() }).strict(),
-  })
-  .strict();
-export type CatalogRow = z.infer<typeof catalogRow>;
-
-const report = z
-  .object({
-    ok: z.boolean(),
-    stages: z.array(stageResult),
-    suggestedBaseUrl: z.string().optional(),
-    models: z.array(modelRow).optional(),
-  })
-  .strict();
-export type PanelReport = z.infer<typeof report>;
-
-const providerCard = z
-  .object({
-    id: providerId,
-    name: z.string(),
-    template: z.string().optional(),
-    templateName: z.string().optional(),
-    baseUrl: z.string(),
-    enabled: z.boolean(),
-    source: z.enum(['user', 'settings', 'workspace']),
-    readOnly: z.boolean(),
-    /** `set` shows the mask (e.g. `sk-…vX2Q`); `other-origin`: saved for another base URL, not sent. */
-    key: z.object({ state: z.enum(['set', 'none', 'not-needed', 'other-origin']), mask: z.string().optional() }).strict(),
-    lastTest: z.object({ at: z.number(), ok: z.boolean(), summary: z.string() }).strict().optional(),
-    isDefault: z.boolean(),
-    defaultModel: z.string().optional(),
-    models: z.array(z.string()),
-  })
-  .strict();
+const providerCard = z.strictObject({
+  id: providerId,
+  name: z.string(),
+  template: z.optional(z.string()),
+  templateName: z.optional(z.string()),
+  baseUrl: z.string(),
+  enabled: z.boolean(),
+  source: z.enum(['user', 'settings', 'workspace']),
+  readOnly: z.boolean(),
+  /** `set` shows the mask (e.g. `sk-…vX2Q`); `other-origin`: saved for another base URL, not sent. */
+  key: z.strictObject({ state: z.enum(['set', 'none', 'not-needed', 'other-origin']), mask: z.optional(z.string()) }),
+  lastTest: z.optional(z.strictObject({ at: z.number(), ok: z.boolean(), summary: z.string() })),
+  isDefault: z.boolean(),
+  defaultModel: z.optional(z.string()),
+  models: z.array(z.string()),
+});
 export type ProviderCard = z.infer<typeof providerCard>;
 
-const templateInfo = z
-  .object({
-    id: z.string(),
-    name: z.string(),
-    baseUrl: z.string().optional(),
-    keyUrl: z.string().optional(),
-    key: z.enum(['required', 'optional', 'none']),
-    keyPrefix: z.string().optional(),
-    local: z.boolean(),
-  })
-  .strict();
+const templateInfo = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  baseUrl: z.optional(z.string()),
+  keyUrl: z.optional(z.string()),
+  key: z.enum(['required', 'optional', 'none']),
+  keyPrefix: z.optional(z.string()),
+  local: z.boolean(),
+});
 export type TemplateInfo = z.infer<typeof templateInfo>;
 
-const fallbackStep = z
-  .object({
-    provider: providerId,
-    model: modelId,
-    providerName: z.string(),
-    /** The circuit breaker's view of this model: `open` is skipped until `retryAt`. */
-    circuit: z.enum(['closed', 'open', 'half-open']),
-    failures: z.number().int().nonnegative(),
-    retryAt: z.number().optional(),
-  })
-  .strict();
+const fallbackStep = z.strictObject({
+  provider: providerId,
+  model: modelId,
+  providerName: z.string(),
+  /** The circuit breaker's view of this model: `open` is skipped until `retryAt`. */
+  circuit: z.enum(['closed', 'open', 'half-open']),
+  failures: count,
+  retryAt: z.optional(z.number()),
+});
 export type PanelFallbackStep = z.infer<typeof fallbackStep>;
 
-export const panelState = z
-  .object({
-    version: z.string().min(1),
-    providers: z.array(providerCard),
-    templates: z.array(templateInfo),
-    fallback: z
-      .object({
-        /** The default model, always tried first. */
-        first: fallbackStep.optional(),
-        steps: z.array(fallbackStep),
-        /** Where the chain comes from: the user's setting, or (when that is empty) a trusted workspace file. */
-        source: z.enum(['settings', 'workspace']),
-      })
-      .strict(),
-  })
-  .strict();
+export const panelState = z.strictObject({
+  version: z.string().check(z.minLength(1)),
+  providers: z.array(providerCard),
+  templates: z.array(templateInfo),
+  fallback: z.strictObject({
+    /** The default model, always tried first. */
+    first: z.optional(fallbackStep),
+    steps: z.array(fallbackStep),
+    /** Where the chain comes from: the user's setting, or (when that is empty) a trusted workspace file. */
+    source: z.enum(['settings', 'workspace']),
+  }),
+});
 export type PanelState = z.infer<typeof panelState>;
-
-const spend = z
-  .object({
-    /** Oldest first, every day of the range (zero days included), US dollars by provider id. */
-    days: z.array(z.object({ date: z.string(), byProvider: z.record(z.string(), z.number().nonnegative()) }).strict()),
-    providers: z.array(z.object({ id: z.string(), name: z.string() }).strict()),
-    models: z.array(z.object({ model: z.string(), usd: z.number().nonnegative(), requests: z.number().int().nonnegative(), inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative(), unpriced: z.number().int().nonnegative() }).strict()),
-    totals: z.object({ usd: z.number().nonnegative(), requests: z.number().int().nonnegative(), inputTokens: z.number().int().nonnegative(), outputTokens: z.number().int().nonnegative() }).strict(),
-    todayUsd: z.number().nonnegative(),
-    monthUsd: z.number().nonnegative(),
-    projectedMonthUsd: z.number().nonnegative(),
-    budgets: z.array(z.object({ budget: shownBudget, label: z.string(), spentUsd: z.number().nonnegative(), fraction: z.number().nonnegative() }).strict()),
-  })
-  .strict();
-export type PanelSpend = z.infer<typeof spend>;
 
 export const panelView = z.enum(['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity']);
 export type PanelView = z.infer<typeof panelView>;
 
+/**
+ * What the host posts: pushes (typed events) and answers. A reply's result is parsed by the panel
+ * against the request it made (`requests[name].result`), so each message is checked once.
+ */
 export const hostToWebview = z.discriminatedUnion('type', [
   /** Opened for one section (the status bar opens Usage). */
-  z.object({ type: z.literal('show'), view: panelView }).strict(),
-  /** Usage was recorded: a panel showing spend asks again. */
-  z.object({ type: z.literal('spendChanged') }).strict(),
-  z.object({ type: z.literal('state'), state: panelState }).strict(),
-  /** A doctor stage as it finishes, for the request `id`. */
-  z.object({ type: z.literal('stage'), id: z.number().int().nonnegative(), stage: stageResult }).strict(),
-  z
-    .object({
-      type: z.literal('reply'),
-      id: z.number().int().nonnegative(),
-      report: report.optional(),
-      providerId: providerId.optional(),
-      models: z.array(modelRow).optional(),
-      found: z.array(z.string()).optional(),
-      spend: spend.optional(),
-      catalog: z.object({ rows: z.array(catalogRow), failed: z.array(z.object({ providerName: z.string(), error: z.string() }).strict()) }).strict().optional(),
-      audit: z.array(z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict()).optional(),
-    })
-    .strict(),
+  z.strictObject({ type: z.literal('show'), view: panelView }),
+  /** Usage or budgets changed: a panel showing spend asks again. */
+  z.strictObject({ type: z.literal('spendChanged') }),
+  z.strictObject({ type: z.literal('state'), state: panelState }),
+  /** A connection-test stage as it finishes, for the request `id`. */
+  z.strictObject({ type: z.literal('stage'), id: requestId, stage: stageResult }),
+  z.strictObject({ type: z.literal('reply'), id: requestId, result: z.unknown() }),
   /** The request `id` failed or was refused: one sentence for the user. */
-  z.object({ type: z.literal('error'), id: z.number().int().nonnegative(), error: z.string() }).strict(),
+  z.strictObject({ type: z.literal('error'), id: requestId, error: z.string() }),
 ]);
-export type HostToWebview = z.infer<typeof hostToWebview>;
+export type HostEvent = z.infer<typeof hostToWebview>;
+/** What the host sends, typed by request: a reply carries that request's result. */
+export type HostToWebview = Exclude<HostEvent, { type: 'reply' }> | { type: 'reply'; id: number; result: Result<RequestName> };
 
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: string };
 
-/** Parses an untrusted message; the error names the offending field (e.g. `type: Invalid input`). */
-export function parseMessage<T>(schema: z.ZodType<T>, raw: unknown): ParseResult<T> {
+/** Parses an untrusted message; the error names the offending field (e.g. `type: Invalid input`), never its value. */
+export function parseMessage<T>(schema: z.ZodMiniType<T>, raw: unknown): ParseResult<T> {
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, message: result.data };
-  const error = result.error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`)
-    .join('; ');
+  const error = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`).join('; ');
   return { ok: false, error };
 }

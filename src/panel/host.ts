@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Logger, Redactor, Registry } from './core';
-import type { CostService as CostHost } from './services';
-import type { RoutingService as RoutingHost } from './services';
-import { PanelController } from './panelController';
-import { hostToWebview, type HostToWebview, type PanelView } from './shared/protocol';
+import type { Logger, Redactor, Registry } from '../core';
+import type { CostService, RoutingService } from '../services';
+import type { HostToWebview, PanelView } from '../shared/protocol';
+import { PanelController } from './controller';
 
 export const PANEL_VIEW_TYPE = 'switchboard.panel';
 
@@ -16,7 +15,7 @@ export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
   /** `redactor` knows every registered key: whatever is posted to the webview passes through it. */
-  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostHost, routing: RoutingHost, log: Logger, redactor: Redactor, view?: PanelView): ProviderPanel {
+  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostService, routing: RoutingService, log: Logger, redactor: Redactor, view?: PanelView): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
       if (view) ProviderPanel.#current.#controller.show(view);
@@ -58,12 +57,9 @@ export class ProviderPanel implements vscode.Disposable {
   }
 }
 
-/**
- * The host validates its own messages too: a bug here must fail loudly, not half-render. Then every
- * string in it is redacted, whatever produced it (a report, an error, a base URL with ?key=).
- */
+/** Every string posted is redacted, whatever produced it (a report, an error, a base URL with ?key=); the panel parses it. */
 function post(panel: vscode.WebviewPanel, message: HostToWebview, redactor: Redactor): Thenable<boolean> {
-  return panel.webview.postMessage(redactor.redactValue(hostToWebview.parse(message)));
+  return panel.webview.postMessage(redactor.redactValue(message));
 }
 
 function renderHtml(webview: vscode.Webview, webviewRoot: vscode.Uri): string {

@@ -1,0 +1,37 @@
+import type { Logger, Registry, StageResult } from '../core';
+import type { CostService, RoutingService } from '../services';
+import type { Params, RequestName, Result } from '../shared/protocol';
+
+/** What the panel reaches the rest of the extension through. */
+export interface PanelServices {
+  readonly registry: Registry;
+  readonly cost: CostService;
+  readonly routing: RoutingService;
+  readonly log: Logger;
+}
+
+/** One request's world: the services, its cancellation (the panel closing) and its stage stream. */
+export interface RequestContext extends PanelServices {
+  readonly signal: AbortSignal;
+  readonly onStage: (stage: StageResult) => void;
+}
+
+/** Answers one request; what it throws goes back to the panel as one sentence. */
+export type Handler<N extends RequestName> = (params: Params<N>, context: RequestContext) => Promise<Result<N>>;
+export type Handlers<N extends RequestName> = { readonly [K in N]: Handler<K> };
+
+/** A provider as the registry lists it, with where it is declared. */
+export type ListedProvider = NonNullable<ReturnType<Registry['get']>>;
+
+/** The provider a request names, or the sentence the panel shows when it has gone meanwhile. */
+export function providerEntry(registry: Registry, providerId: string): ListedProvider {
+  const entry = registry.get(providerId);
+  if (!entry) throw new Error(`No provider "${providerId}": it was removed.`);
+  return entry;
+}
+
+/** A declared provider is changed where it is declared. */
+export function writable(entry: ListedProvider, refusal: string): ListedProvider {
+  if (entry.readOnly) throw new Error(`${entry.name} comes from ${entry.source}${refusal}`);
+  return entry;
+}

@@ -1,0 +1,25 @@
+import * as vscode from 'vscode';
+import { Commands } from '../../platform/commands';
+import type { Handlers } from '../handler';
+
+/** The budgets section: one budget per scope and period, saved through the Set Budget command. */
+export const budgetHandlers: Handlers<'saveBudget' | 'removeBudget'> = {
+  async saveBudget({ budget }, { cost }) {
+    // A change to an existing budget keeps its id (it may come from the Set Budget command).
+    const sameScope = cost.budgetUse().find((item) => item.budget.period === budget.period && JSON.stringify(item.budget.scope) === JSON.stringify(budget.scope));
+    // The budget command checks it with the core's schema and records the change in the audit log.
+    await vscode.commands.executeCommand(Commands.setBudget, { ...budget, id: sameScope?.budget.id ?? budget.id });
+    return null;
+  },
+  async removeBudget({ budgetId }, { registry }) {
+    const config = vscode.workspace.getConfiguration('switchboard');
+    const budgets = config.get<Array<{ id?: string }>>('budgets', []);
+    if (!budgets.some((item) => item.id === budgetId)) throw new Error(`No budget "${budgetId}".`);
+    const choice = await vscode.window.showWarningMessage(`Remove the budget "${budgetId}"?`, { modal: true }, 'Remove');
+    if (choice === 'Remove') {
+      await config.update('budgets', budgets.filter((item) => item.id !== budgetId), vscode.ConfigurationTarget.Global);
+      await registry.noteBudgetChange(`${budgetId} removed`);
+    }
+    return null;
+  },
+};

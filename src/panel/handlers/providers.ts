@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { Commands } from '../../platform/commands';
+import { providerEntry, writable, type Handlers } from '../handler';
+import { modelRows, panelReport } from '../rows';
+
+/** The providers section: each card's test, switches and buttons. */
+export const providerHandlers: Handlers<'testProvider' | 'listModels' | 'setEnabled' | 'setDefault' | 'setKey' | 'editProvider' | 'removeProvider'> = {
+  async testProvider({ providerId }, { registry, cost, signal, onStage }) {
+    const entry = providerEntry(registry, providerId);
+    const report = await registry.testConnection(entry.id, { signal, onStage, wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test') });
+    return panelReport(entry.template ?? '', report, entry.models);
+  },
+  async listModels({ providerId }, { registry, signal }) {
+    const entry = providerEntry(registry, providerId);
+    return modelRows(entry.template ?? '', await registry.refreshModels(entry.id, { signal }), entry.models);
+  },
+  async setEnabled({ providerId, enabled }, { registry }) {
+    const entry = writable(providerEntry(registry, providerId), ' and is read-only here.');
+    await registry.setEnabled(entry.id, enabled);
+    return null;
+  },
+  async setDefault({ providerId, modelId }, { registry }) {
+    await registry.setDefault(providerEntry(registry, providerId).id, modelId);
+    return null;
+  },
+  async setKey({ providerId }, { registry }) {
+    await vscode.commands.executeCommand(Commands.setApiKey, { providerId: providerEntry(registry, providerId).id });
+    return null;
+  },
+  async editProvider({ providerId }, { registry }) {
+    const entry = writable(providerEntry(registry, providerId), ': change it there.');
+    await vscode.commands.executeCommand(Commands.editProvider, { providerId: entry.id });
+    return null;
+  },
+  async removeProvider({ providerId }, { registry }) {
+    const entry = writable(providerEntry(registry, providerId), ': remove it there.');
+    const choice = await vscode.window.showWarningMessage(`Remove ${entry.name} and its key?`, { modal: true }, 'Remove');
+    if (choice === 'Remove') await registry.remove(entry.id);
+    return null;
+  },
+};

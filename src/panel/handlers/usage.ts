@@ -1,0 +1,26 @@
+import * as vscode from 'vscode';
+import { Commands } from '../../platform/commands';
+import type { Handlers } from '../handler';
+
+/** The usage section: spend by day, provider and model over the chosen range, and its export. */
+export const usageHandlers: Handlers<'spend' | 'exportUsage'> = {
+  spend({ days }, { registry, cost }) {
+    const data = cost.spendData(days);
+    const ids = new Set(data.days.flatMap((day) => Object.keys(day.byProvider)));
+    const empty = { usd: 0, requests: 0, inputTokens: 0, outputTokens: 0 };
+    return Promise.resolve({
+      days: data.days,
+      providers: [...ids].map((providerId) => ({ id: providerId, name: registry.get(providerId)?.name ?? providerId })),
+      models: data.models.map(({ model, totals }) => ({ model, usd: totals.usd, requests: totals.requests, inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, unpriced: totals.unpricedRequests })),
+      totals: data.totals ? { usd: data.totals.usd, requests: data.totals.requests, inputTokens: data.totals.inputTokens, outputTokens: data.totals.outputTokens } : empty,
+      todayUsd: data.todayUsd,
+      monthUsd: data.monthUsd,
+      projectedMonthUsd: data.projectedMonthUsd,
+      budgets: data.budgets.map((item) => ({ budget: item.budget, label: item.label, spentUsd: item.spentUsd, fraction: item.fraction })),
+    });
+  },
+  async exportUsage({ format }) {
+    await vscode.commands.executeCommand(Commands.exportUsage, { format });
+    return null;
+  },
+};

@@ -1,0 +1,2 @@
+export { PANEL_VIEW_TYPE, ProviderPanel } from './host';
+export { PanelController } from './controller';

@@ -1,0 +1,150 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import type { CatalogRow, PanelCatalog, Params } from '../../src/shared/protocol';
+import { button } from '../components/provider-card';
+import { domId, perMillion, thousands } from '../format';
+import { request, Section } from '../section';
+import { announce, store, type SortColumn } from '../state';
+
+const SORT_VALUE: Record<SortColumn, (row: CatalogRow) => string | number> = {
+  provider: (row) => row.providerName.toLowerCase(),
+  model: (row) => row.id.toLowerCase(),
+  context: (row) => row.contextWindow ?? -1,
+  output: (row) => row.maxOutputTokens ?? -1,
+  input: (row) => row.prices?.input ?? Number.POSITIVE_INFINITY,
+  outputPrice: (row) => row.prices?.output ?? Number.POSITIVE_INFINITY,
+};
+
+/** Every enabled provider's models with their limits and prices; the user's own values editable. */
+export class ModelsSection extends Section {
+  /** Every enabled provider's models as last fetched, and the providers whose list failed. */
+  #catalog: PanelCatalog | undefined;
+  /** The row whose overrides are being edited (`provider/model`). */
+  #editing: string | undefined;
+
+  protected override async load(): Promise<void> {
+    try {
+      this.#catalog = await request('allModels', {});
+    } catch (error) {
+      store.errorText = (error as Error).message;
+    }
+    this.requestUpdate();
+  }
+
+  override render(): TemplateResult {
+    const catalog = this.#catalog;
+    if (!catalog) return html`<section id="models" aria-label="Models"><h2>Models</h2><p class="muted">Asking each provider for its models…</p></section>`;
+    const view = store.view;
+    const sort = view.modelSort ?? { column: 'provider', descending: false };
+    const header = (label: string, column: SortColumn) =>
+      html`<th scope="col" aria-sort=${sort.column === column ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
+        ${button(`${label}${sort.column === column ? (sort.descending ? ' ↓' : ' ↑') : ''}`, () => {
+          view.modelSort = { column, descending: sort.column === column ? !sort.descending : false };
+          store.changed();
+        }, { className: 'sort', id: `sort-${column}` })}
+      </th>`;
+    const text = (view.modelSearch ?? '').toLowerCase();
+    const rows = catalog.rows
+      .filter((row) => !text || `${row.providerName} ${row.id} ${row.name ?? ''}`.toLowerCase().includes(text))
+      .sort((a, b) => {
+        const [left, right] = [SORT_VALUE[sort.column](a), SORT_VALUE[sort.column](b)];
+        const order = left < right ? -1 : left > right ? 1 : 0;
+        return sort.descending ? -order : order;
+      });
+    return html`<section id="models" aria-label="Models">
+      <h2>Models</h2>
+      ${catalog.failed.map((failure) => html`<p class="fix">${failure.providerName}: ${failure.error}</p>`)}
+      <p class="muted">${catalog.rows.length} models across your enabled providers. Prices in US dollars per million tokens; "yours" marks values you set.</p>
+      <input
+        id="model-table-search"
+        type="search"
+        placeholder="Search models or providers"
+        aria-label="Search models"
+        .value=${view.modelSearch ?? ''}
+        @input=${(event: Event) => {
+          view.modelSearch = (event.target as HTMLInputElement).value;
+          store.changed();
+        }}
+      />
+      <table class="model-table" id="models-table">
+        <thead>
+          <tr>
+            ${header('Provider', 'provider')}${header('Model', 'model')}${header('Context', 'context')}${header('Max output', 'output')}${header('Input', 'input')}${header('Output', 'outputPrice')}
+            <th scope="col">Cached input</th>
+            <th scope="col">Capabilities</th>
+            <th scope="col">In use</th>
+            <th scope="col"><span class="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          ${rows.map((row) => this.#row(row))}
+        </tbody>
+      </table>
+    </section>`;
+  }
+
+  #row(row: CatalogRow): TemplateResult {
+    const key = `${row.providerId}/${row.id}`;
+    const limit = (value: number | undefined, source: string | undefined) =>
+      html`<td class="number" title=${source ? `from ${source === 'user' ? 'you' : `the ${source}`}` : nothing}>${thousands(value)}${source === 'user' ? html`<span class="muted"> (yours)</span>` : nothing}</td>`;
+    const price = (value: number | undefined) => (row.priceSource === 'local' ? 'free' : value === undefined ? 'unknown' : `${perMillion(value)}${row.priceSource === 'user' ? ' (yours)' : ''}`);
+    return html`<tr data-model=${key}>
+        <td>${row.providerName}</td>
+        <th scope="row">${row.id}</th>
+        ${limit(row.contextWindow, row.sources?.contextWindow)}${limit(row.maxOutputTokens, row.sources?.maxOutputTokens)}
+        <td class="number">${price(row.prices?.input)}</td>
+        <td class="number">${price(row.prices?.output)}</td>
+        <td class="number">${row.prices?.cachedInput === undefined ? '–' : perMillion(row.prices.cachedInput)}</td>
+        <td>${row.capabilities.join(', ')}</td>
+        <td>${row.chosen ? 'yes' : ''}</td>
+        <td>
+          ${row.editable
+            ? button('Edit', () => {
+                this.#editing = this.#editing === key ? undefined : key;
+                this.requestUpdate();
+              }, { id: `edit-${domId(key)}`, label: `Edit ${row.id}'s limits and prices`, expanded: this.#editing === key })
+            : nothing}
+        </td>
+      </tr>
+      ${this.#editing === key ? this.#overrides(row) : nothing}`;
+  }
+
+  #overrides(row: CatalogRow): TemplateResult {
+    // Only the user's own values: empty means "the provider's or the catalog's".
+    const own = row.userValues;
+    const field = (id: string, label: string, value: number | undefined, step: string) =>
+      html`<span class="override-field"><label for=${`override-${id}`}>${label}</label><input id=${`override-${id}`} type="number" min="0" step=${step} .value=${value === undefined ? '' : String(value)} /></span>`;
+    const submit = (event: Event) => {
+      event.preventDefault();
+      const form = event.target as HTMLFormElement;
+      const number = (id: string) => {
+        const value = form.querySelector<HTMLInputElement>(`#override-${id}`)!.value.trim();
+        return value === '' ? null : Number(value);
+      };
+      const body: Params<'saveOverrides'> = { providerId: row.providerId, modelId: row.id, contextWindow: number('context'), maxOutputTokens: number('output'), input: number('input'), output: number('output-price'), cachedInput: number('cached') };
+      request('saveOverrides', body).then(
+        () => {
+          this.#editing = undefined;
+          announce('Saved.');
+          void this.load();
+        },
+        (error: Error) => store.showError(error.message),
+      );
+    };
+    return html`<tr class="override-row">
+      <td colspan="10">
+        <form class="override" novalidate aria-label=${`Your limits and prices for ${row.id}`} @submit=${submit}>
+          <p class="muted">Your own values win over the provider and the catalog. Leave a field empty to use theirs.${row.chosen ? '' : ' Saving adds this model to your models.'}</p>
+          ${field('context', 'Context window (tokens)', own.contextWindow, '1')}${field('output', 'Max output (tokens)', own.maxOutputTokens, '1')}${field('input', 'Input $/M', own.input, '0.01')}${field('output-price', 'Output $/M', own.output, '0.01')}${field('cached', 'Cached input $/M', own.cachedInput, '0.01')}
+          <div class="actions">
+            <button type="submit" class="primary" id="save-overrides">Save</button>
+            ${button('Cancel', () => {
+              this.#editing = undefined;
+              this.requestUpdate();
+            })}
+          </div>
+        </form>
+      </td>
+    </tr>`;
+  }
+}
+customElements.define('sb-models', ModelsSection);

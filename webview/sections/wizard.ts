@@ -1,0 +1,269 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { KEY_IN_BASE_URL, urlHoldsKey } from '../../src/core/registry/keyShape';
+import type { PanelStage, TemplateInfo } from '../../src/shared/protocol';
+import { modelTable } from '../components/model-table';
+import { button } from '../components/provider-card';
+import { STAGE_NAMES, stageList } from '../components/stage-list';
+import { act, request, Section } from '../section';
+import { announce, store, type WizardStep } from '../state';
+
+/** The key typed in the wizard: in memory only (never in the view state or the markup), sent to the host and nowhere else. */
+let typedKey = '';
+
+/** The add wizard: pick a provider, connect and test it, choose its models, save. */
+export class WizardSection extends Section {
+  /** The stages of the wizard's test while it runs. */
+  #testing: PanelStage[] | undefined;
+  #busy = false;
+
+  override render(): TemplateResult {
+    const state = store.host;
+    if (!state) return html``;
+    const wizard = store.view.wizard;
+    const template = state.templates.find((candidate) => candidate.id === wizard.template);
+    const steps = ['Provider', 'Connect', 'Models'];
+    const current = wizard.step === 'template' ? 0 : wizard.step === 'connect' ? 1 : wizard.step === 'models' ? 2 : 3;
+    return html`<section id="wizard" aria-label="Add a provider">
+      <ol class="steps">
+        ${steps.map((name, index) => html`<li aria-current=${index === current ? 'step' : nothing} class=${index < current ? 'done' : ''}>${name}</li>`)}
+      </ol>
+      ${wizard.step === 'done' ? this.#done()
+      : wizard.step === 'template' || !template ? this.#templates(state.templates)
+      : wizard.step === 'connect' ? this.#connect(template)
+      : this.#models(template)}
+    </section>`;
+  }
+
+  #templates(templates: TemplateInfo[]): TemplateResult {
+    const pick = (template: TemplateInfo) => {
+      store.view.wizard = { step: 'connect', template: template.id, baseUrl: template.baseUrl ?? '', selected: [] };
+      typedKey = '';
+      store.changed();
+      void this.updateComplete.then(() => this.querySelector<HTMLElement>(template.key === 'none' ? '#base-url' : '#api-key')?.focus());
+    };
+    const detect = async () => {
+      const answer = await act('detectLocal', {});
+      if (answer && answer.found.length > 0) store.go('providers');
+    };
+    return html`<div>
+      <h2>Which provider?</h2>
+      <div class="templates" role="list">
+        ${templates.map((template) => html`<div role="listitem">${button(`${template.name}${template.local ? ' (on this machine)' : ''}`, () => pick(template), { className: 'template', id: `template-${template.id}`, title: template.local ? 'Runs on this machine; no key needed' : (template.baseUrl ?? 'Your endpoint') })}</div>`)}
+      </div>
+      <p class="muted">Running Ollama or LM Studio here? ${button('Detect Local Providers', () => void detect(), { id: 'detect-local', className: 'link' })}</p>
+    </div>`;
+  }
+
+  #connect(template: TemplateInfo): TemplateResult {
+    const wizard = store.view.wizard;
+    const holdsKey = urlHoldsKey((wizard.baseUrl ?? '').trim());
+    const key = typedKey.trim();
+    const report = wizard.report;
+    const failed = report?.stages.find((stage) => stage.status === 'fail');
+    const submit = (event: Event) => {
+      event.preventDefault();
+      if (!this.#busy) void this.#testDraft(template);
+    };
+    return html`<form class="connect" novalidate @submit=${submit}>
+      <h2>Connect ${template.name}</h2>
+      <label for="base-url">Base URL</label>
+      <input
+        id="base-url"
+        type="url"
+        .value=${wizard.baseUrl ?? ''}
+        required
+        spellcheck="false"
+        aria-describedby="base-url-hint"
+        aria-invalid=${holdsKey ? 'true' : 'false'}
+        @input=${(event: Event) => {
+          wizard.baseUrl = (event.target as HTMLInputElement).value.trim();
+          store.changed();
+        }}
+      />
+      <!-- Said as it is typed: a key pasted into the address is refused on saving (and by the host) anyway. -->
+      <p id="base-url-hint" class="hint">
+        ${holdsKey ? html`<span class="warning">${KEY_IN_BASE_URL}</span>` : template.local ? 'Where the server listens on this machine.' : "Prefilled with the provider's documented address; change it for a proxy or gateway."}
+      </p>
+      ${template.key === 'none' ? nothing : html`
+        <label for="api-key">${template.key === 'optional' ? 'API key (if the server asks for one)' : 'API key'}</label>
+        <!-- The property, never the attribute: the key must not appear in the page's markup. -->
+        <input
+          id="api-key"
+          type="password"
+          autocomplete="off"
+          spellcheck="false"
+          placeholder=${template.keyPrefix ? `${template.keyPrefix}…` : ''}
+          aria-describedby="key-hint"
+          .value=${typedKey}
+          @input=${(event: Event) => {
+            typedKey = (event.target as HTMLInputElement).value;
+            this.requestUpdate();
+          }}
+        />
+        <p id="key-hint" class="hint">
+          ${template.keyPrefix && key && !key.startsWith('${') && !key.startsWith(template.keyPrefix) ? html`<span class="warning">${template.name} keys usually start with "${template.keyPrefix}". </span>` : nothing}Kept in VS Code's secret storage and sent only to this address.
+          ${template.keyUrl ? html`<a href=${template.keyUrl}>Where to find your key</a>` : nothing}
+        </p>`}
+      <label for="provider-name">Name (optional)</label>
+      <input
+        id="provider-name"
+        type="text"
+        .value=${wizard.name ?? ''}
+        placeholder=${template.name}
+        @input=${(event: Event) => {
+          wizard.name = (event.target as HTMLInputElement).value.trim() || undefined;
+          store.changed();
+        }}
+      />
+      <div class="actions">
+        ${button('Back', () => this.#back('template'))}
+        <button type="submit" class="primary" id="test-draft" aria-disabled=${this.#busy ? 'true' : nothing}>${this.#busy ? 'Testing…' : 'Test Connection'}</button>
+        ${/* A ${env:…} key is read where it is used: such a provider is saved first and tested from its card. */ key.startsWith('${env:') ? button('Save Without Testing', () => void this.#save(template), { id: 'save-untested' }) : nothing}
+      </div>
+      ${this.#testing ? stageList(this.#testing) : report ? stageList(report.stages) : nothing}
+      ${failed && !report?.suggestedBaseUrl ? html`<p class="fix" role="alert">${failed.message}</p>` : nothing}
+      ${report?.suggestedBaseUrl
+        ? html`<p class="fix">
+            ${report.suggestedBaseUrl} works.
+            ${button(`Use ${report.suggestedBaseUrl}`, () => {
+              wizard.baseUrl = report.suggestedBaseUrl;
+              store.changed();
+              void this.#testDraft(template);
+            }, { id: 'use-suggested' })}
+          </p>`
+        : nothing}
+    </form>`;
+  }
+
+  async #testDraft(template: TemplateInfo): Promise<void> {
+    const wizard = store.view.wizard;
+    if (!wizard.baseUrl) return store.showError('Enter the base URL.');
+    if (template.key === 'required' && !typedKey.trim()) return store.showError('Enter the API key.');
+    this.#busy = true;
+    wizard.report = undefined;
+    announce(`Testing ${template.name}…`);
+    const live: PanelStage[] = [];
+    this.#testing = live;
+    this.requestUpdate();
+    try {
+      const report = await request('testDraft', { template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) }, (stage) => {
+        live.push(stage);
+        this.requestUpdate();
+      });
+      wizard.report = report;
+      const failed = report.stages.find((stage) => stage.status === 'fail');
+      announce(report.ok ? `${template.name} works: ${report.models?.length ?? 0} models listed.` : `Test failed at ${failed ? STAGE_NAMES[failed.stage] : 'a stage'}: ${failed?.message ?? ''}`);
+      if (report.ok) {
+        wizard.step = 'models';
+        const models = report.models ?? [];
+        wizard.selected = models.slice(0, 1).map((model) => model.id);
+        wizard.defaultModel = models[0]?.id;
+      }
+    } catch (error) {
+      store.errorText = (error as Error).message;
+    } finally {
+      this.#busy = false;
+      this.#testing = undefined;
+      store.changed();
+    }
+  }
+
+  #models(template: TemplateInfo): TemplateResult {
+    const wizard = store.view.wizard;
+    const models = wizard.report?.models ?? [];
+    const filter = (wizard.filter ?? '').toLowerCase();
+    const shown = models.filter((model) => !filter || model.id.toLowerCase().includes(filter) || model.name?.toLowerCase().includes(filter));
+    return html`<div class="models">
+      <h2>${template.name}: choose models</h2>
+      <p class="muted">${models.length} models listed. Ticked models appear in VS Code's model picker and in @switchboard; the default answers first.</p>
+      <input
+        id="model-search"
+        type="search"
+        .value=${wizard.filter ?? ''}
+        placeholder="Filter models"
+        aria-label="Filter models"
+        @input=${(event: Event) => {
+          wizard.filter = (event.target as HTMLInputElement).value;
+          store.changed();
+        }}
+      />
+      ${modelTable(shown, {
+        selected: wizard.selected,
+        defaultModel: wizard.defaultModel,
+        onUse: (model, used) => {
+          wizard.selected = used ? [...wizard.selected, model] : wizard.selected.filter((id) => id !== model);
+          if (!used && wizard.defaultModel === model) wizard.defaultModel = wizard.selected[0];
+          if (used && !wizard.defaultModel) wizard.defaultModel = model;
+          store.changed();
+        },
+        onDefault: (model) => {
+          wizard.defaultModel = model;
+          if (!wizard.selected.includes(model)) wizard.selected = [...wizard.selected, model];
+          store.changed();
+        },
+      })}
+      <div class="actions">
+        ${button('Back', () => this.#back('connect'))}
+        ${button(this.#busy ? 'Saving…' : 'Save Provider', () => void this.#save(template), { className: 'primary', id: 'save-provider', disabled: this.#busy || wizard.selected.length === 0 })}
+      </div>
+    </div>`;
+  }
+
+  async #save(template: TemplateInfo): Promise<void> {
+    const wizard = store.view.wizard;
+    this.#busy = true;
+    this.requestUpdate();
+    try {
+      const { providerId } = await request('addProvider', {
+        template: template.id,
+        ...(wizard.name ? { name: wizard.name } : {}),
+        baseUrl: wizard.baseUrl ?? '',
+        ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}),
+        models: wizard.selected,
+        ...(wizard.defaultModel ? { defaultModel: wizard.defaultModel } : {}),
+      });
+      typedKey = '';
+      store.view.wizard = { step: 'done', selected: [], added: providerId };
+      announce('Saved.');
+    } catch (error) {
+      store.errorText = (error as Error).message;
+    } finally {
+      this.#busy = false;
+      store.changed();
+    }
+  }
+
+  #done(): TemplateResult {
+    const added = store.host?.providers.find((card) => card.id === store.view.wizard.added);
+    return html`<div class="done" role="status">
+      <h2>${added?.name ?? 'The provider'} is ready</h2>
+      <p>${added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}, and says what each answer cost.` : 'Ask @switchboard in the chat.'}</p>
+      <div class="actions">
+        ${button('Ask @switchboard', () => void act('openChat', {}), { className: 'primary', id: 'open-chat' })}
+        ${button('See Providers', () => {
+          store.view.wizard = { step: 'template', selected: [] };
+          store.go('providers');
+        }, { id: 'see-providers' })}
+        ${button('Add Another', () => this.#back('template'))}
+      </div>
+    </div>`;
+  }
+
+  #back(step: WizardStep): void {
+    const wizard = store.view.wizard;
+    if (step === 'template') store.view.wizard = { step, selected: [] };
+    else wizard.step = step;
+    store.changed();
+  }
+}
+customElements.define('sb-wizard', WizardSection);
+
+/** The key is never kept in the view state: a wizard restored past the key step goes back for it. */
+export function restoreWizard(): void {
+  const wizard = store.view.wizard;
+  if (wizard.step === 'models' && wizard.template !== undefined) {
+    wizard.step = 'connect';
+    wizard.report = undefined;
+    store.errorText = 'Test again to go on: a key you typed is never kept while the panel is hidden.';
+  }
+}
