@@ -66,9 +66,11 @@ export interface UsageText {
 }
 
 /** The room a model has, and whether anyone knows it or it is the assumed default. */
+/** A model's room, from the registry's model facts. */
 export interface ModelLimits {
   contextWindow: number;
-  maxOutputTokens?: number;
+  maxOutputTokens: number;
+  /** Whether anyone knows the window (else it is the default for the kind of provider). */
   known: boolean;
 }
 

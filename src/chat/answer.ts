@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import {
+  answerRoom,
   continuationRequest,
   costOf,
   describeError,
@@ -22,7 +23,6 @@ import { abortSignalFor } from '../platform/cancellation';
 import { Commands } from '../platform/commandIds';
 import type { CostService, Services } from '../services';
 import { history, previousTurn, readReferences } from './chatContext';
-import { ASSUMED_MAX_OUTPUT } from './costCommand';
 import { offerFix, plainError, retryTarget } from './failure';
 import { escapeMarkdown, FOOTER_MARK, REASONING_MARK, type SwitchboardChatMetadata } from './metadata';
 import { enabledModels, stepName } from './model';
@@ -30,7 +30,6 @@ import type { ChatSession } from './participant';
 import { carried, firstStep } from './turnState';
 
 /** Room kept for the answer when fitting the prompt: the model's output limit, at most a quarter of the window. */
-const ANSWER_ROOM = 4096;
 
 /** "$0.0012 – $0.16", or what is unknown. */
 export function range(estimate: CostEstimate): string {
@@ -71,7 +70,7 @@ export async function fit({ registry, routing }: Services, step: FallbackStep, c
   // Counts are OpenAI's tokenizer; other families' tokenizers count code higher: keep a margin for them.
   const type = registry.get(step.provider)?.type;
   const margin = type === 'openai' || type === 'azure-openai' ? 0 : Math.floor(limits.contextWindow * 0.15);
-  const reserveForAnswer = Math.min(limits.maxOutputTokens ?? ANSWER_ROOM, Math.floor(limits.contextWindow / 4)) + margin + sentAfter.reduce((sum, text) => sum + countTokens(text) + 4, 0);
+  const reserveForAnswer = answerRoom(limits.contextWindow, limits.maxOutputTokens) + margin + sentAfter.reduce((sum, text) => sum + countTokens(text) + 4, 0);
   const fitted = fitToContext(conversation, prompt, attachments, { contextWindow: limits.contextWindow, reserveForAnswer, countTokens });
   const promptTokens = fitted.messages.reduce((sum, message) => sum + countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) + 4, 0);
   return { fitted, promptTokens, contextWindow: limits.contextWindow, maxOutputTokens: limits.maxOutputTokens };
@@ -141,7 +140,7 @@ export async function answer(session: ChatSession, request: vscode.ChatRequest, 
   const messages = partial ? continuationRequest({ model: head.model, messages: fitted.messages }, partial).messages : fitted.messages;
   const headEntry = registry.get(head.provider);
   if (headEntry) {
-    const estimate = await estimateCost(cost.pricing(head.provider, head.model), { model: head.model, messages }, headEntry.type, maxOutputTokens ?? ASSUMED_MAX_OUTPUT);
+    const estimate = await estimateCost(cost.pricing(head.provider, head.model), { model: head.model, messages }, headEntry.type, maxOutputTokens);
     stream.progress(`${escapeMarkdown(`Asking ${headEntry.name} ${head.model}`)} · estimated ${range(estimate)}`);
   }
   if (partial) stream.markdown(partial);

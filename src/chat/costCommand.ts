@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { catalogFacts, estimateCost, findTemplate, fitToContext, localTokenCounter, type ChatMessage, type CostEstimate, type Registry } from '../core';
+import { estimateCost, fitToContext, localTokenCounter, type ChatMessage, type CostEstimate, type Registry } from '../core';
 import { Commands } from '../platform/commandIds';
 import type { CostService, Services } from '../services';
 import { history, readReferences } from './chatContext';
@@ -8,7 +8,6 @@ import { enabledModels } from './model';
 import { range } from './answer';
 
 /** Without a known output limit, the answer a request is assumed to reach at most (the budgets' default cap). */
-export const ASSUMED_MAX_OUTPUT = 16_384;
 /** `/cost` prices what it is given up to the largest windows there are (2M tokens); beyond that nothing could take it. */
 const COST_WINDOW = 2_000_000;
 
@@ -24,9 +23,8 @@ export async function costEstimates(registry: Registry, cost: CostService, messa
   const rows: CostEstimateRow[] = [];
   for (const { providerId, modelId: model } of enabledModels(registry)) {
     const entry = registry.get(providerId)!;
-    const template = findTemplate(entry.template ?? '');
-    const maxOutput = entry.models.find((chosen) => chosen.id === model)?.maxOutputTokens ?? (await catalogFacts(template?.catalogIds ?? [], model)).maxOutputTokens ?? ASSUMED_MAX_OUTPUT;
-    const estimate = await estimateCost(cost.pricing(entry.id, model), { model, messages }, entry.type, maxOutput);
+    const facts = await registry.modelFacts(entry.id, model);
+    const estimate = await estimateCost(cost.pricing(entry.id, model), { model, messages }, entry.type, facts.maxOutputTokens.value);
     rows.push({ providerId: entry.id, providerName: entry.name, model, estimate });
   }
   return rows;

@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import {
   BudgetGuard,
-  catalogFacts,
   findTemplate,
   metered,
   MemorySharedStore,
@@ -100,14 +99,17 @@ export class CostService implements Cost, vscode.Disposable {
   meter(provider: Provider, providerId: string, surface: Surface): Provider {
     const entry = this.registry.get(providerId);
     if (!entry) throw new Error(`No provider "${providerId}".`);
-    const template = findTemplate(entry.template ?? '');
-    const modelOf = (modelId: string) => this.registry.get(providerId)?.models.find((model) => model.id === modelId);
+    // Only limits someone knows: a default must not cap an answer nor judge a usage report.
+    const known = async (modelId: string) => {
+      const facts = await this.registry.modelFacts(providerId, modelId);
+      return { maxOutputTokens: facts.maxOutputTokens.source === 'default' ? undefined : facts.maxOutputTokens.value, contextWindow: facts.contextWindow.source === 'default' ? undefined : facts.contextWindow.value };
+    };
     return metered(provider, {
       providerId,
       type: entry.type,
       pricing: (modelId) => this.pricing(providerId, modelId),
-      maxOutputTokens: async (modelId) => modelOf(modelId)?.maxOutputTokens ?? (await catalogFacts(template?.catalogIds ?? [], modelId)).maxOutputTokens,
-      contextWindow: async (modelId) => modelOf(modelId)?.contextWindow ?? (await catalogFacts(template?.catalogIds ?? [], modelId)).contextWindow,
+      maxOutputTokens: async (modelId) => (await known(modelId)).maxOutputTokens,
+      contextWindow: async (modelId) => (await known(modelId)).contextWindow,
       ledger: this.ledger,
       guard: this.guard,
       surface,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { catalogFacts, countPromptTokens, findTemplate, LOCAL_CALL_ID, modelKey, parseModelKey, priceOf, ProviderError, type ChatMessage, type ModelRef, type ToolDefinition } from '../core';
+import { countPromptTokens, findTemplate, LOCAL_CALL_ID, modelKey, parseModelKey, ProviderError, type ChatMessage, type ModelRef, type ToolDefinition } from '../core';
 import { abortSignalFor } from '../platform/cancellation';
 import { Commands, LANGUAGE_MODEL_VENDOR } from '../platform/commands';
 import type { Services } from '../services';
@@ -57,24 +57,19 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       }
       const ids = [...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((model) => model.id)])];
       for (const modelId of ids) {
-        const chosen = entry.models.find((model) => model.id === modelId);
-        const [facts, quote] = await Promise.all([
-          catalogFacts(template?.catalogIds ?? [], modelId),
-          priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: chosen?.prices }, modelId),
-        ]);
-        const maxOutputTokens = chosen?.maxOutputTokens ?? facts.maxOutputTokens ?? 4096;
-        const contextWindow = chosen?.contextWindow ?? facts.contextWindow ?? 128_000;
+        const facts = await this.#services.registry.modelFacts(entry.id, modelId);
         models.push({
           id: modelKey({ providerId: entry.id, modelId }),
-          name: chosen?.name ?? facts.name ?? modelId,
+          name: facts.name.value,
           family: modelId,
           version: modelId,
           detail: entry.name,
-          tooltip: this.#services.models.describe({ id: modelId, contextWindow, ...(facts.capabilities ? { capabilities: facts.capabilities } : {}) }, quote),
-          maxInputTokens: Math.max(1, contextWindow - maxOutputTokens),
-          maxOutputTokens,
+          tooltip: this.#services.models.describe({ id: modelId, contextWindow: facts.contextWindow.value, ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}) }, facts.price),
+          // The same window and answer room @switchboard fits its prompts to (an unknown Ollama model: 4,096 tokens, not 128,000).
+          maxInputTokens: facts.maxInputTokens,
+          maxOutputTokens: facts.maxOutputTokens.value,
           // Images: VS Code 1.104's stable API has no data part to carry them, so none are claimed.
-          capabilities: { toolCalling: facts.capabilities?.tools !== false, imageInput: false },
+          capabilities: { toolCalling: facts.capabilities.value.tools, imageInput: false },
         });
       }
     }
@@ -102,14 +97,13 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       const steps = useChain ? [picked, ...this.#services.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
       const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
       // Reasoning models (o-series, say) refuse a temperature: a caller's default one is dropped for them.
-      const entry = this.#services.registry.get(providerId);
-      const facts = await catalogFacts(findTemplate(entry?.template ?? '')?.catalogIds ?? [], modelId);
+      const facts = await this.#services.registry.modelFacts(providerId, modelId);
       const { temperature, ...sampling } = samplingOptions(options.modelOptions);
       const events = this.#services.routing.run(
         {
           messages: chatMessages,
           ...sampling,
-          ...(temperature !== undefined && !facts.capabilities?.reasoning ? { temperature } : {}),
+          ...(temperature !== undefined && !facts.capabilities.value.reasoning ? { temperature } : {}),
           ...(tools.length > 0 ? { tools, ...(options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}) } : {}),
         },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.

@@ -1,11 +1,9 @@
 import * as vscode from 'vscode';
 import {
-  catalogFacts,
   CircuitBreakers,
   describeSwitch,
   describeWait,
   findTemplate,
-  priceOf,
   RateLimitPacer,
   retryPolicyFromSettings,
   route,
@@ -109,19 +107,10 @@ export class RoutingService implements Routing, vscode.Disposable {
     });
   }
 
-  /**
-   * The room a model has: the user's override, else the catalog's. Unknown windows are assumed to
-   * be what local servers load by default (Ollama and LM Studio: 4,096 tokens, whatever the model
-   * could take; a longer prompt is cut from the front) or what hosted models commonly have.
-   */
+  /** The room a model has, from the one source of model facts (an unknown window: the default for its kind of provider). */
   async limits(step: FallbackStep): Promise<ModelLimits> {
-    const entry = this.registry.get(step.provider);
-    const template = findTemplate(entry?.template ?? '');
-    const chosen = entry?.models.find((model) => model.id === step.model);
-    const facts = await catalogFacts(template?.catalogIds ?? [], step.model);
-    const contextWindow = chosen?.contextWindow ?? facts.contextWindow;
-    const maxOutputTokens = chosen?.maxOutputTokens ?? facts.maxOutputTokens;
-    return { contextWindow: contextWindow ?? (template?.local || entry?.type === 'ollama' ? 4096 : 128_000), ...(maxOutputTokens ? { maxOutputTokens } : {}), known: contextWindow !== undefined };
+    const facts = await this.registry.modelFacts(step.provider, step.model);
+    return { contextWindow: facts.contextWindow.value, maxOutputTokens: facts.maxOutputTokens.value, known: facts.contextWindow.source !== 'default' };
   }
 
   /** Each step with what the router judges it by: context window, tool support, prices. */
@@ -129,17 +118,14 @@ export class RoutingService implements Routing, vscode.Disposable {
     return Promise.all(
       steps.map(async (step): Promise<RouteTarget> => {
         const entry = this.registry.get(step.provider)!;
-        const template = findTemplate(entry.template ?? '');
-        const chosen = entry.models.find((model) => model.id === step.model);
-        const [facts, quote] = await Promise.all([
-          catalogFacts(template?.catalogIds ?? [], step.model),
-          priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: chosen?.prices }, step.model),
-        ]);
+        const facts = await this.registry.modelFacts(entry.id, step.model);
         const target: RouteTarget = { providerId: entry.id, providerName: entry.name, model: step.model, provider: this.cost.meteredProvider(entry.id, surface) };
-        const contextWindow = chosen?.contextWindow ?? facts.contextWindow;
-        if (contextWindow !== undefined) target.contextWindow = contextWindow;
-        if (facts.capabilities?.tools !== undefined) target.tools = facts.capabilities.tools;
-        if (quote.prices) target.prices = { input: quote.prices.input, output: quote.prices.output };
+        // A hosted model's window is judged only when someone knows it; a local server's default is
+        // the window it really runs with (it cuts a longer prompt from the front).
+        const local = findTemplate(entry.template ?? '')?.local === true || entry.type === 'ollama';
+        if (facts.contextWindow.source !== 'default' || local) target.contextWindow = facts.contextWindow.value;
+        if (facts.capabilities.source !== 'default') target.tools = facts.capabilities.value.tools;
+        if (facts.price.prices) target.prices = { input: facts.price.prices.input, output: facts.price.prices.output };
         return target;
       }),
     );

@@ -4,6 +4,23 @@ import { Commands } from '../../src/platform/commands';
 import { loopback, openAiStream, removeProvider, testingApi, until } from './support';
 
 describe('language models (vendor switchboard) in the extension host', () => {
+  it("an Ollama model nobody describes is offered with the 4,096-token window @switchboard fits its prompts to, not 128,000", async () => {
+    const { registry, routing } = await testingApi();
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'ollama', name: 'Local', baseUrl: 'http://127.0.0.1:9/' });
+    try {
+      await registry.update(id, { models: [{ id: 'house-model:3b' }] });
+      const [model] = await until(async () => {
+        const found = await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/house-model:3b` });
+        return found.length > 0 ? found : undefined;
+      }, 'the model to be offered');
+      // A quarter of the window kept for the answer, on both surfaces.
+      assert.equal(model!.maxInputTokens, 3_072);
+      assert.deepEqual(await routing.limits({ provider: id, model: 'house-model:3b' }), { contextWindow: 4_096, maxOutputTokens: 1_024, known: false });
+    } finally {
+      await removeProvider(id);
+    }
+  });
+
   it('lists the configured models with their limits; sendRequest streams the answer and records usage', async () => {
     const { registry, cost } = await testingApi();
     const { url: origin, bodies, server } = await loopback((res) => openAiStream(res, ['Hello', ' from the picker'], { prompt_tokens: 9, completion_tokens: 4 }));

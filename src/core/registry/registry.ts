@@ -4,6 +4,7 @@ import { diagnose, type DoctorReport, type StageResult } from '../doctor';
 import { ProviderError } from '../errors';
 import { DeferredEvents } from '../events';
 import { createProvider } from '../provider';
+import { modelFacts, type ModelFacts } from '../modelFacts';
 import { findTemplate } from '../templates';
 import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../types';
 import type { AuditEntry, AuditLog } from './audit';
@@ -420,6 +421,23 @@ export class Registry {
         ...(model.extraBody || options.extraBody ? { extraBody: { ...model.extraBody, ...options.extraBody } } : {}),
       },
     };
+  }
+
+  /**
+   * What is known of one of a provider's models, with where each value came from (the user's
+   * settings, `listed` from the provider's own list, the catalog, or the default for its kind of
+   * provider): the one answer every surface uses for limits, capabilities and prices.
+   */
+  async modelFacts(id: string, modelId: string, listed?: ModelInfo): Promise<ModelFacts> {
+    const entry = this.get(id);
+    const chosen = entry?.models.find((model) => model.id === modelId);
+    return modelFacts({
+      type: entry?.type ?? 'openai-compatible',
+      template: findTemplate(entry?.template ?? ''),
+      modelId,
+      ...(chosen ? { user: { ...(chosen.name ? { name: chosen.name } : {}), contextWindow: chosen.contextWindow, maxOutputTokens: chosen.maxOutputTokens, prices: chosen.prices } } : {}),
+      ...(listed ? { listed } : {}),
+    });
   }
 
   /** The provider's models, filled in from the catalog (each value says where it came from). */
