@@ -57,12 +57,11 @@ export async function catalogFacts(catalogIds: readonly string[], modelId: strin
   const { calcPrice } = await import('@pydantic/genai-prices');
   for (const providerId of catalogIds) {
     const match = calcPrice({ input_tokens: 0, output_tokens: 0 }, modelId, { providerId });
-    if (match) {
-      facts.name ??= match.model.name;
-      facts.contextWindow ??= match.model.context_window;
-    }
     const load = MODELS_DEV[providerId];
     const entry = load ? modelsDevEntry(await load(), modelId) : undefined;
+    // models.dev writes names as the providers do ("GPT-4o"); genai-prices lower-cases some ("gpt 4o").
+    facts.name ??= entry?.name ?? match?.model.name;
+    if (match) facts.contextWindow ??= match.model.context_window;
     if (entry) {
       facts.contextWindow ??= entry.limit?.context || undefined;
       facts.maxOutputTokens ??= entry.limit?.output || undefined;

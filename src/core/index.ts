@@ -58,6 +58,7 @@ export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv } from '.
 export type { LedgerProblem, Surface, Totals, UsageRecord } from './cost/ledger';
 export { costOf, priceOf } from './cost/pricing';
 export { formatUsd } from './cost/money';
+export { counted } from './text';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
 export { countPromptTokens, estimateCost, localTokenCounter } from './cost/estimate';
 export { fitToContext } from './context';

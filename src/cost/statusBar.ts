@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { formatUsd as usd, type Registry } from '../core';
+import { counted, formatUsd as usd, type Registry } from '../core';
 import { Commands } from '../platform/commands';
 import type { Settings } from '../platform/settings';
 import type { CostService } from '../services';
@@ -66,7 +66,7 @@ export class CostStatusBar implements vscode.Disposable {
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**Switchboard spend**\n\nToday ${usd(today)} · This month ${usd(month)} · On track for ${usd(this.cost.ledger.projectedMonthUsd(now))} this month\n\n`);
     const byProvider = [...this.cost.totals(monthStart, now, 'provider')].sort((a, b) => b[1].usd - a[1].usd);
-    if (byProvider.length > 0) tooltip.appendMarkdown(`${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${totals.requests} requests)`).join('\n')}\n\n`);
+    if (byProvider.length > 0) tooltip.appendMarkdown(`${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${counted(totals.requests, 'request')})`).join('\n')}\n\n`);
     for (const item of use) tooltip.appendMarkdown(`- ${this.cost.describeBudget(item.budget)}: ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${Math.round(item.fraction * 100)}%)\n`);
     const reserved = this.cost.ledger.reservedUsd();
     if (reserved > 0) tooltip.appendMarkdown(`\nHeld for requests in flight (every window): up to ${usd(reserved)}\n`);

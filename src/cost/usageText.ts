@@ -1,4 +1,4 @@
-import { formatUsd as usd, type Registry, type Totals } from '../core';
+import { counted, formatUsd as usd, type Registry, type Totals } from '../core';
 import type { CostService, UsageText } from '../services';
 
 /** The short version for chat (`@switchboard /usage`): spend, projection, top providers and models, budgets as bars. */
@@ -8,7 +8,7 @@ export function usageSummary(cost: CostService, registry: Registry, now = Date.n
   const today = cost.totals(now, now).get('all');
   const month = cost.totals(monthStart, now).get('all');
   const lines = [
-    `**Today** ${usd(today?.usd ?? 0)} (${today?.requests ?? 0} requests) · **This month** ${usd(month?.usd ?? 0)} (${month?.requests ?? 0} requests) · on track for **${usd(cost.ledger.projectedMonthUsd(now))}**`,
+    `**Today** ${usd(today?.usd ?? 0)} (${counted(today?.requests ?? 0, 'request')}) · **This month** ${usd(month?.usd ?? 0)} (${counted(month?.requests ?? 0, 'request')}) · on track for **${usd(cost.ledger.projectedMonthUsd(now))}**`,
   ];
   const top = (groupBy: 'provider' | 'model', name: (key: string) => string) =>
     [...cost.totals(monthStart, now, groupBy)]

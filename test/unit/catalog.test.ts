@@ -28,6 +28,11 @@ describe('model catalog', () => {
     });
   });
 
+  it("names models as their providers write them (models.dev's \"GPT-4o\", not genai-prices' \"gpt 4o\")", async () => {
+    assert.equal((await catalogFacts(['openai'], 'gpt-4o')).name, 'GPT-4o');
+    assert.equal((await catalogFacts(['openai'], 'gpt-4o-mini')).name, 'GPT-4o mini');
+  });
+
   it('knows nothing of a model it has never heard of', async () => {
     assert.deepEqual(await catalogFacts(['openai'], 'my-finetune-xyz'), {});
     assert.deepEqual(await catalogFacts([], 'gpt-4o'), {});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { formatUsd } from '../../src/core';
+import { counted, formatUsd } from '../../src/core';
 
 describe('formatUsd', () => {
   it('shows cents, four decimals below a cent, and the digits that matter below that', () => {
@@ -19,5 +19,11 @@ describe('formatUsd', () => {
       [Number.POSITIVE_INFINITY, '–'],
     ];
     for (const [value, shown] of cases) assert.equal(formatUsd(value), shown, String(value));
+  });
+});
+
+describe('counted', () => {
+  it('says "1 request", never "1 requests"', () => {
+    assert.deepEqual([counted(0, 'request'), counted(1, 'request'), counted(2, 'request'), counted(1250, 'token')], ['0 requests', '1 request', '2 requests', '1,250 tokens']);
   });
 });
