@@ -100,8 +100,8 @@ describe('the provider panel, as a new user meets it', function () {
   it('the provider just added answers @switchboard in chat, with its cost, within two minutes of opening the panel', async () => {
     // VS Code's picker starts on a model of its own choosing (here gpt-4o, not the default gpt-4o-mini);
     // Switchboard's command opens the chat on the default.
-    assert.doesNotMatch(await page.locator('.interactive-input-part').first().innerText(), /gpt 4o mini/);
-    await runFromPalette(page, 'Switchboard: Ask @switchboard (Default Model)', page.locator('.interactive-input-part', { hasText: 'gpt 4o mini' }));
+    assert.doesNotMatch(await page.locator('.interactive-input-part').first().innerText(), /GPT-4o mini/);
+    await runFromPalette(page, 'Switchboard: Ask @switchboard (Default Model)', page.locator('.interactive-input-part', { hasText: 'GPT-4o mini' }));
     await page.locator('.interactive-input-part .monaco-editor').first().click();
     await page.keyboard.press('End');
     await page.keyboard.type('Say hi');
