@@ -75,6 +75,13 @@ describe('the provider panel, as a new user meets it', function () {
     await row.waitFor({ timeout: 20_000 });
     assert.match(await row.innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+tools, vision/);
     assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.60\b/);
+    // The test that let the user on stays above the models, collapsed to one line that opens to its stages.
+    const summary = panel.locator('.test-summary > summary');
+    assert.match(await summary.innerText(), /^Connection test passed: 3 stages \(2 skipped\), \d+( ms|\.\d s)$/);
+    const modelsStage = panel.locator('.test-summary .stage[data-stage="models"][data-status="pass"]');
+    assert.equal(await modelsStage.isVisible(), false);
+    await summary.click();
+    await modelsStage.waitFor();
     await panel.getByLabel('Use gpt-4o-mini').check();
     await panel.getByLabel('Use o3-mini').check();
     await panel.getByLabel('Make gpt-4o-mini the default').check();

@@ -2,6 +2,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { KEY_IN_BASE_URL, urlHoldsKey } from '../../src/core/registry/keyShape';
 import type { PanelStage, TemplateInfo } from '../../src/shared/protocol';
 import { modelTable } from '../components/model-table';
+import { passedSummary } from '../format';
 import { button } from '../components/provider-card';
 import { STAGE_NAMES, stageList } from '../components/stage-list';
 import { act, request, Section } from '../section';
@@ -175,6 +176,10 @@ export class WizardSection extends Section {
     const shown = models.filter((model) => !filter || model.id.toLowerCase().includes(filter) || model.name?.toLowerCase().includes(filter));
     return html`<div class="models">
       <h2>${template.name}: choose models</h2>
+      ${wizard.report ? html`<details class="test-summary">
+            <summary>${passedSummary(wizard.report.stages)}</summary>
+            ${stageList(wizard.report.stages)}
+          </details>` : nothing}
       <p class="muted">${models.length} models listed. Ticked models appear in VS Code's model picker and in @switchboard; the default answers first.</p>
       <input
         id="model-search"
