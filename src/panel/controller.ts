@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import type { Logger, Registry, StageResult } from '../core';
 import type { CostService, RoutingService } from '../services';
 import { parseMessage, webviewToHost, type HostToWebview, type PanelState, type PanelView, type RequestName } from '../shared/protocol';
+import { DraftTests } from './draftTests';
 import type { Handler, Handlers, PanelServices } from './handler';
 import { activityHandlers } from './handlers/activity';
 import { budgetHandlers } from './handlers/budgets';
@@ -29,6 +30,7 @@ export class PanelController implements vscode.Disposable {
   readonly #running = new Set<AbortController>();
   readonly #subscription: { dispose(): void };
   readonly #services: PanelServices;
+  readonly #drafts = new DraftTests();
   #statePending = false;
   /** The webview said `ready`: until then (and after a reload, until it says so again) nothing is posted. */
   #ready = false;
@@ -98,7 +100,7 @@ export class PanelController implements vscode.Disposable {
     try {
       // The message parsed against its name's params: the handler gets exactly what it declares.
       const handler: Handler<RequestName> = handlers[name];
-      const result = await handler(params, { ...this.#services, signal: controller.signal, onStage });
+      const result = await handler(params, { ...this.#services, drafts: this.#drafts, signal: controller.signal, onStage });
       await this.#send({ type: 'reply', id, result });
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);

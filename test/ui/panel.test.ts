@@ -96,6 +96,7 @@ describe('the provider panel, as a new user meets it', function () {
     const text = await card.innerText();
     assert.match(text, /Default · gpt-4o-mini/);
     assert.match(text, /Key sk-proj-…2c3b/);
+    assert.match(text, /✓ Connected · tested just now/, 'the wizard\'s test is kept on the saved provider');
     assert.match(text, new RegExp(`${provider.url.replace(/[.:/]/g, '\\$&')}/v1`));
     await screenshot(page, 'panel-providers-light');
     console.log(`      wizard from "Manage Providers" to a saved provider took ${setUpSeconds.toFixed(1)} s`);
