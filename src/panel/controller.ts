@@ -12,6 +12,7 @@ import { modelHandlers } from './handlers/models';
 import { providerHandlers } from './handlers/providers';
 import { usageHandlers } from './handlers/usage';
 import { wizardHandlers } from './handlers/wizard';
+import { panelStage } from './rows';
 import { panelState } from './state';
 
 /** Enough of a request to answer its id when the rest does not parse. */
@@ -96,7 +97,7 @@ export class PanelController implements vscode.Disposable {
     const { id, name, params } = message;
     const controller = new AbortController();
     this.#running.add(controller);
-    const onStage = (stage: StageResult) => void this.#send({ type: 'stage', id, stage });
+    const onStage = (stage: StageResult) => void this.#send({ type: 'stage', id, stage: panelStage(stage) });
     try {
       // The message parsed against its name's params: the handler gets exactly what it declares.
       const handler: Handler<RequestName> = handlers[name];

@@ -122,7 +122,12 @@ export class WizardSection extends Section {
         ${/* A ${env:…} key is read where it is used: such a provider is saved first and tested from its card. */ key.startsWith('${env:') ? button('Save Without Testing', () => void this.#save(template), { id: 'save-untested' }) : nothing}
       </div>
       ${this.#testing ? stageList(this.#testing) : report ? stageList(report.stages) : nothing}
-      ${failed && !report?.suggestedBaseUrl ? html`<p class="fix" role="alert">${failed.message}</p>` : nothing}
+      ${failed && !report?.suggestedBaseUrl
+        ? html`<div class="fix" role="alert">
+            <p>${STAGE_NAMES[failed.stage]} failed: ${failed.message.replace(/\.?$/, '.')}</p>
+            ${failed.detail ? html`<details class="server-said"><summary>What the server sent</summary><pre>${failed.detail}</pre></details>` : nothing}
+          </div>`
+        : nothing}
       ${report?.suggestedBaseUrl
         ? html`<p class="fix">
             ${report.suggestedBaseUrl} works.
