@@ -1,7 +1,6 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
-import type { Logger, Registry, StageResult } from '../core';
-import type { CostService, RoutingService } from '../services';
+import type { Logger, StageResult } from '../core';
 import { parseMessage, webviewToHost, type HostToWebview, type PanelState, type PanelView, type RequestName } from '../shared/protocol';
 import { DraftTests } from './draftTests';
 import type { Handler, Handlers, PanelServices } from './handler';
@@ -39,15 +38,16 @@ export class PanelController implements vscode.Disposable {
   /** A section to show once the webview is ready (the panel was opened for it). */
   #pendingView: PanelView | undefined;
 
+  readonly #log: Logger;
+
   constructor(
-    registry: Registry,
-    cost: CostService,
-    routing: RoutingService,
-    private readonly log: Logger,
+    services: PanelServices,
     private readonly version: string,
     private readonly post: (message: HostToWebview) => Thenable<boolean> | Promise<boolean>,
   ) {
-    this.#services = { registry, cost, routing, log };
+    const { registry, cost, routing } = services;
+    this.#services = services;
+    this.#log = services.log;
     const registryChanges = registry.onDidChange(() => this.#scheduleState());
     const circuitChanges = routing.circuits.onDidChange(() => this.#scheduleState());
     const settingChanges = vscode.workspace.onDidChangeConfiguration((event) => {
@@ -78,7 +78,7 @@ export class PanelController implements vscode.Disposable {
   async receive(raw: unknown): Promise<void> {
     const parsed = parseMessage(webviewToHost, raw);
     if (!parsed.ok) {
-      this.log.warn(`panel: refused a malformed message (${parsed.error})`);
+      this.#log.warn(`panel: refused a malformed message (${parsed.error})`);
       // A request whose id is readable gets its refusal, so the panel does not wait forever (field names only, never values).
       const envelope = requestEnvelope.safeParse(raw);
       if (envelope.success) await this.#send({ type: 'error', id: envelope.data.id, error: `Switchboard refused the request: ${parsed.error}` });
@@ -105,7 +105,7 @@ export class PanelController implements vscode.Disposable {
       await this.#send({ type: 'reply', id, result });
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      this.log.warn(`panel: ${name} failed: ${text}`);
+      this.#log.warn(`panel: ${name} failed: ${text}`);
       await this.#send({ type: 'error', id, error: text });
     } finally {
       this.#running.delete(controller);
@@ -134,7 +134,7 @@ export class PanelController implements vscode.Disposable {
     try {
       await this.post(message);
     } catch (error) {
-      this.log.warn('panel: could not post to the webview', error);
+      this.#log.warn('panel: could not post to the webview', error);
     }
   }
 

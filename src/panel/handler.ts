@@ -1,4 +1,5 @@
 import type { Logger, Registry, StageResult } from '../core';
+import type { Dialogs } from '../platform/dialogs';
 import type { CostService, RoutingService } from '../services';
 import type { Params, RequestName, Result } from '../shared/protocol';
 import type { DraftTests } from './draftTests';
@@ -8,6 +9,8 @@ export interface PanelServices {
   readonly registry: Registry;
   readonly cost: CostService;
   readonly routing: RoutingService;
+  /** The extension's questions to the user (tests answer them). */
+  readonly dialogs: Dialogs;
   readonly log: Logger;
 }
 

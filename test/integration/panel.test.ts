@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../../src/platform/commands';
 import { ProviderError } from '../../src/core';
 import type { HostToWebview, RequestName, Result } from '../../src/shared/protocol';
-import { removeProvider, testingApi } from './support';
+import { answering, removeProvider, testingApi } from './support';
 
 const CANARY = 'sk-proj-PANELCANARY9d8c7b6a5f4e3d2c1b0a';
 
@@ -134,6 +134,19 @@ describe('the provider panel host, driven as the webview drives it', () => {
       assert.ok(again);
       assert.equal(registry.get(again)?.lastTest, undefined);
 
+      // The panel's confirmations are the extension's dialogs: declined, nothing is removed; confirmed, it is.
+      await answering(/^Remove Panel OpenAI Again and its key\?$/, false, () => controller.receive({ type: 'request', id: 7, name: 'removeProvider', params: { providerId: again! } }));
+      assert.ok(registry.get(again), 'declined: kept');
+      await answering(/^Remove Panel OpenAI Again and its key\?$/, 'Remove', () => controller.receive({ type: 'request', id: 8, name: 'removeProvider', params: { providerId: again! } }));
+      assert.equal(registry.get(again), undefined, 'confirmed: removed');
+      again = undefined;
+      const budgets = vscode.workspace.getConfiguration('switchboard');
+      await budgets.update('budgets', [{ id: 'panel-daily', scope: { kind: 'overall' }, period: 'daily', limitUsd: 5, alertAt: 0.8, mode: 'warn' }], vscode.ConfigurationTarget.Global);
+      await answering(/^Remove the budget "panel-daily"\?$/, false, () => controller.receive({ type: 'request', id: 9, name: 'removeBudget', params: { budgetId: 'panel-daily' } }));
+      assert.equal(vscode.workspace.getConfiguration('switchboard').get<unknown[]>('budgets')?.length, 1, 'declined: kept');
+      await answering(/^Remove the budget "panel-daily"\?$/, 'Remove', () => controller.receive({ type: 'request', id: 10, name: 'removeBudget', params: { budgetId: 'panel-daily' } }));
+      assert.deepEqual(vscode.workspace.getConfiguration('switchboard').get('budgets'), []);
+
       // The fallback order saved from the panel, and each entry's circuit as the router sees it.
       const { routing } = await testingApi();
       await controller.receive({ type: 'request', id: 4, name: 'saveFallback', params: { steps: [{ provider: added, model: 'gpt-4o' }] } });
@@ -152,6 +165,7 @@ describe('the provider panel host, driven as the webview drives it', () => {
     } finally {
       controller.dispose();
       await vscode.workspace.getConfiguration('switchboard.fallback').update('chain', undefined, vscode.ConfigurationTarget.Global);
+      await vscode.workspace.getConfiguration('switchboard').update('budgets', undefined, vscode.ConfigurationTarget.Global);
       for (const id of [added, again]) if (id) await removeProvider(id);
       server.close();
     }
