@@ -33,3 +33,13 @@ export function passedSummary(stages: ReadonlyArray<{ status: 'pass' | 'fail' | 
   const ms = stages.reduce((total, stage) => total + (stage.ms ?? 0), 0);
   return `Connection test passed: ${passed} ${passed === 1 ? 'stage' : 'stages'}${skipped > 0 ? ` (${skipped} skipped)` : ''}, ${duration(ms)}`;
 }
+
+/**
+ * The days a spend chart draws: from the first day with spend, at least `minimum` days (the last
+ * ones), so a new user's one day of history is one bar at its date, not a sliver after 29 empty days.
+ */
+export function fromFirstSpend<T extends { byProvider: Record<string, number> }>(days: readonly T[], minimum = 7): T[] {
+  const first = days.findIndex((day) => Object.values(day.byProvider).some((value) => value > 0));
+  const start = first < 0 ? days.length : first;
+  return days.slice(Math.max(0, Math.min(start, days.length - minimum)));
+}

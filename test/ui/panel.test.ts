@@ -170,11 +170,17 @@ describe('the provider panel, as a new user meets it', function () {
         bars: bars.length,
         width: chart.getBoundingClientRect().width,
         area: bars.reduce((sum, bar) => sum + bar.getBoundingClientRect().width * bar.getBoundingClientRect().height, 0),
+        barWidth: probe ? probe.getBoundingClientRect().width : 0,
         fill: probe ? probe.ownerDocument.defaultView.getComputedStyle(probe).fill : '',
         blue: view.getComputedStyle(chart.ownerDocument.body).getPropertyValue('--vscode-charts-blue').trim(),
       };
     });
     assert.ok(painted.width > 100 && painted.bars === 1 && painted.area > 1000, JSON.stringify(painted));
+    // One day of history starts the chart a week back, not 30 days back: a bar, not a sliver at the edge.
+    assert.ok(painted.barWidth > painted.width / 20, JSON.stringify(painted));
+    // "By model" is a part of its own: its heading stands clear of what is above it.
+    const gap = await panel.locator('h2.by-model').evaluate((heading: { getBoundingClientRect(): { top: number }; previousElementSibling: { getBoundingClientRect(): { bottom: number } } | null }) => heading.getBoundingClientRect().top - (heading.previousElementSibling?.getBoundingClientRect().bottom ?? 0));
+    assert.ok(gap >= 24, `${gap} px`);
     const hex = painted.blue.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
     assert.ok(hex, JSON.stringify(painted));
     assert.equal(painted.fill, `rgb(${hex.slice(1).map((part) => parseInt(part, 16)).join(', ')})`, JSON.stringify(painted));

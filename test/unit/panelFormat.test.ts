@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { passedSummary, perMillion } from '../../webview/format';
+import { fromFirstSpend, passedSummary, perMillion } from '../../webview/format';
 
 describe('the panel\'s prices per million tokens', () => {
   it('always show cents, and a third decimal only where it says something', () => {
@@ -20,5 +20,20 @@ describe('the wizard\'s summary of a passed connection test', () => {
     ];
     assert.equal(passedSummary(stages), 'Connection test passed: 3 stages (2 skipped), 1.2 s');
     assert.equal(passedSummary([{ status: 'pass', ms: 41.6 }]), 'Connection test passed: 1 stage, 42 ms');
+  });
+});
+
+describe('the days the usage chart draws', () => {
+  const month = (spent: Record<number, number>) =>
+    Array.from({ length: 30 }, (_, index): { date: string; byProvider: Record<string, number> } => ({ date: `d${index}`, byProvider: spent[index] ? { openai: spent[index] } : {} }));
+
+  it('start at the first day with spend', () => {
+    assert.deepEqual(fromFirstSpend(month({ 10: 0.5, 20: 1 })).map((day) => day.date), month({}).slice(10).map((day) => day.date));
+  });
+
+  it('hold at least a week, so one day of history is a bar among seven, not a sliver among thirty', () => {
+    assert.deepEqual(fromFirstSpend(month({ 29: 0.01 })).map((day) => day.date), ['d23', 'd24', 'd25', 'd26', 'd27', 'd28', 'd29']);
+    assert.equal(fromFirstSpend(month({})).length, 7);
+    assert.equal(fromFirstSpend(month({}).slice(0, 3)).length, 3);
   });
 });
