@@ -59,6 +59,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const statusBar = new cost.CostStatusBar(spend, providers, settings);
   // The status bar shows the providers' health (paused models, rate-limit headroom) the router keeps.
   statusBar.setHealthSource(() => router.healthLines());
+  const panelServices = { registry: providers, cost: spend, routing: router, dialogs, log: log.child('panel') };
   const services: Services = {
     extensionUri: context.extensionUri,
     version,
@@ -86,7 +87,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     providers.onDidChange(() => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0)),
     ...registerCommands(
       {
-        [Commands.openPanel]: (args?: { view?: PanelView }) => ProviderPanel.show(context.extensionUri, version, providers, spend, router, log.child('panel'), redactor, args?.view),
+        [Commands.openPanel]: (args?: { view?: PanelView }) => ProviderPanel.show(context.extensionUri, version, panelServices, redactor, args?.view),
         [Commands.showLog]: () => channel.show(),
       },
       log,
@@ -116,7 +117,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
       routing: router,
       dialogs: dialogs as AnsweringDialogs,
       globalState: context.globalState,
-      panelController: (post) => new PanelController(providers, spend, router, log.child('panel'), version, post),
+      panelController: (post) => new PanelController(panelServices, version, post),
     },
   };
 }

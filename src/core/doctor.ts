@@ -15,6 +15,8 @@ export interface StageResult {
   ms?: number;
   /** The socket error code or the provider's error code, for the log and for support. */
   code?: string;
+  /** What the server said, in its own words or its raw body (redacted), where a failure came with it. */
+  detail?: string;
 }
 
 export interface DoctorReport {
@@ -86,7 +88,13 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   redactor.addSecret(options.apiKey);
   const stages: StageResult[] = [];
   const record = (result: StageResult) => {
-    const clean = { ...result, message: redactor.redact(result.message), ...(result.code === undefined ? {} : { code: redactor.redact(result.code) }) };
+    const { detail, ...rest } = result;
+    const clean = {
+      ...rest,
+      message: redactor.redact(result.message),
+      ...(result.code === undefined ? {} : { code: redactor.redact(result.code) }),
+      ...(detail === undefined ? {} : { detail: redactor.redact(detail) }),
+    };
     stages.push(clean);
     options.onStage?.(clean);
   };
@@ -160,7 +168,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
     const message =
       error.status === 403 ? `The key is valid but not allowed to do this (403)${error.providerMessage ? `: ${error.providerMessage}` : '.'}`
       : `The key was rejected (${error.status ?? 'error'})${error.providerMessage ? `: ${error.providerMessage}` : '.'}`;
-    record({ stage: 'auth', status: 'fail', message, ms: first.ms, code: error.code });
+    record({ stage: 'auth', status: 'fail', message, ms: first.ms, code: error.code, detail: error.providerMessage });
     skipRest(['models', 'chat'], 'Fix the key first.');
     return { ok: false, stages };
   }
@@ -177,7 +185,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
     }
   }
   if (error && error.kind !== 'model_not_found' && error.kind !== 'bad_request' && error.kind !== 'server_error') {
-    record({ stage: 'auth', status: 'fail', message: error.message, ms: first.ms, code: error.code });
+    record({ stage: 'auth', status: 'fail', message: error.message, ms: first.ms, code: error.code, detail: error.providerMessage });
     skipRest(['models', 'chat'], 'Fix this first.');
     return { ok: false, stages };
   }
@@ -185,9 +193,9 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
 
   // models
   if (!hasModelList) {
-    record(error ? { stage: 'models', status: 'fail', message: error.message, code: error.code } : { stage: 'models', status: 'skip', message: 'Azure deployments are named, not listed.' });
+    record(error ? { stage: 'models', status: 'fail', message: error.message, code: error.code, detail: error.providerMessage } : { stage: 'models', status: 'skip', message: 'Azure deployments are named, not listed.' });
   } else if (error) {
-    record({ stage: 'models', status: 'fail', message: error.message, ms: first.ms, code: error.code });
+    record({ stage: 'models', status: 'fail', message: error.message, ms: first.ms, code: error.code, detail: error.providerMessage });
   } else {
     record({ stage: 'models', status: 'pass', message: `${first.value?.length ?? 0} models available.`, ms: first.ms });
   }
@@ -202,7 +210,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
     const chat = await timed(async () => {
       for await (const event of chatProvider.chat({ model: options.model!, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
     });
-    record(chat.error ? { stage: 'chat', status: 'fail', message: chat.error.message, ms: chat.ms, code: chat.error.code } : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms });
+    record(chat.error ? { stage: 'chat', status: 'fail', message: chat.error.message, ms: chat.ms, code: chat.error.code, detail: chat.error.providerMessage } : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms });
   }
   return { ok: stages.every((stage) => stage.status !== 'fail'), stages, models: first.value };
 }

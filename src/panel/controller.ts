@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
-import type { Logger, Registry, StageResult } from '../core';
-import type { CostService, RoutingService } from '../services';
+import type { Logger, StageResult } from '../core';
 import { parseMessage, webviewToHost, type HostToWebview, type PanelState, type PanelView, type RequestName } from '../shared/protocol';
+import { DraftTests } from './draftTests';
 import type { Handler, Handlers, PanelServices } from './handler';
 import { activityHandlers } from './handlers/activity';
 import { budgetHandlers } from './handlers/budgets';
@@ -11,6 +11,7 @@ import { modelHandlers } from './handlers/models';
 import { providerHandlers } from './handlers/providers';
 import { usageHandlers } from './handlers/usage';
 import { wizardHandlers } from './handlers/wizard';
+import { panelStage } from './rows';
 import { panelState } from './state';
 
 /** Enough of a request to answer its id when the rest does not parse. */
@@ -29,6 +30,7 @@ export class PanelController implements vscode.Disposable {
   readonly #running = new Set<AbortController>();
   readonly #subscription: { dispose(): void };
   readonly #services: PanelServices;
+  readonly #drafts = new DraftTests();
   #statePending = false;
   /** The webview said `ready`: until then (and after a reload, until it says so again) nothing is posted. */
   #ready = false;
@@ -36,15 +38,16 @@ export class PanelController implements vscode.Disposable {
   /** A section to show once the webview is ready (the panel was opened for it). */
   #pendingView: PanelView | undefined;
 
+  readonly #log: Logger;
+
   constructor(
-    registry: Registry,
-    cost: CostService,
-    routing: RoutingService,
-    private readonly log: Logger,
+    services: PanelServices,
     private readonly version: string,
     private readonly post: (message: HostToWebview) => Thenable<boolean> | Promise<boolean>,
   ) {
-    this.#services = { registry, cost, routing, log };
+    const { registry, cost, routing } = services;
+    this.#services = services;
+    this.#log = services.log;
     const registryChanges = registry.onDidChange(() => this.#scheduleState());
     const circuitChanges = routing.circuits.onDidChange(() => this.#scheduleState());
     const settingChanges = vscode.workspace.onDidChangeConfiguration((event) => {
@@ -75,7 +78,7 @@ export class PanelController implements vscode.Disposable {
   async receive(raw: unknown): Promise<void> {
     const parsed = parseMessage(webviewToHost, raw);
     if (!parsed.ok) {
-      this.log.warn(`panel: refused a malformed message (${parsed.error})`);
+      this.#log.warn(`panel: refused a malformed message (${parsed.error})`);
       // A request whose id is readable gets its refusal, so the panel does not wait forever (field names only, never values).
       const envelope = requestEnvelope.safeParse(raw);
       if (envelope.success) await this.#send({ type: 'error', id: envelope.data.id, error: `Switchboard refused the request: ${parsed.error}` });
@@ -94,15 +97,15 @@ export class PanelController implements vscode.Disposable {
     const { id, name, params } = message;
     const controller = new AbortController();
     this.#running.add(controller);
-    const onStage = (stage: StageResult) => void this.#send({ type: 'stage', id, stage });
+    const onStage = (stage: StageResult) => void this.#send({ type: 'stage', id, stage: panelStage(stage) });
     try {
       // The message parsed against its name's params: the handler gets exactly what it declares.
       const handler: Handler<RequestName> = handlers[name];
-      const result = await handler(params, { ...this.#services, signal: controller.signal, onStage });
+      const result = await handler(params, { ...this.#services, drafts: this.#drafts, signal: controller.signal, onStage });
       await this.#send({ type: 'reply', id, result });
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);
-      this.log.warn(`panel: ${name} failed: ${text}`);
+      this.#log.warn(`panel: ${name} failed: ${text}`);
       await this.#send({ type: 'error', id, error: text });
     } finally {
       this.#running.delete(controller);
@@ -131,7 +134,7 @@ export class PanelController implements vscode.Disposable {
     try {
       await this.post(message);
     } catch (error) {
-      this.log.warn('panel: could not post to the webview', error);
+      this.#log.warn('panel: could not post to the webview', error);
     }
   }
 

@@ -1,17 +1,22 @@
 import type { Logger, Registry, StageResult } from '../core';
+import type { Dialogs } from '../platform/dialogs';
 import type { CostService, RoutingService } from '../services';
 import type { Params, RequestName, Result } from '../shared/protocol';
+import type { DraftTests } from './draftTests';
 
 /** What the panel reaches the rest of the extension through. */
 export interface PanelServices {
   readonly registry: Registry;
   readonly cost: CostService;
   readonly routing: RoutingService;
+  /** The extension's questions to the user (tests answer them). */
+  readonly dialogs: Dialogs;
   readonly log: Logger;
 }
 
-/** One request's world: the services, its cancellation (the panel closing) and its stage stream. */
+/** One request's world: the services, its cancellation (the panel closing), its stage stream, and this panel's draft tests. */
 export interface RequestContext extends PanelServices {
+  readonly drafts: DraftTests;
   readonly signal: AbortSignal;
   readonly onStage: (stage: StageResult) => void;
 }

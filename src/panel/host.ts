@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Logger, Redactor, Registry } from '../core';
-import type { CostService, RoutingService } from '../services';
+import type { Redactor } from '../core';
 import type { HostToWebview, PanelView } from '../shared/protocol';
 import { PanelController } from './controller';
+import type { PanelServices } from './handler';
 
 export const PANEL_VIEW_TYPE = 'switchboard.panel';
 
@@ -15,7 +15,7 @@ export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
   /** `redactor` knows every registered key: whatever is posted to the webview passes through it. */
-  static show(extensionUri: vscode.Uri, version: string, registry: Registry, cost: CostService, routing: RoutingService, log: Logger, redactor: Redactor, view?: PanelView): ProviderPanel {
+  static show(extensionUri: vscode.Uri, version: string, services: PanelServices, redactor: Redactor, view?: PanelView): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
       if (view) ProviderPanel.#current.#controller.show(view);
@@ -27,7 +27,7 @@ export class ProviderPanel implements vscode.Disposable {
       localResourceRoots: [webviewRoot],
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(registry, cost, routing, log, version, (message) => post(panel, message, redactor)));
+    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(services, version, (message) => post(panel, message, redactor)));
     if (view) ProviderPanel.#current.#controller.show(view);
     return ProviderPanel.#current;
   }

@@ -1,14 +1,35 @@
-import { findTemplate, isValidModelId, priceOf, withCatalog, type DoctorReport, type ModelInfo, type ProviderEntry } from '../core';
-import type { ModelRow, PanelReport } from '../shared/protocol';
+import { findTemplate, isValidModelId, priceOf, withCatalog, type DoctorReport, type ModelInfo, type ProviderEntry, type StageResult } from '../core';
+import type { ModelRow, PanelReport, PanelStage } from '../shared/protocol';
 
 /** A connection test as the panel shows it; the doctor lists what the server says, the catalog fills in windows and capabilities. */
 export async function panelReport(templateId: string, report: DoctorReport, chosen: ProviderEntry['models'] = []): Promise<PanelReport> {
   return {
     ok: report.ok,
-    stages: report.stages.map((stage) => ({ stage: stage.stage, status: stage.status, message: stage.message, ...(stage.ms !== undefined ? { ms: stage.ms } : {}), ...(stage.code ? { code: stage.code } : {}) })),
+    stages: report.stages.map(panelStage),
     ...(report.suggestedBaseUrl ? { suggestedBaseUrl: report.suggestedBaseUrl } : {}),
     ...(report.models ? { models: await modelRows(templateId, await withCatalog(report.models, findTemplate(templateId)?.catalogIds ?? []), chosen) } : {}),
   };
+}
+
+/** A server's words fit in the sentence; a raw body (JSON, a page, lines of text) does not. */
+const isProse = (text: string) => text.length <= 200 && !/[\n{}<>]/.test(text);
+
+/**
+ * A stage as the panel says it: the failure in one sentence, with the server's raw body apart (the
+ * panel shows it behind a disclosure); the base URL is named only for the stages that reach it
+ * first (a chat that fails after the model list loaded came through the right URL).
+ */
+export function panelStage(stage: StageResult): PanelStage {
+  return { stage: stage.stage, status: stage.status, ...inWords(stage), ...(stage.ms !== undefined ? { ms: stage.ms } : {}), ...(stage.code ? { code: stage.code } : {}) };
+}
+
+function inWords(stage: StageResult): Pick<PanelStage, 'message' | 'detail'> {
+  if (stage.status !== 'fail') return { message: stage.message };
+  let message = stage.stage === 'connect' || stage.stage === 'models' ? stage.message : stage.message.replace('; check the base URL', '');
+  const detail = stage.detail;
+  if (detail === undefined || isProse(detail)) return { message };
+  message = message.replace(`: ${detail}`, '');
+  return { message, detail };
 }
 
 /** Model rows with limits and prices, as the pickers show them. */

@@ -53,6 +53,8 @@ const stageResult = z.strictObject({
   message: z.string(),
   ms: z.optional(z.number().check(z.nonnegative())),
   code: z.optional(z.string()),
+  /** A failure's raw answer from the server, kept out of the sentence. */
+  detail: z.optional(z.string()),
 });
 export type PanelStage = z.infer<typeof stageResult>;
 

@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import { Commands } from '../../src/platform/commands';
 import { ProviderError } from '../../src/core';
 import type { HostToWebview, RequestName, Result } from '../../src/shared/protocol';
-import { removeProvider, testingApi } from './support';
+import { answering, removeProvider, testingApi } from './support';
 
 const CANARY = 'sk-proj-PANELCANARY9d8c7b6a5f4e3d2c1b0a';
 
@@ -85,6 +85,7 @@ describe('the provider panel host, driven as the webview drives it', () => {
     });
     const { url, server, keys } = await openAiServer();
     let added: string | undefined;
+    let again: string | undefined;
     /** The result of the request `id`, as its name declares it. */
     const reply = <N extends RequestName>(id: number) => posts.flatMap((message) => (message.type === 'reply' && message.id === id ? [message.result as Result<N>] : []))[0];
     try {
@@ -117,12 +118,34 @@ describe('the provider panel host, driven as the webview drives it', () => {
       const entry = registry.get(added)!;
       assert.deepEqual([entry.name, entry.models.map((model) => model.id), entry.defaultModel], ['Panel OpenAI', ['gpt-4o-mini', 'gpt-4o'], 'gpt-4o-mini']);
       assert.equal((await registry.keyState(added)).mask, 'sk-proj-…1b0a', 'stored, and shown only as its mask');
+      // Saved as tested: the result the host got for this very draft, not "Not tested yet".
+      assert.deepEqual(entry.lastTest && [entry.lastTest.ok, entry.lastTest.summary], [true, 'All stages passed.']);
 
       // The registry change reaches the panel as a new state with the card.
       await new Promise((resolve) => setTimeout(resolve, 50));
       const state = posts.filter((message) => message.type === 'state').at(-1);
       const card = state?.type === 'state' ? state.state.providers.find((provider) => provider.id === added) : undefined;
       assert.deepEqual(card?.key, { state: 'set', mask: 'sk-proj-…1b0a' });
+      assert.equal(card?.lastTest?.ok, true);
+
+      // The same draft saved again was not the one tested: its card says so.
+      await controller.receive({ type: 'request', id: 6, name: 'addProvider', params: { template: 'openai', name: 'Panel OpenAI Again', baseUrl: `${url}/v1`, apiKey: CANARY, models: ['gpt-4o'] } });
+      again = reply<'addProvider'>(6)?.providerId;
+      assert.ok(again);
+      assert.equal(registry.get(again)?.lastTest, undefined);
+
+      // The panel's confirmations are the extension's dialogs: declined, nothing is removed; confirmed, it is.
+      await answering(/^Remove Panel OpenAI Again and its key\?$/, false, () => controller.receive({ type: 'request', id: 7, name: 'removeProvider', params: { providerId: again! } }));
+      assert.ok(registry.get(again), 'declined: kept');
+      await answering(/^Remove Panel OpenAI Again and its key\?$/, 'Remove', () => controller.receive({ type: 'request', id: 8, name: 'removeProvider', params: { providerId: again! } }));
+      assert.equal(registry.get(again), undefined, 'confirmed: removed');
+      again = undefined;
+      const budgets = vscode.workspace.getConfiguration('switchboard');
+      await budgets.update('budgets', [{ id: 'panel-daily', scope: { kind: 'overall' }, period: 'daily', limitUsd: 5, alertAt: 0.8, mode: 'warn' }], vscode.ConfigurationTarget.Global);
+      await answering(/^Remove the budget "panel-daily"\?$/, false, () => controller.receive({ type: 'request', id: 9, name: 'removeBudget', params: { budgetId: 'panel-daily' } }));
+      assert.equal(vscode.workspace.getConfiguration('switchboard').get<unknown[]>('budgets')?.length, 1, 'declined: kept');
+      await answering(/^Remove the budget "panel-daily"\?$/, 'Remove', () => controller.receive({ type: 'request', id: 10, name: 'removeBudget', params: { budgetId: 'panel-daily' } }));
+      assert.deepEqual(vscode.workspace.getConfiguration('switchboard').get('budgets'), []);
 
       // The fallback order saved from the panel, and each entry's circuit as the router sees it.
       const { routing } = await testingApi();
@@ -142,7 +165,8 @@ describe('the provider panel host, driven as the webview drives it', () => {
     } finally {
       controller.dispose();
       await vscode.workspace.getConfiguration('switchboard.fallback').update('chain', undefined, vscode.ConfigurationTarget.Global);
-      if (added) await removeProvider(added);
+      await vscode.workspace.getConfiguration('switchboard').update('budgets', undefined, vscode.ConfigurationTarget.Global);
+      for (const id of [added, again]) if (id) await removeProvider(id);
       server.close();
     }
   });

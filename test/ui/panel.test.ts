@@ -8,6 +8,34 @@ import { openInstalledWorkbench, runFromPalette, screenshot, screenshotIfFailed,
 
 const CANARY_KEY = 'sk-proj-PANELUI4e5d6c7b8a9f0e1d2c3b';
 
+type Rgb = [number, number, number];
+/** WCAG's contrast ratio between two colours. */
+function contrast(a: Rgb, b: Rgb): number {
+  const luminance = (rgb: Rgb) => {
+    const [r, g, b] = rgb.map((value) => {
+      const channel = value / 255;
+      return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+    }) as Rgb;
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [light, dark] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (light + 0.05) / (dark + 0.05);
+}
+
+/** The card's Remove button as the user sees it: its text and border against what is behind it, and its opacity. */
+async function removeButtonLooks(panel: FrameLocator): Promise<{ text: number; border: number; opacity: number }> {
+  type Styled = { parentElement: Styled | null; ownerDocument: { defaultView: { getComputedStyle(element: Styled): { color: string; borderTopColor: string; backgroundColor: string; opacity: string } } } };
+  const looks = await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Remove' }).evaluate((button: Styled) => {
+    const style = (element: Styled) => button.ownerDocument.defaultView.getComputedStyle(element);
+    let behind: Styled | null = button;
+    // The first opaque background behind the button.
+    while (behind && /^(transparent|rgba\(.*, 0\))$/.test(style(behind).backgroundColor)) behind = behind.parentElement;
+    return { color: style(button).color, border: style(button).borderTopColor, background: behind ? style(behind).backgroundColor : 'rgb(255, 255, 255)', opacity: style(button).opacity };
+  });
+  const rgb = (text: string) => (text.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number) as Rgb;
+  return { text: contrast(rgb(looks.color), rgb(looks.background)), border: contrast(rgb(looks.border), rgb(looks.background)), opacity: Number(looks.opacity) };
+}
+
 describe('the provider panel, as a new user meets it', function () {
   this.timeout(120_000);
   let workbench: InstalledWorkbench | undefined;
@@ -75,6 +103,13 @@ describe('the provider panel, as a new user meets it', function () {
     await row.waitFor({ timeout: 20_000 });
     assert.match(await row.innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+tools, vision/);
     assert.match(await panel.locator('tr[data-model="gpt-4o-mini"]').innerText(), /\$0\.15\s+\$0\.60\b/);
+    // The test that let the user on stays above the models, collapsed to one line that opens to its stages.
+    const summary = panel.locator('.test-summary > summary');
+    assert.match(await summary.innerText(), /^Connection test passed: 3 stages \(2 skipped\), \d+( ms|\.\d s)$/);
+    const modelsStage = panel.locator('.test-summary .stage[data-stage="models"][data-status="pass"]');
+    assert.equal(await modelsStage.isVisible(), false);
+    await summary.click();
+    await modelsStage.waitFor();
     await panel.getByLabel('Use gpt-4o-mini').check();
     await panel.getByLabel('Use o3-mini').check();
     await panel.getByLabel('Make gpt-4o-mini the default').check();
@@ -89,7 +124,11 @@ describe('the provider panel, as a new user meets it', function () {
     const text = await card.innerText();
     assert.match(text, /Default · gpt-4o-mini/);
     assert.match(text, /Key sk-proj-…2c3b/);
+    assert.match(text, /✓ Connected · tested just now/, 'the wizard\'s test is kept on the saved provider');
     assert.match(text, new RegExp(`${provider.url.replace(/[.:/]/g, '\\$&')}/v1`));
+    // Remove reads as a live button (the light theme's grey made it look disabled): its text and outline stand out.
+    const light = await removeButtonLooks(panel);
+    assert.ok(light.opacity === 1 && light.text >= 4.5 && light.border >= 3, JSON.stringify(light));
     await screenshot(page, 'panel-providers-light');
     console.log(`      wizard from "Manage Providers" to a saved provider took ${setUpSeconds.toFixed(1)} s`);
 
@@ -162,11 +201,17 @@ describe('the provider panel, as a new user meets it', function () {
         bars: bars.length,
         width: chart.getBoundingClientRect().width,
         area: bars.reduce((sum, bar) => sum + bar.getBoundingClientRect().width * bar.getBoundingClientRect().height, 0),
+        barWidth: probe ? probe.getBoundingClientRect().width : 0,
         fill: probe ? probe.ownerDocument.defaultView.getComputedStyle(probe).fill : '',
         blue: view.getComputedStyle(chart.ownerDocument.body).getPropertyValue('--vscode-charts-blue').trim(),
       };
     });
     assert.ok(painted.width > 100 && painted.bars === 1 && painted.area > 1000, JSON.stringify(painted));
+    // One day of history starts the chart a week back, not 30 days back: a bar, not a sliver at the edge.
+    assert.ok(painted.barWidth > painted.width / 20, JSON.stringify(painted));
+    // "By model" is a part of its own: its heading stands clear of what is above it.
+    const gap = await panel.locator('h2.by-model').evaluate((heading: { getBoundingClientRect(): { top: number }; previousElementSibling: { getBoundingClientRect(): { bottom: number } } | null }) => heading.getBoundingClientRect().top - (heading.previousElementSibling?.getBoundingClientRect().bottom ?? 0));
+    assert.ok(gap >= 24, `${gap} px`);
     const hex = painted.blue.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
     assert.ok(hex, JSON.stringify(painted));
     assert.equal(painted.fill, `rgb(${hex.slice(1).map((part) => parseInt(part, 16)).join(', ')})`, JSON.stringify(painted));
@@ -298,6 +343,8 @@ describe('the provider panel, as a new user meets it', function () {
     await screenshot(page, 'panel-usage-dark');
     await panel.getByRole('button', { name: 'Providers', exact: true }).click();
     await panel.locator('article.card[data-provider="openai"]').waitFor();
+    const dark = await removeButtonLooks(panel);
+    assert.ok(dark.opacity === 1 && dark.text >= 4.5 && dark.border >= 3, JSON.stringify(dark));
     await screenshot(page, 'panel-providers-dark');
 
     // The theme list is long and drawn only where it is in view: the current theme's row shows the picker is open.
@@ -306,6 +353,8 @@ describe('the provider panel, as a new user meets it', function () {
     await page.keyboard.press('Enter');
     await page.locator('.monaco-workbench.hc-black').waitFor({ timeout: 20_000 });
     await panel.locator('article.card[data-provider="openai"]').waitFor();
+    const highContrast = await removeButtonLooks(panel);
+    assert.ok(highContrast.opacity === 1 && highContrast.text >= 4.5 && highContrast.border >= 3, JSON.stringify(highContrast));
     await screenshot(page, 'panel-providers-high-contrast');
   });
 

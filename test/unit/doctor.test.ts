@@ -104,6 +104,17 @@ describe('connection doctor', () => {
     assert.equal(report.stages[4]?.code, 'model_not_found');
   });
 
+  it('a failure keeps what the server sent apart, redacted, for the panel to show behind a disclosure', async () => {
+    const body = { detail: `no chat route here for ${KEY}`, status: 'unavailable' };
+    const server = await serve((req, res) => (req.path.endsWith('/models') ? json(res, 200, MODELS) : json(res, 404, body)));
+    const report = await diagnose({ type: 'openai-compatible', baseUrl: server.url, apiKey: KEY, model: 'gpt-4o-mini' });
+    assert.equal(summary(report.stages), 'connect:pass tls:skip auth:pass models:pass chat:fail');
+    const chat = report.stages[4]!;
+    assert.match(chat.detail ?? '', /no chat route here for \[REDACTED\]/);
+    assert.ok(!JSON.stringify(report).includes(KEY));
+    assert.equal(report.stages.slice(0, 4).some((stage) => stage.detail !== undefined), false);
+  });
+
   it('candidate base URLs for the usual mistakes', () => {
     assert.deepEqual(baseUrlCandidates('https://h.example'), ['https://h.example/v1']);
     assert.deepEqual(baseUrlCandidates('https://h.example/v1/'), ['https://h.example']);

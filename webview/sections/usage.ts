@@ -2,7 +2,7 @@ import { html, type TemplateResult } from 'lit';
 import type { PanelSpend } from '../../src/shared/protocol';
 import { button } from '../components/provider-card';
 import { spendChart } from '../components/spend-chart';
-import { usd } from '../format';
+import { fromFirstSpend, usd } from '../format';
 import { act, request, Section, SPEND_CHANGED } from '../section';
 import { store } from '../state';
 
@@ -49,13 +49,19 @@ export class UsageSection extends Section {
     </section>`;
   }
 
+  #chart(spend: PanelSpend): TemplateResult {
+    const shown = fromFirstSpend(spend.days);
+    const from = shown[0]?.date ?? '';
+    return spendChart({ ...spend, days: shown }, `Spend per day since ${from}, stacked by provider; the same figures are in the table below.`);
+  }
+
   #figures(spend: PanelSpend, days: number): TemplateResult {
     const totals = spend.totals;
     return html`<p class="summary" id="usage-summary">
         Today ${usd(spend.todayUsd)} · This month ${usd(spend.monthUsd)} · On track for ${usd(spend.projectedMonthUsd)} this month · ${days} days: ${usd(totals.usd)}, ${totals.requests.toLocaleString()} request${totals.requests === 1 ? '' : 's'},
         ${totals.inputTokens.toLocaleString()} in / ${totals.outputTokens.toLocaleString()} out tokens
       </p>
-      ${spendChart(spend, `Spend per day for the last ${days} days, stacked by provider; the same figures are in the table below.`)}
+      ${this.#chart(spend)}
       <details>
         <summary>Spend per day as a table</summary>
         <table class="data-table" id="spend-table">
@@ -69,7 +75,7 @@ export class UsageSection extends Section {
           </tbody>
         </table>
       </details>
-      <h2>By model</h2>
+      <h2 class="by-model">By model</h2>
       ${spend.models.length === 0
         ? html`<p class="muted">No requests in this range.</p>`
         : html`<table class="data-table" id="model-spend">

@@ -2,6 +2,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { KEY_IN_BASE_URL, urlHoldsKey } from '../../src/core/registry/keyShape';
 import type { PanelStage, TemplateInfo } from '../../src/shared/protocol';
 import { modelTable } from '../components/model-table';
+import { passedSummary } from '../format';
 import { button } from '../components/provider-card';
 import { STAGE_NAMES, stageList } from '../components/stage-list';
 import { act, request, Section } from '../section';
@@ -121,7 +122,12 @@ export class WizardSection extends Section {
         ${/* A ${env:…} key is read where it is used: such a provider is saved first and tested from its card. */ key.startsWith('${env:') ? button('Save Without Testing', () => void this.#save(template), { id: 'save-untested' }) : nothing}
       </div>
       ${this.#testing ? stageList(this.#testing) : report ? stageList(report.stages) : nothing}
-      ${failed && !report?.suggestedBaseUrl ? html`<p class="fix" role="alert">${failed.message}</p>` : nothing}
+      ${failed && !report?.suggestedBaseUrl
+        ? html`<div class="fix" role="alert">
+            <p>${STAGE_NAMES[failed.stage]} failed: ${failed.message.replace(/\.?$/, '.')}</p>
+            ${failed.detail ? html`<details class="server-said"><summary>What the server sent</summary><pre>${failed.detail}</pre></details>` : nothing}
+          </div>`
+        : nothing}
       ${report?.suggestedBaseUrl
         ? html`<p class="fix">
             ${report.suggestedBaseUrl} works.
@@ -175,6 +181,10 @@ export class WizardSection extends Section {
     const shown = models.filter((model) => !filter || model.id.toLowerCase().includes(filter) || model.name?.toLowerCase().includes(filter));
     return html`<div class="models">
       <h2>${template.name}: choose models</h2>
+      ${wizard.report ? html`<details class="test-summary">
+            <summary>${passedSummary(wizard.report.stages)}</summary>
+            ${stageList(wizard.report.stages)}
+          </details>` : nothing}
       <p class="muted">${models.length} models listed. Ticked models appear in VS Code's model picker and in @switchboard; the default answers first.</p>
       <input
         id="model-search"

@@ -477,9 +477,14 @@ export class Registry {
     const report = await diagnose({ ...(await this.#providerOptions(entry, key)), model: options.model ?? entry.defaultModel, signal: options.signal, onStage: options.onStage, wrapChat: options.wrapChat });
     // A test stopped half-way says nothing about the provider: the last real result stays.
     if (options.signal?.aborted) return report;
-    const failed = report.stages.find((stage) => stage.status === 'fail');
-    await this.#recordTest(id, report.ok, failed?.message ?? 'All stages passed.');
+    await this.recordTest(id, report);
     return report;
+  }
+
+  /** Records a connection test's result on an entry: its own test, or the one its draft passed just before it was saved. */
+  async recordTest(id: string, report: DoctorReport, at?: number): Promise<void> {
+    const failed = report.stages.find((stage) => stage.status === 'fail');
+    await this.#recordTest(id, report.ok, failed?.message ?? 'All stages passed.', at);
   }
 
   /**
@@ -495,12 +500,12 @@ export class Registry {
     return diagnose({ ...(await this.#providerOptions(entry, draft.apiKey?.trim() || undefined)), signal: options.signal, onStage: options.onStage });
   }
 
-  async #recordTest(id: string, ok: boolean, summary: string): Promise<void> {
+  async #recordTest(id: string, ok: boolean, summary: string, at = this.#now()): Promise<void> {
     // Read-only data is never written over, not even with a test result.
     if (this.readOnly()) return;
     await this.#update((state) => {
       const entry = state.providers.find((candidate) => candidate.id === id);
-      if (entry) entry.lastTest = { at: this.#now(), ok, summary };
+      if (entry) entry.lastTest = { at, ok, summary };
       return state;
     });
   }

@@ -11,12 +11,11 @@ export const budgetHandlers: Handlers<'saveBudget' | 'removeBudget'> = {
     await vscode.commands.executeCommand(Commands.setBudget, { ...budget, id: sameScope?.budget.id ?? budget.id });
     return null;
   },
-  async removeBudget({ budgetId }, { registry }) {
+  async removeBudget({ budgetId }, { registry, dialogs }) {
     const config = vscode.workspace.getConfiguration('switchboard');
     const budgets = config.get<Array<{ id?: string }>>('budgets', []);
     if (!budgets.some((item) => item.id === budgetId)) throw new Error(`No budget "${budgetId}".`);
-    const choice = await vscode.window.showWarningMessage(`Remove the budget "${budgetId}"?`, { modal: true }, 'Remove');
-    if (choice === 'Remove') {
+    if (await dialogs.confirm(`Remove the budget "${budgetId}"?`, 'Remove')) {
       await config.update('budgets', budgets.filter((item) => item.id !== budgetId), vscode.ConfigurationTarget.Global);
       await registry.noteBudgetChange(`${budgetId} removed`);
     }

@@ -32,10 +32,9 @@ export const providerHandlers: Handlers<'testProvider' | 'listModels' | 'setEnab
     await vscode.commands.executeCommand(Commands.editProvider, { providerId: entry.id });
     return null;
   },
-  async removeProvider({ providerId }, { registry }) {
+  async removeProvider({ providerId }, { registry, dialogs }) {
     const entry = writable(providerEntry(registry, providerId), ': remove it there.');
-    const choice = await vscode.window.showWarningMessage(`Remove ${entry.name} and its key?`, { modal: true }, 'Remove');
-    if (choice === 'Remove') await registry.remove(entry.id);
+    if (await dialogs.confirm(`Remove ${entry.name} and its key?`, 'Remove')) await registry.remove(entry.id);
     return null;
   },
 };

@@ -6,11 +6,14 @@ import { panelReport } from '../rows';
 
 /** The add wizard: a draft tested before anything is saved, then saved with its models. */
 export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal' | 'openChat'> = {
-  async testDraft({ template, baseUrl, apiKey }, { registry, signal, onStage }) {
+  async testDraft({ template, baseUrl, apiKey }, { registry, drafts, signal, onStage }) {
     if (apiKey?.trim().startsWith('${')) throw new Error('A ${env:…} key is read when it is used: save the provider without testing, then test it from its card.');
-    return panelReport(template, await registry.testDraft({ template, baseUrl, apiKey }, { signal, onStage }));
+    const report = await registry.testDraft({ template, baseUrl, apiKey }, { signal, onStage });
+    // A test stopped half-way says nothing about the provider.
+    if (!signal.aborted) drafts.remember({ template, baseUrl, apiKey }, report);
+    return panelReport(template, report);
   },
-  async addProvider(params, { registry }) {
+  async addProvider(params, { registry, drafts }) {
     const template = findTemplate(params.template);
     if (!template) throw new Error(`Unknown template "${params.template}".`);
     const apiKey = params.apiKey?.trim() || undefined;
@@ -21,6 +24,8 @@ export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal
     const models = [...new Set([...(params.defaultModel ? [params.defaultModel] : []), ...params.models])];
     if (models.length > 0) await registry.update(entry.id, { models: models.map((model) => ({ id: model })) });
     if (params.defaultModel) await registry.setDefault(entry.id, params.defaultModel);
+    const tested = drafts.take({ template: params.template, baseUrl: params.baseUrl, apiKey });
+    if (tested) await registry.recordTest(entry.id, tested.report, tested.at);
     return { providerId: entry.id };
   },
   async detectLocal() {
