@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
 import { defineConfig } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
@@ -81,4 +82,6 @@ export default defineConfig(
       ],
     },
   ),
+  // Last: turns off the few rules that disagree with the formatter's output (npm run format).
+  prettier,
 );
