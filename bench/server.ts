@@ -22,7 +22,8 @@ const FORMATS: Record<Format, { contentType: string; head: string; delta: (text:
     head:
       'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY","type":"message","role":"assistant","content":[],"model":"claude-opus-4-6","stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":25,"output_tokens":1}}}\n\n' +
       'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}\n\n',
-    delta: (text) => `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`,
+    delta: (text) =>
+      `event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":${JSON.stringify(text)}}}\n\n`,
     tail:
       'event: content_block_stop\ndata: {"type":"content_block_stop","index":0}\n\n' +
       'event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":15}}\n\n' +
@@ -38,7 +39,8 @@ const FORMATS: Record<Format, { contentType: string; head: string; delta: (text:
   ollama: {
     contentType: 'application/x-ndjson',
     head: '',
-    delta: (text) => `{"model":"llama3.2","created_at":"2025-08-21T10:12:00.123456Z","message":{"role":"assistant","content":${JSON.stringify(text)}},"done":false}\n`,
+    delta: (text) =>
+      `{"model":"llama3.2","created_at":"2025-08-21T10:12:00.123456Z","message":{"role":"assistant","content":${JSON.stringify(text)}},"done":false}\n`,
     tail: '{"model":"llama3.2","created_at":"2025-08-21T10:12:01.123456Z","message":{"role":"assistant","content":""},"done":true,"done_reason":"stop","total_duration":4883583458,"load_duration":1334875,"prompt_eval_count":26,"prompt_eval_duration":342546000,"eval_count":282,"eval_duration":4535599000}\n',
   },
 };
@@ -46,7 +48,10 @@ const FORMATS: Record<Format, { contentType: string; head: string; delta: (text:
 // 64 deltas a write: about 16 KB for OpenAI, the size of a TLS record's worth of a fast stream.
 const BATCH = 64;
 const batches = Object.fromEntries(
-  Object.entries(FORMATS).map(([name, format]) => [name, Buffer.from(Array.from({ length: BATCH }, (_, i) => format.delta(` tok${i % 10}`)).join(''))]),
+  Object.entries(FORMATS).map(([name, format]) => [
+    name,
+    Buffer.from(Array.from({ length: BATCH }, (_, i) => format.delta(` tok${i % 10}`)).join('')),
+  ]),
 ) as Record<Format, Buffer>;
 
 const server = createServer((request, response) => {
@@ -62,7 +67,10 @@ const server = createServer((request, response) => {
     const pump = () => {
       while (sent < count) {
         const take = Math.min(BATCH, count - sent);
-        const piece = take === BATCH ? batches[name] : Buffer.from(Array.from({ length: take }, (_, i) => format.delta(` tok${i % 10}`)).join(''));
+        const piece =
+          take === BATCH
+            ? batches[name]
+            : Buffer.from(Array.from({ length: take }, (_, i) => format.delta(` tok${i % 10}`)).join(''));
         sent += take;
         if (!response.write(piece)) return void response.once('drain', pump);
       }

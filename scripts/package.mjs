@@ -9,7 +9,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function run(command, args) {
   const result = spawnSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status ?? result.signal}`);
 }
 
 export function packageVsix() {
@@ -17,7 +18,13 @@ export function packageVsix() {
   const vsix = join(root, 'dist-vsix', `${name}-${version}.vsix`);
   mkdirSync(dirname(vsix), { recursive: true });
   run(process.execPath, [join(root, 'esbuild.mjs'), '--production']);
-  run(process.execPath, [join(root, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--out', vsix]);
+  run(process.execPath, [
+    join(root, 'node_modules', '@vscode', 'vsce', 'vsce'),
+    'package',
+    '--no-dependencies',
+    '--out',
+    vsix,
+  ]);
   return vsix;
 }
 

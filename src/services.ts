@@ -99,7 +99,12 @@ export interface RoutingService {
 
 /** The models of every enabled provider, picked in VS Code's quick pick. */
 export interface ModelPicker {
-  pick(options: { title: string; canPickMany?: boolean; selected?: ModelRef[]; signal?: AbortSignal }): Promise<ModelRef[] | undefined>;
+  pick(options: {
+    title: string;
+    canPickMany?: boolean;
+    selected?: ModelRef[];
+    signal?: AbortSignal;
+  }): Promise<ModelRef[] | undefined>;
   /** Adds a picked model to its provider's chosen models (where the user owns the entry). */
   remember(picked: ModelRef): Promise<void>;
   /** "$2.50 in · $10 out /M · 128k context · tools, vision". */

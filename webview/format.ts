@@ -1,8 +1,10 @@
 export { formatUsd as usd } from '../src/core/cost/money';
 
 /** A price per million tokens: always cents ("$0.60" beside "$10.00"), a third decimal only where it says something ("$0.075"). */
-export const perMillion = (value: number) => (value === 0 ? '$0' : `$${value.toFixed(value < 1 ? 3 : 2).replace(/(\.\d\d)0$/, '$1')}`);
-export const thousands = (value: number | undefined) => (value === undefined ? '–' : value >= 1000 ? `${Math.round(value / 1000)}k` : String(value));
+export const perMillion = (value: number) =>
+  value === 0 ? '$0' : `$${value.toFixed(value < 1 ? 3 : 2).replace(/(\.\d\d)0$/, '$1')}`;
+export const thousands = (value: number | undefined) =>
+  value === undefined ? '–' : value >= 1000 ? `${Math.round(value / 1000)}k` : String(value);
 
 export function ago(at: number): string {
   const seconds = Math.max(0, Math.round((Date.now() - at) / 1000));
@@ -17,7 +19,10 @@ export function monogram(name: string): string {
   // By code point, so a name that starts with an emoji keeps it whole.
   const words = name.split(/[\s-]+/).filter(Boolean);
   const chars = Array.from(name);
-  const letters = words.length > 1 ? words.slice(0, 2).map((word) => Array.from(word)[0]!) : [chars[0] ?? '?', ...(chars.slice(1).join('').match(/[A-Z]/) ?? [chars[1] ?? ''])];
+  const letters =
+    words.length > 1
+      ? words.slice(0, 2).map((word) => Array.from(word)[0]!)
+      : [chars[0] ?? '?', ...(chars.slice(1).join('').match(/[A-Z]/) ?? [chars[1] ?? ''])];
   return letters.join('').toUpperCase();
 }
 

@@ -53,7 +53,9 @@ function draw(): void {
     html`${store.errorText ? html`<p id="error" role="alert" class="error">${store.errorText}</p>` : nothing}
       <header>
         <h1>Switchboard</h1>
-        <nav aria-label="Sections">${TABS.map(([label, target]) => button(label, () => store.go(target), { id: `tab-${target}`, className: 'tab', current: current === target }))}</nav>
+        <nav aria-label="Sections">
+          ${TABS.map(([label, target]) => button(label, () => store.go(target), { id: `tab-${target}`, className: 'tab', current: current === target }))}
+        </nav>
       </header>
       ${section(current)}`,
     app,

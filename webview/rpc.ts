@@ -1,5 +1,15 @@
 import type * as z from 'zod/mini';
-import { hostToWebview, parseMessage, requests, type HostEvent, type Params, type PanelStage, type RequestName, type Result, type WebviewToHost } from '../src/shared/protocol';
+import {
+  hostToWebview,
+  parseMessage,
+  requests,
+  type HostEvent,
+  type Params,
+  type PanelStage,
+  type RequestName,
+  type Result,
+  type WebviewToHost,
+} from '../src/shared/protocol';
 
 /** What the host pushes unasked: new state, spend changed, a section to show. */
 export type PushEvent = Extract<HostEvent, { type: 'state' | 'show' | 'spendChanged' }>;
@@ -19,7 +29,13 @@ interface Pending {
 }
 
 /** The host refuses a request by field (`params.baseUrl: …`); the panel names the field as its form does. */
-const FIELD_NAMES: Record<string, string> = { baseUrl: 'Base URL', name: 'Name', apiKey: 'API key', template: 'Provider', models: 'Models' };
+const FIELD_NAMES: Record<string, string> = {
+  baseUrl: 'Base URL',
+  name: 'Name',
+  apiKey: 'API key',
+  template: 'Provider',
+  models: 'Models',
+};
 
 /** No request waits forever: connection tests end well within this (their own timeouts). */
 const REPLY_TIMEOUT_MS = 180_000;
@@ -28,7 +44,11 @@ const REPLY_TIMEOUT_MS = 180_000;
  * The panel's side of the protocol: `request(name, params)` resolves with that request's result,
  * parsed (once) against the result the protocol declares for it.
  */
-export function createRpc(post: (message: WebviewToHost) => void, onPush: (event: PushEvent) => void, timeoutMs = REPLY_TIMEOUT_MS): Rpc {
+export function createRpc(
+  post: (message: WebviewToHost) => void,
+  onPush: (event: PushEvent) => void,
+  timeoutMs = REPLY_TIMEOUT_MS,
+): Rpc {
   const pending = new Map<number, Pending>();
   /** Ids unique across reloads of the webview: a reply to a request of an earlier load never matches a new one. */
   let nextId = Math.floor(Math.random() * 2 ** 40);
@@ -80,7 +100,13 @@ export function createRpc(post: (message: WebviewToHost) => void, onPush: (event
           return;
         }
         case 'error':
-          settle(message.id)?.reject(new Error(message.error.replace(/^Switchboard refused the request: params\.(\w+):/, (whole, field: string) => (FIELD_NAMES[field] ? `${FIELD_NAMES[field]}:` : whole))));
+          settle(message.id)?.reject(
+            new Error(
+              message.error.replace(/^Switchboard refused the request: params\.(\w+):/, (whole, field: string) =>
+                FIELD_NAMES[field] ? `${FIELD_NAMES[field]}:` : whole,
+              ),
+            ),
+          );
           return;
         default:
           onPush(message);

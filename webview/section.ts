@@ -18,7 +18,11 @@ export const rpc = createRpc(
 );
 
 /** A request from the panel; a new request clears the error the last one left. */
-export function request<N extends RequestName>(name: N, params: Params<N>, onStage?: (stage: PanelStage) => void): Promise<Result<N>> {
+export function request<N extends RequestName>(
+  name: N,
+  params: Params<N>,
+  onStage?: (stage: PanelStage) => void,
+): Promise<Result<N>> {
   if (store.errorText !== undefined) store.showError(undefined);
   return rpc.request(name, params, onStage);
 }

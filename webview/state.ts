@@ -1,4 +1,10 @@
-import { panelView, type PanelReport, type PanelState, type PanelView, type WebviewToHost } from '../src/shared/protocol';
+import {
+  panelView,
+  type PanelReport,
+  type PanelState,
+  type PanelView,
+  type WebviewToHost,
+} from '../src/shared/protocol';
 
 export type SortColumn = 'provider' | 'model' | 'context' | 'output' | 'input' | 'outputPrice';
 export type WizardStep = 'template' | 'connect' | 'models' | 'done';
@@ -14,7 +20,17 @@ export interface ViewState {
   auditAction?: string;
   /** The usage view's range in days. */
   days?: number;
-  wizard: { step: WizardStep; template?: string; baseUrl?: string; name?: string; report?: PanelReport; selected: string[]; defaultModel?: string; filter?: string; added?: string };
+  wizard: {
+    step: WizardStep;
+    template?: string;
+    baseUrl?: string;
+    name?: string;
+    report?: PanelReport;
+    selected: string[];
+    defaultModel?: string;
+    filter?: string;
+    added?: string;
+  };
 }
 
 interface VsCodeApi {
@@ -32,7 +48,13 @@ function restoredView(saved: unknown): ViewState {
   if (typeof saved !== 'object' || saved === null) return fresh;
   const candidate = saved as Partial<ViewState>;
   const wizard = candidate.wizard;
-  if (!panelView.safeParse(candidate.view).success || typeof wizard !== 'object' || wizard === null || !Array.isArray(wizard.selected)) return fresh;
+  if (
+    !panelView.safeParse(candidate.view).success ||
+    typeof wizard !== 'object' ||
+    wizard === null ||
+    !Array.isArray(wizard.selected)
+  )
+    return fresh;
   if (!['template', 'connect', 'models', 'done'].includes(wizard.step)) return fresh;
   return candidate as ViewState;
 }

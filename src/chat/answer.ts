@@ -34,16 +34,25 @@ import { carried, firstStep } from './turnState';
 /** "$0.0012 – $0.16", or what is unknown. */
 export function range(estimate: CostEstimate): string {
   if (estimate.inputUsd === undefined) return 'price unknown';
-  return estimate.maxUsd === undefined ? `${usd(estimate.inputUsd)} +` : `${usd(estimate.inputUsd)} – ${usd(estimate.maxUsd)}`;
+  return estimate.maxUsd === undefined
+    ? `${usd(estimate.inputUsd)} +`
+    : `${usd(estimate.inputUsd)} – ${usd(estimate.maxUsd)}`;
 }
 
 /** "left out: the 4 oldest messages; big.ts cut to 12%; logo.png (not text)" — or nothing. */
 export function describeLeftOut(fit: FitResult, unreadable: string[], contextWindow: number): string | undefined {
   const parts = [
-    ...(fit.droppedMessages > 0 ? [`the ${fit.droppedMessages} oldest message${fit.droppedMessages > 1 ? 's' : ''}`] : []),
-    ...fit.shortened.map((item) => (item.keptFraction === 0 ? `${item.label} (no room)` : `${item.label} cut to its first ${Math.max(1, Math.floor(item.keptFraction * 100))}%`)),
+    ...(fit.droppedMessages > 0
+      ? [`the ${fit.droppedMessages} oldest message${fit.droppedMessages > 1 ? 's' : ''}`]
+      : []),
+    ...fit.shortened.map((item) =>
+      item.keptFraction === 0
+        ? `${item.label} (no room)`
+        : `${item.label} cut to its first ${Math.max(1, Math.floor(item.keptFraction * 100))}%`,
+    ),
   ];
-  const fitted = parts.length > 0 ? `to fit the ${Math.round(contextWindow / 1000)}k context: ${parts.join('; ')}` : undefined;
+  const fitted =
+    parts.length > 0 ? `to fit the ${Math.round(contextWindow / 1000)}k context: ${parts.join('; ')}` : undefined;
   const skipped = unreadable.length > 0 ? `not text: ${unreadable.join(', ')}` : undefined;
   const all = [fitted, skipped].filter((part) => part !== undefined);
   return all.length > 0 ? `Left out ${all.join('; ')}` : undefined;
@@ -64,26 +73,55 @@ export interface Outcome {
 }
 
 /** History, the prompt and the attachments, fitted to `step`'s window. */
-export async function fit({ registry, routing }: Services, step: FallbackStep, conversation: ChatMessage[], prompt: string, attachments: Attachment[], sentAfter: string[] = []) {
+export async function fit(
+  { registry, routing }: Services,
+  step: FallbackStep,
+  conversation: ChatMessage[],
+  prompt: string,
+  attachments: Attachment[],
+  sentAfter: string[] = [],
+) {
   const limits = await routing.limits(step);
   const countTokens = await localTokenCounter();
   // Counts are OpenAI's tokenizer; other families' tokenizers count code higher: keep a margin for them.
   const type = registry.get(step.provider)?.type;
   const margin = type === 'openai' || type === 'azure-openai' ? 0 : Math.floor(limits.contextWindow * 0.15);
-  const reserveForAnswer = answerRoom(limits.contextWindow, limits.maxOutputTokens) + margin + sentAfter.reduce((sum, text) => sum + countTokens(text) + 4, 0);
-  const fitted = fitToContext(conversation, prompt, attachments, { contextWindow: limits.contextWindow, reserveForAnswer, countTokens });
-  const promptTokens = fitted.messages.reduce((sum, message) => sum + countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) + 4, 0);
+  const reserveForAnswer =
+    answerRoom(limits.contextWindow, limits.maxOutputTokens) +
+    margin +
+    sentAfter.reduce((sum, text) => sum + countTokens(text) + 4, 0);
+  const fitted = fitToContext(conversation, prompt, attachments, {
+    contextWindow: limits.contextWindow,
+    reserveForAnswer,
+    countTokens,
+  });
+  const promptTokens = fitted.messages.reduce(
+    (sum, message) =>
+      sum + countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) + 4,
+    0,
+  );
   return { fitted, promptTokens, contextWindow: limits.contextWindow, maxOutputTokens: limits.maxOutputTokens };
 }
 
 /** Streams one answer: reasoning as a quote before it, the text as it comes, progress for waits and switches. */
-export async function streamAnswer({ registry, routing }: Services, stream: vscode.ChatResponseStream, messages: ChatMessage[], steps: FallbackStep[], promptTokens: number, signal: AbortSignal, showReasoning = true): Promise<Outcome> {
+export async function streamAnswer(
+  { registry, routing }: Services,
+  stream: vscode.ChatResponseStream,
+  messages: ChatMessage[],
+  steps: FallbackStep[],
+  promptTokens: number,
+  signal: AbortSignal,
+  showReasoning = true,
+): Promise<Outcome> {
   const started = Date.now();
   const outcome: Outcome = { switches: [], ms: 0 };
   // A continuation's reasoning would land after the shown part, where the next turn could not cut it.
   let shownText = !showReasoning;
   let inReasoning = false;
-  for await (const event of routing.run({ messages }, { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false })) {
+  for await (const event of routing.run(
+    { messages },
+    { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false },
+  )) {
     if (event.type === 'reasoning' && !shownText) {
       // Only reasoning before the answer is shown: it is cut from the next turn's context by its mark.
       stream.markdown(`${inReasoning ? '' : REASONING_MARK}${event.text.replace(/\n/g, '\n> ')}`);
@@ -97,9 +135,16 @@ export async function streamAnswer({ registry, routing }: Services, stream: vsco
     // Progress is Markdown: names and model ids come from configuration and remote servers.
     else if (event.type === 'route-wait') stream.progress(escapeMarkdown(describeWait(event)));
     else if (event.type === 'route-switch') {
-      outcome.switches.push(`${escapeMarkdown(stepName(registry, { provider: event.from.providerId, model: event.from.model }))} ${event.error.status ? `returned ${event.error.status}` : 'failed'} (${describeError(event.error.kind)})`);
+      outcome.switches.push(
+        `${escapeMarkdown(stepName(registry, { provider: event.from.providerId, model: event.from.model }))} ${event.error.status ? `returned ${event.error.status}` : 'failed'} (${describeError(event.error.kind)})`,
+      );
       stream.progress(escapeMarkdown(describeSwitch(event)));
-    } else if (event.type === 'route-answering') outcome.answeredBy = { providerId: event.target.providerId, providerName: event.target.providerName, model: event.target.model };
+    } else if (event.type === 'route-answering')
+      outcome.answeredBy = {
+        providerId: event.target.providerId,
+        providerName: event.target.providerName,
+        model: event.target.model,
+      };
   }
   outcome.ms = Date.now() - started;
   return outcome;
@@ -107,21 +152,42 @@ export async function streamAnswer({ registry, routing }: Services, stream: vsco
 
 export async function priced(cost: CostService, outcome: Outcome): Promise<{ text: string; usd?: number }> {
   if (!outcome.answeredBy || !outcome.usage) return { text: 'no usage reported' };
-  const result = await costOf(cost.pricing(outcome.answeredBy.providerId, outcome.answeredBy.model), outcome.answeredBy.model, outcome.usage);
-  return { text: result.usd === undefined ? 'price unknown' : `${usd(result.usd)}${result.basis === 'reported' ? ' (reported)' : ''}`, usd: result.usd };
+  const result = await costOf(
+    cost.pricing(outcome.answeredBy.providerId, outcome.answeredBy.model),
+    outcome.answeredBy.model,
+    outcome.usage,
+  );
+  return {
+    text:
+      result.usd === undefined
+        ? 'price unknown'
+        : `${usd(result.usd)}${result.basis === 'reported' ? ' (reported)' : ''}`,
+    usd: result.usd,
+  };
 }
 
 /** A question to the conversation's model, through the fallback chain and the budgets, ending with a cost footer. */
-export async function answer(session: ChatSession, request: vscode.ChatRequest, context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> {
+export async function answer(
+  session: ChatSession,
+  request: vscode.ChatRequest,
+  context: vscode.ChatContext,
+  stream: vscode.ChatResponseStream,
+  token: vscode.CancellationToken,
+): Promise<vscode.ChatResult> {
   const { services, log } = session;
   const { registry, routing, cost } = services;
   const usable = (step: FallbackStep | undefined) => (step && registry.get(step.provider)?.enabled ? step : undefined);
   const previous = previousTurn(context);
   const keep = carried(request, previous);
   const first = firstStep(request, previous, usable);
-  const steps = [...(first ? [first] : []), ...routing.steps().filter((step) => step.provider !== first?.provider || step.model !== first.model)];
+  const steps = [
+    ...(first ? [first] : []),
+    ...routing.steps().filter((step) => step.provider !== first?.provider || step.model !== first.model),
+  ];
   if (steps.length === 0) {
-    stream.markdown('No model is set up in Switchboard yet. Add a provider and choose a default model to chat with it here.');
+    stream.markdown(
+      'No model is set up in Switchboard yet. Add a provider and choose a default model to chat with it here.',
+    );
     stream.button({ command: Commands.addProvider, title: 'Add Provider' });
     return { metadata: keep };
   }
@@ -133,14 +199,32 @@ export async function answer(session: ChatSession, request: vscode.ChatRequest, 
   for (const reference of used) stream.reference(reference);
   // A follow-up that continues a broken-off answer: the part shown before goes first, then the rest.
   const partial = retrying ? previous?.metadata.partial : undefined;
-  const continued = partial ? continuationRequest({ model: head.model, messages: [] }, partial).messages.map((message) => message.content as string) : [];
-  const { fitted, promptTokens, contextWindow, maxOutputTokens } = await fit(services, head, history(context), request.prompt, attachments, continued);
+  const continued = partial
+    ? continuationRequest({ model: head.model, messages: [] }, partial).messages.map(
+        (message) => message.content as string,
+      )
+    : [];
+  const { fitted, promptTokens, contextWindow, maxOutputTokens } = await fit(
+    services,
+    head,
+    history(context),
+    request.prompt,
+    attachments,
+    continued,
+  );
   const leftOut = describeLeftOut(fitted, unreadable, contextWindow);
   if (leftOut) stream.progress(escapeMarkdown(leftOut));
-  const messages = partial ? continuationRequest({ model: head.model, messages: fitted.messages }, partial).messages : fitted.messages;
+  const messages = partial
+    ? continuationRequest({ model: head.model, messages: fitted.messages }, partial).messages
+    : fitted.messages;
   const headEntry = registry.get(head.provider);
   if (headEntry) {
-    const estimate = await estimateCost(cost.pricing(head.provider, head.model), { model: head.model, messages }, headEntry.type, maxOutputTokens);
+    const estimate = await estimateCost(
+      cost.pricing(head.provider, head.model),
+      { model: head.model, messages },
+      headEntry.type,
+      maxOutputTokens,
+    );
     stream.progress(`${escapeMarkdown(`Asking ${headEntry.name} ${head.model}`)} · estimated ${range(estimate)}`);
   }
   if (partial) stream.markdown(partial);
@@ -157,7 +241,16 @@ export async function answer(session: ChatSession, request: vscode.ChatRequest, 
     const lostModel = error instanceof RouteError && error.kind === 'model_not_found';
     const metadata: SwitchboardChatMetadata = {
       ...(lostModel ? { ...(keep.picker ? { picker: keep.picker } : {}) } : keep),
-      ...(next ? { retry: { prompt: request.prompt, providerId: next.provider, model: next.model, modelName: stepName(registry, next) } } : {}),
+      ...(next
+        ? {
+            retry: {
+              prompt: request.prompt,
+              providerId: next.provider,
+              model: next.model,
+              modelName: stepName(registry, next),
+            },
+          }
+        : {}),
       ...(next && shown ? { partial: shown } : {}),
     };
     // VS Code renders the message as Markdown, and it can quote a remote server.
@@ -168,10 +261,18 @@ export async function answer(session: ChatSession, request: vscode.ChatRequest, 
   if (!outcome.answeredBy) return { metadata: keep };
   const who = `${escapeMarkdown(outcome.answeredBy.providerName)} · ${escapeMarkdown(outcome.answeredBy.model)}`;
   const parts = [who];
-  if (outcome.usage) parts.push(`${outcome.usage.inputTokens.toLocaleString()} in / ${outcome.usage.outputTokens.toLocaleString()} out`, (await priced(cost, outcome)).text);
+  if (outcome.usage)
+    parts.push(
+      `${outcome.usage.inputTokens.toLocaleString()} in / ${outcome.usage.outputTokens.toLocaleString()} out`,
+      (await priced(cost, outcome)).text,
+    );
   parts.push(`${(outcome.ms / 1000).toFixed(1)} s`);
   const notes = [
-    ...(outcome.switches.length > 0 ? [`Answered by ${escapeMarkdown(`${outcome.answeredBy.providerName} ${outcome.answeredBy.model}`)} after ${outcome.switches.join(', ')}.`] : []),
+    ...(outcome.switches.length > 0
+      ? [
+          `Answered by ${escapeMarkdown(`${outcome.answeredBy.providerName} ${outcome.answeredBy.model}`)} after ${outcome.switches.join(', ')}.`,
+        ]
+      : []),
     ...(leftOut ? [`${escapeMarkdown(leftOut)}.`] : []),
   ];
   stream.markdown(`${FOOTER_MARK}${parts.join(' · ')}*${notes.map((note) => `  \n${note}`).join('')}`);

@@ -11,7 +11,9 @@ export function history(context: vscode.ChatContext): ChatMessage[] {
     else if (turn instanceof vscode.ChatResponseTurn) {
       // A failed turn's text is Switchboard's, not the model's; its question stays without an answer.
       if (turn.result.errorDetails || (turn.result.metadata as SwitchboardChatMetadata | undefined)?.command) continue;
-      const markdown = turn.response.flatMap((part) => (part instanceof vscode.ChatResponseMarkdownPart ? [part.value.value] : [])).join('');
+      const markdown = turn.response
+        .flatMap((part) => (part instanceof vscode.ChatResponseMarkdownPart ? [part.value.value] : []))
+        .join('');
       const answer = answerText(markdown);
       if (answer.trim()) messages.push({ role: 'assistant', content: answer });
     }
@@ -21,7 +23,10 @@ export function history(context: vscode.ChatContext): ChatMessage[] {
 }
 
 /** The last answer of this participant in the conversation, with the prompt it answered. */
-export function previousTurn(context: vscode.ChatContext): { prompt: string; references: readonly vscode.ChatPromptReference[]; metadata: SwitchboardChatMetadata } | undefined {
+export function previousTurn(
+  context: vscode.ChatContext,
+):
+  { prompt: string; references: readonly vscode.ChatPromptReference[]; metadata: SwitchboardChatMetadata } | undefined {
   for (let index = context.history.length - 1; index >= 0; index--) {
     const turn = context.history[index];
     if (!(turn instanceof vscode.ChatResponseTurn) || turn.participant !== CHAT_PARTICIPANT_ID) continue;
@@ -33,7 +38,9 @@ export function previousTurn(context: vscode.ChatContext): { prompt: string; ref
 }
 
 /** What the user attached (files, selections, values), read as text; what cannot be read is named. */
-export async function readReferences(references: readonly vscode.ChatPromptReference[]): Promise<{ attachments: Attachment[]; unreadable: string[]; used: Array<vscode.Uri | vscode.Location> }> {
+export async function readReferences(
+  references: readonly vscode.ChatPromptReference[],
+): Promise<{ attachments: Attachment[]; unreadable: string[]; used: Array<vscode.Uri | vscode.Location> }> {
   const attachments: Attachment[] = [];
   const unreadable: string[] = [];
   const used: Array<vscode.Uri | vscode.Location> = [];

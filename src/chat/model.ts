@@ -5,24 +5,36 @@ import type { Services } from '../services';
 import { escapeMarkdown, type SwitchboardChatMetadata } from './metadata';
 
 /** "OpenAI gpt-4o": a step as the user knows it. */
-export const stepName = (registry: Registry, step: FallbackStep) => `${registry.get(step.provider)?.name ?? step.provider} ${step.model}`;
+export const stepName = (registry: Registry, step: FallbackStep) =>
+  `${registry.get(step.provider)?.name ?? step.provider} ${step.model}`;
 
 /** Every enabled provider's default and chosen models: what commands can name without a network call. */
 export function enabledModels(registry: Registry): ModelRef[] {
   return registry
     .list()
     .filter((entry) => entry.enabled)
-    .flatMap((entry) => [...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((chosen) => chosen.id)])].map((modelId) => ({ providerId: entry.id, modelId })));
+    .flatMap((entry) =>
+      [
+        ...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((chosen) => chosen.id)]),
+      ].map((modelId) => ({ providerId: entry.id, modelId })),
+    );
 }
 
 /**
  * The models each word names (`model` or `provider/model`): Switchboard's chosen models and chain
  * first, then, for a word those do not name, each enabled provider's own list.
  */
-export async function resolveModels({ registry, routing }: Services, words: string[], signal: AbortSignal): Promise<ModelRef[][]> {
+export async function resolveModels(
+  { registry, routing }: Services,
+  words: string[],
+  signal: AbortSignal,
+): Promise<ModelRef[][]> {
   const chain = routing.steps().map((step) => ({ providerId: step.provider, modelId: step.model }));
-  const known = [...enabledModels(registry), ...chain].filter((model, index, all) => all.findIndex((other) => sameModel(other, model)) === index);
-  const matching = (models: ModelRef[], word: string) => models.filter((model) => modelKey(model) === word || model.modelId === word);
+  const known = [...enabledModels(registry), ...chain].filter(
+    (model, index, all) => all.findIndex((other) => sameModel(other, model)) === index,
+  );
+  const matching = (models: ModelRef[], word: string) =>
+    models.filter((model) => modelKey(model) === word || model.modelId === word);
   let listed: ModelRef[] | undefined;
   const results: ModelRef[][] = [];
   for (const word of words) {
@@ -30,7 +42,15 @@ export async function resolveModels({ registry, routing }: Services, words: stri
     if (found.length === 0) {
       listed ??= (
         await Promise.allSettled(
-          registry.list().filter((entry) => entry.enabled).map(async (entry) => (await registry.refreshModels(entry.id, { signal })).map((model) => ({ providerId: entry.id, modelId: model.id }))),
+          registry
+            .list()
+            .filter((entry) => entry.enabled)
+            .map(async (entry) =>
+              (await registry.refreshModels(entry.id, { signal })).map((model) => ({
+                providerId: entry.id,
+                modelId: model.id,
+              })),
+            ),
         )
       ).flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
       found = matching(listed, word);
@@ -41,7 +61,13 @@ export async function resolveModels({ registry, routing }: Services, words: stri
 }
 
 /** `/model [name]`: the model this conversation continues on, named or picked with prices and context. */
-export async function chooseModel(services: Services, request: vscode.ChatRequest, stream: vscode.ChatResponseStream, keep: SwitchboardChatMetadata, token: vscode.CancellationToken): Promise<vscode.ChatResult> {
+export async function chooseModel(
+  services: Services,
+  request: vscode.ChatRequest,
+  stream: vscode.ChatResponseStream,
+  keep: SwitchboardChatMetadata,
+  token: vscode.CancellationToken,
+): Promise<vscode.ChatResult> {
   const { registry, routing, models } = services;
   const wanted = request.prompt.trim();
   const cancellation = abortSignalFor(token);
@@ -50,13 +76,18 @@ export async function chooseModel(services: Services, request: vscode.ChatReques
     const [matches = []] = wanted ? await resolveModels(services, [wanted], cancellation.signal) : [];
     picked = matches.length === 1 ? matches[0] : undefined;
     if (!picked) {
-      const title = wanted ? `Model for this conversation ("${wanted}" matches ${matches.length === 0 ? 'none' : 'several'})` : 'Model for this conversation';
+      const title = wanted
+        ? `Model for this conversation ("${wanted}" matches ${matches.length === 0 ? 'none' : 'several'})`
+        : 'Model for this conversation';
       [picked] = (await models.pick({ title, signal: cancellation.signal })) ?? [];
     }
   } finally {
     cancellation.dispose();
   }
-  const current = keep.providerId && keep.model ? escapeMarkdown(stepName(registry, { provider: keep.providerId, model: keep.model })) : 'the default model';
+  const current =
+    keep.providerId && keep.model
+      ? escapeMarkdown(stepName(registry, { provider: keep.providerId, model: keep.model }))
+      : 'the default model';
   if (!picked) {
     stream.markdown(`No change: this conversation stays on ${current}.`);
     return { metadata: { ...keep, command: 'model' } };
@@ -67,10 +98,24 @@ export async function chooseModel(services: Services, request: vscode.ChatReques
   const template = findTemplate(entry?.template ?? '');
   const [limits, quote] = await Promise.all([
     routing.limits(step),
-    priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: entry?.models.find((model) => model.id === picked.modelId)?.prices }, picked.modelId),
+    priceOf(
+      {
+        catalogIds: template?.catalogIds ?? [],
+        local: template?.local,
+        overrides: entry?.models.find((model) => model.id === picked.modelId)?.prices,
+      },
+      picked.modelId,
+    ),
   ]);
-  const price = quote.source === 'local' ? 'free (local)' : quote.prices ? `$${quote.prices.input} in · $${quote.prices.output} out per million tokens` : 'price unknown';
+  const price =
+    quote.source === 'local'
+      ? 'free (local)'
+      : quote.prices
+        ? `$${quote.prices.input} in · $${quote.prices.output} out per million tokens`
+        : 'price unknown';
   const window = `${limits.known ? '' : 'about '}${Math.round(limits.contextWindow / 1000)}k context`;
-  stream.markdown(`This conversation now continues on **${escapeMarkdown(stepName(registry, step))}** (${price}, ${window}). New conversations start on the model picked in the chat's model picker, or the default.`);
+  stream.markdown(
+    `This conversation now continues on **${escapeMarkdown(stepName(registry, step))}** (${price}, ${window}). New conversations start on the model picked in the chat's model picker, or the default.`,
+  );
   return { metadata: { ...keep, providerId: picked.providerId, model: picked.modelId, command: 'model' } };
 }

@@ -50,10 +50,18 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     provideFollowups(result: vscode.ChatResult): vscode.ChatFollowup[] {
       const metadata = result.metadata as SwitchboardChatMetadata | undefined;
       if (!metadata?.retry) return [];
-      return [{ prompt: metadata.retry.prompt, label: `${metadata.partial ? 'Continue' : 'Retry'} on ${metadata.retry.modelName}` }];
+      return [
+        {
+          prompt: metadata.retry.prompt,
+          label: `${metadata.partial ? 'Continue' : 'Retry'} on ${metadata.retry.modelName}`,
+        },
+      ];
     },
   };
-  context.subscriptions.push(participant, ...registerCommands({ [Commands.openChat]: () => openChat(registry) }, log, services.dialogs));
+  context.subscriptions.push(
+    participant,
+    ...registerCommands({ [Commands.openChat]: () => openChat(registry) }, log, services.dialogs),
+  );
 }
 
 /**

@@ -84,9 +84,12 @@ export async function withCatalog(models: ModelInfo[], catalogIds: readonly stri
       const merged: ModelInfo = { ...model };
       const sources = { ...model.sources };
       if (merged.name === undefined && facts.name !== undefined) [merged.name, sources.name] = [facts.name, 'catalog'];
-      if (merged.contextWindow === undefined && facts.contextWindow !== undefined) [merged.contextWindow, sources.contextWindow] = [facts.contextWindow, 'catalog'];
-      if (merged.maxOutputTokens === undefined && facts.maxOutputTokens !== undefined) [merged.maxOutputTokens, sources.maxOutputTokens] = [facts.maxOutputTokens, 'catalog'];
-      if (merged.capabilities === undefined && facts.capabilities !== undefined) [merged.capabilities, sources.capabilities] = [facts.capabilities, 'catalog'];
+      if (merged.contextWindow === undefined && facts.contextWindow !== undefined)
+        [merged.contextWindow, sources.contextWindow] = [facts.contextWindow, 'catalog'];
+      if (merged.maxOutputTokens === undefined && facts.maxOutputTokens !== undefined)
+        [merged.maxOutputTokens, sources.maxOutputTokens] = [facts.maxOutputTokens, 'catalog'];
+      if (merged.capabilities === undefined && facts.capabilities !== undefined)
+        [merged.capabilities, sources.capabilities] = [facts.capabilities, 'catalog'];
       merged.sources = sources;
       return merged;
     }),

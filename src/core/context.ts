@@ -56,7 +56,12 @@ function cutToTokens(text: string, budget: number, countTokens: (text: string) =
  * short or left out when they do not fit; then as many earlier messages as fit, newest first.
  * Attachments go into the prompt's message, before the question.
  */
-export function fitToContext(history: ChatMessage[], prompt: string, attachments: Attachment[], options: FitOptions): FitResult {
+export function fitToContext(
+  history: ChatMessage[],
+  prompt: string,
+  attachments: Attachment[],
+  options: FitOptions,
+): FitResult {
   const { countTokens } = options;
   let budget = options.contextWindow - options.reserveForAnswer - countTokens(prompt) - PER_MESSAGE_TOKENS;
   const blocks: string[] = [];
@@ -78,7 +83,10 @@ export function fitToContext(history: ChatMessage[], prompt: string, attachments
     const block = attachmentBlock(attachment, kept, true);
     blocks.push(block);
     budget -= countTokens(block);
-    shortened.push({ label: attachment.label, keptFraction: attachment.text.length === 0 ? 1 : kept.length / attachment.text.length });
+    shortened.push({
+      label: attachment.label,
+      keptFraction: attachment.text.length === 0 ? 1 : kept.length / attachment.text.length,
+    });
   }
   // The prompt is the user's turn: an unanswered question before it would make two in a row, which
   // servers that require turns to alternate (Mistral, vLLM and llama.cpp templates) refuse.
@@ -87,7 +95,9 @@ export function fitToContext(history: ChatMessage[], prompt: string, attachments
   const kept: ChatMessage[] = [];
   for (let index = conversation.length - 1; index >= 0; index--) {
     const message = conversation[index]!;
-    const tokens = countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) + PER_MESSAGE_TOKENS;
+    const tokens =
+      countTokens(typeof message.content === 'string' ? message.content : JSON.stringify(message.content)) +
+      PER_MESSAGE_TOKENS;
     if (tokens > budget) break;
     budget -= tokens;
     kept.unshift(message);
@@ -95,5 +105,9 @@ export function fitToContext(history: ChatMessage[], prompt: string, attachments
   // A conversation never starts with the assistant's turn (Anthropic and Gemini refuse it).
   while (kept[0]?.role === 'assistant') kept.shift();
   const content = blocks.length > 0 ? `${blocks.join('\n\n')}\n\n${prompt}` : prompt;
-  return { messages: [...kept, { role: 'user', content }], droppedMessages: conversation.length - kept.length, shortened };
+  return {
+    messages: [...kept, { role: 'user', content }],
+    droppedMessages: conversation.length - kept.length,
+    shortened,
+  };
 }

@@ -26,7 +26,8 @@ const seconds = (ms: number) => `${Math.max(1, Math.round(ms / 1000))} s`;
 
 /** "OpenAI: rate limited — retrying in 12 s": what a wait is for, in the user's words. */
 export function describeWait(event: Extract<RouteEvent, { type: 'route-wait' }>): string {
-  if (event.reason === 'pacing') return `${event.target.providerName} has no requests left for now (its rate-limit headers) — waiting ${seconds(event.delayMs)}`;
+  if (event.reason === 'pacing')
+    return `${event.target.providerName} has no requests left for now (its rate-limit headers) — waiting ${seconds(event.delayMs)}`;
   return `${event.target.providerName}: ${describeError(event.reason.kind)} — retrying in ${seconds(event.delayMs)}`;
 }
 

@@ -121,7 +121,10 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
       const value = await work();
       return { value, ms: clock.now() - started };
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : new ProviderError('network', String(error), { cause: error, redactor });
+      const failure =
+        error instanceof ProviderError
+          ? error
+          : new ProviderError('network', String(error), { cause: error, redactor });
       return { error: failure, ms: clock.now() - started };
     }
   };
@@ -129,7 +132,11 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   const first = hasModelList
     ? await timed(() => provider.listModels({ signal: options.signal }))
     : await timed(async () => {
-        for await (const event of chatProvider.chat({ model: options.model ?? '', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
+        for await (const event of chatProvider.chat(
+          { model: options.model ?? '', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 },
+          { signal: options.signal },
+        ))
+          void event;
         return [] as ModelInfo[];
       });
 
@@ -150,52 +157,108 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
       });
       skipRest(['auth', 'models', 'chat'], 'Fix TLS first.');
     } else {
-      record({ stage: 'connect', status: 'fail', message: connectMessage(error, host), ms: first.ms, code: error.code });
+      record({
+        stage: 'connect',
+        status: 'fail',
+        message: connectMessage(error, host),
+        ms: first.ms,
+        code: error.code,
+      });
       skipRest(['tls', 'auth', 'models', 'chat'], 'Fix the connection first.');
     }
     return { ok: false, stages };
   }
   if (error?.status === 407) {
-    record({ stage: 'connect', status: 'fail', message: 'The proxy asks for credentials (407). Set them in VS Code\'s proxy settings.', ms: first.ms, code: '407' });
+    record({
+      stage: 'connect',
+      status: 'fail',
+      message: "The proxy asks for credentials (407). Set them in VS Code's proxy settings.",
+      ms: first.ms,
+      code: '407',
+    });
     skipRest(['tls', 'auth', 'models', 'chat'], 'Fix the proxy first.');
     return { ok: false, stages };
   }
   record({ stage: 'connect', status: 'pass', message: `Connected to ${host}.`, ms: first.ms });
-  record(https ? { stage: 'tls', status: 'pass', message: 'The certificate is trusted.' } : { stage: 'tls', status: 'skip', message: 'Plain HTTP: no TLS to check.' });
+  record(
+    https
+      ? { stage: 'tls', status: 'pass', message: 'The certificate is trusted.' }
+      : { stage: 'tls', status: 'skip', message: 'Plain HTTP: no TLS to check.' },
+  );
 
   // auth: an HTTP answer came; did it accept the key?
   if (error?.kind === 'invalid_credentials') {
     const message =
-      error.status === 403 ? `The key is valid but not allowed to do this (403)${error.providerMessage ? `: ${error.providerMessage}` : '.'}`
-      : `The key was rejected (${error.status ?? 'error'})${error.providerMessage ? `: ${error.providerMessage}` : '.'}`;
+      error.status === 403
+        ? `The key is valid but not allowed to do this (403)${error.providerMessage ? `: ${error.providerMessage}` : '.'}`
+        : `The key was rejected (${error.status ?? 'error'})${error.providerMessage ? `: ${error.providerMessage}` : '.'}`;
     record({ stage: 'auth', status: 'fail', message, ms: first.ms, code: error.code, detail: error.providerMessage });
     skipRest(['models', 'chat'], 'Fix the key first.');
     return { ok: false, stages };
   }
-  if (error && (error.status === 404 || error.status === 405 || (error.kind === 'server_error' && error.code === undefined && hasModelList))) {
+  if (
+    error &&
+    (error.status === 404 ||
+      error.status === 405 ||
+      (error.kind === 'server_error' && error.code === undefined && hasModelList))
+  ) {
     // The server answered, but not at these paths: try the usual base-URL mistakes.
     for (const candidate of baseUrlCandidates(options.baseUrl ?? '')) {
-      const attempt = await timed(() => createProvider({ ...options, baseUrl: candidate }).listModels({ signal: options.signal }));
+      const attempt = await timed(() =>
+        createProvider({ ...options, baseUrl: candidate }).listModels({ signal: options.signal }),
+      );
       if (!attempt.error) {
-        record({ stage: 'auth', status: 'skip', message: `Nothing answered at ${options.baseUrl}; ${candidate} does.` });
-        record({ stage: 'models', status: 'fail', message: `Use ${candidate} as the base URL.`, ms: first.ms, code: String(error.status ?? '') });
+        record({
+          stage: 'auth',
+          status: 'skip',
+          message: `Nothing answered at ${options.baseUrl}; ${candidate} does.`,
+        });
+        record({
+          stage: 'models',
+          status: 'fail',
+          message: `Use ${candidate} as the base URL.`,
+          ms: first.ms,
+          code: String(error.status ?? ''),
+        });
         skipRest(['chat'], 'Fix the base URL first.');
         return { ok: false, stages, suggestedBaseUrl: redactor.redact(candidate), models: attempt.value };
       }
     }
   }
   if (error && error.kind !== 'model_not_found' && error.kind !== 'bad_request' && error.kind !== 'server_error') {
-    record({ stage: 'auth', status: 'fail', message: error.message, ms: first.ms, code: error.code, detail: error.providerMessage });
+    record({
+      stage: 'auth',
+      status: 'fail',
+      message: error.message,
+      ms: first.ms,
+      code: error.code,
+      detail: error.providerMessage,
+    });
     skipRest(['models', 'chat'], 'Fix this first.');
     return { ok: false, stages };
   }
-  record(error ? { stage: 'auth', status: 'skip', message: 'Could not tell: the request failed for another reason.' } : { stage: 'auth', status: 'pass', message: 'The key was accepted.' });
+  record(
+    error
+      ? { stage: 'auth', status: 'skip', message: 'Could not tell: the request failed for another reason.' }
+      : { stage: 'auth', status: 'pass', message: 'The key was accepted.' },
+  );
 
   // models
   if (!hasModelList) {
-    record(error ? { stage: 'models', status: 'fail', message: error.message, code: error.code, detail: error.providerMessage } : { stage: 'models', status: 'skip', message: 'Azure deployments are named, not listed.' });
+    record(
+      error
+        ? { stage: 'models', status: 'fail', message: error.message, code: error.code, detail: error.providerMessage }
+        : { stage: 'models', status: 'skip', message: 'Azure deployments are named, not listed.' },
+    );
   } else if (error) {
-    record({ stage: 'models', status: 'fail', message: error.message, ms: first.ms, code: error.code, detail: error.providerMessage });
+    record({
+      stage: 'models',
+      status: 'fail',
+      message: error.message,
+      ms: first.ms,
+      code: error.code,
+      detail: error.providerMessage,
+    });
   } else {
     record({ stage: 'models', status: 'pass', message: `${first.value?.length ?? 0} models available.`, ms: first.ms });
   }
@@ -208,9 +271,24 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
     else skipRest(['chat'], 'See above.');
   } else {
     const chat = await timed(async () => {
-      for await (const event of chatProvider.chat({ model: options.model!, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 }, { signal: options.signal })) void event;
+      for await (const event of chatProvider.chat(
+        { model: options.model!, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 },
+        { signal: options.signal },
+      ))
+        void event;
     });
-    record(chat.error ? { stage: 'chat', status: 'fail', message: chat.error.message, ms: chat.ms, code: chat.error.code, detail: chat.error.providerMessage } : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms });
+    record(
+      chat.error
+        ? {
+            stage: 'chat',
+            status: 'fail',
+            message: chat.error.message,
+            ms: chat.ms,
+            code: chat.error.code,
+            detail: chat.error.providerMessage,
+          }
+        : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms },
+    );
   }
   return { ok: stages.every((stage) => stage.status !== 'fail'), stages, models: first.value };
 }

@@ -47,13 +47,20 @@ const MAX_CAUSE_DEPTH = 5;
 function summarizeCause(cause: unknown, redactor: Redactor, depth = 0): unknown {
   if (cause === undefined || depth >= MAX_CAUSE_DEPTH) return undefined;
   if (cause instanceof ProviderError) return cause.redactedWith(redactor);
-  if (!(cause instanceof Error)) return new Error(redactor.clip(typeof cause === 'string' ? cause : describeValue(cause), MAX_MESSAGE_CHARS));
+  if (!(cause instanceof Error))
+    return new Error(redactor.clip(typeof cause === 'string' ? cause : describeValue(cause), MAX_MESSAGE_CHARS));
   const inner = summarizeCause(cause.cause, redactor, depth + 1);
-  const summary = new Error(redactor.clip(String(cause.message), MAX_MESSAGE_CHARS), inner === undefined ? undefined : { cause: inner });
+  const summary = new Error(
+    redactor.clip(String(cause.message), MAX_MESSAGE_CHARS),
+    inner === undefined ? undefined : { cause: inner },
+  );
   summary.name = redactor.clip(String(cause.name), MAX_ID_CHARS);
   const code = (cause as { code?: unknown }).code;
   if (typeof code === 'string') Object.assign(summary, { code: redactor.clip(code, MAX_ID_CHARS) });
-  summary.stack = typeof cause.stack === 'string' ? redactor.clip(cause.stack, MAX_STACK_CHARS) : `${summary.name}: ${summary.message}`;
+  summary.stack =
+    typeof cause.stack === 'string'
+      ? redactor.clip(cause.stack, MAX_STACK_CHARS)
+      : `${summary.name}: ${summary.message}`;
   return summary;
 }
 
@@ -69,7 +76,12 @@ function causeJson(cause: unknown): unknown {
   if (cause instanceof ProviderError) return cause.toJSON();
   if (!(cause instanceof Error)) return undefined;
   const code = (cause as { code?: unknown }).code;
-  return { name: cause.name, message: cause.message, ...(typeof code === 'string' ? { code } : {}), ...(cause.cause === undefined ? {} : { cause: causeJson(cause.cause) }) };
+  return {
+    name: cause.name,
+    message: cause.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    ...(cause.cause === undefined ? {} : { cause: causeJson(cause.cause) }),
+  };
 }
 
 /**
@@ -95,20 +107,39 @@ export class ProviderError extends Error {
     this.status = details.status;
     this.retryAfterMs = details.retryAfterMs;
     this.code = details.code === undefined ? undefined : redactor.clip(details.code, MAX_ID_CHARS);
-    this.providerMessage = details.providerMessage === undefined ? undefined : redactor.clip(details.providerMessage, MAX_MESSAGE_CHARS);
+    this.providerMessage =
+      details.providerMessage === undefined ? undefined : redactor.clip(details.providerMessage, MAX_MESSAGE_CHARS);
     this.requestId = details.requestId === undefined ? undefined : redactor.clip(details.requestId, MAX_ID_CHARS);
   }
 
   /** The same error redacted again by a redactor that knows the request's key (where it leaves the provider). */
   redactedWith(redactor: Redactor): ProviderError {
     const { kind, message, status, retryAfterMs, code, providerMessage, requestId, cause } = this;
-    return new ProviderError(kind, message, { status, retryAfterMs, code, providerMessage, requestId, cause, redactor });
+    return new ProviderError(kind, message, {
+      status,
+      retryAfterMs,
+      code,
+      providerMessage,
+      requestId,
+      cause,
+      redactor,
+    });
   }
 
   /** Only the (redacted) fields, the cause as its summary: what a log or a report may show. */
   toJSON(): Record<string, unknown> {
     const { name, kind, message, status, retryAfterMs, code, providerMessage, requestId } = this;
-    return { name, kind, message, status, retryAfterMs, code, providerMessage, requestId, cause: causeJson(this.cause) };
+    return {
+      name,
+      kind,
+      message,
+      status,
+      retryAfterMs,
+      code,
+      providerMessage,
+      requestId,
+      cause: causeJson(this.cause),
+    };
   }
 }
 
@@ -128,7 +159,9 @@ interface ErrorBody {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function asString(value: unknown): string | undefined {
@@ -191,23 +224,46 @@ export function parseRetryAfter(headers: Headers, bodyDelayMs?: number, now: num
 
 // Provider codes and types (lower-cased), checked before any wording.
 const CODE_KINDS: Array<[ProviderErrorKind, string[]]> = [
-  ['invalid_credentials', ['api_key_invalid', 'invalid_api_key', 'authentication_error', 'unauthenticated', 'incorrect_api_key']],
-  ['quota_exceeded', ['insufficient_quota', 'billing_hard_limit_reached', 'insufficient_balance', 'insufficient_credits']],
+  [
+    'invalid_credentials',
+    ['api_key_invalid', 'invalid_api_key', 'authentication_error', 'unauthenticated', 'incorrect_api_key'],
+  ],
+  [
+    'quota_exceeded',
+    ['insufficient_quota', 'billing_hard_limit_reached', 'insufficient_balance', 'insufficient_credits'],
+  ],
   ['content_filter', ['content_filter', 'content_policy_violation', 'image_content_policy_violation']],
   ['overloaded', ['overloaded_error', 'overloaded', 'unavailable']],
   ['timeout', ['deadline_exceeded', 'timeout', 'request_timeout']],
   ['model_not_found', ['model_not_found', 'deploymentnotfound']],
   ['rate_limited', ['rate_limit_exceeded', 'rate_limit_error', 'rate_limited', 'too_many_requests']],
   // Responses API `response.failed` codes for input the model will never accept.
-  ['bad_request', ['invalid_prompt', 'invalid_image', 'invalid_image_format', 'invalid_base64_image', 'invalid_image_url', 'image_too_large', 'image_too_small', 'image_parse_error', 'unsupported_image_media_type', 'empty_image_file']],
+  [
+    'bad_request',
+    [
+      'invalid_prompt',
+      'invalid_image',
+      'invalid_image_format',
+      'invalid_base64_image',
+      'invalid_image_url',
+      'image_too_large',
+      'image_too_small',
+      'image_parse_error',
+      'unsupported_image_media_type',
+      'empty_image_file',
+    ],
+  ],
 ];
 const CONTEXT_CODES = ['context_length_exceeded', 'string_above_max_length'];
 
 // Wording, for providers whose bodies carry no usable code; each applies only where noted.
 // Bounded gaps: an unbounded [\w\s-]* backtracks quadratically on a long hostile message.
-const INVALID_KEY_WORDS = /\b(invalid|incorrect|missing|malformed)\b[\w\s-]{0,40}api[\s_-]?key|api[\s_-]?key[\w\s-]{0,40}\b(invalid|not valid|expired)\b|invalid x-api-key/i;
-const QUOTA_WORDS = /credit balance is too low|insufficient[\s_]?(balance|quota|credits)|exceeded your current quota|out of credits/i;
-const MODEL_WORDS = /model[\w\s`'"./:-]{0,80}(not found|does not exist|unknown|is not supported|not available)|unknown model|no such model/i;
+const INVALID_KEY_WORDS =
+  /\b(invalid|incorrect|missing|malformed)\b[\w\s-]{0,40}api[\s_-]?key|api[\s_-]?key[\w\s-]{0,40}\b(invalid|not valid|expired)\b|invalid x-api-key/i;
+const QUOTA_WORDS =
+  /credit balance is too low|insufficient[\s_]?(balance|quota|credits)|exceeded your current quota|out of credits/i;
+const MODEL_WORDS =
+  /model[\w\s`'"./:-]{0,80}(not found|does not exist|unknown|is not supported|not available)|unknown model|no such model/i;
 const CONTEXT_WORDS = /context[_\s-]?length|maximum context|context window|prompt is too long|input is too long/i;
 const FILTER_WORDS = /content[_\s-]?(filter|policy|management)|safety system|responsibleai/i;
 
@@ -251,7 +307,13 @@ function isHtml(text: string): boolean {
 }
 
 function requestIdOf(headers: Headers): string | undefined {
-  return headers.get('x-request-id') ?? headers.get('request-id') ?? headers.get('x-goog-request-id') ?? headers.get('cf-ray') ?? undefined;
+  return (
+    headers.get('x-request-id') ??
+    headers.get('request-id') ??
+    headers.get('x-goog-request-id') ??
+    headers.get('cf-ray') ??
+    undefined
+  );
 }
 
 /** Classifies an HTTP error response: by the body's code or type first, then by the status. */
@@ -263,8 +325,11 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
   const rawMessage = body.message ?? (html || input.bodyText.trim() === '' ? undefined : input.bodyText.trim());
   // Matched on, never shown: what is shown is redacted first and cut after.
   const sample = rawMessage?.slice(0, MAX_MESSAGE_CHARS) ?? '';
-  const providerMessage = rawMessage === undefined ? undefined : (input.redactor ?? patterns).clip(rawMessage, MAX_MESSAGE_CHARS);
-  const codes = [body.code, body.type, ...body.reasons].filter((value): value is string => value !== undefined).map((value) => value.toLowerCase());
+  const providerMessage =
+    rawMessage === undefined ? undefined : (input.redactor ?? patterns).clip(rawMessage, MAX_MESSAGE_CHARS);
+  const codes = [body.code, body.type, ...body.reasons]
+    .filter((value): value is string => value !== undefined)
+    .map((value) => value.toLowerCase());
   const text = `${codes.join(' ')} ${sample}`;
   const has = (...names: string[]) => names.some((name) => codes.includes(name));
   const details = {
@@ -283,10 +348,14 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
 
   // The body's code first: the same status means different things per provider.
   if (has(...CONTEXT_CODES) || ([400, 413, 422].includes(status) && CONTEXT_WORDS.test(text))) {
-    return new ProviderError('bad_request', `The prompt is longer than the model's context window (${providerName}, ${status})${said}`, {
-      ...details,
-      code: 'context_length_exceeded',
-    });
+    return new ProviderError(
+      'bad_request',
+      `The prompt is longer than the model's context window (${providerName}, ${status})${said}`,
+      {
+        ...details,
+        code: 'context_length_exceeded',
+      },
+    );
   }
   // In order; the first that holds decides. Gemini says RESOURCE_EXHAUSTED both for a per-day
   // quota that is used up and for a per-minute limit that resets.
@@ -304,7 +373,10 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
   const kind = rules.find(([holds]) => holds)?.[1];
   // A request bigger than a per-minute limit (OpenAI 429, Groq 413) fails the same way on every retry.
   if (status === 413 || /request too large/i.test(sample)) {
-    return new ProviderError('bad_request', `The request is too large for ${providerName} (${status})${said}`, { ...details, code: 'request_too_large' });
+    return new ProviderError('bad_request', `The request is too large for ${providerName} (${status})${said}`, {
+      ...details,
+      code: 'request_too_large',
+    });
   }
   if (kind) return make(kind, MESSAGES[kind](providerName, status, said));
 
@@ -322,7 +394,12 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
     case status === 404:
       return make('bad_request', `${providerName} has no such endpoint (404); check the base URL${said}`);
     case status >= 500:
-      return make('server_error', html ? `${providerName} (or a proxy in front of it) returned an HTML error page (${status})` : MESSAGES.server_error(providerName, status, said));
+      return make(
+        'server_error',
+        html
+          ? `${providerName} (or a proxy in front of it) returned an HTML error page (${status})`
+          : MESSAGES.server_error(providerName, status, said),
+      );
     case html:
       return make('bad_request', `${providerName} (or a proxy in front of it) returned an HTML error page (${status})`);
     default:
@@ -334,7 +411,12 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
  * Classifies an error object that arrived inside a 200 stream (OpenAI-style `error`, Anthropic `event: error`).
  * Without the request's redactor the patterns apply; the provider redacts the error again as it leaves.
  */
-export function classifyStreamError(providerName: string, json: unknown, headers: Headers = new Headers(), redactor?: Redactor): ProviderError {
+export function classifyStreamError(
+  providerName: string,
+  json: unknown,
+  headers: Headers = new Headers(),
+  redactor?: Redactor,
+): ProviderError {
   const body = parseErrorBody(json);
   const code = body.code ?? body.type;
   const numeric = code !== undefined && /^\d{3}$/.test(code) ? Number(code) : undefined;

@@ -14,7 +14,8 @@ const MAX_JSON_BODY_CHARS = 32 * 1024 * 1024;
 const MAX_EVENT_CHARS = 8 * 1024 * 1024;
 
 /** Socket error codes that mean the certificate, not the connection, failed. */
-export const TLS_ERROR_CODE = /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
+export const TLS_ERROR_CODE =
+  /^(CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|ERR_SSL_|HOSTNAME_MISMATCH)/;
 /** undici's own timeouts (its defaults, or a dispatcher's) are timeouts too, not unreachable hosts. */
 const UNDICI_TIMEOUT = /^UND_ERR_(HEADERS|BODY|CONNECT)_TIMEOUT$/;
 
@@ -81,7 +82,9 @@ export class RequestScope {
     if (this.#failure) return;
     this.#timer = this.#config.clock.setTimeout(() => {
       const what = phase === 'first-byte' ? 'did not start answering' : 'stopped sending';
-      this.#abort(new ProviderError('timeout', `${this.#config.providerName} ${what} within ${Math.round(ms / 1000)} s`));
+      this.#abort(
+        new ProviderError('timeout', `${this.#config.providerName} ${what} within ${Math.round(ms / 1000)} s`),
+      );
     }, ms);
   }
 
@@ -100,7 +103,8 @@ export class RequestScope {
   close(): void {
     this.#clearTimer();
     this.#external?.removeEventListener('abort', this.#cancel);
-    if (!this.#controller.signal.aborted) this.#controller.abort(new ProviderError('cancelled', 'The response was no longer needed'));
+    if (!this.#controller.signal.aborted)
+      this.#controller.abort(new ProviderError('cancelled', 'The response was no longer needed'));
   }
 }
 
@@ -116,16 +120,25 @@ export function errorCode(error: unknown): string | undefined {
 
 function networkError(providerName: string, error: unknown, redactor: Redactor): ProviderError {
   const code = errorCode(error);
-  const detail = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+  const detail =
+    error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
   if (code && UNDICI_TIMEOUT.test(code)) {
-    return new ProviderError('timeout', `${providerName} did not answer in time (${code})`, { code, cause: error, redactor });
+    return new ProviderError('timeout', `${providerName} did not answer in time (${code})`, {
+      code,
+      cause: error,
+      redactor,
+    });
   }
   const message =
-    code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? `Could not find ${providerName}'s host (DNS lookup failed)`
-    : code === 'ECONNREFUSED' ? `${providerName} refused the connection (nothing is listening at that address)`
-    : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' ? `The connection to ${providerName} was cut`
-    : code && TLS_ERROR_CODE.test(code) ? `${providerName}'s TLS certificate is not trusted (${code})`
-    : `Could not reach ${providerName}: ${detail}`;
+    code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+      ? `Could not find ${providerName}'s host (DNS lookup failed)`
+      : code === 'ECONNREFUSED'
+        ? `${providerName} refused the connection (nothing is listening at that address)`
+        : code === 'ECONNRESET' || code === 'UND_ERR_SOCKET'
+          ? `The connection to ${providerName} was cut`
+          : code && TLS_ERROR_CODE.test(code)
+            ? `${providerName}'s TLS certificate is not trusted (${code})`
+            : `Could not reach ${providerName}: ${detail}`;
   // An invalid URL's error carries the URL (which may hold a key) in its cause: the error keeps a redacted summary.
   return new ProviderError('network', message, { code, cause: error, redactor });
 }
@@ -141,9 +154,18 @@ export async function send(config: TransportConfig, scope: RequestScope, request
     body = request.body === undefined ? undefined : JSON.stringify(request.body);
   } catch (error) {
     // A body that cannot be written (nested past the engine's stack, a cycle) is the request's fault: never retried.
-    throw new ProviderError('bad_request', `The request could not be written as JSON: ${error instanceof Error ? error.message : String(error)}`, { code: 'unserializable_request' });
+    throw new ProviderError(
+      'bad_request',
+      `The request could not be written as JSON: ${error instanceof Error ? error.message : String(error)}`,
+      { code: 'unserializable_request' },
+    );
   }
-  scope.arm('first-byte', request.streaming === false ? Math.max(NON_STREAMING_FIRST_BYTE_MS, config.timeouts.firstByteMs) : config.timeouts.firstByteMs);
+  scope.arm(
+    'first-byte',
+    request.streaming === false
+      ? Math.max(NON_STREAMING_FIRST_BYTE_MS, config.timeouts.firstByteMs)
+      : config.timeouts.firstByteMs,
+  );
   let response: Response;
   try {
     const init: RequestInit = {
@@ -166,14 +188,25 @@ export async function send(config: TransportConfig, scope: RequestScope, request
   if (response.status >= 300 && response.status < 400) {
     const location = response.headers.get('location') ?? 'another address';
     await response.body?.cancel().catch(() => undefined);
-    throw new ProviderError('bad_request', `${config.providerName} redirected the request to ${location} (${response.status}). Switchboard does not follow redirects with your key; if you trust that address, use it as the base URL.`, {
-      status: response.status,
-      code: 'redirect',
-      redactor: config.redactor,
-    });
+    throw new ProviderError(
+      'bad_request',
+      `${config.providerName} redirected the request to ${location} (${response.status}). Switchboard does not follow redirects with your key; if you trust that address, use it as the base URL.`,
+      {
+        status: response.status,
+        code: 'redirect',
+        redactor: config.redactor,
+      },
+    );
   }
   const bodyText = await readBounded(response, scope, MAX_ERROR_BODY_BYTES);
-  throw classifyHttpError({ providerName: config.providerName, status: response.status, headers: response.headers, bodyText, now: config.clock.now(), redactor: config.redactor });
+  throw classifyHttpError({
+    providerName: config.providerName,
+    status: response.status,
+    headers: response.headers,
+    bodyText,
+    now: config.clock.now(),
+    redactor: config.redactor,
+  });
 }
 
 /** An error built without the request's key (a stream's error event), redacted again with it: every field and the cause chain. */
@@ -227,7 +260,11 @@ export async function readJson(config: TransportConfig, response: Response, scop
   let text = '';
   for await (const chunk of readText(response, scope)) {
     text += chunk;
-    if (text.length > MAX_JSON_BODY_CHARS) throw new ProviderError('server_error', `${config.providerName} sent an answer larger than ${MAX_JSON_BODY_CHARS / 2 ** 20} MB`);
+    if (text.length > MAX_JSON_BODY_CHARS)
+      throw new ProviderError(
+        'server_error',
+        `${config.providerName} sent an answer larger than ${MAX_JSON_BODY_CHARS / 2 ** 20} MB`,
+      );
   }
   let json: unknown;
   try {
@@ -240,8 +277,12 @@ export async function readJson(config: TransportConfig, response: Response, scop
     });
   }
   // Some servers answer 200 with an error object (OpenAI-style, Anthropic's type "error", vLLM's object "error").
-  const record = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
-  if (record && ((record.error !== undefined && record.error !== null) || record.object === 'error' || record.type === 'error')) {
+  const record =
+    typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
+  if (
+    record &&
+    ((record.error !== undefined && record.error !== null) || record.object === 'error' || record.type === 'error')
+  ) {
     throw classifyStreamError(config.providerName, json, undefined, config.redactor);
   }
   return json;
@@ -251,7 +292,11 @@ export async function readJson(config: TransportConfig, response: Response, scop
  * Server-sent events, parsed by eventsource-parser's callback parser fed straight from the body
  * reader, one batch per network read: a yield per event would cost a promise round trip each.
  */
-export async function* readSseBatches(response: Response, scope: RequestScope, providerName: string): AsyncGenerator<EventSourceMessage[]> {
+export async function* readSseBatches(
+  response: Response,
+  scope: RequestScope,
+  providerName: string,
+): AsyncGenerator<EventSourceMessage[]> {
   let pending: EventSourceMessage[] = [];
   let tooLarge = false;
   const parser = createParser({
@@ -263,7 +308,11 @@ export async function* readSseBatches(response: Response, scope: RequestScope, p
   });
   for await (const text of readText(response, scope)) {
     parser.feed(text);
-    if (tooLarge) throw new ProviderError('server_error', `${providerName} sent an event larger than ${MAX_EVENT_CHARS / 2 ** 20} MB`);
+    if (tooLarge)
+      throw new ProviderError(
+        'server_error',
+        `${providerName} sent an event larger than ${MAX_EVENT_CHARS / 2 ** 20} MB`,
+      );
     if (pending.length === 0) continue;
     const batch = pending;
     pending = [];

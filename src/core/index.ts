@@ -44,7 +44,15 @@ export { AuditLog } from './registry/audit';
 export type { AuditAction, AuditEntry } from './registry/audit';
 export { KeyStore, maskKey, parseReference } from './registry/keys';
 export type { KeyLookup, KeyReference, KeyState, ReferenceResolver } from './registry/keys';
-export { declaredProvider, exportRegistry, mergeLayers, parseExport, parseWorkspaceFile, planImport, resolveDeclared } from './registry/portable';
+export {
+  declaredProvider,
+  exportRegistry,
+  mergeLayers,
+  parseExport,
+  parseWorkspaceFile,
+  planImport,
+  resolveDeclared,
+} from './registry/portable';
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { Registry } from './registry/registry';
 export type { FallbackStep, NewProvider, ProviderPatch, RegistryChange } from './registry/registry';
@@ -53,7 +61,17 @@ export type { ProviderEntry, RegistryState } from './registry/schema';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';
 export type { CorruptionReport, KeptCopy, KeptReason, ReadOnlyReport } from './registry/store';
 export { BudgetGuard, budgetSchema, periodKey } from './cost/budgets';
-export type { Admission, AdmitRequest, Budget, BudgetNotice, BudgetScope, Reservation, SpendBook, SpendSource, SpendView } from './cost/budgets';
+export type {
+  Admission,
+  AdmitRequest,
+  Budget,
+  BudgetNotice,
+  BudgetScope,
+  Reservation,
+  SpendBook,
+  SpendSource,
+  SpendView,
+} from './cost/budgets';
 export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv } from './cost/ledger';
 export type { LedgerProblem, Surface, Totals, UsageRecord } from './cost/ledger';
 export { costOf, priceOf } from './cost/pricing';
@@ -68,8 +86,30 @@ export type { Attachment, FitResult } from './context';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered, usageProblem } from './cost/meter';
 export type { MeterOptions } from './cost/meter';
-export { CircuitBreakers, RateLimitPacer, DEFAULT_RETRY_POLICY, DEFAULT_CIRCUIT_OPTIONS, TRANSIENT_KINDS, retryDelayMs, retryPolicyFromSettings, route, continuationRequest, RouteError, SKIP_WORDS } from './routing';
-export type { CircuitSnapshot, CircuitState, RetryPolicy, RouteEvent, RouteFailure, RouteOptions, RouteTarget, SkipReason, SwitchQuestion } from './routing';
+export {
+  CircuitBreakers,
+  RateLimitPacer,
+  DEFAULT_RETRY_POLICY,
+  DEFAULT_CIRCUIT_OPTIONS,
+  TRANSIENT_KINDS,
+  retryDelayMs,
+  retryPolicyFromSettings,
+  route,
+  continuationRequest,
+  RouteError,
+  SKIP_WORDS,
+} from './routing';
+export type {
+  CircuitSnapshot,
+  CircuitState,
+  RetryPolicy,
+  RouteEvent,
+  RouteFailure,
+  RouteOptions,
+  RouteTarget,
+  SkipReason,
+  SwitchQuestion,
+} from './routing';
 export { describeError, describeFailure, describeSwitch, describeWait } from './describe';
 export { modelKey, parseModelKey, sameModel } from './modelRef';
 export type { ModelRef } from './modelRef';

@@ -56,20 +56,39 @@ export function answerRoom(contextWindow: number, maxOutputTokens: number): numb
 export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
   const { template, modelId, user, listed } = input;
   const catalogIds = template?.catalogIds ?? [];
-  const [catalog, price] = await Promise.all([catalogFacts(catalogIds, modelId), priceOf({ catalogIds, local: template?.local, overrides: user?.prices }, modelId)]);
+  const [catalog, price] = await Promise.all([
+    catalogFacts(catalogIds, modelId),
+    priceOf({ catalogIds, local: template?.local, overrides: user?.prices }, modelId),
+  ]);
   const listedSource = (field: 'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities'): FactSource => {
     const source = listed?.sources?.[field];
     return source === 'catalog' || source === 'user' ? source : 'provider';
   };
-  const pick = <T>(field: 'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities', fromUser: T | undefined, fromList: T | undefined, fromCatalog: T | undefined): Fact<T> | undefined =>
-    fromUser !== undefined ? { value: fromUser, source: 'user' }
-    : fromList !== undefined ? { value: fromList, source: listedSource(field) }
-    : fromCatalog !== undefined ? { value: fromCatalog, source: 'catalog' }
-    : undefined;
+  const pick = <T>(
+    field: 'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities',
+    fromUser: T | undefined,
+    fromList: T | undefined,
+    fromCatalog: T | undefined,
+  ): Fact<T> | undefined =>
+    fromUser !== undefined
+      ? { value: fromUser, source: 'user' }
+      : fromList !== undefined
+        ? { value: fromList, source: listedSource(field) }
+        : fromCatalog !== undefined
+          ? { value: fromCatalog, source: 'catalog' }
+          : undefined;
 
   const local = template?.local === true || input.type === 'ollama';
-  const contextWindow = pick('contextWindow', user?.contextWindow, listed?.contextWindow, catalog.contextWindow) ?? { value: local ? DEFAULT_CONTEXT_WINDOW.local : DEFAULT_CONTEXT_WINDOW.hosted, source: 'default' };
-  const maxOutputTokens = pick('maxOutputTokens', user?.maxOutputTokens, listed?.maxOutputTokens, catalog.maxOutputTokens) ?? {
+  const contextWindow = pick('contextWindow', user?.contextWindow, listed?.contextWindow, catalog.contextWindow) ?? {
+    value: local ? DEFAULT_CONTEXT_WINDOW.local : DEFAULT_CONTEXT_WINDOW.hosted,
+    source: 'default',
+  };
+  const maxOutputTokens = pick(
+    'maxOutputTokens',
+    user?.maxOutputTokens,
+    listed?.maxOutputTokens,
+    catalog.maxOutputTokens,
+  ) ?? {
     value: Math.min(DEFAULT_MAX_OUTPUT_TOKENS, Math.floor(contextWindow.value / 4)),
     source: 'default',
   };
@@ -81,7 +100,14 @@ export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
     maxInputTokens: Math.max(1, contextWindow.value - answerRoom(contextWindow.value, maxOutputTokens.value)),
     // Unknown capabilities: tools are assumed (most models take them, and a refusal moves on), images and reasoning not.
     capabilities: capabilities
-      ? { value: { tools: capabilities.value.tools ?? true, vision: capabilities.value.vision ?? false, reasoning: capabilities.value.reasoning ?? false }, source: capabilities.source }
+      ? {
+          value: {
+            tools: capabilities.value.tools ?? true,
+            vision: capabilities.value.vision ?? false,
+            reasoning: capabilities.value.reasoning ?? false,
+          },
+          source: capabilities.source,
+        }
       : { value: { tools: true, vision: false, reasoning: false }, source: 'default' },
     price,
   };

@@ -12,7 +12,9 @@ export function modelKey(ref: ModelRef): string {
 /** Provider ids are plain; model ids may hold slashes (OpenRouter's `anthropic/claude-…`): split at the first. */
 export function parseModelKey(key: string): ModelRef | undefined {
   const slash = key.indexOf('/');
-  return slash > 0 && slash < key.length - 1 ? { providerId: key.slice(0, slash), modelId: key.slice(slash + 1) } : undefined;
+  return slash > 0 && slash < key.length - 1
+    ? { providerId: key.slice(0, slash), modelId: key.slice(slash + 1) }
+    : undefined;
 }
 
 export function sameModel(a: ModelRef, b: ModelRef): boolean {

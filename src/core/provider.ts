@@ -7,7 +7,16 @@ import { ProviderError } from './errors';
 import { SwitchOnFirstFailure } from './events';
 import { DEFAULT_TIMEOUTS, type TransportConfig } from './http';
 import { Redactor } from './redact';
-import { systemClock, type ChatEvent, type ChatRequest, type Clock, type ModelInfo, type Provider, type ProviderType, type Timeouts } from './types';
+import {
+  systemClock,
+  type ChatEvent,
+  type ChatRequest,
+  type Clock,
+  type ModelInfo,
+  type Provider,
+  type ProviderType,
+  type Timeouts,
+} from './types';
 
 export interface CreateProviderOptions {
   type: ProviderType;
@@ -71,7 +80,8 @@ function caDispatcher(ca: string): () => Promise<unknown> {
   return () => {
     agent ??= Promise.all([import('undici'), import('node:tls')]).then(
       // Switchboard's own first-byte and idle timers govern; undici's (300 s) would cut them short.
-      ([{ Agent }, { rootCertificates }]) => new Agent({ connect: { ca: [...rootCertificates, ca] }, headersTimeout: 0, bodyTimeout: 0 }),
+      ([{ Agent }, { rootCertificates }]) =>
+        new Agent({ connect: { ca: [...rootCertificates, ca] }, headersTimeout: 0, bodyTimeout: 0 }),
     );
     // A failed load is not remembered: the next request tries again.
     agent.catch(() => (agent = undefined));
@@ -93,7 +103,12 @@ export function createProvider(options: CreateProviderOptions): Provider {
     fetch: options.fetch ?? globalThis.fetch,
     clock: options.clock ?? systemClock,
     timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
-    dispatcher: options.dispatcher !== undefined ? () => Promise.resolve(options.dispatcher) : options.ca ? caDispatcher(options.ca) : undefined,
+    dispatcher:
+      options.dispatcher !== undefined
+        ? () => Promise.resolve(options.dispatcher)
+        : options.ca
+          ? caDispatcher(options.ca)
+          : undefined,
     redactor,
   };
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URLS[options.type];
@@ -143,7 +158,10 @@ export function createProvider(options: CreateProviderOptions): Provider {
     }
     case 'ollama':
       return new OllamaProvider({
-        transport: { ...transport, timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: OLLAMA_FIRST_BYTE_MS, ...options.timeouts } },
+        transport: {
+          ...transport,
+          timeouts: { ...DEFAULT_TIMEOUTS, firstByteMs: OLLAMA_FIRST_BYTE_MS, ...options.timeouts },
+        },
         baseUrl: base,
         headers: bearer,
       });
@@ -169,7 +187,12 @@ export function createProvider(options: CreateProviderOptions): Provider {
  * the deployment form `{resource}/openai/deployments/{deployment}/chat/completions?api-version=…`
  * (model = deployment name in the path). Keys go in the `api-key` header.
  */
-function createAzureProvider(base: string, options: CreateProviderOptions, transport: TransportConfig, extraHeaders: Record<string, string>): Provider {
+function createAzureProvider(
+  base: string,
+  options: CreateProviderOptions,
+  transport: TransportConfig,
+  extraHeaders: Record<string, string>,
+): Provider {
   const headers = () => ({ ...extraHeaders, ...(options.apiKey ? { 'api-key': options.apiKey } : {}) });
   const v1 = /\/openai\/v1$/.exec(base);
   if (v1) {
@@ -189,7 +212,8 @@ function createAzureProvider(base: string, options: CreateProviderOptions, trans
   return new OpenAiChatProvider({
     type: 'azure-openai',
     transport,
-    chatUrl: (deployment) => `${resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${version}`,
+    chatUrl: (deployment) =>
+      `${resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${version}`,
     // The data plane has no deployment list; users name their deployments.
     modelsUrl: undefined,
     headers,

@@ -56,10 +56,14 @@ export class Redactor {
       if (result.includes(secret)) result = result.split(secret).join(REDACTED);
     }
     if (result.includes(CUT)) {
-      result = this.#redactCutKeys(result).replace(CUT_SHAPE, (fragment) => (secretCharacters(fragment) >= MIN_CUT_FRAGMENT ? REDACTED : fragment));
+      result = this.#redactCutKeys(result).replace(CUT_SHAPE, (fragment) =>
+        secretCharacters(fragment) >= MIN_CUT_FRAGMENT ? REDACTED : fragment,
+      );
     }
-    result = result.replace(HEADER_VALUE, (_match, lead: string, name: string, sep: string, scheme?: string) =>
-      `${lead}${name}${sep}${scheme ? `${scheme} ` : ''}${REDACTED}`,
+    result = result.replace(
+      HEADER_VALUE,
+      (_match, lead: string, name: string, sep: string, scheme?: string) =>
+        `${lead}${name}${sep}${scheme ? `${scheme} ` : ''}${REDACTED}`,
     );
     result = result.replace(QUERY_KEY, `$1${REDACTED}`);
     result = result.replace(BEARER, `$1 ${REDACTED}`);
@@ -76,7 +80,8 @@ export class Redactor {
     const windowed = text.length > max + CLIP_WINDOW;
     let redacted = this.redact(windowed ? text.slice(0, max + CLIP_WINDOW) : text);
     // The window's own cut may hold a key's first characters: they stand at its very end.
-    if (windowed) redacted = redacted.slice(0, -Math.max(CLIP_TAIL, ...[...this.#known].map((secret) => secret.length)));
+    if (windowed)
+      redacted = redacted.slice(0, -Math.max(CLIP_TAIL, ...[...this.#known].map((secret) => secret.length)));
     return windowed || redacted.length > max ? `${redacted.slice(0, max - CUT.length)}${CUT}` : redacted;
   }
 

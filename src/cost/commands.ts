@@ -5,7 +5,10 @@ import type { Services } from '../services';
 import type { CostStatusBar } from './statusBar';
 
 /** Show Usage, Set Budget, Export Usage and Delete Usage Data. */
-export function costCommands({ cost, usage, registry, dialogs, settings }: Services, statusBar: CostStatusBar): CommandTable {
+export function costCommands(
+  { cost, usage, registry, dialogs, settings }: Services,
+  statusBar: CostStatusBar,
+): CommandTable {
   return {
     [Commands.showUsage]: async function showUsage() {
       const document = await vscode.workspace.openTextDocument({ content: usage.report(), language: 'markdown' });
@@ -14,12 +17,18 @@ export function costCommands({ cost, usage, registry, dialogs, settings }: Servi
     [Commands.setBudget]: async function setBudget(args?: Partial<Budget>) {
       let budget: unknown = args;
       if (!args) {
-        const scopes = [{ label: 'Overall', scope: { kind: 'overall' } }, ...registry.list().map((entry) => ({ label: entry.name, scope: { kind: 'provider', providerId: entry.id } }))];
+        const scopes = [
+          { label: 'Overall', scope: { kind: 'overall' } },
+          ...registry.list().map((entry) => ({ label: entry.name, scope: { kind: 'provider', providerId: entry.id } })),
+        ];
         const scope = await dialogs.pick(scopes, { title: 'Budget for…' });
         if (!scope) return;
         const period = (await dialogs.pick([{ label: 'daily' }, { label: 'monthly' }], { title: 'Per…' }))?.label;
         if (!period) return;
-        const limit = await dialogs.input({ title: 'Limit in US dollars', validateInput: (value) => (Number(value) > 0 ? undefined : 'Enter an amount above 0.') });
+        const limit = await dialogs.input({
+          title: 'Limit in US dollars',
+          validateInput: (value) => (Number(value) > 0 ? undefined : 'Enter an amount above 0.'),
+        });
         if (!limit) return;
         const mode = await dialogs.pick(
           [
@@ -31,7 +40,13 @@ export function costCommands({ cost, usage, registry, dialogs, settings }: Servi
           { title: 'When the budget would be crossed' },
         );
         if (!mode) return;
-        budget = { id: `${scope.label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${period}`, scope: scope.scope, period, limitUsd: Number(limit), mode: mode.label };
+        budget = {
+          id: `${scope.label.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${period}`,
+          scope: scope.scope,
+          period,
+          limitUsd: Number(limit),
+          mode: mode.label,
+        };
       }
       const parsed = budgetSchema.safeParse(budget);
       if (!parsed.success) throw new Error(`Invalid budget: ${describeIssues(parsed.error).join('; ')}`);
@@ -41,12 +56,23 @@ export function costCommands({ cost, usage, registry, dialogs, settings }: Servi
       await registry.noteBudgetChange(parsed.data.id);
     },
     [Commands.exportUsage]: async function exportUsage(args?: { uri?: vscode.Uri; format?: 'csv' | 'json' }) {
-      const format = args?.format ?? ((await dialogs.pick([{ label: 'csv' as const }, { label: 'json' as const }], { title: 'Export usage as…' }))?.label);
+      const format =
+        args?.format ??
+        (await dialogs.pick([{ label: 'csv' as const }, { label: 'json' as const }], { title: 'Export usage as…' }))
+          ?.label;
       if (!format) return;
-      const uri = args?.uri ?? (await dialogs.saveFile({ filters: { [format.toUpperCase()]: [format] }, defaultUri: vscode.Uri.file(`switchboard-usage.${format}`) }));
+      const uri =
+        args?.uri ??
+        (await dialogs.saveFile({
+          filters: { [format.toUpperCase()]: [format] },
+          defaultUri: vscode.Uri.file(`switchboard-usage.${format}`),
+        }));
       if (!uri) return;
       const rows = cost.ledger.rows();
-      const text = format === 'csv' ? usageCsv(rows) : `${JSON.stringify({ exportedAt: new Date().toISOString(), rows, recentRequests: await cost.recentRequests() }, null, 2)}\n`;
+      const text =
+        format === 'csv'
+          ? usageCsv(rows)
+          : `${JSON.stringify({ exportedAt: new Date().toISOString(), rows, recentRequests: await cost.recentRequests() }, null, 2)}\n`;
       await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(text));
     },
     [Commands.deleteUsageData]: async function deleteUsageData() {

@@ -53,12 +53,22 @@ export class CostService implements Cost, vscode.Disposable {
     // Budgets hold across every window of the machine through one file in the folder they all share.
     const shared =
       context.globalStorageUri.scheme === 'file'
-        ? new FileSharedStore(vscode.Uri.joinPath(context.globalStorageUri, 'shared-usage.json').fsPath, (keptAs) => log.error(`the usage shared between windows could not be read and was kept as ${keptAs}`))
-        : (log.warn(`global storage is not on disk (${context.globalStorageUri.scheme}:); budgets are kept for this window only`), new MemorySharedStore());
-    this.ledger = new UsageLedger(memento, systemClock, { shared, onProblem: (problem) => this.#storageProblem(problem) });
+        ? new FileSharedStore(vscode.Uri.joinPath(context.globalStorageUri, 'shared-usage.json').fsPath, (keptAs) =>
+            log.error(`the usage shared between windows could not be read and was kept as ${keptAs}`),
+          )
+        : (log.warn(
+            `global storage is not on disk (${context.globalStorageUri.scheme}:); budgets are kept for this window only`,
+          ),
+          new MemorySharedStore());
+    this.ledger = new UsageLedger(memento, systemClock, {
+      shared,
+      onProblem: (problem) => this.#storageProblem(problem),
+    });
     this.guard = new BudgetGuard(() => this.budgets(), this.ledger);
     const recorded = this.ledger.onDidRecord((record) => void this.#remember(record));
-    this.#disposables.push({ dispose: () => (recorded.dispose(), this.#recentTimer && clearTimeout(this.#recentTimer)) });
+    this.#disposables.push({
+      dispose: () => (recorded.dispose(), this.#recentTimer && clearTimeout(this.#recentTimer)),
+    });
   }
 
   /** The budgets in settings, each checked; an invalid one is left out whole (the settings reader says why). */
@@ -69,16 +79,28 @@ export class CostService implements Cost, vscode.Disposable {
   /** Told once each (the ledger keeps retrying a failed write): never an unhandled rejection. */
   #storageProblem(problem: LedgerProblem): void {
     const showLog = async (message: string) => {
-      if ((await this.dialogs.warn(message, 'Show Log')) === 'Show Log') await vscode.commands.executeCommand(Commands.showLog);
+      if ((await this.dialogs.warn(message, 'Show Log')) === 'Show Log')
+        await vscode.commands.executeCommand(Commands.showLog);
     };
     if (problem.kind === 'damaged') {
-      this.log.error(`usage data could not all be read; the original was kept as ${problem.backupKey}, and every valid entry still counts: ${problem.problems.slice(0, 20).join('; ')}`);
-      void showLog('Switchboard: some usage data was damaged. The valid entries still count; the original was kept (see the log).');
+      this.log.error(
+        `usage data could not all be read; the original was kept as ${problem.backupKey}, and every valid entry still counts: ${problem.problems.slice(0, 20).join('; ')}`,
+      );
+      void showLog(
+        'Switchboard: some usage data was damaged. The valid entries still count; the original was kept (see the log).',
+      );
     } else if (problem.kind === 'newer') {
-      this.log.warn(`usage data was written by a newer Switchboard (format ${problem.version}); this window reads it and does not change it`);
-      void showLog('Switchboard: your usage data was written by a newer version of Switchboard. This window reads it but does not change it: update Switchboard to record usage here.');
+      this.log.warn(
+        `usage data was written by a newer Switchboard (format ${problem.version}); this window reads it and does not change it`,
+      );
+      void showLog(
+        'Switchboard: your usage data was written by a newer version of Switchboard. This window reads it but does not change it: update Switchboard to record usage here.',
+      );
     } else {
-      this.log.error(`could not save usage (${problem.where === 'ledger' ? 'the spend totals' : 'the state shared with other windows'}); retrying`, problem.error);
+      this.log.error(
+        `could not save usage (${problem.where === 'ledger' ? 'the spend totals' : 'the state shared with other windows'}); retrying`,
+        problem.error,
+      );
       void showLog('Switchboard could not save your usage. It keeps counting and retries; see the log for why.');
     }
   }
@@ -92,7 +114,11 @@ export class CostService implements Cost, vscode.Disposable {
   pricing(providerId: string, modelId: string): PricingContext {
     const entry = this.registry.get(providerId);
     const template = findTemplate(entry?.template ?? '');
-    return { catalogIds: template?.catalogIds ?? [], local: template?.local, overrides: entry?.models.find((model) => model.id === modelId)?.prices };
+    return {
+      catalogIds: template?.catalogIds ?? [],
+      local: template?.local,
+      overrides: entry?.models.find((model) => model.id === modelId)?.prices,
+    };
   }
 
   /** Meters any provider built for a registry entry (the connection test builds its own). */
@@ -102,7 +128,10 @@ export class CostService implements Cost, vscode.Disposable {
     // Only limits someone knows: a default must not cap an answer nor judge a usage report.
     const known = async (modelId: string) => {
       const facts = await this.registry.modelFacts(providerId, modelId);
-      return { maxOutputTokens: facts.maxOutputTokens.source === 'default' ? undefined : facts.maxOutputTokens.value, contextWindow: facts.contextWindow.source === 'default' ? undefined : facts.contextWindow.value };
+      return {
+        maxOutputTokens: facts.maxOutputTokens.source === 'default' ? undefined : facts.maxOutputTokens.value,
+        contextWindow: facts.contextWindow.source === 'default' ? undefined : facts.contextWindow.value,
+      };
     };
     return metered(provider, {
       providerId,
@@ -115,9 +144,16 @@ export class CostService implements Cost, vscode.Disposable {
       surface,
       clock: systemClock,
       onNotice: (notice) => {
-        this.#notices = this.#notices.then(() => this.#notify(notice)).catch((error: unknown) => this.log.warn('could not show a budget notice', error));
+        this.#notices = this.#notices
+          .then(() => this.#notify(notice))
+          .catch((error: unknown) => this.log.warn('could not show a budget notice', error));
       },
-      confirmOverBudget: (message) => this.dialogs.confirm(`${message} Send it anyway?`, 'Send Anyway', 'The budget is in "ask" mode. Change it with Switchboard: Set Budget.'),
+      confirmOverBudget: (message) =>
+        this.dialogs.confirm(
+          `${message} Send it anyway?`,
+          'Send Anyway',
+          'The budget is in "ask" mode. Change it with Switchboard: Set Budget.',
+        ),
       onRecordError: (error) => this.log.error('could not record a request', error),
       onSuspectUsage: (message) => this.log.warn(message),
     });
@@ -131,7 +167,9 @@ export class CostService implements Cost, vscode.Disposable {
   async recentRequests(): Promise<UsageRecord[]> {
     if (!this.#recent) {
       try {
-        const parsed: unknown = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(this.#recentUri())));
+        const parsed: unknown = JSON.parse(
+          new TextDecoder().decode(await vscode.workspace.fs.readFile(this.#recentUri())),
+        );
         this.#recent = Array.isArray(parsed) ? (parsed as UsageRecord[]).slice(-RECENT_LIMIT) : [];
       } catch {
         this.#recent = [];
@@ -149,7 +187,9 @@ export class CostService implements Cost, vscode.Disposable {
         await vscode.workspace.fs.createDirectory(this.context.globalStorageUri);
         await vscode.workspace.fs.writeFile(this.#recentUri(), new TextEncoder().encode(JSON.stringify(this.#recent)));
       };
-      this.#recentWrite = this.#recentWrite.then(write, write).catch((error: unknown) => this.log.warn('could not save the recent requests', error));
+      this.#recentWrite = this.#recentWrite
+        .then(write, write)
+        .catch((error: unknown) => this.log.warn('could not save the recent requests', error));
     }, 2000);
   }
 
@@ -167,9 +207,11 @@ export class CostService implements Cost, vscode.Disposable {
 
   describeBudget(budget: Budget): string {
     const scope =
-      budget.scope.kind === 'overall' ? 'overall'
-      : budget.scope.kind === 'provider' ? (this.registry.get(budget.scope.providerId)?.name ?? budget.scope.providerId)
-      : `${budget.scope.modelId}`;
+      budget.scope.kind === 'overall'
+        ? 'overall'
+        : budget.scope.kind === 'provider'
+          ? (this.registry.get(budget.scope.providerId)?.name ?? budget.scope.providerId)
+          : `${budget.scope.modelId}`;
     return `${budget.period} ${scope} budget`;
   }
 
@@ -178,13 +220,20 @@ export class CostService implements Cost, vscode.Disposable {
     const key = `${notice.budget.id}:${notice.periodKey}:${notice.level}`;
     const told = this.context.globalState.get<string[]>(NOTIFIED_KEY, []);
     if (told.includes(key)) return;
-    await this.context.globalState.update(NOTIFIED_KEY, [...told.filter((entry) => entry.includes(notice.periodKey.slice(0, 7))), key]);
+    await this.context.globalState.update(NOTIFIED_KEY, [
+      ...told.filter((entry) => entry.includes(notice.periodKey.slice(0, 7))),
+      key,
+    ]);
     const what = this.describeBudget(notice.budget);
-    const message = notice.level === 'limit' ? `Switchboard: the ${what} is reached.` : `Switchboard: ${Math.round(notice.fraction * 100)}% of the ${what} is used.`;
+    const message =
+      notice.level === 'limit'
+        ? `Switchboard: the ${what} is reached.`
+        : `Switchboard: ${Math.round(notice.fraction * 100)}% of the ${what} is used.`;
     // Not awaited: the next notice need not wait for the user to read this one.
     void this.dialogs.warn(message, 'Show Usage', 'Change Budgets').then(async (choice) => {
       if (choice === 'Show Usage') await vscode.commands.executeCommand(Commands.showUsage);
-      if (choice === 'Change Budgets') await vscode.commands.executeCommand('workbench.action.openSettings', 'switchboard.budgets');
+      if (choice === 'Change Budgets')
+        await vscode.commands.executeCommand('workbench.action.openSettings', 'switchboard.budgets');
     });
   }
 
@@ -192,7 +241,8 @@ export class CostService implements Cost, vscode.Disposable {
   spendData(days: number, now = Date.now()): SpendData {
     // Calendar days, not 24-hour steps: a day with a clock change is still one day.
     const date = new Date(now);
-    const noonOf = (daysBack: number) => new Date(date.getFullYear(), date.getMonth(), date.getDate() - daysBack, 12).getTime();
+    const noonOf = (daysBack: number) =>
+      new Date(date.getFullYear(), date.getMonth(), date.getDate() - daysBack, 12).getTime();
     const from = noonOf(days - 1);
     const series = Array.from({ length: days }, (_, index) => {
       const at = noonOf(days - 1 - index);
@@ -203,7 +253,9 @@ export class CostService implements Cost, vscode.Disposable {
     const monthStart = new Date(date.getFullYear(), date.getMonth(), 1).getTime();
     return {
       days: series,
-      models: [...this.totals(from, now, 'model')].map(([model, totals]) => ({ model, totals })).sort((a, b) => b.totals.usd - a.totals.usd),
+      models: [...this.totals(from, now, 'model')]
+        .map(([model, totals]) => ({ model, totals }))
+        .sort((a, b) => b.totals.usd - a.totals.usd),
       totals: this.totals(from, now).get('all'),
       todayUsd: this.totals(now, now).get('all')?.usd ?? 0,
       monthUsd: this.totals(monthStart, now).get('all')?.usd ?? 0,

@@ -10,5 +10,7 @@ export { usageText } from './usageText';
 
 /** The usage and budget commands (the cost service and the status bar are built in activate()). */
 export function register(context: vscode.ExtensionContext, services: Services, statusBar: CostStatusBar): void {
-  context.subscriptions.push(...registerCommands(costCommands(services, statusBar), services.log.child('cost'), services.dialogs));
+  context.subscriptions.push(
+    ...registerCommands(costCommands(services, statusBar), services.log.child('cost'), services.dialogs),
+  );
 }

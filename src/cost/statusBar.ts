@@ -57,22 +57,35 @@ export class CostStatusBar implements vscode.Disposable {
     this.item.text = `$(credit-card) ${usd(showMonth ? month : today)} ${showMonth ? 'this month' : 'today'}${model ? ` · ${model}` : ''}`;
 
     const use = this.cost.budgetUse(now);
-    const worst = use.reduce((max, item) => Math.max(max, item.fraction / (item.fraction >= 1 ? 1 : item.budget.alertAt)), 0);
-    this.item.backgroundColor =
-      use.some((item) => item.fraction >= 1) ? new vscode.ThemeColor('statusBarItem.errorBackground')
-      : worst >= 1 ? new vscode.ThemeColor('statusBarItem.warningBackground')
-      : undefined;
+    const worst = use.reduce(
+      (max, item) => Math.max(max, item.fraction / (item.fraction >= 1 ? 1 : item.budget.alertAt)),
+      0,
+    );
+    this.item.backgroundColor = use.some((item) => item.fraction >= 1)
+      ? new vscode.ThemeColor('statusBarItem.errorBackground')
+      : worst >= 1
+        ? new vscode.ThemeColor('statusBarItem.warningBackground')
+        : undefined;
 
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**Switchboard spend**\n\nToday ${usd(today)} · This month ${usd(month)} · On track for ${usd(this.cost.ledger.projectedMonthUsd(now))} this month\n\n`);
+    tooltip.appendMarkdown(
+      `**Switchboard spend**\n\nToday ${usd(today)} · This month ${usd(month)} · On track for ${usd(this.cost.ledger.projectedMonthUsd(now))} this month\n\n`,
+    );
     const byProvider = [...this.cost.totals(monthStart, now, 'provider')].sort((a, b) => b[1].usd - a[1].usd);
-    if (byProvider.length > 0) tooltip.appendMarkdown(`${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${counted(totals.requests, 'request')})`).join('\n')}\n\n`);
-    for (const item of use) tooltip.appendMarkdown(`- ${this.cost.describeBudget(item.budget)}: ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${Math.round(item.fraction * 100)}%)\n`);
+    if (byProvider.length > 0)
+      tooltip.appendMarkdown(
+        `${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${counted(totals.requests, 'request')})`).join('\n')}\n\n`,
+      );
+    for (const item of use)
+      tooltip.appendMarkdown(
+        `- ${this.cost.describeBudget(item.budget)}: ${usd(item.spentUsd)} of ${usd(item.budget.limitUsd)} (${Math.round(item.fraction * 100)}%)\n`,
+      );
     const reserved = this.cost.ledger.reservedUsd();
     if (reserved > 0) tooltip.appendMarkdown(`\nHeld for requests in flight (every window): up to ${usd(reserved)}\n`);
     if (model) tooltip.appendMarkdown(`\nDefault model: ${model}\n`);
     const health = this.#health();
-    if (health.length > 0) tooltip.appendMarkdown(`\n**Providers**\n\n${health.map((line) => `- ${line}`).join('\n')}\n`);
+    if (health.length > 0)
+      tooltip.appendMarkdown(`\n**Providers**\n\n${health.map((line) => `- ${line}`).join('\n')}\n`);
     this.item.tooltip = tooltip;
   }
 

@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
-import { countPromptTokens, findTemplate, LOCAL_CALL_ID, modelKey, parseModelKey, ProviderError, type ChatMessage, type ModelRef, type ToolDefinition } from '../core';
+import {
+  countPromptTokens,
+  findTemplate,
+  LOCAL_CALL_ID,
+  modelKey,
+  parseModelKey,
+  ProviderError,
+  type ChatMessage,
+  type ModelRef,
+  type ToolDefinition,
+} from '../core';
 import { abortSignalFor } from '../platform/cancellation';
 import { Commands, LANGUAGE_MODEL_VENDOR } from '../platform/commands';
 import type { Services } from '../services';
@@ -18,7 +28,8 @@ function toLanguageModelError(error: unknown): unknown {
   if (!(error instanceof ProviderError)) return error;
   if (error.kind === 'cancelled') return new vscode.CancellationError();
   if (error.kind === 'invalid_credentials') return vscode.LanguageModelError.NoPermissions(error.message);
-  if (error.kind === 'quota_exceeded' && error.code?.startsWith('budget_')) return vscode.LanguageModelError.Blocked(error.message);
+  if (error.kind === 'quota_exceeded' && error.code?.startsWith('budget_'))
+    return vscode.LanguageModelError.Blocked(error.message);
   if (error.kind === 'model_not_found') return vscode.LanguageModelError.NotFound(error.message);
   return error;
 }
@@ -43,7 +54,9 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     this.#changed.fire();
   }
 
-  async provideLanguageModelChatInformation(options: vscode.PrepareLanguageModelChatModelOptions): Promise<vscode.LanguageModelChatInformation[]> {
+  async provideLanguageModelChatInformation(
+    options: vscode.PrepareLanguageModelChatModelOptions,
+  ): Promise<vscode.LanguageModelChatInformation[]> {
     const models: vscode.LanguageModelChatInformation[] = [];
     let missingKeys = 0;
     for (const entry of this.#services.registry.list().filter((candidate) => candidate.enabled)) {
@@ -55,7 +68,9 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
         missingKeys++;
         continue;
       }
-      const ids = [...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((model) => model.id)])];
+      const ids = [
+        ...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((model) => model.id)]),
+      ];
       for (const modelId of ids) {
         const facts = await this.#services.registry.modelFacts(entry.id, modelId);
         models.push({
@@ -64,7 +79,14 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
           family: modelId,
           version: modelId,
           detail: entry.name,
-          tooltip: this.#services.models.describe({ id: modelId, contextWindow: facts.contextWindow.value, ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}) }, facts.price),
+          tooltip: this.#services.models.describe(
+            {
+              id: modelId,
+              contextWindow: facts.contextWindow.value,
+              ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}),
+            },
+            facts.price,
+          ),
           // The same window and answer room @switchboard fits its prompts to (an unknown Ollama model: 4,096 tokens, not 128,000).
           maxInputTokens: facts.maxInputTokens,
           maxOutputTokens: facts.maxOutputTokens.value,
@@ -74,7 +96,9 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       }
     }
     if (missingKeys > 0 && !options.silent) {
-      void this.#services.dialogs.info(`${missingKeys} Switchboard provider(s) have no API key, so their models are not offered.`, 'Set API Key').then((choice) => choice && vscode.commands.executeCommand(Commands.setApiKey));
+      void this.#services.dialogs
+        .info(`${missingKeys} Switchboard provider(s) have no API key, so their models are not offered.`, 'Set API Key')
+        .then((choice) => choice && vscode.commands.executeCommand(Commands.setApiKey));
     }
     return models;
   }
@@ -87,14 +111,26 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     token: vscode.CancellationToken,
   ): Promise<void> {
     const { providerId, modelId } = refOf(model.id);
-    if (this.#services.registry.get(providerId)?.enabled !== true) throw vscode.LanguageModelError.NotFound(`Switchboard no longer offers ${model.id}: its provider was removed or disabled.`);
+    if (this.#services.registry.get(providerId)?.enabled !== true)
+      throw vscode.LanguageModelError.NotFound(
+        `Switchboard no longer offers ${model.id}: its provider was removed or disabled.`,
+      );
     const cancellation = abortSignalFor(token);
-    const tools: ToolDefinition[] = (options.tools ?? []).map((tool) => ({ name: tool.name, description: tool.description, parameters: tool.inputSchema ?? { type: 'object', properties: {} } }));
+    const tools: ToolDefinition[] = (options.tools ?? []).map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      parameters: tool.inputSchema ?? { type: 'object', properties: {} },
+    }));
     try {
       // This model only, unless the user opted in: another extension chose it, and switching models under it could surprise.
       const picked = { provider: providerId, model: modelId };
       const useChain = this.#services.settings.current.languageModels.useFallbackChain;
-      const steps = useChain ? [picked, ...this.#services.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId)] : [picked];
+      const steps = useChain
+        ? [
+            picked,
+            ...this.#services.routing.steps().filter((step) => step.provider !== providerId || step.model !== modelId),
+          ]
+        : [picked];
       const chatMessages = toChatMessages(messages, (callId) => this.#callMetadata.get(callId));
       // Reasoning models (o-series, say) refuse a temperature: a caller's default one is dropped for them.
       const facts = await this.#services.registry.modelFacts(providerId, modelId);
@@ -104,7 +140,14 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
           messages: chatMessages,
           ...sampling,
           ...(temperature !== undefined && !facts.capabilities.value.reasoning ? { temperature } : {}),
-          ...(tools.length > 0 ? { tools, ...(options.toolMode === vscode.LanguageModelChatToolMode.Required ? { toolChoice: 'required' as const } : {}) } : {}),
+          ...(tools.length > 0
+            ? {
+                tools,
+                ...(options.toolMode === vscode.LanguageModelChatToolMode.Required
+                  ? { toolChoice: 'required' as const }
+                  : {}),
+              }
+            : {}),
         },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.
         { surface: 'language-model', signal: cancellation.signal, steps, askAboutKeys: false },
@@ -117,7 +160,13 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
           // An id made up here must not go back to the provider as if it had sent it.
           const metadata = event.id ? event.providerMetadata : { ...event.providerMetadata, [LOCAL_CALL_ID]: true };
           if (metadata) this.#remember(callId, metadata);
-          progress.report(new vscode.LanguageModelToolCallPart(callId, event.name, typeof event.arguments === 'object' && event.arguments !== null ? event.arguments : {}));
+          progress.report(
+            new vscode.LanguageModelToolCallPart(
+              callId,
+              event.name,
+              typeof event.arguments === 'object' && event.arguments !== null ? event.arguments : {},
+            ),
+          );
         }
       }
     } catch (error) {
@@ -130,12 +179,17 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
 
   #remember(callId: string, metadata: Record<string, unknown>): void {
     this.#callMetadata.set(callId, metadata);
-    if (this.#callMetadata.size > CALL_METADATA_LIMIT) this.#callMetadata.delete(this.#callMetadata.keys().next().value!);
+    if (this.#callMetadata.size > CALL_METADATA_LIMIT)
+      this.#callMetadata.delete(this.#callMetadata.keys().next().value!);
   }
 
   /** Counted locally: VS Code asks often, and a network call per count would be slow and could cost. */
-  async provideTokenCount(model: vscode.LanguageModelChatInformation, text: string | vscode.LanguageModelChatRequestMessage): Promise<number> {
-    const messages: ChatMessage[] = typeof text === 'string' ? [{ role: 'user', content: text }] : toChatMessages([text]);
+  async provideTokenCount(
+    model: vscode.LanguageModelChatInformation,
+    text: string | vscode.LanguageModelChatRequestMessage,
+  ): Promise<number> {
+    const messages: ChatMessage[] =
+      typeof text === 'string' ? [{ role: 'user', content: text }] : toChatMessages([text]);
     const type = this.#services.registry.get(refOf(model.id).providerId)?.type ?? 'openai-compatible';
     return (await countPromptTokens({ model: model.id, messages }, type)).tokens;
   }
@@ -144,5 +198,8 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
 /** Offers Switchboard's models to VS Code's model picker and to other extensions. */
 export function register(context: vscode.ExtensionContext, services: Services): void {
   const models = new SwitchboardLanguageModels(services);
-  context.subscriptions.push(vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, models), services.registry.onDidChange(() => models.changed()));
+  context.subscriptions.push(
+    vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, models),
+    services.registry.onDidChange(() => models.changed()),
+  );
 }

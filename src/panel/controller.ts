@@ -1,7 +1,14 @@
 import * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import type { Logger, StageResult } from '../core';
-import { parseMessage, webviewToHost, type HostToWebview, type PanelState, type PanelView, type RequestName } from '../shared/protocol';
+import {
+  parseMessage,
+  webviewToHost,
+  type HostToWebview,
+  type PanelState,
+  type PanelView,
+  type RequestName,
+} from '../shared/protocol';
 import { DraftTests } from './draftTests';
 import type { Handler, Handlers, PanelServices } from './handler';
 import { activityHandlers } from './handlers/activity';
@@ -18,7 +25,15 @@ import { panelState } from './state';
 const requestEnvelope = z.object({ type: z.literal('request'), id: z.int().check(z.nonnegative()) });
 
 /** One handler per request, by section; the type makes sure none is missing. */
-const handlers: Handlers<RequestName> = { ...providerHandlers, ...wizardHandlers, ...modelHandlers, ...usageHandlers, ...budgetHandlers, ...fallbackHandlers, ...activityHandlers };
+const handlers: Handlers<RequestName> = {
+  ...providerHandlers,
+  ...wizardHandlers,
+  ...modelHandlers,
+  ...usageHandlers,
+  ...budgetHandlers,
+  ...fallbackHandlers,
+  ...activityHandlers,
+};
 
 /**
  * The provider panel's host side, apart from the webview so it can be driven directly: every
@@ -81,7 +96,12 @@ export class PanelController implements vscode.Disposable {
       this.#log.warn(`panel: refused a malformed message (${parsed.error})`);
       // A request whose id is readable gets its refusal, so the panel does not wait forever (field names only, never values).
       const envelope = requestEnvelope.safeParse(raw);
-      if (envelope.success) await this.#send({ type: 'error', id: envelope.data.id, error: `Switchboard refused the request: ${parsed.error}` });
+      if (envelope.success)
+        await this.#send({
+          type: 'error',
+          id: envelope.data.id,
+          error: `Switchboard refused the request: ${parsed.error}`,
+        });
       return;
     }
     const message = parsed.message;
@@ -101,7 +121,12 @@ export class PanelController implements vscode.Disposable {
     try {
       // The message parsed against its name's params: the handler gets exactly what it declares.
       const handler: Handler<RequestName> = handlers[name];
-      const result = await handler(params, { ...this.#services, drafts: this.#drafts, signal: controller.signal, onStage });
+      const result = await handler(params, {
+        ...this.#services,
+        drafts: this.#drafts,
+        signal: controller.signal,
+        onStage,
+      });
       await this.#send({ type: 'reply', id, result });
     } catch (error) {
       const text = error instanceof Error ? error.message : String(error);

@@ -32,5 +32,7 @@ export class DraftTests {
 }
 
 function identity(draft: Draft): string {
-  return createHash('sha256').update(JSON.stringify([draft.template, draft.baseUrl.trim(), draft.apiKey?.trim() || ''])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([draft.template, draft.baseUrl.trim(), draft.apiKey?.trim() || '']))
+    .digest('hex');
 }

@@ -15,7 +15,13 @@ export class ProviderPanel implements vscode.Disposable {
   static #current: ProviderPanel | undefined;
 
   /** `redactor` knows every registered key: whatever is posted to the webview passes through it. */
-  static show(extensionUri: vscode.Uri, version: string, services: PanelServices, redactor: Redactor, view?: PanelView): ProviderPanel {
+  static show(
+    extensionUri: vscode.Uri,
+    version: string,
+    services: PanelServices,
+    redactor: Redactor,
+    view?: PanelView,
+  ): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
       if (view) ProviderPanel.#current.#controller.show(view);
@@ -27,7 +33,11 @@ export class ProviderPanel implements vscode.Disposable {
       localResourceRoots: [webviewRoot],
     });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.png');
-    ProviderPanel.#current = new ProviderPanel(panel, webviewRoot, new PanelController(services, version, (message) => post(panel, message, redactor)));
+    ProviderPanel.#current = new ProviderPanel(
+      panel,
+      webviewRoot,
+      new PanelController(services, version, (message) => post(panel, message, redactor)),
+    );
     if (view) ProviderPanel.#current.#controller.show(view);
     return ProviderPanel.#current;
   }

@@ -11,9 +11,11 @@ export async function panelState({ registry, routing }: PanelServices, version: 
       const template = findTemplate(entry.template ?? '');
       const keyState = await registry.keyState(entry.id);
       const key: ProviderCard['key'] =
-        keyState.hasKey && keyState.origin !== new URL(entry.baseUrl).origin ? { state: 'other-origin' }
-        : keyState.hasKey ? { state: 'set', ...(keyState.mask ? { mask: keyState.mask } : {}) }
-        : { state: template && template.key !== 'required' ? 'not-needed' : 'none' };
+        keyState.hasKey && keyState.origin !== new URL(entry.baseUrl).origin
+          ? { state: 'other-origin' }
+          : keyState.hasKey
+            ? { state: 'set', ...(keyState.mask ? { mask: keyState.mask } : {}) }
+            : { state: template && template.key !== 'required' ? 'not-needed' : 'none' };
       return {
         id: entry.id,
         name: entry.name,
@@ -57,13 +59,19 @@ function fallback({ registry, routing }: Pick<PanelServices, 'registry' | 'routi
       ...(circuit?.retryAt !== undefined ? { retryAt: circuit.retryAt } : {}),
     };
   };
-  const configured = vscode.workspace.getConfiguration('switchboard.fallback').get<Array<{ provider: string; model: string }>>('chain', []);
+  const configured = vscode.workspace
+    .getConfiguration('switchboard.fallback')
+    .get<Array<{ provider: string; model: string }>>('chain', []);
   const firstProvider = registry.defaultProvider();
   const firstModel = registry.defaultModel();
   return {
     ...(firstProvider && firstModel ? { first: describe({ provider: firstProvider, model: firstModel }) } : {}),
     // Steps the router would skip (a provider that is not set up, a malformed entry) are not shown as if they ran.
-    steps: (configured.length > 0 ? configured : registry.workspaceFallback()).filter((step) => typeof step.model === 'string' && step.model !== '' && registry.get(step.provider) !== undefined).map(describe),
+    steps: (configured.length > 0 ? configured : registry.workspaceFallback())
+      .filter(
+        (step) => typeof step.model === 'string' && step.model !== '' && registry.get(step.provider) !== undefined,
+      )
+      .map(describe),
     source: configured.length > 0 || registry.workspaceFallback().length === 0 ? 'settings' : 'workspace',
   };
 }

@@ -19,7 +19,10 @@ export function abortSignalFor(token: CancellationTokenLike | undefined): AbortB
 }
 
 /** Runs `work` with a signal that follows `token`, and always drops the listener after. */
-export async function withAbortSignal<T>(token: CancellationTokenLike | undefined, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withAbortSignal<T>(
+  token: CancellationTokenLike | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const bridge = abortSignalFor(token);
   try {
     return await work(bridge.signal);

@@ -19,7 +19,9 @@ export interface Dialogs {
 
 /** The dialogs VS Code shows. */
 export const vscodeDialogs: Dialogs = {
-  confirm: async (question, action, detail) => (await vscode.window.showWarningMessage(question, { modal: true, ...(detail ? { detail } : {}) }, action)) === action,
+  confirm: async (question, action, detail) =>
+    (await vscode.window.showWarningMessage(question, { modal: true, ...(detail ? { detail } : {}) }, action)) ===
+    action,
   info: (message, ...actions) => Promise.resolve(vscode.window.showInformationMessage(message, ...actions)),
   warn: (message, ...actions) => Promise.resolve(vscode.window.showWarningMessage(message, ...actions)),
   error: (message, ...actions) => Promise.resolve(vscode.window.showErrorMessage(message, ...actions)),
@@ -51,7 +53,9 @@ export class AnsweringDialogs implements Dialogs {
     const answer = { question, reply };
     this.#answers.push(answer);
     // An answer the command never needed must not answer a later, unrelated question.
-    return { dispose: () => void (this.#answers.includes(answer) && this.#answers.splice(this.#answers.indexOf(answer), 1)) };
+    return {
+      dispose: () => void (this.#answers.includes(answer) && this.#answers.splice(this.#answers.indexOf(answer), 1)),
+    };
   }
 
   #take(question: string): Answer | undefined {
@@ -62,12 +66,16 @@ export class AnsweringDialogs implements Dialogs {
 
   confirm(question: string, action: string, detail?: string): Promise<boolean> {
     const answer = this.#take(question);
-    return answer ? Promise.resolve(answer.reply === true || answer.reply === action) : this.fallback.confirm(question, action, detail);
+    return answer
+      ? Promise.resolve(answer.reply === true || answer.reply === action)
+      : this.fallback.confirm(question, action, detail);
   }
 
   #notify(kind: 'info' | 'warn' | 'error', message: string, actions: string[]): Promise<string | undefined> {
     const answer = this.#take(message);
-    return answer ? Promise.resolve(typeof answer.reply === 'string' ? answer.reply : undefined) : this.fallback[kind](message, ...actions);
+    return answer
+      ? Promise.resolve(typeof answer.reply === 'string' ? answer.reply : undefined)
+      : this.fallback[kind](message, ...actions);
   }
 
   info(message: string, ...actions: string[]): Promise<string | undefined> {
@@ -84,12 +92,16 @@ export class AnsweringDialogs implements Dialogs {
 
   pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined> {
     const answer = this.#take(options.title ?? '');
-    return answer ? Promise.resolve(items.find((item) => item.label === answer.reply)) : this.fallback.pick(items, options);
+    return answer
+      ? Promise.resolve(items.find((item) => item.label === answer.reply))
+      : this.fallback.pick(items, options);
   }
 
   input(options: vscode.InputBoxOptions): Promise<string | undefined> {
     const answer = this.#take(options.title ?? '');
-    return answer ? Promise.resolve(typeof answer.reply === 'string' ? answer.reply : undefined) : this.fallback.input(options);
+    return answer
+      ? Promise.resolve(typeof answer.reply === 'string' ? answer.reply : undefined)
+      : this.fallback.input(options);
   }
 
   saveFile(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {

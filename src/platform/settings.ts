@@ -23,7 +23,9 @@ export class Settings implements vscode.Disposable {
     };
     this.#subscriptions = [
       this.#changed,
-      vscode.workspace.onDidChangeConfiguration((event) => event.affectsConfiguration('switchboard') && invalidate(event)),
+      vscode.workspace.onDidChangeConfiguration(
+        (event) => event.affectsConfiguration('switchboard') && invalidate(event),
+      ),
       // Workspace layers count only once the workspace is trusted.
       vscode.workspace.onDidGrantWorkspaceTrust(() => invalidate()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => invalidate()),
@@ -38,7 +40,11 @@ export class Settings implements vscode.Disposable {
         get: (key) => config.get(key),
         layers: (key) => {
           const inspected = config.inspect(key);
-          return { user: inspected?.globalValue, workspace: inspected?.workspaceValue, folder: inspected?.workspaceFolderValue };
+          return {
+            user: inspected?.globalValue,
+            workspace: inspected?.workspaceValue,
+            folder: inspected?.workspaceFolderValue,
+          };
         },
       },
       { trusted: vscode.workspace.isTrusted },
@@ -72,7 +78,9 @@ export class Settings implements vscode.Disposable {
     if (fresh.length === 0) return;
     for (const problem of fresh) this.log.warn(problem);
     // Said where it was entered: a key in a setting is refused, and the user is told where keys belong.
-    void this.dialogs.warn(`Switchboard: ${fresh[0]}${fresh.length > 1 ? ` (and ${fresh.length - 1} more, see the log)` : ''}`);
+    void this.dialogs.warn(
+      `Switchboard: ${fresh[0]}${fresh.length > 1 ? ` (and ${fresh.length - 1} more, see the log)` : ''}`,
+    );
   }
 
   dispose(): void {

@@ -1,5 +1,13 @@
 import * as z from 'zod';
-import { budgetSchema, declaredProvider, describeIssues, resolveDeclared, type Budget, type FallbackStep, type ProviderEntry } from '../core';
+import {
+  budgetSchema,
+  declaredProvider,
+  describeIssues,
+  resolveDeclared,
+  type Budget,
+  type FallbackStep,
+  type ProviderEntry,
+} from '../core';
 
 /** Where settings come from: VS Code's configuration in the extension, a plain object in unit tests. */
 export interface SettingsSource {
@@ -46,7 +54,10 @@ const shown = (value: unknown) => {
  * setting falls back to its default, the fallback chain to none, a budget or a declared provider is
  * left out whole; each problem names the setting it is about.
  */
-export function readSettings(source: SettingsSource, options: { trusted: boolean }): { settings: SwitchboardSettings; problems: string[] } {
+export function readSettings(
+  source: SettingsSource,
+  options: { trusted: boolean },
+): { settings: SwitchboardSettings; problems: string[] } {
   const problems: string[] = [];
   const plain = <K extends keyof typeof PLAIN>(key: K): z.infer<(typeof PLAIN)[K][0]> => {
     const [schema, fallback] = PLAIN[key];
@@ -54,7 +65,11 @@ export function readSettings(source: SettingsSource, options: { trusted: boolean
     if (raw === undefined) return fallback as z.infer<(typeof PLAIN)[K][0]>;
     const parsed = schema.safeParse(raw);
     if (parsed.success) return parsed.data as z.infer<(typeof PLAIN)[K][0]>;
-    problems.push(`switchboard.${key} ${shown(raw)} ignored (${describeIssues(parsed.error).map((issue) => issue.replace(/^\(root\): /, '')).join('; ')}); using ${shown(fallback)}`);
+    problems.push(
+      `switchboard.${key} ${shown(raw)} ignored (${describeIssues(parsed.error)
+        .map((issue) => issue.replace(/^\(root\): /, ''))
+        .join('; ')}); using ${shown(fallback)}`,
+    );
     return fallback as z.infer<(typeof PLAIN)[K][0]>;
   };
 
@@ -73,14 +88,18 @@ export function readSettings(source: SettingsSource, options: { trusted: boolean
 
   const rawChain = source.get('fallback.chain') ?? [];
   const chain = chainSchema.safeParse(rawChain);
-  if (!chain.success) problems.push(`switchboard.fallback.chain ignored (no fallback until it is fixed): ${describeIssues(chain.error).join('; ')}`);
+  if (!chain.success)
+    problems.push(
+      `switchboard.fallback.chain ignored (no fallback until it is fixed): ${describeIssues(chain.error).join('; ')}`,
+    );
 
   const declared = (raw: unknown, where: string): ProviderEntry[] => {
     const valid = [];
     for (const [index, item] of items('providers', raw, `${where} `).entries()) {
       const parsed = declaredProvider.safeParse(item);
       if (parsed.success) valid.push(parsed.data);
-      else problems.push(`${where} switchboard.providers[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
+      else
+        problems.push(`${where} switchboard.providers[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
     }
     const resolved = resolveDeclared(valid, `${where} switchboard.providers`);
     if (!resolved.ok) problems.push(...resolved.errors);
@@ -90,7 +109,9 @@ export function readSettings(source: SettingsSource, options: { trusted: boolean
   // A workspace's settings count only in a trusted workspace: an untrusted one is not read at all.
   const providers = {
     user: declared(layers.user, 'user settings'),
-    workspace: options.trusted ? [...declared(layers.workspace, 'workspace settings'), ...declared(layers.folder, 'folder settings')] : [],
+    workspace: options.trusted
+      ? [...declared(layers.workspace, 'workspace settings'), ...declared(layers.folder, 'folder settings')]
+      : [],
   };
 
   const settings: SwitchboardSettings = {
@@ -98,7 +119,11 @@ export function readSettings(source: SettingsSource, options: { trusted: boolean
     providers,
     budgets,
     statusBar: { period: plain('statusBar.period') },
-    fallback: { chain: chain.success ? chain.data : [], maxCostRatio: plain('fallback.maxCostRatio'), askBeforeSwitchingProviders: plain('fallback.askBeforeSwitchingProviders') },
+    fallback: {
+      chain: chain.success ? chain.data : [],
+      maxCostRatio: plain('fallback.maxCostRatio'),
+      askBeforeSwitchingProviders: plain('fallback.askBeforeSwitchingProviders'),
+    },
     languageModels: { useFallbackChain: plain('languageModels.useFallbackChain') },
     retry: { maxAttempts: plain('retry.maxAttempts'), maxWaitSeconds: plain('retry.maxWaitSeconds') },
     circuit: { failureThreshold: plain('circuit.failureThreshold'), coolDownSeconds: plain('circuit.coolDownSeconds') },

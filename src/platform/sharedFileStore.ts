@@ -75,7 +75,8 @@ export class FileSharedStore implements SharedStore {
             await handle.close();
           }
           // Still ours? A window paused past STALE_MS (a debugger, a sleeping laptop) may have lost it.
-          if (!(await this.#owns(token))) throw new Error(`Switchboard lost the lock on ${this.#file} while changing it; nothing was written.`);
+          if (!(await this.#owns(token)))
+            throw new Error(`Switchboard lost the lock on ${this.#file} while changing it; nothing was written.`);
           await retryWhileBusy(() => rename(temporary, this.#file));
         } finally {
           await rm(temporary, { force: true });

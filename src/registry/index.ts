@@ -11,5 +11,8 @@ export { createRegistry } from './registryHost';
 /** The provider commands, the connection test and the activity-bar providers tree. */
 export function register(context: vscode.ExtensionContext, services: Services): void {
   const log = services.log.child('providers');
-  context.subscriptions.push(...registerCommands({ ...providerCommands(services), ...connectionTestCommands(services) }, log, services.dialogs), registerProvidersTree(services.registry));
+  context.subscriptions.push(
+    ...registerCommands({ ...providerCommands(services), ...connectionTestCommands(services) }, log, services.dialogs),
+    registerProvidersTree(services.registry),
+  );
 }

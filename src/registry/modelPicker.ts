@@ -1,5 +1,14 @@
 import * as vscode from 'vscode';
-import { findTemplate, modelKey, priceOf, type Logger, type ModelInfo, type ModelRef, type PriceQuote, type Registry } from '../core';
+import {
+  findTemplate,
+  modelKey,
+  priceOf,
+  type Logger,
+  type ModelInfo,
+  type ModelRef,
+  type PriceQuote,
+  type Registry,
+} from '../core';
 import { Commands } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { ModelPicker } from '../services';
@@ -9,20 +18,25 @@ interface ModelItem extends vscode.QuickPickItem {
   modelId?: string;
 }
 
-const perMillion = (value: number) => (value === 0 ? '$0' : `$${value < 1 ? value.toFixed(3).replace(/0+$/, '') : value.toFixed(2)}`);
+const perMillion = (value: number) =>
+  value === 0 ? '$0' : `$${value < 1 ? value.toFixed(3).replace(/0+$/, '') : value.toFixed(2)}`;
 
 /** "$2.50 in · $10 out /M · 128k context · tools, vision" for a picker row. */
 export function describeModel(model: ModelInfo, quote: PriceQuote): string {
   const parts: string[] = [];
   if (quote.source === 'local') parts.push('free (local)');
-  else if (quote.prices) parts.push(`${perMillion(quote.prices.input)} in · ${perMillion(quote.prices.output)} out /M${quote.source === 'user' ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`);
+  else if (quote.prices)
+    parts.push(
+      `${perMillion(quote.prices.input)} in · ${perMillion(quote.prices.output)} out /M${quote.source === 'user' ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`,
+    );
   else parts.push('price unknown');
   if (model.contextWindow) parts.push(`${Math.round(model.contextWindow / 1000)}k context`);
-  const capabilities = Object.entries(model.capabilities ?? {}).filter(([, on]) => on).map(([name]) => name);
+  const capabilities = Object.entries(model.capabilities ?? {})
+    .filter(([, on]) => on)
+    .map(([name]) => name);
   if (capabilities.length > 0) parts.push(capabilities.join(', '));
   return parts.join(' · ');
 }
-
 
 /**
  * Models across every enabled provider, each row with its prices and context window. Rows fill in
@@ -38,7 +52,9 @@ async function pickModels(
   const providers = registry.list().filter((entry) => entry.enabled);
   if (options.signal?.aborted) return undefined;
   if (providers.length === 0) {
-    void dialogs.info('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand(Commands.addProvider));
+    void dialogs
+      .info('No providers yet.', 'Add Provider')
+      .then((choice) => choice && vscode.commands.executeCommand(Commands.addProvider));
     return undefined;
   }
   const picker = vscode.window.createQuickPick<ModelItem>();
@@ -47,9 +63,15 @@ async function pickModels(
   picker.matchOnDescription = true;
   picker.canSelectMany = options.canPickMany ?? false;
   picker.busy = true;
-  const sections = new Map<string, ModelItem[]>(providers.map((entry) => [entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: '$(loading~spin) Loading models…' }]]));
+  const sections = new Map<string, ModelItem[]>(
+    providers.map((entry) => [
+      entry.id,
+      [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: '$(loading~spin) Loading models…' }],
+    ]),
+  );
   // Ticks by model, so they survive each re-render as providers' lists arrive; the caller's until the user ticks.
-  const keyOf = (item: Partial<ModelRef>) => modelKey({ providerId: item.providerId ?? '', modelId: item.modelId ?? '' });
+  const keyOf = (item: Partial<ModelRef>) =>
+    modelKey({ providerId: item.providerId ?? '', modelId: item.modelId ?? '' });
   const ticked = new Set((options.selected ?? []).map(keyOf));
   picker.onDidChangeSelection((items) => {
     if (!picker.canSelectMany) return;
@@ -60,7 +82,8 @@ async function pickModels(
   });
   const render = () => {
     picker.items = providers.flatMap((entry) => sections.get(entry.id) ?? []);
-    if (picker.canSelectMany) picker.selectedItems = picker.items.filter((item) => item.providerId !== undefined && ticked.has(keyOf(item)));
+    if (picker.canSelectMany)
+      picker.selectedItems = picker.items.filter((item) => item.providerId !== undefined && ticked.has(keyOf(item)));
   };
   render();
   const controller = new AbortController();
@@ -75,17 +98,32 @@ async function pickModels(
         const rows = await Promise.all(
           models.map(async (model): Promise<ModelItem> => {
             const overrides = entry.models.find((chosen) => chosen.id === model.id)?.prices;
-            const quote = await priceOf({ catalogIds: template?.catalogIds ?? [], local: template?.local, overrides }, model.id);
+            const quote = await priceOf(
+              { catalogIds: template?.catalogIds ?? [], local: template?.local, overrides },
+              model.id,
+            );
             const isDefault = registry.defaultProvider() === entry.id && entry.defaultModel === model.id;
-            return { label: `${isDefault ? '$(check) ' : ''}${model.name ?? model.id}`, description: describeModel(model, quote), detail: model.name ? model.id : undefined, providerId: entry.id, modelId: model.id };
+            return {
+              label: `${isDefault ? '$(check) ' : ''}${model.name ?? model.id}`,
+              description: describeModel(model, quote),
+              detail: model.name ? model.id : undefined,
+              providerId: entry.id,
+              modelId: model.id,
+            };
           }),
         );
-        sections.set(entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, ...(rows.length > 0 ? rows : [{ label: 'No models listed' }])]);
+        sections.set(entry.id, [
+          { label: entry.name, kind: vscode.QuickPickItemKind.Separator },
+          ...(rows.length > 0 ? rows : [{ label: 'No models listed' }]),
+        ]);
       })
       .catch((error: unknown) => {
         log.warn(`could not list the models of ${entry.id}`, error);
         const message = error instanceof Error ? error.message : String(error);
-        sections.set(entry.id, [{ label: entry.name, kind: vscode.QuickPickItemKind.Separator }, { label: `$(warning) ${message}` }]);
+        sections.set(entry.id, [
+          { label: entry.name, kind: vscode.QuickPickItemKind.Separator },
+          { label: `$(warning) ${message}` },
+        ]);
       })
       .finally(() => {
         picker.busy = --pending > 0;
@@ -104,7 +142,9 @@ async function pickModels(
   controller.abort();
   picker.dispose();
   if (options.signal?.aborted) return undefined;
-  return picked?.flatMap((item) => (item.providerId && item.modelId ? [{ providerId: item.providerId, modelId: item.modelId }] : []));
+  return picked?.flatMap((item) =>
+    item.providerId && item.modelId ? [{ providerId: item.providerId, modelId: item.modelId }] : [],
+  );
 }
 
 /** Adds a picked model to its provider's chosen models (where the user owns the entry), so it is remembered. */

@@ -1,5 +1,13 @@
 import * as vscode from 'vscode';
-import { checkBaseUrl, exportRegistry, findTemplate, PROVIDER_TEMPLATES, RegistryError, type KeptCopy, type Registry } from '../core';
+import {
+  checkBaseUrl,
+  exportRegistry,
+  findTemplate,
+  PROVIDER_TEMPLATES,
+  RegistryError,
+  type KeptCopy,
+  type Registry,
+} from '../core';
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { Services } from '../services';
@@ -13,12 +21,16 @@ import { selectDefaultModel } from './modelPicker';
 export function providerCommands({ registry, log, dialogs, models }: Services): CommandTable {
   const confirm = (question: string, action: string) => dialogs.confirm(question, action);
   return {
-    [Commands.addProvider]: (args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) => addProvider(registry, dialogs, args),
+    [Commands.addProvider]: (args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) =>
+      addProvider(registry, dialogs, args),
     [Commands.setApiKey]: async function setApiKey(args?: { providerId?: string; apiKey?: string }) {
       const id = args?.providerId ?? (await pickProvider(registry, dialogs, 'Set the API key of'));
       const entry = id && registry.get(id);
       if (!entry) return;
-      const key = args?.apiKey === undefined ? await askForKey(dialogs, entry.template, entry.name) : refuseCommandReference(args.apiKey);
+      const key =
+        args?.apiKey === undefined
+          ? await askForKey(dialogs, entry.template, entry.name)
+          : refuseCommandReference(args.apiKey);
       if (key === undefined) return;
       await registry.setKey(entry.id, key);
       if (!args?.apiKey) void dialogs.info(`Saved the key for ${entry.name} in VS Code's secret storage.`);
@@ -26,7 +38,8 @@ export function providerCommands({ registry, log, dialogs, models }: Services): 
     [Commands.clearApiKey]: async function clearApiKey(args?: { providerId?: string }) {
       const id = args?.providerId ?? (await pickProvider(registry, dialogs, 'Clear the API key of'));
       const entry = id && registry.get(id);
-      if (entry && (await confirm(`Remove the API key of ${entry.name}?`, 'Remove Key'))) await registry.clearKey(entry.id);
+      if (entry && (await confirm(`Remove the API key of ${entry.name}?`, 'Remove Key')))
+        await registry.clearKey(entry.id);
     },
     [Commands.removeProvider]: async function removeProvider(args?: { providerId?: string }) {
       const id = args?.providerId ?? (await pickProvider(registry, dialogs, 'Remove', (entry) => !entry.readOnly));
@@ -46,8 +59,14 @@ export function providerCommands({ registry, log, dialogs, models }: Services): 
         [
           { label: 'Name', description: entry.name, field: 'name' as const },
           { label: 'Base URL', description: entry.baseUrl, field: 'baseUrl' as const },
-          ...(entry.type === 'azure-openai' ? [{ label: 'API version', description: entry.apiVersion ?? 'default', field: 'apiVersion' as const }] : []),
-          { label: entry.enabled ? 'Disable' : 'Enable', description: entry.enabled ? 'Keep it, but do not use it' : 'Use it again', field: 'enabled' as const },
+          ...(entry.type === 'azure-openai'
+            ? [{ label: 'API version', description: entry.apiVersion ?? 'default', field: 'apiVersion' as const }]
+            : []),
+          {
+            label: entry.enabled ? 'Disable' : 'Enable',
+            description: entry.enabled ? 'Keep it, but do not use it' : 'Use it again',
+            field: 'enabled' as const,
+          },
         ],
         { title: `Edit ${entry.name}` },
       );
@@ -55,16 +74,27 @@ export function providerCommands({ registry, log, dialogs, models }: Services): 
       if (field.field === 'enabled') return registry.setEnabled(entry.id, !entry.enabled);
       const value = await dialogs.input({
         title: `${entry.name}: ${field.label}`,
-        value: field.field === 'name' ? entry.name : field.field === 'baseUrl' ? entry.baseUrl : (entry.apiVersion ?? ''),
-        validateInput: (input) => (field.field === 'baseUrl' ? checkBaseUrl(input.trim()) : input.trim() ? undefined : 'Enter a value.'),
+        value:
+          field.field === 'name' ? entry.name : field.field === 'baseUrl' ? entry.baseUrl : (entry.apiVersion ?? ''),
+        validateInput: (input) =>
+          field.field === 'baseUrl' ? checkBaseUrl(input.trim()) : input.trim() ? undefined : 'Enter a value.',
         // A new origin does not carry the key over: it must be set again for the new address.
-        prompt: field.field === 'baseUrl' ? 'A key is only ever sent to the address it was saved for: a new host needs the key set again.' : undefined,
+        prompt:
+          field.field === 'baseUrl'
+            ? 'A key is only ever sent to the address it was saved for: a new host needs the key set again.'
+            : undefined,
       });
       if (value === undefined) return;
       await registry.update(entry.id, { [field.field]: value.trim() });
     },
     [Commands.exportConfiguration]: async function exportConfiguration(args?: { uri?: vscode.Uri }) {
-      const uri = args?.uri ?? (await dialogs.saveFile({ filters: { JSON: ['json'] }, defaultUri: vscode.Uri.file('switchboard-providers.json'), saveLabel: 'Export (without keys)' }));
+      const uri =
+        args?.uri ??
+        (await dialogs.saveFile({
+          filters: { JSON: ['json'] },
+          defaultUri: vscode.Uri.file('switchboard-providers.json'),
+          saveLabel: 'Export (without keys)',
+        }));
       if (!uri) return;
       let text: string;
       try {
@@ -84,11 +114,23 @@ export function providerCommands({ registry, log, dialogs, models }: Services): 
       const result = await registry.importFile(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), {
         fileName: vscode.workspace.asRelativePath(uri),
         replaceExisting: (conflicts) =>
-          confirm(`${conflicts.length > 5 ? `${conflicts.slice(0, 5).map((entry) => entry.id).join(', ')} and ${conflicts.length - 5} more` : conflicts.map((entry) => entry.id).join(', ')} already exist. Replace them?`, 'Replace'),
+          confirm(
+            `${
+              conflicts.length > 5
+                ? `${conflicts
+                    .slice(0, 5)
+                    .map((entry) => entry.id)
+                    .join(', ')} and ${conflicts.length - 5} more`
+                : conflicts.map((entry) => entry.id).join(', ')
+            } already exist. Replace them?`,
+            'Replace',
+          ),
       });
       if (!result.ok) {
         for (const error of result.errors) log.warn(error);
-        void dialogs.error(`Nothing was imported: ${result.errors[0]}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more problems, see the log)` : ''}`);
+        void dialogs.error(
+          `Nothing was imported: ${result.errors[0]}${result.errors.length > 1 ? ` (and ${result.errors.length - 1} more problems, see the log)` : ''}`,
+        );
         return { errors: result.errors };
       }
       const { ok: _ok, ...counts } = result;
@@ -131,7 +173,11 @@ async function restoreProviders(registry: Registry, dialogs: Dialogs, key?: stri
               detail: `${KEPT_BECAUSE[item.reason]}${item.detail ? `: ${item.detail}` : ''}${item.unrestorable ? ` · cannot be restored: ${item.unrestorable}` : ''}`,
               copy: item,
             })),
-            { title: 'Restore Providers from a Kept Copy', placeHolder: 'Which copy? What is in use now is kept as a copy first.', matchOnDetail: true },
+            {
+              title: 'Restore Providers from a Kept Copy',
+              placeHolder: 'Which copy? What is in use now is kept as a copy first.',
+              matchOnDetail: true,
+            },
           )
         )?.copy
       : copies.find((item) => item.key === key);
@@ -144,7 +190,13 @@ async function restoreProviders(registry: Registry, dialogs: Dialogs, key?: stri
     return undefined;
   }
   const inUse = registry.state().providers.length;
-  if (!(await dialogs.confirm(`Replace the ${inUse} provider(s) in use with the ${copy.providers} provider(s) kept on ${when(copy)}? What is in use now is kept as a copy first.`, 'Restore'))) return undefined;
+  if (
+    !(await dialogs.confirm(
+      `Replace the ${inUse} provider(s) in use with the ${copy.providers} provider(s) kept on ${when(copy)}? What is in use now is kept as a copy first.`,
+      'Restore',
+    ))
+  )
+    return undefined;
   const result = await registry.restore(copy.key);
   void dialogs.info(
     `Restored ${result.providers} provider(s).${result.problems.length > 0 ? ` Entries that could not be read stay in the kept copy (${result.problems.length} problem(s)).` : ''}`,
@@ -154,18 +206,30 @@ async function restoreProviders(registry: Registry, dialogs: Dialogs, key?: stri
 
 /** A key that runs a command can only be typed by the user, never passed in by another extension or a link. */
 function refuseCommandReference(key: string): string {
-  if (key.trim().startsWith('${command:')) throw new Error('A ${command:…} key can only be entered by hand, in Switchboard: Set API Key.');
+  if (key.trim().startsWith('${command:'))
+    throw new Error('A ${command:…} key can only be entered by hand, in Switchboard: Set API Key.');
   return key;
 }
 
-export async function pickProvider(registry: Registry, dialogs: Dialogs, action: string, include: (entry: ReturnType<Registry['list']>[number]) => boolean = () => true): Promise<string | undefined> {
+export async function pickProvider(
+  registry: Registry,
+  dialogs: Dialogs,
+  action: string,
+  include: (entry: ReturnType<Registry['list']>[number]) => boolean = () => true,
+): Promise<string | undefined> {
   const entries = registry.list().filter(include);
   if (entries.length === 0) {
-    void dialogs.info('No providers yet.', 'Add Provider').then((choice) => choice && vscode.commands.executeCommand(Commands.addProvider));
+    void dialogs
+      .info('No providers yet.', 'Add Provider')
+      .then((choice) => choice && vscode.commands.executeCommand(Commands.addProvider));
     return undefined;
   }
   const picked = await dialogs.pick(
-    entries.map((entry) => ({ label: entry.name, description: entry.source === 'user' ? entry.baseUrl : `${entry.baseUrl} · from ${entry.source}`, id: entry.id })),
+    entries.map((entry) => ({
+      label: entry.name,
+      description: entry.source === 'user' ? entry.baseUrl : `${entry.baseUrl} · from ${entry.source}`,
+      id: entry.id,
+    })),
     { title: `${action} which provider?` },
   );
   return picked?.id;
@@ -183,19 +247,31 @@ async function askForKey(dialogs: Dialogs, templateId: string | undefined, name:
       const key = value.trim();
       if (!key) return 'Enter a key.';
       if (template?.keyPrefix && !key.startsWith('${') && !key.startsWith(template.keyPrefix)) {
-        return { message: `${template.name} keys usually start with "${template.keyPrefix}".`, severity: vscode.InputBoxValidationSeverity.Warning };
+        return {
+          message: `${template.name} keys usually start with "${template.keyPrefix}".`,
+          severity: vscode.InputBoxValidationSeverity.Warning,
+        };
       }
       return undefined;
     },
   });
 }
 
-async function addProvider(registry: Registry, dialogs: Dialogs, args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) {
+async function addProvider(
+  registry: Registry,
+  dialogs: Dialogs,
+  args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string },
+) {
   const templateId =
     args?.template ??
     (
       await dialogs.pick(
-        PROVIDER_TEMPLATES.map((template) => ({ label: template.name, description: template.baseUrl ?? 'your endpoint', detail: template.local ? 'Runs on this machine; no key needed' : undefined, id: template.id })),
+        PROVIDER_TEMPLATES.map((template) => ({
+          label: template.name,
+          description: template.baseUrl ?? 'your endpoint',
+          detail: template.local ? 'Runs on this machine; no key needed' : undefined,
+          id: template.id,
+        })),
         { title: 'Add a provider', placeHolder: 'Which provider?' },
       )
     )?.id;
@@ -211,7 +287,13 @@ async function addProvider(registry: Registry, dialogs: Dialogs, args?: { templa
           validateInput: (value) => checkBaseUrl(value.trim()),
         }));
   if (!baseUrl) return undefined;
-  const apiKey = args ? (args.apiKey === undefined ? undefined : refuseCommandReference(args.apiKey)) : template.key === 'none' ? undefined : await askForKey(dialogs, template.id, template.name);
+  const apiKey = args
+    ? args.apiKey === undefined
+      ? undefined
+      : refuseCommandReference(args.apiKey)
+    : template.key === 'none'
+      ? undefined
+      : await askForKey(dialogs, template.id, template.name);
   const entry = await registry.add({ template: template.id, name: args?.name, baseUrl, apiKey });
   if (!args) {
     const choice = await dialogs.info(`Added ${entry.name}.`, 'Test Connection');
@@ -236,11 +318,14 @@ async function detectLocalProviders(registry: Registry, dialogs: Dialogs): Promi
     }
   }
   if (found.length === 0) {
-    void dialogs.info('Neither Ollama (port 11434) nor LM Studio (port 1234) is running on this machine, or both are already added.');
+    void dialogs.info(
+      'Neither Ollama (port 11434) nor LM Studio (port 1234) is running on this machine, or both are already added.',
+    );
     return [];
   }
   const names = found.map((id) => findTemplate(id)!.name).join(' and ');
-  if ((await dialogs.info(`Found ${names} on this machine. Add ${found.length > 1 ? 'them' : 'it'}?`, 'Add')) !== 'Add') return [];
+  if ((await dialogs.info(`Found ${names} on this machine. Add ${found.length > 1 ? 'them' : 'it'}?`, 'Add')) !== 'Add')
+    return [];
   const added: string[] = [];
   for (const id of found) added.push((await registry.add({ template: id })).id);
   return added;

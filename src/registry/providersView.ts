@@ -15,7 +15,11 @@ class ProvidersTree implements vscode.TreeDataProvider<SourcedEntry> {
   getTreeItem(entry: SourcedEntry): vscode.TreeItem {
     const item = new vscode.TreeItem(entry.name);
     item.id = entry.id;
-    item.description = [entry.enabled ? undefined : 'disabled', entry.source === 'user' ? undefined : `from ${entry.source}`, entry.lastTest ? (entry.lastTest.ok ? '✓' : '✗') : undefined]
+    item.description = [
+      entry.enabled ? undefined : 'disabled',
+      entry.source === 'user' ? undefined : `from ${entry.source}`,
+      entry.lastTest ? (entry.lastTest.ok ? '✓' : '✗') : undefined,
+    ]
       .filter(Boolean)
       .join(' · ');
     item.tooltip = `${entry.baseUrl}${entry.lastTest ? `\nLast test: ${entry.lastTest.summary}` : ''}`;

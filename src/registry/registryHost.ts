@@ -1,6 +1,19 @@
 import { exec } from 'node:child_process';
 import * as vscode from 'vscode';
-import { AuditLog, KeyStore, parseWorkspaceFile, Registry, RegistryStore, type FallbackStep, type KeyReference, type KeyValueStore, type Logger, type ProviderEntry, type Redactor, type SecretStore } from '../core';
+import {
+  AuditLog,
+  KeyStore,
+  parseWorkspaceFile,
+  Registry,
+  RegistryStore,
+  type FallbackStep,
+  type KeyReference,
+  type KeyValueStore,
+  type Logger,
+  type ProviderEntry,
+  type Redactor,
+  type SecretStore,
+} from '../core';
 import { Commands } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { Settings } from '../platform/settings';
@@ -49,7 +62,10 @@ export interface RegistryDeps {
  * The registry wired to VS Code: SecretStorage, globalState, settings and the workspace file. Like
  * every feature, it hands its watchers back to activate() rather than registering them itself.
  */
-export function createRegistry({ secrets, memento, settings, dialogs, log, redactor }: RegistryDeps): { registry: Registry; disposables: vscode.Disposable[] } {
+export function createRegistry({ secrets, memento, settings, dialogs, log, redactor }: RegistryDeps): {
+  registry: Registry;
+  disposables: vscode.Disposable[];
+} {
   // Both notices offer the way back: the log says what was wrong, the restore command lists the kept copies.
   const offer = (message: string) =>
     void dialogs.warn(message, 'Restore a Kept Copy', 'Show Log').then((choice) => {
@@ -58,7 +74,9 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
     });
   const store = new RegistryStore(memento, (report) => {
     log.error(`the provider registry had unreadable data; kept as ${report.backupKey}: ${report.problems.join('; ')}`);
-    offer(`Switchboard found provider settings it could not read and kept a copy of them (${report.problems.length} problem(s)). ${report.salvaged} provider(s) are still in use.`);
+    offer(
+      `Switchboard found provider settings it could not read and kept a copy of them (${report.problems.length} problem(s)). ${report.salvaged} provider(s) are still in use.`,
+    );
   });
   const keys = new KeyStore(secrets, redactor, resolveReference(log, settings), memento);
   const registry = new Registry({
@@ -72,7 +90,9 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
   void store.check().then((readOnly) => {
     if (!readOnly) return;
     log.error(`the provider registry is open read-only: ${readOnly.problem}`);
-    offer(`Switchboard opened your providers read-only and changes nothing in them: ${readOnly.problem}. ${readOnly.readable} provider(s) can be used. Update Switchboard, or restore a kept copy.`);
+    offer(
+      `Switchboard opened your providers read-only and changes nothing in them: ${readOnly.problem}. ${readOnly.readable} provider(s) can be used. Update Switchboard, or restore a kept copy.`,
+    );
   });
 
   // Watcher events come in bursts (create, then change): a reload that finishes after a newer one
@@ -83,7 +103,11 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
     const declared = settings.current.providers;
     const workspaceFile = await declaredFromWorkspace(log, dialogs);
     if (mine !== generation) return;
-    registry.setDeclared({ settings: declared.user, workspace: [...declared.workspace, ...workspaceFile.providers], workspaceFallback: workspaceFile.fallback });
+    registry.setDeclared({
+      settings: declared.user,
+      workspace: [...declared.workspace, ...workspaceFile.providers],
+      workspaceFallback: workspaceFile.fallback,
+    });
   };
   void reload();
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FILE}`);
@@ -101,7 +125,10 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
 }
 
 /** Workspace providers are read only in trusted workspaces. */
-async function declaredFromWorkspace(log: Logger, dialogs: Dialogs): Promise<{ providers: ProviderEntry[]; fallback: FallbackStep[] }> {
+async function declaredFromWorkspace(
+  log: Logger,
+  dialogs: Dialogs,
+): Promise<{ providers: ProviderEntry[]; fallback: FallbackStep[] }> {
   if (!vscode.workspace.isTrusted) return { providers: [], fallback: [] };
   const entries: ProviderEntry[] = [];
   const fallback: FallbackStep[] = [];

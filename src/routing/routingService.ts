@@ -65,22 +65,32 @@ export class RoutingService implements Routing, vscode.Disposable {
 
   /** For the status bar tooltip: paused models and what each provider said it has left. */
   healthLines(): string[] {
-    const time = (at: number) => new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    const time = (at: number) =>
+      new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     const name = (providerId: string) => this.registry.get(providerId)?.name ?? providerId;
     const lines = this.circuits.snapshot().flatMap((circuit) => {
       const [providerId = '', ...model] = circuit.key.split('/');
       const what = `${name(providerId)} ${model.join('/')}`;
-      if (circuit.state === 'open') return [`$(debug-pause) ${what}: skipped after ${circuit.consecutiveFailures} failures, until ${time(circuit.retryAt ?? Date.now())}`];
-      if (circuit.state === 'half-open') return [`$(debug-pause) ${what}: the next request is a trial after ${circuit.consecutiveFailures} failures`];
+      if (circuit.state === 'open')
+        return [
+          `$(debug-pause) ${what}: skipped after ${circuit.consecutiveFailures} failures, until ${time(circuit.retryAt ?? Date.now())}`,
+        ];
+      if (circuit.state === 'half-open')
+        return [`$(debug-pause) ${what}: the next request is a trial after ${circuit.consecutiveFailures} failures`];
       return [];
     });
     for (const [key, { info, at }] of this.pacer.entries()) {
       const [providerId = '', ...model] = key.split('/');
       const parts = [
-        info.remainingRequests !== undefined ? `${info.remainingRequests.toLocaleString()}${info.limitRequests !== undefined ? ` of ${info.limitRequests.toLocaleString()}` : ''} requests` : undefined,
-        info.remainingTokens !== undefined ? `${info.remainingTokens.toLocaleString()}${info.limitTokens !== undefined ? ` of ${info.limitTokens.toLocaleString()}` : ''} tokens` : undefined,
+        info.remainingRequests !== undefined
+          ? `${info.remainingRequests.toLocaleString()}${info.limitRequests !== undefined ? ` of ${info.limitRequests.toLocaleString()}` : ''} requests`
+          : undefined,
+        info.remainingTokens !== undefined
+          ? `${info.remainingTokens.toLocaleString()}${info.limitTokens !== undefined ? ` of ${info.limitTokens.toLocaleString()}` : ''} tokens`
+          : undefined,
       ].filter((part) => part !== undefined);
-      if (parts.length > 0) lines.push(`${name(providerId)} ${model.join('/')}: ${parts.join(', ')} left (at ${time(at)})`);
+      if (parts.length > 0)
+        lines.push(`${name(providerId)} ${model.join('/')}: ${parts.join(', ')} left (at ${time(at)})`);
     }
     return lines;
   }
@@ -97,7 +107,10 @@ export class RoutingService implements Routing, vscode.Disposable {
       const key = `${step.provider}/${step.model}`;
       const entry = this.registry.get(step.provider);
       if (!entry || !entry.enabled) {
-        if (!this.#reported.has(key)) this.log.warn(`fallback chain: provider "${step.provider}" is ${entry ? 'disabled' : 'not set up'}; ${step.model} skipped`);
+        if (!this.#reported.has(key))
+          this.log.warn(
+            `fallback chain: provider "${step.provider}" is ${entry ? 'disabled' : 'not set up'}; ${step.model} skipped`,
+          );
         this.#reported.add(key);
         return false;
       }
@@ -110,7 +123,11 @@ export class RoutingService implements Routing, vscode.Disposable {
   /** The room a model has, from the one source of model facts (an unknown window: the default for its kind of provider). */
   async limits(step: FallbackStep): Promise<ModelLimits> {
     const facts = await this.registry.modelFacts(step.provider, step.model);
-    return { contextWindow: facts.contextWindow.value, maxOutputTokens: facts.maxOutputTokens.value, known: facts.contextWindow.source !== 'default' };
+    return {
+      contextWindow: facts.contextWindow.value,
+      maxOutputTokens: facts.maxOutputTokens.value,
+      known: facts.contextWindow.source !== 'default',
+    };
   }
 
   /** Each step with what the router judges it by: context window, tool support, prices. */
@@ -119,7 +136,12 @@ export class RoutingService implements Routing, vscode.Disposable {
       steps.map(async (step): Promise<RouteTarget> => {
         const entry = this.registry.get(step.provider)!;
         const facts = await this.registry.modelFacts(entry.id, step.model);
-        const target: RouteTarget = { providerId: entry.id, providerName: entry.name, model: step.model, provider: this.cost.meteredProvider(entry.id, surface) };
+        const target: RouteTarget = {
+          providerId: entry.id,
+          providerName: entry.name,
+          model: step.model,
+          provider: this.cost.meteredProvider(entry.id, surface),
+        };
         // A hosted model's window is judged only when someone knows it; a local server's default is
         // the window it really runs with (it cuts a longer prompt from the front).
         const local = findTemplate(entry.template ?? '')?.local === true || entry.type === 'ollama';
@@ -132,46 +154,64 @@ export class RoutingService implements Routing, vscode.Disposable {
   }
 
   /** Sends a request down the chain, asking the user where the settings say to, and records every switch. */
-  async *run(
-    request: Omit<ChatRequest, 'model'>,
-    options: RouteOptions,
-  ): AsyncGenerator<RouteEvent, void, undefined> {
+  async *run(request: Omit<ChatRequest, 'model'>, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined> {
     // Steps passed in (a model picked elsewhere) may name a provider removed or disabled since.
     const steps = (options.steps ?? this.steps()).filter((step) => this.registry.get(step.provider)?.enabled === true);
     const { retry, fallback } = this.settings.current;
     const chain = await this.targets(steps, options.surface);
-    const events = route(chain, { ...request, model: chain[0]?.model ?? '' }, {
-      clock: systemClock,
-      signal: options.signal,
-      circuits: this.circuits,
-      pacer: this.pacer,
-      promptTokens: options.promptTokens,
-      retry: retryPolicyFromSettings(retry),
-      maxCostRatio: fallback.maxCostRatio,
-      askBeforeSwitchingProviders: fallback.askBeforeSwitchingProviders,
-      confirmSwitch: async (question) => {
-        const pricier = question.costRatio !== undefined ? ` (about ${question.costRatio.toFixed(1)}× the price)` : question.to.prices ? ' (a paid model)' : '';
-        const choice = await this.dialogs.warn(
-          `${question.from.providerName} ${question.from.model} ${question.error ? `failed: ${question.error.message}` : 'cannot take this request'}. Use ${question.to.providerName} ${question.to.model}${pricier}?`,
-          'Switch',
-          'Stop',
-        );
-        return choice === 'Switch';
+    const events = route(
+      chain,
+      { ...request, model: chain[0]?.model ?? '' },
+      {
+        clock: systemClock,
+        signal: options.signal,
+        circuits: this.circuits,
+        pacer: this.pacer,
+        promptTokens: options.promptTokens,
+        retry: retryPolicyFromSettings(retry),
+        maxCostRatio: fallback.maxCostRatio,
+        askBeforeSwitchingProviders: fallback.askBeforeSwitchingProviders,
+        confirmSwitch: async (question) => {
+          const pricier =
+            question.costRatio !== undefined
+              ? ` (about ${question.costRatio.toFixed(1)}× the price)`
+              : question.to.prices
+                ? ' (a paid model)'
+                : '';
+          const choice = await this.dialogs.warn(
+            `${question.from.providerName} ${question.from.model} ${question.error ? `failed: ${question.error.message}` : 'cannot take this request'}. Use ${question.to.providerName} ${question.to.model}${pricier}?`,
+            'Switch',
+            'Stop',
+          );
+          return choice === 'Switch';
+        },
+        onInvalidCredentials:
+          options.askAboutKeys === false
+            ? undefined
+            : async (target, error) => {
+                const choice = await this.dialogs.error(
+                  `${target.providerName} refused its API key: ${error.message}`,
+                  'Set API Key',
+                  'Continue with the Next Model',
+                );
+                if (choice === 'Set API Key')
+                  void vscode.commands.executeCommand(Commands.setApiKey, { providerId: target.providerId });
+                return choice === 'Continue with the Next Model';
+              },
       },
-      onInvalidCredentials: options.askAboutKeys === false ? undefined : async (target, error) => {
-        const choice = await this.dialogs.error(`${target.providerName} refused its API key: ${error.message}`, 'Set API Key', 'Continue with the Next Model');
-        if (choice === 'Set API Key') void vscode.commands.executeCommand(Commands.setApiKey, { providerId: target.providerId });
-        return choice === 'Continue with the Next Model';
-      },
-    });
+    );
     for await (const event of events) {
       if (event.type === 'route-switch') {
         this.log.warn(describeSwitch(event));
         this.registry
-          .noteFallback(event.from.providerId, `${event.from.model} → ${event.to.providerId}/${event.to.model}: ${event.error.kind}${event.error.status ? ` (${event.error.status})` : ''}`)
+          .noteFallback(
+            event.from.providerId,
+            `${event.from.model} → ${event.to.providerId}/${event.to.model}: ${event.error.kind}${event.error.status ? ` (${event.error.status})` : ''}`,
+          )
           .catch((error: unknown) => this.log.warn('could not record the switch in the audit log', error));
       } else if (event.type === 'route-wait') this.log.info(describeWait(event));
-      else if (event.type === 'route-skip') this.log.info(`fallback chain: skipped ${event.target.providerId}/${event.target.model} (${event.reason})`);
+      else if (event.type === 'route-skip')
+        this.log.info(`fallback chain: skipped ${event.target.providerId}/${event.target.model} (${event.reason})`);
       yield event;
     }
   }

@@ -11,7 +11,9 @@ import { KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
 
 const providerId = z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{0,63}$/));
 // The core's rules for what enters the registry, so the panel names a bad field before it is used.
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).check(z.refine((url) => !urlHoldsKey(url), KEY_IN_BASE_URL));
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+  .check(z.refine((url) => !urlHoldsKey(url), KEY_IN_BASE_URL));
 const modelId = z.string().check(z.minLength(1), z.maxLength(MODEL_ID_MAX));
 /** A model id the panel sends: one the registry accepts. */
 const newModelId = modelId.check(z.refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE));
@@ -42,7 +44,11 @@ const shownBudget = z.extend(budget, {
   scope: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('overall') }),
     z.strictObject({ kind: z.literal('provider'), providerId: z.string().check(z.minLength(1)) }),
-    z.strictObject({ kind: z.literal('model'), providerId: z.string().check(z.minLength(1)), modelId: z.string().check(z.minLength(1)) }),
+    z.strictObject({
+      kind: z.literal('model'),
+      providerId: z.string().check(z.minLength(1)),
+      modelId: z.string().check(z.minLength(1)),
+    }),
   ]),
   limitUsd: z.number().check(z.positive()),
 });
@@ -79,7 +85,13 @@ const catalogRow = z.extend(modelRow, {
   chosen: z.boolean(),
   editable: z.boolean(),
   /** The user's own values only (what the edit form starts from). */
-  userValues: z.strictObject({ contextWindow: z.optional(z.number()), maxOutputTokens: z.optional(z.number()), input: z.optional(z.number()), output: z.optional(z.number()), cachedInput: z.optional(z.number()) }),
+  userValues: z.strictObject({
+    contextWindow: z.optional(z.number()),
+    maxOutputTokens: z.optional(z.number()),
+    input: z.optional(z.number()),
+    output: z.optional(z.number()),
+    cachedInput: z.optional(z.number()),
+  }),
 });
 export type CatalogRow = z.infer<typeof catalogRow>;
 
@@ -95,19 +107,43 @@ const spend = z.strictObject({
   /** Oldest first, every day of the range (zero days included), US dollars by provider id. */
   days: z.array(z.strictObject({ date: z.string(), byProvider: z.record(z.string(), usd) })),
   providers: z.array(z.strictObject({ id: z.string(), name: z.string() })),
-  models: z.array(z.strictObject({ model: z.string(), usd, requests: count, inputTokens: count, outputTokens: count, unpriced: count })),
+  models: z.array(
+    z.strictObject({
+      model: z.string(),
+      usd,
+      requests: count,
+      inputTokens: count,
+      outputTokens: count,
+      unpriced: count,
+    }),
+  ),
   totals: z.strictObject({ usd, requests: count, inputTokens: count, outputTokens: count }),
   todayUsd: usd,
   monthUsd: usd,
   projectedMonthUsd: usd,
-  budgets: z.array(z.strictObject({ budget: shownBudget, label: z.string(), spentUsd: usd, fraction: z.number().check(z.nonnegative()) })),
+  budgets: z.array(
+    z.strictObject({
+      budget: shownBudget,
+      label: z.string(),
+      spentUsd: usd,
+      fraction: z.number().check(z.nonnegative()),
+    }),
+  ),
 });
 export type PanelSpend = z.infer<typeof spend>;
 
-const catalog = z.strictObject({ rows: z.array(catalogRow), failed: z.array(z.strictObject({ providerName: z.string(), error: z.string() })) });
+const catalog = z.strictObject({
+  rows: z.array(catalogRow),
+  failed: z.array(z.strictObject({ providerName: z.string(), error: z.string() })),
+});
 export type PanelCatalog = z.infer<typeof catalog>;
 
-const auditEntry = z.strictObject({ at: z.number(), action: z.string(), providerId: z.optional(z.string()), detail: z.optional(z.string()) });
+const auditEntry = z.strictObject({
+  at: z.number(),
+  action: z.string(),
+  providerId: z.optional(z.string()),
+  detail: z.optional(z.string()),
+});
 export type PanelAuditEntry = z.infer<typeof auditEntry>;
 
 /** The result of a request that only acts (its effect reaches the panel as a new state). */
@@ -120,7 +156,14 @@ const onProvider = z.strictObject({ providerId });
  */
 export const requests = {
   /** The add wizard's Test Connection: the connection test on a provider not saved yet. */
-  testDraft: { params: z.strictObject({ template: text(100), baseUrl: httpUrl, apiKey: z.optional(z.string().check(z.maxLength(4096))) }), result: report },
+  testDraft: {
+    params: z.strictObject({
+      template: text(100),
+      baseUrl: httpUrl,
+      apiKey: z.optional(z.string().check(z.maxLength(4096))),
+    }),
+    result: report,
+  },
   addProvider: {
     params: z.strictObject({
       template: text(100),
@@ -151,7 +194,12 @@ export const requests = {
   removeBudget: { params: z.strictObject({ budgetId: text(100) }), result: done },
   exportUsage: { params: z.strictObject({ format: z.enum(['csv', 'json']) }), result: done },
   /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
-  saveFallback: { params: z.strictObject({ steps: z.array(z.strictObject({ provider: providerId, model: newModelId })).check(z.maxLength(20)) }), result: done },
+  saveFallback: {
+    params: z.strictObject({
+      steps: z.array(z.strictObject({ provider: providerId, model: newModelId })).check(z.maxLength(20)),
+    }),
+    result: done,
+  },
   audit: { params: z.strictObject({}), result: z.array(auditEntry) },
   /** Every enabled provider's models (each provider asked for its list), for the models table. */
   allModels: { params: z.strictObject({}), result: catalog },
@@ -176,14 +224,23 @@ export type Params<N extends RequestName> = z.infer<(typeof requests)[N]['params
 export type Result<N extends RequestName> = z.infer<(typeof requests)[N]['result']>;
 
 const requestId = count;
-export type RequestMessage = { [N in RequestName]: { type: 'request'; id: number; name: N; params: Params<N> } }[RequestName];
+export type RequestMessage = {
+  [N in RequestName]: { type: 'request'; id: number; name: N; params: Params<N> };
+}[RequestName];
 export type WebviewToHost = { type: 'ready' } | RequestMessage;
 
 export const webviewToHost: z.ZodMiniType<WebviewToHost> = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('ready') }),
   z.discriminatedUnion(
     'name',
-    (Object.keys(requests) as RequestName[]).map((name) => z.strictObject({ type: z.literal('request'), id: requestId, name: z.literal(name), params: requests[name].params })) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
+    (Object.keys(requests) as RequestName[]).map((name) =>
+      z.strictObject({
+        type: z.literal('request'),
+        id: requestId,
+        name: z.literal(name),
+        params: requests[name].params,
+      }),
+    ) as unknown as [z.ZodMiniObject, ...z.ZodMiniObject[]],
   ),
 ]) as unknown as z.ZodMiniType<WebviewToHost>;
 
@@ -262,7 +319,8 @@ export const hostToWebview = z.discriminatedUnion('type', [
 ]);
 export type HostEvent = z.infer<typeof hostToWebview>;
 /** What the host sends, typed by request: a reply carries that request's result. */
-export type HostToWebview = Exclude<HostEvent, { type: 'reply' }> | { type: 'reply'; id: number; result: Result<RequestName> };
+export type HostToWebview =
+  Exclude<HostEvent, { type: 'reply' }> | { type: 'reply'; id: number; result: Result<RequestName> };
 
 export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: string };
 
@@ -270,6 +328,8 @@ export type ParseResult<T> = { ok: true; message: T } | { ok: false; error: stri
 export function parseMessage<T>(schema: z.ZodMiniType<T>, raw: unknown): ParseResult<T> {
   const result = schema.safeParse(raw);
   if (result.success) return { ok: true, message: result.data };
-  const error = result.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`).join('; ');
+  const error = result.error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`)
+    .join('; ');
   return { ok: false, error };
 }

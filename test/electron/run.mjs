@@ -19,6 +19,8 @@ try {
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
   });
 } catch (error) {
-  process.stderr.write(`integration tests in VS Code (Electron) failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `integration tests in VS Code (Electron) failed: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 }

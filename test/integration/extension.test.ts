@@ -8,7 +8,10 @@ import { extension, testingApi, until } from './support';
 
 interface Manifest {
   activationEvents: string[];
-  contributes: { commands: Array<{ command: string; category?: string }>; views: Record<string, Array<{ id: string }>> };
+  contributes: {
+    commands: Array<{ command: string; category?: string }>;
+    views: Record<string, Array<{ id: string }>>;
+  };
 }
 
 function panelTabs(): vscode.Tab[] {
@@ -29,7 +32,9 @@ describe('Switchboard in the extension host', () => {
     const manifest = extension().packageJSON as Manifest;
     const contributed = manifest.contributes.commands.map((entry) => entry.command).sort();
     // VS Code itself registers `<viewId>.focus` and the like for contributed views.
-    const viewIds = Object.values(manifest.contributes.views).flat().map((view) => `${view.id}.`);
+    const viewIds = Object.values(manifest.contributes.views)
+      .flat()
+      .map((view) => `${view.id}.`);
     const registered = (await vscode.commands.getCommands(true))
       .filter((id) => id.startsWith('switchboard.') && !viewIds.some((prefix) => id.startsWith(prefix)))
       .sort();
@@ -51,7 +56,10 @@ describe('Switchboard in the extension host', () => {
       await until(() => (changes.includes(providerId) ? true : undefined), 'a change event for the stored key');
       await secrets.delete(providerId);
       assert.equal(await secrets.get(providerId), undefined);
-      await until(() => (changes.filter((key) => key === providerId).length >= 2 ? true : undefined), 'a change event for the deletion');
+      await until(
+        () => (changes.filter((key) => key === providerId).length >= 2 ? true : undefined),
+        'a change event for the deletion',
+      );
     } finally {
       subscription.dispose();
       await secrets.delete(providerId);

@@ -11,7 +11,8 @@ export function run(): Promise<void> {
     reporter: resolve(__dirname, '..', '..', '..', 'test', 'support', 'results-reporter.cjs'),
     reporterOptions: { output: resolve(__dirname, '..', 'results', 'integration.json') },
   });
-  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js'))) mocha.addFile(join(__dirname, file));
+  for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js')))
+    mocha.addFile(join(__dirname, file));
   return new Promise((done, fail) => {
     mocha.run((failures) => (failures > 0 ? fail(new Error(`${failures} integration test(s) failed`)) : done()));
   });

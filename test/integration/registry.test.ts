@@ -19,7 +19,15 @@ async function startProvider(): Promise<{ url: string; auth: string[]; server: S
       auth.push(String(req.headers.authorization));
       if (req.url?.endsWith('/models')) {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', data: [{ id: 'local-model', object: 'model' }, { id: 'gpt-4o', object: 'model' }] }));
+        res.end(
+          JSON.stringify({
+            object: 'list',
+            data: [
+              { id: 'local-model', object: 'model' },
+              { id: 'gpt-4o', object: 'model' },
+            ],
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -47,14 +55,31 @@ describe('provider registry in the extension host', () => {
 
   it('adds a provider by command; its key round-trips through SecretStorage; a new key reaches the next request', async () => {
     const { registry, secrets } = await testingApi();
-    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'custom', name: 'Loopback', baseUrl: provider.url, apiKey: 'first-key-0123456789abcd' });
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, {
+      template: 'custom',
+      name: 'Loopback',
+      baseUrl: provider.url,
+      apiKey: 'first-key-0123456789abcd',
+    });
     assert.ok(id && registry.get(id));
-    assert.deepEqual(JSON.parse((await secrets.get(`provider:${id}`))!), { v: 1, value: 'first-key-0123456789abcd', origin: new URL(provider.url).origin });
-    assert.deepEqual(await registry.keyState(id), { hasKey: true, mask: '…abcd', origin: new URL(provider.url).origin, reference: false });
+    assert.deepEqual(JSON.parse((await secrets.get(`provider:${id}`))!), {
+      v: 1,
+      value: 'first-key-0123456789abcd',
+      origin: new URL(provider.url).origin,
+    });
+    assert.deepEqual(await registry.keyState(id), {
+      hasKey: true,
+      mask: '…abcd',
+      origin: new URL(provider.url).origin,
+      reference: false,
+    });
 
     const ask = async () => {
       let text = '';
-      for await (const event of registry.providerFor(id).chat({ model: 'local-model', messages: [{ role: 'user', content: 'hi' }] })) if (event.type === 'text') text += event.text;
+      for await (const event of registry
+        .providerFor(id)
+        .chat({ model: 'local-model', messages: [{ role: 'user', content: 'hi' }] }))
+        if (event.type === 'text') text += event.text;
       return text;
     };
     assert.equal(await ask(), 'Hello from loopback');
@@ -69,12 +94,22 @@ describe('provider registry in the extension host', () => {
 
   it('completes model lists from the catalog, loaded on first use from dist/vendor', async () => {
     const { registry } = await testingApi();
-    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'openai', name: 'Catalog check', baseUrl: provider.url, apiKey: 'sk-proj-catalog0123456789abcdef' });
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, {
+      template: 'openai',
+      name: 'Catalog check',
+      baseUrl: provider.url,
+      apiKey: 'sk-proj-catalog0123456789abcdef',
+    });
     try {
       const models = await registry.refreshModels(id);
       const gpt = models.find((model) => model.id === 'gpt-4o');
       assert.equal(gpt?.contextWindow, 128000);
-      assert.deepEqual(gpt?.sources, { name: 'catalog', contextWindow: 'catalog', maxOutputTokens: 'catalog', capabilities: 'catalog' });
+      assert.deepEqual(gpt?.sources, {
+        name: 'catalog',
+        contextWindow: 'catalog',
+        maxOutputTokens: 'catalog',
+        capabilities: 'catalog',
+      });
     } finally {
       await removeProvider(id);
     }
@@ -85,7 +120,14 @@ describe('provider registry in the extension host', () => {
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test window has a workspace folder');
     const file = vscode.Uri.joinPath(folder.uri, '.vscode', 'switchboard.json');
-    await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify({ providers: [{ id: 'team-local', name: 'Team server', template: 'custom', baseUrl: provider.url }] })));
+    await vscode.workspace.fs.writeFile(
+      file,
+      new TextEncoder().encode(
+        JSON.stringify({
+          providers: [{ id: 'team-local', name: 'Team server', template: 'custom', baseUrl: provider.url }],
+        }),
+      ),
+    );
     try {
       const entry = await until(() => registry.get('team-local'), 'the workspace provider');
       assert.deepEqual([entry.source, entry.readOnly, entry.baseUrl], ['workspace', true, provider.url]);
@@ -97,14 +139,29 @@ describe('provider registry in the extension host', () => {
 
   it('canary: a recognisable key appears nowhere in globalState, settings, an export or the log', async () => {
     const { registry, globalState, logUri } = await testingApi();
-    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, { template: 'custom', name: 'Canary', baseUrl: provider.url, apiKey: CANARY });
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, {
+      template: 'custom',
+      name: 'Canary',
+      baseUrl: provider.url,
+      apiKey: CANARY,
+    });
     const { cost } = await testingApi();
     const recordedBefore = cost.ledger.rows().reduce((sum, row) => sum + row.totals.requests, 0);
-    const report = await vscode.commands.executeCommand<{ ok: boolean }>(Commands.testConnection, { providerId: id, model: 'local-model' });
+    const report = await vscode.commands.executeCommand<{ ok: boolean }>(Commands.testConnection, {
+      providerId: id,
+      model: 'local-model',
+    });
     assert.equal(report.ok, true);
     // The connection test's one-token chat is recorded too (as surface connection-test).
-    await until(() => (cost.ledger.rows().reduce((sum, row) => sum + row.totals.requests, 0) === recordedBefore + 1 ? true : undefined), 'the test request in the ledger');
-    for await (const event of registry.providerFor(id).chat({ model: 'local-model', messages: [{ role: 'user', content: `my key is ${CANARY}` }] })) void event;
+    await until(
+      () =>
+        cost.ledger.rows().reduce((sum, row) => sum + row.totals.requests, 0) === recordedBefore + 1 ? true : undefined,
+      'the test request in the ledger',
+    );
+    for await (const event of registry
+      .providerFor(id)
+      .chat({ model: 'local-model', messages: [{ role: 'user', content: `my key is ${CANARY}` }] }))
+      void event;
     assert.ok(provider.auth.includes(`Bearer ${CANARY}`), 'the key was used');
     const exported = vscode.Uri.file(join(tmpdir(), `switchboard-export-${Date.now()}.json`));
     await vscode.commands.executeCommand(Commands.exportConfiguration, { uri: exported });
@@ -114,12 +171,14 @@ describe('provider registry in the extension host', () => {
     const exportText = new TextDecoder().decode(await vscode.workspace.fs.readFile(exported));
     assert.match(exportText, /"name": "Canary"/);
     assert.ok(!exportText.includes(CANARY), 'export');
-    for (const key of globalState.keys()) assert.ok(!JSON.stringify(globalState.get(key)).includes(CANARY), `globalState ${key}`);
+    for (const key of globalState.keys())
+      assert.ok(!JSON.stringify(globalState.get(key)).includes(CANARY), `globalState ${key}`);
     assert.ok(!JSON.stringify(vscode.workspace.getConfiguration('switchboard')).includes(CANARY), 'settings');
     const hostLogs = dirname(logUri.fsPath);
     const logText = await until(async () => {
       let text = '';
-      for (const file of (await readdir(hostLogs, { recursive: true })).filter((name) => name.endsWith('.log'))) text += await readFile(join(hostLogs, file), 'utf8').catch(() => '');
+      for (const file of (await readdir(hostLogs, { recursive: true })).filter((name) => name.endsWith('.log')))
+        text += await readFile(join(hostLogs, file), 'utf8').catch(() => '');
       return text.includes('user pasted [REDACTED] into a prompt') ? text : undefined;
     }, 'the log line');
     assert.ok(!logText.includes(CANARY), 'log');
@@ -130,7 +189,15 @@ describe('provider registry in the extension host', () => {
     const { registry } = await testingApi();
     const before = registry.list().length;
     // The command tells the user in its own words (never VS Code's generic error toast), without the key.
-    const told = (await toldDuring(() => vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'Leaky', baseUrl: `${provider.url}?api-key=0123456789abcdef` }))).join('\n');
+    const told = (
+      await toldDuring(() =>
+        vscode.commands.executeCommand(Commands.addProvider, {
+          template: 'custom',
+          name: 'Leaky',
+          baseUrl: `${provider.url}?api-key=0123456789abcdef`,
+        }),
+      )
+    ).join('\n');
     assert.match(told, /This looks like an API key\. Keys belong in Switchboard: Set API Key/);
     assert.ok(!told.includes('0123456789abcdef'), told);
     assert.equal(registry.list().length, before);
@@ -140,22 +207,51 @@ describe('provider registry in the extension host', () => {
     const { registry, globalState } = await testingApi();
     const original = globalState.get<unknown>('switchboard.registry');
     const copyKey = `switchboard.registry.backup.${Date.now()}`;
-    const entry = (id: string) => ({ id, name: id, type: 'openai-compatible', baseUrl: provider.url, enabled: true, models: [], createdAt: 1, updatedAt: 1 });
+    const entry = (id: string) => ({
+      id,
+      name: id,
+      type: 'openai-compatible',
+      baseUrl: provider.url,
+      enabled: true,
+      models: [],
+      createdAt: 1,
+      updatedAt: 1,
+    });
     const newer = { schemaVersion: 99, providers: [entry('from-the-future')] };
     try {
       await globalState.update('switchboard.registry', newer);
       await globalState.update(copyKey, { schemaVersion: 1, providers: [entry('kept-one'), entry('kept-two')] });
       assert.ok(registry.readOnly());
-      assert.match((await toldDuring(() => vscode.commands.executeCommand(Commands.addProvider, { template: 'custom', name: 'New', baseUrl: provider.url }))).join('\n'), /open read-only, so nothing was changed/);
+      assert.match(
+        (
+          await toldDuring(() =>
+            vscode.commands.executeCommand(Commands.addProvider, {
+              template: 'custom',
+              name: 'New',
+              baseUrl: provider.url,
+            }),
+          )
+        ).join('\n'),
+        /open read-only, so nothing was changed/,
+      );
       assert.deepEqual(globalState.get('switchboard.registry'), newer);
 
-      const result = await answering(/^Replace the \d+ provider\(s\) in use/, 'Restore', () => vscode.commands.executeCommand<{ providers: number }>(Commands.restoreProviders, { key: copyKey }));
+      const result = await answering(/^Replace the \d+ provider\(s\) in use/, 'Restore', () =>
+        vscode.commands.executeCommand<{ providers: number }>(Commands.restoreProviders, { key: copyKey }),
+      );
       assert.equal(result.providers, 2);
-      assert.deepEqual(registry.list().filter((item) => item.source === 'user').map((item) => item.id), ['kept-one', 'kept-two']);
+      assert.deepEqual(
+        registry
+          .list()
+          .filter((item) => item.source === 'user')
+          .map((item) => item.id),
+        ['kept-one', 'kept-two'],
+      );
       const before = registry.keptCopies().find((copy) => copy.reason === 'before-restore');
       assert.deepEqual(before && globalState.get<{ data: unknown }>(before.key)?.data, newer);
     } finally {
-      for (const key of globalState.keys().filter((name) => name.startsWith('switchboard.registry.'))) await globalState.update(key, undefined);
+      for (const key of globalState.keys().filter((name) => name.startsWith('switchboard.registry.')))
+        await globalState.update(key, undefined);
       await globalState.update('switchboard.registry', original);
     }
   });

@@ -33,7 +33,9 @@ export async function answering<T>(question: RegExp, reply: string | boolean, ru
 
 /** Removes a provider as the user would, confirming the question. */
 export function removeProvider(providerId: string): Promise<unknown> {
-  return answering(/^Remove .* and its key\?$/, 'Remove', () => vscode.commands.executeCommand(Commands.removeProvider, { providerId }));
+  return answering(/^Remove .* and its key\?$/, 'Remove', () =>
+    vscode.commands.executeCommand(Commands.removeProvider, { providerId }),
+  );
 }
 
 /** What the commands run in `run` told or asked the user. */
@@ -44,7 +46,11 @@ export async function toldDuring(run: () => Thenable<unknown>): Promise<string[]
   return dialogs.asked.slice(before);
 }
 
-export async function until<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 10_000): Promise<T> {
+export async function until<T>(
+  probe: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -55,7 +61,9 @@ export async function until<T>(probe: () => T | undefined | Promise<T | undefine
 }
 
 /** A provider on 127.0.0.1 answering every request with `respond`; keeps each request body. */
-export async function loopback(respond: (res: ServerResponse) => void): Promise<{ url: string; bodies: string[]; server: Server }> {
+export async function loopback(
+  respond: (res: ServerResponse) => void,
+): Promise<{ url: string; bodies: string[]; server: Server }> {
   const bodies: string[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -70,11 +78,20 @@ export async function loopback(respond: (res: ServerResponse) => void): Promise<
 }
 
 /** OpenAI's Chat Completions stream as documented: the text in pieces, the finish, usage before [DONE]. */
-export function openAiStream(res: ServerResponse, pieces: string[], usage: { prompt_tokens: number; completion_tokens: number }): void {
-  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices, ...extra })}\n\n`;
+export function openAiStream(
+  res: ServerResponse,
+  pieces: string[],
+  usage: { prompt_tokens: number; completion_tokens: number },
+): void {
+  const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+    `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices, ...extra })}\n\n`;
   res.writeHead(200, { 'content-type': 'text/event-stream' });
   res.end(
-    pieces.map((content, index) => chunk([{ index: 0, delta: index === 0 ? { role: 'assistant', content } : { content }, finish_reason: null }])).join('') +
+    pieces
+      .map((content, index) =>
+        chunk([{ index: 0, delta: index === 0 ? { role: 'assistant', content } : { content }, finish_reason: null }]),
+      )
+      .join('') +
       chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]) +
       chunk([], { usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }) +
       'data: [DONE]\n\n',

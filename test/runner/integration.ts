@@ -3,12 +3,21 @@
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { format } from 'node:util';
-import { ARTIFACTS_DIR, createSandbox, launchBrowser, remoteUri, REPO_ROOT, startHost, workbenchUrl } from '../support/workbench';
+import {
+  ARTIFACTS_DIR,
+  createSandbox,
+  launchBrowser,
+  remoteUri,
+  REPO_ROOT,
+  startHost,
+  workbenchUrl,
+} from '../support/workbench';
 
 const TIMEOUT_MS = Number(process.env.SWITCHBOARD_INTEGRATION_TIMEOUT_MS ?? 180_000);
 const CONSOLE_LOG = join(ARTIFACTS_DIR, 'integration', 'console.log');
 // The workbench's own chatter (tagged lines, connection progress); kept in CONSOLE_LOG only.
-const WORKBENCH_NOISE = /^(\[[\w:. -]+\] |Ignoring fetching|Updating additional|Resolving connection|Resolved connection|Creating a socket)/;
+const WORKBENCH_NOISE =
+  /^(\[[\w:. -]+\] |Ignoring fetching|Updating additional|Resolving connection|Resolved connection|Creating a socket)/;
 
 async function main(): Promise<number> {
   const sandbox = createSandbox('integration');
@@ -19,7 +28,9 @@ async function main(): Promise<number> {
     let timer: NodeJS.Timeout | undefined;
     const exitCode = new Promise<number>((resolve) => {
       timer = setTimeout(() => {
-        process.stderr.write(`integration tests did not finish within ${TIMEOUT_MS / 1000} s (no codeAutomationExit call)\n`);
+        process.stderr.write(
+          `integration tests did not finish within ${TIMEOUT_MS / 1000} s (no codeAutomationExit call)\n`,
+        );
         resolve(1);
       }, TIMEOUT_MS);
       void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code));
@@ -50,7 +61,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`integration runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `integration runner failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -24,7 +24,9 @@ export async function collect(events: AsyncIterable<ChatEvent>): Promise<ChatEve
 }
 
 /** Runs a chat to its end, returning the events that arrived and the error it ended with. */
-export async function collectUntilError(events: AsyncIterable<ChatEvent>): Promise<{ events: ChatEvent[]; error: ProviderError }> {
+export async function collectUntilError(
+  events: AsyncIterable<ChatEvent>,
+): Promise<{ events: ChatEvent[]; error: ProviderError }> {
   const out: ChatEvent[] = [];
   try {
     for await (const event of events) out.push(event);
@@ -36,11 +38,21 @@ export async function collectUntilError(events: AsyncIterable<ChatEvent>): Promi
 }
 
 export const withoutMetadata = (events: ChatEvent[]) => events.filter((event) => event.type !== 'response-metadata');
-export const textOf = (events: ChatEvent[]) => events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');
+export const textOf = (events: ChatEvent[]) =>
+  events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');
 
 /** The transport createProvider builds: the key registered with the redactor, global fetch, default timeouts. */
-export function testTransport(providerName: string, options: { key?: string; clock?: Clock; timeouts?: Timeouts } = {}): TransportConfig {
+export function testTransport(
+  providerName: string,
+  options: { key?: string; clock?: Clock; timeouts?: Timeouts } = {},
+): TransportConfig {
   const redactor = new Redactor();
   redactor.addSecret(options.key);
-  return { providerName, fetch: globalThis.fetch, clock: options.clock ?? systemClock, timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts }, redactor };
+  return {
+    providerName,
+    fetch: globalThis.fetch,
+    clock: options.clock ?? systemClock,
+    timeouts: { ...DEFAULT_TIMEOUTS, ...options.timeouts },
+    redactor,
+  };
 }

@@ -39,7 +39,12 @@ export async function startLoopback(handler: Handler): Promise<LoopbackServer> {
     const chunks: Buffer[] = [];
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
-      const request = { method: incoming.method ?? 'GET', path: incoming.url ?? '/', headers: incoming.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const request = {
+        method: incoming.method ?? 'GET',
+        path: incoming.url ?? '/',
+        headers: incoming.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       requests.push(request);
       Promise.resolve(handler(request, response, requests.length - 1)).catch((error: unknown) => {
         response.destroy(error instanceof Error ? error : new Error(String(error)));
@@ -75,7 +80,12 @@ export async function startLoopback(handler: Handler): Promise<LoopbackServer> {
   };
 }
 
-export function json(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function json(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', ...headers });
   response.end(text);
@@ -94,7 +104,11 @@ export interface SseOptions {
 
 /** Writes a raw SSE body, optionally a few bytes at a time (multi-byte characters get split). */
 export async function sse(response: ServerResponse, body: string, options: SseOptions = {}): Promise<void> {
-  response.writeHead(options.status ?? 200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...options.headers });
+  response.writeHead(options.status ?? 200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    ...options.headers,
+  });
   const bytes = Buffer.from(body, 'utf8');
   const size = options.pieceBytes ?? bytes.length;
   for (let offset = 0; offset < bytes.length; offset += size) {
@@ -109,5 +123,7 @@ export async function sse(response: ServerResponse, body: string, options: SseOp
 
 /** SSE `data:` events, each followed by a blank line. */
 export function dataEvents(payloads: Array<unknown>): string {
-  return payloads.map((payload) => `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`).join('');
+  return payloads
+    .map((payload) => `data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`)
+    .join('');
 }

@@ -9,13 +9,19 @@ import { CHROMIUM_PATH, ensureHost, installVsix, startCodeServer } from '../../s
 
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const ARTIFACTS_DIR = join(REPO_ROOT, 'test-artifacts');
-export const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
+export const MANIFEST = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+  name: string;
+  version: string;
+};
 
 let packaged: string | undefined;
 /** The VSIX as `npm run package` writes it; packaged once per test run. */
 export function packageVsix(): string {
   if (packaged) return packaged;
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs')], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'package.mjs')], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+  });
   assert.equal(result.status, 0, `npm run package failed:\n${result.stdout}\n${result.stderr}`);
   packaged = join(REPO_ROOT, 'dist-vsix', `${MANIFEST.name}-${MANIFEST.version}.vsix`);
   return packaged;
@@ -132,7 +138,10 @@ export interface InstalledWorkbench {
  * VS Code (code-server) in a fresh sandbox with Switchboard installed from its VSIX, as a user
  * installs it, and the workbench open in headless Chromium once Switchboard's activity bar item shows.
  */
-export async function openInstalledWorkbench(label: string, userSettings: Record<string, unknown> = {}): Promise<InstalledWorkbench> {
+export async function openInstalledWorkbench(
+  label: string,
+  userSettings: Record<string, unknown> = {},
+): Promise<InstalledWorkbench> {
   const sandbox = createSandbox(label);
   let host: Awaited<ReturnType<typeof startHost>> | undefined;
   let browser: BrowserContext | undefined;
@@ -151,14 +160,21 @@ export async function openInstalledWorkbench(label: string, userSettings: Record
   try {
     mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
     writeFileSync(join(sandbox.userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings));
-    installVsix({ vsix: packageVsix(), userDataDir: sandbox.userDataDir, extensionsDir: sandbox.extensionsDir, tempDir: join(sandbox.root, 'install') });
+    installVsix({
+      vsix: packageVsix(),
+      userDataDir: sandbox.userDataDir,
+      extensionsDir: sandbox.extensionsDir,
+      tempDir: join(sandbox.root, 'install'),
+    });
     host = await startHost(sandbox);
     browser = await launchBrowser(sandbox.browserProfile);
     const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
     await waitForWorkbench(page);
     // The workbench restores before the extension host has scanned installed extensions.
-    await page.locator('.activitybar .action-item a[aria-label^="Switchboard"]').waitFor({ state: 'visible', timeout: 60_000 });
+    await page
+      .locator('.activitybar .action-item a[aria-label^="Switchboard"]')
+      .waitFor({ state: 'visible', timeout: 60_000 });
     return { sandbox, page, close };
   } catch (error) {
     // The start-up failure is the one worth reporting, not a failure to clean up after it.
@@ -168,8 +184,13 @@ export async function openInstalledWorkbench(label: string, userSettings: Record
 }
 
 /** For afterEach: the page as it was when a test failed. */
-export async function screenshotIfFailed(test: Mocha.Test | undefined, page: Page | undefined, prefix: string): Promise<void> {
-  if (test?.state === 'failed' && page) await screenshot(page, `failed-${prefix}${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`);
+export async function screenshotIfFailed(
+  test: Mocha.Test | undefined,
+  page: Page | undefined,
+  prefix: string,
+): Promise<void> {
+  if (test?.state === 'failed' && page)
+    await screenshot(page, `failed-${prefix}${test.title.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`);
 }
 
 /** Saves the page, or one part of it, under test-artifacts/screenshots. */

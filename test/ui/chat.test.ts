@@ -8,7 +8,14 @@ import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { startLoopback, type LoopbackServer } from '../support/loopback';
-import { openInstalledWorkbench, runFromPalette, screenshot, screenshotIfFailed, type InstalledWorkbench, type Sandbox } from '../support/workbench';
+import {
+  openInstalledWorkbench,
+  runFromPalette,
+  screenshot,
+  screenshotIfFailed,
+  type InstalledWorkbench,
+  type Sandbox,
+} from '../support/workbench';
 
 /** The key typed into the key box: it must reach the provider and nowhere else. */
 const CANARY_KEY = 'sk-proj-CANARY7f3e9d1c5b2a8e4f6d0c';
@@ -48,23 +55,53 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     provider = await startLoopback(async (request, res: ServerResponse) => {
       if (request.method === 'GET' && request.path === '/v1/models') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ object: 'list', data: ['gpt-4o', 'gpt-4o-mini'].map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'system' })) }));
+        res.end(
+          JSON.stringify({
+            object: 'list',
+            data: ['gpt-4o', 'gpt-4o-mini'].map((id) => ({
+              id,
+              object: 'model',
+              created: 1715367049,
+              owned_by: 'system',
+            })),
+          }),
+        );
         return;
       }
       const body = JSON.parse(request.body) as { model: string };
       if (mode.kind === 'overloaded' && mode.models.includes(body.model)) {
         res.writeHead(503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'The engine is currently overloaded, please try again later.', type: 'server_error', param: null, code: null } }));
+        res.end(
+          JSON.stringify({
+            error: {
+              message: 'The engine is currently overloaded, please try again later.',
+              type: 'server_error',
+              param: null,
+              code: null,
+            },
+          }),
+        );
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       // Reasoning as DeepSeek and vLLM stream it, before the answer.
-      if (mode.kind === 'answer' && mode.reasoning) res.write(chunk([{ index: 0, delta: { role: 'assistant', content: null, reasoning_content: mode.reasoning }, finish_reason: null }]));
+      if (mode.kind === 'answer' && mode.reasoning)
+        res.write(
+          chunk([
+            {
+              index: 0,
+              delta: { role: 'assistant', content: null, reasoning_content: mode.reasoning },
+              finish_reason: null,
+            },
+          ]),
+        );
       res.write(chunk([{ index: 0, delta: { role: 'assistant', content: ANSWER[0] }, finish_reason: null }]));
       if (mode.kind === 'hang') return; // until the client goes away
       await held;
       res.end(
-        ANSWER.slice(1).map((content) => chunk([{ index: 0, delta: { content }, finish_reason: null }])).join('') +
+        ANSWER.slice(1)
+          .map((content) => chunk([{ index: 0, delta: { content }, finish_reason: null }]))
+          .join('') +
           chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]) +
           chunk([], { usage: { prompt_tokens: 1250, completion_tokens: 380, total_tokens: 1630 } }) +
           'data: [DONE]\n\n',
@@ -72,7 +109,11 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     });
     // One try per model, so the fallback test does not wait out backoff; the chain's second step is
     // the same provider's smaller model ("openai" is the id the first OpenAI provider gets).
-    workbench = await openInstalledWorkbench('chat', { 'workbench.startupEditor': 'none', 'switchboard.retry.maxAttempts': 1, 'switchboard.fallback.chain': [{ provider: 'openai', model: 'gpt-4o-mini' }] });
+    workbench = await openInstalledWorkbench('chat', {
+      'workbench.startupEditor': 'none',
+      'switchboard.retry.maxAttempts': 1,
+      'switchboard.fallback.chain': [{ provider: 'openai', model: 'gpt-4o-mini' }],
+    });
     ({ sandbox, page } = workbench);
   });
 
@@ -94,12 +135,16 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
    * view, in no particular DOM order: rows are found by their list index.
    */
   async function responseTo(asked: string, previousIndex = -1): Promise<Locator> {
-    const requests = page.locator('.interactive-session .monaco-list-row[data-index]').filter({ has: page.locator('.interactive-request', { hasText: asked }) });
+    const requests = page
+      .locator('.interactive-session .monaco-list-row[data-index]')
+      .filter({ has: page.locator('.interactive-request', { hasText: asked }) });
     let index = -1;
     const deadline = Date.now() + 20_000;
     while (index <= previousIndex) {
       if (Date.now() > deadline) throw new Error(`no request "${asked}" in the chat`);
-      const indexes = await requests.evaluateAll((rows: Array<{ getAttribute(name: string): string | null }>) => rows.map((row) => Number(row.getAttribute('data-index'))));
+      const indexes = await requests.evaluateAll((rows: Array<{ getAttribute(name: string): string | null }>) =>
+        rows.map((row) => Number(row.getAttribute('data-index'))),
+      );
       index = Math.max(-1, ...indexes);
       if (index <= previousIndex) await page.waitForTimeout(100);
     }
@@ -120,9 +165,16 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
 
   it('adds a provider from the palette, tests it, picks a model and streams an answer with its cost footer', async () => {
     const started = Date.now();
-    await runFromPalette(page, 'Switchboard: Add Provider', page.locator('.quick-input-title', { hasText: 'Add a provider' }));
+    await runFromPalette(
+      page,
+      'Switchboard: Add Provider',
+      page.locator('.quick-input-title', { hasText: 'Add a provider' }),
+    );
     await quickInput().fill('OpenAI');
-    await page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^OpenAI$/ }) }).click();
+    await page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: /^OpenAI$/ }) })
+      .click();
     await page.locator('.quick-input-title', { hasText: 'OpenAI: base URL' }).waitFor();
     await quickInput().fill(`${provider.url}/v1`);
     await page.keyboard.press('Enter');
@@ -134,7 +186,9 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     await toastButton('Test Connection').click();
     await toastButton('Select Default Model').click();
     await page.locator('.quick-input-title', { hasText: 'Default model' }).waitFor();
-    const row = page.locator('.quick-input-list .monaco-list-row').filter({ has: page.locator('.label-name', { hasText: /^gpt-4o$/ }) });
+    const row = page
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: /^gpt-4o$/ }) });
     // Each row prices the model (the catalog's OpenAI prices) before it is picked.
     await row.filter({ hasText: '$2.50 in · $10.00 out /M' }).click();
     await page.locator('#workbench\\.parts\\.statusbar', { hasText: 'gpt-4o' }).waitFor();
@@ -158,7 +212,10 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     assert.equal(sent.length, 1);
     assert.equal(sent[0]!.headers.authorization, `Bearer ${CANARY_KEY}`, 'the typed key reached the provider');
     const body = JSON.parse(sent[0]!.body) as { model: string; messages: Array<{ role: string; content: string }> };
-    assert.deepEqual([body.model, body.messages.at(-1)], ['gpt-4o', { role: 'user', content: 'What does HTTP 503 mean?' }]);
+    assert.deepEqual(
+      [body.model, body.messages.at(-1)],
+      ['gpt-4o', { role: 'user', content: 'What does HTTP 503 mean?' }],
+    );
     // Recorded for the closing note: the palette flow from "Add Provider" to a chosen model.
     console.log(`      set-up from the palette took ${setUpSeconds.toFixed(1)} s`);
   });
@@ -173,13 +230,18 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     assert.equal(chats().length, before, '/cost sent no request');
   });
 
-  const modelsSent = (from: number) => chats().slice(from).map((request) => (JSON.parse(request.body) as { model: string }).model);
+  const modelsSent = (from: number) =>
+    chats()
+      .slice(from)
+      .map((request) => (JSON.parse(request.body) as { model: string }).model);
 
   it('a fallback answer says which model answered and why, and the conversation stays on it', async () => {
     mode = { kind: 'overloaded', models: ['gpt-4o'] };
     const before = chats().length;
     answer = await ask('@switchboard And a 502?');
-    await answer.filter({ hasText: 'Answered by OpenAI gpt-4o-mini after OpenAI gpt-4o returned 503 (overloaded).' }).waitFor({ timeout: 20_000 });
+    await answer
+      .filter({ hasText: 'Answered by OpenAI gpt-4o-mini after OpenAI gpt-4o returned 503 (overloaded).' })
+      .waitFor({ timeout: 20_000 });
     assert.match(await answer.innerText(), /OpenAI · gpt-4o-mini · /);
     assert.deepEqual(modelsSent(before), ['gpt-4o', 'gpt-4o-mini']);
     await screenshot(page, 'chat-fallback');
@@ -193,14 +255,22 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
 
   it('/model switches the conversation, with the price and context shown', async () => {
     answer = await ask('@switchboard /model gpt-4o');
-    await answer.filter({ hasText: 'This conversation now continues on OpenAI gpt-4o ($2.5 in · $10 out per million tokens, 128k context)' }).waitFor({ timeout: 20_000 });
+    await answer
+      .filter({
+        hasText:
+          'This conversation now continues on OpenAI gpt-4o ($2.5 in · $10 out per million tokens, 128k context)',
+      })
+      .waitFor({ timeout: 20_000 });
     const before = chats().length;
     answer = await ask('@switchboard Back on the big one?');
     await answer.filter({ hasText: 'OpenAI · gpt-4o · ' }).waitFor({ timeout: 20_000 });
     assert.deepEqual(modelsSent(before), ['gpt-4o']);
     // The /model turn is not conversation: the model never sees it.
     const sent = JSON.parse(chats().at(-1)!.body) as { messages: Array<{ content: string }> };
-    assert.ok(!sent.messages.some((message) => message.content.includes('now continues on')), JSON.stringify(sent.messages));
+    assert.ok(
+      !sent.messages.some((message) => message.content.includes('now continues on')),
+      JSON.stringify(sent.messages),
+    );
   });
 
   it('a failure says what went wrong with an action, and offers to retry; the retry answers', async () => {
@@ -210,7 +280,11 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     const retry = page.getByText('Retry on OpenAI gpt-4o', { exact: true }).last();
     await retry.waitFor({ timeout: 20_000 });
     const text = await answer.innerText();
-    assert.match(text, /No model could answer: OpenAI gpt-4o overloaded \(503\); OpenAI gpt-4o-mini overloaded \(503\)\. Try again shortly\./, text);
+    assert.match(
+      text,
+      /No model could answer: OpenAI gpt-4o overloaded \(503\); OpenAI gpt-4o-mini overloaded \(503\)\. Try again shortly\./,
+      text,
+    );
     assert.doesNotMatch(text, /at .*\.js:\d+|"error":/, 'no stack trace or raw body');
     assert.equal(await answer.locator('.monaco-button', { hasText: 'Edit Fallback Chain' }).count(), 1);
     await screenshot(page, 'chat-error');
@@ -236,8 +310,16 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     answer = await ask('@switchboard Which one should I retry?');
     await answer.filter({ hasText: 'OpenAI · gpt-4o · ' }).waitFor({ timeout: 20_000 });
     const sent = JSON.parse(chats().at(-1)!.body) as { messages: Array<{ role: string; content: string }> };
-    assert.ok(sent.messages.some((message) => message.role === 'assistant' && message.content.includes('503 Service Unavailable')), 'earlier answers are context');
-    assert.ok(!sent.messages.some((message) => message.content.includes(thought) || message.content.includes('Reasoning')), 'reasoning is not');
+    assert.ok(
+      sent.messages.some(
+        (message) => message.role === 'assistant' && message.content.includes('503 Service Unavailable'),
+      ),
+      'earlier answers are context',
+    );
+    assert.ok(
+      !sent.messages.some((message) => message.content.includes(thought) || message.content.includes('Reasoning')),
+      'reasoning is not',
+    );
   });
 
   it('/compare sends the prompt to each model in turn, then a table of cost, tokens and time', async () => {
@@ -280,9 +362,10 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     }
   });
 
-  it('the key never shows in the workbench, and is stored nowhere in VS Code\'s files (state, chat sessions, logs)', async () => {
+  it("the key never shows in the workbench, and is stored nowhere in VS Code's files (state, chat sessions, logs)", async () => {
     assert.ok(!(await page.content()).includes(CANARY_KEY), 'page HTML');
-    for (const frame of page.frames()) assert.ok(!(await frame.content().catch(() => '')).includes(CANARY_KEY), `frame ${frame.url()}`);
+    for (const frame of page.frames())
+      assert.ok(!(await frame.content().catch(() => '')).includes(CANARY_KEY), `frame ${frame.url()}`);
     // Chat sessions (with each answer's metadata), globalState and the logs are all under user data.
     const files: string[] = [];
     const walk = (dir: string) => {
@@ -297,8 +380,15 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     // The files that would hold a leak exist, and the chat session holds Switchboard's answer metadata.
     const session = files.find((file) => /chatSessions[/\\]/.test(file));
     assert.ok(session, 'the chat session is stored');
-    assert.match(readFileSync(session, 'utf8'), /"picker":"openai\/gpt-4o"/, 'ChatResult.metadata is in the session file');
-    assert.ok(files.some((file) => file.endsWith('Switchboard.log')), "Switchboard's log is stored");
+    assert.match(
+      readFileSync(session, 'utf8'),
+      /"picker":"openai\/gpt-4o"/,
+      'ChatResult.metadata is in the session file',
+    );
+    assert.ok(
+      files.some((file) => file.endsWith('Switchboard.log')),
+      "Switchboard's log is stored",
+    );
     for (const file of files) assert.ok(!readFileSync(file).includes(CANARY_KEY), file);
   });
 });

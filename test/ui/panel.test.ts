@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
 import { json, startLoopback, type LoopbackServer } from '../support/loopback';
-import { openInstalledWorkbench, runFromPalette, screenshot, screenshotIfFailed, webviewFrame, type InstalledWorkbench } from '../support/workbench';
+import {
+  openInstalledWorkbench,
+  runFromPalette,
+  screenshot,
+  screenshotIfFailed,
+  webviewFrame,
+  type InstalledWorkbench,
+} from '../support/workbench';
 
 const CANARY_KEY = 'sk-proj-PANELUI4e5d6c7b8a9f0e1d2c3b';
 
@@ -24,16 +31,41 @@ function contrast(a: Rgb, b: Rgb): number {
 
 /** The card's Remove button as the user sees it: its text and border against what is behind it, and its opacity. */
 async function removeButtonLooks(panel: FrameLocator): Promise<{ text: number; border: number; opacity: number }> {
-  type Styled = { parentElement: Styled | null; ownerDocument: { defaultView: { getComputedStyle(element: Styled): { color: string; borderTopColor: string; backgroundColor: string; opacity: string } } } };
-  const looks = await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Remove' }).evaluate((button: Styled) => {
-    const style = (element: Styled) => button.ownerDocument.defaultView.getComputedStyle(element);
-    let behind: Styled | null = button;
-    // The first opaque background behind the button.
-    while (behind && /^(transparent|rgba\(.*, 0\))$/.test(style(behind).backgroundColor)) behind = behind.parentElement;
-    return { color: style(button).color, border: style(button).borderTopColor, background: behind ? style(behind).backgroundColor : 'rgb(255, 255, 255)', opacity: style(button).opacity };
-  });
+  type Styled = {
+    parentElement: Styled | null;
+    ownerDocument: {
+      defaultView: {
+        getComputedStyle(element: Styled): {
+          color: string;
+          borderTopColor: string;
+          backgroundColor: string;
+          opacity: string;
+        };
+      };
+    };
+  };
+  const looks = await panel
+    .locator('article.card[data-provider="openai"]')
+    .getByRole('button', { name: 'Remove' })
+    .evaluate((button: Styled) => {
+      const style = (element: Styled) => button.ownerDocument.defaultView.getComputedStyle(element);
+      let behind: Styled | null = button;
+      // The first opaque background behind the button.
+      while (behind && /^(transparent|rgba\(.*, 0\))$/.test(style(behind).backgroundColor))
+        behind = behind.parentElement;
+      return {
+        color: style(button).color,
+        border: style(button).borderTopColor,
+        background: behind ? style(behind).backgroundColor : 'rgb(255, 255, 255)',
+        opacity: style(button).opacity,
+      };
+    });
   const rgb = (text: string) => (text.match(/\d+(\.\d+)?/g) ?? []).slice(0, 3).map(Number) as Rgb;
-  return { text: contrast(rgb(looks.color), rgb(looks.background)), border: contrast(rgb(looks.border), rgb(looks.background)), opacity: Number(looks.opacity) };
+  return {
+    text: contrast(rgb(looks.color), rgb(looks.background)),
+    border: contrast(rgb(looks.border), rgb(looks.background)),
+    opacity: Number(looks.opacity),
+  };
 }
 
 describe('the provider panel, as a new user meets it', function () {
@@ -48,19 +80,42 @@ describe('the provider panel, as a new user meets it', function () {
   before(async () => {
     provider = await startLoopback((request, res) => {
       if (request.method === 'GET' && request.path === '/v1/models') {
-        json(res, 200, { object: 'list', data: ['gpt-4o', 'gpt-4o-mini', 'o3-mini'].map((id) => ({ id, object: 'model', created: 1715367049, owned_by: 'system' })) });
+        json(res, 200, {
+          object: 'list',
+          data: ['gpt-4o', 'gpt-4o-mini', 'o3-mini'].map((id) => ({
+            id,
+            object: 'model',
+            created: 1715367049,
+            owned_by: 'system',
+          })),
+        });
         return;
       }
       if (request.method === 'POST' && request.path === '/v1/chat/completions') {
         // The connection test's one-token chat, streamed as OpenAI documents it.
-        const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) => `data: ${JSON.stringify({ id: 'chatcmpl-panel', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices, ...extra })}\n\n`;
+        const chunk = (choices: unknown[], extra: Record<string, unknown> = {}) =>
+          `data: ${JSON.stringify({ id: 'chatcmpl-panel', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices, ...extra })}\n\n`;
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        res.end(chunk([{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: 'length' }]) + chunk([], { usage: { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 } }) + 'data: [DONE]\n\n');
+        res.end(
+          chunk([{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: 'length' }]) +
+            chunk([], { usage: { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 } }) +
+            'data: [DONE]\n\n',
+        );
         return;
       }
-      json(res, 404, { error: { message: `Invalid URL (${request.method} ${request.path})`, type: 'invalid_request_error', param: null, code: null } });
+      json(res, 404, {
+        error: {
+          message: `Invalid URL (${request.method} ${request.path})`,
+          type: 'invalid_request_error',
+          param: null,
+          code: null,
+        },
+      });
     });
-    workbench = await openInstalledWorkbench('panel', { 'workbench.startupEditor': 'none', 'workbench.colorTheme': 'Default Light Modern' });
+    workbench = await openInstalledWorkbench('panel', {
+      'workbench.startupEditor': 'none',
+      'workbench.colorTheme': 'Default Light Modern',
+    });
     page = workbench.page;
     panel = webviewFrame(page);
   });
@@ -124,7 +179,7 @@ describe('the provider panel, as a new user meets it', function () {
     const text = await card.innerText();
     assert.match(text, /Default · gpt-4o-mini/);
     assert.match(text, /Key sk-proj-…2c3b/);
-    assert.match(text, /✓ Connected · tested just now/, 'the wizard\'s test is kept on the saved provider');
+    assert.match(text, /✓ Connected · tested just now/, "the wizard's test is kept on the saved provider");
     assert.match(text, new RegExp(`${provider.url.replace(/[.:/]/g, '\\$&')}/v1`));
     // Remove reads as a live button (the light theme's grey made it look disabled): its text and outline stand out.
     const light = await removeButtonLooks(panel);
@@ -140,24 +195,37 @@ describe('the provider panel, as a new user meets it', function () {
     // VS Code's picker starts on a model of its own choosing (here gpt-4o, not the default gpt-4o-mini);
     // Switchboard's command opens the chat on the default.
     assert.doesNotMatch(await page.locator('.interactive-input-part').first().innerText(), /GPT-4o mini/);
-    await runFromPalette(page, 'Switchboard: Ask @switchboard (Default Model)', page.locator('.interactive-input-part', { hasText: 'GPT-4o mini' }));
+    await runFromPalette(
+      page,
+      'Switchboard: Ask @switchboard (Default Model)',
+      page.locator('.interactive-input-part', { hasText: 'GPT-4o mini' }),
+    );
     await page.locator('.interactive-input-part .monaco-editor').first().click();
     await page.keyboard.press('End');
     await page.keyboard.type('Say hi');
     await page.keyboard.press('Enter');
-    const answer = page.locator('.interactive-item-container.interactive-response', { hasText: 'OpenAI · gpt-4o-mini · 8 in / 1 out · $0.0000018' });
+    const answer = page.locator('.interactive-item-container.interactive-response', {
+      hasText: 'OpenAI · gpt-4o-mini · 8 in / 1 out · $0.0000018',
+    });
     await answer.first().waitFor({ timeout: 20_000 });
     const seconds = (Date.now() - firstOpened) / 1000;
     console.log(`      from "Manage Providers" to an answer in chat: ${seconds.toFixed(1)} s`);
     assert.ok(seconds < 120, `${seconds} s`);
-    const body = JSON.parse(provider.requests.filter((request) => request.path === '/v1/chat/completions').at(-1)!.body) as { model: string; messages: Array<{ content: string }> };
+    const body = JSON.parse(
+      provider.requests.filter((request) => request.path === '/v1/chat/completions').at(-1)!.body,
+    ) as { model: string; messages: Array<{ content: string }> };
     assert.deepEqual([body.model, body.messages.at(-1)?.content], ['gpt-4o-mini', 'Say hi']);
     await screenshot(page, 'panel-first-chat');
   });
 
   it('a card tests its connection live; hidden and shown again, the panel is where the user left it, without the key', async () => {
-    await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Test Connection' }).click();
-    await panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="pass"]').waitFor({ timeout: 20_000 });
+    await panel
+      .locator('article.card[data-provider="openai"]')
+      .getByRole('button', { name: 'Test Connection' })
+      .click();
+    await panel
+      .locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="pass"]')
+      .waitFor({ timeout: 20_000 });
     await panel.locator('article.card[data-provider="openai"] .health.ok').waitFor({ timeout: 20_000 });
 
     await panel.getByRole('button', { name: 'Add Provider', exact: true }).click();
@@ -168,7 +236,8 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('button', { name: 'Providers', exact: true }).click();
     await panel.getByRole('button', { name: 'Add Provider', exact: true }).click();
     assert.equal(await panel.getByLabel('API key').inputValue(), 'sk-ant-half-typed');
-    for (const frame of page.frames()) assert.ok(!(await frame.content().catch(() => '')).includes('sk-ant-half-typed'), frame.url());
+    for (const frame of page.frames())
+      assert.ok(!(await frame.content().catch(() => '')).includes('sk-ant-half-typed'), frame.url());
 
     // Another editor in front: the webview is destroyed (no retainContextWhenHidden) and rebuilt on return.
     await page.keyboard.press('Control+P');
@@ -190,8 +259,18 @@ describe('the provider panel, as a new user meets it', function () {
     assert.match(await modelRow.innerText(), /openai\/gpt-4o-mini\s+\$0\.0000036\s+2\s+16\s+2/);
     // Drawn, not just placed: the day's bar is painted, on screen, in the theme's chart blue.
     type Box = { width: number; height: number };
-    type Bar = { getBoundingClientRect(): Box; ownerDocument: { defaultView: { getComputedStyle(element: unknown): { fill: string } } } };
-    type Chart = { getBoundingClientRect(): Box; querySelectorAll(selector: string): ArrayLike<Bar>; ownerDocument: { body: unknown; defaultView: { getComputedStyle(element: unknown): { getPropertyValue(name: string): string } } } };
+    type Bar = {
+      getBoundingClientRect(): Box;
+      ownerDocument: { defaultView: { getComputedStyle(element: unknown): { fill: string } } };
+    };
+    type Chart = {
+      getBoundingClientRect(): Box;
+      querySelectorAll(selector: string): ArrayLike<Bar>;
+      ownerDocument: {
+        body: unknown;
+        defaultView: { getComputedStyle(element: unknown): { getPropertyValue(name: string): string } };
+      };
+    };
     const painted = await panel.locator('#spend-chart').evaluate((chart: Chart) => {
       const bars = Array.from(chart.querySelectorAll('rect.bar'));
       const view = chart.ownerDocument.defaultView;
@@ -200,7 +279,10 @@ describe('the provider panel, as a new user meets it', function () {
       return {
         bars: bars.length,
         width: chart.getBoundingClientRect().width,
-        area: bars.reduce((sum, bar) => sum + bar.getBoundingClientRect().width * bar.getBoundingClientRect().height, 0),
+        area: bars.reduce(
+          (sum, bar) => sum + bar.getBoundingClientRect().width * bar.getBoundingClientRect().height,
+          0,
+        ),
         barWidth: probe ? probe.getBoundingClientRect().width : 0,
         fill: probe ? probe.ownerDocument.defaultView.getComputedStyle(probe).fill : '',
         blue: view.getComputedStyle(chart.ownerDocument.body).getPropertyValue('--vscode-charts-blue').trim(),
@@ -210,12 +292,30 @@ describe('the provider panel, as a new user meets it', function () {
     // One day of history starts the chart a week back, not 30 days back: a bar, not a sliver at the edge.
     assert.ok(painted.barWidth > painted.width / 20, JSON.stringify(painted));
     // "By model" is a part of its own: its heading stands clear of what is above it.
-    const gap = await panel.locator('h2.by-model').evaluate((heading: { getBoundingClientRect(): { top: number }; previousElementSibling: { getBoundingClientRect(): { bottom: number } } | null }) => heading.getBoundingClientRect().top - (heading.previousElementSibling?.getBoundingClientRect().bottom ?? 0));
+    const gap = await panel
+      .locator('h2.by-model')
+      .evaluate(
+        (heading: {
+          getBoundingClientRect(): { top: number };
+          previousElementSibling: { getBoundingClientRect(): { bottom: number } } | null;
+        }) =>
+          heading.getBoundingClientRect().top - (heading.previousElementSibling?.getBoundingClientRect().bottom ?? 0),
+      );
     assert.ok(gap >= 24, `${gap} px`);
     const hex = painted.blue.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
     assert.ok(hex, JSON.stringify(painted));
-    assert.equal(painted.fill, `rgb(${hex.slice(1).map((part) => parseInt(part, 16)).join(', ')})`, JSON.stringify(painted));
-    assert.match(await panel.locator('#usage-summary').innerText(), /30 days: \$0\.0000036, 2 requests, 16 in \/ 2 out tokens/);
+    assert.equal(
+      painted.fill,
+      `rgb(${hex
+        .slice(1)
+        .map((part) => parseInt(part, 16))
+        .join(', ')})`,
+      JSON.stringify(painted),
+    );
+    assert.match(
+      await panel.locator('#usage-summary').innerText(),
+      /30 days: \$0\.0000036, 2 requests, 16 in \/ 2 out tokens/,
+    );
     await screenshot(page, 'panel-usage-light');
 
     await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
@@ -229,28 +329,66 @@ describe('the provider panel, as a new user meets it', function () {
     assert.match(await budget.innerText(), /^\$0\.0000036 of \$0\.000001 \(360%\).*stop/m);
     assert.match((await budget.getAttribute('class')) ?? '', /\bover\b/);
     // The meter is themed: full, in the theme's error colour, over a faint track (never a native, unthemed bar).
-    type Styled = { getAttribute(name: string): string | null; ownerDocument: { body: unknown; defaultView: { getComputedStyle(element: unknown): { fill: string; fillOpacity: string; getPropertyValue(name: string): string } } } };
-    const meter = await budget.locator('[role="progressbar"]').evaluate((element: Styled & { querySelector(selector: string): Styled }) => {
-      const view = element.ownerDocument.defaultView;
-      const fill = element.querySelector('.fill');
-      const track = element.querySelector('.track');
-      return { now: element.getAttribute('aria-valuenow'), width: fill.getAttribute('width'), fill: view.getComputedStyle(fill).fill, trackOpacity: Number(view.getComputedStyle(track).fillOpacity), error: view.getComputedStyle(element.ownerDocument.body).getPropertyValue('--vscode-errorForeground').trim() };
-    });
+    type Styled = {
+      getAttribute(name: string): string | null;
+      ownerDocument: {
+        body: unknown;
+        defaultView: {
+          getComputedStyle(element: unknown): {
+            fill: string;
+            fillOpacity: string;
+            getPropertyValue(name: string): string;
+          };
+        };
+      };
+    };
+    const meter = await budget
+      .locator('[role="progressbar"]')
+      .evaluate((element: Styled & { querySelector(selector: string): Styled }) => {
+        const view = element.ownerDocument.defaultView;
+        const fill = element.querySelector('.fill');
+        const track = element.querySelector('.track');
+        return {
+          now: element.getAttribute('aria-valuenow'),
+          width: fill.getAttribute('width'),
+          fill: view.getComputedStyle(fill).fill,
+          trackOpacity: Number(view.getComputedStyle(track).fillOpacity),
+          error: view.getComputedStyle(element.ownerDocument.body).getPropertyValue('--vscode-errorForeground').trim(),
+        };
+      });
     assert.equal(await budget.locator('progress').count(), 0);
     const error = meter.error.match(/^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i);
     assert.ok(error, JSON.stringify(meter));
-    assert.deepEqual([meter.now, meter.width, meter.fill], ['100', '100', `rgb(${error.slice(1).map((part) => parseInt(part, 16)).join(', ')})`], JSON.stringify(meter));
+    assert.deepEqual(
+      [meter.now, meter.width, meter.fill],
+      [
+        '100',
+        '100',
+        `rgb(${error
+          .slice(1)
+          .map((part) => parseInt(part, 16))
+          .join(', ')})`,
+      ],
+      JSON.stringify(meter),
+    );
     assert.ok(meter.trackOpacity < 0.5, JSON.stringify(meter));
     await screenshot(page, 'panel-budgets-light');
 
     // The next request is refused before it is sent: the connection test's one-token chat says why.
     const chats = provider.requests.filter((request) => request.path === '/v1/chat/completions').length;
     await panel.getByRole('button', { name: 'Providers', exact: true }).click();
-    await panel.locator('article.card[data-provider="openai"]').getByRole('button', { name: 'Test Connection' }).click();
+    await panel
+      .locator('article.card[data-provider="openai"]')
+      .getByRole('button', { name: 'Test Connection' })
+      .click();
     const refused = panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="fail"]');
     await refused.waitFor({ timeout: 20_000 });
     assert.match(await refused.innerText(), /would exceed the daily budget of \$0\.000001/);
-    assert.equal(provider.requests.filter((request) => request.path === '/v1/chat/completions').length, chats, 'nothing was sent');
+    assert.equal(
+      provider.requests.filter((request) => request.path === '/v1/chat/completions').length,
+      chats,
+      'nothing was sent',
+    );
 
     // Removing it asks first (VS Code's own dialog).
     await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
@@ -261,7 +399,12 @@ describe('the provider panel, as a new user meets it', function () {
 
   it('the fallback order is built, reordered by keyboard and by drag, and every change is in the activity log', async () => {
     await panel.getByRole('button', { name: 'Fallback', exact: true }).click();
-    const order = async () => panel.locator('#fallback-list li').evaluateAll((items: Array<{ getAttribute(name: string): string | null }>) => items.map((item) => item.getAttribute('data-step')));
+    const order = async () =>
+      panel
+        .locator('#fallback-list li')
+        .evaluateAll((items: Array<{ getAttribute(name: string): string | null }>) =>
+          items.map((item) => item.getAttribute('data-step')),
+        );
     const until = async (expected: string[]) => {
       const deadline = Date.now() + 20_000;
       while (JSON.stringify(await order()) !== JSON.stringify(expected)) {
@@ -283,25 +426,39 @@ describe('the provider panel, as a new user meets it', function () {
     assert.equal(await panel.locator('#fallback-list li:focus').getAttribute('data-step'), 'openai/o3-mini');
 
     // Mouse: drag an entry onto another's place.
-    await panel.locator('#fallback-list li[data-step="openai/gpt-4o"]').dragTo(panel.locator('#fallback-list li[data-step="openai/o3-mini"]'));
+    await panel
+      .locator('#fallback-list li[data-step="openai/gpt-4o"]')
+      .dragTo(panel.locator('#fallback-list li[data-step="openai/o3-mini"]'));
     await until(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/o3-mini']);
     await screenshot(page, 'panel-fallback-light');
 
     await panel.getByRole('button', { name: 'Activity', exact: true }).click();
     await panel.locator('#audit-table tr[data-action="fallback-changed"]').first().waitFor({ timeout: 20_000 });
-    assert.equal(await panel.locator('#audit-table tr[data-action="fallback-changed"]').count(), 4, 'two additions and two moves');
+    assert.equal(
+      await panel.locator('#audit-table tr[data-action="fallback-changed"]').count(),
+      4,
+      'two additions and two moves',
+    );
     await panel.getByLabel('Filter the activity').fill('budget');
     const rows = await panel.locator('#audit-table tbody tr').allInnerTexts();
     assert.ok(rows.length >= 2 && rows.every((row) => /budget/i.test(row)), rows.join('\n'));
     await screenshot(page, 'panel-activity-light');
   });
 
-  it('the models table lists every model with its limits and prices, sorts and searches, and takes the user\'s own values', async () => {
+  it("the models table lists every model with its limits and prices, sorts and searches, and takes the user's own values", async () => {
     await panel.getByRole('button', { name: 'Models', exact: true }).click();
-    const rows = () => panel.locator('#models-table tbody tr[data-model]').evaluateAll((items: Array<{ getAttribute(name: string): string | null }>) => items.map((item) => item.getAttribute('data-model')));
+    const rows = () =>
+      panel
+        .locator('#models-table tbody tr[data-model]')
+        .evaluateAll((items: Array<{ getAttribute(name: string): string | null }>) =>
+          items.map((item) => item.getAttribute('data-model')),
+        );
     await panel.locator('#models-table tr[data-model="openai/o3-mini"]').waitFor({ timeout: 20_000 });
     assert.deepEqual((await rows()).sort(), ['openai/gpt-4o', 'openai/gpt-4o-mini', 'openai/o3-mini']);
-    assert.match(await panel.locator('#models-table tr[data-model="openai/gpt-4o"]').innerText(), /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+\$1\.25\s+tools, vision\s+yes/);
+    assert.match(
+      await panel.locator('#models-table tr[data-model="openai/gpt-4o"]').innerText(),
+      /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+\$1\.25\s+tools, vision\s+yes/,
+    );
 
     // Sorted by input price, cheapest first, then most expensive first.
     await panel.getByRole('button', { name: 'Input', exact: true }).click();
@@ -330,11 +487,18 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByLabel('Cached input $/M').fill('0.05');
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
     await edited.filter({ hasText: '$0.05' }).waitFor({ timeout: 20_000 });
-    assert.match(await edited.innerText(), /gpt-4o-mini\s+128k\s+16k\s+\$0\.10 \(yours\)\s+\$0\.40 \(yours\)\s+\$0\.05\b/);
+    assert.match(
+      await edited.innerText(),
+      /gpt-4o-mini\s+128k\s+16k\s+\$0\.10 \(yours\)\s+\$0\.40 \(yours\)\s+\$0\.05\b/,
+    );
   });
 
   it('fits a dark and a high-contrast theme', async () => {
-    await runFromPalette(page, 'Preferences: Color Theme', page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }));
+    await runFromPalette(
+      page,
+      'Preferences: Color Theme',
+      page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }),
+    );
     await page.locator('.quick-input-widget input.input').fill('Dark Modern');
     await page.keyboard.press('Enter');
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 20_000 });
@@ -348,13 +512,20 @@ describe('the provider panel, as a new user meets it', function () {
     await screenshot(page, 'panel-providers-dark');
 
     // The theme list is long and drawn only where it is in view: the current theme's row shows the picker is open.
-    await runFromPalette(page, 'Preferences: Color Theme', page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }));
+    await runFromPalette(
+      page,
+      'Preferences: Color Theme',
+      page.locator('.quick-input-list .monaco-list-row', { hasText: 'Dark Modern' }),
+    );
     await page.locator('.quick-input-widget input.input').fill('Dark High Contrast');
     await page.keyboard.press('Enter');
     await page.locator('.monaco-workbench.hc-black').waitFor({ timeout: 20_000 });
     await panel.locator('article.card[data-provider="openai"]').waitFor();
     const highContrast = await removeButtonLooks(panel);
-    assert.ok(highContrast.opacity === 1 && highContrast.text >= 4.5 && highContrast.border >= 3, JSON.stringify(highContrast));
+    assert.ok(
+      highContrast.opacity === 1 && highContrast.text >= 4.5 && highContrast.border >= 3,
+      JSON.stringify(highContrast),
+    );
     await screenshot(page, 'panel-providers-high-contrast');
   });
 
@@ -367,6 +538,7 @@ describe('the provider panel, as a new user meets it', function () {
 
   it('the key is in no page or frame', async () => {
     assert.ok(!(await page.content()).includes(CANARY_KEY));
-    for (const frame of page.frames()) assert.ok(!(await frame.content().catch(() => '')).includes(CANARY_KEY), frame.url());
+    for (const frame of page.frames())
+      assert.ok(!(await frame.content().catch(() => '')).includes(CANARY_KEY), frame.url());
   });
 });

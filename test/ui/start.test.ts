@@ -36,7 +36,13 @@ function processes(): ProcessInfo[] {
         // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses.
         const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         if (state === 'Z') return [];
-        return [{ pid: Number(name), pgid: Number(pgrp), args: readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' ') }];
+        return [
+          {
+            pid: Number(name),
+            pgid: Number(pgrp),
+            args: readFileSync(`/proc/${name}/cmdline`, 'utf8').replace(/\0/g, ' '),
+          },
+        ];
       } catch {
         return []; // ended while being read
       }
@@ -63,7 +69,13 @@ describe('npm start', function () {
   });
 
   /** `npm start` in a process group of its own, as a shell runs a foreground job; resolves with its URL once it prints one. */
-  async function npmStart(): Promise<{ child: ChildProcess; url: string; port: number; home: string; output: () => string }> {
+  async function npmStart(): Promise<{
+    child: ChildProcess;
+    url: string;
+    port: number;
+    home: string;
+    output: () => string;
+  }> {
     const home = mkdtempSync(join(tmpdir(), 'switchboard-start-'));
     homes.push(home);
     const port = await freePort();
@@ -96,24 +108,36 @@ describe('npm start', function () {
    * Sends the signal, then waits until nothing `npm start` started is left: npm, its shell and
    * script (npm's group), code-server and every process of its own group.
    */
-  async function stopsEverything(started: Awaited<ReturnType<typeof npmStart>>, send: () => void): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  async function stopsEverything(
+    started: Awaited<ReturnType<typeof npmStart>>,
+    send: () => void,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     const { child, port, home, output } = started;
     const codeServer = processes().filter((info) => info.args.includes(home));
     assert.ok(codeServer.length > 0, 'code-server runs with this home');
     const codeServerGroups = new Set(codeServer.map((info) => info.pgid));
     assert.ok(!codeServerGroups.has(child.pid!), 'code-server runs in a group of its own, as vscode-host starts it');
     for (const group of codeServerGroups) groups.add(group);
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     // 'close': every process holding npm's output has ended, the script that stops code-server included.
     const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
     send();
     const ended = await exited;
     // Bounded, so that a script left running fails the test with the list below rather than its timeout.
     await Promise.race([closed, delay(30_000)]);
-    const left = () => processes().filter((info) => info.pgid === child.pid || codeServerGroups.has(info.pgid) || info.args.includes(home));
+    const left = () =>
+      processes().filter(
+        (info) => info.pgid === child.pid || codeServerGroups.has(info.pgid) || info.args.includes(home),
+      );
     // The group's last processes may take a moment to be reaped after the script's exit.
     for (let tries = 0; tries < 50 && left().length > 0; tries++) await delay(100);
-    assert.deepEqual(left().map((info) => `${info.pid} ${info.args}`), [], `left running:\n${output()}`);
+    assert.deepEqual(
+      left().map((info) => `${info.pid} ${info.args}`),
+      [],
+      `left running:\n${output()}`,
+    );
     assert.match(output(), /stopped\./);
     assert.equal(await portAnswers(port), false, 'code-server still answers');
     return ended;
@@ -126,7 +150,9 @@ describe('npm start', function () {
       const page = browser.pages()[0] ?? (await browser.newPage());
       await page.goto(started.url);
       await waitForWorkbench(page);
-      await page.locator('.activitybar .action-item a[aria-label^="Switchboard"]').waitFor({ state: 'visible', timeout: 60_000 });
+      await page
+        .locator('.activitybar .action-item a[aria-label^="Switchboard"]')
+        .waitFor({ state: 'visible', timeout: 60_000 });
       await screenshot(page, 'npm-start');
     } finally {
       await browser.close();

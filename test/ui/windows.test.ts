@@ -8,7 +8,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import { createSandbox, launchBrowser, remoteUri, REPO_ROOT, screenshot, startHost, waitForWorkbench, workbenchUrl, type Sandbox } from '../support/workbench';
+import {
+  createSandbox,
+  launchBrowser,
+  remoteUri,
+  REPO_ROOT,
+  screenshot,
+  startHost,
+  waitForWorkbench,
+  workbenchUrl,
+  type Sandbox,
+} from '../support/workbench';
 
 const REQUESTS_PER_WINDOW = 20;
 /** Per million tokens. */
@@ -17,13 +27,20 @@ const PRICES = { input: 2.5, output: 10 };
 const LIMIT_USD = 0.0302;
 
 /** OpenAI's stream, slow enough that both windows' requests are in flight together; it uses every output token it was allowed. */
-async function startProvider(): Promise<{ url: string; answers: Array<{ prompt: number; completion: number }>; server: Server }> {
+async function startProvider(): Promise<{
+  url: string;
+  answers: Array<{ prompt: number; completion: number }>;
+  server: Server;
+}> {
   const answers: Array<{ prompt: number; completion: number }> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { max_tokens?: number; max_completion_tokens?: number };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        max_tokens?: number;
+        max_completion_tokens?: number;
+      };
       const usage = { prompt_tokens: 10, completion_tokens: body.max_completion_tokens ?? body.max_tokens ?? 1000 };
       answers.push({ prompt: usage.prompt_tokens, completion: usage.completion_tokens });
       setTimeout(() => {
@@ -73,18 +90,36 @@ describe('a budget across two windows', function () {
     writeFileSync(
       join(sandbox.userDataDir, 'User', 'settings.json'),
       JSON.stringify({
-        'switchboard.providers': [{ id: 'gateway', name: 'Team gateway', template: 'litellm', baseUrl: provider.url, models: [{ id: 'gpt-4o', prices: PRICES, maxOutputTokens: 1000 }], defaultModel: 'gpt-4o' }],
-        'switchboard.budgets': [{ id: 'three-requests', scope: { kind: 'overall' }, period: 'daily', limitUsd: LIMIT_USD, mode: 'stop' }],
+        'switchboard.providers': [
+          {
+            id: 'gateway',
+            name: 'Team gateway',
+            template: 'litellm',
+            baseUrl: provider.url,
+            models: [{ id: 'gpt-4o', prices: PRICES, maxOutputTokens: 1000 }],
+            defaultModel: 'gpt-4o',
+          },
+        ],
+        'switchboard.budgets': [
+          { id: 'three-requests', scope: { kind: 'overall' }, period: 'daily', limitUsd: LIMIT_USD, mode: 'stop' },
+        ],
       }),
     );
-    writeFileSync(join(sandbox.workspace, 'plan.json'), JSON.stringify({ providerId: 'gateway', model: 'gpt-4o', requests: REQUESTS_PER_WINDOW }));
+    writeFileSync(
+      join(sandbox.workspace, 'plan.json'),
+      JSON.stringify({ providerId: 'gateway', model: 'gpt-4o', requests: REQUESTS_PER_WINDOW }),
+    );
     host = await startHost(sandbox, { smokeTestDriver: true });
     browser = await launchBrowser(sandbox.browserProfile);
     const exits: Array<Promise<number>> = [];
     for (let i = 0; i < 2; i++) {
       const page = i === 0 ? (browser.pages()[0] ?? (await browser.newPage())) : await browser.newPage();
       pages.push(page);
-      exits.push(new Promise<number>((resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code))));
+      exits.push(
+        new Promise<number>(
+          (resolve) => void page.exposeFunction('codeAutomationExit', (code: number) => resolve(code)),
+        ),
+      );
       await page.exposeFunction('codeAutomationLog', () => undefined);
       const payload: Array<[string, string]> = [
         ['extensionDevelopmentPath', remoteUri(host.port, REPO_ROOT)],
@@ -93,13 +128,28 @@ describe('a budget across two windows', function () {
       await page.goto(workbenchUrl(host.url, sandbox.workspace, payload));
     }
     await Promise.all(pages.map((page) => waitForWorkbench(page)));
-    const ready = await waitFor(() => (filesStarting(sandbox.workspace, 'ready-').length === 2 ? filesStarting(sandbox.workspace, 'ready-') : undefined), 'both windows to be ready');
+    const ready = await waitFor(
+      () =>
+        filesStarting(sandbox.workspace, 'ready-').length === 2
+          ? filesStarting(sandbox.workspace, 'ready-')
+          : undefined,
+      'both windows to be ready',
+    );
     assert.notEqual(ready[0], ready[1], 'two extension hosts');
     writeFileSync(join(sandbox.workspace, 'go'), '');
 
     const results = await waitFor(() => {
       const files = filesStarting(sandbox.workspace, 'result-');
-      return files.length === 2 ? files.map((file) => JSON.parse(readFileSync(join(sandbox.workspace, file), 'utf8')) as { answered: number; refused: number; other: string[] }) : undefined;
+      return files.length === 2
+        ? files.map(
+            (file) =>
+              JSON.parse(readFileSync(join(sandbox.workspace, file), 'utf8')) as {
+                answered: number;
+                refused: number;
+                other: string[];
+              },
+          )
+        : undefined;
     }, 'both windows to finish their requests');
     for (const result of results) {
       assert.deepEqual(result.other, [], 'every request answered or refused by the budget');
@@ -107,14 +157,26 @@ describe('a budget across two windows', function () {
     }
     const answered = results.reduce((sum, result) => sum + result.answered, 0);
     assert.equal(provider.answers.length, answered, 'a refused request never reached the provider');
-    const spent = provider.answers.reduce((sum, answer) => sum + (answer.prompt * PRICES.input + answer.completion * PRICES.output) / 1e6, 0);
+    const spent = provider.answers.reduce(
+      (sum, answer) => sum + (answer.prompt * PRICES.input + answer.completion * PRICES.output) / 1e6,
+      0,
+    );
     assert.ok(spent <= LIMIT_USD + 1e-9, `spent $${spent} of $${LIMIT_USD}`);
     assert.ok(answered >= 3, `${answered} answered: a budget that fits three lets three through`);
 
     writeFileSync(join(sandbox.workspace, 'expect.json'), JSON.stringify({ requests: answered }));
     const finals = await waitFor(() => {
       const files = filesStarting(sandbox.workspace, 'final-');
-      return files.length === 2 ? files.map((file) => JSON.parse(readFileSync(join(sandbox.workspace, file), 'utf8')) as { requests: number; usd: number; statusBar: string }) : undefined;
+      return files.length === 2
+        ? files.map(
+            (file) =>
+              JSON.parse(readFileSync(join(sandbox.workspace, file), 'utf8')) as {
+                requests: number;
+                usd: number;
+                statusBar: string;
+              },
+          )
+        : undefined;
     }, "both windows' ledgers to hold every request");
     for (const final of finals) {
       assert.equal(final.requests, answered, 'every answered request, once');

@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import * as yauzl from 'yauzl';
-import { MANIFEST as manifest, openInstalledWorkbench, packageVsix, runFromPalette, screenshot, screenshotIfFailed, webviewFrame, type InstalledWorkbench } from '../support/workbench';
+import {
+  MANIFEST as manifest,
+  openInstalledWorkbench,
+  packageVsix,
+  runFromPalette,
+  screenshot,
+  screenshotIfFailed,
+  webviewFrame,
+  type InstalledWorkbench,
+} from '../support/workbench';
 
 function zipEntries(file: string): Promise<string[]> {
   return new Promise((resolve, reject) => {
@@ -48,7 +57,11 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
     const entries = await zipEntries(vsix);
     // Libraries loaded on first use (model catalog, undici) are bundles of their own under dist/vendor/.
     const vendor = entries.filter((name) => name.startsWith('extension/dist/vendor/'));
-    assert.ok(vendor.includes('extension/dist/vendor/pydantic__genai-prices.js') && vendor.includes('extension/dist/vendor/undici.js'), vendor.join(', '));
+    assert.ok(
+      vendor.includes('extension/dist/vendor/pydantic__genai-prices.js') &&
+        vendor.includes('extension/dist/vendor/undici.js'),
+      vendor.join(', '),
+    );
     for (const name of vendor) assert.match(name, /^extension\/dist\/vendor\/[a-z0-9_-]+\.js$/);
     const files = entries.filter((name) => name.startsWith('extension/') && !vendor.includes(name));
     assert.deepEqual(files, [
@@ -71,7 +84,9 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
   });
 
   it('activates from the VSIX: "Show Log" from the palette shows the activation line', async () => {
-    const activationLine = page.locator('.part.panel .monaco-editor .view-lines').filter({ hasText: `Switchboard ${manifest.version} activated in` });
+    const activationLine = page
+      .locator('.part.panel .monaco-editor .view-lines')
+      .filter({ hasText: `Switchboard ${manifest.version} activated in` });
     await runFromPalette(page, 'Switchboard: Show Log', activationLine);
     await screenshot(page, 'output-log');
   });
@@ -80,7 +95,10 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
     const ready = webviewFrame(page).locator('#app[data-state="ready"]');
     await runFromPalette(page, 'Switchboard: Manage Providers', ready);
     assert.equal(await webviewFrame(page).locator('h1').textContent(), 'Switchboard');
-    assert.equal(await webviewFrame(page).locator('.empty').textContent(), 'No providers yet. Connect one to chat with its models in VS Code.');
+    assert.equal(
+      await webviewFrame(page).locator('.empty').textContent(),
+      'No providers yet. Connect one to chat with its models in VS Code.',
+    );
     assert.equal(await webviewFrame(page).getByRole('button', { name: 'Connect your first provider' }).count(), 1);
     await screenshot(page, 'provider-panel');
   });
@@ -90,7 +108,8 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
     await runFromPalette(page, 'Welcome: Open Walkthrough...', entry);
     await entry.first().click();
     const steps = page.locator('.gettingStartedContainer');
-    for (const title of ['Connect a provider', 'Check it works', 'Pick your default model', 'Ask @switchboard']) await steps.getByText(title, { exact: true }).first().waitFor({ timeout: 20_000 });
+    for (const title of ['Connect a provider', 'Check it works', 'Pick your default model', 'Ask @switchboard'])
+      await steps.getByText(title, { exact: true }).first().waitFor({ timeout: 20_000 });
     await screenshot(page, 'walkthrough');
   });
 

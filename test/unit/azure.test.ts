@@ -14,21 +14,56 @@ const PROMPT_FILTER_CHUNK = {
   model: '',
   object: '',
   system_fingerprint: null,
-  prompt_filter_results: [{ prompt_index: 0, content_filter_results: { hate: { filtered: false, severity: 'safe' }, self_harm: { filtered: false, severity: 'safe' }, sexual: { filtered: false, severity: 'safe' }, violence: { filtered: false, severity: 'safe' } } }],
+  prompt_filter_results: [
+    {
+      prompt_index: 0,
+      content_filter_results: {
+        hate: { filtered: false, severity: 'safe' },
+        self_harm: { filtered: false, severity: 'safe' },
+        sexual: { filtered: false, severity: 'safe' },
+        violence: { filtered: false, severity: 'safe' },
+      },
+    },
+  ],
 };
 const FILTER_ANNOTATION_CHUNK = {
   id: '',
   object: '',
   created: 0,
   model: '',
-  choices: [{ finish_reason: null, index: 0, content_filter_results: { hate: { filtered: false, severity: 'safe' } }, content_filter_offsets: { check_offset: 44, start_offset: 44, end_offset: 198 } }],
+  choices: [
+    {
+      finish_reason: null,
+      index: 0,
+      content_filter_results: { hate: { filtered: false, severity: 'safe' } },
+      content_filter_offsets: { check_offset: 44, start_offset: 44, end_offset: 198 },
+    },
+  ],
 };
 // chatboxai/chatbox#646 and others.
-const DEPLOYMENT_NOT_FOUND = { error: { code: 'DeploymentNotFound', message: 'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.' } };
+const DEPLOYMENT_NOT_FOUND = {
+  error: {
+    code: 'DeploymentNotFound',
+    message:
+      'The API deployment for this resource does not exist. If you created the deployment within the last 5 minutes, please wait a moment and try again.',
+  },
+};
 
 const KEY = '0123456789abcdef0123456789abcdef';
-const request: ChatRequest = { model: 'gpt-4o-prod', messages: [{ role: 'user', content: 'Say this is a test!' }], maxTokens: 100 };
-const azureStream = dataEvents([PROMPT_FILTER_CHUNK, textDelta('This is'), FILTER_ANNOTATION_CHUNK, textDelta(' a test!'), finishChunk('stop'), usageChunk(OPENAI_USAGE), '[DONE]']);
+const request: ChatRequest = {
+  model: 'gpt-4o-prod',
+  messages: [{ role: 'user', content: 'Say this is a test!' }],
+  maxTokens: 100,
+};
+const azureStream = dataEvents([
+  PROMPT_FILTER_CHUNK,
+  textDelta('This is'),
+  FILTER_ANNOTATION_CHUNK,
+  textDelta(' a test!'),
+  finishChunk('stop'),
+  usageChunk(OPENAI_USAGE),
+  '[DONE]',
+]);
 
 describe('Azure OpenAI', () => {
   const serve = useServers();
@@ -50,13 +85,25 @@ describe('Azure OpenAI', () => {
 
   it('a pasted deployment URL and an explicit API version are honoured', async () => {
     const server = await serve((_req, res) => sse(res, azureStream));
-    const provider = createProvider({ type: 'azure-openai', baseUrl: `${server.url}/openai/deployments/old-name/chat/completions`, apiKey: KEY, apiVersion: '2025-04-01-preview' });
+    const provider = createProvider({
+      type: 'azure-openai',
+      baseUrl: `${server.url}/openai/deployments/old-name/chat/completions`,
+      apiKey: KEY,
+      apiVersion: '2025-04-01-preview',
+    });
     await collect(provider.chat(request));
-    assert.equal(server.requests[0]?.path, '/openai/deployments/gpt-4o-prod/chat/completions?api-version=2025-04-01-preview');
+    assert.equal(
+      server.requests[0]?.path,
+      '/openai/deployments/gpt-4o-prod/chat/completions?api-version=2025-04-01-preview',
+    );
   });
 
   it('v1 form: /openai/v1/chat/completions with the deployment as the model', async () => {
-    const server = await serve((req, res) => (req.path.endsWith('/models') ? json(res, 200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model' }] }) : sse(res, azureStream)));
+    const server = await serve((req, res) =>
+      req.path.endsWith('/models')
+        ? json(res, 200, { object: 'list', data: [{ id: 'gpt-4o', object: 'model' }] })
+        : sse(res, azureStream),
+    );
     const provider = createProvider({ type: 'azure-openai', baseUrl: `${server.url}/openai/v1`, apiKey: KEY });
     await collect(provider.chat(request));
     assert.equal(server.requests[0]?.path, '/openai/v1/chat/completions');
@@ -73,8 +120,29 @@ describe('Azure OpenAI', () => {
   it('DeploymentNotFound is model_not_found; a 429 keeps its Retry-After; the content filter is content_filter', async () => {
     const server = await serve((_req, res, n) => {
       if (n === 0) return json(res, 404, DEPLOYMENT_NOT_FOUND);
-      if (n === 1) return json(res, 429, { error: { code: '429', message: 'Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 6 seconds.' } }, { 'retry-after': '6' });
-      return json(res, 400, { error: { message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.", type: null, param: 'prompt', code: 'content_filter', status: 400, innererror: { code: 'ResponsibleAIPolicyViolation' } } });
+      if (n === 1)
+        return json(
+          res,
+          429,
+          {
+            error: {
+              code: '429',
+              message:
+                'Requests to the ChatCompletions_Create Operation under Azure OpenAI API version 2024-10-21 have exceeded token rate limit of your current OpenAI S0 pricing tier. Please retry after 6 seconds.',
+            },
+          },
+          { 'retry-after': '6' },
+        );
+      return json(res, 400, {
+        error: {
+          message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+          type: null,
+          param: 'prompt',
+          code: 'content_filter',
+          status: 400,
+          innererror: { code: 'ResponsibleAIPolicyViolation' },
+        },
+      });
     });
     const provider = createProvider({ type: 'azure-openai', baseUrl: server.url, apiKey: KEY });
     const missing = (await collectUntilError(provider.chat(request))).error;

@@ -1,5 +1,15 @@
 import assert from 'node:assert/strict';
-import { BudgetGuard, budgetSchema, DEFAULT_OUTPUT_CAP, periodKey, type Budget, type BudgetScope, type Reservation, type SpendBook, type SpendView } from '../../src/core/cost/budgets';
+import {
+  BudgetGuard,
+  budgetSchema,
+  DEFAULT_OUTPUT_CAP,
+  periodKey,
+  type Budget,
+  type BudgetScope,
+  type Reservation,
+  type SpendBook,
+  type SpendView,
+} from '../../src/core/cost/budgets';
 
 const NOW = new Date(2026, 10, 21, 12, 0, 0).getTime();
 
@@ -13,12 +23,17 @@ class Spend implements SpendBook {
     return this.byScope.get(JSON.stringify(scope)) ?? 0;
   }
   add(scopes: BudgetScope[], usd: number): void {
-    for (const scope of scopes) this.byScope.set(JSON.stringify(scope), (this.byScope.get(JSON.stringify(scope)) ?? 0) + usd);
+    for (const scope of scopes)
+      this.byScope.set(JSON.stringify(scope), (this.byScope.get(JSON.stringify(scope)) ?? 0) + usd);
   }
   decide<T>(decide: (view: SpendView) => T): Promise<T> {
     const view: SpendView = {
       spentUsd: (scope) => this.spentUsd(scope),
-      reservedUsd: (budgetId, key) => [...this.reservations.values()].reduce((sum, item) => (item.budgets.includes(budgetId) && item.periodKeys.includes(key) ? sum + item.worstUsd : sum), 0),
+      reservedUsd: (budgetId, key) =>
+        [...this.reservations.values()].reduce(
+          (sum, item) => (item.budgets.includes(budgetId) && item.periodKeys.includes(key) ? sum + item.worstUsd : sum),
+          0,
+        ),
       reserve: (worstUsd, budgets, periodKeys) => {
         const reservation = { id: `r${++this.#next}`, at: NOW, worstUsd, budgets, periodKeys };
         this.reservations.set(reservation.id, reservation);
@@ -40,32 +55,55 @@ class Spend implements SpendBook {
 }
 
 const budget = (overrides: Partial<Budget> | number = {}): Budget =>
-  budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 5, mode: 'stop', ...(typeof overrides === 'number' ? { limitUsd: overrides } : overrides) });
-const guard = (budgets: Budget[], spend = new Spend()) => ({ spend, guard: new BudgetGuard(() => budgets, spend, () => NOW) });
-const request = { providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.05, outputUsdPerToken: 0.00001, maxTokens: 100_000 };
+  budgetSchema.parse({
+    id: 'b',
+    scope: { kind: 'overall' },
+    period: 'daily',
+    limitUsd: 5,
+    mode: 'stop',
+    ...(typeof overrides === 'number' ? { limitUsd: overrides } : overrides),
+  });
+const guard = (budgets: Budget[], spend = new Spend()) => ({
+  spend,
+  guard: new BudgetGuard(
+    () => budgets,
+    spend,
+    () => NOW,
+  ),
+});
+const request = {
+  providerId: 'openai',
+  modelId: 'gpt-4o',
+  inputUsd: 0.05,
+  outputUsdPerToken: 0.00001,
+  maxTokens: 100_000,
+};
 
 describe('budgets', () => {
   it('no budget: allowed as asked, nothing reserved', async () => {
     const { guard: g } = guard([]);
-    assert.deepEqual((await g.admit(request)), { allowed: true, maxTokens: 100_000, notices: [] });
+    assert.deepEqual(await g.admit(request), { allowed: true, maxTokens: 100_000, notices: [] });
   });
 
   it('caps the output to what the budget has left; the notice reflects what is spent, not the cap', async () => {
     const { guard: g, spend } = guard([budget()]);
     spend.add([{ kind: 'overall' }], 4.9);
-    const admission = (await g.admit(request));
+    const admission = await g.admit(request);
     assert.equal(admission.allowed, true);
     // ($5 − $4.90 − $0.05 input) / $0.00001 per token
     assert.equal(admission.allowed && admission.maxTokens, 5_000);
     // $4.95 of $5 spent or asked for: past the 80% alert, not at the limit.
-    assert.deepEqual(admission.notices.map((notice) => notice.level), ['alert']);
-    const fresh = (await guard([budget()]).guard.admit(request));
+    assert.deepEqual(
+      admission.notices.map((notice) => notice.level),
+      ['alert'],
+    );
+    const fresh = await guard([budget()]).guard.admit(request);
     assert.deepEqual(fresh.notices, [], 'a capped request on an unspent budget raises nothing');
   });
 
   it('a request with no cap of its own gets a sane one, never the whole budget', async () => {
     const { guard: g } = guard([budget(100)]);
-    const admission = (await g.admit({ ...request, maxTokens: undefined }));
+    const admission = await g.admit({ ...request, maxTokens: undefined });
     assert.equal(admission.allowed && admission.maxTokens, DEFAULT_OUTPUT_CAP);
     assert.equal((await g.admit({ ...request, maxTokens: undefined })).allowed, true, 'a second request still fits');
   });
@@ -73,16 +111,26 @@ describe('budgets', () => {
   it('refuses when even a minimal answer would not fit, and says how much is left', async () => {
     const { guard: g, spend } = guard([budget()]);
     spend.add([{ kind: 'overall' }], 4.96);
-    const admission = (await g.admit(request));
+    const admission = await g.admit(request);
     assert.equal(admission.allowed, false);
-    assert.equal(!admission.allowed && admission.message, 'This request would exceed the daily budget of $5.00: $0.04 left.');
+    assert.equal(
+      !admission.allowed && admission.message,
+      'This request would exceed the daily budget of $5.00: $0.04 left.',
+    );
   });
 
   it('twenty requests at once can never overspend', async () => {
     const { guard: g, spend } = guard([budget()]);
-    const admissions = await Promise.all(Array.from({ length: 20 }, () => g.admit({ ...request, inputUsd: 0.1, outputUsdPerToken: 0.0001, maxTokens: 10_000 })));
+    const admissions = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        g.admit({ ...request, inputUsd: 0.1, outputUsdPerToken: 0.0001, maxTokens: 10_000 }),
+      ),
+    );
     const admitted = admissions.filter((admission) => admission.allowed);
-    const reserved = admitted.reduce((sum, admission) => sum + (admission.allowed ? (admission.reservation?.worstUsd ?? 0) : 0), 0);
+    const reserved = admitted.reduce(
+      (sum, admission) => sum + (admission.allowed ? (admission.reservation?.worstUsd ?? 0) : 0),
+      0,
+    );
     assert.ok(reserved <= 5 + 1e-9, `reserved ${reserved}`);
     assert.equal(admitted.length, 5, 'four at the full $1.10, a fifth capped to the $0.60 left, then none');
     assert.equal(spend.inFlightUsd(), reserved);
@@ -92,7 +140,13 @@ describe('budgets', () => {
     const { guard: g, spend } = guard([budget()]);
     let spent = 0;
     for (let i = 0; i < 1000; i++) {
-      const admission = (await g.admit({ ...request, inputUsd: 0.01, outputUsdPerToken: 0.0001, maxTokens: 2_000, minOutputTokens: 10 }));
+      const admission = await g.admit({
+        ...request,
+        inputUsd: 0.01,
+        outputUsdPerToken: 0.0001,
+        maxTokens: 2_000,
+        minOutputTokens: 10,
+      });
       if (!admission.allowed) break;
       // The answer used its whole allowance: the worst case happened.
       const actual = 0.01 + (admission.maxTokens ?? 0) * 0.0001;
@@ -109,10 +163,13 @@ describe('budgets', () => {
     spend.add([{ kind: 'overall' }], 3.9);
     assert.deepEqual((await g.admit({ ...request, maxTokens: 1_000 })).notices, []);
     spend.add([{ kind: 'overall' }], 0.2);
-    const alert = (await g.admit({ ...request, maxTokens: 1_000 }));
-    assert.deepEqual([alert.allowed, alert.notices.map((notice) => [notice.level, notice.periodKey])], [true, [['alert', '2026-11-21']]]);
+    const alert = await g.admit({ ...request, maxTokens: 1_000 });
+    assert.deepEqual(
+      [alert.allowed, alert.notices.map((notice) => [notice.level, notice.periodKey])],
+      [true, [['alert', '2026-11-21']]],
+    );
     spend.add([{ kind: 'overall' }], 2);
-    const over = (await g.admit(request));
+    const over = await g.admit(request);
     assert.deepEqual([over.allowed, over.notices.map((notice) => notice.level)], [true, ['limit']]);
   });
 
@@ -120,7 +177,7 @@ describe('budgets', () => {
     for (const mode of ['ask', 'switch'] as const) {
       const { guard: g, spend } = guard([budget({ mode })]);
       spend.add([{ kind: 'overall' }], 5);
-      const admission = (await g.admit(request));
+      const admission = await g.admit(request);
       assert.deepEqual([admission.allowed, !admission.allowed && admission.mode], [false, mode]);
     }
   });
@@ -129,33 +186,44 @@ describe('budgets', () => {
     const { guard: g, spend } = guard([budget({ mode: 'ask', limitUsd: 5 })]);
     spend.add([{ kind: 'overall' }], 4.5);
     // Worst case $0.05 + 100,000 × $0.00001 = $1.05 > $0.50 left: asked, not capped.
-    const asked = (await g.admit(request));
+    const asked = await g.admit(request);
     assert.deepEqual([asked.allowed, !asked.allowed && asked.mode], [false, 'ask']);
-    const small = (await g.admit({ ...request, maxTokens: 10_000 }));
+    const small = await g.admit({ ...request, maxTokens: 10_000 });
     assert.deepEqual([small.allowed, small.allowed && small.maxTokens], [true, 10_000]);
-    const waived = (await g.admit(request, new Set([budget().id])));
-    assert.deepEqual([waived.allowed, waived.allowed && waived.maxTokens, waived.notices.map((notice) => notice.level)], [true, 100_000, ['alert']]);
+    const waived = await g.admit(request, new Set([budget().id]));
+    assert.deepEqual(
+      [waived.allowed, waived.allowed && waived.maxTokens, waived.notices.map((notice) => notice.level)],
+      [true, 100_000, ['alert']],
+    );
   });
 
   it('a model without a price cannot be kept inside a hard budget; free models are never blocked', async () => {
     const { guard: g, spend } = guard([budget()]);
-    const unknown = (await g.admit({ ...request, outputUsdPerToken: undefined }));
+    const unknown = await g.admit({ ...request, outputUsdPerToken: undefined });
     assert.equal(unknown.allowed, false);
     assert.match(!unknown.allowed ? unknown.message : '', /no known price/);
     spend.add([{ kind: 'overall' }], 5);
     assert.equal((await g.admit({ ...request, inputUsd: 0, outputUsdPerToken: 0 })).allowed, true);
-    assert.equal((await guard([budget({ mode: 'warn' })]).guard.admit({ ...request, outputUsdPerToken: undefined })).allowed, true);
+    assert.equal(
+      (await guard([budget({ mode: 'warn' })]).guard.admit({ ...request, outputUsdPerToken: undefined })).allowed,
+      true,
+    );
   });
 
   it('provider and model budgets apply only to their own requests', async () => {
     const { guard: g, spend } = guard([
       budget({ id: 'openai-daily', scope: { kind: 'provider', providerId: 'openai' }, limitUsd: 1 }),
-      budget({ id: 'claude-monthly', scope: { kind: 'model', providerId: 'anthropic', modelId: 'claude-opus-4-6' }, period: 'monthly', limitUsd: 2 }),
+      budget({
+        id: 'claude-monthly',
+        scope: { kind: 'model', providerId: 'anthropic', modelId: 'claude-opus-4-6' },
+        period: 'monthly',
+        limitUsd: 2,
+      }),
     ]);
     spend.add([{ kind: 'provider', providerId: 'openai' }], 1);
     assert.equal((await g.admit(request)).allowed, false);
     assert.equal((await g.admit({ ...request, providerId: 'anthropic', modelId: 'claude-sonnet-4-5' })).allowed, true);
-    const opus = (await g.admit({ ...request, providerId: 'anthropic', modelId: 'claude-opus-4-6' }));
+    const opus = await g.admit({ ...request, providerId: 'anthropic', modelId: 'claude-opus-4-6' });
     assert.deepEqual(opus.allowed && opus.reservation?.budgets, ['claude-monthly']);
   });
 
@@ -166,11 +234,29 @@ describe('budgets', () => {
   });
 
   it('validates budgets, naming the field', () => {
-    const result = budgetSchema.safeParse({ id: 'x', scope: { kind: 'overall' }, period: 'weekly', limitUsd: -1, mode: 'stop' });
+    const result = budgetSchema.safeParse({
+      id: 'x',
+      scope: { kind: 'overall' },
+      period: 'weekly',
+      limitUsd: -1,
+      mode: 'stop',
+    });
     assert.equal(result.success, false);
-    assert.deepEqual(result.error?.issues.map((issue) => issue.path.join('.')), ['period', 'limitUsd']);
+    assert.deepEqual(
+      result.error?.issues.map((issue) => issue.path.join('.')),
+      ['period', 'limitUsd'],
+    );
     // A control character in an id could make a model budget's scope collide with another's.
-    const forged = budgetSchema.safeParse({ id: 'x', scope: { kind: 'model', providerId: 'openai', modelId: 'gpt-4o\u0001mini' }, period: 'daily', limitUsd: 1, mode: 'stop' });
-    assert.deepEqual(forged.error?.issues.map((issue) => [issue.path.join('.'), issue.message]), [['scope.modelId', 'must not contain control characters']]);
+    const forged = budgetSchema.safeParse({
+      id: 'x',
+      scope: { kind: 'model', providerId: 'openai', modelId: 'gpt-4o\u0001mini' },
+      period: 'daily',
+      limitUsd: 1,
+      mode: 'stop',
+    });
+    assert.deepEqual(
+      forged.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+      [['scope.modelId', 'must not contain control characters']],
+    );
   });
 });

@@ -45,7 +45,10 @@ describe('cancellation bridge', () => {
     const token = new Token();
     assert.equal(await withAbortSignal(token, () => Promise.resolve(42)), 42);
     assert.equal(token.listeners.size, 0);
-    await assert.rejects(withAbortSignal(token, () => Promise.reject(new Error('boom'))), /boom/);
+    await assert.rejects(
+      withAbortSignal(token, () => Promise.reject(new Error('boom'))),
+      /boom/,
+    );
     assert.equal(token.listeners.size, 0);
   });
 });

@@ -6,11 +6,30 @@ describe('provider templates', () => {
   it('cover every provider the issue names, with unique ids and valid URLs', () => {
     const ids = PROVIDER_TEMPLATES.map((template) => template.id);
     assert.equal(new Set(ids).size, ids.length);
-    for (const id of ['openai', 'anthropic', 'gemini', 'azure-openai', 'deepseek', 'xai', 'mistral', 'groq', 'openrouter', 'together', 'fireworks', 'perplexity', 'ollama', 'lmstudio', 'vllm', 'litellm', 'custom']) {
+    for (const id of [
+      'openai',
+      'anthropic',
+      'gemini',
+      'azure-openai',
+      'deepseek',
+      'xai',
+      'mistral',
+      'groq',
+      'openrouter',
+      'together',
+      'fireworks',
+      'perplexity',
+      'ollama',
+      'lmstudio',
+      'vllm',
+      'litellm',
+      'custom',
+    ]) {
       assert.ok(findTemplate(id), `missing template ${id}`);
     }
     for (const template of PROVIDER_TEMPLATES) {
-      for (const url of [template.baseUrl, template.keyUrl]) if (url) assert.doesNotThrow(() => new URL(url), `${template.id}: ${url}`);
+      for (const url of [template.baseUrl, template.keyUrl])
+        if (url) assert.doesNotThrow(() => new URL(url), `${template.id}: ${url}`);
       // Keys may only be asked for over TLS; plain http is for servers on this machine.
       if (template.baseUrl?.startsWith('http:')) assert.match(template.baseUrl, /^http:\/\/127\.0\.0\.1:/, template.id);
       if (template.local) assert.equal(template.key, 'none', template.id);
@@ -28,7 +47,7 @@ describe('model catalog', () => {
     });
   });
 
-  it("names models as their providers write them (models.dev's \"GPT-4o\", not genai-prices' \"gpt 4o\")", async () => {
+  it('names models as their providers write them (models.dev\'s "GPT-4o", not genai-prices\' "gpt 4o")', async () => {
     assert.equal((await catalogFacts(['openai'], 'gpt-4o')).name, 'GPT-4o');
     assert.equal((await catalogFacts(['openai'], 'gpt-4o-mini')).name, 'GPT-4o mini');
   });

@@ -4,13 +4,24 @@ import { plainError, retryTarget } from '../../src/chat/failure';
 import { answerText, FOOTER_MARK, REASONING_MARK } from '../../src/chat/metadata';
 import { carried, firstStep } from '../../src/chat/turnState';
 
-const target = (providerId: string, model: string): RouteTarget => ({ providerId, providerName: providerId.toUpperCase(), model, provider: undefined as never });
+const target = (providerId: string, model: string): RouteTarget => ({
+  providerId,
+  providerName: providerId.toUpperCase(),
+  model,
+  provider: undefined as never,
+});
 const anyStep = (step: FallbackStep | undefined) => step;
 const picker = (id: string) => ({ prompt: 'hi', model: { vendor: 'switchboard', id } });
 
 describe('chat: turn state', () => {
   it('a Retry follow-up for the same prompt goes to the model it names', () => {
-    const previous = { metadata: { providerId: 'a', model: 'm1', retry: { prompt: 'hi', providerId: 'b', model: 'm2', modelName: 'B m2' } } };
+    const previous = {
+      metadata: {
+        providerId: 'a',
+        model: 'm1',
+        retry: { prompt: 'hi', providerId: 'b', model: 'm2', modelName: 'B m2' },
+      },
+    };
     assert.deepEqual(firstStep(picker('a/m1'), previous, anyStep), { provider: 'b', model: 'm2' });
   });
 
@@ -34,17 +45,31 @@ describe('chat: turn state', () => {
 });
 
 describe('chat: failure', () => {
-  const failure = (providerId: string, model: string, kind: ProviderError['kind'], status?: number) => ({ target: target(providerId, model), error: new ProviderError(kind, `${kind}`, status ? { status } : {}) });
+  const failure = (providerId: string, model: string, kind: ProviderError['kind'], status?: number) => ({
+    target: target(providerId, model),
+    error: new ProviderError(kind, `${kind}`, status ? { status } : {}),
+  });
 
   it('one model: its own sentence; several: what happened to each, and what to do', () => {
     assert.equal(plainError(new Error('Just this.')), 'Just this.');
-    const error = new RouteError('invalid_credentials', 'x', [failure('a', 'm1', 'rate_limited', 429), failure('b', 'm2', 'invalid_credentials', 401)], []);
-    assert.equal(plainError(error), 'No model could answer: A m1 rate limited (429); B m2 key refused (401). Check the key.');
+    const error = new RouteError(
+      'invalid_credentials',
+      'x',
+      [failure('a', 'm1', 'rate_limited', 429), failure('b', 'm2', 'invalid_credentials', 401)],
+      [],
+    );
+    assert.equal(
+      plainError(error),
+      'No model could answer: A m1 rate limited (429); B m2 key refused (401). Check the key.',
+    );
   });
 
   it('the follow-up offers the first model not tried, else one that failed for a passing reason', () => {
     const error = new RouteError('overloaded', 'x', [failure('a', 'm1', 'overloaded')], []);
-    assert.deepEqual(retryTarget(error, [{ provider: 'a', model: 'm1' }], [{ providerId: 'b', modelId: 'm2' }]), { provider: 'b', model: 'm2' });
+    assert.deepEqual(retryTarget(error, [{ provider: 'a', model: 'm1' }], [{ providerId: 'b', modelId: 'm2' }]), {
+      provider: 'b',
+      model: 'm2',
+    });
     assert.deepEqual(retryTarget(error, [{ provider: 'a', model: 'm1' }], []), { provider: 'a', model: 'm1' });
     const refused = new RouteError('invalid_credentials', 'x', [failure('a', 'm1', 'invalid_credentials')], []);
     assert.equal(retryTarget(refused, [{ provider: 'a', model: 'm1' }], []), undefined);

@@ -10,10 +10,29 @@ describe('createProvider wiring', () => {
   const serve = useServers();
 
   it('gemini: the API version from a pasted base URL, the key only in x-goog-api-key', async () => {
-    const server = await serve((_req, res) => sse(res, dataEvents([geminiChunk([{ text: 'Hi' }]), geminiChunk([{ text: '' }], { finishReason: 'STOP', usage: geminiUsage(3, 1, undefined) })])));
-    for (const [base, version] of [[`${server.url}/v1beta`, 'v1beta'], [`${server.url}/v1alpha/`, 'v1alpha'], [server.url, 'v1beta']] as const) {
+    const server = await serve((_req, res) =>
+      sse(
+        res,
+        dataEvents([
+          geminiChunk([{ text: 'Hi' }]),
+          geminiChunk([{ text: '' }], { finishReason: 'STOP', usage: geminiUsage(3, 1, undefined) }),
+        ]),
+      ),
+    );
+    for (const [base, version] of [
+      [`${server.url}/v1beta`, 'v1beta'],
+      [`${server.url}/v1alpha/`, 'v1alpha'],
+      [server.url, 'v1beta'],
+    ] as const) {
       const provider = createProvider({ type: 'gemini', baseUrl: base, apiKey: GEMINI_KEY });
-      assert.equal(textOf(await collect(provider.chat({ model: 'models/gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] }))), 'Hi');
+      assert.equal(
+        textOf(
+          await collect(
+            provider.chat({ model: 'models/gemini-2.5-flash', messages: [{ role: 'user', content: 'Hi' }] }),
+          ),
+        ),
+        'Hi',
+      );
       const sent = server.requests.at(-1)!;
       assert.equal(sent.path, `/${version}/models/gemini-2.5-flash:streamGenerateContent?alt=sse`, base);
       assert.equal(sent.headers['x-goog-api-key'], GEMINI_KEY);
@@ -26,6 +45,9 @@ describe('createProvider wiring', () => {
       assert.equal(createProvider({ type, baseUrl: 'http://127.0.0.1:9' }).type, type);
     }
     assert.throws(() => createProvider({ type: 'openai-compatible' }), /baseUrl is required/);
-    assert.throws(() => createProvider({ type: 'bedrock' as never, baseUrl: 'http://127.0.0.1:9' }), /unknown type 'bedrock'/);
+    assert.throws(
+      () => createProvider({ type: 'bedrock' as never, baseUrl: 'http://127.0.0.1:9' }),
+      /unknown type 'bedrock'/,
+    );
   });
 });

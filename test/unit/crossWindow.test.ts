@@ -13,22 +13,52 @@ import { FileSharedStore } from '../../src/platform/sharedFileStore';
 import { ManualClock } from '../support/manualClock';
 import { LaggingGlobalState, MemoryKeyValueStore } from '../support/memoryStores';
 
-const budget = (limitUsd: number) => budgetSchema.parse({ id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd, mode: 'stop' });
+const budget = (limitUsd: number) =>
+  budgetSchema.parse({ id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd, mode: 'stop' });
 /** Worst case $0.002 + 800 × $0.00001 = $0.01. */
-const request: AdmitRequest = { providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.002, outputUsdPerToken: 0.00001, maxTokens: 800, minOutputTokens: 16 };
-const paid = (at: number, usd: number): UsageRecord => ({ at, providerId: 'openai', modelId: 'gpt-4o', usage: { inputTokens: 200, outputTokens: 800 }, cost: { basis: 'computed', usd }, surface: 'chat', outcome: 'ok' });
-const near = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} != ${expected}`);
+const request: AdmitRequest = {
+  providerId: 'openai',
+  modelId: 'gpt-4o',
+  inputUsd: 0.002,
+  outputUsdPerToken: 0.00001,
+  maxTokens: 800,
+  minOutputTokens: 16,
+};
+const paid = (at: number, usd: number): UsageRecord => ({
+  at,
+  providerId: 'openai',
+  modelId: 'gpt-4o',
+  usage: { inputTokens: 200, outputTokens: 800 },
+  cost: { basis: 'computed', usd },
+  surface: 'chat',
+  outcome: 'ok',
+});
+const near = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} != ${expected}`);
 
 /** A window: its own ledger and guard over the machine's shared state. `clock` lets a test stop one window's timers (a crash). */
-function openWindow(globalState: { window(): KeyValueStore } | MemoryKeyValueStore, shared: SharedStore, clock: Clock, limitUsd: number) {
+function openWindow(
+  globalState: { window(): KeyValueStore } | MemoryKeyValueStore,
+  shared: SharedStore,
+  clock: Clock,
+  limitUsd: number,
+) {
   const kv = globalState instanceof MemoryKeyValueStore ? globalState : globalState.window();
   const ledger = new UsageLedger(kv, clock, { shared });
-  const guard = new BudgetGuard(() => [budget(limitUsd)], ledger, () => clock.now());
+  const guard = new BudgetGuard(
+    () => [budget(limitUsd)],
+    ledger,
+    () => clock.now(),
+  );
   return { kv, ledger, guard };
 }
 
 /** The same time as `clock`, but timers never fire: a window that crashed (or froze) stops heartbeating. */
-const frozen = (clock: ManualClock): Clock => ({ now: () => clock.now(), setTimeout: () => 0, clearTimeout: () => undefined });
+const frozen = (clock: ManualClock): Clock => ({
+  now: () => clock.now(),
+  setTimeout: () => 0,
+  clearTimeout: () => undefined,
+});
 
 describe('budgets and usage across windows', () => {
   let folder: string;
@@ -40,15 +70,27 @@ describe('budgets and usage across windows', () => {
     const file = join(folder, 'budget.json');
     const globalState = new LaggingGlobalState();
     // Each window opens the file itself, as each extension host does.
-    const windows = [openWindow(globalState, new FileSharedStore(file), clock, 0.03), openWindow(globalState, new FileSharedStore(file), clock, 0.03)];
-    const admissions = await Promise.all(windows.flatMap(({ guard }) => Array.from({ length: 20 }, () => guard.admit(request))));
+    const windows = [
+      openWindow(globalState, new FileSharedStore(file), clock, 0.03),
+      openWindow(globalState, new FileSharedStore(file), clock, 0.03),
+    ];
+    const admissions = await Promise.all(
+      windows.flatMap(({ guard }) => Array.from({ length: 20 }, () => guard.admit(request))),
+    );
     const admitted = admissions.filter((admission) => admission.allowed);
-    const reserved = admitted.reduce((sum, admission) => sum + (admission.allowed ? (admission.reservation?.worstUsd ?? 0) : 0), 0);
+    const reserved = admitted.reduce(
+      (sum, admission) => sum + (admission.allowed ? (admission.reservation?.worstUsd ?? 0) : 0),
+      0,
+    );
     assert.equal(admitted.length, 3, 'three requests at their full worst case, then none');
     near(reserved, 0.03, 'reserved');
     // Each answer costs its worst case; the records settle the reservations, whichever window made them.
     for (const [index, admission] of admissions.entries()) {
-      if (admission.allowed) windows[index < 20 ? 0 : 1]!.ledger.record(paid(clock.now(), admission.reservation!.worstUsd), admission.reservation);
+      if (admission.allowed)
+        windows[index < 20 ? 0 : 1]!.ledger.record(
+          paid(clock.now(), admission.reservation!.worstUsd),
+          admission.reservation,
+        );
     }
     await Promise.all(windows.map(({ ledger }) => ledger.flush()));
     for (const { ledger, guard } of windows) {
@@ -66,7 +108,11 @@ describe('budgets and usage across windows', () => {
     globalState.propagate();
     await Promise.all(windows.map(({ ledger }) => ledger.flush()));
     globalState.propagate();
-    near(new UsageLedger(globalState.window(), clock).spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.03, 'stored');
+    near(
+      new UsageLedger(globalState.window(), clock).spentUsd({ kind: 'overall' }, 'daily', clock.now()),
+      0.03,
+      'stored',
+    );
     await Promise.all([...windows.map(({ ledger }) => ledger.dispose()), third.dispose()]);
   });
 
@@ -86,7 +132,8 @@ describe('budgets and usage across windows', () => {
     }
     // Each window counts every request already, from the shared journal.
     await Promise.all([a.ledger.refresh(), b.ledger.refresh()]);
-    for (const { ledger } of [a, b]) near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.09, 'seen before any copy caught up');
+    for (const { ledger } of [a, b])
+      near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.09, 'seen before any copy caught up');
     // Heartbeats merge what the stored state lacks; copies catch up; the journal empties.
     for (let i = 0; i < 4; i++) {
       clock.advance(HEARTBEAT_MS);
@@ -99,7 +146,8 @@ describe('budgets and usage across windows', () => {
     const totals = reader.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all');
     assert.equal(totals?.requests, 6);
     near(totals?.usd ?? 0, 0.09, 'stored');
-    for (const { ledger } of [a, b]) near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.09, 'each window once caught up');
+    for (const { ledger } of [a, b])
+      near(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.09, 'each window once caught up');
     await Promise.all([a.ledger.dispose(), b.ledger.dispose()]);
     const journal = ((await shared.read()) as { journal: unknown[] }).journal;
     assert.equal(journal.length, 0, 'the journal keeps nothing every window already has');
@@ -121,7 +169,7 @@ describe('budgets and usage across windows', () => {
     await Promise.all([a.ledger.dispose(), b.ledger.dispose()]);
   });
 
-  it("a window that crashed mid-request gives its reservation back within two minutes; any reservation ends after 30", async () => {
+  it('a window that crashed mid-request gives its reservation back within two minutes; any reservation ends after 30', async () => {
     const clock = new ManualClock();
     const globalState = new MemoryKeyValueStore();
     const shared = new MemorySharedStore();
@@ -130,7 +178,11 @@ describe('budgets and usage across windows', () => {
     assert.ok((await crashed.guard.admit(request)).allowed);
     assert.equal((await alive.guard.admit(request)).allowed, false, 'reserved by the other window');
     clock.advance(WINDOW_TTL_MS + HEARTBEAT_MS);
-    assert.equal((await alive.guard.admit(request)).allowed, true, 'the silent window is gone, and its reservation with it');
+    assert.equal(
+      (await alive.guard.admit(request)).allowed,
+      true,
+      'the silent window is gone, and its reservation with it',
+    );
 
     // In a live window, a request that never ends still lets go after 30 minutes.
     const stuck = openWindow(new MemoryKeyValueStore(), new MemorySharedStore(), clock, 0.01);
@@ -158,10 +210,17 @@ describe('budgets and usage across windows', () => {
   describe('found by an independent review', () => {
     const tick = () => new Promise((resolve) => setImmediate(resolve));
     const nothing: Reservation = { id: 'none', at: 0, worstUsd: 0, budgets: [], periodKeys: [] };
-    const storedRequests = (globalState: LaggingGlobalState, clock: ManualClock) => new UsageLedger(globalState.window(), frozen(clock)).totals({ from: '2000-01-01', to: '2100-01-01' }).get('all')?.requests ?? 0;
+    const storedRequests = (globalState: LaggingGlobalState, clock: ManualClock) =>
+      new UsageLedger(globalState.window(), frozen(clock)).totals({ from: '2000-01-01', to: '2100-01-01' }).get('all')
+        ?.requests ?? 0;
     /** The machine's shared store, failing for one window while `failing` is set (a lock held too long, a refused write). */
     const flaky = (inner: SharedStore) => {
-      const store = { failing: false, update: <T>(change: (document: unknown) => { document: unknown; result: T }) => (store.failing ? Promise.reject(new Error('lock timeout')) : inner.update(change)), read: () => inner.read() };
+      const store = {
+        failing: false,
+        update: <T>(change: (document: unknown) => { document: unknown; result: T }) =>
+          store.failing ? Promise.reject(new Error('lock timeout')) : inner.update(change),
+        read: () => inner.read(),
+      };
       return store;
     };
 
@@ -273,7 +332,14 @@ describe('budgets and usage across windows', () => {
       const failing = flaky(new MemorySharedStore());
       failing.failing = true;
       const { guard } = openWindow(new MemoryKeyValueStore(), failing, clock, 1);
-      await assert.rejects(guard.admit(request), (error: unknown) => error instanceof ProviderError && error.kind === 'quota_exceeded' && error.code === 'budget_unavailable' && /could not check your budget/.test(error.message));
+      await assert.rejects(
+        guard.admit(request),
+        (error: unknown) =>
+          error instanceof ProviderError &&
+          error.kind === 'quota_exceeded' &&
+          error.code === 'budget_unavailable' &&
+          /could not check your budget/.test(error.message),
+      );
     });
   });
 });

@@ -1,11 +1,38 @@
 import assert from 'node:assert/strict';
-import { describeError, describeFailure, describeSwitch, describeWait, modelKey, parseModelKey, ProviderError, type ProviderErrorKind, type RouteTarget } from '../../src/core';
+import {
+  describeError,
+  describeFailure,
+  describeSwitch,
+  describeWait,
+  modelKey,
+  parseModelKey,
+  ProviderError,
+  type ProviderErrorKind,
+  type RouteTarget,
+} from '../../src/core';
 
-const target = (providerName: string, model: string): RouteTarget => ({ providerId: providerName.toLowerCase(), providerName, model, provider: undefined as never });
+const target = (providerName: string, model: string): RouteTarget => ({
+  providerId: providerName.toLowerCase(),
+  providerName,
+  model,
+  provider: undefined as never,
+});
 
 describe('describeError and the words for route events', () => {
   it('puts every kind into words of its own', () => {
-    const kinds: ProviderErrorKind[] = ['invalid_credentials', 'rate_limited', 'quota_exceeded', 'model_not_found', 'overloaded', 'server_error', 'bad_request', 'network', 'timeout', 'content_filter', 'cancelled'];
+    const kinds: ProviderErrorKind[] = [
+      'invalid_credentials',
+      'rate_limited',
+      'quota_exceeded',
+      'model_not_found',
+      'overloaded',
+      'server_error',
+      'bad_request',
+      'network',
+      'timeout',
+      'content_filter',
+      'cancelled',
+    ];
     const words = kinds.map(describeError);
     assert.equal(new Set(words).size, kinds.length);
     for (const word of words) assert.doesNotMatch(word, /_/);
@@ -17,10 +44,24 @@ describe('describeError and the words for route events', () => {
   });
 
   it('a wait and a switch use the same words', () => {
-    const wait = describeWait({ type: 'route-wait', target: target('OpenAI', 'gpt-4o'), delayMs: 12_300, attempt: 1, reason: new ProviderError('rate_limited', 'slow down') });
+    const wait = describeWait({
+      type: 'route-wait',
+      target: target('OpenAI', 'gpt-4o'),
+      delayMs: 12_300,
+      attempt: 1,
+      reason: new ProviderError('rate_limited', 'slow down'),
+    });
     assert.equal(wait, 'OpenAI: rate limited — retrying in 12 s');
     const to = target('Anthropic', 'claude');
-    assert.equal(describeSwitch({ type: 'route-switch', from: target('OpenAI', 'gpt-4o'), to, error: new ProviderError('network', 'down') } as never), 'OpenAI gpt-4o failed (unreachable); trying Anthropic claude');
+    assert.equal(
+      describeSwitch({
+        type: 'route-switch',
+        from: target('OpenAI', 'gpt-4o'),
+        to,
+        error: new ProviderError('network', 'down'),
+      } as never),
+      'OpenAI gpt-4o failed (unreachable); trying Anthropic claude',
+    );
   });
 
   it('describeFailure gives the error its own sentence', () => {

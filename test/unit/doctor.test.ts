@@ -32,11 +32,20 @@ describe('connection doctor', () => {
   it('passes every stage against a working server, live and in order, with latencies', async () => {
     const server = await serve(openAiServer('/v1'));
     const live: string[] = [];
-    const report = await diagnose({ type: 'openai-compatible', baseUrl: `${server.url}/v1`, apiKey: KEY, model: 'gpt-4o-mini', onStage: (stage) => live.push(stage.stage) });
+    const report = await diagnose({
+      type: 'openai-compatible',
+      baseUrl: `${server.url}/v1`,
+      apiKey: KEY,
+      model: 'gpt-4o-mini',
+      onStage: (stage) => live.push(stage.stage),
+    });
     assert.equal(summary(report.stages), 'connect:pass tls:skip auth:pass models:pass chat:pass');
     assert.deepEqual(live, ['connect', 'tls', 'auth', 'models', 'chat']);
     assert.equal(report.ok, true);
-    assert.deepEqual(report.models?.map((model) => model.id), ['gpt-4o-mini']);
+    assert.deepEqual(
+      report.models?.map((model) => model.id),
+      ['gpt-4o-mini'],
+    );
     for (const stage of ['connect', 'models', 'chat']) {
       const ms = report.stages.find((result) => result.stage === stage)?.ms;
       assert.ok(typeof ms === 'number' && ms >= 0, `${stage} latency`);
@@ -65,8 +74,17 @@ describe('connection doctor', () => {
   it('a name that does not resolve: connect fails on DNS', async () => {
     // What Node's fetch throws for a failed lookup; no lookup leaves this machine.
     const dnsFailure: typeof fetch = () =>
-      Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND api.example.invalid'), { code: 'ENOTFOUND' }) }));
-    const report = await diagnose({ type: 'openai', baseUrl: 'https://api.example.invalid/v1', apiKey: KEY, fetch: dnsFailure });
+      Promise.reject(
+        new TypeError('fetch failed', {
+          cause: Object.assign(new Error('getaddrinfo ENOTFOUND api.example.invalid'), { code: 'ENOTFOUND' }),
+        }),
+      );
+    const report = await diagnose({
+      type: 'openai',
+      baseUrl: 'https://api.example.invalid/v1',
+      apiKey: KEY,
+      fetch: dnsFailure,
+    });
     assert.equal(summary(report.stages), 'connect:fail tls:skip auth:skip models:skip chat:skip');
     assert.match(report.stages[0]!.message, /api\.example\.invalid could not be resolved \(DNS\)/);
   });
@@ -74,7 +92,14 @@ describe('connection doctor', () => {
   it('tells 401, 403 and a 400 bad key apart at the auth stage', async () => {
     const server = await serve((_req, res, n) => {
       if (n === 0) return json(res, 401, ERRORS.openaiInvalidKey);
-      if (n === 1) return json(res, 403, { error: { message: 'You are not allowed to sample from this model', type: 'invalid_request_error', code: null } });
+      if (n === 1)
+        return json(res, 403, {
+          error: {
+            message: 'You are not allowed to sample from this model',
+            type: 'invalid_request_error',
+            code: null,
+          },
+        });
       return json(res, 400, ERRORS.xaiInvalidKey);
     });
     const run = () => diagnose({ type: 'openai-compatible', baseUrl: server.url, apiKey: KEY, model: 'm' });
@@ -93,12 +118,17 @@ describe('connection doctor', () => {
       const report = await diagnose({ type: 'openai-compatible', baseUrl: pasted, apiKey: KEY, model: 'gpt-4o-mini' });
       assert.equal(report.suggestedBaseUrl, `${server.url}/v1`, pasted);
       assert.equal(report.ok, false);
-      assert.match(report.stages.find((stage) => stage.stage === 'models')!.message, /^Use http:\/\/127\.0\.0\.1:\d+\/v1 as the base URL\.$/);
+      assert.match(
+        report.stages.find((stage) => stage.stage === 'models')!.message,
+        /^Use http:\/\/127\.0\.0\.1:\d+\/v1 as the base URL\.$/,
+      );
     }
   });
 
   it('a model the provider does not have fails the chat stage only', async () => {
-    const server = await serve((req, res) => (req.path.endsWith('/models') ? json(res, 200, MODELS) : json(res, 404, ERRORS.openaiModelNotFound)));
+    const server = await serve((req, res) =>
+      req.path.endsWith('/models') ? json(res, 200, MODELS) : json(res, 404, ERRORS.openaiModelNotFound),
+    );
     const report = await diagnose({ type: 'openai-compatible', baseUrl: server.url, apiKey: KEY, model: 'fake-model' });
     assert.equal(summary(report.stages), 'connect:pass tls:skip auth:pass models:pass chat:fail');
     assert.equal(report.stages[4]?.code, 'model_not_found');
@@ -106,20 +136,33 @@ describe('connection doctor', () => {
 
   it('a failure keeps what the server sent apart, redacted, for the panel to show behind a disclosure', async () => {
     const body = { detail: `no chat route here for ${KEY}`, status: 'unavailable' };
-    const server = await serve((req, res) => (req.path.endsWith('/models') ? json(res, 200, MODELS) : json(res, 404, body)));
-    const report = await diagnose({ type: 'openai-compatible', baseUrl: server.url, apiKey: KEY, model: 'gpt-4o-mini' });
+    const server = await serve((req, res) =>
+      req.path.endsWith('/models') ? json(res, 200, MODELS) : json(res, 404, body),
+    );
+    const report = await diagnose({
+      type: 'openai-compatible',
+      baseUrl: server.url,
+      apiKey: KEY,
+      model: 'gpt-4o-mini',
+    });
     assert.equal(summary(report.stages), 'connect:pass tls:skip auth:pass models:pass chat:fail');
     const chat = report.stages[4]!;
     assert.match(chat.detail ?? '', /no chat route here for \[REDACTED\]/);
     assert.ok(!JSON.stringify(report).includes(KEY));
-    assert.equal(report.stages.slice(0, 4).some((stage) => stage.detail !== undefined), false);
+    assert.equal(
+      report.stages.slice(0, 4).some((stage) => stage.detail !== undefined),
+      false,
+    );
   });
 
   it('candidate base URLs for the usual mistakes', () => {
     assert.deepEqual(baseUrlCandidates('https://h.example'), ['https://h.example/v1']);
     assert.deepEqual(baseUrlCandidates('https://h.example/v1/'), ['https://h.example']);
     assert.deepEqual(baseUrlCandidates('https://h.example/v1/v1'), ['https://h.example/v1']);
-    assert.deepEqual(baseUrlCandidates('https://h.example/v1/chat/completions'), ['https://h.example/v1', 'https://h.example']);
+    assert.deepEqual(baseUrlCandidates('https://h.example/v1/chat/completions'), [
+      'https://h.example/v1',
+      'https://h.example',
+    ]);
   });
 
   describe('TLS', () => {
@@ -130,7 +173,27 @@ describe('connection doctor', () => {
 
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), 'switchboard-tls-'));
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore' },
+      );
       cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
       server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
         req.resume();
@@ -153,7 +216,13 @@ describe('connection doctor', () => {
     });
 
     it("the provider's own CA bundle makes it trusted (undici Agent through the injected fetch)", async () => {
-      const report = await diagnose({ type: 'openai-compatible', baseUrl: url, apiKey: KEY, model: 'gpt-4o-mini', ca: cert });
+      const report = await diagnose({
+        type: 'openai-compatible',
+        baseUrl: url,
+        apiKey: KEY,
+        model: 'gpt-4o-mini',
+        ca: cert,
+      });
       assert.equal(summary(report.stages), 'connect:pass tls:pass auth:pass models:pass chat:pass');
     });
   });

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { ProviderError, type ChatEvent, type ChatRequest, type Clock, type Timeouts, type ToolCall } from '../../src/core';
+import {
+  ProviderError,
+  type ChatEvent,
+  type ChatRequest,
+  type Clock,
+  type Timeouts,
+  type ToolCall,
+} from '../../src/core';
 import { GeminiProvider } from '../../src/core/adapters/gemini';
 import { collect, collectUntilError, testTransport, useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
@@ -24,19 +31,28 @@ import {
 } from '../fixtures/geminiWire';
 
 const KEY = 'AIzaSyTestKey-0123456789abcdefghijklmnop';
-const request: ChatRequest = { model: 'gemini-3-flash-preview', messages: [{ role: 'user', content: 'Who is Hello Kitty?' }] };
+const request: ChatRequest = {
+  model: 'gemini-3-flash-preview',
+  messages: [{ role: 'user', content: 'Who is Hello Kitty?' }],
+};
 
 const serve = useServers();
 
 /** The provider as createProvider builds one: the key registered with the redactor, resolved per request. */
 function provider(server: LoopbackServer, options: { clock?: Clock; timeouts?: Timeouts } = {}): GeminiProvider {
   const transport = testTransport('Google Gemini', { key: KEY, ...options });
-  return new GeminiProvider({ transport, baseUrl: `${server.url}/`, apiVersion: 'v1beta', headers: () => ({ 'x-goog-api-key': KEY }) });
+  return new GeminiProvider({
+    transport,
+    baseUrl: `${server.url}/`,
+    apiVersion: 'v1beta',
+    headers: () => ({ 'x-goog-api-key': KEY }),
+  });
 }
 
 const withoutMetadata = (events: ChatEvent[]) => events.filter((event) => event.type !== 'response-metadata');
 const text = (events: ChatEvent[]) => events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');
-const bodyOf = (server: LoopbackServer, index = 0) => JSON.parse(server.requests[index]!.body) as Record<string, unknown>;
+const bodyOf = (server: LoopbackServer, index = 0) =>
+  JSON.parse(server.requests[index]!.body) as Record<string, unknown>;
 
 const helloStream = dataEvents([
   HELLO_KITTY_CHUNK,
@@ -88,7 +104,9 @@ describe('Gemini adapter', () => {
     });
 
     it('reads the same events a byte at a time, and with CRLF line endings', async () => {
-      const server = await serve((_req, res, n) => sse(res, sseBody(FLASH_25_THOUGHTS_THEN_CALL, n === 0 ? '\n' : '\r\n'), { pieceBytes: 1 }));
+      const server = await serve((_req, res, n) =>
+        sse(res, sseBody(FLASH_25_THOUGHTS_THEN_CALL, n === 0 ? '\n' : '\r\n'), { pieceBytes: 1 }),
+      );
       assert.deepEqual(withoutMetadata(await collect(provider(server).chat(request))), flashEvents);
       assert.deepEqual(withoutMetadata(await collect(provider(server).chat(request))), flashEvents);
     });
@@ -96,18 +114,35 @@ describe('Gemini adapter', () => {
     it('a call with an id carries its thought signature; STOP on a chunk with only an empty text part', async () => {
       const server = await serve((_req, res) => sse(res, sseBody(PRO_31_CALL_THEN_EMPTY_STOP)));
       assert.deepEqual(withoutMetadata(await collect(provider(server).chat(request))), [
-        { type: 'tool-call', id: 'flveizpn', name: 'bash', arguments: { command: 'ls -R' }, providerMetadata: { thoughtSignature: PRO_31_SIGNATURE } },
+        {
+          type: 'tool-call',
+          id: 'flveizpn',
+          name: 'bash',
+          arguments: { command: 'ls -R' },
+          providerMetadata: { thoughtSignature: PRO_31_SIGNATURE },
+        },
         { type: 'usage', usage: { inputTokens: 1964, outputTokens: 103, reasoningTokens: 87 } },
         { type: 'finish', reason: 'tool_calls' },
       ]);
     });
 
     it('echoes the signature and the id back on the function call in the next request', async () => {
-      const server = await serve((_req, res, n) => sse(res, n === 0 ? sseBody(PRO_31_CALL_THEN_EMPTY_STOP) : helloStream));
+      const server = await serve((_req, res, n) =>
+        sse(res, n === 0 ? sseBody(PRO_31_CALL_THEN_EMPTY_STOP) : helloStream),
+      );
       const gemini = provider(server);
       const first: ChatRequest = { ...request, messages: [{ role: 'user', content: 'List the files' }] };
       const calls: ToolCall[] = (await collect(gemini.chat(first))).flatMap((event) =>
-        event.type === 'tool-call' ? [{ id: event.id ?? 'local-1', name: event.name, arguments: event.arguments, providerMetadata: event.providerMetadata }] : [],
+        event.type === 'tool-call'
+          ? [
+              {
+                id: event.id ?? 'local-1',
+                name: event.name,
+                arguments: event.arguments,
+                providerMetadata: event.providerMetadata,
+              },
+            ]
+          : [],
       );
       await collect(
         gemini.chat({
@@ -121,15 +156,32 @@ describe('Gemini adapter', () => {
       );
       assert.deepEqual(bodyOf(server, 1).contents, [
         { role: 'user', parts: [{ text: 'List the files' }] },
-        { role: 'model', parts: [{ functionCall: { name: 'bash', args: { command: 'ls -R' }, id: 'flveizpn' }, thoughtSignature: PRO_31_SIGNATURE }] },
-        { role: 'user', parts: [{ functionResponse: { name: 'bash', id: 'flveizpn', response: { content: 'a.txt\nb.txt' } } }] },
+        {
+          role: 'model',
+          parts: [
+            {
+              functionCall: { name: 'bash', args: { command: 'ls -R' }, id: 'flveizpn' },
+              thoughtSignature: PRO_31_SIGNATURE,
+            },
+          ],
+        },
+        {
+          role: 'user',
+          parts: [{ functionResponse: { name: 'bash', id: 'flveizpn', response: { content: 'a.txt\nb.txt' } } }],
+        },
       ]);
     });
 
     it('parallel calls are one event each, the signature only on the first', async () => {
       const server = await serve((_req, res) => sse(res, dataEvents(parallelCalls)));
       assert.deepEqual(withoutMetadata(await collect(provider(server).chat(request))), [
-        { type: 'tool-call', id: 'k3v9x1aa', name: 'get_weather', arguments: { city: 'Paris' }, providerMetadata: { thoughtSignature: PARALLEL_SIGNATURE } },
+        {
+          type: 'tool-call',
+          id: 'k3v9x1aa',
+          name: 'get_weather',
+          arguments: { city: 'Paris' },
+          providerMetadata: { thoughtSignature: PARALLEL_SIGNATURE },
+        },
         { type: 'tool-call', id: 'p0q7w2bb', name: 'get_weather', arguments: { city: 'London' } },
         { type: 'usage', usage: { inputTokens: 120, outputTokens: 84, reasoningTokens: 60 } },
         { type: 'finish', reason: 'tool_calls' },
@@ -137,28 +189,63 @@ describe('Gemini adapter', () => {
     });
 
     it('usageMetadata is cumulative: the last one wins; cached and tool-use prompt tokens are counted', async () => {
-      const usage = (candidates: number) => ({ ...geminiUsage(2006, candidates, 256), cachedContentTokenCount: 1920, toolUsePromptTokenCount: 40 });
+      const usage = (candidates: number) => ({
+        ...geminiUsage(2006, candidates, 256),
+        cachedContentTokenCount: 1920,
+        toolUsePromptTokenCount: 40,
+      });
       const server = await serve((_req, res) =>
-        sse(res, dataEvents([geminiChunk([{ text: 'a' }], { usage: usage(10) }), geminiChunk([{ text: 'b' }], { usage: usage(25) }), geminiChunk([{ text: 'c' }], { finishReason: 'STOP', usage: usage(44) })])),
+        sse(
+          res,
+          dataEvents([
+            geminiChunk([{ text: 'a' }], { usage: usage(10) }),
+            geminiChunk([{ text: 'b' }], { usage: usage(25) }),
+            geminiChunk([{ text: 'c' }], { finishReason: 'STOP', usage: usage(44) }),
+          ]),
+        ),
       );
       const usageEvents = (await collect(provider(server).chat(request))).filter((event) => event.type === 'usage');
-      assert.deepEqual(usageEvents, [{ type: 'usage', usage: { inputTokens: 2046, outputTokens: 300, cachedInputTokens: 1920, reasoningTokens: 256 } }]);
+      assert.deepEqual(usageEvents, [
+        {
+          type: 'usage',
+          usage: { inputTokens: 2046, outputTokens: 300, cachedInputTokens: 1920, reasoningTokens: 256 },
+        },
+      ]);
     });
 
     it('MAX_TOKENS is length; SAFETY, RECITATION and PROHIBITED_CONTENT are content_filter', async () => {
       const reasons = ['MAX_TOKENS', 'SAFETY', 'RECITATION', 'PROHIBITED_CONTENT'];
       // A filtered candidate comes without content (Vertex FinishReason docs).
-      const server = await serve((_req, res, n) => sse(res, dataEvents([geminiChunk([{ text: 'Once upon' }]), geminiChunk(n === 0 ? [{ text: ' a' }] : null, { finishReason: reasons[n]!, usage: geminiUsage(7, 2, undefined) })])));
+      const server = await serve((_req, res, n) =>
+        sse(
+          res,
+          dataEvents([
+            geminiChunk([{ text: 'Once upon' }]),
+            geminiChunk(n === 0 ? [{ text: ' a' }] : null, {
+              finishReason: reasons[n]!,
+              usage: geminiUsage(7, 2, undefined),
+            }),
+          ]),
+        ),
+      );
       const endings: ChatEvent[][] = [];
       for (let i = 0; i < reasons.length; i++) endings.push((await collect(provider(server).chat(request))).slice(-2));
       assert.deepEqual(endings, [
-        [{ type: 'usage', usage: { inputTokens: 7, outputTokens: 2 } }, { type: 'finish', reason: 'length' }],
-        ...reasons.slice(1).map(() => [{ type: 'usage', usage: { inputTokens: 7, outputTokens: 2 } }, { type: 'finish', reason: 'content_filter' }]),
+        [
+          { type: 'usage', usage: { inputTokens: 7, outputTokens: 2 } },
+          { type: 'finish', reason: 'length' },
+        ],
+        ...reasons.slice(1).map(() => [
+          { type: 'usage', usage: { inputTokens: 7, outputTokens: 2 } },
+          { type: 'finish', reason: 'content_filter' },
+        ]),
       ]);
     });
 
     it('MALFORMED_FUNCTION_CALL is a server_error (a retry can succeed), after what arrived', async () => {
-      const server = await serve((_req, res) => sse(res, dataEvents([geminiChunk([{ text: 'Checking the weather.' }]), MALFORMED_CALL_CHUNK])));
+      const server = await serve((_req, res) =>
+        sse(res, dataEvents([geminiChunk([{ text: 'Checking the weather.' }]), MALFORMED_CALL_CHUNK])),
+      );
       const { events, error } = await collectUntilError(provider(server).chat(request));
       assert.equal(text(events), 'Checking the weather.');
       assert.deepEqual([error.kind, error.code], ['server_error', 'MALFORMED_FUNCTION_CALL']);
@@ -167,7 +254,9 @@ describe('Gemini adapter', () => {
     });
 
     it('a blocked prompt is a content_filter error, streamed or not', async () => {
-      const server = await serve((_req, res, n) => (n === 0 ? sse(res, dataEvents([BLOCKED_PROMPT_CHUNK])) : json(res, 200, BLOCKED_PROMPT_RESPONSE)));
+      const server = await serve((_req, res, n) =>
+        n === 0 ? sse(res, dataEvents([BLOCKED_PROMPT_CHUNK])) : json(res, 200, BLOCKED_PROMPT_RESPONSE),
+      );
       const streamed = await collectUntilError(provider(server).chat(request));
       assert.deepEqual(withoutMetadata(streamed.events), []);
       assert.deepEqual([streamed.error.kind, streamed.error.code], ['content_filter', 'SAFETY']);
@@ -177,7 +266,15 @@ describe('Gemini adapter', () => {
     });
 
     it('an error object inside the stream is classified, after what arrived', async () => {
-      const server = await serve((_req, res, n) => sse(res, dataEvents([geminiChunk([{ text: 'The answer' }]), n === 0 ? GEMINI_ERRORS.internal : GEMINI_ERRORS.overloaded])));
+      const server = await serve((_req, res, n) =>
+        sse(
+          res,
+          dataEvents([
+            geminiChunk([{ text: 'The answer' }]),
+            n === 0 ? GEMINI_ERRORS.internal : GEMINI_ERRORS.overloaded,
+          ]),
+        ),
+      );
       const internal = await collectUntilError(provider(server).chat(request));
       assert.equal(text(internal.events), 'The answer');
       assert.equal(internal.error.kind, 'server_error');
@@ -186,7 +283,11 @@ describe('Gemini adapter', () => {
     });
 
     it('a stream that ends without a finish reason, or is cut, is a network error', async () => {
-      const server = await serve((_req, res, n) => sse(res, dataEvents([geminiChunk([{ text: 'Half an ans' }], { usage: geminiUsage(5, 3, undefined) })]), { cut: n === 1 }));
+      const server = await serve((_req, res, n) =>
+        sse(res, dataEvents([geminiChunk([{ text: 'Half an ans' }], { usage: geminiUsage(5, 3, undefined) })]), {
+          cut: n === 1,
+        }),
+      );
       for (let attempt = 0; attempt < 2; attempt++) {
         const { events, error } = await collectUntilError(provider(server).chat(request));
         assert.equal(text(events), 'Half an ans');
@@ -205,12 +306,23 @@ describe('Gemini adapter', () => {
           messages: [
             { role: 'system', content: 'You are a coding agent.' },
             { role: 'system', content: [{ type: 'text', text: 'Be terse.' }] },
-            { role: 'user', content: [{ type: 'text', text: 'What is in this picture?' }, { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is in this picture?' },
+                { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' },
+              ],
+            },
             {
               role: 'assistant',
               content: 'Let me look.',
               toolCalls: [
-                { id: 'flveizpn', name: 'bash', arguments: { command: 'ls -R' }, providerMetadata: { thoughtSignature: PRO_31_SIGNATURE } },
+                {
+                  id: 'flveizpn',
+                  name: 'bash',
+                  arguments: { command: 'ls -R' },
+                  providerMetadata: { thoughtSignature: PRO_31_SIGNATURE },
+                },
                 { id: 'call_2', name: 'read', arguments: { path: 'a.txt' } },
               ],
             },
@@ -226,12 +338,21 @@ describe('Gemini adapter', () => {
       const body = bodyOf(server);
       assert.deepEqual(body.systemInstruction, { parts: [{ text: 'You are a coding agent.' }, { text: 'Be terse.' }] });
       assert.deepEqual(body.contents, [
-        { role: 'user', parts: [{ text: 'What is in this picture?' }, { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } }] },
+        {
+          role: 'user',
+          parts: [
+            { text: 'What is in this picture?' },
+            { inlineData: { mimeType: 'image/png', data: 'iVBORw0KGgo=' } },
+          ],
+        },
         {
           role: 'model',
           parts: [
             { text: 'Let me look.' },
-            { functionCall: { name: 'bash', args: { command: 'ls -R' }, id: 'flveizpn' }, thoughtSignature: PRO_31_SIGNATURE },
+            {
+              functionCall: { name: 'bash', args: { command: 'ls -R' }, id: 'flveizpn' },
+              thoughtSignature: PRO_31_SIGNATURE,
+            },
             { functionCall: { name: 'read', args: { path: 'a.txt' }, id: 'call_2' } },
           ],
         },
@@ -250,22 +371,44 @@ describe('Gemini adapter', () => {
 
     it('sends tools, generation config with thought summaries, and extra body fields last; takes listed model ids', async () => {
       const server = await serve((_req, res) => sse(res, helloStream));
-      const parameters = { type: 'object', required: ['city'], properties: { city: { type: 'string' } }, additionalProperties: false };
+      const parameters = {
+        type: 'object',
+        required: ['city'],
+        properties: { city: { type: 'string' } },
+        additionalProperties: false,
+      };
       await collect(
         provider(server).chat({
           ...request,
           model: 'models/gemini-2.5-flash',
           maxTokens: 2048,
           temperature: 0,
-          tools: [{ name: 'get_weather', description: 'Get weather', parameters }, { name: 'now', parameters: { type: 'object', properties: {} } }],
-          providerOptions: { thinkingBudget: 1024, extraBody: { safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] } },
+          tools: [
+            { name: 'get_weather', description: 'Get weather', parameters },
+            { name: 'now', parameters: { type: 'object', properties: {} } },
+          ],
+          providerOptions: {
+            thinkingBudget: 1024,
+            extraBody: { safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }] },
+          },
         }),
       );
       assert.equal(server.requests[0]!.path, '/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse');
       assert.deepEqual(bodyOf(server), {
         contents: [{ role: 'user', parts: [{ text: 'Who is Hello Kitty?' }] }],
-        tools: [{ functionDeclarations: [{ name: 'get_weather', description: 'Get weather', parametersJsonSchema: parameters }, { name: 'now', parametersJsonSchema: { type: 'object', properties: {} } }] }],
-        generationConfig: { maxOutputTokens: 2048, temperature: 0, thinkingConfig: { thinkingBudget: 1024, includeThoughts: true } },
+        tools: [
+          {
+            functionDeclarations: [
+              { name: 'get_weather', description: 'Get weather', parametersJsonSchema: parameters },
+              { name: 'now', parametersJsonSchema: { type: 'object', properties: {} } },
+            ],
+          },
+        ],
+        generationConfig: {
+          maxOutputTokens: 2048,
+          temperature: 0,
+          thinkingConfig: { thinkingBudget: 1024, includeThoughts: true },
+        },
         safetySettings: [{ category: 'HARM_CATEGORY_HARASSMENT', threshold: 'BLOCK_NONE' }],
       });
     });
@@ -289,7 +432,10 @@ describe('Gemini adapter', () => {
               parts: [
                 { text: '**Planning**\n\nThe user wants the files.', thought: true },
                 { text: 'Listing them.' },
-                { functionCall: { name: 'bash', args: { command: 'ls -R' }, id: 'flveizpn' }, thoughtSignature: PRO_31_SIGNATURE },
+                {
+                  functionCall: { name: 'bash', args: { command: 'ls -R' }, id: 'flveizpn' },
+                  thoughtSignature: PRO_31_SIGNATURE,
+                },
               ],
               role: 'model',
             },
@@ -302,14 +448,22 @@ describe('Gemini adapter', () => {
         responseId: '3XX0aaTKIOSpvdIPoYGLsAM',
       };
       const server = await serve((_req, res) => json(res, 200, whole));
-      const events = await collect(provider(server).chat({ ...request, model: 'gemini-3.1-pro-preview', stream: false }));
+      const events = await collect(
+        provider(server).chat({ ...request, model: 'gemini-3.1-pro-preview', stream: false }),
+      );
       assert.equal(server.requests[0]!.path, '/v1beta/models/gemini-3.1-pro-preview:generateContent');
       assert.equal(server.requests[0]!.headers.accept, 'application/json');
       assert.deepEqual(events, [
         { type: 'response-metadata', metadata: { status: 200 } },
         { type: 'reasoning', text: '**Planning**\n\nThe user wants the files.' },
         { type: 'text', text: 'Listing them.' },
-        { type: 'tool-call', id: 'flveizpn', name: 'bash', arguments: { command: 'ls -R' }, providerMetadata: { thoughtSignature: PRO_31_SIGNATURE } },
+        {
+          type: 'tool-call',
+          id: 'flveizpn',
+          name: 'bash',
+          arguments: { command: 'ls -R' },
+          providerMetadata: { thoughtSignature: PRO_31_SIGNATURE },
+        },
         { type: 'usage', usage: { inputTokens: 1964, outputTokens: 103, reasoningTokens: 87 } },
         { type: 'finish', reason: 'tool_calls' },
       ]);
@@ -327,7 +481,10 @@ describe('Gemini adapter', () => {
     it('400 API_KEY_INVALID is invalid_credentials, and the message never holds the key', async () => {
       const error = await failWith(400, GEMINI_ERRORS.apiKeyInvalid);
       assert.deepEqual([error.kind, error.status, error.code], ['invalid_credentials', 400, 'API_KEY_INVALID']);
-      assert.equal(error.message, 'Google Gemini rejected the API key (400): API key not valid. Please pass a valid API key.');
+      assert.equal(
+        error.message,
+        'Google Gemini rejected the API key (400): API key not valid. Please pass a valid API key.',
+      );
       assert.ok(!`${error.message} ${error.providerMessage}`.includes(KEY));
     });
 
@@ -415,7 +572,11 @@ describe('Gemini adapter', () => {
       const token = 'Cg9tb2RlbHMvZ2VtaW5p+/=';
       const server = await serve((req, res, n) => {
         assert.equal(req.headers['x-goog-api-key'], KEY);
-        json(res, 200, n === 0 ? { models: LISTED_MODELS, nextPageToken: token } : { models: [THINKING_MODEL, SPARSE_GEMMA_MODEL] });
+        json(
+          res,
+          200,
+          n === 0 ? { models: LISTED_MODELS, nextPageToken: token } : { models: [THINKING_MODEL, SPARSE_GEMMA_MODEL] },
+        );
       });
       const models = await provider(server).listModels();
       assert.deepEqual(
@@ -436,7 +597,12 @@ describe('Gemini adapter', () => {
           contextWindow: 1048576,
           maxOutputTokens: 65536,
           capabilities: { reasoning: true },
-          sources: { name: 'provider', contextWindow: 'provider', maxOutputTokens: 'provider', capabilities: 'provider' },
+          sources: {
+            name: 'provider',
+            contextWindow: 'provider',
+            maxOutputTokens: 'provider',
+            capabilities: 'provider',
+          },
         },
         { id: 'gemma-3-27b-it', sources: {} },
       ]);
@@ -444,7 +610,10 @@ describe('Gemini adapter', () => {
 
     it('classifies a failed list like any other error', async () => {
       const server = await serve((_req, res) => json(res, 400, GEMINI_ERRORS.apiKeyInvalid));
-      await assert.rejects(provider(server).listModels(), (error: unknown) => error instanceof ProviderError && error.kind === 'invalid_credentials');
+      await assert.rejects(
+        provider(server).listModels(),
+        (error: unknown) => error instanceof ProviderError && error.kind === 'invalid_credentials',
+      );
     });
   });
 });

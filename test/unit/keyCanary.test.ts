@@ -3,7 +3,17 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
-import { createProvider, diagnose, ProviderError, REDACTED, Redactor, type ChatRequest, type CreateProviderOptions, type ProviderType, type StageResult } from '../../src/core';
+import {
+  createProvider,
+  diagnose,
+  ProviderError,
+  REDACTED,
+  Redactor,
+  type ChatRequest,
+  type CreateProviderOptions,
+  type ProviderType,
+  type StageResult,
+} from '../../src/core';
 import { collectUntilError, useServers } from '../support/chat';
 import { dataEvents, json, sse, type RecordedRequest } from '../support/loopback';
 import { textDelta } from '../fixtures/openaiWire';
@@ -21,17 +31,26 @@ function ownStrings(value: unknown, seen = new Set<unknown>()): string[] {
   if (typeof value === 'string') return [value];
   if (typeof value !== 'object' || value === null || seen.has(value)) return [];
   seen.add(value);
-  return Object.getOwnPropertyNames(value).flatMap((name) => ownStrings((value as Record<string, unknown>)[name], seen));
+  return Object.getOwnPropertyNames(value).flatMap((name) =>
+    ownStrings((value as Record<string, unknown>)[name], seen),
+  );
 }
 
 function assertNoKey(label: string, value: unknown): void {
-  const texts = [...ownStrings(value), JSON.stringify(value) ?? '', inspect(value, { showHidden: true, depth: Infinity })];
+  const texts = [
+    ...ownStrings(value),
+    JSON.stringify(value) ?? '',
+    inspect(value, { showHidden: true, depth: Infinity }),
+  ];
   for (const text of texts) {
     const fragment = FRAGMENTS.find((piece) => text.includes(piece));
     assert.equal(fragment, undefined, `${label}: "${fragment}" of the key in: ${text.slice(0, 400)}`);
   }
   // Else the key never reached it, and the scan proves nothing. (A cut may fall inside the marker.)
-  assert.ok(texts.some((text) => text.includes(REDACTED.slice(0, 4))), `${label}: nothing was redacted`);
+  assert.ok(
+    texts.some((text) => text.includes(REDACTED.slice(0, 4))),
+    `${label}: nothing was redacted`,
+  );
 }
 
 /** A provider message whose cut (at 1,000 or 200 characters) falls `inside` characters into the key. */
@@ -44,8 +63,14 @@ async function chatError(options: CreateProviderOptions, chat: Partial<ChatReque
 async function listError(options: CreateProviderOptions): Promise<ProviderError> {
   const error = await createProvider(options)
     .listModels()
-    .then(() => undefined, (failure: unknown) => failure);
-  assert.ok(error instanceof ProviderError, `expected the model list to fail with a ProviderError, got ${String(error)}`);
+    .then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+  assert.ok(
+    error instanceof ProviderError,
+    `expected the model list to fail with a ProviderError, got ${String(error)}`,
+  );
   return error;
 }
 
@@ -55,10 +80,19 @@ describe('key canary: no error and no doctor report holds the key', () => {
   it('an HTTP error echoing the key in its code, type, request id and message (cut at 1,000), for every provider type', async () => {
     for (const inside of CUTS) {
       const server = await serve((_req, res) =>
-        json(res, 400, { error: { message: straddling(1000, inside), code: KEY, type: KEY, status: KEY } }, { 'x-request-id': KEY, 'request-id': KEY }),
+        json(
+          res,
+          400,
+          { error: { message: straddling(1000, inside), code: KEY, type: KEY, status: KEY } },
+          { 'x-request-id': KEY, 'request-id': KEY },
+        ),
       );
       for (const type of TYPES) {
-        const options = { type, baseUrl: type === 'azure-openai' ? `${server.url}/openai/v1` : server.url, apiKey: KEY };
+        const options = {
+          type,
+          baseUrl: type === 'azure-openai' ? `${server.url}/openai/v1` : server.url,
+          apiKey: KEY,
+        };
         const error = await chatError(options);
         assert.equal(error.kind, 'bad_request', type);
         assert.ok(error.requestId && error.code, `${type}: the request id and code are kept, redacted`);
@@ -71,16 +105,41 @@ describe('key canary: no error and no doctor report holds the key', () => {
   it('an error inside a 200 stream, in every adapter format', async () => {
     for (const inside of CUTS) {
       const message = straddling(1000, inside);
-      const streams: Array<[CreateProviderOptions['type'], Partial<CreateProviderOptions>, (res: ServerResponse) => void | Promise<void>]> = [
-        ['openai-compatible', {}, (res) => sse(res, dataEvents([textDelta('a'), { error: { message, code: KEY, type: KEY } }]))],
-        ['openai', { openaiApi: 'responses' }, (res) => sse(res, `event: error\ndata: ${JSON.stringify({ type: 'error', code: KEY, message })}\n\n`)],
-        ['anthropic', {}, (res) => sse(res, `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: KEY, message } })}\n\n`)],
+      const streams: Array<
+        [CreateProviderOptions['type'], Partial<CreateProviderOptions>, (res: ServerResponse) => void | Promise<void>]
+      > = [
+        [
+          'openai-compatible',
+          {},
+          (res) => sse(res, dataEvents([textDelta('a'), { error: { message, code: KEY, type: KEY } }])),
+        ],
+        [
+          'openai',
+          { openaiApi: 'responses' },
+          (res) => sse(res, `event: error\ndata: ${JSON.stringify({ type: 'error', code: KEY, message })}\n\n`),
+        ],
+        [
+          'anthropic',
+          {},
+          (res) =>
+            sse(res, `event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: KEY, message } })}\n\n`),
+        ],
         ['gemini', {}, (res) => sse(res, dataEvents([{ error: { code: 400, message, status: KEY } }]))],
-        ['ollama', {}, (res) => sse(res, `${JSON.stringify({ error: message })}\n`, { headers: { 'content-type': 'application/x-ndjson' } })],
+        [
+          'ollama',
+          {},
+          (res) =>
+            sse(res, `${JSON.stringify({ error: message })}\n`, {
+              headers: { 'content-type': 'application/x-ndjson' },
+            }),
+        ],
       ];
       for (const [type, extra, answer] of streams) {
         const server = await serve((_req, res) => answer(res));
-        assertNoKey(`${type} stream error, cut ${inside}`, await chatError({ type, baseUrl: server.url, apiKey: KEY, ...extra }));
+        assertNoKey(
+          `${type} stream error, cut ${inside}`,
+          await chatError({ type, baseUrl: server.url, apiKey: KEY, ...extra }),
+        );
       }
     }
   });
@@ -92,14 +151,30 @@ describe('key canary: no error and no doctor report holds the key', () => {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end(text);
       });
-      assertNoKey(`whole answer, cut ${inside}`, await chatError({ type: 'openai-compatible', baseUrl: plain.url, apiKey: KEY }, { stream: false }));
-      assertNoKey(`model list, cut ${inside}`, await listError({ type: 'openai-compatible', baseUrl: plain.url, apiKey: KEY }));
+      assertNoKey(
+        `whole answer, cut ${inside}`,
+        await chatError({ type: 'openai-compatible', baseUrl: plain.url, apiKey: KEY }, { stream: false }),
+      );
+      assertNoKey(
+        `model list, cut ${inside}`,
+        await listError({ type: 'openai-compatible', baseUrl: plain.url, apiKey: KEY }),
+      );
       const event = await serve((_req, res) => sse(res, `data: ${text}\n\n`));
-      assertNoKey(`SSE event, cut ${inside}`, await chatError({ type: 'openai-compatible', baseUrl: event.url, apiKey: KEY }));
-      const line = await serve((_req, res) => sse(res, `${text}\n`, { headers: { 'content-type': 'application/x-ndjson' } }));
+      assertNoKey(
+        `SSE event, cut ${inside}`,
+        await chatError({ type: 'openai-compatible', baseUrl: event.url, apiKey: KEY }),
+      );
+      const line = await serve((_req, res) =>
+        sse(res, `${text}\n`, { headers: { 'content-type': 'application/x-ndjson' } }),
+      );
       assertNoKey(`Ollama line, cut ${inside}`, await chatError({ type: 'ollama', baseUrl: line.url, apiKey: KEY }));
-      const errorObject = await serve((_req, res) => json(res, 200, { error: { message: straddling(1000, inside), code: KEY } }));
-      assertNoKey(`200 error object, cut ${inside}`, await listError({ type: 'openai-compatible', baseUrl: errorObject.url, apiKey: KEY }));
+      const errorObject = await serve((_req, res) =>
+        json(res, 200, { error: { message: straddling(1000, inside), code: KEY } }),
+      );
+      assertNoKey(
+        `200 error object, cut ${inside}`,
+        await listError({ type: 'openai-compatible', baseUrl: errorObject.url, apiKey: KEY }),
+      );
     }
   });
 
@@ -118,8 +193,21 @@ describe('key canary: no error and no doctor report holds the key', () => {
     assertNoKey('invalid URL', invalid);
 
     const echoing: typeof fetch = () =>
-      Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error(`proxy refused ${KEY}`), { code: KEY, input: KEY, cause: new Error(`deeper: ${KEY}`) }) }));
-    const socket = await chatError({ type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9', apiKey: KEY, fetch: echoing });
+      Promise.reject(
+        new TypeError('fetch failed', {
+          cause: Object.assign(new Error(`proxy refused ${KEY}`), {
+            code: KEY,
+            input: KEY,
+            cause: new Error(`deeper: ${KEY}`),
+          }),
+        }),
+      );
+    const socket = await chatError({
+      type: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:9',
+      apiKey: KEY,
+      fetch: echoing,
+    });
     assert.equal(socket.kind, 'network');
     assertNoKey('socket error', socket);
   });
@@ -153,8 +241,16 @@ describe('key canary: no error and no doctor report holds the key', () => {
     });
 
     it('a base URL carrying ?key= (and the base URL it suggests)', async () => {
-      const server = await serve((req: RecordedRequest, res) => (req.path.endsWith('/v1/models') ? json(res, 200, { object: 'list', data: [{ id: 'm' }] }) : json(res, 404, { error: { message: 'Not Found' } })));
-      const result = await report('?key= base URL', { type: 'openai-compatible', baseUrl: `${server.url}/?key=${KEY}`, apiKey: 'another-key-entirely' });
+      const server = await serve((req: RecordedRequest, res) =>
+        req.path.endsWith('/v1/models')
+          ? json(res, 200, { object: 'list', data: [{ id: 'm' }] })
+          : json(res, 404, { error: { message: 'Not Found' } }),
+      );
+      const result = await report('?key= base URL', {
+        type: 'openai-compatible',
+        baseUrl: `${server.url}/?key=${KEY}`,
+        apiKey: 'another-key-entirely',
+      });
       assert.ok(result.suggestedBaseUrl, 'a base URL was suggested');
     });
 
@@ -163,15 +259,27 @@ describe('key canary: no error and no doctor report holds the key', () => {
       const auth = await report('auth', { type: 'openai-compatible', baseUrl: rejecting.url, apiKey: KEY });
       assert.equal(auth.stages.find((stage) => stage.stage === 'auth')?.status, 'fail');
 
-      const failing = await serve((_req, res) => json(res, 500, { error: { message: straddling(1000, 17), code: KEY } }));
+      const failing = await serve((_req, res) =>
+        json(res, 500, { error: { message: straddling(1000, 17), code: KEY } }),
+      );
       await report('models', { type: 'openai-compatible', baseUrl: failing.url, apiKey: KEY });
 
-      const echoing: typeof fetch = () => Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error(`refused ${KEY}`), { code: KEY }) }));
-      const connect = await report('connect', { type: 'openai-compatible', baseUrl: 'http://127.0.0.1:9', apiKey: KEY, fetch: echoing });
+      const echoing: typeof fetch = () =>
+        Promise.reject(
+          new TypeError('fetch failed', { cause: Object.assign(new Error(`refused ${KEY}`), { code: KEY }) }),
+        );
+      const connect = await report('connect', {
+        type: 'openai-compatible',
+        baseUrl: 'http://127.0.0.1:9',
+        apiKey: KEY,
+        fetch: echoing,
+      });
       assert.equal(connect.stages[0]?.status, 'fail');
 
       const streaming = await serve((req, res) =>
-        req.path.endsWith('/models') ? json(res, 200, { object: 'list', data: [{ id: 'm' }] }) : sse(res, dataEvents([{ error: { message: straddling(1000, 5), code: KEY } }])),
+        req.path.endsWith('/models')
+          ? json(res, 200, { object: 'list', data: [{ id: 'm' }] })
+          : sse(res, dataEvents([{ error: { message: straddling(1000, 5), code: KEY } }])),
       );
       const chat = await report('chat', { type: 'openai-compatible', baseUrl: streaming.url, apiKey: KEY, model: 'm' });
       assert.equal(chat.stages.find((stage) => stage.stage === 'chat')?.status, 'fail');

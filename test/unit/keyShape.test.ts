@@ -15,13 +15,32 @@ const OPENAI = 'sk-proj-Q7vX2mK9pL4tR8wZ3nB6cF1d';
 const GEMINI = 'AIzaSyD4x9Kq2LmN7pR3sT8vW1yZ5bC6dE0fGhJ';
 const RANDOM = 'Zx8Kq2Lm9Np4Rs7Tv1Wy3Ab6Cd0Ef5GhJ2kM';
 
-const entry = (extra: Partial<ProviderEntry> = {}): ProviderEntry => ({ id: 'p', name: 'P', type: 'openai-compatible', baseUrl: 'https://gateway.example.com/v1', enabled: true, models: [], createdAt: 1, updatedAt: 1, ...extra });
-const exportText = (providers: unknown[]) => JSON.stringify({ format: 'switchboard.providers', version: 1, exportedAt: 'x', providers });
+const entry = (extra: Partial<ProviderEntry> = {}): ProviderEntry => ({
+  id: 'p',
+  name: 'P',
+  type: 'openai-compatible',
+  baseUrl: 'https://gateway.example.com/v1',
+  enabled: true,
+  models: [],
+  createdAt: 1,
+  updatedAt: 1,
+  ...extra,
+});
+const exportText = (providers: unknown[]) =>
+  JSON.stringify({ format: 'switchboard.providers', version: 1, exportedAt: 'x', providers });
 
 function registry() {
   const kv = new MemoryKeyValueStore();
   const store = new RegistryStore(kv, () => undefined);
-  return { kv, registry: new Registry({ store, keys: new KeyStore(new MemorySecretStore(), new Redactor(), () => Promise.resolve(undefined), kv), audit: new AuditLog(kv), fetch: globalThis.fetch }) };
+  return {
+    kv,
+    registry: new Registry({
+      store,
+      keys: new KeyStore(new MemorySecretStore(), new Redactor(), () => Promise.resolve(undefined), kv),
+      audit: new AuditLog(kv),
+      fetch: globalThis.fetch,
+    }),
+  };
 }
 
 describe('key-shaped values in plain configuration', () => {
@@ -62,30 +81,81 @@ describe('key-shaped values in plain configuration', () => {
   });
 
   it('finds keys in header values, and leaves ordinary ones alone', () => {
-    for (const value of [OPENAI, `Bearer ${RANDOM}`, `Basic ${Buffer.from('me:pw123456').toString('base64')}`, GEMINI, 'xai-0123456789abcdefABCDEF', `https://x.example.com/?key=${GEMINI}`]) {
+    for (const value of [
+      OPENAI,
+      `Bearer ${RANDOM}`,
+      `Basic ${Buffer.from('me:pw123456').toString('base64')}`,
+      GEMINI,
+      'xai-0123456789abcdefABCDEF',
+      `https://x.example.com/?key=${GEMINI}`,
+    ]) {
       assert.equal(looksLikeKey(value), true, value);
     }
-    for (const value of ['2023-06-01', 'application/json', 'https://myapp.example.com', 'My App', 'org-AbCdEf123456GhIjKlMn7890', 'proj_abc123', 'true', 'gpt-4o-2024-08-06', '0123456789abcdef0123456789abcdef']) {
+    for (const value of [
+      '2023-06-01',
+      'application/json',
+      'https://myapp.example.com',
+      'My App',
+      'org-AbCdEf123456GhIjKlMn7890',
+      'proj_abc123',
+      'true',
+      'gpt-4o-2024-08-06',
+      '0123456789abcdef0123456789abcdef',
+    ]) {
       assert.equal(looksLikeKey(value), false, value);
     }
   });
 
   it('an import holding a key in a base URL or a header value is refused, the key never echoed', () => {
-    const inUrl = parseExport(exportText([entry({ baseUrl: `https://generativelanguage.googleapis.com/v1beta/openai?key=${GEMINI}` })]), 'team.json');
+    const inUrl = parseExport(
+      exportText([entry({ baseUrl: `https://generativelanguage.googleapis.com/v1beta/openai?key=${GEMINI}` })]),
+      'team.json',
+    );
     assert.deepEqual(inUrl, { ok: false, errors: [`team.json: providers[0].baseUrl: ${KEY_IN_BASE_URL}`] });
     const inHeader = parseExport(exportText([entry({ headers: { 'X-Custom': `Bearer ${OPENAI}` } })]), 'team.json');
     assert.deepEqual(inHeader, { ok: false, errors: [`team.json: providers[0].headers.X-Custom: ${KEY_IN_HEADER}`] });
     assert.match(KEY_IN_BASE_URL, /Switchboard: Set API Key/);
-    assert.ok(![...(inUrl.ok ? [] : inUrl.errors), ...(inHeader.ok ? [] : inHeader.errors)].some((error) => error.includes(GEMINI) || error.includes(OPENAI)));
+    assert.ok(
+      ![...(inUrl.ok ? [] : inUrl.errors), ...(inHeader.ok ? [] : inHeader.errors)].some(
+        (error) => error.includes(GEMINI) || error.includes(OPENAI),
+      ),
+    );
   });
 
   it('settings and the workspace file refuse them too', () => {
-    const setting = declaredProvider.safeParse({ id: 'team', template: 'openai', baseUrl: `https://proxy.example.com/v1?api_key=${RANDOM}` });
+    const setting = declaredProvider.safeParse({
+      id: 'team',
+      template: 'openai',
+      baseUrl: `https://proxy.example.com/v1?api_key=${RANDOM}`,
+    });
     assert.equal(setting.success, false);
-    assert.deepEqual(setting.error?.issues.map((issue) => [issue.path.join('.'), issue.message]), [['baseUrl', KEY_IN_BASE_URL]]);
-    const file = parseWorkspaceFile(JSON.stringify({ providers: [{ id: 'team', template: 'openai', headers: { 'X-Gateway-Route': OPENAI } }] }), '.vscode/switchboard.json');
-    assert.deepEqual(file, { ok: false, errors: [`.vscode/switchboard.json: providers[0].headers.X-Gateway-Route: ${KEY_IN_HEADER}`] });
-    assert.equal(parseWorkspaceFile(JSON.stringify({ providers: [{ id: 'team', template: 'openai', headers: { 'HTTP-Referer': 'https://myapp.example.com', 'X-Title': 'My App' } }] }), 'w.json').ok, true);
+    assert.deepEqual(
+      setting.error?.issues.map((issue) => [issue.path.join('.'), issue.message]),
+      [['baseUrl', KEY_IN_BASE_URL]],
+    );
+    const file = parseWorkspaceFile(
+      JSON.stringify({ providers: [{ id: 'team', template: 'openai', headers: { 'X-Gateway-Route': OPENAI } }] }),
+      '.vscode/switchboard.json',
+    );
+    assert.deepEqual(file, {
+      ok: false,
+      errors: [`.vscode/switchboard.json: providers[0].headers.X-Gateway-Route: ${KEY_IN_HEADER}`],
+    });
+    assert.equal(
+      parseWorkspaceFile(
+        JSON.stringify({
+          providers: [
+            {
+              id: 'team',
+              template: 'openai',
+              headers: { 'HTTP-Referer': 'https://myapp.example.com', 'X-Title': 'My App' },
+            },
+          ],
+        }),
+        'w.json',
+      ).ok,
+      true,
+    );
   });
 
   it('the palette and the panel refuse them as they are typed', () => {
@@ -93,7 +163,11 @@ describe('key-shaped values in plain configuration', () => {
     assert.equal(checkBaseUrl('ftp://x'), 'Enter an http(s) URL.');
     assert.equal(checkBaseUrl('https://my-resource.openai.azure.com/openai'), undefined);
     for (const name of ['testDraft', 'addProvider']) {
-      const params = { template: 'gemini', baseUrl: `https://generativelanguage.googleapis.com/v1beta/openai?key=${GEMINI}`, ...(name === 'addProvider' ? { models: [] } : {}) };
+      const params = {
+        template: 'gemini',
+        baseUrl: `https://generativelanguage.googleapis.com/v1beta/openai?key=${GEMINI}`,
+        ...(name === 'addProvider' ? { models: [] } : {}),
+      };
       const parsed = parseMessage(webviewToHost, { type: 'request', id: 1, name, params });
       assert.deepEqual(parsed, { ok: false, error: `params.baseUrl: ${KEY_IN_BASE_URL}` });
     }
@@ -101,11 +175,20 @@ describe('key-shaped values in plain configuration', () => {
 
   it('the registry refuses them on add and on edit, and writes nothing', async () => {
     const { kv, registry: providers } = registry();
-    await assert.rejects(providers.add({ template: 'custom', baseUrl: `https://proxy.example.com/v1?key=${GEMINI}` }), (error: unknown) => error instanceof RegistryError && error.message === `baseUrl: ${KEY_IN_BASE_URL}`);
-    await assert.rejects(providers.add({ template: 'custom', baseUrl: 'https://proxy.example.com/v1', headers: { 'X-Custom': OPENAI } }), (error: unknown) => error instanceof RegistryError && error.message === `headers.X-Custom: ${KEY_IN_HEADER}`);
+    await assert.rejects(
+      providers.add({ template: 'custom', baseUrl: `https://proxy.example.com/v1?key=${GEMINI}` }),
+      (error: unknown) => error instanceof RegistryError && error.message === `baseUrl: ${KEY_IN_BASE_URL}`,
+    );
+    await assert.rejects(
+      providers.add({ template: 'custom', baseUrl: 'https://proxy.example.com/v1', headers: { 'X-Custom': OPENAI } }),
+      (error: unknown) => error instanceof RegistryError && error.message === `headers.X-Custom: ${KEY_IN_HEADER}`,
+    );
     assert.equal(kv.data.has(REGISTRY_KEY), false);
     const added = await providers.add({ template: 'custom', baseUrl: 'https://proxy.example.com/v1' });
-    await assert.rejects(providers.update(added.id, { baseUrl: `https://u:${RANDOM}@proxy.example.com/v1` }), RegistryError);
+    await assert.rejects(
+      providers.update(added.id, { baseUrl: `https://u:${RANDOM}@proxy.example.com/v1` }),
+      RegistryError,
+    );
     assert.equal(providers.get(added.id)?.baseUrl, 'https://proxy.example.com/v1');
   });
 
@@ -113,8 +196,15 @@ describe('key-shaped values in plain configuration', () => {
     const { kv, registry: providers } = registry();
     const legacy = entry({ baseUrl: `https://proxy.example.com/v1?key=${GEMINI}` });
     kv.data.set(REGISTRY_KEY, { schemaVersion: 1, providers: [legacy] });
-    assert.deepEqual(providers.list().map((item) => item.id), ['p']);
-    assert.throws(() => exportRegistry(providers.state()), (error: unknown) => error instanceof RegistryError && error.message === `providers[0].baseUrl: ${KEY_IN_BASE_URL}`);
+    assert.deepEqual(
+      providers.list().map((item) => item.id),
+      ['p'],
+    );
+    assert.throws(
+      () => exportRegistry(providers.state()),
+      (error: unknown) =>
+        error instanceof RegistryError && error.message === `providers[0].baseUrl: ${KEY_IN_BASE_URL}`,
+    );
     await providers.update('p', { name: 'Renamed' });
     await providers.update('p', { baseUrl: 'https://proxy.example.com/v1' });
     assert.ok(exportRegistry(providers.state()).includes('"baseUrl": "https://proxy.example.com/v1"'));

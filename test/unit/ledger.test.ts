@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
-import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv, type LedgerProblem, type UsageRecord } from '../../src/core/cost/ledger';
+import {
+  LEDGER_DAYS,
+  LEDGER_KEY,
+  LEDGER_MONTHS,
+  UsageLedger,
+  usageCsv,
+  type LedgerProblem,
+  type UsageRecord,
+} from '../../src/core/cost/ledger';
 import { MemorySharedStore } from '../../src/core/storage';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';
@@ -28,7 +36,8 @@ const record = (at: number, overrides: Partial<UsageRecord> = {}): UsageRecord =
   ...overrides,
 });
 
-const near = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} != ${expected}`);
+const near = (actual: number, expected: number) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} != ${expected}`);
 
 describe('usage ledger', () => {
   it('batches writes: many records, one write a second', async () => {
@@ -62,7 +71,13 @@ describe('usage ledger', () => {
     const second = setup(kv, clock, shared).ledger;
     // Each window has seen the other's earlier writes or not; each flush merges into what is stored now.
     first.record(record(clock.now()));
-    second.record(record(clock.now(), { providerId: 'anthropic', modelId: 'claude-sonnet-4-5', cost: { basis: 'computed', usd: 0.02 } }));
+    second.record(
+      record(clock.now(), {
+        providerId: 'anthropic',
+        modelId: 'claude-sonnet-4-5',
+        cost: { basis: 'computed', usd: 0.02 },
+      }),
+    );
     await first.flush();
     first.record(record(clock.now()));
     await second.flush();
@@ -77,10 +92,18 @@ describe('usage ledger', () => {
     const now = clock.now();
     ledger.record(record(now - DAY));
     ledger.record(record(now, { cost: { basis: 'unknown' } }));
-    ledger.record(record(now, { providerId: 'anthropic', modelId: 'claude-sonnet-4-5', cost: { basis: 'estimated', usd: 0.5 } }));
-    const range = { from: new Date(now - DAY).toLocaleDateString('sv-SE'), to: new Date(now).toLocaleDateString('sv-SE') };
+    ledger.record(
+      record(now, { providerId: 'anthropic', modelId: 'claude-sonnet-4-5', cost: { basis: 'estimated', usd: 0.5 } }),
+    );
+    const range = {
+      from: new Date(now - DAY).toLocaleDateString('sv-SE'),
+      to: new Date(now).toLocaleDateString('sv-SE'),
+    };
     assert.deepEqual([...ledger.totals(range, 'provider').keys()].sort(), ['anthropic', 'openai']);
-    assert.deepEqual([...ledger.totals(range, 'model').keys()].sort(), ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o']);
+    assert.deepEqual([...ledger.totals(range, 'model').keys()].sort(), [
+      'anthropic/claude-sonnet-4-5',
+      'openai/gpt-4o',
+    ]);
     assert.equal(ledger.totals(range, 'day').size, 2);
     const all = ledger.totals(range).get('all')!;
     assert.deepEqual([all.requests, all.unpricedRequests, all.estimatedRequests], [3, 1, 1]);
@@ -97,8 +120,18 @@ describe('usage ledger', () => {
     near(ledger.spentUsd({ kind: 'overall' }, 'monthly', now), 3.5);
     near(ledger.spentUsd({ kind: 'model', providerId: 'openai', modelId: 'gpt-4o' }, 'monthly', now), 3);
     near(ledger.spentUsd({ kind: 'provider', providerId: 'anthropic' }, 'monthly', now), 0);
-    const guard = new BudgetGuard(() => [budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 2, mode: 'stop' })], ledger, () => now);
-    const admission = await guard.admit({ providerId: 'openai', modelId: 'gpt-4o', inputUsd: 0.1, outputUsdPerToken: 0.001, maxTokens: 1000 });
+    const guard = new BudgetGuard(
+      () => [budgetSchema.parse({ id: 'b', scope: { kind: 'overall' }, period: 'daily', limitUsd: 2, mode: 'stop' })],
+      ledger,
+      () => now,
+    );
+    const admission = await guard.admit({
+      providerId: 'openai',
+      modelId: 'gpt-4o',
+      inputUsd: 0.1,
+      outputUsdPerToken: 0.001,
+      maxTokens: 1000,
+    });
     assert.equal(admission.allowed && admission.maxTokens, 400, '($2 − $1.50 − $0.10) / $0.001');
     void clock;
   });
@@ -120,7 +153,14 @@ describe('usage ledger', () => {
     // 450 days up to today × 12 provider/model pairs × 3 requests.
     for (let day = 449; day >= 0; day--) {
       for (let model = 0; model < 12; model++) {
-        for (let i = 0; i < 3; i++) ledger.record(record(today - day * DAY, { providerId: `provider-${model % 4}`, modelId: `model-with-a-long-name-${model}`, cost: { basis: 'computed', usd: 0.123456789 } }));
+        for (let i = 0; i < 3; i++)
+          ledger.record(
+            record(today - day * DAY, {
+              providerId: `provider-${model % 4}`,
+              modelId: `model-with-a-long-name-${model}`,
+              cost: { basis: 'computed', usd: 0.123456789 },
+            }),
+          );
       }
       if (day % 50 === 0) await ledger.flush();
     }
@@ -141,7 +181,13 @@ describe('usage ledger', () => {
     // Version 1: provider and model joined by U+0001; one entry of today's damaged (a null amount).
     const damaged = {
       schemaVersion: 1,
-      days: { 'not-a-day': {}, [today]: { 'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, 2_000_000_000, 0, 0], 'openai\u0001gpt-4o-mini': [1, 0, 0, 0, 0, 0, null, 0, 0] } },
+      days: {
+        'not-a-day': {},
+        [today]: {
+          'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, 2_000_000_000, 0, 0],
+          'openai\u0001gpt-4o-mini': [1, 0, 0, 0, 0, 0, null, 0, 0],
+        },
+      },
       months: {},
     };
     kv.data.set(LEDGER_KEY, damaged);
@@ -162,7 +208,11 @@ describe('usage ledger', () => {
 
   it('a failed backup leaves the damaged original in place and is tried again', async () => {
     const { kv, clock, ledger, problems } = setup();
-    const damaged = { schemaVersion: 1, days: { '2023-11-14': { 'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, -5, 0, 0] } }, months: {} };
+    const damaged = {
+      schemaVersion: 1,
+      days: { '2023-11-14': { 'openai\u0001gpt-4o': [1, 0, 0, 0, 0, 0, -5, 0, 0] } },
+      months: {},
+    };
     kv.data.set(LEDGER_KEY, damaged);
     const update = kv.update.bind(kv);
     let refuse = true;
@@ -173,7 +223,10 @@ describe('usage ledger', () => {
     ledger.record(record(clock.now()));
     await assert.rejects(ledger.flush(), /storage refused/);
     assert.deepEqual(kv.data.get(LEDGER_KEY), damaged, 'not overwritten');
-    assert.deepEqual(problems.map((problem) => problem.kind), ['storage']);
+    assert.deepEqual(
+      problems.map((problem) => problem.kind),
+      ['storage'],
+    );
     refuse = false;
     clock.advance(60_000);
     await ledger.flush();
@@ -183,18 +236,33 @@ describe('usage ledger', () => {
   it('migrates version 1 without losing a count, and never writes over data from a newer version', async () => {
     const { kv, clock } = setup();
     const today = new Date(clock.now()).toLocaleDateString('sv-SE');
-    kv.data.set(LEDGER_KEY, { schemaVersion: 1, days: { [today]: { 'openai\u0001gpt-4o': [2, 10, 0, 0, 20, 0, 3_000_000_000, 0, 1] } }, months: {} });
+    kv.data.set(LEDGER_KEY, {
+      schemaVersion: 1,
+      days: { [today]: { 'openai\u0001gpt-4o': [2, 10, 0, 0, 20, 0, 3_000_000_000, 0, 1] } },
+      months: {},
+    });
     const ledger = setup(kv, clock).ledger;
     ledger.record(record(clock.now()));
     await ledger.flush();
     const stored = kv.data.get(LEDGER_KEY) as { schemaVersion: number; days: Record<string, Record<string, number[]>> };
     assert.equal(stored.schemaVersion, 2);
-    assert.deepEqual(stored.days[today]![JSON.stringify(['openai', 'gpt-4o'])], [3, 1010, 200, 0, 120, 40, 3_010_000_000, 0, 1, 0]);
+    assert.deepEqual(
+      stored.days[today]![JSON.stringify(['openai', 'gpt-4o'])],
+      [3, 1010, 200, 0, 120, 40, 3_010_000_000, 0, 1, 0],
+    );
 
-    const newer = { schemaVersion: 3, days: { [today]: { [JSON.stringify(['openai', 'gpt-4o'])]: [1, 0, 0, 0, 0, 0, 4_000_000_000, 0, 0, 0, 7] } }, months: {}, applied: {}, somethingNew: true };
+    const newer = {
+      schemaVersion: 3,
+      days: { [today]: { [JSON.stringify(['openai', 'gpt-4o'])]: [1, 0, 0, 0, 0, 0, 4_000_000_000, 0, 0, 0, 7] } },
+      months: {},
+      applied: {},
+      somethingNew: true,
+    };
     const fromTheFuture = setup();
     fromTheFuture.kv.data.set(LEDGER_KEY, newer);
-    const reader = new UsageLedger(fromTheFuture.kv, clock, { onProblem: (problem) => fromTheFuture.problems.push(problem) });
+    const reader = new UsageLedger(fromTheFuture.kv, clock, {
+      onProblem: (problem) => fromTheFuture.problems.push(problem),
+    });
     near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 4);
     reader.record(record(clock.now()));
     await reader.flush();
@@ -205,12 +273,20 @@ describe('usage ledger', () => {
 
   it('stores no NaN, Infinity, negative or null amount, whatever a caller hands it', async () => {
     const { kv, clock, ledger } = setup();
-    ledger.record(record(clock.now(), { usage: { inputTokens: -5, outputTokens: Number.NaN, cachedInputTokens: Infinity }, cost: { basis: 'computed', usd: -3 } }));
+    ledger.record(
+      record(clock.now(), {
+        usage: { inputTokens: -5, outputTokens: Number.NaN, cachedInputTokens: Infinity },
+        cost: { basis: 'computed', usd: -3 },
+      }),
+    );
     ledger.record(record(clock.now(), { cost: { basis: 'reported', usd: Number.POSITIVE_INFINITY } }));
     await ledger.flush();
     const stored = kv.data.get(LEDGER_KEY) as { days: Record<string, Record<string, unknown[]>> };
     const amounts = Object.values(stored.days).flatMap((byModel) => Object.values(byModel).flat());
-    assert.ok(amounts.length === 10 && amounts.every((value) => Number.isSafeInteger(value) && (value as number) >= 0), JSON.stringify(amounts));
+    assert.ok(
+      amounts.length === 10 && amounts.every((value) => Number.isSafeInteger(value) && (value as number) >= 0),
+      JSON.stringify(amounts),
+    );
     const totals = ledger.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all')!;
     assert.deepEqual([totals.requests, totals.usd, totals.unpricedRequests], [2, 0, 2]);
   });
@@ -230,7 +306,10 @@ describe('usage ledger', () => {
       await new Promise((resolve) => setImmediate(resolve));
       await ledger.flush().catch(() => undefined);
     }
-    assert.deepEqual(problems.map((problem) => problem.kind), ['storage']);
+    assert.deepEqual(
+      problems.map((problem) => problem.kind),
+      ['storage'],
+    );
     near(setup(kv, clock).ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 1);
   });
 
@@ -268,9 +347,13 @@ describe('usage ledger', () => {
         ['2026-11-21', 'team, "gateway"', 'gpt-4o', 1],
       ],
     );
-    const header = 'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated,requests_suspect';
+    const header =
+      'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated,requests_suspect';
     const quoted = '"team, ""gateway"""';
-    assert.equal(usageCsv(rows), `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n`);
+    assert.equal(
+      usageCsv(rows),
+      `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n`,
+    );
   });
 
   it('deletes everything when asked', async () => {

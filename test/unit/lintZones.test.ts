@@ -23,13 +23,22 @@ describe('lint zones', function () {
       const text = `import '${importPath}';\n${readFileSync(join(repoRoot, file), 'utf8')}`;
       const [result] = await eslint.lintText(text, { filePath: join(repoRoot, file) });
       const rules = result!.messages.map((message) => message.ruleId);
-      assert.ok(rules.includes('no-restricted-imports'), `${file} importing ${importPath}: ${JSON.stringify(result!.messages.map((message) => message.message))}`);
+      assert.ok(
+        rules.includes('no-restricted-imports'),
+        `${file} importing ${importPath}: ${JSON.stringify(result!.messages.map((message) => message.message))}`,
+      );
     }
   });
 
   it('allows what the zones allow: services, shared and the core', async () => {
     const eslint = new ESLint({ cwd: repoRoot });
-    const [result] = await eslint.lintText(`import '../services';\nimport '../shared/protocol';\nimport '../core';\n${readFileSync(join(repoRoot, 'src/chat/answer.ts'), 'utf8')}`, { filePath: join(repoRoot, 'src/chat/answer.ts') });
-    assert.deepEqual(result!.messages.filter((message) => message.ruleId === 'no-restricted-imports'), []);
+    const [result] = await eslint.lintText(
+      `import '../services';\nimport '../shared/protocol';\nimport '../core';\n${readFileSync(join(repoRoot, 'src/chat/answer.ts'), 'utf8')}`,
+      { filePath: join(repoRoot, 'src/chat/answer.ts') },
+    );
+    assert.deepEqual(
+      result!.messages.filter((message) => message.ruleId === 'no-restricted-imports'),
+      [],
+    );
   });
 });

@@ -12,11 +12,20 @@ import { finishChunk, textDelta, usageChunk } from '../fixtures/openaiWire';
 const PRICES = { input: 2, output: 8 }; // per million tokens
 const USAGE = { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 };
 
-function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget?: MeterOptions['confirmOverBudget'], contextWindow?: number) {
+function setup(
+  server: LoopbackServer,
+  budgets: Budget[] = [],
+  confirmOverBudget?: MeterOptions['confirmOverBudget'],
+  contextWindow?: number,
+) {
   const clock = new ManualClock();
   const warnings: string[] = [];
   const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
-  const guard = new BudgetGuard(() => budgets, ledger, () => clock.now());
+  const guard = new BudgetGuard(
+    () => budgets,
+    ledger,
+    () => clock.now(),
+  );
   const provider = metered(createProvider({ type: 'openai-compatible', baseUrl: server.url }), {
     providerId: 'local',
     type: 'openai-compatible',
@@ -36,13 +45,15 @@ function setup(server: LoopbackServer, budgets: Budget[] = [], confirmOverBudget
   ledger.onDidRecord(() => records++);
   /** Waits for `count` records (recording finishes after the last event) and the reservations' release. */
   const settled = async (count = 1) => {
-    for (let i = 0; i < 400 && (records < count || ledger.reservedUsd() > 0); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 400 && (records < count || ledger.reservedUsd() > 0); i++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     assert.equal(records, count, 'records');
   };
   return { clock, ledger, guard, provider, totals, settled, warnings };
 }
 
-const budget = (limitUsd: number, mode: Budget['mode'] = 'stop') => budgetSchema.parse({ id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd, mode });
+const budget = (limitUsd: number, mode: Budget['mode'] = 'stop') =>
+  budgetSchema.parse({ id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd, mode });
 const ask = { model: 'm', messages: [{ role: 'user' as const, content: 'hi' }] };
 
 describe('metered requests', () => {
@@ -56,20 +67,41 @@ describe('metered requests', () => {
       [{ prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: 50_000 }, undefined],
     ];
     for (const [reported, window] of cases) {
-      const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello there'), finishChunk('stop'), usageChunk(reported), '[DONE]'])));
+      const server = await serve((_req, res) =>
+        sse(res, dataEvents([textDelta('Hello there'), finishChunk('stop'), usageChunk(reported), '[DONE]'])),
+      );
       const { provider, totals, settled, warnings } = setup(server, [], undefined, window);
       const events = await collect(provider.chat(ask));
       await settled();
       const recorded = totals()!;
       // What the chat's footer is handed is what the ledger records, not the provider's figures.
       const passedOn = events.find((event) => event.type === 'usage');
-      assert.deepEqual(passedOn?.type === 'usage' && [passedOn.usage.inputTokens, passedOn.usage.outputTokens, passedOn.usage.costUsd], [recorded.inputTokens, recorded.outputTokens, undefined]);
-      assert.deepEqual([recorded.requests, recorded.suspectRequests, recorded.estimatedRequests, warnings.length], [1, 1, 1, 1], JSON.stringify(reported));
-      assert.ok(recorded.inputTokens < 100 && recorded.usd > 0 && recorded.usd < 0.001, `${JSON.stringify(reported)}: ${recorded.inputTokens} tokens, $${recorded.usd}`);
+      assert.deepEqual(
+        passedOn?.type === 'usage' && [passedOn.usage.inputTokens, passedOn.usage.outputTokens, passedOn.usage.costUsd],
+        [recorded.inputTokens, recorded.outputTokens, undefined],
+      );
+      assert.deepEqual(
+        [recorded.requests, recorded.suspectRequests, recorded.estimatedRequests, warnings.length],
+        [1, 1, 1, 1],
+        JSON.stringify(reported),
+      );
+      assert.ok(
+        recorded.inputTokens < 100 && recorded.usd > 0 && recorded.usd < 0.001,
+        `${JSON.stringify(reported)}: ${recorded.inputTokens} tokens, $${recorded.usd}`,
+      );
       assert.match(warnings[0]!, /usage report not used/);
     }
     // Within twice the window: believed.
-    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk({ prompt_tokens: 16_000, completion_tokens: 5, total_tokens: 16_005 }), '[DONE]'])));
+    const server = await serve((_req, res) =>
+      sse(
+        res,
+        dataEvents([
+          textDelta('x'),
+          usageChunk({ prompt_tokens: 16_000, completion_tokens: 5, total_tokens: 16_005 }),
+          '[DONE]',
+        ]),
+      ),
+    );
     const { provider, totals, settled, warnings } = setup(server, [], undefined, 8_192);
     await collect(provider.chat(ask));
     await settled();
@@ -83,7 +115,9 @@ describe('metered requests', () => {
       { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost: -20 },
     ];
     for (const reported of bad) {
-      const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello there'), finishChunk('stop'), usageChunk(reported), '[DONE]'])));
+      const server = await serve((_req, res) =>
+        sse(res, dataEvents([textDelta('Hello there'), finishChunk('stop'), usageChunk(reported), '[DONE]'])),
+      );
       const { provider, totals, settled, ledger, clock } = setup(server);
       await collect(provider.chat(ask));
       await settled();
@@ -95,7 +129,9 @@ describe('metered requests', () => {
   });
 
   it('records each request with the cost of the usage the provider reported', async () => {
-    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello'), finishChunk('stop'), usageChunk(USAGE), '[DONE]'])));
+    const server = await serve((_req, res) =>
+      sse(res, dataEvents([textDelta('Hello'), finishChunk('stop'), usageChunk(USAGE), '[DONE]'])),
+    );
     const { provider, totals, settled } = setup(server);
     await collect(provider.chat(ask));
     await settled();
@@ -117,7 +153,15 @@ describe('metered requests', () => {
   it('refuses a request the budget cannot cover, before sending anything', async () => {
     const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
     const { provider, ledger, clock } = setup(server, [budget(0.001)]);
-    ledger.record({ at: clock.now(), providerId: 'local', modelId: 'm', usage: { inputTokens: 0, outputTokens: 0 }, cost: { basis: 'computed', usd: 0.001 }, surface: 'chat', outcome: 'ok' });
+    ledger.record({
+      at: clock.now(),
+      providerId: 'local',
+      modelId: 'm',
+      usage: { inputTokens: 0, outputTokens: 0 },
+      cost: { basis: 'computed', usd: 0.001 },
+      surface: 'chat',
+      outcome: 'ok',
+    });
     const { error } = await collectUntilError(provider.chat(ask));
     assert.deepEqual([error.kind, error.code], ['quota_exceeded', 'budget_stop']);
     assert.match(error.message, /would exceed the daily budget of \$0\.0010: \$0 left/);
@@ -125,7 +169,9 @@ describe('metered requests', () => {
   });
 
   it('a stream with no usage is recorded as estimated from counted tokens, never as $0', async () => {
-    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Hello there, how are you today?'), finishChunk('stop'), '[DONE]'])));
+    const server = await serve((_req, res) =>
+      sse(res, dataEvents([textDelta('Hello there, how are you today?'), finishChunk('stop'), '[DONE]'])),
+    );
     const { provider, totals, settled } = setup(server);
     await collect(provider.chat(ask));
     await settled();
@@ -146,7 +192,7 @@ describe('metered requests', () => {
         }
       })(),
     );
-    assert.equal((error).kind, 'cancelled');
+    assert.equal(error.kind, 'cancelled');
     await settled();
     assert.equal(ledger.reservedUsd(), 0);
     assert.deepEqual([totals()?.requests, totals()?.estimatedRequests], [1, 1]);
@@ -185,7 +231,10 @@ describe('metered requests', () => {
       return Promise.resolve(answer);
     });
     const refused = await collectUntilError(provider.chat({ ...ask, maxTokens: 4000 }));
-    assert.deepEqual([refused.error.kind, refused.error.code, server.requests.length], ['quota_exceeded', 'budget_ask', 0]);
+    assert.deepEqual(
+      [refused.error.kind, refused.error.code, server.requests.length],
+      ['quota_exceeded', 'budget_ask', 0],
+    );
     answer = true;
     await collect(provider.chat({ ...ask, maxTokens: 4000 }));
     // The refused request was never sent, so only the second is recorded.
@@ -199,10 +248,24 @@ describe('metered requests', () => {
     // The worst case every time: the answer is exactly as long as the cap the budget gave it.
     const server = await serve((req, res) => {
       const allowed = (JSON.parse(req.body) as { max_tokens: number }).max_tokens;
-      return sse(res, dataEvents([textDelta('x'), usageChunk({ prompt_tokens: 5, completion_tokens: allowed, total_tokens: 5 + allowed }), '[DONE]']));
+      return sse(
+        res,
+        dataEvents([
+          textDelta('x'),
+          usageChunk({ prompt_tokens: 5, completion_tokens: allowed, total_tokens: 5 + allowed }),
+          '[DONE]',
+        ]),
+      );
     });
     const { provider, totals, ledger, settled } = setup(server, [budget(0.05)]);
-    const results = await Promise.all(Array.from({ length: 20 }, () => collect(provider.chat({ ...ask, maxTokens: 1000 })).then(() => 'ok', (error: ProviderError) => error.code)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        collect(provider.chat({ ...ask, maxTokens: 1000 })).then(
+          () => 'ok',
+          (error: ProviderError) => error.code,
+        ),
+      ),
+    );
     await settled(results.filter((result) => result === 'ok').length);
     assert.ok(results.includes('budget_stop') && results.includes('ok'), results.join(','));
     assert.ok((totals()?.usd ?? 0) <= 0.05 + 1e-9, String(totals()?.usd));

@@ -24,6 +24,9 @@ describe('formatUsd', () => {
 
 describe('counted', () => {
   it('says "1 request", never "1 requests"', () => {
-    assert.deepEqual([counted(0, 'request'), counted(1, 'request'), counted(2, 'request'), counted(1250, 'token')], ['0 requests', '1 request', '2 requests', '1,250 tokens']);
+    assert.deepEqual(
+      [counted(0, 'request'), counted(1, 'request'), counted(2, 'request'), counted(1250, 'token')],
+      ['0 requests', '1 request', '2 requests', '1,250 tokens'],
+    );
   });
 });

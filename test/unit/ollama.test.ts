@@ -29,10 +29,17 @@ const request: ChatRequest = { model: 'llama3.2', messages: [{ role: 'user', con
 const serve = useServers();
 
 /** What `createProvider` would build for Ollama: the transport, and a Bearer header only with a key. */
-function ollama(server: LoopbackServer, options: { key?: string; clock?: Clock; timeouts?: Timeouts; baseUrl?: string } = {}): OllamaProvider {
+function ollama(
+  server: LoopbackServer,
+  options: { key?: string; clock?: Clock; timeouts?: Timeouts; baseUrl?: string } = {},
+): OllamaProvider {
   const transport = testTransport('Ollama', options);
   const key = options.key;
-  return new OllamaProvider({ transport, baseUrl: options.baseUrl ?? server.url, headers: (): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {}) });
+  return new OllamaProvider({
+    transport,
+    baseUrl: options.baseUrl ?? server.url,
+    headers: (): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {}),
+  });
 }
 
 /** Ollama streams `application/x-ndjson`; `sse()` writes any body, in pieces if asked. */
@@ -47,9 +54,15 @@ async function until(condition: () => boolean): Promise<void> {
 
 const withoutMetadata = (events: ChatEvent[]) => events.filter((event) => event.type !== 'response-metadata');
 const text = (events: ChatEvent[]) => events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');
-const sentBody = (server: LoopbackServer, index = 0) => JSON.parse(server.requests[index]!.body) as Record<string, unknown>;
+const sentBody = (server: LoopbackServer, index = 0) =>
+  JSON.parse(server.requests[index]!.body) as Record<string, unknown>;
 
-const helloStream = ndjsonLines([contentChunk('The'), contentChunk(' sky'), contentChunk(' is blue, wörld 👋'), DOCS_FINAL_CHUNK]);
+const helloStream = ndjsonLines([
+  contentChunk('The'),
+  contentChunk(' sky'),
+  contentChunk(' is blue, wörld 👋'),
+  DOCS_FINAL_CHUNK,
+]);
 const helloEvents: ChatEvent[] = [
   { type: 'text', text: 'The' },
   { type: 'text', text: ' sky' },
@@ -72,19 +85,31 @@ describe('Ollama native adapter', () => {
     });
 
     it('reads the same events a byte at a time, with CRLF, blank lines and no newline after the last line', async () => {
-      const lines = [contentChunk('The'), contentChunk(' sky'), contentChunk(' is blue, wörld 👋'), DOCS_FINAL_CHUNK].map((value) => JSON.stringify(value));
+      const lines = [
+        contentChunk('The'),
+        contentChunk(' sky'),
+        contentChunk(' is blue, wörld 👋'),
+        DOCS_FINAL_CHUNK,
+      ].map((value) => JSON.stringify(value));
       const framed = `${lines[0]}\r\n\r\n${lines[1]}\r\n\n${lines[2]}\n${lines[3]}`;
       const server = await serve((_req, res) => ndjson(res, framed, { pieceBytes: 1 }));
       assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), helloEvents);
     });
 
     it('reads nothing after the done line', async () => {
-      const server = await serve((_req, res) => ndjson(res, helloStream + ndjsonLines([contentChunk('after the end'), STREAM_ERROR_LINE])));
+      const server = await serve((_req, res) =>
+        ndjson(res, helloStream + ndjsonLines([contentChunk('after the end'), STREAM_ERROR_LINE])),
+      );
       assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), helloEvents);
     });
 
     it('streams message.thinking as reasoning and skips the empty content beside it', async () => {
-      const body = ndjsonLines([thinkingChunk('Need'), thinkingChunk(' to greet.'), contentChunk('Hi!'), finalChunk('stop', { prompt_eval_count: 12, eval_count: 40 })]);
+      const body = ndjsonLines([
+        thinkingChunk('Need'),
+        thinkingChunk(' to greet.'),
+        contentChunk('Hi!'),
+        finalChunk('stop', { prompt_eval_count: 12, eval_count: 40 }),
+      ]);
       const server = await serve((_req, res) => ndjson(res, body));
       assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), [
         { type: 'reasoning', text: 'Need' },
@@ -96,7 +121,13 @@ describe('Ollama native adapter', () => {
     });
 
     it('a streamed tool call keeps its object arguments and finishes with tool_calls, though Ollama says "stop"', async () => {
-      const server = await serve((_req, res) => ndjson(res, ndjsonLines([...STREAMING_TOOL_CALL, finalChunk('stop', { prompt_eval_count: 187, eval_count: 62 })]), { pieceBytes: 9 }));
+      const server = await serve((_req, res) =>
+        ndjson(
+          res,
+          ndjsonLines([...STREAMING_TOOL_CALL, finalChunk('stop', { prompt_eval_count: 187, eval_count: 62 })]),
+          { pieceBytes: 9 },
+        ),
+      );
       assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), [
         { type: 'text', text: 'celsius' },
         { type: 'text', text: '</think>' },
@@ -128,7 +159,10 @@ describe('Ollama native adapter', () => {
     });
 
     it('done_reason "length" (num_predict reached) finishes with length; cached prompt tokens are kept', async () => {
-      const final = { ...finalChunk('length', { prompt_eval_count: 900, eval_count: 64 }), prompt_eval_cached_count: 850 };
+      const final = {
+        ...finalChunk('length', { prompt_eval_count: 900, eval_count: 64 }),
+        prompt_eval_cached_count: 850,
+      };
       const server = await serve((_req, res) => ndjson(res, ndjsonLines([contentChunk('Half an ans'), final])));
       assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), [
         { type: 'text', text: 'Half an ans' },
@@ -140,7 +174,9 @@ describe('Ollama native adapter', () => {
 
   describe('non-streaming', () => {
     it('yields the same events from one JSON object, tool calls included', async () => {
-      const server = await serve((_req, res, n) => json(res, 200, n === 0 ? NON_STREAMING_TOOL_CALL : NON_STREAMING_TEXT));
+      const server = await serve((_req, res, n) =>
+        json(res, 200, n === 0 ? NON_STREAMING_TOOL_CALL : NON_STREAMING_TEXT),
+      );
       const provider = ollama(server);
       assert.deepEqual(await collect(provider.chat({ ...request, stream: false })), [
         { type: 'response-metadata', metadata: { status: 200 } },
@@ -166,7 +202,13 @@ describe('Ollama native adapter', () => {
           model: 'qwen3',
           messages: [
             { role: 'system', content: 'Be terse.' },
-            { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is this?' },
+                { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' },
+              ],
+            },
             {
               role: 'assistant',
               content: '',
@@ -182,8 +224,17 @@ describe('Ollama native adapter', () => {
           ],
           maxTokens: 64,
           temperature: 0.2,
-          tools: [{ name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }],
-          providerOptions: { reasoningEffort: 'high', extraBody: { keep_alive: '10m', options: { num_ctx: 32768, temperature: 0.7 } } },
+          tools: [
+            {
+              name: 'get_weather',
+              description: 'Weather for a city',
+              parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+            },
+          ],
+          providerOptions: {
+            reasoningEffort: 'high',
+            extraBody: { keep_alive: '10m', options: { num_ctx: 32768, temperature: 0.7 } },
+          },
         }),
       );
       assert.equal(server.requests[0]!.headers.authorization, undefined);
@@ -205,7 +256,16 @@ describe('Ollama native adapter', () => {
           { role: 'tool', content: '14:00', tool_name: 'get_time', tool_call_id: 'call_2' },
         ],
         stream: true,
-        tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } } }],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'get_weather',
+              description: 'Weather for a city',
+              parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+            },
+          },
+        ],
         think: 'high',
         // extraBody's options join Switchboard's, and win where both set one.
         options: { num_predict: 64, temperature: 0.7, num_ctx: 32768 },
@@ -216,13 +276,18 @@ describe('Ollama native adapter', () => {
     it('sends no options and no think when nothing asks for them', async () => {
       const server = await serve((_req, res) => ndjson(res, helloStream));
       await collect(ollama(server).chat(request));
-      assert.deepEqual(sentBody(server), { model: 'llama3.2', messages: [{ role: 'user', content: 'Why is the sky blue?' }], stream: true });
+      assert.deepEqual(sentBody(server), {
+        model: 'llama3.2',
+        messages: [{ role: 'user', content: 'Why is the sky blue?' }],
+        stream: true,
+      });
     });
 
     it('sends the key as a Bearer token to every endpoint, and takes a base URL that ends in /api', async () => {
       const server = await serve((req, res) => {
         if (req.path === '/api/tags') return json(res, 200, { models: [tagsEntry('gpt-oss:120b')] });
-        if (req.path === '/api/show') return json(res, 200, showCurrent('gptoss', 131072, ['completion', 'tools', 'thinking']));
+        if (req.path === '/api/show')
+          return json(res, 200, showCurrent('gptoss', 131072, ['completion', 'tools', 'thinking']));
         return ndjson(res, helloStream);
       });
       const cloud = ollama(server, { key: KEY, baseUrl: `${server.url}/api/` });
@@ -260,12 +325,16 @@ describe('Ollama native adapter', () => {
         const body = JSON.parse(req.body) as { model: string; think?: unknown };
         if (body.model === 'llama3.2') return json(res, 400, { error: '"llama3.2" does not support thinking' });
         // Servers before commit 122c68c accept levels only for gpt-oss.
-        if (typeof body.think === 'string' && body.model !== 'gpt-oss:20b') return json(res, 400, { error: `think value "${body.think}" is not supported for this model` });
+        if (typeof body.think === 'string' && body.model !== 'gpt-oss:20b')
+          return json(res, 400, { error: `think value "${body.think}" is not supported for this model` });
         return ndjson(res, helloStream);
       });
       const provider = ollama(server);
       const low = { providerOptions: { reasoningEffort: 'low' as const } };
-      assert.equal(text(await collect(provider.chat({ ...request, model: 'qwen3:8b', ...low }))), 'The sky is blue, wörld 👋');
+      assert.equal(
+        text(await collect(provider.chat({ ...request, model: 'qwen3:8b', ...low }))),
+        'The sky is blue, wörld 👋',
+      );
       await collect(provider.chat({ ...request, model: 'qwen3:8b', ...low }));
       await collect(provider.chat({ ...request, model: 'gpt-oss:20b', ...low }));
       const { error } = await collectUntilError(provider.chat({ ...request, model: 'llama3.2', ...low }));
@@ -319,7 +388,9 @@ describe('Ollama native adapter', () => {
     });
 
     it('a line that is not JSON is a server_error, after what came before it', async () => {
-      const server = await serve((_req, res) => ndjson(res, `${JSON.stringify(contentChunk('Fine'))}\n<html>502 Bad Gateway</html>\n`));
+      const server = await serve((_req, res) =>
+        ndjson(res, `${JSON.stringify(contentChunk('Fine'))}\n<html>502 Bad Gateway</html>\n`),
+      );
       const { events, error } = await collectUntilError(ollama(server).chat(request));
       assert.equal(text(events), 'Fine');
       assert.equal(error.kind, 'server_error');
@@ -327,7 +398,9 @@ describe('Ollama native adapter', () => {
     });
 
     it('a stream that ends, or is cut, without done: true is a network error', async () => {
-      const server = await serve((_req, res, n) => ndjson(res, ndjsonLines([contentChunk('Half an ans')]), { cut: n === 1 }));
+      const server = await serve((_req, res, n) =>
+        ndjson(res, ndjsonLines([contentChunk('Half an ans')]), { cut: n === 1 }),
+      );
       for (let attempt = 0; attempt < 2; attempt++) {
         const { events, error } = await collectUntilError(ollama(server).chat(request));
         assert.equal(text(events), 'Half an ans');
@@ -344,7 +417,8 @@ describe('Ollama native adapter', () => {
       const events: ChatEvent[] = [];
       const done = (async () => {
         try {
-          for await (const event of ollama(server, { clock, timeouts: { idleMs: 10_000 } }).chat(request)) events.push(event);
+          for await (const event of ollama(server, { clock, timeouts: { idleMs: 10_000 } }).chat(request))
+            events.push(event);
         } catch (error) {
           return error as ProviderError;
         }
@@ -382,7 +456,9 @@ describe('Ollama native adapter', () => {
     });
 
     it('a consumer that stops reading early releases the connection too', async () => {
-      const server = await serve((_req, res) => ndjson(res, ndjsonLines([contentChunk('One '), contentChunk('two ')]), { hang: true }));
+      const server = await serve((_req, res) =>
+        ndjson(res, ndjsonLines([contentChunk('One '), contentChunk('two ')]), { hang: true }),
+      );
       for await (const event of ollama(server).chat(request)) {
         if (event.type === 'text') break;
       }
@@ -403,7 +479,11 @@ describe('Ollama native adapter', () => {
       let maxInFlight = 0;
       const server = await serve(async (req, res) => {
         if (req.path === '/api/tags') {
-          return json(res, 200, { models: ['qwen3:8b', 'llava:7b', 'broken:1b', 'llama3.1:8b', 'gemma3:4b', 'nomic-embed-text:latest'].map((name) => tagsEntry(name)) });
+          return json(res, 200, {
+            models: ['qwen3:8b', 'llava:7b', 'broken:1b', 'llama3.1:8b', 'gemma3:4b', 'nomic-embed-text:latest'].map(
+              (name) => tagsEntry(name),
+            ),
+          });
         }
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
@@ -411,23 +491,47 @@ describe('Ollama native adapter', () => {
         inFlight--;
         const { model } = JSON.parse(req.body) as { model: string };
         const show = shows[model];
-        return show ? json(res, 200, show) : json(res, 500, { error: 'llama runner process has terminated: exit status 2' });
+        return show
+          ? json(res, 200, show)
+          : json(res, 500, { error: 'llama runner process has terminated: exit status 2' });
       });
       const models = await ollama(server).listModels();
       assert.deepEqual(models, [
-        { id: 'qwen3:8b', contextWindow: 40960, capabilities: { tools: true, vision: false, reasoning: true }, sources: { contextWindow: 'provider', capabilities: 'provider' } },
-        { id: 'llava:7b', contextWindow: 32768, capabilities: { tools: false, vision: true, reasoning: false }, sources: { contextWindow: 'provider', capabilities: 'provider' } },
+        {
+          id: 'qwen3:8b',
+          contextWindow: 40960,
+          capabilities: { tools: true, vision: false, reasoning: true },
+          sources: { contextWindow: 'provider', capabilities: 'provider' },
+        },
+        {
+          id: 'llava:7b',
+          contextWindow: 32768,
+          capabilities: { tools: false, vision: true, reasoning: false },
+          sources: { contextWindow: 'provider', capabilities: 'provider' },
+        },
         { id: 'broken:1b', sources: {} },
         // A server from before capabilities: the context window only.
         { id: 'llama3.1:8b', contextWindow: 8192, sources: { contextWindow: 'provider' } },
-        { id: 'gemma3:4b', contextWindow: 131072, capabilities: { tools: false, vision: true, reasoning: false }, sources: { contextWindow: 'provider', capabilities: 'provider' } },
-        { id: 'nomic-embed-text:latest', contextWindow: 2048, capabilities: { tools: false, vision: false, reasoning: false }, sources: { contextWindow: 'provider', capabilities: 'provider' } },
+        {
+          id: 'gemma3:4b',
+          contextWindow: 131072,
+          capabilities: { tools: false, vision: true, reasoning: false },
+          sources: { contextWindow: 'provider', capabilities: 'provider' },
+        },
+        {
+          id: 'nomic-embed-text:latest',
+          contextWindow: 2048,
+          capabilities: { tools: false, vision: false, reasoning: false },
+          sources: { contextWindow: 'provider', capabilities: 'provider' },
+        },
       ]);
       assert.deepEqual([server.requests[0]?.method, server.requests[0]?.path], ['GET', '/api/tags']);
       const showBodies = server.requests.slice(1).map((req) => [req.method, req.path, JSON.parse(req.body) as unknown]);
       assert.deepEqual(
         showBodies.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
-        models.map((model) => ['POST', '/api/show', { model: model.id }]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        models
+          .map((model) => ['POST', '/api/show', { model: model.id }])
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
       );
       assert.equal(maxInFlight, 4);
     });
@@ -435,7 +539,13 @@ describe('Ollama native adapter', () => {
     it('aborting while the shows are in flight rejects with cancelled and closes every connection', async () => {
       const server = await serve((req, res) => {
         // Closed after the list, so that every socket still open afterwards carried a show.
-        if (req.path === '/api/tags') return json(res, 200, { models: ['a:1b', 'b:1b', 'c:1b', 'd:1b', 'e:1b'].map((name) => tagsEntry(name)) }, { connection: 'close' });
+        if (req.path === '/api/tags')
+          return json(
+            res,
+            200,
+            { models: ['a:1b', 'b:1b', 'c:1b', 'd:1b', 'e:1b'].map((name) => tagsEntry(name)) },
+            { connection: 'close' },
+          );
         return undefined; // never answers
       });
       const controller = new AbortController();
@@ -453,7 +563,9 @@ describe('Ollama native adapter', () => {
       const server = await serve((req, res) => {
         if (req.path === '/api/tags') return json(res, 200, { models: names.map((name) => ({ name, model: name })) });
         const { model } = JSON.parse(req.body) as { model: string };
-        return names.includes(model) ? json(res, 200, showCurrent('llama', 8192, ['completion', 'tools'])) : json(res, 404, { error: `model '${model}' not found` });
+        return names.includes(model)
+          ? json(res, 200, showCurrent('llama', 8192, ['completion', 'tools']))
+          : json(res, 404, { error: `model '${model}' not found` });
       });
       const provider = ollama(server);
       const models = await provider.listModels();
@@ -462,21 +574,37 @@ describe('Ollama native adapter', () => {
         models.map((model) => model.id),
         names.slice(0, MAX_LISTED_MODELS),
       );
-      const described = { contextWindow: 8192, capabilities: { tools: true, vision: false, reasoning: false }, sources: { contextWindow: 'provider', capabilities: 'provider' } };
-      assert.deepEqual(models.slice(0, MAX_DESCRIBED_MODELS), names.slice(0, MAX_DESCRIBED_MODELS).map((id) => ({ id, ...described })));
-      assert.deepEqual(models.slice(MAX_DESCRIBED_MODELS), names.slice(MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS).map((id) => ({ id, sources: {} })));
+      const described = {
+        contextWindow: 8192,
+        capabilities: { tools: true, vision: false, reasoning: false },
+        sources: { contextWindow: 'provider', capabilities: 'provider' },
+      };
+      assert.deepEqual(
+        models.slice(0, MAX_DESCRIBED_MODELS),
+        names.slice(0, MAX_DESCRIBED_MODELS).map((id) => ({ id, ...described })),
+      );
+      assert.deepEqual(
+        models.slice(MAX_DESCRIBED_MODELS),
+        names.slice(MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS).map((id) => ({ id, sources: {} })),
+      );
       assert.equal(server.requests.length, 1 + MAX_DESCRIBED_MODELS);
 
       // A model that came back bare, described when it is shown or used: one request.
       assert.deepEqual(await provider.describeModel('model-700:1b'), { id: 'model-700:1b', ...described });
       assert.deepEqual(JSON.parse(server.requests.at(-1)!.body), { model: 'model-700:1b' });
       assert.equal(server.requests.length, 2 + MAX_DESCRIBED_MODELS);
-      await assert.rejects(provider.describeModel('gone:1b'), (error: unknown) => error instanceof ProviderError && error.kind === 'model_not_found');
+      await assert.rejects(
+        provider.describeModel('gone:1b'),
+        (error: unknown) => error instanceof ProviderError && error.kind === 'model_not_found',
+      );
     });
 
     it('a failed /api/tags fails the list, classified like any other error', async () => {
       const server = await serve((_req, res) => json(res, 401, { error: 'unauthorized' }));
-      await assert.rejects(ollama(server, { key: KEY }).listModels(), (error: unknown) => error instanceof ProviderError && error.kind === 'invalid_credentials');
+      await assert.rejects(
+        ollama(server, { key: KEY }).listModels(),
+        (error: unknown) => error instanceof ProviderError && error.kind === 'invalid_credentials',
+      );
     });
   });
 });

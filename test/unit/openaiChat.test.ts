@@ -27,12 +27,27 @@ function provider(server: LoopbackServer, options: Partial<Parameters<typeof cre
 
 const text = textOf;
 
-const helloStream = dataEvents([roleDelta(), textDelta('Hello'), textDelta(', wörld 👋'), finishChunk('stop'), usageChunk(OPENAI_USAGE), '[DONE]']);
+const helloStream = dataEvents([
+  roleDelta(),
+  textDelta('Hello'),
+  textDelta(', wörld 👋'),
+  finishChunk('stop'),
+  usageChunk(OPENAI_USAGE),
+  '[DONE]',
+]);
 
 describe('OpenAI Chat Completions adapter', () => {
   describe('streaming', () => {
     it('streams text, then usage, then the finish reason, from the real wire format', async () => {
-      const server = await serve((_req, res) => sse(res, helloStream, { headers: { 'x-request-id': 'req_123', 'x-ratelimit-remaining-requests': '4999', 'x-ratelimit-reset-requests': '12ms' } }));
+      const server = await serve((_req, res) =>
+        sse(res, helloStream, {
+          headers: {
+            'x-request-id': 'req_123',
+            'x-ratelimit-remaining-requests': '4999',
+            'x-ratelimit-reset-requests': '12ms',
+          },
+        }),
+      );
       const events = await collect(provider(server).chat(request));
       assert.deepEqual(events[0], {
         type: 'response-metadata',
@@ -52,7 +67,13 @@ describe('OpenAI Chat Completions adapter', () => {
         provider(server).chat({
           ...request,
           temperature: 0.2,
-          tools: [{ name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+          tools: [
+            {
+              name: 'get_weather',
+              description: 'Weather for a city',
+              parameters: { type: 'object', properties: { city: { type: 'string' } } },
+            },
+          ],
           providerOptions: { reasoningEffort: 'low', extraBody: { seed: 7 } },
         }),
       );
@@ -69,7 +90,16 @@ describe('OpenAI Chat Completions adapter', () => {
         // OpenAI's reasoning models refuse max_tokens.
         max_completion_tokens: 64,
         temperature: 0.2,
-        tools: [{ type: 'function', function: { name: 'get_weather', description: 'Weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+        tools: [
+          {
+            type: 'function',
+            function: {
+              name: 'get_weather',
+              description: 'Weather for a city',
+              parameters: { type: 'object', properties: { city: { type: 'string' } } },
+            },
+          },
+        ],
         reasoning_effort: 'low',
         seed: 7,
       });
@@ -92,16 +122,38 @@ describe('OpenAI Chat Completions adapter', () => {
           model: 'gpt-4.1',
           messages: [
             { role: 'system', content: 'Be terse.' },
-            { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' }] },
-            { role: 'assistant', content: '', toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is this?' },
+                { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo=' },
+              ],
+            },
+            {
+              role: 'assistant',
+              content: '',
+              toolCalls: [{ id: 'call_1', name: 'get_weather', arguments: { city: 'Paris' } }],
+            },
             { role: 'tool', toolCallId: 'call_1', toolName: 'get_weather', content: '18C, sunny' },
           ],
         }),
       );
       assert.deepEqual((JSON.parse(server.requests[0]!.body) as { messages: unknown }).messages, [
         { role: 'system', content: 'Be terse.' },
-        { role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } }] },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'What is this?' },
+            { type: 'image_url', image_url: { url: 'data:image/png;base64,iVBORw0KGgo=' } },
+          ],
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: 'tool', tool_call_id: 'call_1', content: '18C, sunny' },
       ]);
     });
@@ -131,7 +183,12 @@ describe('OpenAI Chat Completions adapter', () => {
       const server = await serve((_req, res) => sse(res, dataEvents([...toolCallStream, '[DONE]']), { pieceBytes: 7 }));
       const events = withoutMetadata(await collect(provider(server).chat(request)));
       assert.deepEqual(events, [
-        { type: 'tool-call', id: 'call_PieqNSej6kM9hgYbcQdbZSaC', name: 'get_weather', arguments: { location: 'Tokyo' } },
+        {
+          type: 'tool-call',
+          id: 'call_PieqNSej6kM9hgYbcQdbZSaC',
+          name: 'get_weather',
+          arguments: { location: 'Tokyo' },
+        },
         { type: 'usage', usage: { inputTokens: 67, outputTokens: 31 } },
         { type: 'finish', reason: 'tool_calls' },
       ]);
@@ -139,7 +196,13 @@ describe('OpenAI Chat Completions adapter', () => {
 
     it('keeps parallel tool calls apart: indexes from 1, missing indexes, and index 0 reused with new ids', async () => {
       const call = (index: number | undefined, id: string | null, name: string | null, args: string) =>
-        openAiChunk({ delta: { tool_calls: [{ ...(index === undefined ? {} : { index }), id, type: 'function', function: { name, arguments: args } }] } });
+        openAiChunk({
+          delta: {
+            tool_calls: [
+              { ...(index === undefined ? {} : { index }), id, type: 'function', function: { name, arguments: args } },
+            ],
+          },
+        });
       const server = await serve((_req, res, n) => {
         const transcripts = [
           // Indexes starting at 1.
@@ -154,7 +217,9 @@ describe('OpenAI Chat Completions adapter', () => {
         return sse(res, dataEvents([...transcripts[n]!, finishChunk('stop'), '[DONE]']));
       });
       const calls = async () =>
-        withoutMetadata(await collect(provider(server).chat(request))).filter((event) => event.type === 'tool-call' || event.type === 'finish');
+        withoutMetadata(await collect(provider(server).chat(request))).filter(
+          (event) => event.type === 'tool-call' || event.type === 'finish',
+        );
       assert.deepEqual(await calls(), [
         { type: 'tool-call', id: 'call_a', name: 'first', arguments: { n: 1 } },
         { type: 'tool-call', id: 'call_b', name: 'second', arguments: {} },
@@ -177,9 +242,14 @@ describe('OpenAI Chat Completions adapter', () => {
     });
 
     it('maps length and content_filter finishes', async () => {
-      const server = await serve((_req, res, n) => sse(res, dataEvents([textDelta('x'), finishChunk(n === 0 ? 'length' : 'content_filter'), '[DONE]'])));
+      const server = await serve((_req, res, n) =>
+        sse(res, dataEvents([textDelta('x'), finishChunk(n === 0 ? 'length' : 'content_filter'), '[DONE]'])),
+      );
       assert.deepEqual((await collect(provider(server).chat(request))).at(-1), { type: 'finish', reason: 'length' });
-      assert.deepEqual((await collect(provider(server).chat(request))).at(-1), { type: 'finish', reason: 'content_filter' });
+      assert.deepEqual((await collect(provider(server).chat(request))).at(-1), {
+        type: 'finish',
+        reason: 'content_filter',
+      });
     });
   });
 
@@ -193,14 +263,31 @@ describe('OpenAI Chat Completions adapter', () => {
       const usage = await usageFor([
         textDelta('x'),
         finishChunk('stop'),
-        usageChunk({ prompt_tokens: 2006, completion_tokens: 300, total_tokens: 2306, prompt_tokens_details: { cached_tokens: 1920 }, completion_tokens_details: { reasoning_tokens: 256 } }),
+        usageChunk({
+          prompt_tokens: 2006,
+          completion_tokens: 300,
+          total_tokens: 2306,
+          prompt_tokens_details: { cached_tokens: 1920 },
+          completion_tokens_details: { reasoning_tokens: 256 },
+        }),
       ]);
-      assert.deepEqual(usage, [{ type: 'usage', usage: { inputTokens: 2006, outputTokens: 300, cachedInputTokens: 1920, reasoningTokens: 256 } }]);
+      assert.deepEqual(usage, [
+        {
+          type: 'usage',
+          usage: { inputTokens: 2006, outputTokens: 300, cachedInputTokens: 1920, reasoningTokens: 256 },
+        },
+      ]);
     });
 
     it('DeepSeek: reasoning_content streams as reasoning; prompt_cache_hit_tokens count as cached', async () => {
-      const deepseek = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
-        ({ id: '0e9642e9-9af6-4eb1-9c13-8c90d6b13ef3', object: 'chat.completion.chunk', created: 1764042665, model: 'deepseek-reasoner', choices: [{ index: 0, delta, logprobs: null, finish_reason: null }], ...extra });
+      const deepseek = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+        id: '0e9642e9-9af6-4eb1-9c13-8c90d6b13ef3',
+        object: 'chat.completion.chunk',
+        created: 1764042665,
+        model: 'deepseek-reasoner',
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: null }],
+        ...extra,
+      });
       const server = await serve((_req, res) =>
         sse(
           res,
@@ -209,7 +296,19 @@ describe('OpenAI Chat Completions adapter', () => {
               deepseek({ role: 'assistant', content: null, reasoning_content: '' }),
               deepseek({ content: null, reasoning_content: '好的' }),
               deepseek({ content: 'Hello!', reasoning_content: null }),
-              { ...deepseek({ content: '' }), choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }], usage: { prompt_tokens: 6, completion_tokens: 92, total_tokens: 98, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 81 }, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 6 } },
+              {
+                ...deepseek({ content: '' }),
+                choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop' }],
+                usage: {
+                  prompt_tokens: 6,
+                  completion_tokens: 92,
+                  total_tokens: 98,
+                  prompt_tokens_details: { cached_tokens: 0 },
+                  completion_tokens_details: { reasoning_tokens: 81 },
+                  prompt_cache_hit_tokens: 0,
+                  prompt_cache_miss_tokens: 6,
+                },
+              },
               '[DONE]',
             ]),
         ),
@@ -225,9 +324,20 @@ describe('OpenAI Chat Completions adapter', () => {
     it('xAI: reasoning tokens left out of completion_tokens are added to the output (total − prompt)', async () => {
       const usage = await usageFor([
         textDelta('x'),
-        usageChunk({ prompt_tokens: 10120, completion_tokens: 1499, total_tokens: 14428, prompt_tokens_details: { cached_tokens: 128 }, completion_tokens_details: { reasoning_tokens: 2809 } }),
+        usageChunk({
+          prompt_tokens: 10120,
+          completion_tokens: 1499,
+          total_tokens: 14428,
+          prompt_tokens_details: { cached_tokens: 128 },
+          completion_tokens_details: { reasoning_tokens: 2809 },
+        }),
       ]);
-      assert.deepEqual(usage, [{ type: 'usage', usage: { inputTokens: 10120, outputTokens: 4308, cachedInputTokens: 128, reasoningTokens: 2809 } }]);
+      assert.deepEqual(usage, [
+        {
+          type: 'usage',
+          usage: { inputTokens: 10120, outputTokens: 4308, cachedInputTokens: 128, reasoningTokens: 2809 },
+        },
+      ]);
     });
 
     it('OpenRouter: the reported cost and cache writes are kept; reasoning deltas stream as reasoning', async () => {
@@ -238,7 +348,18 @@ describe('OpenAI Chat Completions adapter', () => {
             openAiChunk({ delta: { role: 'assistant', content: '', reasoning: 'Thinking…' } }),
             textDelta('Hi'),
             finishChunk('stop'),
-            { object: 'chat.completion.chunk', usage: { completion_tokens: 2, completion_tokens_details: { reasoning_tokens: 0 }, cost: 0.95, cost_details: { upstream_inference_cost: 19 }, prompt_tokens: 194, prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 100, audio_tokens: 0 }, total_tokens: 196 } },
+            {
+              object: 'chat.completion.chunk',
+              usage: {
+                completion_tokens: 2,
+                completion_tokens_details: { reasoning_tokens: 0 },
+                cost: 0.95,
+                cost_details: { upstream_inference_cost: 19 },
+                prompt_tokens: 194,
+                prompt_tokens_details: { cached_tokens: 0, cache_write_tokens: 100, audio_tokens: 0 },
+                total_tokens: 196,
+              },
+            },
             '[DONE]',
           ]),
         ),
@@ -254,13 +375,30 @@ describe('OpenAI Chat Completions adapter', () => {
     it('Groq: usage in x_groq on the finish chunk', async () => {
       const usage = await usageFor([
         textDelta('x'),
-        { ...finishChunk('stop'), x_groq: { id: 'req_01jadadp0femyae9kav1gpkhe8', usage: { queue_time: 0.06, prompt_tokens: 18, prompt_time: 0.0002, completion_tokens: 439, completion_time: 0.79, total_tokens: 457, total_time: 0.79 } } },
+        {
+          ...finishChunk('stop'),
+          x_groq: {
+            id: 'req_01jadadp0femyae9kav1gpkhe8',
+            usage: {
+              queue_time: 0.06,
+              prompt_tokens: 18,
+              prompt_time: 0.0002,
+              completion_tokens: 439,
+              completion_time: 0.79,
+              total_tokens: 457,
+              total_time: 0.79,
+            },
+          },
+        },
       ]);
       assert.deepEqual(usage, [{ type: 'usage', usage: { inputTokens: 18, outputTokens: 439 } }]);
     });
 
     it('cumulative usage repeated on every chunk: the last value wins, never a sum', async () => {
-      const withUsage = (content: string, completion: number) => ({ ...textDelta(content), usage: { prompt_tokens: 38, completion_tokens: completion, total_tokens: 38 + completion } });
+      const withUsage = (content: string, completion: number) => ({
+        ...textDelta(content),
+        usage: { prompt_tokens: 38, completion_tokens: completion, total_tokens: 38 + completion },
+      });
       const usage = await usageFor([withUsage('Coca', 1), withUsage('-Cola', 2), withUsage('!', 3)]);
       assert.deepEqual(usage, [{ type: 'usage', usage: { inputTokens: 38, outputTokens: 3 } }]);
     });
@@ -282,16 +420,38 @@ describe('OpenAI Chat Completions adapter', () => {
                   finish_reason: 'tool_calls',
                   index: 0,
                   logprobs: null,
-                  message: { content: null, refusal: null, role: 'assistant', annotations: [], tool_calls: [{ id: 'call_qOfTGgDrItLORNfC6VwUbyLL', function: { arguments: '{"location":"Shanghai"}', name: 'get_weather' }, type: 'function' }] },
+                  message: {
+                    content: null,
+                    refusal: null,
+                    role: 'assistant',
+                    annotations: [],
+                    tool_calls: [
+                      {
+                        id: 'call_qOfTGgDrItLORNfC6VwUbyLL',
+                        function: { arguments: '{"location":"Shanghai"}', name: 'get_weather' },
+                        type: 'function',
+                      },
+                    ],
+                  },
                 },
               ],
-              usage: { completion_tokens: 14, prompt_tokens: 91, total_tokens: 105, prompt_tokens_details: { cached_tokens: 0 } },
+              usage: {
+                completion_tokens: 14,
+                prompt_tokens: 91,
+                total_tokens: 105,
+                prompt_tokens_details: { cached_tokens: 0 },
+              },
             }),
         ),
       );
       const events = withoutMetadata(await collect(provider(server).chat({ ...request, stream: false })));
       assert.deepEqual(events, [
-        { type: 'tool-call', id: 'call_qOfTGgDrItLORNfC6VwUbyLL', name: 'get_weather', arguments: { location: 'Shanghai' } },
+        {
+          type: 'tool-call',
+          id: 'call_qOfTGgDrItLORNfC6VwUbyLL',
+          name: 'get_weather',
+          arguments: { location: 'Shanghai' },
+        },
         { type: 'usage', usage: { inputTokens: 91, outputTokens: 14 } },
         { type: 'finish', reason: 'tool_calls' },
       ]);
@@ -306,8 +466,27 @@ describe('OpenAI Chat Completions adapter', () => {
           id: '931809f8-3d1c-44d9-b124-367d05e0f123',
           object: 'chat.completion',
           model: 'deepseek-reasoner',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'Hello! How can I assist you today?', reasoning_content: 'Okay, the user wrote "hello".' }, logprobs: null, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 6, completion_tokens: 92, total_tokens: 98, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 81 }, prompt_cache_hit_tokens: 0, prompt_cache_miss_tokens: 6 },
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: 'Hello! How can I assist you today?',
+                reasoning_content: 'Okay, the user wrote "hello".',
+              },
+              logprobs: null,
+              finish_reason: 'stop',
+            },
+          ],
+          usage: {
+            prompt_tokens: 6,
+            completion_tokens: 92,
+            total_tokens: 98,
+            prompt_tokens_details: { cached_tokens: 0 },
+            completion_tokens_details: { reasoning_tokens: 81 },
+            prompt_cache_hit_tokens: 0,
+            prompt_cache_miss_tokens: 6,
+          },
         }),
       );
       assert.deepEqual(withoutMetadata(await collect(provider(server).chat({ ...request, stream: false }))), [
@@ -320,7 +499,11 @@ describe('OpenAI Chat Completions adapter', () => {
   });
 
   describe('errors', () => {
-    async function failWith(status: number, body: unknown, headers: Record<string, string> = {}): Promise<ProviderError> {
+    async function failWith(
+      status: number,
+      body: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<ProviderError> {
       const server = await serve((_req, res) => json(res, status, body, headers));
       const { events, error } = await collectUntilError(provider(server).chat(request));
       assert.deepEqual(events, [], 'no event before an HTTP error');
@@ -341,7 +524,9 @@ describe('OpenAI Chat Completions adapter', () => {
     it('a key of any shape is redacted when a server echoes it', async () => {
       const odd = 'opaque-self-hosted-token-42';
       const server = await serve((_req, res) => json(res, 401, { error: { message: `token ${odd} is not valid` } }));
-      const { error } = await collectUntilError(createProvider({ type: 'openai-compatible', baseUrl: server.url, apiKey: odd }).chat(request));
+      const { error } = await collectUntilError(
+        createProvider({ type: 'openai-compatible', baseUrl: server.url, apiKey: odd }).chat(request),
+      );
       assert.ok(!`${error.message} ${error.providerMessage}`.includes(odd), error.message);
     });
 
@@ -350,7 +535,10 @@ describe('OpenAI Chat Completions adapter', () => {
       const limited = await failWith(429, ERRORS.openaiRateLimit, { 'retry-after': '20' });
       assert.equal(limited.kind, 'rate_limited');
       assert.equal(limited.retryAfterMs, 20_000);
-      assert.equal((await failWith(429, ERRORS.openaiRateLimit, { 'retry-after-ms': '644', 'retry-after': '1' })).retryAfterMs, 644);
+      assert.equal(
+        (await failWith(429, ERRORS.openaiRateLimit, { 'retry-after-ms': '644', 'retry-after': '1' })).retryAfterMs,
+        644,
+      );
     });
 
     it('a request larger than a per-minute limit is a bad_request (no retry can fix it)', async () => {
@@ -366,7 +554,14 @@ describe('OpenAI Chat Completions adapter', () => {
       assert.deepEqual([context.kind, context.code], ['bad_request', 'context_length_exceeded']);
       const deepseekContext = await failWith(400, ERRORS.deepseekContextLength);
       assert.deepEqual([deepseekContext.kind, deepseekContext.code], ['bad_request', 'context_length_exceeded']);
-      assert.equal((await failWith(503, { error: { message: 'The engine is currently overloaded, please try again later', type: 'server_error' } })).kind, 'overloaded');
+      assert.equal(
+        (
+          await failWith(503, {
+            error: { message: 'The engine is currently overloaded, please try again later', type: 'server_error' },
+          })
+        ).kind,
+        'overloaded',
+      );
       assert.equal((await failWith(504, 'upstream request timeout')).kind, 'timeout');
       assert.equal((await failWith(500, ERRORS.openaiServerError)).kind, 'server_error');
     });
@@ -380,20 +575,25 @@ describe('OpenAI Chat Completions adapter', () => {
     });
 
     it('an HTML page from a proxy becomes a readable server_error', async () => {
-      const error = await failWith(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>');
+      const error = await failWith(
+        502,
+        '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+      );
       assert.equal(error.kind, 'server_error');
       assert.equal(error.message, 'OpenAI (or a proxy in front of it) returned an HTML error page (502)');
     });
 
     it('an error chunk mid-stream yields what arrived, then throws', async () => {
-      const server = await serve((_req, res) => sse(res, dataEvents([roleDelta(), textDelta('The'), textDelta(' question'), OPENAI_STREAM_ERROR])));
+      const server = await serve((_req, res) =>
+        sse(res, dataEvents([roleDelta(), textDelta('The'), textDelta(' question'), OPENAI_STREAM_ERROR])),
+      );
       const { events, error } = await collectUntilError(provider(server).chat(request));
       assert.equal(text(events), 'The question');
       assert.equal(error.kind, 'server_error');
       assert.match(error.message, /during the response/);
     });
 
-    it("OpenRouter's finish_reason \"error\" event is an error, not a finish", async () => {
+    it('OpenRouter\'s finish_reason "error" event is an error, not a finish', async () => {
       const server = await serve((_req, res) => sse(res, dataEvents([textDelta('Partial'), OPENROUTER_STREAM_ERROR])));
       const { events, error } = await collectUntilError(provider(server).chat(request));
       assert.equal(text(events), 'Partial');
@@ -403,7 +603,9 @@ describe('OpenAI Chat Completions adapter', () => {
     });
 
     it('a stream that ends without [DONE], or is cut, is a network error', async () => {
-      const server = await serve((_req, res, n) => sse(res, dataEvents([textDelta('Half an ans'), finishChunk('stop')]), { cut: n === 1 }));
+      const server = await serve((_req, res, n) =>
+        sse(res, dataEvents([textDelta('Half an ans'), finishChunk('stop')]), { cut: n === 1 }),
+      );
       for (let attempt = 0; attempt < 2; attempt++) {
         const { events, error } = await collectUntilError(provider(server).chat(request));
         assert.equal(text(events), 'Half an ans');
@@ -415,7 +617,9 @@ describe('OpenAI Chat Completions adapter', () => {
       const server = await serve(() => undefined);
       const url = server.url;
       await server.close();
-      const { error } = await collectUntilError(createProvider({ type: 'openai', baseUrl: url, apiKey: KEY }).chat(request));
+      const { error } = await collectUntilError(
+        createProvider({ type: 'openai', baseUrl: url, apiKey: KEY }).chat(request),
+      );
       assert.equal(error.kind, 'network');
       assert.equal(error.code, 'ECONNREFUSED');
       assert.match(error.message, /refused the connection/);
@@ -430,7 +634,9 @@ describe('OpenAI Chat Completions adapter', () => {
       const vllm = createProvider({ type: 'openai-compatible', baseUrl: server.url, name: 'vLLM' });
       assert.equal(text(await collect(vllm.chat(request))), 'Hello, wörld 👋');
       assert.equal(text(await collect(vllm.chat(request))), 'Hello, wörld 👋');
-      const sentOptions = server.requests.map((req) => (JSON.parse(req.body) as Record<string, unknown>).stream_options !== undefined);
+      const sentOptions = server.requests.map(
+        (req) => (JSON.parse(req.body) as Record<string, unknown>).stream_options !== undefined,
+      );
       assert.deepEqual(sentOptions, [true, false, false]);
     });
 
@@ -465,11 +671,14 @@ describe('OpenAI Chat Completions adapter', () => {
 
     it('a stream that stalls for idleMs after it began is a timeout, after what arrived', async () => {
       const clock = new ManualClock();
-      const server = await serve((_req, res) => sse(res, dataEvents([roleDelta(), textDelta('Still ')]), { hang: true }));
+      const server = await serve((_req, res) =>
+        sse(res, dataEvents([roleDelta(), textDelta('Still ')]), { hang: true }),
+      );
       const events: ChatEvent[] = [];
       const done = (async () => {
         try {
-          for await (const event of provider(server, { clock, timeouts: { idleMs: 10_000 } }).chat(request)) events.push(event);
+          for await (const event of provider(server, { clock, timeouts: { idleMs: 10_000 } }).chat(request))
+            events.push(event);
         } catch (error) {
           return error as ProviderError;
         }
@@ -505,7 +714,9 @@ describe('OpenAI Chat Completions adapter', () => {
     });
 
     it('a consumer that stops reading early releases the connection too', async () => {
-      const server = await serve((_req, res) => sse(res, dataEvents([roleDelta(), textDelta('One '), textDelta('two ')]), { hang: true }));
+      const server = await serve((_req, res) =>
+        sse(res, dataEvents([roleDelta(), textDelta('One '), textDelta('two ')]), { hang: true }),
+      );
       for await (const event of provider(server).chat(request)) {
         if (event.type === 'text') break;
       }
@@ -530,7 +741,12 @@ describe('OpenAI Chat Completions adapter', () => {
           object: 'list',
           data: [
             { id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' },
-            { id: 'anthropic/claude-sonnet-4', name: 'Anthropic: Claude Sonnet 4', context_length: 200000, top_provider: { max_completion_tokens: 64000 } },
+            {
+              id: 'anthropic/claude-sonnet-4',
+              name: 'Anthropic: Claude Sonnet 4',
+              context_length: 200000,
+              top_provider: { max_completion_tokens: 64000 },
+            },
             { id: 'llama-3.1-8b-instant', context_window: 131072 },
           ],
         });
@@ -539,21 +755,39 @@ describe('OpenAI Chat Completions adapter', () => {
       assert.equal(server.requests[0]?.path, '/v1/models');
       assert.deepEqual(models, [
         { id: 'gpt-4o', sources: {} },
-        { id: 'anthropic/claude-sonnet-4', name: 'Anthropic: Claude Sonnet 4', contextWindow: 200000, maxOutputTokens: 64000, sources: { name: 'provider', contextWindow: 'provider', maxOutputTokens: 'provider' } },
+        {
+          id: 'anthropic/claude-sonnet-4',
+          name: 'Anthropic: Claude Sonnet 4',
+          contextWindow: 200000,
+          maxOutputTokens: 64000,
+          sources: { name: 'provider', contextWindow: 'provider', maxOutputTokens: 'provider' },
+        },
         { id: 'llama-3.1-8b-instant', contextWindow: 131072, sources: { contextWindow: 'provider' } },
       ]);
     });
 
     it("reads Together's bare array", async () => {
-      const server = await serve((_req, res) => json(res, 200, [{ id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', display_name: 'Llama 3.3 70B', context_length: 131072 }]));
+      const server = await serve((_req, res) =>
+        json(res, 200, [
+          { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', display_name: 'Llama 3.3 70B', context_length: 131072 },
+        ]),
+      );
       assert.deepEqual(await provider(server).listModels(), [
-        { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', name: 'Llama 3.3 70B', contextWindow: 131072, sources: { name: 'provider', contextWindow: 'provider' } },
+        {
+          id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+          name: 'Llama 3.3 70B',
+          contextWindow: 131072,
+          sources: { name: 'provider', contextWindow: 'provider' },
+        },
       ]);
     });
 
     it('classifies a failed list like any other error', async () => {
       const server = await serve((_req, res) => json(res, 400, ERRORS.xaiInvalidKey));
-      await assert.rejects(provider(server).listModels(), (error: unknown) => error instanceof ProviderError && error.kind === 'invalid_credentials');
+      await assert.rejects(
+        provider(server).listModels(),
+        (error: unknown) => error instanceof ProviderError && error.kind === 'invalid_credentials',
+      );
     });
   });
 });

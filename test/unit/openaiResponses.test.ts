@@ -57,8 +57,10 @@ function responsesProvider(server: LoopbackServer, options: Options = {}): OpenA
   });
 }
 
-const bodyOf = (server: LoopbackServer, index = 0) => JSON.parse(server.requests[index]!.body) as Record<string, unknown>;
-const toolCalls = (events: ChatEvent[]) => events.filter((event): event is Extract<ChatEvent, { type: 'tool-call' }> => event.type === 'tool-call');
+const bodyOf = (server: LoopbackServer, index = 0) =>
+  JSON.parse(server.requests[index]!.body) as Record<string, unknown>;
+const toolCalls = (events: ChatEvent[]) =>
+  events.filter((event): event is Extract<ChatEvent, { type: 'tool-call' }> => event.type === 'tool-call');
 
 describe('OpenAI Responses adapter', () => {
   const serve = useServers();
@@ -66,12 +68,22 @@ describe('OpenAI Responses adapter', () => {
   describe('streaming', () => {
     it('streams a real text answer: metadata, one text event per delta, usage, finish', async () => {
       const server = await serve((_req, res) =>
-        sse(res, TEXT_STREAM, { headers: { 'x-request-id': 'req_6f1b4e0c1f5a4d6b9d0e2c3a', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-tokens': '6m0s' } }),
+        sse(res, TEXT_STREAM, {
+          headers: {
+            'x-request-id': 'req_6f1b4e0c1f5a4d6b9d0e2c3a',
+            'x-ratelimit-remaining-requests': '499',
+            'x-ratelimit-reset-tokens': '6m0s',
+          },
+        }),
       );
       const events = await collect(responsesProvider(server).chat(request));
       assert.deepEqual(events[0], {
         type: 'response-metadata',
-        metadata: { status: 200, requestId: 'req_6f1b4e0c1f5a4d6b9d0e2c3a', rateLimit: { remainingRequests: 499, resetTokensMs: 360_000 } },
+        metadata: {
+          status: 200,
+          requestId: 'req_6f1b4e0c1f5a4d6b9d0e2c3a',
+          rateLimit: { remainingRequests: 499, resetTokensMs: 360_000 },
+        },
       });
       const rest = withoutMetadata(events);
       assert.equal(rest.filter((event) => event.type === 'text').length, 17);
@@ -186,17 +198,35 @@ describe('OpenAI Responses adapter', () => {
         output_tokens_details: { reasoning_tokens: 896 },
         total_tokens: 3049,
       };
-      const server = await serve((_req, res) => sse(res, [created(), messageAdded(), partAdded(), textDelta('Hi'), completed(usage)].join('')));
+      const server = await serve((_req, res) =>
+        sse(res, [created(), messageAdded(), partAdded(), textDelta('Hi'), completed(usage)].join('')),
+      );
       const events = await collect(responsesProvider(server).chat(request));
       assert.deepEqual(
         events.filter((event) => event.type === 'usage'),
-        [{ type: 'usage', usage: { inputTokens: 2006, outputTokens: 1043, cachedInputTokens: 1920, cacheWriteInputTokens: 300, reasoningTokens: 896 } }],
+        [
+          {
+            type: 'usage',
+            usage: {
+              inputTokens: 2006,
+              outputTokens: 1043,
+              cachedInputTokens: 1920,
+              cacheWriteInputTokens: 300,
+              reasoningTokens: 896,
+            },
+          },
+        ],
       );
     });
 
     it('response.incomplete: max_output_tokens → length (with its usage), content_filter → content_filter', async () => {
       const server = await serve((_req, res, n) =>
-        sse(res, n === 0 ? [created(), reasoningAdded('rs_1'), INCOMPLETE_MAX_TOKENS].join('') : [created(), messageAdded(), textDelta('Partial'), incomplete('content_filter')].join('')),
+        sse(
+          res,
+          n === 0
+            ? [created(), reasoningAdded('rs_1'), INCOMPLETE_MAX_TOKENS].join('')
+            : [created(), messageAdded(), textDelta('Partial'), incomplete('content_filter')].join(''),
+        ),
       );
       assert.deepEqual(withoutMetadata(await collect(responsesProvider(server).chat(request))), [
         { type: 'usage', usage: { inputTokens: 268, outputTokens: 192, reasoningTokens: 192 } },
@@ -224,11 +254,21 @@ describe('OpenAI Responses adapter', () => {
       const stream = [
         created(),
         messageAdded(),
-        frame({ type: 'response.refusal.delta', content_index: 0, delta: "I'm sorry, I can't help with that.", item_id: 'msg_1', output_index: 0, sequence_number: 4 }),
+        frame({
+          type: 'response.refusal.delta',
+          content_index: 0,
+          delta: "I'm sorry, I can't help with that.",
+          item_id: 'msg_1',
+          output_index: 0,
+          sequence_number: 4,
+        }),
         completed(null),
       ].join('');
       const server = await serve((_req, res) => sse(res, stream));
-      assert.equal(textOf(await collect(responsesProvider(server).chat(request))), "I'm sorry, I can't help with that.");
+      assert.equal(
+        textOf(await collect(responsesProvider(server).chat(request))),
+        "I'm sorry, I can't help with that.",
+      );
     });
   });
 
@@ -240,8 +280,18 @@ describe('OpenAI Responses adapter', () => {
           model: 'gpt-4.1',
           messages: [
             { role: 'system', content: 'Be terse.' },
-            { role: 'user', content: [{ type: 'text', text: 'What is 3 + 5? And this?' }, { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo' }] },
-            { role: 'assistant', content: 'Let me add.', toolCalls: [{ id: ADD_CALL, name: 'add', arguments: { a: 3, b: 5 } }] },
+            {
+              role: 'user',
+              content: [
+                { type: 'text', text: 'What is 3 + 5? And this?' },
+                { type: 'image', mimeType: 'image/png', data: 'iVBORw0KGgo' },
+              ],
+            },
+            {
+              role: 'assistant',
+              content: 'Let me add.',
+              toolCalls: [{ id: ADD_CALL, name: 'add', arguments: { a: 3, b: 5 } }],
+            },
             { role: 'tool', toolCallId: ADD_CALL, toolName: 'add', content: '8' },
             { role: 'assistant', content: 'It is 8.' },
             { role: 'system', content: 'Answer in English.' },
@@ -253,7 +303,11 @@ describe('OpenAI Responses adapter', () => {
             {
               name: 'add',
               description: 'Add two numbers together.',
-              parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+              parameters: {
+                type: 'object',
+                properties: { a: { type: 'number' }, b: { type: 'number' } },
+                required: ['a', 'b'],
+              },
             },
             { name: 'list_files', parameters: { type: 'object', properties: {} } },
           ],
@@ -292,7 +346,11 @@ describe('OpenAI Responses adapter', () => {
             type: 'function',
             name: 'add',
             description: 'Add two numbers together.',
-            parameters: { type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] },
+            parameters: {
+              type: 'object',
+              properties: { a: { type: 'number' }, b: { type: 'number' } },
+              required: ['a', 'b'],
+            },
             strict: false,
           },
           { type: 'function', name: 'list_files', parameters: { type: 'object', properties: {} }, strict: false },
@@ -309,7 +367,11 @@ describe('OpenAI Responses adapter', () => {
           model: 'gpt-4.1',
           messages: [
             { role: 'user', content: 'Is 3 + 5 a prime number? Use the add function to calculate the sum.' },
-            { role: 'assistant', content: '', toolCalls: [{ id: call.id!, name: call.name, arguments: call.arguments }] },
+            {
+              role: 'assistant',
+              content: '',
+              toolCalls: [{ id: call.id!, name: call.name, arguments: call.arguments }],
+            },
             { role: 'tool', toolCallId: call.id, toolName: call.name, content: '8' },
           ],
         }),
@@ -327,10 +389,14 @@ describe('OpenAI Responses adapter', () => {
       await collect(
         responsesProvider(server).chat({
           model: 'gpt-4.1',
-          messages: [{ role: 'assistant', content: '', toolCalls: [{ id: 'call_x', name: 'run', arguments: '{"cmd": "ls' }] }],
+          messages: [
+            { role: 'assistant', content: '', toolCalls: [{ id: 'call_x', name: 'run', arguments: '{"cmd": "ls' }] },
+          ],
         }),
       );
-      assert.deepEqual(bodyOf(server).input, [{ type: 'function_call', call_id: 'call_x', name: 'run', arguments: '{"cmd": "ls' }]);
+      assert.deepEqual(bodyOf(server).input, [
+        { type: 'function_call', call_id: 'call_x', name: 'run', arguments: '{"cmd": "ls' },
+      ]);
     });
 
     it('reasoning effort: reasoning {effort, summary: auto} and the encrypted reasoning include', async () => {
@@ -344,13 +410,24 @@ describe('OpenAI Responses adapter', () => {
     it('without options: no instructions, reasoning, include, tools, limits or temperature', async () => {
       const server = await serve((_req, res) => sse(res, TEXT_STREAM));
       await collect(responsesProvider(server).chat(request));
-      assert.deepEqual(bodyOf(server), { model: 'gpt-4.1', input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello' }] }], stream: true, store: false });
+      assert.deepEqual(bodyOf(server), {
+        model: 'gpt-4.1',
+        input: [{ type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Hello' }] }],
+        stream: true,
+        store: false,
+      });
     });
 
     it('extraBody is merged last and wins', async () => {
       const server = await serve((_req, res) => sse(res, TEXT_STREAM));
       await collect(
-        responsesProvider(server).chat({ ...request, providerOptions: { reasoningEffort: 'high', extraBody: { store: true, include: [], service_tier: 'flex', reasoning: { effort: 'high' } } } }),
+        responsesProvider(server).chat({
+          ...request,
+          providerOptions: {
+            reasoningEffort: 'high',
+            extraBody: { store: true, include: [], service_tier: 'flex', reasoning: { effort: 'high' } },
+          },
+        }),
       );
       const body = bodyOf(server);
       assert.equal(body.store, true);
@@ -360,7 +437,9 @@ describe('OpenAI Responses adapter', () => {
     });
 
     it('an unverified organisation: asks once more without the summary, and remembers', async () => {
-      const server = await serve((_req, res, n) => (n === 0 ? json(res, 400, ERRORS.orgNotVerified) : sse(res, REASONING_STREAM)));
+      const server = await serve((_req, res, n) =>
+        n === 0 ? json(res, 400, ERRORS.orgNotVerified) : sse(res, REASONING_STREAM),
+      );
       const provider = responsesProvider(server);
       const withEffort: ChatRequest = { ...request, providerOptions: { reasoningEffort: 'medium' } };
       assert.equal(textOf(await collect(provider.chat(withEffort))), 'Hello! Ready when you are.');
@@ -384,8 +463,16 @@ describe('OpenAI Responses adapter', () => {
         completed(null),
       ].join('');
       const server = await serve((_req, res, n) => sse(res, n === 0 ? stream : TEXT_STREAM));
-      const calls = toolCalls(await collect(responsesProvider(server).chat({ ...request, providerOptions: { reasoningEffort: 'medium' } })));
-      const echoed = [{ type: 'reasoning', summary: [{ type: 'summary_text', text: '**Checking the weather**' }], encrypted_content: ENCRYPTED }];
+      const calls = toolCalls(
+        await collect(responsesProvider(server).chat({ ...request, providerOptions: { reasoningEffort: 'medium' } })),
+      );
+      const echoed = [
+        {
+          type: 'reasoning',
+          summary: [{ type: 'summary_text', text: '**Checking the weather**' }],
+          encrypted_content: ENCRYPTED,
+        },
+      ];
       assert.deepEqual(
         calls.map((call) => call.providerMetadata),
         [{ openaiReasoning: echoed }, undefined],
@@ -395,7 +482,16 @@ describe('OpenAI Responses adapter', () => {
           model: 'gpt-5',
           messages: [
             { role: 'user', content: 'Weather and time in Tokyo?' },
-            { role: 'assistant', content: '', toolCalls: calls.map((call) => ({ id: call.id!, name: call.name, arguments: call.arguments, providerMetadata: call.providerMetadata })) },
+            {
+              role: 'assistant',
+              content: '',
+              toolCalls: calls.map((call) => ({
+                id: call.id!,
+                name: call.name,
+                arguments: call.arguments,
+                providerMetadata: call.providerMetadata,
+              })),
+            },
             { role: 'tool', toolCallId: WEATHER_CALL, content: '18C' },
             { role: 'tool', toolCallId: TIME_CALL, content: '09:00' },
           ],
@@ -413,7 +509,9 @@ describe('OpenAI Responses adapter', () => {
 
   describe('non-streaming', () => {
     it('yields the same events from a whole response', async () => {
-      const server = await serve((_req, res) => json(res, 200, BLOCKING_TOOL_RESPONSE, { 'x-request-id': 'req_blocking' }));
+      const server = await serve((_req, res) =>
+        json(res, 200, BLOCKING_TOOL_RESPONSE, { 'x-request-id': 'req_blocking' }),
+      );
       const events = await collect(responsesProvider(server).chat({ ...request, stream: false }));
       assert.deepEqual(events, [
         { type: 'response-metadata', metadata: { status: 200, requestId: 'req_blocking' } },
@@ -433,16 +531,29 @@ describe('OpenAI Responses adapter', () => {
           snapshot('incomplete', {
             incomplete_details: { reason: 'max_output_tokens' },
             output: [
-              { id: 'rs_68b65c4f87348190b80440b13861a94c08cd5796c3342f15', summary: [{ type: 'summary_text', text: 'Defining "cell".' }], type: 'reasoning', status: null },
+              {
+                id: 'rs_68b65c4f87348190b80440b13861a94c08cd5796c3342f15',
+                summary: [{ type: 'summary_text', text: 'Defining "cell".' }],
+                type: 'reasoning',
+                status: null,
+              },
               {
                 id: 'msg_68b65c5082e48190a83636c52ee5de6508cd5796c3342f15',
-                content: [{ annotations: [], text: '“Cell” can mean different things', type: 'output_text', logprobs: [] }],
+                content: [
+                  { annotations: [], text: '“Cell” can mean different things', type: 'output_text', logprobs: [] },
+                ],
                 role: 'assistant',
                 status: 'incomplete',
                 type: 'message',
               },
             ],
-            usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 200, output_tokens_details: { reasoning_tokens: 128 }, total_tokens: 210 },
+            usage: {
+              input_tokens: 10,
+              input_tokens_details: { cached_tokens: 0 },
+              output_tokens: 200,
+              output_tokens_details: { reasoning_tokens: 128 },
+              total_tokens: 210,
+            },
           }),
         ),
       );
@@ -455,14 +566,24 @@ describe('OpenAI Responses adapter', () => {
     });
 
     it('a failed response is thrown as its error', async () => {
-      const server = await serve((_req, res) => json(res, 200, snapshot('failed', { error: { code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4.1.' } })));
+      const server = await serve((_req, res) =>
+        json(
+          res,
+          200,
+          snapshot('failed', { error: { code: 'rate_limit_exceeded', message: 'Rate limit reached for gpt-4.1.' } }),
+        ),
+      );
       const { error } = await collectUntilError(responsesProvider(server).chat({ ...request, stream: false }));
       assert.equal(error.kind, 'rate_limited');
     });
   });
 
   describe('errors', () => {
-    async function failWith(status: number, body: unknown, headers: Record<string, string> = {}): Promise<ProviderError> {
+    async function failWith(
+      status: number,
+      body: unknown,
+      headers: Record<string, string> = {},
+    ): Promise<ProviderError> {
       const server = await serve((_req, res) => json(res, status, body, headers));
       return (await collectUntilError(responsesProvider(server).chat(request))).error;
     }
@@ -484,7 +605,14 @@ describe('OpenAI Responses adapter', () => {
     it('keeps the request id and Retry-After of a 429; the key never shows', async () => {
       const error = await failWith(
         429,
-        { error: { message: `Rate limit reached for gpt-4.1 (key ${KEY})`, type: 'requests', param: null, code: 'rate_limit_exceeded' } },
+        {
+          error: {
+            message: `Rate limit reached for gpt-4.1 (key ${KEY})`,
+            type: 'requests',
+            param: null,
+            code: 'rate_limit_exceeded',
+          },
+        },
         { 'retry-after-ms': '1500', 'x-request-id': 'req_429' },
       );
       assert.deepEqual([error.kind, error.retryAfterMs, error.requestId], ['rate_limited', 1500, 'req_429']);
@@ -496,7 +624,10 @@ describe('OpenAI Responses adapter', () => {
       const server = await serve((_req, res) => sse(res, stream));
       const { events, error } = await collectUntilError(responsesProvider(server).chat(request));
       assert.equal(textOf(events), 'Hello');
-      assert.deepEqual([error.kind, error.code, error.providerMessage], ['server_error', 'server_error', 'The model failed to generate a response.']);
+      assert.deepEqual(
+        [error.kind, error.code, error.providerMessage],
+        ['server_error', 'server_error', 'The model failed to generate a response.'],
+      );
       assert.match(error.message, /during the response/);
     });
 
@@ -505,7 +636,10 @@ describe('OpenAI Responses adapter', () => {
       const server = await serve((_req, res) => sse(res, stream));
       const { events, error } = await collectUntilError(responsesProvider(server).chat(request));
       assert.equal(textOf(events), 'Hello');
-      assert.deepEqual([error.kind, error.code, error.providerMessage], ['server_error', 'ERR_SOMETHING', 'Something went wrong']);
+      assert.deepEqual(
+        [error.kind, error.code, error.providerMessage],
+        ['server_error', 'ERR_SOMETHING', 'Something went wrong'],
+      );
     });
 
     it('the nested error event OpenAI actually sends: out of quota, then response.failed', async () => {
@@ -539,7 +673,9 @@ describe('OpenAI Responses adapter', () => {
     });
 
     it('a payload that is not JSON is a server error naming the stream', async () => {
-      const server = await serve((_req, res) => sse(res, `${created()}data: {"type":"response.output_text.delta","delta":\n\n`));
+      const server = await serve((_req, res) =>
+        sse(res, `${created()}data: {"type":"response.output_text.delta","delta":\n\n`),
+      );
       const { error } = await collectUntilError(responsesProvider(server).chat(request));
       assert.equal(error.kind, 'server_error');
       assert.match(error.message, /not JSON/);
@@ -549,11 +685,14 @@ describe('OpenAI Responses adapter', () => {
   describe('timeouts and cancellation', () => {
     it('idle timeout after the stream began; the connection is released and no timer is left', async () => {
       const clock = new ManualClock();
-      const server = await serve((_req, res) => sse(res, [created(), messageAdded(), textDelta('Wait')].join(''), { hang: true }));
+      const server = await serve((_req, res) =>
+        sse(res, [created(), messageAdded(), textDelta('Wait')].join(''), { hang: true }),
+      );
       const events: ChatEvent[] = [];
       const done = (async () => {
         try {
-          for await (const event of responsesProvider(server, { clock, timeouts: { idleMs: 5_000 } }).chat(request)) events.push(event);
+          for await (const event of responsesProvider(server, { clock, timeouts: { idleMs: 5_000 } }).chat(request))
+            events.push(event);
         } catch (error) {
           return error as ProviderError;
         }
@@ -572,7 +711,9 @@ describe('OpenAI Responses adapter', () => {
     });
 
     it('cancelling mid-stream releases the connection', async () => {
-      const server = await serve((_req, res) => sse(res, [created(), messageAdded(), textDelta('One')].join(''), { hang: true }));
+      const server = await serve((_req, res) =>
+        sse(res, [created(), messageAdded(), textDelta('One')].join(''), { hang: true }),
+      );
       const controller = new AbortController();
       const { error } = await collectUntilError(
         (async function* () {
@@ -613,7 +754,10 @@ describe('OpenAI Responses adapter', () => {
 
     it('a rejected key is thrown classified', async () => {
       const server = await serve((_req, res) => json(res, 401, ERRORS.invalidKey));
-      await assert.rejects(responsesProvider(server).listModels(), (error: ProviderError) => error.kind === 'invalid_credentials');
+      await assert.rejects(
+        responsesProvider(server).listModels(),
+        (error: ProviderError) => error.kind === 'invalid_credentials',
+      );
     });
   });
 });

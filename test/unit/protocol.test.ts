@@ -5,11 +5,28 @@ import { createRpc, type PushEvent } from '../../webview/rpc';
 describe('panel message protocol', () => {
   it('accepts well-formed messages in both directions', () => {
     assert.deepEqual(parseMessage(webviewToHost, { type: 'ready' }), { ok: true, message: { type: 'ready' } });
-    const test = { type: 'request', id: 3, name: 'testDraft', params: { template: 'openai', baseUrl: 'http://127.0.0.1:8080/v1', apiKey: 'sk-x' } };
+    const test = {
+      type: 'request',
+      id: 3,
+      name: 'testDraft',
+      params: { template: 'openai', baseUrl: 'http://127.0.0.1:8080/v1', apiKey: 'sk-x' },
+    };
     assert.deepEqual(parseMessage(webviewToHost, test), { ok: true, message: test });
-    const state = { type: 'state', state: { version: '0.1.0', providers: [], templates: [{ id: 'openai', name: 'OpenAI', key: 'required', local: false }], fallback: { steps: [], source: 'settings' } } };
+    const state = {
+      type: 'state',
+      state: {
+        version: '0.1.0',
+        providers: [],
+        templates: [{ id: 'openai', name: 'OpenAI', key: 'required', local: false }],
+        fallback: { steps: [], source: 'settings' },
+      },
+    };
     assert.deepEqual(parseMessage(hostToWebview, state), { ok: true, message: state });
-    const stage = { type: 'stage', id: 3, stage: { stage: 'auth', status: 'fail', message: 'The key was refused.', ms: 12 } };
+    const stage = {
+      type: 'stage',
+      id: 3,
+      stage: { stage: 'auth', status: 'fail', message: 'The key was refused.', ms: 12 },
+    };
     assert.deepEqual(parseMessage(hostToWebview, stage), { ok: true, message: stage });
     assert.equal(parseMessage(hostToWebview, { type: 'error', id: 3, error: 'No provider "x".' }).ok, true);
   });
@@ -28,42 +45,105 @@ describe('panel message protocol', () => {
     assert.equal(extra.ok, false);
     assert.match(extra.ok ? '' : extra.error, /apiKey/);
 
-    const url = parseMessage(webviewToHost, { type: 'request', id: 1, name: 'testDraft', params: { template: 'openai', baseUrl: 'file:///etc/passwd' } });
+    const url = parseMessage(webviewToHost, {
+      type: 'request',
+      id: 1,
+      name: 'testDraft',
+      params: { template: 'openai', baseUrl: 'file:///etc/passwd' },
+    });
     assert.equal(url.ok, false);
     assert.match(url.ok ? '' : url.error, /^params\.baseUrl: must be an http\(s\) URL/);
 
-    const id = parseMessage(webviewToHost, { type: 'request', id: 1, name: 'removeProvider', params: { providerId: '../../etc' } });
+    const id = parseMessage(webviewToHost, {
+      type: 'request',
+      id: 1,
+      name: 'removeProvider',
+      params: { providerId: '../../etc' },
+    });
     assert.match(id.ok ? '' : id.error, /^params\.providerId: /);
 
     const negative = parseMessage(webviewToHost, { type: 'request', id: -1, name: 'detectLocal', params: {} });
     assert.match(negative.ok ? '' : negative.error, /^id: /);
 
     // Params are the named request's own: another request's fields, or none at all, are refused.
-    assert.match(JSON.stringify(parseMessage(webviewToHost, { type: 'request', id: 1, name: 'detectLocal', params: { providerId: 'openai' } })), /params/);
+    assert.match(
+      JSON.stringify(
+        parseMessage(webviewToHost, { type: 'request', id: 1, name: 'detectLocal', params: { providerId: 'openai' } }),
+      ),
+      /params/,
+    );
     assert.equal(parseMessage(webviewToHost, { type: 'request', id: 1, name: 'removeProvider' }).ok, false);
 
     // The host never sends a key field: a card carries a mask only, and unknown fields are refused.
-    const card = { id: 'openai', name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', enabled: true, source: 'user', readOnly: false, key: { state: 'set', mask: 'sk-…1234', value: 'sk-secret' }, isDefault: true, models: [] };
-    const leaked = parseMessage(hostToWebview, { type: 'state', state: { version: '1', providers: [card], templates: [], fallback: { steps: [], source: 'settings' } } });
+    const card = {
+      id: 'openai',
+      name: 'OpenAI',
+      baseUrl: 'https://api.openai.com/v1',
+      enabled: true,
+      source: 'user',
+      readOnly: false,
+      key: { state: 'set', mask: 'sk-…1234', value: 'sk-secret' },
+      isDefault: true,
+      models: [],
+    };
+    const leaked = parseMessage(hostToWebview, {
+      type: 'state',
+      state: { version: '1', providers: [card], templates: [], fallback: { steps: [], source: 'settings' } },
+    });
     assert.equal(leaked.ok, false);
     assert.match(leaked.ok ? '' : leaked.error, /value/);
 
     // The newer requests: each field checked, nothing left to the host's good will.
-    const request = (requestName: string, params: unknown) => parseMessage(webviewToHost, { type: 'request', id: 9, name: requestName, params });
-    assert.match(JSON.stringify(request('saveOverrides', { providerId: 'openai', modelId: 'gpt-4o', contextWindow: 1000 })), /maxOutputTokens/, 'every override field is given, a number or null');
-    assert.equal(request('saveOverrides', { providerId: 'openai', modelId: 'gpt-4o', contextWindow: null, maxOutputTokens: null, input: 0.1, output: null, cachedInput: null }).ok, true);
-    assert.match(JSON.stringify(request('saveFallback', { steps: [{ provider: 'Not An Id', model: 'x' }] })), /steps\.0\.provider/);
-    assert.match(JSON.stringify(request('saveBudget', { budget: { id: 'overall:daily', scope: { kind: 'overall' }, period: 'daily', limitUsd: -1, alertAt: 0.8, mode: 'stop' } })), /budget\.limitUsd/);
+    const request = (requestName: string, params: unknown) =>
+      parseMessage(webviewToHost, { type: 'request', id: 9, name: requestName, params });
+    assert.match(
+      JSON.stringify(request('saveOverrides', { providerId: 'openai', modelId: 'gpt-4o', contextWindow: 1000 })),
+      /maxOutputTokens/,
+      'every override field is given, a number or null',
+    );
+    assert.equal(
+      request('saveOverrides', {
+        providerId: 'openai',
+        modelId: 'gpt-4o',
+        contextWindow: null,
+        maxOutputTokens: null,
+        input: 0.1,
+        output: null,
+        cachedInput: null,
+      }).ok,
+      true,
+    );
+    assert.match(
+      JSON.stringify(request('saveFallback', { steps: [{ provider: 'Not An Id', model: 'x' }] })),
+      /steps\.0\.provider/,
+    );
+    assert.match(
+      JSON.stringify(
+        request('saveBudget', {
+          budget: {
+            id: 'overall:daily',
+            scope: { kind: 'overall' },
+            period: 'daily',
+            limitUsd: -1,
+            alertAt: 0.8,
+            mode: 'stop',
+          },
+        }),
+      ),
+      /budget\.limitUsd/,
+    );
     assert.match(JSON.stringify(request('spend', { days: 400 })), /days/);
 
-    for (const raw of [null, 'ready', 42, [], {}]) assert.equal(parseMessage(webviewToHost, raw).ok, false, JSON.stringify(raw));
+    for (const raw of [null, 'ready', 42, [], {}])
+      assert.equal(parseMessage(webviewToHost, raw).ok, false, JSON.stringify(raw));
   });
 
   it('declares a params and a result schema for every request', () => {
     for (const [requestName, spec] of Object.entries(requests)) {
       assert.ok(spec.params && spec.result, requestName);
       // The empty params of a request that takes none are still an object, strictly.
-      if (['detectLocal', 'openChat', 'audit', 'allModels'].includes(requestName)) assert.equal(spec.params.safeParse({ extra: 1 }).success, false, requestName);
+      if (['detectLocal', 'openChat', 'audit', 'allModels'].includes(requestName))
+        assert.equal(spec.params.safeParse({ extra: 1 }).success, false, requestName);
     }
   });
 });
@@ -72,11 +152,17 @@ describe('the panel side of the protocol (webview/rpc.ts)', () => {
   function harness() {
     const posted: WebviewToHost[] = [];
     const pushed: PushEvent[] = [];
-    const rpc = createRpc((message) => posted.push(message), (event) => pushed.push(event), 1000);
+    const rpc = createRpc(
+      (message) => posted.push(message),
+      (event) => pushed.push(event),
+      1000,
+    );
     return { rpc, posted, pushed };
   }
   /** Whether a promise has settled after the receive (no timers involved). */
-  async function outcome<T>(promise: Promise<T>): Promise<{ settled: 'pending' | 'resolved' | 'rejected'; value?: unknown }> {
+  async function outcome<T>(
+    promise: Promise<T>,
+  ): Promise<{ settled: 'pending' | 'resolved' | 'rejected'; value?: unknown }> {
     const pending = { settled: 'pending' as const };
     return Promise.race([
       promise.then(
@@ -90,7 +176,9 @@ describe('the panel side of the protocol (webview/rpc.ts)', () => {
   it('sends a request by name and resolves with its parsed result; stages reach that request only', async () => {
     const { rpc, posted } = harness();
     const stages: string[] = [];
-    const result = rpc.request('testProvider', { providerId: 'openai' }, (stage) => stages.push(`${stage.stage}:${stage.status}`));
+    const result = rpc.request('testProvider', { providerId: 'openai' }, (stage) =>
+      stages.push(`${stage.stage}:${stage.status}`),
+    );
     const sent = posted[0]!;
     assert.ok(sent.type === 'request' && sent.name === 'testProvider');
     assert.deepEqual(sent.params, { providerId: 'openai' });
@@ -106,7 +194,16 @@ describe('the panel side of the protocol (webview/rpc.ts)', () => {
     const { rpc, posted, pushed } = harness();
     const result = rpc.request('detectLocal', {});
     const { id } = posted[0] as { id: number };
-    for (const raw of [null, 'reply', { type: 'reply', id }, { type: 'reply', id: String(id), result: { found: [] } }, { type: 'reply', id, result: { found: [] }, extra: 1 }, { type: 'state', state: { version: '' } }, { type: 'show', view: 'secrets' }, { type: 'error', id }]) {
+    for (const raw of [
+      null,
+      'reply',
+      { type: 'reply', id },
+      { type: 'reply', id: String(id), result: { found: [] } },
+      { type: 'reply', id, result: { found: [] }, extra: 1 },
+      { type: 'state', state: { version: '' } },
+      { type: 'show', view: 'secrets' },
+      { type: 'error', id },
+    ]) {
       rpc.receive(raw);
     }
     assert.deepEqual(pushed, []);
@@ -119,7 +216,7 @@ describe('the panel side of the protocol (webview/rpc.ts)', () => {
     assert.deepEqual(pushed, [{ type: 'show', view: 'usage' }]);
   });
 
-  it('a result that is not the request\'s declared result fails that request in words, not the panel', async () => {
+  it("a result that is not the request's declared result fails that request in words, not the panel", async () => {
     const { rpc, posted } = harness();
     const result = rpc.request('spend', { days: 7 });
     rpc.receive({ type: 'reply', id: (posted[0] as { id: number }).id, result: { found: [] } });
@@ -131,7 +228,11 @@ describe('the panel side of the protocol (webview/rpc.ts)', () => {
   it('a refusal names the field as the form does', async () => {
     const { rpc, posted } = harness();
     const result = rpc.request('testDraft', { template: 'openai', baseUrl: 'https://x.example' });
-    rpc.receive({ type: 'error', id: (posted[0] as { id: number }).id, error: 'Switchboard refused the request: params.baseUrl: must be an http(s) URL' });
+    rpc.receive({
+      type: 'error',
+      id: (posted[0] as { id: number }).id,
+      error: 'Switchboard refused the request: params.baseUrl: must be an http(s) URL',
+    });
     assert.deepEqual(await outcome(result), { settled: 'rejected', value: 'Base URL: must be an http(s) URL' });
   });
 });

@@ -9,13 +9,19 @@ describe('redaction', () => {
     const cases: Array<[string, string]> = [
       [`Authorization: Bearer ${key}`, `Authorization: Bearer ${REDACTED}`],
       [`authorization: bearer opaque-token-value`, `authorization: bearer ${REDACTED}`],
-      [`{"Authorization":"Bearer ${key}","accept":"text/event-stream"}`, `{"Authorization":"Bearer ${REDACTED}","accept":"text/event-stream"}`],
+      [
+        `{"Authorization":"Bearer ${key}","accept":"text/event-stream"}`,
+        `{"Authorization":"Bearer ${REDACTED}","accept":"text/event-stream"}`,
+      ],
       [`x-api-key: ant-opaque-value-1234`, `x-api-key: ${REDACTED}`],
       [`{"x-api-key": "opaque-anthropic-value"}`, `{"x-api-key": "${REDACTED}"}`],
       [`api-key: 0123456789abcdef0123456789abcdef`, `api-key: ${REDACTED}`],
       [`x-goog-api-key: opaque-google-value`, `x-goog-api-key: ${REDACTED}`],
       [`Proxy-Authorization: Basic dXNlcjpwYXNz`, `Proxy-Authorization: Basic ${REDACTED}`],
-      [`curl -H 'Authorization: Bearer opaque-token-value' https://x`, `curl -H 'Authorization: Bearer ${REDACTED}' https://x`],
+      [
+        `curl -H 'Authorization: Bearer opaque-token-value' https://x`,
+        `curl -H 'Authorization: Bearer ${REDACTED}' https://x`,
+      ],
     ];
     for (const [input, expected] of cases) assert.equal(redact(input), expected, input);
   });
@@ -46,7 +52,8 @@ describe('redaction', () => {
   });
 
   it('leaves ordinary text alone', () => {
-    const text = 'Rate limited by OpenAI (429): retry in 12 s; model gpt-4o-mini; tokens 1200/800; key-value store ready';
+    const text =
+      'Rate limited by OpenAI (429): retry in 12 s; model gpt-4o-mini; tokens 1200/800; key-value store ready';
     assert.equal(redact(text), text);
   });
 
@@ -54,13 +61,19 @@ describe('redaction', () => {
     const redactor = new Redactor();
     const custom = 'my-selfhosted-token-42';
     redactor.addSecret(custom);
-    assert.equal(redactor.redact(`token ${custom} rejected; again ${custom}`), `token ${REDACTED} rejected; again ${REDACTED}`);
+    assert.equal(
+      redactor.redact(`token ${custom} rejected; again ${custom}`),
+      `token ${REDACTED} rejected; again ${REDACTED}`,
+    );
     redactor.removeSecret(custom);
     assert.equal(redactor.redact(`token ${custom}`), `token ${custom}`);
   });
 
   it('redacts a key pasted into a URL as its user info', () => {
-    assert.equal(redact('GET https://user:opaque-secret@h.example/v1 failed'), `GET https://${REDACTED}@h.example/v1 failed`);
+    assert.equal(
+      redact('GET https://user:opaque-secret@h.example/v1 failed'),
+      `GET https://${REDACTED}@h.example/v1 failed`,
+    );
     assert.equal(redact('mail someone@example.com'), 'mail someone@example.com');
   });
 
@@ -91,7 +104,8 @@ describe('redaction', () => {
       assert.equal(redact(`echoed ${key.slice(0, 14)}${CUT}`), `echoed ${REDACTED}${CUT}`);
       const vendor = new Redactor();
       vendor.addSecret(key);
-      for (const kept of [`key sk-proj-${CUT}Jl012 is set`, `Loading${CUT}`, `cut at Q7z${CUT}`]) assert.equal(vendor.redact(kept), kept);
+      for (const kept of [`key sk-proj-${CUT}Jl012 is set`, `Loading${CUT}`, `cut at Q7z${CUT}`])
+        assert.equal(vendor.redact(kept), kept);
     });
 
     it('redacts a window of a huge text and drops what the window cut off, however much redaction shrank it', () => {
@@ -111,13 +125,29 @@ describe('redaction', () => {
     const message = {
       type: 'reply',
       id: 7,
-      report: { ok: false, stages: [{ stage: 'auth', status: 'fail', message: 'rejected opaque-registered-secret', code: 'opaque-registered-secret', ms: 12 }], suggestedBaseUrl: 'https://h/v1?key=abc' },
+      report: {
+        ok: false,
+        stages: [
+          {
+            stage: 'auth',
+            status: 'fail',
+            message: 'rejected opaque-registered-secret',
+            code: 'opaque-registered-secret',
+            ms: 12,
+          },
+        ],
+        suggestedBaseUrl: 'https://h/v1?key=abc',
+      },
       card: { mask: 'sk-proj-…Jl012', enabled: true, models: ['gpt-4o', 'opaque-registered-secret'] },
     };
     assert.deepEqual(redactor.redactValue(message), {
       type: 'reply',
       id: 7,
-      report: { ok: false, stages: [{ stage: 'auth', status: 'fail', message: `rejected ${REDACTED}`, code: REDACTED, ms: 12 }], suggestedBaseUrl: `https://h/v1?key=${REDACTED}` },
+      report: {
+        ok: false,
+        stages: [{ stage: 'auth', status: 'fail', message: `rejected ${REDACTED}`, code: REDACTED, ms: 12 }],
+        suggestedBaseUrl: `https://h/v1?key=${REDACTED}`,
+      },
       card: { mask: 'sk-proj-…Jl012', enabled: true, models: ['gpt-4o', REDACTED] },
     });
   });
@@ -141,7 +171,9 @@ describe('logger', () => {
     redactor.addSecret('opaque-registered-secret');
     const log = createLogger(sink, redactor).child('openai');
     const cause = new Error('request to https://h/v1?key=opaque-query failed');
-    log.error('request failed', new Error('bad key opaque-registered-secret', { cause }), { headers: { Authorization: 'Bearer opaque-bearer-token' } });
+    log.error('request failed', new Error('bad key opaque-registered-secret', { cause }), {
+      headers: { Authorization: 'Bearer opaque-bearer-token' },
+    });
     assert.equal(lines.length, 1);
     const [level, line] = lines[0]!;
     assert.equal(level, 'error');

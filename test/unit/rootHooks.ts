@@ -8,7 +8,9 @@ function takeRejections(): void {
   if (rejections.size === 0) return;
   const reasons = [...rejections.values()];
   rejections.clear();
-  const text = reasons.map((reason) => (reason instanceof Error ? (reason.stack ?? reason.message) : String(reason))).join('\n');
+  const text = reasons
+    .map((reason) => (reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)))
+    .join('\n');
   throw new Error(`${reasons.length} unhandled rejection(s):\n${text}`);
 }
 

@@ -1,7 +1,17 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { createProvider, ProviderError, type ChatRequest, type Clock } from '../../src/core';
-import { CircuitBreakers, continuationRequest, RateLimitPacer, retryPolicyFromSettings, route, RouteError, type RouteEvent, type RouteOptions, type RouteTarget } from '../../src/core/routing';
+import {
+  CircuitBreakers,
+  continuationRequest,
+  RateLimitPacer,
+  retryPolicyFromSettings,
+  route,
+  RouteError,
+  type RouteEvent,
+  type RouteOptions,
+  type RouteTarget,
+} from '../../src/core/routing';
 import { useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
@@ -28,11 +38,19 @@ class AutoClock implements Clock {
 }
 
 const ask: ChatRequest = { model: 'unused', messages: [{ role: 'user', content: 'hi' }] };
-const openAiAnswer = (res: ServerResponse, text = 'Hello from OpenAI') => sse(res, dataEvents([textDelta(text), finishChunk('stop'), '[DONE]']));
+const openAiAnswer = (res: ServerResponse, text = 'Hello from OpenAI') =>
+  sse(res, dataEvents([textDelta(text), finishChunk('stop'), '[DONE]']));
 const anthropicAnswer = (res: ServerResponse) => sse(res, BASIC_TEXT_STREAM);
 
 function openAiTarget(server: LoopbackServer, extra: Partial<RouteTarget> = {}, clock?: Clock): RouteTarget {
-  const provider = createProvider({ type: 'openai', name: 'OpenAI', baseUrl: server.url, apiKey: 'sk-test-openai', openaiApi: 'chat', ...(clock ? { clock, timeouts: { firstByteMs: 1_000 } } : {}) });
+  const provider = createProvider({
+    type: 'openai',
+    name: 'OpenAI',
+    baseUrl: server.url,
+    apiKey: 'sk-test-openai',
+    openaiApi: 'chat',
+    ...(clock ? { clock, timeouts: { firstByteMs: 1_000 } } : {}),
+  });
   return { providerId: 'openai', providerName: 'OpenAI', model: 'gpt-4o', provider, ...extra };
 }
 
@@ -51,7 +69,8 @@ async function run(chain: RouteTarget[], request: ChatRequest = ask, options: Pa
     error = caught;
   }
   const text = events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');
-  const of = <T extends RouteEvent['type']>(type: T) => events.filter((event): event is Extract<RouteEvent, { type: T }> => event.type === type);
+  const of = <T extends RouteEvent['type']>(type: T) =>
+    events.filter((event): event is Extract<RouteEvent, { type: T }> => event.type === type);
   return { events, error, text, clock, of };
 }
 
@@ -63,7 +82,14 @@ describe('router: retries, fallback, circuit breakers', () => {
   afterEach(async function () {
     // After every scenario: nothing in flight, nothing rejected unobserved.
     await new Promise((resolve) => setTimeout(resolve, 10));
-    assert.deepEqual(servers.splice(0).map((server) => server.inFlight()).filter((count) => count > 0), [], 'requests still in flight');
+    assert.deepEqual(
+      servers
+        .splice(0)
+        .map((server) => server.inFlight())
+        .filter((count) => count > 0),
+      [],
+      'requests still in flight',
+    );
     assert.deepEqual(unhandled.splice(0), [], `unhandled rejections in "${this.currentTest?.title}"`);
   });
   const serve = useServers();
@@ -77,45 +103,78 @@ describe('router: retries, fallback, circuit breakers', () => {
   after(() => process.off('unhandledRejection', onUnhandled));
 
   it('a 429 storm with Retry-After: waits exactly as long as asked, then answers on the same model', async () => {
-    const openai = await start((_req, res, index) => (index < 2 ? json(res, 429, OPENAI_ERRORS.openaiRateLimit, { 'retry-after': '2' }) : openAiAnswer(res)));
+    const openai = await start((_req, res, index) =>
+      index < 2 ? json(res, 429, OPENAI_ERRORS.openaiRateLimit, { 'retry-after': '2' }) : openAiAnswer(res),
+    );
     const { text, clock, of, error } = await run([openAiTarget(openai)]);
     assert.equal(error, undefined);
     assert.equal(text, 'Hello from OpenAI');
     assert.deepEqual(clock.waits, [2000, 2000]);
-    assert.deepEqual(of('route-wait').map((wait) => [wait.attempt, wait.delayMs, wait.reason instanceof ProviderError && wait.reason.kind]), [
-      [1, 2000, 'rate_limited'],
-      [2, 2000, 'rate_limited'],
-    ]);
+    assert.deepEqual(
+      of('route-wait').map((wait) => [
+        wait.attempt,
+        wait.delayMs,
+        wait.reason instanceof ProviderError && wait.reason.kind,
+      ]),
+      [
+        [1, 2000, 'rate_limited'],
+        [2, 2000, 'rate_limited'],
+      ],
+    );
     assert.equal(openai.requests.length, 3);
-    assert.deepEqual(of('route-answering').map((event) => event.fallback), [false]);
+    assert.deepEqual(
+      of('route-answering').map((event) => event.fallback),
+      [false],
+    );
   });
 
   it('a 429 storm without Retry-After: backs off exponentially, then the next provider answers and the switch is reported', async () => {
-    const openai = await start((_req, res) => json(res, 429, { error: { message: 'Rate limit reached for requests', type: 'requests', param: null, code: 'rate_limit_exceeded' } }));
+    const openai = await start((_req, res) =>
+      json(res, 429, {
+        error: {
+          message: 'Rate limit reached for requests',
+          type: 'requests',
+          param: null,
+          code: 'rate_limit_exceeded',
+        },
+      }),
+    );
     const anthropic = await start((_req, res) => anthropicAnswer(res));
-    const { text, clock, of, error } = await run([openAiTarget(openai), anthropicTarget(anthropic)], ask, { retry: { baseDelayMs: 1000 } });
+    const { text, clock, of, error } = await run([openAiTarget(openai), anthropicTarget(anthropic)], ask, {
+      retry: { baseDelayMs: 1000 },
+    });
     assert.equal(error, undefined);
     assert.equal(text, 'Hello!');
     // Equal jitter at random() = 0.5: 3/4 of 1 s, then of 2 s.
     assert.deepEqual(clock.waits, [750, 1500]);
     assert.equal(openai.requests.length, 3);
     const [change] = of('route-switch');
-    assert.deepEqual([change?.from.providerId, change?.to.providerId, change?.error.kind, change?.error.status], ['openai', 'anthropic', 'rate_limited', 429]);
-    assert.deepEqual(of('route-answering').map((event) => [event.target.providerId, event.fallback]), [['anthropic', true]]);
+    assert.deepEqual(
+      [change?.from.providerId, change?.to.providerId, change?.error.kind, change?.error.status],
+      ['openai', 'anthropic', 'rate_limited', 429],
+    );
+    assert.deepEqual(
+      of('route-answering').map((event) => [event.target.providerId, event.fallback]),
+      [['anthropic', true]],
+    );
     assert.equal((JSON.parse(anthropic.requests[0]!.body) as { model: string }).model, 'claude-sonnet-4-5');
   });
 
   it('a Retry-After longer than the cap falls back at once instead of waiting', async () => {
     const openai = await start((_req, res) => json(res, 429, OPENAI_ERRORS.openaiRateLimit, { 'retry-after': '120' }));
     const anthropic = await start((_req, res) => anthropicAnswer(res));
-    const { text, clock } = await run([openAiTarget(openai), anthropicTarget(anthropic)], ask, { retry: { maxRetryAfterMs: 30_000 } });
+    const { text, clock } = await run([openAiTarget(openai), anthropicTarget(anthropic)], ask, {
+      retry: { maxRetryAfterMs: 30_000 },
+    });
     assert.equal(text, 'Hello!');
     assert.deepEqual(clock.waits, []);
     assert.equal(openai.requests.length, 1);
   });
 
   it('a 5xx burst is retried through; errors that retrying cannot fix are not retried', async () => {
-    const bursty = await start((_req, res, index) => (index < 2 ? json(res, index === 0 ? 500 : 503, ANTHROPIC_ERRORS.apiError) : openAiAnswer(res)));
+    const bursty = await start((_req, res, index) =>
+      index < 2 ? json(res, index === 0 ? 500 : 503, ANTHROPIC_ERRORS.apiError) : openAiAnswer(res),
+    );
     const burst = await run([openAiTarget(bursty)]);
     assert.equal(burst.text, 'Hello from OpenAI');
     assert.equal(bursty.requests.length, 3);
@@ -132,7 +191,9 @@ describe('router: retries, fallback, circuit breakers', () => {
     const adapterClock = new ManualClock();
     const stalled = await start(() => undefined); // never answers
     const anthropic = await start((_req, res) => anthropicAnswer(res));
-    const routing = run([openAiTarget(stalled, {}, adapterClock), anthropicTarget(anthropic)], ask, { retry: { maxAttempts: 1 } });
+    const routing = run([openAiTarget(stalled, {}, adapterClock), anthropicTarget(anthropic)], ask, {
+      retry: { maxAttempts: 1 },
+    });
     while (stalled.requests.length < 1) await new Promise((resolve) => setTimeout(resolve, 2));
     adapterClock.advance(1_000);
     const { text, of } = await routing;
@@ -141,34 +202,58 @@ describe('router: retries, fallback, circuit breakers', () => {
   });
 
   it('a stream cut after three deltas keeps what was shown, and continues on the next model with it as context', async () => {
-    const cut = await start((_req, res) => sse(res, dataEvents([textDelta('One, '), textDelta('two, '), textDelta('three')]), { cut: true }));
+    const cut = await start((_req, res) =>
+      sse(res, dataEvents([textDelta('One, '), textDelta('two, '), textDelta('three')]), { cut: true }),
+    );
     const anthropic = await start((_req, res) => anthropicAnswer(res));
     const chain = [openAiTarget(cut), anthropicTarget(anthropic)];
     const first = await run(chain);
     assert.equal(first.text, 'One, two, three');
     assert.ok(first.error instanceof RouteError, String(first.error));
     assert.equal(first.error.partial?.text, 'One, two, three');
-    assert.deepEqual(first.error.partial?.remaining.map((target) => target.providerId), ['anthropic']);
+    assert.deepEqual(
+      first.error.partial?.remaining.map((target) => target.providerId),
+      ['anthropic'],
+    );
     assert.equal(cut.requests.length, 1, 'a shown answer is never silently re-asked');
     assert.equal(anthropic.requests.length, 0, 'continuing is the user’s choice');
 
     const next = await run(first.error.partial.remaining, continuationRequest(ask, first.error.partial.text));
     assert.equal(next.text, 'Hello!');
     const sent = JSON.parse(anthropic.requests[0]!.body) as { messages: Array<{ role: string; content: unknown }> };
-    assert.deepEqual(sent.messages.map((message) => message.role), ['user', 'assistant', 'user']);
+    assert.deepEqual(
+      sent.messages.map((message) => message.role),
+      ['user', 'assistant', 'user'],
+    );
     assert.match(JSON.stringify(sent.messages[1]), /One, two, three/);
   });
 
   it('a bad key in the middle of the chain stops there unless the user says to go on', async () => {
     const overloaded = await start((_req, res) => json(res, 529, ANTHROPIC_ERRORS.overloaded));
     // A proxy that echoes the key it was sent (some do): it must not reach the message.
-    const badKey = await start((req, res) => json(res, 401, { error: { message: `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}.`, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
+    const badKey = await start((req, res) =>
+      json(res, 401, {
+        error: {
+          message: `Incorrect API key provided: ${String(req.headers.authorization).slice(7)}.`,
+          type: 'invalid_request_error',
+          param: null,
+          code: 'invalid_api_key',
+        },
+      }),
+    );
     const good = await start((_req, res) => openAiAnswer(res, 'third'));
-    const chain = () => [anthropicTarget(overloaded), openAiTarget(badKey), openAiTarget(good, { providerId: 'groq', providerName: 'Groq', model: 'llama-3.3-70b' })];
+    const chain = () => [
+      anthropicTarget(overloaded),
+      openAiTarget(badKey),
+      openAiTarget(good, { providerId: 'groq', providerName: 'Groq', model: 'llama-3.3-70b' }),
+    ];
 
     const stopped = await run(chain(), ask, { retry: { maxAttempts: 1 } });
     assert.ok(stopped.error instanceof RouteError);
-    assert.deepEqual([stopped.error.kind, stopped.error.status, stopped.error.code], ['invalid_credentials', 401, 'invalid_api_key']);
+    assert.deepEqual(
+      [stopped.error.kind, stopped.error.status, stopped.error.code],
+      ['invalid_credentials', 401, 'invalid_api_key'],
+    );
     assert.equal(badKey.requests.length, 1);
     assert.equal(good.requests.length, 0, 'never moves past a bad key silently');
     assert.doesNotMatch(stopped.error.message, /sk-test-openai/);
@@ -186,20 +271,29 @@ describe('router: retries, fallback, circuit breakers', () => {
   });
 
   it('a chain whose every member fails ends in one error naming each failure', async () => {
-    const rateLimited = await start((_req, res) => json(res, 429, OPENAI_ERRORS.openaiRateLimit, { 'retry-after': '300' }));
+    const rateLimited = await start((_req, res) =>
+      json(res, 429, OPENAI_ERRORS.openaiRateLimit, { 'retry-after': '300' }),
+    );
     const overloaded = await start((_req, res) => json(res, 529, ANTHROPIC_ERRORS.overloaded));
     const quota = await start((_req, res) => json(res, 429, OPENAI_ERRORS.openaiInsufficientQuota));
     const { error } = await run(
-      [openAiTarget(rateLimited), anthropicTarget(overloaded), openAiTarget(quota, { providerId: 'deepseek', providerName: 'DeepSeek', model: 'deepseek-chat' })],
+      [
+        openAiTarget(rateLimited),
+        anthropicTarget(overloaded),
+        openAiTarget(quota, { providerId: 'deepseek', providerName: 'DeepSeek', model: 'deepseek-chat' }),
+      ],
       ask,
       { retry: { maxAttempts: 2 } },
     );
     assert.ok(error instanceof RouteError);
-    assert.deepEqual(error.failures.map((failure) => [failure.target.providerId, failure.error.kind]), [
-      ['openai', 'rate_limited'],
-      ['anthropic', 'overloaded'],
-      ['deepseek', 'quota_exceeded'],
-    ]);
+    assert.deepEqual(
+      error.failures.map((failure) => [failure.target.providerId, failure.error.kind]),
+      [
+        ['openai', 'rate_limited'],
+        ['anthropic', 'overloaded'],
+        ['deepseek', 'quota_exceeded'],
+      ],
+    );
     assert.match(error.message, /OpenAI gpt-4o: .*rate limit/i);
     assert.match(error.message, /Anthropic claude-sonnet-4-5: .*overloaded/i);
     assert.match(error.message, /DeepSeek deepseek-chat: .*quota/i);
@@ -216,7 +310,11 @@ describe('router: retries, fallback, circuit breakers', () => {
     const controller = new AbortController();
     const events: RouteEvent[] = [];
     const routing = (async () => {
-      for await (const event of route([openAiTarget(openai), anthropicTarget(anthropic)], ask, { clock, signal: controller.signal })) events.push(event);
+      for await (const event of route([openAiTarget(openai), anthropicTarget(anthropic)], ask, {
+        clock,
+        signal: controller.signal,
+      }))
+        events.push(event);
     })();
     while (!events.some((event) => event.type === 'route-wait')) await new Promise((resolve) => setTimeout(resolve, 2));
     controller.abort();
@@ -240,7 +338,9 @@ describe('router: retries, fallback, circuit breakers', () => {
     const breakerClock = new ManualClock();
     const circuits = new CircuitBreakers(breakerClock, { failureThreshold: 3, coolDownMs: 30_000 });
     let healthy = false;
-    const openai = await start((_req, res) => (healthy ? openAiAnswer(res) : json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } })));
+    const openai = await start((_req, res) =>
+      healthy ? openAiAnswer(res) : json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }),
+    );
     const anthropic = await start((_req, res) => anthropicAnswer(res));
     const chain = () => [openAiTarget(openai), anthropicTarget(anthropic)];
 
@@ -251,8 +351,14 @@ describe('router: retries, fallback, circuit breakers', () => {
 
     const second = await run(chain(), ask, { circuits });
     assert.equal(openai.requests.length, 3, 'an open circuit is skipped without a request');
-    assert.deepEqual(second.of('route-skip').map((skip) => skip.reason), ['circuit-open']);
-    assert.deepEqual(second.of('route-answering').map((event) => [event.target.providerId, event.fallback]), [['anthropic', true]]);
+    assert.deepEqual(
+      second.of('route-skip').map((skip) => skip.reason),
+      ['circuit-open'],
+    );
+    assert.deepEqual(
+      second.of('route-answering').map((event) => [event.target.providerId, event.fallback]),
+      [['anthropic', true]],
+    );
 
     breakerClock.advance(30_000);
     assert.equal(circuits.state('openai/gpt-4o'), 'half-open');
@@ -265,12 +371,20 @@ describe('router: retries, fallback, circuit breakers', () => {
 
   it('a circuit that opens during retries ends them with the failure that opened it', async () => {
     const circuits = new CircuitBreakers(new ManualClock(), { failureThreshold: 2 });
-    const failing = await start((_req, res) => json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }));
+    const failing = await start((_req, res) =>
+      json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }),
+    );
     const anthropic = await start((_req, res) => anthropicAnswer(res));
-    const { text, of, clock } = await run([openAiTarget(failing), anthropicTarget(anthropic)], ask, { circuits, retry: { maxAttempts: 5 } });
+    const { text, of, clock } = await run([openAiTarget(failing), anthropicTarget(anthropic)], ask, {
+      circuits,
+      retry: { maxAttempts: 5 },
+    });
     assert.equal(text, 'Hello!');
     assert.equal(failing.requests.length, 2);
-    assert.deepEqual(of('route-switch').map((change) => change.error.status), [503]);
+    assert.deepEqual(
+      of('route-switch').map((change) => change.error.status),
+      [503],
+    );
     assert.deepEqual(of('route-skip'), []);
     assert.deepEqual(clock.waits, [750], 'no wait after the failure that opened the circuit');
   });
@@ -290,13 +404,17 @@ describe('router: retries, fallback, circuit breakers', () => {
     assert.equal(circuits.state(key), 'open');
     clock.advance(1);
     assert.equal(circuits.state(key), 'half-open');
-    circuits.failed(circuits.tryAcquire(key)!, new ProviderError('rate_limited', 'slow down', { retryAfterMs: 120_000 }));
+    circuits.failed(
+      circuits.tryAcquire(key)!,
+      new ProviderError('rate_limited', 'slow down', { retryAfterMs: 120_000 }),
+    );
     clock.advance(100_000);
     assert.equal(circuits.state(key), 'open');
     // Errors a retry cannot fix say nothing about the provider's health, and break a run of failures.
     const three = new CircuitBreakers(clock, { failureThreshold: 3 });
     const other = CircuitBreakers.key('p', 'other');
-    for (const kind of ['overloaded', 'timeout', 'bad_request', 'overloaded', 'bad_request'] as const) three.failed(three.tryAcquire(other)!, new ProviderError(kind, kind));
+    for (const kind of ['overloaded', 'timeout', 'bad_request', 'overloaded', 'bad_request'] as const)
+      three.failed(three.tryAcquire(other)!, new ProviderError(kind, kind));
     assert.equal(three.state(other), 'closed');
   });
 
@@ -317,35 +435,63 @@ describe('router: retries, fallback, circuit breakers', () => {
   });
 
   it('falls back only to capable models: tools, context window, and a larger window after a context-length refusal', async () => {
-    const small = await start((_req, res) => json(res, 400, { error: { message: "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.", type: 'invalid_request_error', param: 'messages', code: 'context_length_exceeded' } }));
+    const small = await start((_req, res) =>
+      json(res, 400, {
+        error: {
+          message:
+            "This model's maximum context length is 8192 tokens. However, your messages resulted in 9000 tokens.",
+          type: 'invalid_request_error',
+          param: 'messages',
+          code: 'context_length_exceeded',
+        },
+      }),
+    );
     const noTools = await start((_req, res) => openAiAnswer(res, 'no tools'));
     const alsoSmall = await start((_req, res) => openAiAnswer(res, 'also small'));
     const large = await start((_req, res) => anthropicAnswer(res));
-    const withTools: ChatRequest = { ...ask, tools: [{ name: 'read_file', parameters: { type: 'object', properties: {} } }] };
+    const withTools: ChatRequest = {
+      ...ask,
+      tools: [{ name: 'read_file', parameters: { type: 'object', properties: {} } }],
+    };
     const { text, of } = await run(
       [
         openAiTarget(small, { contextWindow: 8_192 }),
-        openAiTarget(noTools, { providerId: 'local', providerName: 'Ollama', model: 'tiny', tools: false, contextWindow: 1_000_000 }),
+        openAiTarget(noTools, {
+          providerId: 'local',
+          providerName: 'Ollama',
+          model: 'tiny',
+          tools: false,
+          contextWindow: 1_000_000,
+        }),
         openAiTarget(alsoSmall, { providerId: 'groq', providerName: 'Groq', model: 'llama', contextWindow: 8_192 }),
         anthropicTarget(large, { contextWindow: 200_000, tools: true }),
       ],
       withTools,
     );
     assert.equal(text, 'Hello!');
-    assert.deepEqual(of('route-skip').map((skip) => [skip.target.providerId, skip.reason]), [
-      ['local', 'no-tools'],
-      ['groq', 'context-too-small'],
-    ]);
+    assert.deepEqual(
+      of('route-skip').map((skip) => [skip.target.providerId, skip.reason]),
+      [
+        ['local', 'no-tools'],
+        ['groq', 'context-too-small'],
+      ],
+    );
     assert.deepEqual([noTools.requests.length, alsoSmall.requests.length], [0, 0]);
 
     // A prompt counted beforehand never goes to a model it does not fit.
-    const counted = await run([openAiTarget(alsoSmall, { contextWindow: 8_192 }), anthropicTarget(large, { contextWindow: 200_000 })], ask, { promptTokens: 50_000 });
+    const counted = await run(
+      [openAiTarget(alsoSmall, { contextWindow: 8_192 }), anthropicTarget(large, { contextWindow: 200_000 })],
+      ask,
+      { promptTokens: 50_000 },
+    );
     assert.equal(counted.text, 'Hello!');
     assert.equal(alsoSmall.requests.length, 0);
   });
 
   it('never silently to a model more than 3× pricier; asks when told to, and before changing provider when the user wants that', async () => {
-    const failing = await start((_req, res) => json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }));
+    const failing = await start((_req, res) =>
+      json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }),
+    );
     const pricey = await start((_req, res) => anthropicAnswer(res));
     const cheap = { prices: { input: 0.15, output: 0.6 } };
     const expensive = { prices: { input: 15, output: 75 } };
@@ -353,7 +499,10 @@ describe('router: retries, fallback, circuit breakers', () => {
 
     const silent = await run(chain(), ask, { retry: { maxAttempts: 1 } });
     assert.ok(silent.error instanceof RouteError);
-    assert.deepEqual(silent.error.skipped.map((skip) => skip.reason), ['too-expensive']);
+    assert.deepEqual(
+      silent.error.skipped.map((skip) => skip.reason),
+      ['too-expensive'],
+    );
     assert.match(silent.error.message, /much pricier/);
     assert.equal(pricey.requests.length, 0);
 
@@ -370,12 +519,25 @@ describe('router: retries, fallback, circuit breakers', () => {
 
     // Skipping the first model (no tools) is no licence to go pricier either; nor is a free first model.
     const tools: ChatRequest = { ...ask, tools: [{ name: 'read_file', parameters: { type: 'object' } }] };
-    const skippedFirst = await run([openAiTarget(failing, { ...cheap, tools: false }), anthropicTarget(pricey, expensive)], tools);
+    const skippedFirst = await run(
+      [openAiTarget(failing, { ...cheap, tools: false }), anthropicTarget(pricey, expensive)],
+      tools,
+    );
     assert.ok(skippedFirst.error instanceof RouteError);
-    assert.deepEqual(skippedFirst.error.skipped.map((skip) => skip.reason), ['no-tools', 'too-expensive']);
-    const freeFirst = await run([openAiTarget(failing, { prices: { input: 0, output: 0 } }), anthropicTarget(pricey, cheap)], ask, { retry: { maxAttempts: 1 } });
+    assert.deepEqual(
+      skippedFirst.error.skipped.map((skip) => skip.reason),
+      ['no-tools', 'too-expensive'],
+    );
+    const freeFirst = await run(
+      [openAiTarget(failing, { prices: { input: 0, output: 0 } }), anthropicTarget(pricey, cheap)],
+      ask,
+      { retry: { maxAttempts: 1 } },
+    );
     assert.ok(freeFirst.error instanceof RouteError);
-    assert.deepEqual(freeFirst.error.skipped.map((skip) => skip.reason), ['too-expensive']);
+    assert.deepEqual(
+      freeFirst.error.skipped.map((skip) => skip.reason),
+      ['too-expensive'],
+    );
     assert.equal(pricey.requests.length, 1);
 
     const declined = await run([openAiTarget(failing, cheap), anthropicTarget(pricey, cheap)], ask, {
@@ -384,7 +546,10 @@ describe('router: retries, fallback, circuit breakers', () => {
       confirmSwitch: () => Promise.resolve(false),
     });
     assert.ok(declined.error instanceof RouteError);
-    assert.deepEqual(declined.error.skipped.map((skip) => skip.reason), ['declined']);
+    assert.deepEqual(
+      declined.error.skipped.map((skip) => skip.reason),
+      ['declined'],
+    );
     assert.equal(pricey.requests.length, 1);
   });
 
@@ -392,40 +557,68 @@ describe('router: retries, fallback, circuit breakers', () => {
     const clock = new AutoClock();
     const pacer = new RateLimitPacer(clock);
     const openai = await start((_req, res) =>
-      sse(res, dataEvents([textDelta('ok'), '[DONE]']), { headers: { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '6s' } }),
+      sse(res, dataEvents([textDelta('ok'), '[DONE]']), {
+        headers: {
+          'x-ratelimit-limit-requests': '500',
+          'x-ratelimit-remaining-requests': '0',
+          'x-ratelimit-reset-requests': '6s',
+        },
+      }),
     );
     await run([openAiTarget(openai)], ask, { clock, pacer });
-    assert.deepEqual(pacer.headroom('openai/gpt-4o')?.info, { limitRequests: 500, remainingRequests: 0, resetRequestsMs: 6000 });
+    assert.deepEqual(pacer.headroom('openai/gpt-4o')?.info, {
+      limitRequests: 500,
+      remainingRequests: 0,
+      resetRequestsMs: 6000,
+    });
     const paced = await run([openAiTarget(openai)], ask, { clock, pacer });
-    assert.deepEqual(paced.of('route-wait').map((wait) => [wait.reason, wait.delayMs]), [['pacing', 6000]]);
+    assert.deepEqual(
+      paced.of('route-wait').map((wait) => [wait.reason, wait.delayMs]),
+      [['pacing', 6000]],
+    );
     assert.equal(paced.text, 'ok');
   });
 
   it("a Retry-After of any size pauses a model for the breaker's longest cool-down at most, and is never waited for beyond it", async () => {
     // 1e308 ms as sent, and 400 digits of seconds, which parse to Infinity.
-    for (const header of [{ 'retry-after-ms': '1e308' }, { 'retry-after': '9'.repeat(400) }] as Array<Record<string, string>>) {
+    for (const header of [{ 'retry-after-ms': '1e308' }, { 'retry-after': '9'.repeat(400) }] as Array<
+      Record<string, string>
+    >) {
       const limited = await start((_req, res) => json(res, 429, OPENAI_ERRORS.openaiRateLimit, header));
       const anthropic = await start((_req, res) => anthropicAnswer(res));
       // A host may pass any cap: the wait is still bounded, so this Retry-After moves on at once.
-      const moved = await run([openAiTarget(limited), anthropicTarget(anthropic)], ask, { retry: { maxRetryAfterMs: Infinity } });
+      const moved = await run([openAiTarget(limited), anthropicTarget(anthropic)], ask, {
+        retry: { maxRetryAfterMs: Infinity },
+      });
       assert.equal(moved.text, 'Hello!');
       assert.deepEqual(moved.clock.waits, []);
 
       const breakerClock = new ManualClock();
       const circuits = new CircuitBreakers(breakerClock, { failureThreshold: 1 });
       await run([openAiTarget(limited), anthropicTarget(anthropic)], ask, { circuits });
-      assert.deepEqual(circuits.snapshot().map((circuit) => [circuit.key, circuit.state, circuit.retryAt]), [['openai/gpt-4o', 'open', breakerClock.now() + 600_000]]);
+      assert.deepEqual(
+        circuits.snapshot().map((circuit) => [circuit.key, circuit.state, circuit.retryAt]),
+        [['openai/gpt-4o', 'open', breakerClock.now() + 600_000]],
+      );
       breakerClock.advance(599_999);
       assert.equal(circuits.state('openai/gpt-4o'), 'open');
       breakerClock.advance(1);
-      assert.equal(circuits.state('openai/gpt-4o'), 'half-open', `paused no longer than 10 minutes after ${JSON.stringify(header)}`);
+      assert.equal(
+        circuits.state('openai/gpt-4o'),
+        'half-open',
+        `paused no longer than 10 minutes after ${JSON.stringify(header)}`,
+      );
     }
   });
 
   it('a rate-limit reset of any size paces a model for 10 minutes at most', async () => {
     const pacerClock = new ManualClock();
     const pacer = new RateLimitPacer(pacerClock);
-    const openai = await start((_req, res) => sse(res, dataEvents([textDelta('ok'), '[DONE]']), { headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${'9'.repeat(400)}s` } }));
+    const openai = await start((_req, res) =>
+      sse(res, dataEvents([textDelta('ok'), '[DONE]']), {
+        headers: { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': `${'9'.repeat(400)}s` },
+      }),
+    );
     await run([openAiTarget(openai)], ask, { pacer });
     assert.equal(pacer.waitMs('openai/gpt-4o'), 600_000);
 
@@ -447,10 +640,22 @@ describe('router: retries, fallback, circuit breakers', () => {
   });
 
   it('retry settings out of their range are clamped; ones that are not numbers are left to the defaults', () => {
-    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 3, maxWaitSeconds: 30 }), { maxAttempts: 3, maxRetryAfterMs: 30_000 });
-    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 1e9, maxWaitSeconds: 1e308 }), { maxAttempts: 10, maxRetryAfterMs: 600_000 });
-    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 0, maxWaitSeconds: -5 }), { maxAttempts: 1, maxRetryAfterMs: 0 });
-    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 2.5, maxWaitSeconds: Infinity }), { maxAttempts: 2, maxRetryAfterMs: 600_000 });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 3, maxWaitSeconds: 30 }), {
+      maxAttempts: 3,
+      maxRetryAfterMs: 30_000,
+    });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 1e9, maxWaitSeconds: 1e308 }), {
+      maxAttempts: 10,
+      maxRetryAfterMs: 600_000,
+    });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 0, maxWaitSeconds: -5 }), {
+      maxAttempts: 1,
+      maxRetryAfterMs: 0,
+    });
+    assert.deepEqual(retryPolicyFromSettings({ maxAttempts: 2.5, maxWaitSeconds: Infinity }), {
+      maxAttempts: 2,
+      maxRetryAfterMs: 600_000,
+    });
     assert.deepEqual(retryPolicyFromSettings({ maxAttempts: '5', maxWaitSeconds: Number.NaN }), {});
     assert.deepEqual(retryPolicyFromSettings({}), {});
   });
@@ -475,7 +680,9 @@ describe('router: retries, fallback, circuit breakers', () => {
     assert.equal(fell.of('route-switch')[0]?.error.kind, 'network');
 
     const controller = new AbortController();
-    const failing = await start((_req, res) => json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }));
+    const failing = await start((_req, res) =>
+      json(res, 503, { error: { message: 'Service Unavailable', type: 'server_error' } }),
+    );
     const asking = run([openAiTarget(failing), anthropicTarget(anthropic)], ask, {
       signal: controller.signal,
       retry: { maxAttempts: 1 },
@@ -499,7 +706,10 @@ describe('router: retries, fallback, circuit breakers', () => {
         type: 'openai',
         // Refuses before its first event, as the meter does.
         chat: () => ({
-          [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new ProviderError('quota_exceeded', 'The daily budget of $5.00 is reached', { code })) }),
+          [Symbol.asyncIterator]: () => ({
+            next: () =>
+              Promise.reject(new ProviderError('quota_exceeded', 'The daily budget of $5.00 is reached', { code })),
+          }),
         }),
         listModels: () => Promise.resolve([]),
       },
@@ -509,7 +719,10 @@ describe('router: retries, fallback, circuit breakers', () => {
       const stopped = await run([refusing(code), anthropicTarget(anthropic)]);
       assert.ok(stopped.error instanceof RouteError);
       // The code is what tells a budget's refusal from a provider's (VS Code's Blocked, the chat's button).
-      assert.deepEqual([stopped.error.kind, stopped.error.code, stopped.error.message], ['quota_exceeded', code, 'The daily budget of $5.00 is reached']);
+      assert.deepEqual(
+        [stopped.error.kind, stopped.error.code, stopped.error.message],
+        ['quota_exceeded', code, 'The daily budget of $5.00 is reached'],
+      );
     }
     assert.equal(anthropic.requests.length, 0);
     const switched = await run([refusing('budget_switch'), anthropicTarget(anthropic)]);

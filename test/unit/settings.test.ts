@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { readSettings, type SettingsSource } from '../../src/platform/settingsSchema';
 
-const source = (values: Record<string, unknown>, layers: Record<string, { user?: unknown; workspace?: unknown; folder?: unknown }> = {}): SettingsSource => ({
+const source = (
+  values: Record<string, unknown>,
+  layers: Record<string, { user?: unknown; workspace?: unknown; folder?: unknown }> = {},
+): SettingsSource => ({
   get: (key) => values[key],
   layers: (key) => layers[key] ?? {},
 });
@@ -17,18 +20,30 @@ describe('settings reader', () => {
   });
 
   it('a malformed value falls back to its default, with a message naming the setting', () => {
-    const { settings, problems } = readSettings(source({ 'retry.maxAttempts': 'five', 'retry.maxWaitSeconds': 12, 'statusBar.period': 'week' }), { trusted: true });
+    const { settings, problems } = readSettings(
+      source({ 'retry.maxAttempts': 'five', 'retry.maxWaitSeconds': 12, 'statusBar.period': 'week' }),
+      { trusted: true },
+    );
     assert.equal(settings.retry.maxAttempts, 3);
     // The valid neighbour is still applied: one bad field does not throw the others away.
     assert.equal(settings.retry.maxWaitSeconds, 12);
     assert.equal(settings.statusBar.period, 'today');
     assert.equal(problems.length, 2);
-    assert.ok(problems.some((problem) => /^switchboard\.retry\.maxAttempts "five" ignored .*; using 3$/.test(problem)), problems.join('\n'));
-    assert.ok(problems.some((problem) => /^switchboard\.statusBar\.period "week" ignored/.test(problem)), problems.join('\n'));
+    assert.ok(
+      problems.some((problem) => /^switchboard\.retry\.maxAttempts "five" ignored .*; using 3$/.test(problem)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((problem) => /^switchboard\.statusBar\.period "week" ignored/.test(problem)),
+      problems.join('\n'),
+    );
   });
 
   it('a fallback chain with one malformed step is not half-applied: no chain, and the step is named', () => {
-    const { settings, problems } = readSettings(source({ 'fallback.chain': [{ provider: 'openai', model: 'gpt-4o' }, { provider: 'anthropic' }] }), { trusted: true });
+    const { settings, problems } = readSettings(
+      source({ 'fallback.chain': [{ provider: 'openai', model: 'gpt-4o' }, { provider: 'anthropic' }] }),
+      { trusted: true },
+    );
     assert.deepEqual(settings.fallback.chain, []);
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^switchboard\.fallback\.chain ignored .*\[1\]\.model/);
@@ -36,17 +51,33 @@ describe('settings reader', () => {
 
   it('a malformed budget is left out whole; the valid ones apply', () => {
     const good = { id: 'daily', scope: { kind: 'overall' }, period: 'daily', limitUsd: 5, mode: 'warn' };
-    const { settings, problems } = readSettings(source({ budgets: [good, { ...good, id: 'bad', limitUsd: -1 }] }), { trusted: true });
-    assert.deepEqual(settings.budgets.map((budget) => budget.id), ['daily']);
+    const { settings, problems } = readSettings(source({ budgets: [good, { ...good, id: 'bad', limitUsd: -1 }] }), {
+      trusted: true,
+    });
+    assert.deepEqual(
+      settings.budgets.map((budget) => budget.id),
+      ['daily'],
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^switchboard\.budgets\[1\] ignored: limitUsd/);
   });
 
   it('a workspace layer of providers counts only in a trusted workspace, and an untrusted one is not even checked', () => {
-    const layers = { providers: { user: [{ id: 'mine', template: 'openai' }], workspace: [{ id: 'theirs', template: 'ollama' }, { id: 'Bad Id' }] } };
+    const layers = {
+      providers: {
+        user: [{ id: 'mine', template: 'openai' }],
+        workspace: [{ id: 'theirs', template: 'ollama' }, { id: 'Bad Id' }],
+      },
+    };
     const trusted = readSettings(source({}, layers), { trusted: true });
-    assert.deepEqual(trusted.settings.providers.user.map((entry) => entry.id), ['mine']);
-    assert.deepEqual(trusted.settings.providers.workspace.map((entry) => entry.id), ['theirs']);
+    assert.deepEqual(
+      trusted.settings.providers.user.map((entry) => entry.id),
+      ['mine'],
+    );
+    assert.deepEqual(
+      trusted.settings.providers.workspace.map((entry) => entry.id),
+      ['theirs'],
+    );
     assert.equal(trusted.problems.length, 1);
     assert.match(trusted.problems[0]!, /^workspace settings switchboard\.providers\[1\] ignored/);
     const untrusted = readSettings(source({}, layers), { trusted: false });

@@ -8,7 +8,11 @@ import { join } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { FileSharedStore } from '../../src/platform/sharedFileStore';
 
-const increment = (store: FileSharedStore) => store.update((document) => ({ document: { count: ((document as { count?: number } | undefined)?.count ?? 0) + 1 }, result: undefined }));
+const increment = (store: FileSharedStore) =>
+  store.update((document) => ({
+    document: { count: ((document as { count?: number } | undefined)?.count ?? 0) + 1 },
+    result: undefined,
+  }));
 
 if (!isMainThread) {
   const { file, times } = workerData as { file: string; times: number };
@@ -27,7 +31,9 @@ if (!isMainThread) {
       this.timeout(30_000);
       const file = join(folder, 'shared.json');
       const workers = Array.from({ length: 3 }, () => new Worker(__filename, { workerData: { file, times: 50 } }));
-      const finished = workers.map((worker) => new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject))));
+      const finished = workers.map(
+        (worker) => new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject))),
+      );
       const mine = new FileSharedStore(file);
       await Promise.all([...Array.from({ length: 50 }, () => increment(mine)), ...finished]);
       await Promise.all(workers.map((worker) => worker.terminate()));

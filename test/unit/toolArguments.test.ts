@@ -3,7 +3,14 @@
 // are not a JSON object go back as the model produced them, in the form each API accepts.
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { createProvider, type ChatEvent, type ChatMessage, type ChatRequest, type Provider, type ProviderError } from '../../src/core';
+import {
+  createProvider,
+  type ChatEvent,
+  type ChatMessage,
+  type ChatRequest,
+  type Provider,
+  type ProviderError,
+} from '../../src/core';
 import { collect, collectUntilError, useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { blockDelta, blockStart, blockStop, messageDelta, messageStart, messageStop } from '../fixtures/anthropicWire';
@@ -44,23 +51,47 @@ const openAiChatCase = (name: string, provider: (server: LoopbackServer) => Prov
     sse(
       response,
       dataEvents([
-        openAiChunk({ delta: { role: 'assistant', content: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: args } }] } }),
+        openAiChunk({
+          delta: {
+            role: 'assistant',
+            content: null,
+            tool_calls: [
+              { index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: args } },
+            ],
+          },
+        }),
         finishChunk('tool_calls'),
         '[DONE]',
       ]),
     ),
-  sentArguments: (body) => (list(list(body.messages).find((message) => message.role === 'assistant')?.tool_calls)[0]!.function as Body).arguments,
+  sentArguments: (body) =>
+    (list(list(body.messages).find((message) => message.role === 'assistant')?.tool_calls)[0]!.function as Body)
+      .arguments,
 });
 
 const CASES: AdapterCase[] = [
-  openAiChatCase('OpenAI Chat Completions', (server) => createProvider({ type: 'openai', openaiApi: 'chat', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' })),
-  openAiChatCase('Azure OpenAI', (server) => createProvider({ type: 'azure-openai', baseUrl: `${server.url}/`, apiKey: '0123456789abcdef0123456789abcdef' })),
+  openAiChatCase('OpenAI Chat Completions', (server) =>
+    createProvider({ type: 'openai', openaiApi: 'chat', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' }),
+  ),
+  openAiChatCase('Azure OpenAI', (server) =>
+    createProvider({ type: 'azure-openai', baseUrl: `${server.url}/`, apiKey: '0123456789abcdef0123456789abcdef' }),
+  ),
   {
     name: 'OpenAI Responses',
-    provider: (server) => createProvider({ type: 'openai', openaiApi: 'responses', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' }),
+    provider: (server) =>
+      createProvider({ type: 'openai', openaiApi: 'responses', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' }),
     textWire: true,
     answerWithCall: (response, args) =>
-      sse(response, [created(), callAdded('fc_1', 'call_1', 'get_weather'), argsDone('fc_1', args), callDone('fc_1', 'call_1', 'get_weather', args), completed(null)].join('')),
+      sse(
+        response,
+        [
+          created(),
+          callAdded('fc_1', 'call_1', 'get_weather'),
+          argsDone('fc_1', args),
+          callDone('fc_1', 'call_1', 'get_weather', args),
+          completed(null),
+        ].join(''),
+      ),
     sentArguments: (body) => list(body.input).find((item) => item.type === 'function_call')!.arguments,
   },
   {
@@ -80,14 +111,28 @@ const CASES: AdapterCase[] = [
           messageStop(),
         ].join(''),
       ),
-    sentArguments: (body) => list(list(body.messages).find((message) => message.role === 'assistant')!.content).find((block) => block.type === 'tool_use')!.input,
+    sentArguments: (body) =>
+      list(list(body.messages).find((message) => message.role === 'assistant')!.content).find(
+        (block) => block.type === 'tool_use',
+      )!.input,
   },
   {
     name: 'Gemini',
     provider: (server) => createProvider({ type: 'gemini', baseUrl: server.url, apiKey: 'AIzaSyTest' }),
     textWire: false,
-    answerWithCall: (response, args) => sse(response, splice(dataEvents([geminiChunk([{ functionCall: { name: 'get_weather', args: ARGS } }], { finishReason: 'STOP' })]), args)),
-    sentArguments: (body) => (list(list(body.contents).find((content) => content.role === 'model')!.parts).find((part) => part.functionCall)!.functionCall as Body).args,
+    answerWithCall: (response, args) =>
+      sse(
+        response,
+        splice(
+          dataEvents([geminiChunk([{ functionCall: { name: 'get_weather', args: ARGS } }], { finishReason: 'STOP' })]),
+          args,
+        ),
+      ),
+    sentArguments: (body) =>
+      (
+        list(list(body.contents).find((content) => content.role === 'model')!.parts).find((part) => part.functionCall)!
+          .functionCall as Body
+      ).args,
   },
   {
     name: 'Ollama',
@@ -95,14 +140,28 @@ const CASES: AdapterCase[] = [
     textWire: false,
     answerWithCall: (response, args) => {
       response.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      const call = { model: 'qwen3', message: { role: 'assistant', content: '', tool_calls: [{ function: { name: 'get_weather', arguments: ARGS } }] }, done: false };
+      const call = {
+        model: 'qwen3',
+        message: {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ function: { name: 'get_weather', arguments: ARGS } }],
+        },
+        done: false,
+      };
       response.end(splice(ndjsonLines([call, finalChunk('stop')]), args));
     },
-    sentArguments: (body) => (list(list(body.messages).find((message) => message.role === 'assistant')!.tool_calls)[0]!.function as Body).arguments,
+    sentArguments: (body) =>
+      (list(list(body.messages).find((message) => message.role === 'assistant')!.tool_calls)[0]!.function as Body)
+        .arguments,
   },
 ];
 
-const request: ChatRequest = { model: 'm', messages: [{ role: 'user', content: 'Weather in Paris?' }], tools: [{ name: 'get_weather', parameters: { type: 'object' } }] };
+const request: ChatRequest = {
+  model: 'm',
+  messages: [{ role: 'user', content: 'Weather in Paris?' }],
+  tools: [{ name: 'get_weather', parameters: { type: 'object' } }],
+};
 /** The next turn: the call as the model made it, and the tool's answer. */
 const nextTurn = (args: unknown): ChatRequest => ({
   ...request,
@@ -112,7 +171,8 @@ const nextTurn = (args: unknown): ChatRequest => ({
     { role: 'tool', toolCallId: 'call_1', toolName: 'get_weather', content: 'Invalid arguments' },
   ] satisfies ChatMessage[],
 });
-const calls = (events: ChatEvent[]) => events.filter((event) => event.type === 'tool-call').map((event) => event.arguments);
+const calls = (events: ChatEvent[]) =>
+  events.filter((event) => event.type === 'tool-call').map((event) => event.arguments);
 
 function assertTooDeep(error: ProviderError): void {
   assert.equal(error.kind, 'bad_request');

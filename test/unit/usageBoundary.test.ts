@@ -10,7 +10,14 @@ import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback'
 import { blockDelta, blockStart, blockStop, messageDelta, messageStart, messageStop } from '../fixtures/anthropicWire';
 import { geminiChunk } from '../fixtures/geminiWire';
 import { contentChunk, finalChunk, ndjsonLines } from '../fixtures/ollamaWire';
-import { completed, created, messageAdded, partAdded, snapshot, textDelta as responsesTextDelta } from '../fixtures/openaiResponsesWire';
+import {
+  completed,
+  created,
+  messageAdded,
+  partAdded,
+  snapshot,
+  textDelta as responsesTextDelta,
+} from '../fixtures/openaiResponsesWire';
 import { finishChunk, openAiChunk, textDelta } from '../fixtures/openaiWire';
 
 /** A value the test replaces, in the JSON text, with number text JSON.stringify cannot write (`1e999`). */
@@ -52,9 +59,11 @@ interface AdapterCase {
 }
 
 const sseText = (response: ServerResponse, body: string, raw: string) => sse(response, withRaw(body, raw));
-const jsonText = (response: ServerResponse, body: unknown, raw: string) => json(response, 200, withRaw(JSON.stringify(body), raw));
+const jsonText = (response: ServerResponse, body: unknown, raw: string) =>
+  json(response, 200, withRaw(JSON.stringify(body), raw));
 
-const openAiStream = (usage: ReportOrBad) => dataEvents([textDelta('Hello'), finishChunk('stop'), openAiChunk(null, { usage }), '[DONE]']);
+const openAiStream = (usage: ReportOrBad) =>
+  dataEvents([textDelta('Hello'), finishChunk('stop'), openAiChunk(null, { usage }), '[DONE]']);
 const openAiWhole = (usage: ReportOrBad) => ({
   id: 'chatcmpl-1',
   object: 'chat.completion',
@@ -67,28 +76,77 @@ const openAiCase = (name: string, provider: (server: LoopbackServer) => Provider
   provider,
   stream: (response, usage, raw) => sseText(response, openAiStream(usage), raw),
   whole: (response, usage, raw) => jsonText(response, openAiWhole(usage), raw),
-  report: (input) => ({ prompt_tokens: input, completion_tokens: 30, total_tokens: 130, prompt_tokens_details: { cached_tokens: 40 }, completion_tokens_details: { reasoning_tokens: 10 } }),
+  report: (input) => ({
+    prompt_tokens: input,
+    completion_tokens: 30,
+    total_tokens: 130,
+    prompt_tokens_details: { cached_tokens: 40 },
+    completion_tokens_details: { reasoning_tokens: 10 },
+  }),
   expected: { inputTokens: 100, outputTokens: 30, cachedInputTokens: 40, reasoningTokens: 10 },
   oversized: {
-    report: { prompt_tokens: 100, completion_tokens: 30, total_tokens: 130, prompt_tokens_details: { cached_tokens: 101, cache_write_tokens: 150 }, completion_tokens_details: { reasoning_tokens: 31 } },
+    report: {
+      prompt_tokens: 100,
+      completion_tokens: 30,
+      total_tokens: 130,
+      prompt_tokens_details: { cached_tokens: 101, cache_write_tokens: 150 },
+      completion_tokens_details: { reasoning_tokens: 31 },
+    },
     usage: { inputTokens: 100, outputTokens: 30 },
   },
   missingTotal: { prompt_tokens: 100, total_tokens: 130 },
 });
 
 const CASES: AdapterCase[] = [
-  openAiCase('OpenAI Chat Completions', (server) => createProvider({ type: 'openai', openaiApi: 'chat', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' })),
-  openAiCase('Azure OpenAI', (server) => createProvider({ type: 'azure-openai', baseUrl: `${server.url}/`, apiKey: '0123456789abcdef0123456789abcdef' })),
+  openAiCase('OpenAI Chat Completions', (server) =>
+    createProvider({ type: 'openai', openaiApi: 'chat', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' }),
+  ),
+  openAiCase('Azure OpenAI', (server) =>
+    createProvider({ type: 'azure-openai', baseUrl: `${server.url}/`, apiKey: '0123456789abcdef0123456789abcdef' }),
+  ),
   {
     name: 'OpenAI Responses',
-    provider: (server) => createProvider({ type: 'openai', openaiApi: 'responses', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' }),
-    stream: (response, usage, raw) => sseText(response, [created(), messageAdded(), partAdded(), responsesTextDelta('Hello'), completed(usage as Report)].join(''), raw),
+    provider: (server) =>
+      createProvider({ type: 'openai', openaiApi: 'responses', baseUrl: `${server.url}/v1`, apiKey: 'sk-test' }),
+    stream: (response, usage, raw) =>
+      sseText(
+        response,
+        [created(), messageAdded(), partAdded(), responsesTextDelta('Hello'), completed(usage as Report)].join(''),
+        raw,
+      ),
     whole: (response, usage, raw) =>
-      jsonText(response, snapshot('completed', { output: [{ id: 'msg_1', type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: 'Hello', annotations: [] }] }], usage }), raw),
-    report: (input) => ({ input_tokens: input, input_tokens_details: { cached_tokens: 40 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 10 }, total_tokens: 130 }),
+      jsonText(
+        response,
+        snapshot('completed', {
+          output: [
+            {
+              id: 'msg_1',
+              type: 'message',
+              status: 'completed',
+              role: 'assistant',
+              content: [{ type: 'output_text', text: 'Hello', annotations: [] }],
+            },
+          ],
+          usage,
+        }),
+        raw,
+      ),
+    report: (input) => ({
+      input_tokens: input,
+      input_tokens_details: { cached_tokens: 40 },
+      output_tokens: 30,
+      output_tokens_details: { reasoning_tokens: 10 },
+      total_tokens: 130,
+    }),
     expected: { inputTokens: 100, outputTokens: 30, cachedInputTokens: 40, reasoningTokens: 10 },
     oversized: {
-      report: { input_tokens: 100, input_tokens_details: { cached_tokens: 101 }, output_tokens: 30, output_tokens_details: { reasoning_tokens: 31 }, total_tokens: 130 },
+      report: {
+        input_tokens: 100,
+        input_tokens_details: { cached_tokens: 101 },
+        output_tokens: 30,
+        output_tokens_details: { reasoning_tokens: 31 },
+        total_tokens: 130,
+      },
       usage: { inputTokens: 100, outputTokens: 30 },
     },
     missingTotal: { output_tokens: 30, total_tokens: 130 },
@@ -97,24 +155,72 @@ const CASES: AdapterCase[] = [
     name: 'Anthropic',
     provider: (server) => createProvider({ type: 'anthropic', baseUrl: server.url, apiKey: 'sk-ant-test' }),
     stream: (response, usage, raw) =>
-      sseText(response, [messageStart(usage as Report), blockStart(0, { type: 'text', text: '' }), blockDelta(0, { type: 'text_delta', text: 'Hello' }), blockStop(0), messageDelta('end_turn', null), messageStop()].join(''), raw),
+      sseText(
+        response,
+        [
+          messageStart(usage as Report),
+          blockStart(0, { type: 'text', text: '' }),
+          blockDelta(0, { type: 'text_delta', text: 'Hello' }),
+          blockStop(0),
+          messageDelta('end_turn', null),
+          messageStop(),
+        ].join(''),
+        raw,
+      ),
     whole: (response, usage, raw) =>
-      jsonText(response, { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-opus-4-6', content: [{ type: 'text', text: 'Hello' }], stop_reason: 'end_turn', stop_sequence: null, usage }, raw),
+      jsonText(
+        response,
+        {
+          id: 'msg_1',
+          type: 'message',
+          role: 'assistant',
+          model: 'claude-opus-4-6',
+          content: [{ type: 'text', text: 'Hello' }],
+          stop_reason: 'end_turn',
+          stop_sequence: null,
+          usage,
+        },
+        raw,
+      ),
     // Anthropic's input_tokens leaves out cache reads and writes; the contract's input counts them.
-    report: (input) => ({ input_tokens: input, cache_read_input_tokens: 40, cache_creation_input_tokens: 0, output_tokens: 30, output_tokens_details: { thinking_tokens: 10 } }),
+    report: (input) => ({
+      input_tokens: input,
+      cache_read_input_tokens: 40,
+      cache_creation_input_tokens: 0,
+      output_tokens: 30,
+      output_tokens_details: { thinking_tokens: 10 },
+    }),
     expected: { inputTokens: 140, outputTokens: 30, cachedInputTokens: 40, reasoningTokens: 10 },
-    oversized: { report: { input_tokens: 100, output_tokens: 30, output_tokens_details: { thinking_tokens: 31 } }, usage: { inputTokens: 100, outputTokens: 30 } },
+    oversized: {
+      report: { input_tokens: 100, output_tokens: 30, output_tokens_details: { thinking_tokens: 31 } },
+      usage: { inputTokens: 100, outputTokens: 30 },
+    },
     missingTotal: { output_tokens: 30 },
   },
   {
     name: 'Gemini',
     provider: (server) => createProvider({ type: 'gemini', baseUrl: server.url, apiKey: 'AIzaSyTest' }),
-    stream: (response, usage, raw) => sseText(response, dataEvents([geminiChunk([{ text: 'Hello' }], { finishReason: 'STOP', usage: usage as Report })]), raw),
-    whole: (response, usage, raw) => jsonText(response, geminiChunk([{ text: 'Hello' }], { finishReason: 'STOP', usage: usage as Report }), raw),
+    stream: (response, usage, raw) =>
+      sseText(
+        response,
+        dataEvents([geminiChunk([{ text: 'Hello' }], { finishReason: 'STOP', usage: usage as Report })]),
+        raw,
+      ),
+    whole: (response, usage, raw) =>
+      jsonText(response, geminiChunk([{ text: 'Hello' }], { finishReason: 'STOP', usage: usage as Report }), raw),
     // Gemini counts thoughts apart from candidates; the contract's output includes them.
-    report: (input) => ({ promptTokenCount: input, cachedContentTokenCount: 40, candidatesTokenCount: 20, thoughtsTokenCount: 10, totalTokenCount: 130 }),
+    report: (input) => ({
+      promptTokenCount: input,
+      cachedContentTokenCount: 40,
+      candidatesTokenCount: 20,
+      thoughtsTokenCount: 10,
+      totalTokenCount: 130,
+    }),
     expected: { inputTokens: 100, outputTokens: 30, cachedInputTokens: 40, reasoningTokens: 10 },
-    oversized: { report: { promptTokenCount: 100, cachedContentTokenCount: 101, candidatesTokenCount: 30, totalTokenCount: 130 }, usage: { inputTokens: 100, outputTokens: 30 } },
+    oversized: {
+      report: { promptTokenCount: 100, cachedContentTokenCount: 101, candidatesTokenCount: 30, totalTokenCount: 130 },
+      usage: { inputTokens: 100, outputTokens: 30 },
+    },
     missingTotal: { candidatesTokenCount: 30, totalTokenCount: 30 },
   },
   {
@@ -122,13 +228,23 @@ const CASES: AdapterCase[] = [
     provider: (server) => createProvider({ type: 'ollama', baseUrl: server.url }),
     stream: (response, usage, raw) => {
       response.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      response.end(withRaw(ndjsonLines([contentChunk('Hello'), { ...finalChunk('stop', {}), ...(usage as Report) }]), raw));
+      response.end(
+        withRaw(ndjsonLines([contentChunk('Hello'), { ...finalChunk('stop', {}), ...(usage as Report) }]), raw),
+      );
       return Promise.resolve();
     },
-    whole: (response, usage, raw) => jsonText(response, { ...finalChunk('stop', {}), message: { role: 'assistant', content: 'Hello' }, ...(usage as Report) }, raw),
+    whole: (response, usage, raw) =>
+      jsonText(
+        response,
+        { ...finalChunk('stop', {}), message: { role: 'assistant', content: 'Hello' }, ...(usage as Report) },
+        raw,
+      ),
     report: (input) => ({ prompt_eval_count: input, prompt_eval_cached_count: 40, eval_count: 30 }),
     expected: { inputTokens: 100, outputTokens: 30, cachedInputTokens: 40 },
-    oversized: { report: { prompt_eval_count: 100, prompt_eval_cached_count: 101, eval_count: 30 }, usage: { inputTokens: 100, outputTokens: 30 } },
+    oversized: {
+      report: { prompt_eval_count: 100, prompt_eval_cached_count: 101, eval_count: 30 },
+      usage: { inputTokens: 100, outputTokens: 30 },
+    },
     // Ollama leaves zero counts out, so a missing one is 0 there; a report with neither says nothing.
     missingTotal: { prompt_eval_cached_count: 40 },
     countsOnTheLine: true,
@@ -140,7 +256,11 @@ const HELLO_WITHOUT_USAGE: ChatEvent[] = [
   { type: 'text', text: 'Hello' },
   { type: 'finish', reason: 'stop' },
 ];
-const helloWith = (usage: Usage): ChatEvent[] => [{ type: 'text', text: 'Hello' }, { type: 'usage', usage }, { type: 'finish', reason: 'stop' }];
+const helloWith = (usage: Usage): ChatEvent[] => [
+  { type: 'text', text: 'Hello' },
+  { type: 'usage', usage },
+  { type: 'finish', reason: 'stop' },
+];
 
 describe('usage numbers at the adapter boundary', () => {
   const serve = useServers();
@@ -148,7 +268,9 @@ describe('usage numbers at the adapter boundary', () => {
   for (const adapter of CASES) {
     describe(adapter.name, () => {
       async function answer(usage: ReportOrBad, raw = '0', stream = true): Promise<ChatEvent[]> {
-        const server = await serve((_req, res) => (stream ? adapter.stream(res, usage, raw) : adapter.whole(res, usage, raw)));
+        const server = await serve((_req, res) =>
+          stream ? adapter.stream(res, usage, raw) : adapter.whole(res, usage, raw),
+        );
         return withoutMetadata(await collect(adapter.provider(server).chat({ ...request, stream })));
       }
 
@@ -186,7 +308,8 @@ describe('usage numbers at the adapter boundary', () => {
   }
 
   describe("OpenRouter's reported cost", () => {
-    const openRouter = (server: LoopbackServer) => createProvider({ type: 'openai-compatible', baseUrl: `${server.url}/api/v1`, apiKey: 'sk-or-test' });
+    const openRouter = (server: LoopbackServer) =>
+      createProvider({ type: 'openai-compatible', baseUrl: `${server.url}/api/v1`, apiKey: 'sk-or-test' });
     const counts = { prompt_tokens: 194, completion_tokens: 2, total_tokens: 196 };
 
     async function costFor(raw: string): Promise<ChatEvent[]> {
@@ -195,8 +318,12 @@ describe('usage numbers at the adapter boundary', () => {
     }
 
     it('a finite non-negative cost is kept', async () => {
-      assert.deepEqual(await costFor('0.000095'), [{ type: 'usage', usage: { inputTokens: 194, outputTokens: 2, costUsd: 0.000095 } }]);
-      assert.deepEqual(await costFor('0'), [{ type: 'usage', usage: { inputTokens: 194, outputTokens: 2, costUsd: 0 } }]);
+      assert.deepEqual(await costFor('0.000095'), [
+        { type: 'usage', usage: { inputTokens: 194, outputTokens: 2, costUsd: 0.000095 } },
+      ]);
+      assert.deepEqual(await costFor('0'), [
+        { type: 'usage', usage: { inputTokens: 194, outputTokens: 2, costUsd: 0 } },
+      ]);
     });
 
     for (const [label, raw] of [

@@ -31,16 +31,28 @@ export async function run(): Promise<void> {
   const outcomes = await Promise.all(
     Array.from({ length: plan.requests }, async () => {
       try {
-        for await (const event of cost.meteredProvider(plan.providerId, 'language-model').chat({ model: plan.model, messages: [{ role: 'user', content: 'Count to three' }], maxTokens: 1000 })) void event;
+        for await (const event of cost
+          .meteredProvider(plan.providerId, 'language-model')
+          .chat({ model: plan.model, messages: [{ role: 'user', content: 'Count to three' }], maxTokens: 1000 }))
+          void event;
         return 'answered';
       } catch (error) {
-        return isProviderError(error) || (error instanceof Error && error.name === 'ProviderError') ? `${(error as { code?: string }).code ?? (error as { kind?: string }).kind}` : String(error);
+        return isProviderError(error) || (error instanceof Error && error.name === 'ProviderError')
+          ? `${(error as { code?: string }).code ?? (error as { kind?: string }).kind}`
+          : String(error);
       }
     }),
   );
   const count = (outcome: string) => outcomes.filter((item) => item === outcome).length;
   await cost.ledger.flush();
-  writeFileSync(join(folder, `result-${me}.json`), JSON.stringify({ answered: count('answered'), refused: count('budget_stop'), other: outcomes.filter((item) => item !== 'answered' && item !== 'budget_stop') }));
+  writeFileSync(
+    join(folder, `result-${me}.json`),
+    JSON.stringify({
+      answered: count('answered'),
+      refused: count('budget_stop'),
+      other: outcomes.filter((item) => item !== 'answered' && item !== 'budget_stop'),
+    }),
+  );
 
   // Both windows' records, each once: the test says how many the provider answered in all.
   await waitForFile(join(folder, 'expect.json'), 'the expected totals');
@@ -56,6 +68,9 @@ export async function run(): Promise<void> {
     60_000,
   );
   refreshStatusBar();
-  writeFileSync(join(folder, `final-${me}.json`), JSON.stringify({ requests: totals()?.requests, usd: totals()?.usd, statusBar: statusBar.text }));
+  writeFileSync(
+    join(folder, `final-${me}.json`),
+    JSON.stringify({ requests: totals()?.requests, usd: totals()?.usd, statusBar: statusBar.text }),
+  );
   await waitForFile(join(folder, 'done'), 'the end of the test');
 }

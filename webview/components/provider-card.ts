@@ -6,18 +6,30 @@ import { act } from '../section';
 import { stageList } from './stage-list';
 
 /** One provider: its address, key (as a mask), last test and actions. */
-export function providerCard(card: ProviderCard, running: PanelStage[] | undefined, lastRun: PanelStage[] | undefined, onTest: () => void): TemplateResult {
+export function providerCard(
+  card: ProviderCard,
+  running: PanelStage[] | undefined,
+  lastRun: PanelStage[] | undefined,
+  onTest: () => void,
+): TemplateResult {
   const keyText =
-    card.key.state === 'set' ? `Key ${card.key.mask ?? 'set'}`
-    : card.key.state === 'not-needed' ? 'No key needed'
-    : card.key.state === 'other-origin' ? 'Key saved for another address: set it again'
-    : 'No key';
-  const health = card.lastTest ? `${card.lastTest.ok ? '✓ Connected' : `✗ ${card.lastTest.summary}`} · tested ${ago(card.lastTest.at)}` : 'Not tested yet';
+    card.key.state === 'set'
+      ? `Key ${card.key.mask ?? 'set'}`
+      : card.key.state === 'not-needed'
+        ? 'No key needed'
+        : card.key.state === 'other-origin'
+          ? 'Key saved for another address: set it again'
+          : 'No key';
+  const health = card.lastTest
+    ? `${card.lastTest.ok ? '✓ Connected' : `✗ ${card.lastTest.summary}`} · tested ${ago(card.lastTest.at)}`
+    : 'Not tested yet';
   const defaultModel = card.defaultModel ?? card.models[0];
   const stages = running ?? lastRun;
   return html`<article class="card${card.enabled ? '' : ' disabled'}" data-provider=${card.id} aria-label=${card.name}>
     <div class="card-head">
-      <span class="monogram template-${card.template ?? 'custom'}" aria-hidden="true">${monogram(card.templateName ?? card.name)}</span>
+      <span class="monogram template-${card.template ?? 'custom'}" aria-hidden="true"
+        >${monogram(card.templateName ?? card.name)}</span
+      >
       <h2>${card.name}</h2>
       ${card.templateName && card.templateName !== card.name ? html`<span class="muted">${card.templateName}</span>` : nothing}
       ${card.isDefault ? html`<vscode-badge>Default${card.defaultModel ? ` · ${card.defaultModel}` : ''}</vscode-badge>` : nothing}
@@ -29,17 +41,30 @@ export function providerCard(card: ProviderCard, running: PanelStage[] | undefin
     ${stages ? stageList(stages) : nothing}
     <div class="actions">
       <label class="switch" for=${`enabled-${card.id}`}
-        ><input type="checkbox" id=${`enabled-${card.id}`} .checked=${card.enabled} ?disabled=${card.readOnly} @change=${(event: Event) => void act('setEnabled', { providerId: card.id, enabled: (event.target as HTMLInputElement).checked })} /> Enabled</label
+        ><input
+          type="checkbox"
+          id=${`enabled-${card.id}`}
+          .checked=${card.enabled}
+          ?disabled=${card.readOnly}
+          @change=${(event: Event) => void act('setEnabled', { providerId: card.id, enabled: (event.target as HTMLInputElement).checked })}
+        />
+        Enabled</label
       >
       ${button(running ? 'Testing…' : 'Test Connection', onTest, { disabled: running !== undefined, id: `test-${card.id}` })}
       ${button('Edit', () => void act('editProvider', { providerId: card.id }), { disabled: card.readOnly, id: `edit-provider-${card.id}`, title: card.readOnly ? 'Declared in configuration: change it there' : 'Name, base URL, API version' })}
       <!-- Declared (read-only) providers get their key here too: keys are never part of configuration. -->
       ${button('Set Key', () => void act('setKey', { providerId: card.id }), { disabled: card.key.state === 'not-needed', id: `key-${card.id}` })}
-      ${button('Make Default', () => void (defaultModel && act('setDefault', { providerId: card.id, modelId: defaultModel })), {
-        disabled: card.isDefault || !defaultModel || !card.enabled,
-        title: defaultModel ? `Use ${defaultModel} by default` : 'Choose a model first (Switchboard: Select Default Model)',
-        id: `default-${card.id}`,
-      })}
+      ${button(
+        'Make Default',
+        () => void (defaultModel && act('setDefault', { providerId: card.id, modelId: defaultModel })),
+        {
+          disabled: card.isDefault || !defaultModel || !card.enabled,
+          title: defaultModel
+            ? `Use ${defaultModel} by default`
+            : 'Choose a model first (Switchboard: Select Default Model)',
+          id: `default-${card.id}`,
+        },
+      )}
       ${button('Remove', () => void act('removeProvider', { providerId: card.id }), { disabled: card.readOnly, className: 'danger', id: `remove-${card.id}` })}
     </div>
   </article>`;
@@ -71,5 +96,7 @@ export function button(text: string, onClick: () => void, options: ButtonOptions
     @click=${(event: Event) => {
       if ((event.currentTarget as HTMLElement).getAttribute('aria-disabled') !== 'true') onClick();
     }}
-  >${text}</button>`;
+  >
+    ${text}
+  </button>`;
 }

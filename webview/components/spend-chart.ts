@@ -28,18 +28,28 @@ export function spendChart(spend: PanelSpend, label: string): TemplateResult {
       const height = y(value);
       const top = plot.height - base - height;
       base += height;
-      return [svg`<rect class="bar series-${series % SERIES}" x=${LEFT + index * slot + (slot - barWidth) / 2} y=${top} width=${barWidth} height=${height}><title>${day.date} · ${provider.name}: ${usd(value)}</title></rect>`];
+      return [
+        svg`<rect class="bar series-${series % SERIES}" x=${LEFT + index * slot + (slot - barWidth) / 2} y=${top} width=${barWidth} height=${height}><title>${day.date} · ${provider.name}: ${usd(value)}</title></rect>`,
+      ];
     });
   });
   return html`<figure class="chart">
-    <svg id="spend-chart" role="img" aria-label=${label} viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="xMidYMid meet">
+    <svg
+      id="spend-chart"
+      role="img"
+      aria-label=${label}
+      viewBox="0 0 ${WIDTH} ${HEIGHT}"
+      preserveAspectRatio="xMidYMid meet"
+    >
       <line class="axis" x1=${LEFT} y1=${plot.height} x2=${WIDTH} y2=${plot.height}></line>
       <line class="grid" x1=${LEFT} y1="0" x2=${WIDTH} y2="0"></line>
       <text class="tick" x=${LEFT - 6} y="10" text-anchor="end">${usd(max)}</text>
       <text class="tick" x=${LEFT - 6} y=${plot.height} text-anchor="end">$0</text>
-      ${days.length > 0
-        ? svg`<text class="tick" x=${LEFT} y=${HEIGHT - 4}>${days[0]!.date.slice(5)}</text><text class="tick" x=${WIDTH} y=${HEIGHT - 4} text-anchor="end">${days.at(-1)!.date.slice(5)}</text>`
-        : ''}
+      ${
+        days.length > 0
+          ? svg`<text class="tick" x=${LEFT} y=${HEIGHT - 4}>${days[0]!.date.slice(5)}</text><text class="tick" x=${WIDTH} y=${HEIGHT - 4} text-anchor="end">${days.at(-1)!.date.slice(5)}</text>`
+          : ''
+      }
       ${bars}
     </svg>
     <figcaption class="legend">

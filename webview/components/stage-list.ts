@@ -1,7 +1,13 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { PanelStage } from '../../src/shared/protocol';
 
-export const STAGE_NAMES: Record<PanelStage['stage'], string> = { connect: 'Connect', tls: 'TLS', auth: 'Key', models: 'Models', chat: 'One-token chat' };
+export const STAGE_NAMES: Record<PanelStage['stage'], string> = {
+  connect: 'Connect',
+  tls: 'TLS',
+  auth: 'Key',
+  models: 'Models',
+  chat: 'One-token chat',
+};
 
 /** A connection test, stage by stage, each with its time. */
 export function stageList(list: PanelStage[]): TemplateResult {
@@ -9,7 +15,10 @@ export function stageList(list: PanelStage[]): TemplateResult {
     ${list.map(
       (stage) =>
         html`<li class="stage ${stage.status}" data-stage=${stage.stage} data-status=${stage.status}>
-          <span class="icon" aria-hidden="true">${stage.status === 'pass' ? '✓' : stage.status === 'fail' ? '✗' : '–'}</span><strong>${STAGE_NAMES[stage.stage]}</strong> ${stage.message}${stage.ms !== undefined ? html`<span class="muted"> ${Math.round(stage.ms)} ms</span>` : nothing}
+          <span class="icon" aria-hidden="true"
+            >${stage.status === 'pass' ? '✓' : stage.status === 'fail' ? '✗' : '–'}</span
+          ><strong>${STAGE_NAMES[stage.stage]}</strong>
+          ${stage.message}${stage.ms !== undefined ? html`<span class="muted"> ${Math.round(stage.ms)} ms</span>` : nothing}
         </li>`,
     )}
   </ol>`;

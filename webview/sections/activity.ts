@@ -21,13 +21,25 @@ export class ActivitySection extends Section {
 
   override render(): TemplateResult {
     if (store.host !== this.#fetchedFor) void this.load();
-    const intro = html`<h2>Activity</h2><p class="muted">Changes to providers, keys, defaults, budgets and the fallback order, and every switch to a fallback model. Keys are never recorded.</p>`;
+    const intro = html`<h2>Activity</h2>
+      <p class="muted">
+        Changes to providers, keys, defaults, budgets and the fallback order, and every switch to a fallback model. Keys
+        are never recorded.
+      </p>`;
     const audit = this.#audit;
-    if (!audit) return html`<section id="activity" aria-label="Activity">${intro}<p class="muted">Loading…</p></section>`;
+    if (!audit)
+      return html`<section id="activity" aria-label="Activity">
+        ${intro}
+        <p class="muted">Loading…</p>
+      </section>`;
     const view = store.view;
     const actions = [...new Set(audit.map((entry) => entry.action))].sort();
     const text = (view.auditFilter ?? '').toLowerCase();
-    const rows = audit.filter((entry) => (!view.auditAction || entry.action === view.auditAction) && (!text || `${entry.action} ${entry.providerId ?? ''} ${entry.detail ?? ''}`.toLowerCase().includes(text)));
+    const rows = audit.filter(
+      (entry) =>
+        (!view.auditAction || entry.action === view.auditAction) &&
+        (!text || `${entry.action} ${entry.providerId ?? ''} ${entry.detail ?? ''}`.toLowerCase().includes(text)),
+    );
     return html`<section id="activity" aria-label="Activity">
       ${intro}
       <div class="actions">
@@ -56,10 +68,20 @@ export class ActivitySection extends Section {
       </div>
       <table class="data-table" id="audit-table">
         <thead>
-          <tr>${['Time', 'Change', 'Provider', 'Detail'].map((title) => html`<th scope="col">${title}</th>`)}</tr>
+          <tr>
+            ${['Time', 'Change', 'Provider', 'Detail'].map((title) => html`<th scope="col">${title}</th>`)}
+          </tr>
         </thead>
         <tbody>
-          ${rows.slice(0, 500).map((entry) => html`<tr data-action=${entry.action}><td>${new Date(entry.at).toLocaleString()}</td><td>${entry.action.replace(/-/g, ' ')}</td><td>${entry.providerId ?? ''}</td><td>${entry.detail ?? ''}</td></tr>`)}
+          ${rows.slice(0, 500).map(
+            (entry) =>
+              html`<tr data-action=${entry.action}>
+                <td>${new Date(entry.at).toLocaleString()}</td>
+                <td>${entry.action.replace(/-/g, ' ')}</td>
+                <td>${entry.providerId ?? ''}</td>
+                <td>${entry.detail ?? ''}</td>
+              </tr>`,
+          )}
         </tbody>
       </table>
     </section>`;

@@ -13,7 +13,9 @@ const stepKey = (step: Step) => `${step.provider}/${step.model}`;
 function circuitBadge(step: PanelFallbackStep): TemplateResult | typeof nothing {
   if (step.circuit === 'closed') return nothing;
   const until = step.retryAt ? ` until ${new Date(step.retryAt).toLocaleTimeString()}` : '';
-  return html`<span class="badge circuit ${step.circuit}">${step.circuit === 'open' ? `Paused after ${step.failures} failures${until}` : 'Next request is a trial'}</span>`;
+  return html`<span class="badge circuit ${step.circuit}"
+    >${step.circuit === 'open' ? `Paused after ${step.failures} failures${until}` : 'Next request is a trial'}</span
+  >`;
 }
 
 /** The models to try after the default, reordered by drag or by Alt+Up/Down. */
@@ -28,9 +30,11 @@ export class FallbackSection extends Section {
   }
 
   #save(steps: Step[]): void {
-    void act('saveFallback', { steps: steps.map((step) => ({ provider: step.provider, model: step.model })) }).then((done) => {
-      if (done !== undefined) announce('Fallback order saved.');
-    });
+    void act('saveFallback', { steps: steps.map((step) => ({ provider: step.provider, model: step.model })) }).then(
+      (done) => {
+        if (done !== undefined) announce('Fallback order saved.');
+      },
+    );
   }
 
   override render(): TemplateResult {
@@ -48,58 +52,88 @@ export class FallbackSection extends Section {
     const taken = new Set([...(first ? [stepKey(first)] : []), ...steps.map(stepKey)]);
     const candidates = state.providers
       .filter((provider) => provider.enabled)
-      .flatMap((provider) => [...new Set([...(provider.defaultModel ? [provider.defaultModel] : []), ...provider.models])].map((model) => ({ provider: provider.id, model, label: `${provider.name} · ${model}` })))
+      .flatMap((provider) =>
+        [...new Set([...(provider.defaultModel ? [provider.defaultModel] : []), ...provider.models])].map((model) => ({
+          provider: provider.id,
+          model,
+          label: `${provider.name} · ${model}`,
+        })),
+      )
       .filter((candidate) => !taken.has(stepKey(candidate)));
     return html`<section id="fallback" aria-label="Fallback order">
       <h2>Fallback order</h2>
-      <p class="muted">When a model fails (rate limit, overload, outage, timeout), Switchboard retries it, then moves down this list. A model that keeps failing is paused for a while and skipped.</p>
+      <p class="muted">
+        When a model fails (rate limit, overload, outage, timeout), Switchboard retries it, then moves down this list. A
+        model that keeps failing is paused for a while and skipped.
+      </p>
       ${source === 'workspace' ? html`<p class="fix">This order comes from the workspace's .vscode/switchboard.json. Changing it here saves your own order in settings, which then comes first.</p>` : nothing}
       <ol id="fallback-list" class="fallback" aria-label="Fallback order">
         ${first ? html`<li class="step first" data-step=${stepKey(first)}><span class="name">${first.providerName} · ${first.model}</span><vscode-badge>Default, tried first</vscode-badge>${circuitBadge(first)}</li>` : nothing}
-        ${repeat(steps, stepKey, (step, index) => html`<li
-            class="step"
-            id=${`fallback-${domId(stepKey(step))}`}
-            data-step=${stepKey(step)}
-            draggable="true"
-            tabindex="0"
-            aria-label=${`${step.providerName} ${step.model}, number ${index + (first ? 2 : 1)}. Alt+Up or Alt+Down moves it.`}
-            @keydown=${(event: KeyboardEvent) => {
-              if (!event.altKey || (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') || event.target !== event.currentTarget) return;
-              event.preventDefault();
-              move(index, event.key === 'ArrowUp' ? index - 1 : index + 1);
-            }}
-            @dragstart=${(event: DragEvent) => {
-              event.dataTransfer?.setData('text/plain', String(index));
-              (event.currentTarget as HTMLElement).classList.add('dragging');
-            }}
-            @dragend=${(event: DragEvent) => (event.currentTarget as HTMLElement).classList.remove('dragging')}
-            @dragover=${(event: DragEvent) => event.preventDefault()}
-            @drop=${(event: DragEvent) => {
-              event.preventDefault();
-              const from = Number(event.dataTransfer?.getData('text/plain'));
-              if (Number.isInteger(from)) move(from, index);
-            }}
-          >
-            <span class="handle" aria-hidden="true">⠿</span><span class="name">${step.providerName} · ${step.model}</span>${circuitBadge(step)}
-            <span class="step-actions">
-              ${button('Move Up', () => move(index, index - 1), { disabled: index === 0, label: `Move ${step.model} up` })}
-              ${button('Move Down', () => move(index, index + 1), { disabled: index === steps.length - 1, label: `Move ${step.model} down` })}
-              ${button('Remove', () => this.#save(steps.filter((_, other) => other !== index)), { className: 'danger', label: `Remove ${step.model} from the fallback order` })}
-            </span>
-          </li>`)}
+        ${repeat(
+          steps,
+          stepKey,
+          (step, index) =>
+            html`<li
+              class="step"
+              id=${`fallback-${domId(stepKey(step))}`}
+              data-step=${stepKey(step)}
+              draggable="true"
+              tabindex="0"
+              aria-label=${`${step.providerName} ${step.model}, number ${index + (first ? 2 : 1)}. Alt+Up or Alt+Down moves it.`}
+              @keydown=${(event: KeyboardEvent) => {
+                if (
+                  !event.altKey ||
+                  (event.key !== 'ArrowUp' && event.key !== 'ArrowDown') ||
+                  event.target !== event.currentTarget
+                )
+                  return;
+                event.preventDefault();
+                move(index, event.key === 'ArrowUp' ? index - 1 : index + 1);
+              }}
+              @dragstart=${(event: DragEvent) => {
+                event.dataTransfer?.setData('text/plain', String(index));
+                (event.currentTarget as HTMLElement).classList.add('dragging');
+              }}
+              @dragend=${(event: DragEvent) => (event.currentTarget as HTMLElement).classList.remove('dragging')}
+              @dragover=${(event: DragEvent) => event.preventDefault()}
+              @drop=${(event: DragEvent) => {
+                event.preventDefault();
+                const from = Number(event.dataTransfer?.getData('text/plain'));
+                if (Number.isInteger(from)) move(from, index);
+              }}
+            >
+              <span class="handle" aria-hidden="true">⠿</span
+              ><span class="name">${step.providerName} · ${step.model}</span>${circuitBadge(step)}
+              <span class="step-actions">
+                ${button('Move Up', () => move(index, index - 1), { disabled: index === 0, label: `Move ${step.model} up` })}
+                ${button('Move Down', () => move(index, index + 1), { disabled: index === steps.length - 1, label: `Move ${step.model} down` })}
+                ${button('Remove', () => this.#save(steps.filter((_, other) => other !== index)), { className: 'danger', label: `Remove ${step.model} from the fallback order` })}
+              </span>
+            </li>`,
+        )}
       </ol>
-      <p class="muted">${steps.length === 0 ? 'No fallback models yet: when the default fails, the request fails.' : 'Drag an entry to reorder, or focus it and press Alt+Up or Alt+Down.'}</p>
-      ${candidates.length > 0
-        ? html`<div class="actions">
-            <label for="fallback-add" class="inline">Add a model</label>
-            <select id="fallback-add">${candidates.map((candidate) => html`<option value=${stepKey(candidate)}>${candidate.label}</option>`)}</select>
-            ${button('Add', () => {
-              const value = this.querySelector<HTMLSelectElement>('#fallback-add')?.value;
-              const chosen = candidates.find((candidate) => stepKey(candidate) === value);
-              if (chosen) this.#save([...steps, chosen]);
-            }, { id: 'fallback-add-button' })}
-          </div>`
-        : nothing}
+      <p class="muted">
+        ${steps.length === 0 ? 'No fallback models yet: when the default fails, the request fails.' : 'Drag an entry to reorder, or focus it and press Alt+Up or Alt+Down.'}
+      </p>
+      ${
+        candidates.length > 0
+          ? html`<div class="actions">
+              <label for="fallback-add" class="inline">Add a model</label>
+              <select id="fallback-add">
+                ${candidates.map((candidate) => html`<option value=${stepKey(candidate)}>${candidate.label}</option>`)}
+              </select>
+              ${button(
+                'Add',
+                () => {
+                  const value = this.querySelector<HTMLSelectElement>('#fallback-add')?.value;
+                  const chosen = candidates.find((candidate) => stepKey(candidate) === value);
+                  if (chosen) this.#save([...steps, chosen]);
+                },
+                { id: 'fallback-add-button' },
+              )}
+            </div>`
+          : nothing
+      }
     </section>`;
   }
 }

@@ -32,15 +32,26 @@ export class ModelsSection extends Section {
 
   override render(): TemplateResult {
     const catalog = this.#catalog;
-    if (!catalog) return html`<section id="models" aria-label="Models"><h2>Models</h2><p class="muted">Asking each provider for its models…</p></section>`;
+    if (!catalog)
+      return html`<section id="models" aria-label="Models">
+        <h2>Models</h2>
+        <p class="muted">Asking each provider for its models…</p>
+      </section>`;
     const view = store.view;
     const sort = view.modelSort ?? { column: 'provider', descending: false };
     const header = (label: string, column: SortColumn) =>
-      html`<th scope="col" aria-sort=${sort.column === column ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-        ${button(`${label}${sort.column === column ? (sort.descending ? ' ↓' : ' ↑') : ''}`, () => {
-          view.modelSort = { column, descending: sort.column === column ? !sort.descending : false };
-          store.changed();
-        }, { className: 'sort', id: `sort-${column}` })}
+      html`<th
+        scope="col"
+        aria-sort=${sort.column === column ? (sort.descending ? 'descending' : 'ascending') : 'none'}
+      >
+        ${button(
+          `${label}${sort.column === column ? (sort.descending ? ' ↓' : ' ↑') : ''}`,
+          () => {
+            view.modelSort = { column, descending: sort.column === column ? !sort.descending : false };
+            store.changed();
+          },
+          { className: 'sort', id: `sort-${column}` },
+        )}
       </th>`;
     const text = (view.modelSearch ?? '').toLowerCase();
     const rows = catalog.rows
@@ -53,7 +64,10 @@ export class ModelsSection extends Section {
     return html`<section id="models" aria-label="Models">
       <h2>Models</h2>
       ${catalog.failed.map((failure) => html`<p class="fix">${failure.providerName}: ${failure.error}</p>`)}
-      <p class="muted">${catalog.rows.length} models across your enabled providers. Prices in US dollars per million tokens; "yours" marks values you set.</p>
+      <p class="muted">
+        ${catalog.rows.length} models across your enabled providers. Prices in US dollars per million tokens; "yours"
+        marks values you set.
+      </p>
       <input
         id="model-table-search"
         type="search"
@@ -85,8 +99,15 @@ export class ModelsSection extends Section {
   #row(row: CatalogRow): TemplateResult {
     const key = `${row.providerId}/${row.id}`;
     const limit = (value: number | undefined, source: string | undefined) =>
-      html`<td class="number" title=${source ? `from ${source === 'user' ? 'you' : `the ${source}`}` : nothing}>${thousands(value)}${source === 'user' ? html`<span class="muted"> (yours)</span>` : nothing}</td>`;
-    const price = (value: number | undefined) => (row.priceSource === 'local' ? 'free' : value === undefined ? 'unknown' : `${perMillion(value)}${row.priceSource === 'user' ? ' (yours)' : ''}`);
+      html`<td class="number" title=${source ? `from ${source === 'user' ? 'you' : `the ${source}`}` : nothing}>
+        ${thousands(value)}${source === 'user' ? html`<span class="muted"> (yours)</span>` : nothing}
+      </td>`;
+    const price = (value: number | undefined) =>
+      row.priceSource === 'local'
+        ? 'free'
+        : value === undefined
+          ? 'unknown'
+          : `${perMillion(value)}${row.priceSource === 'user' ? ' (yours)' : ''}`;
     return html`<tr data-model=${key}>
         <td>${row.providerName}</td>
         <th scope="row">${row.id}</th>
@@ -97,12 +118,22 @@ export class ModelsSection extends Section {
         <td>${row.capabilities.join(', ')}</td>
         <td>${row.chosen ? 'yes' : ''}</td>
         <td>
-          ${row.editable
-            ? button('Edit', () => {
-                this.#editing = this.#editing === key ? undefined : key;
-                this.requestUpdate();
-              }, { id: `edit-${domId(key)}`, label: `Edit ${row.id}'s limits and prices`, expanded: this.#editing === key })
-            : nothing}
+          ${
+            row.editable
+              ? button(
+                  'Edit',
+                  () => {
+                    this.#editing = this.#editing === key ? undefined : key;
+                    this.requestUpdate();
+                  },
+                  {
+                    id: `edit-${domId(key)}`,
+                    label: `Edit ${row.id}'s limits and prices`,
+                    expanded: this.#editing === key,
+                  },
+                )
+              : nothing
+          }
         </td>
       </tr>
       ${this.#editing === key ? this.#overrides(row) : nothing}`;
@@ -112,7 +143,15 @@ export class ModelsSection extends Section {
     // Only the user's own values: empty means "the provider's or the catalog's".
     const own = row.userValues;
     const field = (id: string, label: string, value: number | undefined, step: string) =>
-      html`<span class="override-field"><label for=${`override-${id}`}>${label}</label><input id=${`override-${id}`} type="number" min="0" step=${step} .value=${value === undefined ? '' : String(value)} /></span>`;
+      html`<span class="override-field"
+        ><label for=${`override-${id}`}>${label}</label
+        ><input
+          id=${`override-${id}`}
+          type="number"
+          min="0"
+          step=${step}
+          .value=${value === undefined ? '' : String(value)}
+      /></span>`;
     const submit = (event: Event) => {
       event.preventDefault();
       const form = event.target as HTMLFormElement;
@@ -120,7 +159,15 @@ export class ModelsSection extends Section {
         const value = form.querySelector<HTMLInputElement>(`#override-${id}`)!.value.trim();
         return value === '' ? null : Number(value);
       };
-      const body: Params<'saveOverrides'> = { providerId: row.providerId, modelId: row.id, contextWindow: number('context'), maxOutputTokens: number('output'), input: number('input'), output: number('output-price'), cachedInput: number('cached') };
+      const body: Params<'saveOverrides'> = {
+        providerId: row.providerId,
+        modelId: row.id,
+        contextWindow: number('context'),
+        maxOutputTokens: number('output'),
+        input: number('input'),
+        output: number('output-price'),
+        cachedInput: number('cached'),
+      };
       request('saveOverrides', body).then(
         () => {
           this.#editing = undefined;
@@ -133,7 +180,10 @@ export class ModelsSection extends Section {
     return html`<tr class="override-row">
       <td colspan="10">
         <form class="override" novalidate aria-label=${`Your limits and prices for ${row.id}`} @submit=${submit}>
-          <p class="muted">Your own values win over the provider and the catalog. Leave a field empty to use theirs.${row.chosen ? '' : ' Saving adds this model to your models.'}</p>
+          <p class="muted">
+            Your own values win over the provider and the catalog. Leave a field empty to use
+            theirs.${row.chosen ? '' : ' Saving adds this model to your models.'}
+          </p>
           ${field('context', 'Context window (tokens)', own.contextWindow, '1')}${field('output', 'Max output (tokens)', own.maxOutputTokens, '1')}${field('input', 'Input $/M', own.input, '0.01')}${field('output-price', 'Output $/M', own.output, '0.01')}${field('cached', 'Cached input $/M', own.cachedInput, '0.01')}
           <div class="actions">
             <button type="submit" class="primary" id="save-overrides">Save</button>

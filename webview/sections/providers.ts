@@ -16,13 +16,19 @@ export class ProvidersSection extends Section {
     if (providers.length === 0) {
       return html`<section id="providers" aria-label="Providers">
         <p class="empty">No providers yet. Connect one to chat with its models in VS Code.</p>
-        ${button('Connect your first provider', () => {
-          store.view.wizard = { step: 'template', selected: [] };
-          store.go('add');
-        }, { className: 'primary', id: 'connect-first' })}
+        ${button(
+          'Connect your first provider',
+          () => {
+            store.view.wizard = { step: 'template', selected: [] };
+            store.go('add');
+          },
+          { className: 'primary', id: 'connect-first' },
+        )}
       </section>`;
     }
-    return html`<section id="providers" aria-label="Providers">${providers.map((card) => providerCard(card, this.#running.get(card.id), this.#lastRun.get(card.id), () => void this.#test(card.id)))}</section>`;
+    return html`<section id="providers" aria-label="Providers">
+      ${providers.map((card) => providerCard(card, this.#running.get(card.id), this.#lastRun.get(card.id), () => void this.#test(card.id)))}
+    </section>`;
   }
 
   async #test(providerId: string): Promise<void> {

@@ -36,11 +36,15 @@ export class UsageSection extends Section {
     return html`<section id="usage" aria-label="Usage">
       <div class="actions" role="group" aria-label="Range">
         ${[7, 30, 62].map((range) =>
-          button(`${range} days`, () => {
-            store.view.days = range;
-            store.changed();
-            void this.load();
-          }, { id: `range-${range}`, pressed: range === days }),
+          button(
+            `${range} days`,
+            () => {
+              store.view.days = range;
+              store.changed();
+              void this.load();
+            },
+            { id: `range-${range}`, pressed: range === days },
+          ),
         )}
         ${button('Export CSV', () => void act('exportUsage', { format: 'csv' }), { id: 'export-csv' })}
         ${button('Export JSON', () => void act('exportUsage', { format: 'json' }), { id: 'export-json' })}
@@ -52,48 +56,67 @@ export class UsageSection extends Section {
   #chart(spend: PanelSpend): TemplateResult {
     const shown = fromFirstSpend(spend.days);
     const from = shown[0]?.date ?? '';
-    return spendChart({ ...spend, days: shown }, `Spend per day since ${from}, stacked by provider; the same figures are in the table below.`);
+    return spendChart(
+      { ...spend, days: shown },
+      `Spend per day since ${from}, stacked by provider; the same figures are in the table below.`,
+    );
   }
 
   #figures(spend: PanelSpend, days: number): TemplateResult {
     const totals = spend.totals;
     return html`<p class="summary" id="usage-summary">
-        Today ${usd(spend.todayUsd)} · This month ${usd(spend.monthUsd)} · On track for ${usd(spend.projectedMonthUsd)} this month · ${days} days: ${usd(totals.usd)}, ${totals.requests.toLocaleString()} request${totals.requests === 1 ? '' : 's'},
-        ${totals.inputTokens.toLocaleString()} in / ${totals.outputTokens.toLocaleString()} out tokens
+        Today ${usd(spend.todayUsd)} · This month ${usd(spend.monthUsd)} · On track for ${usd(spend.projectedMonthUsd)}
+        this month · ${days} days: ${usd(totals.usd)}, ${totals.requests.toLocaleString()}
+        request${totals.requests === 1 ? '' : 's'}, ${totals.inputTokens.toLocaleString()} in /
+        ${totals.outputTokens.toLocaleString()} out tokens
       </p>
       ${this.#chart(spend)}
       <details>
         <summary>Spend per day as a table</summary>
         <table class="data-table" id="spend-table">
           <thead>
-            <tr><th scope="col">Day</th>${spend.providers.map((provider) => html`<th scope="col">${provider.name}</th>`)}</tr>
+            <tr>
+              <th scope="col">Day</th>
+              ${spend.providers.map((provider) => html`<th scope="col">${provider.name}</th>`)}
+            </tr>
           </thead>
           <tbody>
             ${spend.days
               .filter((day) => Object.keys(day.byProvider).length > 0)
-              .map((day) => html`<tr><th scope="row">${day.date}</th>${spend.providers.map((provider) => html`<td class="number">${usd(day.byProvider[provider.id] ?? 0)}</td>`)}</tr>`)}
+              .map(
+                (day) =>
+                  html`<tr>
+                    <th scope="row">${day.date}</th>
+                    ${spend.providers.map((provider) => html`<td class="number">${usd(day.byProvider[provider.id] ?? 0)}</td>`)}
+                  </tr>`,
+              )}
           </tbody>
         </table>
       </details>
       <h2 class="by-model">By model</h2>
-      ${spend.models.length === 0
-        ? html`<p class="muted">No requests in this range.</p>`
-        : html`<table class="data-table" id="model-spend">
-            <thead>
-              <tr>${['Model', 'Spend', 'Requests', 'Input tokens', 'Output tokens'].map((title) => html`<th scope="col">${title}</th>`)}</tr>
-            </thead>
-            <tbody>
-              ${spend.models.map(
-                (model) => html`<tr data-model=${model.model}>
-                  <th scope="row">${model.model}</th>
-                  <td class="number">${usd(model.usd)}${model.unpriced ? ` (+${model.unpriced} unpriced)` : ''}</td>
-                  <td class="number">${model.requests.toLocaleString()}</td>
-                  <td class="number">${model.inputTokens.toLocaleString()}</td>
-                  <td class="number">${model.outputTokens.toLocaleString()}</td>
-                </tr>`,
-              )}
-            </tbody>
-          </table>`}`;
+      ${
+        spend.models.length === 0
+          ? html`<p class="muted">No requests in this range.</p>`
+          : html`<table class="data-table" id="model-spend">
+              <thead>
+                <tr>
+                  ${['Model', 'Spend', 'Requests', 'Input tokens', 'Output tokens'].map((title) => html`<th scope="col">${title}</th>`)}
+                </tr>
+              </thead>
+              <tbody>
+                ${spend.models.map(
+                  (model) =>
+                    html`<tr data-model=${model.model}>
+                      <th scope="row">${model.model}</th>
+                      <td class="number">${usd(model.usd)}${model.unpriced ? ` (+${model.unpriced} unpriced)` : ''}</td>
+                      <td class="number">${model.requests.toLocaleString()}</td>
+                      <td class="number">${model.inputTokens.toLocaleString()}</td>
+                      <td class="number">${model.outputTokens.toLocaleString()}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }`;
   }
 }
 customElements.define('sb-usage', UsageSection);

@@ -28,10 +28,15 @@ export class WizardSection extends Section {
       <ol class="steps">
         ${steps.map((name, index) => html`<li aria-current=${index === current ? 'step' : nothing} class=${index < current ? 'done' : ''}>${name}</li>`)}
       </ol>
-      ${wizard.step === 'done' ? this.#done()
-      : wizard.step === 'template' || !template ? this.#templates(state.templates)
-      : wizard.step === 'connect' ? this.#connect(template)
-      : this.#models(template)}
+      ${
+        wizard.step === 'done'
+          ? this.#done()
+          : wizard.step === 'template' || !template
+            ? this.#templates(state.templates)
+            : wizard.step === 'connect'
+              ? this.#connect(template)
+              : this.#models(template)
+      }
     </section>`;
   }
 
@@ -40,7 +45,9 @@ export class WizardSection extends Section {
       store.view.wizard = { step: 'connect', template: template.id, baseUrl: template.baseUrl ?? '', selected: [] };
       typedKey = '';
       store.changed();
-      void this.updateComplete.then(() => this.querySelector<HTMLElement>(template.key === 'none' ? '#base-url' : '#api-key')?.focus());
+      void this.updateComplete.then(() =>
+        this.querySelector<HTMLElement>(template.key === 'none' ? '#base-url' : '#api-key')?.focus(),
+      );
     };
     const detect = async () => {
       const answer = await act('detectLocal', {});
@@ -51,7 +58,10 @@ export class WizardSection extends Section {
       <div class="templates" role="list">
         ${templates.map((template) => html`<div role="listitem">${button(`${template.name}${template.local ? ' (on this machine)' : ''}`, () => pick(template), { className: 'template', id: `template-${template.id}`, title: template.local ? 'Runs on this machine; no key needed' : (template.baseUrl ?? 'Your endpoint') })}</div>`)}
       </div>
-      <p class="muted">Running Ollama or LM Studio here? ${button('Detect Local Providers', () => void detect(), { id: 'detect-local', className: 'link' })}</p>
+      <p class="muted">
+        Running Ollama or LM Studio here?
+        ${button('Detect Local Providers', () => void detect(), { id: 'detect-local', className: 'link' })}
+      </p>
     </div>`;
   }
 
@@ -85,26 +95,32 @@ export class WizardSection extends Section {
       <p id="base-url-hint" class="hint">
         ${holdsKey ? html`<span class="warning">${KEY_IN_BASE_URL}</span>` : template.local ? 'Where the server listens on this machine.' : "Prefilled with the provider's documented address; change it for a proxy or gateway."}
       </p>
-      ${template.key === 'none' ? nothing : html`
-        <label for="api-key">${template.key === 'optional' ? 'API key (if the server asks for one)' : 'API key'}</label>
-        <!-- The property, never the attribute: the key must not appear in the page's markup. -->
-        <input
-          id="api-key"
-          type="password"
-          autocomplete="off"
-          spellcheck="false"
-          placeholder=${template.keyPrefix ? `${template.keyPrefix}…` : ''}
-          aria-describedby="key-hint"
-          .value=${typedKey}
-          @input=${(event: Event) => {
-            typedKey = (event.target as HTMLInputElement).value;
-            this.requestUpdate();
-          }}
-        />
-        <p id="key-hint" class="hint">
-          ${template.keyPrefix && key && !key.startsWith('${') && !key.startsWith(template.keyPrefix) ? html`<span class="warning">${template.name} keys usually start with "${template.keyPrefix}". </span>` : nothing}Kept in VS Code's secret storage and sent only to this address.
-          ${template.keyUrl ? html`<a href=${template.keyUrl}>Where to find your key</a>` : nothing}
-        </p>`}
+      ${
+        template.key === 'none'
+          ? nothing
+          : html` <label for="api-key"
+                >${template.key === 'optional' ? 'API key (if the server asks for one)' : 'API key'}</label
+              >
+              <!-- The property, never the attribute: the key must not appear in the page's markup. -->
+              <input
+                id="api-key"
+                type="password"
+                autocomplete="off"
+                spellcheck="false"
+                placeholder=${template.keyPrefix ? `${template.keyPrefix}…` : ''}
+                aria-describedby="key-hint"
+                .value=${typedKey}
+                @input=${(event: Event) => {
+                  typedKey = (event.target as HTMLInputElement).value;
+                  this.requestUpdate();
+                }}
+              />
+              <p id="key-hint" class="hint">
+                ${template.keyPrefix && key && !key.startsWith('${') && !key.startsWith(template.keyPrefix) ? html`<span class="warning">${template.name} keys usually start with "${template.keyPrefix}". </span>` : nothing}Kept
+                in VS Code's secret storage and sent only to this address.
+                ${template.keyUrl ? html`<a href=${template.keyUrl}>Where to find your key</a>` : nothing}
+              </p>`
+      }
       <label for="provider-name">Name (optional)</label>
       <input
         id="provider-name"
@@ -118,26 +134,43 @@ export class WizardSection extends Section {
       />
       <div class="actions">
         ${button('Back', () => this.#back('template'))}
-        <button type="submit" class="primary" id="test-draft" aria-disabled=${this.#busy ? 'true' : nothing}>${this.#busy ? 'Testing…' : 'Test Connection'}</button>
+        <button type="submit" class="primary" id="test-draft" aria-disabled=${this.#busy ? 'true' : nothing}>
+          ${this.#busy ? 'Testing…' : 'Test Connection'}
+        </button>
         ${/* A ${env:…} key is read where it is used: such a provider is saved first and tested from its card. */ key.startsWith('${env:') ? button('Save Without Testing', () => void this.#save(template), { id: 'save-untested' }) : nothing}
       </div>
       ${this.#testing ? stageList(this.#testing) : report ? stageList(report.stages) : nothing}
-      ${failed && !report?.suggestedBaseUrl
-        ? html`<div class="fix" role="alert">
-            <p>${STAGE_NAMES[failed.stage]} failed: ${failed.message.replace(/\.?$/, '.')}</p>
-            ${failed.detail ? html`<details class="server-said"><summary>What the server sent</summary><pre>${failed.detail}</pre></details>` : nothing}
-          </div>`
-        : nothing}
-      ${report?.suggestedBaseUrl
-        ? html`<p class="fix">
-            ${report.suggestedBaseUrl} works.
-            ${button(`Use ${report.suggestedBaseUrl}`, () => {
-              wizard.baseUrl = report.suggestedBaseUrl;
-              store.changed();
-              void this.#testDraft(template);
-            }, { id: 'use-suggested' })}
-          </p>`
-        : nothing}
+      ${
+        failed && !report?.suggestedBaseUrl
+          ? html`<div class="fix" role="alert">
+              <p>${STAGE_NAMES[failed.stage]} failed: ${failed.message.replace(/\.?$/, '.')}</p>
+              ${
+                failed.detail
+                  ? html`<details class="server-said">
+                      <summary>What the server sent</summary>
+                      <pre>${failed.detail}</pre>
+                    </details>`
+                  : nothing
+              }
+            </div>`
+          : nothing
+      }
+      ${
+        report?.suggestedBaseUrl
+          ? html`<p class="fix">
+              ${report.suggestedBaseUrl} works.
+              ${button(
+                `Use ${report.suggestedBaseUrl}`,
+                () => {
+                  wizard.baseUrl = report.suggestedBaseUrl;
+                  store.changed();
+                  void this.#testDraft(template);
+                },
+                { id: 'use-suggested' },
+              )}
+            </p>`
+          : nothing
+      }
     </form>`;
   }
 
@@ -152,13 +185,21 @@ export class WizardSection extends Section {
     this.#testing = live;
     this.requestUpdate();
     try {
-      const report = await request('testDraft', { template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) }, (stage) => {
-        live.push(stage);
-        this.requestUpdate();
-      });
+      const report = await request(
+        'testDraft',
+        { template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) },
+        (stage) => {
+          live.push(stage);
+          this.requestUpdate();
+        },
+      );
       wizard.report = report;
       const failed = report.stages.find((stage) => stage.status === 'fail');
-      announce(report.ok ? `${template.name} works: ${report.models?.length ?? 0} models listed.` : `Test failed at ${failed ? STAGE_NAMES[failed.stage] : 'a stage'}: ${failed?.message ?? ''}`);
+      announce(
+        report.ok
+          ? `${template.name} works: ${report.models?.length ?? 0} models listed.`
+          : `Test failed at ${failed ? STAGE_NAMES[failed.stage] : 'a stage'}: ${failed?.message ?? ''}`,
+      );
       if (report.ok) {
         wizard.step = 'models';
         const models = report.models ?? [];
@@ -178,14 +219,23 @@ export class WizardSection extends Section {
     const wizard = store.view.wizard;
     const models = wizard.report?.models ?? [];
     const filter = (wizard.filter ?? '').toLowerCase();
-    const shown = models.filter((model) => !filter || model.id.toLowerCase().includes(filter) || model.name?.toLowerCase().includes(filter));
+    const shown = models.filter(
+      (model) => !filter || model.id.toLowerCase().includes(filter) || model.name?.toLowerCase().includes(filter),
+    );
     return html`<div class="models">
       <h2>${template.name}: choose models</h2>
-      ${wizard.report ? html`<details class="test-summary">
-            <summary>${passedSummary(wizard.report.stages)}</summary>
-            ${stageList(wizard.report.stages)}
-          </details>` : nothing}
-      <p class="muted">${models.length} models listed. Ticked models appear in VS Code's model picker and in @switchboard; the default answers first.</p>
+      ${
+        wizard.report
+          ? html`<details class="test-summary">
+              <summary>${passedSummary(wizard.report.stages)}</summary>
+              ${stageList(wizard.report.stages)}
+            </details>`
+          : nothing
+      }
+      <p class="muted">
+        ${models.length} models listed. Ticked models appear in VS Code's model picker and in @switchboard; the default
+        answers first.
+      </p>
       <input
         id="model-search"
         type="search"
@@ -247,13 +297,19 @@ export class WizardSection extends Section {
     const added = store.host?.providers.find((card) => card.id === store.view.wizard.added);
     return html`<div class="done" role="status">
       <h2>${added?.name ?? 'The provider'} is ready</h2>
-      <p>${added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}, and says what each answer cost.` : 'Ask @switchboard in the chat.'}</p>
+      <p>
+        ${added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}, and says what each answer cost.` : 'Ask @switchboard in the chat.'}
+      </p>
       <div class="actions">
         ${button('Ask @switchboard', () => void act('openChat', {}), { className: 'primary', id: 'open-chat' })}
-        ${button('See Providers', () => {
-          store.view.wizard = { step: 'template', selected: [] };
-          store.go('providers');
-        }, { id: 'see-providers' })}
+        ${button(
+          'See Providers',
+          () => {
+            store.view.wizard = { step: 'template', selected: [] };
+            store.go('providers');
+          },
+          { id: 'see-providers' },
+        )}
         ${button('Add Another', () => this.#back('template'))}
       </div>
     </div>`;

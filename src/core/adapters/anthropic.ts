@@ -3,7 +3,17 @@ import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
-import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FinishReason,
+  ModelInfo,
+  Provider,
+  ToolCall,
+  Usage,
+} from '../types';
 import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
@@ -77,14 +87,24 @@ const deltaEventSchema = z.object({
 });
 type StreamEvent = z.infer<typeof eventSchema>;
 const schemaFor = (json: unknown): z.ZodType<StreamEvent> =>
-  (json as { type?: unknown } | null)?.type === 'content_block_delta' ? (deltaEventSchema) : eventSchema;
+  (json as { type?: unknown } | null)?.type === 'content_block_delta' ? deltaEventSchema : eventSchema;
 
-const messageSchema = z.object({ model: z.string().nullish(), content: z.array(block), stop_reason: z.string().nullish(), usage: z.unknown().optional() });
+const messageSchema = z.object({
+  model: z.string().nullish(),
+  content: z.array(block),
+  stop_reason: z.string().nullish(),
+  usage: z.unknown().optional(),
+});
 
 const countSchema = z.object({ input_tokens: z.number() });
 const modelPage = z.object({
   data: z.array(
-    z.object({ id: z.string(), display_name: z.string().nullish(), max_input_tokens: z.number().nullish(), max_tokens: z.number().nullish() }),
+    z.object({
+      id: z.string(),
+      display_name: z.string().nullish(),
+      max_input_tokens: z.number().nullish(),
+      max_tokens: z.number().nullish(),
+    }),
   ),
   has_more: z.boolean().nullish(),
   last_id: z.string().nullish(),
@@ -125,27 +145,41 @@ function mapStop(reason: string | null | undefined): FinishReason | undefined {
 function contentBlocks(content: string | ContentPart[]): Array<Record<string, unknown>> {
   if (typeof content === 'string') return content === '' ? [] : [{ type: 'text', text: content }];
   return content.map((part) =>
-    part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image', source: { type: 'base64', media_type: part.mimeType, data: part.data } },
+    part.type === 'text'
+      ? { type: 'text', text: part.text }
+      : { type: 'image', source: { type: 'base64', media_type: part.mimeType, data: part.data } },
   );
 }
 
 function assistantBlocks(message: ChatMessage): Array<Record<string, unknown>> {
-  const thinking = (message.toolCalls ?? []).flatMap((call) => (call.providerMetadata?.[THINKING_KEY] as Array<Record<string, unknown>> | undefined) ?? []);
-  const toolUses = (message.toolCalls ?? []).map((call) => ({ type: 'tool_use', id: call.id, name: call.name, input: argumentsObject(call) }));
+  const thinking = (message.toolCalls ?? []).flatMap(
+    (call) => (call.providerMetadata?.[THINKING_KEY] as Array<Record<string, unknown>> | undefined) ?? [],
+  );
+  const toolUses = (message.toolCalls ?? []).map((call) => ({
+    type: 'tool_use',
+    id: call.id,
+    name: call.name,
+    input: argumentsObject(call),
+  }));
   return [...thinking, ...contentBlocks(message.content), ...toolUses];
 }
 
 /** Messages API turns: system lifted to the top level, tool results as user blocks, same-role turns merged. */
-export function toAnthropicMessages(messages: ChatMessage[]): { system?: string; messages: Array<{ role: string; content: Array<Record<string, unknown>> }> } {
+export function toAnthropicMessages(messages: ChatMessage[]): {
+  system?: string;
+  messages: Array<{ role: string; content: Array<Record<string, unknown>> }>;
+} {
   const system = messages.filter((message) => message.role === 'system').map((message) => textOf(message.content));
   const turns: Array<{ role: string; content: Array<Record<string, unknown>> }> = [];
   for (const message of messages) {
     if (message.role === 'system') continue;
     const role = message.role === 'assistant' ? 'assistant' : 'user';
     const content =
-      message.role === 'assistant' ? assistantBlocks(message)
-      : message.role === 'tool' ? [{ type: 'tool_result', tool_use_id: message.toolCallId, content: textOf(message.content) }]
-      : contentBlocks(message.content);
+      message.role === 'assistant'
+        ? assistantBlocks(message)
+        : message.role === 'tool'
+          ? [{ type: 'tool_result', tool_use_id: message.toolCallId, content: textOf(message.content) }]
+          : contentBlocks(message.content);
     const last = turns.at(-1);
     if (last?.role === role) last.content.push(...content);
     else turns.push({ role, content });
@@ -175,7 +209,11 @@ export class AnthropicProvider implements Provider {
     // Extended thinking accepts only the default temperature; otherwise Anthropic takes 0–1 (others go to 2).
     else if (request.temperature !== undefined) body.temperature = Math.min(1, Math.max(0, request.temperature));
     if (request.tools?.length) {
-      body.tools = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: tool.parameters }));
+      body.tools = request.tools.map((tool) => ({
+        name: tool.name,
+        ...(tool.description ? { description: tool.description } : {}),
+        input_schema: tool.parameters,
+      }));
       // "any": some tool must be used. Extended thinking allows only auto (or none).
       if (request.toolChoice === 'required' && !budget) body.tool_choice = { type: 'any' };
     }
@@ -186,7 +224,11 @@ export class AnthropicProvider implements Provider {
   async countTokens(request: ChatRequest, options: { signal?: AbortSignal } = {}): Promise<number> {
     const scope = new RequestScope(this.#config.transport, options.signal);
     try {
-      const tools = request.tools?.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), input_schema: tool.parameters }));
+      const tools = request.tools?.map((tool) => ({
+        name: tool.name,
+        ...(tool.description ? { description: tool.description } : {}),
+        input_schema: tool.parameters,
+      }));
       const response = await send(this.#config.transport, scope, {
         url: `${this.#config.baseUrl}/v1/messages/count_tokens`,
         headers: this.#config.headers(),
@@ -231,7 +273,14 @@ export class AnthropicProvider implements Provider {
         if (item.thinking) events.push({ type: 'reasoning', text: item.thinking });
         thinking.push(thinkingBlock(item));
       } else if (item.type === 'tool_use' && item.name) {
-        events.push(toolCall(item.id ?? undefined, item.name, producedArguments(item.input, this.#config.transport.providerName), calls++ === 0 ? thinking : []));
+        events.push(
+          toolCall(
+            item.id ?? undefined,
+            item.name,
+            producedArguments(item.input, this.#config.transport.providerName),
+            calls++ === 0 ? thinking : [],
+          ),
+        );
       }
     }
     events.push(...usageEvents(normalizeAnthropicUsage(parsed.data.usage)));
@@ -247,14 +296,19 @@ export class AnthropicProvider implements Provider {
       // Bounded: a server that always says has_more must not loop forever.
       for (let page = 0; page < 20; page++) {
         const query = new URLSearchParams({ limit: '1000', ...(after ? { after_id: after } : {}) });
-        const response = await send(this.#config.transport, scope, { url: `${this.#config.baseUrl}/v1/models?${query.toString()}`, headers: this.#config.headers() });
+        const response = await send(this.#config.transport, scope, {
+          url: `${this.#config.baseUrl}/v1/models?${query.toString()}`,
+          headers: this.#config.headers(),
+        });
         const parsed = modelPage.safeParse(await readJson(this.#config.transport, response, scope));
         if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
         for (const entry of parsed.data.data) {
           const model: ModelInfo = { id: entry.id, sources: {} };
           if (entry.display_name) [model.name, model.sources!.name] = [entry.display_name, 'provider'];
-          if (entry.max_input_tokens) [model.contextWindow, model.sources!.contextWindow] = [entry.max_input_tokens, 'provider'];
-          if (entry.max_tokens) [model.maxOutputTokens, model.sources!.maxOutputTokens] = [entry.max_tokens, 'provider'];
+          if (entry.max_input_tokens)
+            [model.contextWindow, model.sources!.contextWindow] = [entry.max_input_tokens, 'provider'];
+          if (entry.max_tokens)
+            [model.maxOutputTokens, model.sources!.maxOutputTokens] = [entry.max_tokens, 'provider'];
           models.push(model);
         }
         if (!parsed.data.has_more || !parsed.data.last_id) break;
@@ -267,13 +321,21 @@ export class AnthropicProvider implements Provider {
   }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function thinkingBlock(item: Block): Record<string, unknown> {
-  return item.type === 'redacted_thinking' ? { type: 'redacted_thinking', data: item.data } : { type: 'thinking', thinking: item.thinking ?? '', signature: item.signature ?? '' };
+  return item.type === 'redacted_thinking'
+    ? { type: 'redacted_thinking', data: item.data }
+    : { type: 'thinking', thinking: item.thinking ?? '', signature: item.signature ?? '' };
 }
 
-function toolCall(id: string | undefined, name: string, args: unknown, thinking: Array<Record<string, unknown>>): ChatEvent {
+function toolCall(
+  id: string | undefined,
+  name: string,
+  args: unknown,
+  thinking: Array<Record<string, unknown>>,
+): ChatEvent {
   const event: Extract<ChatEvent, { type: 'tool-call' }> = { type: 'tool-call', id, name, arguments: args };
   if (thinking.length > 0) event.providerMetadata = { [THINKING_KEY]: thinking } satisfies ToolCall['providerMetadata'];
   return event;
@@ -307,7 +369,8 @@ class StreamState {
       case 'content_block_start':
         if (!data.content_block) return;
         this.#blocks.set(index, { block: { ...data.content_block }, json: '' });
-        if (data.content_block.type === 'text' && data.content_block.text) out.push({ type: 'text', text: data.content_block.text });
+        if (data.content_block.type === 'text' && data.content_block.text)
+          out.push({ type: 'text', text: data.content_block.text });
         return;
       case 'content_block_delta': {
         const delta = data.delta;
@@ -317,7 +380,8 @@ class StreamState {
         else if (delta.type === 'thinking_delta' && delta.thinking) {
           out.push({ type: 'reasoning', text: delta.thinking });
           if (entry) entry.block.thinking = (entry.block.thinking ?? '') + delta.thinking;
-        } else if (delta.type === 'signature_delta' && entry) entry.block.signature = (entry.block.signature ?? '') + (delta.signature ?? '');
+        } else if (delta.type === 'signature_delta' && entry)
+          entry.block.signature = (entry.block.signature ?? '') + (delta.signature ?? '');
         else if (delta.type === 'input_json_delta' && entry) entry.json += delta.partial_json ?? '';
         return;
       }
@@ -329,7 +393,14 @@ class StreamState {
         if (done.type === 'thinking' || done.type === 'redacted_thinking') this.#thinking.push(thinkingBlock(done));
         else if (done.type === 'tool_use' && done.name) {
           // The call is complete here; the thinking that led to it travels with the first call.
-          out.push(toolCall(done.id ?? undefined, done.name, producedArguments(json, this.#transport.providerName), this.#calls++ === 0 ? this.#thinking.splice(0) : []));
+          out.push(
+            toolCall(
+              done.id ?? undefined,
+              done.name,
+              producedArguments(json, this.#transport.providerName),
+              this.#calls++ === 0 ? this.#thinking.splice(0) : [],
+            ),
+          );
         }
         return;
       }
@@ -363,7 +434,10 @@ class StreamState {
 
   finish(): ChatEvent[] {
     if (!this.done) {
-      throw new ProviderError('network', `${this.#transport.providerName}'s stream ended before it was complete (no message_stop${this.#started ? '' : ', no message_start'})`);
+      throw new ProviderError(
+        'network',
+        `${this.#transport.providerName}'s stream ended before it was complete (no message_stop${this.#started ? '' : ', no message_start'})`,
+      );
     }
     const events: ChatEvent[] = [];
     events.push(...usageEvents(normalizeAnthropicUsage(this.#usage)));

@@ -2,7 +2,18 @@ import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
-import { LOCAL_CALL_ID, type ChatEvent, type ChatMessage, type ChatRequest, type ContentPart, type FinishReason, type ModelInfo, type Provider, type ToolCall, type Usage } from '../types';
+import {
+  LOCAL_CALL_ID,
+  type ChatEvent,
+  type ChatMessage,
+  type ChatRequest,
+  type ContentPart,
+  type FinishReason,
+  type ModelInfo,
+  type Provider,
+  type ToolCall,
+  type Usage,
+} from '../types';
 import { answerBatches, parseJsonEvent, textOf, unexpected } from './shared';
 import { argumentsObject, nestsTooDeep, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
@@ -37,7 +48,13 @@ const usageSchema = z.object({
 // A streamed chunk and a whole non-streaming answer have the same shape.
 const responseSchema = z.object({
   candidates: z
-    .array(z.object({ content: z.object({ parts: z.array(partSchema).nullish() }).nullish(), finishReason: z.string().nullish(), finishMessage: z.string().nullish() }))
+    .array(
+      z.object({
+        content: z.object({ parts: z.array(partSchema).nullish() }).nullish(),
+        finishReason: z.string().nullish(),
+        finishMessage: z.string().nullish(),
+      }),
+    )
     .nullish(),
   promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
   usageMetadata: z.unknown().optional(),
@@ -62,7 +79,10 @@ function normalizeUsage(wire: unknown): Usage | undefined {
   if (!raw) return undefined;
   const thoughts = raw.thoughtsTokenCount ?? 0;
   // Built-in tools (search grounding, via extraBody) add a prompt of their own, billed as input.
-  const usage: Usage = { inputTokens: raw.promptTokenCount + (raw.toolUsePromptTokenCount ?? 0), outputTokens: (raw.candidatesTokenCount ?? 0) + thoughts };
+  const usage: Usage = {
+    inputTokens: raw.promptTokenCount + (raw.toolUsePromptTokenCount ?? 0),
+    outputTokens: (raw.candidatesTokenCount ?? 0) + thoughts,
+  };
   if (raw.cachedContentTokenCount) usage.cachedInputTokens = raw.cachedContentTokenCount;
   if (thoughts > 0) usage.reasoningTokens = thoughts;
   return usage;
@@ -71,11 +91,15 @@ function normalizeUsage(wire: unknown): Usage | undefined {
 const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY']);
 
 // STOP, and the rest (LANGUAGE, OTHER, values added later): the answer did end.
-const mapFinish = (reason: string): FinishReason => (reason === 'MAX_TOKENS' ? 'length' : FILTERED.has(reason) ? 'content_filter' : 'stop');
+const mapFinish = (reason: string): FinishReason =>
+  reason === 'MAX_TOKENS' ? 'length' : FILTERED.has(reason) ? 'content_filter' : 'stop';
 
 function toModelInfo(entry: z.infer<typeof listedModel>): ModelInfo {
   const model: ModelInfo = { id: entry.name.replace(/^models\//, ''), sources: {} };
-  const provided = <K extends keyof NonNullable<ModelInfo['sources']>>(key: K, value: ModelInfo[K] | null | undefined) => {
+  const provided = <K extends keyof NonNullable<ModelInfo['sources']>>(
+    key: K,
+    value: ModelInfo[K] | null | undefined,
+  ) => {
     if (value == null) return;
     model[key] = value;
     model.sources![key] = 'provider';
@@ -90,13 +114,23 @@ function toModelInfo(entry: z.infer<typeof listedModel>): ModelInfo {
 function toParts(content: string | ContentPart[]): Part[] {
   const parts = typeof content === 'string' ? [{ type: 'text' as const, text: content }] : content;
   // Gemini refuses empty text parts.
-  return parts.flatMap((part): Part[] => (part.type === 'image' ? [{ inlineData: { mimeType: part.mimeType, data: part.data } }] : part.text ? [{ text: part.text }] : []));
+  return parts.flatMap((part): Part[] =>
+    part.type === 'image'
+      ? [{ inlineData: { mimeType: part.mimeType, data: part.data } }]
+      : part.text
+        ? [{ text: part.text }]
+        : [],
+  );
 }
 
 function functionCallPart(call: ToolCall): Part {
   const signature = call.providerMetadata?.thoughtSignature;
   return {
-    functionCall: { name: call.name, args: argumentsObject(call), ...(call.id && !call.providerMetadata?.[LOCAL_CALL_ID] ? { id: call.id } : {}) },
+    functionCall: {
+      name: call.name,
+      args: argumentsObject(call),
+      ...(call.id && !call.providerMetadata?.[LOCAL_CALL_ID] ? { id: call.id } : {}),
+    },
     // Gemini 3 rejects a function call in the current turn whose signature did not come back, on the part it came on.
     ...(typeof signature === 'string' ? { thoughtSignature: signature } : {}),
   };
@@ -110,7 +144,8 @@ function toolResponse(text: string): Record<string, unknown> {
   if (text.trimStart().startsWith('{')) {
     try {
       const value: unknown = JSON.parse(text);
-      if (typeof value === 'object' && value !== null && !Array.isArray(value) && !nestsTooDeep(value)) return value as Record<string, unknown>;
+      if (typeof value === 'object' && value !== null && !Array.isArray(value) && !nestsTooDeep(value))
+        return value as Record<string, unknown>;
     } catch {
       // Not JSON after all: sent as text.
     }
@@ -119,7 +154,10 @@ function toolResponse(text: string): Record<string, unknown> {
 }
 
 /** System messages become the systemInstruction; the rest alternate between `user` and `model`. */
-function toContents(messages: ChatMessage[]): { system: Part[]; contents: Array<{ role: 'user' | 'model'; parts: Part[] }> } {
+function toContents(messages: ChatMessage[]): {
+  system: Part[];
+  contents: Array<{ role: 'user' | 'model'; parts: Part[] }>;
+} {
   const system: Part[] = [];
   const contents: Array<{ role: 'user' | 'model'; parts: Part[] }> = [];
   // Gemini matches results to calls by name; a tool message without one borrows its call's.
@@ -142,7 +180,15 @@ function toContents(messages: ChatMessage[]): { system: Part[]; contents: Array<
     } else if (message.role === 'tool') {
       const id = message.toolCallId;
       const name = message.toolName ?? (id ? names.get(id) : undefined) ?? '';
-      parts = [{ functionResponse: { name, ...(id && !localIds.has(id) ? { id } : {}), response: toolResponse(textOf(message.content)) } }];
+      parts = [
+        {
+          functionResponse: {
+            name,
+            ...(id && !localIds.has(id) ? { id } : {}),
+            response: toolResponse(textOf(message.content)),
+          },
+        },
+      ];
     } else {
       parts = toParts(message.content);
     }
@@ -175,7 +221,11 @@ export class GeminiProvider implements Provider {
     if (request.tools?.length) {
       // The contract's parameters are JSON Schema. `parameters` takes only an OpenAPI subset and fails the
       // whole request on common keywords (additionalProperties, $schema, type lists); this field takes JSON Schema.
-      const functionDeclarations = request.tools.map((tool) => ({ name: tool.name, ...(tool.description ? { description: tool.description } : {}), parametersJsonSchema: tool.parameters }));
+      const functionDeclarations = request.tools.map((tool) => ({
+        name: tool.name,
+        ...(tool.description ? { description: tool.description } : {}),
+        parametersJsonSchema: tool.parameters,
+      }));
       body.tools = [{ functionDeclarations }];
       if (request.toolChoice === 'required') body.toolConfig = { functionCallingConfig: { mode: 'ANY' } };
     }
@@ -185,7 +235,9 @@ export class GeminiProvider implements Provider {
     const budget = request.providerOptions?.thinkingBudget;
     // Thought summaries only when thinking is asked for: models that cannot think (2.0 Flash, Gemma) answer
     // any includeThoughts with a 400, and Google refuses it (Vertex, at least) once a budget of 0 turns thinking off.
-    if (budget !== undefined) generation.thinkingConfig = budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true };
+    if (budget !== undefined)
+      generation.thinkingConfig =
+        budget === 0 ? { thinkingBudget: 0 } : { thinkingBudget: budget, includeThoughts: true };
     if (Object.keys(generation).length > 0) body.generationConfig = generation;
     return { ...body, ...request.providerOptions?.extraBody };
   }
@@ -222,7 +274,9 @@ export class GeminiProvider implements Provider {
     const model = request.model.includes('/') ? request.model : `models/${request.model}`;
     const open = (scope: RequestScope) =>
       send(transport, scope, {
-        url: this.#url(`${model.split('/').map(encodeURIComponent).join('/')}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`),
+        url: this.#url(
+          `${model.split('/').map(encodeURIComponent).join('/')}:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`,
+        ),
         headers: { accept: stream ? 'text/event-stream' : 'application/json', ...this.#config.headers() },
         body: this.#body(request),
         streaming: stream,
@@ -241,7 +295,10 @@ export class GeminiProvider implements Provider {
         scope.close();
         return [...out, ...state.finish(false)];
       },
-      parser: () => ({ accept: (event, out) => state.accept(parseJsonEvent(transport, responseSchema, event.data), out), finish: () => state.finish(true) }),
+      parser: () => ({
+        accept: (event, out) => state.accept(parseJsonEvent(transport, responseSchema, event.data), out),
+        finish: () => state.finish(true),
+      }),
     });
   }
 
@@ -253,13 +310,22 @@ export class GeminiProvider implements Provider {
       let token: string | undefined;
       do {
         const query = `pageSize=1000${token ? `&pageToken=${encodeURIComponent(token)}` : ''}`;
-        const response = await send(this.#config.transport, scope, { url: this.#url(`models?${query}`), headers: this.#config.headers() });
+        const response = await send(this.#config.transport, scope, {
+          url: this.#url(`models?${query}`),
+          headers: this.#config.headers(),
+        });
         const parsed = modelList.safeParse(await readJson(this.#config.transport, response, scope));
-        if (!parsed.success) throw new ProviderError('server_error', `${this.#config.transport.providerName} sent a model list Switchboard cannot read`);
+        if (!parsed.success)
+          throw new ProviderError(
+            'server_error',
+            `${this.#config.transport.providerName} sent a model list Switchboard cannot read`,
+          );
         // Embedding, AQA and image-only models cannot chat.
-        for (const entry of parsed.data.models ?? []) if (entry.supportedGenerationMethods?.includes('generateContent')) models.push(toModelInfo(entry));
+        for (const entry of parsed.data.models ?? [])
+          if (entry.supportedGenerationMethods?.includes('generateContent')) models.push(toModelInfo(entry));
         // A server that repeats a token, or never stops handing out new ones, would page forever.
-        token = parsed.data.nextPageToken && !seen.has(parsed.data.nextPageToken) ? parsed.data.nextPageToken : undefined;
+        token =
+          parsed.data.nextPageToken && !seen.has(parsed.data.nextPageToken) ? parsed.data.nextPageToken : undefined;
         if (token) seen.add(token);
       } while (token && seen.size < 20);
       return models;
@@ -288,7 +354,9 @@ class ResponseState {
     const candidate = chunk.candidates?.[0];
     const blocked = chunk.promptFeedback?.blockReason;
     if (!candidate && blocked) {
-      throw new ProviderError('content_filter', `${this.#providerName} blocked the prompt (${blocked})`, { code: blocked });
+      throw new ProviderError('content_filter', `${this.#providerName} blocked the prompt (${blocked})`, {
+        code: blocked,
+      });
     }
     if (!candidate) return;
     for (const part of candidate.content?.parts ?? []) {
@@ -320,7 +388,11 @@ class ResponseState {
 
   /** Tool calls, then usage, then the finish; a stream without a finish reason was cut short (Gemini sends no [DONE]). */
   *finish(streamed: boolean): Generator<ChatEvent> {
-    if (streamed && !this.#finish) throw new ProviderError('network', `${this.#providerName}'s stream ended before it was complete (no finish reason)`);
+    if (streamed && !this.#finish)
+      throw new ProviderError(
+        'network',
+        `${this.#providerName}'s stream ended before it was complete (no finish reason)`,
+      );
     yield* this.#calls;
     yield* usageEvents(normalizeUsage(this.#usage));
     // A turn that produced function calls finishes with tool_calls: Gemini says STOP.

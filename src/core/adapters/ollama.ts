@@ -5,7 +5,16 @@ import { parseBatches, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, usageEvents, wireUsage } from './usage';
 import { readJson, readText, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
-import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderRequestOptions, Usage } from '../types';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  FinishReason,
+  ModelInfo,
+  Provider,
+  ProviderRequestOptions,
+  Usage,
+} from '../types';
 
 /** Ollama's native API (`/api/chat`, `/api/tags`, `/api/show`), local or Ollama Cloud. */
 export interface OllamaConfig {
@@ -32,9 +41,18 @@ export const MAX_DESCRIBED_MODELS = 32;
 
 // Only what Switchboard reads; z.object drops the rest (durations, created_at, …) without copying it.
 // Recent servers give tool calls an id; the documented payloads have none.
-const toolCallSchema = z.object({ id: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.unknown() }) });
+const toolCallSchema = z.object({
+  id: z.string().nullish(),
+  function: z.object({ name: z.string(), arguments: z.unknown() }),
+});
 const chunkSchema = z.object({
-  message: z.object({ content: z.string().nullish(), thinking: z.string().nullish(), tool_calls: z.array(toolCallSchema).nullish() }).nullish(),
+  message: z
+    .object({
+      content: z.string().nullish(),
+      thinking: z.string().nullish(),
+      tool_calls: z.array(toolCallSchema).nullish(),
+    })
+    .nullish(),
   done: z.boolean().nullish(),
   done_reason: z.string().nullish(),
   // Read apart from the chunk (see usage.ts): a bad count must not fail the answer.
@@ -44,9 +62,18 @@ const chunkSchema = z.object({
   error: z.unknown().optional(),
 });
 // Ollama's Go structs leave zero counts out (omitempty), so either may be missing.
-const usageSchema = z.object({ prompt_eval_count: optionalCount, prompt_eval_cached_count: optionalCount, eval_count: optionalCount });
-const tagsSchema = z.object({ models: z.array(z.object({ name: z.string().nullish(), model: z.string().nullish() })).nullish() });
-const showSchema = z.object({ model_info: z.record(z.string(), z.unknown()).nullish(), capabilities: z.array(z.string()).nullish() });
+const usageSchema = z.object({
+  prompt_eval_count: optionalCount,
+  prompt_eval_cached_count: optionalCount,
+  eval_count: optionalCount,
+});
+const tagsSchema = z.object({
+  models: z.array(z.object({ name: z.string().nullish(), model: z.string().nullish() })).nullish(),
+});
+const showSchema = z.object({
+  model_info: z.record(z.string(), z.unknown()).nullish(),
+  capabilities: z.array(z.string()).nullish(),
+});
 
 type ToolCallEvent = Extract<ChatEvent, { type: 'tool-call' }>;
 
@@ -57,7 +84,10 @@ function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): 
     if (images.length > 0) out.images = images;
   }
   if (message.role === 'assistant' && message.toolCalls?.length) {
-    out.tool_calls = message.toolCalls.map((call) => ({ ...(call.id ? { id: call.id } : {}), function: { name: call.name, arguments: argumentsObject(call) } }));
+    out.tool_calls = message.toolCalls.map((call) => ({
+      ...(call.id ? { id: call.id } : {}),
+      function: { name: call.name, arguments: argumentsObject(call) },
+    }));
   }
   if (message.role === 'tool') {
     // Ollama matches results to calls by name; older servers ignore the id, newer ones use it.
@@ -92,14 +122,22 @@ function refusesThinkLevel(error: unknown): boolean {
 const MAX_LINE_CHARS = 8 * 1024 * 1024;
 
 /** The body as batches of lines (maybe blank, maybe ending in `\r`), one batch per network read. */
-async function* readLineBatches(response: Response, scope: RequestScope, providerName: string): AsyncGenerator<string[]> {
+async function* readLineBatches(
+  response: Response,
+  scope: RequestScope,
+  providerName: string,
+): AsyncGenerator<string[]> {
   let buffer = '';
   for await (const text of readText(response, scope)) {
     // Only the new text is searched: rescanning the buffer would be quadratic on a long line.
     const end = text.lastIndexOf('\n');
     if (end === -1) {
       buffer += text;
-      if (buffer.length > MAX_LINE_CHARS) throw new ProviderError('server_error', `${providerName} sent a line longer than ${MAX_LINE_CHARS / 2 ** 20} MB`);
+      if (buffer.length > MAX_LINE_CHARS)
+        throw new ProviderError(
+          'server_error',
+          `${providerName} sent a line longer than ${MAX_LINE_CHARS / 2 ** 20} MB`,
+        );
       continue;
     }
     const lines = (buffer + text.slice(0, end)).split('\n');
@@ -124,16 +162,26 @@ export class OllamaProvider implements Provider {
 
   #body(request: ChatRequest, stream: boolean): Record<string, unknown> {
     const toolNames = new Map<string, string>();
-    for (const message of request.messages) for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name);
-    const body: Record<string, unknown> = { model: request.model, messages: request.messages.map((message) => toOllamaMessage(message, toolNames)), stream };
+    for (const message of request.messages)
+      for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name);
+    const body: Record<string, unknown> = {
+      model: request.model,
+      messages: request.messages.map((message) => toOllamaMessage(message, toolNames)),
+      stream,
+    };
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({
         type: 'function',
-        function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters },
+        function: {
+          name: tool.name,
+          ...(tool.description ? { description: tool.description } : {}),
+          parameters: tool.parameters,
+        },
       }));
     }
     const think = thinkValue(request.providerOptions);
-    if (think !== undefined) body.think = typeof think === 'string' && this.#noThinkLevels.has(request.model) ? true : think;
+    if (think !== undefined)
+      body.think = typeof think === 'string' && this.#noThinkLevels.has(request.model) ? true : think;
     const options: Record<string, unknown> = {};
     if (request.maxTokens !== undefined) options.num_predict = request.maxTokens;
     if (request.temperature !== undefined) options.temperature = request.temperature;
@@ -180,7 +228,8 @@ export class OllamaProvider implements Provider {
       if (!stream) {
         const out: ChatEvent[] = [];
         turn.accept(await readJson(transport, response, scope), out);
-        if (!turn.done) throw new ProviderError('server_error', `${transport.providerName} answered without "done": true`);
+        if (!turn.done)
+          throw new ProviderError('server_error', `${transport.providerName} answered without "done": true`);
         scope.close();
         yield [...out, ...turn.finish()];
         return;
@@ -193,7 +242,11 @@ export class OllamaProvider implements Provider {
             return turn.done;
           },
           finish: () => {
-            if (!turn.done) throw new ProviderError('network', `${transport.providerName}'s stream ended before it was complete (no "done": true)`);
+            if (!turn.done)
+              throw new ProviderError(
+                'network',
+                `${transport.providerName}'s stream ended before it was complete (no "done": true)`,
+              );
             return turn.finish();
           },
         },
@@ -211,7 +264,8 @@ export class OllamaProvider implements Provider {
     try {
       const response = await send(transport, scope, { url: `${this.#base}/api/tags`, headers: this.#config.headers() });
       const parsed = tagsSchema.safeParse(await readJson(transport, response, scope));
-      if (!parsed.success) throw new ProviderError('server_error', `${transport.providerName} sent a model list Switchboard cannot read`);
+      if (!parsed.success)
+        throw new ProviderError('server_error', `${transport.providerName} sent a model list Switchboard cannot read`);
       ids = (parsed.data.models ?? [])
         .map((entry) => entry.name ?? entry.model)
         .filter((id): id is string => !!id)
@@ -238,7 +292,11 @@ export class OllamaProvider implements Provider {
     const transport = this.#config.transport;
     const scope = new RequestScope(transport, options.signal);
     try {
-      const response = await send(transport, scope, { url: `${this.#base}/api/show`, headers: this.#config.headers(), body: { model: id } });
+      const response = await send(transport, scope, {
+        url: `${this.#base}/api/show`,
+        headers: this.#config.headers(),
+        body: { model: id },
+      });
       const parsed = showSchema.safeParse(await readJson(transport, response, scope));
       if (!parsed.success) throw unexpected(transport, parsed.error);
       const model: ModelInfo = { id, sources: {} };
@@ -251,7 +309,11 @@ export class OllamaProvider implements Provider {
       // Servers before capabilities existed say nothing; that is not "none".
       const capabilities = parsed.data.capabilities;
       if (capabilities) {
-        model.capabilities = { tools: capabilities.includes('tools'), vision: capabilities.includes('vision'), reasoning: capabilities.includes('thinking') };
+        model.capabilities = {
+          tools: capabilities.includes('tools'),
+          vision: capabilities.includes('vision'),
+          reasoning: capabilities.includes('thinking'),
+        };
         model.sources!.capabilities = 'provider';
       }
       return model;
@@ -304,7 +366,10 @@ class Turn {
     const parsed = chunkSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw new ProviderError('server_error', `${this.#transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`);
+      throw new ProviderError(
+        'server_error',
+        `${this.#transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`,
+      );
     }
     const chunk = parsed.data;
     // The status is already 200: an error mid-stream is a line of its own.
@@ -314,7 +379,12 @@ class Turn {
     if (message?.content) out.push({ type: 'text', text: message.content });
     for (const call of message?.tool_calls ?? []) {
       // Arguments arrive parsed, as an object (not JSON text as on OpenAI's wire).
-      this.#calls.push({ type: 'tool-call', ...(call.id ? { id: call.id } : {}), name: call.function.name, arguments: producedArguments(call.function.arguments, this.#transport.providerName) });
+      this.#calls.push({
+        type: 'tool-call',
+        ...(call.id ? { id: call.id } : {}),
+        name: call.function.name,
+        arguments: producedArguments(call.function.arguments, this.#transport.providerName),
+      });
     }
     if (!chunk.done) return;
     this.done = true;

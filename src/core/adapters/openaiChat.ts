@@ -6,7 +6,16 @@ import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './s
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
-import type { ChatEvent, ChatMessage, ChatRequest, FinishReason, ModelInfo, Provider, ProviderType, Usage } from '../types';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  FinishReason,
+  ModelInfo,
+  Provider,
+  ProviderType,
+  Usage,
+} from '../types';
 
 /** One Chat Completions endpoint: OpenAI, any OpenAI-compatible server, or (with its URL and header) Azure OpenAI. */
 export interface OpenAiChatConfig {
@@ -54,7 +63,9 @@ const chunkSchema = z.object({
   choices: z
     .array(
       z.object({
-        delta: z.object({ content: z.string().nullish(), ...reasoningFields, tool_calls: z.array(toolCallDelta).nullish() }).nullish(),
+        delta: z
+          .object({ content: z.string().nullish(), ...reasoningFields, tool_calls: z.array(toolCallDelta).nullish() })
+          .nullish(),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -71,7 +82,14 @@ const completionSchema = z.object({
       message: z.object({
         content: z.string().nullish(),
         ...reasoningFields,
-        tool_calls: z.array(z.object({ id: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.string().nullish() }) })).nullish(),
+        tool_calls: z
+          .array(
+            z.object({
+              id: z.string().nullish(),
+              function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+            }),
+          )
+          .nullish(),
       }),
       finish_reason: z.string().nullish(),
     }),
@@ -101,7 +119,8 @@ function normalizeOpenAiUsage(wire: unknown): Usage | undefined {
   const reasoning = raw.completion_tokens_details?.reasoning_tokens ?? undefined;
   // xAI leaves reasoning out of completion_tokens but counts it in total_tokens; OpenAI and
   // DeepSeek include it. total − prompt is right under both.
-  const output = raw.total_tokens != null && raw.total_tokens > input + completion ? raw.total_tokens - input : completion;
+  const output =
+    raw.total_tokens != null && raw.total_tokens > input + completion ? raw.total_tokens - input : completion;
   const usage: Usage = { inputTokens: input, outputTokens: output };
   // DeepSeek reports both names and may leave cached_tokens at 0 while its own count is right.
   const cached = Math.max(raw.prompt_tokens_details?.cached_tokens ?? 0, raw.prompt_cache_hit_tokens ?? 0);
@@ -156,7 +175,9 @@ function toOpenAiMessage(message: ChatMessage): Record<string, unknown> {
       return {
         role: message.role,
         content: message.content.map((part) =>
-          part.type === 'text' ? { type: 'text', text: part.text } : { type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${part.data}` } },
+          part.type === 'text'
+            ? { type: 'text', text: part.text }
+            : { type: 'image_url', image_url: { url: `data:${part.mimeType};base64,${part.data}` } },
         ),
       };
   }
@@ -176,7 +197,8 @@ interface PendingToolCall {
 function addToolCallDelta(calls: PendingToolCall[], delta: z.infer<typeof toolCallDelta>): void {
   const index = delta.index ?? undefined;
   let target = [...calls].reverse().find((call) => index === undefined || call.index === index);
-  const startsAnother = delta.id != null && target?.id !== undefined && delta.id !== target.id && delta.function?.name != null;
+  const startsAnother =
+    delta.id != null && target?.id !== undefined && delta.id !== target.id && delta.function?.name != null;
   if (!target || startsAnother) {
     target = { index, name: '', arguments: '' };
     calls.push(target);
@@ -210,7 +232,11 @@ export class OpenAiChatProvider implements Provider {
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({
         type: 'function',
-        function: { name: tool.name, ...(tool.description ? { description: tool.description } : {}), parameters: tool.parameters },
+        function: {
+          name: tool.name,
+          ...(tool.description ? { description: tool.description } : {}),
+          parameters: tool.parameters,
+        },
       }));
       if (request.toolChoice === 'required') body.tool_choice = 'required';
     }
@@ -278,9 +304,16 @@ export class OpenAiChatProvider implements Provider {
     if (!this.#config.modelsUrl) return [];
     const scope = new RequestScope(this.#config.transport, options.signal);
     try {
-      const response = await send(this.#config.transport, scope, { url: this.#config.modelsUrl, headers: this.#config.headers() });
+      const response = await send(this.#config.transport, scope, {
+        url: this.#config.modelsUrl,
+        headers: this.#config.headers(),
+      });
       const parsed = modelList.safeParse(await readJson(this.#config.transport, response, scope));
-      if (!parsed.success) throw new ProviderError('server_error', `${this.#config.transport.providerName} sent a model list Switchboard cannot read`);
+      if (!parsed.success)
+        throw new ProviderError(
+          'server_error',
+          `${this.#config.transport.providerName} sent a model list Switchboard cannot read`,
+        );
       const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.data;
       return entries.map((entry) => {
         const model: ModelInfo = { id: entry.id, sources: {} };
@@ -342,20 +375,36 @@ class StreamState {
       if (delta.content) out.push({ type: 'text', text: delta.content });
       if (delta.tool_calls) for (const call of delta.tool_calls) addToolCallDelta(this.#toolCalls, call);
     }
-    if (choice.finish_reason === 'error') throw classifyStreamError(providerName, { error: { message: 'the provider ended the stream with an error' } });
+    if (choice.finish_reason === 'error')
+      throw classifyStreamError(providerName, { error: { message: 'the provider ended the stream with an error' } });
     // DeepSeek ends a stream this way when it runs out of capacity mid-answer.
-    if (choice.finish_reason === 'insufficient_system_resource') throw new ProviderError('overloaded', `${providerName} ran out of capacity during the answer`, { code: 'insufficient_system_resource' });
+    if (choice.finish_reason === 'insufficient_system_resource')
+      throw new ProviderError('overloaded', `${providerName} ran out of capacity during the answer`, {
+        code: 'insufficient_system_resource',
+      });
     this.#finish = mapFinish(choice.finish_reason) ?? this.#finish;
   }
 
   finish(): Generator<ChatEvent> {
-    if (!this.done) throw new ProviderError('network', `${this.#config.transport.providerName}'s stream ended before it was complete (no [DONE])`);
-    const calls = this.#toolCalls.map((call) => ({ id: call.id, name: call.name, arguments: producedArguments(call.arguments, this.#config.transport.providerName) }));
+    if (!this.done)
+      throw new ProviderError(
+        'network',
+        `${this.#config.transport.providerName}'s stream ended before it was complete (no [DONE])`,
+      );
+    const calls = this.#toolCalls.map((call) => ({
+      id: call.id,
+      name: call.name,
+      arguments: producedArguments(call.arguments, this.#config.transport.providerName),
+    }));
     return finishEvents(calls, this.#usage, this.#finish);
   }
 }
 
-function* finishEvents(calls: Array<{ id?: string; name: string; arguments: unknown }>, usage: unknown, finish: FinishReason | undefined): Generator<ChatEvent> {
+function* finishEvents(
+  calls: Array<{ id?: string; name: string; arguments: unknown }>,
+  usage: unknown,
+  finish: FinishReason | undefined,
+): Generator<ChatEvent> {
   for (const call of calls) yield { type: 'tool-call', ...call };
   yield* usageEvents(normalizeOpenAiUsage(usage));
   // A turn that produced tool calls finishes with tool_calls whatever the server said.

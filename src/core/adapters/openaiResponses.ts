@@ -3,7 +3,17 @@ import * as z from 'zod';
 import { classifyStreamError, ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
-import type { ChatEvent, ChatMessage, ChatRequest, ContentPart, FinishReason, ModelInfo, Provider, ToolCall, Usage } from '../types';
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatRequest,
+  ContentPart,
+  FinishReason,
+  ModelInfo,
+  Provider,
+  ToolCall,
+  Usage,
+} from '../types';
 import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
@@ -110,13 +120,21 @@ function mapStatus(response: ResponseObject): FinishReason {
 function streamErrorBody(event: Envelope | undefined, response?: ResponseObject): unknown {
   if (response) return { error: response.error ?? { message: 'the response failed' } };
   if (event?.error != null) return { error: event.error };
-  return { error: { code: event?.code ?? undefined, message: event?.message ?? 'the provider ended the stream with an error', param: event?.param ?? undefined } };
+  return {
+    error: {
+      code: event?.code ?? undefined,
+      message: event?.message ?? 'the provider ended the stream with an error',
+      param: event?.param ?? undefined,
+    },
+  };
 }
 
 function contentParts(content: string | ContentPart[]): Array<Record<string, unknown>> {
   if (typeof content === 'string') return [{ type: 'input_text', text: content }];
   return content.map((part) =>
-    part.type === 'text' ? { type: 'input_text', text: part.text } : { type: 'input_image', image_url: `data:${part.mimeType};base64,${part.data}`, detail: 'auto' },
+    part.type === 'text'
+      ? { type: 'input_text', text: part.text }
+      : { type: 'input_image', image_url: `data:${part.mimeType};base64,${part.data}`, detail: 'auto' },
   );
 }
 
@@ -124,7 +142,10 @@ function contentParts(content: string | ContentPart[]): Array<Record<string, unk
  * Responses input items. System messages become `instructions`; no item carries a server id (with
  * `store: false` the server would look it up and fail), only `call_id`.
  */
-export function toResponsesInput(messages: ChatMessage[]): { instructions?: string; input: Array<Record<string, unknown>> } {
+export function toResponsesInput(messages: ChatMessage[]): {
+  instructions?: string;
+  input: Array<Record<string, unknown>>;
+} {
   const system = messages.filter((message) => message.role === 'system').map((message) => textOf(message.content));
   const input: Array<Record<string, unknown>> = [];
   for (const message of messages) {
@@ -141,7 +162,8 @@ export function toResponsesInput(messages: ChatMessage[]): { instructions?: stri
         }
         const text = textOf(message.content);
         if (text !== '') input.push({ type: 'message', role: 'assistant', content: [{ type: 'output_text', text }] });
-        for (const call of message.toolCalls ?? []) input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: argumentsText(call) });
+        for (const call of message.toolCalls ?? [])
+          input.push({ type: 'function_call', call_id: call.id, name: call.name, arguments: argumentsText(call) });
         break;
       }
       default:
@@ -153,12 +175,28 @@ export function toResponsesInput(messages: ChatMessage[]): { instructions?: stri
 
 /** A reasoning item as it goes back in `input`: no id (nothing is stored), summary and encrypted content. */
 function reasoningInput(item: Item): Record<string, unknown> {
-  return { type: 'reasoning', summary: (item.summary ?? []).map((part) => ({ type: 'summary_text', text: part.text ?? '' })), encrypted_content: item.encrypted_content };
+  return {
+    type: 'reasoning',
+    summary: (item.summary ?? []).map((part) => ({ type: 'summary_text', text: part.text ?? '' })),
+    encrypted_content: item.encrypted_content,
+  };
 }
 
-function toolCall(providerName: string, callId: string | undefined, name: string, args: string, reasoning: Array<Record<string, unknown>>): Extract<ChatEvent, { type: 'tool-call' }> {
-  const event: Extract<ChatEvent, { type: 'tool-call' }> = { type: 'tool-call', id: callId, name, arguments: producedArguments(args, providerName) };
-  if (reasoning.length > 0) event.providerMetadata = { [REASONING_KEY]: reasoning } satisfies ToolCall['providerMetadata'];
+function toolCall(
+  providerName: string,
+  callId: string | undefined,
+  name: string,
+  args: string,
+  reasoning: Array<Record<string, unknown>>,
+): Extract<ChatEvent, { type: 'tool-call' }> {
+  const event: Extract<ChatEvent, { type: 'tool-call' }> = {
+    type: 'tool-call',
+    id: callId,
+    name,
+    arguments: producedArguments(args, providerName),
+  };
+  if (reasoning.length > 0)
+    event.providerMetadata = { [REASONING_KEY]: reasoning } satisfies ToolCall['providerMetadata'];
   return event;
 }
 
@@ -257,10 +295,14 @@ export class OpenAiResponsesProvider implements Provider {
     const parsed = responseSchema.safeParse(json);
     if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
     const response = parsed.data;
-    if (response.status === 'failed') throw classifyStreamError(this.#config.transport.providerName, streamErrorBody(undefined, response));
+    if (response.status === 'failed')
+      throw classifyStreamError(this.#config.transport.providerName, streamErrorBody(undefined, response));
     // Anything but a finished answer (queued, in_progress, or no status) is not an answer.
     if (response.status !== 'completed' && response.status !== 'incomplete') {
-      throw new ProviderError('server_error', `${this.#config.transport.providerName} answered with an unfinished response (status ${String(response.status ?? 'missing')})`);
+      throw new ProviderError(
+        'server_error',
+        `${this.#config.transport.providerName} answered with an unfinished response (status ${String(response.status ?? 'missing')})`,
+      );
     }
     const events: ChatEvent[] = [];
     const reasoning: Array<Record<string, unknown>> = [];
@@ -276,7 +318,15 @@ export class OpenAiResponsesProvider implements Provider {
           if (text) events.push({ type: 'text', text });
         }
       } else if (item.type === 'function_call' && item.name) {
-        events.push(toolCall(this.#config.transport.providerName, item.call_id ?? undefined, item.name, item.arguments ?? '', calls++ === 0 ? reasoning.splice(0) : []));
+        events.push(
+          toolCall(
+            this.#config.transport.providerName,
+            item.call_id ?? undefined,
+            item.name,
+            item.arguments ?? '',
+            calls++ === 0 ? reasoning.splice(0) : [],
+          ),
+        );
       }
     }
     events.push(...usageEvents(normalizeResponsesUsage(response.usage)));
@@ -291,7 +341,11 @@ export class OpenAiResponsesProvider implements Provider {
     try {
       const response = await send(this.#config.transport, scope, { url, headers: this.#config.headers() });
       const parsed = modelList.safeParse(await readJson(this.#config.transport, response, scope));
-      if (!parsed.success) throw new ProviderError('server_error', `${this.#config.transport.providerName} sent a model list Switchboard cannot read`);
+      if (!parsed.success)
+        throw new ProviderError(
+          'server_error',
+          `${this.#config.transport.providerName} sent a model list Switchboard cannot read`,
+        );
       const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.data;
       return entries.map((entry) => ({ id: entry.id }));
     } finally {
@@ -351,7 +405,12 @@ class StreamState {
       case 'response.output_item.added': {
         const item = this.#item(data.item);
         if (item.type === 'function_call') {
-          this.#calls.set(this.#key(item.id, data.output_index), { callId: item.call_id ?? undefined, name: item.name ?? '', arguments: item.arguments ?? '', emitted: false });
+          this.#calls.set(this.#key(item.id, data.output_index), {
+            callId: item.call_id ?? undefined,
+            name: item.name ?? '',
+            arguments: item.arguments ?? '',
+            emitted: false,
+          });
         }
         return;
       }
@@ -377,7 +436,8 @@ class StreamState {
       case 'response.incomplete': {
         const response = this.#response(data.response);
         // The final output lists every call; one whose own events went missing still reaches the caller.
-        for (const item of response.output ?? []) if (item.type === 'function_call') this.#doneCall(item, undefined, out);
+        for (const item of response.output ?? [])
+          if (item.type === 'function_call') this.#doneCall(item, undefined, out);
         this.#usage = response.usage;
         this.#finish = data.type === 'response.incomplete' ? mapStatus({ ...response, status: 'incomplete' }) : 'stop';
         this.done = true;
@@ -410,7 +470,9 @@ class StreamState {
   /** A finished function_call item: the call it completes, or a new one if its start never arrived. */
   #doneCall(item: Item, outputIndex: number | null | undefined, out: ChatEvent[]): void {
     const key = item.id ?? (outputIndex == null ? undefined : this.#key(undefined, outputIndex));
-    let call = (key === undefined ? undefined : this.#calls.get(key)) ?? [...this.#calls.values()].find((pending) => item.call_id != null && pending.callId === item.call_id);
+    let call =
+      (key === undefined ? undefined : this.#calls.get(key)) ??
+      [...this.#calls.values()].find((pending) => item.call_id != null && pending.callId === item.call_id);
     if (!call) {
       call = { callId: item.call_id ?? undefined, name: item.name ?? '', arguments: '', emitted: false };
       this.#calls.set(key ?? `call:${this.#calls.size}`, call);
@@ -425,11 +487,23 @@ class StreamState {
     if (call.emitted || !call.name) return;
     call.emitted = true;
     // The reasoning that led to the calls travels with the first of them.
-    out.push(toolCall(this.#transport.providerName, call.callId, call.name, call.arguments, this.#callCount++ === 0 ? this.#reasoning.splice(0) : []));
+    out.push(
+      toolCall(
+        this.#transport.providerName,
+        call.callId,
+        call.name,
+        call.arguments,
+        this.#callCount++ === 0 ? this.#reasoning.splice(0) : [],
+      ),
+    );
   }
 
   finish(): ChatEvent[] {
-    if (!this.done) throw new ProviderError('network', `${this.#transport.providerName}'s stream ended before it was complete (no response.completed)`);
+    if (!this.done)
+      throw new ProviderError(
+        'network',
+        `${this.#transport.providerName}'s stream ended before it was complete (no response.completed)`,
+      );
     const events: ChatEvent[] = [];
     // Calls whose done events never came (some compatible servers only send deltas).
     for (const call of this.#calls.values()) this.#emit(call, events);

@@ -9,7 +9,11 @@ import type { ChatEvent, ContentPart } from '../types';
  * a narrow schema for the frequent delta events is several times cheaper than a broad one);
  * an error object in its place is thrown as one.
  */
-export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<T> | ((json: unknown) => z.ZodType<T>), data: string): T {
+export function parseJsonEvent<T>(
+  transport: TransportConfig,
+  schema: z.ZodType<T> | ((json: unknown) => z.ZodType<T>),
+  data: string,
+): T {
   let json: unknown;
   try {
     json = JSON.parse(data);
@@ -22,7 +26,11 @@ export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<
   const result = (typeof schema === 'function' ? schema(json) : schema).safeParse(json);
   if (result.success) return result.data;
   // vLLM and others send a bare error object where a chunk should be.
-  if (typeof json === 'object' && json !== null && ('error' in json || (json as { object?: unknown }).object === 'error')) {
+  if (
+    typeof json === 'object' &&
+    json !== null &&
+    ('error' in json || (json as { object?: unknown }).object === 'error')
+  ) {
     throw classifyStreamError(transport.providerName, json, undefined, transport.redactor);
   }
   throw unexpected(transport, result.error);
@@ -31,11 +39,17 @@ export function parseJsonEvent<T>(transport: TransportConfig, schema: z.ZodType<
 /** A payload that does not have the documented shape, named by its first wrong field. */
 export function unexpected(transport: TransportConfig, error: z.ZodError): ProviderError {
   const issue = error.issues[0];
-  return new ProviderError('server_error', `${transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`, { redactor: transport.redactor });
+  return new ProviderError(
+    'server_error',
+    `${transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`,
+    { redactor: transport.redactor },
+  );
 }
 
 export function textOf(content: string | ContentPart[]): string {
-  return typeof content === 'string' ? content : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
+  return typeof content === 'string'
+    ? content
+    : content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
 export function safeJson(text: string): unknown {
@@ -60,7 +74,11 @@ export interface StreamParser<E> {
  * events of each batch. On a failure the events that arrived before it are yielded first. The scope
  * is closed before the last events go out, since the consumer may not ask for more.
  */
-export async function* parseBatches<E>(source: AsyncIterable<E[]>, parser: StreamParser<E>, scope: RequestScope): AsyncGenerator<ChatEvent[]> {
+export async function* parseBatches<E>(
+  source: AsyncIterable<E[]>,
+  parser: StreamParser<E>,
+  scope: RequestScope,
+): AsyncGenerator<ChatEvent[]> {
   for await (const batch of source) {
     const out: ChatEvent[] = [];
     try {
@@ -90,7 +108,10 @@ export async function* answerBatches(
   signal: AbortSignal | undefined,
   stream: boolean,
   open: (scope: RequestScope) => Promise<Response>,
-  read: { whole: (response: Response, scope: RequestScope) => Promise<ChatEvent[]>; parser: () => StreamParser<EventSourceMessage> },
+  read: {
+    whole: (response: Response, scope: RequestScope) => Promise<ChatEvent[]>;
+    parser: () => StreamParser<EventSourceMessage>;
+  },
 ): AsyncGenerator<ChatEvent[]> {
   const scope = new RequestScope(transport, signal);
   try {

@@ -17,7 +17,8 @@ export const MAX_ARGUMENT_DEPTH = 64;
  */
 export const RAW_ARGUMENTS_KEY = 'raw_arguments';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** True if `value` nests objects and arrays deeper than the limit. Iterative: the walk itself must not overflow. */
 export function nestsTooDeep(value: unknown): boolean {
@@ -32,9 +33,13 @@ export function nestsTooDeep(value: unknown): boolean {
 }
 
 function tooDeep(what: string): ProviderError {
-  return new ProviderError('bad_request', `${what} nested deeper than ${MAX_ARGUMENT_DEPTH} levels, the most Switchboard accepts in tool-call arguments`, {
-    code: 'tool_arguments_too_deep',
-  });
+  return new ProviderError(
+    'bad_request',
+    `${what} nested deeper than ${MAX_ARGUMENT_DEPTH} levels, the most Switchboard accepts in tool-call arguments`,
+    {
+      code: 'tool_arguments_too_deep',
+    },
+  );
 }
 
 /**

@@ -58,8 +58,10 @@ export function usageEvents(usage: Usage | undefined): ChatEvent[] {
   if (!parsed.success) return [];
   const { inputTokens, outputTokens, cachedInputTokens, cacheWriteInputTokens, reasoningTokens } = parsed.data;
   const checked: Usage = { inputTokens, outputTokens };
-  if (cachedInputTokens !== undefined && cachedInputTokens <= inputTokens) checked.cachedInputTokens = cachedInputTokens;
-  if (cacheWriteInputTokens !== undefined && cacheWriteInputTokens <= inputTokens) checked.cacheWriteInputTokens = cacheWriteInputTokens;
+  if (cachedInputTokens !== undefined && cachedInputTokens <= inputTokens)
+    checked.cachedInputTokens = cachedInputTokens;
+  if (cacheWriteInputTokens !== undefined && cacheWriteInputTokens <= inputTokens)
+    checked.cacheWriteInputTokens = cacheWriteInputTokens;
   if (reasoningTokens !== undefined && reasoningTokens <= outputTokens) checked.reasoningTokens = reasoningTokens;
   const cost = reportedCost(usage.costUsd);
   if (cost !== undefined) checked.costUsd = cost;

@@ -134,13 +134,22 @@ export class BudgetGuard {
   async admit(request: AdmitRequest, waived: ReadonlySet<string> = new Set()): Promise<Admission> {
     const free = request.inputUsd === 0 && request.outputUsdPerToken === 0;
     const budgets = free ? [] : this.#budgets().filter((budget) => applies(budget.scope, request));
-    if (budgets.length === 0) return { allowed: true, ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }), notices: [] };
+    if (budgets.length === 0)
+      return {
+        allowed: true,
+        ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
+        notices: [],
+      };
     try {
       return await this.#book.decide((view) => decide(request, budgets, waived, this.#now(), view));
     } catch (error) {
       // Without every window's spend the budget cannot be kept: not sent, and not the provider's fault
       // (a budget code ends the route without counting against any model's circuit).
-      throw new ProviderError('quota_exceeded', `The request was not sent: Switchboard could not check your budget with your other windows (${error instanceof Error ? error.message : String(error)}).`, { code: 'budget_unavailable', cause: error });
+      throw new ProviderError(
+        'quota_exceeded',
+        `The request was not sent: Switchboard could not check your budget with your other windows (${error instanceof Error ? error.message : String(error)}).`,
+        { code: 'budget_unavailable', cause: error },
+      );
     }
   }
 
@@ -150,7 +159,13 @@ export class BudgetGuard {
   }
 }
 
-function decide(request: AdmitRequest, budgets: readonly Budget[], waived: ReadonlySet<string>, now: number, view: SpendView): Admission {
+function decide(
+  request: AdmitRequest,
+  budgets: readonly Budget[],
+  waived: ReadonlySet<string>,
+  now: number,
+  view: SpendView,
+): Admission {
   const notices: BudgetNotice[] = [];
   let maxTokens = request.maxTokens;
   const minOutput = request.minOutputTokens ?? 1;
@@ -162,7 +177,14 @@ function decide(request: AdmitRequest, budgets: readonly Budget[], waived: Reado
     const enforcing = budget.mode !== 'warn' && !waived.has(budget.id);
     const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
     if (request.outputUsdPerToken === undefined) {
-      if (enforcing) return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This model has no known price, so the ${name} cannot be kept. Set its price to use it under this budget.`, notices };
+      if (enforcing)
+        return {
+          allowed: false,
+          budget,
+          mode: budget.mode as 'ask' | 'stop' | 'switch',
+          message: `This model has no known price, so the ${name} cannot be kept. Set its price to use it under this budget.`,
+          notices,
+        };
       continue;
     }
     const worst = (tokens: number | undefined) => request.inputUsd + (tokens ?? 0) * request.outputUsdPerToken!;
@@ -170,7 +192,13 @@ function decide(request: AdmitRequest, budgets: readonly Budget[], waived: Reado
       // 'ask' asks before a request that could cross the limit, rather than cutting its answer short.
       const crossing = budget.mode === 'ask' ? worst(maxTokens ?? DEFAULT_OUTPUT_CAP) : worst(minOutput);
       if (crossing > remaining + EPSILON) {
-        return { allowed: false, budget, mode: budget.mode as 'ask' | 'stop' | 'switch', message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`, notices };
+        return {
+          allowed: false,
+          budget,
+          mode: budget.mode as 'ask' | 'stop' | 'switch',
+          message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`,
+          notices,
+        };
       }
       // Output that fits what is left, never above the request's own cap (or a default one);
       // a free-output model (price 0) needs no cap.
@@ -185,7 +213,8 @@ function decide(request: AdmitRequest, budgets: readonly Budget[], waived: Reado
     else if (fraction >= budget.alertAt) notices.push({ budget, level: 'alert', fraction, periodKey: key });
   }
 
-  if (request.outputUsdPerToken === undefined) return { allowed: true, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
+  if (request.outputUsdPerToken === undefined)
+    return { allowed: true, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
   const reservation = view.reserve(
     request.inputUsd + (maxTokens ?? 0) * request.outputUsdPerToken,
     budgets.map((budget) => budget.id),

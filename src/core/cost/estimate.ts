@@ -30,10 +30,14 @@ function promptTexts(request: ChatRequest): { texts: string[]; images: number } 
       }
     }
     // Too deep to write is refused by the adapter with a typed error; here it only must not throw.
-    for (const call of message.toolCalls ?? []) text += call.name + (nestsTooDeep(call.arguments) ? '' : JSON.stringify(call.arguments ?? {}));
+    for (const call of message.toolCalls ?? [])
+      text += call.name + (nestsTooDeep(call.arguments) ? '' : JSON.stringify(call.arguments ?? {}));
     texts.push(text);
   }
-  for (const tool of request.tools ?? []) texts.push(tool.name + (tool.description ?? '') + (nestsTooDeep(tool.parameters) ? '' : JSON.stringify(tool.parameters)));
+  for (const tool of request.tools ?? [])
+    texts.push(
+      tool.name + (tool.description ?? '') + (nestsTooDeep(tool.parameters) ? '' : JSON.stringify(tool.parameters)),
+    );
   return { texts, images };
 }
 
@@ -51,7 +55,10 @@ export async function localTokenCounter(): Promise<(text: string) => number> {
 export async function countPromptTokens(request: ChatRequest, type: ProviderType): Promise<TokenCount> {
   const { countTokens } = await import('gpt-tokenizer/encoding/o200k_base');
   const { texts, images } = promptTexts(request);
-  const tokens = texts.reduce((sum, text) => sum + countTokens(text), 0) + request.messages.length * TOKENS_PER_MESSAGE + images * TOKENS_PER_IMAGE;
+  const tokens =
+    texts.reduce((sum, text) => sum + countTokens(text), 0) +
+    request.messages.length * TOKENS_PER_MESSAGE +
+    images * TOKENS_PER_IMAGE;
   return { tokens, method: type === 'openai' || type === 'azure-openai' ? 'tokenizer' : 'estimate' };
 }
 
@@ -84,7 +91,10 @@ export async function estimateCost(
   let count: TokenCount | undefined;
   if (askProvider?.provider.countTokens) {
     try {
-      count = { tokens: await askProvider.provider.countTokens(request, { signal: askProvider.signal }), method: 'provider' };
+      count = {
+        tokens: await askProvider.provider.countTokens(request, { signal: askProvider.signal }),
+        method: 'provider',
+      };
     } catch {
       // A local count is still an answer.
     }
@@ -97,7 +107,8 @@ export async function estimateCost(
   const input = await costOf(context, request.model, { inputTokens: count.tokens, outputTokens: 0 });
   const withOutput = await costOf(context, request.model, { inputTokens: count.tokens, outputTokens: 1_000_000 });
   estimate.inputUsd = input.usd ?? (count.tokens * quote.prices.input) / 1e6;
-  estimate.outputUsdPerToken = withOutput.usd !== undefined ? (withOutput.usd - estimate.inputUsd) / 1e6 : quote.prices.output / 1e6;
+  estimate.outputUsdPerToken =
+    withOutput.usd !== undefined ? (withOutput.usd - estimate.inputUsd) / 1e6 : quote.prices.output / 1e6;
   if (maxOutputTokens !== undefined) {
     estimate.maxOutputTokens = maxOutputTokens;
     estimate.maxUsd = estimate.inputUsd + maxOutputTokens * estimate.outputUsdPerToken;

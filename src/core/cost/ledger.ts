@@ -2,7 +2,20 @@ import type { KeyValueStore, SharedStore } from '../storage';
 import { MemorySharedStore } from '../storage';
 import type { Clock, Usage } from '../types';
 import { periodKey, type Budget, type BudgetScope, type Reservation, type SpendBook, type SpendView } from './budgets';
-import { addCell, compact, emptyLedger, modelKey, NANO, readLedger, splitModelKey, USD_FIELD, zeroCell, type Cell, type LedgerState, type Reading } from './ledgerFormat';
+import {
+  addCell,
+  compact,
+  emptyLedger,
+  modelKey,
+  NANO,
+  readLedger,
+  splitModelKey,
+  USD_FIELD,
+  zeroCell,
+  type Cell,
+  type LedgerState,
+  type Reading,
+} from './ledgerFormat';
 import { HEARTBEAT_MS, JOURNAL_TTL_MS, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
 import type { CostResult } from './pricing';
 
@@ -55,12 +68,35 @@ export interface LedgerOptions {
 }
 
 function toTotals(values: Readonly<Cell>): Totals {
-  const [requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens, nanoUsd, unpricedRequests, estimatedRequests, suspectRequests] = values;
-  return { requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens, usd: nanoUsd / NANO, unpricedRequests, estimatedRequests, suspectRequests };
+  const [
+    requests,
+    inputTokens,
+    cachedInputTokens,
+    cacheWriteInputTokens,
+    outputTokens,
+    reasoningTokens,
+    nanoUsd,
+    unpricedRequests,
+    estimatedRequests,
+    suspectRequests,
+  ] = values;
+  return {
+    requests,
+    inputTokens,
+    cachedInputTokens,
+    cacheWriteInputTokens,
+    outputTokens,
+    reasoningTokens,
+    usd: nanoUsd / NANO,
+    unpricedRequests,
+    estimatedRequests,
+    suspectRequests,
+  };
 }
 
 /** A count as stored: a finite non-negative integer, whatever a caller handed in. */
-const stored = (value: number | undefined): number => (value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
+const stored = (value: number | undefined): number =>
+  value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
 
 function cellOf(record: UsageRecord): Cell {
   const { usage, cost } = record;
@@ -166,7 +202,14 @@ export class UsageLedger implements SpendBook {
 
   /** Records a finished request (and settles its reservation, if it had one). Never throws. */
   record(record: UsageRecord, reservation?: Reservation): void {
-    const entry: JournalEntry = { writer: this.#window, seq: ++this.#recordSeq, at: this.#clock.now(), day: periodKey('daily', record.at), key: modelKey(record.providerId, record.modelId), cell: cellOf(record) };
+    const entry: JournalEntry = {
+      writer: this.#window,
+      seq: ++this.#recordSeq,
+      at: this.#clock.now(),
+      day: periodKey('daily', record.at),
+      key: modelKey(record.providerId, record.modelId),
+      cell: cellOf(record),
+    };
     this.#outbox.push({ entry, ...(reservation ? { settles: reservation.id } : {}) });
     for (const listener of [...this.#recordListeners]) listener(record);
     this.#changed();
@@ -191,10 +234,26 @@ export class UsageLedger implements SpendBook {
       const pending = this.#unapplied(state, book);
       return decide({
         spentUsd: (scope, period, at) => spentIn(state, pending, scope, period, at),
-        reservedUsd: (budgetId, key) => book.reservations.reduce((sum, item) => (item.budgets.includes(budgetId) && item.periodKeys.includes(key) ? sum + item.worstUsd : sum), 0),
+        reservedUsd: (budgetId, key) =>
+          book.reservations.reduce(
+            (sum, item) =>
+              item.budgets.includes(budgetId) && item.periodKeys.includes(key) ? sum + item.worstUsd : sum,
+            0,
+          ),
         reserve: (worstUsd, budgets, periodKeys) => {
-          const reservation: Reservation = { id: `${this.#window}:r${++this.#reservationSeq}`, at: now, worstUsd, budgets, periodKeys };
-          book.reservations.push({ ...reservation, budgets: [...budgets], periodKeys: [...periodKeys], window: this.#window });
+          const reservation: Reservation = {
+            id: `${this.#window}:r${++this.#reservationSeq}`,
+            at: now,
+            worstUsd,
+            budgets,
+            periodKeys,
+          };
+          book.reservations.push({
+            ...reservation,
+            budgets: [...budgets],
+            periodKeys: [...periodKeys],
+            window: this.#window,
+          });
           return reservation;
         },
       });
@@ -278,7 +337,9 @@ export class UsageLedger implements SpendBook {
     const write = async () => {
       // The shared state as it is now (a stale copy could hold records whose marks are gone); a
       // failure leaves this window's records here, and they are written below all the same.
-      await this.#change(() => undefined).catch((error: unknown) => this.#problem({ kind: 'storage', where: 'shared', error }));
+      await this.#change(() => undefined).catch((error: unknown) =>
+        this.#problem({ kind: 'storage', where: 'shared', error }),
+      );
       const reading = this.#reading();
       if (reading.kind === 'newer') return;
       const now = this.#clock.now();
@@ -302,7 +363,11 @@ export class UsageLedger implements SpendBook {
           state.appliedAt[entry.writer] = entry.at;
         }
         // A writer's mark is dropped once no journal, nor any window's stale copy of one, can hold its records.
-        const writers = new Set([...this.#book.journal.map((entry) => entry.writer), ...Object.keys(this.#book.windows), this.#window]);
+        const writers = new Set([
+          ...this.#book.journal.map((entry) => entry.writer),
+          ...Object.keys(this.#book.windows),
+          this.#window,
+        ]);
         for (const writer of Object.keys(state.applied)) {
           if (!writers.has(writer) && now - (state.appliedAt[writer] ?? 0) > MARK_TTL_MS) {
             delete state.applied[writer];
@@ -361,7 +426,12 @@ export class UsageLedger implements SpendBook {
   }
 
   #problem(problem: LedgerProblem): void {
-    const key = problem.kind === 'storage' ? `storage:${problem.where}` : problem.kind === 'damaged' ? `damaged:${problem.backupKey}` : 'newer';
+    const key =
+      problem.kind === 'storage'
+        ? `storage:${problem.where}`
+        : problem.kind === 'damaged'
+          ? `damaged:${problem.backupKey}`
+          : 'newer';
     if (this.#told.has(key)) return;
     this.#told.add(key);
     this.#onProblem(problem);
@@ -393,7 +463,8 @@ export class UsageLedger implements SpendBook {
 
   /** Takes a newer copy of the shared state; listeners hear of it when spend or reservations moved (not for a heartbeat). */
   #adopt(book: SharedBook): void {
-    const signature = (of: SharedBook) => `${of.journal.map((entry) => `${entry.writer}:${entry.seq}`).join()}|${of.reservations.map((item) => item.id).join()}`;
+    const signature = (of: SharedBook) =>
+      `${of.journal.map((entry) => `${entry.writer}:${entry.seq}`).join()}|${of.reservations.map((item) => item.id).join()}`;
     const moved = signature(book) !== signature(this.#book);
     this.#book = book;
     if (moved) this.#changed();
@@ -408,10 +479,14 @@ export class UsageLedger implements SpendBook {
   #cells(from: string, to: string): Array<{ day: string; key: string; values: Readonly<Cell> }> {
     const out: Array<{ day: string; key: string; values: Readonly<Cell> }> = [];
     const state = this.#effective(this.#book);
-    for (const [day, byModel] of Object.entries(state.days)) if (day >= from && day <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day, key, values });
+    for (const [day, byModel] of Object.entries(state.days))
+      if (day >= from && day <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day, key, values });
     // A rolled-up month counts when the whole month lies in the range (its days are no longer apart).
-    for (const [month, byModel] of Object.entries(state.months)) if (`${month}-01` >= from && `${month}-31` <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day: `${month}-01`, key, values });
-    for (const entry of this.#unapplied(state, this.#book)) if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
+    for (const [month, byModel] of Object.entries(state.months))
+      if (`${month}-01` >= from && `${month}-31` <= to)
+        for (const [key, values] of Object.entries(byModel)) out.push({ day: `${month}-01`, key, values });
+    for (const entry of this.#unapplied(state, this.#book))
+      if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
     return out;
   }
 
@@ -420,7 +495,14 @@ export class UsageLedger implements SpendBook {
     const groups = new Map<string, Cell>();
     for (const { day, key, values } of this.#cells(range.from, range.to)) {
       const [providerId, modelId] = splitModelKey(key);
-      const group = groupBy === 'provider' ? providerId : groupBy === 'model' ? `${providerId}/${modelId}` : groupBy === 'day' ? day : 'all';
+      const group =
+        groupBy === 'provider'
+          ? providerId
+          : groupBy === 'model'
+            ? `${providerId}/${modelId}`
+            : groupBy === 'day'
+              ? day
+              : 'all';
       const target = groups.get(group) ?? zeroCell();
       addCell(target, values);
       groups.set(group, target);
@@ -449,8 +531,10 @@ export class UsageLedger implements SpendBook {
       addCell(target, values);
     };
     const state = this.#effective(this.#book);
-    for (const [month, byModel] of Object.entries(state.months)) for (const [key, values] of Object.entries(byModel)) put(month, key, values);
-    for (const [day, byModel] of Object.entries(state.days)) for (const [key, values] of Object.entries(byModel)) put(day, key, values);
+    for (const [month, byModel] of Object.entries(state.months))
+      for (const [key, values] of Object.entries(byModel)) put(month, key, values);
+    for (const [day, byModel] of Object.entries(state.days))
+      for (const [key, values] of Object.entries(byModel)) put(day, key, values);
     for (const entry of this.#unapplied(state, this.#book)) put(entry.day, entry.key, entry.cell);
     return [...merged]
       .map(([id, values]) => {
@@ -458,14 +542,20 @@ export class UsageLedger implements SpendBook {
         const [providerId, modelId] = splitModelKey(key);
         return { period, providerId, modelId, totals: toTotals(values) };
       })
-      .sort((a, b) => a.period.localeCompare(b.period) || a.providerId.localeCompare(b.providerId) || a.modelId.localeCompare(b.modelId));
+      .sort(
+        (a, b) =>
+          a.period.localeCompare(b.period) ||
+          a.providerId.localeCompare(b.providerId) ||
+          a.modelId.localeCompare(b.modelId),
+      );
   }
 
   /** Month-end spend at this month's pace so far ("on track for $X this month"). */
   projectedMonthUsd(now: number): number {
     const date = new Date(now);
     const daysInMonth = new Date(date.getFullYear(), date.getMonth() + 1, 0).getDate();
-    const elapsedDays = date.getDate() - 1 + (date.getHours() * 3600 + date.getMinutes() * 60 + date.getSeconds()) / 86400;
+    const elapsedDays =
+      date.getDate() - 1 + (date.getHours() * 3600 + date.getMinutes() * 60 + date.getSeconds()) / 86400;
     const spent = this.spentUsd({ kind: 'overall' }, 'monthly', now);
     // At least a day of pace: $0.50 at 00:01 on the 1st is not a $21,600 month.
     return (spent / Math.max(1, elapsedDays)) * daysInMonth;
@@ -488,7 +578,8 @@ export class UsageLedger implements SpendBook {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    for (const timer of [this.#flushTimer, this.#heartbeatTimer]) if (timer !== undefined) this.#clock.clearTimeout(timer);
+    for (const timer of [this.#flushTimer, this.#heartbeatTimer])
+      if (timer !== undefined) this.#clock.clearTimeout(timer);
     this.#flushTimer = this.#heartbeatTimer = undefined;
     await this.flush().catch(() => undefined);
     await this.#change((book) => {
@@ -498,7 +589,13 @@ export class UsageLedger implements SpendBook {
   }
 }
 
-function spentIn(state: LedgerState, pending: readonly JournalEntry[], scope: BudgetScope, period: Budget['period'], now: number): number {
+function spentIn(
+  state: LedgerState,
+  pending: readonly JournalEntry[],
+  scope: BudgetScope,
+  period: Budget['period'],
+  now: number,
+): number {
   const prefix = periodKey(period, now);
   const applies = (key: string) => {
     if (scope.kind === 'overall') return true;
@@ -506,13 +603,29 @@ function spentIn(state: LedgerState, pending: readonly JournalEntry[], scope: Bu
     return scope.providerId === providerId && (scope.kind !== 'model' || scope.modelId === modelId);
   };
   let total = 0;
-  for (const [day, byModel] of Object.entries(state.days)) if (day.startsWith(prefix)) for (const [key, values] of Object.entries(byModel)) if (applies(key)) total += values[USD_FIELD];
+  for (const [day, byModel] of Object.entries(state.days))
+    if (day.startsWith(prefix))
+      for (const [key, values] of Object.entries(byModel)) if (applies(key)) total += values[USD_FIELD];
   // A rolled-up month is older than LEDGER_DAYS: only a monthly budget of that month could need it, and that is never now.
   for (const entry of pending) if (entry.day.startsWith(prefix) && applies(entry.key)) total += entry.cell[USD_FIELD];
   return total / NANO;
 }
 
-const CSV_COLUMNS = ['period', 'provider', 'model', 'requests', 'input_tokens', 'cached_input_tokens', 'cache_write_input_tokens', 'output_tokens', 'reasoning_tokens', 'usd', 'requests_without_price', 'requests_estimated', 'requests_suspect'];
+const CSV_COLUMNS = [
+  'period',
+  'provider',
+  'model',
+  'requests',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'usd',
+  'requests_without_price',
+  'requests_estimated',
+  'requests_suspect',
+];
 
 /** RFC 4180 CSV of the ledger's rows (quoted where needed), for spreadsheets. */
 export function usageCsv(rows: ReturnType<UsageLedger['rows']>): string {
@@ -521,7 +634,21 @@ export function usageCsv(rows: ReturnType<UsageLedger['rows']>): string {
     return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
   };
   const lines = rows.map(({ period, providerId, modelId, totals }) =>
-    [period, providerId, modelId, totals.requests, totals.inputTokens, totals.cachedInputTokens, totals.cacheWriteInputTokens, totals.outputTokens, totals.reasoningTokens, totals.usd.toFixed(9), totals.unpricedRequests, totals.estimatedRequests, totals.suspectRequests]
+    [
+      period,
+      providerId,
+      modelId,
+      totals.requests,
+      totals.inputTokens,
+      totals.cachedInputTokens,
+      totals.cacheWriteInputTokens,
+      totals.outputTokens,
+      totals.reasoningTokens,
+      totals.usd.toFixed(9),
+      totals.unpricedRequests,
+      totals.estimatedRequests,
+      totals.suspectRequests,
+    ]
       .map(quote)
       .join(','),
   );

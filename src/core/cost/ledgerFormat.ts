@@ -33,7 +33,9 @@ const cell = z.tuple([count, count, count, count, count, count, count, count, co
 export const modelKey = (providerId: string, modelId: string): string => JSON.stringify([providerId, modelId]);
 export function splitModelKey(key: string): [providerId: string, modelId: string] {
   const parsed: unknown = JSON.parse(key);
-  return Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string' ? [parsed[0], parsed[1]] : ['', ''];
+  return Array.isArray(parsed) && typeof parsed[0] === 'string' && typeof parsed[1] === 'string'
+    ? [parsed[0], parsed[1]]
+    : ['', ''];
 }
 const isModelKey = (key: string): boolean => {
   try {
@@ -66,7 +68,14 @@ export const ledgerState = z
   .strict();
 export type LedgerState = z.infer<typeof ledgerState>;
 
-export const emptyLedger = (clearedAt = 0): LedgerState => ({ schemaVersion: LEDGER_SCHEMA_VERSION, days: {}, months: {}, applied: {}, appliedAt: {}, clearedAt });
+export const emptyLedger = (clearedAt = 0): LedgerState => ({
+  schemaVersion: LEDGER_SCHEMA_VERSION,
+  days: {},
+  months: {},
+  applied: {},
+  appliedAt: {},
+  clearedAt,
+});
 export const zeroCell = (): Cell => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 export function addCell(target: Cell, source: Readonly<Cell>): void {
@@ -91,14 +100,16 @@ export function readLedger(raw: unknown): Reading {
   if (raw === undefined) return { kind: 'empty', state: emptyLedger() };
   const parsed = ledgerState.safeParse(raw);
   if (parsed.success) return { kind: 'valid', state: parsed.data };
-  const version = typeof raw === 'object' && raw !== null ? (raw as { schemaVersion?: unknown }).schemaVersion : undefined;
+  const version =
+    typeof raw === 'object' && raw !== null ? (raw as { schemaVersion?: unknown }).schemaVersion : undefined;
   if (typeof version === 'number' && Number.isInteger(version) && version > LEDGER_SCHEMA_VERSION) {
     return { kind: 'newer', state: salvage(raw, []), version };
   }
   const problems: string[] = [];
   const state = salvage(raw, problems);
   if (version === 1 && problems.length === 0) return { kind: 'migrated', state, from: 1 };
-  if (problems.length === 0) problems.push(`schemaVersion: expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(version) ?? 'none'}`);
+  if (problems.length === 0)
+    problems.push(`schemaVersion: expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(version) ?? 'none'}`);
   return { kind: 'damaged', state, problems };
 }
 
@@ -142,7 +153,8 @@ function salvage(raw: unknown, problems: string[]): LedgerState {
     const at = appliedAt[writer];
     state.appliedAt[writer] = typeof at === 'number' && Number.isFinite(at) && at >= 0 ? at : 0;
   }
-  if (typeof record.clearedAt === 'number' && Number.isFinite(record.clearedAt) && record.clearedAt >= 0) state.clearedAt = record.clearedAt;
+  if (typeof record.clearedAt === 'number' && Number.isFinite(record.clearedAt) && record.clearedAt >= 0)
+    state.clearedAt = record.clearedAt;
   return state;
 }
 
@@ -159,7 +171,9 @@ function convertEntry(key: string, value: unknown): { key: string; cell: Cell } 
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** Rolls days older than LEDGER_DAYS into their months and drops months older than LEDGER_MONTHS. */

@@ -38,19 +38,34 @@ const PLAUSIBLE_WINDOW_FACTOR = 2;
 const PLAUSIBLE_TOKENS = 10_000_000;
 const PLAUSIBLE_USD = 10_000;
 
-const isCount = (value: unknown): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+const isCount = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 
 /** Why a usage report cannot be used as it is, or undefined when it can. */
 export function usageProblem(usage: Usage, contextWindow: number | undefined): string | undefined {
-  for (const field of ['inputTokens', 'outputTokens', 'cachedInputTokens', 'cacheWriteInputTokens', 'reasoningTokens'] as const) {
+  for (const field of [
+    'inputTokens',
+    'outputTokens',
+    'cachedInputTokens',
+    'cacheWriteInputTokens',
+    'reasoningTokens',
+  ] as const) {
     const value = usage[field];
-    if ((field === 'inputTokens' || field === 'outputTokens' || value !== undefined) && !isCount(value)) return `${field} is ${JSON.stringify(value) ?? String(value)}, not a count of tokens`;
+    if ((field === 'inputTokens' || field === 'outputTokens' || value !== undefined) && !isCount(value))
+      return `${field} is ${JSON.stringify(value) ?? String(value)}, not a count of tokens`;
   }
-  if (usage.costUsd !== undefined && !(typeof usage.costUsd === 'number' && Number.isFinite(usage.costUsd) && usage.costUsd >= 0)) return `the reported cost is ${String(usage.costUsd)}`;
+  if (
+    usage.costUsd !== undefined &&
+    !(typeof usage.costUsd === 'number' && Number.isFinite(usage.costUsd) && usage.costUsd >= 0)
+  )
+    return `the reported cost is ${String(usage.costUsd)}`;
   const tokens = usage.inputTokens + usage.outputTokens;
-  const limit = contextWindow !== undefined && contextWindow > 0 ? contextWindow * PLAUSIBLE_WINDOW_FACTOR : PLAUSIBLE_TOKENS;
-  if (tokens > limit) return `${tokens.toLocaleString('en-US')} tokens is more than ${contextWindow !== undefined ? `twice the model's context window (${contextWindow.toLocaleString('en-US')})` : 'any one request uses'}`;
-  if ((usage.costUsd ?? 0) > PLAUSIBLE_USD) return `a reported cost of $${usage.costUsd!.toLocaleString('en-US')} for one request`;
+  const limit =
+    contextWindow !== undefined && contextWindow > 0 ? contextWindow * PLAUSIBLE_WINDOW_FACTOR : PLAUSIBLE_TOKENS;
+  if (tokens > limit)
+    return `${tokens.toLocaleString('en-US')} tokens is more than ${contextWindow !== undefined ? `twice the model's context window (${contextWindow.toLocaleString('en-US')})` : 'any one request uses'}`;
+  if ((usage.costUsd ?? 0) > PLAUSIBLE_USD)
+    return `a reported cost of $${usage.costUsd!.toLocaleString('en-US')} for one request`;
   return undefined;
 }
 
@@ -91,7 +106,12 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   #started = 0;
   #recorded = false;
 
-  constructor(provider: Provider, request: ChatRequest, chatOptions: { signal?: AbortSignal } | undefined, options: MeterOptions) {
+  constructor(
+    provider: Provider,
+    request: ChatRequest,
+    chatOptions: { signal?: AbortSignal } | undefined,
+    options: MeterOptions,
+  ) {
     this.#provider = provider;
     this.#request = request;
     this.#chatOptions = chatOptions;
@@ -107,7 +127,10 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     const model = this.#request.model;
     const modelMax = await this.#options.maxOutputTokens?.(model);
     // Never ask for more than the model can give.
-    const maxTokens = this.#request.maxTokens !== undefined && modelMax !== undefined ? Math.min(this.#request.maxTokens, modelMax) : (this.#request.maxTokens ?? modelMax);
+    const maxTokens =
+      this.#request.maxTokens !== undefined && modelMax !== undefined
+        ? Math.min(this.#request.maxTokens, modelMax)
+        : (this.#request.maxTokens ?? modelMax);
     const estimate = await estimateCost(this.#options.pricing(model), this.#request, type, maxTokens);
     this.#inputTokens = estimate.inputTokens;
     this.#contextWindow = await this.#options.contextWindow?.(model);
@@ -123,7 +146,12 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     let admission = await guard.admit(admitRequest);
     const waived = new Set<string>();
     // Each 'ask' budget in the way is asked about in turn; a "no" refuses the request.
-    while (!admission.allowed && admission.mode === 'ask' && !waived.has(admission.budget.id) && (await this.#options.confirmOverBudget?.(admission.message, admission.budget))) {
+    while (
+      !admission.allowed &&
+      admission.mode === 'ask' &&
+      !waived.has(admission.budget.id) &&
+      (await this.#options.confirmOverBudget?.(admission.message, admission.budget))
+    ) {
       waived.add(admission.budget.id);
       admission = await guard.admit(admitRequest, waived);
     }
@@ -133,7 +161,10 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       throw new ProviderError('quota_exceeded', admission.message, { code: `budget_${admission.mode}` });
     }
     this.#reservation = admission.reservation;
-    const request = admission.maxTokens !== undefined && admission.maxTokens !== this.#request.maxTokens ? { ...this.#request, maxTokens: admission.maxTokens } : this.#request;
+    const request =
+      admission.maxTokens !== undefined && admission.maxTokens !== this.#request.maxTokens
+        ? { ...this.#request, maxTokens: admission.maxTokens }
+        : this.#request;
     try {
       this.#inner = this.#provider.chat(request, this.#chatOptions)[Symbol.asyncIterator]();
     } catch (error) {
@@ -147,7 +178,8 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     return this.#inner!.next().then(
       async (result) => {
         if (result.done) this.#finish('ok');
-        else if (result.value.type === 'usage') return { done: false, value: { type: 'usage', usage: await this.#believed(result.value.usage) } };
+        else if (result.value.type === 'usage')
+          return { done: false, value: { type: 'usage', usage: await this.#believed(result.value.usage) } };
         else if (result.value.type === 'text' || result.value.type === 'reasoning') this.#output += result.value.text;
         return result;
       },
@@ -165,14 +197,19 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   async #believed(reported: Usage): Promise<Usage> {
     const problem = usageProblem(reported, this.#contextWindow);
     if (!problem) return (this.#usage = reported);
-    this.#options.onSuspectUsage?.(`${this.#options.providerId} ${this.#request.model}: usage report not used (${problem}); priced from counted tokens`);
+    this.#options.onSuspectUsage?.(
+      `${this.#options.providerId} ${this.#request.model}: usage report not used (${problem}); priced from counted tokens`,
+    );
     this.#suspect = true;
     return (this.#usage = await this.#counted());
   }
 
   /** The request's tokens as counted here: the prompt when it was admitted, the answer so far. */
   async #counted(): Promise<Usage> {
-    const output = await countPromptTokens({ model: this.#request.model, messages: [{ role: 'assistant', content: this.#output }] }, this.#options.type);
+    const output = await countPromptTokens(
+      { model: this.#request.model, messages: [{ role: 'assistant', content: this.#output }] },
+      this.#options.type,
+    );
     return { inputTokens: this.#inputTokens, outputTokens: Math.max(0, output.tokens - 4) };
   }
 
@@ -214,6 +251,19 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     }
     const cost = await costOf(this.#options.pricing(model), model, usage, { estimated });
     // Booked when it was admitted, in the period its reservation was made for; the record settles the reservation.
-    this.#options.ledger.record({ at: this.#started, providerId: this.#options.providerId, modelId: model, usage, cost, surface: this.#options.surface, outcome, latencyMs, ...(this.#suspect ? { suspect: true } : {}) }, this.#reservation);
+    this.#options.ledger.record(
+      {
+        at: this.#started,
+        providerId: this.#options.providerId,
+        modelId: model,
+        usage,
+        cost,
+        surface: this.#options.surface,
+        outcome,
+        latencyMs,
+        ...(this.#suspect ? { suspect: true } : {}),
+      },
+      this.#reservation,
+    );
   }
 }

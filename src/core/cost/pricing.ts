@@ -50,7 +50,11 @@ function costFromPrices(prices: ModelPrices, usage: Usage): number | undefined {
   const written = usage.cacheWriteInputTokens ?? 0;
   const uncached = Math.max(0, usage.inputTokens - cached - written);
   return (
-    (uncached * prices.input + cached * (prices.cachedInput ?? prices.input) + written * (prices.cacheWrite ?? prices.input) + usage.outputTokens * prices.output) * PER_TOKEN
+    (uncached * prices.input +
+      cached * (prices.cachedInput ?? prices.input) +
+      written * (prices.cacheWrite ?? prices.input) +
+      usage.outputTokens * prices.output) *
+    PER_TOKEN
   );
 }
 
@@ -99,7 +103,12 @@ async function catalogQuote(catalogIds: readonly string[], modelId: string): Pro
  * What a request cost. Catalog prices go through genai-prices' own calculation (tiers by prompt
  * size, cache reads and writes); user prices through the same formula without tiers.
  */
-export async function costOf(context: PricingContext, modelId: string, usage: Usage, options: { estimated?: boolean } = {}): Promise<CostResult> {
+export async function costOf(
+  context: PricingContext,
+  modelId: string,
+  usage: Usage,
+  options: { estimated?: boolean } = {},
+): Promise<CostResult> {
   const basis = options.estimated ? 'estimated' : 'computed';
   let computed: number | undefined;
   if (context.local) computed = 0;
@@ -123,7 +132,8 @@ export async function costOf(context: PricingContext, modelId: string, usage: Us
       }
     }
   }
-  if (usage.costUsd !== undefined) return { basis: 'reported', usd: usage.costUsd, ...(computed === undefined ? {} : { computedUsd: computed }) };
+  if (usage.costUsd !== undefined)
+    return { basis: 'reported', usd: usage.costUsd, ...(computed === undefined ? {} : { computedUsd: computed }) };
   if (computed === undefined) return { basis: 'unknown' };
   return { basis, usd: computed };
 }

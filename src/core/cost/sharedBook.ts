@@ -60,7 +60,13 @@ const JOURNAL_MIN_MS = 60_000;
  */
 export function readBook(raw: unknown): SharedBook {
   const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-  const items = <T>(value: unknown, schema: z.ZodType<T>): T[] => (Array.isArray(value) ? value.flatMap((item) => { const parsed = schema.safeParse(item); return parsed.success ? [parsed.data] : []; }) : []);
+  const items = <T>(value: unknown, schema: z.ZodType<T>): T[] =>
+    Array.isArray(value)
+      ? value.flatMap((item) => {
+          const parsed = schema.safeParse(item);
+          return parsed.success ? [parsed.data] : [];
+        })
+      : [];
   const windows: SharedBook['windows'] = {};
   if (typeof record.windows === 'object' && record.windows !== null) {
     for (const [id, value] of Object.entries(record.windows)) {
@@ -68,8 +74,14 @@ export function readBook(raw: unknown): SharedBook {
       if (parsed.success) windows[id] = parsed.data;
     }
   }
-  const cleared = typeof record.cleared === 'number' && Number.isFinite(record.cleared) && record.cleared >= 0 ? record.cleared : 0;
-  return { windows, reservations: items(record.reservations, reservation), journal: items(record.journal, journalEntry), cleared };
+  const cleared =
+    typeof record.cleared === 'number' && Number.isFinite(record.cleared) && record.cleared >= 0 ? record.cleared : 0;
+  return {
+    windows,
+    reservations: items(record.reservations, reservation),
+    journal: items(record.journal, journalEntry),
+    cleared,
+  };
 }
 
 /**
@@ -78,12 +90,17 @@ export function readBook(raw: unknown): SharedBook {
  */
 export function prune(book: SharedBook, now: number): void {
   for (const [id, window] of Object.entries(book.windows)) if (now - window.at > WINDOW_TTL_MS) delete book.windows[id];
-  book.reservations = book.reservations.filter((item) => book.windows[item.window] !== undefined && now - item.at <= RESERVATION_TTL_MS);
+  book.reservations = book.reservations.filter(
+    (item) => book.windows[item.window] !== undefined && now - item.at <= RESERVATION_TTL_MS,
+  );
   const live = Object.values(book.windows);
   book.journal = book.journal.filter((entry) => {
     // Recorded before the user deleted the usage data (a window that sent it late).
     if (entry.at < book.cleared) return false;
     const age = now - entry.at;
-    return age <= JOURNAL_MIN_MS || (age <= JOURNAL_TTL_MS && live.some((window) => (window.seen[entry.writer] ?? 0) < entry.seq));
+    return (
+      age <= JOURNAL_MIN_MS ||
+      (age <= JOURNAL_TTL_MS && live.some((window) => (window.seen[entry.writer] ?? 0) < entry.seq))
+    );
   });
 }

@@ -19,7 +19,9 @@ export type AuditAction =
   | 'imported'
   | 'restored';
 
-const entry = z.object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() }).strict();
+const entry = z
+  .object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() })
+  .strict();
 export type AuditEntry = { at: number; action: AuditAction; providerId?: string; detail?: string };
 
 /** The last 1,000 changes to providers, keys, defaults and budgets, with time and provider; never a key. */
@@ -36,7 +38,9 @@ export class AuditLog {
   /** Newest first. Entries that do not validate are skipped, not shown. */
   list(): AuditEntry[] {
     const raw = this.#kv.get<unknown>(AUDIT_KEY);
-    const entries = Array.isArray(raw) ? raw.flatMap((item) => (entry.safeParse(item).success ? [item as AuditEntry] : [])) : [];
+    const entries = Array.isArray(raw)
+      ? raw.flatMap((item) => (entry.safeParse(item).success ? [item as AuditEntry] : []))
+      : [];
     return entries.reverse();
   }
 

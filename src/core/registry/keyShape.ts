@@ -4,15 +4,19 @@
  * storage. Plain code with no dependencies: the panel's webview checks its fields with it too.
  */
 
-export const KEY_IN_BASE_URL = "This looks like an API key. Keys belong in Switchboard: Set API Key (kept in VS Code's secret storage), not in the base URL.";
-export const KEY_IN_HEADER = "This looks like an API key. Keys belong in Switchboard: Set API Key (kept in VS Code's secret storage), not in a header value.";
+export const KEY_IN_BASE_URL =
+  "This looks like an API key. Keys belong in Switchboard: Set API Key (kept in VS Code's secret storage), not in the base URL.";
+export const KEY_IN_HEADER =
+  "This looks like an API key. Keys belong in Switchboard: Set API Key (kept in VS Code's secret storage), not in a header value.";
 
 // Vendor key prefixes, each followed by the long random part every real key of that vendor has.
-const PREFIXED = /^(?:sk-ant-|sk-proj-|sk-or-v1-|sk-|sk_|rk_|AIza|xai-|gsk_|pplx-|fw_|hf_|ghp_|gho_|github_pat_|glpat-|r8_|nvapi-|csk-|AKIA)[A-Za-z0-9_-]{16,}$/;
+const PREFIXED =
+  /^(?:sk-ant-|sk-proj-|sk-or-v1-|sk-|sk_|rk_|AIza|xai-|gsk_|pplx-|fw_|hf_|ghp_|gho_|github_pat_|glpat-|r8_|nvapi-|csk-|AKIA)[A-Za-z0-9_-]{16,}$/;
 // An authorization scheme and its credential, as pasted from a curl command.
 const SCHEME = /^(?:Bearer|Basic|Token)\s+\S{8,}/i;
 // Query parameters that carry a credential (Gemini's `key=`, Azure's `api-key=`, `token=`, …).
-const KEY_PARAMETER = /^(?:key|api[-_]?key|apikey|x-api-key|token|access[-_]?token|auth|auth[-_]?token|secret|password|subscription[-_]?key)$/i;
+const KEY_PARAMETER =
+  /^(?:key|api[-_]?key|apikey|x-api-key|token|access[-_]?token|auth|auth[-_]?token|secret|password|subscription[-_]?key)$/i;
 
 /**
  * A long random-looking token: mixed case and digits, and close to random in its letters. Hex ids

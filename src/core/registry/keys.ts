@@ -91,7 +91,10 @@ export class KeyStore {
     const trimmed = value.trim();
     if (!trimmed) throw new Error('The key is empty.');
     if (!parseReference(trimmed)) this.#redactor.addSecret(trimmed);
-    await this.#secrets.store(secretName(providerId), JSON.stringify({ v: 1, value: trimmed, origin: originOf(baseUrl) }));
+    await this.#secrets.store(
+      secretName(providerId),
+      JSON.stringify({ v: 1, value: trimmed, origin: originOf(baseUrl) }),
+    );
     await this.#indexed(providerId, true);
   }
 

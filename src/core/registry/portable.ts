@@ -1,6 +1,17 @@
 import * as z from 'zod';
 import { findTemplate } from '../templates';
-import { baseUrl, describeIssues, headers, modelId, newChosenModel, newProviderEntry, providerEntry, providerId, type ProviderEntry, type RegistryState } from './schema';
+import {
+  baseUrl,
+  describeIssues,
+  headers,
+  modelId,
+  newChosenModel,
+  newProviderEntry,
+  providerEntry,
+  providerId,
+  type ProviderEntry,
+  type RegistryState,
+} from './schema';
 import { RegistryError } from './store';
 
 /**
@@ -71,7 +82,8 @@ function tooDeepAt(text: string, limit: number): number | undefined {
   for (let index = 0; index < text.length; index++) {
     const char = text.charCodeAt(index);
     if (inString) {
-      if (char === 0x5c) index++; // a backslash escapes the next character
+      if (char === 0x5c)
+        index++; // a backslash escapes the next character
       else if (char === 0x22) inString = false;
     } else if (char === 0x22) inString = true;
     else if (char === 0x7b || char === 0x5b) {
@@ -84,18 +96,34 @@ function tooDeepAt(text: string, limit: number): number | undefined {
 /** JSON with the location of a syntax error, and of every key-like field (which is refused). */
 function parseJson(text: string, fileName: string): ParseResult<unknown> {
   const deep = tooDeepAt(text, MAX_FILE_DEPTH);
-  if (deep !== undefined) return { ok: false, limit: 'too-deep', errors: [`${fileName} (${position(text, deep)}): nested more than ${MAX_FILE_DEPTH} levels deep; a Switchboard file is never this deep`] };
+  if (deep !== undefined)
+    return {
+      ok: false,
+      limit: 'too-deep',
+      errors: [
+        `${fileName} (${position(text, deep)}): nested more than ${MAX_FILE_DEPTH} levels deep; a Switchboard file is never this deep`,
+      ],
+    };
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const at = /position (\d+)/.exec(message);
-    return { ok: false, errors: [`${fileName}${at ? ` (${position(text, Number(at[1]))})` : ''}: not valid JSON: ${message}`] };
+    return {
+      ok: false,
+      errors: [`${fileName}${at ? ` (${position(text, Number(at[1]))})` : ''}: not valid JSON: ${message}`],
+    };
   }
   const providers = typeof value === 'object' && value !== null && 'providers' in value ? value.providers : undefined;
   if (Array.isArray(providers) && providers.length > MAX_IMPORT_PROVIDERS) {
-    return { ok: false, limit: 'too-many-providers', errors: [`${fileName}: providers: ${providers.length.toLocaleString('en-US')} providers; a file may hold at most ${MAX_IMPORT_PROVIDERS.toLocaleString('en-US')}`] };
+    return {
+      ok: false,
+      limit: 'too-many-providers',
+      errors: [
+        `${fileName}: providers: ${providers.length.toLocaleString('en-US')} providers; a file may hold at most ${MAX_IMPORT_PROVIDERS.toLocaleString('en-US')}`,
+      ],
+    };
   }
   const errors: string[] = [];
   // Each search for a refused field starts after the last one found: every occurrence is located once.
@@ -109,7 +137,9 @@ function parseJson(text: string, fileName: string): ParseResult<unknown> {
         if (KEY_FIELD.test(name) && errors.length < MAX_LOCATED) {
           const offset = text.indexOf(`"${name}"`, searchFrom);
           if (offset >= 0) searchFrom = offset + 1;
-          errors.push(`${fileName} (${position(text, Math.max(0, offset))}): ${here}: keys are never read from files; set them with "Switchboard: Set API Key"`);
+          errors.push(
+            `${fileName} (${position(text, Math.max(0, offset))}): ${here}: keys are never read from files; set them with "Switchboard: Set API Key"`,
+          );
         } else if (KEY_FIELD.test(name)) unlocated++;
         visit(child, here);
       }
@@ -121,11 +151,15 @@ function parseJson(text: string, fileName: string): ParseResult<unknown> {
 }
 
 /** Validates an export file completely before anything changes; every problem is named with its path. */
-export function parseExport(text: string, fileName = 'the file'): ParseResult<{ providers: ProviderEntry[]; defaultProvider?: string }> {
+export function parseExport(
+  text: string,
+  fileName = 'the file',
+): ParseResult<{ providers: ProviderEntry[]; defaultProvider?: string }> {
   const json = parseJson(text, fileName);
   if (!json.ok) return json;
   const parsed = exportFile.safeParse(json.value);
-  if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
+  if (!parsed.success)
+    return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
   const seen = new Set<string>();
   const duplicate = parsed.data.providers.find(({ id }) => seen.size === seen.add(id).size);
   if (duplicate) return { ok: false, errors: [`${fileName}: providers: the id "${duplicate.id}" appears twice`] };
@@ -133,9 +167,15 @@ export function parseExport(text: string, fileName = 'the file'): ParseResult<{ 
 }
 
 /** What an import would do: entries to add, and entries that would replace existing ones (to ask about). */
-export function planImport(current: RegistryState, incoming: ProviderEntry[]): { add: ProviderEntry[]; conflicts: ProviderEntry[] } {
+export function planImport(
+  current: RegistryState,
+  incoming: ProviderEntry[],
+): { add: ProviderEntry[]; conflicts: ProviderEntry[] } {
   const existing = new Set(current.providers.map((entry) => entry.id));
-  return { add: incoming.filter((entry) => !existing.has(entry.id)), conflicts: incoming.filter((entry) => existing.has(entry.id)) };
+  return {
+    add: incoming.filter((entry) => !existing.has(entry.id)),
+    conflicts: incoming.filter((entry) => existing.has(entry.id)),
+  };
 }
 
 /** A provider declared in settings or a workspace file: a template fills what it leaves out. */
@@ -166,12 +206,16 @@ export type ProviderSource = 'user' | 'settings' | 'workspace';
 export type SourcedEntry = ProviderEntry & { source: ProviderSource; readOnly: boolean };
 
 /** Turns declared providers into entries, completing them from their templates. */
-export function resolveDeclared(declared: Array<z.infer<typeof declaredProvider>>, where: string): ParseResult<ProviderEntry[]> {
+export function resolveDeclared(
+  declared: Array<z.infer<typeof declaredProvider>>,
+  where: string,
+): ParseResult<ProviderEntry[]> {
   const errors: string[] = [];
   const entries: ProviderEntry[] = [];
   declared.forEach((item, index) => {
     const template = item.template ? findTemplate(item.template) : undefined;
-    if (item.template && !template) errors.push(`${where}: providers[${index}].template: unknown template "${item.template}"`);
+    if (item.template && !template)
+      errors.push(`${where}: providers[${index}].template: unknown template "${item.template}"`);
     const type = item.type ?? template?.type;
     const baseUrl = item.baseUrl ?? template?.baseUrl;
     if (!type) errors.push(`${where}: providers[${index}].type: needed when there is no template`);
@@ -196,11 +240,15 @@ export function resolveDeclared(declared: Array<z.infer<typeof declaredProvider>
 }
 
 /** A team's `.vscode/switchboard.json`, checked in full; keys in it are refused with file and line. */
-export function parseWorkspaceFile(text: string, fileName: string): ParseResult<{ providers: ProviderEntry[]; fallback: Array<{ provider: string; model: string }> }> {
+export function parseWorkspaceFile(
+  text: string,
+  fileName: string,
+): ParseResult<{ providers: ProviderEntry[]; fallback: Array<{ provider: string; model: string }> }> {
   const json = parseJson(text, fileName);
   if (!json.ok) return json;
   const parsed = workspaceFile.safeParse(json.value);
-  if (!parsed.success) return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
+  if (!parsed.success)
+    return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
   const providers = resolveDeclared(parsed.data.providers ?? [], fileName);
   if (!providers.ok) return providers;
   return { ok: true, value: { providers: providers.value, fallback: parsed.data.fallback ?? [] } };
@@ -210,7 +258,11 @@ export function parseWorkspaceFile(text: string, fileName: string): ParseResult<
  * One list from the three places providers come from. On the same id the user's own entry wins,
  * then settings, then the workspace file; entries from settings and the workspace are read-only.
  */
-export function mergeLayers(layers: { user: ProviderEntry[]; settings: ProviderEntry[]; workspace: ProviderEntry[] }): SourcedEntry[] {
+export function mergeLayers(layers: {
+  user: ProviderEntry[];
+  settings: ProviderEntry[];
+  workspace: ProviderEntry[];
+}): SourcedEntry[] {
   const merged = new Map<string, SourcedEntry>();
   for (const [source, entries] of [
     ['workspace', layers.workspace],

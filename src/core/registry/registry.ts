@@ -10,7 +10,14 @@ import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../type
 import type { AuditEntry, AuditLog } from './audit';
 import type { KeyState, KeyStore } from './keys';
 import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
-import { describeIssues, isValidModelId, modelId as modelIdRule, newProviderEntry, type ProviderEntry, type RegistryState } from './schema';
+import {
+  describeIssues,
+  isValidModelId,
+  modelId as modelIdRule,
+  newProviderEntry,
+  type ProviderEntry,
+  type RegistryState,
+} from './schema';
 import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
 
 export interface NewProvider {
@@ -28,7 +35,17 @@ export interface NewProvider {
 const PATCH_FIELDS = ['name', 'baseUrl', 'apiVersion', 'headers', 'caBundlePath', 'models', 'defaultModel'] as const;
 export type ProviderPatch = Partial<Pick<ProviderEntry, (typeof PATCH_FIELDS)[number]>>;
 /** What a patch may change, each field with the rules for new input. */
-const providerPatch = newProviderEntry.pick({ name: true, baseUrl: true, apiVersion: true, headers: true, caBundlePath: true, models: true, defaultModel: true }).partial();
+const providerPatch = newProviderEntry
+  .pick({
+    name: true,
+    baseUrl: true,
+    apiVersion: true,
+    headers: true,
+    caBundlePath: true,
+    models: true,
+    defaultModel: true,
+  })
+  .partial();
 const newProvider = newProviderEntry.pick({ baseUrl: true, headers: true }).partial();
 const defaultChoice = z.object({ defaultModel: modelIdRule.optional() });
 
@@ -67,7 +84,12 @@ export interface RegistryOptions {
 
 /** A provider id from a display name: "My OpenAI" → "my-openai", made unique. */
 function idFor(name: string, taken: Set<string>): string {
-  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 56) || 'provider';
+  const base =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 56) || 'provider';
   let id = base;
   for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
   return id;
@@ -116,7 +138,11 @@ export class Registry {
   }
 
   /** Replaces the declared layers (called when settings or the workspace file change). */
-  setDeclared(declared: { settings: ProviderEntry[]; workspace: ProviderEntry[]; workspaceFallback?: FallbackStep[] }): void {
+  setDeclared(declared: {
+    settings: ProviderEntry[];
+    workspace: ProviderEntry[];
+    workspaceFallback?: FallbackStep[];
+  }): void {
     this.#declared = { settings: declared.settings, workspace: declared.workspace };
     this.#workspaceFallback = declared.workspaceFallback ?? [];
     this.#built.clear();
@@ -143,7 +169,10 @@ export class Registry {
     const entry = state.providers.find((candidate) => candidate.id === id);
     if (entry) return entry;
     const declared = this.get(id);
-    if (declared) throw new Error(`${declared.name} is declared in ${declared.source === 'settings' ? 'your settings (switchboard.providers)' : 'the workspace file .vscode/switchboard.json'}; change it there.`);
+    if (declared)
+      throw new Error(
+        `${declared.name} is declared in ${declared.source === 'settings' ? 'your settings (switchboard.providers)' : 'the workspace file .vscode/switchboard.json'}; change it there.`,
+      );
     throw new Error(`No provider "${id}".`);
   }
 
@@ -158,7 +187,12 @@ export class Registry {
     await this.#update((state) => {
       const name = input.name ?? template.name;
       added = {
-        id: idFor(name, new Set([...state.providers, ...this.#declared.settings, ...this.#declared.workspace].map((entry) => entry.id))),
+        id: idFor(
+          name,
+          new Set(
+            [...state.providers, ...this.#declared.settings, ...this.#declared.workspace].map((entry) => entry.id),
+          ),
+        ),
         name,
         template: template.id,
         type: template.type,
@@ -286,7 +320,11 @@ export class Registry {
       state.defaultProvider ??= state.providers[0]?.id;
       return state;
     });
-    await this.#options.audit.record('imported', undefined, `${counts.added} added, ${counts.replaced} replaced, ${counts.skipped} kept`);
+    await this.#options.audit.record(
+      'imported',
+      undefined,
+      `${counts.added} added, ${counts.replaced} replaced, ${counts.skipped} kept`,
+    );
     return counts;
   }
 
@@ -329,7 +367,11 @@ export class Registry {
     const { state, problems, copy } = await this.#options.store.restore(key);
     this.#built.clear();
     this.#fire({ type: 'providers' });
-    await this.#options.audit.record('restored', undefined, `${state.providers.length} provider(s) from the copy kept ${new Date(copy.at).toISOString()}`);
+    await this.#options.audit.record(
+      'restored',
+      undefined,
+      `${state.providers.length} provider(s) from the copy kept ${new Date(copy.at).toISOString()}`,
+    );
     return { providers: state.providers.length, problems };
   }
 
@@ -361,9 +403,14 @@ export class Registry {
           { code: 'key_origin_mismatch' },
         );
       case 'unresolved':
-        throw new ProviderError('invalid_credentials', `The key reference ${lookup.reference} for ${entry.name} gave no value.`, { code: 'key_reference_unresolved' });
+        throw new ProviderError(
+          'invalid_credentials',
+          `The key reference ${lookup.reference} for ${entry.name} gave no value.`,
+          { code: 'key_reference_unresolved' },
+        );
       case 'none':
-        if (needsKey) throw new ProviderError('invalid_credentials', `${entry.name} has no API key yet.`, { code: 'key_missing' });
+        if (needsKey)
+          throw new ProviderError('invalid_credentials', `${entry.name} has no API key yet.`, { code: 'key_missing' });
         return undefined;
     }
   }
@@ -410,14 +457,22 @@ export class Registry {
   /** The user's per-model settings (reasoning effort, thinking budget, extra body fields) fill what the request leaves out. */
   #withOverrides(id: string, request: ChatRequest): ChatRequest {
     const model = this.get(id)?.models.find((candidate) => candidate.id === request.model);
-    if (!model || (model.reasoningEffort === undefined && model.thinkingBudget === undefined && model.extraBody === undefined)) return request;
+    if (
+      !model ||
+      (model.reasoningEffort === undefined && model.thinkingBudget === undefined && model.extraBody === undefined)
+    )
+      return request;
     const options = request.providerOptions ?? {};
     return {
       ...request,
       providerOptions: {
         ...options,
-        ...(options.reasoningEffort === undefined && model.reasoningEffort ? { reasoningEffort: model.reasoningEffort } : {}),
-        ...(options.thinkingBudget === undefined && model.thinkingBudget !== undefined ? { thinkingBudget: model.thinkingBudget } : {}),
+        ...(options.reasoningEffort === undefined && model.reasoningEffort
+          ? { reasoningEffort: model.reasoningEffort }
+          : {}),
+        ...(options.thinkingBudget === undefined && model.thinkingBudget !== undefined
+          ? { thinkingBudget: model.thinkingBudget }
+          : {}),
         ...(model.extraBody || options.extraBody ? { extraBody: { ...model.extraBody, ...options.extraBody } } : {}),
       },
     };
@@ -435,7 +490,16 @@ export class Registry {
       type: entry?.type ?? 'openai-compatible',
       template: findTemplate(entry?.template ?? ''),
       modelId,
-      ...(chosen ? { user: { ...(chosen.name ? { name: chosen.name } : {}), contextWindow: chosen.contextWindow, maxOutputTokens: chosen.maxOutputTokens, prices: chosen.prices } } : {}),
+      ...(chosen
+        ? {
+            user: {
+              ...(chosen.name ? { name: chosen.name } : {}),
+              contextWindow: chosen.contextWindow,
+              maxOutputTokens: chosen.maxOutputTokens,
+              prices: chosen.prices,
+            },
+          }
+        : {}),
       ...(listed ? { listed } : {}),
     });
   }
@@ -452,7 +516,13 @@ export class Registry {
     const inUse = new Set([...entry.models.map((model) => model.id), entry.defaultModel]);
     const describe = provider.describeModel?.bind(provider);
     const models = describe
-      ? await Promise.all(listed.map((model) => (model.contextWindow === undefined && inUse.has(model.id) ? describe(model.id, options).catch(() => model) : Promise.resolve(model))))
+      ? await Promise.all(
+          listed.map((model) =>
+            model.contextWindow === undefined && inUse.has(model.id)
+              ? describe(model.id, options).catch(() => model)
+              : Promise.resolve(model),
+          ),
+        )
       : listed;
     return withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
   }
@@ -460,7 +530,12 @@ export class Registry {
   /** Runs the connection doctor with the stored key and records the result on the entry. */
   async testConnection(
     id: string,
-    options: { model?: string; signal?: AbortSignal; onStage?: (stage: StageResult) => void; wrapChat?: (provider: Provider) => Provider } = {},
+    options: {
+      model?: string;
+      signal?: AbortSignal;
+      onStage?: (stage: StageResult) => void;
+      wrapChat?: (provider: Provider) => Provider;
+    } = {},
   ): Promise<DoctorReport> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
@@ -474,7 +549,13 @@ export class Registry {
       await this.#recordTest(id, false, error.message);
       return { ok: false, stages: [stage] };
     }
-    const report = await diagnose({ ...(await this.#providerOptions(entry, key)), model: options.model ?? entry.defaultModel, signal: options.signal, onStage: options.onStage, wrapChat: options.wrapChat });
+    const report = await diagnose({
+      ...(await this.#providerOptions(entry, key)),
+      model: options.model ?? entry.defaultModel,
+      signal: options.signal,
+      onStage: options.onStage,
+      wrapChat: options.wrapChat,
+    });
     // A test stopped half-way says nothing about the provider: the last real result stays.
     if (options.signal?.aborted) return report;
     await this.recordTest(id, report);
@@ -491,13 +572,31 @@ export class Registry {
    * Runs the doctor on a provider not saved yet (the panel's add wizard): nothing is stored, the
    * key included, until the user saves it with `add`.
    */
-  async testDraft(draft: NewProvider, options: { signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {}): Promise<DoctorReport> {
+  async testDraft(
+    draft: NewProvider,
+    options: { signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {},
+  ): Promise<DoctorReport> {
     const template = findTemplate(draft.template);
     if (!template) throw new Error(`Unknown template "${draft.template}".`);
     const baseUrl = draft.baseUrl ?? template.baseUrl ?? '';
     checked(newProvider, { baseUrl });
-    const entry: ProviderEntry = { id: 'draft', name: draft.name ?? template.name, template: template.id, type: template.type, baseUrl, enabled: true, models: [], createdAt: 0, updatedAt: 0, ...(draft.apiVersion ? { apiVersion: draft.apiVersion } : {}) };
-    return diagnose({ ...(await this.#providerOptions(entry, draft.apiKey?.trim() || undefined)), signal: options.signal, onStage: options.onStage });
+    const entry: ProviderEntry = {
+      id: 'draft',
+      name: draft.name ?? template.name,
+      template: template.id,
+      type: template.type,
+      baseUrl,
+      enabled: true,
+      models: [],
+      createdAt: 0,
+      updatedAt: 0,
+      ...(draft.apiVersion ? { apiVersion: draft.apiVersion } : {}),
+    };
+    return diagnose({
+      ...(await this.#providerOptions(entry, draft.apiKey?.trim() || undefined)),
+      signal: options.signal,
+      onStage: options.onStage,
+    });
   }
 
   async #recordTest(id: string, ok: boolean, summary: string, at = this.#now()): Promise<void> {

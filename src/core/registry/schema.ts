@@ -12,7 +12,9 @@ const PROVIDER_TYPES = ['openai', 'openai-compatible', 'anthropic', 'gemini', 'a
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 /** Provider ids appear in secret-storage keys and commands: keep them plain. */
-export const providerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 lower-case letters, digits, ".", "_" or "-"');
+export const providerId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1-64 lower-case letters, digits, ".", "_" or "-"');
 
 /** A model id as it enters: from settings, a file, the panel, the palette or a provider's model list. */
 export const modelId = z
@@ -56,7 +58,10 @@ export const modelOverrides = z.object({
 });
 
 /** A chosen model as stored (see providerEntry); `newChosenModel` is what may enter. */
-export const chosenModel = z.object({ id: z.string().min(1), name: z.string().optional() }).extend(modelOverrides.shape).strict();
+export const chosenModel = z
+  .object({ id: z.string().min(1), name: z.string().optional() })
+  .extend(modelOverrides.shape)
+  .strict();
 export const newChosenModel = chosenModel.extend({ id: modelId });
 
 export const connectionTest = z
@@ -70,11 +75,15 @@ export const connectionTest = z
 
 const headerNames = z
   .record(z.string(), z.string())
-  .refine((headers) => !Object.keys(headers).some((name) => SECRET_HEADER.test(name)), 'must not hold an auth header: set the key with "Set API Key"');
+  .refine(
+    (headers) => !Object.keys(headers).some((name) => SECRET_HEADER.test(name)),
+    'must not hold an auth header: set the key with "Set API Key"',
+  );
 
 /** Header values as they enter: each one is kept in plain text, so none may hold a key. */
 export const headers = headerNames.superRefine((values, context) => {
-  for (const [name, value] of Object.entries(values)) if (looksLikeKey(value)) context.addIssue({ code: 'custom', path: [name], message: KEY_IN_HEADER });
+  for (const [name, value] of Object.entries(values))
+    if (looksLikeKey(value)) context.addIssue({ code: 'custom', path: [name], message: KEY_IN_HEADER });
 });
 
 /**
@@ -104,12 +113,22 @@ export const providerEntry = z
 export type ProviderEntry = z.infer<typeof providerEntry>;
 
 /** A provider as it enters (import, the panel, the palette): ids, base URL and headers checked in full. */
-export const newProviderEntry = providerEntry.extend({ baseUrl, headers: headers.optional(), models: z.array(newChosenModel), defaultModel: modelId.optional() });
+export const newProviderEntry = providerEntry.extend({
+  baseUrl,
+  headers: headers.optional(),
+  models: z.array(newChosenModel),
+  defaultModel: modelId.optional(),
+});
 
 export const registryState = z
   .object({
     schemaVersion: z.literal(REGISTRY_SCHEMA_VERSION),
-    providers: z.array(providerEntry).refine((providers) => new Set(providers.map((entry) => entry.id)).size === providers.length, 'provider ids must be unique'),
+    providers: z
+      .array(providerEntry)
+      .refine(
+        (providers) => new Set(providers.map((entry) => entry.id)).size === providers.length,
+        'provider ids must be unique',
+      ),
     defaultProvider: z.string().optional(),
     /** The default model of the default provider (kept here too, for providers declared read-only). */
     defaultModel: z.string().optional(),
@@ -122,7 +141,10 @@ export const emptyRegistry = (): RegistryState => ({ schemaVersion: REGISTRY_SCH
 /** Every problem with its path, e.g. `providers[2].baseUrl: must be an http(s) URL`. */
 export function describeIssues(error: z.ZodError): string[] {
   return error.issues.map((issue) => {
-    const path = issue.path.reduce<string>((out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)), '');
+    const path = issue.path.reduce<string>(
+      (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
+      '',
+    );
     return `${path || '(root)'}: ${issue.message}`;
   });
 }

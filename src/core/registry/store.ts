@@ -1,6 +1,14 @@
 import * as z from 'zod';
 import type { KeyValueStore } from '../storage';
-import { describeIssues, emptyRegistry, providerEntry, REGISTRY_SCHEMA_VERSION, registryState, type ProviderEntry, type RegistryState } from './schema';
+import {
+  describeIssues,
+  emptyRegistry,
+  providerEntry,
+  REGISTRY_SCHEMA_VERSION,
+  registryState,
+  type ProviderEntry,
+  type RegistryState,
+} from './schema';
 
 export const REGISTRY_KEY = 'switchboard.registry';
 
@@ -32,7 +40,13 @@ const LEGACY_BACKUP_PREFIX = `${REGISTRY_KEY}.backup.`;
 
 export type KeptReason = 'unreadable' | 'before-restore' | 'earlier-version';
 
-const keptEnvelope = z.object({ v: z.literal(1), at: z.number(), reason: z.enum(['unreadable', 'before-restore']), detail: z.string().optional(), data: z.unknown() });
+const keptEnvelope = z.object({
+  v: z.literal(1),
+  at: z.number(),
+  reason: z.enum(['unreadable', 'before-restore']),
+  detail: z.string().optional(),
+  data: z.unknown(),
+});
 
 export interface KeptCopy {
   key: string;
@@ -138,7 +152,11 @@ export class RegistryStore {
     return result;
   }
 
-  #load(): { state: RegistryState; corrupt?: { raw: unknown; problems: string[]; salvaged: RegistryState }; readOnly?: ReadOnlyReport } {
+  #load(): {
+    state: RegistryState;
+    corrupt?: { raw: unknown; problems: string[]; salvaged: RegistryState };
+    readOnly?: ReadOnlyReport;
+  } {
     const raw = this.#kv.get<unknown>(REGISTRY_KEY);
     if (raw === undefined) return { state: emptyRegistry() };
     const migrated = migrate(raw);
@@ -185,10 +203,20 @@ export class RegistryStore {
       reason = 'earlier-version';
       data = this.#kv.get<unknown>(key);
     } else return undefined;
-    const providers = typeof data === 'object' && data !== null && 'providers' in data && Array.isArray(data.providers) ? data.providers.length : 0;
+    const providers =
+      typeof data === 'object' && data !== null && 'providers' in data && Array.isArray(data.providers)
+        ? data.providers.length
+        : 0;
     const migrated = migrate(data);
-    const unrestorable = !migrated.ok ? migrated.problem : salvage(migrated.value).providers.length === 0 && providers > 0 ? 'none of its providers can be read' : undefined;
-    return { info: { key, at, reason, ...(detail ? { detail } : {}), providers, ...(unrestorable ? { unrestorable } : {}) }, data };
+    const unrestorable = !migrated.ok
+      ? migrated.problem
+      : salvage(migrated.value).providers.length === 0 && providers > 0
+        ? 'none of its providers can be read'
+        : undefined;
+    return {
+      info: { key, at, reason, ...(detail ? { detail } : {}), providers, ...(unrestorable ? { unrestorable } : {}) },
+      data,
+    };
   }
 }
 
@@ -196,7 +224,9 @@ export class RegistryStore {
 export class RegistryReadOnlyError extends Error {
   override readonly name = 'RegistryReadOnlyError';
   constructor(readonly problem: string) {
-    super(`Your providers are open read-only, so nothing was changed: ${problem}. Update Switchboard, or use "Switchboard: Restore Providers from a Kept Copy".`);
+    super(
+      `Your providers are open read-only, so nothing was changed: ${problem}. Update Switchboard, or use "Switchboard: Restore Providers from a Kept Copy".`,
+    );
   }
 }
 
@@ -208,15 +238,26 @@ export class RegistryError extends Error {
 }
 
 /** `foreign`: an object whose format version this Switchboard does not know (newer, or not a version number). */
-function migrate(raw: unknown): { ok: true; value: Record<string, unknown> } | { ok: false; problem: string; foreign?: true } {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, problem: '(root): not an object' };
+function migrate(
+  raw: unknown,
+): { ok: true; value: Record<string, unknown> } | { ok: false; problem: string; foreign?: true } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, problem: '(root): not an object' };
   let value = raw as Record<string, unknown>;
   if (!Number.isInteger(value.schemaVersion) || (value.schemaVersion as number) < 1) {
-    return { ok: false, foreign: true, problem: `the data's format version (schemaVersion) is ${value.schemaVersion === undefined ? 'missing' : 'not a version number'}; it may have been written by a newer Switchboard or edited by hand` };
+    return {
+      ok: false,
+      foreign: true,
+      problem: `the data's format version (schemaVersion) is ${value.schemaVersion === undefined ? 'missing' : 'not a version number'}; it may have been written by a newer Switchboard or edited by hand`,
+    };
   }
   let version = value.schemaVersion as number;
   if (version > REGISTRY_SCHEMA_VERSION) {
-    return { ok: false, foreign: true, problem: `the data was saved by a newer Switchboard (data format ${version}; this version reads up to ${REGISTRY_SCHEMA_VERSION})` };
+    return {
+      ok: false,
+      foreign: true,
+      problem: `the data was saved by a newer Switchboard (data format ${version}; this version reads up to ${REGISTRY_SCHEMA_VERSION})`,
+    };
   }
   while (version < REGISTRY_SCHEMA_VERSION) {
     const step = MIGRATIONS[version];

@@ -2,7 +2,13 @@ import type { ProviderError, ProviderErrorKind } from '../errors';
 import type { Clock, RateLimitInfo } from '../types';
 
 /** Failures that can pass on their own: worth a retry after a wait, and what a circuit counts. */
-export const TRANSIENT_KINDS: ReadonlySet<ProviderErrorKind> = new Set(['rate_limited', 'overloaded', 'server_error', 'timeout', 'network']);
+export const TRANSIENT_KINDS: ReadonlySet<ProviderErrorKind> = new Set([
+  'rate_limited',
+  'overloaded',
+  'server_error',
+  'timeout',
+  'network',
+]);
 
 export interface RetryPolicy {
   /** Tries of one (provider, model) per request, the first included. */
@@ -13,7 +19,12 @@ export interface RetryPolicy {
   maxRetryAfterMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 1_000, maxDelayMs: 20_000, maxRetryAfterMs: 30_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 3,
+  baseDelayMs: 1_000,
+  maxDelayMs: 20_000,
+  maxRetryAfterMs: 30_000,
+};
 
 /**
  * The longest any wait or pause lasts: the breaker's longest cool-down. A provider's Retry-After or
@@ -31,7 +42,10 @@ export function boundedMs(ms: number, max = MAX_PAUSE_MS): number {
  * The retry settings as a policy, each within its schema's bounds: VS Code only warns about a value
  * out of range in settings.json and still hands it over. A value that is not a number is left to the default.
  */
-export function retryPolicyFromSettings(settings: { maxAttempts?: unknown; maxWaitSeconds?: unknown }): Partial<RetryPolicy> {
+export function retryPolicyFromSettings(settings: {
+  maxAttempts?: unknown;
+  maxWaitSeconds?: unknown;
+}): Partial<RetryPolicy> {
   const number = (value: unknown) => (typeof value === 'number' && !Number.isNaN(value) ? value : undefined);
   const attempts = number(settings.maxAttempts);
   const waitSeconds = number(settings.maxWaitSeconds);
@@ -46,9 +60,15 @@ export function retryPolicyFromSettings(settings: { maxAttempts?: unknown; maxWa
  * this model. Exponential with equal jitter (never zero, never synchronised across windows); the
  * provider's Retry-After wins when it gives one.
  */
-export function retryDelayMs(error: ProviderError, failures: number, policy: RetryPolicy, random: () => number): number | undefined {
+export function retryDelayMs(
+  error: ProviderError,
+  failures: number,
+  policy: RetryPolicy,
+  random: () => number,
+): number | undefined {
   if (!TRANSIENT_KINDS.has(error.kind) || failures >= policy.maxAttempts) return undefined;
-  if (error.retryAfterMs !== undefined) return error.retryAfterMs <= policy.maxRetryAfterMs ? error.retryAfterMs : undefined;
+  if (error.retryAfterMs !== undefined)
+    return error.retryAfterMs <= policy.maxRetryAfterMs ? error.retryAfterMs : undefined;
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (failures - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
@@ -63,7 +83,11 @@ export interface CircuitOptions {
   maxCoolDownMs: number;
 }
 
-export const DEFAULT_CIRCUIT_OPTIONS: CircuitOptions = { failureThreshold: 3, coolDownMs: 30_000, maxCoolDownMs: MAX_PAUSE_MS };
+export const DEFAULT_CIRCUIT_OPTIONS: CircuitOptions = {
+  failureThreshold: 3,
+  coolDownMs: 30_000,
+  maxCoolDownMs: MAX_PAUSE_MS,
+};
 
 export interface CircuitSnapshot {
   key: string;
@@ -161,7 +185,8 @@ export class CircuitBreakers {
     circuit.opens++;
     const coolDown = Math.min(this.#options.maxCoolDownMs, this.#options.coolDownMs * 2 ** (circuit.opens - 1));
     // The cap holds for the provider's Retry-After too: it is any number the provider sent.
-    circuit.openUntil = this.clock.now() + boundedMs(Math.max(coolDown, error.retryAfterMs ?? 0), this.#options.maxCoolDownMs);
+    circuit.openUntil =
+      this.clock.now() + boundedMs(Math.max(coolDown, error.retryAfterMs ?? 0), this.#options.maxCoolDownMs);
     this.#changed();
   }
 

@@ -1,6 +1,14 @@
 import { ProviderError, type ProviderErrorDetails } from '../errors';
 import type { ChatEvent, ChatMessage, ChatRequest, Clock, Provider } from '../types';
-import { boundedMs, CircuitBreakers, DEFAULT_RETRY_POLICY, retryDelayMs, type CircuitLease, type RateLimitPacer, type RetryPolicy } from './health';
+import {
+  boundedMs,
+  CircuitBreakers,
+  DEFAULT_RETRY_POLICY,
+  retryDelayMs,
+  type CircuitLease,
+  type RateLimitPacer,
+  type RetryPolicy,
+} from './health';
 
 /** One (provider, model) of a fallback chain, with what the router needs to judge it. */
 export interface RouteTarget {
@@ -95,7 +103,13 @@ export class RouteError extends ProviderError {
  */
 function detailsOf(error: ProviderError): RouteErrorDetails {
   const retryAfterMs = error.retryAfterMs === undefined ? undefined : boundedMs(error.retryAfterMs);
-  return { status: error.status, code: error.code, providerMessage: error.providerMessage, requestId: error.requestId, retryAfterMs };
+  return {
+    status: error.status,
+    code: error.code,
+    providerMessage: error.providerMessage,
+    requestId: error.requestId,
+    retryAfterMs,
+  };
 }
 
 export const SKIP_WORDS: Record<SkipReason, string> = {
@@ -110,10 +124,16 @@ export const SKIP_WORDS: Record<SkipReason, string> = {
 function endsRoute(error: ProviderError): boolean {
   if (error.kind === 'cancelled' || error.kind === 'content_filter') return true;
   // A budget in 'stop' or 'ask' mode refuses on purpose; only 'switch' asks for the next model.
-  return error.kind === 'quota_exceeded' && error.code !== undefined && error.code.startsWith('budget_') && error.code !== 'budget_switch';
+  return (
+    error.kind === 'quota_exceeded' &&
+    error.code !== undefined &&
+    error.code.startsWith('budget_') &&
+    error.code !== 'budget_switch'
+  );
 }
 
-const isVisible = (event: ChatEvent) => event.type === 'text' || event.type === 'reasoning' || event.type === 'tool-call';
+const isVisible = (event: ChatEvent) =>
+  event.type === 'text' || event.type === 'reasoning' || event.type === 'tool-call';
 
 function blendedPrice(target: RouteTarget): number | undefined {
   const { input, output } = target.prices ?? {};
@@ -173,7 +193,11 @@ async function answerUnlessCancelled<T>(question: Promise<T>, signal: AbortSigna
  * Stop a route with `options.signal`: an async generator queues `return()` behind a pending wait or
  * read, so `return()` alone can let a retry start first.
  */
-export async function* route(chain: readonly RouteTarget[], request: ChatRequest, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined> {
+export async function* route(
+  chain: readonly RouteTarget[],
+  request: ChatRequest,
+  options: RouteOptions,
+): AsyncGenerator<RouteEvent, void, undefined> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
   // No wait outlasts the longest pause, whatever a host passes.
   policy.maxRetryAfterMs = boundedMs(policy.maxRetryAfterMs);
@@ -189,14 +213,26 @@ export async function* route(chain: readonly RouteTarget[], request: ChatRequest
 
   const skipReason = async (target: RouteTarget): Promise<SkipReason | undefined> => {
     if (request.tools?.length && target.tools === false) return 'no-tools';
-    if (options.promptTokens !== undefined && target.contextWindow !== undefined && options.promptTokens >= target.contextWindow) return 'context-too-small';
-    if (anyContextRefusal && (target.contextWindow === undefined || (mustExceedContext !== undefined && target.contextWindow <= mustExceedContext))) return 'context-too-small';
-    if (options.circuits && !options.circuits.available(CircuitBreakers.key(target.providerId, target.model))) return 'circuit-open';
+    if (
+      options.promptTokens !== undefined &&
+      target.contextWindow !== undefined &&
+      options.promptTokens >= target.contextWindow
+    )
+      return 'context-too-small';
+    if (
+      anyContextRefusal &&
+      (target.contextWindow === undefined ||
+        (mustExceedContext !== undefined && target.contextWindow <= mustExceedContext))
+    )
+      return 'context-too-small';
+    if (options.circuits && !options.circuits.available(CircuitBreakers.key(target.providerId, target.model)))
+      return 'circuit-open';
     // The first model is the user's choice; every other one is judged against it, whether the
     // route got here by a failure or by skipping an unfit model.
     if (!primary || target === primary) return undefined;
     const price = blendedPrice(target);
-    const costRatio = price !== undefined && primaryPrice !== undefined && primaryPrice > 0 ? price / primaryPrice : undefined;
+    const costRatio =
+      price !== undefined && primaryPrice !== undefined && primaryPrice > 0 ? price / primaryPrice : undefined;
     const pricier = costRatio !== undefined ? costRatio > maxCostRatio : price !== undefined && price > 0;
     const askProvider = options.askBeforeSwitchingProviders === true && target.providerId !== primary.providerId;
     if (!pricier && !askProvider) return undefined;
@@ -230,36 +266,63 @@ export async function* route(chain: readonly RouteTarget[], request: ChatRequest
     const { error, shownText } = outcome;
     failures.push({ target, error });
     if (shownText !== undefined) {
-      throw new RouteError(error.kind, `${label(target)} stopped partway through its answer: ${error.message}`, failures, skipped, {
-        ...detailsOf(error),
-        partial: { text: shownText, target, remaining: chain.slice(index + 1) },
-      });
+      throw new RouteError(
+        error.kind,
+        `${label(target)} stopped partway through its answer: ${error.message}`,
+        failures,
+        skipped,
+        {
+          ...detailsOf(error),
+          partial: { text: shownText, target, remaining: chain.slice(index + 1) },
+        },
+      );
     }
     if (error.kind === 'invalid_credentials') {
-      const goOn = options.onInvalidCredentials ? await answerUnlessCancelled(options.onInvalidCredentials(target, error), options.signal) : false;
+      const goOn = options.onInvalidCredentials
+        ? await answerUnlessCancelled(options.onInvalidCredentials(target, error), options.signal)
+        : false;
       if (!goOn) throw new RouteError(error.kind, error.message, failures, skipped, detailsOf(error));
       continue;
     }
-    if (endsRoute(error)) throw error.kind === 'cancelled' ? error : new RouteError(error.kind, error.message, failures, skipped, detailsOf(error));
+    if (endsRoute(error))
+      throw error.kind === 'cancelled'
+        ? error
+        : new RouteError(error.kind, error.message, failures, skipped, detailsOf(error));
     if (error.code === 'context_length_exceeded') {
       anyContextRefusal = true;
-      if (target.contextWindow !== undefined) mustExceedContext = Math.max(mustExceedContext ?? 0, target.contextWindow);
+      if (target.contextWindow !== undefined)
+        mustExceedContext = Math.max(mustExceedContext ?? 0, target.contextWindow);
     }
   }
   throw exhausted(failures, skipped, options);
 }
 
 /** One clear error naming what happened to each member of the chain. */
-function exhausted(failures: RouteFailure[], skipped: Array<{ target: RouteTarget; reason: SkipReason }>, options: RouteOptions): RouteError {
+function exhausted(
+  failures: RouteFailure[],
+  skipped: Array<{ target: RouteTarget; reason: SkipReason }>,
+  options: RouteOptions,
+): RouteError {
   const parts = [
     ...failures.map(({ target, error }) => `${label(target)}: ${error.message}`),
     ...skipped.map(({ target, reason }) => `${label(target)}: skipped, ${SKIP_WORDS[reason]}`),
   ];
   const last = failures.at(-1)?.error;
-  if (parts.length === 0) return new RouteError('bad_request', 'No model is set up to answer: the fallback chain is empty', failures, skipped);
+  if (parts.length === 0)
+    return new RouteError(
+      'bad_request',
+      'No model is set up to answer: the fallback chain is empty',
+      failures,
+      skipped,
+    );
   const pausedUntil = skipped
     .filter(({ reason }) => reason === 'circuit-open')
-    .map(({ target }) => options.circuits?.snapshot().find((circuit) => circuit.key === CircuitBreakers.key(target.providerId, target.model))?.retryAt)
+    .map(
+      ({ target }) =>
+        options.circuits
+          ?.snapshot()
+          .find((circuit) => circuit.key === CircuitBreakers.key(target.providerId, target.model))?.retryAt,
+    )
     .filter((at): at is number => at !== undefined);
   const kind = last?.kind ?? (pausedUntil.length > 0 ? 'overloaded' : 'bad_request');
   // The last failure decides the kind, so its code and status go with it; a paused model says when to try again.
@@ -286,7 +349,13 @@ async function* tryTarget(
   for (let attempt = 1; ; attempt++) {
     const pacing = options.pacer?.waitMs(key) ?? 0;
     if (pacing > policy.maxRetryAfterMs) {
-      return { error: new ProviderError('rate_limited', `${target.providerName} has no requests left for ${Math.ceil(pacing / 1000)} s (its rate-limit headers)`, { retryAfterMs: pacing }) };
+      return {
+        error: new ProviderError(
+          'rate_limited',
+          `${target.providerName} has no requests left for ${Math.ceil(pacing / 1000)} s (its rate-limit headers)`,
+          { retryAfterMs: pacing },
+        ),
+      };
     }
     if (pacing > 0) {
       yield { type: 'route-wait', target, delayMs: pacing, attempt, reason: 'pacing' };
@@ -309,7 +378,13 @@ async function* tryTarget(
   }
 }
 
-async function* streamOnce(target: RouteTarget, lease: CircuitLease, request: ChatRequest, options: RouteOptions, fallback: boolean): AsyncGenerator<RouteEvent, StreamOutcome, undefined> {
+async function* streamOnce(
+  target: RouteTarget,
+  lease: CircuitLease,
+  request: ChatRequest,
+  options: RouteOptions,
+  fallback: boolean,
+): AsyncGenerator<RouteEvent, StreamOutcome, undefined> {
   const held: ChatEvent[] = [];
   let shown = false;
   let shownText = '';
@@ -324,12 +399,15 @@ async function* streamOnce(target: RouteTarget, lease: CircuitLease, request: Ch
     yield* held.splice(0);
   };
   try {
-    iterator = target.provider.chat({ ...request, model: target.model }, { signal: options.signal })[Symbol.asyncIterator]();
+    iterator = target.provider
+      .chat({ ...request, model: target.model }, { signal: options.signal })
+      [Symbol.asyncIterator]();
     for (;;) {
       const result = await iterator.next();
       if (result.done) break;
       const event = result.value;
-      if (event.type === 'response-metadata' && event.metadata.rateLimit) options.pacer?.observe(lease.key, event.metadata.rateLimit);
+      if (event.type === 'response-metadata' && event.metadata.rateLimit)
+        options.pacer?.observe(lease.key, event.metadata.rateLimit);
       if (!shown && !isVisible(event)) {
         held.push(event);
         continue;
@@ -363,7 +441,10 @@ export function continuationRequest(request: ChatRequest, partialText: string): 
   const messages: ChatMessage[] = [
     ...request.messages,
     { role: 'assistant', content: partialText },
-    { role: 'user', content: 'Your answer above was cut off. Continue it exactly where it stopped, without repeating anything.' },
+    {
+      role: 'user',
+      content: 'Your answer above was cut off. Continue it exactly where it stopped, without repeating anything.',
+    },
   ];
   return { ...request, messages };
 }

@@ -6,7 +6,12 @@ import type { Handlers } from '../handler';
 export const budgetHandlers: Handlers<'saveBudget' | 'removeBudget'> = {
   async saveBudget({ budget }, { cost }) {
     // A change to an existing budget keeps its id (it may come from the Set Budget command).
-    const sameScope = cost.budgetUse().find((item) => item.budget.period === budget.period && JSON.stringify(item.budget.scope) === JSON.stringify(budget.scope));
+    const sameScope = cost
+      .budgetUse()
+      .find(
+        (item) =>
+          item.budget.period === budget.period && JSON.stringify(item.budget.scope) === JSON.stringify(budget.scope),
+      );
     // The budget command checks it with the core's schema and records the change in the audit log.
     await vscode.commands.executeCommand(Commands.setBudget, { ...budget, id: sameScope?.budget.id ?? budget.id });
     return null;
@@ -16,7 +21,11 @@ export const budgetHandlers: Handlers<'saveBudget' | 'removeBudget'> = {
     const budgets = config.get<Array<{ id?: string }>>('budgets', []);
     if (!budgets.some((item) => item.id === budgetId)) throw new Error(`No budget "${budgetId}".`);
     if (await dialogs.confirm(`Remove the budget "${budgetId}"?`, 'Remove')) {
-      await config.update('budgets', budgets.filter((item) => item.id !== budgetId), vscode.ConfigurationTarget.Global);
+      await config.update(
+        'budgets',
+        budgets.filter((item) => item.id !== budgetId),
+        vscode.ConfigurationTarget.Global,
+      );
       await registry.noteBudgetChange(`${budgetId} removed`);
     }
     return null;

@@ -6,21 +6,41 @@ import { modelRows } from '../rows';
 export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
   async allModels(_params, { registry, signal }) {
     const providers = registry.list().filter((entry) => entry.enabled);
-    const results = await Promise.allSettled(providers.map(async (entry) => modelRows(entry.template ?? '', await registry.refreshModels(entry.id, { signal }), entry.models)));
+    const results = await Promise.allSettled(
+      providers.map(async (entry) =>
+        modelRows(entry.template ?? '', await registry.refreshModels(entry.id, { signal }), entry.models),
+      ),
+    );
     const rows: CatalogRow[] = [];
     const failed: Array<{ providerName: string; error: string }> = [];
     results.forEach((result, index) => {
       const entry = providers[index]!;
       if (result.status === 'rejected') {
-        failed.push({ providerName: entry.name, error: result.reason instanceof Error ? result.reason.message : String(result.reason) });
+        failed.push({
+          providerName: entry.name,
+          error: result.reason instanceof Error ? result.reason.message : String(result.reason),
+        });
         return;
       }
       for (const row of result.value) {
         const own = entry.models.find((model) => model.id === row.id);
         const userValues = Object.fromEntries(
-          Object.entries({ contextWindow: own?.contextWindow, maxOutputTokens: own?.maxOutputTokens, input: own?.prices?.input, output: own?.prices?.output, cachedInput: own?.prices?.cachedInput }).filter(([, value]) => value !== undefined),
+          Object.entries({
+            contextWindow: own?.contextWindow,
+            maxOutputTokens: own?.maxOutputTokens,
+            input: own?.prices?.input,
+            output: own?.prices?.output,
+            cachedInput: own?.prices?.cachedInput,
+          }).filter(([, value]) => value !== undefined),
         );
-        rows.push({ ...row, providerId: entry.id, providerName: entry.name, chosen: own !== undefined || entry.defaultModel === row.id, editable: !entry.readOnly, userValues });
+        rows.push({
+          ...row,
+          providerId: entry.id,
+          providerName: entry.name,
+          chosen: own !== undefined || entry.defaultModel === row.id,
+          editable: !entry.readOnly,
+          userValues,
+        });
       }
     });
     return { rows, failed };
@@ -30,12 +50,28 @@ export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
     const existing = entry.models.find((model) => model.id === request.modelId);
     // Field by field: what the form does not show (cache-write prices, reasoning settings) stays.
     const set = <T>(value: T | null, current: T | undefined) => (value === null ? undefined : (value ?? current));
-    const prices = { ...existing?.prices, input: set(request.input, existing?.prices?.input), output: set(request.output, existing?.prices?.output), cachedInput: set(request.cachedInput, existing?.prices?.cachedInput) };
+    const prices = {
+      ...existing?.prices,
+      input: set(request.input, existing?.prices?.input),
+      output: set(request.output, existing?.prices?.output),
+      cachedInput: set(request.cachedInput, existing?.prices?.cachedInput),
+    };
     const cleanPrices = Object.fromEntries(Object.entries(prices).filter(([, value]) => value !== undefined));
-    const updated = { ...(existing ?? { id: request.modelId }), contextWindow: set(request.contextWindow, existing?.contextWindow), maxOutputTokens: set(request.maxOutputTokens, existing?.maxOutputTokens), prices: Object.keys(cleanPrices).length > 0 ? cleanPrices : undefined };
-    const clean = Object.fromEntries(Object.entries(updated).filter(([, value]) => value !== undefined)) as typeof updated;
+    const updated = {
+      ...(existing ?? { id: request.modelId }),
+      contextWindow: set(request.contextWindow, existing?.contextWindow),
+      maxOutputTokens: set(request.maxOutputTokens, existing?.maxOutputTokens),
+      prices: Object.keys(cleanPrices).length > 0 ? cleanPrices : undefined,
+    };
+    const clean = Object.fromEntries(
+      Object.entries(updated).filter(([, value]) => value !== undefined),
+    ) as typeof updated;
     // Overrides live with the provider's chosen models: a model edited here is added to them.
-    await registry.update(entry.id, { models: existing ? entry.models.map((model) => (model.id === request.modelId ? clean : model)) : [...entry.models, clean] });
+    await registry.update(entry.id, {
+      models: existing
+        ? entry.models.map((model) => (model.id === request.modelId ? clean : model))
+        : [...entry.models, clean],
+    });
     return null;
   },
 };

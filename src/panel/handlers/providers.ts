@@ -4,10 +4,16 @@ import { providerEntry, writable, type Handlers } from '../handler';
 import { modelRows, panelReport } from '../rows';
 
 /** The providers section: each card's test, switches and buttons. */
-export const providerHandlers: Handlers<'testProvider' | 'listModels' | 'setEnabled' | 'setDefault' | 'setKey' | 'editProvider' | 'removeProvider'> = {
+export const providerHandlers: Handlers<
+  'testProvider' | 'listModels' | 'setEnabled' | 'setDefault' | 'setKey' | 'editProvider' | 'removeProvider'
+> = {
   async testProvider({ providerId }, { registry, cost, signal, onStage }) {
     const entry = providerEntry(registry, providerId);
-    const report = await registry.testConnection(entry.id, { signal, onStage, wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test') });
+    const report = await registry.testConnection(entry.id, {
+      signal,
+      onStage,
+      wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test'),
+    });
     return panelReport(entry.template ?? '', report, entry.models);
   },
   async listModels({ providerId }, { registry, signal }) {

@@ -11,12 +11,31 @@ export const usageHandlers: Handlers<'spend' | 'exportUsage'> = {
     return Promise.resolve({
       days: data.days,
       providers: [...ids].map((providerId) => ({ id: providerId, name: registry.get(providerId)?.name ?? providerId })),
-      models: data.models.map(({ model, totals }) => ({ model, usd: totals.usd, requests: totals.requests, inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, unpriced: totals.unpricedRequests })),
-      totals: data.totals ? { usd: data.totals.usd, requests: data.totals.requests, inputTokens: data.totals.inputTokens, outputTokens: data.totals.outputTokens } : empty,
+      models: data.models.map(({ model, totals }) => ({
+        model,
+        usd: totals.usd,
+        requests: totals.requests,
+        inputTokens: totals.inputTokens,
+        outputTokens: totals.outputTokens,
+        unpriced: totals.unpricedRequests,
+      })),
+      totals: data.totals
+        ? {
+            usd: data.totals.usd,
+            requests: data.totals.requests,
+            inputTokens: data.totals.inputTokens,
+            outputTokens: data.totals.outputTokens,
+          }
+        : empty,
       todayUsd: data.todayUsd,
       monthUsd: data.monthUsd,
       projectedMonthUsd: data.projectedMonthUsd,
-      budgets: data.budgets.map((item) => ({ budget: item.budget, label: item.label, spentUsd: item.spentUsd, fraction: item.fraction })),
+      budgets: data.budgets.map((item) => ({
+        budget: item.budget,
+        label: item.label,
+        spentUsd: item.spentUsd,
+        fraction: item.fraction,
+      })),
     });
   },
   async exportUsage({ format }) {

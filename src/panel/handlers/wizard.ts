@@ -7,7 +7,10 @@ import { panelReport } from '../rows';
 /** The add wizard: a draft tested before anything is saved, then saved with its models. */
 export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal' | 'openChat'> = {
   async testDraft({ template, baseUrl, apiKey }, { registry, drafts, signal, onStage }) {
-    if (apiKey?.trim().startsWith('${')) throw new Error('A ${env:…} key is read when it is used: save the provider without testing, then test it from its card.');
+    if (apiKey?.trim().startsWith('${'))
+      throw new Error(
+        'A ${env:…} key is read when it is used: save the provider without testing, then test it from its card.',
+      );
     const report = await registry.testDraft({ template, baseUrl, apiKey }, { signal, onStage });
     // A test stopped half-way says nothing about the provider.
     if (!signal.aborted) drafts.remember({ template, baseUrl, apiKey }, report);
@@ -17,9 +20,11 @@ export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal
     const template = findTemplate(params.template);
     if (!template) throw new Error(`Unknown template "${params.template}".`);
     const apiKey = params.apiKey?.trim() || undefined;
-    if (template.key === 'required' && !apiKey) throw new Error(`${template.name} needs an API key: enter it, then save.`);
+    if (template.key === 'required' && !apiKey)
+      throw new Error(`${template.name} needs an API key: enter it, then save.`);
     // A key that runs a command is only ever typed by the user in VS Code's own key box, never sent by a webview.
-    if (apiKey?.startsWith('${command:')) throw new Error('A ${command:…} key can only be entered with "Switchboard: Set API Key".');
+    if (apiKey?.startsWith('${command:'))
+      throw new Error('A ${command:…} key can only be entered with "Switchboard: Set API Key".');
     const entry = await registry.add({ template: params.template, name: params.name, baseUrl: params.baseUrl, apiKey });
     const models = [...new Set([...(params.defaultModel ? [params.defaultModel] : []), ...params.models])];
     if (models.length > 0) await registry.update(entry.id, { models: models.map((model) => ({ id: model })) });
