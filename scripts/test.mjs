@@ -59,9 +59,15 @@ const mochaArgs = (name, glob, timeout, extra = []) => [
   glob,
 ];
 
+const FORMATTED = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  .scripts.format.match(/"[^"]+"/g)
+  .map((glob) => glob.slice(1, -1));
+
 const layers = {
   // The extension host and the webview are type-checked against different libraries (Node vs DOM).
   typecheck: () => steps([bin('tsc'), ['--noEmit', '-p', '.']], [bin('tsc'), ['--noEmit', '-p', 'webview']]),
+  // The same files `npm run format` writes; a file it would change fails the check.
+  format: () => steps([bin('prettier'), ['--check', '--log-level', 'warn', ...FORMATTED]]),
   lint: () => steps([bin('eslint'), ['--max-warnings', '0', '.']]),
   unit: () =>
     suite(

@@ -568,13 +568,11 @@ describe('provider registry', () => {
       });
       await collect(registry.providerFor(entry.id).chat({ model: 'thinker', messages: [] }));
       await collect(
-        registry
-          .providerFor(entry.id)
-          .chat({
-            model: 'thinker',
-            messages: [],
-            providerOptions: { reasoningEffort: 'low', extraBody: { seed: 2 } },
-          }),
+        registry.providerFor(entry.id).chat({
+          model: 'thinker',
+          messages: [],
+          providerOptions: { reasoningEffort: 'low', extraBody: { seed: 2 } },
+        }),
       );
       await collect(registry.providerFor(entry.id).chat({ model: 'other', messages: [] }));
       const bodies = server.requests.map((req) => JSON.parse(req.body) as Record<string, unknown>);
