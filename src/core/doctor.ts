@@ -146,6 +146,11 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
     skipRest(['connect', 'tls', 'auth', 'models', 'chat'], 'Cancelled.');
     return { ok: false, stages };
   }
+  // One of the user's budgets refused the first request (Azure's is a chat): nothing reached the provider.
+  if (error && isBudgetRefusal(error)) {
+    skipRest(['connect', 'tls', 'auth', 'models', 'chat'], `Not tried: ${error.message}`);
+    return { ok: false, stages };
+  }
   if (error?.kind === 'network' || (error?.kind === 'timeout' && error.status === undefined)) {
     if (isTlsError(error)) {
       record({ stage: 'connect', status: 'pass', message: `Connected to ${host}.`, ms: first.ms });
@@ -278,17 +283,25 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
         void event;
     });
     record(
-      chat.error
-        ? {
-            stage: 'chat',
-            status: 'fail',
-            message: chat.error.message,
-            ms: chat.ms,
-            code: chat.error.code,
-            detail: chat.error.providerMessage,
-          }
-        : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms },
+      chat.error && isBudgetRefusal(chat.error)
+        ? // The provider is not at fault: a budget with no room left refused the one-token chat before it was sent.
+          { stage: 'chat', status: 'skip', message: `Not tried: ${chat.error.message}` }
+        : chat.error
+          ? {
+              stage: 'chat',
+              status: 'fail',
+              message: chat.error.message,
+              ms: chat.ms,
+              code: chat.error.code,
+              detail: chat.error.providerMessage,
+            }
+          : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms },
     );
   }
   return { ok: stages.every((stage) => stage.status !== 'fail'), stages, models: first.value };
+}
+
+/** A refusal by one of the user's budgets (the host meters the connection test): the request was never sent. */
+function isBudgetRefusal(error: ProviderError): boolean {
+  return error.kind === 'quota_exceeded' && (error.code?.startsWith('budget_') ?? false);
 }

@@ -6,8 +6,13 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
+import { UsageLedger } from '../../src/core/cost/ledger';
+import { metered } from '../../src/core/cost/meter';
 import { baseUrlCandidates, diagnose, type StageResult } from '../../src/core/doctor';
 import { useServers } from '../support/chat';
+import { ManualClock } from '../support/manualClock';
+import { MemoryKeyValueStore } from '../support/memoryStores';
 import { dataEvents, json, sse, type RecordedRequest } from '../support/loopback';
 import { ERRORS, finishChunk, OPENAI_USAGE, textDelta, usageChunk } from '../fixtures/openaiWire';
 
@@ -28,6 +33,58 @@ const summary = (stages: StageResult[]) => stages.map((stage) => `${stage.stage}
 
 describe('connection doctor', () => {
   const serve = useServers();
+
+  it("a budget with no room left is not the provider's failure: the one-token chat is skipped, unsent, and the test passes", async () => {
+    const server = await serve(openAiServer('/v1'));
+    const clock = new ManualClock();
+    const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
+    const budget = budgetSchema.parse({
+      id: 'tiny',
+      scope: { kind: 'overall' },
+      period: 'daily',
+      limitUsd: 0.000001,
+      mode: 'stop',
+    });
+    const guard = new BudgetGuard(
+      () => [budget],
+      ledger,
+      () => clock.now(),
+    );
+    ledger.record({
+      at: clock.now(),
+      providerId: 'openai',
+      modelId: 'gpt-4o-mini',
+      usage: { inputTokens: 1, outputTokens: 1 },
+      cost: { basis: 'computed', usd: 0.000001 },
+      surface: 'chat',
+      outcome: 'ok',
+    });
+    const report = await diagnose({
+      type: 'openai-compatible',
+      baseUrl: `${server.url}/v1`,
+      apiKey: KEY,
+      model: 'gpt-4o-mini',
+      wrapChat: (provider) =>
+        metered(provider, {
+          providerId: 'openai',
+          type: 'openai-compatible',
+          pricing: () => ({ catalogIds: [], overrides: { input: 0.15, output: 0.6 } }),
+          ledger,
+          guard,
+          surface: 'connection-test',
+          clock,
+        }),
+    });
+    assert.equal(summary(report.stages), 'connect:pass tls:skip auth:pass models:pass chat:skip');
+    assert.match(report.stages.at(-1)!.message, /^Not tried: This request would exceed the daily budget/);
+    assert.equal(report.ok, true);
+    assert.equal(
+      server.requests.filter((request) => request.path.endsWith('/chat/completions')).length,
+      0,
+      'nothing sent',
+    );
+    await ledger.dispose();
+  });
 
   it('passes every stage against a working server, live and in order, with latencies', async () => {
     const server = await serve(openAiServer('/v1'));
