@@ -327,6 +327,8 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     answer = await ask('@switchboard /compare gpt-4o, gpt-4o-mini: What is HTTP 418?');
     const table = answer.locator('table', { hasText: 'Tokens in / out' });
     await table.waitFor({ timeout: 30_000 });
+    // The table streams in row by row: read it once its last row has its time.
+    await table.locator('tbody tr', { hasText: /gpt-4o-mini.*\d+\.\d s/s }).waitFor({ timeout: 30_000 });
     assert.deepEqual(modelsSent(before), ['gpt-4o', 'gpt-4o-mini']);
     assert.equal(await answer.locator('h3', { hasText: /^OpenAI gpt-4o(-mini)?$/ }).count(), 2);
     const rows = await table.locator('tbody tr').allInnerTexts();

@@ -374,16 +374,18 @@ describe('the provider panel, as a new user meets it', function () {
     assert.ok(meter.trackOpacity < 0.5, JSON.stringify(meter));
     await screenshot(page, 'panel-budgets-light');
 
-    // The next request is refused before it is sent: the connection test's one-token chat says why.
+    // The next request is refused before it is sent: the connection test's one-token chat is not
+    // tried, and says why (the budget, not the provider: the provider's card is not marked failed).
     const chats = provider.requests.filter((request) => request.path === '/v1/chat/completions').length;
     await panel.getByRole('button', { name: 'Providers', exact: true }).click();
     await panel
       .locator('article.card[data-provider="openai"]')
       .getByRole('button', { name: 'Test Connection' })
       .click();
-    const refused = panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="fail"]');
+    const refused = panel.locator('article.card[data-provider="openai"] .stage[data-stage="chat"][data-status="skip"]');
     await refused.waitFor({ timeout: 20_000 });
-    assert.match(await refused.innerText(), /would exceed the daily budget of \$0\.000001/);
+    assert.match(await refused.innerText(), /Not tried: This request would exceed the daily budget of \$0\.000001/);
+    assert.equal(await panel.locator('article.card[data-provider="openai"] .stage[data-status="fail"]').count(), 0);
     assert.equal(
       provider.requests.filter((request) => request.path === '/v1/chat/completions').length,
       chats,
