@@ -1,9 +1,10 @@
 import { html, type TemplateResult } from 'lit';
-import type { PanelBudget, PanelSpend, PanelState } from '../../src/shared/protocol';
+import type { PanelBudget, PanelState } from '../../src/shared/protocol';
 import { button } from '../components/provider-card';
 import { usd } from '../format';
-import { request, Section, SPEND_CHANGED } from '../section';
+import { request } from '../section';
 import { announce, store } from '../state';
+import { SpendSection } from './spend';
 
 const MODE_HELP: Record<PanelBudget['mode'], string> = {
   warn: 'tell me at the threshold and at the limit',
@@ -13,31 +14,9 @@ const MODE_HELP: Record<PanelBudget['mode'], string> = {
 };
 
 /** Each budget's use, and the form that adds or changes one. */
-export class BudgetsSection extends Section {
-  #spend: PanelSpend | undefined;
-  readonly #reload = () => void this.load();
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    window.addEventListener(SPEND_CHANGED, this.#reload);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    window.removeEventListener(SPEND_CHANGED, this.#reload);
-  }
-
-  protected override async load(): Promise<void> {
-    try {
-      this.#spend = await request('spend', { days: store.view.days ?? 30 });
-    } catch (error) {
-      store.errorText = (error as Error).message;
-    }
-    this.requestUpdate();
-  }
-
+export class BudgetsSection extends SpendSection {
   override render(): TemplateResult {
-    const spend = this.#spend;
+    const spend = this.spend;
     const list = spend?.budgets ?? [];
     return html`<section id="budgets" aria-label="Budgets">
       <h2>Budgets</h2>

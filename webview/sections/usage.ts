@@ -3,36 +3,15 @@ import type { PanelSpend } from '../../src/shared/protocol';
 import { button } from '../components/provider-card';
 import { spendChart } from '../components/spend-chart';
 import { fromFirstSpend, usd } from '../format';
-import { act, request, Section, SPEND_CHANGED } from '../section';
+import { act } from '../section';
 import { store } from '../state';
+import { SpendSection } from './spend';
 
 /** Spend over a range of days: the chart, the figures per day and per model, and the export. */
-export class UsageSection extends Section {
-  #spend: PanelSpend | undefined;
-  readonly #reload = () => void this.load();
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    window.addEventListener(SPEND_CHANGED, this.#reload);
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    window.removeEventListener(SPEND_CHANGED, this.#reload);
-  }
-
-  protected override async load(): Promise<void> {
-    try {
-      this.#spend = await request('spend', { days: store.view.days ?? 30 });
-    } catch (error) {
-      store.errorText = (error as Error).message;
-    }
-    this.requestUpdate();
-  }
-
+export class UsageSection extends SpendSection {
   override render(): TemplateResult {
     const days = store.view.days ?? 30;
-    const spend = this.#spend;
+    const spend = this.spend;
     return html`<section id="usage" aria-label="Usage">
       <div class="actions" role="group" aria-label="Range">
         ${[7, 30, 62].map((range) =>
