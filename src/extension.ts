@@ -59,7 +59,14 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const statusBar = new cost.CostStatusBar(spend, providers, settings);
   // The status bar shows the providers' health (paused models, rate-limit headroom) the router keeps.
   statusBar.setHealthSource(() => router.healthLines());
-  const panelServices = { registry: providers, cost: spend, routing: router, dialogs, log: log.child('panel') };
+  const panelServices = {
+    registry: providers,
+    cost: spend,
+    routing: router,
+    settings,
+    dialogs,
+    log: log.child('panel'),
+  };
   const services: Services = {
     extensionUri: context.extensionUri,
     version,

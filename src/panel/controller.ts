@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import type { Logger, StageResult } from '../core';
 import {
@@ -60,16 +60,18 @@ export class PanelController implements vscode.Disposable {
     private readonly version: string,
     private readonly post: (message: HostToWebview) => Thenable<boolean> | Promise<boolean>,
   ) {
-    const { registry, cost, routing } = services;
+    const { registry, cost, routing, settings } = services;
     this.#services = services;
     this.#log = services.log;
     const registryChanges = registry.onDidChange(() => this.#scheduleState());
     const circuitChanges = routing.circuits.onDidChange(() => this.#scheduleState());
-    const settingChanges = vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('switchboard.fallback')) this.#scheduleState();
-      // Budgets changed elsewhere (settings, the Set Budget command): a panel showing them asks again.
-      if (event.affectsConfiguration('switchboard.budgets') && this.#ready) void this.#send({ type: 'spendChanged' });
-    });
+    // Through the settings service, so the state is built after it has read the change.
+    const fallbackChanges = settings.onDidChange(['fallback'], () => this.#scheduleState());
+    // Budgets changed elsewhere (settings, the Set Budget command): a panel showing them asks again.
+    const budgetChanges = settings.onDidChange(
+      ['budgets'],
+      () => this.#ready && void this.#send({ type: 'spendChanged' }),
+    );
     // A request recorded here or in another window: a panel showing spend asks again (at most once a second).
     let spendTimer: ReturnType<typeof setTimeout> | undefined;
     const records = cost.ledger.onDidChange(() => {
@@ -83,7 +85,8 @@ export class PanelController implements vscode.Disposable {
         clearTimeout(spendTimer);
         registryChanges.dispose();
         circuitChanges.dispose();
-        settingChanges.dispose();
+        fallbackChanges.dispose();
+        budgetChanges.dispose();
         records.dispose();
       },
     };

@@ -1,5 +1,6 @@
 import type { Logger, Registry, StageResult } from '../core';
 import type { Dialogs } from '../platform/dialogs';
+import type { Settings } from '../platform/settings';
 import type { CostService, RoutingService } from '../services';
 import type { Params, RequestName, Result } from '../shared/protocol';
 import type { DraftTests } from './draftTests';
@@ -9,6 +10,8 @@ export interface PanelServices {
   readonly registry: Registry;
   readonly cost: CostService;
   readonly routing: RoutingService;
+  /** The one reader (and writer) of `switchboard.*`. */
+  readonly settings: Settings;
   /** The extension's questions to the user (tests answer them). */
   readonly dialogs: Dialogs;
   readonly log: Logger;

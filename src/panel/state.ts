@@ -1,10 +1,9 @@
-import * as vscode from 'vscode';
 import { findTemplate, PROVIDER_TEMPLATES } from '../core';
 import type { PanelFallbackStep, PanelState, ProviderCard } from '../shared/protocol';
 import type { PanelServices } from './handler';
 
 /** What the panel shows: every provider as a card (keys as masks only) and the templates for the wizard. */
-export async function panelState({ registry, routing }: PanelServices, version: string): Promise<PanelState> {
+export async function panelState({ registry, routing, settings }: PanelServices, version: string): Promise<PanelState> {
   const defaultProvider = registry.defaultProvider();
   const providers = await Promise.all(
     registry.list().map(async (entry): Promise<ProviderCard> => {
@@ -42,11 +41,15 @@ export async function panelState({ registry, routing }: PanelServices, version: 
     ...(template.keyPrefix ? { keyPrefix: template.keyPrefix } : {}),
     local: template.local === true,
   }));
-  return { version, providers, templates, fallback: fallback({ registry, routing }) };
+  return { version, providers, templates, fallback: fallback({ registry, routing, settings }) };
 }
 
 /** The chain as it will run: the default first, then each step with its circuit's state. */
-function fallback({ registry, routing }: Pick<PanelServices, 'registry' | 'routing'>): PanelState['fallback'] {
+function fallback({
+  registry,
+  routing,
+  settings,
+}: Pick<PanelServices, 'registry' | 'routing' | 'settings'>): PanelState['fallback'] {
   const circuits = new Map(routing.circuits.snapshot().map((circuit) => [circuit.key, circuit]));
   const describe = (step: { provider: string; model: string }): PanelFallbackStep => {
     const circuit = circuits.get(`${step.provider}/${step.model}`);
@@ -59,18 +62,15 @@ function fallback({ registry, routing }: Pick<PanelServices, 'registry' | 'routi
       ...(circuit?.retryAt !== undefined ? { retryAt: circuit.retryAt } : {}),
     };
   };
-  const configured = vscode.workspace
-    .getConfiguration('switchboard.fallback')
-    .get<Array<{ provider: string; model: string }>>('chain', []);
+  // The chain as routing reads it: a malformed chain is no chain, so the panel never shows steps that will not run.
+  const configured = settings.current.fallback.chain;
   const firstProvider = registry.defaultProvider();
   const firstModel = registry.defaultModel();
   return {
     ...(firstProvider && firstModel ? { first: describe({ provider: firstProvider, model: firstModel }) } : {}),
-    // Steps the router would skip (a provider that is not set up, a malformed entry) are not shown as if they ran.
+    // Steps the router would skip for a provider that is not set up are not shown as if they ran.
     steps: (configured.length > 0 ? configured : registry.workspaceFallback())
-      .filter(
-        (step) => typeof step.model === 'string' && step.model !== '' && registry.get(step.provider) !== undefined,
-      )
+      .filter((step) => registry.get(step.provider) !== undefined)
       .map(describe),
     source: configured.length > 0 || registry.workspaceFallback().length === 0 ? 'settings' : 'workspace',
   };

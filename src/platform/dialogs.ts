@@ -1,4 +1,31 @@
 import * as vscode from 'vscode';
+import { withAbortSignal } from './cancellation';
+
+/** Rows that change while a quick pick shows them (lists arriving one by one). */
+export interface LiveItems<T extends vscode.QuickPickItem> {
+  readonly items: readonly T[];
+  /** The ticked rows (with `canPickMany`). */
+  readonly selected: readonly T[];
+  /** Whether rows are still to come. */
+  readonly busy: boolean;
+  readonly onDidChange: vscode.Event<void>;
+}
+
+export interface LivePickOptions<T extends vscode.QuickPickItem> {
+  title: string;
+  placeholder?: string;
+  matchOnDescription?: boolean;
+  canPickMany?: boolean;
+  /** The user ticked or unticked rows: the ticked ones among those on show. */
+  onDidSelect?(selected: readonly T[], shown: readonly T[]): void;
+  /** Whether accepting these rows answers the pick (a separator or a "Loading…" row does not). */
+  accepts?(items: readonly T[]): boolean;
+  /** Aborted: the pick closes with no answer. */
+  signal?: AbortSignal;
+}
+
+/** A task's progress, as VS Code's notification shows it. */
+export type ProgressReport = vscode.Progress<{ message?: string; increment?: number }>;
 
 /**
  * Every question Switchboard's commands ask the user. Commands take it from the services, so the
@@ -12,6 +39,14 @@ export interface Dialogs {
   warn(message: string, ...actions: string[]): Promise<string | undefined>;
   error(message: string, ...actions: string[]): Promise<string | undefined>;
   pick<T extends vscode.QuickPickItem>(items: readonly T[], options: vscode.QuickPickOptions): Promise<T | undefined>;
+  /** A quick pick over rows that change while it is open: the accepted rows, or undefined when it was closed. */
+  livePick<T extends vscode.QuickPickItem>(live: LiveItems<T>, options: LivePickOptions<T>): Promise<T[] | undefined>;
+  /** Runs `task` under a progress notification; with `cancellable`, its Cancel button aborts `signal`. */
+  progress<T>(
+    title: string,
+    cancellable: boolean,
+    task: (progress: ProgressReport, signal: AbortSignal) => Promise<T>,
+  ): Promise<T>;
   input(options: vscode.InputBoxOptions): Promise<string | undefined>;
   saveFile(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
   openFile(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined>;
@@ -26,10 +61,51 @@ export const vscodeDialogs: Dialogs = {
   warn: (message, ...actions) => Promise.resolve(vscode.window.showWarningMessage(message, ...actions)),
   error: (message, ...actions) => Promise.resolve(vscode.window.showErrorMessage(message, ...actions)),
   pick: (items, options) => Promise.resolve(vscode.window.showQuickPick(items, options)),
+  livePick: showLivePick,
+  progress: (title, cancellable, task) =>
+    Promise.resolve(
+      vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title, cancellable },
+        (progress, token) => withAbortSignal(token, (signal) => task(progress, signal)),
+      ),
+    ),
   input: (options) => Promise.resolve(vscode.window.showInputBox(options)),
   saveFile: (options) => Promise.resolve(vscode.window.showSaveDialog(options)),
   openFile: async (options) => (await vscode.window.showOpenDialog({ ...options, canSelectMany: false }))?.[0],
 };
+
+async function showLivePick<T extends vscode.QuickPickItem>(
+  live: LiveItems<T>,
+  options: LivePickOptions<T>,
+): Promise<T[] | undefined> {
+  const picker = vscode.window.createQuickPick<T>();
+  picker.title = options.title;
+  picker.placeholder = options.placeholder;
+  picker.matchOnDescription = options.matchOnDescription ?? false;
+  picker.canSelectMany = options.canPickMany ?? false;
+  const render = () => {
+    picker.items = live.items;
+    picker.busy = live.busy;
+    if (picker.canSelectMany) picker.selectedItems = live.selected;
+  };
+  render();
+  const changes = live.onDidChange(render);
+  picker.onDidChangeSelection((items) => picker.canSelectMany && options.onDidSelect?.(items, picker.items));
+  const hide = () => picker.hide();
+  options.signal?.addEventListener('abort', hide, { once: true });
+  const picked = await new Promise<T[] | undefined>((resolve) => {
+    picker.onDidAccept(() => {
+      const items = picker.canSelectMany ? [...picker.selectedItems] : picker.selectedItems.slice(0, 1);
+      if (options.accepts?.(items) ?? true) resolve(items);
+    });
+    picker.onDidHide(() => resolve(undefined));
+    picker.show();
+  });
+  options.signal?.removeEventListener('abort', hide);
+  changes.dispose();
+  picker.dispose();
+  return picked;
+}
 
 /** A prepared answer: the first question whose text matches gets `reply`, once. */
 interface Answer {
@@ -95,6 +171,33 @@ export class AnsweringDialogs implements Dialogs {
     return answer
       ? Promise.resolve(items.find((item) => item.label === answer.reply))
       : this.fallback.pick(items, options);
+  }
+
+  /** The answer is a row's label; it waits for that row, as the user would, until no more rows are coming. */
+  livePick<T extends vscode.QuickPickItem>(live: LiveItems<T>, options: LivePickOptions<T>): Promise<T[] | undefined> {
+    const answer = this.#take(options.title);
+    if (!answer) return this.fallback.livePick(live, options);
+    return new Promise((resolve) => {
+      const settle = () => {
+        const item = live.items.find((row) => row.label === answer.reply);
+        const picked = item && (options.accepts?.([item]) ?? true) ? [item] : undefined;
+        if (!picked && live.busy && !options.signal?.aborted) return;
+        resolve(options.signal?.aborted ? undefined : picked);
+        changes.dispose();
+        options.signal?.removeEventListener('abort', settle);
+      };
+      const changes = live.onDidChange(settle);
+      options.signal?.addEventListener('abort', settle, { once: true });
+      settle();
+    });
+  }
+
+  progress<T>(
+    title: string,
+    cancellable: boolean,
+    task: (progress: ProgressReport, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    return this.fallback.progress(title, cancellable, task);
   }
 
   input(options: vscode.InputBoxOptions): Promise<string | undefined> {

@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import type { Registry, StageResult } from '../core';
-import { withAbortSignal } from '../platform/cancellation';
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { Services } from '../services';
@@ -24,23 +23,19 @@ async function testConnection(
   const entry = id && registry.get(id);
   if (!entry) return undefined;
   let cancelled = false;
-  const report = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: `Testing ${entry.name}`, cancellable: true },
-    (progress, token) =>
-      withAbortSignal(token, (signal) => {
-        signal.addEventListener('abort', () => (cancelled = true), { once: true });
-        return registry.testConnection(entry.id, {
-          model: args?.model,
-          signal,
-          onStage: (stage: StageResult) =>
-            progress.report({
-              message: `${stage.stage}: ${stage.status}${stage.ms === undefined ? '' : ` (${Math.round(stage.ms)} ms)`}`,
-            }),
-          // The one-token chat is a real request: it counts against budgets and is recorded.
-          wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test'),
-        });
-      }),
-  );
+  const report = await dialogs.progress(`Testing ${entry.name}`, true, (progress, signal) => {
+    signal.addEventListener('abort', () => (cancelled = true), { once: true });
+    return registry.testConnection(entry.id, {
+      model: args?.model,
+      signal,
+      onStage: (stage: StageResult) =>
+        progress.report({
+          message: `${stage.stage}: ${stage.status}${stage.ms === undefined ? '' : ` (${Math.round(stage.ms)} ms)`}`,
+        }),
+      // The one-token chat is a real request: it counts against budgets and is recorded.
+      wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test'),
+    });
+  });
   const failed = report.stages.find((stage) => stage.status === 'fail');
   log.info(
     `connection test of ${entry.id}: ${report.stages.map((stage) => `${stage.stage} ${stage.status}${stage.ms === undefined ? '' : ` ${Math.round(stage.ms)} ms`}`).join(', ')}`,
@@ -62,45 +57,37 @@ async function testConnection(
 async function testAllConnections({ registry, dialogs, cost, log }: Services) {
   const entries = registry.list().filter((entry) => entry.enabled);
   if (entries.length === 0) return [];
-  const results = await vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: `Testing ${entries.length} provider(s)`,
-      cancellable: true,
-    },
-    (progress, token) =>
-      withAbortSignal(token, async (signal) => {
-        let done = 0;
-        const all = await Promise.all(
-          entries.map(async (entry) => {
-            try {
-              const report = await registry.testConnection(entry.id, {
-                signal,
-                wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test'),
-              });
-              return {
-                providerId: entry.id,
-                name: entry.name,
-                ok: report.ok,
-                failed: report.stages.find((stage) => stage.status === 'fail')?.message,
-              };
-            } catch (error) {
-              // One provider that cannot be tested (removed meanwhile, say) does not lose the others' results.
-              return {
-                providerId: entry.id,
-                name: entry.name,
-                ok: false,
-                failed: error instanceof Error ? error.message : String(error),
-              };
-            } finally {
-              progress.report({ message: `${++done} of ${entries.length} done`, increment: 100 / entries.length });
-            }
-          }),
-        );
-        // Cancelled: no verdicts (the stopped tests were not recorded either).
-        return signal.aborted ? undefined : all;
+  const results = await dialogs.progress(`Testing ${entries.length} provider(s)`, true, async (progress, signal) => {
+    let done = 0;
+    const all = await Promise.all(
+      entries.map(async (entry) => {
+        try {
+          const report = await registry.testConnection(entry.id, {
+            signal,
+            wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test'),
+          });
+          return {
+            providerId: entry.id,
+            name: entry.name,
+            ok: report.ok,
+            failed: report.stages.find((stage) => stage.status === 'fail')?.message,
+          };
+        } catch (error) {
+          // One provider that cannot be tested (removed meanwhile, say) does not lose the others' results.
+          return {
+            providerId: entry.id,
+            name: entry.name,
+            ok: false,
+            failed: error instanceof Error ? error.message : String(error),
+          };
+        } finally {
+          progress.report({ message: `${++done} of ${entries.length} done`, increment: 100 / entries.length });
+        }
       }),
-  );
+    );
+    // Cancelled: no verdicts (the stopped tests were not recorded either).
+    return signal.aborted ? undefined : all;
+  });
   if (!results) return [];
   for (const result of results)
     log.info(`connection test of ${result.providerId}: ${result.ok ? 'ok' : result.failed}`);

@@ -10,7 +10,7 @@ import {
   type Registry,
 } from '../core';
 import { Commands } from '../platform/commands';
-import type { Dialogs } from '../platform/dialogs';
+import type { Dialogs, LiveItems } from '../platform/dialogs';
 import type { ModelPicker } from '../services';
 
 interface ModelItem extends vscode.QuickPickItem {
@@ -57,12 +57,6 @@ async function pickModels(
       .then((choice) => choice && vscode.commands.executeCommand(Commands.addProvider));
     return undefined;
   }
-  const picker = vscode.window.createQuickPick<ModelItem>();
-  picker.title = options.title;
-  picker.placeholder = 'Search models by name, provider or price';
-  picker.matchOnDescription = true;
-  picker.canSelectMany = options.canPickMany ?? false;
-  picker.busy = true;
   const sections = new Map<string, ModelItem[]>(
     providers.map((entry) => [
       entry.id,
@@ -73,23 +67,21 @@ async function pickModels(
   const keyOf = (item: Partial<ModelRef>) =>
     modelKey({ providerId: item.providerId ?? '', modelId: item.modelId ?? '' });
   const ticked = new Set((options.selected ?? []).map(keyOf));
-  picker.onDidChangeSelection((items) => {
-    if (!picker.canSelectMany) return;
-    // Only the rows on show change: ticks waiting for a provider's list to arrive stay.
-    const shown = new Set(picker.items.map(keyOf));
-    for (const key of [...ticked]) if (shown.has(key)) ticked.delete(key);
-    for (const item of items) ticked.add(keyOf(item));
-  });
-  const render = () => {
-    picker.items = providers.flatMap((entry) => sections.get(entry.id) ?? []);
-    if (picker.canSelectMany)
-      picker.selectedItems = picker.items.filter((item) => item.providerId !== undefined && ticked.has(keyOf(item)));
-  };
-  render();
-  const controller = new AbortController();
-  const hide = () => picker.hide();
-  options.signal?.addEventListener('abort', hide, { once: true });
+  const changed = new vscode.EventEmitter<void>();
   let pending = providers.length;
+  const live: LiveItems<ModelItem> = {
+    get items() {
+      return providers.flatMap((entry) => sections.get(entry.id) ?? []);
+    },
+    get selected() {
+      return this.items.filter((item) => item.providerId !== undefined && ticked.has(keyOf(item)));
+    },
+    get busy() {
+      return pending > 0;
+    },
+    onDidChange: changed.event,
+  };
+  const controller = new AbortController();
   for (const entry of providers) {
     const template = findTemplate(entry.template ?? '');
     void registry
@@ -126,21 +118,26 @@ async function pickModels(
         ]);
       })
       .finally(() => {
-        picker.busy = --pending > 0;
-        render();
+        pending--;
+        changed.fire();
       });
   }
-  const picked = await new Promise<ModelItem[] | undefined>((resolve) => {
-    picker.onDidAccept(() => {
-      const items = picker.canSelectMany ? [...picker.selectedItems] : picker.selectedItems.slice(0, 1);
-      if (items.some((item) => item.providerId)) resolve(items);
-    });
-    picker.onDidHide(() => resolve(undefined));
-    picker.show();
+  const picked = await dialogs.livePick(live, {
+    title: options.title,
+    placeholder: 'Search models by name, provider or price',
+    matchOnDescription: true,
+    canPickMany: options.canPickMany ?? false,
+    onDidSelect: (selected, shown) => {
+      // Only the rows on show change: ticks waiting for a provider's list to arrive stay.
+      const showing = new Set(shown.map(keyOf));
+      for (const key of [...ticked]) if (showing.has(key)) ticked.delete(key);
+      for (const item of selected) ticked.add(keyOf(item));
+    },
+    accepts: (items) => items.some((item) => item.providerId),
+    signal: options.signal,
   });
-  options.signal?.removeEventListener('abort', hide);
   controller.abort();
-  picker.dispose();
+  changed.dispose();
   if (options.signal?.aborted) return undefined;
   return picked?.flatMap((item) =>
     item.providerId && item.modelId ? [{ providerId: item.providerId, modelId: item.modelId }] : [],

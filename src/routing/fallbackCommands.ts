@@ -1,6 +1,5 @@
 import * as vscode from 'vscode';
 import { describeFailure, describeSwitch, describeWait, type FallbackStep } from '../core';
-import { withAbortSignal } from '../platform/cancellation';
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Services } from '../services';
 
@@ -23,49 +22,41 @@ async function testFallbackChain({ routing, registry, dialogs }: Services) {
     if (choice) await vscode.commands.executeCommand(Commands.selectDefaultModel);
     return undefined;
   }
-  return vscode.window.withProgress(
-    {
-      location: vscode.ProgressLocation.Notification,
-      title: 'Switchboard: testing the fallback chain',
-      cancellable: true,
-    },
-    (progress, token) =>
-      withAbortSignal(token, async (signal) => {
-        const switches: Array<{ from: string; to: string; error: string }> = [];
-        let answeredBy: { providerId: string; model: string } | undefined;
-        let text = '';
-        try {
-          const request = {
-            messages: [{ role: 'user' as const, content: 'Reply with the single word OK.' }],
-            maxTokens: 16,
-          };
-          for await (const event of routing.run(request, { surface: 'connection-test', signal, steps })) {
-            if (event.type === 'route-wait') progress.report({ message: describeWait(event) });
-            else if (event.type === 'route-switch') {
-              switches.push({
-                from: `${event.from.providerId}/${event.from.model}`,
-                to: `${event.to.providerId}/${event.to.model}`,
-                error: event.error.kind,
-              });
-              progress.report({ message: describeSwitch(event) });
-            } else if (event.type === 'route-answering')
-              answeredBy = { providerId: event.target.providerId, model: event.target.model };
-            else if (event.type === 'text') text += event.text;
-          }
-          const who = answeredBy
-            ? `${registry.get(answeredBy.providerId)?.name ?? answeredBy.providerId} ${answeredBy.model}`
-            : 'nobody';
-          const after =
-            switches.length > 0 ? ` after ${switches.map((item) => `${item.from} (${item.error})`).join(', ')}` : '';
-          void dialogs.info(`Fallback chain works: answered by ${who}${after}.`);
-          return { ok: true, answeredBy, switches, text };
-        } catch (error) {
-          const message = describeFailure(error);
-          void dialogs.error(`Fallback chain: ${message}`);
-          return { ok: false, switches, error: message };
-        }
-      }),
-  );
+  return dialogs.progress('Switchboard: testing the fallback chain', true, async (progress, signal) => {
+    const switches: Array<{ from: string; to: string; error: string }> = [];
+    let answeredBy: { providerId: string; model: string } | undefined;
+    let text = '';
+    try {
+      const request = {
+        messages: [{ role: 'user' as const, content: 'Reply with the single word OK.' }],
+        maxTokens: 16,
+      };
+      for await (const event of routing.run(request, { surface: 'connection-test', signal, steps })) {
+        if (event.type === 'route-wait') progress.report({ message: describeWait(event) });
+        else if (event.type === 'route-switch') {
+          switches.push({
+            from: `${event.from.providerId}/${event.from.model}`,
+            to: `${event.to.providerId}/${event.to.model}`,
+            error: event.error.kind,
+          });
+          progress.report({ message: describeSwitch(event) });
+        } else if (event.type === 'route-answering')
+          answeredBy = { providerId: event.target.providerId, model: event.target.model };
+        else if (event.type === 'text') text += event.text;
+      }
+      const who = answeredBy
+        ? `${registry.get(answeredBy.providerId)?.name ?? answeredBy.providerId} ${answeredBy.model}`
+        : 'nobody';
+      const after =
+        switches.length > 0 ? ` after ${switches.map((item) => `${item.from} (${item.error})`).join(', ')}` : '';
+      void dialogs.info(`Fallback chain works: answered by ${who}${after}.`);
+      return { ok: true, answeredBy, switches, text };
+    } catch (error) {
+      const message = describeFailure(error);
+      void dialogs.error(`Fallback chain: ${message}`);
+      return { ok: false, switches, error: message };
+    }
+  });
 }
 
 interface StepItem extends vscode.QuickPickItem {

@@ -115,6 +115,32 @@ describe('provider registry in the extension host', () => {
     }
   });
 
+  it('Select Default Model is answered through the dialogs: the answer waits for its row to arrive', async () => {
+    const { registry } = await testingApi();
+    const before = { provider: registry.defaultProvider(), model: registry.defaultModel() };
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, {
+      template: 'custom',
+      name: 'Picked',
+      baseUrl: provider.url,
+      apiKey: 'picked-key-0123456789abcd',
+    });
+    try {
+      // The picker opens with a loading row per provider; the model list arrives from the server after.
+      const asked = await toldDuring(() =>
+        answering(/^Default model$/, 'local-model', () => vscode.commands.executeCommand(Commands.selectDefaultModel)),
+      );
+      assert.deepEqual(asked, ['Default model']);
+      assert.deepEqual([registry.defaultProvider(), registry.defaultModel()], [id, 'local-model']);
+      assert.ok(
+        registry.get(id)?.models.some((model) => model.id === 'local-model'),
+        'the picked model is remembered',
+      );
+    } finally {
+      await removeProvider(id);
+      if (before.provider && before.model) await registry.setDefault(before.provider, before.model);
+    }
+  });
+
   it('reads providers a team declares in .vscode/switchboard.json, read-only', async () => {
     const { registry } = await testingApi();
     const folder = vscode.workspace.workspaceFolders?.[0];

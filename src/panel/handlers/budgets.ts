@@ -16,15 +16,15 @@ export const budgetHandlers: Handlers<'saveBudget' | 'removeBudget'> = {
     await vscode.commands.executeCommand(Commands.setBudget, { ...budget, id: sameScope?.budget.id ?? budget.id });
     return null;
   },
-  async removeBudget({ budgetId }, { registry, dialogs }) {
-    const config = vscode.workspace.getConfiguration('switchboard');
-    const budgets = config.get<Array<{ id?: string }>>('budgets', []);
-    if (!budgets.some((item) => item.id === budgetId)) throw new Error(`No budget "${budgetId}".`);
+  async removeBudget({ budgetId }, { registry, dialogs, settings }) {
+    // The list as written: removing one budget keeps the others, malformed ones included.
+    const budgets = settings.raw('budgets');
+    const named = (item: unknown) => (item as { id?: unknown } | null)?.id === budgetId;
+    if (!budgets.some(named)) throw new Error(`No budget "${budgetId}".`);
     if (await dialogs.confirm(`Remove the budget "${budgetId}"?`, 'Remove')) {
-      await config.update(
+      await settings.update(
         'budgets',
-        budgets.filter((item) => item.id !== budgetId),
-        vscode.ConfigurationTarget.Global,
+        budgets.filter((item) => !named(item)),
       );
       await registry.noteBudgetChange(`${budgetId} removed`);
     }
