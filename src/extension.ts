@@ -14,7 +14,7 @@ import { Settings } from './platform/settings';
 import * as registry from './registry';
 import * as routing from './routing';
 import type { Services, UsageText } from './services';
-import type { HostToWebview, PanelView } from './shared/protocol';
+import type { HostToWebview, PanelSection } from './shared/protocol';
 
 /** Handed to the extension's own integration tests only (ExtensionMode.Test), never to other extensions. */
 export interface TestingApi {
@@ -96,8 +96,8 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     ),
     ...registerCommands(
       {
-        [Commands.openPanel]: (args?: { view?: PanelView }) =>
-          ProviderPanel.show(context.extensionUri, version, panelServices, redactor, args?.view),
+        [Commands.openPanel]: (args?: { section?: PanelSection }) =>
+          ProviderPanel.show(context.extensionUri, version, panelServices, redactor, args?.section),
         [Commands.showLog]: () => channel.show(),
       },
       log,

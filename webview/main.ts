@@ -1,5 +1,5 @@
 import { html, nothing, render, type TemplateResult } from 'lit';
-import type { PanelView } from '../src/shared/protocol';
+import type { PanelSection } from '../src/shared/protocol';
 import { button } from './components/provider-card';
 import { rpc } from './section';
 import './sections/activity';
@@ -12,7 +12,7 @@ import { restoreWizard } from './sections/wizard';
 import { store, vscode } from './state';
 import './styles/panel.css';
 
-const TABS: Array<[string, PanelView]> = [
+const TABS: Array<[string, PanelSection]> = [
   ['Providers', 'providers'],
   ['Add Provider', 'add'],
   ['Models', 'models'],
@@ -23,8 +23,8 @@ const TABS: Array<[string, PanelView]> = [
 ];
 
 /** One element per section; switching to one draws it anew, and it fetches what it shows. */
-function section(view: PanelView): TemplateResult {
-  switch (view) {
+function section(name: PanelSection): TemplateResult {
+  switch (name) {
     case 'providers':
       return html`<sb-providers></sb-providers>`;
     case 'add':
@@ -46,9 +46,9 @@ const app = document.getElementById('app')!;
 
 function draw(): void {
   // Nothing to show until the host's first state; then Lit takes over from the page's loading text.
-  if (!store.host) return;
+  if (!store.state) return;
   if (app.dataset.state !== 'ready') app.replaceChildren();
-  const current = store.view.view;
+  const current = store.saved.section;
   render(
     html`${store.errorText ? html`<p id="error" role="alert" class="error">${store.errorText}</p>` : nothing}
       <header>

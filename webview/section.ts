@@ -10,9 +10,9 @@ export const rpc = createRpc(
   (message) => vscode.postMessage(message),
   (event: PushEvent) => {
     if (event.type === 'state') {
-      store.host = event.state;
+      store.state = event.state;
       store.changed();
-    } else if (event.type === 'show') store.go(event.view);
+    } else if (event.type === 'show') store.go(event.section);
     else window.dispatchEvent(new Event(SPEND_CHANGED));
   },
 );

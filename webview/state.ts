@@ -1,8 +1,8 @@
 import {
-  panelView,
+  panelSection,
   type PanelReport,
   type PanelState,
-  type PanelView,
+  type PanelSection,
   type WebviewToHost,
 } from '../src/shared/protocol';
 
@@ -10,15 +10,15 @@ export type SortColumn = 'provider' | 'model' | 'context' | 'output' | 'input' |
 export type WizardStep = 'template' | 'connect' | 'models' | 'done';
 
 /** What survives the panel being hidden (getState/setState). Never the key. */
-export interface ViewState {
-  view: PanelView;
+export interface SavedState {
+  section: PanelSection;
   /** The models table's search and sort. */
   modelSearch?: string;
   modelSort?: { column: SortColumn; descending: boolean };
-  /** The activity view's filters. */
+  /** The activity section's filters. */
   auditFilter?: string;
   auditAction?: string;
-  /** The usage view's range in days. */
+  /** The usage section's range in days. */
   days?: number;
   wizard: {
     step: WizardStep;
@@ -36,45 +36,46 @@ export interface ViewState {
 interface VsCodeApi {
   postMessage(message: WebviewToHost): void;
   getState(): unknown;
-  setState(state: ViewState): void;
+  setState(state: SavedState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
 export const vscode = acquireVsCodeApi();
 
-/** The saved view, if it has the shape this version writes; else a fresh start. */
-function restoredView(saved: unknown): ViewState {
-  const fresh: ViewState = { view: 'providers', wizard: { step: 'template', selected: [] } };
+/** What was saved, if it has the shape this version writes; else a fresh start. */
+function restoredState(saved: unknown): SavedState {
+  const fresh: SavedState = { section: 'providers', wizard: { step: 'template', selected: [] } };
   if (typeof saved !== 'object' || saved === null) return fresh;
-  const candidate = saved as Partial<ViewState>;
+  const candidate = saved as Partial<SavedState>;
   const wizard = candidate.wizard;
   if (
-    !panelView.safeParse(candidate.view).success ||
+    !panelSection.safeParse(candidate.section).success ||
     typeof wizard !== 'object' ||
     wizard === null ||
     !Array.isArray(wizard.selected)
   )
     return fresh;
   if (!['template', 'connect', 'models', 'done'].includes(wizard.step)) return fresh;
-  return candidate as ViewState;
+  return candidate as SavedState;
 }
 
 type Listener = () => void;
 
 /**
- * The panel's one store: the view state (saved across hide/show), the host's state, and the error
- * shown above the current section. Sections draw from it and are told when it changes.
+ * The panel's one store: what is saved across hide/show (the section, the wizard's progress), the
+ * state the host sent, and the error shown above the current section. Sections draw from it and are
+ * told when it changes.
  */
 class Store {
-  view: ViewState = restoredView(vscode.getState());
-  host: PanelState | undefined;
+  saved: SavedState = restoredState(vscode.getState());
+  state: PanelState | undefined;
   /** Shown above the current section until the next request. */
   errorText: string | undefined;
   readonly #listeners = new Set<Listener>();
 
-  /** Saves the view state and redraws whoever listens. */
+  /** Saves what is kept across hide/show and redraws whoever listens. */
   changed(): void {
-    vscode.setState(this.view);
+    vscode.setState(this.saved);
     for (const listener of this.#listeners) listener();
   }
 
@@ -83,8 +84,8 @@ class Store {
     return () => this.#listeners.delete(listener);
   }
 
-  go(view: PanelView): void {
-    this.view.view = view;
+  go(section: PanelSection): void {
+    this.saved.section = section;
     this.changed();
   }
 

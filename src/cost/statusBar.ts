@@ -19,7 +19,7 @@ export class CostStatusBar implements vscode.Disposable {
     this.item = vscode.window.createStatusBarItem('switchboard.cost', vscode.StatusBarAlignment.Right, 100);
     this.item.name = 'Switchboard Cost';
     // The panel's usage section: the chart, the models and the budgets, one click from the spend.
-    this.item.command = { command: Commands.openPanel, title: 'Show Usage', arguments: [{ view: 'usage' }] };
+    this.item.command = { command: Commands.openPanel, title: 'Show Usage', arguments: [{ section: 'usage' }] };
     let pending: ReturnType<typeof setTimeout> | undefined;
     const soon = () => {
       pending ??= setTimeout(() => {

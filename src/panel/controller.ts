@@ -6,7 +6,7 @@ import {
   webviewToHost,
   type HostToWebview,
   type PanelState,
-  type PanelView,
+  type PanelSection,
   type RequestName,
 } from '../shared/protocol';
 import { DraftTests } from './draftTests';
@@ -51,7 +51,7 @@ export class PanelController implements vscode.Disposable {
   #ready = false;
   #disposed = false;
   /** A section to show once the webview is ready (the panel was opened for it). */
-  #pendingView: PanelView | undefined;
+  #pendingSection: PanelSection | undefined;
 
   readonly #log: Logger;
 
@@ -113,8 +113,8 @@ export class PanelController implements vscode.Disposable {
       this.#abortRunning();
       this.#ready = true;
       await this.#send({ type: 'state', state: await this.state() });
-      if (this.#pendingView) await this.#send({ type: 'show', view: this.#pendingView });
-      this.#pendingView = undefined;
+      if (this.#pendingSection) await this.#send({ type: 'show', section: this.#pendingSection });
+      this.#pendingSection = undefined;
       return;
     }
     const { id, name, params } = message;
@@ -141,9 +141,9 @@ export class PanelController implements vscode.Disposable {
   }
 
   /** Brings a section forward now, or as soon as the webview is ready. */
-  show(view: PanelView): void {
-    if (this.#ready) void this.#send({ type: 'show', view });
-    else this.#pendingView = view;
+  show(section: PanelSection): void {
+    if (this.#ready) void this.#send({ type: 'show', section });
+    else this.#pendingSection = section;
   }
 
   /** A hidden panel's webview is torn down (no retainContextWhenHidden): nothing is posted until it says `ready` again. */

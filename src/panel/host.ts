@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Redactor } from '../core';
-import type { HostToWebview, PanelView } from '../shared/protocol';
+import type { HostToWebview, PanelSection } from '../shared/protocol';
 import { PanelController } from './controller';
 import type { PanelServices } from './handler';
 
 export const PANEL_VIEW_TYPE = 'switchboard.panel';
 
 /**
- * The provider panel: one instance, re-focused when opened again. Its view state lives in the
+ * The provider panel: one instance, re-focused when opened again. What it keeps across hide and show lives in the
  * webview (getState/setState), so it needs no retainContextWhenHidden.
  */
 export class ProviderPanel implements vscode.Disposable {
@@ -20,11 +20,11 @@ export class ProviderPanel implements vscode.Disposable {
     version: string,
     services: PanelServices,
     redactor: Redactor,
-    view?: PanelView,
+    section?: PanelSection,
   ): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
-      if (view) ProviderPanel.#current.#controller.show(view);
+      if (section) ProviderPanel.#current.#controller.show(section);
       return ProviderPanel.#current;
     }
     const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
@@ -38,7 +38,7 @@ export class ProviderPanel implements vscode.Disposable {
       webviewRoot,
       new PanelController(services, version, (message) => post(panel, message, redactor)),
     );
-    if (view) ProviderPanel.#current.#controller.show(view);
+    if (section) ProviderPanel.#current.#controller.show(section);
     return ProviderPanel.#current;
   }
 

@@ -298,8 +298,8 @@ export const panelState = z.strictObject({
 });
 export type PanelState = z.infer<typeof panelState>;
 
-export const panelView = z.enum(['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity']);
-export type PanelView = z.infer<typeof panelView>;
+export const panelSection = z.enum(['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity']);
+export type PanelSection = z.infer<typeof panelSection>;
 
 /**
  * What the host posts: pushes (typed events) and answers. A reply's result is parsed by the panel
@@ -307,7 +307,7 @@ export type PanelView = z.infer<typeof panelView>;
  */
 export const hostToWebview = z.discriminatedUnion('type', [
   /** Opened for one section (the status bar opens Usage). */
-  z.strictObject({ type: z.literal('show'), view: panelView }),
+  z.strictObject({ type: z.literal('show'), section: panelSection }),
   /** Usage or budgets changed: a panel showing spend asks again. */
   z.strictObject({ type: z.literal('spendChanged') }),
   z.strictObject({ type: z.literal('state'), state: panelState }),

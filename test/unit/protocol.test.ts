@@ -201,7 +201,7 @@ describe('the panel side of the protocol (webview/rpc.ts)', () => {
       { type: 'reply', id: String(id), result: { found: [] } },
       { type: 'reply', id, result: { found: [] }, extra: 1 },
       { type: 'state', state: { version: '' } },
-      { type: 'show', view: 'secrets' },
+      { type: 'show', section: 'secrets' },
       { type: 'error', id },
     ]) {
       rpc.receive(raw);
@@ -212,8 +212,8 @@ describe('the panel side of the protocol (webview/rpc.ts)', () => {
     rpc.receive({ type: 'reply', id: id + 7, result: { found: ['x'] } });
     rpc.receive({ type: 'reply', id, result: { found: ['ollama'] } });
     assert.deepEqual(await outcome(result), { settled: 'resolved', value: { found: ['ollama'] } });
-    rpc.receive({ type: 'show', view: 'usage' });
-    assert.deepEqual(pushed, [{ type: 'show', view: 'usage' }]);
+    rpc.receive({ type: 'show', section: 'usage' });
+    assert.deepEqual(pushed, [{ type: 'show', section: 'usage' }]);
   });
 
   it("a result that is not the request's declared result fails that request in words, not the panel", async () => {

@@ -10,7 +10,7 @@ export class ActivitySection extends Section {
   #fetchedFor: PanelState | undefined;
 
   protected override async load(): Promise<void> {
-    this.#fetchedFor = store.host;
+    this.#fetchedFor = store.state;
     try {
       this.#audit = await request('audit', {});
     } catch (error) {
@@ -20,7 +20,7 @@ export class ActivitySection extends Section {
   }
 
   override render(): TemplateResult {
-    if (store.host !== this.#fetchedFor) void this.load();
+    if (store.state !== this.#fetchedFor) void this.load();
     const intro = html`<h2>Activity</h2>
       <p class="muted">
         Changes to providers, keys, defaults, budgets and the fallback order, and every switch to a fallback model. Keys
@@ -32,12 +32,12 @@ export class ActivitySection extends Section {
         ${intro}
         <p class="muted">Loading…</p>
       </section>`;
-    const view = store.view;
+    const saved = store.saved;
     const actions = [...new Set(audit.map((entry) => entry.action))].sort();
-    const text = (view.auditFilter ?? '').toLowerCase();
+    const text = (saved.auditFilter ?? '').toLowerCase();
     const rows = audit.filter(
       (entry) =>
-        (!view.auditAction || entry.action === view.auditAction) &&
+        (!saved.auditAction || entry.action === saved.auditAction) &&
         (!text || `${entry.action} ${entry.providerId ?? ''} ${entry.detail ?? ''}`.toLowerCase().includes(text)),
     );
     return html`<section id="activity" aria-label="Activity">
@@ -48,9 +48,9 @@ export class ActivitySection extends Section {
           type="search"
           placeholder="Filter by provider, action or detail"
           aria-label="Filter the activity"
-          .value=${view.auditFilter ?? ''}
+          .value=${saved.auditFilter ?? ''}
           @input=${(event: Event) => {
-            view.auditFilter = (event.target as HTMLInputElement).value;
+            saved.auditFilter = (event.target as HTMLInputElement).value;
             store.changed();
           }}
         />
@@ -58,12 +58,12 @@ export class ActivitySection extends Section {
           id="audit-action"
           aria-label="Only this kind of change"
           @change=${(event: Event) => {
-            view.auditAction = (event.target as HTMLSelectElement).value || undefined;
+            saved.auditAction = (event.target as HTMLSelectElement).value || undefined;
             store.changed();
           }}
         >
           <option value="">All changes</option>
-          ${actions.map((name) => html`<option value=${name} ?selected=${view.auditAction === name}>${name.replace(/-/g, ' ')}</option>`)}
+          ${actions.map((name) => html`<option value=${name} ?selected=${saved.auditAction === name}>${name.replace(/-/g, ' ')}</option>`)}
         </select>
       </div>
       <table class="data-table" id="audit-table">

@@ -53,7 +53,7 @@ export class BudgetsSection extends SpendSection {
           </div>
         </article>`;
       })}
-      ${store.host ? this.#form(store.host) : ''}
+      ${store.state ? this.#form(store.state) : ''}
     </section>`;
   }
 

@@ -38,7 +38,7 @@ export class FallbackSection extends Section {
   }
 
   override render(): TemplateResult {
-    const state = store.host;
+    const state = store.state;
     if (!state) return html``;
     const { first, steps, source } = state.fallback;
     const move = (from: number, to: number) => {

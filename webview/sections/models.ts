@@ -37,8 +37,8 @@ export class ModelsSection extends Section {
         <h2>Models</h2>
         <p class="muted">Asking each provider for its models…</p>
       </section>`;
-    const view = store.view;
-    const sort = view.modelSort ?? { column: 'provider', descending: false };
+    const saved = store.saved;
+    const sort = saved.modelSort ?? { column: 'provider', descending: false };
     const header = (label: string, column: SortColumn) =>
       html`<th
         scope="col"
@@ -47,13 +47,13 @@ export class ModelsSection extends Section {
         ${button(
           `${label}${sort.column === column ? (sort.descending ? ' ↓' : ' ↑') : ''}`,
           () => {
-            view.modelSort = { column, descending: sort.column === column ? !sort.descending : false };
+            saved.modelSort = { column, descending: sort.column === column ? !sort.descending : false };
             store.changed();
           },
           { className: 'sort', id: `sort-${column}` },
         )}
       </th>`;
-    const text = (view.modelSearch ?? '').toLowerCase();
+    const text = (saved.modelSearch ?? '').toLowerCase();
     const rows = catalog.rows
       .filter((row) => !text || `${row.providerName} ${row.id} ${row.name ?? ''}`.toLowerCase().includes(text))
       .sort((a, b) => {
@@ -73,9 +73,9 @@ export class ModelsSection extends Section {
         type="search"
         placeholder="Search models or providers"
         aria-label="Search models"
-        .value=${view.modelSearch ?? ''}
+        .value=${saved.modelSearch ?? ''}
         @input=${(event: Event) => {
-          view.modelSearch = (event.target as HTMLInputElement).value;
+          saved.modelSearch = (event.target as HTMLInputElement).value;
           store.changed();
         }}
       />

@@ -12,14 +12,14 @@ export class ProvidersSection extends Section {
   readonly #lastRun = new Map<string, PanelStage[]>();
 
   override render(): TemplateResult {
-    const providers = store.host?.providers ?? [];
+    const providers = store.state?.providers ?? [];
     if (providers.length === 0) {
       return html`<section id="providers" aria-label="Providers">
         <p class="empty">No providers yet. Connect one to chat with its models in VS Code.</p>
         ${button(
           'Connect your first provider',
           () => {
-            store.view.wizard = { step: 'template', selected: [] };
+            store.saved.wizard = { step: 'template', selected: [] };
             store.go('add');
           },
           { className: 'primary', id: 'connect-first' },

@@ -19,7 +19,7 @@ export abstract class SpendSection extends Section {
 
   protected override async load(): Promise<void> {
     try {
-      this.spend = await request('spend', { days: store.view.days ?? 30 });
+      this.spend = await request('spend', { days: store.saved.days ?? 30 });
     } catch (error) {
       store.errorText = (error as Error).message;
     }

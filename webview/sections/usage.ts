@@ -10,7 +10,7 @@ import { SpendSection } from './spend';
 /** Spend over a range of days: the chart, the figures per day and per model, and the export. */
 export class UsageSection extends SpendSection {
   override render(): TemplateResult {
-    const days = store.view.days ?? 30;
+    const days = store.saved.days ?? 30;
     const spend = this.spend;
     return html`<section id="usage" aria-label="Usage">
       <div class="actions" role="group" aria-label="Range">
@@ -18,7 +18,7 @@ export class UsageSection extends SpendSection {
           button(
             `${range} days`,
             () => {
-              store.view.days = range;
+              store.saved.days = range;
               store.changed();
               void this.load();
             },

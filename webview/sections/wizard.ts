@@ -18,9 +18,9 @@ export class WizardSection extends Section {
   #busy = false;
 
   override render(): TemplateResult {
-    const state = store.host;
+    const state = store.state;
     if (!state) return html``;
-    const wizard = store.view.wizard;
+    const wizard = store.saved.wizard;
     const template = state.templates.find((candidate) => candidate.id === wizard.template);
     const steps = ['Provider', 'Connect', 'Models'];
     const current = wizard.step === 'template' ? 0 : wizard.step === 'connect' ? 1 : wizard.step === 'models' ? 2 : 3;
@@ -42,7 +42,7 @@ export class WizardSection extends Section {
 
   #templates(templates: TemplateInfo[]): TemplateResult {
     const pick = (template: TemplateInfo) => {
-      store.view.wizard = { step: 'connect', template: template.id, baseUrl: template.baseUrl ?? '', selected: [] };
+      store.saved.wizard = { step: 'connect', template: template.id, baseUrl: template.baseUrl ?? '', selected: [] };
       typedKey = '';
       store.changed();
       void this.updateComplete.then(() =>
@@ -66,7 +66,7 @@ export class WizardSection extends Section {
   }
 
   #connect(template: TemplateInfo): TemplateResult {
-    const wizard = store.view.wizard;
+    const wizard = store.saved.wizard;
     const holdsKey = urlHoldsKey((wizard.baseUrl ?? '').trim());
     const key = typedKey.trim();
     const report = wizard.report;
@@ -175,7 +175,7 @@ export class WizardSection extends Section {
   }
 
   async #testDraft(template: TemplateInfo): Promise<void> {
-    const wizard = store.view.wizard;
+    const wizard = store.saved.wizard;
     if (!wizard.baseUrl) return store.showError('Enter the base URL.');
     if (template.key === 'required' && !typedKey.trim()) return store.showError('Enter the API key.');
     this.#busy = true;
@@ -216,7 +216,7 @@ export class WizardSection extends Section {
   }
 
   #models(template: TemplateInfo): TemplateResult {
-    const wizard = store.view.wizard;
+    const wizard = store.saved.wizard;
     const models = wizard.report?.models ?? [];
     const filter = (wizard.filter ?? '').toLowerCase();
     const shown = models.filter(
@@ -270,7 +270,7 @@ export class WizardSection extends Section {
   }
 
   async #save(template: TemplateInfo): Promise<void> {
-    const wizard = store.view.wizard;
+    const wizard = store.saved.wizard;
     this.#busy = true;
     this.requestUpdate();
     try {
@@ -283,7 +283,7 @@ export class WizardSection extends Section {
         ...(wizard.defaultModel ? { defaultModel: wizard.defaultModel } : {}),
       });
       typedKey = '';
-      store.view.wizard = { step: 'done', selected: [], added: providerId };
+      store.saved.wizard = { step: 'done', selected: [], added: providerId };
       announce('Saved.');
     } catch (error) {
       store.errorText = (error as Error).message;
@@ -294,7 +294,7 @@ export class WizardSection extends Section {
   }
 
   #done(): TemplateResult {
-    const added = store.host?.providers.find((card) => card.id === store.view.wizard.added);
+    const added = store.state?.providers.find((card) => card.id === store.saved.wizard.added);
     return html`<div class="done" role="status">
       <h2>${added?.name ?? 'The provider'} is ready</h2>
       <p>
@@ -305,7 +305,7 @@ export class WizardSection extends Section {
         ${button(
           'See Providers',
           () => {
-            store.view.wizard = { step: 'template', selected: [] };
+            store.saved.wizard = { step: 'template', selected: [] };
             store.go('providers');
           },
           { id: 'see-providers' },
@@ -316,8 +316,8 @@ export class WizardSection extends Section {
   }
 
   #back(step: WizardStep): void {
-    const wizard = store.view.wizard;
-    if (step === 'template') store.view.wizard = { step, selected: [] };
+    const wizard = store.saved.wizard;
+    if (step === 'template') store.saved.wizard = { step, selected: [] };
     else wizard.step = step;
     store.changed();
   }
@@ -326,7 +326,7 @@ customElements.define('sb-wizard', WizardSection);
 
 /** The key is never kept in the view state: a wizard restored past the key step goes back for it. */
 export function restoreWizard(): void {
-  const wizard = store.view.wizard;
+  const wizard = store.saved.wizard;
   if (wizard.step === 'models' && wizard.template !== undefined) {
     wizard.step = 'connect';
     wizard.report = undefined;
