@@ -93,7 +93,14 @@ export class PanelController implements vscode.Disposable {
   }
 
   /** Handles one message from the webview; resolves once it is answered (tests await it). */
-  async receive(raw: unknown): Promise<void> {
+  /** Handles one message from the webview; never rejects (a failure is logged, and answered where it has an id). */
+  receive(raw: unknown): Promise<void> {
+    return this.#receive(raw).catch((error: unknown) =>
+      this.#log.error('panel: a message could not be handled', error),
+    );
+  }
+
+  async #receive(raw: unknown): Promise<void> {
     const parsed = parseMessage(webviewToHost, raw);
     if (!parsed.ok) {
       this.#log.warn(`panel: refused a malformed message (${parsed.error})`);
@@ -177,7 +184,9 @@ export class PanelController implements vscode.Disposable {
     this.#statePending = true;
     queueMicrotask(() => {
       this.#statePending = false;
-      void this.state().then((state) => this.#send({ type: 'state', state }));
+      void this.state()
+        .then((state) => this.#send({ type: 'state', state }))
+        .catch((error: unknown) => this.#log.error('panel: could not send the state', error));
     });
   }
 

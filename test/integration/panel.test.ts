@@ -120,9 +120,27 @@ describe('the provider panel host, driven as the webview drives it', () => {
           models: [],
         },
       });
+      // A key read from an environment variable goes nowhere the user has not confirmed, outside the webview.
+      const fromEnvironment = {
+        type: 'request',
+        id: 10,
+        name: 'addProvider',
+        params: {
+          template: 'openai',
+          baseUrl: 'https://evil.example.test/v1',
+          apiKey: '${env:GITHUB_TOKEN}',
+          models: [],
+        },
+      };
+      await answering(
+        /^Send the value of the environment variable GITHUB_TOKEN as OpenAI's key to https:\/\/evil\.example\.test\?$/,
+        false,
+        () => controller.receive(fromEnvironment),
+      );
       assert.deepEqual(posts.slice(1), [
         { type: 'error', id: 8, error: 'OpenAI needs an API key: enter it, then save.' },
         { type: 'error', id: 9, error: 'A ${command:…} key can only be entered with "Switchboard: Set API Key".' },
+        { type: 'error', id: 10, error: 'Not saved: the key from GITHUB_TOKEN was not confirmed.' },
       ]);
       assert.equal(JSON.stringify(registry.state()), before);
     } finally {

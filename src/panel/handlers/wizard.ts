@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findTemplate } from '../../core';
+import { findTemplate, parseReference } from '../../core';
 import { Commands } from '../../platform/commands';
 import type { Handlers } from '../handler';
 import { panelReport } from '../rows';
@@ -16,15 +16,26 @@ export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal
     if (!signal.aborted) drafts.remember({ template, baseUrl, apiKey }, report);
     return panelReport(template, report);
   },
-  async addProvider(params, { registry, drafts }) {
+  async addProvider(params, { registry, drafts, dialogs }) {
     const template = findTemplate(params.template);
     if (!template) throw new Error(`Unknown template "${params.template}".`);
     const apiKey = params.apiKey?.trim() || undefined;
     if (template.key === 'required' && !apiKey)
       throw new Error(`${template.name} needs an API key: enter it, then save.`);
+    const reference = apiKey === undefined ? undefined : parseReference(apiKey);
     // A key that runs a command is only ever typed by the user in VS Code's own key box, never sent by a webview.
-    if (apiKey?.startsWith('${command:'))
+    if (reference?.kind === 'command')
       throw new Error('A ${command:…} key can only be entered with "Switchboard: Set API Key".');
+    // An environment variable's value would go to this base URL: the user says so outside the webview.
+    if (
+      reference?.kind === 'env' &&
+      !(await dialogs.confirm(
+        `Send the value of the environment variable ${reference.name} as ${template.name}'s key to ${new URL(params.baseUrl).origin}?`,
+        'Save',
+        'The key is read from your environment each time it is used.',
+      ))
+    )
+      throw new Error(`Not saved: the key from ${reference.name} was not confirmed.`);
     const entry = await registry.add({ template: params.template, name: params.name, baseUrl: params.baseUrl, apiKey });
     const models = [...new Set([...(params.defaultModel ? [params.defaultModel] : []), ...params.models])];
     if (models.length > 0) await registry.update(entry.id, { models: models.map((model) => ({ id: model })) });
