@@ -57,6 +57,16 @@ describe('key-shaped values in plain configuration', () => {
       `https://proxy.example.com/v1/${RANDOM}`,
       `https://proxy.example.com/v1#k=${RANDOM}`,
       'https://proxy.example.com/v1?X-API-KEY=gsk_abcdefghijklmnop1234',
+      // Found by a review: a key inside a longer segment or value, behind a bad escape, a hex key as the
+      // user, and credential parameters under other names.
+      `https://proxy.example.com/v1;key=${OPENAI}`,
+      `https://proxy.example.com/key:${OPENAI}`,
+      `https://proxy.example.com/Bearer%20${OPENAI}`,
+      `https://proxy.example.com/v1?q=${OPENAI},x`,
+      `https://proxy.example.com/${OPENAI}%zz`,
+      'https://0123456789abcdef0123456789abcdef@proxy.example.com/v1',
+      'https://proxy.example.com/v1?api_token=0123456789abcdef0123456789abcdef',
+      'https://proxy.example.com/v1?client_secret=s3cr3t',
     ]) {
       assert.equal(urlHoldsKey(url), true, url);
     }

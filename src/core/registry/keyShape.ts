@@ -14,9 +14,9 @@ const PREFIXED =
   /^(?:sk-ant-|sk-proj-|sk-or-v1-|sk-|sk_|rk_|AIza|xai-|gsk_|pplx-|fw_|hf_|ghp_|gho_|github_pat_|glpat-|r8_|nvapi-|csk-|AKIA)[A-Za-z0-9_-]{16,}$/;
 // An authorization scheme and its credential, as pasted from a curl command.
 const SCHEME = /^(?:Bearer|Basic|Token)\s+\S{8,}/i;
-// Query parameters that carry a credential (Gemini's `key=`, Azure's `api-key=`, `token=`, …).
-const KEY_PARAMETER =
-  /^(?:key|api[-_]?key|apikey|x-api-key|token|access[-_]?token|auth|auth[-_]?token|secret|password|subscription[-_]?key)$/i;
+// Query parameters that carry a credential (Gemini's `key=`, Azure's `api-key=`, `api_token=`,
+// `client_secret=`, a signed URL's `sig=`, …): any name with one of these words in it.
+const KEY_PARAMETER = /key|token|secret|passw|auth|sig(?:nature)?$/i;
 
 /**
  * A long random-looking token: mixed case and digits, and close to random in its letters. Hex ids
@@ -38,12 +38,21 @@ function keyLike(word: string): boolean {
   return PREFIXED.test(word) || highEntropy(word);
 }
 
+/** Percent-decoded as far as it can be: a malformed escape elsewhere must not hide a key. */
 function decoded(part: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    return part;
-  }
+  return part.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+}
+
+/** A path segment or value, and each piece of it between characters no key contains (`;`, `:`, `,`, spaces, …). */
+function holdsKey(part: string): boolean {
+  const text = decoded(part);
+  return SCHEME.test(text) || [text, ...text.split(/[^A-Za-z0-9_\-+/=.~]+/)].some(keyLike);
 }
 
 /** True when a value that would be kept in plain text holds something shaped like a key. */
@@ -55,18 +64,19 @@ export function looksLikeKey(value: string): boolean {
 }
 
 /**
- * True when a URL carries a credential: a password (or key-shaped user) before the host, a
- * credential query parameter, or a key-shaped path segment, parameter or fragment. The host name is
+ * True when a URL carries a credential: a user or password before the host, a credential query
+ * parameter, or a key-shaped path segment, parameter or fragment (or a key-shaped piece of one). The host name is
  * not checked: host names are lower-case resource names, never keys.
  */
 export function urlHoldsKey(url: string): boolean {
   if (!URL.canParse(url)) return false;
   const parsed = new URL(url);
-  if (parsed.password || keyLike(decoded(parsed.username))) return true;
-  if (parsed.pathname.split('/').some((segment) => keyLike(decoded(segment)))) return true;
+  // Anything before the host is a credential: a base URL never needs one (headers and keys do that job).
+  if (parsed.username || parsed.password) return true;
+  if (parsed.pathname.split('/').some(holdsKey)) return true;
   for (const params of [parsed.searchParams, new URLSearchParams(parsed.hash.slice(1))]) {
     for (const [name, value] of params) {
-      if ((KEY_PARAMETER.test(name) && value !== '') || SCHEME.test(value) || keyLike(value)) return true;
+      if ((KEY_PARAMETER.test(name) && value !== '') || holdsKey(value)) return true;
     }
   }
   return false;
