@@ -74,6 +74,14 @@ describe('a budget across two windows', function () {
   let browser: BrowserContext | undefined;
   let provider: Awaited<ReturnType<typeof startProvider>> | undefined;
   const pages: Page[] = [];
+  /** What each window wrote to `<prefix><window>.json` in the workspace, once both have. */
+  const fromBothWindows = <T>(prefix: string, what: string): Promise<T[]> =>
+    waitFor(() => {
+      const files = filesStarting(sandbox.workspace, prefix);
+      return files.length === 2
+        ? files.map((file) => JSON.parse(readFileSync(join(sandbox.workspace, file), 'utf8')) as T)
+        : undefined;
+    }, what);
 
   after(async () => {
     if (sandbox && !existsSync(join(sandbox.workspace, 'done'))) writeFileSync(join(sandbox.workspace, 'done'), '');
@@ -138,19 +146,10 @@ describe('a budget across two windows', function () {
     assert.notEqual(ready[0], ready[1], 'two extension hosts');
     writeFileSync(join(sandbox.workspace, 'go'), '');
 
-    const results = await waitFor(() => {
-      const files = filesStarting(sandbox.workspace, 'result-');
-      return files.length === 2
-        ? files.map(
-            (file) =>
-              JSON.parse(readFileSync(join(sandbox.workspace, file), 'utf8')) as {
-                answered: number;
-                refused: number;
-                other: string[];
-              },
-          )
-        : undefined;
-    }, 'both windows to finish their requests');
+    const results = await fromBothWindows<{ answered: number; refused: number; other: string[] }>(
+      'result-',
+      'both windows to finish their requests',
+    );
     for (const result of results) {
       assert.deepEqual(result.other, [], 'every request answered or refused by the budget');
       assert.equal(result.answered + result.refused, REQUESTS_PER_WINDOW);
@@ -165,19 +164,10 @@ describe('a budget across two windows', function () {
     assert.ok(answered >= 3, `${answered} answered: a budget that fits three lets three through`);
 
     writeFileSync(join(sandbox.workspace, 'expect.json'), JSON.stringify({ requests: answered }));
-    const finals = await waitFor(() => {
-      const files = filesStarting(sandbox.workspace, 'final-');
-      return files.length === 2
-        ? files.map(
-            (file) =>
-              JSON.parse(readFileSync(join(sandbox.workspace, file), 'utf8')) as {
-                requests: number;
-                usd: number;
-                statusBar: string;
-              },
-          )
-        : undefined;
-    }, "both windows' ledgers to hold every request");
+    const finals = await fromBothWindows<{ requests: number; usd: number; statusBar: string }>(
+      'final-',
+      "both windows' ledgers to hold every request",
+    );
     for (const final of finals) {
       assert.equal(final.requests, answered, 'every answered request, once');
       assert.ok(Math.abs(final.usd - spent) < 1e-6, `recorded $${final.usd}, provider billed $${spent}`);
