@@ -1,6 +1,8 @@
+import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
+import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
+import '@vscode-elements/elements/dist/vscode-tabs/index.js';
 import { html, nothing, render, type TemplateResult } from 'lit';
 import type { PanelSection } from '../src/shared/protocol';
-import { button } from './components/provider-card';
 import { rpc } from './section';
 import './sections/activity';
 import './sections/budgets';
@@ -49,15 +51,22 @@ function draw(): void {
   if (!store.state) return;
   if (app.dataset.state !== 'ready') app.replaceChildren();
   const current = store.saved.section;
+  const selected = TABS.findIndex(([, target]) => target === current);
+  // VS Code's tabs (a tablist: arrow keys move between tabs, Enter opens one); only the open section is drawn.
   render(
     html`${store.errorText ? html`<p id="error" role="alert" class="error">${store.errorText}</p>` : nothing}
-      <header>
-        <h1>Switchboard</h1>
-        <nav aria-label="Sections">
-          ${TABS.map(([label, target]) => button(label, () => store.go(target), { id: `tab-${target}`, className: 'tab', current: current === target }))}
-        </nav>
-      </header>
-      ${section(current)}`,
+      <header><h1>Switchboard</h1></header>
+      <vscode-tabs
+        selected-index=${selected}
+        aria-label="Sections"
+        @vsc-tabs-select=${(event: CustomEvent<{ selectedIndex: number }>) => {
+          const target = TABS[event.detail.selectedIndex]?.[1];
+          if (target && target !== store.saved.section) store.go(target);
+        }}
+      >
+        ${TABS.map(([label, target]) => html`<vscode-tab-header slot="header" data-section=${target}>${label}</vscode-tab-header>`)}
+        ${TABS.map(([, target]) => html`<vscode-tab-panel>${target === current ? section(current) : nothing}</vscode-tab-panel>`)}
+      </vscode-tabs>`,
     app,
   );
   app.setAttribute('aria-busy', 'false');

@@ -33,6 +33,7 @@ function contrast(a: Rgb, b: Rgb): number {
 async function removeButtonLooks(panel: FrameLocator): Promise<{ text: number; border: number; opacity: number }> {
   type Styled = {
     parentElement: Styled | null;
+    shadowRoot: { querySelector(selector: string): Styled | null } | null;
     ownerDocument: {
       defaultView: {
         getComputedStyle(element: Styled): {
@@ -49,14 +50,17 @@ async function removeButtonLooks(panel: FrameLocator): Promise<{ text: number; b
     .getByRole('button', { name: 'Remove' })
     .evaluate((button: Styled) => {
       const style = (element: Styled) => button.ownerDocument.defaultView.getComputedStyle(element);
-      let behind: Styled | null = button;
-      // The first opaque background behind the button.
-      while (behind && /^(transparent|rgba\(.*, 0\))$/.test(style(behind).backgroundColor))
-        behind = behind.parentElement;
+      // <vscode-button> draws its face in its shadow root's "base" part.
+      const face = button.shadowRoot?.querySelector('[part="base"]') ?? button;
+      const clear = (element: Styled) => /^(transparent|rgba\(.*, 0\))$/.test(style(element).backgroundColor);
+      // The first opaque background behind the text: the face's own, else the page's behind the button.
+      let behind: Styled | null = clear(face) ? button : face;
+      while (behind && clear(behind)) behind = behind.parentElement;
       return {
-        color: style(button).color,
-        border: style(button).borderTopColor,
+        color: style(face).color,
+        border: style(face).borderTopColor,
         background: behind ? style(behind).backgroundColor : 'rgb(255, 255, 255)',
+        // The host's opacity dims the whole button (a disabled look).
         opacity: style(button).opacity,
       };
     });
@@ -219,6 +223,16 @@ describe('the provider panel, as a new user meets it', function () {
   });
 
   it('a card tests its connection live; hidden and shown again, the panel is where the user left it, without the key', async () => {
+    // The card's switch (VS Code's toggle): off by mouse disables the provider, on again by keyboard.
+    const card = panel.locator('article.card[data-provider="openai"]');
+    const enabled = card.getByRole('switch', { name: 'Enabled' });
+    await card.locator('vscode-checkbox').click();
+    await panel.locator('article.card.disabled[data-provider="openai"]').waitFor();
+    assert.equal(await enabled.isChecked(), false);
+    await enabled.focus();
+    await page.keyboard.press('Space');
+    await panel.locator('article.card:not(.disabled)[data-provider="openai"]').waitFor();
+    assert.equal(await enabled.isChecked(), true);
     await panel
       .locator('article.card[data-provider="openai"]')
       .getByRole('button', { name: 'Test Connection' })
@@ -228,13 +242,13 @@ describe('the provider panel, as a new user meets it', function () {
       .waitFor({ timeout: 20_000 });
     await panel.locator('article.card[data-provider="openai"] .health.ok').waitFor({ timeout: 20_000 });
 
-    await panel.getByRole('button', { name: 'Add Provider', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Add Provider', exact: true }).click();
     await panel.getByRole('button', { name: 'Anthropic', exact: true }).click();
     await panel.getByLabel('Base URL').fill('https://gateway.example.test/anthropic');
     await panel.getByLabel('API key').pressSequentially('sk-ant-half-typed');
     // Redrawn (another section and back): the field still holds the key, the page's markup never does.
-    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
-    await panel.getByRole('button', { name: 'Add Provider', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Add Provider', exact: true }).click();
     assert.equal(await panel.getByLabel('API key').inputValue(), 'sk-ant-half-typed');
     for (const frame of page.frames())
       assert.ok(!(await frame.content().catch(() => '')).includes('sk-ant-half-typed'), frame.url());
@@ -247,12 +261,12 @@ describe('the provider panel, as a new user meets it', function () {
     await runFromPalette(page, 'Switchboard: Manage Providers', panel.locator('#app[data-state="ready"]'));
     assert.equal(await panel.getByLabel('Base URL').inputValue(), 'https://gateway.example.test/anthropic');
     assert.equal(await panel.getByLabel('API key').inputValue(), '', 'the key is never kept in the view state');
-    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
     await panel.locator('article.card[data-provider="openai"]').waitFor();
   });
 
   it('the usage chart shows the requests made; a budget saved in the panel is enforced on the next request', async () => {
-    await panel.getByRole('button', { name: 'Usage', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Usage', exact: true }).click();
     // The card's connection test made a one-token chat: it is in the chart and the model table.
     const modelRow = panel.locator('#model-spend tr[data-model="openai/gpt-4o-mini"]');
     await modelRow.waitFor({ timeout: 20_000 });
@@ -318,7 +332,7 @@ describe('the provider panel, as a new user meets it', function () {
     );
     await screenshot(page, 'panel-usage-light');
 
-    await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Budgets', exact: true }).click();
     await panel.getByLabel('For').selectOption({ label: 'All providers' });
     await panel.getByLabel('Period').selectOption('daily');
     await panel.getByLabel('Limit (US dollars)').fill('0.000001');
@@ -377,7 +391,7 @@ describe('the provider panel, as a new user meets it', function () {
     // The next request is refused before it is sent: the connection test's one-token chat is not
     // tried, and says why (the budget, not the provider: the provider's card is not marked failed).
     const chats = provider.requests.filter((request) => request.path === '/v1/chat/completions').length;
-    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
     await panel
       .locator('article.card[data-provider="openai"]')
       .getByRole('button', { name: 'Test Connection' })
@@ -393,14 +407,14 @@ describe('the provider panel, as a new user meets it', function () {
     );
 
     // Removing it asks first (VS Code's own dialog).
-    await panel.getByRole('button', { name: 'Budgets', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Budgets', exact: true }).click();
     await panel.locator('article.budget[data-budget="overall:daily"]').getByRole('button', { name: 'Remove' }).click();
     await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Remove' }).click();
     await panel.getByText('No budgets yet.').waitFor({ timeout: 20_000 });
   });
 
   it('the fallback order is built, reordered by keyboard and by drag, and every change is in the activity log', async () => {
-    await panel.getByRole('button', { name: 'Fallback', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Fallback', exact: true }).click();
     const order = async () =>
       panel
         .locator('#fallback-list li')
@@ -434,7 +448,7 @@ describe('the provider panel, as a new user meets it', function () {
     await until(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/o3-mini']);
     await screenshot(page, 'panel-fallback-light');
 
-    await panel.getByRole('button', { name: 'Activity', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Activity', exact: true }).click();
     await panel.locator('#audit-table tr[data-action="fallback-changed"]').first().waitFor({ timeout: 20_000 });
     assert.equal(
       await panel.locator('#audit-table tr[data-action="fallback-changed"]').count(),
@@ -448,7 +462,7 @@ describe('the provider panel, as a new user meets it', function () {
   });
 
   it("the models table lists every model with its limits and prices, sorts and searches, and takes the user's own values", async () => {
-    await panel.getByRole('button', { name: 'Models', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Models', exact: true }).click();
     const rows = () =>
       panel
         .locator('#models-table tbody tr[data-model]')
@@ -504,10 +518,10 @@ describe('the provider panel, as a new user meets it', function () {
     await page.locator('.quick-input-widget input.input').fill('Dark Modern');
     await page.keyboard.press('Enter');
     await page.locator('.monaco-workbench.vs-dark').waitFor({ timeout: 20_000 });
-    await panel.getByRole('button', { name: 'Usage', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Usage', exact: true }).click();
     await panel.locator('#spend-chart').waitFor();
     await screenshot(page, 'panel-usage-dark');
-    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
     await panel.locator('article.card[data-provider="openai"]').waitFor();
     const dark = await removeButtonLooks(panel);
     assert.ok(dark.opacity === 1 && dark.text >= 4.5 && dark.border >= 3, JSON.stringify(dark));
@@ -532,9 +546,9 @@ describe('the provider panel, as a new user meets it', function () {
   });
 
   it('the status bar spend opens the panel on its usage section', async () => {
-    await panel.getByRole('button', { name: 'Providers', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
     await page.locator('.statusbar-item', { hasText: 'today' }).first().click();
-    await panel.locator('#tab-usage[aria-current="page"]').waitFor({ timeout: 20_000 });
+    await panel.getByRole('tab', { name: 'Usage', selected: true }).waitFor({ timeout: 20_000 });
     await panel.locator('#spend-chart').waitFor({ timeout: 20_000 });
   });
 

@@ -1,8 +1,11 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import { html, nothing, type TemplateResult } from 'lit';
 import type { PanelStage, ProviderCard } from '../../src/shared/protocol';
 import { ago, monogram } from '../format';
 import { act } from '../section';
+import { button } from './button';
 import { stageList } from './stage-list';
 
 /** One provider: its address, key (as a mask), last test and actions. */
@@ -40,15 +43,13 @@ export function providerCard(
     <p class="health ${card.lastTest ? (card.lastTest.ok ? 'ok' : 'fail') : ''}" role="status">${health}</p>
     ${stages ? stageList(stages) : nothing}
     <div class="actions">
-      <label class="switch" for=${`enabled-${card.id}`}
-        ><input
-          type="checkbox"
-          id=${`enabled-${card.id}`}
-          .checked=${card.enabled}
-          ?disabled=${card.readOnly}
-          @change=${(event: Event) => void act('setEnabled', { providerId: card.id, enabled: (event.target as HTMLInputElement).checked })}
-        />
-        Enabled</label
+      <vscode-checkbox
+        toggle
+        id=${`enabled-${card.id}`}
+        .checked=${card.enabled}
+        ?disabled=${card.readOnly}
+        @change=${(event: Event) => void act('setEnabled', { providerId: card.id, enabled: (event.target as VscodeCheckbox).checked })}
+        >Enabled</vscode-checkbox
       >
       ${button(running ? 'Testing…' : 'Test Connection', onTest, { disabled: running !== undefined, id: `test-${card.id}` })}
       ${button('Edit', () => void act('editProvider', { providerId: card.id }), { disabled: card.readOnly, id: `edit-provider-${card.id}`, title: card.readOnly ? 'Declared in configuration: change it there' : 'Name, base URL, API version' })}
@@ -65,38 +66,7 @@ export function providerCard(
           id: `default-${card.id}`,
         },
       )}
-      ${button('Remove', () => void act('removeProvider', { providerId: card.id }), { disabled: card.readOnly, className: 'danger', id: `remove-${card.id}` })}
+      ${button('Remove', () => void act('removeProvider', { providerId: card.id }), { disabled: card.readOnly, look: 'danger', id: `remove-${card.id}` })}
     </div>
   </article>`;
-}
-
-export interface ButtonOptions {
-  id?: string;
-  className?: string;
-  title?: string;
-  disabled?: boolean;
-  label?: string;
-  pressed?: boolean;
-  current?: boolean;
-  expanded?: boolean;
-}
-
-/** A button; `disabled` keeps it focusable (aria-disabled), so focus is not lost while it waits. */
-export function button(text: string, onClick: () => void, options: ButtonOptions = {}): TemplateResult {
-  return html`<button
-    type="button"
-    id=${options.id ?? nothing}
-    class=${options.className ?? nothing}
-    title=${options.title ?? nothing}
-    aria-label=${options.label ?? nothing}
-    aria-disabled=${options.disabled ? 'true' : nothing}
-    aria-pressed=${options.pressed === undefined ? nothing : String(options.pressed)}
-    aria-current=${options.current ? 'page' : nothing}
-    aria-expanded=${options.expanded === undefined ? nothing : String(options.expanded)}
-    @click=${(event: Event) => {
-      if ((event.currentTarget as HTMLElement).getAttribute('aria-disabled') !== 'true') onClick();
-    }}
-  >
-    ${text}
-  </button>`;
 }

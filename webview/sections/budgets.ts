@@ -1,6 +1,6 @@
 import { html, type TemplateResult } from 'lit';
 import type { PanelBudget, PanelState } from '../../src/shared/protocol';
-import { button } from '../components/provider-card';
+import { button, submitButton } from '../components/button';
 import { usd } from '../format';
 import { request } from '../section';
 import { announce, store } from '../state';
@@ -49,7 +49,7 @@ export class BudgetsSection extends SpendSection {
             <rect class="fill" width=${Math.min(100, item.fraction * 100)} height="8"></rect>
           </svg>
           <div class="actions">
-            ${button('Remove', () => void this.#remove(item.budget.id), { className: 'danger', id: `remove-budget-${item.budget.id}` })}
+            ${button('Remove', () => void this.#remove(item.budget.id), { look: 'danger', id: `remove-budget-${item.budget.id}` })}
           </div>
         </article>`;
       })}
@@ -123,7 +123,7 @@ export class BudgetsSection extends SpendSection {
       <select id="budget-mode">
         ${(Object.keys(MODE_HELP) as Array<PanelBudget['mode']>).map((key) => html`<option value=${key}>${key}: ${MODE_HELP[key]}</option>`)}
       </select>
-      <div class="actions"><button type="submit" class="primary" id="save-budget">Save Budget</button></div>
+      <div class="actions">${submitButton('Save Budget', 'save-budget')}</div>
     </form>`;
   }
 

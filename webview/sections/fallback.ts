@@ -2,7 +2,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import { html, nothing, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import type { PanelFallbackStep } from '../../src/shared/protocol';
-import { button } from '../components/provider-card';
+import { button } from '../components/button';
 import { domId } from '../format';
 import { act, Section } from '../section';
 import { announce, store } from '../state';
@@ -107,7 +107,7 @@ export class FallbackSection extends Section {
               <span class="step-actions">
                 ${button('Move Up', () => move(index, index - 1), { disabled: index === 0, label: `Move ${step.model} up` })}
                 ${button('Move Down', () => move(index, index + 1), { disabled: index === steps.length - 1, label: `Move ${step.model} down` })}
-                ${button('Remove', () => this.#save(steps.filter((_, other) => other !== index)), { className: 'danger', label: `Remove ${step.model} from the fallback order` })}
+                ${button('Remove', () => this.#save(steps.filter((_, other) => other !== index)), { look: 'danger', label: `Remove ${step.model} from the fallback order` })}
               </span>
             </li>`,
         )}

@@ -1,6 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { CatalogRow, PanelCatalog, Params } from '../../src/shared/protocol';
-import { button } from '../components/provider-card';
+import { button, plainButton, submitButton } from '../components/button';
 import { domId, perMillion, thousands } from '../format';
 import { request, Section } from '../section';
 import { announce, store, type SortColumn } from '../state';
@@ -44,7 +44,7 @@ export class ModelsSection extends Section {
         scope="col"
         aria-sort=${sort.column === column ? (sort.descending ? 'descending' : 'ascending') : 'none'}
       >
-        ${button(
+        ${plainButton(
           `${label}${sort.column === column ? (sort.descending ? ' ↓' : ' ↑') : ''}`,
           () => {
             saved.modelSort = { column, descending: sort.column === column ? !sort.descending : false };
@@ -186,7 +186,7 @@ export class ModelsSection extends Section {
           </p>
           ${field('context', 'Context window (tokens)', own.contextWindow, '1')}${field('output', 'Max output (tokens)', own.maxOutputTokens, '1')}${field('input', 'Input $/M', own.input, '0.01')}${field('output-price', 'Output $/M', own.output, '0.01')}${field('cached', 'Cached input $/M', own.cachedInput, '0.01')}
           <div class="actions">
-            <button type="submit" class="primary" id="save-overrides">Save</button>
+            ${submitButton('Save', 'save-overrides')}
             ${button('Cancel', () => {
               this.#editing = undefined;
               this.requestUpdate();

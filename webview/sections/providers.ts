@@ -1,6 +1,7 @@
 import { html, type TemplateResult } from 'lit';
 import type { PanelStage } from '../../src/shared/protocol';
-import { button, providerCard } from '../components/provider-card';
+import { button } from '../components/button';
+import { providerCard } from '../components/provider-card';
 import { request, Section } from '../section';
 import { announce, store } from '../state';
 
@@ -22,7 +23,7 @@ export class ProvidersSection extends Section {
             store.saved.wizard = { step: 'template', selected: [] };
             store.go('add');
           },
-          { className: 'primary', id: 'connect-first' },
+          { look: 'primary', id: 'connect-first' },
         )}
       </section>`;
     }

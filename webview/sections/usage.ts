@@ -1,6 +1,6 @@
 import { html, type TemplateResult } from 'lit';
 import type { PanelSpend } from '../../src/shared/protocol';
-import { button } from '../components/provider-card';
+import { button } from '../components/button';
 import { spendChart } from '../components/spend-chart';
 import { fromFirstSpend, usd } from '../format';
 import { act } from '../section';

@@ -3,7 +3,7 @@ import { KEY_IN_BASE_URL, urlHoldsKey } from '../../src/core/registry/keyShape';
 import type { PanelStage, TemplateInfo } from '../../src/shared/protocol';
 import { modelTable } from '../components/model-table';
 import { passedSummary } from '../format';
-import { button } from '../components/provider-card';
+import { button, plainButton, submitButton } from '../components/button';
 import { STAGE_NAMES, stageList } from '../components/stage-list';
 import { act, request, Section } from '../section';
 import { announce, store, type WizardStep } from '../state';
@@ -56,11 +56,11 @@ export class WizardSection extends Section {
     return html`<div>
       <h2>Which provider?</h2>
       <div class="templates" role="list">
-        ${templates.map((template) => html`<div role="listitem">${button(`${template.name}${template.local ? ' (on this machine)' : ''}`, () => pick(template), { className: 'template', id: `template-${template.id}`, title: template.local ? 'Runs on this machine; no key needed' : (template.baseUrl ?? 'Your endpoint') })}</div>`)}
+        ${templates.map((template) => html`<div role="listitem">${plainButton(`${template.name}${template.local ? ' (on this machine)' : ''}`, () => pick(template), { className: 'template', id: `template-${template.id}`, title: template.local ? 'Runs on this machine; no key needed' : (template.baseUrl ?? 'Your endpoint') })}</div>`)}
       </div>
       <p class="muted">
         Running Ollama or LM Studio here?
-        ${button('Detect Local Providers', () => void detect(), { id: 'detect-local', className: 'link' })}
+        ${plainButton('Detect Local Providers', () => void detect(), { id: 'detect-local', className: 'link' })}
       </p>
     </div>`;
   }
@@ -134,9 +134,7 @@ export class WizardSection extends Section {
       />
       <div class="actions">
         ${button('Back', () => this.#back('template'))}
-        <button type="submit" class="primary" id="test-draft" aria-disabled=${this.#busy ? 'true' : nothing}>
-          ${this.#busy ? 'Testing…' : 'Test Connection'}
-        </button>
+        ${submitButton(this.#busy ? 'Testing…' : 'Test Connection', 'test-draft', this.#busy)}
         ${/* A ${env:…} key is read where it is used: such a provider is saved first and tested from its card. */ key.startsWith('${env:') ? button('Save Without Testing', () => void this.#save(template), { id: 'save-untested' }) : nothing}
       </div>
       ${this.#testing ? stageList(this.#testing) : report ? stageList(report.stages) : nothing}
@@ -264,7 +262,7 @@ export class WizardSection extends Section {
       })}
       <div class="actions">
         ${button('Back', () => this.#back('connect'))}
-        ${button(this.#busy ? 'Saving…' : 'Save Provider', () => void this.#save(template), { className: 'primary', id: 'save-provider', disabled: this.#busy || wizard.selected.length === 0 })}
+        ${button(this.#busy ? 'Saving…' : 'Save Provider', () => void this.#save(template), { look: 'primary', id: 'save-provider', disabled: this.#busy || wizard.selected.length === 0 })}
       </div>
     </div>`;
   }
@@ -301,7 +299,7 @@ export class WizardSection extends Section {
         ${added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}, and says what each answer cost.` : 'Ask @switchboard in the chat.'}
       </p>
       <div class="actions">
-        ${button('Ask @switchboard', () => void act('openChat', {}), { className: 'primary', id: 'open-chat' })}
+        ${button('Ask @switchboard', () => void act('openChat', {}), { look: 'primary', id: 'open-chat' })}
         ${button(
           'See Providers',
           () => {
