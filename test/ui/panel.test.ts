@@ -552,6 +552,22 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.locator('#spend-chart').waitFor({ timeout: 20_000 });
   });
 
+  it('the sections are a tablist: arrow keys move between tabs, Enter opens one', async () => {
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
+    await panel.getByRole('tab', { name: 'Providers', selected: true }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('Enter');
+    await panel.getByRole('tab', { name: 'Models', selected: true }).waitFor();
+    await panel.locator('#models-table').waitFor({ timeout: 20_000 });
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Enter');
+    await panel.getByRole('tab', { name: 'Activity', selected: true }).waitFor();
+    assert.equal(await panel.locator('#audit-table').count(), 1);
+  });
+
   it('the key is in no page or frame', async () => {
     assert.ok(!(await page.content()).includes(CANARY_KEY));
     for (const frame of page.frames())
