@@ -161,6 +161,8 @@ function sandboxEnv(tempDir) {
   return hostEnv({
     // Without this code-server reaches for an extension gallery on the internet.
     EXTENSIONS_GALLERY: '{}',
+    // VS Code's built-in Copilot Chat reaches for hosts on the internet; no test here needs VS Code's own agent.
+    VSCODE_SKIP_BUILTIN_EXTENSIONS: 'GitHub.copilot-chat',
     TMPDIR: join(tempDir, 'tmp'),
     XDG_CONFIG_HOME: join(tempDir, 'config'),
     XDG_DATA_HOME: join(tempDir, 'data'),

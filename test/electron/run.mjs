@@ -11,6 +11,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const workspace = mkdtempSync(join(tmpdir(), 'switchboard-electron-'));
 writeFileSync(join(workspace, 'README.md'), '# Switchboard test workspace\n');
 
+// VS Code's built-in Copilot Chat reaches for hosts on the internet; no test here needs VS Code's own agent.
+process.env.VSCODE_SKIP_BUILTIN_EXTENSIONS = 'GitHub.copilot-chat';
+
 try {
   await runTests({
     version: process.env.SWITCHBOARD_VSCODE_VERSION ?? 'stable',

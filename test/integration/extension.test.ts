@@ -27,6 +27,10 @@ describe('Switchboard in the extension host', () => {
     await until(() => (extension().isActive ? true : undefined), 'activation on startup finished', 20_000);
   });
 
+  it("runs without VS Code's built-in Copilot Chat, which reaches for the internet", () => {
+    assert.equal(vscode.extensions.getExtension('GitHub.copilot-chat'), undefined);
+  });
+
   it('registers every contributed command at activation, and contributes every command it registers', async () => {
     await testingApi();
     const manifest = extension().packageJSON as Manifest;
