@@ -151,6 +151,9 @@ describe('the chat modules with the real services: answer', () => {
       res.write(
         `data: ${JSON.stringify({ choices: [{ index: 0, delta: { role: 'assistant', content: 'Once upon' }, finish_reason: null }] })}\n\n`,
       );
+      // Should the cancel not reach the server, the answer ends after 5 s and the test fails on what follows.
+      const fallback = setTimeout(() => res.end('data: [DONE]\n\n'), 5_000);
+      res.on('close', () => clearTimeout(fallback));
     });
     const source = new vscode.CancellationTokenSource();
     try {

@@ -103,7 +103,7 @@ describe('the chat modules with the real services: compare and model', () => {
     }
   });
 
-  it("the picker's Switchboard model answers instead of the default; /model's choice then holds for the conversation", async () => {
+  it("the picker's Switchboard model answers instead of the default; /model's choice holds until the picker changes", async () => {
     const { session, services } = await chatSession();
     const test = await setUp();
     const answering = (text: string) =>
@@ -161,6 +161,19 @@ describe('the chat modules with the real services: compare and model', () => {
       assert.deepEqual([alpha.chats.length, beta.chats.length, gamma.chats.length], [0, 1, 1]);
       // The /model turn is not conversation: only the new question is sent.
       assert.deepEqual(gamma.chats[0]!.messages, [{ role: 'user', content: 'Second' }]);
+
+      // The user then picks another Switchboard model in VS Code's picker: the new pick answers.
+      const repicked = recordingStream();
+      const third = await answer(
+        session,
+        chatRequest('Third', { picker: key(a) }),
+        { history: [answerTurn(after)] },
+        repicked.stream,
+        token(),
+      );
+      assert.equal(repicked.of('markdown')[0], 'From alpha');
+      assert.deepEqual(third.metadata, { picker: key(a), providerId: a, model: 'gpt-4o' });
+      assert.deepEqual([alpha.chats.length, beta.chats.length, gamma.chats.length], [1, 1, 1]);
     } finally {
       await test.cleanUp();
     }
