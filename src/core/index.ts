@@ -72,8 +72,10 @@ export type {
   SpendSource,
   SpendView,
 } from './cost/budgets';
-export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv } from './cost/ledger';
-export type { LedgerProblem, Surface, Totals, UsageRecord } from './cost/ledger';
+export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger } from './cost/ledger';
+export type { LedgerProblem } from './cost/ledger';
+export { usageCsv } from './cost/ledgerTotals';
+export type { Surface, Totals, UsageRecord } from './cost/ledgerTotals';
 export { costOf, priceOf } from './cost/pricing';
 export { formatUsd } from './cost/money';
 export { counted } from './text';
