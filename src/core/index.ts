@@ -55,7 +55,8 @@ export {
 } from './registry/portable';
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { Registry } from './registry/registry';
-export type { FallbackStep, NewProvider, ProviderPatch, RegistryChange } from './registry/registry';
+export type { FallbackStep, RegistryChange } from './registry/registry';
+export type { NewProvider, ProviderPatch } from './registry/input';
 export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION } from './registry/schema';
 export type { ProviderEntry, RegistryState } from './registry/schema';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';
