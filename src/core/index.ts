@@ -12,7 +12,8 @@ export { baseUrlCandidates, diagnose } from './doctor';
 export type { DiagnoseOptions, DoctorReport, DoctorStage, StageResult } from './doctor';
 export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
-export { ProviderError, isProviderError, classifyHttpError, classifyStreamError, parseRetryAfter } from './errors';
+export { ProviderError, isProviderError } from './errors';
+export { classifyHttpError, classifyStreamError, parseRetryAfter } from './errorClassification';
 export type { ProviderErrorKind } from './errors';
 export { LOCAL_CALL_ID, systemClock } from './types';
 export type {
