@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { classifyHttpError, classifyStreamError, ProviderError } from './errors';
+import { classifyHttpError, classifyStreamError } from './errorClassification';
+import { ProviderError } from './errors';
 import { type Redactor } from './redact';
 import type { Clock, RateLimitInfo, ResponseMetadata, Timeouts } from './types';
 

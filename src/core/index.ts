@@ -12,7 +12,8 @@ export { baseUrlCandidates, diagnose } from './doctor';
 export type { DiagnoseOptions, DoctorReport, DoctorStage, StageResult } from './doctor';
 export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
-export { ProviderError, isProviderError, classifyHttpError, classifyStreamError, parseRetryAfter } from './errors';
+export { ProviderError, isProviderError } from './errors';
+export { classifyHttpError, classifyStreamError, parseRetryAfter } from './errorClassification';
 export type { ProviderErrorKind } from './errors';
 export { LOCAL_CALL_ID, systemClock } from './types';
 export type {
@@ -55,7 +56,8 @@ export {
 } from './registry/portable';
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { Registry } from './registry/registry';
-export type { FallbackStep, NewProvider, ProviderPatch, RegistryChange } from './registry/registry';
+export type { FallbackStep, RegistryChange } from './registry/registry';
+export type { NewProvider, ProviderPatch } from './registry/input';
 export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION } from './registry/schema';
 export type { ProviderEntry, RegistryState } from './registry/schema';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';
@@ -72,8 +74,10 @@ export type {
   SpendSource,
   SpendView,
 } from './cost/budgets';
-export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, usageCsv } from './cost/ledger';
-export type { LedgerProblem, Surface, Totals, UsageRecord } from './cost/ledger';
+export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger } from './cost/ledger';
+export type { LedgerProblem } from './cost/ledger';
+export { usageCsv } from './cost/ledgerTotals';
+export type { Surface, Totals, UsageRecord } from './cost/ledgerTotals';
 export { costOf, priceOf } from './cost/pricing';
 export { formatUsd } from './cost/money';
 export { counted } from './text';

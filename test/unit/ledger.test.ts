@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
-import {
-  LEDGER_DAYS,
-  LEDGER_KEY,
-  LEDGER_MONTHS,
-  UsageLedger,
-  usageCsv,
-  type LedgerProblem,
-  type UsageRecord,
-} from '../../src/core/cost/ledger';
+import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, type LedgerProblem } from '../../src/core/cost/ledger';
+import { usageCsv, type UsageRecord } from '../../src/core/cost/ledgerTotals';
 import { MemorySharedStore } from '../../src/core/storage';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';

@@ -1,6 +1,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
-import { classifyStreamError, ProviderError } from '../errors';
+import { classifyStreamError } from '../errorClassification';
+import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { classifyStreamError, ProviderError } from '../errors';
+import { classifyStreamError } from '../errorClassification';
+import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { parseBatches, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';

@@ -1,6 +1,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
-import { classifyStreamError, ProviderError } from '../errors';
+import { classifyStreamError } from '../errorClassification';
+import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type {
@@ -116,7 +117,7 @@ function mapStatus(response: ResponseObject): FinishReason {
   }
 }
 
-/** The error a `response.failed` or `error` event carries, in the `{ error: {…} }` shape errors.ts reads. */
+/** The error a `response.failed` or `error` event carries, in the `{ error: {…} }` shape classifyStreamError reads. */
 function streamErrorBody(event: Envelope | undefined, response?: ResponseObject): unknown {
   if (response) return { error: response.error ?? { message: 'the response failed' } };
   if (event?.error != null) return { error: event.error };

@@ -1,6 +1,7 @@
 import type { EventSourceMessage } from 'eventsource-parser';
 import type * as z from 'zod';
-import { classifyStreamError, ProviderError } from '../errors';
+import { classifyStreamError } from '../errorClassification';
+import { ProviderError } from '../errors';
 import { readSseBatches, RequestScope, responseMetadata, type TransportConfig } from '../http';
 import type { ChatEvent, ContentPart } from '../types';
 

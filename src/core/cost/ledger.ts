@@ -1,55 +1,14 @@
 import type { KeyValueStore, SharedStore } from '../storage';
 import { MemorySharedStore } from '../storage';
-import type { Clock, Usage } from '../types';
+import type { Clock } from '../types';
 import { periodKey, type Budget, type BudgetScope, type Reservation, type SpendBook, type SpendView } from './budgets';
-import {
-  addCell,
-  compact,
-  emptyLedger,
-  modelKey,
-  NANO,
-  readLedger,
-  splitModelKey,
-  USD_FIELD,
-  zeroCell,
-  type Cell,
-  type LedgerState,
-  type Reading,
-} from './ledgerFormat';
-import { HEARTBEAT_MS, JOURNAL_TTL_MS, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
-import type { CostResult } from './pricing';
+import { mergeable, merged, unapplied } from './journalMerge';
+import { emptyLedger, modelKey, readLedger, type LedgerState, type Reading } from './ledgerFormat';
+import { cellOf, rowsOf, spentIn, totalsIn, type Totals, type UsageRecord, type UsageRow } from './ledgerTotals';
+import { HEARTBEAT_MS, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
 
 export { LEDGER_DAYS, LEDGER_MONTHS, LEDGER_SCHEMA_VERSION } from './ledgerFormat';
 export const LEDGER_KEY = 'switchboard.usage';
-
-export type Surface = 'chat' | 'language-model' | 'connection-test';
-
-/** One finished request, as recorded. */
-export interface UsageRecord {
-  at: number;
-  providerId: string;
-  modelId: string;
-  usage: Usage;
-  cost: CostResult;
-  surface: Surface;
-  outcome: 'ok' | 'error' | 'cancelled';
-  latencyMs?: number;
-  /** The provider's usage report was implausible; the request was priced from counted tokens instead. */
-  suspect?: boolean;
-}
-
-export interface Totals {
-  requests: number;
-  inputTokens: number;
-  cachedInputTokens: number;
-  cacheWriteInputTokens: number;
-  outputTokens: number;
-  reasoningTokens: number;
-  usd: number;
-  unpricedRequests: number;
-  estimatedRequests: number;
-  suspectRequests: number;
-}
 
 /** Something about stored usage the user should hear about (once each). */
 export type LedgerProblem =
@@ -67,54 +26,6 @@ export interface LedgerOptions {
   onProblem?: (problem: LedgerProblem) => void;
 }
 
-function toTotals(values: Readonly<Cell>): Totals {
-  const [
-    requests,
-    inputTokens,
-    cachedInputTokens,
-    cacheWriteInputTokens,
-    outputTokens,
-    reasoningTokens,
-    nanoUsd,
-    unpricedRequests,
-    estimatedRequests,
-    suspectRequests,
-  ] = values;
-  return {
-    requests,
-    inputTokens,
-    cachedInputTokens,
-    cacheWriteInputTokens,
-    outputTokens,
-    reasoningTokens,
-    usd: nanoUsd / NANO,
-    unpricedRequests,
-    estimatedRequests,
-    suspectRequests,
-  };
-}
-
-/** A count as stored: a finite non-negative integer, whatever a caller handed in. */
-const stored = (value: number | undefined): number =>
-  value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
-
-function cellOf(record: UsageRecord): Cell {
-  const { usage, cost } = record;
-  const priced = cost.usd !== undefined && Number.isFinite(cost.usd) && cost.usd >= 0;
-  return [
-    1,
-    stored(usage.inputTokens),
-    stored(usage.cachedInputTokens),
-    stored(usage.cacheWriteInputTokens),
-    stored(usage.outputTokens),
-    stored(usage.reasoningTokens),
-    priced ? stored(cost.usd! * NANO) : 0,
-    cost.basis === 'unknown' || !priced ? 1 : 0,
-    cost.basis === 'estimated' ? 1 : 0,
-    record.suspect ? 1 : 0,
-  ];
-}
-
 /** A record on its way to the shared journal, and the reservation it settles. */
 interface OutboxItem {
   entry: JournalEntry;
@@ -123,16 +34,6 @@ interface OutboxItem {
 
 /** Back-off of failed writes: the flush interval doubled per failure, up to a minute. */
 const MAX_RETRY_MS = 60_000;
-/**
- * Another window's record is merged into this window's write once it is this old: by then that
- * window's own write has normally reached this window's copy, and every write of globalState replaces
- * the extension's whole state from the writer's copy, so needless writes are worth avoiding.
- */
-const MERGE_GRACE_MS = 60_000;
-/** A missing record this old (a window that died with it unsent) no longer holds back its writer's later ones. */
-const GAP_WAIT_MS = 10 * 60_000;
-/** A writer's mark outlives the longest any journal keeps its records, with a day to spare. */
-const MARK_TTL_MS = JOURNAL_TTL_MS + 86_400_000;
 
 /**
  * Spend and tokens by day × provider × model, kept for every window of the machine.
@@ -312,8 +213,8 @@ export class UsageLedger implements SpendBook {
     if (this.#disposed) return;
     try {
       await this.#change(() => undefined);
-      // Another window's records that no copy here includes yet: merge them in (see MERGE_GRACE_MS).
-      if (this.#mergeable(this.#effective(this.#book), this.#clock.now()).length > 0) this.#scheduleFlush(0);
+      // Another window's records that no copy here includes yet: merge them in (see MERGE_GRACE_MS in journalMerge.ts).
+      if (this.#mergeable(this.#clock.now()).length > 0) this.#scheduleFlush(0);
     } catch (error) {
       this.#problem({ kind: 'storage', where: 'shared', error });
     }
@@ -343,7 +244,7 @@ export class UsageLedger implements SpendBook {
       const reading = this.#reading();
       if (reading.kind === 'newer') return;
       const now = this.#clock.now();
-      const pending = this.#mergeable(this.#effective(this.#book), now);
+      const pending = this.#mergeable(now);
       // Nothing to add, and nothing to migrate, salvage or empty after a deletion elsewhere.
       const outdated = reading.kind !== 'empty' && reading.state.clearedAt < this.#book.cleared;
       if (pending.length === 0 && (reading.kind === 'valid' || reading.kind === 'empty') && !outdated) return;
@@ -356,25 +257,7 @@ export class UsageLedger implements SpendBook {
           this.#backedUp = damaged;
           this.#problem({ kind: 'damaged', backupKey, problems: reading.kind === 'damaged' ? reading.problems : [] });
         }
-        const state = structuredClone(this.#effective(this.#book));
-        for (const entry of pending) {
-          addCell(((state.days[entry.day] ??= {})[entry.key] ??= zeroCell()), entry.cell);
-          state.applied[entry.writer] = entry.seq;
-          state.appliedAt[entry.writer] = entry.at;
-        }
-        // A writer's mark is dropped once no journal, nor any window's stale copy of one, can hold its records.
-        const writers = new Set([
-          ...this.#book.journal.map((entry) => entry.writer),
-          ...Object.keys(this.#book.windows),
-          this.#window,
-        ]);
-        for (const writer of Object.keys(state.applied)) {
-          if (!writers.has(writer) && now - (state.appliedAt[writer] ?? 0) > MARK_TTL_MS) {
-            delete state.applied[writer];
-            delete state.appliedAt[writer];
-          }
-        }
-        compact(state, now);
+        const state = merged(this.#effective(this.#book), pending, this.#book, this.#window, now);
         await this.#kv.update(LEDGER_KEY, state);
         // A Memento hands back the object it was given: known valid, not parsed again. Records that
         // went straight here (the shared state could not be reached) stay in the outbox for the
@@ -393,30 +276,10 @@ export class UsageLedger implements SpendBook {
     return this.#writing;
   }
 
-  /**
-   * What a write of the stored state takes in: per writer, its records after its mark in order, with
-   * no gap (a record still on its way would be skipped for good); other windows' records only once
-   * older than MERGE_GRACE_MS (their own write usually brings them first), and a gap older than
-   * GAP_WAIT_MS is taken as a record lost for good.
-   */
-  #mergeable(state: LedgerState, now: number): JournalEntry[] {
-    const byWriter = new Map<string, JournalEntry[]>();
-    for (const entry of this.#unapplied(state, this.#book)) {
-      if (entry.writer !== this.#window && now - entry.at < MERGE_GRACE_MS) continue;
-      const list = byWriter.get(entry.writer) ?? [];
-      list.push(entry);
-      byWriter.set(entry.writer, list);
-    }
-    const out: JournalEntry[] = [];
-    for (const [writer, entries] of byWriter) {
-      let mark = state.applied[writer] ?? 0;
-      for (const entry of entries.sort((a, b) => a.seq - b.seq)) {
-        if (entry.seq !== mark + 1 && now - entry.at < GAP_WAIT_MS) break;
-        out.push(entry);
-        mark = entry.seq;
-      }
-    }
-    return out;
+  /** This window's and other windows' records that a write of the stored state takes in now. */
+  #mergeable(now: number): JournalEntry[] {
+    const state = this.#effective(this.#book);
+    return mergeable(state, this.#unapplied(state, this.#book), this.#window, now);
   }
 
   /** The stored state as this window must count it: empty if the user deleted the usage data after it was written. */
@@ -450,15 +313,11 @@ export class UsageLedger implements SpendBook {
 
   /** Records in the journal or here that `state` does not include (each once; none from before the last deletion). */
   #unapplied(state: LedgerState, book: SharedBook): JournalEntry[] {
-    const seen = new Set<string>();
-    const out: JournalEntry[] = [];
-    for (const entry of [...book.journal, ...this.#outbox.map((item) => item.entry)]) {
-      const id = `${entry.writer}:${entry.seq}`;
-      if (seen.has(id) || entry.seq <= (state.applied[entry.writer] ?? 0) || entry.at < book.cleared) continue;
-      seen.add(id);
-      out.push(entry);
-    }
-    return out;
+    return unapplied(
+      state,
+      book,
+      this.#outbox.map((item) => item.entry),
+    );
   }
 
   /** Takes a newer copy of the shared state; listeners hear of it when spend or reservations moved (not for a heartbeat). */
@@ -475,39 +334,10 @@ export class UsageLedger implements SpendBook {
     this.#adopt(readBook(await this.#shared.read()));
   }
 
-  /** Each cell in [from, to] (day keys): stored, and every record not in what is stored yet. */
-  #cells(from: string, to: string): Array<{ day: string; key: string; values: Readonly<Cell> }> {
-    const out: Array<{ day: string; key: string; values: Readonly<Cell> }> = [];
-    const state = this.#effective(this.#book);
-    for (const [day, byModel] of Object.entries(state.days))
-      if (day >= from && day <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day, key, values });
-    // A rolled-up month counts when the whole month lies in the range (its days are no longer apart).
-    for (const [month, byModel] of Object.entries(state.months))
-      if (`${month}-01` >= from && `${month}-31` <= to)
-        for (const [key, values] of Object.entries(byModel)) out.push({ day: `${month}-01`, key, values });
-    for (const entry of this.#unapplied(state, this.#book))
-      if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
-    return out;
-  }
-
   /** Totals over a day range, optionally grouped. */
   totals(range: { from: string; to: string }, groupBy?: 'provider' | 'model' | 'day'): Map<string, Totals> {
-    const groups = new Map<string, Cell>();
-    for (const { day, key, values } of this.#cells(range.from, range.to)) {
-      const [providerId, modelId] = splitModelKey(key);
-      const group =
-        groupBy === 'provider'
-          ? providerId
-          : groupBy === 'model'
-            ? `${providerId}/${modelId}`
-            : groupBy === 'day'
-              ? day
-              : 'all';
-      const target = groups.get(group) ?? zeroCell();
-      addCell(target, values);
-      groups.set(group, target);
-    }
-    return new Map([...groups].map(([group, values]) => [group, toTotals(values)]));
+    const state = this.#effective(this.#book);
+    return totalsIn(state, this.#unapplied(state, this.#book), range, groupBy);
   }
 
   /** Spend recorded so far in the period (every window's, as far as this window has seen it). */
@@ -522,32 +352,9 @@ export class UsageLedger implements SpendBook {
   }
 
   /** Every stored and pending cell: a day (`2026-11-21`) or a rolled-up month (`2026-08`), provider, model, totals. */
-  rows(): Array<{ period: string; providerId: string; modelId: string; totals: Totals }> {
-    const merged = new Map<string, Cell>();
-    const put = (period: string, key: string, values: Readonly<Cell>) => {
-      const id = JSON.stringify([period, key]);
-      let target = merged.get(id);
-      if (!target) merged.set(id, (target = zeroCell()));
-      addCell(target, values);
-    };
+  rows(): UsageRow[] {
     const state = this.#effective(this.#book);
-    for (const [month, byModel] of Object.entries(state.months))
-      for (const [key, values] of Object.entries(byModel)) put(month, key, values);
-    for (const [day, byModel] of Object.entries(state.days))
-      for (const [key, values] of Object.entries(byModel)) put(day, key, values);
-    for (const entry of this.#unapplied(state, this.#book)) put(entry.day, entry.key, entry.cell);
-    return [...merged]
-      .map(([id, values]) => {
-        const [period, key] = JSON.parse(id) as [string, string];
-        const [providerId, modelId] = splitModelKey(key);
-        return { period, providerId, modelId, totals: toTotals(values) };
-      })
-      .sort(
-        (a, b) =>
-          a.period.localeCompare(b.period) ||
-          a.providerId.localeCompare(b.providerId) ||
-          a.modelId.localeCompare(b.modelId),
-      );
+    return rowsOf(state, this.#unapplied(state, this.#book));
   }
 
   /** Month-end spend at this month's pace so far ("on track for $X this month"). */
@@ -587,70 +394,4 @@ export class UsageLedger implements SpendBook {
       delete book.windows[this.#window];
     }).catch(() => undefined);
   }
-}
-
-function spentIn(
-  state: LedgerState,
-  pending: readonly JournalEntry[],
-  scope: BudgetScope,
-  period: Budget['period'],
-  now: number,
-): number {
-  const prefix = periodKey(period, now);
-  const applies = (key: string) => {
-    if (scope.kind === 'overall') return true;
-    const [providerId, modelId] = splitModelKey(key);
-    return scope.providerId === providerId && (scope.kind !== 'model' || scope.modelId === modelId);
-  };
-  let total = 0;
-  for (const [day, byModel] of Object.entries(state.days))
-    if (day.startsWith(prefix))
-      for (const [key, values] of Object.entries(byModel)) if (applies(key)) total += values[USD_FIELD];
-  // A rolled-up month is older than LEDGER_DAYS: only a monthly budget of that month could need it, and that is never now.
-  for (const entry of pending) if (entry.day.startsWith(prefix) && applies(entry.key)) total += entry.cell[USD_FIELD];
-  return total / NANO;
-}
-
-const CSV_COLUMNS = [
-  'period',
-  'provider',
-  'model',
-  'requests',
-  'input_tokens',
-  'cached_input_tokens',
-  'cache_write_input_tokens',
-  'output_tokens',
-  'reasoning_tokens',
-  'usd',
-  'requests_without_price',
-  'requests_estimated',
-  'requests_suspect',
-];
-
-/** RFC 4180 CSV of the ledger's rows (quoted where needed), for spreadsheets. */
-export function usageCsv(rows: ReturnType<UsageLedger['rows']>): string {
-  const quote = (value: string | number) => {
-    const text = String(value);
-    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  const lines = rows.map(({ period, providerId, modelId, totals }) =>
-    [
-      period,
-      providerId,
-      modelId,
-      totals.requests,
-      totals.inputTokens,
-      totals.cachedInputTokens,
-      totals.cacheWriteInputTokens,
-      totals.outputTokens,
-      totals.reasoningTokens,
-      totals.usd.toFixed(9),
-      totals.unpricedRequests,
-      totals.estimatedRequests,
-      totals.suspectRequests,
-    ]
-      .map(quote)
-      .join(','),
-  );
-  return `${[CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
 }

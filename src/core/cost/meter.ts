@@ -2,7 +2,8 @@ import { ProviderError } from '../errors';
 import type { ChatEvent, ChatRequest, Clock, Provider, ProviderType, Usage } from '../types';
 import type { Budget, BudgetGuard, BudgetNotice, Reservation } from './budgets';
 import { countPromptTokens, estimateCost } from './estimate';
-import type { Surface, UsageLedger } from './ledger';
+import type { UsageLedger } from './ledger';
+import type { Surface } from './ledgerTotals';
 import { costOf, type PricingContext } from './pricing';
 
 export interface MeterOptions {

@@ -1,4 +1,3 @@
-import * as z from 'zod';
 import { withCatalog } from '../catalog';
 import { diagnose, type DoctorReport, type StageResult } from '../doctor';
 import { ProviderError } from '../errors';
@@ -6,55 +5,23 @@ import { DeferredEvents } from '../events';
 import { createProvider } from '../provider';
 import { modelFacts, type ModelFacts } from '../modelFacts';
 import { findTemplate } from '../templates';
-import type { ChatEvent, ChatRequest, Clock, ModelInfo, Provider } from '../types';
+import type { ChatEvent, ChatRequest, ModelInfo, Provider } from '../types';
 import type { AuditEntry, AuditLog } from './audit';
+import { adapterOptions, keyFor, withOverrides, type AdapterHost } from './connection';
+import {
+  checked,
+  checkedPatch,
+  defaultChoice,
+  draftEntry,
+  idFor,
+  newProvider,
+  type NewProvider,
+  type ProviderPatch,
+} from './input';
 import type { KeyState, KeyStore } from './keys';
 import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
-import {
-  describeIssues,
-  isValidModelId,
-  modelId as modelIdRule,
-  newProviderEntry,
-  type ProviderEntry,
-  type RegistryState,
-} from './schema';
-import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
-
-export interface NewProvider {
-  /** A template id (see templates.ts) or 'custom'. */
-  template: string;
-  name?: string;
-  baseUrl?: string;
-  apiVersion?: string;
-  headers?: Record<string, string>;
-  caBundlePath?: string;
-  /** Stored in secret storage, bound to the base URL's origin. */
-  apiKey?: string;
-}
-
-const PATCH_FIELDS = ['name', 'baseUrl', 'apiVersion', 'headers', 'caBundlePath', 'models', 'defaultModel'] as const;
-export type ProviderPatch = Partial<Pick<ProviderEntry, (typeof PATCH_FIELDS)[number]>>;
-/** What a patch may change, each field with the rules for new input. */
-const providerPatch = newProviderEntry
-  .pick({
-    name: true,
-    baseUrl: true,
-    apiVersion: true,
-    headers: true,
-    caBundlePath: true,
-    models: true,
-    defaultModel: true,
-  })
-  .partial();
-const newProvider = newProviderEntry.pick({ baseUrl: true, headers: true }).partial();
-const defaultChoice = z.object({ defaultModel: modelIdRule.optional() });
-
-/** Input checked with the rules for new input; a RegistryError names every field that fails (never its value). */
-function checked<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new RegistryError(describeIssues(parsed.error));
-  return parsed.data;
-}
+import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
+import type { KeptCopy, ReadOnlyReport, RegistryStore } from './store';
 
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
@@ -70,29 +37,11 @@ export interface ImportCounts {
 
 export type RegistryChange = { type: 'providers' } | { type: 'key'; providerId: string };
 
-export interface RegistryOptions {
+export interface RegistryOptions extends AdapterHost {
   store: RegistryStore;
   keys: KeyStore;
   audit: AuditLog;
-  /** The host's fetch (VS Code's, with its proxy support). */
-  fetch: typeof fetch;
-  /** Reads a CA bundle named by an entry (in VS Code: from disk). */
-  readFile?: (path: string) => Promise<string>;
-  clock?: Clock;
   now?: () => number;
-}
-
-/** A provider id from a display name: "My OpenAI" → "my-openai", made unique. */
-function idFor(name: string, taken: Set<string>): string {
-  const base =
-    name
-      .toLowerCase()
-      .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 56) || 'provider';
-  let id = base;
-  for (let n = 2; taken.has(id); n++) id = `${base}-${n}`;
-  return id;
 }
 
 /**
@@ -215,9 +164,7 @@ export class Registry {
   }
 
   async update(id: string, patch: ProviderPatch): Promise<ProviderEntry> {
-    // Only the known fields, each read as an own property: a `__proto__` key (from JSON) changes nothing.
-    const fields = PATCH_FIELDS.filter((field) => Object.hasOwn(patch, field));
-    const values = checked(providerPatch, Object.fromEntries(fields.map((field) => [field, patch[field]])));
+    const { fields, values } = checkedPatch(patch);
     const state = await this.#update((current) => {
       const entry: Record<string, unknown> = this.#require(current, id);
       for (const field of fields) {
@@ -390,54 +337,15 @@ export class Registry {
     return this.#options.keys.state(id);
   }
 
-  async #key(entry: ProviderEntry): Promise<string | undefined> {
-    const lookup = await this.#options.keys.lookup(entry.id, entry.baseUrl);
-    const needsKey = findTemplate(entry.template ?? '')?.key === 'required';
-    switch (lookup.status) {
-      case 'ok':
-        return lookup.key;
-      case 'origin-mismatch':
-        throw new ProviderError(
-          'invalid_credentials',
-          `The key for ${entry.name} was saved for ${lookup.storedFor}, but the provider now points at ${new URL(entry.baseUrl).origin}. Set its key again to use it there.`,
-          { code: 'key_origin_mismatch' },
-        );
-      case 'unresolved':
-        throw new ProviderError(
-          'invalid_credentials',
-          `The key reference ${lookup.reference} for ${entry.name} gave no value.`,
-          { code: 'key_reference_unresolved' },
-        );
-      case 'none':
-        if (needsKey)
-          throw new ProviderError('invalid_credentials', `${entry.name} has no API key yet.`, { code: 'key_missing' });
-        return undefined;
-    }
-  }
-
-  async #providerOptions(entry: ProviderEntry, key: string | undefined) {
-    return {
-      type: entry.type,
-      baseUrl: entry.baseUrl,
-      apiKey: key,
-      name: entry.name,
-      fetch: this.#options.fetch,
-      ...(entry.headers ? { headers: entry.headers } : {}),
-      ...(entry.apiVersion ? { apiVersion: entry.apiVersion } : {}),
-      ...(entry.caBundlePath && this.#options.readFile ? { ca: await this.#options.readFile(entry.caBundlePath) } : {}),
-      ...(this.#options.clock ? { clock: this.#options.clock } : {}),
-    };
-  }
-
   /** The adapter for an entry and its current key; rebuilt whenever either changes. */
   async #build(id: string): Promise<Provider> {
     const entry = this.get(id);
     if (!entry) throw new ProviderError('bad_request', `No provider "${id}".`);
-    const key = await this.#key(entry);
+    const key = await keyFor(this.#options.keys, entry);
     const fingerprint = `${entry.updatedAt}\u0000${key ?? ''}`;
     const cached = this.#built.get(id);
     if (cached?.fingerprint === fingerprint) return cached.provider;
-    const provider = createProvider(await this.#providerOptions(entry, key));
+    const provider = createProvider(await adapterOptions(this.#options, entry, key));
     this.#built.set(id, { fingerprint, provider });
     return provider;
   }
@@ -449,32 +357,8 @@ export class Registry {
     return {
       type,
       chat: (request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatEvent> =>
-        new DeferredEvents(async () => (await this.#build(id)).chat(this.#withOverrides(id, request), options)),
+        new DeferredEvents(async () => (await this.#build(id)).chat(withOverrides(this.get(id), request), options)),
       listModels: async (options) => (await this.#build(id)).listModels(options),
-    };
-  }
-
-  /** The user's per-model settings (reasoning effort, thinking budget, extra body fields) fill what the request leaves out. */
-  #withOverrides(id: string, request: ChatRequest): ChatRequest {
-    const model = this.get(id)?.models.find((candidate) => candidate.id === request.model);
-    if (
-      !model ||
-      (model.reasoningEffort === undefined && model.thinkingBudget === undefined && model.extraBody === undefined)
-    )
-      return request;
-    const options = request.providerOptions ?? {};
-    return {
-      ...request,
-      providerOptions: {
-        ...options,
-        ...(options.reasoningEffort === undefined && model.reasoningEffort
-          ? { reasoningEffort: model.reasoningEffort }
-          : {}),
-        ...(options.thinkingBudget === undefined && model.thinkingBudget !== undefined
-          ? { thinkingBudget: model.thinkingBudget }
-          : {}),
-        ...(model.extraBody || options.extraBody ? { extraBody: { ...model.extraBody, ...options.extraBody } } : {}),
-      },
     };
   }
 
@@ -541,7 +425,7 @@ export class Registry {
     if (!entry) throw new Error(`No provider "${id}".`);
     let key: string | undefined;
     try {
-      key = await this.#key(entry);
+      key = await keyFor(this.#options.keys, entry);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       const stage: StageResult = { stage: 'auth', status: 'fail', message: error.message, code: error.code };
@@ -550,7 +434,7 @@ export class Registry {
       return { ok: false, stages: [stage] };
     }
     const report = await diagnose({
-      ...(await this.#providerOptions(entry, key)),
+      ...(await adapterOptions(this.#options, entry, key)),
       model: options.model ?? entry.defaultModel,
       signal: options.signal,
       onStage: options.onStage,
@@ -576,24 +460,9 @@ export class Registry {
     draft: NewProvider,
     options: { signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {},
   ): Promise<DoctorReport> {
-    const template = findTemplate(draft.template);
-    if (!template) throw new Error(`Unknown template "${draft.template}".`);
-    const baseUrl = draft.baseUrl ?? template.baseUrl ?? '';
-    checked(newProvider, { baseUrl });
-    const entry: ProviderEntry = {
-      id: 'draft',
-      name: draft.name ?? template.name,
-      template: template.id,
-      type: template.type,
-      baseUrl,
-      enabled: true,
-      models: [],
-      createdAt: 0,
-      updatedAt: 0,
-      ...(draft.apiVersion ? { apiVersion: draft.apiVersion } : {}),
-    };
+    const entry = draftEntry(draft);
     return diagnose({
-      ...(await this.#providerOptions(entry, draft.apiKey?.trim() || undefined)),
+      ...(await adapterOptions(this.#options, entry, draft.apiKey?.trim() || undefined)),
       signal: options.signal,
       onStage: options.onStage,
     });

@@ -1,0 +1,234 @@
+import type { Usage } from '../types';
+import { periodKey, type Budget, type BudgetScope } from './budgets';
+import { addCell, NANO, splitModelKey, USD_FIELD, zeroCell, type Cell, type LedgerState } from './ledgerFormat';
+import type { CostResult } from './pricing';
+import type { JournalEntry } from './sharedBook';
+
+/**
+ * The ledger's arithmetic: what one finished request adds to a cell, and what is read back from the
+ * cells (totals, rows, spend in a budget's period, CSV). Every read takes the stored state and the
+ * records not in it yet (`pending`), so a record counts from the moment it is made.
+ */
+
+export type Surface = 'chat' | 'language-model' | 'connection-test';
+
+/** One finished request, as recorded. */
+export interface UsageRecord {
+  at: number;
+  providerId: string;
+  modelId: string;
+  usage: Usage;
+  cost: CostResult;
+  surface: Surface;
+  outcome: 'ok' | 'error' | 'cancelled';
+  latencyMs?: number;
+  /** The provider's usage report was implausible; the request was priced from counted tokens instead. */
+  suspect?: boolean;
+}
+
+export interface Totals {
+  requests: number;
+  inputTokens: number;
+  cachedInputTokens: number;
+  cacheWriteInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  usd: number;
+  unpricedRequests: number;
+  estimatedRequests: number;
+  suspectRequests: number;
+}
+
+/** One row of UsageLedger.rows(). */
+export interface UsageRow {
+  period: string;
+  providerId: string;
+  modelId: string;
+  totals: Totals;
+}
+
+function toTotals(values: Readonly<Cell>): Totals {
+  const [
+    requests,
+    inputTokens,
+    cachedInputTokens,
+    cacheWriteInputTokens,
+    outputTokens,
+    reasoningTokens,
+    nanoUsd,
+    unpricedRequests,
+    estimatedRequests,
+    suspectRequests,
+  ] = values;
+  return {
+    requests,
+    inputTokens,
+    cachedInputTokens,
+    cacheWriteInputTokens,
+    outputTokens,
+    reasoningTokens,
+    usd: nanoUsd / NANO,
+    unpricedRequests,
+    estimatedRequests,
+    suspectRequests,
+  };
+}
+
+/** A count as stored: a finite non-negative integer, whatever a caller handed in. */
+const stored = (value: number | undefined): number =>
+  value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+
+export function cellOf(record: UsageRecord): Cell {
+  const { usage, cost } = record;
+  const priced = cost.usd !== undefined && Number.isFinite(cost.usd) && cost.usd >= 0;
+  return [
+    1,
+    stored(usage.inputTokens),
+    stored(usage.cachedInputTokens),
+    stored(usage.cacheWriteInputTokens),
+    stored(usage.outputTokens),
+    stored(usage.reasoningTokens),
+    priced ? stored(cost.usd! * NANO) : 0,
+    cost.basis === 'unknown' || !priced ? 1 : 0,
+    cost.basis === 'estimated' ? 1 : 0,
+    record.suspect ? 1 : 0,
+  ];
+}
+
+/** Each cell in [from, to] (day keys): stored, and every record not in what is stored yet. */
+function cellsIn(
+  state: LedgerState,
+  pending: readonly JournalEntry[],
+  from: string,
+  to: string,
+): Array<{ day: string; key: string; values: Readonly<Cell> }> {
+  const out: Array<{ day: string; key: string; values: Readonly<Cell> }> = [];
+  for (const [day, byModel] of Object.entries(state.days))
+    if (day >= from && day <= to) for (const [key, values] of Object.entries(byModel)) out.push({ day, key, values });
+  // A rolled-up month counts when the whole month lies in the range (its days are no longer apart).
+  for (const [month, byModel] of Object.entries(state.months))
+    if (`${month}-01` >= from && `${month}-31` <= to)
+      for (const [key, values] of Object.entries(byModel)) out.push({ day: `${month}-01`, key, values });
+  for (const entry of pending)
+    if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
+  return out;
+}
+
+/** Totals over a day range, optionally grouped. */
+export function totalsIn(
+  state: LedgerState,
+  pending: readonly JournalEntry[],
+  range: { from: string; to: string },
+  groupBy?: 'provider' | 'model' | 'day',
+): Map<string, Totals> {
+  const groups = new Map<string, Cell>();
+  for (const { day, key, values } of cellsIn(state, pending, range.from, range.to)) {
+    const [providerId, modelId] = splitModelKey(key);
+    const group =
+      groupBy === 'provider'
+        ? providerId
+        : groupBy === 'model'
+          ? `${providerId}/${modelId}`
+          : groupBy === 'day'
+            ? day
+            : 'all';
+    const target = groups.get(group) ?? zeroCell();
+    addCell(target, values);
+    groups.set(group, target);
+  }
+  return new Map([...groups].map(([group, values]) => [group, toTotals(values)]));
+}
+
+/** Every stored and pending cell as a row, sorted by period, provider and model. */
+export function rowsOf(state: LedgerState, pending: readonly JournalEntry[]): UsageRow[] {
+  const merged = new Map<string, Cell>();
+  const put = (period: string, key: string, values: Readonly<Cell>) => {
+    const id = JSON.stringify([period, key]);
+    let target = merged.get(id);
+    if (!target) merged.set(id, (target = zeroCell()));
+    addCell(target, values);
+  };
+  for (const [month, byModel] of Object.entries(state.months))
+    for (const [key, values] of Object.entries(byModel)) put(month, key, values);
+  for (const [day, byModel] of Object.entries(state.days))
+    for (const [key, values] of Object.entries(byModel)) put(day, key, values);
+  for (const entry of pending) put(entry.day, entry.key, entry.cell);
+  return [...merged]
+    .map(([id, values]) => {
+      const [period, key] = JSON.parse(id) as [string, string];
+      const [providerId, modelId] = splitModelKey(key);
+      return { period, providerId, modelId, totals: toTotals(values) };
+    })
+    .sort(
+      (a, b) =>
+        a.period.localeCompare(b.period) ||
+        a.providerId.localeCompare(b.providerId) ||
+        a.modelId.localeCompare(b.modelId),
+    );
+}
+
+export function spentIn(
+  state: LedgerState,
+  pending: readonly JournalEntry[],
+  scope: BudgetScope,
+  period: Budget['period'],
+  now: number,
+): number {
+  const prefix = periodKey(period, now);
+  const applies = (key: string) => {
+    if (scope.kind === 'overall') return true;
+    const [providerId, modelId] = splitModelKey(key);
+    return scope.providerId === providerId && (scope.kind !== 'model' || scope.modelId === modelId);
+  };
+  let total = 0;
+  for (const [day, byModel] of Object.entries(state.days))
+    if (day.startsWith(prefix))
+      for (const [key, values] of Object.entries(byModel)) if (applies(key)) total += values[USD_FIELD];
+  // A rolled-up month is older than LEDGER_DAYS: only a monthly budget of that month could need it, and that is never now.
+  for (const entry of pending) if (entry.day.startsWith(prefix) && applies(entry.key)) total += entry.cell[USD_FIELD];
+  return total / NANO;
+}
+
+const CSV_COLUMNS = [
+  'period',
+  'provider',
+  'model',
+  'requests',
+  'input_tokens',
+  'cached_input_tokens',
+  'cache_write_input_tokens',
+  'output_tokens',
+  'reasoning_tokens',
+  'usd',
+  'requests_without_price',
+  'requests_estimated',
+  'requests_suspect',
+];
+
+/** RFC 4180 CSV of the ledger's rows (quoted where needed), for spreadsheets. */
+export function usageCsv(rows: readonly UsageRow[]): string {
+  const quote = (value: string | number) => {
+    const text = String(value);
+    return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const lines = rows.map(({ period, providerId, modelId, totals }) =>
+    [
+      period,
+      providerId,
+      modelId,
+      totals.requests,
+      totals.inputTokens,
+      totals.cachedInputTokens,
+      totals.cacheWriteInputTokens,
+      totals.outputTokens,
+      totals.reasoningTokens,
+      totals.usd.toFixed(9),
+      totals.unpricedRequests,
+      totals.estimatedRequests,
+      totals.suspectRequests,
+    ]
+      .map(quote)
+      .join(','),
+  );
+  return `${[CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
+}
