@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DoctorReport } from '../core';
+import type { ConnectionTestReport } from '../core';
 
 /** What identifies a draft: the fields its test used (its name changes nothing the test saw). */
 export interface Draft {
@@ -14,16 +14,16 @@ export interface Draft {
  * Only a digest of the key is kept, so the key stays nowhere it is not needed.
  */
 export class DraftTests {
-  #last: { identity: string; report: DoctorReport; at: number } | undefined;
+  #last: { identity: string; report: ConnectionTestReport; at: number } | undefined;
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  remember(draft: Draft, report: DoctorReport): void {
+  remember(draft: Draft, report: ConnectionTestReport): void {
     this.#last = { identity: identity(draft), report, at: this.now() };
   }
 
   /** The test of exactly this draft (template, base URL and key), once: a second save is not the one tested. */
-  take(draft: Draft): { report: DoctorReport; at: number } | undefined {
+  take(draft: Draft): { report: ConnectionTestReport; at: number } | undefined {
     const last = this.#last;
     if (!last || last.identity !== identity(draft)) return undefined;
     this.#last = undefined;

@@ -3,17 +3,17 @@ import {
   isValidModelId,
   priceOf,
   withCatalog,
-  type DoctorReport,
+  type ConnectionTestReport,
   type ModelInfo,
   type ProviderEntry,
   type StageResult,
 } from '../core';
 import type { ModelRow, PanelReport, PanelStage } from '../shared/protocol';
 
-/** A connection test as the panel shows it; the doctor lists what the server says, the catalog fills in windows and capabilities. */
+/** A connection test as the panel shows it; the connection test lists what the server says, the catalog fills in windows and capabilities. */
 export async function panelReport(
   templateId: string,
-  report: DoctorReport,
+  report: ConnectionTestReport,
   chosen: ProviderEntry['models'] = [],
 ): Promise<PanelReport> {
   return {

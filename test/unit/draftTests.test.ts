@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import type { DoctorReport } from '../../src/core';
+import type { ConnectionTestReport } from '../../src/core';
 import { DraftTests } from '../../src/panel/draftTests';
 
-const passed: DoctorReport = { ok: true, stages: [{ stage: 'connect', status: 'pass', message: 'Reached.', ms: 12 }] };
+const passed: ConnectionTestReport = {
+  ok: true,
+  stages: [{ stage: 'connect', status: 'pass', message: 'Reached.', ms: 12 }],
+};
 const draft = {
   template: 'openai',
   baseUrl: 'https://gateway.example.test/v1',

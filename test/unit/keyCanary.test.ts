@@ -1,11 +1,11 @@
 // Canary: one unique key, of no shape a pattern knows, sent through every way the core builds an
-// error or a doctor report; every field, the cause chain, the JSON form and util.inspect are scanned.
+// error or a connection-test report; every field, the cause chain, the JSON form and util.inspect are scanned.
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import {
   createProvider,
-  diagnose,
+  runConnectionTest,
   ProviderError,
   REDACTED,
   Redactor,
@@ -74,7 +74,7 @@ async function listError(options: CreateProviderOptions): Promise<ProviderError>
   return error;
 }
 
-describe('key canary: no error and no doctor report holds the key', () => {
+describe('key canary: no error and no connection-test report holds the key', () => {
   const serve = useServers();
 
   it('an HTTP error echoing the key in its code, type, request id and message (cut at 1,000), for every provider type', async () => {
@@ -223,11 +223,11 @@ describe('key canary: no error and no doctor report holds the key', () => {
     assertNoKey('redacted again', new ProviderError('network', `failed ${KEY}`, details).redactedWith(redactor));
   });
 
-  describe('doctor reports', () => {
-    /** Runs the doctor, scanning what it reports live and what it returns. */
-    async function report(label: string, options: Parameters<typeof diagnose>[0]) {
+  describe('connection-test reports', () => {
+    /** Runs the connection test, scanning what it reports live and what it returns. */
+    async function report(label: string, options: Parameters<typeof runConnectionTest>[0]) {
       const live: StageResult[] = [];
-      const result = await diagnose({ ...options, onStage: (stage) => live.push(stage) });
+      const result = await runConnectionTest({ ...options, onStage: (stage) => live.push(stage) });
       assertNoKey(`${label} (report)`, result);
       assertNoKey(`${label} (live stages)`, live);
       return result;
@@ -236,7 +236,7 @@ describe('key canary: no error and no doctor report holds the key', () => {
     it('a key pasted as the base URL', async () => {
       await report('key as base URL', { type: 'openai-compatible', baseUrl: KEY, apiKey: KEY });
       const shaped = 'sk-proj-Zx81Qw72Er63Ty54Ui45Op36';
-      const result = await diagnose({ type: 'openai-compatible', baseUrl: shaped });
+      const result = await runConnectionTest({ type: 'openai-compatible', baseUrl: shaped });
       assert.ok(!JSON.stringify(result).includes(shaped), JSON.stringify(result));
     });
 

@@ -608,7 +608,7 @@ describe('provider registry', () => {
       );
     });
 
-    it('test connection runs the doctor with the stored key and records the result', async () => {
+    it('test connection runs the connection test with the stored key and records the result', async () => {
       const server = await serve((req, res) =>
         req.path.endsWith('/models') ? json(res, 200, { data: [{ id: 'm' }] }) : sse(res, STREAM),
       );

@@ -233,7 +233,7 @@ export class OpenAiResponsesProvider implements Provider {
     body.stream = stream;
     // Switchboard keeps the history itself; nothing needs to live on OpenAI's side.
     body.store = false;
-    // The Responses API refuses fewer than 16 (integer_below_min_value); the doctor's one-token test asks for 1.
+    // The Responses API refuses fewer than 16 (integer_below_min_value); the connection test's one-token chat asks for 1.
     if (request.maxTokens !== undefined) body.max_output_tokens = Math.max(16, request.maxTokens);
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.tools?.length) {

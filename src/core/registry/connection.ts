@@ -45,7 +45,7 @@ export async function keyFor(keys: KeyStore, entry: ProviderEntry): Promise<stri
   }
 }
 
-/** The options an adapter for the entry is created (or the doctor run) with. */
+/** The options an adapter for the entry is created (or the connection test run) with. */
 export async function adapterOptions(host: AdapterHost, entry: ProviderEntry, key: string | undefined) {
   return {
     type: entry.type,

@@ -68,7 +68,7 @@ export function idFor(name: string, taken: Set<string>): string {
   return id;
 }
 
-/** A provider not saved yet (the panel's add wizard), as an entry the doctor can test; nothing is stored. */
+/** A provider not saved yet (the panel's add wizard), as an entry the connection test can run on; nothing is stored. */
 export function draftEntry(draft: NewProvider): ProviderEntry {
   const template = findTemplate(draft.template);
   if (!template) throw new Error(`Unknown template "${draft.template}".`);

@@ -1,5 +1,5 @@
 import { withCatalog } from '../catalog';
-import { diagnose, type DoctorReport, type StageResult } from '../doctor';
+import { runConnectionTest, type ConnectionTestReport, type StageResult } from '../connectionTest';
 import { ProviderError } from '../errors';
 import { DeferredEvents } from '../events';
 import { createProvider } from '../provider';
@@ -411,7 +411,7 @@ export class Registry {
     return withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
   }
 
-  /** Runs the connection doctor with the stored key and records the result on the entry. */
+  /** Runs the connection test with the stored key and records the result on the entry. */
   async testConnection(
     id: string,
     options: {
@@ -420,7 +420,7 @@ export class Registry {
       onStage?: (stage: StageResult) => void;
       wrapChat?: (provider: Provider) => Provider;
     } = {},
-  ): Promise<DoctorReport> {
+  ): Promise<ConnectionTestReport> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
     let key: string | undefined;
@@ -433,7 +433,7 @@ export class Registry {
       await this.#recordTest(id, false, error.message);
       return { ok: false, stages: [stage] };
     }
-    const report = await diagnose({
+    const report = await runConnectionTest({
       ...(await adapterOptions(this.#options, entry, key)),
       model: options.model ?? entry.defaultModel,
       signal: options.signal,
@@ -447,21 +447,21 @@ export class Registry {
   }
 
   /** Records a connection test's result on an entry: its own test, or the one its draft passed just before it was saved. */
-  async recordTest(id: string, report: DoctorReport, at?: number): Promise<void> {
+  async recordTest(id: string, report: ConnectionTestReport, at?: number): Promise<void> {
     const failed = report.stages.find((stage) => stage.status === 'fail');
     await this.#recordTest(id, report.ok, failed?.message ?? 'All stages passed.', at);
   }
 
   /**
-   * Runs the doctor on a provider not saved yet (the panel's add wizard): nothing is stored, the
+   * Runs the connection test on a provider not saved yet (the panel's add wizard): nothing is stored, the
    * key included, until the user saves it with `add`.
    */
   async testDraft(
     draft: NewProvider,
     options: { signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {},
-  ): Promise<DoctorReport> {
+  ): Promise<ConnectionTestReport> {
     const entry = draftEntry(draft);
-    return diagnose({
+    return runConnectionTest({
       ...(await adapterOptions(this.#options, entry, draft.apiKey?.trim() || undefined)),
       signal: options.signal,
       onStage: options.onStage,

@@ -9,14 +9,14 @@ import { join } from 'node:path';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
 import { UsageLedger } from '../../src/core/cost/ledger';
 import { metered } from '../../src/core/cost/meter';
-import { baseUrlCandidates, diagnose, type StageResult } from '../../src/core/doctor';
+import { baseUrlCandidates, runConnectionTest, type StageResult } from '../../src/core/connectionTest';
 import { useServers } from '../support/chat';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';
 import { dataEvents, json, sse, type RecordedRequest } from '../support/loopback';
 import { ERRORS, finishChunk, OPENAI_USAGE, textDelta, usageChunk } from '../fixtures/openaiWire';
 
-const KEY = 'sk-proj-DoctorKey0123456789abcdefghij';
+const KEY = 'sk-proj-ConnTestKey0123456789abcdefgh';
 const MODELS = { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: 1, owned_by: 'openai' }] };
 const ONE_TOKEN = dataEvents([textDelta('Hi'), finishChunk('length'), usageChunk(OPENAI_USAGE), '[DONE]']);
 
@@ -31,7 +31,7 @@ function openAiServer(prefix: string) {
 
 const summary = (stages: StageResult[]) => stages.map((stage) => `${stage.stage}:${stage.status}`).join(' ');
 
-describe('connection doctor', () => {
+describe('connection test', () => {
   const serve = useServers();
 
   it("a budget with no room left is not the provider's failure: the one-token chat is skipped, unsent, and the test passes", async () => {
@@ -59,7 +59,7 @@ describe('connection doctor', () => {
       surface: 'chat',
       outcome: 'ok',
     });
-    const report = await diagnose({
+    const report = await runConnectionTest({
       type: 'openai-compatible',
       baseUrl: `${server.url}/v1`,
       apiKey: KEY,
@@ -89,7 +89,7 @@ describe('connection doctor', () => {
   it('passes every stage against a working server, live and in order, with latencies', async () => {
     const server = await serve(openAiServer('/v1'));
     const live: string[] = [];
-    const report = await diagnose({
+    const report = await runConnectionTest({
       type: 'openai-compatible',
       baseUrl: `${server.url}/v1`,
       apiKey: KEY,
@@ -113,7 +113,7 @@ describe('connection doctor', () => {
 
   it('without a model it stops after the model list', async () => {
     const server = await serve(openAiServer('/v1'));
-    const report = await diagnose({ type: 'openai-compatible', baseUrl: `${server.url}/v1`, apiKey: KEY });
+    const report = await runConnectionTest({ type: 'openai-compatible', baseUrl: `${server.url}/v1`, apiKey: KEY });
     assert.equal(summary(report.stages), 'connect:pass tls:skip auth:pass models:pass chat:skip');
     assert.equal(report.ok, true);
   });
@@ -122,7 +122,7 @@ describe('connection doctor', () => {
     const server = await serve(() => undefined);
     const url = server.url;
     await server.close();
-    const report = await diagnose({ type: 'openai-compatible', baseUrl: url, apiKey: KEY });
+    const report = await runConnectionTest({ type: 'openai-compatible', baseUrl: url, apiKey: KEY });
     assert.equal(summary(report.stages), 'connect:fail tls:skip auth:skip models:skip chat:skip');
     assert.equal(report.stages[0]?.code, 'ECONNREFUSED');
     assert.match(report.stages[0].message, /^Nothing is listening at 127\.0\.0\.1:\d+/);
@@ -136,7 +136,7 @@ describe('connection doctor', () => {
           cause: Object.assign(new Error('getaddrinfo ENOTFOUND api.example.invalid'), { code: 'ENOTFOUND' }),
         }),
       );
-    const report = await diagnose({
+    const report = await runConnectionTest({
       type: 'openai',
       baseUrl: 'https://api.example.invalid/v1',
       apiKey: KEY,
@@ -159,7 +159,7 @@ describe('connection doctor', () => {
         });
       return json(res, 400, ERRORS.xaiInvalidKey);
     });
-    const run = () => diagnose({ type: 'openai-compatible', baseUrl: server.url, apiKey: KEY, model: 'm' });
+    const run = () => runConnectionTest({ type: 'openai-compatible', baseUrl: server.url, apiKey: KEY, model: 'm' });
     const rejected = await run();
     assert.equal(summary(rejected.stages), 'connect:pass tls:skip auth:fail models:skip chat:skip');
     assert.match(rejected.stages[2]!.message, /^The key was rejected \(401\)/);
@@ -172,7 +172,12 @@ describe('connection doctor', () => {
   it('proposes the base URL that works: missing /v1, doubled /v1, a pasted endpoint', async () => {
     const server = await serve(openAiServer('/v1'));
     for (const pasted of [server.url, `${server.url}/v1/v1`, `${server.url}/v1/chat/completions`]) {
-      const report = await diagnose({ type: 'openai-compatible', baseUrl: pasted, apiKey: KEY, model: 'gpt-4o-mini' });
+      const report = await runConnectionTest({
+        type: 'openai-compatible',
+        baseUrl: pasted,
+        apiKey: KEY,
+        model: 'gpt-4o-mini',
+      });
       assert.equal(report.suggestedBaseUrl, `${server.url}/v1`, pasted);
       assert.equal(report.ok, false);
       assert.match(
@@ -186,7 +191,12 @@ describe('connection doctor', () => {
     const server = await serve((req, res) =>
       req.path.endsWith('/models') ? json(res, 200, MODELS) : json(res, 404, ERRORS.openaiModelNotFound),
     );
-    const report = await diagnose({ type: 'openai-compatible', baseUrl: server.url, apiKey: KEY, model: 'fake-model' });
+    const report = await runConnectionTest({
+      type: 'openai-compatible',
+      baseUrl: server.url,
+      apiKey: KEY,
+      model: 'fake-model',
+    });
     assert.equal(summary(report.stages), 'connect:pass tls:skip auth:pass models:pass chat:fail');
     assert.equal(report.stages[4]?.code, 'model_not_found');
   });
@@ -196,7 +206,7 @@ describe('connection doctor', () => {
     const server = await serve((req, res) =>
       req.path.endsWith('/models') ? json(res, 200, MODELS) : json(res, 404, body),
     );
-    const report = await diagnose({
+    const report = await runConnectionTest({
       type: 'openai-compatible',
       baseUrl: server.url,
       apiKey: KEY,
@@ -267,13 +277,18 @@ describe('connection doctor', () => {
     });
 
     it('a self-signed certificate fails the TLS stage, after a successful connect', async () => {
-      const report = await diagnose({ type: 'openai-compatible', baseUrl: url, apiKey: KEY, model: 'gpt-4o-mini' });
+      const report = await runConnectionTest({
+        type: 'openai-compatible',
+        baseUrl: url,
+        apiKey: KEY,
+        model: 'gpt-4o-mini',
+      });
       assert.equal(summary(report.stages), 'connect:pass tls:fail auth:skip models:skip chat:skip');
       assert.equal(report.stages[1]?.code, 'DEPTH_ZERO_SELF_SIGNED_CERT');
     });
 
     it("the provider's own CA bundle makes it trusted (undici Agent through the injected fetch)", async () => {
-      const report = await diagnose({
+      const report = await runConnectionTest({
         type: 'openai-compatible',
         baseUrl: url,
         apiKey: KEY,

@@ -4,10 +4,10 @@ import { createProvider, type CreateProviderOptions } from './provider';
 import { Redactor } from './redact';
 import { systemClock, type ModelInfo, type Provider } from './types';
 
-export type DoctorStage = 'connect' | 'tls' | 'auth' | 'models' | 'chat';
+export type ConnectionStage = 'connect' | 'tls' | 'auth' | 'models' | 'chat';
 
 export interface StageResult {
-  stage: DoctorStage;
+  stage: ConnectionStage;
   status: 'pass' | 'fail' | 'skip';
   /** One plain sentence for the user. */
   message: string;
@@ -19,7 +19,7 @@ export interface StageResult {
   detail?: string;
 }
 
-export interface DoctorReport {
+export interface ConnectionTestReport {
   ok: boolean;
   stages: StageResult[];
   /** A base URL that works where the given one did not (missing or doubled /v1, a pasted endpoint). */
@@ -27,7 +27,7 @@ export interface DoctorReport {
   models?: ModelInfo[];
 }
 
-export interface DiagnoseOptions extends CreateProviderOptions {
+export interface ConnectionTestOptions extends CreateProviderOptions {
   /** The model to try a one-token chat with; without it the chat stage is skipped. */
   model?: string;
   signal?: AbortSignal;
@@ -80,7 +80,7 @@ export function baseUrlCandidates(baseUrl: string): string[] {
  * proxy), is TLS trusted, is the key accepted (401 vs 403 vs a 400 bad key), does the model list
  * load, does a one-token chat answer. Only the injected fetch is used, so proxies apply.
  */
-export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> {
+export async function runConnectionTest(options: ConnectionTestOptions): Promise<ConnectionTestReport> {
   const clock = options.clock ?? systemClock;
   // Every line is redacted as it is recorded: a base URL with ?key=, a key pasted as the base URL,
   // a provider that echoes the key in its error code.
@@ -98,7 +98,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
     stages.push(clean);
     options.onStage?.(clean);
   };
-  const skipRest = (from: DoctorStage[], why: string) => {
+  const skipRest = (from: ConnectionStage[], why: string) => {
     for (const stage of from) record({ stage, status: 'skip', message: why });
   };
   let host = 'the server';
