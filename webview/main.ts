@@ -1,6 +1,4 @@
-import '@vscode-elements/elements/dist/vscode-tab-header/index.js';
-import '@vscode-elements/elements/dist/vscode-tab-panel/index.js';
-import '@vscode-elements/elements/dist/vscode-tabs/index.js';
+import './components/section-tabs';
 import { html, nothing, render, type TemplateResult } from 'lit';
 import type { PanelSection } from '../src/shared/protocol';
 import { rpc } from './section';
@@ -45,6 +43,7 @@ function section(name: PanelSection): TemplateResult {
 }
 
 const app = document.getElementById('app')!;
+let drawnSection: PanelSection | undefined;
 
 function draw(): void {
   // Nothing to show until the host's first state; then Lit takes over from the page's loading text.
@@ -52,11 +51,11 @@ function draw(): void {
   if (app.dataset.state !== 'ready') app.replaceChildren();
   const current = store.saved.section;
   const selected = TABS.findIndex(([, target]) => target === current);
-  // VS Code's tabs (a tablist: arrow keys move between tabs, Enter opens one); only the open section is drawn.
+  // VS Code's tabs (a tablist: arrow keys move between tabs, Enter or Space opens one); only the open section is drawn.
   render(
     html`${store.errorText ? html`<p id="error" role="alert" class="error">${store.errorText}</p>` : nothing}
       <header><h1>Switchboard</h1></header>
-      <vscode-tabs
+      <sb-tabs
         selected-index=${selected}
         aria-label="Sections"
         @vsc-tabs-select=${(event: CustomEvent<{ selectedIndex: number }>) => {
@@ -66,9 +65,14 @@ function draw(): void {
       >
         ${TABS.map(([label, target]) => html`<vscode-tab-header slot="header" data-section=${target}>${label}</vscode-tab-header>`)}
         ${TABS.map(([, target]) => html`<vscode-tab-panel>${target === current ? section(current) : nothing}</vscode-tab-panel>`)}
-      </vscode-tabs>`,
+      </sb-tabs>`,
     app,
   );
+  // A section opened from inside another (See Providers, Connect your first provider) took the focused
+  // button with it: focus goes to the open section's tab rather than to nowhere.
+  if (current !== drawnSection && drawnSection !== undefined && document.activeElement === document.body)
+    app.querySelectorAll<HTMLElement>('vscode-tab-header')[selected]?.focus();
+  drawnSection = current;
   app.setAttribute('aria-busy', 'false');
   app.dataset.state = 'ready';
 }

@@ -15,6 +15,11 @@ import {
 
 const CANARY_KEY = 'sk-proj-PANELUI4e5d6c7b8a9f0e1d2c3b';
 
+/** An element as evaluated in the page (the tests are not compiled with the DOM's types). */
+type InPage = {
+  ownerDocument: { defaultView: { scrollY: number; getComputedStyle(element: InPage): { opacity: string } } };
+};
+
 type Rgb = [number, number, number];
 /** WCAG's contrast ratio between two colours. */
 function contrast(a: Rgb, b: Rgb): number {
@@ -180,6 +185,8 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('button', { name: 'See Providers' }).click();
     const card = panel.locator('article.card[data-provider="openai"]');
     await card.waitFor();
+    // The button that opened the section is gone: focus is on the open section's tab, not lost.
+    assert.equal(await panel.locator('vscode-tab-header:focus').innerText(), 'Providers');
     const text = await card.innerText();
     assert.match(text, /Default · gpt-4o-mini/);
     assert.match(text, /Key sk-proj-…2c3b/);
@@ -335,9 +342,10 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.getByRole('tab', { name: 'Budgets', exact: true }).click();
     await panel.getByLabel('For').selectOption({ label: 'All providers' });
     await panel.getByLabel('Period').selectOption('daily');
-    await panel.getByLabel('Limit (US dollars)').fill('0.000001');
     await panel.getByLabel('At the limit').selectOption('stop');
-    await panel.getByRole('button', { name: 'Save Budget' }).click();
+    // Saved with Enter in a field, as in any form.
+    await panel.getByLabel('Limit (US dollars)').fill('0.000001');
+    await panel.getByLabel('Limit (US dollars)').press('Enter');
     const budget = panel.locator('article.budget[data-budget="overall:daily"]');
     await budget.waitFor({ timeout: 20_000 });
     assert.match(await budget.innerText(), /^\$0\.0000036 of \$0\.000001 \(360%\).*stop/m);
@@ -433,6 +441,20 @@ describe('the provider panel, as a new user meets it', function () {
       await panel.getByRole('button', { name: 'Add', exact: true }).click();
       await panel.locator(`#fallback-list li[data-step="openai/${model}"]`).waitFor({ timeout: 20_000 });
     }
+    await until(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/o3-mini']);
+    // The first entry after the default cannot move up: its button says so by its look (dimmed), and still takes focus.
+    const firstUp = panel.getByRole('button', { name: 'Move gpt-4o up' });
+    assert.equal(
+      await firstUp.evaluate((button: InPage) => button.ownerDocument.defaultView.getComputedStyle(button).opacity),
+      '0.4',
+    );
+    await firstUp.focus();
+    await page.keyboard.press('Space');
+    assert.equal(
+      await firstUp.evaluate((button: InPage) => button.ownerDocument.defaultView.scrollY),
+      0,
+      'Space did not scroll',
+    );
     await until(['openai/gpt-4o-mini', 'openai/gpt-4o', 'openai/o3-mini']);
 
     // Keyboard: Alt+Up moves the focused entry, and focus stays on it.
@@ -552,7 +574,7 @@ describe('the provider panel, as a new user meets it', function () {
     await panel.locator('#spend-chart').waitFor({ timeout: 20_000 });
   });
 
-  it('the sections are a tablist: arrow keys move between tabs, Enter opens one', async () => {
+  it('the sections are a tablist: arrow keys move between tabs, Enter or Space opens one, one tab stop', async () => {
     await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
     await panel.getByRole('tab', { name: 'Providers', selected: true }).focus();
     await page.keyboard.press('ArrowRight');
@@ -566,6 +588,16 @@ describe('the provider panel, as a new user meets it', function () {
     await page.keyboard.press('Enter');
     await panel.getByRole('tab', { name: 'Activity', selected: true }).waitFor();
     assert.equal(await panel.locator('#audit-table').count(), 1);
+    // Space opens a tab too, and does not scroll the page.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Space');
+    await panel.getByRole('tab', { name: 'Fallback', selected: true }).waitFor();
+    const tab = panel.getByRole('tab', { name: 'Fallback' });
+    assert.equal(await tab.evaluate((element: InPage) => element.ownerDocument.defaultView.scrollY), 0);
+    // One tab stop: once focus leaves the tabs, only the open one takes it back.
+    await page.keyboard.press('ArrowLeft');
+    await page.keyboard.press('Tab');
+    assert.deepEqual(await panel.locator('vscode-tab-header[tabindex="0"]').allInnerTexts(), ['Fallback']);
   });
 
   it('the key is in no page or frame', async () => {

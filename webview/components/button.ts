@@ -26,6 +26,7 @@ export function button(text: string, onClick: () => void, options: ButtonOptions
     aria-disabled=${options.disabled ? 'true' : nothing}
     aria-pressed=${options.pressed === undefined ? nothing : String(options.pressed)}
     aria-expanded=${options.expanded === undefined ? nothing : String(options.expanded)}
+    @keydown=${keepPageStill}
     @click=${(event: Event) => {
       if ((event.currentTarget as HTMLElement).getAttribute('aria-disabled') !== 'true') onClick();
     }}
@@ -33,9 +34,35 @@ export function button(text: string, onClick: () => void, options: ButtonOptions
   >`;
 }
 
-/** The button that submits its form (Enter in a field submits it too). */
+/** The element acts on Space but lets the key scroll the page too. */
+const keepPageStill = (event: KeyboardEvent) => {
+  if (event.key === ' ') event.preventDefault();
+};
+
+/**
+ * The button that submits its form; give the form `@keydown=${submitOnEnter}` too. While busy it
+ * stays focusable but submits nothing (the element itself only checks `disabled`).
+ */
 export function submitButton(text: string, id: string, busy = false): TemplateResult {
-  return html`<vscode-button type="submit" id=${id} aria-disabled=${busy ? 'true' : nothing}>${text}</vscode-button>`;
+  return html`<vscode-button
+    type=${busy ? 'button' : 'submit'}
+    id=${id}
+    aria-disabled=${busy ? 'true' : nothing}
+    @keydown=${keepPageStill}
+    >${text}</vscode-button
+  >`;
+}
+
+/**
+ * Enter in a form's text field submits it. A browser does this by itself only through a native
+ * submit button (or when the form has a single field), and <vscode-button> is not one.
+ */
+export function submitOnEnter(event: KeyboardEvent): void {
+  const field = event.target;
+  if (event.key !== 'Enter' || event.isComposing || !(field instanceof HTMLInputElement)) return;
+  if (['checkbox', 'radio', 'button', 'submit'].includes(field.type)) return;
+  event.preventDefault();
+  (event.currentTarget as HTMLFormElement).requestSubmit();
 }
 
 /**

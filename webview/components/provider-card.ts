@@ -2,6 +2,7 @@ import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import { html, nothing, type TemplateResult } from 'lit';
+import { live } from 'lit/directives/live.js';
 import type { PanelStage, ProviderCard } from '../../src/shared/protocol';
 import { ago, monogram } from '../format';
 import { act } from '../section';
@@ -46,7 +47,7 @@ export function providerCard(
       <vscode-checkbox
         toggle
         id=${`enabled-${card.id}`}
-        .checked=${card.enabled}
+        .checked=${live(card.enabled)}
         ?disabled=${card.readOnly}
         @change=${(event: Event) => void act('setEnabled', { providerId: card.id, enabled: (event.target as VscodeCheckbox).checked })}
         >Enabled</vscode-checkbox

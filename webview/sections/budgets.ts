@@ -1,6 +1,6 @@
 import { html, type TemplateResult } from 'lit';
 import type { PanelBudget, PanelState } from '../../src/shared/protocol';
-import { button, submitButton } from '../components/button';
+import { button, submitButton, submitOnEnter } from '../components/button';
 import { usd } from '../format';
 import { request } from '../section';
 import { announce, store } from '../state';
@@ -104,7 +104,13 @@ export class BudgetsSection extends SpendSection {
         (error: Error) => store.showError(error.message),
       );
     };
-    return html`<form class="budget-form" novalidate aria-label="Add or change a budget" @submit=${submit}>
+    return html`<form
+      class="budget-form"
+      novalidate
+      aria-label="Add or change a budget"
+      @submit=${submit}
+      @keydown=${submitOnEnter}
+    >
       <h2>Add or change a budget</h2>
       <label for="budget-scope">For</label>
       <select id="budget-scope">

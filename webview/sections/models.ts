@@ -1,6 +1,6 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import type { CatalogRow, PanelCatalog, Params } from '../../src/shared/protocol';
-import { button, plainButton, submitButton } from '../components/button';
+import { button, plainButton, submitButton, submitOnEnter } from '../components/button';
 import { domId, perMillion, thousands } from '../format';
 import { request, Section } from '../section';
 import { announce, store, type SortColumn } from '../state';
@@ -179,7 +179,13 @@ export class ModelsSection extends Section {
     };
     return html`<tr class="override-row">
       <td colspan="10">
-        <form class="override" novalidate aria-label=${`Your limits and prices for ${row.id}`} @submit=${submit}>
+        <form
+          class="override"
+          novalidate
+          aria-label=${`Your limits and prices for ${row.id}`}
+          @submit=${submit}
+          @keydown=${submitOnEnter}
+        >
           <p class="muted">
             Your own values win over the provider and the catalog. Leave a field empty to use
             theirs.${row.chosen ? '' : ' Saving adds this model to your models.'}

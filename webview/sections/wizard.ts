@@ -3,7 +3,7 @@ import { KEY_IN_BASE_URL, urlHoldsKey } from '../../src/core/registry/keyShape';
 import type { PanelStage, TemplateInfo } from '../../src/shared/protocol';
 import { modelTable } from '../components/model-table';
 import { passedSummary } from '../format';
-import { button, plainButton, submitButton } from '../components/button';
+import { button, plainButton, submitButton, submitOnEnter } from '../components/button';
 import { STAGE_NAMES, stageList } from '../components/stage-list';
 import { act, request, Section } from '../section';
 import { announce, store, type WizardStep } from '../state';
@@ -75,7 +75,7 @@ export class WizardSection extends Section {
       event.preventDefault();
       if (!this.#busy) void this.#testDraft(template);
     };
-    return html`<form class="connect" novalidate @submit=${submit}>
+    return html`<form class="connect" novalidate @submit=${submit} @keydown=${submitOnEnter}>
       <h2>Connect ${template.name}</h2>
       <label for="base-url">Base URL</label>
       <input
