@@ -57,6 +57,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const spend = new cost.CostService(context, memento, providers, settings, dialogs, log.child('cost'));
   const router = new routing.RoutingService(providers, spend, settings, dialogs, log.child('routing'));
   const statusBar = new cost.CostStatusBar(spend, providers, settings);
+  const prices = new cost.PriceUpdates(context.globalStorageUri, settings, log.child('prices'));
   // The status bar shows the providers' health (paused models, rate-limit headroom) the router keeps.
   statusBar.setHealthSource(() => router.healthLines());
   const panelServices = {
@@ -88,6 +89,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     ...built.disposables,
     spend,
     statusBar,
+    prices,
     router,
     router.onDidChangeHealth(() => statusBar.refresh()),
     // Commands that need a provider are hidden from the palette until there is one.
@@ -106,7 +108,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   );
   registry.register(context, services);
   routing.register(context, services);
-  cost.register(context, services, statusBar);
+  cost.register(context, services, statusBar, prices);
   chat.register(context, services);
   languageModels.register(context, services);
 

@@ -79,6 +79,8 @@ export type { LedgerProblem } from './cost/ledger';
 export { usageCsv } from './cost/ledgerTotals';
 export type { Surface, Totals, UsageRecord } from './cost/ledgerTotals';
 export { costOf, priceOf } from './cost/pricing';
+export { PRICE_DATA_URL, PriceCatalog } from './cost/priceCatalog';
+export type { PriceDataCache, PriceDataState, RefreshOutcome } from './cost/priceCatalog';
 export { formatUsd } from './cost/money';
 export { counted } from './text';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';

@@ -19,6 +19,7 @@ export const Commands = {
   setBudget: 'switchboard.setBudget',
   deleteUsageData: 'switchboard.deleteUsageData',
   exportUsage: 'switchboard.exportUsage',
+  refreshPrices: 'switchboard.refreshPrices',
   selectDefaultModel: 'switchboard.selectDefaultModel',
   testFallbackChain: 'switchboard.testFallbackChain',
   editFallbackChain: 'switchboard.editFallbackChain',

@@ -27,6 +27,8 @@ export interface SwitchboardSettings {
   languageModels: { useFallbackChain: boolean };
   retry: { maxAttempts: number; maxWaitSeconds: number };
   circuit: { failureThreshold: number; coolDownSeconds: number };
+  /** Current prices downloaded once a day; from `url` (a mirror) when set, else the maintained price file. */
+  prices: { update: boolean; url: string | undefined };
 }
 
 /** Each plain setting with its schema and default (as package.json declares them). */
@@ -40,6 +42,11 @@ const PLAIN = {
   'retry.maxWaitSeconds': [z.number().min(0).max(600), 30],
   'circuit.failureThreshold': [z.number().int().min(1), 3],
   'circuit.coolDownSeconds': [z.number().min(1), 30],
+  'prices.update': [z.boolean(), true],
+  'prices.url': [
+    z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'expected an http or https address' })]),
+    '',
+  ],
 } as const satisfies Record<string, readonly [z.ZodType, unknown]>;
 
 const chainSchema = z.array(z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict());
@@ -127,6 +134,7 @@ export function readSettings(
     languageModels: { useFallbackChain: plain('languageModels.useFallbackChain') },
     retry: { maxAttempts: plain('retry.maxAttempts'), maxWaitSeconds: plain('retry.maxWaitSeconds') },
     circuit: { failureThreshold: plain('circuit.failureThreshold'), coolDownSeconds: plain('circuit.coolDownSeconds') },
+    prices: { update: plain('prices.update'), url: plain('prices.url') || undefined },
   };
   return { settings, problems };
 }

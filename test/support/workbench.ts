@@ -58,8 +58,16 @@ export function createSandbox(label: string): Sandbox {
   };
   for (const dir of Object.values(sandbox)) mkdirSync(dir, { recursive: true });
   writeFileSync(join(sandbox.workspace, 'README.md'), '# Switchboard test workspace\n');
+  mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
+  writeFileSync(join(sandbox.userDataDir, 'User', 'settings.json'), JSON.stringify(TEST_USER_SETTINGS));
   return sandbox;
 }
+
+/**
+ * Every test host's user settings: nothing may reach the internet, so the daily price download is
+ * off (the price tests turn it on with a loopback address).
+ */
+export const TEST_USER_SETTINGS = { 'switchboard.prices.update': false };
 
 export async function startHost(sandbox: Sandbox, options: { smokeTestDriver?: boolean } = {}) {
   ensureHost();
@@ -158,8 +166,10 @@ export async function openInstalledWorkbench(
     }
   };
   try {
-    mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
-    writeFileSync(join(sandbox.userDataDir, 'User', 'settings.json'), JSON.stringify(userSettings));
+    writeFileSync(
+      join(sandbox.userDataDir, 'User', 'settings.json'),
+      JSON.stringify({ ...TEST_USER_SETTINGS, ...userSettings }),
+    );
     installVsix({
       vsix: packageVsix(),
       userDataDir: sandbox.userDataDir,

@@ -3,13 +3,14 @@
 // budget that fits three. The provider answers with every token it was allowed, so nothing but the
 // budget's own arithmetic keeps the total under the limit.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import {
   createSandbox,
+  TEST_USER_SETTINGS,
   launchBrowser,
   remoteUri,
   REPO_ROOT,
@@ -94,10 +95,10 @@ describe('a budget across two windows', function () {
   it('never spends past it, and each window counts every answered request once', async () => {
     provider = await startProvider();
     sandbox = createSandbox('windows');
-    mkdirSync(join(sandbox.userDataDir, 'User'), { recursive: true });
     writeFileSync(
       join(sandbox.userDataDir, 'User', 'settings.json'),
       JSON.stringify({
+        ...TEST_USER_SETTINGS,
         'switchboard.providers': [
           {
             id: 'gateway',

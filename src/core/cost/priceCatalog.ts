@@ -110,6 +110,25 @@ export function checkPriceData(
 
 type GenaiPrices = typeof genaiPrices;
 
+/** Work to finish before the calculator's first answer: reading a cached download (see PriceCatalog.loadBeforeFirstPrice). */
+let beforeFirstPrice: (() => Promise<void>) | undefined;
+let firstPriceLoaded: Promise<void> | undefined;
+
+/**
+ * genai-prices, with any cached download in place: every price lookup goes through here, so the
+ * first one after startup already uses the day's prices, while nothing is loaded at activation.
+ */
+export async function priceCalculator(): Promise<GenaiPrices> {
+  const library = await import('@pydantic/genai-prices');
+  if (beforeFirstPrice) {
+    const load = beforeFirstPrice;
+    beforeFirstPrice = undefined;
+    firstPriceLoaded = load().catch(() => undefined);
+  }
+  await firstPriceLoaded;
+  return library;
+}
+
 export interface PriceCatalogOptions {
   fetch: typeof fetch;
   clock: Clock;
@@ -117,8 +136,6 @@ export interface PriceCatalogOptions {
   log: Logger;
   /** Where to download from: the maintained file, or a mirror (http or https). */
   url?: string;
-  /** The calculator; loaded when first needed (it holds ~470 KB of data). */
-  load?: () => Promise<GenaiPrices>;
 }
 
 export class PriceCatalog {
@@ -145,6 +162,12 @@ export class PriceCatalog {
   onDidChange(listener: () => void): { dispose(): void } {
     this.#listeners.add(listener);
     return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  /** Reads the cached download when a price is first needed, not before. */
+  loadBeforeFirstPrice(): void {
+    beforeFirstPrice = () => this.loadCached();
+    firstPriceLoaded = undefined;
   }
 
   /** Uses the cached download, if there is a good one for this URL; never throws. */
@@ -242,8 +265,9 @@ export class PriceCatalog {
     return cached.data;
   }
 
-  async #genai(): Promise<GenaiPrices> {
-    return (this.#options.load ?? (() => import('@pydantic/genai-prices')))();
+  /** The calculator (it holds ~470 KB of data: loaded when first needed). Not through priceCalculator(): loading the cache is what that waits for. */
+  #genai(): Promise<GenaiPrices> {
+    return import('@pydantic/genai-prices');
   }
 
   async #inUse(): Promise<ReadonlyArray<{ id: string; models: readonly unknown[] }>> {
