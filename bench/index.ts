@@ -7,6 +7,7 @@ import { createParser } from 'eventsource-parser';
 import { createProvider } from '../src/core';
 import { benchImport } from './importProviders';
 import { benchLedger } from './ledger';
+import { benchPrices } from './prices';
 
 interface Run {
   deltas: number;
@@ -226,6 +227,7 @@ async function main(): Promise<void> {
     }
     if (!only || 'usage ledger'.startsWith(only)) await benchLedger((line) => process.stdout.write(line));
     if (!only || 'import'.startsWith(only)) await benchImport((line) => process.stdout.write(line));
+    if (!only || 'prices'.startsWith(only)) await benchPrices((line) => process.stdout.write(line));
   } finally {
     server.kill();
   }
