@@ -84,7 +84,7 @@ export type { PriceDataCache, PriceDataState, RefreshOutcome } from './cost/pric
 export { formatUsd } from './cost/money';
 export { counted } from './text';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
-export { countPromptTokens, estimateCost, localTokenCounter } from './cost/estimate';
+export { countPromptTokens, countPromptTokensNow, estimateCost, localTokenCounter } from './cost/estimate';
 export { fitToContext } from './context';
 export { answerRoom, DEFAULT_CONTEXT_WINDOW, DEFAULT_MAX_OUTPUT_TOKENS, modelFacts } from './modelFacts';
 export type { Fact, FactSource, ModelFacts, ModelFactsInput } from './modelFacts';

@@ -2,14 +2,17 @@ import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
   countPromptTokens,
+  countPromptTokensNow,
   findTemplate,
   LOCAL_CALL_ID,
+  localTokenCounter,
   modelKey,
   parseModelKey,
   ProviderError,
   type ChatMessage,
   type ModelRef,
   type ToolDefinition,
+  type Usage,
 } from '../core';
 import { abortSignalFor } from '../platform/cancellation';
 import { Commands, LANGUAGE_MODEL_VENDOR } from '../platform/commands';
@@ -32,6 +35,27 @@ function toLanguageModelError(error: unknown): unknown {
     return vscode.LanguageModelError.Blocked(error.message);
   if (error.kind === 'model_not_found') return vscode.LanguageModelError.NotFound(error.message);
   return error;
+}
+
+/**
+ * A response's usage as VS Code (1.120 and later) reads it from a model's last part: OpenAI's field
+ * names, with all three totals present (a part without them is dropped).
+ */
+function usagePart(usage: Usage): vscode.LanguageModelDataPart {
+  return vscode.LanguageModelDataPart.json(
+    {
+      prompt_tokens: usage.inputTokens,
+      completion_tokens: usage.outputTokens,
+      total_tokens: usage.inputTokens + usage.outputTokens,
+      ...(usage.cachedInputTokens !== undefined
+        ? { prompt_tokens_details: { cached_tokens: usage.cachedInputTokens } }
+        : {}),
+      ...(usage.reasoningTokens !== undefined
+        ? { completion_tokens_details: { reasoning_tokens: usage.reasoningTokens } }
+        : {}),
+    },
+    'usage',
+  );
 }
 
 /** Tool-call metadata kept for the next turn: bounded, as a long agent session makes many calls. */
@@ -152,9 +176,16 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.
         { surface: 'language-model', signal: cancellation.signal, steps, askAboutKeys: false },
       );
+      let usage: Usage | undefined;
+      let output = '';
       for await (const event of events) {
-        if (event.type === 'text') progress.report(new vscode.LanguageModelTextPart(event.text));
-        else if (event.type === 'tool-call') {
+        if (event.type === 'usage') usage = event.usage;
+        else if (event.type === 'route-answering') usage = undefined;
+        else if (event.type === 'text') {
+          output += event.text;
+          progress.report(new vscode.LanguageModelTextPart(event.text));
+        } else if (event.type === 'tool-call') {
+          output += `${event.name}${JSON.stringify(event.arguments ?? {})}`;
           // Gemini and Ollama may send no id; VS Code matches results to calls by it.
           const callId = event.id ?? `call_${randomUUID()}`;
           // An id made up here must not go back to the provider as if it had sent it.
@@ -169,6 +200,8 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
           );
         }
       }
+      // VS Code's context meter reads the last part; without it a Switchboard model shows an empty context.
+      progress.report(usagePart(usage ?? (await this.#estimate(chatMessages, output, model.id, providerId))));
     } catch (error) {
       this.#log.warn(`language model request to ${model.id} failed`, error);
       throw toLanguageModelError(error);
@@ -177,21 +210,31 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     }
   }
 
+  /** The tokens of a request whose provider reported none: the prompt and the answer, counted here. */
+  async #estimate(messages: ChatMessage[], output: string, model: string, providerId: string): Promise<Usage> {
+    const type = this.#services.registry.get(providerId)?.type ?? 'openai-compatible';
+    const prompt = await countPromptTokens({ model, messages }, type);
+    return { inputTokens: prompt.tokens, outputTokens: (await localTokenCounter())(output) };
+  }
+
   #remember(callId: string, metadata: Record<string, unknown>): void {
     this.#callMetadata.set(callId, metadata);
     if (this.#callMetadata.size > CALL_METADATA_LIMIT)
       this.#callMetadata.delete(this.#callMetadata.keys().next().value!);
   }
 
-  /** Counted locally: VS Code asks often, and a network call per count would be slow and could cost. */
-  async provideTokenCount(
-    model: vscode.LanguageModelChatInformation,
+  /**
+   * Counted locally and at once: VS Code's chat counts every fragment of a prompt it builds, and a
+   * network call per count would be slow and could cost. Exact once the tokenizer has loaded (the
+   * first count starts it), estimated from the length before.
+   */
+  provideTokenCount(
+    _model: vscode.LanguageModelChatInformation,
     text: string | vscode.LanguageModelChatRequestMessage,
   ): Promise<number> {
     const messages: ChatMessage[] =
       typeof text === 'string' ? [{ role: 'user', content: text }] : toChatMessages([text]);
-    const type = this.#services.registry.get(refOf(model.id).providerId)?.type ?? 'openai-compatible';
-    return (await countPromptTokens({ model: model.id, messages }, type)).tokens;
+    return Promise.resolve(countPromptTokensNow({ model: '', messages }).tokens);
   }
 }
 

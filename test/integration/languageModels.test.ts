@@ -301,4 +301,54 @@ describe('language models (vendor switchboard) in the extension host', () => {
       server.close();
     }
   });
+  it("every response ends with a usage part for VS Code's context meter: the provider's counts, or counted here when it sent none", async () => {
+    const { registry } = await testingApi();
+    let reportUsage = true;
+    const { url: origin, server } = await loopback((res) => {
+      if (reportUsage)
+        openAiStream(res, ['Counted ', 'by the provider'], { prompt_tokens: 1_234, completion_tokens: 56 });
+      else {
+        // A server that never reports usage (many OpenAI-compatible ones without stream_options).
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.end(
+          'data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"Hello there"},"finish_reason":null}]}\n\n' +
+            'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: [DONE]\n\n',
+        );
+      }
+    });
+    const id = await vscode.commands.executeCommand<string>(Commands.addProvider, {
+      template: 'openai',
+      name: 'Meter',
+      baseUrl: `${origin}/v1`,
+      apiKey: 'sk-proj-meter0123456789abcdef',
+    });
+    const ask = async () => {
+      const [model] = await until(async () => {
+        const found = await vscode.lm.selectChatModels({ vendor: 'switchboard', id: `${id}/gpt-4o` });
+        return found.length > 0 ? found : undefined;
+      }, 'the model to be offered');
+      const response = await model!.sendRequest(
+        [vscode.LanguageModelChatMessage.User('How many tokens is this?')],
+        {},
+        new vscode.CancellationTokenSource().token,
+      );
+      const parts: unknown[] = [];
+      for await (const part of response.stream) parts.push(part);
+      const last = parts.at(-1);
+      assert.ok(last instanceof vscode.LanguageModelDataPart, `the last part is ${String(last)}`);
+      assert.equal(last.mimeType, 'usage');
+      return JSON.parse(new TextDecoder().decode(last.data)) as Record<string, unknown>;
+    };
+    try {
+      await registry.update(id, { models: [{ id: 'gpt-4o' }] });
+      assert.deepEqual(await ask(), { prompt_tokens: 1_234, completion_tokens: 56, total_tokens: 1_290 });
+      reportUsage = false;
+      const counted = (await ask()) as { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+      // "How many tokens is this?" is 6 tokens in o200k, plus 4 for the message; "Hello there" is 2.
+      assert.deepEqual(counted, { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 });
+    } finally {
+      await removeProvider(id);
+      server.close();
+    }
+  });
 });
