@@ -150,7 +150,7 @@ if (withTests) {
 if (withBench) {
   targets.push({
     ...nodeDefaults,
-    entryPoints: ['bench/index.ts', 'bench/server.ts'],
+    entryPoints: ['bench/index.ts', 'bench/server.ts', 'bench/tokenCount.ts'],
     outdir: 'out/bench',
     minify: true,
     plugins: [logProblems],

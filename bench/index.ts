@@ -1,7 +1,7 @@
 // `npm run bench`: streams 1,000 / 20,000 / 200,000 small deltas from a loopback server (another
 // process) through each adapter and through a floor (the same fetch + eventsource-parser, no
 // adapter work), and prints throughput, CPU time, peak heap and first-delta latency, with ratios.
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { createProvider } from '../src/core';
@@ -228,6 +228,9 @@ async function main(): Promise<void> {
     if (!only || 'usage ledger'.startsWith(only)) await benchLedger((line) => process.stdout.write(line));
     if (!only || 'import'.startsWith(only)) await benchImport((line) => process.stdout.write(line));
     if (!only || 'prices'.startsWith(only)) await benchPrices((line) => process.stdout.write(line));
+    // Its own process: the first count must meet a tokenizer not yet loaded.
+    if (!only || 'tokens'.startsWith(only))
+      process.stdout.write(execFileSync(process.execPath, [join(__dirname, 'tokenCount.js')], { encoding: 'utf8' }));
   } finally {
     server.kill();
   }
