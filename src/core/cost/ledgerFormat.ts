@@ -204,7 +204,7 @@ function convertEntry(key: string, value: unknown): { key: string; cell: Cell } 
  * end: its first FIELDS read as ours); or an older version's, whose missing fields are 0 (nothing
  * of them was counted then).
  */
-export function toCell(value: unknown): Cell | undefined {
+function toCell(value: unknown): Cell | undefined {
   const current = cell.safeParse(Array.isArray(value) && value.length > FIELDS ? value.slice(0, FIELDS) : value);
   if (current.success) return current.data;
   for (const older of OLDER_CELLS) {
