@@ -76,7 +76,7 @@ export type {
 } from './cost/budgets';
 export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger } from './cost/ledger';
 export type { LedgerProblem } from './cost/ledger';
-export { usageCsv } from './cost/ledgerTotals';
+export { describeDisagreement, disagreement, usageCsv } from './cost/ledgerTotals';
 export type { Surface, Totals, UsageRecord } from './cost/ledgerTotals';
 export { costOf, priceOf } from './cost/pricing';
 export { PRICE_DATA_URL, PriceCatalog } from './cost/priceCatalog';

@@ -74,7 +74,7 @@ export class CostStatusBar implements vscode.Disposable {
     const byProvider = [...this.cost.totals(monthStart, now, 'provider')].sort((a, b) => b[1].usd - a[1].usd);
     if (byProvider.length > 0)
       tooltip.appendMarkdown(
-        `${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${counted(totals.requests, 'request')})`).join('\n')}\n\n`,
+        `${byProvider.map(([provider, totals]) => `- ${this.registry.get(provider)?.name ?? provider}: ${usd(totals.usd)} (${counted(totals.requests, 'request')}${totals.failedAttempts ? `, ${counted(totals.failedAttempts, 'failed attempt')}` : ''})`).join('\n')}\n\n`,
       );
     for (const item of use)
       tooltip.appendMarkdown(

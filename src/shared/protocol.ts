@@ -111,13 +111,17 @@ const spend = z.strictObject({
     z.strictObject({
       model: z.string(),
       usd,
+      /** Answered requests; failed attempts (a 429 before a fallback answered) are apart, in `failed`. */
       requests: count,
+      failed: count,
       inputTokens: count,
       outputTokens: count,
       unpriced: count,
+      /** The provider's bill beside the list price, when they differ by more than 1 % ("$0.0123 billed (reported by OpenRouter) · …"). */
+      billed: z.optional(z.string()),
     }),
   ),
-  totals: z.strictObject({ usd, requests: count, inputTokens: count, outputTokens: count }),
+  totals: z.strictObject({ usd, requests: count, failed: count, inputTokens: count, outputTokens: count }),
   todayUsd: usd,
   monthUsd: usd,
   projectedMonthUsd: usd,

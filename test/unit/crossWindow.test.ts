@@ -208,6 +208,82 @@ describe('budgets and usage across windows', () => {
     void (admission.reservation satisfies Reservation | undefined);
   });
 
+  it("failed attempts and both costs cross windows; an older window's entries read as 0, a newer one's extra figures stay", async () => {
+    const clock = new ManualClock();
+    const globalState = new LaggingGlobalState();
+    const shared = new MemorySharedStore();
+    const a = openWindow(globalState, shared, clock, 100);
+    const b = openWindow(globalState, shared, clock, 100);
+    const now = clock.now();
+    const today = new Date(now).toLocaleDateString('sv-SE');
+    const key = JSON.stringify(['openai', 'gpt-4o']);
+    // A 429 before the fallback answered, and OpenRouter-style answers with the cost the provider reported.
+    a.ledger.record({ ...paid(now, 0), usage: { inputTokens: 0, outputTokens: 0 }, outcome: 'error' });
+    a.ledger.record({ ...paid(now, 0), cost: { basis: 'reported', usd: 0.0078, computedUsd: 0.0075 } });
+    b.ledger.record({ ...paid(now, 0), cost: { basis: 'reported', usd: 0.0123, computedUsd: 0.0119 } });
+    b.ledger.record(paid(now, 0.001));
+    await Promise.all([a.ledger.flush(), b.ledger.flush()]);
+    type Entry = { writer: string; cell: number[]; more?: number[]; later?: string };
+    const journal = async () => ((await shared.read()) as { journal: Entry[] }).journal;
+    // Version 2's ten figures where a window still running it reads them; the rest beside them.
+    assert.deepEqual(
+      (await journal()).map((entry) => [entry.cell.length, entry.more]),
+      [
+        [10, [1, 0, 0, 0]],
+        [10, [0, 7_800_000, 7_500_000, 1]],
+        [10, [0, 12_300_000, 11_900_000, 1]],
+        [10, [0, 0, 0, 0]],
+      ],
+    );
+    // A window still running version 2 writes ten figures; a newer one more than this version knows, and a new property.
+    await shared.update((document) => {
+      const book = document as { journal: unknown[] };
+      book.journal.push(
+        { writer: 'old', seq: 1, at: now, day: today, key, cell: [1, 0, 0, 0, 0, 0, 1_000_000, 0, 0, 0] },
+        {
+          writer: 'new',
+          seq: 1,
+          at: now,
+          day: today,
+          key,
+          cell: [2, 0, 0, 0, 0, 0, 2_000_000, 0, 0, 0],
+          more: [1, 2_000_000, 1_900_000, 1, 99, 98],
+          later: 'kept',
+        },
+      );
+      return { document: book, result: undefined };
+    });
+    await a.ledger.flush();
+    const newer = (await journal()).find((entry) => entry.writer === 'new');
+    assert.deepEqual([newer?.more, newer?.later], [[1, 2_000_000, 1_900_000, 1, 99, 98], 'kept'], 'rewritten whole');
+
+    const check = (ledger: UsageLedger, what: string) => {
+      const totals = ledger.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all');
+      assert.deepEqual(totals && [totals.requests, totals.failedAttempts, totals.comparedRequests], [5, 2, 3], what);
+      near(totals?.usd ?? 0, 0.0241, `${what}: usd`);
+      near(totals?.reportedUsd ?? 0, 0.0221, `${what}: reported`);
+      near(totals?.computedUsd ?? 0, 0.0213, `${what}: computed`);
+    };
+    await Promise.all([a.ledger.refresh(), b.ledger.refresh()]);
+    check(a.ledger, 'a, from the journal');
+    check(b.ledger, 'b, from the journal');
+    for (let i = 0; i < 4; i++) {
+      clock.advance(HEARTBEAT_MS);
+      await Promise.all([a.ledger.flush(), b.ledger.flush()]);
+      globalState.propagate();
+    }
+    clock.advance(WINDOW_TTL_MS);
+    await Promise.all([a.ledger.flush(), b.ledger.flush()]);
+    await Promise.all([a.ledger.dispose(), b.ledger.dispose()]);
+    assert.equal((await journal()).length, 0, 'every entry is in the stored state');
+    check(new UsageLedger(globalState.window(), clock), 'stored');
+    const stored = globalState.stored.get(LEDGER_KEY) as { days: Record<string, Record<string, number[]>> };
+    assert.deepEqual(
+      stored.days[today]![key],
+      [7, 600, 0, 0, 2400, 0, 24_100_000, 0, 0, 0, 2, 22_100_000, 21_300_000, 3],
+    );
+  });
+
   describe('found by an independent review', () => {
     const tick = () => new Promise((resolve) => setImmediate(resolve));
     const nothing: Reservation = { id: 'none', at: 0, worstUsd: 0, budgets: [], periodKeys: [] };

@@ -53,6 +53,10 @@ describe('usage ledger', () => {
       unpricedRequests: 0,
       estimatedRequests: 0,
       suspectRequests: 0,
+      failedAttempts: 0,
+      comparedRequests: 0,
+      reportedUsd: 0,
+      computedUsd: 0,
     });
   });
 
@@ -238,15 +242,19 @@ describe('usage ledger', () => {
     ledger.record(record(clock.now()));
     await ledger.flush();
     const stored = kv.data.get(LEDGER_KEY) as { schemaVersion: number; days: Record<string, Record<string, number[]>> };
-    assert.equal(stored.schemaVersion, 2);
+    assert.equal(stored.schemaVersion, 3);
     assert.deepEqual(
       stored.days[today]![JSON.stringify(['openai', 'gpt-4o'])],
-      [3, 1010, 200, 0, 120, 40, 3_010_000_000, 0, 1, 0],
+      [3, 1010, 200, 0, 120, 40, 3_010_000_000, 0, 1, 0, 0, 0, 0, 0],
     );
 
     const newer = {
-      schemaVersion: 3,
-      days: { [today]: { [JSON.stringify(['openai', 'gpt-4o'])]: [1, 0, 0, 0, 0, 0, 4_000_000_000, 0, 0, 0, 7] } },
+      schemaVersion: 4,
+      days: {
+        [today]: {
+          [JSON.stringify(['openai', 'gpt-4o'])]: [3, 0, 0, 0, 0, 0, 4_000_000_000, 0, 0, 0, 1, 900, 800, 1, 7],
+        },
+      },
       months: {},
       applied: {},
       somethingNew: true,
@@ -257,11 +265,17 @@ describe('usage ledger', () => {
       onProblem: (problem) => fromTheFuture.problems.push(problem),
     });
     near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 4);
+    // Its first fields read as this version's (a later version only adds at the end).
+    const read = reader.totals({ from: today, to: today }).get('all')!;
+    assert.deepEqual(
+      [read.requests, read.failedAttempts, read.comparedRequests, read.reportedUsd, read.computedUsd],
+      [2, 1, 1, 9e-7, 8e-7],
+    );
     reader.record(record(clock.now()));
     await reader.flush();
     assert.deepEqual(fromTheFuture.kv.data.get(LEDGER_KEY), newer, 'read, never written');
     near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 4.01);
-    assert.deepEqual(fromTheFuture.problems, [{ kind: 'newer', version: 3 }]);
+    assert.deepEqual(fromTheFuture.problems, [{ kind: 'newer', version: 4 }]);
   });
 
   it('stores no NaN, Infinity, negative or null amount, whatever a caller hands it', async () => {
@@ -277,7 +291,7 @@ describe('usage ledger', () => {
     const stored = kv.data.get(LEDGER_KEY) as { days: Record<string, Record<string, unknown[]>> };
     const amounts = Object.values(stored.days).flatMap((byModel) => Object.values(byModel).flat());
     assert.ok(
-      amounts.length === 10 && amounts.every((value) => Number.isSafeInteger(value) && (value as number) >= 0),
+      amounts.length === 14 && amounts.every((value) => Number.isSafeInteger(value) && (value as number) >= 0),
       JSON.stringify(amounts),
     );
     const totals = ledger.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all')!;
@@ -341,11 +355,11 @@ describe('usage ledger', () => {
       ],
     );
     const header =
-      'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated,requests_suspect';
+      'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated,requests_suspect,failed_attempts,requests_compared,reported_usd,computed_usd';
     const quoted = '"team, ""gateway"""';
     assert.equal(
       usageCsv(rows),
-      `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0\r\n`,
+      `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0,0,0,0.000000000,0.000000000\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0,0,0,0.000000000,0.000000000\r\n`,
     );
   });
 

@@ -141,6 +141,24 @@ describe('metered requests', () => {
     assert.equal(recorded?.estimatedRequests, 0);
   });
 
+  it('a cost the provider reported is what the budgets count, kept beside the list price of the same request', async () => {
+    // OpenRouter's final chunk: its usage says what it billed. At the list price: 1000 × $2 + 500 × $8 per million = $0.006.
+    const server = await serve((_req, res) =>
+      sse(res, dataEvents([textDelta('Hello'), finishChunk('stop'), usageChunk({ ...USAGE, cost: 0.0063 }), '[DONE]'])),
+    );
+    const { provider, ledger, clock, totals, settled } = setup(server);
+    await collect(provider.chat(ask));
+    await settled();
+    const recorded = totals()!;
+    assert.deepEqual(
+      [recorded.requests, recorded.failedAttempts, recorded.comparedRequests, recorded.usd],
+      [1, 0, 1, 0.0063],
+    );
+    assert.equal(recorded.reportedUsd, 0.0063);
+    assert.ok(Math.abs(recorded.computedUsd - 0.006) < 1e-12, String(recorded.computedUsd));
+    assert.equal(ledger.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 0.0063);
+  });
+
   it("caps the request's output to what the budget has left", async () => {
     const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
     // $0.01: the prompt (~5 tokens) costs ~$0.00001; ~1,248 output tokens at $8 per million fit.
@@ -195,7 +213,8 @@ describe('metered requests', () => {
     assert.equal(error.kind, 'cancelled');
     await settled();
     assert.equal(ledger.reservedUsd(), 0);
-    assert.deepEqual([totals()?.requests, totals()?.estimatedRequests], [1, 1]);
+    // Not answered: a failed attempt, apart from the requests, still priced from what arrived.
+    assert.deepEqual([totals()?.requests, totals()?.failedAttempts, totals()?.estimatedRequests], [0, 1, 1]);
   });
 
   it('a request given up before it started records nothing; a cost is booked when the request was admitted', async () => {
@@ -219,7 +238,7 @@ describe('metered requests', () => {
     const { provider, totals, ledger, settled } = setup(server, [budget(100)]);
     await collectUntilError(provider.chat(ask));
     await settled();
-    assert.deepEqual([totals()?.requests, totals()?.usd, ledger.reservedUsd()], [1, 0, 0]);
+    assert.deepEqual([totals()?.requests, totals()?.failedAttempts, totals()?.usd, ledger.reservedUsd()], [0, 1, 0, 0]);
   });
 
   it("an 'ask' budget in the way is asked about: yes sends the request with its own cap, no refuses it unsent", async () => {

@@ -47,7 +47,12 @@ export class UsageSection extends SpendSection {
         Today ${usd(spend.todayUsd)} · This month ${usd(spend.monthUsd)} · On track for ${usd(spend.projectedMonthUsd)}
         this month · ${days} days: ${usd(totals.usd)}, ${totals.requests.toLocaleString()}
         request${totals.requests === 1 ? '' : 's'}, ${totals.inputTokens.toLocaleString()} in /
-        ${totals.outputTokens.toLocaleString()} out tokens
+        ${totals.outputTokens.toLocaleString()} out
+        tokens${
+          totals.failed > 0
+            ? ` · ${totals.failed.toLocaleString()} failed attempt${totals.failed === 1 ? '' : 's'} (not counted as requests)`
+            : ''
+        }
       </p>
       ${this.#chart(spend)}
       <details>
@@ -79,7 +84,9 @@ export class UsageSection extends SpendSection {
           : html`<table class="data-table" id="model-spend">
               <thead>
                 <tr>
-                  ${['Model', 'Spend', 'Requests', 'Input tokens', 'Output tokens'].map((title) => html`<th scope="col">${title}</th>`)}
+                  ${['Model', 'Spend', 'Requests', 'Input tokens', 'Output tokens', 'Failed attempts'].map(
+                    (title) => html`<th scope="col">${title}</th>`,
+                  )}
                 </tr>
               </thead>
               <tbody>
@@ -87,10 +94,14 @@ export class UsageSection extends SpendSection {
                   (model) =>
                     html`<tr data-model=${model.model}>
                       <th scope="row">${model.model}</th>
-                      <td class="number">${usd(model.usd)}${model.unpriced ? ` (+${model.unpriced} unpriced)` : ''}</td>
+                      <td class="number">
+                        ${usd(model.usd)}${model.unpriced ? ` (+${model.unpriced} unpriced)` : ''}
+                        ${model.billed ? html`<div class="billed muted">${model.billed}</div>` : ''}
+                      </td>
                       <td class="number">${model.requests.toLocaleString()}</td>
                       <td class="number">${model.inputTokens.toLocaleString()}</td>
                       <td class="number">${model.outputTokens.toLocaleString()}</td>
+                      <td class="number">${model.failed.toLocaleString()}</td>
                     </tr>`,
                 )}
               </tbody>

@@ -1,5 +1,5 @@
 import { addCell, compact, zeroCell, type LedgerState } from './ledgerFormat';
-import { JOURNAL_TTL_MS, type JournalEntry, type SharedBook } from './sharedBook';
+import { entryCell, JOURNAL_TTL_MS, type JournalEntry, type SharedBook } from './sharedBook';
 
 /**
  * How the shared journal's records reach the stored aggregates: which records a copy of the
@@ -76,7 +76,7 @@ export function merged(
 ): LedgerState {
   const state = structuredClone(base);
   for (const entry of pending) {
-    addCell(((state.days[entry.day] ??= {})[entry.key] ??= zeroCell()), entry.cell);
+    addCell(((state.days[entry.day] ??= {})[entry.key] ??= zeroCell()), entryCell(entry));
     state.applied[entry.writer] = entry.seq;
     state.appliedAt[entry.writer] = entry.at;
   }

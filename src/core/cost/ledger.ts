@@ -5,7 +5,7 @@ import { periodKey, type Budget, type BudgetScope, type Reservation, type SpendB
 import { mergeable, merged, unapplied } from './journalMerge';
 import { emptyLedger, modelKey, readLedger, type LedgerState, type Reading } from './ledgerFormat';
 import { cellOf, rowsOf, spentIn, totalsIn, type Totals, type UsageRecord, type UsageRow } from './ledgerTotals';
-import { HEARTBEAT_MS, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
+import { HEARTBEAT_MS, journalCell, prune, readBook, type JournalEntry, type SharedBook } from './sharedBook';
 
 export { LEDGER_DAYS, LEDGER_MONTHS, LEDGER_SCHEMA_VERSION } from './ledgerFormat';
 export const LEDGER_KEY = 'switchboard.usage';
@@ -109,7 +109,7 @@ export class UsageLedger implements SpendBook {
       at: this.#clock.now(),
       day: periodKey('daily', record.at),
       key: modelKey(record.providerId, record.modelId),
-      cell: cellOf(record),
+      ...journalCell(cellOf(record)),
     };
     this.#outbox.push({ entry, ...(reservation ? { settles: reservation.id } : {}) });
     for (const listener of [...this.#recordListeners]) listener(record);

@@ -7,7 +7,7 @@ import { periodKey } from './budgets';
  * negative or a null amount: a damaged entry is dropped on its own (the rest of its day still
  * counts) and the damaged original is kept aside by the ledger.
  */
-export const LEDGER_SCHEMA_VERSION = 2;
+export const LEDGER_SCHEMA_VERSION = 3;
 /** Days kept day by day; older days are rolled up into their month (budgets need only this day and month). */
 export const LEDGER_DAYS = 62;
 /** Months kept after that: two years. */
@@ -17,17 +17,49 @@ export const NANO = 1e9;
 
 /**
  * One day × provider × model, as a fixed-order array to keep the stored value small:
- * [requests, inputTokens, cachedInputTokens, cacheWriteInputTokens, outputTokens, reasoningTokens,
- *  nano-dollars, requests without a known price, requests whose usage was estimated,
- *  requests whose reported usage was implausible (priced from counted tokens instead)].
- * Version 1 had the first nine.
+ * [requests (every attempt recorded, failed ones included), inputTokens, cachedInputTokens,
+ *  cacheWriteInputTokens, outputTokens, reasoningTokens, nano-dollars (what the budgets count: the
+ *  provider's reported cost where it gave one), requests without a known price, requests whose usage
+ *  was estimated, requests whose reported usage was implausible (priced from counted tokens instead),
+ *  failed attempts (outcome error or cancelled: a 429 before a fallback model answered),
+ *  nano-dollars the provider reported for the requests it reported a cost for and whose list price
+ *  is known, nano-dollars by list price for those same requests, how many such requests].
+ * Version 1 had the first nine, version 2 the first ten; a later version only adds at the end.
  */
-export type Cell = [number, number, number, number, number, number, number, number, number, number];
-export const FIELDS = 10;
+export type Cell = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+];
+export const FIELDS = 14;
+export const REQUESTS_FIELD = 0;
 export const USD_FIELD = 6;
+export const FAILED_FIELD = 10;
+export const REPORTED_FIELD = 11;
+export const LISTED_FIELD = 12;
+export const COMPARED_FIELD = 13;
+/**
+ * The shared journal keeps the first ten (version 2's cell) in `cell` and the rest in `more`: a
+ * window still running version 2 reads a journal entry whose `cell` is longer as damaged and drops
+ * it, with its spend; it keeps an entry with an extra property (without that property).
+ */
+export const JOURNAL_FIELDS = 10;
 const count = z.number().int().nonnegative();
-const cellV1 = z.tuple([count, count, count, count, count, count, count, count, count]);
-const cell = z.tuple([count, count, count, count, count, count, count, count, count, count]);
+const counts = (length: number) => z.array(count).length(length);
+/** The older forms, by version: each is padded with zeros to the current one. */
+const OLDER_CELLS = [counts(10), counts(9)];
+const cell = counts(FIELDS) as unknown as z.ZodType<Cell>;
 
 /** Provider and model as one key: JSON, so no character in an id can make two pairs collide. */
 export const modelKey = (providerId: string, modelId: string): string => JSON.stringify([providerId, modelId]);
@@ -76,7 +108,7 @@ export const emptyLedger = (clearedAt = 0): LedgerState => ({
   appliedAt: {},
   clearedAt,
 });
-export const zeroCell = (): Cell => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+export const zeroCell = (): Cell => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 export function addCell(target: Cell, source: Readonly<Cell>): void {
   for (let i = 0; i < FIELDS; i++) target[i]! += source[i]!;
@@ -107,7 +139,7 @@ export function readLedger(raw: unknown): Reading {
   }
   const problems: string[] = [];
   const state = salvage(raw, problems);
-  if (version === 1 && problems.length === 0) return { kind: 'migrated', state, from: 1 };
+  if ((version === 1 || version === 2) && problems.length === 0) return { kind: 'migrated', state, from: version };
   if (problems.length === 0)
     problems.push(`schemaVersion: expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(version) ?? 'none'}`);
   return { kind: 'damaged', state, problems };
@@ -159,15 +191,27 @@ function salvage(raw: unknown, problems: string[]): LedgerState {
 }
 
 function convertEntry(key: string, value: unknown): { key: string; cell: Cell } | undefined {
-  // A newer version only adds fields at the end: its first FIELDS read as ours.
-  const current = cell.safeParse(Array.isArray(value) && value.length > FIELDS ? value.slice(0, FIELDS) : value);
-  const old = current.success ? undefined : cellV1.safeParse(value);
-  const values: Cell | undefined = current.success ? current.data : old?.success ? [...old.data, 0] : undefined;
+  const values = toCell(value);
   if (!values) return undefined;
   if (isModelKey(key)) return { key, cell: values };
   const separator = key.indexOf(V1_SEP);
   if (separator <= 0) return undefined;
   return { key: modelKey(key.slice(0, separator), key.slice(separator + 1)), cell: values };
+}
+
+/**
+ * A stored cell in the current form: the current one; a newer version's (it only adds fields at the
+ * end: its first FIELDS read as ours); or an older version's, whose missing fields are 0 (nothing
+ * of them was counted then).
+ */
+function toCell(value: unknown): Cell | undefined {
+  const current = cell.safeParse(Array.isArray(value) && value.length > FIELDS ? value.slice(0, FIELDS) : value);
+  if (current.success) return current.data;
+  for (const older of OLDER_CELLS) {
+    const parsed = older.safeParse(value);
+    if (parsed.success) return [...parsed.data, ...Array<number>(FIELDS - parsed.data.length).fill(0)] as Cell;
+  }
+  return undefined;
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -1,8 +1,23 @@
+import { counted } from '../text';
 import type { Usage } from '../types';
 import { periodKey, type Budget, type BudgetScope } from './budgets';
-import { addCell, NANO, splitModelKey, USD_FIELD, zeroCell, type Cell, type LedgerState } from './ledgerFormat';
+import {
+  addCell,
+  COMPARED_FIELD,
+  FAILED_FIELD,
+  LISTED_FIELD,
+  NANO,
+  REPORTED_FIELD,
+  REQUESTS_FIELD,
+  splitModelKey,
+  USD_FIELD,
+  zeroCell,
+  type Cell,
+  type LedgerState,
+} from './ledgerFormat';
+import { formatUsd } from './money';
 import type { CostResult } from './pricing';
-import type { JournalEntry } from './sharedBook';
+import { entryCell, type JournalEntry } from './sharedBook';
 
 /**
  * The ledger's arithmetic: what one finished request adds to a cell, and what is read back from the
@@ -27,6 +42,10 @@ export interface UsageRecord {
 }
 
 export interface Totals {
+  /**
+   * Answered requests (outcome 'ok'): what a cost per request is based on. Failed attempts are
+   * apart, in `failedAttempts`; usage recorded before version 3 of the ledger counted them here.
+   */
   requests: number;
   inputTokens: number;
   cachedInputTokens: number;
@@ -37,6 +56,16 @@ export interface Totals {
   unpricedRequests: number;
   estimatedRequests: number;
   suspectRequests: number;
+  /** Attempts that failed or were cancelled (a 429 before a fallback model answered), apart from `requests`; their cost, if any, is in `usd`. */
+  failedAttempts: number;
+  /**
+   * Requests whose provider reported what it billed (OpenRouter, LiteLLM) and whose list price is
+   * known: `reportedUsd` is what the provider reported for them (in `usd`, and what budgets count),
+   * `computedUsd` what the same requests cost at the list price.
+   */
+  comparedRequests: number;
+  reportedUsd: number;
+  computedUsd: number;
 }
 
 /** One row of UsageLedger.rows(). */
@@ -49,7 +78,7 @@ export interface UsageRow {
 
 function toTotals(values: Readonly<Cell>): Totals {
   const [
-    requests,
+    ,
     inputTokens,
     cachedInputTokens,
     cacheWriteInputTokens,
@@ -61,7 +90,7 @@ function toTotals(values: Readonly<Cell>): Totals {
     suspectRequests,
   ] = values;
   return {
-    requests,
+    requests: Math.max(0, values[REQUESTS_FIELD] - values[FAILED_FIELD]),
     inputTokens,
     cachedInputTokens,
     cacheWriteInputTokens,
@@ -71,16 +100,24 @@ function toTotals(values: Readonly<Cell>): Totals {
     unpricedRequests,
     estimatedRequests,
     suspectRequests,
+    failedAttempts: values[FAILED_FIELD],
+    comparedRequests: values[COMPARED_FIELD],
+    reportedUsd: values[REPORTED_FIELD] / NANO,
+    computedUsd: values[LISTED_FIELD] / NANO,
   };
 }
 
 /** A count as stored: a finite non-negative integer, whatever a caller handed in. */
 const stored = (value: number | undefined): number =>
   value !== undefined && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+const isAmount = (value: number | undefined): value is number =>
+  value !== undefined && Number.isFinite(value) && value >= 0;
 
 export function cellOf(record: UsageRecord): Cell {
   const { usage, cost } = record;
-  const priced = cost.usd !== undefined && Number.isFinite(cost.usd) && cost.usd >= 0;
+  const priced = isAmount(cost.usd);
+  // Both figures of one request, to show where the provider's bill and the list price part.
+  const compared = cost.basis === 'reported' && priced && isAmount(cost.computedUsd);
   return [
     1,
     stored(usage.inputTokens),
@@ -92,7 +129,56 @@ export function cellOf(record: UsageRecord): Cell {
     cost.basis === 'unknown' || !priced ? 1 : 0,
     cost.basis === 'estimated' ? 1 : 0,
     record.suspect ? 1 : 0,
+    record.outcome === 'ok' ? 0 : 1,
+    compared ? stored(cost.usd! * NANO) : 0,
+    compared ? stored(cost.computedUsd! * NANO) : 0,
+    compared ? 1 : 0,
   ];
+}
+
+/** Reported and list-price figures part by more than this (1 %): worth showing both. */
+export const DISAGREEMENT = 0.01;
+
+/**
+ * Where the provider's reported cost and the list price of the same requests disagree by more
+ * than 1 %: both figures, and the reported one's difference from the list price (undefined when
+ * the list price is $0).
+ */
+export function disagreement(
+  totals: Totals,
+): { requests: number; reportedUsd: number; computedUsd: number; percent: number | undefined } | undefined {
+  const { comparedRequests: requests, reportedUsd, computedUsd } = totals;
+  if (requests === 0) return undefined;
+  const differs =
+    computedUsd === 0 ? reportedUsd > 0 : Math.abs(reportedUsd - computedUsd) > DISAGREEMENT * computedUsd;
+  if (!differs) return undefined;
+  return {
+    requests,
+    reportedUsd,
+    computedUsd,
+    percent: computedUsd === 0 ? undefined : ((reportedUsd - computedUsd) / computedUsd) * 100,
+  };
+}
+
+/**
+ * Both figures where they disagree, in words: "$0.0123 billed (reported by OpenRouter) · $0.0119 by
+ * list price (+3.4 %)", with "for 2 requests: " first when the row holds requests without both.
+ * Undefined when they agree within 1 % (or no request has both).
+ */
+export function describeDisagreement(totals: Totals, reportedBy: string): string | undefined {
+  const found = disagreement(totals);
+  if (!found) return undefined;
+  const { requests, reportedUsd, computedUsd, percent } = found;
+  const part = requests === totals.requests + totals.failedAttempts ? '' : `for ${counted(requests, 'request')}: `;
+  const difference = percent === undefined ? '' : ` (${percent >= 0 ? '+' : '-'}${Math.abs(percent).toFixed(1)} %)`;
+  const [billed, listed] = apart(reportedUsd, computedUsd);
+  return `${part}${billed} billed (reported by ${reportedBy}) · ${listed} by list price${difference}`;
+}
+
+/** Two amounts as every surface shows them, or with four decimals where that would show them alike ($0.0123 and $0.0119, not $0.01 twice). */
+function apart(a: number, b: number): [string, string] {
+  const shown = [formatUsd(a), formatUsd(b)] as [string, string];
+  return shown[0] === shown[1] ? [`$${a.toFixed(4)}`, `$${b.toFixed(4)}`] : shown;
 }
 
 /** Each cell in [from, to] (day keys): stored, and every record not in what is stored yet. */
@@ -110,7 +196,7 @@ function cellsIn(
     if (`${month}-01` >= from && `${month}-31` <= to)
       for (const [key, values] of Object.entries(byModel)) out.push({ day: `${month}-01`, key, values });
   for (const entry of pending)
-    if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entry.cell });
+    if (entry.day >= from && entry.day <= to) out.push({ day: entry.day, key: entry.key, values: entryCell(entry) });
   return out;
 }
 
@@ -152,7 +238,7 @@ export function rowsOf(state: LedgerState, pending: readonly JournalEntry[]): Us
     for (const [key, values] of Object.entries(byModel)) put(month, key, values);
   for (const [day, byModel] of Object.entries(state.days))
     for (const [key, values] of Object.entries(byModel)) put(day, key, values);
-  for (const entry of pending) put(entry.day, entry.key, entry.cell);
+  for (const entry of pending) put(entry.day, entry.key, entryCell(entry));
   return [...merged]
     .map(([id, values]) => {
       const [period, key] = JSON.parse(id) as [string, string];
@@ -185,10 +271,17 @@ export function spentIn(
     if (day.startsWith(prefix))
       for (const [key, values] of Object.entries(byModel)) if (applies(key)) total += values[USD_FIELD];
   // A rolled-up month is older than LEDGER_DAYS: only a monthly budget of that month could need it, and that is never now.
-  for (const entry of pending) if (entry.day.startsWith(prefix) && applies(entry.key)) total += entry.cell[USD_FIELD];
+  for (const entry of pending)
+    if (entry.day.startsWith(prefix) && applies(entry.key)) total += entryCell(entry)[USD_FIELD];
   return total / NANO;
 }
 
+/**
+ * `requests` are answered requests; `failed_attempts` the attempts that failed or were cancelled
+ * (their cost, if any, is in `usd`); `requests_compared` the requests whose provider reported its
+ * cost and whose list price is known, with both figures for them: `reported_usd` (in `usd`) and
+ * `computed_usd` (the list price).
+ */
 const CSV_COLUMNS = [
   'period',
   'provider',
@@ -203,6 +296,10 @@ const CSV_COLUMNS = [
   'requests_without_price',
   'requests_estimated',
   'requests_suspect',
+  'failed_attempts',
+  'requests_compared',
+  'reported_usd',
+  'computed_usd',
 ];
 
 /** RFC 4180 CSV of the ledger's rows (quoted where needed), for spreadsheets. */
@@ -226,6 +323,10 @@ export function usageCsv(rows: readonly UsageRow[]): string {
       totals.unpricedRequests,
       totals.estimatedRequests,
       totals.suspectRequests,
+      totals.failedAttempts,
+      totals.comparedRequests,
+      totals.reportedUsd.toFixed(9),
+      totals.computedUsd.toFixed(9),
     ]
       .map(quote)
       .join(','),

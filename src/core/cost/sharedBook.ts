@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { FIELDS, type Cell } from './ledgerFormat';
+import { FIELDS, JOURNAL_FIELDS, type Cell } from './ledgerFormat';
 
 /**
  * What every window of the machine must agree on to keep a budget, in the SharedStore:
@@ -11,18 +11,36 @@ import { FIELDS, type Cell } from './ledgerFormat';
  * - windows: each live window's heartbeat and how far its copy of the ledger goes, per writer.
  */
 const count = z.number().int().nonnegative();
-const cell = z.array(count).length(FIELDS) as unknown as z.ZodType<Cell>;
 
-const journalEntry = z.object({
+/**
+ * One finished request. Its cell is split for windows running an older Switchboard (see
+ * JOURNAL_FIELDS): `cell` holds version 2's ten figures, `more` the rest. Loose, so what a newer
+ * version adds to an entry survives this window's rewrite of the journal.
+ */
+const journalEntry = z.looseObject({
   writer: z.string().min(1),
   seq: count,
   /** When the window recorded it (ms). */
   at: z.number().nonnegative(),
   day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   key: z.string().min(1),
-  cell,
+  cell: z.array(count).length(JOURNAL_FIELDS),
+  /** The cell's figures after the first JOURNAL_FIELDS (absent in an older window's entry: 0). */
+  more: z.optional(z.array(count)),
 });
 export type JournalEntry = z.infer<typeof journalEntry>;
+
+/** An entry's cell in full (an older window's entry has no `more`: those figures are 0; a newer one's extra figures are not ours). */
+export function entryCell(entry: Pick<JournalEntry, 'cell' | 'more'>): Cell {
+  const values = [...entry.cell, ...(entry.more ?? []).slice(0, FIELDS - JOURNAL_FIELDS)];
+  while (values.length < FIELDS) values.push(0);
+  return values as Cell;
+}
+
+/** A cell as a journal entry holds it. */
+export function journalCell(values: Readonly<Cell>): Pick<JournalEntry, 'cell' | 'more'> {
+  return { cell: values.slice(0, JOURNAL_FIELDS), more: values.slice(JOURNAL_FIELDS) };
+}
 
 const reservation = z.object({
   id: z.string().min(1),

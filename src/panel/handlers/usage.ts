@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { describeDisagreement } from '../../core';
 import { Commands } from '../../platform/commands';
 import type { Handlers } from '../handler';
 
@@ -7,22 +8,30 @@ export const usageHandlers: Handlers<'spend' | 'exportUsage'> = {
   spend({ days }, { registry, cost }) {
     const data = cost.spendData(days);
     const ids = new Set(data.days.flatMap((day) => Object.keys(day.byProvider)));
-    const empty = { usd: 0, requests: 0, inputTokens: 0, outputTokens: 0 };
+    const empty = { usd: 0, requests: 0, failed: 0, inputTokens: 0, outputTokens: 0 };
     return Promise.resolve({
       days: data.days,
       providers: [...ids].map((providerId) => ({ id: providerId, name: registry.get(providerId)?.name ?? providerId })),
-      models: data.models.map(({ model, totals }) => ({
-        model,
-        usd: totals.usd,
-        requests: totals.requests,
-        inputTokens: totals.inputTokens,
-        outputTokens: totals.outputTokens,
-        unpriced: totals.unpricedRequests,
-      })),
+      models: data.models.map(({ model, totals }) => {
+        // `provider/model`: a provider id holds no "/".
+        const providerId = model.slice(0, Math.max(0, model.indexOf('/')));
+        const billed = describeDisagreement(totals, registry.get(providerId)?.name ?? providerId);
+        return {
+          model,
+          usd: totals.usd,
+          requests: totals.requests,
+          failed: totals.failedAttempts,
+          inputTokens: totals.inputTokens,
+          outputTokens: totals.outputTokens,
+          unpriced: totals.unpricedRequests,
+          ...(billed ? { billed } : {}),
+        };
+      }),
       totals: data.totals
         ? {
             usd: data.totals.usd,
             requests: data.totals.requests,
+            failed: data.totals.failedAttempts,
             inputTokens: data.totals.inputTokens,
             outputTokens: data.totals.outputTokens,
           }
