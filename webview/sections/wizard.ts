@@ -287,7 +287,13 @@ export class WizardSection extends Section {
       ${
         wizard.report
           ? html`<details class="test-summary">
-              <summary>${passedSummary(wizard.report.stages)}</summary>
+              <summary>
+                ${
+                  wizard.report.ok
+                    ? passedSummary(wizard.report.stages)
+                    : `Connection test: the model list failed (${wizard.report.stages.find((stage) => stage.status === 'fail')?.message ?? 'see the stages'})`
+                }
+              </summary>
               ${stageList(wizard.report.stages)}
             </details>`
           : nothing
