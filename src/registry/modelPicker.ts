@@ -4,6 +4,7 @@ import {
   modelKey,
   priceOf,
   type Logger,
+  type ModelFacts,
   type ModelInfo,
   type ModelRef,
   type PriceQuote,
@@ -36,6 +37,23 @@ export function describeModel(model: ModelInfo, quote: PriceQuote): string {
     .map(([name]) => name);
   if (capabilities.length > 0) parts.push(capabilities.join(', '));
   return parts.join(' · ');
+}
+
+/**
+ * A model's row from its facts (the same ones the panel, the model picker and routing use): the
+ * price, the context window (marked assumed when nobody knows it) and capabilities.
+ */
+export function describeFacts(facts: ModelFacts): string {
+  const known = facts.contextWindow.source !== 'default';
+  const text = describeModel(
+    {
+      id: '',
+      contextWindow: facts.contextWindow.value,
+      ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}),
+    },
+    facts.price,
+  );
+  return known ? text : text.replace(/(\d+k context)/, '$1 (assumed)');
 }
 
 /**

@@ -11,6 +11,7 @@ import {
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { Services } from '../services';
+import { announceChoice, chooseModels } from './modelChoice';
 import { selectDefaultModel } from './modelPicker';
 
 /**
@@ -18,11 +19,12 @@ import { selectDefaultModel } from './modelPicker';
  * (keys still only ever travel into secret storage); every destructive action asks, whoever runs
  * the command (another extension, a command link).
  */
-export function providerCommands({ registry, log, dialogs, models }: Services): CommandTable {
+export function providerCommands(services: Services): CommandTable {
+  const { registry, log, dialogs, models } = services;
   const confirm = (question: string, action: string) => dialogs.confirm(question, action);
   return {
     [Commands.addProvider]: (args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) =>
-      addProvider(registry, dialogs, args),
+      addProvider(services, args),
     [Commands.setApiKey]: async function setApiKey(args?: { providerId?: string; apiKey?: string }) {
       const id = args?.providerId ?? (await pickProvider(registry, dialogs, 'Set the API key of'));
       const entry = id && registry.get(id);
@@ -63,6 +65,11 @@ export function providerCommands({ registry, log, dialogs, models }: Services): 
             ? [{ label: 'API version', description: entry.apiVersion ?? 'default', field: 'apiVersion' as const }]
             : []),
           {
+            label: 'Models',
+            description: entry.models.length > 0 ? entry.models.map((model) => model.id).join(', ') : 'none chosen',
+            field: 'models' as const,
+          },
+          {
             label: entry.enabled ? 'Disable' : 'Enable',
             description: entry.enabled ? 'Keep it, but do not use it' : 'Use it again',
             field: 'enabled' as const,
@@ -72,6 +79,11 @@ export function providerCommands({ registry, log, dialogs, models }: Services): 
       );
       if (!field) return;
       if (field.field === 'enabled') return registry.setEnabled(entry.id, !entry.enabled);
+      if (field.field === 'models') {
+        const choice = await chooseModels(services, entry.id);
+        if (choice) void dialogs.info(`${entry.name}: ${choice.chosen.join(', ')}.`);
+        return choice?.chosen;
+      }
       const value = await dialogs.input({
         title: `${entry.name}: ${field.label}`,
         value:
@@ -140,7 +152,7 @@ export function providerCommands({ registry, log, dialogs, models }: Services): 
     [Commands.clearAllKeys]: async function clearAllKeys() {
       if (await confirm('Remove every API key Switchboard stored?', 'Remove All Keys')) await registry.clearAllKeys();
     },
-    [Commands.detectLocalProviders]: () => detectLocalProviders(registry, dialogs),
+    [Commands.detectLocalProviders]: () => detectLocalProviders(services),
     [Commands.selectDefaultModel]: async function setDefaultModel(args?: { providerId: string; modelId: string }) {
       if (!args) return selectDefaultModel(registry, models);
       await registry.setDefault(args.providerId, args.modelId);
@@ -258,10 +270,10 @@ async function askForKey(dialogs: Dialogs, templateId: string | undefined, name:
 }
 
 async function addProvider(
-  registry: Registry,
-  dialogs: Dialogs,
+  services: Services,
   args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string },
 ) {
+  const { registry, dialogs } = services;
   const templateId =
     args?.template ??
     (
@@ -295,15 +307,15 @@ async function addProvider(
       ? undefined
       : await askForKey(dialogs, template.id, template.name);
   const entry = await registry.add({ template: template.id, name: args?.name, baseUrl, apiKey });
-  if (!args) {
-    const choice = await dialogs.info(`Added ${entry.name}.`, 'Test Connection');
-    if (choice) await vscode.commands.executeCommand(Commands.testConnection, { providerId: entry.id, announce: true });
-  }
+  // Asked for everything: the models too, as every way of adding a provider ends (scripted adds choose none).
+  // The closing notification is not waited for: the command is done when the models are saved.
+  if (!args) void announceChoice(services, entry.id, await chooseModels(services, entry.id));
   return entry.id;
 }
 
 /** Looks for Ollama and LM Studio on this machine and offers to add what answers. */
-async function detectLocalProviders(registry: Registry, dialogs: Dialogs): Promise<string[]> {
+async function detectLocalProviders(services: Services): Promise<string[]> {
+  const { registry, dialogs } = services;
   const found: string[] = [];
   for (const [templateId, probe] of [
     ['ollama', 'http://127.0.0.1:11434/api/tags'],
@@ -328,5 +340,7 @@ async function detectLocalProviders(registry: Registry, dialogs: Dialogs): Promi
     return [];
   const added: string[] = [];
   for (const id of found) added.push((await registry.add({ template: id })).id);
+  // Each ends with its models chosen, as a provider added any other way.
+  for (const id of added) void announceChoice(services, id, await chooseModels(services, id));
   return added;
 }

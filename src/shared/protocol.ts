@@ -179,6 +179,19 @@ export const requests = {
     }),
     result: z.strictObject({ providerId }),
   },
+  /**
+   * The add wizard's check of a model id the user typed (an endpoint without a model list, or a model
+   * it does not list): the connection test's one-token chat on the draft, and the model's row.
+   */
+  checkDraftModel: {
+    params: z.strictObject({
+      template: text(100),
+      baseUrl: httpUrl,
+      apiKey: z.optional(z.string().check(z.maxLength(4096))),
+      model: newModelId,
+    }),
+    result: z.strictObject({ ok: z.boolean(), stage: stageResult, model: modelRow }),
+  },
   testProvider: { params: onProvider, result: report },
   listModels: { params: onProvider, result: z.array(modelRow) },
   setEnabled: { params: z.strictObject({ providerId, enabled: z.boolean() }), result: done },

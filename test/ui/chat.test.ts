@@ -46,7 +46,11 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
 
   /** The response row of the latest question. */
   let answer: Locator;
-  const chats = () => provider.requests.filter((request) => request.path === '/v1/chat/completions');
+  /** The chats the user asked for: the connection test's one-token requests are not counted. */
+  const chats = () =>
+    provider.requests.filter(
+      (request) => request.path === '/v1/chat/completions' && !/"max_(completion_)?tokens":1[,}]/.test(request.body),
+    );
   const hold = () => {
     held = new Promise((resolve) => (release = resolve));
   };
@@ -163,7 +167,7 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     return responseTo(prompt.replace(/^@switchboard /, ''));
   }
 
-  it('adds a provider from the palette, tests it, picks a model and streams an answer with its cost footer', async () => {
+  it('adds a provider from the palette, chooses its models (priced), tests it and streams an answer with its cost footer', async () => {
     const started = Date.now();
     await runFromPalette(
       page,
@@ -183,15 +187,18 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     await quickInput().fill(CANARY_KEY);
     await page.keyboard.press('Enter');
 
-    await toastButton('Test Connection').click();
-    await toastButton('Select Default Model').click();
-    await page.locator('.quick-input-title', { hasText: 'Default model' }).waitFor();
+    // Adding ends with the models: the provider's list, ticked in one quick pick.
+    await page.locator('.quick-input-title', { hasText: 'OpenAI: choose models' }).waitFor();
     const row = page
       .locator('.quick-input-list .monaco-list-row')
       .filter({ has: page.locator('.label-name', { hasText: /^gpt-4o$/ }) });
-    // Each row prices the model (the catalog's OpenAI prices) before it is picked.
-    await row.filter({ hasText: '$2.50 in · $10.00 out /M' }).click();
+    // Each row prices the model and gives its window (the catalog's OpenAI facts) before it is ticked.
+    await row.filter({ hasText: '$2.50 in · $10.00 out /M · 128k context' }).click();
+    await page.keyboard.press('Enter');
+    // The first provider's first model is the default model.
     await page.locator('#workbench\\.parts\\.statusbar', { hasText: 'gpt-4o' }).waitFor();
+    await toastButton('Test Connection').click();
+    await page.locator('.notifications-toasts', { hasText: 'OpenAI works.' }).waitFor();
     const setUpSeconds = (Date.now() - started) / 1000;
 
     hold();

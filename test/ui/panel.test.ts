@@ -600,6 +600,85 @@ describe('the provider panel, as a new user meets it', function () {
     assert.deepEqual(await panel.locator('vscode-tab-header[tabindex="0"]').allInnerTexts(), ['Fallback']);
   });
 
+  it('a gateway without a model list: the wizard offers to type model IDs, checks each with a one-token request, refuses one that fails unless saved anyway, and keeps the default', async () => {
+    // Many proxies and gateways: GET /models is a 404, chat works for the models they serve.
+    const gateway = await startLoopback((request, res) => {
+      if (request.method === 'POST' && request.path === '/v1/chat/completions') {
+        const { model } = JSON.parse(request.body) as { model: string };
+        if (model === 'served-model') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.end(
+            `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'o' }, finish_reason: 'length' }] })}\n\n` +
+              `data: ${JSON.stringify({ choices: [], usage: { prompt_tokens: 8, completion_tokens: 1, total_tokens: 9 } })}\n\n` +
+              'data: [DONE]\n\n',
+          );
+          return;
+        }
+        json(res, 404, {
+          error: {
+            message: `The model \`${model}\` does not exist or you do not have access to it.`,
+            type: 'invalid_request_error',
+            code: 'model_not_found',
+          },
+        });
+        return;
+      }
+      json(res, 404, { error: { message: 'Not Found', type: 'invalid_request_error' } });
+    });
+    try {
+      await panel.getByRole('tab', { name: 'Add Provider', exact: true }).click();
+      const back = panel.getByRole('button', { name: 'Back' });
+      if ((await back.count()) > 0) await back.first().click();
+      await panel.getByRole('button', { name: 'Custom OpenAI-compatible', exact: true }).click();
+      await panel.getByLabel('Base URL').fill(`${gateway.url}/v1`);
+      await panel.getByLabel('Name (optional)').fill('Gateway');
+      await panel.getByRole('button', { name: 'Test Connection' }).click();
+
+      // The Models stage fails: no longer a dead end.
+      await panel.locator('.stage[data-stage="models"][data-status="fail"]').waitFor({ timeout: 20_000 });
+      await panel.getByRole('button', { name: 'Type Model IDs' }).click();
+      const modelId = panel.getByLabel('Model ID');
+      await modelId.fill('served-model');
+      await page.keyboard.press('Enter');
+      const served = panel.locator('tr[data-model="served-model"][data-check="pass"]');
+      await served.waitFor({ timeout: 20_000 });
+      assert.match(await served.innerText(), /✓ Answered/);
+      assert.equal(await panel.getByLabel('Use served-model').isChecked(), true);
+
+      await modelId.fill('missing-model');
+      await panel.getByRole('button', { name: 'Check Model' }).click();
+      const missing = panel.locator('tr[data-model="missing-model"][data-check="fail"]');
+      await missing.waitFor({ timeout: 20_000 });
+      // The failure in words, not the server's body; not used unless the user insists.
+      assert.match(await missing.innerText(), /✗ .*missing-model/);
+      assert.doesNotMatch(await missing.innerText(), /[{}]/);
+      assert.equal(await panel.getByLabel('Use missing-model').isChecked(), false);
+      assert.equal(await panel.getByLabel('Use missing-model').isDisabled(), true);
+      const oneToken = gateway.requests.filter(
+        (request) => request.path === '/v1/chat/completions' && /"max_(completion_)?tokens":1[,}]/.test(request.body),
+      );
+      assert.deepEqual(
+        oneToken.map((request) => (JSON.parse(request.body) as { model: string }).model),
+        ['served-model', 'missing-model'],
+        'each typed id was checked with one one-token request',
+      );
+      await screenshot(page, 'panel-wizard-typed-models');
+
+      await panel.getByRole('button', { name: 'Save Provider' }).click();
+      await panel.getByText('Gateway is ready').waitFor({ timeout: 20_000 });
+      assert.match(await panel.locator('div.done').innerText(), /Your default model is unchanged: pick served-model/);
+      await panel.getByRole('button', { name: 'See Providers' }).click();
+      const card = panel.locator('article.card[data-provider="gateway"]');
+      await card.waitFor();
+      assert.doesNotMatch(await card.innerText(), /Default ·/, 'the first provider keeps the default');
+      assert.match(await panel.locator('article.card[data-provider="openai"]').innerText(), /Default · gpt-4o-mini/);
+      // It has a model: it can be made the default.
+      assert.equal(await card.getByRole('button', { name: 'Make Default' }).getAttribute('aria-disabled'), null);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('the key is in no page or frame', async () => {
     assert.ok(!(await page.content()).includes(CANARY_KEY));
     for (const frame of page.frames())

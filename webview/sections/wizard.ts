@@ -1,7 +1,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { KEY_IN_BASE_URL, urlHoldsKey } from '../../src/core/registry/keyShape';
-import type { PanelStage, TemplateInfo } from '../../src/shared/protocol';
-import { modelTable } from '../components/model-table';
+import type { ModelRow, PanelStage, TemplateInfo } from '../../src/shared/protocol';
+import { modelTable, type ModelCheck } from '../components/model-table';
 import { passedSummary } from '../format';
 import { button, plainButton, submitButton, submitOnEnter } from '../components/button';
 import { STAGE_NAMES, stageList } from '../components/stage-list';
@@ -11,11 +11,16 @@ import { announce, store, type WizardStep } from '../state';
 /** The key typed in the wizard: in memory only (never in the view state or the markup), sent to the host and nowhere else. */
 let typedKey = '';
 
+/** Model ids the user typed on the model step, each with its one-token check (in memory, like the key the check used). */
+let typedModels: Array<{ row: ModelRow; check: ModelCheck }> = [];
+
 /** The add wizard: pick a provider, connect and test it, choose its models, save. */
 export class WizardSection extends Section {
   /** The stages of the wizard's test while it runs. */
   #testing: PanelStage[] | undefined;
   #busy = false;
+  /** A typed model id being checked. */
+  #checking: string | undefined;
 
   override render(): TemplateResult {
     const state = store.state;
@@ -44,6 +49,7 @@ export class WizardSection extends Section {
     const pick = (template: TemplateInfo) => {
       store.saved.wizard = { step: 'connect', template: template.id, baseUrl: template.baseUrl ?? '', selected: [] };
       typedKey = '';
+      typedModels = [];
       store.changed();
       void this.updateComplete.then(() =>
         this.querySelector<HTMLElement>(template.key === 'none' ? '#base-url' : '#api-key')?.focus(),
@@ -143,6 +149,15 @@ export class WizardSection extends Section {
           ? html`<div class="fix" role="alert">
               <p>${STAGE_NAMES[failed.stage]} failed: ${failed.message.replace(/\.?$/, '.')}</p>
               ${
+                failed.stage === 'models'
+                  ? html`<p>
+                      Many proxies and gateways do not list their models. Type the IDs of the models you use instead:
+                      each is checked with a one-token request.
+                      ${button('Type Model IDs', () => this.#typeModelIds(), { id: 'type-model-ids' })}
+                    </p>`
+                  : nothing
+              }
+              ${
                 failed.detail
                   ? html`<details class="server-said">
                       <summary>What the server sent</summary>
@@ -213,9 +228,56 @@ export class WizardSection extends Section {
     }
   }
 
+  /** An endpoint without a model list: on to the model step, where ids are typed and checked. */
+  #typeModelIds(): void {
+    const wizard = store.saved.wizard;
+    wizard.step = 'models';
+    wizard.selected = typedModels.filter((typed) => typed.check.ok).map((typed) => typed.row.id);
+    wizard.defaultModel = wizard.selected[0];
+    store.changed();
+    void this.updateComplete.then(() => this.querySelector<HTMLElement>('#model-id')?.focus());
+  }
+
+  /** Checks a typed model id with a one-token request on the draft; one that answers is ticked. */
+  async #checkTyped(template: TemplateInfo, field: HTMLInputElement): Promise<void> {
+    const wizard = store.saved.wizard;
+    const model = field.value.trim();
+    if (!model) return store.showError('Type a model ID.');
+    if (this.#checking) return;
+    this.#checking = model;
+    announce(`Checking ${model}…`);
+    this.requestUpdate();
+    try {
+      const result = await request('checkDraftModel', {
+        template: template.id,
+        baseUrl: wizard.baseUrl ?? '',
+        ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}),
+        model,
+      });
+      const check: ModelCheck = { ok: result.ok, message: result.stage.message, insisted: false };
+      typedModels = [...typedModels.filter((typed) => typed.row.id !== model), { row: result.model, check }];
+      if (result.ok && !wizard.selected.includes(model)) wizard.selected = [...wizard.selected, model];
+      if (!result.ok) wizard.selected = wizard.selected.filter((id) => id !== model);
+      if (result.ok) wizard.defaultModel ??= model;
+      field.value = '';
+      announce(result.ok ? `${model} answered.` : `${model} did not answer: ${result.stage.message}`);
+    } catch (error) {
+      store.errorText = (error as Error).message;
+    } finally {
+      this.#checking = undefined;
+      store.changed();
+    }
+  }
+
   #models(template: TemplateInfo): TemplateResult {
     const wizard = store.saved.wizard;
-    const models = wizard.report?.models ?? [];
+    const listed = wizard.report?.models ?? [];
+    // Typed ids follow the listed models (one the list has already is only marked as checked).
+    const models = [
+      ...listed,
+      ...typedModels.filter((typed) => !listed.some((model) => model.id === typed.row.id)).map((typed) => typed.row),
+    ];
+    const checks = Object.fromEntries(typedModels.map((typed) => [typed.row.id, typed.check]));
     const filter = (wizard.filter ?? '').toLowerCase();
     const shown = models.filter(
       (model) => !filter || model.id.toLowerCase().includes(filter) || model.name?.toLowerCase().includes(filter),
@@ -225,14 +287,21 @@ export class WizardSection extends Section {
       ${
         wizard.report
           ? html`<details class="test-summary">
-              <summary>${passedSummary(wizard.report.stages)}</summary>
+              <summary>
+                ${
+                  wizard.report.ok
+                    ? passedSummary(wizard.report.stages)
+                    : `Connection test: the model list failed (${wizard.report.stages.find((stage) => stage.status === 'fail')?.message ?? 'see the stages'})`
+                }
+              </summary>
               ${stageList(wizard.report.stages)}
             </details>`
           : nothing
       }
       <p class="muted">
-        ${models.length} models listed. Ticked models appear in VS Code's model picker and in @switchboard; the default
-        answers first.
+        ${listed.length > 0 ? `${listed.length} models listed.` : 'This endpoint lists no models: type the IDs of those you use.'}
+        Ticked models appear in VS Code's model picker, in @switchboard and in the fallback chain. The default is this
+        provider's own; it becomes your default model only if you have none yet.
       </p>
       <input
         id="model-search"
@@ -245,21 +314,55 @@ export class WizardSection extends Section {
           store.changed();
         }}
       />
-      ${modelTable(shown, {
-        selected: wizard.selected,
-        defaultModel: wizard.defaultModel,
-        onUse: (model, used) => {
-          wizard.selected = used ? [...wizard.selected, model] : wizard.selected.filter((id) => id !== model);
-          if (!used && wizard.defaultModel === model) wizard.defaultModel = wizard.selected[0];
-          if (used && !wizard.defaultModel) wizard.defaultModel = model;
-          store.changed();
-        },
-        onDefault: (model) => {
-          wizard.defaultModel = model;
-          if (!wizard.selected.includes(model)) wizard.selected = [...wizard.selected, model];
-          store.changed();
-        },
-      })}
+      ${
+        models.length > 0
+          ? modelTable(shown, {
+              selected: wizard.selected,
+              defaultModel: wizard.defaultModel,
+              checks,
+              onSaveAnyway: (model) => {
+                const typed = typedModels.find((item) => item.row.id === model);
+                if (typed) typed.check = { ...typed.check, insisted: true };
+                if (!wizard.selected.includes(model)) wizard.selected = [...wizard.selected, model];
+                wizard.defaultModel ??= model;
+                store.changed();
+              },
+              onUse: (model, used) => {
+                wizard.selected = used ? [...wizard.selected, model] : wizard.selected.filter((id) => id !== model);
+                if (!used && wizard.defaultModel === model) wizard.defaultModel = wizard.selected[0];
+                if (used && !wizard.defaultModel) wizard.defaultModel = model;
+                store.changed();
+              },
+              onDefault: (model) => {
+                wizard.defaultModel = model;
+                if (!wizard.selected.includes(model)) wizard.selected = [...wizard.selected, model];
+                store.changed();
+              },
+            })
+          : nothing
+      }
+      <form
+        class="type-model"
+        novalidate
+        @keydown=${submitOnEnter}
+        @submit=${(event: Event) => {
+          event.preventDefault();
+          const field = this.querySelector<HTMLInputElement>('#model-id');
+          if (field) void this.#checkTyped(template, field);
+        }}
+      >
+        <label for="model-id">${listed.length > 0 ? 'A model that is not listed' : 'Model ID'}</label>
+        <input
+          id="model-id"
+          type="text"
+          spellcheck="false"
+          autocomplete="off"
+          placeholder="e.g. gpt-4o"
+          aria-describedby="model-id-hint"
+        />
+        ${submitButton(this.#checking ? 'Checking…' : 'Check Model', 'check-model', this.#checking !== undefined)}
+        <p id="model-id-hint" class="hint">Checked with a one-token request before it is saved.</p>
+      </form>
       <div class="actions">
         ${button('Back', () => this.#back('connect'))}
         ${button(this.#busy ? 'Saving…' : 'Save Provider', () => void this.#save(template), { look: 'primary', id: 'save-provider', disabled: this.#busy || wizard.selected.length === 0 })}
@@ -281,6 +384,7 @@ export class WizardSection extends Section {
         ...(wizard.defaultModel ? { defaultModel: wizard.defaultModel } : {}),
       });
       typedKey = '';
+      typedModels = [];
       store.saved.wizard = { step: 'done', selected: [], added: providerId };
       announce('Saved.');
     } catch (error) {
@@ -296,7 +400,13 @@ export class WizardSection extends Section {
     return html`<div class="done" role="status">
       <h2>${added?.name ?? 'The provider'} is ready</h2>
       <p>
-        ${added?.defaultModel ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}, and says what each answer cost.` : 'Ask @switchboard in the chat.'}
+        ${
+          added?.isDefault && added.defaultModel
+            ? `Ask @switchboard in the chat: it answers with ${added.defaultModel}, and says what each answer cost.`
+            : added?.defaultModel
+              ? `Its models are in VS Code's model picker and can join the fallback chain. Your default model is unchanged: pick ${added.defaultModel} in the chat's model picker, or use Make Default on its card.`
+              : 'Ask @switchboard in the chat.'
+        }
       </p>
       <div class="actions">
         ${button('Ask @switchboard', () => void act('openChat', {}), { look: 'primary', id: 'open-chat' })}
@@ -315,8 +425,10 @@ export class WizardSection extends Section {
 
   #back(step: WizardStep): void {
     const wizard = store.saved.wizard;
-    if (step === 'template') store.saved.wizard = { step, selected: [] };
-    else wizard.step = step;
+    if (step === 'template') {
+      store.saved.wizard = { step, selected: [] };
+      typedModels = [];
+    } else wizard.step = step;
     store.changed();
   }
 }

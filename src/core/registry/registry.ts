@@ -23,6 +23,27 @@ import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry
 import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
 import type { KeptCopy, ReadOnlyReport, RegistryStore } from './store';
 
+/** A typed model's check: the one-token chat's stage, or (when it was not reached) the stage that stopped it. */
+export interface ModelCheck {
+  ok: boolean;
+  stage: StageResult;
+}
+
+/** What a connection test with a model says of that model: its one-token chat, else why it was not tried. */
+export function modelCheck(report: ConnectionTestReport): ModelCheck {
+  const chat = report.stages.find((stage) => stage.stage === 'chat');
+  if (chat?.status === 'pass') return { ok: true, stage: chat };
+  // A model list that failed is not the model's fault: the chat decides, unless nothing got that far.
+  const stopped =
+    chat?.status === 'fail'
+      ? chat
+      : (report.stages.find((stage) => stage.status === 'fail' && stage.stage !== 'models') ?? chat);
+  return {
+    ok: false,
+    stage: stopped ?? { stage: 'chat', status: 'skip', message: 'The model was not tried.' },
+  };
+}
+
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
   provider: string;
@@ -458,14 +479,53 @@ export class Registry {
    */
   async testDraft(
     draft: NewProvider,
-    options: { signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {},
+    options: { model?: string; signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {},
   ): Promise<ConnectionTestReport> {
     const entry = draftEntry(draft);
     return runConnectionTest({
       ...(await adapterOptions(this.#options, entry, draft.apiKey?.trim() || undefined)),
+      model: options.model,
       signal: options.signal,
       onStage: options.onStage,
     });
+  }
+
+  /** `checkModel` for a provider not saved yet (the add wizard): nothing is stored. */
+  async checkDraftModel(
+    draft: NewProvider,
+    modelId: string,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ModelCheck> {
+    return modelCheck(await this.testDraft(draft, { model: modelId, signal: options.signal }));
+  }
+
+  /**
+   * Whether a provider serves a model: the connection test's one-token chat with that model (for an
+   * id the user typed, where the provider lists none). Nothing is recorded on the entry: the check is
+   * of the model, not of the provider.
+   */
+  async checkModel(
+    id: string,
+    modelId: string,
+    options: { signal?: AbortSignal; wrapChat?: (provider: Provider) => Provider } = {},
+  ): Promise<ModelCheck> {
+    const entry = this.get(id);
+    if (!entry) throw new Error(`No provider "${id}".`);
+    let key: string | undefined;
+    try {
+      key = await keyFor(this.#options.keys, entry);
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      return { ok: false, stage: { stage: 'auth', status: 'fail', message: error.message, code: error.code } };
+    }
+    return modelCheck(
+      await runConnectionTest({
+        ...(await adapterOptions(this.#options, entry, key)),
+        model: modelId,
+        signal: options.signal,
+        wrapChat: options.wrapChat,
+      }),
+    );
   }
 
   async #recordTest(id: string, ok: boolean, summary: string, at = this.#now()): Promise<void> {

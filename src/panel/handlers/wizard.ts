@@ -1,20 +1,32 @@
 import * as vscode from 'vscode';
-import { findTemplate, parseReference } from '../../core';
+import { findTemplate, parseReference, withCatalog } from '../../core';
 import { Commands } from '../../platform/commands';
 import type { Handlers } from '../handler';
-import { panelReport } from '../rows';
+import { modelRows, panelReport, panelStage } from '../rows';
 
 /** The add wizard: a draft tested before anything is saved, then saved with its models. */
-export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal' | 'openChat'> = {
+export const wizardHandlers: Handlers<'testDraft' | 'checkDraftModel' | 'addProvider' | 'detectLocal' | 'openChat'> = {
   async testDraft({ template, baseUrl, apiKey }, { registry, drafts, signal, onStage }) {
-    if (apiKey?.trim().startsWith('${'))
-      throw new Error(
-        'A ${env:…} key is read when it is used: save the provider without testing, then test it from its card.',
-      );
+    refuseReference(apiKey);
     const report = await registry.testDraft({ template, baseUrl, apiKey }, { signal, onStage });
     // A test stopped half-way says nothing about the provider.
     if (!signal.aborted) drafts.remember({ template, baseUrl, apiKey }, report);
     return panelReport(template, report);
+  },
+  async checkDraftModel({ template, baseUrl, apiKey, model }, { registry, signal }) {
+    refuseReference(apiKey);
+    const check = await registry.checkDraftModel({ template, baseUrl, apiKey }, model, { signal });
+    // The typed model's row from the same facts as a listed one: the catalog's window and prices where it knows them.
+    const [row] = await modelRows(
+      template,
+      await withCatalog([{ id: model }], findTemplate(template)?.catalogIds ?? []),
+      [],
+    );
+    return {
+      ok: check.ok,
+      stage: panelStage(check.stage),
+      model: row ?? { id: model, priceSource: 'unknown', capabilities: [] },
+    };
   },
   async addProvider(params, { registry, drafts, dialogs }) {
     const template = findTemplate(params.template);
@@ -36,10 +48,16 @@ export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal
       ))
     )
       throw new Error(`Not saved: the key from ${reference.name} was not confirmed.`);
+    // Only a first default is set here: adding a provider never moves the one the user already has.
+    const hadDefault = registry.defaultModel() !== undefined;
     const entry = await registry.add({ template: params.template, name: params.name, baseUrl: params.baseUrl, apiKey });
     const models = [...new Set([...(params.defaultModel ? [params.defaultModel] : []), ...params.models])];
-    if (models.length > 0) await registry.update(entry.id, { models: models.map((model) => ({ id: model })) });
-    if (params.defaultModel) await registry.setDefault(entry.id, params.defaultModel);
+    if (models.length > 0)
+      await registry.update(entry.id, {
+        models: models.map((model) => ({ id: model })),
+        ...(params.defaultModel ? { defaultModel: params.defaultModel } : {}),
+      });
+    if (params.defaultModel && !hadDefault) await registry.setDefault(entry.id, params.defaultModel);
     const tested = drafts.take({ template: params.template, baseUrl: params.baseUrl, apiKey });
     if (tested) await registry.recordTest(entry.id, tested.report, tested.at);
     return { providerId: entry.id };
@@ -52,3 +70,11 @@ export const wizardHandlers: Handlers<'testDraft' | 'addProvider' | 'detectLocal
     return null;
   },
 };
+
+/** A ${env:…} key is read where it is used, never tested from the wizard. */
+function refuseReference(apiKey: string | undefined): void {
+  if (apiKey?.trim().startsWith('${'))
+    throw new Error(
+      'A ${env:…} key is read when it is used: save the provider without testing, then test it from its card.',
+    );
+}
