@@ -204,6 +204,27 @@ describe('the price catalog kept current', () => {
     }
   });
 
+  it("the user's Refresh while a daily look is downloading waits for it, then downloads the file as it is now", async () => {
+    const prices = catalog();
+    let release: () => void = () => undefined;
+    serve = (response: { writeHead(status: number): void; end(text: string): void }) => {
+      // The daily look's download hangs until the file has changed on the server.
+      release = () => {
+        response.writeHead(200);
+        response.end(JSON.stringify(withGpt4o(bundled, 1, 2)));
+      };
+    };
+    const daily = prices.refresh();
+    while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const user = prices.refresh({ force: true });
+    serve = withGpt4o(bundled, 3, 4);
+    release();
+    assert.deepEqual(await daily, { status: 'updated' });
+    assert.deepEqual(await user, { status: 'updated' });
+    assert.deepEqual(await gpt4o(), { input: 3, output: 4 });
+    assert.equal(server.requests.length, 2);
+  });
+
   it('only http and https addresses are downloaded', async () => {
     const result = await catalog('file:///etc/passwd').refresh({ force: true });
     assert.equal(result.status, 'failed');

@@ -206,10 +206,16 @@ export class PriceCatalog {
    * to the calculator. One refresh at a time; a failure keeps the data in use and is logged once.
    */
   refresh(options: { force?: boolean; signal?: AbortSignal } = {}): Promise<RefreshOutcome> {
-    this.#running ??= this.#refresh(options).finally(() => {
-      this.#running = undefined;
-    });
-    return this.#running;
+    // A look that is already running answers another look; the user's Refresh waits for it, then downloads.
+    if (this.#running && !options.force) return this.#running;
+    const run: Promise<RefreshOutcome> = (this.#running ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.#refresh(options))
+      .finally(() => {
+        if (this.#running === run) this.#running = undefined;
+      });
+    this.#running = run;
+    return run;
   }
 
   async #refresh({ force = false, signal }: { force?: boolean; signal?: AbortSignal }): Promise<RefreshOutcome> {
