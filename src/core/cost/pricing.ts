@@ -6,6 +6,10 @@ export interface ModelPrices {
   output?: number;
   cachedInput?: number;
   cacheWrite?: number;
+  /** Reasoning tokens, where they cost other than output (OpenRouter's `internal_reasoning`). */
+  reasoning?: number;
+  /** US dollars per request (not per token), charged on top (OpenRouter's `request`). */
+  perRequest?: number;
 }
 
 /** Where a model's price comes from. */
