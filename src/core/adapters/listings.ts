@@ -19,7 +19,7 @@ const DECIMAL = /^(\d{1,40})(?:\.(\d{1,40}))?(?:[eE]([-+]?\d{1,3}))?$/;
 /**
  * A decimal (a string such as `"0.0000025"`, or a JSON number) times 10^shift, or undefined if it is
  * not one. The decimal point is moved, not multiplied by, so that no float error creeps in:
- * `"0.00000015"` shifted by 6 is exactly 0.15, where `0.00000015 * 1e6` is 0.15000000000000002.
+ * `"0.00000219"` shifted by 6 is exactly 2.19, where `0.00000219 * 1e6` is 2.1900000000000004.
  */
 export function shiftDecimal(raw: string | number, shift: number): number | undefined {
   const text = typeof raw === 'number' ? String(raw) : raw;
@@ -33,25 +33,21 @@ export function shiftDecimal(raw: string | number, shift: number): number | unde
 /** US dollars per token as US dollars per million tokens: `"0.0000025"` is 2.5. */
 export const perMillion = (perToken: string | number): number | undefined => shiftDecimal(perToken, 6);
 
-/** A US dollar amount, finite and not negative, from a decimal string or a JSON number. */
-const dollars = z.union([z.number().nonnegative(), z.string()]).transform((value, context) => {
-  const amount = shiftDecimal(value, 0);
-  if (amount === undefined) {
-    context.addIssue({ code: 'custom', message: 'not an amount' });
-    return z.NEVER;
-  }
-  return amount;
-});
+/** A non-negative decimal string or finite JSON number, times 10^shift. */
+const decimal = (shift: number) =>
+  z.union([z.number().nonnegative(), z.string()]).transform((value, context) => {
+    const shifted = shiftDecimal(value, shift);
+    if (shifted === undefined) {
+      context.addIssue({ code: 'custom', message: 'not a non-negative decimal' });
+      return z.NEVER;
+    }
+    return shifted;
+  });
 
 /** A price per token, as OpenRouter (decimal strings) and LiteLLM (JSON numbers) list them, read as per million tokens. */
-export const perTokenPrice = z.union([z.number().nonnegative(), z.string()]).transform((value, context) => {
-  const price = perMillion(value);
-  if (price === undefined) {
-    context.addIssue({ code: 'custom', message: 'not a price' });
-    return z.NEVER;
-  }
-  return price;
-});
+export const perTokenPrice = decimal(6);
+/** A US dollar amount (OpenRouter's fee per request). */
+const dollars = decimal(0);
 
 /** The value if it passes the schema, else undefined: one field, checked on its own. */
 export function valid<T>(schema: z.ZodType<T>, raw: unknown): T | undefined {
