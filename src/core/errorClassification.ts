@@ -16,6 +16,8 @@ interface ErrorBody {
   reasons: string[];
   quotaIds: string[];
   retryDelayMs?: number;
+  /** OpenRouter's moderation metadata: the input was flagged (`reasons`, `flagged_input`). */
+  moderation?: { reasons: string[] };
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
@@ -60,6 +62,12 @@ export function parseErrorBody(json: unknown): ErrorBody {
         if (quotaId) body.quotaIds.push(quotaId);
       }
       body.retryDelayMs ??= parseDuration(entry.retryDelay);
+    }
+    // OpenRouter: `{error:{code:403, message, metadata:{reasons:[…], flagged_input, provider_name, model_slug}}}`.
+    const metadata = asRecord(error.metadata);
+    if (metadata && (Array.isArray(metadata.reasons) || typeof metadata.flagged_input === 'string')) {
+      const reasons = Array.isArray(metadata.reasons) ? metadata.reasons : [];
+      body.moderation = { reasons: reasons.filter((reason): reason is string => typeof reason === 'string') };
     }
   } else {
     body.message = asString(root.error) ?? asString(root.message) ?? asString(root.detail);
@@ -220,6 +228,8 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
   // In order; the first that holds decides. Gemini says RESOURCE_EXHAUSTED both for a per-day
   // quota that is used up and for a per-minute limit that resets.
   const rules: Array<[boolean, ProviderErrorKind]> = [
+    // OpenRouter answers flagged input with a 403, which would otherwise read as a rejected key.
+    [body.moderation !== undefined, 'content_filter'],
     [body.quotaIds.some((id) => /per_?day/i.test(id)), 'quota_exceeded'],
     ...CODE_KINDS.map(([kind, names]): [boolean, ProviderErrorKind] => [has(...names), kind]),
     [has('resource_exhausted'), 'rate_limited'],
@@ -237,6 +247,10 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
       ...details,
       code: 'request_too_large',
     });
+  }
+  if (kind === 'content_filter' && body.moderation?.reasons.length) {
+    const reasons = (input.redactor ?? patterns).clip(body.moderation.reasons.join(', '), 200);
+    return make(kind, `${MESSAGES[kind](providerName, status, said)} (flagged: ${reasons})`);
   }
   if (kind) return make(kind, MESSAGES[kind](providerName, status, said));
 

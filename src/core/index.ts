@@ -12,6 +12,7 @@ export { baseUrlCandidates, runConnectionTest } from './connectionTest';
 export type { ConnectionTestOptions, ConnectionTestReport, ConnectionStage, StageResult } from './connectionTest';
 export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
+export type { ModelListing } from './adapters/listings';
 export { ProviderError, isProviderError } from './errors';
 export { classifyHttpError, classifyStreamError, parseRetryAfter } from './errorClassification';
 export type { ProviderErrorKind } from './errors';
@@ -24,6 +25,7 @@ export type {
   ContentPart,
   FinishReason,
   ModelInfo,
+  ModelInfoField,
   Provider,
   ProviderRequestOptions,
   ProviderType,

@@ -1,7 +1,7 @@
 import { catalogFacts } from './catalog';
 import { priceOf, type ModelPrices, type PriceQuote } from './cost/pricing';
 import type { ProviderTemplate } from './templates';
-import type { ModelInfo, ProviderType } from './types';
+import type { ModelInfo, ModelInfoField, ProviderType } from './types';
 
 /** Where a fact about a model came from: the user, the provider's own model list, the catalog, or Switchboard's default. */
 export type FactSource = 'user' | 'provider' | 'catalog' | 'default';
@@ -18,7 +18,7 @@ export interface ModelFactsInput {
   modelId: string;
   /** The user's own values for this model (settings, the panel's Edit). */
   user?: { name?: string; contextWindow?: number; maxOutputTokens?: number; prices?: ModelPrices };
-  /** The model as the provider's own list describes it, where it was read. */
+  /** The model as the provider's own list describes it, where it was read (its prices included). */
   listed?: ModelInfo;
 }
 
@@ -50,7 +50,8 @@ export function answerRoom(contextWindow: number, maxOutputTokens: number): numb
 /**
  * Everything Switchboard needs to know about a model, with the source of each value: the user's
  * value, else the provider's own list, else the catalog, else the documented default for the kind of
- * provider. Every surface (chat, VS Code's model picker, routing, budgets, the panel) asks here, so
+ * provider. Prices follow the same order (`price.source`: `user`, `provider`, `catalog`; `local` for
+ * a local server, `unknown` where nobody says). Every surface (chat, VS Code's model picker, routing, budgets, the panel) asks here, so
  * they all agree.
  */
 export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
@@ -58,14 +59,14 @@ export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
   const catalogIds = template?.catalogIds ?? [];
   const [catalog, price] = await Promise.all([
     catalogFacts(catalogIds, modelId),
-    priceOf({ catalogIds, local: template?.local, overrides: user?.prices }, modelId),
+    priceOf({ catalogIds, local: template?.local, overrides: user?.prices, listed: listed?.prices }, modelId),
   ]);
-  const listedSource = (field: 'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities'): FactSource => {
+  const listedSource = (field: ModelInfoField): FactSource => {
     const source = listed?.sources?.[field];
     return source === 'catalog' || source === 'user' ? source : 'provider';
   };
   const pick = <T>(
-    field: 'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities',
+    field: ModelInfoField,
     fromUser: T | undefined,
     fromList: T | undefined,
     fromCatalog: T | undefined,
@@ -79,8 +80,10 @@ export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
           : undefined;
 
   const local = template?.local === true || input.type === 'ollama';
+  const fallback = local ? DEFAULT_CONTEXT_WINDOW.local : DEFAULT_CONTEXT_WINDOW.hosted;
   const contextWindow = pick('contextWindow', user?.contextWindow, listed?.contextWindow, catalog.contextWindow) ?? {
-    value: local ? DEFAULT_CONTEXT_WINDOW.local : DEFAULT_CONTEXT_WINDOW.hosted,
+    // Never more than the most the provider says the model takes.
+    value: Math.min(fallback, listed?.maxContextWindow ?? fallback),
     source: 'default',
   };
   const maxOutputTokens = pick(

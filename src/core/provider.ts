@@ -1,6 +1,7 @@
 import { AnthropicProvider } from './adapters/anthropic';
 import { GeminiProvider } from './adapters/gemini';
 import { OllamaProvider } from './adapters/ollama';
+import type { ModelListing } from './adapters/listings';
 import { OpenAiChatProvider } from './adapters/openaiChat';
 import { OpenAiResponsesProvider } from './adapters/openaiResponses';
 import { ProviderError } from './errors';
@@ -40,6 +41,13 @@ export interface CreateProviderOptions {
    * to the Responses API when Chat Completions answers `unsupported_api_for_model`.
    */
   openaiApi?: 'auto' | 'chat' | 'responses';
+  /**
+   * type 'openai-compatible' only: what the server says about its models beyond `/models` (a template's
+   * `modelListing`): `'openrouter'` reads the prices in OpenRouter's list; `'litellm'` and `'lmstudio'`
+   * add one request to a LiteLLM proxy's `/model/info` or LM Studio's `/api/v0/models` (limits,
+   * prices, the context a loaded model runs with). A failing extra request leaves the plain list.
+   */
+  modelListing?: ModelListing;
 }
 
 const DEFAULT_NAMES: Record<ProviderType, string> = {
@@ -142,6 +150,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
         headers: bearer,
         maxTokensField: 'max_tokens',
         modelInBody: true,
+        ...(options.modelListing ? { modelListing: options.modelListing } : {}),
       });
     case 'azure-openai':
       return createAzureProvider(base, options, transport, extraHeaders);

@@ -1,3 +1,4 @@
+import type { ModelListing } from './adapters/listings';
 import type { ProviderType } from './types';
 
 /** A built-in starting point for a provider: its API family, default endpoint and where keys come from. */
@@ -17,6 +18,11 @@ export interface ProviderTemplate {
   catalogIds: string[];
   /** Runs on the user's machine: costs nothing, needs no key, is looked for by "detect local providers". */
   local?: boolean;
+  /**
+   * Where the server says more about its models than `/models` does (createProvider's `modelListing`):
+   * OpenRouter's prices, a LiteLLM proxy's `/model/info`, LM Studio's `/api/v0/models`.
+   */
+  modelListing?: ModelListing;
 }
 
 /**
@@ -110,6 +116,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-or-',
     catalogIds: ['openrouter'],
+    modelListing: 'openrouter',
   },
   {
     id: 'together',
@@ -157,6 +164,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'none',
     catalogIds: [],
     local: true,
+    modelListing: 'lmstudio',
   },
   {
     id: 'vllm',
@@ -173,6 +181,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     baseUrl: 'http://127.0.0.1:4000',
     key: 'optional',
     catalogIds: [],
+    modelListing: 'litellm',
   },
   { id: 'custom', name: 'Custom OpenAI-compatible', type: 'openai-compatible', key: 'optional', catalogIds: [] },
 ];

@@ -2,6 +2,7 @@
  * The provider contract: what the rest of Switchboard (and outside tools) build on.
  * Documented in docs/core-api.md. Fields may be added; existing fields keep their meaning.
  */
+import type { ModelPrices } from './cost/pricing';
 
 export type ProviderType = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini' | 'azure-openai' | 'ollama';
 
@@ -118,12 +119,25 @@ export type ValueSource = 'provider' | 'catalog' | 'user';
 export interface ModelInfo {
   id: string;
   name?: string;
+  /**
+   * The context to fit prompts to. On a local server that has the model loaded, the context it runs
+   * with (Ollama `/api/ps`, LM Studio's loaded context), which may be far less than the model could take.
+   */
   contextWindow?: number;
+  /** The most the model could take (its trained context), where the server runs it with less (`contextWindow`). */
+  maxContextWindow?: number;
   maxOutputTokens?: number;
   capabilities?: { tools?: boolean; vision?: boolean; reasoning?: boolean };
+  /** The provider's own prices (OpenRouter, a LiteLLM proxy), per million tokens. */
+  prices?: ModelPrices;
+  /** A local server says the model is in memory now (true) or not (false); absent where it does not say. */
+  loaded?: boolean;
   /** Where each value came from: the provider's own model list, the built-in catalog, or the user. */
-  sources?: Partial<Record<'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities', ValueSource>>;
+  sources?: Partial<Record<ModelInfoField, ValueSource>>;
 }
+
+/** The ModelInfo values that record a source. */
+export type ModelInfoField = 'name' | 'contextWindow' | 'maxOutputTokens' | 'capabilities' | 'prices';
 
 export interface Provider {
   readonly type: ProviderType;

@@ -253,12 +253,15 @@ describe('Gemini adapter', () => {
       assert.ok(!events.some((event) => event.type === 'finish'));
     });
 
-    it('a blocked prompt is a content_filter error, streamed or not', async () => {
+    it('a blocked prompt is a content_filter error, streamed or not, after the usage it reported', async () => {
       const server = await serve((_req, res, n) =>
         n === 0 ? sse(res, dataEvents([BLOCKED_PROMPT_CHUNK])) : json(res, 200, BLOCKED_PROMPT_RESPONSE),
       );
       const streamed = await collectUntilError(provider(server).chat(request));
-      assert.deepEqual(withoutMetadata(streamed.events), []);
+      // The prompt was read before it was refused: its tokens are reported (and billed).
+      assert.deepEqual(withoutMetadata(streamed.events), [
+        { type: 'usage', usage: { inputTokens: 8, outputTokens: 0 } },
+      ]);
       assert.deepEqual([streamed.error.kind, streamed.error.code], ['content_filter', 'SAFETY']);
       assert.match(streamed.error.message, /blocked the prompt \(SAFETY\)/);
       const whole = await collectUntilError(provider(server).chat({ ...request, stream: false }));

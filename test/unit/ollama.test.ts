@@ -27,6 +27,8 @@ const KEY = 'ollama-cloud-key-0123456789abcdef';
 const request: ChatRequest = { model: 'llama3.2', messages: [{ role: 'user', content: 'Why is the sky blue?' }] };
 
 const serve = useServers();
+/** GET /api/ps with nothing loaded (docs.ollama.com/api/ps). */
+const PS_NONE = { models: [] };
 
 /** What `createProvider` would build for Ollama: the transport, and a Bearer header only with a key. */
 function ollama(
@@ -286,6 +288,7 @@ describe('Ollama native adapter', () => {
     it('sends the key as a Bearer token to every endpoint, and takes a base URL that ends in /api', async () => {
       const server = await serve((req, res) => {
         if (req.path === '/api/tags') return json(res, 200, { models: [tagsEntry('gpt-oss:120b')] });
+        if (req.path === '/api/ps') return json(res, 200, PS_NONE);
         if (req.path === '/api/show')
           return json(res, 200, showCurrent('gptoss', 131072, ['completion', 'tools', 'thinking']));
         return ndjson(res, helloStream);
@@ -298,6 +301,7 @@ describe('Ollama native adapter', () => {
         [
           ['/api/chat', `Bearer ${KEY}`],
           ['/api/tags', `Bearer ${KEY}`],
+          ['/api/ps', `Bearer ${KEY}`],
           ['/api/show', `Bearer ${KEY}`],
         ],
       );
@@ -485,6 +489,7 @@ describe('Ollama native adapter', () => {
             ),
           });
         }
+        if (req.path === '/api/ps') return json(res, 200, PS_NONE);
         inFlight++;
         maxInFlight = Math.max(maxInFlight, inFlight);
         await new Promise((resolve) => setTimeout(resolve, 30));
@@ -525,8 +530,14 @@ describe('Ollama native adapter', () => {
           sources: { contextWindow: 'provider', capabilities: 'provider' },
         },
       ]);
-      assert.deepEqual([server.requests[0]?.method, server.requests[0]?.path], ['GET', '/api/tags']);
-      const showBodies = server.requests.slice(1).map((req) => [req.method, req.path, JSON.parse(req.body) as unknown]);
+      assert.deepEqual(
+        server.requests.slice(0, 2).map((req) => [req.method, req.path]),
+        [
+          ['GET', '/api/tags'],
+          ['GET', '/api/ps'],
+        ],
+      );
+      const showBodies = server.requests.slice(2).map((req) => [req.method, req.path, JSON.parse(req.body) as unknown]);
       assert.deepEqual(
         showBodies.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
         models
@@ -546,22 +557,24 @@ describe('Ollama native adapter', () => {
             { models: ['a:1b', 'b:1b', 'c:1b', 'd:1b', 'e:1b'].map((name) => tagsEntry(name)) },
             { connection: 'close' },
           );
+        if (req.path === '/api/ps') return json(res, 200, PS_NONE, { connection: 'close' });
         return undefined; // never answers
       });
       const controller = new AbortController();
       const listing = ollama(server).listModels({ signal: controller.signal });
-      await until(() => server.requests.length === 5);
+      await until(() => server.requests.length === 6);
       controller.abort();
       await assert.rejects(listing, (error: unknown) => error instanceof ProviderError && error.kind === 'cancelled');
       await server.socketsClosed(500);
       // The fifth model was never asked about.
-      assert.equal(server.requests.length, 5);
+      assert.equal(server.requests.length, 6);
     });
 
     it(`a server listing 5,000 models: the list keeps ${MAX_LISTED_MODELS}, describes the first ${MAX_DESCRIBED_MODELS}, the rest on demand`, async () => {
       const names = Array.from({ length: 5_000 }, (_, i) => `model-${i}:1b`);
       const server = await serve((req, res) => {
         if (req.path === '/api/tags') return json(res, 200, { models: names.map((name) => ({ name, model: name })) });
+        if (req.path === '/api/ps') return json(res, 200, PS_NONE);
         const { model } = JSON.parse(req.body) as { model: string };
         return names.includes(model)
           ? json(res, 200, showCurrent('llama', 8192, ['completion', 'tools']))
@@ -587,12 +600,23 @@ describe('Ollama native adapter', () => {
         models.slice(MAX_DESCRIBED_MODELS),
         names.slice(MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS).map((id) => ({ id, sources: {} })),
       );
-      assert.equal(server.requests.length, 1 + MAX_DESCRIBED_MODELS);
-
-      // A model that came back bare, described when it is shown or used: one request.
-      assert.deepEqual(await provider.describeModel('model-700:1b'), { id: 'model-700:1b', ...described });
-      assert.deepEqual(JSON.parse(server.requests.at(-1)!.body), { model: 'model-700:1b' });
+      // The list, what is loaded, and one show per described model.
       assert.equal(server.requests.length, 2 + MAX_DESCRIBED_MODELS);
+
+      // A model that came back bare, described when it is shown or used: its show, and what is loaded.
+      assert.deepEqual(await provider.describeModel('model-700:1b'), { id: 'model-700:1b', ...described });
+      // The two go out together, in either order.
+      assert.deepEqual(
+        server.requests
+          .slice(-2)
+          .map((req) => [req.path, req.body])
+          .sort(),
+        [
+          ['/api/ps', ''],
+          ['/api/show', JSON.stringify({ model: 'model-700:1b' })],
+        ],
+      );
+      assert.equal(server.requests.length, 4 + MAX_DESCRIBED_MODELS);
       await assert.rejects(
         provider.describeModel('gone:1b'),
         (error: unknown) => error instanceof ProviderError && error.kind === 'model_not_found',

@@ -284,17 +284,17 @@ export class GeminiProvider implements Provider {
       });
     const state = new ResponseState(transport.providerName);
     return answerBatches(transport, signal, stream, open, {
-      whole: async (response, scope) => {
+      whole: async (response, scope, early) => {
         const parsed = responseSchema.safeParse(await readJson(transport, response, scope));
         if (!parsed.success) throw unexpected(transport, parsed.error);
         // An answer has candidates, or says why it has none.
         if (!parsed.data.candidates?.length && !parsed.data.promptFeedback) {
           throw new ProviderError('server_error', `${transport.providerName} answered with no candidates`);
         }
-        const out: ChatEvent[] = [];
-        state.accept(parsed.data, out);
+        // What `early` holds when accept fails (a blocked prompt's usage) reaches the caller before the error.
+        state.accept(parsed.data, early);
         scope.close();
-        return [...out, ...state.finish(false)];
+        return [...early, ...state.finish(false)];
       },
       parser: () => ({
         accept: (event, out) => state.accept(parseJsonEvent(transport, responseSchema, event.data), out),
@@ -355,6 +355,8 @@ class ResponseState {
     const candidate = chunk.candidates?.[0];
     const blocked = chunk.promptFeedback?.blockReason;
     if (!candidate && blocked) {
+      // The prompt was read (and is billed) before it was refused: its usage goes out ahead of the error.
+      out.push(...usageEvents(normalizeUsage(this.#usage)));
       throw new ProviderError('content_filter', `${this.#providerName} blocked the prompt (${blocked})`, {
         code: blocked,
       });

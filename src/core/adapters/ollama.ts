@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
+import { runningContext, tokenLimit, valid } from './listings';
 import { parseBatches, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, usageEvents, wireUsage } from './usage';
@@ -74,7 +75,26 @@ const tagsSchema = z.object({
 const showSchema = z.object({
   model_info: z.record(z.string(), z.unknown()).nullish(),
   capabilities: z.array(z.string()).nullish(),
+  // The Modelfile's parameters as text, one per line: `num_ctx 8192` is the context the model loads with.
+  parameters: z.unknown().optional(),
 });
+// GET /api/ps: the models in memory now, each with the context it was loaded with.
+const psSchema = z.object({ models: z.array(z.unknown()).nullish() });
+const psEntry = z.object({
+  name: z.string().nullish(),
+  model: z.string().nullish(),
+  context_length: z.unknown().optional(),
+});
+
+/** Ollama's own spelling of a model name: without a tag it is `:latest`. */
+const canonicalName = (name: string) => (/:[^/]*$/.test(name) ? name : `${name}:latest`);
+
+/** `num_ctx` from /api/show's `parameters` text, if it holds a usable one. */
+function numCtx(parameters: unknown): number | undefined {
+  if (typeof parameters !== 'string') return undefined;
+  const match = /^num_ctx[ \t]+(\d{1,10})[ \t]*$/m.exec(parameters);
+  return match ? valid(tokenLimit, Number(match[1])) : undefined;
+}
 
 type ToolCallEvent = Extract<ChatEvent, { type: 'tool-call' }>;
 
@@ -274,24 +294,38 @@ export class OllamaProvider implements Provider {
     } finally {
       scope.close();
     }
+    // Which models are loaded now, and with what context: one request for the whole list.
+    const running = await this.#running(options.signal);
     // Context windows and capabilities are only in /api/show, one call per model: for the first few only.
-    const models: ModelInfo[] = ids.map((id) => ({ id, sources: {} }));
+    const models: ModelInfo[] = ids.map((id) => withRunning({ id, sources: {} }, running));
     const described = Math.min(MAX_DESCRIBED_MODELS, models.length);
     let next = 0;
     const worker = async () => {
       while (next < described) {
         const index = next++;
-        models[index] = await this.#describeOrBare(models[index]!.id, options.signal);
+        models[index] = await this.#describeOrBare(models[index]!.id, running, options.signal);
       }
     };
     await Promise.all(Array.from({ length: Math.min(SHOW_CONCURRENCY, described) }, worker));
     return models;
   }
 
-  /** One model's context window and capabilities from /api/show; a model the server does not have is model_not_found. */
+  /**
+   * One model's context window and capabilities from /api/show, and from /api/ps whether it is loaded
+   * and with what context; a model the server does not have is model_not_found.
+   */
   async describeModel(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo> {
+    const [model, running] = await Promise.all([this.#show(id, options.signal), this.#running(options.signal)]);
+    return withRunning(model, running);
+  }
+
+  /**
+   * The context window from /api/show: the `num_ctx` the model loads with where its Modelfile sets
+   * one, else the context it was trained for (`<architecture>.context_length`); and its capabilities.
+   */
+  async #show(id: string, signal: AbortSignal | undefined): Promise<ModelInfo> {
     const transport = this.#config.transport;
-    const scope = new RequestScope(transport, options.signal);
+    const scope = new RequestScope(transport, signal);
     try {
       const response = await send(transport, scope, {
         url: `${this.#base}/api/show`,
@@ -302,11 +336,13 @@ export class OllamaProvider implements Provider {
       if (!parsed.success) throw unexpected(transport, parsed.error);
       const model: ModelInfo = { id, sources: {} };
       const info = parsed.data.model_info ?? {};
-      const context = info[`${String(info['general.architecture'])}.context_length`];
-      if (typeof context === 'number' && Number.isSafeInteger(context) && context > 0) {
-        model.contextWindow = context;
+      const trained = valid(tokenLimit, info[`${String(info['general.architecture'])}.context_length`]);
+      const context = runningContext(numCtx(parsed.data.parameters), trained);
+      if (context.contextWindow !== undefined) {
+        model.contextWindow = context.contextWindow;
         model.sources!.contextWindow = 'provider';
       }
+      if (context.maxContextWindow !== undefined) model.maxContextWindow = context.maxContextWindow;
       // Servers before capabilities existed say nothing; that is not "none".
       const capabilities = parsed.data.capabilities;
       if (capabilities) {
@@ -324,17 +360,68 @@ export class OllamaProvider implements Provider {
   }
 
   /**
-   * Listing: a model whose /api/show fails stays in the list, undescribed; only cancellation ends
-   * the list. A scope each (describeModel's): one slow or failing model must not time out the others.
+   * The models loaded now (GET /api/ps), by canonical name, each with the context it runs with
+   * where the server says. Undefined where the server cannot say (older servers, Ollama Cloud):
+   * that never fails a list or a description; only cancellation does.
    */
-  async #describeOrBare(id: string, signal: AbortSignal | undefined): Promise<ModelInfo> {
+  async #running(signal: AbortSignal | undefined): Promise<Map<string, number | undefined> | undefined> {
+    const transport = this.#config.transport;
+    const scope = new RequestScope(transport, signal);
     try {
-      return await this.describeModel(id, { signal });
+      const response = await send(transport, scope, { url: `${this.#base}/api/ps`, headers: this.#config.headers() });
+      const parsed = psSchema.safeParse(await readJson(transport, response, scope));
+      if (!parsed.success) return undefined;
+      const running = new Map<string, number | undefined>();
+      for (const raw of parsed.data.models ?? []) {
+        const entry = psEntry.safeParse(raw);
+        if (!entry.success) continue;
+        const name = entry.data.name ?? entry.data.model;
+        if (name) running.set(canonicalName(name), valid(tokenLimit, entry.data.context_length));
+      }
+      return running;
     } catch (error) {
-      if (!(error instanceof ProviderError) || error.kind === 'cancelled') throw error;
-      return { id, sources: {} };
+      if (error instanceof ProviderError && error.kind !== 'cancelled') return undefined;
+      throw error;
+    } finally {
+      scope.close();
     }
   }
+
+  /**
+   * Listing: a model whose /api/show fails stays in the list, undescribed; only cancellation ends
+   * the list. A scope each (#show's): one slow or failing model must not time out the others.
+   */
+  async #describeOrBare(
+    id: string,
+    running: Map<string, number | undefined> | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ModelInfo> {
+    try {
+      return withRunning(await this.#show(id, signal), running);
+    } catch (error) {
+      if (!(error instanceof ProviderError) || error.kind === 'cancelled') throw error;
+      return withRunning({ id, sources: {} }, running);
+    }
+  }
+}
+
+/**
+ * A loaded model (in /api/ps) is marked so, and its context window is the context it runs with, which
+ * may be far below what it was trained for: that is what a prompt must fit. A model not in the list is
+ * left as it is (Ollama Cloud lists none; absence says nothing certain).
+ */
+function withRunning(model: ModelInfo, running: Map<string, number | undefined> | undefined): ModelInfo {
+  if (!running?.has(canonicalName(model.id))) return model;
+  const loaded: ModelInfo = { ...model, sources: { ...model.sources }, loaded: true };
+  const context = running.get(canonicalName(model.id));
+  if (context === undefined) return loaded;
+  const most = model.maxContextWindow ?? model.contextWindow;
+  const window = runningContext(context, most);
+  loaded.contextWindow = window.contextWindow;
+  loaded.sources!.contextWindow = 'provider';
+  if (window.maxContextWindow === undefined) delete loaded.maxContextWindow;
+  else loaded.maxContextWindow = window.maxContextWindow;
+  return loaded;
 }
 
 /** One answer as it arrives: text and reasoning go out at once; tool calls, usage and finish at the end. */

@@ -3,6 +3,16 @@ import * as z from 'zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
+import {
+  openRouterPrices,
+  readLiteLlmInfo,
+  readLmStudioModels,
+  tokenLimit,
+  valid,
+  withListedFacts,
+  type ListedFacts,
+  type ModelListing,
+} from './listings';
 import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
@@ -31,6 +41,11 @@ export interface OpenAiChatConfig {
   maxTokensField: 'max_tokens' | 'max_completion_tokens';
   /** Azure deployments are addressed by URL; the body carries no model. */
   modelInBody: boolean;
+  /**
+   * What the server's lists say beyond the plain `/models`: OpenRouter's prices (in that list), a
+   * LiteLLM proxy's `/model/info` or LM Studio's `/api/v0/models` (one more request each).
+   */
+  modelListing?: ModelListing;
 }
 
 // Provider payloads: only what Switchboard reads is described. z.object tolerates other fields and
@@ -97,19 +112,23 @@ const completionSchema = z.object({
   ),
   usage: z.unknown().optional(),
 });
+// A model list entry: the id is all it must have; each other field is checked on its own (listings.ts).
 const modelEntry = z.object({
   id: z.string(),
-  name: z.string().nullish(),
-  display_name: z.string().nullish(),
+  name: z.unknown().optional(),
+  display_name: z.unknown().optional(),
   // Context windows under each server's own name: OpenRouter/Together, Groq, Mistral, vLLM.
-  context_length: z.number().nullish(),
-  context_window: z.number().nullish(),
-  max_context_length: z.number().nullish(),
-  max_model_len: z.number().nullish(),
-  top_provider: z.object({ max_completion_tokens: z.number().nullish() }).nullish(),
+  context_length: z.unknown().optional(),
+  context_window: z.unknown().optional(),
+  max_context_length: z.unknown().optional(),
+  max_model_len: z.unknown().optional(),
+  // OpenRouter: the output limit of the provider it routes to first, and prices per token.
+  top_provider: z.unknown().optional(),
+  pricing: z.unknown().optional(),
 });
+const topProvider = z.object({ max_completion_tokens: tokenLimit });
 // Together answers with a bare array; everyone else with `{ data: [...] }`.
-const modelList = z.union([z.object({ data: z.array(modelEntry) }), z.array(modelEntry)]);
+const modelList = z.union([z.object({ data: z.array(z.unknown()) }), z.array(z.unknown())]);
 
 /** Usage in the contract's terms (input includes cached tokens, output includes reasoning); undefined if unusable. */
 function normalizeOpenAiUsage(wire: unknown): Usage | undefined {
@@ -303,42 +322,65 @@ export class OpenAiChatProvider implements Provider {
 
   async listModels(options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
     if (!this.#config.modelsUrl) return [];
-    const scope = new RequestScope(this.#config.transport, options.signal);
+    const json = await this.#getJson(this.#config.modelsUrl, options.signal);
+    const parsed = modelList.safeParse(json);
+    if (!parsed.success)
+      throw new ProviderError(
+        'server_error',
+        `${this.#config.transport.providerName} sent a model list Switchboard cannot read`,
+      );
+    const listing = this.#config.modelListing;
+    const models = (Array.isArray(parsed.data) ? parsed.data : parsed.data.data).flatMap((raw) => {
+      const entry = modelEntry.safeParse(raw);
+      return entry.success ? [listedModel(entry.data, listing)] : [];
+    });
+    const richer = await this.#richerList(options.signal);
+    return richer ? models.map((model) => withListedFacts(model, richer.get(model.id) ?? {})) : models;
+  }
+
+  /** A LiteLLM proxy's or LM Studio's fuller list, by model id; undefined where there is none or it failed. */
+  async #richerList(signal: AbortSignal | undefined): Promise<Map<string, ListedFacts> | undefined> {
+    const listing = this.#config.modelListing;
+    const base = this.#config.modelsUrl?.replace(/\/models$/, '');
+    if (base === undefined || (listing !== 'litellm' && listing !== 'lmstudio')) return undefined;
+    // LiteLLM serves /model/info under its root and under /v1; LM Studio's REST API sits beside /v1.
+    const url = listing === 'litellm' ? `${base}/model/info` : `${base.replace(/\/v1$/, '')}/api/v0/models`;
     try {
-      const response = await send(this.#config.transport, scope, {
-        url: this.#config.modelsUrl,
-        headers: this.#config.headers(),
-      });
-      const parsed = modelList.safeParse(await readJson(this.#config.transport, response, scope));
-      if (!parsed.success)
-        throw new ProviderError(
-          'server_error',
-          `${this.#config.transport.providerName} sent a model list Switchboard cannot read`,
-        );
-      const entries = Array.isArray(parsed.data) ? parsed.data : parsed.data.data;
-      return entries.map((entry) => {
-        const model: ModelInfo = { id: entry.id, sources: {} };
-        const name = entry.name ?? entry.display_name;
-        if (name) {
-          model.name = name;
-          model.sources!.name = 'provider';
-        }
-        const context = entry.context_length ?? entry.context_window ?? entry.max_context_length ?? entry.max_model_len;
-        if (context) {
-          model.contextWindow = context;
-          model.sources!.contextWindow = 'provider';
-        }
-        const maxOutput = entry.top_provider?.max_completion_tokens;
-        if (maxOutput) {
-          model.maxOutputTokens = maxOutput;
-          model.sources!.maxOutputTokens = 'provider';
-        }
-        return model;
-      });
+      const json = await this.#getJson(url, signal);
+      return listing === 'litellm' ? readLiteLlmInfo(json) : readLmStudioModels(json);
+    } catch (error) {
+      // The plain list stands without it (an older server, a key that may not read it); cancelling does not.
+      if (error instanceof ProviderError && error.kind !== 'cancelled') return undefined;
+      throw error;
+    }
+  }
+
+  async #getJson(url: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const scope = new RequestScope(this.#config.transport, signal);
+    try {
+      const response = await send(this.#config.transport, scope, { url, headers: this.#config.headers() });
+      return await readJson(this.#config.transport, response, scope);
     } finally {
       scope.close();
     }
   }
+}
+
+/** One entry of an OpenAI-style list, with the limits servers add and (OpenRouter) the prices. */
+function listedModel(entry: z.infer<typeof modelEntry>, listing: ModelListing | undefined): ModelInfo {
+  const name = [entry.name, entry.display_name].find((value) => typeof value === 'string' && value !== '');
+  const contextWindow = [entry.context_length, entry.context_window, entry.max_context_length, entry.max_model_len]
+    .map((value) => valid(tokenLimit, value))
+    .find((value) => value !== undefined);
+  return withListedFacts(
+    { id: entry.id, sources: {} },
+    {
+      name: name as string | undefined,
+      contextWindow,
+      maxOutputTokens: valid(topProvider, entry.top_provider)?.max_completion_tokens,
+      prices: listing === 'openrouter' ? openRouterPrices(entry.pricing) : undefined,
+    },
+  );
 }
 
 /** What a stream has said so far: tool-call fragments, the last usage, the finish reason. */

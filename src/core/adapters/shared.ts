@@ -102,7 +102,9 @@ export async function* parseBatches<E>(
 /**
  * One answer as batches of chat events: the response's metadata first, then the whole body (stream
  * off) or the SSE stream through the adapter's parser. The request's scope (timeouts, cancellation)
- * starts with the first read, not before, and is closed however the answer ends.
+ * starts with the first read, not before, and is closed however the answer ends. As with a stream,
+ * events a whole-body reader put in `early` before it failed are yielded before its error (the usage
+ * of a prompt the provider refused, say, which is billed).
  */
 export async function* answerBatches(
   transport: TransportConfig,
@@ -110,7 +112,7 @@ export async function* answerBatches(
   stream: boolean,
   open: (scope: RequestScope) => Promise<Response>,
   read: {
-    whole: (response: Response, scope: RequestScope) => Promise<ChatEvent[]>;
+    whole: (response: Response, scope: RequestScope, early: ChatEvent[]) => Promise<ChatEvent[]>;
     parser: () => StreamParser<EventSourceMessage>;
   },
 ): AsyncGenerator<ChatEvent[]> {
@@ -118,8 +120,17 @@ export async function* answerBatches(
   try {
     const response = await open(scope);
     yield [{ type: 'response-metadata', metadata: responseMetadata(response, transport.clock.now()) }];
-    if (!stream) yield await read.whole(response, scope);
-    else yield* parseBatches(readSseBatches(response, scope, transport.providerName), read.parser(), scope);
+    if (!stream) {
+      const early: ChatEvent[] = [];
+      let events: ChatEvent[];
+      try {
+        events = await read.whole(response, scope, early);
+      } catch (error) {
+        if (early.length > 0) yield early;
+        throw error;
+      }
+      yield events;
+    } else yield* parseBatches(readSseBatches(response, scope, transport.providerName), read.parser(), scope);
   } finally {
     scope.close();
   }

@@ -47,6 +47,8 @@ export async function keyFor(keys: KeyStore, entry: ProviderEntry): Promise<stri
 
 /** The options an adapter for the entry is created (or the connection test run) with. */
 export async function adapterOptions(host: AdapterHost, entry: ProviderEntry, key: string | undefined) {
+  // The template's fuller model list (OpenRouter's prices, LiteLLM's /model/info, LM Studio's /api/v0/models).
+  const modelListing = findTemplate(entry.template ?? '')?.modelListing;
   return {
     type: entry.type,
     baseUrl: entry.baseUrl,
@@ -55,6 +57,7 @@ export async function adapterOptions(host: AdapterHost, entry: ProviderEntry, ke
     fetch: host.fetch,
     ...(entry.headers ? { headers: entry.headers } : {}),
     ...(entry.apiVersion ? { apiVersion: entry.apiVersion } : {}),
+    ...(modelListing ? { modelListing } : {}),
     ...(entry.caBundlePath && host.readFile ? { ca: await host.readFile(entry.caBundlePath) } : {}),
     ...(host.clock ? { clock: host.clock } : {}),
   };
