@@ -1,8 +1,4 @@
-export { formatUsd as usd } from '../src/core/cost/money';
-
-/** A price per million tokens: always cents ("$0.60" beside "$10.00"), a third decimal only where it says something ("$0.075"). */
-export const perMillion = (value: number) =>
-  value === 0 ? '$0' : `$${value.toFixed(value < 1 ? 3 : 2).replace(/(\.\d\d)0$/, '$1')}`;
+export { formatPerMillion as perMillion, formatUsd as usd } from '../src/core/cost/money';
 export const thousands = (value: number | undefined) =>
   value === undefined ? '–' : value >= 1000 ? `${Math.round(value / 1000)}k` : String(value);
 

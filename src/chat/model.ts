@@ -1,5 +1,14 @@
 import type * as vscode from 'vscode';
-import { findTemplate, modelKey, priceOf, sameModel, type FallbackStep, type ModelRef, type Registry } from '../core';
+import {
+  findTemplate,
+  formatPerMillion,
+  modelKey,
+  priceOf,
+  sameModel,
+  type FallbackStep,
+  type ModelRef,
+  type Registry,
+} from '../core';
 import { abortSignalFor } from '../platform/cancellation';
 import type { Services } from '../services';
 import { escapeMarkdown, type SwitchboardChatMetadata } from './metadata';
@@ -111,7 +120,7 @@ export async function chooseModel(
     quote.source === 'local'
       ? 'free (local)'
       : quote.prices
-        ? `$${quote.prices.input} in · $${quote.prices.output} out per million tokens`
+        ? `${formatPerMillion(quote.prices.input)} in · ${formatPerMillion(quote.prices.output)} out per million tokens`
         : 'price unknown';
   const window = `${limits.known ? '' : 'about '}${Math.round(limits.contextWindow / 1000)}k context`;
   stream.markdown(

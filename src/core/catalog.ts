@@ -1,4 +1,5 @@
 import type { ModelInfo } from './types';
+import { priceCalculator } from './cost/calculator';
 
 /**
  * Model facts Switchboard knows without asking the provider, from two maintained datasets, loaded
@@ -54,7 +55,7 @@ export type CatalogFacts = Pick<ModelInfo, 'name' | 'contextWindow' | 'maxOutput
 /** What the catalog knows of a model, looking in each catalog id in turn (a template's `catalogIds`). */
 export async function catalogFacts(catalogIds: readonly string[], modelId: string): Promise<CatalogFacts> {
   const facts: CatalogFacts = {};
-  const { calcPrice } = await import('@pydantic/genai-prices');
+  const { calcPrice } = await priceCalculator();
   for (const providerId of catalogIds) {
     const match = calcPrice({ input_tokens: 0, output_tokens: 0 }, modelId, { providerId });
     const load = MODELS_DEV[providerId];

@@ -64,7 +64,7 @@ export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION }
 export type { ProviderEntry, RegistryState } from './registry/schema';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';
 export type { CorruptionReport, KeptCopy, KeptReason, ReadOnlyReport } from './registry/store';
-export { BudgetGuard, budgetSchema, periodKey } from './cost/budgets';
+export { BudgetGuard, budgetApplies, budgetSchema, periodKey } from './cost/budgets';
 export type {
   Admission,
   AdmitRequest,
@@ -83,7 +83,7 @@ export type { Surface, Totals, UsageRecord } from './cost/ledgerTotals';
 export { costOf, priceOf } from './cost/pricing';
 export { PRICE_DATA_URL, PriceCatalog } from './cost/priceCatalog';
 export type { PriceDataCache, PriceDataState, RefreshOutcome } from './cost/priceCatalog';
-export { formatUsd } from './cost/money';
+export { formatPerMillion, formatUsd } from './cost/money';
 export { counted } from './text';
 export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
 export { countPromptTokens, countPromptTokensNow, estimateCost, localTokenCounter } from './cost/estimate';

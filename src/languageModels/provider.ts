@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
+  budgetApplies,
   countPromptTokens,
   countPromptTokensNow,
   findTemplate,
+  formatPerMillion,
+  formatUsd,
   LOCAL_CALL_ID,
   localTokenCounter,
   modelKey,
@@ -11,6 +14,7 @@ import {
   ProviderError,
   type ChatMessage,
   type ModelRef,
+  type PriceQuote,
   type ToolDefinition,
   type Usage,
 } from '../core';
@@ -58,6 +62,16 @@ function usagePart(usage: Usage): vscode.LanguageModelDataPart {
   );
 }
 
+/** "$2.50 / $10.00 per M", "free (local)" or "price unknown". */
+function priceText(quote: PriceQuote): string {
+  if (quote.source === 'local') return 'free (local)';
+  if (!quote.prices) return 'price unknown';
+  return `${formatPerMillion(quote.prices.input)} / ${formatPerMillion(quote.prices.output)} per M`;
+}
+
+/** "128K", "4K" */
+const contextText = (tokens: number) => `${Math.round(tokens / 1000)}K`;
+
 /** Tool-call metadata kept for the next turn: bounded, as a long agent session makes many calls. */
 const CALL_METADATA_LIMIT = 1000;
 
@@ -97,20 +111,29 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       ];
       for (const modelId of ids) {
         const facts = await this.#services.registry.modelFacts(entry.id, modelId);
+        const budget = this.#budgetState(entry.id, modelId);
         models.push({
           id: modelKey({ providerId: entry.id, modelId }),
           name: facts.name.value,
           family: modelId,
           version: modelId,
-          detail: entry.name,
-          tooltip: this.#services.models.describe(
-            {
-              id: modelId,
-              contextWindow: facts.contextWindow.value,
-              ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}),
-            },
-            facts.price,
-          ),
+          // What it costs and how much room is left, where the model is picked (not after a request fails).
+          detail: [entry.name, priceText(facts.price), contextText(facts.contextWindow.value), budget?.short]
+            .filter(Boolean)
+            .join(' · '),
+          tooltip: [
+            `${entry.name}: ${this.#services.models.describe(
+              {
+                id: modelId,
+                contextWindow: facts.contextWindow.value,
+                ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}),
+              },
+              facts.price,
+            )}`,
+            budget?.long,
+          ]
+            .filter(Boolean)
+            .join('\n'),
           // The same window and answer room @switchboard fits its prompts to (an unknown Ollama model: 4,096 tokens, not 128,000).
           maxInputTokens: facts.maxInputTokens,
           maxOutputTokens: facts.maxOutputTokens.value,
@@ -208,6 +231,31 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     } finally {
       cancellation.dispose();
     }
+  }
+
+  /**
+   * The budgets over this model, as the picker says them: the fullest one's use, or, when a budget
+   * that refuses requests is spent, that the model is blocked and by which budget.
+   */
+  #budgetState(providerId: string, modelId: string): { short: string; long: string } | undefined {
+    const { cost } = this.#services;
+    const uses = cost.budgetUse().filter((use) => budgetApplies(use.budget.scope, { providerId, modelId }));
+    const blocking = uses.find((use) => use.budget.mode !== 'warn' && use.fraction >= 1);
+    if (blocking) {
+      const name = cost.describeBudget(blocking.budget);
+      return {
+        short: `blocked: ${name} spent`,
+        long: `Blocked: the ${name} (${formatUsd(blocking.budget.limitUsd)}) is spent (${formatUsd(blocking.spentUsd)}); requests to this model are refused until the period ends or the budget changes.`,
+      };
+    }
+    const fullest = uses.sort((a, b) => b.fraction - a.fraction)[0];
+    if (!fullest) return undefined;
+    const percent = `${Math.floor(fullest.fraction * 100)} %`;
+    const name = cost.describeBudget(fullest.budget);
+    return {
+      short: `${percent} of the ${name} used`,
+      long: `${formatUsd(fullest.spentUsd)} of the ${name} (${formatUsd(fullest.budget.limitUsd)}) used.`,
+    };
   }
 
   /** The tokens of a request whose provider reported none: the prompt and the answer, counted here. */

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import {
   findTemplate,
+  formatPerMillion,
   modelKey,
   priceOf,
   type Logger,
@@ -19,16 +20,13 @@ interface ModelItem extends vscode.QuickPickItem {
   modelId?: string;
 }
 
-const perMillion = (value: number) =>
-  value === 0 ? '$0' : `$${value < 1 ? value.toFixed(3).replace(/0+$/, '') : value.toFixed(2)}`;
-
 /** "$2.50 in · $10 out /M · 128k context · tools, vision" for a picker row. */
 export function describeModel(model: ModelInfo, quote: PriceQuote): string {
   const parts: string[] = [];
   if (quote.source === 'local') parts.push('free (local)');
   else if (quote.prices)
     parts.push(
-      `${perMillion(quote.prices.input)} in · ${perMillion(quote.prices.output)} out /M${quote.source === 'user' ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`,
+      `${formatPerMillion(quote.prices.input)} in · ${formatPerMillion(quote.prices.output)} out /M${quote.source === 'user' ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`,
     );
   else parts.push('price unknown');
   if (model.contextWindow) parts.push(`${Math.round(model.contextWindow / 1000)}k context`);

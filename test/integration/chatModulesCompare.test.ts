@@ -140,7 +140,7 @@ describe('the chat modules with the real services: compare and model', () => {
         token(),
       );
       assert.deepEqual(chosen.of('markdown'), [
-        'This conversation now continues on **Modules Chosen gpt\\-4o** ($1 in · $2 out per million tokens, 64k context). ' +
+        'This conversation now continues on **Modules Chosen gpt\\-4o** ($1.00 in · $2.00 out per million tokens, 64k context). ' +
           "New conversations start on the model picked in the chat's model picker, or the default.",
       ]);
       assert.deepEqual(choice, {

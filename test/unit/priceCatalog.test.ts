@@ -173,6 +173,18 @@ describe('the price catalog kept current', () => {
     assert.notDeepEqual(await gpt4o(), { input: 5, output: 6 });
   });
 
+  it('after a restart, the first price worked out already uses the cached download (read then, not at activation)', async () => {
+    serve = withGpt4o(bundled, 5, 6);
+    await catalog().refresh();
+    updatePrices(({ setProviderData }) => setProviderData(structuredClone(bundled)));
+    const restarted = catalog();
+    restarted.loadBeforeFirstPrice();
+    assert.equal(restarted.state.source, 'bundled', 'nothing is read before a price is needed');
+    assert.deepEqual(await gpt4o(), { input: 5, output: 6 });
+    assert.equal(restarted.state.source, 'downloaded');
+    assert.equal(server.requests.length, 1);
+  });
+
   it('a damaged cache is not used and says so; the bundled prices stay', async () => {
     cache.text = JSON.stringify({ version: 1, url: `${server.url}/data.json`, fetchedAt: clock.now(), data: [] });
     const prices = catalog();

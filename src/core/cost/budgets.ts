@@ -91,7 +91,8 @@ export function periodKey(period: Budget['period'], now: number): string {
   return period === 'monthly' ? month : `${month}-${String(date.getDate()).padStart(2, '0')}`;
 }
 
-function applies(scope: BudgetScope, request: AdmitRequest): boolean {
+/** Whether a budget's scope covers a request to this provider and model. */
+export function budgetApplies(scope: BudgetScope, request: Pick<AdmitRequest, 'providerId' | 'modelId'>): boolean {
   switch (scope.kind) {
     case 'overall':
       return true;
@@ -133,7 +134,7 @@ export class BudgetGuard {
   /** `waived`: budgets in 'ask' mode the user chose to go past for this one request (they only warn). */
   async admit(request: AdmitRequest, waived: ReadonlySet<string> = new Set()): Promise<Admission> {
     const free = request.inputUsd === 0 && request.outputUsdPerToken === 0;
-    const budgets = free ? [] : this.#budgets().filter((budget) => applies(budget.scope, request));
+    const budgets = free ? [] : this.#budgets().filter((budget) => budgetApplies(budget.scope, request));
     if (budgets.length === 0)
       return {
         allowed: true,

@@ -11,3 +11,8 @@ export function formatUsd(value: number): string {
   if (value < 0.0001) return `$${value.toFixed(8).replace(/\.?0+$/, '')}`;
   return `$${value.toFixed(value < 0.01 ? 4 : 2)}`;
 }
+
+/** A price per million tokens: always cents ("$0.60" beside "$10.00"), a third decimal only where it says something ("$0.075"). */
+export function formatPerMillion(value: number): string {
+  return value === 0 ? '$0' : `$${value.toFixed(value < 1 ? 3 : 2).replace(/(\.\d\d)0$/, '$1')}`;
+}

@@ -1,6 +1,6 @@
-import type * as genaiPrices from '@pydantic/genai-prices';
 import * as z from 'zod';
 import { CATALOG_SOURCES } from '../catalog';
+import { beforeFirstPrice, type GenaiPrices } from './calculator';
 import { ProviderError } from '../errors';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
 import type { Logger } from '../logger';
@@ -117,27 +117,6 @@ export async function checkPriceData(
   return undefined;
 }
 
-type GenaiPrices = typeof genaiPrices;
-
-/** Work to finish before the calculator's first answer: reading a cached download (see PriceCatalog.loadBeforeFirstPrice). */
-let beforeFirstPrice: (() => Promise<void>) | undefined;
-let firstPriceLoaded: Promise<void> | undefined;
-
-/**
- * genai-prices, with any cached download in place: every price lookup goes through here, so the
- * first one after startup already uses the day's prices, while nothing is loaded at activation.
- */
-export async function priceCalculator(): Promise<GenaiPrices> {
-  const library = await import('@pydantic/genai-prices');
-  if (beforeFirstPrice) {
-    const load = beforeFirstPrice;
-    beforeFirstPrice = undefined;
-    firstPriceLoaded = load().catch(() => undefined);
-  }
-  await firstPriceLoaded;
-  return library;
-}
-
 export interface PriceCatalogOptions {
   fetch: typeof fetch;
   clock: Clock;
@@ -175,8 +154,7 @@ export class PriceCatalog {
 
   /** Reads the cached download when a price is first needed, not before. */
   loadBeforeFirstPrice(): void {
-    beforeFirstPrice = () => this.loadCached();
-    firstPriceLoaded = undefined;
+    beforeFirstPrice(() => this.loadCached());
   }
 
   /** Uses the cached download, if there is a good one for this URL; never throws. */

@@ -1,4 +1,5 @@
 import type { Usage } from '../types';
+import { priceCalculator } from './calculator';
 
 /** US dollars per million tokens, as users and price pages state them. */
 export interface ModelPrices {
@@ -116,7 +117,7 @@ function listedPrices(prices: ModelPrices | undefined): PriceQuote['prices'] {
 }
 
 async function catalogQuote(catalogIds: readonly string[], modelId: string): Promise<PriceQuote> {
-  const { calcPrice } = await import('@pydantic/genai-prices');
+  const { calcPrice } = await priceCalculator();
   for (const providerId of catalogIds) {
     const match = calcPrice({ input_tokens: 0, output_tokens: 0 }, modelId, { providerId });
     if (!match) continue;
@@ -154,7 +155,7 @@ export async function costOf(
     const quote = await priceOf(context, modelId);
     computed = quote.prices ? costFromPrices(quote.prices, usage) : undefined;
   } else {
-    const { calcPrice } = await import('@pydantic/genai-prices');
+    const { calcPrice } = await priceCalculator();
     const tokens = {
       input_tokens: usage.inputTokens,
       output_tokens: usage.outputTokens,
