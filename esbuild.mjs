@@ -40,11 +40,13 @@ const zodClassic = {
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own
 // under dist/vendor/ and required when first used: inlined, they made the activation bundle 1.3 MB.
 const LAZY_VENDOR =
-  /^(@pydantic\/genai-prices|undici|@tokenlens\/models\/[a-z-]+|gpt-tokenizer\/encoding\/[a-z0-9_]+)$/;
+  /^(@pydantic\/genai-prices|undici|yaml|@tokenlens\/models\/[a-z-]+|gpt-tokenizer\/encoding\/[a-z0-9_]+)$/;
 const vendorFile = (id) => `vendor/${id.replace(/^@/, '').replaceAll('/', '__')}.js`;
 const LAZY_VENDOR_IDS = [
   '@pydantic/genai-prices',
   'undici',
+  // Read only by "Import from Another Tool" (Continue's and LiteLLM's config.yaml).
+  'yaml',
   'gpt-tokenizer/encoding/o200k_base',
   ...[
     'openai',

@@ -61,7 +61,7 @@ export function exportRegistry(state: RegistryState, now: Date = new Date()): st
 }
 
 /** Why a file was refused before its content was looked at. */
-export type FileLimit = 'too-deep' | 'too-many-providers';
+export type FileLimit = 'too-deep' | 'too-many-providers' | 'too-large';
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: string[]; limit?: FileLimit };
 
@@ -69,14 +69,14 @@ export type ParseResult<T> = { ok: true; value: T } | { ok: false; errors: strin
 const MAX_LOCATED = 100;
 
 /** 1-based line and column of a character offset. */
-function position(text: string, offset: number): string {
+export function position(text: string, offset: number): string {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 }
 
 /** The offset where nesting first goes deeper than `limit`, found without parsing (so without recursion). */
-function tooDeepAt(text: string, limit: number): number | undefined {
+export function tooDeepAt(text: string, limit: number): number | undefined {
   let depth = 0;
   let inString = false;
   for (let index = 0; index < text.length; index++) {
