@@ -289,8 +289,20 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
 /** Offers Switchboard's models to VS Code's model picker and to other extensions. */
 export function register(context: vscode.ExtensionContext, services: Services): void {
   const models = new SwitchboardLanguageModels(services);
+  // The picker shows each model's budget use: it is told again when budgets or spend change (a
+  // burst of requests, one telling).
+  let pending: ReturnType<typeof setTimeout> | undefined;
+  const spendChanged = () => {
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      models.changed();
+    }, 1_000);
+  };
+  const recorded = services.cost.ledger.onDidRecord(spendChanged);
   context.subscriptions.push(
     vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, models),
     services.registry.onDidChange(() => models.changed()),
+    services.settings.onDidChange(['budgets'], () => models.changed()),
+    { dispose: () => (recorded.dispose(), clearTimeout(pending)) },
   );
 }

@@ -372,6 +372,61 @@ describe('@switchboard in the chat view, as a new user meets it', function () {
     }
   });
 
+  // Last but one: the budget it sets refuses OpenAI from then on.
+  it("VS Code's model picker shows each Switchboard model's price, context and budget use, and a model a spent budget blocks", async () => {
+    // A budget set as a user sets one: a hard stop on OpenAI, already spent by the answers before.
+    const pickRow = async (label: string) =>
+      page
+        .locator('.quick-input-list .monaco-list-row')
+        .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) })
+        .click();
+    await runFromPalette(
+      page,
+      'Switchboard: Set Budget',
+      page.locator('.quick-input-title', { hasText: 'Budget for' }),
+    );
+    await pickRow('OpenAI');
+    await page.locator('.quick-input-title', { hasText: 'Per' }).waitFor();
+    await pickRow('daily');
+    await page.locator('.quick-input-title', { hasText: 'Limit in US dollars' }).waitFor();
+    await quickInput().fill('0.000001');
+    await page.keyboard.press('Enter');
+    await page.locator('.quick-input-title', { hasText: 'When the budget would be crossed' }).waitFor();
+    await pickRow('stop');
+    /** The picker's rows as a screen reader hears them: "GPT-4o, OpenAI · $2.50 / $10.00 per M · 128K". */
+    const rows = async () => {
+      await page
+        .locator('.interactive-input-part .chat-input-picker-item', { hasText: /GPT-4o/ })
+        .first()
+        .click();
+      const labels = await page
+        .locator('.chat-model-picker-dropdown .monaco-list-row')
+        .evaluateAll((items: Array<{ getAttribute(name: string): string | null }>) =>
+          items.map((item) => item.getAttribute('aria-label') ?? ''),
+        );
+      await page.keyboard.press('Escape');
+      return labels.join('\n');
+    };
+    const rowText = async (name: string) =>
+      (await rows()).split('\n').find((label) => label.startsWith(`${name}, `)) ?? (await rows());
+    const expectRow = async (name: string, expected: RegExp) => {
+      const deadline = Date.now() + 20_000;
+      let text = await rowText(name);
+      while (!expected.test(text) && Date.now() < deadline) {
+        await page.waitForTimeout(250);
+        text = await rowText(name);
+      }
+      assert.match(text, expected);
+    };
+    await expectRow('GPT-4o', /OpenAI · \$2\.50 \/ \$10\.00 per M · 128K · blocked: daily OpenAI budget spent/);
+    await page
+      .locator('.interactive-input-part .chat-input-picker-item', { hasText: /GPT-4o/ })
+      .first()
+      .click();
+    await screenshot(page, 'chat-model-picker', page.locator('.chat-model-picker-dropdown'));
+    await page.keyboard.press('Escape');
+  });
+
   it("the key never shows in the workbench, and is stored nowhere in VS Code's files (state, chat sessions, logs)", async () => {
     assert.ok(!(await page.content()).includes(CANARY_KEY), 'page HTML');
     for (const frame of page.frames())
