@@ -32,11 +32,14 @@ function run(command, args, options = {}) {
 
 /**
  * Debian packages the tests need, installed only when missing: chromium (browser tests),
- * libkrb5-dev (code-server's native build), openssl (certificates for the TLS tests).
+ * libkrb5-dev (code-server's native build), openssl (certificates for the TLS tests), strace (the
+ * agent test's record of every address the VS Code host connects to).
  */
 export function ensureSystemPackages() {
   const missing = [];
   if (!existsSync(CHROMIUM_PATH)) missing.push('chromium');
+  // The agent test traces every connect() of the VS Code host's processes with it.
+  if (!existsSync('/usr/bin/strace')) missing.push('strace');
   if (!existsSync('/usr/include/gssapi/gssapi.h')) missing.push('libkrb5-dev');
   if (!existsSync('/usr/bin/openssl')) missing.push('openssl');
   if (missing.length === 0) return;
@@ -156,13 +159,18 @@ function codeServerArgs({ userDataDir, extensionsDir }) {
   ];
 }
 
-function sandboxEnv(tempDir) {
+/**
+ * @param {string} tempDir
+ * @param {{ withCopilotChat?: boolean }} [options]
+ */
+function sandboxEnv(tempDir, { withCopilotChat = false } = {}) {
   for (const dir of ['tmp', 'config', 'data', 'cache', 'state']) mkdirSync(join(tempDir, dir), { recursive: true });
   return hostEnv({
     // Without this code-server reaches for an extension gallery on the internet.
     EXTENSIONS_GALLERY: '{}',
-    // VS Code's built-in Copilot Chat reaches for hosts on the internet; no test here needs VS Code's own agent.
-    VSCODE_SKIP_BUILTIN_EXTENSIONS: 'GitHub.copilot-chat',
+    // VS Code's built-in Copilot Chat reaches for hosts on the internet; only the agent test, which
+    // routes its traffic to a closed loopback proxy, keeps it (it provides VS Code's own agent).
+    ...(withCopilotChat ? {} : { VSCODE_SKIP_BUILTIN_EXTENSIONS: 'GitHub.copilot-chat' }),
     TMPDIR: join(tempDir, 'tmp'),
     XDG_CONFIG_HOME: join(tempDir, 'config'),
     XDG_DATA_HOME: join(tempDir, 'data'),
@@ -189,7 +197,10 @@ export function installVsix({ vsix, userDataDir, extensionsDir, tempDir }) {
  * Starts code-server detached (its own process group) and resolves once it answers HTTP.
  * stop() kills the whole group: killing only the main process leaves its file watcher behind.
  * @param {{ userDataDir: string, extensionsDir: string, tempDir: string, port?: number,
- *   smokeTestDriver?: boolean, output?: 'ignore' | 'inherit' | number }} options
+ *   smokeTestDriver?: boolean, withCopilotChat?: boolean, traceConnections?: string,
+ *   output?: 'ignore' | 'inherit' | number }} options
+ * `traceConnections`: a file where strace records every connect/sendto/sendmsg of code-server and
+ * every process it starts (extension hosts, language servers, the agent host), DNS lookups included.
  * @returns {Promise<{ url: string, port: number, child: import('node:child_process').ChildProcess, stop: () => Promise<void> }>}
  */
 export async function startCodeServer({
@@ -198,14 +209,27 @@ export async function startCodeServer({
   tempDir,
   port,
   smokeTestDriver = false,
+  withCopilotChat = false,
+  traceConnections,
   output = 'ignore',
 }) {
   const listenPort = port ?? (await freePort());
   const args = [...codeServerArgs({ userDataDir, extensionsDir }), '--bind-addr', `127.0.0.1:${listenPort}`];
   // The smoke-test driver makes the workbench honour the extension-test payload in the URL.
   if (smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
-  const child = spawn(join(nodeDir, 'bin', 'node'), args, {
-    env: sandboxEnv(tempDir),
+  const node = join(nodeDir, 'bin', 'node');
+  // seccomp-bpf stops only on the traced calls, so the host runs at nearly full speed.
+  const [command, commandArgs] = traceConnections
+    ? [
+        'strace',
+        [
+          ...['-f', '-qq', '--seccomp-bpf', '-e', 'trace=connect,sendto,sendmsg', '-e', 'signal=none'],
+          ...['-o', traceConnections, node, ...args],
+        ],
+      ]
+    : [node, args];
+  const child = spawn(command, commandArgs, {
+    env: sandboxEnv(tempDir, { withCopilotChat }),
     detached: true,
     stdio: ['ignore', output, output],
   });

@@ -69,21 +69,36 @@ export function createSandbox(label: string): Sandbox {
  */
 export const TEST_USER_SETTINGS = { 'switchboard.prices.update': false };
 
-export async function startHost(sandbox: Sandbox, options: { smokeTestDriver?: boolean } = {}) {
+export interface HostOptions {
+  smokeTestDriver?: boolean;
+  /** Keep VS Code's built-in Copilot Chat (VS Code's own agent), which every other test host skips. */
+  withCopilotChat?: boolean;
+  /** A file for strace's record of every address the host's processes connect to (see startCodeServer). */
+  traceConnections?: string;
+}
+
+export async function startHost(sandbox: Sandbox, options: HostOptions = {}) {
   ensureHost();
   return startCodeServer({
     userDataDir: sandbox.userDataDir,
     extensionsDir: sandbox.extensionsDir,
     tempDir: join(sandbox.root, 'host'),
     smokeTestDriver: options.smokeTestDriver ?? false,
+    withCopilotChat: options.withCopilotChat ?? false,
+    traceConnections: options.traceConnections,
   });
 }
 
-export async function launchBrowser(profileDir: string): Promise<BrowserContext> {
+/**
+ * `proxy`: every request for a host other than loopback goes there, the browser's own included
+ * (Chromium 156 still asks update.googleapis.com and accounts.google.com despite the flags above).
+ * Passed as a switch: Playwright's `proxy` option would send loopback through it too.
+ */
+export async function launchBrowser(profileDir: string, options: { proxy?: string } = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: options.proxy ? [...CHROMIUM_ARGS, `--proxy-server=${options.proxy}`] : CHROMIUM_ARGS,
     viewport: { width: 1400, height: 900 },
   });
 }
@@ -149,6 +164,7 @@ export interface InstalledWorkbench {
 export async function openInstalledWorkbench(
   label: string,
   userSettings: Record<string, unknown> = {},
+  options: Omit<HostOptions, 'smokeTestDriver'> & { browserProxy?: string } = {},
 ): Promise<InstalledWorkbench> {
   const sandbox = createSandbox(label);
   let host: Awaited<ReturnType<typeof startHost>> | undefined;
@@ -176,8 +192,8 @@ export async function openInstalledWorkbench(
       extensionsDir: sandbox.extensionsDir,
       tempDir: join(sandbox.root, 'install'),
     });
-    host = await startHost(sandbox);
-    browser = await launchBrowser(sandbox.browserProfile);
+    host = await startHost(sandbox, options);
+    browser = await launchBrowser(sandbox.browserProfile, { proxy: options.browserProxy });
     const page = browser.pages()[0] ?? (await browser.newPage());
     await page.goto(`${host.url}/?folder=${encodeURIComponent(sandbox.workspace)}`);
     await waitForWorkbench(page);
