@@ -36,6 +36,9 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // Chromium's own services (updates, accounts, autofill) ask for hosts on the internet even so: no
+  // name but loopback is looked up at all.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
 ];
 
 export interface Sandbox {
@@ -65,9 +68,14 @@ export function createSandbox(label: string): Sandbox {
 
 /**
  * Every test host's user settings: nothing may reach the internet, so the daily price download is
- * off (the price tests turn it on with a loopback address).
+ * off (the price tests turn it on with a loopback address) and any other request goes to a closed port.
  */
-export const TEST_USER_SETTINGS = { 'switchboard.prices.update': false };
+export const TEST_USER_SETTINGS = {
+  'switchboard.prices.update': false,
+  // Anything VS Code itself reaches for goes to a closed port on loopback; the tests' servers are reached directly.
+  'http.proxy': 'http://127.0.0.1:9',
+  'http.noProxy': ['127.0.0.1', 'localhost'],
+};
 
 export interface HostOptions {
   smokeTestDriver?: boolean;
