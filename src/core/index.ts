@@ -59,11 +59,14 @@ export {
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { candidateInput, MAX_FOREIGN_FILE_CHARS, readForeignConfig } from './registry/foreign';
 export type { ForeignCandidate, ForeignFormat, ForeignImport, ForeignKey, ForeignModel } from './registry/foreign';
-export { Registry } from './registry/registry';
-export type { FallbackStep, RegistryChange } from './registry/registry';
+export { LISTING_MAX_AGE_MS, Registry } from './registry/registry';
+export type { FallbackStep, ModelListEvent, RegistryChange } from './registry/registry';
+export { MODEL_LISTS_KEY, ModelListStore } from './registry/modelLists';
+export type { ProviderListing } from './registry/modelLists';
 export type { NewProvider, ProviderPatch } from './registry/input';
 export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION } from './registry/schema';
 export type { ProviderEntry, RegistryState } from './registry/schema';
+export { DeferredEvents } from './events';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';
 export type { CorruptionReport, KeptCopy, KeptReason, ReadOnlyReport } from './registry/store';
 export { BudgetGuard, budgetApplies, budgetSchema, periodKey } from './cost/budgets';
