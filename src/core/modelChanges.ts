@@ -11,6 +11,8 @@ import { formatPerMillion } from './cost/money';
 export interface PricePoint {
   input: number;
   output: number;
+  /** The user's own price: their edit is no news to them, so a change to or from it is not reported. */
+  own?: boolean;
 }
 
 /** One provider's models as last seen: each model's price, or null where none is known. */
@@ -35,7 +37,8 @@ export function compareSnapshots(before: ModelSnapshot | undefined, after: Model
   if (!before) return changes;
   for (const [id, price] of Object.entries(after)) {
     if (!Object.hasOwn(before, id)) changes.set(id, { kind: 'new' });
-    else if (!samePrice(before[id], price)) changes.set(id, { kind: 'price', from: before[id] ?? null, to: price });
+    else if (!before[id]?.own && !price?.own && !samePrice(before[id], price))
+      changes.set(id, { kind: 'price', from: before[id] ?? null, to: price });
   }
   for (const [id, price] of Object.entries(before))
     if (!Object.hasOwn(after, id)) changes.set(id, { kind: 'gone', was: price ?? null });

@@ -21,7 +21,11 @@ const SCHEMA_VERSION = 1;
 /** Models remembered per provider (OpenRouter lists about 350). */
 const MAX_MODELS = 2_000;
 
-const pricePoint = z.object({ input: z.number().finite().nonnegative(), output: z.number().finite().nonnegative() });
+const pricePoint = z.object({
+  input: z.number().finite().nonnegative(),
+  output: z.number().finite().nonnegative(),
+  own: z.boolean().optional(),
+});
 const change = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('new') }),
   z.object({ kind: z.literal('gone'), was: pricePoint.nullable() }),
@@ -100,7 +104,13 @@ export class ModelChangeTracker implements ModelChanges, vscode.Disposable {
     for (const { id, listed } of models.slice(0, MAX_MODELS)) {
       const { price } = await this.registry.modelFacts(providerId, id, listed);
       out[id] =
-        price.source !== 'local' && price.prices ? { input: price.prices.input, output: price.prices.output } : null;
+        price.source !== 'local' && price.prices
+          ? {
+              input: price.prices.input,
+              output: price.prices.output,
+              ...(price.source === 'user' ? { own: true } : {}),
+            }
+          : null;
     }
     return out;
   }
@@ -203,6 +213,6 @@ function describe(change: ModelChange): ModelChangeMark {
   return {
     kind: change.kind,
     text: changeText(change),
-    ...(change.kind === 'gone' && change.was ? { was: change.was } : {}),
+    ...(change.kind === 'gone' && change.was ? { was: { input: change.was.input, output: change.was.output } } : {}),
   };
 }

@@ -26,6 +26,9 @@ describe('what changed in a provider’s models since the last look', () => {
     // A price that became known, or unknown, is a change too.
     assert.deepEqual(compareSnapshots({ a: null }, { a: gpt }).get('a'), { kind: 'price', from: null, to: gpt });
     assert.deepEqual(compareSnapshots({ a: gpt }, { a: null }).get('a'), { kind: 'price', from: gpt, to: null });
+    // The user's own price, set or cleared: their own doing, not news.
+    assert.deepEqual(compareSnapshots({ a: gpt }, { a: { input: 1, output: 2, own: true } }), new Map());
+    assert.deepEqual(compareSnapshots({ a: { input: 1, output: 2, own: true } }, { a: gpt }), new Map());
     // Ids that are also Object.prototype's names are models like any other.
     assert.deepEqual(compareSnapshots({}, { constructor: null }).get('constructor'), { kind: 'new' });
   });
