@@ -13,7 +13,7 @@ import { VscodeSecretStore } from './platform/secrets';
 import { Settings } from './platform/settings';
 import * as registry from './registry';
 import * as routing from './routing';
-import type { Services, UsageText } from './services';
+import type { ModelChanges, Services, UsageText } from './services';
 import type { HostToWebview, PanelSection } from './shared/protocol';
 
 /** Handed to the extension's own integration tests only (ExtensionMode.Test), never to other extensions. */
@@ -30,6 +30,10 @@ export interface TestingApi {
   /** Shows the spend now rather than after the status bar's short debounce. */
   refreshStatusBar: () => void;
   routing: routing.RoutingService;
+  /** The price data in use (Refresh Prices, the daily download). */
+  prices: cost.PriceUpdates;
+  /** What changed in each provider's models since the user last looked. */
+  changes: ModelChanges;
   /** Answers the questions commands ask, as the user would. */
   dialogs: AnsweringDialogs;
   /** To check, canary-style, that no key ever lands there. */
@@ -60,9 +64,12 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const prices = new cost.PriceUpdates(context.globalStorageUri, settings, log.child('prices'));
   // The status bar shows the providers' health (paused models, rate-limit headroom) the router keeps.
   statusBar.setHealthSource(() => router.healthLines());
+  const changes = new registry.ModelChangeTracker(providers, prices, memento, log.child('model-changes'));
   const panelServices = {
     registry: providers,
     cost: spend,
+    prices,
+    changes,
     routing: router,
     settings,
     dialogs,
@@ -76,8 +83,10 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     settings,
     dialogs,
     registry: providers,
-    models: registry.createModelPicker(providers, log.child('models'), dialogs),
+    models: registry.createModelPicker({ registry: providers, log: log.child('models'), dialogs, prices, changes }),
     cost: spend,
+    prices,
+    changes,
     usage: cost.usageText(spend, providers),
     routing: router,
   };
@@ -90,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     spend,
     statusBar,
     prices,
+    changes,
     router,
     router.onDidChangeHealth(() => statusBar.refresh()),
     // Commands that need a provider are hidden from the palette until there is one.
@@ -127,6 +137,8 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
       statusBar: statusBar.item,
       refreshStatusBar: () => statusBar.refresh(),
       routing: router,
+      prices,
+      changes,
       dialogs: dialogs as AnsweringDialogs,
       globalState: context.globalState,
       panelController: (post) => new PanelController(panelServices, version, post),

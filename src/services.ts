@@ -8,6 +8,7 @@ import type {
   Logger,
   ModelInfo,
   ModelRef,
+  PriceDataState,
   PriceQuote,
   PricingContext,
   Provider,
@@ -107,8 +108,37 @@ export interface ModelPicker {
   }): Promise<ModelRef[] | undefined>;
   /** Adds a picked model to its provider's chosen models (where the user owns the entry). */
   remember(picked: ModelRef): Promise<void>;
-  /** "$2.50 in · $10 out /M · 128k context · tools, vision". */
-  describe(model: ModelInfo, quote: PriceQuote): string;
+  /** "$2.50 in · $10 out /M · 128k context · tools, vision", with where the price and window came from when `labels` say. */
+  describe(
+    model: ModelInfo,
+    quote: PriceQuote,
+    labels?: { price?: string | undefined; context?: string | undefined },
+  ): string;
+}
+
+/** The price data in use (its date is the catalog's date beside every catalog value shown), and its changes. */
+export interface PriceData {
+  readonly state: PriceDataState;
+  readonly onDidChange: vscode.Event<void>;
+}
+
+/** A change to a model since the user last looked, as a view marks it. */
+export interface ModelChangeMark {
+  kind: 'new' | 'gone' | 'price';
+  /** "new", "gone", "price changed $2.50 → $3.00 in". */
+  text: string;
+  /** A gone model's last price. */
+  was?: { input: number; output: number };
+}
+
+/** What changed in each provider's models since the user last looked (the models table, a model picker). */
+export interface ModelChanges {
+  /**
+   * The marks to show for a provider's models in a view (`viewId`: one opening of the table or a
+   * picker), by model id, after the lists and prices read so far are compared. Shown once: the same
+   * view shows them again, the next view does not.
+   */
+  take(viewId: string, providerId: string): Promise<Map<string, ModelChangeMark>>;
 }
 
 /** Built once in activate() and handed to each feature's register(). */
@@ -122,6 +152,8 @@ export interface Services {
   readonly registry: Registry;
   readonly models: ModelPicker;
   readonly cost: CostService;
+  readonly prices: PriceData;
+  readonly changes: ModelChanges;
   readonly usage: UsageText;
   readonly routing: RoutingService;
 }

@@ -1,14 +1,5 @@
 import type * as vscode from 'vscode';
-import {
-  findTemplate,
-  formatPerMillion,
-  modelKey,
-  priceOf,
-  sameModel,
-  type FallbackStep,
-  type ModelRef,
-  type Registry,
-} from '../core';
+import { formatPerMillion, modelKey, sameModel, type FallbackStep, type ModelRef, type Registry } from '../core';
 import { abortSignalFor } from '../platform/cancellation';
 import type { Services } from '../services';
 import { escapeMarkdown, type SwitchboardChatMetadata } from './metadata';
@@ -103,18 +94,10 @@ export async function chooseModel(
   }
   await models.remember(picked);
   const step = { provider: picked.providerId, model: picked.modelId };
-  const entry = registry.get(picked.providerId);
-  const template = findTemplate(entry?.template ?? '');
-  const [limits, quote] = await Promise.all([
+  // The one source of prices: the user's, the provider's own list, the catalog (as budgets count it).
+  const [limits, { price: quote }] = await Promise.all([
     routing.limits(step),
-    priceOf(
-      {
-        catalogIds: template?.catalogIds ?? [],
-        local: template?.local,
-        overrides: entry?.models.find((model) => model.id === picked.modelId)?.prices,
-      },
-      picked.modelId,
-    ),
+    registry.modelFacts(picked.providerId, picked.modelId),
   ]);
   const price =
     quote.source === 'local'

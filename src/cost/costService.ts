@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import {
   BudgetGuard,
+  DeferredEvents,
   findTemplate,
   metered,
   MemorySharedStore,
@@ -110,14 +111,21 @@ export class CostService implements Cost, vscode.Disposable {
     return this.meter(this.registry.providerFor(providerId), providerId, surface);
   }
 
-  /** How a provider's model is priced: its template's catalog ids, local or not, the user's prices. */
+  /**
+   * How a provider's model is priced: its template's catalog ids, local or not, the user's prices,
+   * and the prices the provider's own model list gave when it was last read (OpenRouter, a LiteLLM
+   * proxy): the same inputs `Registry.modelFacts` prices with, so a request costs what the panel and
+   * the pickers show.
+   */
   pricing(providerId: string, modelId: string): PricingContext {
     const entry = this.registry.get(providerId);
     const template = findTemplate(entry?.template ?? '');
+    const listed = this.registry.modelList(providerId)?.models.get(modelId)?.prices;
     return {
       catalogIds: template?.catalogIds ?? [],
       local: template?.local,
       overrides: entry?.models.find((model) => model.id === modelId)?.prices,
+      ...(listed ? { listed } : {}),
     };
   }
 
@@ -133,7 +141,7 @@ export class CostService implements Cost, vscode.Disposable {
         contextWindow: facts.contextWindow.source === 'default' ? undefined : facts.contextWindow.value,
       };
     };
-    return metered(provider, {
+    const meteredProvider = metered(provider, {
       providerId,
       type: entry.type,
       pricing: (modelId) => this.pricing(providerId, modelId),
@@ -157,6 +165,16 @@ export class CostService implements Cost, vscode.Disposable {
       onRecordError: (error) => this.log.error('could not record a request', error),
       onSuspectUsage: (message) => this.log.warn(message),
     });
+    return {
+      ...meteredProvider,
+      // A provider whose own list prices its models (OpenRouter, a LiteLLM proxy) is asked for that
+      // list before its first request is priced, when none is kept: its budget can then hold.
+      chat: (request, options) =>
+        new DeferredEvents(async () => {
+          await this.registry.ensureModelList(providerId, request.model);
+          return meteredProvider.chat(request, options);
+        }),
+    };
   }
 
   #recentUri(): vscode.Uri {

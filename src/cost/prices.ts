@@ -1,5 +1,12 @@
 import * as vscode from 'vscode';
-import { PriceCatalog, systemClock, type Logger, type PriceDataCache, type RefreshOutcome } from '../core';
+import {
+  PriceCatalog,
+  systemClock,
+  type Logger,
+  type PriceDataCache,
+  type PriceDataState,
+  type RefreshOutcome,
+} from '../core';
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { Settings } from '../platform/settings';
@@ -40,6 +47,10 @@ export class PriceUpdates implements vscode.Disposable {
   #catalog: PriceCatalog;
   readonly #timers: Array<ReturnType<typeof setTimeout>> = [];
   readonly #subscription: vscode.Disposable;
+  readonly #changed = new vscode.EventEmitter<void>();
+  #catalogSubscription: { dispose(): void } | undefined;
+  /** Fires when the price data in use changes (a download, the cache read, another address). */
+  readonly onDidChange = this.#changed.event;
 
   constructor(
     private readonly storage: vscode.Uri,
@@ -50,6 +61,7 @@ export class PriceUpdates implements vscode.Disposable {
     this.#subscription = settings.onDidChange(['prices'], () => {
       // Another address is another catalog: its own cache, looked at when a price is next needed.
       this.#catalog = this.#build();
+      this.#changed.fire();
       if (this.settings.current.prices.update) void this.#catalog.refresh();
     });
     this.#timers.push(
@@ -60,6 +72,11 @@ export class PriceUpdates implements vscode.Disposable {
 
   get catalog(): PriceCatalog {
     return this.#catalog;
+  }
+
+  /** The price data in use: bundled, or downloaded (and when). */
+  get state(): PriceDataState {
+    return this.#catalog.state;
   }
 
   /** Downloads the price data now, whatever its age (the user asked). */
@@ -78,6 +95,8 @@ export class PriceUpdates implements vscode.Disposable {
       ...(url ? { url } : {}),
     });
     catalog.loadBeforeFirstPrice();
+    this.#catalogSubscription?.dispose();
+    this.#catalogSubscription = catalog.onDidChange(() => this.#changed.fire());
     return catalog;
   }
 
@@ -88,6 +107,8 @@ export class PriceUpdates implements vscode.Disposable {
   dispose(): void {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#subscription.dispose();
+    this.#catalogSubscription?.dispose();
+    this.#changed.dispose();
   }
 }
 

@@ -4,6 +4,7 @@ import {
   budgetApplies,
   countPromptTokens,
   countPromptTokensNow,
+  factLabel,
   findTemplate,
   formatPerMillion,
   formatUsd,
@@ -13,6 +14,7 @@ import {
   parseModelKey,
   ProviderError,
   type ChatMessage,
+  type FactDates,
   type ModelRef,
   type PriceQuote,
   type ToolDefinition,
@@ -112,6 +114,12 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
       for (const modelId of ids) {
         const facts = await this.#services.registry.modelFacts(entry.id, modelId);
         const budget = this.#budgetState(entry.id, modelId);
+        const listedAt = this.#services.registry.modelList(entry.id)?.at;
+        const dates: FactDates = {
+          providerName: entry.name,
+          ...(listedAt !== undefined ? { listedAt } : {}),
+          priceDataDate: this.#services.prices.state.date,
+        };
         models.push({
           id: modelKey({ providerId: entry.id, modelId }),
           name: facts.name.value,
@@ -129,6 +137,10 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
                 ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}),
               },
               facts.price,
+              {
+                price: factLabel('price', facts.price.source, dates),
+                context: factLabel('contextWindow', facts.contextWindow.source, dates),
+              },
             )}`,
             budget?.long,
           ]
@@ -303,6 +315,9 @@ export function register(context: vscode.ExtensionContext, services: Services): 
     vscode.lm.registerLanguageModelChatProvider(LANGUAGE_MODEL_VENDOR, models),
     services.registry.onDidChange(() => models.changed()),
     services.settings.onDidChange(['budgets'], () => models.changed()),
+    // A provider's list said something new (a price, a loaded context), or the price data changed: the rows are priced again.
+    services.registry.onDidListModels((event) => event.changed && spendChanged()),
+    services.prices.onDidChange(spendChanged),
     { dispose: () => (recorded.dispose(), clearTimeout(pending)) },
   );
 }

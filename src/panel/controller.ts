@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type * as vscode from 'vscode';
 import * as z from 'zod/mini';
 import type { Logger, StageResult } from '../core';
@@ -46,6 +47,8 @@ export class PanelController implements vscode.Disposable {
   readonly #subscription: { dispose(): void };
   readonly #services: PanelServices;
   readonly #drafts = new DraftTests();
+  /** This panel's own id: a change to a model is marked in the first view that shows it. */
+  readonly #viewId = `panel-${randomUUID()}`;
   #statePending = false;
   /** The webview said `ready`: until then (and after a reload, until it says so again) nothing is posted. */
   #ready = false;
@@ -134,6 +137,7 @@ export class PanelController implements vscode.Disposable {
       const result = await handler(params, {
         ...this.#services,
         drafts: this.#drafts,
+        viewId: this.#viewId,
         signal: controller.signal,
         onStage,
       });

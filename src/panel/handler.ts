@@ -1,7 +1,7 @@
 import type { Logger, Registry, StageResult } from '../core';
 import type { Dialogs } from '../platform/dialogs';
 import type { Settings } from '../platform/settings';
-import type { CostService, RoutingService } from '../services';
+import type { CostService, ModelChanges, PriceData, RoutingService } from '../services';
 import type { Params, RequestName, Result } from '../shared/protocol';
 import type { DraftTests } from './draftTests';
 
@@ -9,6 +9,10 @@ import type { DraftTests } from './draftTests';
 export interface PanelServices {
   readonly registry: Registry;
   readonly cost: CostService;
+  /** The price data in use: its date labels the catalog's values. */
+  readonly prices: PriceData;
+  /** What changed in each provider's models since the user last looked. */
+  readonly changes: ModelChanges;
   readonly routing: RoutingService;
   /** The one reader (and writer) of `switchboard.*`. */
   readonly settings: Settings;
@@ -20,6 +24,8 @@ export interface PanelServices {
 /** One request's world: the services, its cancellation (the panel closing), its stage stream, and this panel's draft tests. */
 export interface RequestContext extends PanelServices {
   readonly drafts: DraftTests;
+  /** This panel (one opening of it): what changed since the last look is marked in one view only. */
+  readonly viewId: string;
   readonly signal: AbortSignal;
   readonly onStage: (stage: StageResult) => void;
 }

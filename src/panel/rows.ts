@@ -1,11 +1,16 @@
 import {
+  factLabel,
   findTemplate,
   isValidModelId,
-  priceOf,
+  modelFacts,
   withCatalog,
   type ConnectionTestReport,
+  type Fact,
+  type FactDates,
+  type ModelFacts,
   type ModelInfo,
   type ProviderEntry,
+  type Registry,
   type StageResult,
 } from '../core';
 import type { ModelRow, PanelReport, PanelStage } from '../shared/protocol';
@@ -14,7 +19,7 @@ import type { ModelRow, PanelReport, PanelStage } from '../shared/protocol';
 export async function panelReport(
   templateId: string,
   report: ConnectionTestReport,
-  chosen: ProviderEntry['models'] = [],
+  rows: RowSource,
 ): Promise<PanelReport> {
   return {
     ok: report.ok,
@@ -22,13 +27,56 @@ export async function panelReport(
     ...(report.suggestedBaseUrl ? { suggestedBaseUrl: report.suggestedBaseUrl } : {}),
     ...(report.models
       ? {
-          models: await modelRows(
-            templateId,
-            await withCatalog(report.models, findTemplate(templateId)?.catalogIds ?? []),
-            chosen,
-          ),
+          models: await modelRows(await withCatalog(report.models, findTemplate(templateId)?.catalogIds ?? []), rows),
         }
       : {}),
+  };
+}
+
+/** Rows for a saved provider: the registry's model facts (its kept list, the user's values), dated. */
+export function entryRowSource(
+  registry: Registry,
+  entry: { id: string; name: string },
+  priceDataDate: string,
+): RowSource {
+  const listedAt = registry.modelList(entry.id)?.at;
+  return {
+    facts: (model) => registry.modelFacts(entry.id, model.id, model),
+    dates: { providerName: entry.name, ...(listedAt !== undefined ? { listedAt } : {}), priceDataDate },
+  };
+}
+
+/**
+ * Rows for a provider not saved yet (the add wizard), or a list just read: the core's model facts
+ * with the list as the provider's, read now.
+ */
+export function draftRowSource(
+  templateId: string,
+  priceDataDate: string,
+  chosen: ProviderEntry['models'] = [],
+): RowSource {
+  const template = findTemplate(templateId);
+  return {
+    facts: (model) => {
+      const own = chosen.find((item) => item.id === model.id);
+      return modelFacts({
+        type: template?.type ?? 'openai-compatible',
+        ...(template ? { template } : {}),
+        modelId: model.id,
+        listed: model,
+        ...(own
+          ? {
+              user: {
+                ...(own.name ? { name: own.name } : {}),
+                contextWindow: own.contextWindow,
+                maxOutputTokens: own.maxOutputTokens,
+                prices: own.prices,
+              },
+            }
+          : {}),
+      });
+    },
+    dates: { providerName: template?.name ?? 'the provider', listedAt: Date.now(), priceDataDate },
   };
 }
 
@@ -62,32 +110,43 @@ function inWords(stage: StageResult): Pick<PanelStage, 'message' | 'detail'> {
   return { message, detail };
 }
 
-/** Model rows with limits and prices, as the pickers show them. */
-export async function modelRows(
-  templateId: string,
-  models: ModelInfo[],
-  chosen: ProviderEntry['models'],
-): Promise<ModelRow[]> {
-  const template = findTemplate(templateId);
+/** What a model row is made of: its facts (the one source every surface uses) and their dates. */
+export interface RowSource {
+  facts: (model: ModelInfo) => Promise<ModelFacts>;
+  dates: FactDates;
+}
+
+/** Model rows with limits and prices, each with where it came from and of when, as the pickers show them. */
+export async function modelRows(models: ModelInfo[], { facts: factsOf, dates }: RowSource): Promise<ModelRow[]> {
   return Promise.all(
     // A listed id that could not be chosen (a control character, say) is not shown.
     models
       .filter((model) => isValidModelId(model.id))
       .slice(0, 500)
       .map(async (model): Promise<ModelRow> => {
-        const quote = await priceOf(
-          {
-            catalogIds: template?.catalogIds ?? [],
-            local: template?.local,
-            overrides: chosen.find((item) => item.id === model.id)?.prices,
-          },
-          model.id,
-        );
+        const facts = await factsOf(model);
+        const quote = facts.price;
+        // Known values only: a default is not the model's, and the table leaves it out.
+        const known = <T>(fact: Fact<T>) => (fact.source === 'default' ? undefined : fact);
+        const context = known(facts.contextWindow);
+        const output = known(facts.maxOutputTokens);
+        const capabilities = known(facts.capabilities);
+        const running =
+          context?.source === 'provider' &&
+          model.maxContextWindow !== undefined &&
+          model.maxContextWindow > context.value;
+        const labels = {
+          ...(context ? { contextWindow: factLabel('contextWindow', context.source, dates) } : {}),
+          ...(output ? { maxOutputTokens: factLabel('maxOutputTokens', output.source, dates) } : {}),
+          ...(quote.source !== 'local' ? { price: factLabel('price', quote.source, dates) } : {}),
+        };
         return {
           id: model.id,
-          ...(model.name ? { name: model.name } : {}),
-          ...(model.contextWindow ? { contextWindow: model.contextWindow } : {}),
-          ...(model.maxOutputTokens ? { maxOutputTokens: model.maxOutputTokens } : {}),
+          ...(facts.name.source !== 'default' ? { name: facts.name.value } : {}),
+          ...(context ? { contextWindow: context.value } : {}),
+          ...(running ? { maxContextWindow: model.maxContextWindow } : {}),
+          ...(model.loaded !== undefined ? { loaded: model.loaded } : {}),
+          ...(output ? { maxOutputTokens: output.value } : {}),
           ...(quote.prices
             ? {
                 prices: {
@@ -99,33 +158,14 @@ export async function modelRows(
             : {}),
           priceSource: quote.source,
           capabilities: (['tools', 'vision', 'reasoning'] as const).filter(
-            (capability) => model.capabilities?.[capability],
+            (capability) => capabilities?.value[capability],
           ),
-          ...sources(
-            model,
-            chosen.find((item) => item.id === model.id),
-          ),
+          sources: {
+            ...(context && context.source !== 'default' ? { contextWindow: context.source } : {}),
+            ...(output && output.source !== 'default' ? { maxOutputTokens: output.source } : {}),
+          },
+          labels: Object.fromEntries(Object.entries(labels).filter(([, value]) => value !== undefined)),
         };
       }),
   );
-}
-
-/** The user's override wins over what the provider or catalog said, and is labelled as theirs. */
-function sources(
-  model: ModelInfo,
-  chosen: { contextWindow?: number; maxOutputTokens?: number } | undefined,
-): Pick<ModelRow, 'sources' | 'contextWindow' | 'maxOutputTokens'> {
-  const contextWindow = chosen?.contextWindow ?? model.contextWindow;
-  const maxOutputTokens = chosen?.maxOutputTokens ?? model.maxOutputTokens;
-  const found: NonNullable<ModelRow['sources']> = {};
-  if (contextWindow !== undefined)
-    found.contextWindow = chosen?.contextWindow !== undefined ? 'user' : (model.sources?.contextWindow ?? 'provider');
-  if (maxOutputTokens !== undefined)
-    found.maxOutputTokens =
-      chosen?.maxOutputTokens !== undefined ? 'user' : (model.sources?.maxOutputTokens ?? 'provider');
-  return {
-    ...(contextWindow !== undefined ? { contextWindow } : {}),
-    ...(maxOutputTokens !== undefined ? { maxOutputTokens } : {}),
-    sources: found,
-  };
 }

@@ -5,6 +5,7 @@ import { connectionTestCommands } from './connectionTest';
 import { providerCommands } from './providerCommands';
 import { registerProvidersTree } from './providersView';
 
+export { ModelChangeTracker } from './modelChanges';
 export { createModelPicker, describeModel } from './modelPicker';
 export { createRegistry } from './registryHost';
 

@@ -28,7 +28,7 @@ export interface ModelChoice {
  * Undefined: the user closed it, nothing changed.
  */
 export async function chooseModels(services: Services, providerId: string): Promise<ModelChoice | undefined> {
-  const { registry, dialogs, log } = services;
+  const { registry, dialogs, log, prices } = services;
   const entry = registry.get(providerId);
   if (!entry || entry.readOnly) return undefined;
   const listing = await dialogs.progress<{ models: ModelInfo[] } | { error: string }>(
@@ -55,6 +55,12 @@ export async function chooseModels(services: Services, providerId: string): Prom
     if (typed.length === 0) return undefined;
     chosen = [...before, ...typed];
   } else {
+    const listedAt = registry.modelList(entry.id)?.at;
+    const dates = {
+      providerName: entry.name,
+      ...(listedAt !== undefined ? { listedAt } : {}),
+      priceDataDate: prices.state.date,
+    };
     // The models chosen before stay on offer (an id typed earlier is not in the list).
     const rows = await Promise.all(
       [
@@ -64,7 +70,7 @@ export async function chooseModels(services: Services, providerId: string): Prom
         const facts = await registry.modelFacts(entry.id, id, model);
         return {
           label: id,
-          description: describeFacts(facts),
+          description: describeFacts(facts, dates, model),
           ...(facts.name.value !== id ? { detail: facts.name.value } : {}),
           modelId: id,
         };

@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
-  findTemplate,
+  contextWindowText,
+  factLabel,
   formatPerMillion,
   modelKey,
-  priceOf,
+  type FactDates,
   type Logger,
   type ModelFacts,
   type ModelInfo,
@@ -13,43 +15,72 @@ import {
 } from '../core';
 import { Commands } from '../platform/commands';
 import type { Dialogs, LiveItems } from '../platform/dialogs';
-import type { ModelPicker } from '../services';
+import type { ModelChanges, ModelPicker, PriceData } from '../services';
 
 interface ModelItem extends vscode.QuickPickItem {
   providerId?: string;
   modelId?: string;
 }
 
-/** "$2.50 in · $10 out /M · 128k context · tools, vision" for a picker row. */
-export function describeModel(model: ModelInfo, quote: PriceQuote): string {
+/** Where a row's price and context window came from, and of when ("listed by OpenRouter, 2026-12-05"). */
+export interface FactLabels {
+  price?: string | undefined;
+  context?: string | undefined;
+}
+
+/**
+ * "$2.50 in · $10 out /M · 128k context · tools, vision" for a picker row; with `labels`, where the
+ * price and the window came from after it ("· listed by OpenRouter, 2026-12-05", or each apart when
+ * they differ). A local server running the model with less than it takes: "4,096 of 131,072 (loaded) context".
+ */
+export function describeModel(model: ModelInfo, quote: PriceQuote, labels?: FactLabels): string {
   const parts: string[] = [];
   if (quote.source === 'local') parts.push('free (local)');
   else if (quote.prices)
     parts.push(
-      `${formatPerMillion(quote.prices.input)} in · ${formatPerMillion(quote.prices.output)} out /M${quote.source === 'user' ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`,
+      `${formatPerMillion(quote.prices.input)} in · ${formatPerMillion(quote.prices.output)} out /M${quote.source === 'user' && !labels ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`,
     );
   else parts.push('price unknown');
-  if (model.contextWindow) parts.push(`${Math.round(model.contextWindow / 1000)}k context`);
+  if (model.contextWindow)
+    parts.push(
+      model.maxContextWindow !== undefined && model.maxContextWindow > model.contextWindow
+        ? `${contextWindowText(model.contextWindow, model.maxContextWindow, model.loaded)} context`
+        : `${Math.round(model.contextWindow / 1000)}k context`,
+    );
   const capabilities = Object.entries(model.capabilities ?? {})
     .filter(([, on]) => on)
     .map(([name]) => name);
   if (capabilities.length > 0) parts.push(capabilities.join(', '));
+  const price = quote.source === 'local' ? undefined : labels?.price;
+  const context = model.contextWindow ? labels?.context : undefined;
+  if (price && context && price !== context) parts.push(`price ${price}; context ${context}`);
+  else if (price ?? context) parts.push((price ?? context)!);
   return parts.join(' · ');
 }
 
 /**
  * A model's row from its facts (the same ones the panel, the model picker and routing use): the
- * price, the context window (marked assumed when nobody knows it) and capabilities.
+ * price, the context window (marked assumed when nobody knows it) and capabilities; with `dates`,
+ * where each came from and of when. `listed`: the model as its provider's list gave it (a local
+ * server's loaded context beside the most the model takes).
  */
-export function describeFacts(facts: ModelFacts): string {
+export function describeFacts(facts: ModelFacts, dates?: FactDates, listed?: ModelInfo): string {
   const known = facts.contextWindow.source !== 'default';
+  const fromList = facts.contextWindow.source === 'provider';
   const text = describeModel(
     {
       id: '',
       contextWindow: facts.contextWindow.value,
+      ...(fromList && listed?.maxContextWindow !== undefined ? { maxContextWindow: listed.maxContextWindow } : {}),
+      ...(fromList && listed?.loaded !== undefined ? { loaded: listed.loaded } : {}),
       ...(facts.capabilities.source !== 'default' ? { capabilities: facts.capabilities.value } : {}),
     },
     facts.price,
+    dates && {
+      price: factLabel('price', facts.price.source, dates),
+      // "(assumed)" already follows the window.
+      context: known ? factLabel('contextWindow', facts.contextWindow.source, dates) : undefined,
+    },
   );
   return known ? text : text.replace(/(\d+k context)/, '$1 (assumed)');
 }
@@ -60,9 +91,7 @@ export function describeFacts(facts: ModelFacts): string {
  * with `canPickMany` (then `selected` are ticked as they appear).
  */
 async function pickModels(
-  registry: Registry,
-  log: Logger,
-  dialogs: Dialogs,
+  { registry, log, dialogs, prices, changes }: PickerDeps,
   options: { title: string; canPickMany?: boolean; selected?: ModelRef[]; signal?: AbortSignal },
 ): Promise<ModelRef[] | undefined> {
   const providers = registry.list().filter((entry) => entry.enabled);
@@ -98,31 +127,41 @@ async function pickModels(
     onDidChange: changed.event,
   };
   const controller = new AbortController();
+  // This opening of the picker: what changed since the last look is marked here, once.
+  const viewId = `picker-${randomUUID()}`;
   for (const entry of providers) {
-    const template = findTemplate(entry.template ?? '');
     void registry
       .refreshModels(entry.id, { signal: controller.signal })
       .then(async (models) => {
+        const dates: FactDates = {
+          providerName: entry.name,
+          ...(registry.modelList(entry.id) ? { listedAt: registry.modelList(entry.id)!.at } : {}),
+          priceDataDate: prices.state.date,
+        };
+        const marks = await changes.take(viewId, entry.id);
         const rows = await Promise.all(
           models.map(async (model): Promise<ModelItem> => {
-            const overrides = entry.models.find((chosen) => chosen.id === model.id)?.prices;
-            const quote = await priceOf(
-              { catalogIds: template?.catalogIds ?? [], local: template?.local, overrides },
-              model.id,
-            );
+            // The same facts as the panel, routing and budgets: the user's values, the provider's list, the catalog.
+            const facts = await registry.modelFacts(entry.id, model.id, model);
             const isDefault = registry.defaultProvider() === entry.id && entry.defaultModel === model.id;
+            const mark = marks.get(model.id);
             return {
-              label: `${isDefault ? '$(check) ' : ''}${model.name ?? model.id}`,
-              description: describeModel(model, quote),
+              label: `${isDefault ? '$(check) ' : ''}${mark?.kind === 'new' ? '$(sparkle) ' : ''}${model.name ?? model.id}`,
+              description: `${mark ? `${mark.text} · ` : ''}${describeFacts(facts, dates, model)}`,
               detail: model.name ? model.id : undefined,
               providerId: entry.id,
               modelId: model.id,
             };
           }),
         );
+        // Models the provider no longer lists, named once so the user knows where they went.
+        const gone: ModelItem[] = [...marks]
+          .filter(([, mark]) => mark.kind === 'gone')
+          .map(([modelId]) => ({ label: `$(circle-slash) ${modelId}`, description: 'gone: no longer listed' }));
         sections.set(entry.id, [
           { label: entry.name, kind: vscode.QuickPickItemKind.Separator },
           ...(rows.length > 0 ? rows : [{ label: 'No models listed' }]),
+          ...gone,
         ]);
       })
       .catch((error: unknown) => {
@@ -177,9 +216,19 @@ export async function selectDefaultModel(registry: Registry, models: ModelPicker
   return picked;
 }
 
-export function createModelPicker(registry: Registry, log: Logger, dialogs: Dialogs): ModelPicker {
+/** What the model picker reads: the models and their facts, the price data's date, and what changed. */
+export interface PickerDeps {
+  registry: Registry;
+  log: Logger;
+  dialogs: Dialogs;
+  prices: PriceData;
+  changes: ModelChanges;
+}
+
+export function createModelPicker(deps: PickerDeps): ModelPicker {
+  const { registry } = deps;
   return {
-    pick: (options) => pickModels(registry, log, dialogs, options),
+    pick: (options) => pickModels(deps, options),
     remember: (picked) => rememberModel(registry, picked),
     describe: describeModel,
   };

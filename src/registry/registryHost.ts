@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import {
   AuditLog,
   KeyStore,
+  ModelListStore,
   parseWorkspaceFile,
   Registry,
   RegistryStore,
@@ -83,6 +84,8 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
     store,
     keys,
     audit: new AuditLog(memento),
+    // Each provider's last model list (its prices, its loaded context), kept in globalState between sessions.
+    modelLists: new ModelListStore(memento),
     // The extension host's fetch: VS Code patches it for proxies, PAC and OS certificates.
     fetch: globalThis.fetch,
     readFile: async (path) => new TextDecoder().decode(await vscode.workspace.fs.readFile(vscode.Uri.file(path))),

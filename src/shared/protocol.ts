@@ -65,17 +65,27 @@ const stageResult = z.strictObject({
 export type PanelStage = z.infer<typeof stageResult>;
 
 const limitSource = z.optional(z.enum(['provider', 'catalog', 'user']));
+const label = z.optional(z.string().check(z.maxLength(300)));
 /** A model row: limits and prices (US dollars per million tokens), each with where it came from. */
 const modelRow = z.strictObject({
   id: modelId,
   name: z.optional(z.string()),
   contextWindow: z.optional(z.int().check(z.positive())),
+  /** The most the model takes, where a local server runs it with less (`contextWindow`). */
+  maxContextWindow: z.optional(z.int().check(z.positive())),
+  /** A local server has the model in memory now. */
+  loaded: z.optional(z.boolean()),
   maxOutputTokens: z.optional(z.int().check(z.positive())),
   prices: z.optional(z.strictObject({ input: usd, output: usd, cachedInput: z.optional(usd) })),
-  priceSource: z.enum(['catalog', 'user', 'local', 'unknown']),
+  /** `provider`: the provider's own model list (OpenRouter, a LiteLLM proxy). */
+  priceSource: z.enum(['catalog', 'provider', 'user', 'local', 'unknown']),
   capabilities: z.array(z.enum(['tools', 'vision', 'reasoning'])),
   /** Where the limits came from: the provider's own list, the catalog, or the user. */
   sources: z.optional(z.strictObject({ contextWindow: limitSource, maxOutputTokens: limitSource })),
+  /** Each fact's source and its date in words: "listed by OpenRouter, 2026-12-05", "catalog, 2026-09-23", "yours". */
+  labels: z.optional(z.strictObject({ contextWindow: label, maxOutputTokens: label, price: label })),
+  /** What changed since the user last looked: a new model, or its price ("price changed $2.50 → $3.00 in"). */
+  change: z.optional(z.strictObject({ kind: z.enum(['new', 'price']), text: z.string().check(z.maxLength(300)) })),
 });
 export type ModelRow = z.infer<typeof modelRow>;
 
@@ -139,6 +149,18 @@ export type PanelSpend = z.infer<typeof spend>;
 const catalog = z.strictObject({
   rows: z.array(catalogRow),
   failed: z.array(z.strictObject({ providerName: z.string(), error: z.string() })),
+  /** Models a provider no longer lists, since the user last looked (shown once). */
+  gone: z.optional(
+    z.array(
+      z.strictObject({
+        providerId,
+        providerName: z.string(),
+        id: modelId,
+        /** Its last price, per million tokens. */
+        was: z.optional(z.strictObject({ input: usd, output: usd })),
+      }),
+    ),
+  ),
 });
 export type PanelCatalog = z.infer<typeof catalog>;
 

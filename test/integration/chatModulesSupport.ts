@@ -141,7 +141,13 @@ export async function chatSession(): Promise<{ session: ChatSession; services: S
     cost: api.cost,
     log: api.log,
     dialogs: api.dialogs,
-    models: createModelPicker(api.registry, api.log.child('models'), api.dialogs),
+    models: createModelPicker({
+      registry: api.registry,
+      log: api.log.child('models'),
+      dialogs: api.dialogs,
+      prices: api.prices,
+      changes: api.changes,
+    }),
   };
   const services = used as Services;
   return { services, session: { services, log: api.log.child('chat'), lastCompared: undefined } };

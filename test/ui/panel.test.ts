@@ -495,7 +495,13 @@ describe('the provider panel, as a new user meets it', function () {
     assert.deepEqual((await rows()).sort(), ['openai/gpt-4o', 'openai/gpt-4o-mini', 'openai/o3-mini']);
     assert.match(
       await panel.locator('#models-table tr[data-model="openai/gpt-4o"]').innerText(),
-      /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+\$1\.25\s+tools, vision\s+yes/,
+      /gpt-4o\s+128k\s+16k\s+\$2\.50\s+\$10\.00\s+\$1\.25\s+catalog, \d{4}-\d{2}-\d{2}\s+tools, vision\s+yes/,
+    );
+    // Each value says where it came from, and of when.
+    assert.match(
+      (await panel.locator('#models-table tr[data-model="openai/gpt-4o"] td.number').first().getAttribute('title')) ??
+        '',
+      /^catalog, \d{4}-\d{2}-\d{2}$/,
     );
 
     // Sorted by input price, cheapest first, then most expensive first.

@@ -62,12 +62,16 @@ export function modelTable(models: ModelRow[], choice: ModelChoice): TemplateRes
           <td>
             ${model.name && model.name !== model.id ? html`<span>${model.name}<span class="muted"> ${model.id}</span></span>` : model.id}
           </td>
-          <td class="number">${thousands(model.contextWindow)}</td>
-          <td class="number">${thousands(model.maxOutputTokens)}</td>
-          <td class="number" title=${model.priceSource === 'user' ? 'Your price' : ''}>
-            ${price(model.prices?.input)}
+          <td class="number" title=${model.labels?.contextWindow ?? nothing}>
+            ${
+              model.contextWindow !== undefined && model.maxContextWindow !== undefined
+                ? `${model.contextWindow.toLocaleString('en-US')} of ${model.maxContextWindow.toLocaleString('en-US')}${model.loaded ? ' (loaded)' : ''}`
+                : thousands(model.contextWindow)
+            }
           </td>
-          <td class="number">${price(model.prices?.output)}</td>
+          <td class="number" title=${model.labels?.maxOutputTokens ?? nothing}>${thousands(model.maxOutputTokens)}</td>
+          <td class="number" title=${model.labels?.price ?? nothing}>${price(model.prices?.input)}</td>
+          <td class="number" title=${model.labels?.price ?? nothing}>${price(model.prices?.output)}</td>
           <td>${model.capabilities.join(', ')}</td>
           ${
             !checked

@@ -65,9 +65,26 @@ export class ModelsSection extends Section {
       <h2>Models</h2>
       ${catalog.failed.map((failure) => html`<p class="fix">${failure.providerName}: ${failure.error}</p>`)}
       <p class="muted">
-        ${catalog.rows.length} models across your enabled providers. Prices in US dollars per million tokens; "yours"
-        marks values you set.
+        ${catalog.rows.length} models across your enabled providers. Prices in US dollars per million tokens; each says
+        where it comes from: the provider's own list (and the day it was read), the catalog (and the date of its data),
+        or you ("yours").
       </p>
+      ${
+        catalog.gone && catalog.gone.length > 0
+          ? html`<div class="model-changes" id="models-gone" role="status">
+              <p>No longer listed since you last looked:</p>
+              <ul>
+                ${catalog.gone.map(
+                  (model) =>
+                    html`<li data-gone=${`${model.providerId}/${model.id}`}>
+                      ${model.providerName} ·
+                      ${model.id}${model.was ? html`<span class="muted"> (was ${perMillion(model.was.input)} in · ${perMillion(model.was.output)} out)</span>` : nothing}
+                    </li>`,
+                )}
+              </ul>
+            </div>`
+          : nothing
+      }
       <input
         id="model-table-search"
         type="search"
@@ -84,6 +101,7 @@ export class ModelsSection extends Section {
           <tr>
             ${header('Provider', 'provider')}${header('Model', 'model')}${header('Context', 'context')}${header('Max output', 'output')}${header('Input', 'input')}${header('Output', 'outputPrice')}
             <th scope="col">Cached input</th>
+            <th scope="col">Price from</th>
             <th scope="col">Capabilities</th>
             <th scope="col">In use</th>
             <th scope="col"><span class="visually-hidden">Actions</span></th>
@@ -98,23 +116,33 @@ export class ModelsSection extends Section {
 
   #row(row: CatalogRow): TemplateResult {
     const key = `${row.providerId}/${row.id}`;
-    const limit = (value: number | undefined, source: string | undefined) =>
-      html`<td class="number" title=${source ? `from ${source === 'user' ? 'you' : `the ${source}`}` : nothing}>
-        ${thousands(value)}${source === 'user' ? html`<span class="muted"> (yours)</span>` : nothing}
+    // Each value's source and date in its title ("listed by LM Studio, 2026-12-05"); the user's own also in the cell.
+    const limit = (value: number | undefined, source: string | undefined, label: string | undefined, text?: string) =>
+      html`<td class="number" title=${label ?? nothing}>
+        ${text ?? thousands(value)}${source === 'user' ? html`<span class="muted"> (yours)</span>` : nothing}
       </td>`;
+    // A local server running the model with less than it takes: "4,096 of 131,072 (loaded)".
+    const running =
+      row.contextWindow !== undefined && row.maxContextWindow !== undefined
+        ? `${row.contextWindow.toLocaleString('en-US')} of ${row.maxContextWindow.toLocaleString('en-US')}${row.loaded ? ' (loaded)' : ''}`
+        : undefined;
     const price = (value: number | undefined) =>
       row.priceSource === 'local'
         ? 'free'
         : value === undefined
           ? 'unknown'
           : `${perMillion(value)}${row.priceSource === 'user' ? ' (yours)' : ''}`;
-    return html`<tr data-model=${key}>
+    const priceLabel = row.labels?.price;
+    return html`<tr data-model=${key} data-change=${row.change?.kind ?? nothing}>
         <td>${row.providerName}</td>
-        <th scope="row">${row.id}</th>
-        ${limit(row.contextWindow, row.sources?.contextWindow)}${limit(row.maxOutputTokens, row.sources?.maxOutputTokens)}
-        <td class="number">${price(row.prices?.input)}</td>
-        <td class="number">${price(row.prices?.output)}</td>
+        <th scope="row">
+          ${row.id}${row.change ? html` <span class="model-change">${row.change.text}</span>` : nothing}
+        </th>
+        ${limit(row.contextWindow, row.sources?.contextWindow, row.labels?.contextWindow, running)}${limit(row.maxOutputTokens, row.sources?.maxOutputTokens, row.labels?.maxOutputTokens)}
+        <td class="number" title=${priceLabel ?? nothing}>${price(row.prices?.input)}</td>
+        <td class="number" title=${priceLabel ?? nothing}>${price(row.prices?.output)}</td>
         <td class="number">${row.prices?.cachedInput === undefined ? '–' : perMillion(row.prices.cachedInput)}</td>
+        <td class="muted">${row.priceSource === 'user' ? '' : (priceLabel ?? '')}</td>
         <td>${row.capabilities.join(', ')}</td>
         <td>${row.chosen ? 'yes' : ''}</td>
         <td>
@@ -178,7 +206,7 @@ export class ModelsSection extends Section {
       );
     };
     return html`<tr class="override-row">
-      <td colspan="10">
+      <td colspan="11">
         <form
           class="override"
           novalidate

@@ -19,6 +19,7 @@ import {
   type ProviderPatch,
 } from './input';
 import type { KeyState, KeyStore } from './keys';
+import { ModelListStore, type ProviderListing } from './modelLists';
 import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
 import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
 import type { KeptCopy, ReadOnlyReport, RegistryStore } from './store';
@@ -44,6 +45,17 @@ export function modelCheck(report: ConnectionTestReport): ModelCheck {
   };
 }
 
+/** Waits for `promise`, but no longer than `ms`. */
+function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
   provider: string;
@@ -58,10 +70,30 @@ export interface ImportCounts {
 
 export type RegistryChange = { type: 'providers' } | { type: 'key'; providerId: string };
 
+/** A provider's model list was read: its models (the catalog filling what it left out), and whether what it says changed. */
+export interface ModelListEvent {
+  providerId: string;
+  models: ModelInfo[];
+  at: number;
+  /** What the provider itself said (a price, a limit, a model) differs from the list kept before. */
+  changed: boolean;
+}
+
+/** Model lists whose prices Switchboard reads: asked for on a provider's first request when none is kept. */
+const PRICED_LISTINGS: ReadonlySet<string> = new Set(['openrouter', 'litellm']);
+/** A kept list older than this is read again in the background on the provider's first request of a session. */
+export const LISTING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+/** How long a request waits for a first list it needs for its price; the list goes on loading after. */
+const FIRST_LISTING_WAIT_MS = 5_000;
+/** After a failed list, it is not asked for again by requests for this long. */
+const LISTING_RETRY_MS = 10 * 60 * 1000;
+
 export interface RegistryOptions extends AdapterHost {
   store: RegistryStore;
   keys: KeyStore;
   audit: AuditLog;
+  /** Where providers' model lists are kept between listings (default: memory only). */
+  modelLists?: ModelListStore;
   now?: () => number;
 }
 
@@ -79,10 +111,15 @@ export class Registry {
   #declared: { settings: ProviderEntry[]; workspace: ProviderEntry[] } = { settings: [], workspace: [] };
   /** The fallback chain a team committed in its workspace file (used when the user set none). */
   #workspaceFallback: FallbackStep[] = [];
+  readonly #lists: ModelListStore;
+  readonly #listListeners = new Set<(event: ModelListEvent) => void>();
+  /** Lists asked for by requests (first use), by provider: one at a time, and not again soon after a failure. */
+  readonly #firstListing = new Map<string, { running?: Promise<unknown>; failedAt?: number; checked?: boolean }>();
 
   constructor(options: RegistryOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#lists = options.modelLists ?? new ModelListStore();
     options.keys.onDidChange((providerId) => {
       this.#built.delete(providerId);
       this.#fire({ type: 'key', providerId });
@@ -92,6 +129,12 @@ export class Registry {
   onDidChange(listener: (change: RegistryChange) => void): { dispose(): void } {
     this.#listeners.add(listener);
     return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  /** Fires after each model list read (the models table, a picker, a request's first use). */
+  onDidListModels(listener: (event: ModelListEvent) => void): { dispose(): void } {
+    this.#listListeners.add(listener);
+    return { dispose: () => this.#listListeners.delete(listener) };
   }
 
   #fire(change: RegistryChange): void {
@@ -211,6 +254,8 @@ export class Registry {
       return state;
     });
     this.#built.delete(id);
+    this.#firstListing.delete(id);
+    await this.#lists.delete(id).catch(() => undefined);
     await this.#options.keys.clear(id);
     await this.#options.audit.record('provider-removed', id);
   }
@@ -390,6 +435,7 @@ export class Registry {
    */
   async modelFacts(id: string, modelId: string, listed?: ModelInfo): Promise<ModelFacts> {
     const entry = this.get(id);
+    listed ??= entry ? this.#lists.get(id, entry.baseUrl)?.models.get(modelId) : undefined;
     const chosen = entry?.models.find((model) => model.id === modelId);
     return modelFacts({
       type: entry?.type ?? 'openai-compatible',
@@ -429,7 +475,57 @@ export class Registry {
           ),
         )
       : listed;
-    return withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
+    const at = this.#now();
+    // Kept for the next request and the next session; a store that cannot be written leaves it in memory.
+    const changed = await this.#lists.set(id, entry.baseUrl, models, at).catch(() => true);
+    const first = this.#firstListing.get(id) ?? {};
+    this.#firstListing.set(id, Object.assign(first, { checked: true, failedAt: undefined }));
+    const filled = await withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
+    for (const listener of [...this.#listListeners]) listener({ providerId: id, models: filled, at, changed });
+    return filled;
+  }
+
+  /** The last model list read from a provider (at its current base URL), with when it was read. */
+  modelList(id: string): ProviderListing | undefined {
+    const entry = this.get(id);
+    return entry ? this.#lists.get(id, entry.baseUrl) : undefined;
+  }
+
+  /**
+   * Before a provider's request is priced: a provider whose own list has prices (OpenRouter, a
+   * LiteLLM proxy) and that has no list kept is asked for it once (waiting a few seconds at most),
+   * unless the user set the model's prices. A kept list older than a day is read again in the
+   * background. Never throws: without the list the catalog's price (or none) applies.
+   */
+  async ensureModelList(id: string, modelId: string): Promise<void> {
+    const entry = this.get(id);
+    const listing = findTemplate(entry?.template ?? '')?.modelListing;
+    if (!entry || !listing || !PRICED_LISTINGS.has(listing)) return;
+    const own = entry.models.find((model) => model.id === modelId)?.prices;
+    if (own?.input !== undefined && own.output !== undefined) return;
+    const state = this.#firstListing.get(id) ?? {};
+    this.#firstListing.set(id, state);
+    const kept = this.#lists.get(id, entry.baseUrl);
+    if (state.running) {
+      if (!kept) await withTimeout(state.running, FIRST_LISTING_WAIT_MS);
+      return;
+    }
+    if (kept) {
+      if (!state.checked && this.#now() - kept.at > LISTING_MAX_AGE_MS) void this.#listInBackground(id, state);
+      state.checked = true;
+      return;
+    }
+    if (state.failedAt !== undefined && this.#now() - state.failedAt < LISTING_RETRY_MS) return;
+    await withTimeout(this.#listInBackground(id, state), FIRST_LISTING_WAIT_MS);
+  }
+
+  #listInBackground(id: string, state: { running?: Promise<unknown>; failedAt?: number }): Promise<unknown> {
+    const running = this.refreshModels(id).then(
+      () => (state.failedAt = undefined),
+      () => (state.failedAt = this.#now()),
+    );
+    state.running = running.finally(() => (state.running = undefined));
+    return state.running;
   }
 
   /** Runs the connection test with the stored key and records the result on the entry. */

@@ -1,17 +1,24 @@
-import type { CatalogRow } from '../../shared/protocol';
+import type { CatalogRow, PanelCatalog } from '../../shared/protocol';
 import { providerEntry, writable, type Handlers } from '../handler';
-import { modelRows } from '../rows';
+import { entryRowSource, modelRows } from '../rows';
 
-/** The models table: every enabled provider's models, and the user's own limits and prices. */
+/**
+ * The models table: every enabled provider's models, each fact with where it came from and of when,
+ * what changed since the user last looked (new models, prices changed, models gone: shown by this
+ * opening of the table, not the next), and the user's own limits and prices.
+ */
 export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
-  async allModels(_params, { registry, signal }) {
+  async allModels(_params, { registry, prices, changes, viewId, signal }) {
     const providers = registry.list().filter((entry) => entry.enabled);
     const results = await Promise.allSettled(
-      providers.map(async (entry) =>
-        modelRows(entry.template ?? '', await registry.refreshModels(entry.id, { signal }), entry.models),
-      ),
+      providers.map(async (entry) => {
+        const models = await registry.refreshModels(entry.id, { signal });
+        const rows = await modelRows(models, entryRowSource(registry, entry, prices.state.date));
+        return { rows, marks: await changes.take(viewId, entry.id) };
+      }),
     );
     const rows: CatalogRow[] = [];
+    const gone: NonNullable<PanelCatalog['gone']> = [];
     const failed: Array<{ providerName: string; error: string }> = [];
     results.forEach((result, index) => {
       const entry = providers[index]!;
@@ -22,7 +29,16 @@ export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
         });
         return;
       }
-      for (const row of result.value) {
+      const { marks } = result.value;
+      for (const [modelId, mark] of marks)
+        if (mark.kind === 'gone')
+          gone.push({
+            providerId: entry.id,
+            providerName: entry.name,
+            id: modelId,
+            ...(mark.was ? { was: mark.was } : {}),
+          });
+      for (const row of result.value.rows) {
         const own = entry.models.find((model) => model.id === row.id);
         const userValues = Object.fromEntries(
           Object.entries({
@@ -33,8 +49,10 @@ export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
             cachedInput: own?.prices?.cachedInput,
           }).filter(([, value]) => value !== undefined),
         );
+        const mark = marks.get(row.id);
         rows.push({
           ...row,
+          ...(mark && mark.kind !== 'gone' ? { change: { kind: mark.kind, text: mark.text } } : {}),
           providerId: entry.id,
           providerName: entry.name,
           chosen: own !== undefined || entry.defaultModel === row.id,
@@ -43,7 +61,7 @@ export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
         });
       }
     });
-    return { rows, failed };
+    return { rows, failed, ...(gone.length > 0 ? { gone } : {}) };
   },
   async saveOverrides(request, { registry }) {
     const entry = writable(providerEntry(registry, request.providerId), ': change its models there.');

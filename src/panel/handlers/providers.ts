@@ -1,24 +1,25 @@
 import * as vscode from 'vscode';
 import { Commands } from '../../platform/commands';
 import { providerEntry, writable, type Handlers } from '../handler';
-import { modelRows, panelReport } from '../rows';
+import { entryRowSource, modelRows, panelReport } from '../rows';
 
 /** The providers section: each card's test, switches and buttons. */
 export const providerHandlers: Handlers<
   'testProvider' | 'listModels' | 'setEnabled' | 'setDefault' | 'setKey' | 'editProvider' | 'removeProvider'
 > = {
-  async testProvider({ providerId }, { registry, cost, signal, onStage }) {
+  async testProvider({ providerId }, { registry, cost, prices, signal, onStage }) {
     const entry = providerEntry(registry, providerId);
     const report = await registry.testConnection(entry.id, {
       signal,
       onStage,
       wrapChat: (provider) => cost.meter(provider, entry.id, 'connection-test'),
     });
-    return panelReport(entry.template ?? '', report, entry.models);
+    return panelReport(entry.template ?? '', report, entryRowSource(registry, entry, prices.state.date));
   },
-  async listModels({ providerId }, { registry, signal }) {
+  async listModels({ providerId }, { registry, prices, signal }) {
     const entry = providerEntry(registry, providerId);
-    return modelRows(entry.template ?? '', await registry.refreshModels(entry.id, { signal }), entry.models);
+    const models = await registry.refreshModels(entry.id, { signal });
+    return modelRows(models, entryRowSource(registry, entry, prices.state.date));
   },
   async setEnabled({ providerId, enabled }, { registry }) {
     const entry = writable(providerEntry(registry, providerId), ' and is read-only here.');

@@ -2,25 +2,24 @@ import * as vscode from 'vscode';
 import { findTemplate, parseReference, withCatalog } from '../../core';
 import { Commands } from '../../platform/commands';
 import type { Handlers } from '../handler';
-import { modelRows, panelReport, panelStage } from '../rows';
+import { draftRowSource, modelRows, panelReport, panelStage } from '../rows';
 
 /** The add wizard: a draft tested before anything is saved, then saved with its models. */
 export const wizardHandlers: Handlers<'testDraft' | 'checkDraftModel' | 'addProvider' | 'detectLocal' | 'openChat'> = {
-  async testDraft({ template, baseUrl, apiKey }, { registry, drafts, signal, onStage }) {
+  async testDraft({ template, baseUrl, apiKey }, { registry, drafts, prices, signal, onStage }) {
     refuseReference(apiKey);
     const report = await registry.testDraft({ template, baseUrl, apiKey }, { signal, onStage });
     // A test stopped half-way says nothing about the provider.
     if (!signal.aborted) drafts.remember({ template, baseUrl, apiKey }, report);
-    return panelReport(template, report);
+    return panelReport(template, report, draftRowSource(template, prices.state.date));
   },
-  async checkDraftModel({ template, baseUrl, apiKey, model }, { registry, signal }) {
+  async checkDraftModel({ template, baseUrl, apiKey, model }, { registry, prices, signal }) {
     refuseReference(apiKey);
     const check = await registry.checkDraftModel({ template, baseUrl, apiKey }, model, { signal });
     // The typed model's row from the same facts as a listed one: the catalog's window and prices where it knows them.
     const [row] = await modelRows(
-      template,
       await withCatalog([{ id: model }], findTemplate(template)?.catalogIds ?? []),
-      [],
+      draftRowSource(template, prices.state.date),
     );
     return {
       ok: check.ok,
