@@ -237,9 +237,16 @@ describe("VS Code's own agent with Switchboard models, offline (Copilot Chat's A
     await page.locator('.quick-input-title', { hasText: `API key for ${template}` }).waitFor();
     await quickInput().fill(key);
     await page.keyboard.press('Enter');
-    // Offered once the provider and its key are saved (not clicked: a test would be a request of its own).
+    // Adding ends with the models, ticked in one quick pick of the provider's list.
+    await page.locator('.quick-input-title', { hasText: `${template}: choose models` }).waitFor();
     await page
-      .locator('.notifications-toasts .notification-toast', { hasText: `Added ${template}.` })
+      .locator('.quick-input-list .monaco-list-row')
+      .filter({ has: page.locator('.label-name', { hasText: new RegExp(`^${model}$`) }) })
+      .click();
+    await page.keyboard.press('Enter');
+    // Test Connection is offered with it (not clicked: a test would be a request of its own).
+    await page
+      .locator('.notifications-toasts .notification-toast', { hasText: `${template} is ready with ${model}` })
       .locator('.monaco-button', { hasText: 'Test Connection' })
       .waitFor({ timeout: 20_000 });
     await runFromPalette(
@@ -428,8 +435,8 @@ describe("VS Code's own agent with Switchboard models, offline (Copilot Chat's A
       preview.locator('tr', { has: preview.locator('td', { hasText: new RegExp(`^${name}$`) }) });
     // gpt-4o at $2.50/$10 per million: 30,100 in and 60 out; claude-sonnet-4-5 at $3/$15: 30,100 in and 80 out.
     await row('OpenAI').first().waitFor({ timeout: 20_000 });
-    assert.match(await row('OpenAI').first().innerText(), /\$0\.08\s+2\s+30,100\s+60/);
-    assert.match(await row('Anthropic').first().innerText(), /\$0\.09\s+2\s+30,100\s+80/);
+    assert.match(await row('OpenAI').first().innerText(), /\$0\.08\s+2\s+0\s+30,100\s+60/);
+    assert.match(await row('Anthropic').first().innerText(), /\$0\.09\s+2\s+0\s+30,100\s+80/);
     await screenshot(page, 'agent-usage');
 
     // The records themselves, as Switchboard keeps them in its global storage.
