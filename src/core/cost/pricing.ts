@@ -180,11 +180,11 @@ const SNAPSHOT_SUFFIX =
   /(?::[a-z0-9._-]*|[-@](?:\d{4}-\d{2}-\d{2}|\d{8}|\d{4})|-(?:latest|preview|exp|experimental|beta)|-v\d+)$/;
 
 /** `claude-sonnet-4-5` → claude, sonnet, 4, 5; `gpt-4o` → gpt, 4, o (letters and digits apart). */
-const tokens = (stem: string): string[] =>
-  stem.split(/[-._/:@\s]+|(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)/).filter(Boolean);
+const tokens = (stem: string): string[] => stem.split(/[-._/:@\s]+|(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)/).filter(Boolean);
 const isNumber = (token: string | undefined) => token !== undefined && /^\d+$/.test(token);
 /** Tokens of the namespace (`anthropic/` in `anthropic/claude-sonnet-4.5`), none without one. */
-const namespaceTokens = (stem: string) => (stem.includes('/') ? tokens(stem.slice(0, stem.lastIndexOf('/'))).length : 0);
+const namespaceTokens = (stem: string) =>
+  stem.includes('/') ? tokens(stem.slice(0, stem.lastIndexOf('/'))).length : 0;
 
 /** An id without its snapshot suffixes, lower case: `gpt-4.1-mini-2026-11-30` → `gpt-4.1-mini`. */
 export function modelStem(modelId: string): string {
@@ -259,7 +259,7 @@ type Found = ClosestModel & { closeness: Closeness };
  * 5. the nearest version number (`claude-sonnet-4-7` → `claude-sonnet-4-6`, not `-4-5`);
  * 6. the more expensive (input plus output price): an estimate that errs, errs on the side of the budget;
  * 7. the later id in natural order (the newer version).
- * Only models with an input and an output price, that their own id finds in the catalog, count.
+ * Only models with an input and an output price (not both zero), that their own id finds in the catalog, count.
  */
 export async function closestModel(catalogIds: readonly string[], modelId: string): Promise<ClosestModel | undefined> {
   const { calcPrice, findProvider } = await priceCalculator();
@@ -272,7 +272,7 @@ export async function closestModel(catalogIds: readonly string[], modelId: strin
     const provider = findProvider({ providerId: catalogId });
     if (!provider || provider.id !== catalogId) continue;
     let found = closestFound.get(provider);
-    if (!found) closestFound.set(provider, (found = new Map()));
+    if (!found) closestFound.set(provider, (found = new Map<string, Found | undefined>()));
     if (!found.has(modelId)) {
       const ranked = provider.models
         .map((model) => ({ model, closeness: closeness(wanted, tokens(modelStem(model.id))) }))
@@ -284,9 +284,11 @@ export async function closestModel(catalogIds: readonly string[], modelId: strin
         if (here && compareCloseness(near, here.closeness) < 0) break;
         const match = calcPrice({ input_tokens: 0, output_tokens: 0 }, model.id, { provider });
         const quote = match?.model.id === model.id ? quoteOf(match) : undefined;
-        if (!quote?.prices) continue;
+        // A free model's price would make a model nobody knows the price of free: never silently.
+        if (!quote?.prices || quote.prices.input + quote.prices.output <= 0) continue;
         const total = quote.prices.input + quote.prices.output;
-        if (here && (total < here.total || (total === here.total && naturalOrder(model.id, here.modelId) <= 0))) continue;
+        if (here && (total < here.total || (total === here.total && naturalOrder(model.id, here.modelId) <= 0)))
+          continue;
         here = { modelId: model.id, catalogId, quote, closeness: near, total };
       }
       found.set(modelId, here && { modelId: here.modelId, catalogId, quote: here.quote, closeness: here.closeness });
