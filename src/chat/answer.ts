@@ -31,12 +31,14 @@ import { carried, firstStep } from './turnState';
 
 /** Room kept for the answer when fitting the prompt: the model's output limit, at most a quarter of the window. */
 
-/** "$0.0012 – $0.16", or what is unknown. */
+/** "$0.0012 – $0.16", "$0.0012 – $0.16 (price estimated from gpt-4.1-mini)", or what is unknown. */
 export function range(estimate: CostEstimate): string {
   if (estimate.inputUsd === undefined) return 'price unknown';
-  return estimate.maxUsd === undefined
-    ? `${usd(estimate.inputUsd)} +`
-    : `${usd(estimate.inputUsd)} – ${usd(estimate.maxUsd)}`;
+  const text =
+    estimate.maxUsd === undefined
+      ? `${usd(estimate.inputUsd)} +`
+      : `${usd(estimate.inputUsd)} – ${usd(estimate.maxUsd)}`;
+  return estimate.estimatedFrom ? `${text} (price estimated from ${estimate.estimatedFrom})` : text;
 }
 
 /** "left out: the 4 oldest messages; big.ts cut to 12%; logo.png (not text)" — or nothing. */
@@ -161,7 +163,7 @@ export async function priced(cost: CostService, outcome: Outcome): Promise<{ tex
     text:
       result.usd === undefined
         ? 'price unknown'
-        : `${usd(result.usd)}${result.basis === 'reported' ? ' (reported)' : ''}`,
+        : `${usd(result.usd)}${result.basis === 'reported' ? ' (reported)' : result.estimatedFrom ? ` (estimated from ${result.estimatedFrom})` : ''}`,
     usd: result.usd,
   };
 }

@@ -44,7 +44,15 @@ export function offerFix(stream: Pick<ChatResponseStream, 'button'>, error: unkn
       ? (error as ProviderError).kind
       : undefined;
   const last = failures.at(-1)?.target;
-  if (refused)
+  // A budget needed a price nobody knows: setting it is the fix.
+  const unpriced = failures.find((failure) => failure.error.code === 'budget_unknown_price')?.target;
+  if (unpriced)
+    stream.button({
+      command: Commands.setModelPrice,
+      title: 'Set Model Price',
+      arguments: [{ providerId: unpriced.providerId, modelId: unpriced.model }],
+    });
+  else if (refused)
     stream.button({
       command: Commands.setApiKey,
       title: 'Set API Key',

@@ -27,8 +27,13 @@ export function localDate(at: number): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
-/** The label for one fact's source, or undefined where there is nothing to say (a local model's price). */
-export function factLabel(fact: LabelledFact, source: FactSource | PriceSource, dates: FactDates): string | undefined {
+/** The label for one fact's source, or undefined where there is nothing to say (a local model's price); `estimatedFrom` names the model an estimated price is taken from. */
+export function factLabel(
+  fact: LabelledFact,
+  source: FactSource | PriceSource,
+  dates: FactDates,
+  estimatedFrom?: string,
+): string | undefined {
   switch (source) {
     case 'user':
       return 'yours';
@@ -38,6 +43,8 @@ export function factLabel(fact: LabelledFact, source: FactSource | PriceSource, 
       return `catalog, ${fact === 'maxOutputTokens' ? CATALOG_SOURCES[1].published : dates.priceDataDate}`;
     case 'default':
       return 'assumed';
+    case 'estimated':
+      return `estimated from ${estimatedFrom ?? 'a similar model'}`;
     case 'unknown':
       return 'nobody lists it';
     case 'local':

@@ -69,28 +69,30 @@ export type { ProviderEntry, RegistryState } from './registry/schema';
 export { DeferredEvents } from './events';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';
 export type { CorruptionReport, KeptCopy, KeptReason, ReadOnlyReport } from './registry/store';
-export { BudgetGuard, budgetApplies, budgetSchema, periodKey } from './cost/budgets';
+export { BudgetGuard, budgetApplies, budgetSchema, periodKey, UNKNOWN_PRICE_POLICIES } from './cost/budgets';
 export type {
   Admission,
   AdmitRequest,
   Budget,
   BudgetNotice,
+  BudgetGuardOptions,
   BudgetScope,
   Reservation,
   SpendBook,
   SpendSource,
   SpendView,
+  UnknownPricePolicy,
 } from './cost/budgets';
 export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger } from './cost/ledger';
 export type { LedgerProblem } from './cost/ledger';
 export { describeDisagreement, disagreement, usageCsv } from './cost/ledgerTotals';
 export type { Surface, Totals, UsageRecord } from './cost/ledgerTotals';
-export { costOf, priceOf } from './cost/pricing';
+export { closestModel, costOf, modelStem, priceOf } from './cost/pricing';
 export { PRICE_DATA_URL, PriceCatalog } from './cost/priceCatalog';
 export type { PriceDataCache, PriceDataState, RefreshOutcome } from './cost/priceCatalog';
 export { formatPerMillion, formatUsd } from './cost/money';
 export { counted } from './text';
-export type { CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
+export type { ClosestModel, CostResult, ModelPrices, PriceQuote, PriceSource, PricingContext } from './cost/pricing';
 export { countPromptTokens, countPromptTokensNow, estimateCost, localTokenCounter } from './cost/estimate';
 export { fitToContext } from './context';
 export { contextWindowText, factLabel, localDate } from './factLabels';
@@ -102,7 +104,7 @@ export type { Fact, FactSource, ModelFacts, ModelFactsInput } from './modelFacts
 export type { Attachment, FitResult } from './context';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered, usageProblem } from './cost/meter';
-export type { MeterOptions } from './cost/meter';
+export type { MeterOptions, UnknownPriceQuestion } from './cost/meter';
 export {
   CircuitBreakers,
   RateLimitPacer,

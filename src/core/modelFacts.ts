@@ -59,7 +59,11 @@ export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
   const catalogIds = template?.catalogIds ?? [];
   const [catalog, price] = await Promise.all([
     catalogFacts(catalogIds, modelId),
-    priceOf({ catalogIds, local: template?.local, overrides: user?.prices, listed: listed?.prices }, modelId),
+    priceOf(
+      // A model nobody prices is estimated as the closest known one, as the meter prices it: every surface agrees.
+      { catalogIds, local: template?.local, overrides: user?.prices, listed: listed?.prices, closest: true },
+      modelId,
+    ),
   ]);
   const listedSource = (field: ModelInfoField): FactSource => {
     const source = listed?.sources?.[field];

@@ -1,10 +1,11 @@
 import * as vscode from 'vscode';
-import { budgetSchema, describeIssues, usageCsv, type Budget } from '../core';
+import { budgetSchema, describeIssues, priceOf, usageCsv, type Budget } from '../core';
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Services } from '../services';
 import type { CostStatusBar } from './statusBar';
+import { askPrices, describePrice, modelsToPrice, savePrice } from './unknownPrices';
 
-/** Show Usage, Set Budget, Export Usage and Delete Usage Data. */
+/** Show Usage, Set Budget, Set Model Price, Export Usage and Delete Usage Data. */
 export function costCommands(
   { cost, usage, registry, dialogs, settings }: Services,
   statusBar: CostStatusBar,
@@ -54,6 +55,40 @@ export function costCommands(
       const others = settings.raw('budgets').filter((item) => (item as { id?: unknown } | null)?.id !== parsed.data.id);
       await settings.update('budgets', [...others, parsed.data]);
       await registry.noteBudgetChange(parsed.data.id);
+    },
+    [Commands.setModelPrice]: async function setModelPrice(args?: { providerId?: unknown; modelId?: unknown }) {
+      // A model named by the caller (the chat's button), else picked: each with its price now.
+      let target =
+        typeof args?.providerId === 'string' && typeof args.modelId === 'string'
+          ? { providerId: args.providerId, modelId: args.modelId }
+          : undefined;
+      if (!target) {
+        const rows = await Promise.all(
+          modelsToPrice(registry).map(async (model) => ({
+            label: model.modelId,
+            description: `${registry.get(model.providerId)?.name ?? model.providerId} · ${await describePrice(cost.pricing(model.providerId, model.modelId), model.modelId)}`,
+            model,
+          })),
+        );
+        if (rows.length === 0) {
+          void dialogs.info('Switchboard: no models to price yet. Add a provider and choose its models first.');
+          return;
+        }
+        target = (await dialogs.pick(rows, { title: 'Set the price of…', matchOnDescription: true }))?.model;
+        if (!target) return;
+      }
+      const { providerId, modelId } = target;
+      if (!registry.get(providerId)) throw new Error(`No provider "${providerId}".`);
+      const quote = await priceOf(cost.pricing(providerId, modelId), modelId);
+      const prices = await askPrices(
+        dialogs,
+        registry,
+        providerId,
+        modelId,
+        quote.source === 'local' ? undefined : quote.prices,
+      );
+      if (!prices) return;
+      await savePrice(registry, providerId, modelId, prices);
     },
     [Commands.exportUsage]: async function exportUsage(args?: { uri?: vscode.Uri; format?: 'csv' | 'json' }) {
       const format =

@@ -25,6 +25,7 @@ import type { Dialogs } from '../platform/dialogs';
 import type { Settings } from '../platform/settings';
 import { FileSharedStore } from '../platform/sharedFileStore';
 import type { BudgetUse, CostService as Cost, SpendData } from '../services';
+import { SET_PRICE_HINT, UnknownPrices } from './unknownPrices';
 
 const NOTIFIED_KEY = 'switchboard.budgetNotices';
 /** The last requests in full (surface, outcome, latency): a file, so globalState keeps only aggregates. */
@@ -36,6 +37,8 @@ const day = (time: number) => periodKey('daily', time);
 export class CostService implements Cost, vscode.Disposable {
   readonly ledger: UsageLedger;
   readonly guard: BudgetGuard;
+  /** Models without a known price: the ones allowed, the question about one, a typed price saved. */
+  readonly unknownPrices: UnknownPrices;
   readonly #disposables: vscode.Disposable[] = [];
   #recent: UsageRecord[] | undefined;
   #recentWrite: Promise<void> = Promise.resolve();
@@ -65,7 +68,11 @@ export class CostService implements Cost, vscode.Disposable {
       shared,
       onProblem: (problem) => this.#storageProblem(problem),
     });
-    this.guard = new BudgetGuard(() => this.budgets(), this.ledger);
+    this.guard = new BudgetGuard(() => this.budgets(), this.ledger, Date.now, {
+      unknownPrice: () => this.settings.current.unknownPrice,
+      setPriceHint: SET_PRICE_HINT,
+    });
+    this.unknownPrices = new UnknownPrices(context.globalState, registry, dialogs, log);
     const recorded = this.ledger.onDidRecord((record) => void this.#remember(record));
     this.#disposables.push({
       dispose: () => (recorded.dispose(), this.#recentTimer && clearTimeout(this.#recentTimer)),
@@ -115,7 +122,8 @@ export class CostService implements Cost, vscode.Disposable {
    * How a provider's model is priced: its template's catalog ids, local or not, the user's prices,
    * and the prices the provider's own model list gave when it was last read (OpenRouter, a LiteLLM
    * proxy): the same inputs `Registry.modelFacts` prices with, so a request costs what the panel and
-   * the pickers show.
+   * the pickers show; when nobody knows its price, the closest known model of the same catalog
+   * provider's.
    */
   pricing(providerId: string, modelId: string): PricingContext {
     const entry = this.registry.get(providerId);
@@ -126,6 +134,7 @@ export class CostService implements Cost, vscode.Disposable {
       local: template?.local,
       overrides: entry?.models.find((model) => model.id === modelId)?.prices,
       ...(listed ? { listed } : {}),
+      closest: true,
     };
   }
 
@@ -162,6 +171,11 @@ export class CostService implements Cost, vscode.Disposable {
           'Send Anyway',
           'The budget is in "ask" mode. Change it with Switchboard: Set Budget.',
         ),
+      unknownPriceAllowed: (modelId) => this.unknownPrices.isAllowed(providerId, modelId),
+      // Only @switchboard's chat can stop for a question: VS Code's chat and other extensions' requests
+      // (and connection tests) are refused with how to set the price.
+      ...(surface === 'chat' ? { askUnknownPrice: (question) => this.unknownPrices.ask(question) } : {}),
+      onUnpriced: (message) => this.log.warn(message),
       onRecordError: (error) => this.log.error('could not record a request', error),
       onSuspectUsage: (message) => this.log.warn(message),
     });

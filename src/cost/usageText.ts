@@ -105,10 +105,15 @@ function requests(totals: Totals | undefined): string {
   return totals?.failedAttempts ? `${answered}, ${counted(totals.failedAttempts, 'failed attempt')}` : answered;
 }
 
-/** What a row's figures leave out: requests without a price; the provider's bill beside the list price where they part. */
+/**
+ * What a row's figures leave out or guess: requests without a price (counted at $0), estimated ones
+ * (tokens counted here, or priced as the closest known model); the provider's bill beside the list
+ * price where they part.
+ */
 function notes(totals: Totals, reportedBy: string): string {
   return [
-    totals.unpricedRequests ? `${totals.unpricedRequests} without a price` : undefined,
+    totals.unpricedRequests ? `${totals.unpricedRequests} without a price (counted at $0)` : undefined,
+    totals.estimatedRequests ? `${totals.estimatedRequests} estimated` : undefined,
     describeDisagreement(totals, reportedBy),
   ]
     .filter(Boolean)

@@ -68,7 +68,8 @@ function usagePart(usage: Usage): vscode.LanguageModelDataPart {
 function priceText(quote: PriceQuote): string {
   if (quote.source === 'local') return 'free (local)';
   if (!quote.prices) return 'price unknown';
-  return `${formatPerMillion(quote.prices.input)} / ${formatPerMillion(quote.prices.output)} per M`;
+  const estimated = quote.source === 'estimated' ? ` (estimated from ${quote.estimatedFrom ?? 'a similar model'})` : '';
+  return `${formatPerMillion(quote.prices.input)} / ${formatPerMillion(quote.prices.output)} per M${estimated}`;
 }
 
 /** "128K", "4K" */
@@ -138,7 +139,7 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
               },
               facts.price,
               {
-                price: factLabel('price', facts.price.source, dates),
+                price: factLabel('price', facts.price.source, dates, facts.price.estimatedFrom),
                 context: factLabel('contextWindow', facts.contextWindow.source, dates),
               },
             )}`,

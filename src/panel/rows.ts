@@ -138,7 +138,7 @@ export async function modelRows(models: ModelInfo[], { facts: factsOf, dates }: 
         const labels = {
           ...(context ? { contextWindow: factLabel('contextWindow', context.source, dates) } : {}),
           ...(output ? { maxOutputTokens: factLabel('maxOutputTokens', output.source, dates) } : {}),
-          ...(quote.source !== 'local' ? { price: factLabel('price', quote.source, dates) } : {}),
+          ...(quote.source !== 'local' ? { price: factLabel('price', quote.source, dates, quote.estimatedFrom) } : {}),
         };
         return {
           id: model.id,

@@ -17,6 +17,7 @@ export const Commands = {
   detectLocalProviders: 'switchboard.detectLocalProviders',
   showUsage: 'switchboard.showUsage',
   setBudget: 'switchboard.setBudget',
+  setModelPrice: 'switchboard.setModelPrice',
   deleteUsageData: 'switchboard.deleteUsageData',
   exportUsage: 'switchboard.exportUsage',
   refreshPrices: 'switchboard.refreshPrices',

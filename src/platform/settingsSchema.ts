@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import {
+  UNKNOWN_PRICE_POLICIES,
   budgetSchema,
   declaredProvider,
   describeIssues,
@@ -7,6 +8,7 @@ import {
   type Budget,
   type FallbackStep,
   type ProviderEntry,
+  type UnknownPricePolicy,
 } from '../core';
 
 /** Where settings come from: VS Code's configuration in the extension, a plain object in unit tests. */
@@ -22,6 +24,8 @@ export interface SwitchboardSettings {
   /** Providers declared in settings: the user's, and a trusted workspace's (its folders' included). */
   providers: { user: ProviderEntry[]; workspace: ProviderEntry[] };
   budgets: Budget[];
+  /** What a budget that refuses requests does with a model nobody knows the price of. */
+  unknownPrice: UnknownPricePolicy;
   statusBar: { period: 'today' | 'month' };
   fallback: { chain: FallbackStep[]; maxCostRatio: number; askBeforeSwitchingProviders: boolean };
   languageModels: { useFallbackChain: boolean };
@@ -35,6 +39,7 @@ export interface SwitchboardSettings {
 const PLAIN = {
   'keys.allowCommandReferences': [z.boolean(), false],
   'statusBar.period': [z.enum(['today', 'month']), 'today'],
+  unknownPrice: [z.enum(UNKNOWN_PRICE_POLICIES), 'ask'],
   'fallback.maxCostRatio': [z.number().min(1), 3],
   'fallback.askBeforeSwitchingProviders': [z.boolean(), false],
   'languageModels.useFallbackChain': [z.boolean(), false],
@@ -125,6 +130,7 @@ export function readSettings(
     keys: { allowCommandReferences: plain('keys.allowCommandReferences') },
     providers,
     budgets,
+    unknownPrice: plain('unknownPrice'),
     statusBar: { period: plain('statusBar.period') },
     fallback: {
       chain: chain.success ? chain.data : [],

@@ -38,7 +38,7 @@ export function describeModel(model: ModelInfo, quote: PriceQuote, labels?: Fact
   if (quote.source === 'local') parts.push('free (local)');
   else if (quote.prices)
     parts.push(
-      `${formatPerMillion(quote.prices.input)} in · ${formatPerMillion(quote.prices.output)} out /M${quote.source === 'user' && !labels ? ' (your price)' : ''}${quote.tiered ? ' (more past long prompts)' : ''}`,
+      `${formatPerMillion(quote.prices.input)} in · ${formatPerMillion(quote.prices.output)} out /M${quote.source === 'user' && !labels ? ' (your price)' : ''}${quote.source === 'estimated' && !labels ? ` (estimated from ${quote.estimatedFrom ?? 'a similar model'})` : ''}${quote.tiered ? ' (more past long prompts)' : ''}`,
     );
   else parts.push('price unknown');
   if (model.contextWindow)
@@ -77,7 +77,7 @@ export function describeFacts(facts: ModelFacts, dates?: FactDates, listed?: Mod
     },
     facts.price,
     dates && {
-      price: factLabel('price', facts.price.source, dates),
+      price: factLabel('price', facts.price.source, dates, facts.price.estimatedFrom),
       // "(assumed)" already follows the window.
       context: known ? factLabel('contextWindow', facts.contextWindow.source, dates) : undefined,
     },

@@ -78,7 +78,7 @@ const modelRow = z.strictObject({
   maxOutputTokens: z.optional(z.int().check(z.positive())),
   prices: z.optional(z.strictObject({ input: usd, output: usd, cachedInput: z.optional(usd) })),
   /** `provider`: the provider's own model list (OpenRouter, a LiteLLM proxy). */
-  priceSource: z.enum(['catalog', 'provider', 'user', 'local', 'unknown']),
+  priceSource: z.enum(['catalog', 'provider', 'user', 'local', 'estimated', 'unknown']),
   capabilities: z.array(z.enum(['tools', 'vision', 'reasoning'])),
   /** Where the limits came from: the provider's own list, the catalog, or the user. */
   sources: z.optional(z.strictObject({ contextWindow: limitSource, maxOutputTokens: limitSource })),

@@ -9,6 +9,7 @@ import {
   type Reservation,
   type SpendBook,
   type SpendView,
+  type UnknownPricePolicy,
 } from '../../src/core/cost/budgets';
 
 const NOW = new Date(2026, 10, 21, 12, 0, 0).getTime();
@@ -63,12 +64,13 @@ const budget = (overrides: Partial<Budget> | number = {}): Budget =>
     mode: 'stop',
     ...(typeof overrides === 'number' ? { limitUsd: overrides } : overrides),
   });
-const guard = (budgets: Budget[], spend = new Spend()) => ({
+const guard = (budgets: Budget[], spend = new Spend(), unknownPrice?: UnknownPricePolicy) => ({
   spend,
   guard: new BudgetGuard(
     () => budgets,
     spend,
     () => NOW,
+    unknownPrice ? { unknownPrice: () => unknownPrice, setPriceHint: 'Set it with Set Model Price.' } : {},
   ),
 });
 const request = {
@@ -208,6 +210,87 @@ describe('budgets', () => {
       (await guard([budget({ mode: 'warn' })]).guard.admit({ ...request, outputUsdPerToken: undefined })).allowed,
       true,
     );
+  });
+
+  describe('a model nobody knows the price of, under switchboard.unknownPrice', () => {
+    // gpt-4.1-mini-2026-11-30, estimated from gpt-4.1-mini: $0.40 in, $1.60 out per million.
+    const estimated = {
+      providerId: 'openai',
+      modelId: 'gpt-4.1-mini-2026-11-30',
+      inputUsd: 0.0004,
+      outputUsdPerToken: 0.0000016,
+      maxTokens: 10_000,
+      unknownPrice: { estimatedFrom: 'gpt-4.1-mini' },
+    };
+    const unpriced = {
+      ...request,
+      modelId: 'my-finetune',
+      inputUsd: 0,
+      outputUsdPerToken: undefined,
+      unknownPrice: {},
+    };
+
+    it('block: every refusing budget refuses it, saying why and how to set its price; a warn budget never', async () => {
+      for (const mode of ['stop', 'ask', 'switch'] as const) {
+        const { guard: g, spend } = guard([budget({ mode })], new Spend(), 'block');
+        const admission = await g.admit(estimated);
+        assert.deepEqual(!admission.allowed && [admission.mode, admission.unknownPrice, admission.message], [
+          mode,
+          'block',
+          'gpt-4.1-mini-2026-11-30 has no known price (a similar model, gpt-4.1-mini, has one), and models without one are blocked under the daily budget of $5.00. Set it with Set Model Price.',
+        ]);
+        assert.equal(spend.inFlightUsd(), 0, 'nothing reserved');
+      }
+      // Even a model the user allowed when asked: 'block' is the setting's last word.
+      const blocked = await guard([budget()], new Spend(), 'block').guard.admit({
+        ...estimated,
+        unknownPrice: { ...estimated.unknownPrice, allowed: true },
+      });
+      assert.equal(blocked.allowed, false);
+      const warned = await guard([budget({ mode: 'warn' })], new Spend(), 'block').guard.admit(unpriced);
+      assert.deepEqual(warned, { allowed: true, maxTokens: 100_000, notices: [] });
+    });
+
+    it('ask: refused for the question until the user allows the model, then counted at the estimate', async () => {
+      const { guard: g, spend } = guard([budget()], new Spend(), 'ask');
+      const asked = await g.admit(estimated);
+      assert.deepEqual(!asked.allowed && [asked.mode, asked.unknownPrice, asked.message], [
+        'stop',
+        'ask',
+        'gpt-4.1-mini-2026-11-30 has no known price (a similar model, gpt-4.1-mini, has one), so the daily budget of $5.00 cannot be kept without asking you. Set it with Set Model Price.',
+      ]);
+      spend.add([{ kind: 'overall' }], 4.99);
+      const allowed = await g.admit({ ...estimated, unknownPrice: { ...estimated.unknownPrice, allowed: true } });
+      // ($5 − $4.99 − $0.0004) / $0.0000016 per token: 6,000 tokens of the 10,000 asked for fit.
+      assert.deepEqual(
+        [allowed.allowed, allowed.allowed && allowed.maxTokens, allowed.allowed && allowed.unpriced],
+        [true, 6_000, undefined],
+      );
+      assert.equal(Math.round(spend.inFlightUsd() * 1e9), 10_000_000, 'the estimate is reserved: $0.01');
+    });
+
+    it('allow: sent at the estimate, capped to fit; without one, counted at $0 and said so', async () => {
+      const { guard: g, spend } = guard([budget()], new Spend(), 'allow');
+      spend.add([{ kind: 'overall' }], 4.99);
+      const admission = await g.admit(estimated);
+      assert.deepEqual([admission.allowed, admission.allowed && admission.maxTokens], [true, 6_000]);
+      const none = await guard([budget()], new Spend(), 'allow').guard.admit(unpriced);
+      assert.deepEqual(none, { allowed: true, maxTokens: 100_000, notices: [], unpriced: true });
+      // An estimate of $0 is no free model: the setting still decides.
+      const free = await guard([budget()], new Spend(), 'ask').guard.admit({
+        ...estimated,
+        inputUsd: 0,
+        outputUsdPerToken: 0,
+      });
+      assert.equal(!free.allowed && free.unknownPrice, 'ask');
+    });
+
+    it('without a policy the core blocks, as before; no budget, or a known price, never asks', async () => {
+      const unknown = await guard([budget()]).guard.admit(unpriced);
+      assert.equal(!unknown.allowed && unknown.unknownPrice, 'block');
+      assert.equal((await guard([], new Spend(), 'block').guard.admit(unpriced)).allowed, true);
+      assert.equal((await guard([budget()], new Spend(), 'block').guard.admit(request)).allowed, true);
+    });
   });
 
   it('provider and model budgets apply only to their own requests', async () => {

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { createProvider, type ProviderError } from '../../src/core';
-import { BudgetGuard, budgetSchema, type Budget } from '../../src/core/cost/budgets';
+import { BudgetGuard, budgetSchema, type Budget, type UnknownPricePolicy } from '../../src/core/cost/budgets';
 import { UsageLedger } from '../../src/core/cost/ledger';
-import { metered, type MeterOptions } from '../../src/core/cost/meter';
+import { metered, type MeterOptions, type UnknownPriceQuestion } from '../../src/core/cost/meter';
+import type { UsageRecord } from '../../src/core/cost/ledgerTotals';
 import { collect, collectUntilError, useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
@@ -289,5 +290,132 @@ describe('metered requests', () => {
     assert.ok(results.includes('budget_stop') && results.includes('ok'), results.join(','));
     assert.ok((totals()?.usd ?? 0) <= 0.05 + 1e-9, String(totals()?.usd));
     assert.equal(ledger.reservedUsd(), 0);
+  });
+
+  describe('a model nobody knows the price of', () => {
+    const NEW_MODEL = 'gpt-4.1-mini-2026-11-30';
+    const newModel = { model: NEW_MODEL, messages: [{ role: 'user' as const, content: 'hi' }], maxTokens: 1000 };
+    // 1,000,000 prompt and 1,000,000 completion tokens: $0.40 + $1.60 at gpt-4.1-mini's price.
+    const MILLION = { prompt_tokens: 1_000_000, completion_tokens: 1_000_000, total_tokens: 2_000_000 };
+
+    function unknownSetup(
+      server: LoopbackServer,
+      budgets: Budget[],
+      policy: UnknownPricePolicy,
+      options: Partial<MeterOptions> = {},
+    ) {
+      const clock = new ManualClock();
+      const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
+      const guard = new BudgetGuard(
+        () => budgets,
+        ledger,
+        () => clock.now(),
+        { unknownPrice: () => policy },
+      );
+      const overrides: { prices?: { input: number; output: number } } = {};
+      const records: UsageRecord[] = [];
+      const logged: string[] = [];
+      ledger.onDidRecord((record) => records.push(record));
+      const provider = metered(createProvider({ type: 'openai', baseUrl: server.url, apiKey: 'sk-test' }), {
+        providerId: 'openai',
+        type: 'openai',
+        pricing: () => ({ catalogIds: ['openai'], closest: true, overrides: overrides.prices }),
+        ledger,
+        guard,
+        surface: 'chat',
+        clock,
+        onUnpriced: (message) => logged.push(message),
+        ...options,
+      });
+      /** The last record, once there are `count` of them and nothing is reserved. */
+      const recorded = async (count = 1) => {
+        for (let i = 0; i < 400 && (records.length < count || ledger.reservedUsd() > 0); i++)
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        return records.at(-1);
+      };
+      return { provider, overrides, recorded, logged, records };
+    }
+    const answered = () =>
+      serve((_req, res) => sse(res, dataEvents([textDelta('Hi'), finishChunk('stop'), usageChunk(MILLION), '[DONE]'])));
+
+    it('is recorded as estimated, with the model it was estimated from, without any budget', async () => {
+      const server = await answered();
+      const { provider, recorded } = unknownSetup(server, [], 'block');
+      await collect(provider.chat(newModel));
+      const record = await recorded();
+      assert.deepEqual(record && { ...record.cost, usd: Math.round(record.cost.usd! * 1e9) / 1e9 }, {
+        basis: 'estimated',
+        usd: 2,
+        estimatedFrom: 'gpt-4.1-mini',
+      });
+    });
+
+    it('asked about: a typed price prices the request; allowing sends it at the estimate; cancelling sends nothing', async () => {
+      const server = await answered();
+      const questions: UnknownPriceQuestion[] = [];
+      let answer: 'priced' | 'allowed' | undefined;
+      const allowed = new Set<string>();
+      const { provider, overrides, recorded, records } = unknownSetup(server, [budget(100)], 'ask', {
+        unknownPriceAllowed: (modelId) => allowed.has(modelId),
+        askUnknownPrice: (question) => {
+          questions.push(question);
+          if (answer === 'priced') overrides.prices = { input: 1, output: 3 };
+          if (answer === 'allowed') allowed.add(question.modelId);
+          return Promise.resolve(answer);
+        },
+      });
+      const cancelled = await collectUntilError(provider.chat(newModel));
+      assert.deepEqual(
+        [cancelled.error.code, cancelled.error.message, server.requests.length, records.length],
+        ['budget_unknown_price', `Not sent: ${NEW_MODEL} has no known price.`, 0, 0],
+      );
+      assert.deepEqual(
+        { ...questions[0], message: undefined, budget: undefined },
+        {
+          providerId: 'openai',
+          modelId: NEW_MODEL,
+          estimatedFrom: 'gpt-4.1-mini',
+          suggested: { input: 0.4, output: 1.6 },
+          message: undefined,
+          budget: undefined,
+        },
+      );
+
+      answer = 'allowed';
+      await collect(provider.chat(newModel));
+      assert.equal(Math.round((await recorded(1))!.cost.usd! * 1e9), 2e9, 'counted at the estimate: $2');
+      assert.equal((await recorded(1))!.cost.estimatedFrom, 'gpt-4.1-mini');
+      // Allowed once, not asked again.
+      await collect(provider.chat(newModel));
+      assert.deepEqual([questions.length, server.requests.length], [2, 2]);
+
+      allowed.clear();
+      answer = 'priced';
+      await collect(provider.chat(newModel));
+      const priced = await recorded(3);
+      // The typed price: $1 in and $3 out per million, computed, not estimated.
+      assert.deepEqual([priced?.cost.basis, priced?.cost.usd, questions.length], ['computed', 4, 3]);
+    });
+
+    it('where nobody can be asked, it is refused, saying how to set the price; a switch budget moves on', async () => {
+      const server = await answered();
+      const { provider } = unknownSetup(server, [budget(100)], 'ask');
+      const { error } = await collectUntilError(provider.chat(newModel));
+      assert.equal(error.code, 'budget_unknown_price');
+      assert.match(error.message, /^gpt-4\.1-mini-2026-11-30 has no known price .*cannot be kept without asking you\./);
+      const switching = unknownSetup(server, [budget(100, 'switch')], 'block');
+      assert.equal((await collectUntilError(switching.provider.chat(newModel))).error.code, 'budget_switch');
+      assert.equal(server.requests.length, 0);
+    });
+
+    it('allow without any similar model: sent, counted at $0 as unpriced, and said once', async () => {
+      const server = await answered();
+      const { provider, recorded, logged } = unknownSetup(server, [budget(100)], 'allow');
+      await collect(provider.chat({ ...newModel, model: 'my-finetune' }));
+      assert.deepEqual((await recorded())?.cost, { basis: 'unknown' });
+      assert.deepEqual(logged, [
+        'openai my-finetune has no known price and no similar model to estimate it from: sent under your budget and counted at $0',
+      ]);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readSettings, type SettingsSource } from '../../src/platform/settingsSchema';
+import { parsePrices } from '../../src/cost/unknownPrices';
 
 const source = (
   values: Record<string, unknown>,
@@ -83,5 +84,29 @@ describe('settings reader', () => {
     const untrusted = readSettings(source({}, layers), { trusted: false });
     assert.deepEqual(untrusted.settings.providers.workspace, []);
     assert.deepEqual(untrusted.problems, []);
+  });
+});
+
+describe('switchboard.unknownPrice', () => {
+  it("is 'ask' unless set to allow or block; anything else is ignored with a message", () => {
+    assert.equal(readSettings(source({}), { trusted: true }).settings.unknownPrice, 'ask');
+    assert.equal(readSettings(source({ unknownPrice: 'block' }), { trusted: true }).settings.unknownPrice, 'block');
+    assert.equal(readSettings(source({ unknownPrice: 'allow' }), { trusted: true }).settings.unknownPrice, 'allow');
+    const { settings, problems } = readSettings(source({ unknownPrice: 'free' }), { trusted: true });
+    assert.equal(settings.unknownPrice, 'ask');
+    assert.match(problems.join('\n'), /^switchboard\.unknownPrice "free" ignored .*; using "ask"$/);
+  });
+});
+
+describe('typed model prices', () => {
+  it('reads input / output per million tokens, in the ways people type them', () => {
+    assert.deepEqual(parsePrices('0.40 / 1.60'), { input: 0.4, output: 1.6 });
+    assert.deepEqual(parsePrices('$0.4, $1.6'), { input: 0.4, output: 1.6 });
+    assert.deepEqual(parsePrices(' 3 15 '), { input: 3, output: 15 });
+    assert.deepEqual(parsePrices('0/0'), { input: 0, output: 0 });
+    assert.match(parsePrices('0.40') as string, /^Type two prices/);
+    assert.match(parsePrices('-1 / 2') as string, /^Each price must be a number/);
+    assert.match(parsePrices('1e3 / 2') as string, /^Each price must be a number/);
+    assert.match(parsePrices('one / two') as string, /^Each price must be a number/);
   });
 });

@@ -29,6 +29,15 @@ export const budgetSchema = z
   })
   .strict();
 export type Budget = z.output<typeof budgetSchema>;
+
+/**
+ * What a budget that refuses requests (stop, ask, switch) does with a model nobody knows the price
+ * of (`switchboard.unknownPrice`): `ask` the user once per model (where someone can be asked; a
+ * model they allowed passes), `allow` it (priced as the closest known model, or at $0 without one),
+ * or `block` it.
+ */
+export const UNKNOWN_PRICE_POLICIES = ['ask', 'allow', 'block'] as const;
+export type UnknownPricePolicy = (typeof UNKNOWN_PRICE_POLICIES)[number];
 export type BudgetScope = Budget['scope'];
 
 /** Spend already recorded (by the usage ledger) for a scope in the period containing `now`. */
@@ -56,11 +65,39 @@ export interface AdmitRequest {
   maxTokens?: number;
   /** The least output worth sending for; below this the request is refused rather than cut to nothing. */
   minOutputTokens?: number;
+  /**
+   * Nobody knows the model's price (implied when `outputUsdPerToken` is undefined). `estimatedFrom`:
+   * it is priced as that known model (the closest: `inputUsd` and `outputUsdPerToken` are its);
+   * `allowed`: the user let this model through without a price.
+   */
+  unknownPrice?: { estimatedFrom?: string; allowed?: boolean };
 }
 
 export type Admission =
-  | { allowed: true; reservation?: Reservation; maxTokens?: number; notices: BudgetNotice[] }
-  | { allowed: false; budget: Budget; mode: 'ask' | 'stop' | 'switch'; message: string; notices: BudgetNotice[] };
+  | {
+      allowed: true;
+      reservation?: Reservation;
+      maxTokens?: number;
+      notices: BudgetNotice[];
+      /** Sent under a refusing budget without any price: counted at $0 (say so). */
+      unpriced?: boolean;
+    }
+  | {
+      allowed: false;
+      budget: Budget;
+      mode: 'ask' | 'stop' | 'switch';
+      message: string;
+      notices: BudgetNotice[];
+      /** Refused for want of a price, under this policy (`ask`: the user may be asked, then it is admitted again). */
+      unknownPrice?: UnknownPricePolicy;
+    };
+
+export interface BudgetGuardOptions {
+  /** What refusing budgets do with a model nobody knows the price of (default `block`). */
+  unknownPrice?: () => UnknownPricePolicy;
+  /** How to set a model's price, said when one is refused for want of it. */
+  setPriceHint?: string;
+}
 
 export interface Reservation {
   readonly id: string;
@@ -124,16 +161,24 @@ export class BudgetGuard {
   readonly #budgets: () => readonly Budget[];
   readonly #book: SpendBook;
   readonly #now: () => number;
+  readonly #options: BudgetGuardOptions;
 
-  constructor(budgets: () => readonly Budget[], book: SpendBook, now: () => number = Date.now) {
+  constructor(
+    budgets: () => readonly Budget[],
+    book: SpendBook,
+    now: () => number = Date.now,
+    options: BudgetGuardOptions = {},
+  ) {
     this.#budgets = budgets;
     this.#book = book;
     this.#now = now;
+    this.#options = options;
   }
 
   /** `waived`: budgets in 'ask' mode the user chose to go past for this one request (they only warn). */
   async admit(request: AdmitRequest, waived: ReadonlySet<string> = new Set()): Promise<Admission> {
-    const free = request.inputUsd === 0 && request.outputUsdPerToken === 0;
+    // A model nobody knows the price of is not free because the closest known one is.
+    const free = request.inputUsd === 0 && request.outputUsdPerToken === 0 && !request.unknownPrice;
     const budgets = free ? [] : this.#budgets().filter((budget) => budgetApplies(budget.scope, request));
     if (budgets.length === 0)
       return {
@@ -142,7 +187,9 @@ export class BudgetGuard {
         notices: [],
       };
     try {
-      return await this.#book.decide((view) => decide(request, budgets, waived, this.#now(), view));
+      const policy = this.#options.unknownPrice?.() ?? 'block';
+      const hint = this.#options.setPriceHint ?? 'Set its price to use it under this budget.';
+      return await this.#book.decide((view) => decide(request, budgets, waived, this.#now(), view, policy, hint));
     } catch (error) {
       // Without every window's spend the budget cannot be kept: not sent, and not the provider's fault
       // (a budget code ends the route without counting against any model's circuit).
@@ -166,10 +213,16 @@ function decide(
   waived: ReadonlySet<string>,
   now: number,
   view: SpendView,
+  policy: UnknownPricePolicy,
+  hint: string,
 ): Admission {
   const notices: BudgetNotice[] = [];
   let maxTokens = request.maxTokens;
   const minOutput = request.minOutputTokens ?? 1;
+  const unknown = request.unknownPrice ?? (request.outputUsdPerToken === undefined ? {} : undefined);
+  // Let through: the setting says so, or the user allowed this model when asked ('block' is the user's last word).
+  const letThrough = policy === 'allow' || (policy === 'ask' && unknown?.allowed === true);
+  let unpriced = false;
 
   for (const budget of budgets) {
     const key = periodKey(budget.period, now);
@@ -177,15 +230,23 @@ function decide(
     const remaining = budget.limitUsd - committed;
     const enforcing = budget.mode !== 'warn' && !waived.has(budget.id);
     const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
+    if (unknown && enforcing && !letThrough) {
+      const estimate = unknown.estimatedFrom ? ` (a similar model, ${unknown.estimatedFrom}, has one)` : '';
+      return {
+        allowed: false,
+        budget,
+        mode: budget.mode as 'ask' | 'stop' | 'switch',
+        message:
+          policy === 'block'
+            ? `${request.modelId} has no known price${estimate}, and models without one are blocked under the ${name}. ${hint}`
+            : `${request.modelId} has no known price${estimate}, so the ${name} cannot be kept without asking you. ${hint}`,
+        notices,
+        unknownPrice: policy,
+      };
+    }
     if (request.outputUsdPerToken === undefined) {
-      if (enforcing)
-        return {
-          allowed: false,
-          budget,
-          mode: budget.mode as 'ask' | 'stop' | 'switch',
-          message: `This model has no known price, so the ${name} cannot be kept. Set its price to use it under this budget.`,
-          notices,
-        };
+      // Let through without any price: counted at $0, and the host says so.
+      if (enforcing) unpriced = true;
       continue;
     }
     const worst = (tokens: number | undefined) => request.inputUsd + (tokens ?? 0) * request.outputUsdPerToken!;
@@ -215,7 +276,12 @@ function decide(
   }
 
   if (request.outputUsdPerToken === undefined)
-    return { allowed: true, ...(maxTokens === undefined ? {} : { maxTokens }), notices };
+    return {
+      allowed: true,
+      ...(maxTokens === undefined ? {} : { maxTokens }),
+      notices,
+      ...(unpriced ? { unpriced } : {}),
+    };
   const reservation = view.reserve(
     request.inputUsd + (maxTokens ?? 0) * request.outputUsdPerToken,
     budgets.map((budget) => budget.id),

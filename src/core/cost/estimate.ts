@@ -92,6 +92,8 @@ export interface CostEstimate {
   inputTokens: number;
   method: TokenCount['method'];
   priceSource: PriceSource;
+  /** Price source `estimated`: the known model whose price this is (`gpt-4.1-mini`). */
+  estimatedFrom?: string;
   /** The prompt's cost (uncached); undefined without a price. */
   inputUsd?: number;
   /** One output token's cost; undefined without a price. */
@@ -127,7 +129,12 @@ export async function estimateCost(
   }
   count ??= await countPromptTokens(request, type);
   const quote = await priceOf(context, request.model);
-  const estimate: CostEstimate = { inputTokens: count.tokens, method: count.method, priceSource: quote.source };
+  const estimate: CostEstimate = {
+    inputTokens: count.tokens,
+    method: count.method,
+    priceSource: quote.source,
+    ...(quote.estimatedFrom === undefined ? {} : { estimatedFrom: quote.estimatedFrom }),
+  };
   if (!quote.prices) return maxOutputTokens === undefined ? estimate : { ...estimate, maxOutputTokens };
   // Tiered prices (input and output) depend on the prompt's size: ask the calculation the bill uses.
   const input = await costOf(context, request.model, { inputTokens: count.tokens, outputTokens: 0 });

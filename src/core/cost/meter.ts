@@ -1,10 +1,10 @@
 import { ProviderError } from '../errors';
 import type { ChatEvent, ChatRequest, Clock, Provider, ProviderType, Usage } from '../types';
-import type { Budget, BudgetGuard, BudgetNotice, Reservation } from './budgets';
+import type { AdmitRequest, Budget, BudgetGuard, BudgetNotice, Reservation } from './budgets';
 import { countPromptTokens, estimateCost } from './estimate';
 import type { UsageLedger } from './ledger';
 import type { Surface } from './ledgerTotals';
-import { costOf, type PricingContext } from './pricing';
+import { costOf, priceOf, type PricingContext } from './pricing';
 
 export interface MeterOptions {
   providerId: string;
@@ -23,10 +23,35 @@ export interface MeterOptions {
   onNotice?: (notice: BudgetNotice) => void;
   /** A budget in 'ask' mode would be crossed: true goes past it for this request. Without it the request is refused. */
   confirmOverBudget?: (message: string, budget: Budget) => Promise<boolean>;
+  /** Whether the user let this model through without a known price before (remembered by the host). */
+  unknownPriceAllowed?: (modelId: string) => boolean;
+  /**
+   * Asks about a model nobody knows the price of, which a budget needs and the setting says to ask
+   * about; absent where nobody can be asked (another extension's request: then it is refused). The
+   * answer: `priced` (the user set its price, the host saved it: the request is priced again),
+   * `allowed` (sent at the closest model's price, or at $0 without one; the host remembers it), or
+   * undefined (nothing is sent).
+   */
+  askUnknownPrice?: (question: UnknownPriceQuestion) => Promise<'priced' | 'allowed' | undefined>;
+  /** A request was let through a budget without any price (counted at $0): one line for the log. */
+  onUnpriced?: (message: string) => void;
   /** A recording failed; the request itself was not affected. */
   onRecordError?: (error: unknown) => void;
   /** A provider's usage report was not believed (the request was priced from counted tokens): one line for the log. */
   onSuspectUsage?: (message: string) => void;
+}
+
+/** A model without a known price that a budget needs one for. */
+export interface UnknownPriceQuestion {
+  providerId: string;
+  modelId: string;
+  /** The closest known model, whose price the estimate is. */
+  estimatedFrom?: string;
+  /** That estimate, US dollars per million tokens: a suggestion for the user's own. */
+  suggested?: { input: number; output: number };
+  /** Why it is asked (the budget that needs a price). */
+  message: string;
+  budget: Budget;
 }
 
 /**
@@ -124,7 +149,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   }
 
   async #start(): Promise<IteratorResult<ChatEvent>> {
-    const { guard, providerId, type } = this.#options;
+    const { guard, providerId } = this.#options;
     const model = this.#request.model;
     const modelMax = await this.#options.maxOutputTokens?.(model);
     // Never ask for more than the model can give.
@@ -132,35 +157,55 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       this.#request.maxTokens !== undefined && modelMax !== undefined
         ? Math.min(this.#request.maxTokens, modelMax)
         : (this.#request.maxTokens ?? modelMax);
-    const estimate = await estimateCost(this.#options.pricing(model), this.#request, type, maxTokens);
-    this.#inputTokens = estimate.inputTokens;
     this.#contextWindow = await this.#options.contextWindow?.(model);
     this.#started = this.#options.clock.now();
-    const admitRequest = {
-      providerId,
-      modelId: model,
-      inputUsd: (estimate.inputUsd ?? 0) * (estimate.method === 'estimate' ? ESTIMATE_MARGIN : 1),
-      outputUsdPerToken: estimate.outputUsdPerToken,
-      maxTokens,
-      minOutputTokens: MIN_OUTPUT_TOKENS,
-    };
+    let { admitRequest, suggested } = await this.#admitRequest(maxTokens);
     let admission = await guard.admit(admitRequest);
     const waived = new Set<string>();
-    // Each 'ask' budget in the way is asked about in turn; a "no" refuses the request.
-    while (
-      !admission.allowed &&
-      admission.mode === 'ask' &&
-      !waived.has(admission.budget.id) &&
-      (await this.#options.confirmOverBudget?.(admission.message, admission.budget))
-    ) {
-      waived.add(admission.budget.id);
+    let askedPrice = false;
+    while (!admission.allowed) {
+      if (admission.unknownPrice === 'ask' && !askedPrice && this.#options.askUnknownPrice) {
+        // A model nobody knows the price of: its price, or allowing it, or nothing sent.
+        askedPrice = true;
+        const answer = await this.#options.askUnknownPrice({
+          providerId,
+          modelId: model,
+          ...(admitRequest.unknownPrice?.estimatedFrom
+            ? { estimatedFrom: admitRequest.unknownPrice.estimatedFrom }
+            : {}),
+          ...(suggested ? { suggested } : {}),
+          message: admission.message,
+          budget: admission.budget,
+        });
+        if (answer === undefined)
+          throw new ProviderError('quota_exceeded', `Not sent: ${model} has no known price.`, {
+            code: 'budget_unknown_price',
+          });
+        if (answer === 'allowed')
+          admitRequest = { ...admitRequest, unknownPrice: { ...admitRequest.unknownPrice, allowed: true } };
+        else ({ admitRequest, suggested } = await this.#admitRequest(maxTokens));
+      } else if (
+        // Each 'ask' budget in the way is asked about in turn; a "no" refuses the request.
+        admission.mode === 'ask' &&
+        !admission.unknownPrice &&
+        !waived.has(admission.budget.id) &&
+        (await this.#options.confirmOverBudget?.(admission.message, admission.budget))
+      )
+        waived.add(admission.budget.id);
+      else break;
       admission = await guard.admit(admitRequest, waived);
     }
     for (const notice of admission.notices) this.#options.onNotice?.(notice);
     if (!admission.allowed) {
-      // A budget the user set is a quota: the router moves on, the chat says why.
-      throw new ProviderError('quota_exceeded', admission.message, { code: `budget_${admission.mode}` });
+      // A budget the user set is a quota: the router moves on (a 'switch' budget), the chat says why.
+      const code =
+        admission.unknownPrice && admission.mode !== 'switch' ? 'budget_unknown_price' : `budget_${admission.mode}`;
+      throw new ProviderError('quota_exceeded', admission.message, { code });
     }
+    if (admission.unpriced)
+      this.#options.onUnpriced?.(
+        `${providerId} ${model} has no known price and no similar model to estimate it from: sent under your budget and counted at $0`,
+      );
     this.#reservation = admission.reservation;
     const request =
       admission.maxTokens !== undefined && admission.maxTokens !== this.#request.maxTokens
@@ -173,6 +218,35 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       throw error;
     }
     return this.#step();
+  }
+
+  /** What the budgets are asked: the prompt's cost and the output price, estimated or not known. */
+  async #admitRequest(
+    maxTokens: number | undefined,
+  ): Promise<{ admitRequest: AdmitRequest; suggested?: { input: number; output: number } }> {
+    const model = this.#request.model;
+    const estimate = await estimateCost(this.#options.pricing(model), this.#request, this.#options.type, maxTokens);
+    this.#inputTokens = estimate.inputTokens;
+    const unknown = estimate.priceSource === 'estimated' || estimate.priceSource === 'unknown';
+    const admitRequest: AdmitRequest = {
+      providerId: this.#options.providerId,
+      modelId: model,
+      inputUsd: (estimate.inputUsd ?? 0) * (estimate.method === 'estimate' ? ESTIMATE_MARGIN : 1),
+      outputUsdPerToken: estimate.outputUsdPerToken,
+      maxTokens,
+      minOutputTokens: MIN_OUTPUT_TOKENS,
+      ...(unknown
+        ? {
+            unknownPrice: {
+              ...(estimate.estimatedFrom ? { estimatedFrom: estimate.estimatedFrom } : {}),
+              allowed: this.#options.unknownPriceAllowed?.(model) ?? false,
+            },
+          }
+        : {}),
+    };
+    // The closest model's price, offered as the user's starting point.
+    const prices = estimate.estimatedFrom ? (await priceOf(this.#options.pricing(model), model)).prices : undefined;
+    return { admitRequest, ...(prices ? { suggested: { input: prices.input, output: prices.output } } : {}) };
   }
 
   #step(): Promise<IteratorResult<ChatEvent>> {
