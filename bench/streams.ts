@@ -142,6 +142,9 @@ function runners(format: Format): Record<RunnerName, Runner> {
 }
 
 async function measure(body: Body, n: number): Promise<Run> {
+  // Heap is sampled over 200,000 deltas only: memoryUsage() costs about 0.2 ms, a tenth of a
+  // 20,000-delta floor's CPU when taken every 1,024 deltas.
+  const sampleHeap = n >= 200_000;
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
   let peak = heapBefore;
@@ -152,7 +155,7 @@ async function measure(body: Body, n: number): Promise<Run> {
   const deltas = await body(() => {
     if (seen++ === 0) first = performance.now() - started;
     // Sampled, not on every delta: memoryUsage() itself costs microseconds.
-    if ((seen & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
+    if (sampleHeap && (seen & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
   });
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
@@ -205,9 +208,18 @@ async function cold(format: Format, name: RunnerName, url: string): Promise<Run>
   return measure(body, 1000);
 }
 
-/** `--streams warm <format> <n> <url>` or `--streams cold <format> <runner> <url>`. */
+/**
+ * `--streams warm <format> <n> <url>`, `--streams cold <format> <runner> <url>`, or (for
+ * `node --cpu-prof`) `--streams profile <format> <runner> <url> <n> <repeats>`: one runner only.
+ */
 export async function streamsChild(args: string[]): Promise<void> {
   const [mode, format, what, url] = args as [string, Format, string, string];
+  if (mode === 'profile') {
+    const runner = runners(format)[what as RunnerName];
+    for (let repeat = 0; repeat < Number(args[5] ?? 20); repeat++)
+      await measure(runner(url, Number(args[4] ?? 20_000)), Number(args[4] ?? 20_000));
+    return;
+  }
   const result = mode === 'warm' ? await warm(format, Number(what), url) : await cold(format, what as RunnerName, url);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -13,6 +13,7 @@ import {
   type ListedFacts,
   type ModelListing,
 } from './listings';
+import { FastDeltas, type DeltaShape } from './fastDelta';
 import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
@@ -383,9 +384,26 @@ function listedModel(entry: z.infer<typeof modelEntry>, listing: ModelListing | 
   );
 }
 
+/** A text delta's content; OpenAI pads each chunk with a random `obfuscation` string. */
+export const OPENAI_CHAT_DELTA: DeltaShape = {
+  textPath: ['choices', 0, 'delta', 'content'],
+  ignored: new Set(['obfuscation']),
+};
+
+/** A chunk that says nothing but text: no reasoning, tool call, finish, usage or error. */
+function plainText(chunk: z.infer<typeof chunkSchema>): string | undefined {
+  if (chunk.error != null || (chunk.usage ?? chunk.x_groq?.usage) != null) return undefined;
+  const choice = chunk.choices?.[0];
+  const delta = choice?.delta;
+  if (!delta || choice.finish_reason != null || delta.tool_calls?.length) return undefined;
+  if (delta.reasoning_content ?? delta.reasoning) return undefined;
+  return typeof delta.content === 'string' ? delta.content : undefined;
+}
+
 /** What a stream has said so far: tool-call fragments, the last usage, the finish reason. */
 class StreamState {
   readonly #config: OpenAiChatConfig;
+  readonly #fast = new FastDeltas(OPENAI_CHAT_DELTA);
   readonly #toolCalls: PendingToolCall[] = [];
   #usage: unknown;
   #finish: FinishReason | undefined;
@@ -398,6 +416,12 @@ class StreamState {
   /** Takes one SSE event; pushes what it means for the caller onto `out`. */
   accept(event: EventSourceMessage, out: ChatEvent[]): void {
     const providerName = this.#config.transport.providerName;
+    // The frequent plain text delta, checked by hand against a shape the full path below learned.
+    const fast = this.#fast.match(event.event, event.data);
+    if (fast !== undefined) {
+      if (fast) out.push({ type: 'text', text: fast });
+      return;
+    }
     if (event.data === '[DONE]') {
       this.done = true;
       return;
@@ -406,6 +430,8 @@ class StreamState {
     if (event.event === 'error') throw classifyStreamError(providerName, safeJson(event.data));
     const chunk = parseJsonEvent(this.#config.transport, chunkSchema, event.data);
     if (chunk.error != null) throw classifyStreamError(providerName, chunk);
+    const text = plainText(chunk);
+    if (text !== undefined) this.#fast.learn(event.event, event.data, text);
     // Servers that repeat cumulative usage on every chunk: the last one wins, never a sum.
     const usage = chunk.usage ?? chunk.x_groq?.usage;
     if (usage != null) this.#usage = usage;
