@@ -16,7 +16,7 @@ import type {
   Usage,
 } from '../types';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
@@ -347,9 +347,9 @@ function toolCall(
 /** A `text_delta`'s text. */
 export const ANTHROPIC_DELTA: DeltaShape = { textPath: ['delta', 'text'] };
 
-class StreamState {
+class StreamState implements StreamParser<EventSourceMessage> {
   readonly #transport: TransportConfig;
-  readonly #fast = new FastDeltas(ANTHROPIC_DELTA);
+  readonly #fast: FastDeltas;
   readonly #blocks = new Map<number, { block: Block; json: string }>();
   readonly #thinking: Array<Record<string, unknown>> = [];
   #usage: unknown;
@@ -358,8 +358,9 @@ class StreamState {
   #started = false;
   done = false;
 
-  constructor(transport: TransportConfig) {
+  constructor(transport: TransportConfig, fastPath = true) {
     this.#transport = transport;
+    this.#fast = new FastDeltas(ANTHROPIC_DELTA, fastPath);
   }
 
   accept(event: EventSourceMessage, out: ChatEvent[]): void {
@@ -459,4 +460,9 @@ class StreamState {
     events.push({ type: 'finish', reason: this.#calls > 0 ? 'tool_calls' : (this.#stop ?? 'stop') });
     return events;
   }
+}
+
+/** A Messages stream's parser (`fastPath` false: every event through JSON.parse and the schema). */
+export function anthropicStream(transport: TransportConfig, fastPath = true): StreamParser<EventSourceMessage> {
+  return new StreamState(transport, fastPath);
 }

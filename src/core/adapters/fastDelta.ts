@@ -47,8 +47,10 @@ export class FastDeltas {
   #template: Template | undefined;
   #learned = 0;
 
-  constructor(shape: DeltaShape) {
+  /** `enabled` false: never matches (every event takes the full path; tests compare the two). */
+  constructor(shape: DeltaShape, enabled = true) {
     this.#shape = shape;
+    if (!enabled) this.#learned = MAX_LEARNED;
   }
 
   /** The text of an event with the learned shape ('' for an empty delta); undefined: take the full path. */

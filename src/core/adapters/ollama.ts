@@ -431,14 +431,15 @@ export const OLLAMA_DELTA: DeltaShape = { textPath: ['message', 'content'], igno
 
 class Turn {
   readonly #transport: TransportConfig;
-  readonly #fast = new FastDeltas(OLLAMA_DELTA);
+  readonly #fast: FastDeltas;
   readonly #calls: ToolCallEvent[] = [];
   #usage: Usage | undefined;
   #finish: FinishReason = 'stop';
   done = false;
 
-  constructor(transport: TransportConfig) {
+  constructor(transport: TransportConfig, fastPath = true) {
     this.#transport = transport;
+    this.#fast = new FastDeltas(OLLAMA_DELTA, fastPath);
   }
 
   acceptLine(line: string, out: ChatEvent[]): void {
@@ -509,4 +510,12 @@ class Turn {
     yield* usageEvents(this.#usage);
     yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : this.#finish };
   }
+}
+
+/** A streamed answer's line parser (`fastPath` false: every line through JSON.parse and the schema). */
+export function ollamaStream(
+  transport: TransportConfig,
+  fastPath = true,
+): { acceptLine(line: string, out: ChatEvent[]): void; readonly done: boolean; finish(): Iterable<ChatEvent> } {
+  return new Turn(transport, fastPath);
 }

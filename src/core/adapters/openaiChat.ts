@@ -14,7 +14,7 @@ import {
   type ModelListing,
 } from './listings';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
@@ -298,7 +298,7 @@ export class OpenAiChatProvider implements Provider {
     const stream = request.stream ?? true;
     return answerBatches(this.#config.transport, signal, stream, (scope) => this.#open(request, stream, scope), {
       whole: (response, scope) => this.#readCompletion(response, scope),
-      parser: () => new StreamState(this.#config),
+      parser: () => new StreamState(this.#config.transport),
     });
   }
 
@@ -401,21 +401,22 @@ function plainText(chunk: z.infer<typeof chunkSchema>): string | undefined {
 }
 
 /** What a stream has said so far: tool-call fragments, the last usage, the finish reason. */
-class StreamState {
-  readonly #config: OpenAiChatConfig;
-  readonly #fast = new FastDeltas(OPENAI_CHAT_DELTA);
+class StreamState implements StreamParser<EventSourceMessage> {
+  readonly #transport: TransportConfig;
+  readonly #fast: FastDeltas;
   readonly #toolCalls: PendingToolCall[] = [];
   #usage: unknown;
   #finish: FinishReason | undefined;
   done = false;
 
-  constructor(config: OpenAiChatConfig) {
-    this.#config = config;
+  constructor(transport: TransportConfig, fastPath = true) {
+    this.#transport = transport;
+    this.#fast = new FastDeltas(OPENAI_CHAT_DELTA, fastPath);
   }
 
   /** Takes one SSE event; pushes what it means for the caller onto `out`. */
   accept(event: EventSourceMessage, out: ChatEvent[]): void {
-    const providerName = this.#config.transport.providerName;
+    const providerName = this.#transport.providerName;
     // The frequent plain text delta, checked by hand against a shape the full path below learned.
     const fast = this.#fast.match(event.event, event.data);
     if (fast !== undefined) {
@@ -428,7 +429,7 @@ class StreamState {
     }
     // llama.cpp once sent errors as `event: error`.
     if (event.event === 'error') throw classifyStreamError(providerName, safeJson(event.data));
-    const chunk = parseJsonEvent(this.#config.transport, chunkSchema, event.data);
+    const chunk = parseJsonEvent(this.#transport, chunkSchema, event.data);
     if (chunk.error != null) throw classifyStreamError(providerName, chunk);
     const text = plainText(chunk);
     if (text !== undefined) this.#fast.learn(event.event, event.data, text);
@@ -458,12 +459,12 @@ class StreamState {
     if (!this.done)
       throw new ProviderError(
         'network',
-        `${this.#config.transport.providerName}'s stream ended before it was complete (no [DONE])`,
+        `${this.#transport.providerName}'s stream ended before it was complete (no [DONE])`,
       );
     const calls = this.#toolCalls.map((call) => ({
       id: call.id,
       name: call.name,
-      arguments: producedArguments(call.arguments, this.#config.transport.providerName),
+      arguments: producedArguments(call.arguments, this.#transport.providerName),
     }));
     return finishEvents(calls, this.#usage, this.#finish);
   }
@@ -478,4 +479,9 @@ function* finishEvents(
   yield* usageEvents(normalizeOpenAiUsage(usage));
   // A turn that produced tool calls finishes with tool_calls whatever the server said.
   yield { type: 'finish', reason: calls.length > 0 ? 'tool_calls' : (finish ?? 'stop') };
+}
+
+/** A Chat Completions stream's parser (`fastPath` false: every event through JSON.parse and the schema). */
+export function openAiChatStream(transport: TransportConfig, fastPath = true): StreamParser<EventSourceMessage> {
+  return new StreamState(transport, fastPath);
 }

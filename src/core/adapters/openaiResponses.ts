@@ -16,7 +16,7 @@ import type {
   Usage,
 } from '../types';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
@@ -370,9 +370,9 @@ export const RESPONSES_DELTA: DeltaShape = {
   ignored: new Set(['sequence_number', 'obfuscation']),
 };
 
-class StreamState {
+class StreamState implements StreamParser<EventSourceMessage> {
   readonly #transport: TransportConfig;
-  readonly #fast = new FastDeltas(RESPONSES_DELTA);
+  readonly #fast: FastDeltas;
   readonly #calls = new Map<string, PendingCall>();
   readonly #reasoning: Array<Record<string, unknown>> = [];
   #callCount = 0;
@@ -381,8 +381,9 @@ class StreamState {
   #finish: FinishReason = 'stop';
   done = false;
 
-  constructor(transport: TransportConfig) {
+  constructor(transport: TransportConfig, fastPath = true) {
     this.#transport = transport;
+    this.#fast = new FastDeltas(RESPONSES_DELTA, fastPath);
   }
 
   /** Takes one SSE event; pushes what it means for the caller onto `out`. */
@@ -529,4 +530,9 @@ class StreamState {
     events.push({ type: 'finish', reason: this.#callCount > 0 ? 'tool_calls' : this.#finish });
     return events;
   }
+}
+
+/** A Responses API stream's parser (`fastPath` false: every event through JSON.parse and the schema). */
+export function responsesStream(transport: TransportConfig, fastPath = true): StreamParser<EventSourceMessage> {
+  return new StreamState(transport, fastPath);
 }
