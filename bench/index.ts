@@ -1,180 +1,67 @@
-// `npm run bench`: streams 1,000 / 20,000 / 200,000 small deltas from a loopback server (another
-// process) through each adapter and through a floor (the same fetch + eventsource-parser, no
-// adapter work), and prints throughput, CPU time, peak heap and first-delta latency, with ratios.
-import { execFileSync, fork } from 'node:child_process';
+// `npm run bench`: streams 1,000 / 20,000 small deltas from a loopback server (another process)
+// through each adapter and through two floors (fetch + eventsource-parser; undici.request +
+// eventsource-parser: no JSON, no adapter), each size in a fresh process (streams.ts), and prints
+// wall time, CPU time and first-delta latency as ratios to both floors; the first request of a fresh
+// process (a child per measurement); heap growth over 200,000 deltas; the targets of issue 18. Then
+// the ledger, imports, price data and token counts.
+import { execFile, execFileSync, fork } from 'node:child_process';
+import os from 'node:os';
 import { join } from 'node:path';
-import { createParser } from 'eventsource-parser';
-import { createProvider } from '../src/core';
+import { promisify } from 'node:util';
 import { benchImport } from './importProviders';
 import { benchLedger } from './ledger';
 import { benchPrices } from './prices';
+import { FORMATS, SETTLE_MS, streamsChild, type Format, type Run, type RunnerName } from './streams';
 
-interface Run {
-  deltas: number;
-  ms: number;
-  cpuMs: number;
-  firstDeltaMs: number;
-  peakHeapMb: number;
-}
+const run = promisify(execFile);
 
-type Runner = (url: string, n: number) => Promise<Run>;
-type Format = 'openai' | 'anthropic' | 'gemini' | 'ollama';
+const TITLES: Record<Format, string> = {
+  openai: 'OpenAI Chat Completions (SSE)',
+  responses: 'OpenAI Responses (SSE)',
+  anthropic: 'Anthropic Messages (SSE)',
+  gemini: 'Gemini (SSE)',
+  ollama: 'Ollama (NDJSON; the floors split lines)',
+};
+const SIZES = [1_000, 20_000];
+const COLD_REPEATS = 7;
+const COLD_RUNNERS: RunnerName[] = ['fetch floor', 'undici floor', 'core'];
 
-const SIZES = [1_000, 20_000, 200_000];
-const REPEATS: Record<number, number> = { 1_000: 15, 20_000: 5, 200_000: 3 };
-
-function measure(body: (onDelta: () => void) => Promise<number>): (n: number) => Promise<Run> {
-  return async (n) => {
-    global.gc?.();
-    const started = performance.now();
-    const cpu = process.cpuUsage();
-    let first = 0;
-    let seen = 0;
-    let peak = process.memoryUsage().heapUsed;
-    const deltas = await body(() => {
-      if (seen++ === 0) first = performance.now() - started;
-      // Sampled, not on every delta: memoryUsage() itself costs microseconds.
-      if ((seen & 1023) === 0) peak = Math.max(peak, process.memoryUsage().heapUsed);
-    });
-    const ms = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    if (deltas !== n) throw new Error(`expected ${n} deltas, got ${deltas}`);
-    return {
-      deltas,
-      ms,
-      cpuMs: (used.user + used.system) / 1000,
-      firstDeltaMs: first,
-      peakHeapMb: Math.max(peak, process.memoryUsage().heapUsed) / 2 ** 20,
-    };
-  };
-}
-
-const DELTA_MARKER: Record<Format, string> = {
-  openai: '"content"',
-  anthropic: 'text_delta',
-  gemini: ' tok',
-  ollama: '"done":false',
+/** Issue 18's targets, against the undici floor (OpenAI and Anthropic formats must meet them). */
+const TARGETS = { cpu20k: 1.2, wall1k: 1.5, firstWarmMs: 1, firstColdMs: 10 };
+/** Before issue 18's work, on the bench machine (Node 20, 2 cores); ratios to the undici floor. */
+const BASELINE: Record<Format, { cpu20k: number; wall1k: number; firstWarmMs: number; firstColdMs: number }> = {
+  openai: { cpu20k: 3.02, wall1k: 2.47, firstWarmMs: 1.5, firstColdMs: 10.7 },
+  responses: { cpu20k: 2.8, wall1k: 2.06, firstWarmMs: 1.4, firstColdMs: 18.5 },
+  anthropic: { cpu20k: 2.39, wall1k: 2.22, firstWarmMs: 2.5, firstColdMs: 15.2 },
+  gemini: { cpu20k: 3.67, wall1k: 2.3, firstWarmMs: 2.2, firstColdMs: 11.0 },
+  ollama: { cpu20k: 3.19, wall1k: 2.24, firstWarmMs: 1.4, firstColdMs: 15.7 },
 };
 
-/**
- * The floor: fetch, the body reader and eventsource-parser's callback parser; no JSON, no adapter.
- * With `parseJson`, the reference: the floor plus JSON.parse of every event, the least any client must do.
- */
-const floor =
-  (format: Format, parseJson = false): Runner =>
-  (url, n) =>
-    measure(async (onDelta) => {
-      const response = await fetch(`${url}/x?format=${format}&n=${n}`, {
-        method: 'POST',
-        body: '{}',
-        headers: { 'content-type': 'application/json' },
-      });
-      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-      const decoder = new TextDecoder();
-      let count = 0;
-      const parser = createParser({
-        onEvent: (event) => {
-          const parsed: unknown = parseJson && event.data !== '[DONE]' ? JSON.parse(event.data) : true;
-          if (parsed !== null && event.data.includes(DELTA_MARKER[format])) {
-            count++;
-            onDelta();
-          }
-        },
-      });
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-      return count;
-    })(n);
+interface Figures {
+  cpu20k: [number, number];
+  wall1k: [number, number];
+  firstWarmMs: [number, number];
+  firstColdMs: [number, number];
+  heapMb: [number, number, number];
+}
 
-/** The NDJSON floor (Ollama): fetch, the body reader and a line split; no JSON, no adapter. */
-const ndjsonFloor: Runner = (url, n) =>
-  measure(async (onDelta) => {
-    const response = await fetch(`${url}/x?format=ollama&n=${n}`, {
-      method: 'POST',
-      body: '{}',
-      headers: { 'content-type': 'application/json' },
-    });
-    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    let count = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      buffer += decoder.decode(value, { stream: true });
-      let newline = buffer.indexOf('\n');
-      let start = 0;
-      while (newline !== -1) {
-        if (buffer.slice(start, newline).includes(DELTA_MARKER.ollama)) {
-          count++;
-          onDelta();
-        }
-        start = newline + 1;
-        newline = buffer.indexOf('\n', start);
-      }
-      buffer = buffer.slice(start);
-    }
-    return count;
-  })(n);
-
-/** An adapter through createProvider; the server reads format and n from the query string. */
-const adapter =
-  (type: 'openai-compatible' | 'anthropic' | 'gemini' | 'ollama', format: Format): Runner =>
-  (url, n) =>
-    measure(async (onDelta) => {
-      const provider = createProvider({
-        type,
-        baseUrl: url,
-        apiKey: 'bench',
-        fetch: (input, init) => fetch(`${(input as string).split('?')[0]}?format=${format}&n=${n}`, init),
-      });
-      let count = 0;
-      for await (const event of provider.chat({ model: 'bench', messages: [{ role: 'user', content: 'go' }] })) {
-        if (event.type === 'text') {
-          count++;
-          onDelta();
-        }
-      }
-      return count;
-    })(n);
-
-/** Each group is measured against its own floor (the first runner). */
-const groups: Array<{ title: string; runners: Array<[string, Runner]> }> = [
-  {
-    title: 'OpenAI Chat Completions (SSE)',
-    runners: [
-      ['floor (fetch + eventsource-parser)', floor('openai')],
-      ['floor + JSON.parse (reference)', floor('openai', true)],
-      ['openai-compatible adapter', adapter('openai-compatible', 'openai')],
-    ],
-  },
-  {
-    title: 'Anthropic Messages (SSE)',
-    runners: [
-      ['floor (fetch + eventsource-parser)', floor('anthropic')],
-      ['floor + JSON.parse (reference)', floor('anthropic', true)],
-      ['anthropic adapter', adapter('anthropic', 'anthropic')],
-    ],
-  },
-  {
-    title: 'Gemini (SSE)',
-    runners: [
-      ['floor (fetch + eventsource-parser)', floor('gemini')],
-      ['floor + JSON.parse (reference)', floor('gemini', true)],
-      ['gemini adapter', adapter('gemini', 'gemini')],
-    ],
-  },
-  {
-    title: 'Ollama (NDJSON)',
-    runners: [
-      ['floor (fetch + line split)', ndjsonFloor],
-      ['ollama adapter', adapter('ollama', 'ollama')],
-    ],
-  },
-];
+async function child(args: string[], exposeGc: boolean): Promise<unknown> {
+  const argv = [...(exposeGc ? ['--expose-gc'] : []), __filename, '--streams', ...args];
+  try {
+    const { stdout } = await run(process.execPath, argv, { maxBuffer: 1 << 24 });
+    return JSON.parse(stdout.trim().split('\n').pop()!);
+  } catch (error) {
+    // The bundle is minified: the message and the stack's first lines, not a screenful of code.
+    const stderr = String((error as { stderr?: unknown }).stderr ?? error);
+    throw new Error(
+      `bench child ${args.join(' ')} failed: ${stderr
+        .split('\n')
+        .filter((line) => line.length < 300)
+        .slice(-12)
+        .join('\n')}`,
+    );
+  }
+}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -182,33 +69,99 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
-async function measureGroup(url: string, runners: Array<[string, Runner]>, n: number): Promise<void> {
-  // Warm up JIT and connection pool, then interleave runners so drift hits them alike.
-  for (const [, runner] of runners) await runner(url, Math.min(n, 20_000));
-  const results = new Map<string, Run[]>(runners.map(([name]) => [name, []]));
-  for (let repeat = 0; repeat < REPEATS[n]!; repeat++) {
-    for (const [name, runner] of runners) results.get(name)!.push(await runner(url, n));
+const fmt = (value: number, digits = 2, width = 9) => value.toFixed(digits).padStart(width);
+const write = (line: string) => process.stdout.write(line);
+
+async function benchFormat(format: Format, url: string): Promise<Figures> {
+  write(`\n## ${TITLES[format]}\n`);
+  const figures: Partial<Figures> = {};
+  for (const n of SIZES) {
+    const runs = (await child(['warm', format, String(n), url], true)) as Record<RunnerName, Run>;
+    const fetchFloor = runs['fetch floor'];
+    const undiciFloor = runs['undici floor'];
+    write(`\n${n.toLocaleString('en-US')} deltas (medians of a warm process)\n`);
+    write(
+      `${'runner'.padEnd(22)}${'deltas/s'.padStart(10)}${'wall ms'.padStart(9)}${'×fetch'.padStart(9)}${'×undici'.padStart(9)}` +
+        `${'CPU ms'.padStart(9)}${'×fetch'.padStart(9)}${'×undici'.padStart(9)}${'1st ms'.padStart(9)}${'+fetch'.padStart(9)}${'+undici'.padStart(9)}\n`,
+    );
+    for (const [name, row] of Object.entries(runs)) {
+      write(
+        `${name.padEnd(22)}${Math.round(n / (row.ms / 1000))
+          .toLocaleString('en-US')
+          .padStart(10)}${fmt(row.ms, 1)}` +
+          `${fmt(row.ms / fetchFloor.ms)}${fmt(row.ms / undiciFloor.ms)}${fmt(row.cpuMs, 1)}${fmt(row.cpuMs / fetchFloor.cpuMs)}` +
+          `${fmt(row.cpuMs / undiciFloor.cpuMs)}${fmt(row.firstDeltaMs)}${fmt(row.firstDeltaMs - fetchFloor.firstDeltaMs)}` +
+          `${fmt(row.firstDeltaMs - undiciFloor.firstDeltaMs)}\n`,
+      );
+    }
+    if (n === 1_000) {
+      figures.wall1k = [runs.core.ms / fetchFloor.ms, runs.core.ms / undiciFloor.ms];
+      figures.firstWarmMs = [
+        runs.core.firstDeltaMs - fetchFloor.firstDeltaMs,
+        runs.core.firstDeltaMs - undiciFloor.firstDeltaMs,
+      ];
+    } else figures.cpu20k = [runs.core.cpuMs / fetchFloor.cpuMs, runs.core.cpuMs / undiciFloor.cpuMs];
   }
-  const summary = runners.map(([name]) => {
-    const runs = results.get(name)!;
-    return {
-      name,
-      rate: n / (median(runs.map((run) => run.ms)) / 1000),
-      cpuMs: median(runs.map((run) => run.cpuMs)),
-      firstMs: median(runs.map((run) => run.firstDeltaMs)),
-      heapMb: Math.max(...runs.map((run) => run.peakHeapMb)),
-    };
-  });
-  const base = summary[0]!;
-  process.stdout.write(`\n${n.toLocaleString('en-US')} deltas\n`);
-  process.stdout.write(
-    `${'runner'.padEnd(36)}${'deltas/s'.padStart(12)}${'×floor'.padStart(8)}${'CPU ms'.padStart(10)}${'×floor'.padStart(8)}${'1st delta ms'.padStart(14)}${'+ms'.padStart(8)}${'peak heap MB'.padStart(14)}\n`,
+  const heap = (await child(['warm', format, '200000', url], true)) as Record<RunnerName, Run>;
+  figures.heapMb = [heap['fetch floor'].heapGrowthMb, heap['undici floor'].heapGrowthMb, heap.core.heapGrowthMb];
+  write(
+    `\n200,000 deltas, peak heap growth: fetch floor ${fmt(heap['fetch floor'].heapGrowthMb, 1, 0)} MB, undici floor ` +
+      `${fmt(heap['undici floor'].heapGrowthMb, 1, 0)} MB, core ${fmt(heap.core.heapGrowthMb, 1, 0)} MB ` +
+      `(core ${Math.round(200_000 / (heap.core.ms / 1000)).toLocaleString('en-US')} deltas/s)\n`,
   );
-  for (const row of summary) {
-    process.stdout.write(
-      `${row.name.padEnd(36)}${Math.round(row.rate).toLocaleString('en-US').padStart(12)}${(row.rate / base.rate).toFixed(2).padStart(8)}` +
-        `${row.cpuMs.toFixed(1).padStart(10)}${(row.cpuMs / base.cpuMs).toFixed(2).padStart(8)}${row.firstMs.toFixed(2).padStart(14)}` +
-        `${(row.firstMs - base.firstMs).toFixed(2).padStart(8)}${row.heapMb.toFixed(1).padStart(14)}\n`,
+  const cold = new Map<RunnerName, number[]>(COLD_RUNNERS.map((name) => [name, []]));
+  for (let repeat = 0; repeat < COLD_REPEATS; repeat++)
+    for (const name of COLD_RUNNERS)
+      cold.get(name)!.push(((await child(['cold', format, name, url], false)) as Run).firstDeltaMs);
+  const first = Object.fromEntries([...cold].map(([name, values]) => [name, median(values)])) as Record<
+    RunnerName,
+    number
+  >;
+  figures.firstColdMs = [first.core - first['fetch floor'], first.core - first['undici floor']];
+  write(
+    `first request of a fresh process (median of ${COLD_REPEATS}; ${SETTLE_MS} ms after start-up), first text delta: ` +
+      `fetch floor ${fmt(first['fetch floor'], 1, 0)} ms, undici floor ${fmt(first['undici floor'], 1, 0)} ms, core ${fmt(first.core, 1, 0)} ms\n`,
+  );
+  return figures as Figures;
+}
+
+function summary(results: Map<Format, Figures>): void {
+  write(`\n## Issue 18's targets: the core against each floor (fetch / undici); the targets hold against undici\n\n`);
+  write(
+    `${'format'.padEnd(12)}${'CPU ×, 20k'.padStart(16)}${'wall ×, 1k'.padStart(16)}${'1st +ms, warm'.padStart(18)}${'1st +ms, cold'.padStart(18)}${'heap MB, 200k'.padStart(22)}\n`,
+  );
+  const pair = (values: [number, number], digits: number, width: number) =>
+    `${values[0].toFixed(digits)} / ${values[1].toFixed(digits)}`.padStart(width);
+  for (const [format, figures] of results) {
+    write(
+      `${format.padEnd(12)}${pair(figures.cpu20k, 2, 16)}${pair(figures.wall1k, 2, 16)}${pair(figures.firstWarmMs, 1, 18)}` +
+        `${pair(figures.firstColdMs, 1, 18)}${`${figures.heapMb.map((value) => value.toFixed(1)).join(' / ')}`.padStart(22)}\n`,
+    );
+  }
+  write(
+    `${'target'.padEnd(12)}${`≤ ${TARGETS.cpu20k}`.padStart(16)}${`≤ ${TARGETS.wall1k}`.padStart(16)}` +
+      `${`≤ +${TARGETS.firstWarmMs}`.padStart(18)}${`≤ +${TARGETS.firstColdMs}`.padStart(18)}${'flat (≈ floors)'.padStart(22)}\n\n`,
+  );
+  for (const [format, figures] of results) {
+    const misses = [
+      figures.cpu20k[1] > TARGETS.cpu20k ? 'CPU' : '',
+      figures.wall1k[1] > TARGETS.wall1k ? 'wall time' : '',
+      figures.firstWarmMs[1] > TARGETS.firstWarmMs ? 'first delta (warm)' : '',
+      figures.firstColdMs[1] > TARGETS.firstColdMs ? 'first delta (cold)' : '',
+    ].filter(Boolean);
+    const base = BASELINE[format];
+    const worse = base
+      ? [
+          figures.cpu20k[1] > base.cpu20k ? 'CPU' : '',
+          figures.wall1k[1] > base.wall1k ? 'wall time' : '',
+          figures.firstWarmMs[1] > base.firstWarmMs ? 'first delta (warm)' : '',
+          figures.firstColdMs[1] > base.firstColdMs ? 'first delta (cold)' : '',
+        ].filter(Boolean)
+      : [];
+    const required = format === 'openai' || format === 'anthropic';
+    write(
+      `${format.padEnd(12)}${misses.length === 0 ? 'every target met' : `${required ? 'MISSED' : 'not met (not required)'}: ${misses.join(', ')}`}` +
+        `${base ? (worse.length === 0 ? '; none worse than the baseline' : `; worse than the baseline: ${worse.join(', ')}`) : ''}\n`,
     );
   }
 }
@@ -219,12 +172,12 @@ async function main(): Promise<void> {
     server.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim())),
   );
   try {
-    process.stdout.write(`Node ${process.version}; medians; server in its own process on ${url}\n`);
+    process.stdout.write(`Node ${process.version}; ${os.cpus().length} CPUs; server in its own process on ${url}\n`);
     const only = process.argv[2];
-    for (const group of groups.filter((candidate) => !only || candidate.title.toLowerCase().startsWith(only))) {
-      process.stdout.write(`\n## ${group.title}\n`);
-      for (const n of SIZES) await measureGroup(url, group.runners, n);
-    }
+    const results = new Map<Format, Figures>();
+    for (const format of FORMATS.filter((candidate) => !only || candidate.startsWith(only)))
+      results.set(format, await benchFormat(format, url));
+    if (results.size > 0) summary(results);
     if (!only || 'usage ledger'.startsWith(only)) await benchLedger((line) => process.stdout.write(line));
     if (!only || 'import'.startsWith(only)) await benchImport((line) => process.stdout.write(line));
     if (!only || 'prices'.startsWith(only)) await benchPrices((line) => process.stdout.write(line));
@@ -236,4 +189,5 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+if (process.argv[2] === '--streams') void streamsChild(process.argv.slice(3));
+else void main();

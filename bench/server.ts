@@ -3,10 +3,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-type Format = 'openai' | 'anthropic' | 'gemini' | 'ollama';
+type Format = 'openai' | 'responses' | 'anthropic' | 'gemini' | 'ollama';
 
 // Real envelopes, so parsing costs what it costs against each provider.
-const FORMATS: Record<Format, { contentType: string; head: string; delta: (text: string) => string; tail: string }> = {
+const FORMATS: Record<
+  Format,
+  { contentType: string; head: string; delta: (text: string, sequence: number) => string; tail: string }
+> = {
   openai: {
     contentType: 'text/event-stream',
     head: '',
@@ -16,6 +19,18 @@ const FORMATS: Record<Format, { contentType: string; head: string; delta: (text:
       'data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"usage":null}\n\n' +
       'data: {"id":"chatcmpl-BwoiPTGRbKkY5rncfaM0s9KtWrq5N","object":"chat.completion.chunk","created":1753357673,"model":"gpt-4.1-2025-04-14","choices":[],"usage":{"prompt_tokens":12,"completion_tokens":1,"total_tokens":13}}\n\n' +
       'data: [DONE]\n\n',
+  },
+  responses: {
+    contentType: 'text/event-stream',
+    head:
+      'event: response.created\ndata: {"type":"response.created","sequence_number":0,"response":{"id":"resp_68a5c7f0d2d48190b1a2c3d4e5f60718","object":"response","created_at":1755694064,"status":"in_progress","model":"gpt-5-2025-08-07","output":[],"usage":null}}\n\n' +
+      'event: response.output_item.added\ndata: {"type":"response.output_item.added","sequence_number":1,"output_index":0,"item":{"id":"msg_68a5c7f1a3b88190a0b1c2d3e4f50617","type":"message","status":"in_progress","content":[],"role":"assistant"}}\n\n' +
+      'event: response.content_part.added\ndata: {"type":"response.content_part.added","sequence_number":2,"item_id":"msg_68a5c7f1a3b88190a0b1c2d3e4f50617","output_index":0,"content_index":0,"part":{"type":"output_text","annotations":[],"logprobs":[],"text":""}}\n\n',
+    delta: (text, sequence) =>
+      `event: response.output_text.delta\ndata: {"type":"response.output_text.delta","sequence_number":${sequence},"item_id":"msg_68a5c7f1a3b88190a0b1c2d3e4f50617","output_index":0,"content_index":0,"delta":${JSON.stringify(text)},"logprobs":[]}\n\n`,
+    tail:
+      'event: response.output_text.done\ndata: {"type":"response.output_text.done","sequence_number":3,"item_id":"msg_68a5c7f1a3b88190a0b1c2d3e4f50617","output_index":0,"content_index":0,"text":"…","logprobs":[]}\n\n' +
+      'event: response.completed\ndata: {"type":"response.completed","sequence_number":4,"response":{"id":"resp_68a5c7f0d2d48190b1a2c3d4e5f60718","object":"response","created_at":1755694064,"status":"completed","model":"gpt-5-2025-08-07","output":[{"id":"msg_68a5c7f1a3b88190a0b1c2d3e4f50617","type":"message","status":"completed","content":[{"type":"output_text","annotations":[],"logprobs":[],"text":"…"}],"role":"assistant"}],"usage":{"input_tokens":12,"input_tokens_details":{"cached_tokens":0},"output_tokens":15,"output_tokens_details":{"reasoning_tokens":0},"total_tokens":27}}}\n\n',
   },
   anthropic: {
     contentType: 'text/event-stream',
@@ -50,7 +65,7 @@ const BATCH = 64;
 const batches = Object.fromEntries(
   Object.entries(FORMATS).map(([name, format]) => [
     name,
-    Buffer.from(Array.from({ length: BATCH }, (_, i) => format.delta(` tok${i % 10}`)).join('')),
+    Buffer.from(Array.from({ length: BATCH }, (_, i) => format.delta(` tok${i % 10}`, 3 + i)).join('')),
   ]),
 ) as Record<Format, Buffer>;
 
@@ -67,10 +82,11 @@ const server = createServer((request, response) => {
     const pump = () => {
       while (sent < count) {
         const take = Math.min(BATCH, count - sent);
+        // The Responses API numbers its events: those batches are written afresh.
         const piece =
-          take === BATCH
+          take === BATCH && name !== 'responses'
             ? batches[name]
-            : Buffer.from(Array.from({ length: take }, (_, i) => format.delta(` tok${i % 10}`)).join(''));
+            : Buffer.from(Array.from({ length: take }, (_, i) => format.delta(` tok${i % 10}`, 3 + sent + i)).join(''));
         sent += take;
         if (!response.write(piece)) return void response.once('drain', pump);
       }

@@ -2,6 +2,7 @@ import { AnthropicProvider } from './adapters/anthropic';
 import { GeminiProvider } from './adapters/gemini';
 import { OllamaProvider } from './adapters/ollama';
 import type { ModelListing } from './adapters/listings';
+import { prepareStreaming } from './adapters/rehearsal';
 import { OpenAiChatProvider } from './adapters/openaiChat';
 import { OpenAiResponsesProvider } from './adapters/openaiResponses';
 import { ProviderError } from './errors';
@@ -123,6 +124,8 @@ export function createProvider(options: CreateProviderOptions): Provider {
   if (!baseUrl) throw new TypeError(`createProvider: baseUrl is required for type '${options.type}'`);
   const base = trimSlash(baseUrl);
   const extraHeaders = options.headers ?? {};
+  // The first answer's one-time work (loading fetch, compiling the stream's schemas), ahead of it.
+  prepareStreaming(options.type);
 
   const bearer = () => ({ ...extraHeaders, ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}) });
   switch (options.type) {

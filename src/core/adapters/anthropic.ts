@@ -15,7 +15,8 @@ import type {
   ToolCall,
   Usage,
 } from '../types';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { FastDeltas, type DeltaShape } from './fastDelta';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
@@ -343,8 +344,12 @@ function toolCall(
 }
 
 /** One stream's blocks by index, the usage so far (cumulative, merged field by field) and the stop reason. */
-class StreamState {
+/** A `text_delta`'s text. */
+export const ANTHROPIC_DELTA: DeltaShape = { textPath: ['delta', 'text'] };
+
+class StreamState implements StreamParser<EventSourceMessage> {
   readonly #transport: TransportConfig;
+  readonly #fast: FastDeltas;
   readonly #blocks = new Map<number, { block: Block; json: string }>();
   readonly #thinking: Array<Record<string, unknown>> = [];
   #usage: unknown;
@@ -353,14 +358,24 @@ class StreamState {
   #started = false;
   done = false;
 
-  constructor(transport: TransportConfig) {
+  constructor(transport: TransportConfig, fastPath = true) {
     this.#transport = transport;
+    this.#fast = new FastDeltas(ANTHROPIC_DELTA, fastPath);
   }
 
   accept(event: EventSourceMessage, out: ChatEvent[]): void {
+    // The frequent text delta, checked by hand against a shape the full path below learned.
+    const fast = this.#fast.match(event.event, event.data);
+    if (fast !== undefined) {
+      if (fast) out.push({ type: 'text', text: fast });
+      return;
+    }
     if (event.event === 'ping') return;
     if (event.event === 'error') throw classifyStreamError(this.#transport.providerName, safeJson(event.data));
     const data = parseJsonEvent(this.#transport, schemaFor, event.data);
+    // A text delta does nothing but give its text (the block it belongs to is not touched).
+    if (data.type === 'content_block_delta' && data.delta?.type === 'text_delta' && typeof data.delta.text === 'string')
+      this.#fast.learn(event.event, event.data, data.delta.text);
     const index = data.index ?? 0;
     switch (data.type) {
       case 'message_start':
@@ -445,4 +460,9 @@ class StreamState {
     events.push({ type: 'finish', reason: this.#calls > 0 ? 'tool_calls' : (this.#stop ?? 'stop') });
     return events;
   }
+}
+
+/** A Messages stream's parser (`fastPath` false: every event through JSON.parse and the schema). */
+export function anthropicStream(transport: TransportConfig, fastPath = true): StreamParser<EventSourceMessage> {
+  return new StreamState(transport, fastPath);
 }

@@ -1,3 +1,4 @@
+import type { EventSourceMessage } from 'eventsource-parser';
 import * as z from 'zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
@@ -15,7 +16,7 @@ import {
   type ToolCall,
   type Usage,
 } from '../types';
-import { answerBatches, parseJsonEvent, textOf, unexpected } from './shared';
+import { answerBatches, parseJsonEvent, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsObject, nestsTooDeep, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
@@ -401,4 +402,13 @@ class ResponseState {
     // A turn that produced function calls finishes with tool_calls: Gemini says STOP.
     yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : (this.#finish ?? 'stop') };
   }
+}
+
+/** A streamed answer's parser, as `chat` builds it (for the background rehearsal). */
+export function geminiStream(transport: TransportConfig): StreamParser<EventSourceMessage> {
+  const state = new ResponseState(transport.providerName);
+  return {
+    accept: (event, out) => state.accept(parseJsonEvent(transport, responseSchema, event.data), out),
+    finish: () => state.finish(true),
+  };
 }

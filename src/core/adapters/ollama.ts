@@ -3,6 +3,7 @@ import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { runningContext, tokenLimit, valid } from './listings';
+import { FastDeltas, type DeltaShape } from './fastDelta';
 import { parseBatches, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, usageEvents, wireUsage } from './usage';
@@ -425,20 +426,31 @@ function withRunning(model: ModelInfo, running: Map<string, number | undefined> 
 }
 
 /** One answer as it arrives: text and reasoning go out at once; tool calls, usage and finish at the end. */
+/** A line of text; each carries the time it was made. */
+export const OLLAMA_DELTA: DeltaShape = { textPath: ['message', 'content'], ignored: new Set(['created_at']) };
+
 class Turn {
   readonly #transport: TransportConfig;
+  readonly #fast: FastDeltas;
   readonly #calls: ToolCallEvent[] = [];
   #usage: Usage | undefined;
   #finish: FinishReason = 'stop';
   done = false;
 
-  constructor(transport: TransportConfig) {
+  constructor(transport: TransportConfig, fastPath = true) {
     this.#transport = transport;
+    this.#fast = new FastDeltas(OLLAMA_DELTA, fastPath);
   }
 
   acceptLine(line: string, out: ChatEvent[]): void {
     const text = line.trim();
     if (!text) return;
+    // The frequent text line, checked by hand against a shape the full path learned.
+    const fast = this.#fast.match(undefined, text);
+    if (fast !== undefined) {
+      if (fast) out.push({ type: 'text', text: fast });
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -447,10 +459,12 @@ class Turn {
         providerMessage: this.#transport.redactor.clip(text, 200),
       });
     }
-    this.accept(json, out);
+    const content = this.accept(json, out);
+    if (content !== undefined) this.#fast.learn(undefined, text, content);
   }
 
-  accept(json: unknown, out: ChatEvent[]): void {
+  /** Takes one chunk; returns its text when it said nothing else (a plain text line). */
+  accept(json: unknown, out: ChatEvent[]): string | undefined {
     const parsed = chunkSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -474,7 +488,10 @@ class Turn {
         arguments: producedArguments(call.function.arguments, this.#transport.providerName),
       });
     }
-    if (!chunk.done) return;
+    if (!chunk.done)
+      return !message?.thinking && !message?.tool_calls?.length && typeof message?.content === 'string'
+        ? message.content
+        : undefined;
     this.done = true;
     // Ollama says "stop" after tool calls too, and "load"/"unload" for calls that only (un)load a model.
     if (chunk.done_reason === 'length') this.#finish = 'length';
@@ -485,6 +502,7 @@ class Turn {
       const cached = counts.prompt_eval_cached_count;
       if (cached != null && cached > 0) this.#usage.cachedInputTokens = cached;
     }
+    return undefined;
   }
 
   *finish(): Generator<ChatEvent> {
@@ -492,4 +510,12 @@ class Turn {
     yield* usageEvents(this.#usage);
     yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : this.#finish };
   }
+}
+
+/** A streamed answer's line parser (`fastPath` false: every line through JSON.parse and the schema). */
+export function ollamaStream(
+  transport: TransportConfig,
+  fastPath = true,
+): { acceptLine(line: string, out: ChatEvent[]): void; readonly done: boolean; finish(): Iterable<ChatEvent> } {
+  return new Turn(transport, fastPath);
 }

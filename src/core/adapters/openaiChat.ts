@@ -13,7 +13,8 @@ import {
   type ListedFacts,
   type ModelListing,
 } from './listings';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected } from './shared';
+import { FastDeltas, type DeltaShape } from './fastDelta';
+import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
 import { readJson, RequestScope, send, type TransportConfig } from '../http';
@@ -297,7 +298,7 @@ export class OpenAiChatProvider implements Provider {
     const stream = request.stream ?? true;
     return answerBatches(this.#config.transport, signal, stream, (scope) => this.#open(request, stream, scope), {
       whole: (response, scope) => this.#readCompletion(response, scope),
-      parser: () => new StreamState(this.#config),
+      parser: () => new StreamState(this.#config.transport),
     });
   }
 
@@ -383,29 +384,55 @@ function listedModel(entry: z.infer<typeof modelEntry>, listing: ModelListing | 
   );
 }
 
+/** A text delta's content; OpenAI pads each chunk with a random `obfuscation` string. */
+export const OPENAI_CHAT_DELTA: DeltaShape = {
+  textPath: ['choices', 0, 'delta', 'content'],
+  ignored: new Set(['obfuscation']),
+};
+
+/** A chunk that says nothing but text: no reasoning, tool call, finish, usage or error. */
+function plainText(chunk: z.infer<typeof chunkSchema>): string | undefined {
+  if (chunk.error != null || (chunk.usage ?? chunk.x_groq?.usage) != null) return undefined;
+  const choice = chunk.choices?.[0];
+  const delta = choice?.delta;
+  if (!delta || choice.finish_reason != null || delta.tool_calls?.length) return undefined;
+  if (delta.reasoning_content ?? delta.reasoning) return undefined;
+  return typeof delta.content === 'string' ? delta.content : undefined;
+}
+
 /** What a stream has said so far: tool-call fragments, the last usage, the finish reason. */
-class StreamState {
-  readonly #config: OpenAiChatConfig;
+class StreamState implements StreamParser<EventSourceMessage> {
+  readonly #transport: TransportConfig;
+  readonly #fast: FastDeltas;
   readonly #toolCalls: PendingToolCall[] = [];
   #usage: unknown;
   #finish: FinishReason | undefined;
   done = false;
 
-  constructor(config: OpenAiChatConfig) {
-    this.#config = config;
+  constructor(transport: TransportConfig, fastPath = true) {
+    this.#transport = transport;
+    this.#fast = new FastDeltas(OPENAI_CHAT_DELTA, fastPath);
   }
 
   /** Takes one SSE event; pushes what it means for the caller onto `out`. */
   accept(event: EventSourceMessage, out: ChatEvent[]): void {
-    const providerName = this.#config.transport.providerName;
+    const providerName = this.#transport.providerName;
+    // The frequent plain text delta, checked by hand against a shape the full path below learned.
+    const fast = this.#fast.match(event.event, event.data);
+    if (fast !== undefined) {
+      if (fast) out.push({ type: 'text', text: fast });
+      return;
+    }
     if (event.data === '[DONE]') {
       this.done = true;
       return;
     }
     // llama.cpp once sent errors as `event: error`.
     if (event.event === 'error') throw classifyStreamError(providerName, safeJson(event.data));
-    const chunk = parseJsonEvent(this.#config.transport, chunkSchema, event.data);
+    const chunk = parseJsonEvent(this.#transport, chunkSchema, event.data);
     if (chunk.error != null) throw classifyStreamError(providerName, chunk);
+    const text = plainText(chunk);
+    if (text !== undefined) this.#fast.learn(event.event, event.data, text);
     // Servers that repeat cumulative usage on every chunk: the last one wins, never a sum.
     const usage = chunk.usage ?? chunk.x_groq?.usage;
     if (usage != null) this.#usage = usage;
@@ -432,12 +459,12 @@ class StreamState {
     if (!this.done)
       throw new ProviderError(
         'network',
-        `${this.#config.transport.providerName}'s stream ended before it was complete (no [DONE])`,
+        `${this.#transport.providerName}'s stream ended before it was complete (no [DONE])`,
       );
     const calls = this.#toolCalls.map((call) => ({
       id: call.id,
       name: call.name,
-      arguments: producedArguments(call.arguments, this.#config.transport.providerName),
+      arguments: producedArguments(call.arguments, this.#transport.providerName),
     }));
     return finishEvents(calls, this.#usage, this.#finish);
   }
@@ -452,4 +479,9 @@ function* finishEvents(
   yield* usageEvents(normalizeOpenAiUsage(usage));
   // A turn that produced tool calls finishes with tool_calls whatever the server said.
   yield { type: 'finish', reason: calls.length > 0 ? 'tool_calls' : (finish ?? 'stop') };
+}
+
+/** A Chat Completions stream's parser (`fastPath` false: every event through JSON.parse and the schema). */
+export function openAiChatStream(transport: TransportConfig, fastPath = true): StreamParser<EventSourceMessage> {
+  return new StreamState(transport, fastPath);
 }
