@@ -460,6 +460,26 @@ describe('OpenAI Chat Completions adapter', () => {
       assert.equal(body.stream_options, undefined);
     });
 
+    it("a LiteLLM proxy's x-litellm-response-cost header on a whole answer is the reported cost; a malformed one is ignored", async () => {
+      const answer = {
+        id: 'chatcmpl-litellm',
+        object: 'chat.completion',
+        model: 'gpt-4o',
+        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'Hi' } }],
+        usage: { prompt_tokens: 10, completion_tokens: 2, total_tokens: 12 },
+      };
+      let header = '0.000123';
+      const server = await serve((_req, res) => json(res, 200, answer, { 'x-litellm-response-cost': header }));
+      const usageOf = async () =>
+        (await collect(provider(server).chat({ ...request, stream: false }))).find((event) => event.type === 'usage');
+      assert.deepEqual(await usageOf(), {
+        type: 'usage',
+        usage: { inputTokens: 10, outputTokens: 2, costUsd: 0.000123 },
+      });
+      for (header of ['-1', 'NaN', '1e999', 'abc', ''])
+        assert.deepEqual(await usageOf(), { type: 'usage', usage: { inputTokens: 10, outputTokens: 2 } }, header);
+    });
+
     it('reads reasoning and text from a DeepSeek reasoner answer', async () => {
       const server = await serve((_req, res) =>
         json(res, 200, {

@@ -318,6 +318,12 @@ export class OpenAiChatProvider implements Provider {
       arguments: producedArguments(call.function.arguments ?? '', this.#config.transport.providerName),
     }));
     events.push(...finishEvents(calls, parsed.data.usage, mapFinish(choice?.finish_reason)));
+    // A LiteLLM proxy says what a whole answer cost in a header (a stream's headers leave before the
+    // cost is known: there it comes in the last chunk's usage). A cost in the body wins.
+    const header = response.headers.get('x-litellm-response-cost')?.trim();
+    const cost = header && /^\d+(\.\d+)?([eE][-+]?\d+)?$/.test(header) ? reportedCost(Number(header)) : undefined;
+    for (const event of events)
+      if (event.type === 'usage' && cost !== undefined && event.usage.costUsd === undefined) event.usage.costUsd = cost;
     return events;
   }
 
