@@ -305,3 +305,24 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
 function isBudgetRefusal(error: ProviderError): boolean {
   return error.kind === 'quota_exceeded' && (error.code?.startsWith('budget_') ?? false);
 }
+
+/** A typed model's check: the one-token chat's stage, or (when it was not reached) the stage that stopped it. */
+export interface ModelCheck {
+  ok: boolean;
+  stage: StageResult;
+}
+
+/** What a connection test with a model says of that model: its one-token chat, else why it was not tried. */
+export function modelCheck(report: ConnectionTestReport): ModelCheck {
+  const chat = report.stages.find((stage) => stage.stage === 'chat');
+  if (chat?.status === 'pass') return { ok: true, stage: chat };
+  // A model list that failed is not the model's fault: the chat decides, unless nothing got that far.
+  const stopped =
+    chat?.status === 'fail'
+      ? chat
+      : (report.stages.find((stage) => stage.status === 'fail' && stage.stage !== 'models') ?? chat);
+  return {
+    ok: false,
+    stage: stopped ?? { stage: 'chat', status: 'skip', message: 'The model was not tried.' },
+  };
+}

@@ -121,6 +121,10 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
       watcher.onDidChange(reload),
       watcher.onDidCreate(reload),
       watcher.onDidDelete(reload),
+      // Saved in the editor: read at once rather than when the file watcher gets to it.
+      vscode.workspace.onDidSaveTextDocument(
+        (document) => document.uri.path.endsWith(`/${WORKSPACE_FILE}`) && void reload(),
+      ),
       // Trust and folders change what settings count, and which workspace files are read.
       settings.onDidChange(['providers'], () => void reload()),
     ],

@@ -155,12 +155,13 @@ describe('provider registry in the extension host', () => {
       ),
     );
     try {
-      const entry = await until(() => registry.get('team-local'), 'the workspace provider');
+      // Written behind the editor's back (as a git pull would): the file watcher's turn, which on a busy machine can take well over 10 s.
+      const entry = await until(() => registry.get('team-local'), 'the workspace provider', 30_000);
       assert.deepEqual([entry.source, entry.readOnly, entry.baseUrl], ['workspace', true, provider.url]);
     } finally {
       await vscode.workspace.fs.delete(file);
     }
-    await until(() => (registry.get('team-local') ? undefined : true), 'the workspace provider to go away');
+    await until(() => (registry.get('team-local') ? undefined : true), 'the workspace provider to go away', 30_000);
   });
 
   it('canary: a recognisable key appears nowhere in globalState, settings, an export or the log', async () => {

@@ -447,14 +447,15 @@ describe("VS Code's own agent with Switchboard models, offline (Copilot Chat's A
       'switchboard-dev.switchboard',
       'recent-requests.json',
     );
+    type Kept = Array<{ providerId: string; modelId: string; surface: string; outcome: string }>;
+    // Written a moment after each answer (the file follows the ledger): read until all four are in or time is up.
+    const read = (): Kept => (existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Kept) : []);
     const deadline = Date.now() + 10_000;
-    while (!existsSync(file) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    const records = JSON.parse(readFileSync(file, 'utf8')) as Array<{
-      providerId: string;
-      modelId: string;
-      surface: string;
-      outcome: string;
-    }>;
+    let records = read();
+    while (records.length < 4 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      records = read();
+    }
     assert.deepEqual(
       records.map((record) => [record.providerId, record.modelId, record.surface, record.outcome]),
       [

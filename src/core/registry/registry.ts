@@ -1,5 +1,11 @@
 import { withCatalog } from '../catalog';
-import { runConnectionTest, type ConnectionTestReport, type StageResult } from '../connectionTest';
+import {
+  modelCheck,
+  runConnectionTest,
+  type ConnectionTestReport,
+  type ModelCheck,
+  type StageResult,
+} from '../connectionTest';
 import { ProviderError } from '../errors';
 import { DeferredEvents } from '../events';
 import { createProvider } from '../provider';
@@ -19,42 +25,11 @@ import {
   type ProviderPatch,
 } from './input';
 import type { KeyState, KeyStore } from './keys';
+import { FirstListings } from './firstListings';
 import { ModelListStore, type ProviderListing } from './modelLists';
 import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
 import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
 import type { KeptCopy, ReadOnlyReport, RegistryStore } from './store';
-
-/** A typed model's check: the one-token chat's stage, or (when it was not reached) the stage that stopped it. */
-export interface ModelCheck {
-  ok: boolean;
-  stage: StageResult;
-}
-
-/** What a connection test with a model says of that model: its one-token chat, else why it was not tried. */
-export function modelCheck(report: ConnectionTestReport): ModelCheck {
-  const chat = report.stages.find((stage) => stage.stage === 'chat');
-  if (chat?.status === 'pass') return { ok: true, stage: chat };
-  // A model list that failed is not the model's fault: the chat decides, unless nothing got that far.
-  const stopped =
-    chat?.status === 'fail'
-      ? chat
-      : (report.stages.find((stage) => stage.status === 'fail' && stage.stage !== 'models') ?? chat);
-  return {
-    ok: false,
-    stage: stopped ?? { stage: 'chat', status: 'skip', message: 'The model was not tried.' },
-  };
-}
-
-/** Waits for `promise`, but no longer than `ms`. */
-function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    void promise.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
 
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
@@ -78,15 +53,6 @@ export interface ModelListEvent {
   /** What the provider itself said (a price, a limit, a model) differs from the list kept before. */
   changed: boolean;
 }
-
-/** Model lists whose prices Switchboard reads: asked for on a provider's first request when none is kept. */
-const PRICED_LISTINGS: ReadonlySet<string> = new Set(['openrouter', 'litellm']);
-/** A kept list older than this is read again in the background on the provider's first request of a session. */
-export const LISTING_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-/** How long a request waits for a first list it needs for its price; the list goes on loading after. */
-const FIRST_LISTING_WAIT_MS = 5_000;
-/** After a failed list, it is not asked for again by requests for this long. */
-const LISTING_RETRY_MS = 10 * 60 * 1000;
 
 export interface RegistryOptions extends AdapterHost {
   store: RegistryStore;
@@ -113,13 +79,17 @@ export class Registry {
   #workspaceFallback: FallbackStep[] = [];
   readonly #lists: ModelListStore;
   readonly #listListeners = new Set<(event: ModelListEvent) => void>();
-  /** Lists asked for by requests (first use), by provider: one at a time, and not again soon after a failure. */
-  readonly #firstListing = new Map<string, { running?: Promise<unknown>; failedAt?: number; checked?: boolean }>();
+  readonly #firstListings: FirstListings;
 
   constructor(options: RegistryOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
     this.#lists = options.modelLists ?? new ModelListStore();
+    this.#firstListings = new FirstListings(
+      this.#now,
+      (id) => this.refreshModels(id),
+      (entry) => this.#lists.get(entry.id, entry.baseUrl)?.at,
+    );
     options.keys.onDidChange((providerId) => {
       this.#built.delete(providerId);
       this.#fire({ type: 'key', providerId });
@@ -254,7 +224,7 @@ export class Registry {
       return state;
     });
     this.#built.delete(id);
-    this.#firstListing.delete(id);
+    this.#firstListings.forget(id);
     await this.#lists.delete(id).catch(() => undefined);
     await this.#options.keys.clear(id);
     await this.#options.audit.record('provider-removed', id);
@@ -478,8 +448,7 @@ export class Registry {
     const at = this.#now();
     // Kept for the next request and the next session; a store that cannot be written leaves it in memory.
     const changed = await this.#lists.set(id, entry.baseUrl, models, at).catch(() => true);
-    const first = this.#firstListing.get(id) ?? {};
-    this.#firstListing.set(id, Object.assign(first, { checked: true, failedAt: undefined }));
+    this.#firstListings.listed(id);
     const filled = await withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
     for (const listener of [...this.#listListeners]) listener({ providerId: id, models: filled, at, changed });
     return filled;
@@ -491,41 +460,10 @@ export class Registry {
     return entry ? this.#lists.get(id, entry.baseUrl) : undefined;
   }
 
-  /**
-   * Before a provider's request is priced: a provider whose own list has prices (OpenRouter, a
-   * LiteLLM proxy) and that has no list kept is asked for it once (waiting a few seconds at most),
-   * unless the user set the model's prices. A kept list older than a day is read again in the
-   * background. Never throws: without the list the catalog's price (or none) applies.
-   */
+  /** Before a provider's request is priced: its own list, where it has prices and none is kept (see FirstListings). */
   async ensureModelList(id: string, modelId: string): Promise<void> {
     const entry = this.get(id);
-    const listing = findTemplate(entry?.template ?? '')?.modelListing;
-    if (!entry || !listing || !PRICED_LISTINGS.has(listing)) return;
-    const own = entry.models.find((model) => model.id === modelId)?.prices;
-    if (own?.input !== undefined && own.output !== undefined) return;
-    const state = this.#firstListing.get(id) ?? {};
-    this.#firstListing.set(id, state);
-    const kept = this.#lists.get(id, entry.baseUrl);
-    if (state.running) {
-      if (!kept) await withTimeout(state.running, FIRST_LISTING_WAIT_MS);
-      return;
-    }
-    if (kept) {
-      if (!state.checked && this.#now() - kept.at > LISTING_MAX_AGE_MS) void this.#listInBackground(id, state);
-      state.checked = true;
-      return;
-    }
-    if (state.failedAt !== undefined && this.#now() - state.failedAt < LISTING_RETRY_MS) return;
-    await withTimeout(this.#listInBackground(id, state), FIRST_LISTING_WAIT_MS);
-  }
-
-  #listInBackground(id: string, state: { running?: Promise<unknown>; failedAt?: number }): Promise<unknown> {
-    const running = this.refreshModels(id).then(
-      () => (state.failedAt = undefined),
-      () => (state.failedAt = this.#now()),
-    );
-    state.running = running.finally(() => (state.running = undefined));
-    return state.running;
+    if (entry) await this.#firstListings.ensure(entry, modelId);
   }
 
   /** Runs the connection test with the stored key and records the result on the entry. */
