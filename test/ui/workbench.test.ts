@@ -1,5 +1,6 @@
 // Browser tests of the real workbench, with Switchboard installed from its VSIX as a user would.
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import * as yauzl from 'yauzl';
 import {
@@ -53,7 +54,9 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
     await workbench?.close();
   });
 
-  it('packs only the bundles, manifest, docs and media', async () => {
+  it('packs only the bundles, manifest, docs and media, in at most 1.6 MB', async () => {
+    // Most of it is the exact o200k tokenizer (about 1 MB compressed): worth its size, and the bound holds the rest.
+    assert.ok(statSync(vsix).size <= 1_600_000, `the VSIX is ${statSync(vsix).size.toLocaleString('en-US')} bytes`);
     const entries = await zipEntries(vsix);
     // Libraries loaded on first use (model catalog, undici) are bundles of their own under dist/vendor/.
     const vendor = entries.filter((name) => name.startsWith('extension/dist/vendor/'));
