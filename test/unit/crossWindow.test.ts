@@ -255,7 +255,11 @@ describe('budgets and usage across windows', () => {
     });
     await a.ledger.flush();
     const newer = (await journal()).find((entry) => entry.writer === 'new');
-    assert.deepEqual([newer?.more, newer?.later], [[1, 2_000_000, 1_900_000, 1, 0, 0, 2, 2_000_000, 0, 0, 99, 98], 'kept'], 'rewritten whole');
+    assert.deepEqual(
+      [newer?.more, newer?.later],
+      [[1, 2_000_000, 1_900_000, 1, 0, 0, 2, 2_000_000, 0, 0, 99, 98], 'kept'],
+      'rewritten whole',
+    );
 
     const check = (ledger: UsageLedger, what: string) => {
       const totals = ledger.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all');

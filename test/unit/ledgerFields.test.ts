@@ -232,7 +232,10 @@ describe('usage ledger, version 3', () => {
     check(ledger);
     await ledger.flush();
     const stored = kv.data.get(LEDGER_KEY) as { days: Record<string, Record<string, number[]>> };
-    assert.deepEqual(stored.days[dayOf(now)]![key('openrouter', 'first')], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    assert.deepEqual(
+      stored.days[dayOf(now)]![key('openrouter', 'first')],
+      [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+    );
     check(setup(kv, clock).ledger);
   });
 });

@@ -154,7 +154,8 @@ export function readLedger(raw: unknown): Reading {
   }
   const problems: string[] = [];
   const state = salvage(raw, problems);
-  if ((version === 1 || version === 2 || version === 3) && problems.length === 0) return { kind: 'migrated', state, from: version };
+  if ((version === 1 || version === 2 || version === 3) && problems.length === 0)
+    return { kind: 'migrated', state, from: version };
   if (problems.length === 0)
     problems.push(`schemaVersion: expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(version) ?? 'none'}`);
   return { kind: 'damaged', state, problems };

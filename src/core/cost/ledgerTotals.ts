@@ -32,8 +32,7 @@ export type Surface = 'chat' | 'language-model' | 'connection-test';
 export type { SurfaceGroup } from './ledgerFormat';
 
 /** The ledger's group of a surface: a connection test and a fallback test are both 'tests'. */
-export const surfaceGroup = (surface: Surface): SurfaceGroup =>
-  surface === 'connection-test' ? 'tests' : surface;
+export const surfaceGroup = (surface: Surface): SurfaceGroup => (surface === 'connection-test' ? 'tests' : surface);
 
 /** Attempts (answered or not) and their spend. */
 export interface SurfaceSpend {
@@ -388,4 +387,31 @@ export function usageCsv(rows: readonly UsageRow[]): string {
       .join(','),
   );
   return `${[CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+/** Each surface group's name, as every surface says it. */
+export const SURFACE_NAMES: Record<SurfaceGroup, string> = {
+  'language-model': 'VS Code chat and extensions',
+  chat: '@switchboard',
+  tests: 'tests',
+};
+export const SURFACE_NOT_RECORDED = 'earlier, surface not recorded';
+
+/**
+ * Who spent it, in the order shown: VS Code's chat and other extensions (vscode.lm), @switchboard,
+ * tests, then what was recorded before the ledger kept the surface; a part with no attempt is left out.
+ */
+export function surfaceParts(totals: Totals): Array<{ name: string; attempts: number; usd: number }> {
+  const parts = (['language-model', 'chat', 'tests'] as const).map((group) => ({
+    name: SURFACE_NAMES[group],
+    ...totals.bySurface[group],
+  }));
+  parts.push({ name: SURFACE_NOT_RECORDED, ...totals.surfaceNotRecorded });
+  return parts.filter((part) => part.attempts > 0 || part.usd > 0);
+}
+
+/** "VS Code chat and extensions $1.20 · @switchboard $0.40 · tests $0.01"; undefined when nothing was recorded. */
+export function describeSurfaces(totals: Totals | undefined): string | undefined {
+  const parts = totals ? surfaceParts(totals) : [];
+  return parts.length === 0 ? undefined : parts.map((part) => `${part.name} ${formatUsd(part.usd)}`).join(' · ');
 }
