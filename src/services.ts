@@ -47,9 +47,9 @@ export interface CostService {
   readonly ledger: UsageLedger;
   readonly guard: BudgetGuard;
   /** A registry provider whose requests pass the budgets and are recorded under `surface`. */
-  meteredProvider(providerId: string, surface: Surface): Provider;
+  meteredProvider(providerId: string, surface: Surface, initiator?: string): Provider;
   /** Meters any provider built for a registry entry (the connection test builds its own). */
-  meter(provider: Provider, providerId: string, surface: Surface): Provider;
+  meter(provider: Provider, providerId: string, surface: Surface, initiator?: string): Provider;
   pricing(providerId: string, modelId: string): PricingContext;
   budgets(): Budget[];
   budgetUse(now?: number): BudgetUse[];
@@ -77,6 +77,8 @@ export interface ModelLimits {
 
 export interface RouteOptions {
   surface: Surface;
+  /** Who asked, where VS Code says so (a vscode.lm request's calling extension): on the recent requests only. */
+  initiator?: string;
   signal?: AbortSignal;
   steps?: FallbackStep[];
   promptTokens?: number;

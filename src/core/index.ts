@@ -86,8 +86,16 @@ export type {
 } from './cost/budgets';
 export { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger } from './cost/ledger';
 export type { LedgerProblem } from './cost/ledger';
-export { describeDisagreement, disagreement, usageCsv } from './cost/ledgerTotals';
-export type { Surface, Totals, UsageRecord } from './cost/ledgerTotals';
+export {
+  describeDisagreement,
+  describeSurfaces,
+  disagreement,
+  SURFACE_NAMES,
+  SURFACE_NOT_RECORDED,
+  surfaceParts,
+  usageCsv,
+} from './cost/ledgerTotals';
+export type { Surface, SurfaceGroup, SurfaceSpend, Totals, UsageRecord } from './cost/ledgerTotals';
 export { closestModel, costOf, modelStem, priceOf } from './cost/pricing';
 export { PRICE_DATA_URL, PriceCatalog } from './cost/priceCatalog';
 export type { PriceDataCache, PriceDataState, RefreshOutcome } from './cost/priceCatalog';

@@ -114,8 +114,8 @@ export class CostService implements Cost, vscode.Disposable {
   }
 
   /** A registry provider whose requests pass the budgets and are recorded under `surface`. */
-  meteredProvider(providerId: string, surface: Surface): Provider {
-    return this.meter(this.registry.providerFor(providerId), providerId, surface);
+  meteredProvider(providerId: string, surface: Surface, initiator?: string): Provider {
+    return this.meter(this.registry.providerFor(providerId), providerId, surface, initiator);
   }
 
   /**
@@ -139,7 +139,7 @@ export class CostService implements Cost, vscode.Disposable {
   }
 
   /** Meters any provider built for a registry entry (the connection test builds its own). */
-  meter(provider: Provider, providerId: string, surface: Surface): Provider {
+  meter(provider: Provider, providerId: string, surface: Surface, initiator?: string): Provider {
     const entry = this.registry.get(providerId);
     if (!entry) throw new Error(`No provider "${providerId}".`);
     // Only limits someone knows: a default must not cap an answer nor judge a usage report.
@@ -159,6 +159,7 @@ export class CostService implements Cost, vscode.Disposable {
       ledger: this.ledger,
       guard: this.guard,
       surface,
+      ...(initiator ? { initiator } : {}),
       clock: systemClock,
       onNotice: (notice) => {
         this.#notices = this.#notices

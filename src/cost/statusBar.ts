@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { counted, formatUsd as usd, type Registry } from '../core';
+import { counted, describeSurfaces, formatUsd as usd, type Registry } from '../core';
 import { Commands } from '../platform/commands';
 import type { Settings } from '../platform/settings';
 import type { CostService } from '../services';
@@ -47,7 +47,8 @@ export class CostStatusBar implements vscode.Disposable {
   refresh(): void {
     const now = Date.now();
     const monthStart = new Date(new Date(now).getFullYear(), new Date(now).getMonth(), 1).getTime();
-    const today = this.cost.totals(now, now).get('all')?.usd ?? 0;
+    const todayTotals = this.cost.totals(now, now).get('all');
+    const today = todayTotals?.usd ?? 0;
     const month = this.cost.totals(monthStart, now).get('all')?.usd ?? 0;
     const showMonth = this.settings.current.statusBar.period === 'month';
     const defaultId = this.registry.defaultProvider();
@@ -71,6 +72,9 @@ export class CostStatusBar implements vscode.Disposable {
     tooltip.appendMarkdown(
       `**Switchboard spend**\n\nToday ${usd(today)} · This month ${usd(month)} · On track for ${usd(this.cost.ledger.projectedMonthUsd(now))} this month\n\n`,
     );
+    // Who spent it today: VS Code's chat and other extensions, @switchboard, tests.
+    const who = describeSurfaces(todayTotals);
+    if (who) tooltip.appendMarkdown(`${who} today\n\n`);
     const byProvider = [...this.cost.totals(monthStart, now, 'provider')].sort((a, b) => b[1].usd - a[1].usd);
     if (byProvider.length > 0)
       tooltip.appendMarkdown(

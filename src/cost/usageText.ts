@@ -1,4 +1,12 @@
-import { counted, describeDisagreement, formatUsd as usd, type Registry, type Totals } from '../core';
+import {
+  counted,
+  describeDisagreement,
+  describeSurfaces,
+  formatUsd as usd,
+  surfaceParts,
+  type Registry,
+  type Totals,
+} from '../core';
 import type { CostService, UsageText } from '../services';
 
 /** The short version for chat (`@switchboard /usage`): spend, projection, top providers and models, budgets as bars. */
@@ -10,6 +18,12 @@ export function usageSummary(cost: CostService, registry: Registry, now = Date.n
   const lines = [
     `**Today** ${usd(today?.usd ?? 0)} (${requests(today)}) · **This month** ${usd(month?.usd ?? 0)} (${requests(month)}) · on track for **${usd(cost.ledger.projectedMonthUsd(now))}**`,
   ];
+  // Who spent it: VS Code's chat and other extensions, @switchboard, tests.
+  const who = [
+    describeSurfaces(today) && `${describeSurfaces(today)} today`,
+    describeSurfaces(month) && `${describeSurfaces(month)} this month`,
+  ].filter(Boolean);
+  if (who.length > 0) lines.push('', `**Who spent it** ${who.join('; ')}`);
   const top = (groupBy: 'provider' | 'model', name: (key: string) => string) =>
     [...cost.totals(monthStart, now, groupBy)]
       .sort((a, b) => b[1].usd - a[1].usd)
@@ -64,6 +78,8 @@ export function usageReport(cost: CostService, registry: Registry, now = Date.no
     '# Switchboard usage',
     `On track for **${usd(cost.ledger.projectedMonthUsd(now))}** this month.`,
     table([period('Today', now, now), period('This week', weekStart, now), period('This month', monthStart, now)]),
+    '## Who spent it',
+    bySurface(cost.totals(now, now).get('all'), cost.totals(monthStart, now).get('all')),
     '## This month by provider',
     table(
       [...cost.totals(monthStart, now, 'provider')].map(([provider, totals]) =>
@@ -97,6 +113,23 @@ export function usageReport(cost: CostService, registry: Registry, now = Date.no
           .join('\n'),
   ];
   return `${sections.join('\n\n')}\n`;
+}
+
+/**
+ * Spend per surface today and this month: VS Code's chat and other extensions (vscode.lm, which
+ * does not tell them apart), @switchboard, tests, and what was recorded before the surface was.
+ */
+function bySurface(today: Totals | undefined, month: Totals | undefined): string {
+  const rows = month ? surfaceParts(month) : [];
+  if (rows.length === 0) return 'Nothing recorded this month.';
+  const todayOf = (name: string) => (today ? surfaceParts(today) : []).find((part) => part.name === name);
+  return [
+    '| | today | this month | attempts this month |',
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map(
+      (part) => `| ${escape(part.name)} | ${usd(todayOf(part.name)?.usd ?? 0)} | ${usd(part.usd)} | ${part.attempts} |`,
+    ),
+  ].join('\n');
 }
 
 /** Answered requests, and failed attempts apart: "3 requests, 1 failed attempt". */

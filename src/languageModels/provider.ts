@@ -73,6 +73,15 @@ function priceText(quote: PriceQuote): string {
 }
 
 /** "128K", "4K" */
+/**
+ * The calling extension's id, where VS Code passes it at run time (`requestInitiator`: not in the
+ * stable API's types; `core` for VS Code itself); nothing when absent or not a plain short string.
+ */
+function initiatorOf(options: object): { initiator?: string } {
+  const value: unknown = (options as { requestInitiator?: unknown }).requestInitiator;
+  return typeof value === 'string' && /^[\w.-]{1,200}$/.test(value) ? { initiator: value } : {};
+}
+
 const contextText = (tokens: number) => `${Math.round(tokens / 1000)}K`;
 
 /** Tool-call metadata kept for the next turn: bounded, as a long agent session makes many calls. */
@@ -210,7 +219,13 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
             : {}),
         },
         // No dialogs: the caller may be another extension working in the background; its error says what to fix.
-        { surface: 'language-model', signal: cancellation.signal, steps, askAboutKeys: false },
+        {
+          surface: 'language-model',
+          ...initiatorOf(options),
+          signal: cancellation.signal,
+          steps,
+          askAboutKeys: false,
+        },
       );
       let usage: Usage | undefined;
       let output = '';

@@ -131,7 +131,7 @@ export class RoutingService implements Routing, vscode.Disposable {
   }
 
   /** Each step with what the router judges it by: context window, tool support, prices. */
-  async targets(steps: FallbackStep[], surface: Surface): Promise<RouteTarget[]> {
+  async targets(steps: FallbackStep[], surface: Surface, initiator?: string): Promise<RouteTarget[]> {
     return Promise.all(
       steps.map(async (step): Promise<RouteTarget> => {
         const entry = this.registry.get(step.provider)!;
@@ -140,7 +140,7 @@ export class RoutingService implements Routing, vscode.Disposable {
           providerId: entry.id,
           providerName: entry.name,
           model: step.model,
-          provider: this.cost.meteredProvider(entry.id, surface),
+          provider: this.cost.meteredProvider(entry.id, surface, initiator),
         };
         // A hosted model's window is judged only when someone knows it; a local server's default is
         // the window it really runs with (it cuts a longer prompt from the front).
@@ -158,7 +158,7 @@ export class RoutingService implements Routing, vscode.Disposable {
     // Steps passed in (a model picked elsewhere) may name a provider removed or disabled since.
     const steps = (options.steps ?? this.steps()).filter((step) => this.registry.get(step.provider)?.enabled === true);
     const { retry, fallback } = this.settings.current;
-    const chain = await this.targets(steps, options.surface);
+    const chain = await this.targets(steps, options.surface, options.initiator);
     const events = route(
       chain,
       { ...request, model: chain[0]?.model ?? '' },

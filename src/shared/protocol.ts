@@ -132,6 +132,11 @@ const spend = z.strictObject({
     }),
   ),
   totals: z.strictObject({ usd, requests: count, failed: count, inputTokens: count, outputTokens: count }),
+  /**
+   * Who spent it over the range: VS Code's chat and other extensions (vscode.lm), @switchboard,
+   * tests, and what was recorded before the ledger kept the surface; attempts include failed ones.
+   */
+  surfaces: z.array(z.strictObject({ name: z.string(), usd, attempts: count })),
   todayUsd: usd,
   monthUsd: usd,
   projectedMonthUsd: usd,

@@ -64,7 +64,7 @@ describe('cost in the extension host', () => {
       const exported = new TextDecoder().decode(await vscode.workspace.fs.readFile(csv)).split('\r\n');
       assert.equal(
         exported[1],
-        `${today},${id},gpt-4o,1,100000,0,0,50000,0,0.750000000,0,0,0,0,0,0.000000000,0.000000000`,
+        `${today},${id},gpt-4o,1,100000,0,0,50000,0,0.750000000,0,0,0,0,0,0.000000000,0.000000000,1,0.750000000,0,0.000000000,0,0.000000000,0,0.000000000`,
       );
       await vscode.workspace.fs.delete(csv);
       const last = (await cost.recentRequests()).at(-1);
@@ -172,10 +172,13 @@ describe('cost in the extension host', () => {
       const csv = vscode.Uri.file(join(tmpdir(), `switchboard-usage-${Date.now()}.csv`));
       await vscode.commands.executeCommand(Commands.exportUsage, { uri: csv, format: 'csv' });
       const exported = new TextDecoder().decode(await vscode.workspace.fs.readFile(csv)).split('\r\n');
-      assert.match(exported[0] ?? '', /,failed_attempts,requests_compared,reported_usd,computed_usd$/);
+      assert.match(
+        exported[0] ?? '',
+        /,failed_attempts,requests_compared,reported_usd,computed_usd,chat_attempts,chat_usd,language_model_attempts,language_model_usd,tests_attempts,tests_usd,surface_not_recorded_attempts,surface_not_recorded_usd$/,
+      );
       assert.equal(
         exported[1],
-        `${today},${id},openai/gpt-4o,1,1000,0,0,500,0,0.007800000,0,0,0,0,1,0.007800000,0.007500000`,
+        `${today},${id},openai/gpt-4o,1,1000,0,0,500,0,0.007800000,0,0,0,0,1,0.007800000,0.007500000,1,0.007800000,0,0.000000000,0,0.000000000,0,0.000000000`,
       );
       await vscode.workspace.fs.delete(csv);
     } finally {

@@ -229,10 +229,10 @@ describe('budgets and usage across windows', () => {
     assert.deepEqual(
       (await journal()).map((entry) => [entry.cell.length, entry.more]),
       [
-        [10, [1, 0, 0, 0]],
-        [10, [0, 7_800_000, 7_500_000, 1]],
-        [10, [0, 12_300_000, 11_900_000, 1]],
-        [10, [0, 0, 0, 0]],
+        [10, [1, 0, 0, 0, 1, 0, 0, 0, 0, 0]],
+        [10, [0, 7_800_000, 7_500_000, 1, 1, 7_800_000, 0, 0, 0, 0]],
+        [10, [0, 12_300_000, 11_900_000, 1, 1, 12_300_000, 0, 0, 0, 0]],
+        [10, [0, 0, 0, 0, 1, 1_000_000, 0, 0, 0, 0]],
       ],
     );
     // A window still running version 2 writes ten figures; a newer one more than this version knows, and a new property.
@@ -247,7 +247,7 @@ describe('budgets and usage across windows', () => {
           day: today,
           key,
           cell: [2, 0, 0, 0, 0, 0, 2_000_000, 0, 0, 0],
-          more: [1, 2_000_000, 1_900_000, 1, 99, 98],
+          more: [1, 2_000_000, 1_900_000, 1, 0, 0, 2, 2_000_000, 0, 0, 99, 98],
           later: 'kept',
         },
       );
@@ -255,7 +255,11 @@ describe('budgets and usage across windows', () => {
     });
     await a.ledger.flush();
     const newer = (await journal()).find((entry) => entry.writer === 'new');
-    assert.deepEqual([newer?.more, newer?.later], [[1, 2_000_000, 1_900_000, 1, 99, 98], 'kept'], 'rewritten whole');
+    assert.deepEqual(
+      [newer?.more, newer?.later],
+      [[1, 2_000_000, 1_900_000, 1, 0, 0, 2, 2_000_000, 0, 0, 99, 98], 'kept'],
+      'rewritten whole',
+    );
 
     const check = (ledger: UsageLedger, what: string) => {
       const totals = ledger.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all');
@@ -280,7 +284,8 @@ describe('budgets and usage across windows', () => {
     const stored = globalState.stored.get(LEDGER_KEY) as { days: Record<string, Record<string, number[]>> };
     assert.deepEqual(
       stored.days[today]![key],
-      [7, 600, 0, 0, 2400, 0, 24_100_000, 0, 0, 0, 2, 22_100_000, 21_300_000, 3],
+      // The old window's record: surface not recorded; the newer one's: language-model.
+      [7, 600, 0, 0, 2400, 0, 24_100_000, 0, 0, 0, 2, 22_100_000, 21_300_000, 3, 4, 21_100_000, 2, 2_000_000, 0, 0],
     );
   });
 

@@ -57,6 +57,12 @@ describe('usage ledger', () => {
       comparedRequests: 0,
       reportedUsd: 0,
       computedUsd: 0,
+      bySurface: {
+        chat: { attempts: 50, usd: 0.5 },
+        'language-model': { attempts: 0, usd: 0 },
+        tests: { attempts: 0, usd: 0 },
+      },
+      surfaceNotRecorded: { attempts: 0, usd: 0 },
     });
   });
 
@@ -242,17 +248,19 @@ describe('usage ledger', () => {
     ledger.record(record(clock.now()));
     await ledger.flush();
     const stored = kv.data.get(LEDGER_KEY) as { schemaVersion: number; days: Record<string, Record<string, number[]>> };
-    assert.equal(stored.schemaVersion, 3);
+    assert.equal(stored.schemaVersion, 4);
     assert.deepEqual(
       stored.days[today]![JSON.stringify(['openai', 'gpt-4o'])],
-      [3, 1010, 200, 0, 120, 40, 3_010_000_000, 0, 1, 0, 0, 0, 0, 0],
+      [3, 1010, 200, 0, 120, 40, 3_010_000_000, 0, 1, 0, 0, 0, 0, 0, 1, 10_000_000, 0, 0, 0, 0],
     );
 
     const newer = {
-      schemaVersion: 4,
+      schemaVersion: 5,
       days: {
         [today]: {
-          [JSON.stringify(['openai', 'gpt-4o'])]: [3, 0, 0, 0, 0, 0, 4_000_000_000, 0, 0, 0, 1, 900, 800, 1, 7],
+          [JSON.stringify(['openai', 'gpt-4o'])]: [
+            3, 0, 0, 0, 0, 0, 4_000_000_000, 0, 0, 0, 1, 900, 800, 1, 2, 3_000_000_000, 1, 1_000_000_000, 0, 0, 7,
+          ],
         },
       },
       months: {},
@@ -271,11 +279,20 @@ describe('usage ledger', () => {
       [read.requests, read.failedAttempts, read.comparedRequests, read.reportedUsd, read.computedUsd],
       [2, 1, 1, 9e-7, 8e-7],
     );
+    assert.deepEqual(
+      [read.bySurface.chat, read.bySurface['language-model'], read.bySurface.tests, read.surfaceNotRecorded],
+      [
+        { attempts: 2, usd: 3 },
+        { attempts: 1, usd: 1 },
+        { attempts: 0, usd: 0 },
+        { attempts: 0, usd: 0 },
+      ],
+    );
     reader.record(record(clock.now()));
     await reader.flush();
     assert.deepEqual(fromTheFuture.kv.data.get(LEDGER_KEY), newer, 'read, never written');
     near(reader.spentUsd({ kind: 'overall' }, 'daily', clock.now()), 4.01);
-    assert.deepEqual(fromTheFuture.problems, [{ kind: 'newer', version: 4 }]);
+    assert.deepEqual(fromTheFuture.problems, [{ kind: 'newer', version: 5 }]);
   });
 
   it('stores no NaN, Infinity, negative or null amount, whatever a caller hands it', async () => {
@@ -291,7 +308,7 @@ describe('usage ledger', () => {
     const stored = kv.data.get(LEDGER_KEY) as { days: Record<string, Record<string, unknown[]>> };
     const amounts = Object.values(stored.days).flatMap((byModel) => Object.values(byModel).flat());
     assert.ok(
-      amounts.length === 14 && amounts.every((value) => Number.isSafeInteger(value) && (value as number) >= 0),
+      amounts.length === 20 && amounts.every((value) => Number.isSafeInteger(value) && (value as number) >= 0),
       JSON.stringify(amounts),
     );
     const totals = ledger.totals({ from: '2000-01-01', to: '2100-01-01' }).get('all')!;
@@ -355,11 +372,13 @@ describe('usage ledger', () => {
       ],
     );
     const header =
-      'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated,requests_suspect,failed_attempts,requests_compared,reported_usd,computed_usd';
+      'period,provider,model,requests,input_tokens,cached_input_tokens,cache_write_input_tokens,output_tokens,reasoning_tokens,usd,requests_without_price,requests_estimated,requests_suspect,failed_attempts,requests_compared,reported_usd,computed_usd' +
+      ',chat_attempts,chat_usd,language_model_attempts,language_model_usd,tests_attempts,tests_usd,surface_not_recorded_attempts,surface_not_recorded_usd';
+    const surfaces = ',1,0.010000000,0,0.000000000,0,0.000000000,0,0.000000000';
     const quoted = '"team, ""gateway"""';
     assert.equal(
       usageCsv(rows),
-      `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0,0,0,0.000000000,0.000000000\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0,0,0,0.000000000,0.000000000\r\n`,
+      `${header}\r\n2026-11-21,openai,gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0,0,0,0.000000000,0.000000000${surfaces}\r\n2026-11-21,${quoted},gpt-4o,1,1000,200,0,100,40,0.010000000,0,0,0,0,0,0.000000000,0.000000000${surfaces}\r\n`,
     );
   });
 

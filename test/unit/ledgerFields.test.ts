@@ -46,7 +46,7 @@ const near = (actual: number, expected: number, what = '') =>
   assert.ok(Math.abs(actual - expected) < 1e-12, `${what} ${actual} != ${expected}`);
 
 describe('usage ledger, version 3', () => {
-  it('is version 3', () => assert.equal(LEDGER_SCHEMA_VERSION, 3));
+  it('is version 4', () => assert.equal(LEDGER_SCHEMA_VERSION, 4));
 
   it('migrates version 2 keeping every figure, mark and date, and adds the new fields empty', async () => {
     const clock = new ManualClock();
@@ -81,9 +81,10 @@ describe('usage ledger, version 3', () => {
     near(all.usd, 14.019345678);
 
     await ledger.flush();
-    const pad = (cell: number[]) => [...cell, 0, 0, 0, 0];
+    // Version 4's surface groups are empty too: all of it is "surface not recorded".
+    const pad = (cell: number[]) => [...cell, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     assert.deepEqual(kv.data.get(LEDGER_KEY), {
-      schemaVersion: 3,
+      schemaVersion: 4,
       days: {
         [today]: {
           [key('openai', 'gpt-4o')]: pad(v2.days[today]![key('openai', 'gpt-4o')]!),
@@ -129,10 +130,10 @@ describe('usage ledger, version 3', () => {
     );
     await ledger.flush();
     const stored = kv.data.get(LEDGER_KEY) as { schemaVersion: number; days: Record<string, Record<string, number[]>> };
-    assert.equal(stored.schemaVersion, 3);
+    assert.equal(stored.schemaVersion, 4);
     assert.deepEqual(
       stored.days[today]![key('openrouter', 'openai/gpt-4o')],
-      [5, 1030, 0, 0, 560, 0, 19_300_000, 0, 0, 0, 1, 12_300_000, 11_900_000, 1],
+      [5, 1030, 0, 0, 560, 0, 19_300_000, 0, 0, 0, 1, 12_300_000, 11_900_000, 1, 2, 12_300_000, 0, 0, 0, 0],
     );
   });
 
@@ -161,7 +162,7 @@ describe('usage ledger, version 3', () => {
     const [row] = ledger.rows().filter((item) => item.modelId === 'openai/gpt-4o');
     assert.equal(
       usageCsv([row!]).split('\r\n')[1],
-      `${dayOf(now)},openrouter,openai/gpt-4o,3,3000,0,0,1500,0,0.015300000,0,0,0,0,2,0.014300000,0.013900000`,
+      `${dayOf(now)},openrouter,openai/gpt-4o,3,3000,0,0,1500,0,0.015300000,0,0,0,0,2,0.014300000,0.013900000,3,0.015300000,0,0.000000000,0,0.000000000,0,0.000000000`,
     );
   });
 
@@ -178,6 +179,12 @@ describe('usage ledger, version 3', () => {
       estimatedRequests: 0,
       suspectRequests: 0,
       failedAttempts: 0,
+      bySurface: {
+        chat: { attempts: 0, usd: 0 },
+        'language-model': { attempts: 0, usd: 0 },
+        tests: { attempts: 0, usd: 0 },
+      },
+      surfaceNotRecorded: { attempts: 0, usd: 0 },
       comparedRequests: 1,
       reportedUsd,
       computedUsd,
@@ -225,7 +232,10 @@ describe('usage ledger, version 3', () => {
     check(ledger);
     await ledger.flush();
     const stored = kv.data.get(LEDGER_KEY) as { days: Record<string, Record<string, number[]>> };
-    assert.deepEqual(stored.days[dayOf(now)]![key('openrouter', 'first')], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0]);
+    assert.deepEqual(
+      stored.days[dayOf(now)]![key('openrouter', 'first')],
+      [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+    );
     check(setup(kv, clock).ledger);
   });
 });

@@ -55,6 +55,30 @@ export class UsageSection extends SpendSection {
         }
       </p>
       ${this.#chart(spend)}
+      ${
+        spend.surfaces.length > 0
+          ? html`<table class="data-table" id="surface-spend">
+              <caption>
+                Who spent it (${days} days)
+              </caption>
+              <thead>
+                <tr>
+                  ${['Surface', 'Spend', 'Attempts'].map((title) => html`<th scope="col">${title}</th>`)}
+                </tr>
+              </thead>
+              <tbody>
+                ${spend.surfaces.map(
+                  (part) =>
+                    html`<tr>
+                      <th scope="row">${part.name}</th>
+                      <td class="number">${usd(part.usd)}</td>
+                      <td class="number">${part.attempts.toLocaleString()}</td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+          : ''
+      }
       <details>
         <summary>Spend per day as a table</summary>
         <table class="data-table" id="spend-table">

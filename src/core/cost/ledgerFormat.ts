@@ -7,7 +7,7 @@ import { periodKey } from './budgets';
  * negative or a null amount: a damaged entry is dropped on its own (the rest of its day still
  * counts) and the damaged original is kept aside by the ledger.
  */
-export const LEDGER_SCHEMA_VERSION = 3;
+export const LEDGER_SCHEMA_VERSION = 4;
 /** Days kept day by day; older days are rolled up into their month (budgets need only this day and month). */
 export const LEDGER_DAYS = 62;
 /** Months kept after that: two years. */
@@ -23,8 +23,12 @@ export const NANO = 1e9;
  *  was estimated, requests whose reported usage was implausible (priced from counted tokens instead),
  *  failed attempts (outcome error or cancelled: a 429 before a fallback model answered),
  *  nano-dollars the provider reported for the requests it reported a cost for and whose list price
- *  is known, nano-dollars by list price for those same requests, how many such requests].
- * Version 1 had the first nine, version 2 the first ten; a later version only adds at the end.
+ *  is known, nano-dollars by list price for those same requests, how many such requests,
+ *  then per surface group (see SURFACE_GROUPS: @switchboard, VS Code chat and other extensions through
+ *  vscode.lm, tests) its attempts and nano-dollars].
+ * Version 1 had the first nine, version 2 the first ten, version 3 the first fourteen; a later version
+ * only adds at the end. What no surface group holds (requests recorded before version 4) is the
+ * "surface not recorded" remainder: the cell's total less the groups'.
  */
 export type Cell = [
   number,
@@ -41,14 +45,25 @@ export type Cell = [
   number,
   number,
   number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
 ];
-export const FIELDS = 14;
+export const FIELDS = 20;
 export const REQUESTS_FIELD = 0;
 export const USD_FIELD = 6;
 export const FAILED_FIELD = 10;
 export const REPORTED_FIELD = 11;
 export const LISTED_FIELD = 12;
 export const COMPARED_FIELD = 13;
+/** Who made the requests, in the ledger's groups: a connection test and a fallback test are both tests. */
+export const SURFACE_GROUPS = ['chat', 'language-model', 'tests'] as const;
+export type SurfaceGroup = (typeof SURFACE_GROUPS)[number];
+/** The group's attempts; its nano-dollars follow. */
+export const surfaceField = (group: SurfaceGroup): number => 14 + 2 * SURFACE_GROUPS.indexOf(group);
 /**
  * The shared journal keeps the first ten (version 2's cell) in `cell` and the rest in `more`: a
  * window still running version 2 reads a journal entry whose `cell` is longer as damaged and drops
@@ -58,7 +73,7 @@ export const JOURNAL_FIELDS = 10;
 const count = z.number().int().nonnegative();
 const counts = (length: number) => z.array(count).length(length);
 /** The older forms, by version: each is padded with zeros to the current one. */
-const OLDER_CELLS = [counts(10), counts(9)];
+const OLDER_CELLS = [counts(14), counts(10), counts(9)];
 const cell = counts(FIELDS) as unknown as z.ZodType<Cell>;
 
 /** Provider and model as one key: JSON, so no character in an id can make two pairs collide. */
@@ -108,7 +123,7 @@ export const emptyLedger = (clearedAt = 0): LedgerState => ({
   appliedAt: {},
   clearedAt,
 });
-export const zeroCell = (): Cell => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+export const zeroCell = (): Cell => Array<number>(FIELDS).fill(0) as Cell;
 
 export function addCell(target: Cell, source: Readonly<Cell>): void {
   for (let i = 0; i < FIELDS; i++) target[i]! += source[i]!;
@@ -139,7 +154,8 @@ export function readLedger(raw: unknown): Reading {
   }
   const problems: string[] = [];
   const state = salvage(raw, problems);
-  if ((version === 1 || version === 2) && problems.length === 0) return { kind: 'migrated', state, from: version };
+  if ((version === 1 || version === 2 || version === 3) && problems.length === 0)
+    return { kind: 'migrated', state, from: version };
   if (problems.length === 0)
     problems.push(`schemaVersion: expected ${LEDGER_SCHEMA_VERSION}, found ${JSON.stringify(version) ?? 'none'}`);
   return { kind: 'damaged', state, problems };

@@ -10,10 +10,13 @@ import {
   REPORTED_FIELD,
   REQUESTS_FIELD,
   splitModelKey,
+  SURFACE_GROUPS,
+  surfaceField,
   USD_FIELD,
   zeroCell,
   type Cell,
   type LedgerState,
+  type SurfaceGroup,
 } from './ledgerFormat';
 import { formatUsd } from './money';
 import type { CostResult } from './pricing';
@@ -26,6 +29,16 @@ import { entryCell, type JournalEntry } from './sharedBook';
  */
 
 export type Surface = 'chat' | 'language-model' | 'connection-test';
+export type { SurfaceGroup } from './ledgerFormat';
+
+/** The ledger's group of a surface: a connection test and a fallback test are both 'tests'. */
+export const surfaceGroup = (surface: Surface): SurfaceGroup => (surface === 'connection-test' ? 'tests' : surface);
+
+/** Attempts (answered or not) and their spend. */
+export interface SurfaceSpend {
+  attempts: number;
+  usd: number;
+}
 
 /** One finished request, as recorded. */
 export interface UsageRecord {
@@ -39,6 +52,11 @@ export interface UsageRecord {
   latencyMs?: number;
   /** The provider's usage report was implausible; the request was priced from counted tokens instead. */
   suspect?: boolean;
+  /**
+   * Who asked, where VS Code says so at run time (a vscode.lm request's `requestInitiator`: the
+   * calling extension's id, or `core`); on the recent requests only, never in the aggregates.
+   */
+  initiator?: string;
 }
 
 export interface Totals {
@@ -66,6 +84,10 @@ export interface Totals {
   comparedRequests: number;
   reportedUsd: number;
   computedUsd: number;
+  /** Attempts and spend per surface group (recorded since version 4 of the ledger). */
+  bySurface: Record<SurfaceGroup, SurfaceSpend>;
+  /** What was recorded before the ledger kept the surface: the rest of the attempts and spend. */
+  surfaceNotRecorded: SurfaceSpend;
 }
 
 /** One row of UsageLedger.rows(). */
@@ -104,7 +126,21 @@ function toTotals(values: Readonly<Cell>): Totals {
     comparedRequests: values[COMPARED_FIELD],
     reportedUsd: values[REPORTED_FIELD] / NANO,
     computedUsd: values[LISTED_FIELD] / NANO,
+    ...bySurface(values),
   };
+}
+
+function bySurface(values: Readonly<Cell>): Pick<Totals, 'bySurface' | 'surfaceNotRecorded'> {
+  let attempts = values[REQUESTS_FIELD];
+  let nano = values[USD_FIELD];
+  const groups = {} as Record<SurfaceGroup, SurfaceSpend>;
+  for (const group of SURFACE_GROUPS) {
+    const field = surfaceField(group);
+    groups[group] = { attempts: values[field]!, usd: values[field + 1]! / NANO };
+    attempts -= values[field]!;
+    nano -= values[field + 1]!;
+  }
+  return { bySurface: groups, surfaceNotRecorded: { attempts: Math.max(0, attempts), usd: Math.max(0, nano) / NANO } };
 }
 
 /** A count as stored: a finite non-negative integer, whatever a caller handed in. */
@@ -118,14 +154,16 @@ export function cellOf(record: UsageRecord): Cell {
   const priced = isAmount(cost.usd);
   // Both figures of one request, to show where the provider's bill and the list price part.
   const compared = cost.basis === 'reported' && priced && isAmount(cost.computedUsd);
-  return [
+  const nano = priced ? stored(cost.usd! * NANO) : 0;
+  const group = surfaceGroup(record.surface);
+  const cell: Cell = [
     1,
     stored(usage.inputTokens),
     stored(usage.cachedInputTokens),
     stored(usage.cacheWriteInputTokens),
     stored(usage.outputTokens),
     stored(usage.reasoningTokens),
-    priced ? stored(cost.usd! * NANO) : 0,
+    nano,
     cost.basis === 'unknown' || !priced ? 1 : 0,
     cost.basis === 'estimated' ? 1 : 0,
     record.suspect ? 1 : 0,
@@ -133,7 +171,16 @@ export function cellOf(record: UsageRecord): Cell {
     compared ? stored(cost.usd! * NANO) : 0,
     compared ? stored(cost.computedUsd! * NANO) : 0,
     compared ? 1 : 0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
   ];
+  cell[surfaceField(group)] = 1;
+  cell[surfaceField(group) + 1] = nano;
+  return cell;
 }
 
 /** Reported and list-price figures part by more than this (1 %): worth showing both. */
@@ -280,7 +327,9 @@ export function spentIn(
  * `requests` are answered requests; `failed_attempts` the attempts that failed or were cancelled
  * (their cost, if any, is in `usd`); `requests_compared` the requests whose provider reported its
  * cost and whose list price is known, with both figures for them: `reported_usd` (in `usd`) and
- * `computed_usd` (the list price).
+ * `computed_usd` (the list price). Then, per surface group, its attempts and spend (`chat`:
+ * @switchboard; `language_model`: VS Code's chat and other extensions through vscode.lm; `tests`), and
+ * what was recorded before the ledger kept the surface.
  */
 const CSV_COLUMNS = [
   'period',
@@ -300,6 +349,9 @@ const CSV_COLUMNS = [
   'requests_compared',
   'reported_usd',
   'computed_usd',
+  ...SURFACE_GROUPS.flatMap((group) => [`${group.replace('-', '_')}_attempts`, `${group.replace('-', '_')}_usd`]),
+  'surface_not_recorded_attempts',
+  'surface_not_recorded_usd',
 ];
 
 /** RFC 4180 CSV of the ledger's rows (quoted where needed), for spreadsheets. */
@@ -327,9 +379,39 @@ export function usageCsv(rows: readonly UsageRow[]): string {
       totals.comparedRequests,
       totals.reportedUsd.toFixed(9),
       totals.computedUsd.toFixed(9),
+      ...SURFACE_GROUPS.flatMap((group) => [totals.bySurface[group].attempts, totals.bySurface[group].usd.toFixed(9)]),
+      totals.surfaceNotRecorded.attempts,
+      totals.surfaceNotRecorded.usd.toFixed(9),
     ]
       .map(quote)
       .join(','),
   );
   return `${[CSV_COLUMNS.join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+/** Each surface group's name, as every surface says it. */
+export const SURFACE_NAMES: Record<SurfaceGroup, string> = {
+  'language-model': 'VS Code chat and extensions',
+  chat: '@switchboard',
+  tests: 'tests',
+};
+export const SURFACE_NOT_RECORDED = 'earlier, surface not recorded';
+
+/**
+ * Who spent it, in the order shown: VS Code's chat and other extensions (vscode.lm), @switchboard,
+ * tests, then what was recorded before the ledger kept the surface; a part with no attempt is left out.
+ */
+export function surfaceParts(totals: Totals): Array<{ name: string; attempts: number; usd: number }> {
+  const parts = (['language-model', 'chat', 'tests'] as const).map((group) => ({
+    name: SURFACE_NAMES[group],
+    ...totals.bySurface[group],
+  }));
+  parts.push({ name: SURFACE_NOT_RECORDED, ...totals.surfaceNotRecorded });
+  return parts.filter((part) => part.attempts > 0 || part.usd > 0);
+}
+
+/** "VS Code chat and extensions $1.20 · @switchboard $0.40 · tests $0.01"; undefined when nothing was recorded. */
+export function describeSurfaces(totals: Totals | undefined): string | undefined {
+  const parts = totals ? surfaceParts(totals) : [];
+  return parts.length === 0 ? undefined : parts.map((part) => `${part.name} ${formatUsd(part.usd)}`).join(' · ');
 }

@@ -18,6 +18,8 @@ export interface MeterOptions {
   ledger: UsageLedger;
   guard: BudgetGuard;
   surface: Surface;
+  /** Who asked, where known (a vscode.lm request's calling extension): on the record, not in the aggregates. */
+  initiator?: string;
   clock: Clock;
   /** A budget's alert threshold or limit was reached (the host tells the user once per period). */
   onNotice?: (notice: BudgetNotice) => void;
@@ -334,6 +336,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
         usage,
         cost,
         surface: this.#options.surface,
+        ...(this.#options.initiator ? { initiator: this.#options.initiator } : {}),
         outcome,
         latencyMs,
         ...(this.#suspect ? { suspect: true } : {}),

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describeDisagreement } from '../../core';
+import { describeDisagreement, surfaceParts } from '../../core';
 import { Commands } from '../../platform/commands';
 import type { Handlers } from '../handler';
 
@@ -36,6 +36,7 @@ export const usageHandlers: Handlers<'spend' | 'exportUsage'> = {
             outputTokens: data.totals.outputTokens,
           }
         : empty,
+      surfaces: data.totals ? surfaceParts(data.totals) : [],
       todayUsd: data.todayUsd,
       monthUsd: data.monthUsd,
       projectedMonthUsd: data.projectedMonthUsd,
