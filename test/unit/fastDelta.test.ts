@@ -7,7 +7,8 @@ import { OPENAI_CHAT_DELTA, openAiChatStream } from '../../src/core/adapters/ope
 import { responsesStream } from '../../src/core/adapters/openaiResponses';
 import { rehearse } from '../../src/core/adapters/rehearsal';
 import type { StreamParser } from '../../src/core/adapters/shared';
-import { Utf8Pieces, type TransportConfig } from '../../src/core/http';
+import type { TransportConfig } from '../../src/core/http';
+import { Utf8Pieces } from '../../src/core/httpBody';
 import { Redactor } from '../../src/core/redact';
 import { systemClock, type ChatEvent } from '../../src/core/types';
 import { finishChunk, openAiChunk, OPENAI_USAGE, roleDelta, textDelta, toolCallStream } from '../fixtures/openaiWire';

@@ -7,7 +7,9 @@ import { FastDeltas, type DeltaShape } from './fastDelta';
 import { parseBatches, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, usageEvents, wireUsage } from './usage';
-import { readJson, readText, RequestScope, responseMetadata, send, type TransportConfig } from '../http';
+import { RequestScope, send, type TransportConfig } from '../http';
+import { readJson, readText } from '../httpBody';
+import { responseMetadata } from '../responseHeaders';
 import type {
   ChatEvent,
   ChatMessage,

@@ -17,7 +17,8 @@ import { FastDeltas, type DeltaShape } from './fastDelta';
 import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
-import { readJson, RequestScope, send, type TransportConfig } from '../http';
+import { RequestScope, send, type TransportConfig } from '../http';
+import { readJson } from '../httpBody';
 import type {
   ChatEvent,
   ChatMessage,

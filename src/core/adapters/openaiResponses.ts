@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
-import { readJson, RequestScope, send, type TransportConfig } from '../http';
+import { RequestScope, send, type TransportConfig } from '../http';
+import { readJson } from '../httpBody';
 import type {
   ChatEvent,
   ChatMessage,

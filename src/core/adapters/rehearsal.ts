@@ -7,7 +7,8 @@
  * once per process; the timers never keep a process alive.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { Utf8Pieces, type TransportConfig } from '../http';
+import type { TransportConfig } from '../http';
+import { Utf8Pieces } from '../httpBody';
 import { Redactor } from '../redact';
 import { systemClock, type ChatEvent, type ProviderType } from '../types';
 import { anthropicStream } from './anthropic';

@@ -2,7 +2,9 @@ import type { EventSourceMessage } from 'eventsource-parser';
 import type * as z from 'zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
-import { readSseBatches, RequestScope, responseMetadata, type TransportConfig } from '../http';
+import { RequestScope, type TransportConfig } from '../http';
+import { readSseBatches } from '../httpBody';
+import { responseMetadata } from '../responseHeaders';
 import type { ChatEvent, ContentPart } from '../types';
 
 /**
