@@ -11,6 +11,14 @@ import type { ForeignCandidate, ForeignKey, ForeignModel } from './types';
 /** The template for an OpenAI-compatible endpoint of no known provider. */
 export const CUSTOM = 'custom';
 
+/** A provider Switchboard has no template for, with an address: imported as a custom endpoint (one wording for every format). */
+export const importedAsCustom = (where: string, name: string): string =>
+  `${where}: "${name}" is not a provider Switchboard knows; imported as a custom OpenAI-compatible endpoint`;
+
+/** …and without one: skipped, saying which field would have given the address. */
+export const unreachableUnknown = (name: string, holder: string, addressField: string): string =>
+  `"${name}" is not a provider Switchboard knows, and ${holder} has no ${addressField} to reach it as an OpenAI-compatible endpoint`;
+
 const NAME_MAX = 100;
 /** Messages past this many are counted, not listed: a hostile file may have thousands of bad entries. */
 const MAX_MESSAGES = 50;

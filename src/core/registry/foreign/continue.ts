@@ -1,5 +1,14 @@
 import * as z from 'zod';
-import { compatibleEndpoint, CUSTOM, member, readKey, type Collector, type Draft } from './collect';
+import {
+  compatibleEndpoint,
+  CUSTOM,
+  importedAsCustom,
+  member,
+  readKey,
+  unreachableUnknown,
+  type Collector,
+  type Draft,
+} from './collect';
 
 /**
  * Continue's `config.yaml` (https://docs.continue.dev/reference) and its deprecated `config.json`
@@ -112,16 +121,11 @@ export function readContinue(file: z.infer<typeof continueFile>, collector: Coll
     }
     if (!template) {
       if (!apiBase) {
-        collector.skip(
-          member(path, 'provider'),
-          `"${entry.provider}" is not a provider Switchboard knows, and the entry has no apiBase to reach it as an OpenAI-compatible endpoint`,
-        );
+        collector.skip(member(path, 'provider'), unreachableUnknown(entry.provider, 'the entry', 'apiBase'));
         return;
       }
       template = CUSTOM;
-      warnings.push(
-        `${member(path, 'provider')}: "${entry.provider}" is not a provider Switchboard knows; imported as a custom OpenAI-compatible endpoint`,
-      );
+      warnings.push(importedAsCustom(member(path, 'provider'), entry.provider));
     }
     if (template === CUSTOM) name = entry[label] ?? entry.model;
     if (entry.requestOptions?.headers && Object.keys(entry.requestOptions.headers).length > 0)

@@ -1,6 +1,14 @@
 import * as z from 'zod';
 import type { ModelPrices } from '../../cost/pricing';
-import { compatibleEndpoint, CUSTOM, member, readKey, type Collector } from './collect';
+import {
+  compatibleEndpoint,
+  CUSTOM,
+  importedAsCustom,
+  member,
+  readKey,
+  unreachableUnknown,
+  type Collector,
+} from './collect';
 
 /**
  * A LiteLLM proxy's `config.yaml` (https://docs.litellm.ai/docs/proxy/configs): `model_list` entries
@@ -113,16 +121,11 @@ export function readLitellm(file: z.infer<typeof litellmFile>, collector: Collec
     else if (params.api_base) baseUrl = { value: params.api_base, path: apiBasePath };
     if (!template) {
       if (!baseUrl) {
-        collector.skip(
-          member(paramsPath, 'model'),
-          `"${provider}" is not a provider Switchboard knows, and the entry has no api_base to reach it as an OpenAI-compatible endpoint`,
-        );
+        collector.skip(member(paramsPath, 'model'), unreachableUnknown(provider, 'the entry', 'api_base'));
         return;
       }
       template = CUSTOM;
-      warnings.push(
-        `${member(paramsPath, 'model')}: "${provider}" is not a provider Switchboard knows; imported as a custom OpenAI-compatible endpoint`,
-      );
+      warnings.push(importedAsCustom(member(paramsPath, 'model'), provider));
     } else if (template === 'openai' && baseUrl)
       ({ template, baseUrl } = compatibleEndpoint(baseUrl.value, baseUrl.path));
     let apiVersion = params.api_version;

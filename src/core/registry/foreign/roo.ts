@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import type { ModelPrices } from '../../cost/pricing';
-import { compatibleEndpoint, CUSTOM, member, readKey, type Collector, type Draft } from './collect';
+import {
+  compatibleEndpoint,
+  CUSTOM,
+  importedAsCustom,
+  member,
+  readKey,
+  unreachableUnknown,
+  type Collector,
+  type Draft,
+} from './collect';
 
 /**
  * A Roo Code (or Kilo Code, its fork) settings export: Settings → Export writes
@@ -107,15 +116,10 @@ export function readRoo(file: z.infer<typeof rooFile>, collector: Collector): vo
     const url = text(fields.baseUrl);
     if (!known) {
       if (!url) {
-        collector.skip(
-          member(path, 'apiProvider'),
-          `"${apiProvider}" is not a provider Switchboard knows, and the profile has no base URL to reach it as an OpenAI-compatible endpoint`,
-        );
+        collector.skip(member(path, 'apiProvider'), unreachableUnknown(apiProvider, 'the profile', 'base URL'));
         continue;
       }
-      warnings.push(
-        `${member(path, 'apiProvider')}: "${apiProvider}" is not a provider Switchboard knows; imported as a custom OpenAI-compatible endpoint`,
-      );
+      warnings.push(importedAsCustom(member(path, 'apiProvider'), apiProvider));
     }
     let template = fields.template;
     let baseUrl = url ? { value: url, path: member(path, fields.baseUrl!) } : undefined;

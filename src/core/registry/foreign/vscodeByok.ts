@@ -1,6 +1,15 @@
 import * as z from 'zod';
 import { urlHoldsKey } from '../keyShape';
-import { compatibleEndpoint, CUSTOM, isHttpUrl, member, readKey, type Collector, type Draft } from './collect';
+import {
+  compatibleEndpoint,
+  CUSTOM,
+  importedAsCustom,
+  isHttpUrl,
+  member,
+  readKey,
+  type Collector,
+  type Draft,
+} from './collect';
 
 /**
  * VS Code's `chatLanguageModels.json` (Chat: Manage Language Models; see
@@ -71,10 +80,7 @@ export function readByok(file: unknown[], collector: Collector): void {
     const custom = CUSTOM_VENDORS.has(vendor);
     const builtIn = VENDORS[vendor];
     const warnings: string[] = [];
-    if (!builtIn && !custom)
-      warnings.push(
-        `${member(groupPath, 'vendor')}: "${group.vendor}" is not a provider Switchboard knows; imported as a custom OpenAI-compatible endpoint`,
-      );
+    if (!builtIn && !custom) warnings.push(importedAsCustom(member(groupPath, 'vendor'), group.vendor));
     const key = readKey(group.apiKey, member(groupPath, 'apiKey'), warnings);
     if (group.apiKey === undefined && builtIn)
       warnings.push(
