@@ -98,7 +98,14 @@ const CODE_KINDS: Array<[ProviderErrorKind, string[]]> = [
   ],
   [
     'quota_exceeded',
-    ['insufficient_quota', 'billing_hard_limit_reached', 'insufficient_balance', 'insufficient_credits'],
+    [
+      'insufficient_quota',
+      'billing_hard_limit_reached',
+      'insufficient_balance',
+      'insufficient_credits',
+      // LiteLLM proxy: a key's, team's or user's budget is spent (status 400, 429 or 422 by release).
+      'budget_exceeded',
+    ],
   ],
   ['content_filter', ['content_filter', 'content_policy_violation', 'image_content_policy_violation']],
   ['overloaded', ['overloaded_error', 'overloaded', 'unavailable']],
@@ -134,6 +141,17 @@ const MODEL_WORDS =
   /model[\w\s`'"./:-]{0,80}(not found|does not exist|unknown|is not supported|not available)|unknown model|no such model/i;
 const CONTEXT_WORDS = /context[_\s-]?length|maximum context|context window|prompt is too long|input is too long/i;
 const FILTER_WORDS = /content[_\s-]?(filter|policy|management)|safety system|responsibleai/i;
+// Gateways (LiteLLM proxy, OpenRouter) refusing the key they issued, not the request.
+const LITELLM_MODEL_DENIED = [
+  'key_model_access_denied',
+  'team_model_access_denied',
+  'user_model_access_denied',
+  'org_model_access_denied',
+];
+const MODEL_DENIED_WORDS = /not allowed to access (this )?model|does not have access to (this |the )?model/i;
+const KEY_LIMIT_WORDS = /\bkey limit exceeded|budget[\w\s]{0,30}(exceeded|reached|spent)|exceeded[\w\s]{0,30}budget/i;
+const EXPIRED_KEY_WORDS = /\bexpired key|key (has )?expired/i;
+const BLOCKED_KEY_WORDS = /key is blocked|blocked key/i;
 
 const MESSAGES: Record<ProviderErrorKind, (provider: string, status: number, said: string) => string> = {
   invalid_credentials: (p, s, said) => `${p} rejected the API key (${s})${said}`,
@@ -241,6 +259,10 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
     [has('not_found_error') && /^model\b/i.test(sample), 'model_not_found'],
   ];
   const kind = rules.find(([holds]) => holds)?.[1];
+  // A gateway's refusal of its own key wins over the rules: older LiteLLM sends `auth_error` (a
+  // rejected key by its code) for a model the key may not use.
+  const gateway = gatewayRefusal(has, sample, status);
+  if (gateway) return make(gateway.kind, gateway.words(providerName, status, said));
   // A request bigger than a per-minute limit (OpenAI 429, Groq 413) fails the same way on every retry.
   if (status === 413 || /request too large/i.test(sample)) {
     return new ProviderError('bad_request', `The request is too large for ${providerName} (${status})${said}`, {
@@ -279,6 +301,32 @@ export function classifyHttpError(input: HttpErrorInput): ProviderError {
     default:
       return make('bad_request', MESSAGES.bad_request(providerName, status, said));
   }
+}
+
+/**
+ * A team gateway refusing the key it issued: by LiteLLM's `error.type` (never its status, which
+ * changed across releases and is also a rate limit's) or, for OpenRouter, by its wording on 402/403.
+ */
+function gatewayRefusal(
+  has: (...names: string[]) => boolean,
+  sample: string,
+  status: number,
+): { kind: ProviderErrorKind; words: (provider: string, status: number, said: string) => string } | undefined {
+  if (has(...LITELLM_MODEL_DENIED) || MODEL_DENIED_WORDS.test(sample))
+    return {
+      kind: 'model_not_found',
+      words: (p, s, said) => `${p} does not allow this model for this key (${s})${said}`,
+    };
+  if (has('expired_key') || EXPIRED_KEY_WORDS.test(sample))
+    return { kind: 'invalid_credentials', words: (p, s, said) => `${p} says the key has expired (${s})${said}` };
+  if (BLOCKED_KEY_WORDS.test(sample))
+    return { kind: 'invalid_credentials', words: (p, s, said) => `${p} says the key is blocked (${s})${said}` };
+  if (has('budget_exceeded') || ([402, 403].includes(status) && KEY_LIMIT_WORDS.test(sample)))
+    return {
+      kind: 'quota_exceeded',
+      words: (p, s, said) => `${p} refused the request: the budget of this key or its team is spent (${s})${said}`,
+    };
+  return undefined;
 }
 
 /**

@@ -1,0 +1,185 @@
+import * as z from 'zod';
+import { ProviderError } from '../errors';
+import { valid } from './listings';
+
+// What a team's gateway knows about the key Switchboard sends: its spend, its budget and when that
+// resets, the team's budget, the models the key may use. Read from LiteLLM proxy's `/key/info` and
+// `/team/info` and OpenRouter's `/api/v1/key`. Every number passes a zod check on its own: a bad
+// field is dropped, never the whole answer, and never read as a budget of $0 or of infinity.
+
+/** Which gateway a provider is (a template's `modelListing`: LiteLLM proxy or OpenRouter). */
+export type GatewayKind = 'litellm' | 'openrouter';
+
+/** A spend limit as the gateway keeps it, in US dollars. */
+export interface GatewayBudget {
+  spentUsd?: number;
+  /** Undefined: the gateway sets no limit. */
+  limitUsd?: number;
+  /** What is left: the lower of the gateway's own figure and the limit minus the spend; 0 to the limit. */
+  remainingUsd?: number;
+  /** When the spend goes back to 0 (ms since the epoch). */
+  resetAt?: number;
+  /** "30d", "monthly", … as the gateway says it. */
+  period?: string;
+}
+
+export interface GatewayStatus {
+  gateway: GatewayKind;
+  /** When this was read (ms since the epoch). */
+  at: number;
+  key: GatewayBudget & {
+    name?: string;
+    expiresAt?: number;
+    /** The models the key may use; undefined: every model the gateway has. */
+    models?: string[];
+    teamId?: string;
+    freeTier?: boolean;
+  };
+  /** LiteLLM: the team the key belongs to, where the key may read it. */
+  team?: GatewayBudget & { name?: string; models?: string[] };
+}
+
+/** A JSON GET on the gateway with the key: rejects with a ProviderError (a 404 says the route is not there). */
+export type GatewayGet = (path: string, signal?: AbortSignal) => Promise<unknown>;
+
+const dollars = z.number().nonnegative();
+const text = z.string().min(1).max(200);
+const instant = z
+  .string()
+  .max(64)
+  .transform((value, context) => {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) {
+      context.addIssue({ code: 'custom', message: 'not a date' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+const modelNames = z.array(z.string().min(1).max(256)).max(10_000);
+/** LiteLLM's names for "no restriction" in a key's or team's model list. */
+const EVERY_MODEL = new Set(['*', 'all-proxy-models', 'all-team-models']);
+
+function allowed(raw: unknown): string[] | undefined {
+  const names = valid(modelNames, raw);
+  if (!names || names.length === 0 || names.some((name) => EVERY_MODEL.has(name))) return undefined;
+  return names;
+}
+
+function budget(spent: unknown, limit: unknown, remaining: unknown, resetAt: unknown, period: unknown): GatewayBudget {
+  const spentUsd = valid(dollars, spent);
+  const limitUsd = valid(dollars, limit);
+  const stated = valid(z.number(), remaining);
+  // The smaller of what the gateway says is left and what its own figures leave: one wrong number
+  // must not let more through.
+  const candidates = [stated, spentUsd === undefined ? undefined : limitUsd! - spentUsd].filter(
+    (value) => value !== undefined,
+  );
+  const remainingUsd =
+    limitUsd === undefined || candidates.length === 0 ? undefined : Math.max(0, Math.min(limitUsd, ...candidates));
+  return { spentUsd, limitUsd, remainingUsd, resetAt: valid(instant, resetAt), period: valid(text, period) };
+}
+
+const record = z.record(z.string(), z.unknown());
+
+/** LiteLLM `GET /key/info`: `{ key, info: { spend, max_budget, budget_duration, budget_reset_at, models, team_id, expires, key_alias } }`. */
+export function readLiteLlmKeyInfo(json: unknown, at: number): GatewayStatus | undefined {
+  const info = valid(record, valid(record, json)?.info);
+  if (!info) return undefined;
+  return {
+    gateway: 'litellm',
+    at,
+    key: {
+      ...budget(info.spend, info.max_budget, undefined, info.budget_reset_at, info.budget_duration),
+      name: valid(text, info.key_alias),
+      expiresAt: valid(instant, info.expires),
+      models: allowed(info.models),
+      teamId: valid(text, info.team_id),
+    },
+  };
+}
+
+/** LiteLLM `GET /team/info?team_id=…`: `{ team_id, team_info: { team_alias, spend, max_budget, budget_duration, budget_reset_at, models } }`. */
+export function readLiteLlmTeamInfo(json: unknown): GatewayStatus['team'] {
+  const info = valid(record, valid(record, json)?.team_info);
+  if (!info) return undefined;
+  return {
+    ...budget(info.spend, info.max_budget, undefined, info.budget_reset_at, info.budget_duration),
+    name: valid(text, info.team_alias),
+    models: allowed(info.models),
+  };
+}
+
+/** OpenRouter `GET /api/v1/key`: `{ data: { label, limit, usage, limit_remaining, limit_reset, is_free_tier, expires_at } }`. */
+export function readOpenRouterKey(json: unknown, at: number): GatewayStatus | undefined {
+  const data = valid(record, valid(record, json)?.data);
+  if (!data) return undefined;
+  const freeTier = valid(z.boolean(), data.is_free_tier);
+  return {
+    gateway: 'openrouter',
+    at,
+    key: {
+      ...budget(data.usage, data.limit, data.limit_remaining, undefined, data.limit_reset),
+      name: valid(text, data.label),
+      expiresAt: valid(instant, data.expires_at),
+      freeTier,
+    },
+  };
+}
+
+/** Where each gateway answers for the key, relative to the provider's base URL (`…/v1` for LiteLLM, `…/api/v1` for OpenRouter). */
+function keyPath(kind: GatewayKind): string {
+  return kind === 'litellm' ? '/key/info' : '/key';
+}
+
+/** A route the gateway does not have (an older LiteLLM) or the key may not read: not worth showing. */
+const isMissing = (error: unknown) =>
+  error instanceof ProviderError && (error.status === 404 || error.status === 403 || error.status === 405);
+
+/**
+ * What the gateway says about the key (and, for LiteLLM, its team where the key may read it).
+ * Undefined when the gateway offers neither route to this key; a refused key (expired, blocked,
+ * over budget: every LiteLLM route checks it) rejects, so the caller sees the refusal itself.
+ */
+export async function readGatewayStatus(
+  kind: GatewayKind,
+  get: GatewayGet,
+  now: () => number,
+  signal?: AbortSignal,
+): Promise<GatewayStatus | undefined> {
+  let json: unknown;
+  try {
+    json = await get(keyPath(kind), signal);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  const status = kind === 'litellm' ? readLiteLlmKeyInfo(json, now()) : readOpenRouterKey(json, now());
+  const teamId = status?.key.teamId;
+  if (!status || teamId === undefined) return status;
+  try {
+    status.team = readLiteLlmTeamInfo(await get(`/team/info?team_id=${encodeURIComponent(teamId)}`, signal));
+  } catch (error) {
+    if (!isMissing(error) && !(error instanceof ProviderError && error.kind === 'invalid_credentials')) throw error;
+  }
+  return status;
+}
+
+/** The most this key may still spend by the gateway's last answer (key and team limits both hold); undefined: no limit known. */
+export function gatewayRemaining(status: GatewayStatus): number | undefined {
+  const limits = [status.key.remainingUsd, status.team?.remainingUsd].filter((value) => value !== undefined);
+  return limits.length === 0 ? undefined : Math.min(...limits);
+}
+
+/** The models the key may use (the key's own list, else its team's); undefined: any. */
+export function gatewayModels(status: GatewayStatus): string[] | undefined {
+  return status.key.models ?? status.team?.models;
+}
+
+/** When the soonest limit that binds resets. */
+export function gatewayResetAt(status: GatewayStatus): number | undefined {
+  const binding = [status.key, status.team].filter(
+    (limit): limit is GatewayBudget =>
+      limit?.remainingUsd !== undefined && limit.remainingUsd === gatewayRemaining(status),
+  );
+  return binding.map((limit) => limit.resetAt).find((at) => at !== undefined);
+}

@@ -1,0 +1,171 @@
+// What a team gateway says about the key, read field by field. Answers CONSTRUCTED from LiteLLM
+// proxy's documented `/key/info` and `/team/info` responses and OpenRouter's `GET /api/v1/key`
+// (openrouter.ai/docs/api/api-reference/api-keys/get-current-key).
+import assert from 'node:assert/strict';
+import { ProviderError } from '../../src/core/errors';
+import {
+  gatewayModels,
+  gatewayRemaining,
+  gatewayResetAt,
+  readGatewayStatus,
+  readLiteLlmKeyInfo,
+  readOpenRouterKey,
+  type GatewayGet,
+} from '../../src/core/adapters/gateway';
+
+const AT = Date.parse('2026-12-05T10:00:00Z');
+const now = () => AT;
+
+const keyInfo = (info: Record<string, unknown>) => ({
+  key: 'sk-…hashed',
+  info: {
+    key_name: 'sk-...Qx2A',
+    key_alias: 'alice-laptop',
+    spend: 41.2,
+    max_budget: 100,
+    budget_duration: '30d',
+    budget_reset_at: '2026-12-14T00:00:00Z',
+    expires: null,
+    models: [],
+    team_id: null,
+    ...info,
+  },
+});
+
+const teamInfo = {
+  team_id: 'team-a',
+  team_info: {
+    team_alias: 'Platform',
+    spend: 480,
+    max_budget: 500,
+    budget_duration: '1mo',
+    budget_reset_at: '2026-12-31T00:00:00Z',
+    models: ['gpt-4o-mini', 'claude-haiku-4-5'],
+  },
+};
+
+const notFound = () =>
+  new ProviderError('bad_request', 'LiteLLM has no such endpoint (404); check the base URL', { status: 404 });
+
+function gateway(routes: Record<string, unknown>): { get: GatewayGet; asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    get: (path) => {
+      asked.push(path);
+      const answer = routes[path];
+      if (answer === undefined) return Promise.reject(notFound());
+      if (typeof answer === 'function') return Promise.resolve().then(answer as () => never);
+      return Promise.resolve(answer);
+    },
+  };
+}
+
+describe('gateway status', () => {
+  it("LiteLLM: the key's spend, budget, period and reset, and what is left", () => {
+    const status = readLiteLlmKeyInfo(keyInfo({}), AT)!;
+    assert.deepEqual(status.key, {
+      spentUsd: 41.2,
+      limitUsd: 100,
+      remainingUsd: 58.8,
+      resetAt: Date.parse('2026-12-14T00:00:00Z'),
+      period: '30d',
+      name: 'alice-laptop',
+      expiresAt: undefined,
+      models: undefined,
+      teamId: undefined,
+    });
+    assert.equal(gatewayRemaining(status), 58.8);
+  });
+
+  it('a bad number is dropped on its own, never read as a budget of $0 or of infinity', () => {
+    for (const max_budget of [-5, '100', Number.NaN, null, 'Infinity']) {
+      const status = readLiteLlmKeyInfo(keyInfo({ max_budget }), AT)!;
+      assert.equal(status.key.limitUsd, undefined, String(max_budget));
+      assert.equal(gatewayRemaining(status), undefined);
+      assert.equal(status.key.spentUsd, 41.2);
+    }
+    const overspent = readLiteLlmKeyInfo(keyInfo({ spend: 130 }), AT)!;
+    assert.equal(overspent.key.remainingUsd, 0);
+    const badSpend = readLiteLlmKeyInfo(keyInfo({ spend: -1 }), AT)!;
+    // No spend known: no remainder can be worked out (not the whole limit).
+    assert.deepEqual([badSpend.key.spentUsd, badSpend.key.remainingUsd], [undefined, undefined]);
+    assert.equal(readLiteLlmKeyInfo({ detail: 'nope' }, AT), undefined);
+    assert.equal(readLiteLlmKeyInfo(keyInfo({ budget_reset_at: 'soon' }), AT)!.key.resetAt, undefined);
+  });
+
+  it("LiteLLM's 'every model' names leave the key unrestricted", () => {
+    for (const models of [[], ['all-proxy-models'], ['*'], ['all-team-models']])
+      assert.equal(gatewayModels(readLiteLlmKeyInfo(keyInfo({ models }), AT)!), undefined, JSON.stringify(models));
+    assert.deepEqual(gatewayModels(readLiteLlmKeyInfo(keyInfo({ models: ['gpt-4o-mini'] }), AT)!), ['gpt-4o-mini']);
+  });
+
+  it("reads the key's team where the key may; the stricter limit binds, with its reset", async () => {
+    const { get, asked } = gateway({
+      '/key/info': keyInfo({ team_id: 'team-a' }),
+      '/team/info?team_id=team-a': teamInfo,
+    });
+    const status = (await readGatewayStatus('litellm', get, now))!;
+    assert.deepEqual(asked, ['/key/info', '/team/info?team_id=team-a']);
+    assert.equal(status.team?.name, 'Platform');
+    assert.equal(gatewayRemaining(status), 20);
+    assert.equal(gatewayResetAt(status), Date.parse('2026-12-31T00:00:00Z'));
+    // The key lists no models of its own: its team's list applies.
+    assert.deepEqual(gatewayModels(status), ['gpt-4o-mini', 'claude-haiku-4-5']);
+  });
+
+  it('degrades quietly: no /key/info (an older LiteLLM), or a team the key may not read', async () => {
+    assert.equal(await readGatewayStatus('litellm', gateway({}).get, now), undefined);
+    const denied = () => {
+      throw new ProviderError('invalid_credentials', 'LiteLLM rejected the API key (401)', { status: 401 });
+    };
+    const status = await readGatewayStatus(
+      'litellm',
+      gateway({ '/key/info': keyInfo({ team_id: 'team-a' }), '/team/info?team_id=team-a': denied }).get,
+      now,
+    );
+    assert.equal(status?.team, undefined);
+    assert.equal(gatewayRemaining(status!), 58.8);
+  });
+
+  it('a refused key (over budget, expired) rejects: the refusal is the signal', async () => {
+    const spent = () => {
+      throw new ProviderError('quota_exceeded', 'LiteLLM refused the request: the budget …', { status: 400 });
+    };
+    await assert.rejects(readGatewayStatus('litellm', gateway({ '/key/info': spent }).get, now), /budget/);
+  });
+
+  it("OpenRouter: the key's limit, usage, what is left and its period", async () => {
+    const { get, asked } = gateway({
+      '/key': {
+        data: {
+          label: 'sk-or-v1-au7...890',
+          limit: 100,
+          usage: 25.5,
+          limit_remaining: 74.5,
+          limit_reset: 'monthly',
+          is_free_tier: false,
+          usage_daily: 1.5,
+        },
+      },
+    });
+    const status = (await readGatewayStatus('openrouter', get, now))!;
+    assert.deepEqual(asked, ['/key']);
+    assert.deepEqual(status.key, {
+      spentUsd: 25.5,
+      limitUsd: 100,
+      remainingUsd: 74.5,
+      resetAt: undefined,
+      period: 'monthly',
+      name: 'sk-or-v1-au7...890',
+      expiresAt: undefined,
+      freeTier: false,
+    });
+    // No limit: nothing to hold the key to, whatever limit_remaining claims.
+    const unlimited = readOpenRouterKey({ data: { limit: null, usage: 3, limit_remaining: 5 } }, AT)!;
+    assert.equal(gatewayRemaining(unlimited), undefined);
+    // A remainder the other figures contradict is not believed: the lower one holds.
+    assert.equal(readOpenRouterKey({ data: { limit: 10, usage: 3, limit_remaining: 1e9 } }, AT)!.key.remainingUsd, 7);
+    assert.equal(readOpenRouterKey({ data: { limit: 10, usage: 3, limit_remaining: 2 } }, AT)!.key.remainingUsd, 2);
+  });
+});
