@@ -2,8 +2,18 @@
 // proxy's documented `/key/info` and `/team/info` responses and OpenRouter's `GET /api/v1/key`
 // (openrouter.ai/docs/api/api-reference/api-keys/get-current-key).
 import assert from 'node:assert/strict';
+import { createProvider } from '../../src/core';
+import { BudgetGuard } from '../../src/core/cost/budgets';
+import { UsageLedger } from '../../src/core/cost/ledger';
+import { metered } from '../../src/core/cost/meter';
 import { ProviderError } from '../../src/core/errors';
+import { collect, collectUntilError, useServers } from '../support/chat';
+import { dataEvents, sse, type LoopbackServer } from '../support/loopback';
+import { ManualClock } from '../support/manualClock';
+import { MemoryKeyValueStore } from '../support/memoryStores';
+import { textDelta, usageChunk } from '../fixtures/openaiWire';
 import {
+  gatewayBudget,
   gatewayModels,
   gatewayRemaining,
   gatewayResetAt,
@@ -167,5 +177,90 @@ describe('gateway status', () => {
     // A remainder the other figures contradict is not believed: the lower one holds.
     assert.equal(readOpenRouterKey({ data: { limit: 10, usage: 3, limit_remaining: 1e9 } }, AT)!.key.remainingUsd, 7);
     assert.equal(readOpenRouterKey({ data: { limit: 10, usage: 3, limit_remaining: 2 } }, AT)!.key.remainingUsd, 2);
+  });
+});
+
+describe('gateway budget, enforced before sending', () => {
+  const serve = useServers();
+  const PRICES = { input: 2, output: 8 }; // per million tokens
+  const USAGE = { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 };
+  const ask = { model: 'gpt-4o', messages: [{ role: 'user' as const, content: 'hi' }] };
+
+  function setup(server: LoopbackServer, remaining: number, spentAtRead = 0) {
+    const clock = new ManualClock();
+    const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
+    const reading = {
+      status: readOpenRouterKey({ data: { limit: 100, usage: 100 - remaining } }, clock.now())!,
+      monthSpentAtRead: spentAtRead,
+    };
+    const guard = new BudgetGuard(
+      () => [gatewayBudget('team', 'LiteLLM', reading, 'stop', clock.now())!],
+      ledger,
+      () => clock.now(),
+    );
+    const provider = metered(createProvider({ type: 'openai-compatible', baseUrl: server.url }), {
+      providerId: 'team',
+      type: 'openai-compatible',
+      pricing: () => ({ catalogIds: [], overrides: PRICES }),
+      maxOutputTokens: () => 4096,
+      ledger,
+      guard,
+      surface: 'chat',
+      clock,
+    });
+    const record = (usd: number) =>
+      ledger.record({
+        at: clock.now(),
+        providerId: 'team',
+        modelId: 'gpt-4o',
+        usage: { inputTokens: 0, outputTokens: 0 },
+        cost: { basis: 'reported', usd },
+        surface: 'chat',
+        outcome: 'ok',
+      });
+    return { provider, record, ledger };
+  }
+
+  it('a spent gateway credit stops the request before anything is sent, naming the gateway', async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+    const { provider } = setup(server, 0);
+    const { error } = await collectUntilError(provider.chat(ask));
+    assert.deepEqual([error.kind, error.code], ['quota_exceeded', 'budget_stop']);
+    assert.match(error.message, /would exceed the LiteLLM key's remaining credit: \$0 left/);
+    assert.equal(server.requests.length, 0);
+  });
+
+  it("what this machine spent since the read counts against the gateway's figure", async () => {
+    const server = await serve((_req, res) => sse(res, dataEvents([textDelta('x'), usageChunk(USAGE), '[DONE]'])));
+    // $0.02 left at the read, when this machine had spent $5 this month; it has spent $0.015 since.
+    const { provider, record } = setup(server, 0.02, 5);
+    record(5.015);
+    await collect(provider.chat(ask));
+    const sent = JSON.parse(server.requests[0]!.body) as { max_tokens: number };
+    // $0.005 left: about 625 output tokens at $8 per million.
+    assert.ok(sent.max_tokens > 600 && sent.max_tokens <= 625, String(sent.max_tokens));
+  });
+
+  it('twenty requests at once never promise more than the gateway said was left', async () => {
+    let open = 0;
+    const server = await serve(async (_req, res) => {
+      open++;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sse(
+        res,
+        dataEvents([textDelta('x'), usageChunk({ prompt_tokens: 5, completion_tokens: 1, total_tokens: 6 }), '[DONE]']),
+      );
+    });
+    const { provider } = setup(server, 0.05);
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => collect(provider.chat({ ...ask, maxTokens: 2000 }))),
+    );
+    const promised = server.requests.reduce(
+      (sum, request) => sum + (JSON.parse(request.body) as { max_tokens: number }).max_tokens * 8e-6,
+      0,
+    );
+    assert.ok(promised <= 0.05 + 1e-9, `worst cases sent: $${promised}`);
+    assert.ok(results.some((result) => result.status === 'rejected'));
+    assert.ok(open > 0);
   });
 });

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { periodKey, type EnforcedBudget } from '../cost/budgets';
 import { ProviderError } from '../errors';
 import { valid } from './listings';
 
@@ -182,4 +183,42 @@ export function gatewayResetAt(status: GatewayStatus): number | undefined {
       limit?.remainingUsd !== undefined && limit.remainingUsd === gatewayRemaining(status),
   );
   return binding.map((limit) => limit.resetAt).find((at) => at !== undefined);
+}
+
+/** A gateway status and what this machine had spent on the provider this month when it was read. */
+export interface GatewayReading {
+  status: GatewayStatus;
+  /** The ledger's spend on the provider in the month of `status.at`, as it stood when the status was read. */
+  monthSpentAtRead: number;
+}
+
+/**
+ * The gateway's last known remaining credit as a budget the guard enforces before sending, in the
+ * user's mode. The guard counts this month's spend and every window's in-flight reservations
+ * against it, so the headroom is what the gateway said was left, minus what this machine spent
+ * since, minus what is in flight: the limit is that remainder plus the spend already counted at the
+ * read. A read from an earlier month counts all of this month's spend as after it. Teammates spend
+ * at the same time and the gateway updates its figures late: it stays the authority, and its refusal
+ * is the backstop.
+ */
+export function gatewayBudget(
+  providerId: string,
+  providerName: string,
+  reading: GatewayReading,
+  mode: 'ask' | 'stop',
+  now: number,
+): EnforcedBudget | undefined {
+  const remaining = gatewayRemaining(reading.status);
+  if (remaining === undefined) return undefined;
+  const sameMonth = periodKey('monthly', reading.status.at) === periodKey('monthly', now);
+  return {
+    id: `gateway:${providerId}`,
+    scope: { kind: 'provider', providerId },
+    period: 'monthly',
+    limitUsd: remaining + (sameMonth ? reading.monthSpentAtRead : 0),
+    // The low-credit warning is the gateway view's to give, once per period.
+    alertAt: 1,
+    mode,
+    label: `${providerName} key's remaining credit`,
+  };
 }

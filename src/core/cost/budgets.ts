@@ -29,6 +29,11 @@ export const budgetSchema = z
   })
   .strict();
 export type Budget = z.output<typeof budgetSchema>;
+/** A budget as the guard keeps it: the user's, or one Switchboard derives (a team gateway's remaining credit). */
+export type EnforcedBudget = Budget & {
+  /** How messages name it, where its period and limit would mislead. */
+  label?: string;
+};
 
 /**
  * What a budget that refuses requests (stop, ask, switch) does with a model nobody knows the price
@@ -158,13 +163,13 @@ export const DEFAULT_OUTPUT_CAP = 16_384;
  * together. Once a request ends, its record settles its reservation.
  */
 export class BudgetGuard {
-  readonly #budgets: () => readonly Budget[];
+  readonly #budgets: () => readonly EnforcedBudget[];
   readonly #book: SpendBook;
   readonly #now: () => number;
   readonly #options: BudgetGuardOptions;
 
   constructor(
-    budgets: () => readonly Budget[],
+    budgets: () => readonly EnforcedBudget[],
     book: SpendBook,
     now: () => number = Date.now,
     options: BudgetGuardOptions = {},
@@ -209,7 +214,7 @@ export class BudgetGuard {
 
 function decide(
   request: AdmitRequest,
-  budgets: readonly Budget[],
+  budgets: readonly EnforcedBudget[],
   waived: ReadonlySet<string>,
   now: number,
   view: SpendView,
@@ -229,7 +234,7 @@ function decide(
     const committed = view.spentUsd(budget.scope, budget.period, now) + view.reservedUsd(budget.id, key);
     const remaining = budget.limitUsd - committed;
     const enforcing = budget.mode !== 'warn' && !waived.has(budget.id);
-    const name = `${budget.period} budget of ${usd(budget.limitUsd)}`;
+    const name = budget.label ?? `${budget.period} budget of ${usd(budget.limitUsd)}`;
     if (unknown && enforcing && !letThrough) {
       const estimate = unknown.estimatedFrom ? ` (a similar model, ${unknown.estimatedFrom}, has one)` : '';
       return {
