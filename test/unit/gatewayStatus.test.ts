@@ -17,6 +17,7 @@ import {
   gatewayModels,
   gatewayRemaining,
   gatewayResetAt,
+  gatewayUrl,
   readGatewayStatus,
   readLiteLlmKeyInfo,
   readOpenRouterKey,
@@ -262,5 +263,13 @@ describe('gateway budget, enforced before sending', () => {
     assert.ok(promised <= 0.05 + 1e-9, `worst cases sent: $${promised}`);
     assert.ok(results.some((result) => result.status === 'rejected'));
     assert.ok(open > 0);
+  });
+});
+
+describe('gateway routes', () => {
+  it("LiteLLM's management routes hang off the proxy's root; OpenRouter's key route off /api/v1", () => {
+    assert.equal(gatewayUrl('litellm', 'http://127.0.0.1:4000/v1/', '/key/info'), 'http://127.0.0.1:4000/key/info');
+    assert.equal(gatewayUrl('litellm', 'http://127.0.0.1:4000', '/spend/logs'), 'http://127.0.0.1:4000/spend/logs');
+    assert.equal(gatewayUrl('openrouter', 'https://openrouter.ai/api/v1', '/key'), 'https://openrouter.ai/api/v1/key');
   });
 });

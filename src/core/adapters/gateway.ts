@@ -127,9 +127,19 @@ export function readOpenRouterKey(json: unknown, at: number): GatewayStatus | un
   };
 }
 
-/** Where each gateway answers for the key, relative to the provider's base URL (`…/v1` for LiteLLM, `…/api/v1` for OpenRouter). */
+/** Where each gateway answers for the key, relative to `gatewayUrl`'s root. */
 function keyPath(kind: GatewayKind): string {
   return kind === 'litellm' ? '/key/info' : '/key';
+}
+
+/**
+ * A gateway route as a URL: LiteLLM proxy's management routes (`/key/info`, `/team/info`,
+ * `/spend/logs`) hang off the proxy's root, not its OpenAI-compatible `/v1`; OpenRouter's key route
+ * is beside its models, under `/api/v1`.
+ */
+export function gatewayUrl(kind: GatewayKind, baseUrl: string, path: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  return `${kind === 'litellm' ? base.replace(/\/v1$/, '') : base}${path}`;
 }
 
 /** A route the gateway does not have (an older LiteLLM) or the key may not read: not worth showing. */
