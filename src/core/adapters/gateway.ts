@@ -1,6 +1,9 @@
 import * as z from 'zod';
 import { periodKey, type EnforcedBudget } from '../cost/budgets';
 import { ProviderError } from '../errors';
+import { RequestScope, send, type TransportConfig } from '../http';
+import { readJson } from '../httpBody';
+import { liteLlmKeyHash, readLiteLlmSpendLog, spendLogPath, type GatewayDay } from './gatewaySpend';
 import { valid } from './listings';
 
 // What a team's gateway knows about the key Switchboard sends: its spend, its budget and when that
@@ -230,5 +233,52 @@ export function gatewayBudget(
     alertAt: 1,
     mode,
     label: `${providerName} key's remaining credit`,
+  };
+}
+
+/** What a provider that is a team gateway can say about the key it is given (Provider.gateway). */
+export interface GatewayReader {
+  readonly kind: GatewayKind;
+  /** The key's (and its team's) spend and limits; undefined where the gateway offers no such route. */
+  status(signal?: AbortSignal): Promise<GatewayStatus | undefined>;
+  /** LiteLLM only: the key's spend log by day between two days (`YYYY-MM-DD`, inclusive); undefined where unreadable. */
+  spendLog(
+    from: string,
+    to: string,
+    signal?: AbortSignal,
+  ): Promise<{ days: GatewayDay[]; skipped: number } | undefined>;
+}
+
+/** A gateway reader over the provider's own transport: its fetch, timeouts, key and redaction. */
+export function gatewayReader(
+  kind: GatewayKind,
+  baseUrl: string,
+  transport: TransportConfig,
+  headers: () => Record<string, string>,
+  apiKey: string | undefined,
+): GatewayReader {
+  const get: GatewayGet = async (path, signal) => {
+    const scope = new RequestScope(transport, signal);
+    try {
+      const response = await send(transport, scope, { url: gatewayUrl(kind, baseUrl, path), headers: headers() });
+      return await readJson(transport, response, scope);
+    } finally {
+      scope.close();
+    }
+  };
+  return {
+    kind,
+    status: (signal) => readGatewayStatus(kind, get, transport.clock.now.bind(transport.clock), signal),
+    async spendLog(from, to, signal) {
+      if (kind !== 'litellm' || !apiKey) return undefined;
+      try {
+        return readLiteLlmSpendLog(await get(spendLogPath(await liteLlmKeyHash(apiKey), from, to), signal));
+      } catch (error) {
+        // A key that may not read the log (only admins may, in some setups) leaves nothing to compare.
+        if (isMissing(error) || (error instanceof ProviderError && error.kind === 'invalid_credentials'))
+          return undefined;
+        throw error;
+      }
+    },
   };
 }
