@@ -12,6 +12,7 @@ export const Commands = {
   testConnection: 'switchboard.testConnection',
   exportConfiguration: 'switchboard.exportConfiguration',
   importConfiguration: 'switchboard.importConfiguration',
+  importFromTool: 'switchboard.importFromTool',
   restoreProviders: 'switchboard.restoreProviders',
   clearAllKeys: 'switchboard.clearAllKeys',
   detectLocalProviders: 'switchboard.detectLocalProviders',

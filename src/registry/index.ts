@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { registerCommands } from '../platform/commands';
 import type { Services } from '../services';
 import { connectionTestCommands } from './connectionTest';
+import { importFromToolCommands } from './importFromTool';
 import { providerCommands } from './providerCommands';
 import { registerProvidersTree } from './providersView';
 
@@ -9,11 +10,19 @@ export { ModelChangeTracker } from './modelChanges';
 export { createModelPicker, describeModel } from './modelPicker';
 export { createRegistry } from './registryHost';
 
-/** The provider commands, the connection test and the activity-bar providers tree. */
+/** The provider commands, the connection test, the import from another tool and the activity-bar providers tree. */
 export function register(context: vscode.ExtensionContext, services: Services): void {
   const log = services.log.child('providers');
   context.subscriptions.push(
-    ...registerCommands({ ...providerCommands(services), ...connectionTestCommands(services) }, log, services.dialogs),
+    ...registerCommands(
+      {
+        ...providerCommands(services),
+        ...connectionTestCommands(services),
+        ...importFromToolCommands(services, context.globalStorageUri),
+      },
+      log,
+      services.dialogs,
+    ),
     registerProvidersTree(services.registry),
   );
 }

@@ -335,6 +335,11 @@ export class Registry {
     return this.#options.audit.record('budget-changed', undefined, detail);
   }
 
+  /** Providers added from another tool's file (each add is recorded too): which, from where; never a key. */
+  noteImport(detail: string): Promise<void> {
+    return this.#options.audit.record('imported', undefined, detail);
+  }
+
   /** Set when the stored providers are open read-only (written by a newer Switchboard, say): edits are refused. */
   readOnly(): ReadOnlyReport | undefined {
     return this.#options.store.readOnly();

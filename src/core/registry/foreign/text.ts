@@ -93,7 +93,10 @@ export function parseJsonText(text: string, fileName: string): ParseResult<unkno
 export async function parseYamlText(text: string, fileName: string): Promise<ParseResult<unknown>> {
   const large = tooLarge(text, fileName);
   if (large) return large;
-  const { Lexer, parseDocument } = await import('yaml');
+  const yaml = await import('yaml');
+  // The extension loads it from its own CommonJS file (dist/vendor/yaml.js, see esbuild.mjs), whose
+  // names Node's import() cannot see: they are on `default` there.
+  const { Lexer, parseDocument } = yaml.default ?? yaml;
   // Flow collections ([ and {) nested some thousands deep exhaust the parser's memory, which no
   // catch recovers from: the lexer (iterative, quotes and comments understood) counts them first.
   let depth = 0;
