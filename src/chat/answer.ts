@@ -5,6 +5,7 @@ import {
   costOf,
   describeError,
   describeFailure,
+  describeSkipSwitch,
   describeSwitch,
   describeWait,
   estimateCost,
@@ -12,6 +13,7 @@ import {
   formatUsd as usd,
   localTokenCounter,
   RouteError,
+  SKIP_WORDS,
   type Attachment,
   type ChatMessage,
   type CostEstimate,
@@ -64,12 +66,14 @@ interface Answered {
   providerId: string;
   providerName: string;
   model: string;
+  /** Picked by automatic failover (the fallback chain is empty), not by the user. */
+  automatic?: boolean;
 }
 
 export interface Outcome {
   answeredBy?: Answered;
   usage?: Usage;
-  /** "OpenAI gpt-4o returned 503 (overloaded)", per switch. */
+  /** "OpenAI gpt-4o returned 503 (overloaded)", "OpenAI gpt-4o was skipped (…)", per switch. */
   switches: string[];
   ms: number;
 }
@@ -122,7 +126,7 @@ export async function streamAnswer(
   let inReasoning = false;
   for await (const event of routing.run(
     { messages },
-    { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false },
+    { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false, automaticFallback: true },
   )) {
     if (event.type === 'reasoning' && !shownText) {
       // Only reasoning before the answer is shown: it is cut from the next turn's context by its mark.
@@ -141,11 +145,18 @@ export async function streamAnswer(
         `${escapeMarkdown(stepName(registry, { provider: event.from.providerId, model: event.from.model }))} ${event.error.status ? `returned ${event.error.status}` : 'failed'} (${describeError(event.error.kind)})`,
       );
       stream.progress(escapeMarkdown(describeSwitch(event)));
+    } else if (event.type === 'route-skip-switch') {
+      // A skip moves the answer elsewhere just as a failure does: said the same way.
+      outcome.switches.push(
+        `${escapeMarkdown(stepName(registry, { provider: event.from.providerId, model: event.from.model }))} was skipped (${SKIP_WORDS[event.reason]})`,
+      );
+      stream.progress(escapeMarkdown(describeSkipSwitch(event)));
     } else if (event.type === 'route-answering')
       outcome.answeredBy = {
         providerId: event.target.providerId,
         providerName: event.target.providerName,
         model: event.target.model,
+        ...(event.target.automatic ? { automatic: true } : {}),
       };
   }
   outcome.ms = Date.now() - started;
@@ -273,6 +284,11 @@ export async function answer(
     ...(outcome.switches.length > 0
       ? [
           `Answered by ${escapeMarkdown(`${outcome.answeredBy.providerName} ${outcome.answeredBy.model}`)} after ${outcome.switches.join(', ')}.`,
+        ]
+      : []),
+    ...(outcome.answeredBy.automatic
+      ? [
+          'Picked by automatic failover: your fallback chain is empty, so Switchboard tried the cheapest of your other providers that can take this request (set a chain, or turn this off, in the Fallback section).',
         ]
       : []),
     ...(leftOut ? [`${escapeMarkdown(leftOut)}.`] : []),

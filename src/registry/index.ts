@@ -14,6 +14,6 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   const log = services.log.child('providers');
   context.subscriptions.push(
     ...registerCommands({ ...providerCommands(services), ...connectionTestCommands(services) }, log, services.dialogs),
-    registerProvidersTree(services.registry),
+    registerProvidersTree(services.registry, services.routing),
   );
 }

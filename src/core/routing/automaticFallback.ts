@@ -9,13 +9,7 @@ export interface AutomaticCandidate {
 }
 
 export type AutomaticExclusion =
-  | 'disabled'
-  | 'no-key'
-  | 'in-chain'
-  | 'no-tools'
-  | 'context-too-small'
-  | 'too-expensive'
-  | 'paid-after-free';
+  'disabled' | 'no-key' | 'in-chain' | 'no-tools' | 'context-too-small' | 'too-expensive' | 'paid-after-free';
 
 export const EXCLUSION_WORDS: Record<AutomaticExclusion, string> = {
   disabled: 'disabled',

@@ -77,8 +77,7 @@ const FAILING_KINDS = new Set(['network', 'timeout', 'server_error', 'overloaded
 function verdict(error: unknown): 'failing' | 'no-free-call' | 'inconclusive' {
   if (!(error instanceof ProviderError)) return 'failing';
   if (error.status === 404 || error.status === 405 || error.kind === 'model_not_found') return 'no-free-call';
-  if (FAILING_KINDS.has(error.kind) || (error.kind === 'invalid_credentials' && error.status === 401))
-    return 'failing';
+  if (FAILING_KINDS.has(error.kind) || (error.kind === 'invalid_credentials' && error.status === 401)) return 'failing';
   return 'inconclusive';
 }
 

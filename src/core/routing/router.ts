@@ -29,12 +29,7 @@ export interface RouteTarget {
 }
 
 export type SkipReason =
-  | 'circuit-open'
-  | 'no-tools'
-  | 'context-too-small'
-  | 'too-expensive'
-  | 'declined'
-  | 'failing-checks';
+  'circuit-open' | 'no-tools' | 'context-too-small' | 'too-expensive' | 'declined' | 'failing-checks';
 
 export type RouteEvent =
   | ChatEvent

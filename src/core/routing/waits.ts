@@ -44,4 +44,3 @@ export async function answerUnlessCancelled<T>(question: Promise<T>, signal: Abo
     signal.removeEventListener('abort', onAbort!);
   }
 }
-
