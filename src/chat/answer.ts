@@ -118,6 +118,8 @@ export async function streamAnswer(
   promptTokens: number,
   signal: AbortSignal,
   showReasoning = true,
+  /** The conversation's answer may fall over to other providers when no chain is set up; /compare's rows may not. */
+  automaticFallback = false,
 ): Promise<Outcome> {
   const started = Date.now();
   const outcome: Outcome = { switches: [], ms: 0 };
@@ -126,7 +128,7 @@ export async function streamAnswer(
   let inReasoning = false;
   for await (const event of routing.run(
     { messages },
-    { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false, automaticFallback: true },
+    { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false, automaticFallback },
   )) {
     if (event.type === 'reasoning' && !shownText) {
       // Only reasoning before the answer is shown: it is cut from the next turn's context by its mark.
@@ -244,7 +246,7 @@ export async function answer(
   const cancellation = abortSignalFor(token);
   let outcome: Outcome;
   try {
-    outcome = await streamAnswer(services, stream, messages, steps, promptTokens, cancellation.signal, !partial);
+    outcome = await streamAnswer(services, stream, messages, steps, promptTokens, cancellation.signal, !partial, true);
   } catch (error) {
     if (token.isCancellationRequested) return { metadata: keep };
     log.info(`chat request failed: ${describeFailure(error)}`);

@@ -61,7 +61,10 @@ describe('automatic fallback: candidates when the chain is empty', () => {
     const local = target('ollama', { prices: { input: 0, output: 0 } });
     const { targets, excluded } = automaticFallback(
       [local],
-      [candidate('deepseek', { prices: { input: 0.27, output: 1.1 } }), candidate('lmstudio', { prices: { input: 0, output: 0 } })],
+      [
+        candidate('deepseek', { prices: { input: 0.27, output: 1.1 } }),
+        candidate('lmstudio', { prices: { input: 0, output: 0 } }),
+      ],
       { tools: false, maxCostRatio: 3 },
     );
     assert.deepEqual(ids(targets), ['lmstudio']);

@@ -34,7 +34,11 @@ function checker(clock: ManualClock, targets: HealthCheckTarget[], options: Part
 }
 
 /** A target whose model list "takes" `ms` of the manual clock, or fails with `error`. */
-function timedTarget(clock: ManualClock, providerId: string, answers: Array<number | ProviderError>): HealthCheckTarget {
+function timedTarget(
+  clock: ManualClock,
+  providerId: string,
+  answers: Array<number | ProviderError>,
+): HealthCheckTarget {
   let call = 0;
   return {
     providerId,
@@ -235,7 +239,8 @@ describe('background health checks', () => {
   it('the router passes a provider whose checks fail while another can answer, and uses it again once it recovers', async () => {
     const clock = new ManualClock();
     let down = true;
-    const answer = (res: ServerResponse, text: string) => sse(res, dataEvents([textDelta(text), finishChunk('stop'), '[DONE]']));
+    const answer = (res: ServerResponse, text: string) =>
+      sse(res, dataEvents([textDelta(text), finishChunk('stop'), '[DONE]']));
     const first = await start((req, res) =>
       req.path.endsWith('/models')
         ? down
@@ -284,10 +289,7 @@ describe('background health checks', () => {
       [['first', 'second', 'failing-checks']],
       'the skip is a switch, said like one',
     );
-    assert.equal(
-      skipped.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join(''),
-      'from second',
-    );
+    assert.equal(skipped.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join(''), 'from second');
     assert.equal(
       first.requests.filter((request) => !request.path.endsWith('/models')).length,
       chatsBefore,
