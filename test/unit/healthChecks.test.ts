@@ -18,15 +18,6 @@ import { finishChunk, textDelta } from '../fixtures/openaiWire';
 /** Lets promises and loopback round trips settle (the clock does not move). */
 const settle = async (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits until `done` holds (real time: loopback requests take a few milliseconds). */
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  while (!done()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await settle(2);
-  }
-}
-
 const modelList = { object: 'list', data: [{ id: 'gpt-4o', object: 'model' }] };
 
 function checker(clock: ManualClock, targets: HealthCheckTarget[], options: Partial<HealthCheckOptions> = {}) {
@@ -42,11 +33,11 @@ function timedTarget(
   let call = 0;
   return {
     providerId,
-    listModels: async () => {
+    listModels: () => {
       const answer = answers[Math.min(call++, answers.length - 1)]!;
-      if (answer instanceof ProviderError) throw answer;
+      if (answer instanceof ProviderError) return Promise.reject(answer);
       clock.advance(answer);
-      return [];
+      return Promise.resolve([]);
     },
   };
 }
@@ -63,9 +54,9 @@ describe('background health checks', () => {
       [
         {
           providerId: 'p',
-          listModels: async () => {
+          listModels: () => {
             calls++;
-            if (fail) throw new ProviderError('network', 'unreachable');
+            return fail ? Promise.reject(new ProviderError('network', 'unreachable')) : Promise.resolve([]);
           },
         },
       ],
