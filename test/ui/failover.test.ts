@@ -5,12 +5,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import type { Locator, Page } from 'playwright-core';
 import { startLoopback, type LoopbackServer, type RecordedRequest } from '../support/loopback';
-import {
-  openInstalledWorkbench,
-  screenshot,
-  screenshotIfFailed,
-  type InstalledWorkbench,
-} from '../support/workbench';
+import { openInstalledWorkbench, screenshot, screenshotIfFailed, type InstalledWorkbench } from '../support/workbench';
 
 function chunk(choices: unknown[], extra: Record<string, unknown> = {}): string {
   return `data: ${JSON.stringify({ id: 'chatcmpl-ui', object: 'chat.completion.chunk', created: 1, model: 'm', choices, ...extra })}\n\n`;
@@ -120,11 +115,7 @@ describe('failover with an empty fallback chain, as a user meets it', function (
       .locator('.interactive-input-part .chat-input-picker-item', { hasText: /a-primary|b-backup/ })
       .first()
       .click();
-    await page
-      .locator('.chat-model-picker-dropdown .monaco-list-row')
-      .filter({ hasText: 'a-primary' })
-      .first()
-      .click();
+    await page.locator('.chat-model-picker-dropdown .monaco-list-row').filter({ hasText: 'a-primary' }).first().click();
 
     await page.locator('.interactive-input-part .monaco-editor').first().click();
     await page.keyboard.type('@switchboard Are you there?');
