@@ -44,6 +44,8 @@ describe('background health checks in the extension host', () => {
     const { routing, registry, statusBar, refreshStatusBar, panelController } = await testingApi();
     const { session } = await chatSession();
     const test = await setUp();
+    const config = vscode.workspace.getConfiguration('switchboard');
+    const checksBefore = config.inspect<boolean>('health.enabled')?.globalValue;
     const healthy = await openAiServer((res) =>
       openAiStream(res, ['Healthy answers'], { prompt_tokens: 7, completion_tokens: 2 }),
     );
@@ -51,7 +53,8 @@ describe('background health checks in the extension host', () => {
     try {
       const good = await test.provider('Health Good', healthy);
       const bad = await test.provider('Health Bad', failing);
-      await test.set('health.enabled', true);
+      // The test hosts turn the checks off in user settings: put back as found, not removed (which means on).
+      await config.update('health.enabled', true, vscode.ConfigurationTarget.Global);
       await until(() => (routing.health(good) ? true : undefined), 'the checks to start');
       // Two failed checks in a row make a provider failing (the first could be a blip).
       await routing.background.checkNow();
@@ -128,6 +131,7 @@ describe('background health checks in the extension host', () => {
       );
       assert.match(noted.detail ?? '', /skipped, its background health checks are failing/);
     } finally {
+      await config.update('health.enabled', checksBefore, vscode.ConfigurationTarget.Global);
       await test.cleanUp();
     }
   });
