@@ -12,6 +12,7 @@ import type {
   PriceQuote,
   PricingContext,
   Provider,
+  ProviderHealth,
   RateLimitPacer,
   Redactor,
   Registry,
@@ -84,6 +85,12 @@ export interface RouteOptions {
   promptTokens?: number;
   /** false where the caller shows its own action for a refused key (or no one is there to ask). */
   askAboutKeys?: boolean;
+  /**
+   * With an empty fallback chain, fall over to the other providers' default models
+   * (`switchboard.fallback.automatic`): @switchboard does, a model picked in VS Code's picker only
+   * with `switchboard.languageModels.useFallbackChain`.
+   */
+  automaticFallback?: boolean;
 }
 
 /** Requests through the fallback chain, with the window's circuit breakers and rate-limit pacing. */
@@ -96,7 +103,9 @@ export interface RoutingService {
   run(request: Omit<ChatRequest, 'model'>, options: RouteOptions): AsyncGenerator<RouteEvent, void, undefined>;
   /** Paused models and what each provider said it has left, for the status bar. */
   healthLines(): string[];
-  /** Circuits opened or closed, or a provider's headroom changed. */
+  /** What the background checks know of an enabled provider (undefined while they are off, or for a disabled one). */
+  health(providerId: string): ProviderHealth | undefined;
+  /** Circuits opened or closed, a provider's headroom changed, or a background check ended. */
   onDidChangeHealth(listener: () => void): vscode.Disposable;
 }
 

@@ -5,6 +5,7 @@ import {
   costOf,
   describeError,
   describeFailure,
+  describeSkipSwitch,
   describeSwitch,
   describeWait,
   estimateCost,
@@ -12,6 +13,7 @@ import {
   formatUsd as usd,
   localTokenCounter,
   RouteError,
+  SKIP_WORDS,
   type Attachment,
   type ChatMessage,
   type CostEstimate,
@@ -64,12 +66,14 @@ interface Answered {
   providerId: string;
   providerName: string;
   model: string;
+  /** Picked by automatic failover (the fallback chain is empty), not by the user. */
+  automatic?: boolean;
 }
 
 export interface Outcome {
   answeredBy?: Answered;
   usage?: Usage;
-  /** "OpenAI gpt-4o returned 503 (overloaded)", per switch. */
+  /** "OpenAI gpt-4o returned 503 (overloaded)", "OpenAI gpt-4o was skipped (…)", per switch. */
   switches: string[];
   ms: number;
 }
@@ -114,6 +118,8 @@ export async function streamAnswer(
   promptTokens: number,
   signal: AbortSignal,
   showReasoning = true,
+  /** The conversation's answer may fall over to other providers when no chain is set up; /compare's rows may not. */
+  automaticFallback = false,
 ): Promise<Outcome> {
   const started = Date.now();
   const outcome: Outcome = { switches: [], ms: 0 };
@@ -122,7 +128,7 @@ export async function streamAnswer(
   let inReasoning = false;
   for await (const event of routing.run(
     { messages },
-    { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false },
+    { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false, automaticFallback },
   )) {
     if (event.type === 'reasoning' && !shownText) {
       // Only reasoning before the answer is shown: it is cut from the next turn's context by its mark.
@@ -141,11 +147,18 @@ export async function streamAnswer(
         `${escapeMarkdown(stepName(registry, { provider: event.from.providerId, model: event.from.model }))} ${event.error.status ? `returned ${event.error.status}` : 'failed'} (${describeError(event.error.kind)})`,
       );
       stream.progress(escapeMarkdown(describeSwitch(event)));
+    } else if (event.type === 'route-skip-switch') {
+      // A skip moves the answer elsewhere just as a failure does: said the same way.
+      outcome.switches.push(
+        `${escapeMarkdown(stepName(registry, { provider: event.from.providerId, model: event.from.model }))} was skipped (${SKIP_WORDS[event.reason]})`,
+      );
+      stream.progress(escapeMarkdown(describeSkipSwitch(event)));
     } else if (event.type === 'route-answering')
       outcome.answeredBy = {
         providerId: event.target.providerId,
         providerName: event.target.providerName,
         model: event.target.model,
+        ...(event.target.automatic ? { automatic: true } : {}),
       };
   }
   outcome.ms = Date.now() - started;
@@ -233,7 +246,7 @@ export async function answer(
   const cancellation = abortSignalFor(token);
   let outcome: Outcome;
   try {
-    outcome = await streamAnswer(services, stream, messages, steps, promptTokens, cancellation.signal, !partial);
+    outcome = await streamAnswer(services, stream, messages, steps, promptTokens, cancellation.signal, !partial, true);
   } catch (error) {
     if (token.isCancellationRequested) return { metadata: keep };
     log.info(`chat request failed: ${describeFailure(error)}`);
@@ -273,6 +286,11 @@ export async function answer(
     ...(outcome.switches.length > 0
       ? [
           `Answered by ${escapeMarkdown(`${outcome.answeredBy.providerName} ${outcome.answeredBy.model}`)} after ${outcome.switches.join(', ')}.`,
+        ]
+      : []),
+    ...(outcome.answeredBy.automatic
+      ? [
+          'Picked by automatic failover: your fallback chain is empty, so Switchboard tried the cheapest of your other providers that can take this request (set a chain, or turn this off, in the Fallback section).',
         ]
       : []),
     ...(leftOut ? [`${escapeMarkdown(leftOut)}.`] : []),

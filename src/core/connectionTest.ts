@@ -2,6 +2,7 @@ import { errorCode, TLS_ERROR_CODE } from './http';
 import { ProviderError } from './errors';
 import { createProvider, type CreateProviderOptions } from './provider';
 import { Redactor } from './redact';
+import { hasModelList as listsModels } from './routing/healthChecks';
 import { systemClock, type ModelInfo, type Provider } from './types';
 
 export type ConnectionStage = 'connect' | 'tls' | 'auth' | 'models' | 'chat';
@@ -111,7 +112,7 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
   }
   const https = options.baseUrl?.startsWith('https:') ?? true;
   // Azure's deployment URLs have no model list: the chat is the first request.
-  const hasModelList = options.type !== 'azure-openai' || /\/openai\/v1\/?$/.test(options.baseUrl ?? '');
+  const hasModelList = listsModels(options.type, options.baseUrl ?? '');
   const provider = createProvider(options);
   const chatProvider = options.wrapChat ? options.wrapChat(provider) : provider;
 

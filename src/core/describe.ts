@@ -1,5 +1,5 @@
 import { ProviderError, type ProviderErrorKind } from './errors';
-import type { RouteEvent } from './routing';
+import { SKIP_WORDS, type RouteEvent, type RouteTarget } from './routing';
 
 /** Every surface (chat, notifications, progress, the log) puts an error kind into the same words. */
 const ERROR_WORDS: Record<ProviderErrorKind, string> = {
@@ -31,9 +31,19 @@ export function describeWait(event: Extract<RouteEvent, { type: 'route-wait' }>)
   return `${event.target.providerName}: ${describeError(event.reason.kind)} — retrying in ${seconds(event.delayMs)}`;
 }
 
+/** "Anthropic claude-sonnet-4-5", and why it was picked when the user did not list it. */
+function trying(to: RouteTarget): string {
+  return `trying ${to.providerName} ${to.model}${to.automatic ? ' (automatic failover: your fallback chain is empty, so the cheapest other provider that can take this request)' : ''}`;
+}
+
 /** "OpenAI gpt-4o failed (503); trying Anthropic claude-sonnet-4-5". */
 export function describeSwitch(event: Extract<RouteEvent, { type: 'route-switch' }>): string {
-  return `${event.from.providerName} ${event.from.model} failed (${event.error.status ?? describeError(event.error.kind)}); trying ${event.to.providerName} ${event.to.model}`;
+  return `${event.from.providerName} ${event.from.model} failed (${event.error.status ?? describeError(event.error.kind)}); ${trying(event.to)}`;
+}
+
+/** "OpenAI gpt-4o skipped (paused after repeated failures); trying Anthropic claude-sonnet-4-5". */
+export function describeSkipSwitch(event: Extract<RouteEvent, { type: 'route-skip-switch' }>): string {
+  return `${event.from.providerName} ${event.from.model} skipped (${SKIP_WORDS[event.reason]}); ${trying(event.to)}`;
 }
 
 /** What any failure says to the user: its own sentence (errors here are written to be read), else its kind. */

@@ -126,6 +126,13 @@ export {
   continuationRequest,
   RouteError,
   SKIP_WORDS,
+  automaticFallback,
+  EXCLUSION_WORDS,
+  HealthChecker,
+  hasModelList,
+  describeHealth,
+  switchRecord,
+  notingSwitches,
 } from './routing';
 export type {
   CircuitSnapshot,
@@ -137,7 +144,12 @@ export type {
   RouteTarget,
   SkipReason,
   SwitchQuestion,
+  AutomaticCandidate,
+  AutomaticExclusion,
+  HealthState,
+  ProviderHealth,
+  HealthCheckTarget,
 } from './routing';
-export { describeError, describeFailure, describeSwitch, describeWait } from './describe';
+export { describeError, describeFailure, describeSkipSwitch, describeSwitch, describeWait } from './describe';
 export { modelKey, parseModelKey, sameModel } from './modelRef';
 export type { ModelRef } from './modelRef';

@@ -225,6 +225,8 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
           signal: cancellation.signal,
           steps,
           askAboutKeys: false,
+          // Strict unless the user opted in to the chain: then also its automatic form when it is empty.
+          automaticFallback: useChain,
         },
       );
       let usage: Usage | undefined;

@@ -67,7 +67,8 @@ export class PanelController implements vscode.Disposable {
     this.#services = services;
     this.#log = services.log;
     const registryChanges = registry.onDidChange(() => this.#scheduleState());
-    const circuitChanges = routing.circuits.onDidChange(() => this.#scheduleState());
+    // Circuits and background checks (routing's circuits are rebuilt when their settings change).
+    const circuitChanges = routing.onDidChangeHealth(() => this.#scheduleState());
     // Through the settings service, so the state is built after it has read the change.
     const fallbackChanges = settings.onDidChange(['fallback'], () => this.#scheduleState());
     // Budgets changed elsewhere (settings, the Set Budget command): a panel showing them asks again.

@@ -1,4 +1,4 @@
-import { findTemplate, PROVIDER_TEMPLATES } from '../core';
+import { findTemplate, PROVIDER_TEMPLATES, type ProviderHealth } from '../core';
 import type { PanelFallbackStep, PanelState, ProviderCard } from '../shared/protocol';
 import type { PanelServices } from './handler';
 
@@ -29,6 +29,7 @@ export async function panelState({ registry, routing, settings }: PanelServices,
         isDefault: entry.id === defaultProvider,
         ...(entry.defaultModel ? { defaultModel: entry.defaultModel } : {}),
         models: entry.models.map((model) => model.id),
+        ...cardHealth(entry.enabled ? routing.health(entry.id) : undefined),
       };
     }),
   );
@@ -42,6 +43,19 @@ export async function panelState({ registry, routing, settings }: PanelServices,
     local: template.local === true,
   }));
   return { version, providers, templates, fallback: fallback({ registry, routing, settings }) };
+}
+
+/** What the card shows of the background checks. */
+function cardHealth(health: ProviderHealth | undefined): Pick<ProviderCard, 'health'> {
+  if (!health) return {};
+  return {
+    health: {
+      state: health.state,
+      ...(health.lastMs !== undefined ? { lastMs: health.lastMs } : {}),
+      ...(health.checkedAt !== undefined ? { checkedAt: health.checkedAt } : {}),
+      ...(health.error !== undefined ? { error: health.error } : {}),
+    },
+  };
 }
 
 /** The chain as it will run: the default first, then each step with its circuit's state. */
@@ -73,5 +87,10 @@ function fallback({
       .filter((step) => registry.get(step.provider) !== undefined)
       .map(describe),
     source: configured.length > 0 || registry.workspaceFallback().length === 0 ? 'settings' : 'workspace',
+    options: {
+      automatic: settings.current.fallback.automatic,
+      askBeforeSwitchingProviders: settings.current.fallback.askBeforeSwitchingProviders,
+      maxCostRatio: settings.current.fallback.maxCostRatio,
+    },
   };
 }

@@ -62,7 +62,15 @@ export class Settings implements vscode.Disposable {
   }
 
   /** Writes a user setting (Switchboard's settings are the user's, never a workspace's). */
-  async update(key: 'fallback.chain' | 'budgets', value: unknown): Promise<void> {
+  async update(
+    key:
+      | 'fallback.chain'
+      | 'budgets'
+      | 'fallback.automatic'
+      | 'fallback.askBeforeSwitchingProviders'
+      | 'fallback.maxCostRatio',
+    value: unknown,
+  ): Promise<void> {
     await vscode.workspace.getConfiguration('switchboard').update(key, value, vscode.ConfigurationTarget.Global);
   }
 

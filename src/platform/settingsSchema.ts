@@ -27,7 +27,15 @@ export interface SwitchboardSettings {
   /** What a budget that refuses requests does with a model nobody knows the price of. */
   unknownPrice: UnknownPricePolicy;
   statusBar: { period: 'today' | 'month' };
-  fallback: { chain: FallbackStep[]; maxCostRatio: number; askBeforeSwitchingProviders: boolean };
+  fallback: {
+    chain: FallbackStep[];
+    maxCostRatio: number;
+    askBeforeSwitchingProviders: boolean;
+    /** With an empty chain, fall over to the other providers' default models (cheapest first). */
+    automatic: boolean;
+  };
+  /** Background checks of enabled providers with their model list, every `intervalMinutes`. */
+  health: { enabled: boolean; intervalMinutes: number };
   languageModels: { useFallbackChain: boolean };
   retry: { maxAttempts: number; maxWaitSeconds: number };
   circuit: { failureThreshold: number; coolDownSeconds: number };
@@ -42,6 +50,9 @@ const PLAIN = {
   unknownPrice: [z.enum(UNKNOWN_PRICE_POLICIES), 'ask'],
   'fallback.maxCostRatio': [z.number().min(1), 3],
   'fallback.askBeforeSwitchingProviders': [z.boolean(), false],
+  'fallback.automatic': [z.boolean(), true],
+  'health.enabled': [z.boolean(), true],
+  'health.intervalMinutes': [z.number().min(1).max(1440), 5],
   'languageModels.useFallbackChain': [z.boolean(), false],
   'retry.maxAttempts': [z.number().int().min(1).max(10), 3],
   'retry.maxWaitSeconds': [z.number().min(0).max(600), 30],
@@ -136,7 +147,9 @@ export function readSettings(
       chain: chain.success ? chain.data : [],
       maxCostRatio: plain('fallback.maxCostRatio'),
       askBeforeSwitchingProviders: plain('fallback.askBeforeSwitchingProviders'),
+      automatic: plain('fallback.automatic'),
     },
+    health: { enabled: plain('health.enabled'), intervalMinutes: plain('health.intervalMinutes') },
     languageModels: { useFallbackChain: plain('languageModels.useFallbackChain') },
     retry: { maxAttempts: plain('retry.maxAttempts'), maxWaitSeconds: plain('retry.maxWaitSeconds') },
     circuit: { failureThreshold: plain('circuit.failureThreshold'), coolDownSeconds: plain('circuit.coolDownSeconds') },

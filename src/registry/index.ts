@@ -23,6 +23,6 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       log,
       services.dialogs,
     ),
-    registerProvidersTree(services.registry),
+    registerProvidersTree(services.registry, services.routing),
   );
 }

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { describeFailure, describeSwitch, describeWait, type FallbackStep } from '../core';
+import { describeFailure, describeSkipSwitch, describeSwitch, describeWait, type FallbackStep } from '../core';
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Services } from '../services';
 
@@ -40,6 +40,13 @@ async function testFallbackChain({ routing, registry, dialogs }: Services) {
             error: event.error.kind,
           });
           progress.report({ message: describeSwitch(event) });
+        } else if (event.type === 'route-skip-switch') {
+          switches.push({
+            from: `${event.from.providerId}/${event.from.model}`,
+            to: `${event.to.providerId}/${event.to.model}`,
+            error: `skipped: ${event.reason}`,
+          });
+          progress.report({ message: describeSkipSwitch(event) });
         } else if (event.type === 'route-answering')
           answeredBy = { providerId: event.target.providerId, model: event.target.model };
         else if (event.type === 'text') text += event.text;

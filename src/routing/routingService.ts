@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
 import {
+  automaticFallback,
   CircuitBreakers,
+  describeHealth,
+  describeSkipSwitch,
   describeSwitch,
   describeWait,
+  EXCLUSION_WORDS,
   findTemplate,
+  notingSwitches,
   RateLimitPacer,
   retryPolicyFromSettings,
   route,
@@ -11,6 +16,7 @@ import {
   type ChatRequest,
   type FallbackStep,
   type Logger,
+  type ProviderHealth,
   type Registry,
   type RouteEvent,
   type RouteTarget,
@@ -20,6 +26,7 @@ import { Commands } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { Settings } from '../platform/settings';
 import type { CostService, ModelLimits, RouteOptions, RoutingService as Routing } from '../services';
+import { BackgroundHealth } from './backgroundHealth';
 
 /**
  * Requests through the fallback chain: the default model first, then `switchboard.fallback.chain`
@@ -35,6 +42,8 @@ export class RoutingService implements Routing, vscode.Disposable {
 
   readonly #healthChanged = new vscode.EventEmitter<void>();
   readonly onDidChangeHealth = this.#healthChanged.event;
+  /** The providers' background checks (their model lists), on the settings' schedule. */
+  readonly background: BackgroundHealth;
 
   constructor(
     private readonly registry: Registry,
@@ -44,7 +53,9 @@ export class RoutingService implements Routing, vscode.Disposable {
     private readonly log: Logger,
   ) {
     this.circuits = this.#newCircuits();
+    this.background = new BackgroundHealth(registry, settings, log, () => this.#healthChanged.fire());
     this.#disposables.push(
+      this.background,
       this.#healthChanged,
       settings.onDidChange(['circuit'], () => {
         this.circuits = this.#newCircuits();
@@ -63,11 +74,24 @@ export class RoutingService implements Routing, vscode.Disposable {
     return circuits;
   }
 
-  /** For the status bar tooltip: paused models and what each provider said it has left. */
+  /** What the background checks know of an enabled provider (undefined while they are off). */
+  health(providerId: string): ProviderHealth | undefined {
+    return this.background.status(providerId);
+  }
+
+  /** For the status bar tooltip: each provider's checks, paused models and what each provider said it has left. */
   healthLines(): string[] {
     const time = (at: number) =>
       new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     const name = (providerId: string) => this.registry.get(providerId)?.name ?? providerId;
+    const icons = { healthy: '$(pass)', slow: '$(watch)', failing: '$(error)', 'no-free-call': '$(circle-slash)' };
+    const checked = this.registry.list().flatMap((entry) => {
+      const health = this.health(entry.id);
+      if (!health || health.state === 'unchecked') return [];
+      return [
+        `${icons[health.state]} ${entry.name}: ${describeHealth(health)}${health.checkedAt ? ` (checked ${time(health.checkedAt)})` : ''}`,
+      ];
+    });
     const lines = this.circuits.snapshot().flatMap((circuit) => {
       const [providerId = '', ...model] = circuit.key.split('/');
       const what = `${name(providerId)} ${model.join('/')}`;
@@ -92,13 +116,12 @@ export class RoutingService implements Routing, vscode.Disposable {
       if (parts.length > 0)
         lines.push(`${name(providerId)} ${model.join('/')}: ${parts.join(', ')} left (at ${time(at)})`);
     }
-    return lines;
+    return [...checked, ...lines];
   }
 
   /** The chain as configured, default model first, without repeats, disabled or unknown providers. */
   steps(): FallbackStep[] {
-    const configured = this.settings.current.fallback.chain;
-    const chain = configured.length > 0 ? configured : this.registry.workspaceFallback();
+    const chain = this.#configuredChain();
     const first = this.registry.defaultProvider();
     const model = this.registry.defaultModel();
     const steps = first && model ? [{ provider: first, model }, ...chain] : [...chain];
@@ -118,6 +141,47 @@ export class RoutingService implements Routing, vscode.Disposable {
       seen.add(key);
       return true;
     });
+  }
+
+  /** The user's chain, or (when it is empty) a trusted workspace file's. */
+  #configuredChain(): readonly FallbackStep[] {
+    const configured = this.settings.current.fallback.chain;
+    return configured.length > 0 ? configured : this.registry.workspaceFallback();
+  }
+
+  /**
+   * With no chain set up: the other providers' default models that can take this request within
+   * the cost ratio, cheapest first (marked `automatic`, so every message says why they were tried).
+   */
+  async #automatic(chain: RouteTarget[], request: Omit<ChatRequest, 'model'>, options: RouteOptions) {
+    const { fallback } = this.settings.current;
+    if (options.automaticFallback !== true || !fallback.automatic || this.#configuredChain().length > 0) return [];
+    const entries = this.registry.list().filter((entry) => entry.defaultModel ?? entry.models[0]);
+    const candidates = await Promise.all(
+      entries.map(async (entry) => {
+        const [target] = await this.targets(
+          [{ provider: entry.id, model: (entry.defaultModel ?? entry.models[0]?.id)! }],
+          options.surface,
+          options.initiator,
+        );
+        const template = findTemplate(entry.template ?? '');
+        const key = template && template.key !== 'required' ? undefined : await this.registry.keyState(entry.id);
+        const keyReady = key === undefined || (key.hasKey && key.origin === new URL(entry.baseUrl).origin);
+        return { target: target!, enabled: entry.enabled, keyReady };
+      }),
+    );
+    const { targets, excluded } = automaticFallback(chain, candidates, {
+      tools: (request.tools?.length ?? 0) > 0,
+      ...(options.promptTokens !== undefined ? { promptTokens: options.promptTokens } : {}),
+      maxCostRatio: fallback.maxCostRatio,
+    });
+    const left = excluded
+      .filter(({ why }) => why !== 'in-chain')
+      .map(({ target, why }) => `${target.providerId}/${target.model} (${EXCLUSION_WORDS[why]})`);
+    this.log.info(
+      `automatic failover (empty chain): ${targets.map((target) => `${target.providerId}/${target.model}`).join(' → ') || 'no candidate'}${left.length > 0 ? `; left out ${left.join(', ')}` : ''}`,
+    );
+    return targets;
   }
 
   /** The room a model has, from the one source of model facts (an unknown window: the default for its kind of provider). */
@@ -158,8 +222,9 @@ export class RoutingService implements Routing, vscode.Disposable {
     // Steps passed in (a model picked elsewhere) may name a provider removed or disabled since.
     const steps = (options.steps ?? this.steps()).filter((step) => this.registry.get(step.provider)?.enabled === true);
     const { retry, fallback } = this.settings.current;
-    const chain = await this.targets(steps, options.surface, options.initiator);
-    const events = route(
+    const listed = await this.targets(steps, options.surface, options.initiator);
+    const chain = [...listed, ...(await this.#automatic(listed, request, options))];
+    const routed = route(
       chain,
       { ...request, model: chain[0]?.model ?? '' },
       {
@@ -171,6 +236,7 @@ export class RoutingService implements Routing, vscode.Disposable {
         retry: retryPolicyFromSettings(retry),
         maxCostRatio: fallback.maxCostRatio,
         askBeforeSwitchingProviders: fallback.askBeforeSwitchingProviders,
+        failingChecks: (providerId) => this.background.failing(providerId),
         confirmSwitch: async (question) => {
           const pricier =
             question.costRatio !== undefined
@@ -200,16 +266,16 @@ export class RoutingService implements Routing, vscode.Disposable {
               },
       },
     );
+    // Every switch, a failure's or a skip's, goes to the activity log.
+    const events = notingSwitches(
+      routed,
+      (providerId, detail) => this.registry.noteFallback(providerId, detail),
+      (error) => this.log.warn('could not record the switch in the audit log', error),
+    );
     for await (const event of events) {
-      if (event.type === 'route-switch') {
-        this.log.warn(describeSwitch(event));
-        this.registry
-          .noteFallback(
-            event.from.providerId,
-            `${event.from.model} → ${event.to.providerId}/${event.to.model}: ${event.error.kind}${event.error.status ? ` (${event.error.status})` : ''}`,
-          )
-          .catch((error: unknown) => this.log.warn('could not record the switch in the audit log', error));
-      } else if (event.type === 'route-wait') this.log.info(describeWait(event));
+      if (event.type === 'route-switch') this.log.warn(describeSwitch(event));
+      else if (event.type === 'route-skip-switch') this.log.warn(describeSkipSwitch(event));
+      else if (event.type === 'route-wait') this.log.info(describeWait(event));
       else if (event.type === 'route-skip')
         this.log.info(`fallback chain: skipped ${event.target.providerId}/${event.target.model} (${event.reason})`);
       yield event;

@@ -244,6 +244,15 @@ export const requests = {
     }),
     result: done,
   },
+  /** The fallback settings beside the chain (switchboard.fallback.*): each one given is saved. */
+  saveFallbackOptions: {
+    params: z.strictObject({
+      automatic: z.optional(z.boolean()),
+      askBeforeSwitchingProviders: z.optional(z.boolean()),
+      maxCostRatio: z.optional(z.number().check(z.gte(1), z.lte(1000))),
+    }),
+    result: done,
+  },
   audit: { params: z.strictObject({}), result: z.array(auditEntry) },
   /** Every enabled provider's models (each provider asked for its list), for the models table. */
   allModels: { params: z.strictObject({}), result: catalog },
@@ -303,6 +312,15 @@ const providerCard = z.strictObject({
   isDefault: z.boolean(),
   defaultModel: z.optional(z.string()),
   models: z.array(z.string()),
+  /** The background checks' view (absent while they are off, or for a disabled provider). */
+  health: z.optional(
+    z.strictObject({
+      state: z.enum(['healthy', 'slow', 'failing', 'no-free-call', 'unchecked']),
+      lastMs: z.optional(z.number().check(z.nonnegative())),
+      checkedAt: z.optional(z.number()),
+      error: z.optional(z.string()),
+    }),
+  ),
 });
 export type ProviderCard = z.infer<typeof providerCard>;
 
@@ -338,6 +356,14 @@ export const panelState = z.strictObject({
     steps: z.array(fallbackStep),
     /** Where the chain comes from: the user's setting, or (when that is empty) a trusted workspace file. */
     source: z.enum(['settings', 'workspace']),
+    /** The settings beside the chain: automatic failover, asking before another provider, the cost ratio. */
+    options: z.optional(
+      z.strictObject({
+        automatic: z.boolean(),
+        askBeforeSwitchingProviders: z.boolean(),
+        maxCostRatio: z.number().check(z.gte(1)),
+      }),
+    ),
   }),
 });
 export type PanelState = z.infer<typeof panelState>;

@@ -72,6 +72,8 @@ export function createSandbox(label: string): Sandbox {
  */
 export const TEST_USER_SETTINGS = {
   'switchboard.prices.update': false,
+  // Background checks would add model-list requests to the counts tests make; a test turns them on where it needs them.
+  'switchboard.health.enabled': false,
   // Anything VS Code itself reaches for goes to a closed port on loopback; the tests' servers are reached directly.
   'http.proxy': 'http://127.0.0.1:9',
   'http.noProxy': ['127.0.0.1', 'localhost'],

@@ -16,7 +16,13 @@ describe('settings reader', () => {
     assert.deepEqual(problems, []);
     assert.deepEqual(settings.retry, { maxAttempts: 3, maxWaitSeconds: 30 });
     assert.deepEqual(settings.circuit, { failureThreshold: 3, coolDownSeconds: 30 });
-    assert.deepEqual(settings.fallback, { chain: [], maxCostRatio: 3, askBeforeSwitchingProviders: false });
+    assert.deepEqual(settings.fallback, {
+      chain: [],
+      maxCostRatio: 3,
+      askBeforeSwitchingProviders: false,
+      automatic: true,
+    });
+    assert.deepEqual(settings.health, { enabled: true, intervalMinutes: 5 });
     assert.equal(settings.statusBar.period, 'today');
   });
 

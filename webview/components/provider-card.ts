@@ -9,7 +9,25 @@ import { act } from '../section';
 import { button } from './button';
 import { stageList } from './stage-list';
 
-/** One provider: its address, key (as a mask), last test and actions. */
+/** "Healthy · 230 ms · checked 2 min ago", or why the provider is not checked. */
+function backgroundCheck(health: NonNullable<ProviderCard['health']>): string {
+  const ms = health.lastMs !== undefined ? ` · ${health.lastMs.toLocaleString()} ms` : '';
+  const when = health.checkedAt !== undefined ? ` · checked ${ago(health.checkedAt)}` : '';
+  switch (health.state) {
+    case 'healthy':
+      return `Healthy${ms}${when}`;
+    case 'slow':
+      return `Slow${ms}${when}`;
+    case 'failing':
+      return `Failing${health.error ? `: ${health.error}` : ''}${when} (skipped while another model can answer)`;
+    case 'no-free-call':
+      return 'Not checked in the background (no model list to ask)';
+    case 'unchecked':
+      return 'Background check pending';
+  }
+}
+
+/** One provider: its address, key (as a mask), last test, background check and actions. */
 export function providerCard(
   card: ProviderCard,
   running: PanelStage[] | undefined,
@@ -42,6 +60,7 @@ export function providerCard(
     <p class="url">${card.baseUrl}</p>
     <p class="key key-${card.key.state}">${keyText}</p>
     <p class="health ${card.lastTest ? (card.lastTest.ok ? 'ok' : 'fail') : ''}" role="status">${health}</p>
+    ${card.health ? html`<p class="health check-${card.health.state}${card.health.state === 'failing' ? ' fail' : card.health.state === 'healthy' ? ' ok' : ''}" id=${`check-${card.id}`}>${backgroundCheck(card.health)}</p>` : nothing}
     ${stages ? stageList(stages) : nothing}
     <div class="actions">
       <vscode-checkbox

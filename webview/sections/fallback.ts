@@ -1,7 +1,10 @@
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
+import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
+import type { VscodeCheckbox } from '@vscode-elements/elements/dist/vscode-checkbox/vscode-checkbox.js';
 import { html, nothing, type TemplateResult } from 'lit';
+import { live } from 'lit/directives/live.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { PanelFallbackStep } from '../../src/shared/protocol';
+import type { PanelFallbackStep, PanelState } from '../../src/shared/protocol';
 import { button } from '../components/button';
 import { domId } from '../format';
 import { act, Section } from '../section';
@@ -16,6 +19,55 @@ function circuitBadge(step: PanelFallbackStep): TemplateResult | typeof nothing 
   return html`<span class="badge circuit ${step.circuit}"
     >${step.circuit === 'open' ? `Paused after ${step.failures} failures${until}` : 'Next request is a trial'}</span
   >`;
+}
+
+type Options = NonNullable<PanelState['fallback']['options']>;
+
+/** Automatic failover, asking before another provider and the cost ratio: the settings that shape every switch. */
+function optionsForm(options: Options, hasChain: boolean): TemplateResult {
+  const saveRatio = (input: HTMLInputElement) => {
+    const value = Number(input.value);
+    if (!Number.isFinite(value) || value < 1 || value > 1000) {
+      input.setAttribute('aria-invalid', 'true');
+      return;
+    }
+    input.removeAttribute('aria-invalid');
+    if (value !== options.maxCostRatio) void act('saveFallbackOptions', { maxCostRatio: value });
+  };
+  return html`<div class="fallback-options">
+    <vscode-checkbox
+      toggle
+      id="fallback-automatic"
+      .checked=${live(options.automatic)}
+      @change=${(event: Event) => void act('saveFallbackOptions', { automatic: (event.target as VscodeCheckbox).checked })}
+      >Automatic failover when the order is empty</vscode-checkbox
+    >
+    <p class="muted" id="fallback-automatic-hint">
+      ${hasChain ? 'Not used while the order below has models. ' : ''}When the default fails, try the other enabled
+      providers' default models that can take the request (tools, context), cheapest first, within the cost ratio.
+    </p>
+    <vscode-checkbox
+      toggle
+      id="fallback-ask"
+      .checked=${live(options.askBeforeSwitchingProviders)}
+      @change=${(event: Event) => void act('saveFallbackOptions', { askBeforeSwitchingProviders: (event.target as VscodeCheckbox).checked })}
+      >Ask before switching providers</vscode-checkbox
+    >
+    <div class="actions">
+      <label for="fallback-ratio" class="inline">Cost ratio</label>
+      <input
+        id="fallback-ratio"
+        type="number"
+        min="1"
+        max="1000"
+        step="0.5"
+        .value=${live(String(options.maxCostRatio))}
+        aria-describedby="fallback-ratio-hint"
+        @change=${(event: Event) => saveRatio(event.target as HTMLInputElement)}
+      />
+      <span class="muted" id="fallback-ratio-hint">× the first model's price at most, without asking</span>
+    </div>
+  </div>`;
 }
 
 /** The models to try after the default, reordered by drag or by Alt+Up/Down. */
@@ -40,7 +92,7 @@ export class FallbackSection extends Section {
   override render(): TemplateResult {
     const state = store.state;
     if (!state) return html``;
-    const { first, steps, source } = state.fallback;
+    const { first, steps, source, options } = state.fallback;
     const move = (from: number, to: number) => {
       if (to < 0 || to >= steps.length || from === to) return;
       const order = [...steps];
@@ -66,6 +118,7 @@ export class FallbackSection extends Section {
         When a model fails (rate limit, overload, outage, timeout), Switchboard retries it, then moves down this list. A
         model that keeps failing is paused for a while and skipped.
       </p>
+      ${options ? optionsForm(options, steps.length > 0) : nothing}
       ${source === 'workspace' ? html`<p class="fix">This order comes from the workspace's .vscode/switchboard.json. Changing it here saves your own order in settings, which then comes first.</p>` : nothing}
       <ol id="fallback-list" class="fallback" aria-label="Fallback order">
         ${first ? html`<li class="step first" data-step=${stepKey(first)}><span class="name">${first.providerName} · ${first.model}</span><vscode-badge>Default, tried first</vscode-badge>${circuitBadge(first)}</li>` : nothing}
@@ -113,7 +166,7 @@ export class FallbackSection extends Section {
         )}
       </ol>
       <p class="muted">
-        ${steps.length === 0 ? 'No fallback models yet: when the default fails, the request fails.' : 'Drag an entry to reorder, or focus it and press Alt+Up or Alt+Down.'}
+        ${steps.length === 0 ? (options?.automatic ? 'No fallback models yet: when the default fails, automatic failover picks one.' : 'No fallback models yet: when the default fails, the request fails.') : 'Drag an entry to reorder, or focus it and press Alt+Up or Alt+Down.'}
       </p>
       ${
         candidates.length > 0

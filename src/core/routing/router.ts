@@ -9,6 +9,7 @@ import {
   type RateLimitPacer,
   type RetryPolicy,
 } from './health';
+import { answerUnlessCancelled, asProviderError, cancelled, sleep } from './waits';
 
 /** One (provider, model) of a fallback chain, with what the router needs to judge it. */
 export interface RouteTarget {
@@ -23,9 +24,12 @@ export interface RouteTarget {
   tools?: boolean;
   /** US dollars per million tokens, where known. */
   prices?: { input?: number; output?: number };
+  /** Not in the user's chain: another provider's default model, picked because the chain is empty. */
+  automatic?: boolean;
 }
 
-export type SkipReason = 'circuit-open' | 'no-tools' | 'context-too-small' | 'too-expensive' | 'declined';
+export type SkipReason =
+  'circuit-open' | 'no-tools' | 'context-too-small' | 'too-expensive' | 'declined' | 'failing-checks';
 
 export type RouteEvent =
   | ChatEvent
@@ -34,6 +38,8 @@ export type RouteEvent =
   | { type: 'route-skip'; target: RouteTarget; reason: SkipReason }
   /** Moving on after `from` failed with `error` and retries did not fix it. */
   | { type: 'route-switch'; from: RouteTarget; to: RouteTarget; error: ProviderError }
+  /** Moving on because `from` was skipped (no failure since the last try): a switch all the same. */
+  | { type: 'route-skip-switch'; from: RouteTarget; to: RouteTarget; reason: SkipReason }
   /** Comes right before the answer's first event: who is answering (and whether it is a fallback). */
   | { type: 'route-answering'; target: RouteTarget; fallback: boolean };
 
@@ -66,6 +72,11 @@ export interface RouteOptions {
   confirmSwitch?: (question: SwitchQuestion) => Promise<boolean>;
   /** A key was refused: tell the user and offer to fix it; true continues down the chain. Without it the route stops. */
   onInvalidCredentials?: (target: RouteTarget, error: ProviderError) => Promise<boolean>;
+  /**
+   * Whether a provider's background health checks are failing: it is skipped while a later model
+   * of the chain is not (the last hope is still tried).
+   */
+  failingChecks?: (providerId: string) => boolean;
   /** Tests make jitter deterministic. */
   random?: () => number;
 }
@@ -118,6 +129,7 @@ export const SKIP_WORDS: Record<SkipReason, string> = {
   'context-too-small': 'context window too small for this prompt',
   'too-expensive': 'much pricier than the first choice',
   declined: 'you chose not to switch to it',
+  'failing-checks': 'its background health checks are failing',
 };
 
 /** Failures that end the route: moving on would not help, or must not happen without the user. */
@@ -140,49 +152,7 @@ function blendedPrice(target: RouteTarget): number | undefined {
   return input === undefined || output === undefined ? undefined : input + output;
 }
 
-function asProviderError(error: unknown, signal: AbortSignal | undefined): ProviderError {
-  if (error instanceof ProviderError) return error;
-  if (signal?.aborted) return cancelled();
-  return new ProviderError('network', error instanceof Error ? error.message : String(error), { cause: error });
-}
-
-function cancelled(): ProviderError {
-  return new ProviderError('cancelled', 'The request was cancelled');
-}
-
-/** Resolves after `ms` on the clock, or rejects with `cancelled` as soon as the signal aborts. */
-function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(cancelled());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clock.clearTimeout(handle);
-      reject(cancelled());
-    };
-    const handle = clock.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 const label = (target: RouteTarget) => `${target.providerName} ${target.model}`;
-
-/** The user's answer, unless the request is cancelled first (a dialog must not hold a cancelled request). */
-async function answerUnlessCancelled<T>(question: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return question;
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(cancelled());
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    return await Promise.race([question, aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
-}
 
 /**
  * Sends the request down an ordered chain of models: transient failures are retried with backoff
@@ -211,7 +181,8 @@ export async function* route(
   let mustExceedContext: number | undefined;
   let anyContextRefusal = false;
 
-  const skipReason = async (target: RouteTarget): Promise<SkipReason | undefined> => {
+  const failing = (target: RouteTarget) => options.failingChecks?.(target.providerId) === true;
+  const skipReason = async (target: RouteTarget, index: number): Promise<SkipReason | undefined> => {
     if (request.tools?.length && target.tools === false) return 'no-tools';
     if (
       options.promptTokens !== undefined &&
@@ -227,6 +198,7 @@ export async function* route(
       return 'context-too-small';
     if (options.circuits && !options.circuits.available(CircuitBreakers.key(target.providerId, target.model)))
       return 'circuit-open';
+    if (failing(target) && chain.slice(index + 1).some((later) => !failing(later))) return 'failing-checks';
     // The first model is the user's choice; every other one is judged against it, whether the
     // route got here by a failure or by skipping an unfit model.
     if (!primary || target === primary) return undefined;
@@ -245,25 +217,35 @@ export async function* route(
     return yes ? undefined : pricier ? 'too-expensive' : 'declined';
   };
 
+  // What happened since the last try: a failure explains the next switch; else the last skip does.
+  let failedSinceTry = false;
+  let lastSkip: { target: RouteTarget; reason: SkipReason } | undefined;
   for (const [index, target] of chain.entries()) {
     if (options.signal?.aborted) throw cancelled();
-    const reason = await skipReason(target);
+    const reason = await skipReason(target, index);
     if (reason) {
-      skipped.push({ target, reason });
+      lastSkip = { target, reason };
+      skipped.push(lastSkip);
       yield { type: 'route-skip', target, reason };
       continue;
     }
     const previous = failures.at(-1);
-    if (previous) yield { type: 'route-switch', from: previous.target, to: target, error: previous.error };
+    if (previous && failedSinceTry)
+      yield { type: 'route-switch', from: previous.target, to: target, error: previous.error };
+    else if (lastSkip) yield { type: 'route-skip-switch', from: lastSkip.target, to: target, reason: lastSkip.reason };
+    failedSinceTry = false;
+    lastSkip = undefined;
     // Any model after the first is a fallback, whether the first failed or was skipped.
     const outcome = yield* tryTarget(target, request, options, policy, random, index > 0);
     if (outcome === 'answered') return;
     if (outcome === 'circuit-open') {
-      skipped.push({ target, reason: 'circuit-open' });
+      lastSkip = { target, reason: 'circuit-open' };
+      skipped.push(lastSkip);
       yield { type: 'route-skip', target, reason: 'circuit-open' };
       continue;
     }
     const { error, shownText } = outcome;
+    failedSinceTry = true;
     failures.push({ target, error });
     if (shownText !== undefined) {
       throw new RouteError(
