@@ -3,7 +3,7 @@
 // eventsource-parser: no JSON, no adapter), each size in a fresh process (streams.ts), and prints
 // wall time, CPU time and first-delta latency as ratios to both floors; the first request of a fresh
 // process (a child per measurement); heap growth over 200,000 deltas; the targets of issue 18. Then
-// the ledger, imports, price data and token counts.
+// the bundle sizes, the ledger, imports, price data and token counts.
 import { execFile, execFileSync, fork } from 'node:child_process';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { benchImport } from './importProviders';
 import { benchLedger } from './ledger';
 import { benchPrices } from './prices';
+import { benchSizes } from './sizes';
 import { FORMATS, SETTLE_MS, streamsChild, type Format, type Run, type RunnerName } from './streams';
 
 const run = promisify(execFile);
@@ -178,6 +179,7 @@ async function main(): Promise<void> {
     for (const format of FORMATS.filter((candidate) => !only || candidate.startsWith(only)))
       results.set(format, await benchFormat(format, url));
     if (results.size > 0) summary(results);
+    if (!only || 'sizes'.startsWith(only)) benchSizes((line) => process.stdout.write(line));
     if (!only || 'usage ledger'.startsWith(only)) await benchLedger((line) => process.stdout.write(line));
     if (!only || 'import'.startsWith(only)) await benchImport((line) => process.stdout.write(line));
     if (!only || 'prices'.startsWith(only)) await benchPrices((line) => process.stdout.write(line));

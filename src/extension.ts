@@ -3,8 +3,7 @@ import { Redactor, type Logger, type Registry, type SecretStore } from './core';
 import * as chat from './chat';
 import * as cost from './cost';
 import * as languageModels from './languageModels';
-import { ProviderPanel } from './panel';
-import { PanelController } from './panel';
+import type { PanelController } from './panel';
 import { Commands, registerCommands } from './platform/commands';
 import { AnsweringDialogs, vscodeDialogs } from './platform/dialogs';
 import { createOutputLogger } from './platform/log';
@@ -39,7 +38,7 @@ export interface TestingApi {
   /** To check, canary-style, that no key ever lands there. */
   globalState: vscode.Memento;
   /** The panel's host side with its messages collected by `post`, to drive it as the webview would. */
-  panelController: (post: (message: HostToWebview) => Promise<boolean>) => PanelController;
+  panelController: (post: (message: HostToWebview) => Promise<boolean>) => Promise<PanelController>;
 }
 
 let activeCost: cost.CostService | undefined;
@@ -108,8 +107,15 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     ),
     ...registerCommands(
       {
-        [Commands.openPanel]: (args?: { section?: PanelSection }) =>
-          ProviderPanel.show(context.extensionUri, version, panelServices, redactor, args?.section),
+        // The panel's host side loads when the panel first opens, not at activation.
+        [Commands.openPanel]: async (args?: { section?: PanelSection }) =>
+          (await import('./panel')).ProviderPanel.show(
+            context.extensionUri,
+            version,
+            panelServices,
+            redactor,
+            args?.section,
+          ),
         [Commands.showLog]: () => channel.show(),
       },
       log,
@@ -141,7 +147,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
       changes,
       dialogs: dialogs as AnsweringDialogs,
       globalState: context.globalState,
-      panelController: (post) => new PanelController(panelServices, version, post),
+      panelController: async (post) => new (await import('./panel')).PanelController(panelServices, version, post),
     },
   };
 }

@@ -42,13 +42,13 @@ async function serve(
 
 /** The panel's models table, as one opening of the panel asks for it. */
 async function modelsTable(
-  panelController: (post: (message: HostToWebview) => Promise<boolean>) => {
+  panelController: (post: (message: HostToWebview) => Promise<boolean>) => Promise<{
     receive(raw: unknown): Promise<void>;
     dispose(): void;
-  },
+  }>,
 ): Promise<{ again: () => Promise<PanelCatalog>; first: PanelCatalog; close: () => void }> {
   const posts: HostToWebview[] = [];
-  const controller = panelController((message) => {
+  const controller = await panelController((message) => {
     posts.push(message);
     return Promise.resolve(true);
   });

@@ -176,7 +176,7 @@ describe('every way of adding a provider ends with models', () => {
     ]);
 
     // The panel's card can be made the default (it has a model) and is not the default.
-    const controller = panelController(() => Promise.resolve(true));
+    const controller = await panelController(() => Promise.resolve(true));
     try {
       const card = (await controller.state()).providers.find((provider) => provider.id === second);
       assert.deepEqual([card?.defaultModel, card?.isDefault, card?.models], ['gpt-4o-mini', false, ['gpt-4o-mini']]);
@@ -256,7 +256,7 @@ describe('every way of adding a provider ends with models', () => {
     const { registry, panelController } = await testingApi();
     const defaultBefore = { provider: registry.defaultProvider(), model: registry.defaultModel() };
     const posts: HostToWebview[] = [];
-    const controller = panelController((message) => {
+    const controller = await panelController((message) => {
       posts.push(message);
       return Promise.resolve(true);
     });

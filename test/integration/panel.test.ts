@@ -55,7 +55,7 @@ describe('the provider panel host, driven as the webview drives it', () => {
       apiKey: 'sk-proj-kept0123456789abcdef',
     });
     const posts: HostToWebview[] = [];
-    const controller = panelController((message) => {
+    const controller = await panelController((message) => {
       posts.push(message);
       return Promise.resolve(true);
     });
@@ -152,7 +152,7 @@ describe('the provider panel host, driven as the webview drives it', () => {
   it('the add wizard: a draft tested stage by stage, a wrong base URL with its fix, models with prices, saved; the key never sent back', async () => {
     const { registry, panelController } = await testingApi();
     const posts: HostToWebview[] = [];
-    const controller = panelController((message) => {
+    const controller = await panelController((message) => {
       posts.push(message);
       return Promise.resolve(true);
     });

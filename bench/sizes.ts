@@ -1,0 +1,32 @@
+// What a user downloads and what activation loads: the activation bundle is dist/extension.mjs
+// plus every chunk it imports statically (transitively); chunks imported only with import() load
+// when first used (the panel's host side, …), and dist/vendor/ files likewise.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const DIST = join(__dirname, '..', '..', 'dist');
+/** Issue 18's target for what activation loads. */
+const ACTIVATION_TARGET_BYTES = 250 * 1024;
+/** Static imports of sibling chunks as esbuild writes them (minified or not). */
+const STATIC_IMPORT = /(?:^|[;\n}])\s*import\s*(?:[^'"();]*?\bfrom\s*)?["'](\.\/[^"']+\.mjs)["']/g;
+
+function activationFiles(entry: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(entry)) return seen;
+  seen.add(entry);
+  for (const match of readFileSync(join(DIST, entry), 'utf8').matchAll(STATIC_IMPORT))
+    activationFiles(match[1]!.slice(2), seen);
+  return seen;
+}
+
+export function benchSizes(write: (line: string) => void): void {
+  const activation = [...activationFiles('extension.mjs')];
+  const bytes = (file: string) => statSync(join(DIST, file)).size;
+  const loaded = activation.reduce((sum, file) => sum + bytes(file), 0);
+  const lazy = readdirSync(DIST).filter((file) => file.endsWith('.mjs') && !activation.includes(file));
+  const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
+  write(`\nSizes (production build)\n`);
+  write(
+    `activation bundle   ${kb(loaded)} (${activation.join(' + ')}); target ≤ ${kb(ACTIVATION_TARGET_BYTES)}: ${loaded <= ACTIVATION_TARGET_BYTES ? 'met' : 'MISSED'}\n`,
+  );
+  write(`loaded on first use ${lazy.map((file) => `${file} ${kb(bytes(file))}`).join(', ') || 'nothing'}\n`);
+}
