@@ -8,7 +8,6 @@ import {
   type ForeignImport,
   type ForeignModel,
 } from '../core';
-import { Commands, type CommandTable } from '../platform/commands';
 import type { LiveItems } from '../platform/dialogs';
 import type { Services } from '../services';
 import { existingToolFiles, readToolFile } from './importLocations';
@@ -30,13 +29,8 @@ export type ImportFromToolResult = { added: string[]; keysMoved: string[]; skipp
  * default). A key the file holds in plain text moves into secret storage only when the user says so
  * for that provider, and goes nowhere else. `uri` skips the question of which file.
  */
-export function importFromToolCommands(services: Services, globalStorageUri: vscode.Uri): CommandTable {
-  return {
-    [Commands.importFromTool]: (args?: { uri?: vscode.Uri }) => importFromTool(services, globalStorageUri, args?.uri),
-  };
-}
-
-async function importFromTool(
+/** "Import from Another Tool": `given` is a file the caller chose (tests, another command); else the user picks one. */
+export async function importFromTool(
   services: Services,
   globalStorageUri: vscode.Uri,
   given: vscode.Uri | undefined,

@@ -1,8 +1,7 @@
 import type * as vscode from 'vscode';
-import { registerCommands } from '../platform/commands';
+import { Commands, registerCommands } from '../platform/commands';
 import type { Services } from '../services';
 import { connectionTestCommands } from './connectionTest';
-import { importFromToolCommands } from './importFromTool';
 import { providerCommands } from './providerCommands';
 import { registerProvidersTree } from './providersView';
 
@@ -18,7 +17,9 @@ export function register(context: vscode.ExtensionContext, services: Services): 
       {
         ...providerCommands(services),
         ...connectionTestCommands(services),
-        ...importFromToolCommands(services, context.globalStorageUri),
+        // Loaded when first run: the import and its readers of four tools' files stay out of activation.
+        [Commands.importFromTool]: async (args?: { uri?: vscode.Uri }) =>
+          (await import('./importFromTool')).importFromTool(services, context.globalStorageUri, args?.uri),
       },
       log,
       services.dialogs,

@@ -71,7 +71,7 @@ describe('background health checks in the extension host', () => {
       assert.match(tooltip, /Health Bad: failing: .*503/);
 
       const posts: HostToWebview[] = [];
-      const controller = panelController((message) => {
+      const controller = await panelController((message) => {
         posts.push(message);
         return Promise.resolve(true);
       });
