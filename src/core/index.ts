@@ -57,7 +57,6 @@ export {
   resolveDeclared,
 } from './registry/portable';
 export type { ProviderSource, SourcedEntry } from './registry/portable';
-export { candidateInput, MAX_FOREIGN_FILE_CHARS, readForeignConfig } from './registry/foreign';
 export type { ForeignCandidate, ForeignFormat, ForeignImport, ForeignKey, ForeignModel } from './registry/foreign';
 export { Registry } from './registry/registry';
 export { LISTING_MAX_AGE_MS } from './registry/firstListings';

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
+import { findTemplate, formatPerMillion } from '../core';
+// Not through the core's barrel: imported from there, the readers would load at activation, not with this command.
 import {
   candidateInput,
-  findTemplate,
-  formatPerMillion,
   readForeignConfig,
   type ForeignCandidate,
   type ForeignImport,
   type ForeignModel,
-} from '../core';
+} from '../core/registry/foreign';
 import type { LiveItems } from '../platform/dialogs';
 import type { Services } from '../services';
 import { existingToolFiles, readToolFile } from './importLocations';

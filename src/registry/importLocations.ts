@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { MAX_FOREIGN_FILE_CHARS } from '../core';
+import { MAX_FOREIGN_FILE_CHARS } from '../core/registry/foreign';
 
 /** A file another tool keeps its setup in, offered for import when it exists. */
 export interface ToolFile {

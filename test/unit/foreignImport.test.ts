@@ -1,15 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import {
-  candidateInput,
-  MAX_FOREIGN_FILE_CHARS,
-  readForeignConfig,
-  Redactor,
-  type ForeignCandidate,
-  type ForeignImport,
-  type ForeignKey,
-} from '../../src/core';
+import { Redactor, type ForeignCandidate, type ForeignImport, type ForeignKey } from '../../src/core';
+import { candidateInput, MAX_FOREIGN_FILE_CHARS, readForeignConfig } from '../../src/core/registry/foreign';
 import { AuditLog } from '../../src/core/registry/audit';
 import { KeyStore } from '../../src/core/registry/keys';
 import { MAX_FILE_DEPTH, MAX_IMPORT_PROVIDERS } from '../../src/core/registry/portable';
