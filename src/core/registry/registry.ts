@@ -252,6 +252,17 @@ export class Registry {
     await this.#options.audit.record('default-changed', id, modelId);
   }
 
+  /**
+   * The default model is the user's: a provider's model becomes the global default only when that
+   * provider is the first one (the default provider, set when it was added) and no model is the
+   * default yet. Any later provider leaves it where it is; its caller asks the user. True when set.
+   */
+  async adoptDefault(id: string, modelId: string): Promise<boolean> {
+    if (this.defaultProvider() !== id || this.defaultModel() !== undefined) return false;
+    await this.setDefault(id, modelId);
+    return true;
+  }
+
   async setKey(id: string, key: string): Promise<void> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
