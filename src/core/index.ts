@@ -60,6 +60,7 @@ export type { ProviderSource, SourcedEntry } from './registry/portable';
 export { candidateInput, MAX_FOREIGN_FILE_CHARS, readForeignConfig } from './registry/foreign';
 export type { ForeignCandidate, ForeignFormat, ForeignImport, ForeignKey, ForeignModel } from './registry/foreign';
 export { Registry } from './registry/registry';
+export { inferTemplate, isLocalProvider } from './registry/templateOf';
 export { LISTING_MAX_AGE_MS } from './registry/firstListings';
 export type { FallbackStep, ModelListEvent, RegistryChange } from './registry/registry';
 export { MODEL_LISTS_KEY, ModelListStore } from './registry/modelLists';
