@@ -7,7 +7,6 @@ import {
   describeFailure,
   describeSkipSwitch,
   describeSwitch,
-  describeWait,
   estimateCost,
   fitToContext,
   formatUsd as usd,
@@ -25,9 +24,9 @@ import { abortSignalFor } from '../platform/cancellation';
 import { Commands } from '../platform/commandIds';
 import type { CostService, Services } from '../services';
 import { history, previousTurn, readReferences } from './chatContext';
-import { offerFix, plainError, retryTarget } from './failure';
+import { explainFailure, WaitCountdown } from './failure';
 import { escapeMarkdown, FOOTER_MARK, REASONING_MARK, type SwitchboardChatMetadata } from './metadata';
-import { enabledModels, stepName } from './model';
+import { stepName } from './model';
 import type { ChatSession } from './participant';
 import { carried, firstStep } from './turnState';
 
@@ -126,10 +125,13 @@ export async function streamAnswer(
   // A continuation's reasoning would land after the shown part, where the next turn could not cut it.
   let shownText = !showReasoning;
   let inReasoning = false;
+  // A wait counts down in the progress line until the next event (or its own end).
+  const countdown = new WaitCountdown(stream);
   for await (const event of routing.run(
     { messages },
     { surface: 'chat', signal, steps, promptTokens, askAboutKeys: false, automaticFallback },
   )) {
+    countdown.stop();
     if (event.type === 'reasoning' && !shownText) {
       // Only reasoning before the answer is shown: it is cut from the next turn's context by its mark.
       stream.markdown(`${inReasoning ? '' : REASONING_MARK}${event.text.replace(/\n/g, '\n> ')}`);
@@ -141,7 +143,7 @@ export async function streamAnswer(
       stream.markdown(event.text);
     } else if (event.type === 'usage') outcome.usage = event.usage;
     // Progress is Markdown: names and model ids come from configuration and remote servers.
-    else if (event.type === 'route-wait') stream.progress(escapeMarkdown(describeWait(event)));
+    else if (event.type === 'route-wait') countdown.show(event);
     else if (event.type === 'route-switch') {
       outcome.switches.push(
         `${escapeMarkdown(stepName(registry, { provider: event.from.providerId, model: event.from.model }))} ${event.error.status ? `returned ${event.error.status}` : 'failed'} (${describeError(event.error.kind)})`,
@@ -250,8 +252,8 @@ export async function answer(
   } catch (error) {
     if (token.isCancellationRequested) return { metadata: keep };
     log.info(`chat request failed: ${describeFailure(error)}`);
-    offerFix(stream, error);
-    const next = retryTarget(error, steps, enabledModels(registry));
+    const explained = await explainFailure(services, stream, error, { prompt: request.prompt, steps });
+    const next = explained.retry;
     const shown = (partial ?? '') + (error instanceof RouteError && error.partial ? error.partial.text : '');
     const lostModel = error instanceof RouteError && error.kind === 'model_not_found';
     const metadata: SwitchboardChatMetadata = {
@@ -269,7 +271,7 @@ export async function answer(
       ...(next && shown ? { partial: shown } : {}),
     };
     // VS Code renders the message as Markdown, and it can quote a remote server.
-    return { errorDetails: { message: escapeMarkdown(plainError(error)) }, metadata };
+    return { errorDetails: { message: escapeMarkdown(explained.message) }, metadata };
   } finally {
     cancellation.dispose();
   }

@@ -59,6 +59,7 @@ export {
 export type { ProviderSource, SourcedEntry } from './registry/portable';
 export type { ForeignCandidate, ForeignFormat, ForeignImport, ForeignKey, ForeignModel } from './registry/foreign';
 export { Registry } from './registry/registry';
+export { inferTemplate, isLocalProvider } from './registry/templateOf';
 export { LISTING_MAX_AGE_MS } from './registry/firstListings';
 export type { FallbackStep, ModelListEvent, RegistryChange } from './registry/registry';
 export { MODEL_LISTS_KEY, ModelListStore } from './registry/modelLists';

@@ -10,6 +10,8 @@ export interface ProviderTemplate {
   baseUrl?: string;
   /** Where the user creates a key. */
   keyUrl?: string;
+  /** Where the user sees and raises their usage cap (chat links it when the provider says the quota is used up). */
+  billingUrl?: string;
   /** 'required', 'optional' (self-hosted servers started with a key), or 'none' (local servers). */
   key: 'required' | 'optional' | 'none';
   /** How keys from this provider start, to catch a key pasted into the wrong provider. */
@@ -36,6 +38,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai',
     baseUrl: 'https://api.openai.com/v1',
     keyUrl: 'https://platform.openai.com/api-keys',
+    billingUrl: 'https://platform.openai.com/settings/organization/billing/overview',
     key: 'required',
     keyPrefix: 'sk-',
     catalogIds: ['openai'],
@@ -46,6 +49,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'anthropic',
     baseUrl: 'https://api.anthropic.com',
     keyUrl: 'https://console.anthropic.com/settings/keys',
+    billingUrl: 'https://console.anthropic.com/settings/billing',
     key: 'required',
     keyPrefix: 'sk-ant-',
     catalogIds: ['anthropic'],
@@ -56,6 +60,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'gemini',
     baseUrl: 'https://generativelanguage.googleapis.com',
     keyUrl: 'https://aistudio.google.com/app/apikey',
+    billingUrl: 'https://aistudio.google.com/usage',
     key: 'required',
     keyPrefix: 'AIza',
     catalogIds: ['google'],
@@ -74,6 +79,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://api.deepseek.com',
     keyUrl: 'https://platform.deepseek.com/api_keys',
+    billingUrl: 'https://platform.deepseek.com/top_up',
     key: 'required',
     keyPrefix: 'sk-',
     catalogIds: ['deepseek'],
@@ -84,6 +90,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://api.x.ai/v1',
     keyUrl: 'https://console.x.ai',
+    billingUrl: 'https://console.x.ai',
     key: 'required',
     keyPrefix: 'xai-',
     catalogIds: ['x-ai', 'xai'],
@@ -94,6 +101,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://api.mistral.ai/v1',
     keyUrl: 'https://console.mistral.ai/api-keys',
+    billingUrl: 'https://console.mistral.ai/billing',
     key: 'required',
     catalogIds: ['mistral'],
   },
@@ -103,6 +111,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://api.groq.com/openai/v1',
     keyUrl: 'https://console.groq.com/keys',
+    billingUrl: 'https://console.groq.com/settings/billing',
     key: 'required',
     keyPrefix: 'gsk_',
     catalogIds: ['groq'],
@@ -113,6 +122,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://openrouter.ai/api/v1',
     keyUrl: 'https://openrouter.ai/settings/keys',
+    billingUrl: 'https://openrouter.ai/settings/credits',
     key: 'required',
     keyPrefix: 'sk-or-',
     catalogIds: ['openrouter'],
@@ -124,6 +134,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://api.together.xyz/v1',
     keyUrl: 'https://api.together.ai/settings/api-keys',
+    billingUrl: 'https://api.together.ai/settings/billing',
     key: 'required',
     catalogIds: ['together', 'togetherai'],
   },
@@ -133,6 +144,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://api.fireworks.ai/inference/v1',
     keyUrl: 'https://fireworks.ai/account/api-keys',
+    billingUrl: 'https://fireworks.ai/account/billing',
     key: 'required',
     keyPrefix: 'fw_',
     catalogIds: ['fireworks', 'fireworks-ai'],
@@ -143,6 +155,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     type: 'openai-compatible',
     baseUrl: 'https://api.perplexity.ai',
     keyUrl: 'https://www.perplexity.ai/settings/api',
+    billingUrl: 'https://www.perplexity.ai/settings/api',
     key: 'required',
     keyPrefix: 'pplx-',
     catalogIds: ['perplexity'],

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { budgetSchema, describeIssues, priceOf, usageCsv, type Budget } from '../core';
+import { proposedFile } from '../platform/dialogs';
 import { Commands, type CommandTable } from '../platform/commands';
 import type { Services } from '../services';
 import type { CostStatusBar } from './statusBar';
@@ -100,7 +101,8 @@ export function costCommands(
         args?.uri ??
         (await dialogs.saveFile({
           filters: { [format.toUpperCase()]: [format] },
-          defaultUri: vscode.Uri.file(`switchboard-usage.${format}`),
+          defaultUri: proposedFile(`switchboard-usage.${format}`),
+          saveLabel: 'Export Usage',
         }));
       if (!uri) return;
       const rows = cost.ledger.rows();

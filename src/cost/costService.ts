@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import {
+  isLocalProvider,
   BudgetGuard,
   DeferredEvents,
   findTemplate,
@@ -41,6 +42,7 @@ export class CostService implements Cost, vscode.Disposable {
   readonly unknownPrices: UnknownPrices;
   readonly #disposables: vscode.Disposable[] = [];
   #recent: UsageRecord[] | undefined;
+  #recentRead: Promise<UsageRecord[]> | undefined;
   #recentWrite: Promise<void> = Promise.resolve();
   #recentTimer: ReturnType<typeof setTimeout> | undefined;
   /** Notices are decided one at a time: requests started together must not each show the same one. */
@@ -131,7 +133,7 @@ export class CostService implements Cost, vscode.Disposable {
     const listed = this.registry.modelList(providerId)?.models.get(modelId)?.prices;
     return {
       catalogIds: template?.catalogIds ?? [],
-      local: template?.local,
+      local: entry ? isLocalProvider(entry) : false,
       overrides: entry?.models.find((model) => model.id === modelId)?.prices,
       ...(listed ? { listed } : {}),
       closest: true,
@@ -197,16 +199,20 @@ export class CostService implements Cost, vscode.Disposable {
   }
 
   /** The last requests in full, newest last (read from the file on first use). */
-  async recentRequests(): Promise<UsageRecord[]> {
-    if (!this.#recent) {
-      try {
-        const parsed: unknown = JSON.parse(
-          new TextDecoder().decode(await vscode.workspace.fs.readFile(this.#recentUri())),
-        );
-        this.#recent = Array.isArray(parsed) ? (parsed as UsageRecord[]).slice(-RECENT_LIMIT) : [];
-      } catch {
-        this.#recent = [];
-      }
+  recentRequests(): Promise<UsageRecord[]> {
+    // One read, shared: two callers reading at once would each set the list, and a record pushed into the first be lost.
+    this.#recentRead ??= this.#readRecent();
+    return this.#recentRead;
+  }
+
+  async #readRecent(): Promise<UsageRecord[]> {
+    try {
+      const parsed: unknown = JSON.parse(
+        new TextDecoder().decode(await vscode.workspace.fs.readFile(this.#recentUri())),
+      );
+      this.#recent = Array.isArray(parsed) ? (parsed as UsageRecord[]).slice(-RECENT_LIMIT) : [];
+    } catch {
+      this.#recent = [];
     }
     return this.#recent;
   }

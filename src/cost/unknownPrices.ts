@@ -1,7 +1,7 @@
 import type * as vscode from 'vscode';
 import * as z from 'zod';
 import {
-  findTemplate,
+  isLocalProvider,
   formatPerMillion,
   priceOf,
   type Logger,
@@ -205,7 +205,7 @@ export async function describePrice(pricing: PricingContext, modelId: string): P
 export function modelsToPrice(registry: Registry): Array<{ providerId: string; modelId: string }> {
   return registry
     .list()
-    .filter((entry) => entry.enabled && !findTemplate(entry.template ?? '')?.local)
+    .filter((entry) => entry.enabled && !isLocalProvider(entry))
     .flatMap((entry) =>
       [...new Set([...(entry.defaultModel ? [entry.defaultModel] : []), ...entry.models.map((model) => model.id)])].map(
         (modelId) => ({ providerId: entry.id, modelId }),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
 import {
+  isLocalProvider,
   budgetApplies,
   countPromptTokens,
   countPromptTokensNow,
@@ -111,7 +112,8 @@ class SwitchboardLanguageModels implements vscode.LanguageModelChatProvider {
     let missingKeys = 0;
     for (const entry of this.#services.registry.list().filter((candidate) => candidate.enabled)) {
       const template = findTemplate(entry.template ?? '');
-      const keyless = template !== undefined && template.key !== 'required';
+      // A provider the user marked local runs without a key as a local template's does.
+      const keyless = isLocalProvider(entry) || (template !== undefined && template.key !== 'required');
       // A key saved for another origin (the base URL changed since) is never sent: no key, as far as the picker goes.
       const key = keyless ? undefined : await this.#services.registry.keyState(entry.id);
       if (!keyless && !(key?.hasKey && key.origin === new URL(entry.baseUrl).origin)) {

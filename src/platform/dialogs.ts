@@ -1,5 +1,12 @@
+import { homedir } from 'node:os';
 import * as vscode from 'vscode';
 import { withAbortSignal } from './cancellation';
+
+/** Where a save dialog proposes a new file: the first workspace folder, else the home folder (never the filesystem root). */
+export function proposedFile(name: string): vscode.Uri {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(homedir());
+  return vscode.Uri.joinPath(folder, name);
+}
 
 /** Rows that change while a quick pick shows them (lists arriving one by one). */
 export interface LiveItems<T extends vscode.QuickPickItem> {
@@ -121,6 +128,8 @@ export class AnsweringDialogs implements Dialogs {
   readonly #answers: Answer[] = [];
   /** Every question asked, answered or not, so tests can check what was asked. */
   readonly asked: string[] = [];
+  /** What each save dialog was opened with (its proposed file, say). */
+  readonly saved: vscode.SaveDialogOptions[] = [];
 
   constructor(private readonly fallback: Dialogs) {}
 
@@ -207,8 +216,13 @@ export class AnsweringDialogs implements Dialogs {
       : this.fallback.input(options);
   }
 
+  /** Answered by its label (`saveLabel`): a path saves there, undefined cancels. Each dialog's options are kept in `saved`. */
   saveFile(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
-    return this.fallback.saveFile(options);
+    this.saved.push(options);
+    const answer = this.#take(options.saveLabel ?? options.title ?? '');
+    return answer
+      ? Promise.resolve(typeof answer.reply === 'string' ? vscode.Uri.file(answer.reply) : undefined)
+      : this.fallback.saveFile(options);
   }
 
   openFile(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined> {

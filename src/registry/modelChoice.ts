@@ -101,19 +101,20 @@ export async function chooseModels(services: Services, providerId: string): Prom
   return { chosen: [...new Set(chosen)], listed: listed.length > 0 };
 }
 
-/** Saves the chosen models (keeping the user's own values for those kept); the global default moves only when there is none. */
+/** Saves the chosen models (keeping the user's own values for those kept); the global default moves only for the first provider. */
 async function saveChoice({ registry }: Services, providerId: string, chosen: string[]): Promise<void> {
   const entry = registry.get(providerId);
   if (!entry) return;
   const before = { provider: registry.defaultProvider(), model: registry.defaultModel() };
   const defaultModel = entry.defaultModel && chosen.includes(entry.defaultModel) ? entry.defaultModel : chosen[0];
+  // Only the first provider's model becomes the default; announceChoice offers it for any later one.
+  const adopted = defaultModel !== undefined && (await registry.adoptDefault(entry.id, defaultModel));
   await registry.update(entry.id, {
     models: chosen.map((id) => entry.models.find((model) => model.id === id) ?? { id }),
     defaultModel,
   });
-  if (before.model === undefined) await registry.setDefault(entry.id, defaultModel);
   // The provider's own default is the global one when no model was pinned: put it back as it was.
-  else if (before.provider && registry.defaultModel() !== before.model)
+  if (!adopted && before.provider && registry.defaultModel() !== before.model)
     await registry.setDefault(before.provider, before.model);
 }
 
@@ -197,7 +198,7 @@ export async function announceChoice(
   const answer = await dialogs.info(
     isDefault
       ? `${entry.name} is ready with ${models}; ${entry.defaultModel} is your default model.`
-      : `${entry.name} is ready with ${models}, in VS Code's model picker and for the fallback chain. Your default model stays ${registry.defaultModel() ?? 'unset'}.`,
+      : `${entry.name} is ready with ${models}, in VS Code's model picker and for the fallback chain.${entry.defaultModel ? ` Make ${entry.name} · ${entry.defaultModel} the default model?` : ''} Your default model stays ${registry.defaultModel() ?? 'unset'} unless you do.`,
     ...actions,
   );
   if (answer === 'Test Connection')

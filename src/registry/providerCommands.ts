@@ -9,7 +9,7 @@ import {
   type Registry,
 } from '../core';
 import { Commands, type CommandTable } from '../platform/commands';
-import type { Dialogs } from '../platform/dialogs';
+import { proposedFile, type Dialogs } from '../platform/dialogs';
 import type { Services } from '../services';
 import { announceChoice, chooseModels } from './modelChoice';
 import { selectDefaultModel } from './modelPicker';
@@ -104,7 +104,7 @@ export function providerCommands(services: Services): CommandTable {
         args?.uri ??
         (await dialogs.saveFile({
           filters: { JSON: ['json'] },
-          defaultUri: vscode.Uri.file('switchboard-providers.json'),
+          defaultUri: proposedFile('switchboard-providers.json'),
           saveLabel: 'Export (without keys)',
         }));
       if (!uri) return;

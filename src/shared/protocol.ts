@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from '../core/registry/ids';
+import { BUDGET_ID_MAX, CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from '../core/registry/ids';
 import { KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
 
 /**
@@ -23,9 +23,12 @@ const usd = z.number().check(z.nonnegative());
 const limit = (max: number) => z.nullable(z.number().check(z.positive(), z.lte(max)));
 const price = z.nullable(z.number().check(z.nonnegative(), z.lte(100_000)));
 
+/** A budget's id, the same when it is saved and when it is removed (and as long as the core allows). */
+const budgetId = text(BUDGET_ID_MAX).check(z.refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE));
+
 /** A budget as `switchboard.budgets` holds it (the host checks it again with the core's schema). */
 const budget = z.strictObject({
-  id: text(300),
+  id: budgetId,
   scope: z.discriminatedUnion('kind', [
     z.strictObject({ kind: z.literal('overall') }),
     z.strictObject({ kind: z.literal('provider'), providerId }),
@@ -235,7 +238,7 @@ export const requests = {
   /** Spend by day and provider, by model, and each budget's use, over the last `days` days. */
   spend: { params: z.strictObject({ days: z.int().check(z.gte(1), z.lte(62)) }), result: spend },
   saveBudget: { params: z.strictObject({ budget }), result: done },
-  removeBudget: { params: z.strictObject({ budgetId: text(100) }), result: done },
+  removeBudget: { params: z.strictObject({ budgetId }), result: done },
   exportUsage: { params: z.strictObject({ format: z.enum(['csv', 'json']) }), result: done },
   /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
   saveFallback: {

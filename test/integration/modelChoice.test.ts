@@ -151,7 +151,9 @@ describe('every way of adding a provider ends with models', () => {
     assert.deepEqual(registry.get(second)?.models, [{ id: 'gpt-4o-mini' }]);
     assert.deepEqual([registry.defaultProvider(), registry.defaultModel()], [first, 'gpt-4o'], 'the default stays');
     assert.ok(
-      toldSecond.some((line) => line.includes('Your default model stays gpt-4o.')),
+      toldSecond.some((line) =>
+        line.includes('Make OpenAI · gpt-4o-mini the default model? Your default model stays gpt-4o unless you do.'),
+      ),
       toldSecond.join('\n'),
     );
 

@@ -786,6 +786,50 @@ describe('OpenAI Chat Completions adapter', () => {
       ]);
     });
 
+    it("leaves out of OpenAI's own list the models that cannot chat; an OpenAI-compatible list is kept whole", async () => {
+      // /v1/models as an OpenAI account answers it (object "model", owned_by system/openai), 2025 ids.
+      const chat = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'o3-mini', 'chatgpt-4o-latest', 'gpt-4o-audio-preview'];
+      const more = ['gpt-4o-search-preview', 'gpt-3.5-turbo', 'codex-mini-latest'];
+      const cannot = [
+        'text-embedding-3-small',
+        'text-embedding-3-large',
+        'text-embedding-ada-002',
+        'tts-1',
+        'tts-1-hd',
+        'gpt-4o-mini-tts',
+        'whisper-1',
+        'gpt-4o-transcribe',
+        'gpt-4o-mini-transcribe',
+        'dall-e-2',
+        'dall-e-3',
+        'gpt-image-1',
+        'omni-moderation-latest',
+        'text-moderation-latest',
+        'gpt-4o-realtime-preview',
+        'gpt-4o-mini-realtime-preview',
+        'babbage-002',
+        'davinci-002',
+        'gpt-3.5-turbo-instruct',
+        'sora-2',
+      ];
+      const ids = [...chat, ...cannot, ...more];
+      const server = await serve((_req, res) =>
+        json(res, 200, {
+          object: 'list',
+          data: ids.map((id, index) => ({
+            id,
+            object: 'model',
+            created: 1698785189 + index,
+            owned_by: id.startsWith('gpt-4o') ? 'system' : 'openai',
+          })),
+        }),
+      );
+      const listed = (await provider(server).listModels()).map((model) => model.id);
+      assert.deepEqual(listed, [...chat, ...more]);
+      const compatible = await provider(server, { type: 'openai-compatible' }).listModels();
+      assert.equal(compatible.length, ids.length, "another server's list is its own business");
+    });
+
     it("reads Together's bare array", async () => {
       const server = await serve((_req, res) =>
         json(res, 200, [

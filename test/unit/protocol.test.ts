@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { budgetSchema } from '../../src/core/cost/budgets';
+import { BUDGET_ID_MAX } from '../../src/core/registry/ids';
 import { hostToWebview, parseMessage, requests, webviewToHost, type WebviewToHost } from '../../src/shared/protocol';
 import { createRpc, type PushEvent } from '../../webview/rpc';
 
@@ -133,6 +135,26 @@ describe('panel message protocol', () => {
       /budget\.limitUsd/,
     );
     assert.match(JSON.stringify(request('spend', { days: 400 })), /days/);
+
+    // A budget on a model with a long id: what can be saved can be removed; past the core's limit, neither.
+    const longModel = 'm'.repeat(200);
+    const modelBudget = (id: string) => ({
+      id,
+      scope: { kind: 'model', providerId: 'p'.repeat(64), modelId: longModel },
+      period: 'monthly',
+      limitUsd: 5,
+      alertAt: 0.8,
+      mode: 'stop',
+    });
+    const panelId = `model:${'p'.repeat(64)}:${longModel}:monthly`;
+    assert.equal(request('saveBudget', { budget: modelBudget(panelId) }).ok, true);
+    assert.equal(request('removeBudget', { budgetId: panelId }).ok, true, `${panelId.length} characters`);
+    assert.equal(budgetSchema.safeParse(modelBudget(panelId)).success, true);
+    const tooLong = 'b'.repeat(BUDGET_ID_MAX + 1);
+    assert.equal(request('saveBudget', { budget: modelBudget(tooLong) }).ok, false);
+    assert.equal(request('removeBudget', { budgetId: tooLong }).ok, false);
+    assert.equal(budgetSchema.safeParse(modelBudget(tooLong)).success, false);
+    assert.equal(request('removeBudget', { budgetId: 'b'.repeat(BUDGET_ID_MAX) }).ok, true);
 
     for (const raw of [null, 'ready', 42, [], {}])
       assert.equal(parseMessage(webviewToHost, raw).ok, false, JSON.stringify(raw));

@@ -378,6 +378,18 @@ describe('provider registry', () => {
       assert.deepEqual(changes, [{ type: 'providers' }, { type: 'providers' }]);
     });
 
+    it('only the first provider adopts the default model, even when it was added without one', async () => {
+      const { registry } = setup();
+      const first = await registry.add({ template: 'openai' });
+      const second = await registry.add({ template: 'anthropic' });
+      assert.equal(await registry.adoptDefault(second.id, 'claude-sonnet-4-5'), false, 'a later provider');
+      assert.deepEqual([registry.defaultProvider(), registry.defaultModel()], [first.id, undefined]);
+      assert.equal(await registry.adoptDefault(first.id, 'gpt-4o'), true, 'the first, with no model yet');
+      assert.deepEqual([registry.defaultProvider(), registry.defaultModel()], [first.id, 'gpt-4o']);
+      assert.equal(await registry.adoptDefault(first.id, 'gpt-4o-mini'), false, 'a model chosen already stays');
+      assert.equal(registry.defaultModel(), 'gpt-4o');
+    });
+
     it('refuses a template it does not know and a custom provider without a URL', async () => {
       const { registry } = setup();
       await assert.rejects(registry.add({ template: 'nope' }), /Unknown template "nope"/);

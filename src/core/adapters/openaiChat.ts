@@ -230,6 +230,17 @@ function addToolCallDelta(calls: PendingToolCall[], delta: z.infer<typeof toolCa
   if (delta.function?.arguments) target.arguments += delta.function.arguments;
 }
 
+/**
+ * OpenAI lists every model of the account in one /models answer; these cannot chat: embeddings,
+ * speech (tts, whisper, transcribe), images (dall-e, gpt-image), video (sora), moderation, realtime,
+ * and the legacy completions models (babbage, davinci, gpt-3.5-turbo-instruct).
+ */
+const OPENAI_NOT_CHAT =
+  /embedding|(^|-)tts(-|$)|whisper|transcribe|^dall-e|^gpt-image|^sora|moderation|realtime|^babbage|^davinci|^gpt-3\.5-turbo-instruct/i;
+
+/** Whether a model in OpenAI's own list can answer a chat. */
+const openAiCanChat = (id: string): boolean => !OPENAI_NOT_CHAT.test(id);
+
 export class OpenAiChatProvider implements Provider {
   readonly type: ProviderType;
   readonly #config: OpenAiChatConfig;
@@ -340,6 +351,8 @@ export class OpenAiChatProvider implements Provider {
     const listing = this.#config.modelListing;
     const models = (Array.isArray(parsed.data) ? parsed.data : parsed.data.data).flatMap((raw) => {
       const entry = modelEntry.safeParse(raw);
+      // OpenAI's own list holds models that cannot chat (embeddings, speech, images): not offered.
+      if (entry.success && this.#config.type === 'openai' && !openAiCanChat(entry.data.id)) return [];
       return entry.success ? [listedModel(entry.data, listing)] : [];
     });
     const richer = await this.#richerList(options.signal);

@@ -1,12 +1,13 @@
 import * as z from 'zod';
 import { ProviderError } from '../errors';
+import { BUDGET_ID_MAX } from '../registry/ids';
 import { formatUsd as usd } from './money';
 
 /** An id as budgets name them: a control character could make two scopes look alike in a log or a key. */
 const id = z
   .string()
   .min(1)
-  .max(512)
+  .max(BUDGET_ID_MAX)
   .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters');
 
 export const budgetSchema = z

@@ -5,6 +5,9 @@
 
 export const MODEL_ID_MAX = 200;
 
+/** The longest budget id, wherever one enters (settings, the panel's save and remove): one limit for all. */
+export const BUDGET_ID_MAX = 512;
+
 /** C0 and C1 controls (DEL included): usage and budget keys join a provider and a model id with one. */
 export function hasControlCharacter(value: string): boolean {
   for (let index = 0; index < value.length; index++) {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { findTemplate } from '../templates';
+import { inferTemplate } from './templateOf';
 import {
   baseUrl,
   describeIssues,
@@ -188,6 +189,7 @@ export const declaredProvider = z
     baseUrl: baseUrl.optional(),
     apiVersion: z.string().optional(),
     headers: headers.optional(),
+    local: z.boolean().optional(),
     models: z.array(newChosenModel).optional(),
     defaultModel: modelId.optional(),
     enabled: z.boolean().optional(),
@@ -221,14 +223,17 @@ export function resolveDeclared(
     if (!type) errors.push(`${where}: providers[${index}].type: needed when there is no template`);
     if (!baseUrl) errors.push(`${where}: providers[${index}].baseUrl: needed when the template has none`);
     if (!type || !baseUrl) return;
+    // Without a template, the one its type and address name: its key, prices and listing as if it had said so.
+    const taken = template ?? (item.template ? undefined : inferTemplate(type, baseUrl));
     entries.push({
       id: item.id,
       name: item.name ?? template?.name ?? item.id,
-      ...(template ? { template: template.id } : {}),
+      ...(taken ? { template: taken.id } : {}),
       type,
       baseUrl,
       ...(item.apiVersion ? { apiVersion: item.apiVersion } : {}),
       ...(item.headers ? { headers: item.headers } : {}),
+      ...(item.local !== undefined ? { local: item.local } : {}),
       enabled: item.enabled ?? true,
       models: item.models ?? [],
       ...(item.defaultModel ? { defaultModel: item.defaultModel } : {}),

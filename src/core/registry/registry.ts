@@ -30,6 +30,7 @@ import { ModelListStore, type ProviderListing } from './modelLists';
 import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
 import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
 import type { KeptCopy, ReadOnlyReport, RegistryStore } from './store';
+import { inferTemplate, isLocalProvider } from './templateOf';
 
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
@@ -252,6 +253,17 @@ export class Registry {
     await this.#options.audit.record('default-changed', id, modelId);
   }
 
+  /**
+   * The default model is the user's: a provider's model becomes the global default only when that
+   * provider is the first one (the default provider, set when it was added) and no model is the
+   * default yet. Any later provider leaves it where it is; its caller asks the user. True when set.
+   */
+  async adoptDefault(id: string, modelId: string): Promise<boolean> {
+    if (this.defaultProvider() !== id || this.defaultModel() !== undefined) return false;
+    await this.setDefault(id, modelId);
+    return true;
+  }
+
   async setKey(id: string, key: string): Promise<void> {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
@@ -289,7 +301,10 @@ export class Registry {
       // One lookup per entry: a search of the list for each made 40,000 providers take seconds.
       const at = new Map(state.providers.map((entry, index) => [entry.id, index]));
       const now = this.#now();
-      for (const incoming of entries) {
+      for (const entry of entries) {
+        // One without a template is taken for the one its type and address name, as a declared one is.
+        const inferred = entry.template ? undefined : inferTemplate(entry.type, entry.baseUrl);
+        const incoming = inferred ? { ...entry, template: inferred.id } : entry;
         const index = at.get(incoming.id);
         if (index === undefined) {
           at.set(incoming.id, state.providers.push({ ...incoming, updatedAt: now }) - 1);
@@ -412,9 +427,10 @@ export class Registry {
     const entry = this.get(id);
     listed ??= entry ? this.#lists.get(id, entry.baseUrl)?.models.get(modelId) : undefined;
     const chosen = entry?.models.find((model) => model.id === modelId);
+    const template = findTemplate(entry?.template ?? '');
     return modelFacts({
       type: entry?.type ?? 'openai-compatible',
-      template: findTemplate(entry?.template ?? ''),
+      template: { catalogIds: template?.catalogIds ?? [], local: entry ? isLocalProvider(entry) : false },
       modelId,
       ...(chosen
         ? {

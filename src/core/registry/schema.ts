@@ -102,6 +102,8 @@ export const providerEntry = z
     headers: headerNames.optional(),
     /** Path of a PEM CA bundle for a self-hosted endpoint. */
     caBundlePath: z.string().optional(),
+    /** The user's mark: runs on their machine and costs nothing (as the Ollama and LM Studio templates do). Never inferred from the address. */
+    local: z.boolean().optional(),
     enabled: z.boolean(),
     models: z.array(chosenModel),
     defaultModel: z.string().optional(),

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import { findTemplate, parseReference, withCatalog } from '../../core';
+import { findTemplate, parseReference, withCatalog, type Registry } from '../../core';
+import type { Dialogs } from '../../platform/dialogs';
 import { Commands } from '../../platform/commands';
 import type { Handlers } from '../handler';
 import { draftRowSource, modelRows, panelReport, panelStage } from '../rows';
@@ -47,16 +48,16 @@ export const wizardHandlers: Handlers<'testDraft' | 'checkDraftModel' | 'addProv
       ))
     )
       throw new Error(`Not saved: the key from ${reference.name} was not confirmed.`);
-    // Only a first default is set here: adding a provider never moves the one the user already has.
-    const hadDefault = registry.defaultModel() !== undefined;
     const entry = await registry.add({ template: params.template, name: params.name, baseUrl: params.baseUrl, apiKey });
+    // Only the first provider becomes the default; a later one is offered, never moved to unasked.
+    const adopted = params.defaultModel !== undefined && (await registry.adoptDefault(entry.id, params.defaultModel));
     const models = [...new Set([...(params.defaultModel ? [params.defaultModel] : []), ...params.models])];
     if (models.length > 0)
       await registry.update(entry.id, {
         models: models.map((model) => ({ id: model })),
         ...(params.defaultModel ? { defaultModel: params.defaultModel } : {}),
       });
-    if (params.defaultModel && !hadDefault) await registry.setDefault(entry.id, params.defaultModel);
+    if (params.defaultModel && !adopted) void offerDefault(registry, dialogs, entry.id, params.defaultModel);
     const tested = drafts.take({ template: params.template, baseUrl: params.baseUrl, apiKey });
     if (tested) await registry.recordTest(entry.id, tested.report, tested.at);
     return { providerId: entry.id };
@@ -69,6 +70,17 @@ export const wizardHandlers: Handlers<'testDraft' | 'checkDraftModel' | 'addProv
     return null;
   },
 };
+
+/** "Make X the default?" as a notification: dismissed, or left unanswered, the default stays. */
+async function offerDefault(registry: Registry, dialogs: Dialogs, providerId: string, modelId: string): Promise<void> {
+  const name = registry.get(providerId)?.name ?? providerId;
+  const current = registry.defaultModel();
+  const answer = await dialogs.info(
+    `Make ${name} · ${modelId} the default model?${current ? ` Your default stays ${current} unless you do.` : ''}`,
+    'Make Default',
+  );
+  if (answer === 'Make Default' && registry.get(providerId)) await registry.setDefault(providerId, modelId);
+}
 
 /** A ${env:…} key is read where it is used, never tested from the wizard. */
 function refuseReference(apiKey: string | undefined): void {
