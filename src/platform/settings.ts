@@ -62,12 +62,12 @@ export class Settings implements vscode.Disposable {
   }
 
   /** Writes a user setting (Switchboard's settings are the user's, never a workspace's). */
-  async update(key: 'fallback.chain' | 'budgets', value: unknown): Promise<void> {
+  async update(key: 'fallback.chain' | 'budgets' | 'tokenCaps', value: unknown): Promise<void> {
     await vscode.workspace.getConfiguration('switchboard').update(key, value, vscode.ConfigurationTarget.Global);
   }
 
   /** The list as written, malformed entries included: an edit keeps what it does not change. */
-  raw(key: 'budgets'): unknown[] {
+  raw(key: 'budgets' | 'tokenCaps'): unknown[] {
     const value = vscode.workspace.getConfiguration('switchboard').get<unknown>(key);
     return Array.isArray(value) ? value : [];
   }
