@@ -114,13 +114,7 @@ export type { Attachment, FitResult } from './context';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered, usageProblem } from './cost/meter';
 export type { MeterOptions, UnknownPriceQuestion } from './cost/meter';
-export {
-  ASSUMED_REQUEST,
-  costChange,
-  costPerRequest,
-  describeTypical,
-  typicalRequest,
-} from './cost/costDifference';
+export { ASSUMED_REQUEST, costChange, costPerRequest, describeTypical, typicalRequest } from './cost/costDifference';
 export type { CostChange, PricedModel, TypicalRequest } from './cost/costDifference';
 export {
   capOutput,

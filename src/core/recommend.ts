@@ -167,7 +167,9 @@ export function recommend(
     ...(['tools', 'vision', 'reasoning'] as const).filter((trait) => facts.capabilities.value[trait]),
   ].join(', ');
   const estimated =
-    facts.price.source === 'estimated' ? ` (price estimated from ${facts.price.estimatedFrom ?? 'a similar model'})` : '';
+    facts.price.source === 'estimated'
+      ? ` (price estimated from ${facts.price.estimatedFrom ?? 'a similar model'})`
+      : '';
   const overNote =
     task === 'cheapest' && pick.usdPerRequest > perRequestUsd ? ` It is over your budget of ${budgetText}.` : '';
   const runnerUp = ranked[1];

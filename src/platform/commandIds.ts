@@ -27,4 +27,5 @@ export const Commands = {
   editProvider: 'switchboard.editProvider',
   testAllConnections: 'switchboard.testAllConnections',
   openChat: 'switchboard.openChat',
+  recommendModel: 'switchboard.recommendModel',
 } as const;

@@ -147,6 +147,8 @@ export async function chatSession(): Promise<{ session: ChatSession; services: S
       dialogs: api.dialogs,
       prices: api.prices,
       changes: api.changes,
+      cost: api.cost,
+      settings: api.settings,
     }),
   };
   const services = used as Services;

@@ -109,7 +109,10 @@ describe('choices that show their cost', () => {
       const change = costChange(from, double, history(1_000, 1_000), 3);
       assert.deepEqual([change.ratio, change.beyondRatio], [2, false]);
       assert.equal(change.text, 'about $0.0020 more per answer than a ($0.0040 instead of $0.0020, 2.0×)');
-      assert.equal(costChange(double, double, history(1_000, 1_000), 3).text, 'about the same per answer as b ($0.0040)');
+      assert.equal(
+        costChange(double, double, history(1_000, 1_000), 3).text,
+        'about the same per answer as b ($0.0040)',
+      );
       // The same change under a ratio the user set lower is asked about.
       assert.equal(costChange(from, double, history(1_000, 1_000), 1.5).beyondRatio, true);
     });
@@ -173,7 +176,10 @@ describe('choices that show their cost', () => {
 
     it('code: tools required, reasoning first', async () => {
       const noTools = await candidate('plain', { user: { prices: { input: 0.1, output: 0.1 } } });
-      noTools.facts = { ...noTools.facts, capabilities: { value: { tools: false, vision: false, reasoning: false }, source: 'user' } };
+      noTools.facts = {
+        ...noTools.facts,
+        capabilities: { value: { tools: false, vision: false, reasoning: false }, source: 'user' },
+      };
       const result = recommend([...candidates, noTools], {
         task: 'code',
         budget: { per: 'request', usd: 1 },
@@ -181,7 +187,9 @@ describe('choices that show their cost', () => {
         perDay,
       });
       assert.equal(result.ranked[0]!.candidate.modelId, 'o3-mini');
-      assert.ok(result.left.some((item) => item.candidate.modelId === 'plain' && item.reason === 'does not take tools'));
+      assert.ok(
+        result.left.some((item) => item.candidate.modelId === 'plain' && item.reason === 'does not take tools'),
+      );
     });
 
     it('long context: the largest known window', () => {
@@ -204,14 +212,20 @@ describe('choices that show their cost', () => {
       const result = recommend(candidates, { task: 'chat', budget: { per: 'day', usd: 1 }, typical, perDay: busy });
       assert.equal(result.perRequestUsd, 0.005);
       assert.equal(result.ranked[0]!.candidate.modelId, 'o3-mini');
-      assert.match(result.explanation, /\$1\.00 a day, about \$0\.0050 per request at your 200 requests a day \(average of 2 days of use\)/);
+      assert.match(
+        result.explanation,
+        /\$1\.00 a day, about \$0\.0050 per request at your 200 requests a day \(average of 2 days of use\)/,
+      );
     });
 
     it('with nothing in the budget, says so and names the cheapest', () => {
       const result = recommend(candidates, { task: 'chat', budget: { per: 'request', usd: 0.0001 }, typical, perDay });
       assert.equal(result.ranked.length, 0);
       assert.equal(result.closest?.candidate.modelId, 'gpt-4o-mini');
-      assert.match(result.explanation, /^No model fits \$0\.0001 per request: the cheapest that can do it, OpenAI gpt-4o-mini/);
+      assert.match(
+        result.explanation,
+        /^No model fits \$0\.0001 per request: the cheapest that can do it, OpenAI gpt-4o-mini/,
+      );
     });
   });
 
@@ -257,7 +271,15 @@ describe('choices that show their cost', () => {
       const serve = useServers();
       const setup = async (hardTokens: number) => {
         const server = await serve((_request, res) =>
-          sse(res, dataEvents([textDelta('Hi'), finishChunk('stop'), usageChunk({ prompt_tokens: 9, completion_tokens: 1, total_tokens: 10 }), '[DONE]'])),
+          sse(
+            res,
+            dataEvents([
+              textDelta('Hi'),
+              finishChunk('stop'),
+              usageChunk({ prompt_tokens: 9, completion_tokens: 1, total_tokens: 10 }),
+              '[DONE]',
+            ]),
+          ),
         );
         const clock = new ManualClock();
         const ledger = new UsageLedger(new MemoryKeyValueStore(), clock);
@@ -270,7 +292,9 @@ describe('choices that show their cost', () => {
           ledger,
           // A budget applies, so the guard's own cap and the token cap meet.
           guard: new BudgetGuard(
-            () => [budgetSchema.parse({ id: 'd', scope: { kind: 'overall' }, period: 'daily', limitUsd: 100, mode: 'stop' })],
+            () => [
+              budgetSchema.parse({ id: 'd', scope: { kind: 'overall' }, period: 'daily', limitUsd: 100, mode: 'stop' }),
+            ],
             ledger,
             () => clock.now(),
           ),

@@ -30,9 +30,7 @@ function median(values: number[]): number {
  * the last answered requests, connection tests left out (one-token checks are not how anyone asks).
  * The median, not the mean: one long file pasted once does not make every answer look pricier.
  */
-export function typicalRequest(
-  records: readonly Pick<UsageRecord, 'usage' | 'outcome' | 'surface'>[],
-): TypicalRequest {
+export function typicalRequest(records: readonly Pick<UsageRecord, 'usage' | 'outcome' | 'surface'>[]): TypicalRequest {
   const answered = records
     .filter((record) => record.outcome === 'ok' && record.surface !== 'connection-test' && record.usage.inputTokens > 0)
     .slice(-TYPICAL_SAMPLE);
@@ -96,19 +94,16 @@ const SAME_USD = 0.000_000_5;
  * whether it multiplies the cost beyond `maxRatio` (the fallback cost ratio: the same line a silent
  * switch to a fallback model may not cross). A price nobody knows is never taken to cross it.
  */
-export function costChange(
-  from: PricedModel,
-  to: PricedModel,
-  typical: TypicalRequest,
-  maxRatio: number,
-): CostChange {
+export function costChange(from: PricedModel, to: PricedModel, typical: TypicalRequest, maxRatio: number): CostChange {
   const fromUsd = costPerRequest(from.price, typical);
   const toUsd = costPerRequest(to.price, typical);
   const known = fromUsd !== undefined && toUsd !== undefined;
   const differenceUsd = known ? toUsd - fromUsd : undefined;
   const ratio = !known ? undefined : fromUsd > 0 ? toUsd / fromUsd : toUsd > 0 ? Infinity : 1;
   const estimated = (side: PricedModel) =>
-    side.price.source === 'estimated' ? ` (its price estimated from ${side.price.estimatedFrom ?? 'a similar model'})` : '';
+    side.price.source === 'estimated'
+      ? ` (its price estimated from ${side.price.estimatedFrom ?? 'a similar model'})`
+      : '';
   let text: string;
   if (toUsd === undefined) text = `price of ${to.name} unknown: the difference per answer cannot be told`;
   else if (fromUsd === undefined)
