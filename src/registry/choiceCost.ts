@@ -42,7 +42,7 @@ export async function confirmChange(
     maxRatio,
   );
   const basis = `Priced ${describeTypical(typical)}.`;
-  const note = `${toName} costs ${change.text}. ${basis}`;
+  const note = `${toName}: ${change.text}. ${basis}`;
   if (!change.beyondRatio) return { proceed: true, note };
   const proceed = await dialogs.confirm(
     `Make ${toName} ${question.what}? It costs ${change.text}.`,

@@ -105,7 +105,7 @@ export function costChange(from: PricedModel, to: PricedModel, typical: TypicalR
       ? ` (its price estimated from ${side.price.estimatedFrom ?? 'a similar model'})`
       : '';
   let text: string;
-  if (toUsd === undefined) text = `price of ${to.name} unknown: the difference per answer cannot be told`;
+  if (toUsd === undefined) text = 'price unknown, so the difference per answer cannot be told';
   else if (fromUsd === undefined)
     text = `about ${formatUsd(toUsd)} per answer${estimated(to)}; the price of ${from.name} is unknown`;
   else if (Math.abs(differenceUsd!) < SAME_USD)
