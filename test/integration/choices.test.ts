@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answer } from '../../src/chat/answer';
 import { chooseModel } from '../../src/chat/model';
-import { costPerRequest, RouteError, TOKEN_CAP_CODE, typicalRequest, type ProviderError } from '../../src/core';
+import { costPerRequest, type RouteError, TOKEN_CAP_CODE, typicalRequest, type ProviderError } from '../../src/core';
 import { Commands } from '../../src/platform/commands';
 import type { RecommendResult } from '../../src/registry/recommend';
 import type { HostToWebview } from '../../src/shared/protocol';

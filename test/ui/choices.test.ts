@@ -73,7 +73,9 @@ describe('choices that show their cost, in the workbench', function () {
 
     await runFromPalette(page, 'Switchboard: Select Default Model', title('Default model'));
     // Clicked once its price is on show: the rows are re-rendered when the provider's list arrives.
-    await row(/^GPT-4o$/).filter({ hasText: '$2.50 in · $10.00 out /M' }).click();
+    await row(/^GPT-4o$/)
+      .filter({ hasText: '$2.50 in · $10.00 out /M' })
+      .click();
     // VS Code's own modal: the difference per answer at the assumed size, and the ratio it crossed.
     const dialog = page.locator('.monaco-dialog-box');
     await dialog.waitFor({ timeout: 20_000 });
