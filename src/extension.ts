@@ -29,6 +29,8 @@ export interface TestingApi {
   /** Shows the spend now rather than after the status bar's short debounce. */
   refreshStatusBar: () => void;
   routing: routing.RoutingService;
+  /** The one reader of `switchboard.*` (the model picker's cost ratio). */
+  settings: Settings;
   /** The price data in use (Refresh Prices, the daily download). */
   prices: cost.PriceUpdates;
   /** What changed in each provider's models since the user last looked. */
@@ -82,7 +84,15 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     settings,
     dialogs,
     registry: providers,
-    models: registry.createModelPicker({ registry: providers, log: log.child('models'), dialogs, prices, changes }),
+    models: registry.createModelPicker({
+      registry: providers,
+      log: log.child('models'),
+      dialogs,
+      prices,
+      changes,
+      cost: spend,
+      settings,
+    }),
     cost: spend,
     prices,
     changes,
@@ -143,6 +153,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
       statusBar: statusBar.item,
       refreshStatusBar: () => statusBar.refresh(),
       routing: router,
+      settings,
       prices,
       changes,
       dialogs: dialogs as AnsweringDialogs,

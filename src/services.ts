@@ -109,6 +109,22 @@ export interface RoutingService {
   onDidChangeHealth(listener: () => void): vscode.Disposable;
 }
 
+/** A change of model the user is about to make: from which model, named how, and the button that makes it. */
+export interface ChangeQuestion {
+  /** The model used until now (undefined: none, nothing to compare). */
+  from: ModelRef | undefined;
+  /** "your default model", "the model of this conversation". */
+  what: string;
+  /** The modal question's button: "Make Default". */
+  action: string;
+}
+
+/** The user's answer (`proceed`), and the difference per answer in words, to say after the change. */
+export interface ChangeAnswer {
+  proceed: boolean;
+  note?: string;
+}
+
 /** The models of every enabled provider, picked in VS Code's quick pick. */
 export interface ModelPicker {
   pick(options: {
@@ -119,6 +135,11 @@ export interface ModelPicker {
   }): Promise<ModelRef[] | undefined>;
   /** Adds a picked model to its provider's chosen models (where the user owns the entry). */
   remember(picked: ModelRef): Promise<void>;
+  /**
+   * The difference per typical request (the user's own recent sizes) of changing to `to`, and, when
+   * it multiplies the cost beyond the fallback cost ratio, the user's answer to a modal question.
+   */
+  confirmChange(to: ModelRef, question: ChangeQuestion): Promise<ChangeAnswer>;
   /** "$2.50 in · $10 out /M · 128k context · tools, vision", with where the price and window came from when `labels` say. */
   describe(
     model: ModelInfo,

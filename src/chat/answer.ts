@@ -23,7 +23,7 @@ import {
 import { abortSignalFor } from '../platform/cancellation';
 import { Commands } from '../platform/commandIds';
 import type { CostService, Services } from '../services';
-import { history, previousTurn, readReferences } from './chatContext';
+import { history, previousTurn, readReferences, softCapNotice } from './chatContext';
 import { explainFailure, WaitCountdown } from './failure';
 import { escapeMarkdown, FOOTER_MARK, REASONING_MARK, type SwitchboardChatMetadata } from './metadata';
 import { stepName } from './model';
@@ -243,6 +243,8 @@ export async function answer(
       maxOutputTokens,
     );
     stream.progress(`${escapeMarkdown(`Asking ${headEntry.name} ${head.model}`)} · estimated ${range(estimate)}`);
+    const overSoftCap = softCapNotice(services, head.provider, estimate.inputTokens, maxOutputTokens);
+    if (overSoftCap) stream.progress(escapeMarkdown(overSoftCap));
   }
   if (partial) stream.markdown(partial);
   const cancellation = abortSignalFor(token);

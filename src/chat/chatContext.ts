@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
-import type { Attachment, ChatMessage } from '../core';
+import { softCapWarning, tokenCapFor, type Attachment, type ChatMessage } from '../core';
+import type { Services } from '../services';
 import { answerText, CHAT_PARTICIPANT_ID, type SwitchboardChatMetadata } from './metadata';
 
 /** This participant's earlier conversation: the user's prompts and the answers' text, without commands or failures. */
@@ -75,4 +76,21 @@ export async function readReferences(
     }
   }
   return { attachments, unreadable, used };
+}
+
+/**
+ * The warning said before sending when a request to `providerId` (its counted input plus the most it
+ * may answer, after the provider's hard cap) would exceed the soft token cap set for the provider.
+ */
+export function softCapNotice(
+  { settings, registry }: Pick<Services, 'settings' | 'registry'>,
+  providerId: string,
+  inputTokens: number,
+  maxOutputTokens: number | undefined,
+): string | undefined {
+  const cap = tokenCapFor(settings.current.tokenCaps, providerId);
+  if (cap?.softTokens === undefined) return undefined;
+  const room = cap.hardTokens === undefined ? undefined : Math.max(0, cap.hardTokens - inputTokens);
+  const maxTokens = room === undefined ? maxOutputTokens : Math.min(room, maxOutputTokens ?? room);
+  return softCapWarning({ inputTokens, maxTokens }, cap.softTokens, registry.get(providerId)?.name ?? providerId);
 }

@@ -1,5 +1,13 @@
 import type * as vscode from 'vscode';
-import { formatPerMillion, modelKey, sameModel, type FallbackStep, type ModelRef, type Registry } from '../core';
+import {
+  formatPerMillion,
+  modelKey,
+  parseModelKey,
+  sameModel,
+  type FallbackStep,
+  type ModelRef,
+  type Registry,
+} from '../core';
 import { abortSignalFor } from '../platform/cancellation';
 import type { Services } from '../services';
 import { escapeMarkdown, type SwitchboardChatMetadata } from './metadata';
@@ -92,6 +100,16 @@ export async function chooseModel(
     stream.markdown(`No change: this conversation stays on ${current}.`);
     return { metadata: { ...keep, command: 'model' } };
   }
+  // What the change does to the cost of a typical answer; asked first when it multiplies it beyond the cost ratio.
+  const change = await models.confirmChange(picked, {
+    from: conversationModel(registry, keep),
+    what: 'the model of this conversation',
+    action: 'Switch Model',
+  });
+  if (!change.proceed) {
+    stream.markdown(`No change: this conversation stays on ${current}.`);
+    return { metadata: { ...keep, command: 'model' } };
+  }
   await models.remember(picked);
   const step = { provider: picked.providerId, model: picked.modelId };
   // The one source of prices: the user's, the provider's own list, the catalog (as budgets count it).
@@ -107,7 +125,17 @@ export async function chooseModel(
         : 'price unknown';
   const window = `${limits.known ? '' : 'about '}${Math.round(limits.contextWindow / 1000)}k context`;
   stream.markdown(
-    `This conversation now continues on **${escapeMarkdown(stepName(registry, step))}** (${price}, ${window}). New conversations start on the model picked in the chat's model picker, or the default.`,
+    `This conversation now continues on **${escapeMarkdown(stepName(registry, step))}** (${price}, ${window}).${change.note ? ` ${escapeMarkdown(change.note)}` : ''} New conversations start on the model picked in the chat's model picker, or the default.`,
   );
   return { metadata: { ...keep, providerId: picked.providerId, model: picked.modelId, command: 'model' } };
+}
+
+/** The model this conversation is on before `/model`: the last to answer or chosen, else VS Code's picker, else the default. */
+function conversationModel(registry: Registry, keep: SwitchboardChatMetadata): ModelRef | undefined {
+  if (keep.providerId && keep.model) return { providerId: keep.providerId, modelId: keep.model };
+  const picker = keep.picker ? parseModelKey(keep.picker) : undefined;
+  if (picker) return picker;
+  const provider = registry.defaultProvider();
+  const model = registry.defaultModel();
+  return provider && model ? { providerId: provider, modelId: model } : undefined;
 }

@@ -114,6 +114,19 @@ export type { Attachment, FitResult } from './context';
 export type { CostEstimate, TokenCount } from './cost/estimate';
 export { metered, usageProblem } from './cost/meter';
 export type { MeterOptions, UnknownPriceQuestion } from './cost/meter';
+export { ASSUMED_REQUEST, costChange, costPerRequest, describeTypical, typicalRequest } from './cost/costDifference';
+export type { CostChange, PricedModel, TypicalRequest } from './cost/costDifference';
+export {
+  capOutput,
+  MAX_TOKEN_CAP,
+  softCapWarning,
+  TOKEN_CAP_CODE,
+  tokenCapFor,
+  tokenCapSchema,
+} from './cost/tokenCaps';
+export type { CappedRequest, TokenCap } from './cost/tokenCaps';
+export { ASSUMED_REQUESTS_PER_DAY, recommend, requestsPerDay, TASK_KINDS } from './recommend';
+export type { Candidate, RankedModel, Recommendation, RecommendBudget, RequestsPerDay, TaskKind } from './recommend';
 export {
   CircuitBreakers,
   RateLimitPacer,

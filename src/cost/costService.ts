@@ -8,6 +8,7 @@ import {
   MemorySharedStore,
   periodKey,
   systemClock,
+  tokenCapFor,
   UsageLedger,
   type Budget,
   type BudgetNotice,
@@ -158,6 +159,12 @@ export class CostService implements Cost, vscode.Disposable {
       pricing: (modelId) => this.pricing(providerId, modelId),
       maxOutputTokens: async (modelId) => (await known(modelId)).maxOutputTokens,
       contextWindow: async (modelId) => (await known(modelId)).contextWindow,
+      hardTokenCap: () => {
+        const hardTokens = tokenCapFor(this.settings.current.tokenCaps, providerId)?.hardTokens;
+        return hardTokens === undefined
+          ? undefined
+          : { tokens: hardTokens, providerName: this.registry.get(providerId)?.name ?? providerId };
+      },
       ledger: this.ledger,
       guard: this.guard,
       surface,

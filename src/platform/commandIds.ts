@@ -28,4 +28,5 @@ export const Commands = {
   editProvider: 'switchboard.editProvider',
   testAllConnections: 'switchboard.testAllConnections',
   openChat: 'switchboard.openChat',
+  recommendModel: 'switchboard.recommendModel',
 } as const;

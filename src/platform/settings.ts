@@ -68,14 +68,15 @@ export class Settings implements vscode.Disposable {
       | 'budgets'
       | 'fallback.automatic'
       | 'fallback.askBeforeSwitchingProviders'
-      | 'fallback.maxCostRatio',
+      | 'fallback.maxCostRatio'
+      | 'tokenCaps',
     value: unknown,
   ): Promise<void> {
     await vscode.workspace.getConfiguration('switchboard').update(key, value, vscode.ConfigurationTarget.Global);
   }
 
   /** The list as written, malformed entries included: an edit keeps what it does not change. */
-  raw(key: 'budgets'): unknown[] {
+  raw(key: 'budgets' | 'tokenCaps'): unknown[] {
     const value = vscode.workspace.getConfiguration('switchboard').get<unknown>(key);
     return Array.isArray(value) ? value : [];
   }

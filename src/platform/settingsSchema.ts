@@ -5,9 +5,11 @@ import {
   declaredProvider,
   describeIssues,
   resolveDeclared,
+  tokenCapSchema,
   type Budget,
   type FallbackStep,
   type ProviderEntry,
+  type TokenCap,
   type UnknownPricePolicy,
 } from '../core';
 
@@ -24,6 +26,8 @@ export interface SwitchboardSettings {
   /** Providers declared in settings: the user's, and a trusted workspace's (its folders' included). */
   providers: { user: ProviderEntry[]; workspace: ProviderEntry[] };
   budgets: Budget[];
+  /** Per-request token caps per provider (a warning and a hard limit), set with the budgets. */
+  tokenCaps: TokenCap[];
   /** What a budget that refuses requests does with a model nobody knows the price of. */
   unknownPrice: UnknownPricePolicy;
   statusBar: { period: 'today' | 'month' };
@@ -109,6 +113,17 @@ export function readSettings(
     else problems.push(`switchboard.budgets[${index}] ignored: ${describeIssues(parsed.error).join('; ')}`);
   }
 
+  const tokenCaps: TokenCap[] = [];
+  for (const [index, item] of items('tokenCaps', source.get('tokenCaps'), '').entries()) {
+    const parsed = tokenCapSchema.safeParse(item);
+    if (parsed.success && !tokenCaps.some((cap) => cap.providerId === parsed.data.providerId))
+      tokenCaps.push(parsed.data);
+    else
+      problems.push(
+        `switchboard.tokenCaps[${index}] ignored: ${parsed.success ? `a second entry for ${parsed.data.providerId}` : describeIssues(parsed.error).join('; ')}`,
+      );
+  }
+
   const rawChain = source.get('fallback.chain') ?? [];
   const chain = chainSchema.safeParse(rawChain);
   if (!chain.success)
@@ -141,6 +156,7 @@ export function readSettings(
     keys: { allowCommandReferences: plain('keys.allowCommandReferences') },
     providers,
     budgets,
+    tokenCaps,
     unknownPrice: plain('unknownPrice'),
     statusBar: { period: plain('statusBar.period') },
     fallback: {

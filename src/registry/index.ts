@@ -4,6 +4,7 @@ import type { Services } from '../services';
 import { connectionTestCommands } from './connectionTest';
 import { providerCommands } from './providerCommands';
 import { registerProvidersTree } from './providersView';
+import { recommendModel, type RecommendArgs } from './recommend';
 
 export { ModelChangeTracker } from './modelChanges';
 export { createModelPicker, describeModel } from './modelPicker';
@@ -20,6 +21,7 @@ export function register(context: vscode.ExtensionContext, services: Services): 
         // Loaded when first run: the import and its readers of four tools' files stay out of activation.
         [Commands.importFromTool]: async (args?: { uri?: vscode.Uri }) =>
           (await import('./importFromTool')).importFromTool(services, context.globalStorageUri, args?.uri),
+        [Commands.recommendModel]: (args?: RecommendArgs) => recommendModel(services, args),
       },
       log,
       services.dialogs,

@@ -3,7 +3,7 @@ import { isValidModelId, type ModelInfo } from '../core';
 import { Commands } from '../platform/commands';
 import type { LiveItems } from '../platform/dialogs';
 import type { Services } from '../services';
-import { describeFacts } from './modelPicker';
+import { describeFacts, selectDefaultModel } from './modelPicker';
 
 interface ChoiceItem extends vscode.QuickPickItem {
   modelId?: string;
@@ -203,5 +203,6 @@ export async function announceChoice(
   );
   if (answer === 'Test Connection')
     await vscode.commands.executeCommand(Commands.testConnection, { providerId: entry.id, announce: true });
-  else if (answer === 'Make Default' && entry.defaultModel) await registry.setDefault(entry.id, entry.defaultModel);
+  else if (answer === 'Make Default' && entry.defaultModel)
+    await selectDefaultModel(services, { picked: { providerId: entry.id, modelId: entry.defaultModel } });
 }

@@ -15,7 +15,9 @@ import {
 } from '../core';
 import { Commands } from '../platform/commands';
 import type { Dialogs, LiveItems } from '../platform/dialogs';
-import type { ModelChanges, ModelPicker, PriceData } from '../services';
+import type { Settings } from '../platform/settings';
+import type { CostService, ModelChanges, ModelPicker, PriceData, Services } from '../services';
+import { confirmChange } from './choiceCost';
 
 interface ModelItem extends vscode.QuickPickItem {
   providerId?: string;
@@ -207,22 +209,48 @@ async function rememberModel(registry: Registry, picked: ModelRef): Promise<void
   }
 }
 
-/** Picks the default model across every enabled provider. */
-export async function selectDefaultModel(registry: Registry, models: ModelPicker): Promise<ModelRef | undefined> {
-  const [picked] = (await models.pick({ title: 'Default model' })) ?? [];
+/**
+ * Picks the default model across every enabled provider (or takes `picked`), says what it does to
+ * the cost of a typical answer, and asks first when it multiplies that beyond the cost ratio.
+ * `ask` false: a scripted change (another extension, a test's setup) is made without a question.
+ */
+export async function selectDefaultModel(
+  { registry, models, dialogs }: Pick<Services, 'registry' | 'models' | 'dialogs'>,
+  options: { picked?: ModelRef; ask?: boolean } = {},
+): Promise<ModelRef | undefined> {
+  const picked = options.picked ?? ((await models.pick({ title: 'Default model' })) ?? [])[0];
   if (!picked) return undefined;
-  await models.remember(picked);
+  const provider = registry.defaultProvider();
+  const model = registry.defaultModel();
+  const answer =
+    options.ask === false
+      ? { proceed: true }
+      : await models.confirmChange(picked, {
+          from: provider && model ? { providerId: provider, modelId: model } : undefined,
+          what: 'your default model',
+          action: 'Make Default',
+        });
+  if (!answer.proceed) return undefined;
+  if (!options.picked) await models.remember(picked);
   await registry.setDefault(picked.providerId, picked.modelId);
+  if (answer.note)
+    void dialogs.info(
+      `Your default model is now ${registry.get(picked.providerId)?.name ?? picked.providerId} ${picked.modelId}. ${answer.note}`,
+    );
   return picked;
 }
 
-/** What the model picker reads: the models and their facts, the price data's date, and what changed. */
+/** What the model picker reads: the models and their facts, the price data's date, what changed, and the cost of a change. */
 export interface PickerDeps {
   registry: Registry;
   log: Logger;
   dialogs: Dialogs;
   prices: PriceData;
   changes: ModelChanges;
+  /** The user's recent requests: the typical size a change of model is priced on. */
+  cost: Pick<CostService, 'recentRequests'>;
+  /** The fallback cost ratio: a change beyond it is asked about. */
+  settings: Pick<Settings, 'current'>;
 }
 
 export function createModelPicker(deps: PickerDeps): ModelPicker {
@@ -230,6 +258,7 @@ export function createModelPicker(deps: PickerDeps): ModelPicker {
   return {
     pick: (options) => pickModels(deps, options),
     remember: (picked) => rememberModel(registry, picked),
+    confirmChange: (to, question) => confirmChange(deps, to, question),
     describe: describeModel,
   };
 }

@@ -20,7 +20,7 @@ import { selectDefaultModel } from './modelPicker';
  * the command (another extension, a command link).
  */
 export function providerCommands(services: Services): CommandTable {
-  const { registry, log, dialogs, models } = services;
+  const { registry, log, dialogs } = services;
   const confirm = (question: string, action: string) => dialogs.confirm(question, action);
   return {
     [Commands.addProvider]: (args?: { template?: string; name?: string; baseUrl?: string; apiKey?: string }) =>
@@ -153,10 +153,15 @@ export function providerCommands(services: Services): CommandTable {
       if (await confirm('Remove every API key Switchboard stored?', 'Remove All Keys')) await registry.clearAllKeys();
     },
     [Commands.detectLocalProviders]: () => detectLocalProviders(services),
-    [Commands.selectDefaultModel]: async function setDefaultModel(args?: { providerId: string; modelId: string }) {
-      if (!args) return selectDefaultModel(registry, models);
-      await registry.setDefault(args.providerId, args.modelId);
-      return args;
+    [Commands.selectDefaultModel]: async function setDefaultModel(args?: {
+      providerId: string;
+      modelId: string;
+      /** The panel's Make Default: say the difference per answer, and ask beyond the cost ratio. */
+      askAboutCost?: boolean;
+    }) {
+      if (!args) return selectDefaultModel(services);
+      const picked = { providerId: args.providerId, modelId: args.modelId };
+      return selectDefaultModel(services, { picked, ask: args.askAboutCost === true });
     },
   };
 }

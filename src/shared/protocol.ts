@@ -56,6 +56,14 @@ const shownBudget = z.extend(budget, {
   limitUsd: z.number().check(z.positive()),
 });
 
+/** The most tokens a cap may name (the core's MAX_TOKEN_CAP). */
+const capTokens = z.optional(z.int().check(z.positive(), z.lte(100_000_000)));
+/** A provider's per-request token caps as `switchboard.tokenCaps` holds them (the host checks them again with the core's schema). */
+const tokenCap = z.strictObject({ providerId, softTokens: capTokens, hardTokens: capTokens });
+export type PanelTokenCap = z.infer<typeof tokenCap>;
+/** Token caps as shown: any the core accepts from settings (hand-written provider ids included). */
+const shownTokenCap = z.extend(tokenCap, { providerId: z.string().check(z.minLength(1)) });
+
 const stageResult = z.strictObject({
   stage: z.enum(['connect', 'tls', 'auth', 'models', 'chat']),
   status: z.enum(['pass', 'fail', 'skip']),
@@ -239,6 +247,10 @@ export const requests = {
   spend: { params: z.strictObject({ days: z.int().check(z.gte(1), z.lte(62)) }), result: spend },
   saveBudget: { params: z.strictObject({ budget }), result: done },
   removeBudget: { params: z.strictObject({ budgetId }), result: done },
+  /** Each provider's per-request token caps (a warning in chat, a hard limit on every request). */
+  tokenCaps: { params: z.strictObject({}), result: z.array(shownTokenCap) },
+  saveTokenCap: { params: z.strictObject({ cap: tokenCap }), result: done },
+  removeTokenCap: { params: z.strictObject({ providerId: text(512) }), result: done },
   exportUsage: { params: z.strictObject({ format: z.enum(['csv', 'json']) }), result: done },
   /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
   saveFallback: {

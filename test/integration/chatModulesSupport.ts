@@ -135,8 +135,9 @@ export async function setUp() {
 /** The services the chat modules read, from the running extension (the model picker built on its registry). */
 export async function chatSession(): Promise<{ session: ChatSession; services: Services }> {
   const api = await testingApi();
-  const used: Pick<Services, 'registry' | 'routing' | 'cost' | 'log' | 'dialogs' | 'models'> = {
+  const used: Pick<Services, 'registry' | 'routing' | 'cost' | 'log' | 'dialogs' | 'models' | 'settings'> = {
     registry: api.registry,
+    settings: api.settings,
     routing: api.routing,
     cost: api.cost,
     log: api.log,
@@ -147,6 +148,8 @@ export async function chatSession(): Promise<{ session: ChatSession; services: S
       dialogs: api.dialogs,
       prices: api.prices,
       changes: api.changes,
+      cost: api.cost,
+      settings: api.settings,
     }),
   };
   const services = used as Services;

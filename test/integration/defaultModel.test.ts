@@ -83,7 +83,7 @@ describe('adding a provider never moves the default model', () => {
 
     // The third, from the panel's wizard with a model marked default: asked, not moved.
     const posts: HostToWebview[] = [];
-    const controller = panelController((message) => {
+    const controller = await panelController((message) => {
       posts.push(message);
       return Promise.resolve(true);
     });
@@ -139,8 +139,8 @@ describe('adding a provider never moves the default model', () => {
     assert.match(statusBar.text, / · OpenAI$/);
 
     // Said yes to, the offer moves it.
-    await answers([[/^Make Chosen OpenAI · gpt-4o the default model\?/, 'Make Default']], () => {
-      const again = panelController(() => Promise.resolve(true));
+    await answers([[/^Make Chosen OpenAI · gpt-4o the default model\?/, 'Make Default']], async () => {
+      const again = await panelController(() => Promise.resolve(true));
       return again
         .receive({
           type: 'request',

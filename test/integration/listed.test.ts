@@ -215,6 +215,8 @@ describe('what providers list, everywhere, with its source and date', () => {
       dialogs,
       prices: api.prices,
       changes: api.changes,
+      cost: api.cost,
+      settings: api.settings,
     });
     try {
       await picker.pick({ title: 'Model' });

@@ -129,7 +129,12 @@ describe('provider registry in the extension host', () => {
       const asked = await toldDuring(() =>
         answering(/^Default model$/, 'local-model', () => vscode.commands.executeCommand(Commands.selectDefaultModel)),
       );
-      assert.deepEqual(asked, ['Default model']);
+      // Then, where there was a default before, what the change does to the cost of an answer.
+      assert.equal(asked[0], 'Default model');
+      assert.ok(
+        asked.slice(1).every((text) => /^Your default model is now Picked local-model\. /.test(text)),
+        asked.join(' | '),
+      );
       assert.deepEqual([registry.defaultProvider(), registry.defaultModel()], [id, 'local-model']);
       assert.ok(
         registry.get(id)?.models.some((model) => model.id === 'local-model'),

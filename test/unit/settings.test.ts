@@ -69,6 +69,28 @@ describe('settings reader', () => {
     assert.match(problems[0]!, /^switchboard\.budgets\[1\] ignored: limitUsd/);
   });
 
+  it('token caps: a malformed one or a second for the same provider is left out whole, named; the valid ones apply', () => {
+    const { settings, problems } = readSettings(
+      source({
+        tokenCaps: [
+          { providerId: 'openai', softTokens: 50_000, hardTokens: 100_000 },
+          { providerId: 'anthropic', softTokens: 9, hardTokens: 8 },
+          { providerId: 'openai', hardTokens: 5 },
+          'not a cap',
+        ],
+      }),
+      { trusted: true },
+    );
+    assert.deepEqual(settings.tokenCaps, [{ providerId: 'openai', softTokens: 50_000, hardTokens: 100_000 }]);
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.match(
+      problems[0]!,
+      /^switchboard\.tokenCaps\[1\] ignored: softTokens: softTokens must not be above hardTokens/,
+    );
+    assert.match(problems[1]!, /^switchboard\.tokenCaps\[2\] ignored: a second entry for openai$/);
+    assert.match(problems[2]!, /^switchboard\.tokenCaps\[3\] ignored/);
+  });
+
   it('a workspace layer of providers counts only in a trusted workspace, and an untrusted one is not even checked', () => {
     const layers = {
       providers: {

@@ -1,7 +1,7 @@
 import { html, type TemplateResult } from 'lit';
-import type { PanelBudget, PanelState } from '../../src/shared/protocol';
+import type { PanelBudget, PanelState, PanelTokenCap } from '../../src/shared/protocol';
 import { button, submitButton, submitOnEnter } from '../components/button';
-import { usd } from '../format';
+import { domId, usd } from '../format';
 import { request } from '../section';
 import { announce, store } from '../state';
 import { SpendSection } from './spend';
@@ -13,8 +13,20 @@ const MODE_HELP: Record<PanelBudget['mode'], string> = {
   switch: 'move to a cheaper model in the fallback chain',
 };
 
-/** Each budget's use, and the form that adds or changes one. */
+/** Each budget's use, and the form that adds or changes one; each provider's token caps, and theirs. */
 export class BudgetsSection extends SpendSection {
+  #caps: PanelTokenCap[] | undefined;
+
+  protected override async load(): Promise<void> {
+    await super.load();
+    try {
+      this.#caps = await request('tokenCaps', {});
+    } catch (error) {
+      store.errorText = (error as Error).message;
+    }
+    this.requestUpdate();
+  }
+
   override render(): TemplateResult {
     const spend = this.spend;
     const list = spend?.budgets ?? [];
@@ -53,8 +65,95 @@ export class BudgetsSection extends SpendSection {
           </div>
         </article>`;
       })}
-      ${store.state ? this.#form(store.state) : ''}
+      ${store.state ? this.#form(store.state) : ''} ${store.state ? this.#tokenCaps(store.state) : ''}
     </section>`;
+  }
+
+  /** Per-request token caps per provider: a warning in chat, and a hard limit every request keeps. */
+  #tokenCaps(state: PanelState): TemplateResult {
+    const caps = this.#caps ?? [];
+    const nameOf = (providerId: string) =>
+      state.providers.find((provider) => provider.id === providerId)?.name ?? providerId;
+    const describe = (cap: PanelTokenCap) =>
+      [
+        ...(cap.softTokens !== undefined ? [`warn in chat over ${cap.softTokens.toLocaleString('en-US')} tokens`] : []),
+        ...(cap.hardTokens !== undefined
+          ? [`never more than ${cap.hardTokens.toLocaleString('en-US')} tokens (the answer is limited to fit)`]
+          : []),
+      ].join(' · ');
+    const submit = (event: Event) => {
+      event.preventDefault();
+      const form = event.target as HTMLFormElement;
+      const value = (id: string) => form.querySelector<HTMLInputElement | HTMLSelectElement>(`#${id}`)!.value.trim();
+      const tokens = (id: string, label: string): number | undefined | false => {
+        const text = value(id).replace(/[,_\s]/g, '');
+        if (!text) return undefined;
+        const number = Number(text);
+        if (Number.isInteger(number) && number > 0 && number <= 100_000_000) return number;
+        store.showError(`${label}: enter a whole number of tokens from 1 to 100,000,000, or leave it empty.`);
+        return false;
+      };
+      const softTokens = tokens('cap-soft', 'Warn above');
+      const hardTokens = tokens('cap-hard', 'Never above');
+      if (softTokens === false || hardTokens === false) return;
+      if (softTokens === undefined && hardTokens === undefined)
+        return store.showError('Enter a warning, a limit, or both (in tokens).');
+      if (softTokens !== undefined && hardTokens !== undefined && softTokens > hardTokens)
+        return store.showError('Warn above: enter no more than the limit (the limit would cut the answer first).');
+      const cap: PanelTokenCap = {
+        providerId: value('cap-provider'),
+        ...(softTokens !== undefined ? { softTokens } : {}),
+        ...(hardTokens !== undefined ? { hardTokens } : {}),
+      };
+      request('saveTokenCap', { cap }).then(
+        () => {
+          announce('Token caps saved.');
+          form.reset();
+          void this.load();
+        },
+        (error: Error) => store.showError(error.message),
+      );
+    };
+    return html`<h2 id="token-caps">Token caps per request</h2>
+      <p class="muted">
+        Counted as a request's input plus the longest answer it may get, for every request to the provider (chat, VS
+        Code's model picker, other extensions, fallback).
+      </p>
+      ${caps.length === 0 ? html`<p class="muted">No token caps yet.</p>` : ''}
+      ${caps.map(
+        (cap) =>
+          html`<article class="budget" data-token-cap=${cap.providerId}>
+            <h3>${nameOf(cap.providerId)}</h3>
+            <p>${describe(cap)}</p>
+            <div class="actions">
+              ${button('Remove', () => void this.#removeCap(cap.providerId), {
+                look: 'danger',
+                id: `remove-cap-${domId(cap.providerId)}`,
+              })}
+            </div>
+          </article>`,
+      )}
+      <form class="budget-form" novalidate aria-label="Set token caps" @submit=${submit} @keydown=${submitOnEnter}>
+        <h2>Set a provider's token caps</h2>
+        <label for="cap-provider">Provider</label>
+        <select id="cap-provider">
+          ${state.providers.map((provider) => html`<option value=${provider.id}>${provider.name}</option>`)}
+        </select>
+        <label for="cap-soft">Warn in chat above (tokens)</label>
+        <input id="cap-soft" type="text" inputmode="numeric" placeholder="e.g. 50,000" />
+        <label for="cap-hard">Never send more than (tokens)</label>
+        <input id="cap-hard" type="text" inputmode="numeric" placeholder="e.g. 100,000" />
+        <div class="actions">${submitButton('Save Token Caps', 'save-token-caps')}</div>
+      </form>`;
+  }
+
+  async #removeCap(providerId: string): Promise<void> {
+    try {
+      await request('removeTokenCap', { providerId });
+      await this.load();
+    } catch (error) {
+      store.showError((error as Error).message);
+    }
   }
 
   #form(state: PanelState): TemplateResult {

@@ -5,6 +5,7 @@ import { countPromptTokens, estimateCost } from './estimate';
 import type { UsageLedger } from './ledger';
 import type { Surface } from './ledgerTotals';
 import { costOf, priceOf, type PricingContext } from './pricing';
+import { capOutput } from './tokenCaps';
 
 export interface MeterOptions {
   providerId: string;
@@ -15,6 +16,11 @@ export interface MeterOptions {
   maxOutputTokens?: (modelId: string) => number | undefined | Promise<number | undefined>;
   /** The model's context window, when known: a usage report far beyond it is not believed. */
   contextWindow?: (modelId: string) => number | undefined | Promise<number | undefined>;
+  /**
+   * The provider's hard cap on a request's tokens (input plus output), read for each request: the
+   * output cap is lowered to fit, and a request whose input alone is over it is refused unsent.
+   */
+  hardTokenCap?: () => { tokens: number; providerName: string } | undefined;
   ledger: UsageLedger;
   guard: BudgetGuard;
   surface: Surface;
@@ -126,6 +132,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
   #inner: AsyncIterator<ChatEvent> | undefined;
   #reservation: Reservation | undefined;
   #inputTokens = 0;
+  #countMethod: 'provider' | 'tokenizer' | 'estimate' = 'tokenizer';
   #usage: Usage | undefined;
   /** Set when the provider's usage report was not believed: the usage passed on and recorded is counted here. */
   #suspect = false;
@@ -155,13 +162,20 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     const model = this.#request.model;
     const modelMax = await this.#options.maxOutputTokens?.(model);
     // Never ask for more than the model can give.
-    const maxTokens =
+    let maxTokens =
       this.#request.maxTokens !== undefined && modelMax !== undefined
         ? Math.min(this.#request.maxTokens, modelMax)
         : (this.#request.maxTokens ?? modelMax);
     this.#contextWindow = await this.#options.contextWindow?.(model);
     this.#started = this.#options.clock.now();
     let { admitRequest, suggested } = await this.#admitRequest(maxTokens);
+    const hardCap = this.#options.hardTokenCap?.();
+    if (hardCap) {
+      // Counted with another family's tokenizer, the input gets the same room for error as a budget's worst case.
+      const inputTokens = Math.ceil(this.#inputTokens * (this.#countMethod === 'estimate' ? ESTIMATE_MARGIN : 1));
+      maxTokens = capOutput({ inputTokens, maxTokens }, hardCap.tokens, hardCap.providerName);
+      admitRequest = { ...admitRequest, maxTokens };
+    }
     let admission = await guard.admit(admitRequest);
     const waived = new Set<string>();
     let askedPrice = false;
@@ -229,6 +243,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
     const model = this.#request.model;
     const estimate = await estimateCost(this.#options.pricing(model), this.#request, this.#options.type, maxTokens);
     this.#inputTokens = estimate.inputTokens;
+    this.#countMethod = estimate.method;
     const unknown = estimate.priceSource === 'estimated' || estimate.priceSource === 'unknown';
     const admitRequest: AdmitRequest = {
       providerId: this.#options.providerId,

@@ -27,7 +27,12 @@ export const providerHandlers: Handlers<
     return null;
   },
   async setDefault({ providerId, modelId }, { registry }) {
-    await registry.setDefault(providerEntry(registry, providerId).id, modelId);
+    // Through the command: the difference per answer is said, and a change beyond the cost ratio asked about.
+    await vscode.commands.executeCommand(Commands.selectDefaultModel, {
+      providerId: providerEntry(registry, providerId).id,
+      modelId,
+      askAboutCost: true,
+    });
     return null;
   },
   async setKey({ providerId }, { registry }) {
