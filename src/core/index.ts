@@ -1,4 +1,5 @@
 export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider';
+export { azureBaseUrl, parseAzureUrl, type AzureAddress } from './azureUrl';
 export { AnthropicProvider } from './adapters/anthropic';
 export { GeminiProvider } from './adapters/gemini';
 export { MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS, OllamaProvider } from './adapters/ollama';

@@ -68,6 +68,7 @@ export function draftRowSource(
           ? {
               user: {
                 ...(own.name ? { name: own.name } : {}),
+                ...(own.baseModel ? { baseModel: own.baseModel } : {}),
                 contextWindow: own.contextWindow,
                 maxOutputTokens: own.maxOutputTokens,
                 prices: own.prices,

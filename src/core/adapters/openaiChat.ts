@@ -27,6 +27,7 @@ import type {
   ModelInfo,
   Provider,
   ProviderType,
+  ResponseMetadata,
   Usage,
 } from '../types';
 
@@ -298,15 +299,17 @@ export class OpenAiChatProvider implements Provider {
   #batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
     const stream = request.stream ?? true;
     return answerBatches(this.#config.transport, signal, stream, (scope) => this.#open(request, stream, scope), {
-      whole: (response, scope) => this.#readCompletion(response, scope),
+      whole: (response, scope, _early, metadata) => this.#readCompletion(response, scope, metadata),
       parser: () => new StreamState(this.#config.transport),
     });
   }
 
-  async #readCompletion(response: Response, scope: RequestScope): Promise<ChatEvent[]> {
+  async #readCompletion(response: Response, scope: RequestScope, metadata: ResponseMetadata): Promise<ChatEvent[]> {
     const json = await readJson(this.#config.transport, response, scope);
     const parsed = completionSchema.safeParse(json);
     if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+    // Azure names the model a deployment runs here (e.g. gpt-4o-2024-11-20).
+    if (parsed.data.model) metadata.model = parsed.data.model;
     const choice = parsed.data.choices[0];
     const message = choice?.message;
     const events: ChatEvent[] = [];

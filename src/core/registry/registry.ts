@@ -415,6 +415,7 @@ export class Registry {
         ? {
             user: {
               ...(chosen.name ? { name: chosen.name } : {}),
+              ...(chosen.baseModel ? { baseModel: chosen.baseModel } : {}),
               contextWindow: chosen.contextWindow,
               maxOutputTokens: chosen.maxOutputTokens,
               prices: chosen.prices,

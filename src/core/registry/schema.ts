@@ -40,6 +40,16 @@ export function checkBaseUrl(value: string): string | undefined {
 const SECRET_HEADER = /auth|key|token|secret|cookie|subscription|password|credential/i;
 
 export const modelOverrides = z.object({
+  /**
+   * The model this one runs, where its id does not say (an Azure deployment is named by the user):
+   * its limits, capabilities and prices are that model's. Set by the user, or read from the answer.
+   */
+  baseModel: z
+    .string()
+    .min(1)
+    .max(MODEL_ID_MAX)
+    .refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE)
+    .optional(),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
   /** US dollars per million tokens. */
