@@ -394,12 +394,15 @@ function isBudgetRefusal(error: ProviderError): boolean {
 export interface ModelCheck {
   ok: boolean;
   stage: StageResult;
+  /** The model the provider says answered (an Azure deployment's). */
+  servedModel?: string;
 }
 
 /** What a connection test with a model says of that model: its one-token chat, else why it was not tried. */
 export function modelCheck(report: ConnectionTestReport): ModelCheck {
   const chat = report.stages.find((stage) => stage.stage === 'chat');
-  if (chat?.status === 'pass') return { ok: true, stage: chat };
+  if (chat?.status === 'pass')
+    return { ok: true, stage: chat, ...(report.servedModel ? { servedModel: report.servedModel } : {}) };
   // A model list that failed is not the model's fault: the chat decides, unless nothing got that far.
   const stopped =
     chat?.status === 'fail'

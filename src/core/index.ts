@@ -6,11 +6,17 @@ export { MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS, OllamaProvider } from './adapt
 export { MAX_ARGUMENT_DEPTH } from './adapters/toolArguments';
 export { OpenAiChatProvider } from './adapters/openaiChat';
 export { OpenAiResponsesProvider } from './adapters/openaiResponses';
-export { PROVIDER_TEMPLATES, findTemplate } from './templates';
+export { PROVIDER_TEMPLATES, findTemplate, recommendedAmong } from './templates';
 export type { ProviderTemplate } from './templates';
 export { CATALOG_SOURCES, catalogFacts, withCatalog } from './catalog';
-export { baseUrlCandidates, runConnectionTest } from './connectionTest';
-export type { ConnectionTestOptions, ConnectionTestReport, ConnectionStage, StageResult } from './connectionTest';
+export { azureCandidates, baseUrlCandidates, runConnectionTest } from './connectionTest';
+export type {
+  ConnectionTestOptions,
+  ConnectionTestReport,
+  ConnectionStage,
+  ModelCheck,
+  StageResult,
+} from './connectionTest';
 export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
 export type { ModelListing } from './adapters/listings';

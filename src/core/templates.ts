@@ -1,4 +1,5 @@
 import type { ModelListing } from './adapters/listings';
+import { AZURE_API_VERSION } from './azureUrl';
 import type { ProviderType } from './types';
 
 /** A built-in starting point for a provider: its API family, default endpoint and where keys come from. */
@@ -23,6 +24,13 @@ export interface ProviderTemplate {
    * OpenRouter's prices, a LiteLLM proxy's `/model/info`, LM Studio's `/api/v0/models`.
    */
   modelListing?: ModelListing;
+  /**
+   * The model the add wizard preselects as the provider's default when the provider lists it (or a
+   * dated snapshot of it): a current, capable and moderately priced one, not whatever is listed first.
+   */
+  recommendedModel?: string;
+  /** The API version sent where the provider's URLs carry one (Azure's deployment form). */
+  apiVersion?: string;
 }
 
 /**
@@ -39,6 +47,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-',
     catalogIds: ['openai'],
+    recommendedModel: 'gpt-5-mini',
   },
   {
     id: 'anthropic',
@@ -49,6 +58,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-ant-',
     catalogIds: ['anthropic'],
+    recommendedModel: 'claude-sonnet-4-5',
   },
   {
     id: 'gemini',
@@ -59,6 +69,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'AIza',
     catalogIds: ['google'],
+    recommendedModel: 'gemini-2.5-flash',
   },
   {
     id: 'azure-openai',
@@ -67,6 +78,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     keyUrl: 'https://portal.azure.com/#view/Microsoft_Azure_ProjectOxford/CognitiveServicesHub/~/OpenAI',
     key: 'required',
     catalogIds: ['azure', 'openai'],
+    apiVersion: AZURE_API_VERSION,
   },
   {
     id: 'deepseek',
@@ -77,6 +89,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-',
     catalogIds: ['deepseek'],
+    recommendedModel: 'deepseek-chat',
   },
   {
     id: 'xai',
@@ -87,6 +100,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'xai-',
     catalogIds: ['x-ai', 'xai'],
+    recommendedModel: 'grok-4',
   },
   {
     id: 'mistral',
@@ -96,6 +110,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     keyUrl: 'https://console.mistral.ai/api-keys',
     key: 'required',
     catalogIds: ['mistral'],
+    recommendedModel: 'mistral-medium-latest',
   },
   {
     id: 'groq',
@@ -106,6 +121,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'gsk_',
     catalogIds: ['groq'],
+    recommendedModel: 'llama-3.3-70b-versatile',
   },
   {
     id: 'openrouter',
@@ -116,6 +132,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-or-',
     catalogIds: ['openrouter'],
+    recommendedModel: 'openai/gpt-5-mini',
     modelListing: 'openrouter',
   },
   {
@@ -146,6 +163,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'pplx-',
     catalogIds: ['perplexity'],
+    recommendedModel: 'sonar',
   },
   {
     id: 'ollama',
@@ -185,6 +203,20 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
   },
   { id: 'custom', name: 'Custom OpenAI-compatible', type: 'openai-compatible', key: 'optional', catalogIds: [] },
 ];
+
+/** The listed model a template recommends: its id, else its newest dated snapshot (`claude-sonnet-4-5-20250929`). */
+export function recommendedAmong(
+  template: Pick<ProviderTemplate, 'recommendedModel'>,
+  ids: readonly string[],
+): string | undefined {
+  const recommended = template.recommendedModel;
+  if (!recommended) return undefined;
+  if (ids.includes(recommended)) return recommended;
+  return ids
+    .filter((id) => id.startsWith(`${recommended}-`) && /^\d/.test(id.slice(recommended.length + 1)))
+    .sort()
+    .at(-1);
+}
 
 export function findTemplate(id: string): ProviderTemplate | undefined {
   return PROVIDER_TEMPLATES.find((template) => template.id === id);

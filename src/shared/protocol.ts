@@ -86,6 +86,8 @@ const modelRow = z.strictObject({
   labels: z.optional(z.strictObject({ contextWindow: label, maxOutputTokens: label, price: label })),
   /** What changed since the user last looked: a new model, or its price ("price changed $2.50 → $3.00 in"). */
   change: z.optional(z.strictObject({ kind: z.enum(['new', 'price']), text: z.string().check(z.maxLength(300)) })),
+  /** The model this one runs (an Azure deployment's): its facts and prices are that model's. */
+  baseModel: z.optional(modelId),
 });
 export type ModelRow = z.infer<typeof modelRow>;
 
@@ -110,6 +112,12 @@ const report = z.strictObject({
   stages: z.array(stageResult),
   suggestedBaseUrl: z.optional(z.string()),
   models: z.optional(z.array(modelRow)),
+  /** The listed model the template recommends, which the wizard preselects as the default. */
+  recommendedModel: z.optional(modelId),
+  /** Azure: each named deployment's one-token check (those that answered are in `models`). */
+  deployments: z.optional(
+    z.array(z.strictObject({ id: modelId, ok: z.boolean(), message: z.string(), baseModel: z.optional(modelId) })),
+  ),
 });
 export type PanelReport = z.infer<typeof report>;
 
@@ -177,6 +185,10 @@ const auditEntry = z.strictObject({
 });
 export type PanelAuditEntry = z.infer<typeof auditEntry>;
 
+/** An Azure deployment as the wizard names it: its name, and (optionally) the model it runs. */
+const deployment = z.strictObject({ id: newModelId, baseModel: z.optional(newModelId) });
+const apiVersion = z.string().check(z.minLength(1), z.maxLength(40), z.regex(/^[\w.-]+$/));
+
 /** The result of a request that only acts (its effect reaches the panel as a new state). */
 const done = z.null();
 const onProvider = z.strictObject({ providerId });
@@ -192,6 +204,9 @@ export const requests = {
       template: text(100),
       baseUrl: httpUrl,
       apiKey: z.optional(z.string().check(z.maxLength(4096))),
+      apiVersion: z.optional(apiVersion),
+      /** Azure: the deployments to test (the first with the connection test, the others with a one-token check each). */
+      deployments: z.optional(z.array(deployment).check(z.maxLength(50))),
     }),
     result: report,
   },
@@ -203,6 +218,9 @@ export const requests = {
       apiKey: z.optional(z.string().check(z.maxLength(4096))),
       models: z.array(newModelId).check(z.maxLength(500)),
       defaultModel: z.optional(newModelId),
+      apiVersion: z.optional(apiVersion),
+      /** The model each chosen model runs, where its id does not say (Azure deployments). */
+      baseModels: z.optional(z.record(newModelId, newModelId)),
     }),
     result: z.strictObject({ providerId }),
   },
@@ -216,6 +234,8 @@ export const requests = {
       baseUrl: httpUrl,
       apiKey: z.optional(z.string().check(z.maxLength(4096))),
       model: newModelId,
+      apiVersion: z.optional(apiVersion),
+      baseModel: z.optional(newModelId),
     }),
     result: z.strictObject({ ok: z.boolean(), stage: stageResult, model: modelRow }),
   },
@@ -314,6 +334,8 @@ const templateInfo = z.strictObject({
   key: z.enum(['required', 'optional', 'none']),
   keyPrefix: z.optional(z.string()),
   local: z.boolean(),
+  /** The API version the template documents (Azure's deployment URLs). */
+  apiVersion: z.optional(z.string()),
 });
 export type TemplateInfo = z.infer<typeof templateInfo>;
 
