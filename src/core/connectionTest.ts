@@ -105,6 +105,7 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
   // a provider that echoes the key in its error code.
   const redactor = new Redactor();
   redactor.addSecret(options.apiKey);
+  for (const value of Object.values(options.secretHeaders ?? {})) redactor.addSecret(value);
   const stages: StageResult[] = [];
   const record = (result: StageResult) => {
     const { detail, ...rest } = result;

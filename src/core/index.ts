@@ -73,6 +73,7 @@ export { MODEL_LISTS_KEY, ModelListStore } from './registry/modelLists';
 export type { ProviderListing } from './registry/modelLists';
 export type { NewProvider, ProviderPatch } from './registry/input';
 export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION } from './registry/schema';
+export { looksLikeKey, SECRET_HEADER } from './registry/keyShape';
 export type { ProviderEntry, RegistryState } from './registry/schema';
 export { DeferredEvents } from './events';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';

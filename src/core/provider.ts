@@ -28,6 +28,8 @@ export interface CreateProviderOptions {
   /** The host's fetch. In VS Code pass the extension host's global fetch (proxy, PAC and OS certificates apply). */
   fetch?: typeof fetch;
   headers?: Record<string, string>;
+  /** Headers whose values are secrets (from secret storage): sent like `headers`, and redacted everywhere. */
+  secretHeaders?: Record<string, string>;
   timeouts?: Timeouts;
   apiVersion?: string;
   /** How messages name this provider ("DeepSeek rate limit reached"); defaults from the type. */
@@ -107,6 +109,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
   const providerName = options.name ?? DEFAULT_NAMES[options.type];
   const redactor = new Redactor();
   redactor.addSecret(options.apiKey);
+  for (const value of Object.values(options.secretHeaders ?? {})) redactor.addSecret(value);
   const transport: TransportConfig = {
     providerName,
     fetch: options.fetch ?? globalThis.fetch,
@@ -123,7 +126,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URLS[options.type];
   if (!baseUrl) throw new TypeError(`createProvider: baseUrl is required for type '${options.type}'`);
   const base = trimSlash(baseUrl);
-  const extraHeaders = options.headers ?? {};
+  const extraHeaders = { ...options.headers, ...options.secretHeaders };
   // The first answer's one-time work (loading fetch, compiling the stream's schemas), ahead of it.
   prepareStreaming(options.type);
 

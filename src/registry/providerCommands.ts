@@ -73,6 +73,11 @@ export function providerCommands(services: Services): CommandTable {
             field: 'models' as const,
           },
           {
+            label: 'Advanced Settings',
+            description: 'Headers, organization and project, sampling, timeouts, CA bundle (in the panel)',
+            field: 'advanced' as const,
+          },
+          {
             label: entry.enabled ? 'Disable' : 'Enable',
             description: entry.enabled ? 'Keep it, but do not use it' : 'Use it again',
             field: 'enabled' as const,
@@ -82,6 +87,8 @@ export function providerCommands(services: Services): CommandTable {
       );
       if (!field) return;
       if (field.field === 'enabled') return registry.setEnabled(entry.id, !entry.enabled);
+      if (field.field === 'advanced')
+        return vscode.commands.executeCommand(Commands.openPanel, { section: 'settings' });
       if (field.field === 'models') {
         const choice = await chooseModels(services, entry.id);
         if (choice) void dialogs.info(`${entry.name}: ${choice.chosen.join(', ')}.`);

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from '../core/registry/ids';
-import { KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
+import { HEADER_NAME, KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
 
 /**
  * The one protocol between the provider panel (webview) and the extension host: a map of requests,
@@ -189,6 +189,37 @@ export type PanelAuditEntry = z.infer<typeof auditEntry>;
 const deployment = z.strictObject({ id: newModelId, baseModel: z.optional(newModelId) });
 const apiVersion = z.string().check(z.minLength(1), z.maxLength(40), z.regex(/^[\w.-]+$/));
 
+/** A request header as the provider settings show it: a secret one has a mask, never its value. */
+const headerRow = z.strictObject({
+  name: z.string().check(z.regex(HEADER_NAME)),
+  /** A plain header's value; a secret header's only when it is typed (to set or replace it). */
+  value: z.optional(z.string().check(z.maxLength(8192))),
+  secret: z.boolean(),
+  mask: z.optional(z.string().check(z.maxLength(100))),
+});
+export type PanelHeader = z.infer<typeof headerRow>;
+const optionalNumber = (min: number, max: number) => z.optional(z.number().check(z.gte(min), z.lte(max)));
+/** What a real provider needs besides its address and key, as the panel edits it. */
+const providerSettings = z.strictObject({
+  headers: z.array(headerRow).check(z.maxLength(40)),
+  /** Sent as OpenAI-Organization and OpenAI-Project. */
+  organization: z.optional(z.string().check(z.maxLength(200))),
+  project: z.optional(z.string().check(z.maxLength(200))),
+  sampling: z.strictObject({
+    temperature: optionalNumber(0, 2),
+    topP: optionalNumber(0, 1),
+    frequencyPenalty: optionalNumber(-2, 2),
+    presencePenalty: optionalNumber(-2, 2),
+    maxOutputTokens: z.optional(z.int().check(z.positive(), z.lte(10_000_000))),
+  }),
+  timeouts: z.strictObject({
+    firstByteMs: z.optional(z.int().check(z.gte(1000), z.lte(3_600_000))),
+    idleMs: z.optional(z.int().check(z.gte(1000), z.lte(3_600_000))),
+  }),
+  caBundlePath: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+});
+export type PanelProviderSettings = z.infer<typeof providerSettings>;
+
 /** The result of a request that only acts (its effect reaches the panel as a new state). */
 const done = z.null();
 const onProvider = z.strictObject({ providerId });
@@ -248,6 +279,10 @@ export const requests = {
   removeProvider: { params: onProvider, result: done },
   /** Opens VS Code's own editing prompts for the provider (name, base URL, API version). */
   editProvider: { params: onProvider, result: done },
+  /** A provider's headers (secret ones masked), organization and project, sampling, timeouts and CA bundle. */
+  providerSettings: { params: onProvider, result: providerSettings },
+  /** Saves them: secret header values to secret storage, the rest on the provider. */
+  saveProviderSettings: { params: z.extend(providerSettings, { providerId }), result: done },
   /** The local servers found (and added). */
   detectLocal: { params: z.strictObject({}), result: z.strictObject({ found: z.array(z.string()) }) },
   /** Opens VS Code's chat on Switchboard's default model. */
@@ -364,7 +399,16 @@ export const panelState = z.strictObject({
 });
 export type PanelState = z.infer<typeof panelState>;
 
-export const panelSection = z.enum(['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity']);
+export const panelSection = z.enum([
+  'providers',
+  'add',
+  'models',
+  'usage',
+  'budgets',
+  'fallback',
+  'activity',
+  'settings',
+]);
 export type PanelSection = z.infer<typeof panelSection>;
 
 /**

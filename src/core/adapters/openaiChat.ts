@@ -252,6 +252,9 @@ export class OpenAiChatProvider implements Provider {
     if (stream && !this.#streamOptionsRejected) body.stream_options = { include_usage: true };
     if (request.maxTokens !== undefined) body[this.#config.maxTokensField] = request.maxTokens;
     if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.topP !== undefined) body.top_p = request.topP;
+    if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+    if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({
         type: 'function',

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { findTemplate } from '../templates';
 import {
   baseUrl,
+  caBundlePath,
   describeIssues,
   headers,
   modelId,
@@ -9,6 +10,8 @@ import {
   newProviderEntry,
   providerEntry,
   providerId,
+  sampling,
+  timeouts,
   type ProviderEntry,
   type RegistryState,
 } from './schema';
@@ -188,6 +191,10 @@ export const declaredProvider = z
     baseUrl: baseUrl.optional(),
     apiVersion: z.string().optional(),
     headers: headers.optional(),
+    // Nothing secret: a CA bundle's path, timeouts and sampling may be declared (secret headers may not).
+    caBundlePath: caBundlePath.optional(),
+    timeouts: timeouts.optional(),
+    sampling: sampling.optional(),
     models: z.array(newChosenModel).optional(),
     defaultModel: modelId.optional(),
     enabled: z.boolean().optional(),
@@ -229,6 +236,9 @@ export function resolveDeclared(
       baseUrl,
       ...(item.apiVersion ? { apiVersion: item.apiVersion } : {}),
       ...(item.headers ? { headers: item.headers } : {}),
+      ...(item.caBundlePath ? { caBundlePath: item.caBundlePath } : {}),
+      ...(item.timeouts ? { timeouts: item.timeouts } : {}),
+      ...(item.sampling ? { sampling: item.sampling } : {}),
       enabled: item.enabled ?? true,
       models: item.models ?? [],
       ...(item.defaultModel ? { defaultModel: item.defaultModel } : {}),
