@@ -16,6 +16,7 @@ import {
 } from '../support/workbench';
 
 const AZURE_KEY = '5f0c1e2d3b4a59687a6b5c4d3e2f1a0b';
+const GATEWAY_TOKEN = 'gw-UI4e5d6c7b8a9f0e1d2c3b4a5f6e7d';
 
 describe('setting up a provider from the panel', function () {
   this.timeout(120_000);
@@ -131,5 +132,49 @@ describe('setting up a provider from the panel', function () {
       await panel.locator('article.card[data-provider="azure-foundry"]').innerText(),
       new RegExp(`${azure.url.replace(/[.:/]/g, '\\$&')}/openai/v1`),
     );
+  });
+
+  it('advanced settings saved in the panel reach the wire: headers (a secret one masked), organization, project, sampling', async () => {
+    await panel.getByRole('tab', { name: 'Provider Settings', exact: true }).click();
+    await panel.locator('#settings-provider').selectOption('azure-openai');
+    await panel.getByLabel('OpenAI organization').fill('org-ui');
+    await panel.getByLabel('OpenAI project').fill('proj_ui');
+    await panel.getByRole('button', { name: 'Add Header' }).click();
+    await panel.getByLabel('Header 1 name').fill('X-Route');
+    // A key typed into a plain header is refused, with the way to keep it.
+    await panel.getByLabel('Header 1 value').fill('sk-proj-abcdefghijklmnopqrstuvwxyz0123456789');
+    await panel.getByRole('button', { name: 'Save Settings' }).click();
+    await panel.getByRole('alert').filter({ hasText: 'Mark the header secret' }).waitFor({ timeout: 20_000 });
+    await panel.getByLabel('Header 1 value').fill('eu');
+    await panel.getByRole('button', { name: 'Add Header' }).click();
+    await panel.getByLabel('Header 2 name').fill('X-Gateway-Token');
+    // Named like a credential: secret by itself, typed as a password.
+    assert.equal(await panel.locator('#header-secret-1').isChecked(), true);
+    assert.equal(await panel.getByLabel('Header 2 value').getAttribute('type'), 'password');
+    await panel.getByLabel('Header 2 value').fill(GATEWAY_TOKEN);
+    await panel.getByLabel('Temperature').fill('0.4');
+    await panel.getByRole('button', { name: 'Save Settings' }).click();
+    // Saved and read back: the secret header shows its mask only.
+    await panel.locator('#header-value-1[placeholder="saved (…6e7d); type to replace"]').waitFor({ timeout: 20_000 });
+    assert.equal(await panel.getByLabel('Header 2 value').inputValue(), '');
+    for (const frame of page.frames())
+      assert.ok(!(await frame.content().catch(() => '')).includes(GATEWAY_TOKEN), frame.url());
+    await screenshot(page, 'setup-provider-settings');
+
+    // The card's connection test: its one-token chat carries every setting.
+    const before = azure.requests.length;
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
+    const card = panel.locator('article.card[data-provider="azure-openai"]');
+    await card.getByRole('button', { name: 'Test Connection' }).click();
+    await card.locator('.stage[data-stage="chat"][data-status="pass"]').waitFor({ timeout: 30_000 });
+    const sent = azure.requests.slice(before).find((request) => request.method === 'POST');
+    assert.ok(sent);
+    assert.deepEqual(
+      [sent.headers['openai-organization'], sent.headers['openai-project'], sent.headers['x-route']],
+      ['org-ui', 'proj_ui', 'eu'],
+    );
+    assert.equal(sent.headers['x-gateway-token'], GATEWAY_TOKEN);
+    assert.equal(sent.headers['api-key'], AZURE_KEY);
+    assert.equal((JSON.parse(sent.body) as { temperature?: number }).temperature, 0.4);
   });
 });

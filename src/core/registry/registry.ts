@@ -524,7 +524,7 @@ export class Registry {
       model: options.model ?? entry.defaultModel,
       signal: options.signal,
       onStage: options.onStage,
-      wrapChat: options.wrapChat,
+      wrapChat: asRequested(entry, options.wrapChat),
     });
     // A test stopped half-way says nothing about the provider: the last real result stays.
     if (options.signal?.aborted) return report;
@@ -590,7 +590,7 @@ export class Registry {
         ...(await adapterOptions(this.#options, entry, key, headers)),
         model: modelId,
         signal: options.signal,
-        wrapChat: options.wrapChat,
+        wrapChat: asRequested(entry, options.wrapChat),
       }),
     );
   }
@@ -604,4 +604,22 @@ export class Registry {
       return state;
     });
   }
+}
+
+/**
+ * The connection test's chat as a real request goes: with the provider's sampling and the model's
+ * settings filled in, under the host's wrapper (the meter) as ever.
+ */
+function asRequested(
+  entry: ProviderEntry,
+  wrap: ((provider: Provider) => Provider) | undefined,
+): (provider: Provider) => Provider {
+  return (provider) => {
+    const filled: Provider = {
+      type: provider.type,
+      chat: (request, options) => provider.chat(withOverrides(entry, request), options),
+      listModels: (options) => provider.listModels(options),
+    };
+    return wrap ? wrap(filled) : filled;
+  };
 }
