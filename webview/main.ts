@@ -7,6 +7,7 @@ import './sections/budgets';
 import './sections/fallback';
 import './sections/models';
 import './sections/providers';
+import './sections/providerSettings';
 import './sections/usage';
 import { restoreWizard } from './sections/wizard';
 import { store, vscode } from './state';
@@ -15,6 +16,7 @@ import './styles/panel.css';
 const TABS: Array<[string, PanelSection]> = [
   ['Providers', 'providers'],
   ['Add Provider', 'add'],
+  ['Provider Settings', 'settings'],
   ['Models', 'models'],
   ['Usage', 'usage'],
   ['Budgets', 'budgets'],
@@ -39,6 +41,8 @@ function section(name: PanelSection): TemplateResult {
       return html`<sb-fallback></sb-fallback>`;
     case 'activity':
       return html`<sb-activity></sb-activity>`;
+    case 'settings':
+      return html`<sb-provider-settings></sb-provider-settings>`;
   }
 }
 

@@ -7,6 +7,12 @@ import {
 } from '../src/shared/protocol';
 
 export type SortColumn = 'provider' | 'model' | 'context' | 'output' | 'input' | 'outputPrice';
+export interface AzureDraft {
+  form: 'deployment' | 'v1';
+  apiVersion: string;
+  deployments: Array<{ id: string; baseModel?: string }>;
+}
+
 export type WizardStep = 'template' | 'connect' | 'models' | 'done';
 
 /** What survives the panel being hidden (getState/setState). Never the key. */
@@ -30,6 +36,8 @@ export interface SavedState {
     defaultModel?: string;
     filter?: string;
     added?: string;
+    /** Azure: which URL form, its API version, and the deployments named (each with the model it runs, if said). */
+    azure?: AzureDraft;
   };
 }
 

@@ -1,3 +1,4 @@
+import { parseAzureUrl, type AzureAddress } from './azureUrl';
 import { errorCode, TLS_ERROR_CODE } from './http';
 import { ProviderError } from './errors';
 import { createProvider, type CreateProviderOptions } from './provider';
@@ -26,6 +27,8 @@ export interface ConnectionTestReport {
   /** A base URL that works where the given one did not (missing or doubled /v1, a pasted endpoint). */
   suggestedBaseUrl?: string;
   models?: ModelInfo[];
+  /** The model the one-token chat says answered: for an Azure deployment, the model it runs (`gpt-4o-2024-11-20`). */
+  servedModel?: string;
 }
 
 export interface ConnectionTestOptions extends CreateProviderOptions {
@@ -77,6 +80,22 @@ export function baseUrlCandidates(baseUrl: string): string[] {
 }
 
 /**
+ * Azure's two URL forms, each the other's fix: a resource whose deployment URLs answer nothing may
+ * answer at `/openai/v1`, and the reverse; a path before /openai that does not belong is dropped.
+ * Never `/v1` on the resource: Azure has no such path.
+ */
+export function azureCandidates(address: AzureAddress): Array<{ baseUrl: string; form: AzureAddress['form'] }> {
+  const origin = new URL(address.resource).origin;
+  const resources = [...new Set([address.resource, origin])];
+  const candidates = resources.flatMap((resource) => [
+    { baseUrl: `${resource}/openai/v1`, form: 'v1' as const },
+    { baseUrl: resource, form: 'deployment' as const },
+  ]);
+  const current = address.form === 'v1' ? `${address.resource}/openai/v1` : address.resource;
+  return candidates.filter((candidate) => candidate.baseUrl !== current);
+}
+
+/**
  * Tests a provider the way a person would debug it, stage by stage: can we connect (DNS, refused,
  * proxy), is TLS trusted, is the key accepted (401 vs 403 vs a 400 bad key), does the model list
  * load, does a one-token chat answer. Only the injected fetch is used, so proxies apply.
@@ -87,6 +106,7 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
   // a provider that echoes the key in its error code.
   const redactor = new Redactor();
   redactor.addSecret(options.apiKey);
+  for (const value of Object.values(options.secretHeaders ?? {})) redactor.addSecret(value);
   const stages: StageResult[] = [];
   const record = (result: StageResult) => {
     const { detail, ...rest } = result;
@@ -111,10 +131,30 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
     return { ok: false, stages };
   }
   const https = options.baseUrl?.startsWith('https:') ?? true;
-  // Azure's deployment URLs have no model list: the chat is the first request.
+  const azure = options.type === 'azure-openai' ? parseAzureUrl(options.baseUrl ?? '') : undefined;
+  // Azure's deployment URLs have no model list: the chat with a deployment is the first request.
   const hasModelList = listsModels(options.type, options.baseUrl ?? '');
+  if (!hasModelList && !options.model) {
+    // Nothing to send: a chat with no deployment would go to /openai/deployments//chat/completions.
+    skipRest(['connect', 'tls', 'auth'], 'Not tried: no deployment named.');
+    record({
+      stage: 'models',
+      status: 'fail',
+      message:
+        'Name a deployment to test: Azure answers at a deployment (…/openai/deployments/NAME/…) and does not list them.',
+    });
+    skipRest(['chat'], 'Name a deployment first.');
+    return { ok: false, stages };
+  }
   const provider = createProvider(options);
   const chatProvider = options.wrapChat ? options.wrapChat(provider) : provider;
+  let servedModel: string | undefined;
+  /** The one-token chat; Azure's whole answer names the model a deployment runs. */
+  const oneToken = async (model: string, via: Provider = chatProvider) => {
+    const request = { model, messages: [{ role: 'user' as const, content: 'Hi' }], maxTokens: 1 };
+    for await (const event of via.chat(azure ? { ...request, stream: false } : request, { signal: options.signal }))
+      if (event.type === 'response-metadata' && event.metadata.model) servedModel = event.metadata.model;
+  };
 
   const timed = async <T>(work: () => Promise<T>): Promise<{ value?: T; error?: ProviderError; ms: number }> => {
     const started = clock.now();
@@ -133,11 +173,7 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
   const first = hasModelList
     ? await timed(() => provider.listModels({ signal: options.signal }))
     : await timed(async () => {
-        for await (const event of chatProvider.chat(
-          { model: options.model ?? '', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 },
-          { signal: options.signal },
-        ))
-          void event;
+        await oneToken(options.model!);
         return [] as ModelInfo[];
       });
 
@@ -209,25 +245,28 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
       (error.kind === 'server_error' && error.code === undefined && hasModelList))
   ) {
     // The server answered, but not at these paths: try the usual base-URL mistakes.
-    for (const candidate of baseUrlCandidates(options.baseUrl ?? '')) {
-      const attempt = await timed(() =>
-        createProvider({ ...options, baseUrl: candidate }).listModels({ signal: options.signal }),
-      );
+    for (const candidate of suggestions(options, azure, error)) {
+      const attempt = await timed(() => candidate.works());
       if (!attempt.error) {
         record({
           stage: 'auth',
           status: 'skip',
-          message: `Nothing answered at ${options.baseUrl}; ${candidate} does.`,
+          message: `Nothing answered at ${options.baseUrl}; ${candidate.baseUrl} does.`,
         });
         record({
           stage: 'models',
           status: 'fail',
-          message: `Use ${candidate} as the base URL.`,
+          message: `Use ${candidate.baseUrl} as the base URL.`,
           ms: first.ms,
           code: String(error.status ?? ''),
         });
         skipRest(['chat'], 'Fix the base URL first.');
-        return { ok: false, stages, suggestedBaseUrl: redactor.redact(candidate), models: attempt.value };
+        return {
+          ok: false,
+          stages,
+          suggestedBaseUrl: redactor.redact(candidate.baseUrl),
+          ...(attempt.value ? { models: attempt.value } : {}),
+        };
       }
     }
   }
@@ -254,7 +293,11 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
     record(
       error
         ? { stage: 'models', status: 'fail', message: error.message, code: error.code, detail: error.providerMessage }
-        : { stage: 'models', status: 'skip', message: 'Azure deployments are named, not listed.' },
+        : {
+            stage: 'models',
+            status: 'skip',
+            message: `Azure deployments are named, not listed; ${options.model} is there${servedModel ? ` (it runs ${servedModel})` : ''}.`,
+          },
     );
   } else if (error) {
     record({
@@ -276,13 +319,7 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
     if (!error) record({ stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: first.ms });
     else skipRest(['chat'], 'See above.');
   } else {
-    const chat = await timed(async () => {
-      for await (const event of chatProvider.chat(
-        { model: options.model!, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1 },
-        { signal: options.signal },
-      ))
-        void event;
-    });
+    const chat = await timed(() => oneToken(options.model!));
     record(
       chat.error && isBudgetRefusal(chat.error)
         ? // The provider is not at fault: a budget with no room left refused the one-token chat before it was sent.
@@ -299,7 +336,55 @@ export async function runConnectionTest(options: ConnectionTestOptions): Promise
           : { stage: 'chat', status: 'pass', message: `${options.model} answered.`, ms: chat.ms },
     );
   }
-  return { ok: stages.every((stage) => stage.status !== 'fail'), stages, models: first.value };
+  return {
+    ok: stages.every((stage) => stage.status !== 'fail'),
+    stages,
+    models: first.value,
+    ...(servedModel ? { servedModel } : {}),
+  };
+}
+
+interface Suggestion {
+  baseUrl: string;
+  works: () => Promise<ModelInfo[] | undefined>;
+}
+
+/**
+ * Where else the provider may answer, each with the free request (or, for an Azure deployment URL,
+ * the one-token chat) that shows it does. A deployment Azure does not have is not a URL mistake.
+ */
+function suggestions(
+  options: ConnectionTestOptions,
+  azure: AzureAddress | undefined,
+  error: ProviderError,
+): Suggestion[] {
+  const signal = options.signal;
+  if (!azure)
+    return baseUrlCandidates(options.baseUrl ?? '').map((baseUrl) => ({
+      baseUrl,
+      works: () => createProvider({ ...options, baseUrl }).listModels({ signal }),
+    }));
+  if (error.kind === 'model_not_found') return [];
+  return azureCandidates(azure).flatMap(({ baseUrl, form }): Suggestion[] => {
+    const provider = createProvider({ ...options, baseUrl });
+    if (form === 'v1') return [{ baseUrl, works: () => provider.listModels({ signal }) }];
+    const model = options.model;
+    if (!model) return [];
+    const chat = options.wrapChat ? options.wrapChat(provider) : provider;
+    return [
+      {
+        baseUrl,
+        works: async () => {
+          for await (const event of chat.chat(
+            { model, messages: [{ role: 'user', content: 'Hi' }], maxTokens: 1, stream: false },
+            { signal },
+          ))
+            void event;
+          return undefined;
+        },
+      },
+    ];
+  });
 }
 
 /** A refusal by one of the user's budgets (the host meters the connection test): the request was never sent. */
@@ -311,12 +396,15 @@ function isBudgetRefusal(error: ProviderError): boolean {
 export interface ModelCheck {
   ok: boolean;
   stage: StageResult;
+  /** The model the provider says answered (an Azure deployment's). */
+  servedModel?: string;
 }
 
 /** What a connection test with a model says of that model: its one-token chat, else why it was not tried. */
 export function modelCheck(report: ConnectionTestReport): ModelCheck {
   const chat = report.stages.find((stage) => stage.stage === 'chat');
-  if (chat?.status === 'pass') return { ok: true, stage: chat };
+  if (chat?.status === 'pass')
+    return { ok: true, stage: chat, ...(report.servedModel ? { servedModel: report.servedModel } : {}) };
   // A model list that failed is not the model's fault: the chat decides, unless nothing got that far.
   const stopped =
     chat?.status === 'fail'

@@ -1,15 +1,22 @@
 export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider';
+export { azureBaseUrl, parseAzureUrl, type AzureAddress } from './azureUrl';
 export { AnthropicProvider } from './adapters/anthropic';
 export { GeminiProvider } from './adapters/gemini';
 export { MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS, OllamaProvider } from './adapters/ollama';
 export { MAX_ARGUMENT_DEPTH } from './adapters/toolArguments';
 export { OpenAiChatProvider } from './adapters/openaiChat';
 export { OpenAiResponsesProvider } from './adapters/openaiResponses';
-export { PROVIDER_TEMPLATES, findTemplate } from './templates';
+export { PROVIDER_TEMPLATES, findTemplate, recommendedAmong } from './templates';
 export type { ProviderTemplate } from './templates';
 export { CATALOG_SOURCES, catalogFacts, withCatalog } from './catalog';
-export { baseUrlCandidates, runConnectionTest } from './connectionTest';
-export type { ConnectionTestOptions, ConnectionTestReport, ConnectionStage, StageResult } from './connectionTest';
+export { azureCandidates, baseUrlCandidates, runConnectionTest } from './connectionTest';
+export type {
+  ConnectionTestOptions,
+  ConnectionTestReport,
+  ConnectionStage,
+  ModelCheck,
+  StageResult,
+} from './connectionTest';
 export type { CatalogFacts } from './catalog';
 export type { CreateProviderOptions } from './provider';
 export type { ModelListing } from './adapters/listings';
@@ -66,6 +73,7 @@ export { MODEL_LISTS_KEY, ModelListStore } from './registry/modelLists';
 export type { ProviderListing } from './registry/modelLists';
 export type { NewProvider, ProviderPatch } from './registry/input';
 export { checkBaseUrl, describeIssues, isValidModelId, REGISTRY_SCHEMA_VERSION } from './registry/schema';
+export { looksLikeKey, SECRET_HEADER } from './registry/keyShape';
 export type { ProviderEntry, RegistryState } from './registry/schema';
 export { DeferredEvents } from './events';
 export { RegistryError, RegistryReadOnlyError, RegistryStore } from './registry/store';

@@ -16,8 +16,11 @@ export interface ModelFactsInput {
   /** The provider's template: local or not, and where the catalog knows its models. */
   template?: Pick<ProviderTemplate, 'local' | 'catalogIds'>;
   modelId: string;
-  /** The user's own values for this model (settings, the panel's Edit). */
-  user?: { name?: string; contextWindow?: number; maxOutputTokens?: number; prices?: ModelPrices };
+  /**
+   * The user's own values for this model (settings, the panel's Edit); `baseModel`: the model it runs
+   * (an Azure deployment's), whose catalog facts and prices it has.
+   */
+  user?: { name?: string; baseModel?: string; contextWindow?: number; maxOutputTokens?: number; prices?: ModelPrices };
   /** The model as the provider's own list describes it, where it was read (its prices included). */
   listed?: ModelInfo;
 }
@@ -57,11 +60,19 @@ export function answerRoom(contextWindow: number, maxOutputTokens: number): numb
 export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
   const { template, modelId, user, listed } = input;
   const catalogIds = template?.catalogIds ?? [];
+  const baseModel = user?.baseModel;
   const [catalog, price] = await Promise.all([
-    catalogFacts(catalogIds, modelId),
+    catalogFacts(catalogIds, baseModel ?? modelId),
     priceOf(
       // A model nobody prices is estimated as the closest known one, as the meter prices it: every surface agrees.
-      { catalogIds, local: template?.local, overrides: user?.prices, listed: listed?.prices, closest: true },
+      {
+        catalogIds,
+        ...(baseModel ? { catalogModel: baseModel } : {}),
+        local: template?.local,
+        overrides: user?.prices,
+        listed: listed?.prices,
+        closest: true,
+      },
       modelId,
     ),
   ]);
@@ -101,7 +112,11 @@ export async function modelFacts(input: ModelFactsInput): Promise<ModelFacts> {
   };
   const capabilities = pick('capabilities', undefined, listed?.capabilities, catalog.capabilities);
   return {
-    name: pick('name', user?.name, listed?.name, catalog.name) ?? { value: modelId, source: 'default' },
+    // A deployment keeps its own name: the catalog's would be its base model's.
+    name: pick('name', user?.name, listed?.name, baseModel ? undefined : catalog.name) ?? {
+      value: modelId,
+      source: 'default',
+    },
     contextWindow,
     maxOutputTokens,
     maxInputTokens: Math.max(1, contextWindow.value - answerRoom(contextWindow.value, maxOutputTokens.value)),

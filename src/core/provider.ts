@@ -1,4 +1,5 @@
 import { AnthropicProvider } from './adapters/anthropic';
+import { AZURE_API_VERSION, parseAzureUrl } from './azureUrl';
 import { GeminiProvider } from './adapters/gemini';
 import { OllamaProvider } from './adapters/ollama';
 import type { ModelListing } from './adapters/listings';
@@ -27,6 +28,8 @@ export interface CreateProviderOptions {
   /** The host's fetch. In VS Code pass the extension host's global fetch (proxy, PAC and OS certificates apply). */
   fetch?: typeof fetch;
   headers?: Record<string, string>;
+  /** Headers whose values are secrets (from secret storage): sent like `headers`, and redacted everywhere. */
+  secretHeaders?: Record<string, string>;
   timeouts?: Timeouts;
   apiVersion?: string;
   /** How messages name this provider ("DeepSeek rate limit reached"); defaults from the type. */
@@ -71,8 +74,7 @@ const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
 /** Ollama sends headers only once the model is loaded and the prompt read: a cold start takes minutes. */
 const OLLAMA_FIRST_BYTE_MS = 300_000;
 
-/** Azure OpenAI's GA data-plane version for deployment URLs (the /openai/v1 form needs none). */
-export const AZURE_API_VERSION = '2024-10-21';
+export { AZURE_API_VERSION } from './azureUrl';
 
 /** The Messages API version Switchboard speaks (the `anthropic-version` header). */
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -107,6 +109,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
   const providerName = options.name ?? DEFAULT_NAMES[options.type];
   const redactor = new Redactor();
   redactor.addSecret(options.apiKey);
+  for (const value of Object.values(options.secretHeaders ?? {})) redactor.addSecret(value);
   const transport: TransportConfig = {
     providerName,
     fetch: options.fetch ?? globalThis.fetch,
@@ -123,7 +126,7 @@ export function createProvider(options: CreateProviderOptions): Provider {
   const baseUrl = options.baseUrl ?? DEFAULT_BASE_URLS[options.type];
   if (!baseUrl) throw new TypeError(`createProvider: baseUrl is required for type '${options.type}'`);
   const base = trimSlash(baseUrl);
-  const extraHeaders = options.headers ?? {};
+  const extraHeaders = { ...options.headers, ...options.secretHeaders };
   // The first answer's one-time work (loading fetch, compiling the stream's schemas), ahead of it.
   prepareStreaming(options.type);
 
@@ -206,26 +209,27 @@ function createAzureProvider(
   extraHeaders: Record<string, string>,
 ): Provider {
   const headers = () => ({ ...extraHeaders, ...(options.apiKey ? { 'api-key': options.apiKey } : {}) });
-  const v1 = /\/openai\/v1$/.exec(base);
-  if (v1) {
+  const address = parseAzureUrl(base);
+  if (!address) throw new TypeError(`createProvider: "${base}" is not a URL`);
+  if (address.form === 'v1') {
+    const v1 = `${address.resource}/openai/v1`;
     return new OpenAiChatProvider({
       type: 'azure-openai',
       transport,
-      chatUrl: () => `${base}/chat/completions`,
-      modelsUrl: `${base}/models`,
+      chatUrl: () => `${v1}/chat/completions`,
+      modelsUrl: `${v1}/models`,
       headers,
       maxTokensField: 'max_completion_tokens',
       modelInBody: true,
     });
   }
-  // A pasted deployment URL still names the resource; the deployment comes from each request.
-  const resource = base.replace(/\/openai(\/deployments\/[^/]+(\/chat\/completions)?)?$/, '');
-  const version = encodeURIComponent(options.apiVersion ?? AZURE_API_VERSION);
+  // A pasted deployment URL still names the resource (and its api-version); the deployment comes from each request.
+  const version = encodeURIComponent(options.apiVersion ?? address.apiVersion ?? AZURE_API_VERSION);
   return new OpenAiChatProvider({
     type: 'azure-openai',
     transport,
     chatUrl: (deployment) =>
-      `${resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${version}`,
+      `${address.resource}/openai/deployments/${encodeURIComponent(deployment)}/chat/completions?api-version=${version}`,
     // The data plane has no deployment list; users name their deployments.
     modelsUrl: undefined,
     headers,

@@ -1,4 +1,5 @@
 import type { ModelListing } from './adapters/listings';
+import { AZURE_API_VERSION } from './azureUrl';
 import type { ProviderType } from './types';
 
 /** A built-in starting point for a provider: its API family, default endpoint and where keys come from. */
@@ -25,6 +26,13 @@ export interface ProviderTemplate {
    * OpenRouter's prices, a LiteLLM proxy's `/model/info`, LM Studio's `/api/v0/models`.
    */
   modelListing?: ModelListing;
+  /**
+   * The model the add wizard preselects as the provider's default when the provider lists it (or a
+   * dated snapshot of it): a current, capable and moderately priced one, not whatever is listed first.
+   */
+  recommendedModel?: string;
+  /** The API version sent where the provider's URLs carry one (Azure's deployment form). */
+  apiVersion?: string;
 }
 
 /**
@@ -42,6 +50,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-',
     catalogIds: ['openai'],
+    recommendedModel: 'gpt-5-mini',
   },
   {
     id: 'anthropic',
@@ -53,6 +62,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-ant-',
     catalogIds: ['anthropic'],
+    recommendedModel: 'claude-sonnet-4-5',
   },
   {
     id: 'gemini',
@@ -64,6 +74,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'AIza',
     catalogIds: ['google'],
+    recommendedModel: 'gemini-2.5-flash',
   },
   {
     id: 'azure-openai',
@@ -72,6 +83,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     keyUrl: 'https://portal.azure.com/#view/Microsoft_Azure_ProjectOxford/CognitiveServicesHub/~/OpenAI',
     key: 'required',
     catalogIds: ['azure', 'openai'],
+    apiVersion: AZURE_API_VERSION,
   },
   {
     id: 'deepseek',
@@ -83,6 +95,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-',
     catalogIds: ['deepseek'],
+    recommendedModel: 'deepseek-chat',
   },
   {
     id: 'xai',
@@ -94,6 +107,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'xai-',
     catalogIds: ['x-ai', 'xai'],
+    recommendedModel: 'grok-4',
   },
   {
     id: 'mistral',
@@ -104,6 +118,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     billingUrl: 'https://console.mistral.ai/billing',
     key: 'required',
     catalogIds: ['mistral'],
+    recommendedModel: 'mistral-medium-latest',
   },
   {
     id: 'groq',
@@ -115,6 +130,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'gsk_',
     catalogIds: ['groq'],
+    recommendedModel: 'llama-3.3-70b-versatile',
   },
   {
     id: 'openrouter',
@@ -126,6 +142,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'sk-or-',
     catalogIds: ['openrouter'],
+    recommendedModel: 'openai/gpt-5-mini',
     modelListing: 'openrouter',
   },
   {
@@ -159,6 +176,7 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
     key: 'required',
     keyPrefix: 'pplx-',
     catalogIds: ['perplexity'],
+    recommendedModel: 'sonar',
   },
   {
     id: 'ollama',
@@ -198,6 +216,20 @@ export const PROVIDER_TEMPLATES: readonly ProviderTemplate[] = [
   },
   { id: 'custom', name: 'Custom OpenAI-compatible', type: 'openai-compatible', key: 'optional', catalogIds: [] },
 ];
+
+/** The listed model a template recommends: its id, else its newest dated snapshot (`claude-sonnet-4-5-20250929`). */
+export function recommendedAmong(
+  template: Pick<ProviderTemplate, 'recommendedModel'>,
+  ids: readonly string[],
+): string | undefined {
+  const recommended = template.recommendedModel;
+  if (!recommended) return undefined;
+  if (ids.includes(recommended)) return recommended;
+  return ids
+    .filter((id) => id.startsWith(`${recommended}-`) && /^\d/.test(id.slice(recommended.length + 1)))
+    .sort()
+    .at(-1);
+}
 
 export function findTemplate(id: string): ProviderTemplate | undefined {
   return PROVIDER_TEMPLATES.find((template) => template.id === id);

@@ -61,6 +61,10 @@ export interface ChatRequest {
   stream?: boolean;
   maxTokens?: number;
   temperature?: number;
+  /** Nucleus sampling; and the OpenAI-style penalties (-2 to 2), where the provider takes them. */
+  topP?: number;
+  frequencyPenalty?: number;
+  presencePenalty?: number;
   tools?: ToolDefinition[];
   /**
    * `required`: the answer must call one of `tools` (VS Code's LanguageModelChatToolMode.Required).

@@ -132,10 +132,13 @@ export class CostService implements Cost, vscode.Disposable {
     const entry = this.registry.get(providerId);
     const template = findTemplate(entry?.template ?? '');
     const listed = this.registry.modelList(providerId)?.models.get(modelId)?.prices;
+    const chosen = entry?.models.find((model) => model.id === modelId);
     return {
       catalogIds: template?.catalogIds ?? [],
+      // An Azure deployment is priced as the model it runs.
+      ...(chosen?.baseModel ? { catalogModel: chosen.baseModel } : {}),
       local: entry ? isLocalProvider(entry) : false,
-      overrides: entry?.models.find((model) => model.id === modelId)?.prices,
+      overrides: chosen?.prices,
       ...(listed ? { listed } : {}),
       closest: true,
     };

@@ -18,6 +18,7 @@ import { fallbackHandlers } from './handlers/fallback';
 import { modelHandlers } from './handlers/models';
 import { providerHandlers } from './handlers/providers';
 import { usageHandlers } from './handlers/usage';
+import { providerSettingsHandlers } from './handlers/providerSettings';
 import { wizardHandlers } from './handlers/wizard';
 import { panelStage } from './rows';
 import { panelState } from './state';
@@ -28,6 +29,7 @@ const requestEnvelope = z.object({ type: z.literal('request'), id: z.int().check
 /** One handler per request, by section; the type makes sure none is missing. */
 const handlers: Handlers<RequestName> = {
   ...providerHandlers,
+  ...providerSettingsHandlers,
   ...wizardHandlers,
   ...modelHandlers,
   ...usageHandlers,

@@ -6,6 +6,7 @@ export interface Draft {
   readonly template: string;
   readonly baseUrl: string;
   readonly apiKey?: string;
+  readonly apiVersion?: string;
 }
 
 /**
@@ -33,6 +34,6 @@ export class DraftTests {
 
 function identity(draft: Draft): string {
   return createHash('sha256')
-    .update(JSON.stringify([draft.template, draft.baseUrl.trim(), draft.apiKey?.trim() || '']))
+    .update(JSON.stringify([draft.template, draft.baseUrl.trim(), draft.apiKey?.trim() || '', draft.apiVersion ?? '']))
     .digest('hex');
 }

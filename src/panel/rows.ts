@@ -3,6 +3,7 @@ import {
   findTemplate,
   isValidModelId,
   modelFacts,
+  recommendedAmong,
   withCatalog,
   type ConnectionTestReport,
   type Fact,
@@ -21,13 +22,22 @@ export async function panelReport(
   report: ConnectionTestReport,
   rows: RowSource,
 ): Promise<PanelReport> {
+  const template = findTemplate(templateId);
+  const recommended =
+    template &&
+    report.models &&
+    recommendedAmong(
+      template,
+      report.models.map((model) => model.id),
+    );
   return {
     ok: report.ok,
     stages: report.stages.map(panelStage),
     ...(report.suggestedBaseUrl ? { suggestedBaseUrl: report.suggestedBaseUrl } : {}),
+    ...(recommended ? { recommendedModel: recommended } : {}),
     ...(report.models
       ? {
-          models: await modelRows(await withCatalog(report.models, findTemplate(templateId)?.catalogIds ?? []), rows),
+          models: await modelRows(await withCatalog(report.models, template?.catalogIds ?? []), rows),
         }
       : {}),
   };
@@ -68,6 +78,7 @@ export function draftRowSource(
           ? {
               user: {
                 ...(own.name ? { name: own.name } : {}),
+                ...(own.baseModel ? { baseModel: own.baseModel } : {}),
                 contextWindow: own.contextWindow,
                 maxOutputTokens: own.maxOutputTokens,
                 prices: own.prices,

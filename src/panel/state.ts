@@ -41,6 +41,7 @@ export async function panelState({ registry, routing, settings }: PanelServices,
     key: template.key,
     ...(template.keyPrefix ? { keyPrefix: template.keyPrefix } : {}),
     local: template.local === true,
+    ...(template.apiVersion ? { apiVersion: template.apiVersion } : {}),
   }));
   return { version, providers, templates, fallback: fallback({ registry, routing, settings }) };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { BUDGET_ID_MAX, CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from '../core/registry/ids';
-import { KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
+import { HEADER_NAME, KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
 
 /**
  * The one protocol between the provider panel (webview) and the extension host: a map of requests,
@@ -97,6 +97,8 @@ const modelRow = z.strictObject({
   labels: z.optional(z.strictObject({ contextWindow: label, maxOutputTokens: label, price: label })),
   /** What changed since the user last looked: a new model, or its price ("price changed $2.50 → $3.00 in"). */
   change: z.optional(z.strictObject({ kind: z.enum(['new', 'price']), text: z.string().check(z.maxLength(300)) })),
+  /** The model this one runs (an Azure deployment's): its facts and prices are that model's. */
+  baseModel: z.optional(modelId),
 });
 export type ModelRow = z.infer<typeof modelRow>;
 
@@ -121,6 +123,12 @@ const report = z.strictObject({
   stages: z.array(stageResult),
   suggestedBaseUrl: z.optional(z.string()),
   models: z.optional(z.array(modelRow)),
+  /** The listed model the template recommends, which the wizard preselects as the default. */
+  recommendedModel: z.optional(modelId),
+  /** Azure: each named deployment's one-token check (those that answered are in `models`). */
+  deployments: z.optional(
+    z.array(z.strictObject({ id: modelId, ok: z.boolean(), message: z.string(), baseModel: z.optional(modelId) })),
+  ),
 });
 export type PanelReport = z.infer<typeof report>;
 
@@ -188,6 +196,41 @@ const auditEntry = z.strictObject({
 });
 export type PanelAuditEntry = z.infer<typeof auditEntry>;
 
+/** An Azure deployment as the wizard names it: its name, and (optionally) the model it runs. */
+const deployment = z.strictObject({ id: newModelId, baseModel: z.optional(newModelId) });
+const apiVersion = z.string().check(z.minLength(1), z.maxLength(40), z.regex(/^[\w.-]+$/));
+
+/** A request header as the provider settings show it: a secret one has a mask, never its value. */
+const headerRow = z.strictObject({
+  name: z.string().check(z.regex(HEADER_NAME)),
+  /** A plain header's value; a secret header's only when it is typed (to set or replace it). */
+  value: z.optional(z.string().check(z.maxLength(8192))),
+  secret: z.boolean(),
+  mask: z.optional(z.string().check(z.maxLength(100))),
+});
+export type PanelHeader = z.infer<typeof headerRow>;
+const optionalNumber = (min: number, max: number) => z.optional(z.number().check(z.gte(min), z.lte(max)));
+/** What a real provider needs besides its address and key, as the panel edits it. */
+const providerSettings = z.strictObject({
+  headers: z.array(headerRow).check(z.maxLength(40)),
+  /** Sent as OpenAI-Organization and OpenAI-Project. */
+  organization: z.optional(z.string().check(z.maxLength(200))),
+  project: z.optional(z.string().check(z.maxLength(200))),
+  sampling: z.strictObject({
+    temperature: optionalNumber(0, 2),
+    topP: optionalNumber(0, 1),
+    frequencyPenalty: optionalNumber(-2, 2),
+    presencePenalty: optionalNumber(-2, 2),
+    maxOutputTokens: z.optional(z.int().check(z.positive(), z.lte(10_000_000))),
+  }),
+  timeouts: z.strictObject({
+    firstByteMs: z.optional(z.int().check(z.gte(1000), z.lte(3_600_000))),
+    idleMs: z.optional(z.int().check(z.gte(1000), z.lte(3_600_000))),
+  }),
+  caBundlePath: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
+});
+export type PanelProviderSettings = z.infer<typeof providerSettings>;
+
 /** The result of a request that only acts (its effect reaches the panel as a new state). */
 const done = z.null();
 const onProvider = z.strictObject({ providerId });
@@ -203,6 +246,9 @@ export const requests = {
       template: text(100),
       baseUrl: httpUrl,
       apiKey: z.optional(z.string().check(z.maxLength(4096))),
+      apiVersion: z.optional(apiVersion),
+      /** Azure: the deployments to test (the first with the connection test, the others with a one-token check each). */
+      deployments: z.optional(z.array(deployment).check(z.maxLength(50))),
     }),
     result: report,
   },
@@ -214,6 +260,9 @@ export const requests = {
       apiKey: z.optional(z.string().check(z.maxLength(4096))),
       models: z.array(newModelId).check(z.maxLength(500)),
       defaultModel: z.optional(newModelId),
+      apiVersion: z.optional(apiVersion),
+      /** The model each chosen model runs, where its id does not say (Azure deployments). */
+      baseModels: z.optional(z.record(newModelId, newModelId)),
     }),
     result: z.strictObject({ providerId }),
   },
@@ -227,6 +276,8 @@ export const requests = {
       baseUrl: httpUrl,
       apiKey: z.optional(z.string().check(z.maxLength(4096))),
       model: newModelId,
+      apiVersion: z.optional(apiVersion),
+      baseModel: z.optional(newModelId),
     }),
     result: z.strictObject({ ok: z.boolean(), stage: stageResult, model: modelRow }),
   },
@@ -239,6 +290,10 @@ export const requests = {
   removeProvider: { params: onProvider, result: done },
   /** Opens VS Code's own editing prompts for the provider (name, base URL, API version). */
   editProvider: { params: onProvider, result: done },
+  /** A provider's headers (secret ones masked), organization and project, sampling, timeouts and CA bundle. */
+  providerSettings: { params: onProvider, result: providerSettings },
+  /** Saves them: secret header values to secret storage, the rest on the provider. */
+  saveProviderSettings: { params: z.extend(providerSettings, { providerId }), result: done },
   /** The local servers found (and added). */
   detectLocal: { params: z.strictObject({}), result: z.strictObject({ found: z.array(z.string()) }) },
   /** Opens VS Code's chat on Switchboard's default model. */
@@ -347,6 +402,8 @@ const templateInfo = z.strictObject({
   key: z.enum(['required', 'optional', 'none']),
   keyPrefix: z.optional(z.string()),
   local: z.boolean(),
+  /** The API version the template documents (Azure's deployment URLs). */
+  apiVersion: z.optional(z.string()),
 });
 export type TemplateInfo = z.infer<typeof templateInfo>;
 
@@ -383,7 +440,16 @@ export const panelState = z.strictObject({
 });
 export type PanelState = z.infer<typeof panelState>;
 
-export const panelSection = z.enum(['providers', 'add', 'models', 'usage', 'budgets', 'fallback', 'activity']);
+export const panelSection = z.enum([
+  'providers',
+  'add',
+  'models',
+  'usage',
+  'budgets',
+  'fallback',
+  'activity',
+  'settings',
+]);
 export type PanelSection = z.infer<typeof panelSection>;
 
 /**

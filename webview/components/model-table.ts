@@ -60,7 +60,7 @@ export function modelTable(models: ModelRow[], choice: ModelChoice): TemplateRes
             />
           </td>
           <td>
-            ${model.name && model.name !== model.id ? html`<span>${model.name}<span class="muted"> ${model.id}</span></span>` : model.id}
+            ${model.name && model.name !== model.id ? html`<span>${model.name}<span class="muted"> ${model.id}</span></span>` : model.id}${model.baseModel ? html`<span class="muted runs"> runs ${model.baseModel}</span>` : nothing}
           </td>
           <td class="number" title=${model.labels?.contextWindow ?? nothing}>
             ${

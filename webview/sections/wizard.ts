@@ -6,6 +6,7 @@ import { passedSummary } from '../format';
 import { button, plainButton, submitButton, submitOnEnter } from '../components/button';
 import { STAGE_NAMES, stageList } from '../components/stage-list';
 import { act, request, Section } from '../section';
+import { azureDraft, azureDraftBaseUrl, azureFields, namedDeployments, takeAzureUrl } from './azureFields';
 import { announce, store, type WizardStep } from '../state';
 
 /** The key typed in the wizard: in memory only (never in the view state or the markup), sent to the host and nowhere else. */
@@ -81,26 +82,10 @@ export class WizardSection extends Section {
       event.preventDefault();
       if (!this.#busy) void this.#testDraft(template);
     };
+    const azure = template.id === 'azure-openai' ? azureDraft(template.apiVersion ?? '') : undefined;
     return html`<form class="connect" novalidate @submit=${submit} @keydown=${submitOnEnter}>
       <h2>Connect ${template.name}</h2>
-      <label for="base-url">Base URL</label>
-      <input
-        id="base-url"
-        type="url"
-        .value=${wizard.baseUrl ?? ''}
-        required
-        spellcheck="false"
-        aria-describedby="base-url-hint"
-        aria-invalid=${holdsKey ? 'true' : 'false'}
-        @input=${(event: Event) => {
-          wizard.baseUrl = (event.target as HTMLInputElement).value.trim();
-          store.changed();
-        }}
-      />
-      <!-- Said as it is typed: a key pasted into the address is refused on saving (and by the host) anyway. -->
-      <p id="base-url-hint" class="hint">
-        ${holdsKey ? html`<span class="warning">${KEY_IN_BASE_URL}</span>` : template.local ? 'Where the server listens on this machine.' : "Prefilled with the provider's documented address; change it for a proxy or gateway."}
-      </p>
+      ${azure ? azureFields(azure, () => this.requestUpdate()) : this.#baseUrlField(template, holdsKey)}
       ${
         template.key === 'none'
           ? nothing
@@ -175,7 +160,8 @@ export class WizardSection extends Section {
               ${button(
                 `Use ${report.suggestedBaseUrl}`,
                 () => {
-                  wizard.baseUrl = report.suggestedBaseUrl;
+                  if (azure) takeAzureUrl(azure, report.suggestedBaseUrl!);
+                  else wizard.baseUrl = report.suggestedBaseUrl;
                   store.changed();
                   void this.#testDraft(template);
                 },
@@ -187,10 +173,36 @@ export class WizardSection extends Section {
     </form>`;
   }
 
+  #baseUrlField(template: TemplateInfo, holdsKey: boolean): TemplateResult {
+    const wizard = store.saved.wizard;
+    return html`<label for="base-url">Base URL</label>
+      <input
+        id="base-url"
+        type="url"
+        .value=${wizard.baseUrl ?? ''}
+        required
+        spellcheck="false"
+        aria-describedby="base-url-hint"
+        aria-invalid=${holdsKey ? 'true' : 'false'}
+        @input=${(event: Event) => {
+          wizard.baseUrl = (event.target as HTMLInputElement).value.trim();
+          store.changed();
+        }}
+      />
+      <!-- Said as it is typed: a key pasted into the address is refused on saving (and by the host) anyway. -->
+      <p id="base-url-hint" class="hint">
+        ${holdsKey ? html`<span class="warning">${KEY_IN_BASE_URL}</span>` : template.local ? 'Where the server listens on this machine.' : "Prefilled with the provider's documented address; change it for a proxy or gateway."}
+      </p>`;
+  }
+
   async #testDraft(template: TemplateInfo): Promise<void> {
     const wizard = store.saved.wizard;
-    if (!wizard.baseUrl) return store.showError('Enter the base URL.');
+    const azure = wizard.azure && template.id === 'azure-openai' ? wizard.azure : undefined;
+    if (!wizard.baseUrl) return store.showError(azure ? 'Enter the resource endpoint.' : 'Enter the base URL.');
     if (template.key === 'required' && !typedKey.trim()) return store.showError('Enter the API key.');
+    const deployments = azure ? namedDeployments(azure) : [];
+    if (azure?.form === 'deployment' && deployments.length === 0)
+      return store.showError('Name a deployment: Azure answers at a deployment, and does not list them.');
     this.#busy = true;
     wizard.report = undefined;
     announce(`Testing ${template.name}…`);
@@ -200,7 +212,7 @@ export class WizardSection extends Section {
     try {
       const report = await request(
         'testDraft',
-        { template: template.id, baseUrl: wizard.baseUrl, ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}) },
+        { ...this.#draft(template), ...(deployments.length > 0 ? { deployments } : {}) },
         (stage) => {
           live.push(stage);
           this.requestUpdate();
@@ -216,8 +228,19 @@ export class WizardSection extends Section {
       if (report.ok) {
         wizard.step = 'models';
         const models = report.models ?? [];
-        wizard.selected = models.slice(0, 1).map((model) => model.id);
-        wizard.defaultModel = models[0]?.id;
+        // The template's recommended model where the provider lists it; Azure's deployments that answered, all.
+        const preselected = report.deployments
+          ? models
+          : models.filter((model) => model.id === report.recommendedModel);
+        wizard.selected = (preselected.length > 0 ? preselected : models.slice(0, 1)).map((model) => model.id);
+        wizard.defaultModel = wizard.selected[0];
+        // A deployment that did not answer stays on the list, to be saved only if the user insists.
+        typedModels = (report.deployments ?? [])
+          .filter((deployment) => !deployment.ok)
+          .map((deployment) => ({
+            row: { id: deployment.id, priceSource: 'unknown', capabilities: [] },
+            check: { ok: false, message: deployment.message, insisted: false },
+          }));
       }
     } catch (error) {
       store.errorText = (error as Error).message;
@@ -248,12 +271,7 @@ export class WizardSection extends Section {
     announce(`Checking ${model}…`);
     this.requestUpdate();
     try {
-      const result = await request('checkDraftModel', {
-        template: template.id,
-        baseUrl: wizard.baseUrl ?? '',
-        ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}),
-        model,
-      });
+      const result = await request('checkDraftModel', { ...this.#draft(template), model });
       const check: ModelCheck = { ok: result.ok, message: result.stage.message, insisted: false };
       typedModels = [...typedModels.filter((typed) => typed.row.id !== model), { row: result.model, check }];
       if (result.ok && !wizard.selected.includes(model)) wizard.selected = [...wizard.selected, model];
@@ -299,7 +317,7 @@ export class WizardSection extends Section {
           : nothing
       }
       <p class="muted">
-        ${listed.length > 0 ? `${listed.length} models listed.` : 'This endpoint lists no models: type the IDs of those you use.'}
+        ${wizard.report?.deployments ? `${listed.length} of ${wizard.report.deployments.length} deployments answered.` : listed.length > 0 ? `${listed.length} models listed.` : 'This endpoint lists no models: type the IDs of those you use.'}
         Ticked models appear in VS Code's model picker, in @switchboard and in the fallback chain. The default is this
         provider's own; it becomes your default model only if you have none yet.
       </p>
@@ -351,13 +369,15 @@ export class WizardSection extends Section {
           if (field) void this.#checkTyped(template, field);
         }}
       >
-        <label for="model-id">${listed.length > 0 ? 'A model that is not listed' : 'Model ID'}</label>
+        <label for="model-id"
+          >${template.id === 'azure-openai' ? 'Another deployment' : listed.length > 0 ? 'A model that is not listed' : 'Model ID'}</label
+        >
         <input
           id="model-id"
           type="text"
           spellcheck="false"
           autocomplete="off"
-          placeholder="e.g. gpt-4o"
+          placeholder=${template.id === 'azure-openai' ? 'deployment name' : 'e.g. gpt-4o'}
           aria-describedby="model-id-hint"
         />
         ${submitButton(this.#checking ? 'Checking…' : 'Check Model', 'check-model', this.#checking !== undefined)}
@@ -375,13 +395,17 @@ export class WizardSection extends Section {
     this.#busy = true;
     this.requestUpdate();
     try {
+      // The model each deployment runs, as the test found it or the user said it.
+      const rows = [...(wizard.report?.models ?? []), ...typedModels.map((typed) => typed.row)];
+      const baseModels = Object.fromEntries(
+        rows.flatMap((row) => (row.baseModel && wizard.selected.includes(row.id) ? [[row.id, row.baseModel]] : [])),
+      );
       const { providerId } = await request('addProvider', {
-        template: template.id,
+        ...this.#draft(template),
         ...(wizard.name ? { name: wizard.name } : {}),
-        baseUrl: wizard.baseUrl ?? '',
-        ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}),
         models: wizard.selected,
         ...(wizard.defaultModel ? { defaultModel: wizard.defaultModel } : {}),
+        ...(Object.keys(baseModels).length > 0 ? { baseModels } : {}),
       });
       typedKey = '';
       typedModels = [];
@@ -393,6 +417,18 @@ export class WizardSection extends Section {
       this.#busy = false;
       store.changed();
     }
+  }
+
+  /** What identifies the draft to the host: template, base URL, key, and (Azure's deployment form) the API version. */
+  #draft(template: TemplateInfo): { template: string; baseUrl: string; apiKey?: string; apiVersion?: string } {
+    const wizard = store.saved.wizard;
+    const azure = template.id === 'azure-openai' ? wizard.azure : undefined;
+    return {
+      template: template.id,
+      baseUrl: azure ? azureDraftBaseUrl(azure) : (wizard.baseUrl ?? ''),
+      ...(typedKey.trim() ? { apiKey: typedKey.trim() } : {}),
+      ...(azure?.form === 'deployment' && azure.apiVersion ? { apiVersion: azure.apiVersion } : {}),
+    };
   }
 
   #done(): TemplateResult {

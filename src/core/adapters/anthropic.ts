@@ -211,6 +211,8 @@ export class AnthropicProvider implements Provider {
     if (budget) body.thinking = { type: 'enabled', budget_tokens: budget };
     // Extended thinking accepts only the default temperature; otherwise Anthropic takes 0–1 (others go to 2).
     else if (request.temperature !== undefined) body.temperature = Math.min(1, Math.max(0, request.temperature));
+    // Anthropic has no penalties; top_p is not taken with extended thinking either.
+    if (!budget && request.topP !== undefined) body.top_p = request.topP;
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({
         name: tool.name,

@@ -133,6 +133,9 @@ export class GeminiProvider implements Provider {
     const generation: Record<string, unknown> = {};
     if (request.maxTokens !== undefined) generation.maxOutputTokens = request.maxTokens;
     if (request.temperature !== undefined) generation.temperature = request.temperature;
+    if (request.topP !== undefined) generation.topP = request.topP;
+    if (request.frequencyPenalty !== undefined) generation.frequencyPenalty = request.frequencyPenalty;
+    if (request.presencePenalty !== undefined) generation.presencePenalty = request.presencePenalty;
     const budget = request.providerOptions?.thinkingBudget;
     // Thought summaries only when thinking is asked for: models that cannot think (2.0 Flash, Gemma) answer
     // any includeThoughts with a 400, and Google refuses it (Vertex, at least) once a budget of 0 turns thinking off.

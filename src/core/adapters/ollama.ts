@@ -209,6 +209,9 @@ export class OllamaProvider implements Provider {
     const options: Record<string, unknown> = {};
     if (request.maxTokens !== undefined) options.num_predict = request.maxTokens;
     if (request.temperature !== undefined) options.temperature = request.temperature;
+    if (request.topP !== undefined) options.top_p = request.topP;
+    if (request.frequencyPenalty !== undefined) options.frequency_penalty = request.frequencyPenalty;
+    if (request.presencePenalty !== undefined) options.presence_penalty = request.presencePenalty;
     const extra = request.providerOptions?.extraBody;
     // `options` is where Ollama's own knobs live (num_ctx above all): extra ones join ours, key by key.
     const extraOptions = extra?.options;

@@ -27,6 +27,7 @@ import type {
   ModelInfo,
   Provider,
   ProviderType,
+  ResponseMetadata,
   Usage,
 } from '../types';
 
@@ -262,6 +263,9 @@ export class OpenAiChatProvider implements Provider {
     if (stream && !this.#streamOptionsRejected) body.stream_options = { include_usage: true };
     if (request.maxTokens !== undefined) body[this.#config.maxTokensField] = request.maxTokens;
     if (request.temperature !== undefined) body.temperature = request.temperature;
+    if (request.topP !== undefined) body.top_p = request.topP;
+    if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
+    if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({
         type: 'function',
@@ -309,15 +313,17 @@ export class OpenAiChatProvider implements Provider {
   #batches(request: ChatRequest, signal: AbortSignal | undefined): AsyncGenerator<ChatEvent[]> {
     const stream = request.stream ?? true;
     return answerBatches(this.#config.transport, signal, stream, (scope) => this.#open(request, stream, scope), {
-      whole: (response, scope) => this.#readCompletion(response, scope),
+      whole: (response, scope, _early, metadata) => this.#readCompletion(response, scope, metadata),
       parser: () => new StreamState(this.#config.transport),
     });
   }
 
-  async #readCompletion(response: Response, scope: RequestScope): Promise<ChatEvent[]> {
+  async #readCompletion(response: Response, scope: RequestScope, metadata: ResponseMetadata): Promise<ChatEvent[]> {
     const json = await readJson(this.#config.transport, response, scope);
     const parsed = completionSchema.safeParse(json);
     if (!parsed.success) throw unexpected(this.#config.transport, parsed.error);
+    // Azure names the model a deployment runs here (e.g. gpt-4o-2024-11-20).
+    if (parsed.data.model) metadata.model = parsed.data.model;
     const choice = parsed.data.choices[0];
     const message = choice?.message;
     const events: ChatEvent[] = [];

@@ -238,6 +238,8 @@ export class OpenAiResponsesProvider implements Provider {
     // The Responses API refuses fewer than 16 (integer_below_min_value); the connection test's one-token chat asks for 1.
     if (request.maxTokens !== undefined) body.max_output_tokens = Math.max(16, request.maxTokens);
     if (request.temperature !== undefined) body.temperature = request.temperature;
+    // The Responses API has no penalties.
+    if (request.topP !== undefined) body.top_p = request.topP;
     if (request.tools?.length) {
       body.tools = request.tools.map((tool) => ({
         type: 'function',

@@ -5,7 +5,7 @@ import { ProviderError } from '../errors';
 import { RequestScope, type TransportConfig } from '../http';
 import { readSseBatches } from '../httpBody';
 import { responseMetadata } from '../responseHeaders';
-import type { ChatEvent, ContentPart } from '../types';
+import type { ChatEvent, ContentPart, ResponseMetadata } from '../types';
 
 /**
  * Parses one streamed JSON payload against the adapter's schema (or the one `schema` picks for it:
@@ -114,25 +114,34 @@ export async function* answerBatches(
   stream: boolean,
   open: (scope: RequestScope) => Promise<Response>,
   read: {
-    whole: (response: Response, scope: RequestScope, early: ChatEvent[]) => Promise<ChatEvent[]>;
+    whole: (
+      response: Response,
+      scope: RequestScope,
+      early: ChatEvent[],
+      metadata: ResponseMetadata,
+    ) => Promise<ChatEvent[]>;
     parser: () => StreamParser<EventSourceMessage>;
   },
 ): AsyncGenerator<ChatEvent[]> {
   const scope = new RequestScope(transport, signal);
   try {
     const response = await open(scope);
-    yield [{ type: 'response-metadata', metadata: responseMetadata(response, transport.clock.now()) }];
+    const metadata = responseMetadata(response, transport.clock.now());
     if (!stream) {
+      // A whole body can say more about the answer (the model that answered), so its metadata comes with it.
       const early: ChatEvent[] = [];
       let events: ChatEvent[];
       try {
-        events = await read.whole(response, scope, early);
+        events = await read.whole(response, scope, early, metadata);
       } catch (error) {
-        if (early.length > 0) yield early;
+        yield [{ type: 'response-metadata', metadata }, ...early];
         throw error;
       }
-      yield events;
-    } else yield* parseBatches(readSseBatches(response, scope, transport.providerName), read.parser(), scope);
+      yield [{ type: 'response-metadata', metadata }, ...events];
+    } else {
+      yield [{ type: 'response-metadata', metadata }];
+      yield* parseBatches(readSseBatches(response, scope, transport.providerName), read.parser(), scope);
+    }
   } finally {
     scope.close();
   }

@@ -17,6 +17,8 @@ export interface ModelPrices {
 export interface PricingContext {
   /** Catalog provider ids (a template's `catalogIds`). */
   catalogIds: readonly string[];
+  /** The model the catalog is asked about, where the id is not its name (an Azure deployment's `baseModel`). */
+  catalogModel?: string;
   /** Runs on the user's machine (Ollama, LM Studio): it costs nothing. */
   local?: boolean;
   /** The user's prices for this model; they win over the provider's and the catalog's. */
@@ -111,9 +113,10 @@ export async function priceOf(context: PricingContext, modelId: string): Promise
   const listed = listedPrices(context.listed);
   const known = async (): Promise<PriceQuote> => {
     if (listed) return { source: 'provider', prices: listed };
-    const catalog = await catalogQuote(context.catalogIds, modelId);
+    const catalogModel = context.catalogModel ?? modelId;
+    const catalog = await catalogQuote(context.catalogIds, catalogModel);
     if (catalog.prices || !context.closest) return catalog;
-    const closest = await closestModel(context.catalogIds, modelId);
+    const closest = await closestModel(context.catalogIds, catalogModel);
     return closest ? { ...closest.quote, source: 'estimated', estimatedFrom: closest.modelId } : catalog;
   };
   if (Object.keys(overrides).length > 0) {
@@ -332,14 +335,15 @@ export async function costOf(
       ...(usage.cachedInputTokens ? { cache_read_tokens: usage.cachedInputTokens } : {}),
       ...(usage.cacheWriteInputTokens ? { cache_write_tokens: usage.cacheWriteInputTokens } : {}),
     };
+    const catalogModel = context.catalogModel ?? modelId;
     for (const providerId of context.catalogIds) {
-      const match = calcPrice(tokens, modelId, { providerId });
+      const match = calcPrice(tokens, catalogModel, { providerId });
       if (match) {
         computed = match.total_price;
         break;
       }
     }
-    const closest = computed === undefined && context.closest && (await closestModel(context.catalogIds, modelId));
+    const closest = computed === undefined && context.closest && (await closestModel(context.catalogIds, catalogModel));
     if (closest) {
       computed = calcPrice(tokens, closest.modelId, { providerId: closest.catalogId })?.total_price;
       estimatedFrom = closest.modelId;

@@ -45,8 +45,28 @@ export async function keyFor(keys: KeyStore, entry: ProviderEntry): Promise<stri
   }
 }
 
+/** The entry's secret header values (only those it names), stored for its origin; a ProviderError if they were saved for another. */
+export async function secretHeadersFor(keys: KeyStore, entry: ProviderEntry): Promise<Record<string, string>> {
+  const names = entry.secretHeaders ?? [];
+  if (names.length === 0) return {};
+  const lookup = await keys.headers(entry.id, entry.baseUrl);
+  if (lookup.status === 'origin-mismatch')
+    throw new ProviderError(
+      'invalid_credentials',
+      `The secret headers of ${entry.name} were saved for ${lookup.storedFor}, but the provider now points at ${new URL(entry.baseUrl).origin}. Set them again to use them there.`,
+      { code: 'key_origin_mismatch' },
+    );
+  if (lookup.status === 'none') return {};
+  return Object.fromEntries(names.flatMap((name) => (lookup.values[name] ? [[name, lookup.values[name]]] : [])));
+}
+
 /** The options an adapter for the entry is created (or the connection test run) with. */
-export async function adapterOptions(host: AdapterHost, entry: ProviderEntry, key: string | undefined) {
+export async function adapterOptions(
+  host: AdapterHost,
+  entry: ProviderEntry,
+  key: string | undefined,
+  secretHeaders: Record<string, string> = {},
+) {
   // The template's fuller model list (OpenRouter's prices, LiteLLM's /model/info, LM Studio's /api/v0/models).
   const modelListing = findTemplate(entry.template ?? '')?.modelListing;
   return {
@@ -56,6 +76,8 @@ export async function adapterOptions(host: AdapterHost, entry: ProviderEntry, ke
     name: entry.name,
     fetch: host.fetch,
     ...(entry.headers ? { headers: entry.headers } : {}),
+    ...(Object.keys(secretHeaders).length > 0 ? { secretHeaders } : {}),
+    ...(entry.timeouts ? { timeouts: entry.timeouts } : {}),
     ...(entry.apiVersion ? { apiVersion: entry.apiVersion } : {}),
     ...(modelListing ? { modelListing } : {}),
     ...(entry.caBundlePath && host.readFile ? { ca: await host.readFile(entry.caBundlePath) } : {}),
@@ -63,8 +85,30 @@ export async function adapterOptions(host: AdapterHost, entry: ProviderEntry, ke
   };
 }
 
-/** The user's per-model settings (reasoning effort, thinking budget, extra body fields) fill what the request leaves out. */
+/**
+ * The user's per-model settings (reasoning effort, thinking budget, extra body fields) and the
+ * provider's default sampling fill what the request leaves out.
+ */
 export function withOverrides(entry: ProviderEntry | undefined, request: ChatRequest): ChatRequest {
+  return withModelOverrides(entry, withSampling(entry?.sampling, request));
+}
+
+function withSampling(sampling: ProviderEntry['sampling'], request: ChatRequest): ChatRequest {
+  if (!sampling) return request;
+  const defaults: Partial<ChatRequest> = {
+    temperature: sampling.temperature,
+    topP: sampling.topP,
+    frequencyPenalty: sampling.frequencyPenalty,
+    presencePenalty: sampling.presencePenalty,
+    maxTokens: sampling.maxOutputTokens,
+  };
+  const filled = { ...request };
+  for (const [field, value] of Object.entries(defaults) as Array<[keyof ChatRequest, unknown]>)
+    if (value !== undefined && filled[field] === undefined) Object.assign(filled, { [field]: value });
+  return filled;
+}
+
+function withModelOverrides(entry: ProviderEntry | undefined, request: ChatRequest): ChatRequest {
   const model = entry?.models.find((candidate) => candidate.id === request.model);
   if (
     !model ||

@@ -17,11 +17,24 @@ export interface NewProvider {
   apiVersion?: string;
   headers?: Record<string, string>;
   caBundlePath?: string;
+  timeouts?: ProviderEntry['timeouts'];
+  sampling?: ProviderEntry['sampling'];
   /** Stored in secret storage, bound to the base URL's origin. */
   apiKey?: string;
 }
 
-const PATCH_FIELDS = ['name', 'baseUrl', 'apiVersion', 'headers', 'caBundlePath', 'models', 'defaultModel'] as const;
+const PATCH_FIELDS = [
+  'name',
+  'baseUrl',
+  'apiVersion',
+  'headers',
+  'secretHeaders',
+  'caBundlePath',
+  'timeouts',
+  'sampling',
+  'models',
+  'defaultModel',
+] as const;
 export type ProviderPatch = Partial<Pick<ProviderEntry, (typeof PATCH_FIELDS)[number]>>;
 /** What a patch may change, each field with the rules for new input. */
 const providerPatch = newProviderEntry
@@ -30,7 +43,10 @@ const providerPatch = newProviderEntry
     baseUrl: true,
     apiVersion: true,
     headers: true,
+    secretHeaders: true,
     caBundlePath: true,
+    timeouts: true,
+    sampling: true,
     models: true,
     defaultModel: true,
   })

@@ -9,6 +9,15 @@ export const KEY_IN_BASE_URL =
 export const KEY_IN_HEADER =
   "This looks like an API key. Keys belong in Switchboard: Set API Key (kept in VS Code's secret storage), not in a header value.";
 
+/**
+ * Header names that carry a secret (Authorization, x-api-key, api-key, Ocp-Apim-Subscription-Key,
+ * cf-aig-authorization, X-Auth-Token, Cookie, …): their values go to secret storage, never to configuration.
+ */
+export const SECRET_HEADER = /auth|key|token|secret|cookie|subscription|password|credential/i;
+
+/** A header name as HTTP allows it (RFC 9110 token). */
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+
 // Vendor key prefixes, each followed by the long random part every real key of that vendor has.
 const PREFIXED =
   /^(?:sk-ant-|sk-proj-|sk-or-v1-|sk-|sk_|rk_|AIza|xai-|gsk_|pplx-|fw_|hf_|ghp_|gho_|github_pat_|glpat-|r8_|nvapi-|csk-|AKIA)[A-Za-z0-9_-]{16,}$/;

@@ -53,6 +53,18 @@ export function originOf(baseUrl: string): string {
 }
 
 const secretName = (providerId: string) => `provider:${providerId}`;
+const headersName = (providerId: string) => `provider-headers:${providerId}`;
+
+// A provider's secret header values, in one secret-storage entry, bound to an origin like its key.
+const storedHeaders = z
+  .object({ v: z.literal(1), origin: z.string(), values: z.record(z.string(), z.string().min(1)) })
+  .strict();
+
+export type HeaderLookup =
+  | { status: 'ok'; values: Record<string, string> }
+  | { status: 'none' }
+  /** Stored for another origin: not sent. */
+  | { status: 'origin-mismatch'; storedFor: string };
 
 /**
  * Provider keys in secret storage, one entry per provider. A key is bound to the origin of the base
@@ -100,7 +112,57 @@ export class KeyStore {
 
   async clear(providerId: string): Promise<void> {
     await this.#secrets.delete(secretName(providerId));
+    await this.#secrets.delete(headersName(providerId));
     await this.#indexed(providerId, false);
+  }
+
+  /**
+   * Replaces a provider's secret header values (several per provider), bound to the base URL's
+   * origin; none left removes the entry. Each value is registered with the redactor.
+   */
+  async setHeaders(providerId: string, values: Record<string, string>, baseUrl: string): Promise<void> {
+    const kept = Object.fromEntries(
+      Object.entries(values)
+        .map(([name, value]) => [name, value.trim()] as const)
+        .filter(([, value]) => value !== ''),
+    );
+    if (Object.keys(kept).length === 0) {
+      await this.#secrets.delete(headersName(providerId));
+      return;
+    }
+    for (const value of Object.values(kept)) this.#redactor.addSecret(value);
+    await this.#secrets.store(
+      headersName(providerId),
+      JSON.stringify({ v: 1, origin: originOf(baseUrl), values: kept }),
+    );
+    await this.#indexed(providerId, true);
+  }
+
+  /** The secret header values to send to `baseUrl`, read now; each is registered with the redactor. */
+  async headers(providerId: string, baseUrl: string): Promise<HeaderLookup> {
+    const stored = await this.#readHeaders(providerId);
+    if (!stored) return { status: 'none' };
+    if (stored.origin !== originOf(baseUrl)) return { status: 'origin-mismatch', storedFor: stored.origin };
+    for (const value of Object.values(stored.values)) this.#redactor.addSecret(value);
+    return { status: 'ok', values: stored.values };
+  }
+
+  /** Each secret header's mask (never its value), for the panel. */
+  async headerMasks(providerId: string): Promise<Record<string, string>> {
+    const stored = await this.#readHeaders(providerId);
+    return Object.fromEntries(Object.entries(stored?.values ?? {}).map(([name, value]) => [name, maskKey(value)]));
+  }
+
+  async #readHeaders(providerId: string): Promise<z.infer<typeof storedHeaders> | undefined> {
+    const raw = await this.#secrets.get(headersName(providerId));
+    if (raw === undefined) return undefined;
+    try {
+      const parsed = storedHeaders.safeParse(JSON.parse(raw));
+      if (parsed.success) return parsed.data;
+    } catch {
+      // not JSON: unusable, never shown or sent
+    }
+    return undefined;
   }
 
   async state(providerId: string): Promise<KeyState> {
@@ -125,6 +187,7 @@ export class KeyStore {
   onDidChange(listener: (providerId: string) => void): { dispose(): void } {
     return this.#secrets.onDidChange((name) => {
       if (name.startsWith('provider:')) listener(name.slice('provider:'.length));
+      else if (name.startsWith('provider-headers:')) listener(name.slice('provider-headers:'.length));
     });
   }
 

@@ -3,6 +3,7 @@ import { findTemplate } from '../templates';
 import { inferTemplate } from './templateOf';
 import {
   baseUrl,
+  caBundlePath,
   describeIssues,
   headers,
   modelId,
@@ -10,6 +11,8 @@ import {
   newProviderEntry,
   providerEntry,
   providerId,
+  sampling,
+  timeouts,
   type ProviderEntry,
   type RegistryState,
 } from './schema';
@@ -190,6 +193,10 @@ export const declaredProvider = z
     apiVersion: z.string().optional(),
     headers: headers.optional(),
     local: z.boolean().optional(),
+    // Nothing secret: a CA bundle's path, timeouts and sampling may be declared (secret headers may not).
+    caBundlePath: caBundlePath.optional(),
+    timeouts: timeouts.optional(),
+    sampling: sampling.optional(),
     models: z.array(newChosenModel).optional(),
     defaultModel: modelId.optional(),
     enabled: z.boolean().optional(),
@@ -234,6 +241,9 @@ export function resolveDeclared(
       ...(item.apiVersion ? { apiVersion: item.apiVersion } : {}),
       ...(item.headers ? { headers: item.headers } : {}),
       ...(item.local !== undefined ? { local: item.local } : {}),
+      ...(item.caBundlePath ? { caBundlePath: item.caBundlePath } : {}),
+      ...(item.timeouts ? { timeouts: item.timeouts } : {}),
+      ...(item.sampling ? { sampling: item.sampling } : {}),
       enabled: item.enabled ?? true,
       models: item.models ?? [],
       ...(item.defaultModel ? { defaultModel: item.defaultModel } : {}),

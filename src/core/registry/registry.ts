@@ -13,7 +13,7 @@ import { modelFacts, type ModelFacts } from '../modelFacts';
 import { findTemplate } from '../templates';
 import type { ChatEvent, ChatRequest, ModelInfo, Provider } from '../types';
 import type { AuditEntry, AuditLog } from './audit';
-import { adapterOptions, keyFor, withOverrides, type AdapterHost } from './connection';
+import { adapterOptions, keyFor, secretHeadersFor, withOverrides, type AdapterHost } from './connection';
 import {
   checked,
   checkedPatch,
@@ -29,7 +29,7 @@ import { FirstListings } from './firstListings';
 import { ModelListStore, type ProviderListing } from './modelLists';
 import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
 import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
-import type { KeptCopy, ReadOnlyReport, RegistryStore } from './store';
+import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
 import { inferTemplate, isLocalProvider } from './templateOf';
 
 /** One (provider, model) of a fallback chain as configured. */
@@ -272,6 +272,33 @@ export class Registry {
     await this.#options.audit.record('key-set', id);
   }
 
+  /**
+   * Sets a provider's secret headers: their names on the entry, their values in secret storage (bound
+   * to its origin). A name given without a value keeps the value stored for it; a name left out is
+   * removed with its value.
+   */
+  async setSecretHeaders(id: string, headers: Array<{ name: string; value?: string }>): Promise<void> {
+    const entry = this.get(id);
+    if (!entry) throw new Error(`No provider "${id}".`);
+    const stored = await this.#options.keys.headers(id, entry.baseUrl);
+    const kept = stored.status === 'ok' ? stored.values : {};
+    const values: Record<string, string> = {};
+    for (const { name, value } of headers) {
+      const next = value?.trim() || kept[name];
+      if (!next) throw new RegistryError([`secretHeaders.${name}: enter its value`]);
+      values[name] = next;
+    }
+    await this.update(id, { secretHeaders: headers.length > 0 ? headers.map((header) => header.name) : undefined });
+    await this.#options.keys.setHeaders(id, values, entry.baseUrl);
+    this.#built.delete(id);
+    await this.#options.audit.record('key-set', id, `secret headers: ${Object.keys(values).join(', ') || 'none'}`);
+  }
+
+  /** Each secret header's mask, for the panel (never a value). */
+  secretHeaderMasks(id: string): Promise<Record<string, string>> {
+    return this.#options.keys.headerMasks(id);
+  }
+
   async clearKey(id: string): Promise<void> {
     await this.#options.keys.clear(id);
     this.#built.delete(id);
@@ -398,10 +425,11 @@ export class Registry {
     const entry = this.get(id);
     if (!entry) throw new ProviderError('bad_request', `No provider "${id}".`);
     const key = await keyFor(this.#options.keys, entry);
-    const fingerprint = `${entry.updatedAt}\u0000${key ?? ''}`;
+    const headers = await secretHeadersFor(this.#options.keys, entry);
+    const fingerprint = `${entry.updatedAt}\u0000${key ?? ''}\u0000${JSON.stringify(headers)}`;
     const cached = this.#built.get(id);
     if (cached?.fingerprint === fingerprint) return cached.provider;
-    const provider = createProvider(await adapterOptions(this.#options, entry, key));
+    const provider = createProvider(await adapterOptions(this.#options, entry, key, headers));
     this.#built.set(id, { fingerprint, provider });
     return provider;
   }
@@ -436,6 +464,7 @@ export class Registry {
         ? {
             user: {
               ...(chosen.name ? { name: chosen.name } : {}),
+              ...(chosen.baseModel ? { baseModel: chosen.baseModel } : {}),
               contextWindow: chosen.contextWindow,
               maxOutputTokens: chosen.maxOutputTokens,
               prices: chosen.prices,
@@ -500,8 +529,10 @@ export class Registry {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
     let key: string | undefined;
+    let headers: Record<string, string>;
     try {
       key = await keyFor(this.#options.keys, entry);
+      headers = await secretHeadersFor(this.#options.keys, entry);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       const stage: StageResult = { stage: 'auth', status: 'fail', message: error.message, code: error.code };
@@ -510,11 +541,11 @@ export class Registry {
       return { ok: false, stages: [stage] };
     }
     const report = await runConnectionTest({
-      ...(await adapterOptions(this.#options, entry, key)),
+      ...(await adapterOptions(this.#options, entry, key, headers)),
       model: options.model ?? entry.defaultModel,
       signal: options.signal,
       onStage: options.onStage,
-      wrapChat: options.wrapChat,
+      wrapChat: asRequested(entry, options.wrapChat),
     });
     // A test stopped half-way says nothing about the provider: the last real result stays.
     if (options.signal?.aborted) return report;
@@ -567,18 +598,20 @@ export class Registry {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
     let key: string | undefined;
+    let headers: Record<string, string>;
     try {
       key = await keyFor(this.#options.keys, entry);
+      headers = await secretHeadersFor(this.#options.keys, entry);
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
       return { ok: false, stage: { stage: 'auth', status: 'fail', message: error.message, code: error.code } };
     }
     return modelCheck(
       await runConnectionTest({
-        ...(await adapterOptions(this.#options, entry, key)),
+        ...(await adapterOptions(this.#options, entry, key, headers)),
         model: modelId,
         signal: options.signal,
-        wrapChat: options.wrapChat,
+        wrapChat: asRequested(entry, options.wrapChat),
       }),
     );
   }
@@ -592,4 +625,22 @@ export class Registry {
       return state;
     });
   }
+}
+
+/**
+ * The connection test's chat as a real request goes: with the provider's sampling and the model's
+ * settings filled in, under the host's wrapper (the meter) as ever.
+ */
+function asRequested(
+  entry: ProviderEntry,
+  wrap: ((provider: Provider) => Provider) | undefined,
+): (provider: Provider) => Provider {
+  return (provider) => {
+    const filled: Provider = {
+      type: provider.type,
+      chat: (request, options) => provider.chat(withOverrides(entry, request), options),
+      listModels: (options) => provider.listModels(options),
+    };
+    return wrap ? wrap(filled) : filled;
+  };
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from './ids';
-import { KEY_IN_BASE_URL, KEY_IN_HEADER, looksLikeKey, urlHoldsKey } from './keyShape';
+import { HEADER_NAME, KEY_IN_BASE_URL, KEY_IN_HEADER, looksLikeKey, SECRET_HEADER, urlHoldsKey } from './keyShape';
 
 /**
  * The registry's non-secret configuration as stored (in VS Code: globalState, not synced) and as
@@ -35,11 +35,17 @@ export function checkBaseUrl(value: string): string | undefined {
   return urlHoldsKey(value) ? KEY_IN_BASE_URL : undefined;
 }
 
-// Header names that would carry a secret (Authorization, x-api-key, Ocp-Apim-Subscription-Key,
-// cf-aig-authorization, X-Auth-Token, Cookie, …): keys go through secret storage, never configuration.
-const SECRET_HEADER = /auth|key|token|secret|cookie|subscription|password|credential/i;
-
 export const modelOverrides = z.object({
+  /**
+   * The model this one runs, where its id does not say (an Azure deployment is named by the user):
+   * its limits, capabilities and prices are that model's. Set by the user, or read from the answer.
+   */
+  baseModel: z
+    .string()
+    .min(1)
+    .max(MODEL_ID_MAX)
+    .refine((id) => !hasControlCharacter(id), CONTROL_CHARACTER_MESSAGE)
+    .optional(),
   contextWindow: z.number().int().positive().optional(),
   maxOutputTokens: z.number().int().positive().optional(),
   /** US dollars per million tokens. */
@@ -73,6 +79,8 @@ export const connectionTest = z
   })
   .strict();
 
+const headerName = z.string().regex(HEADER_NAME, 'must be a header name (letters, digits and -)');
+
 const headerNames = z
   .record(z.string(), z.string())
   .refine(
@@ -82,9 +90,41 @@ const headerNames = z
 
 /** Header values as they enter: each one is kept in plain text, so none may hold a key. */
 export const headers = headerNames.superRefine((values, context) => {
-  for (const [name, value] of Object.entries(values))
+  for (const [name, value] of Object.entries(values)) {
+    if (!HEADER_NAME.test(name))
+      context.addIssue({ code: 'custom', path: [name], message: 'must be a header name (letters, digits and -)' });
     if (looksLikeKey(value)) context.addIssue({ code: 'custom', path: [name], message: KEY_IN_HEADER });
+  }
 });
+
+/** A CA bundle's path as it enters: a PEM file on this machine. */
+export const caBundlePath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((path) => !hasControlCharacter(path), CONTROL_CHARACTER_MESSAGE);
+
+/** Headers whose values are kept in secret storage (their names only here), bound to the provider's origin. */
+export const secretHeaderNames = z.array(headerName).max(20);
+
+/** How long to wait for a provider: for the first byte of its answer, and between two pieces of it. */
+export const timeouts = z
+  .object({
+    firstByteMs: z.number().int().min(1000).max(3_600_000).optional(),
+    idleMs: z.number().int().min(1000).max(3_600_000).optional(),
+  })
+  .strict();
+
+/** Sampling applied to every request that does not set it. */
+export const sampling = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().min(0).max(1).optional(),
+    frequencyPenalty: z.number().min(-2).max(2).optional(),
+    presencePenalty: z.number().min(-2).max(2).optional(),
+    maxOutputTokens: z.number().int().positive().max(10_000_000).optional(),
+  })
+  .strict();
 
 /**
  * A provider as stored. Stored data is read with the rules it was written under, so that a rule
@@ -100,10 +140,14 @@ export const providerEntry = z
     baseUrl: httpUrl,
     apiVersion: z.string().optional(),
     headers: headerNames.optional(),
+    /** Names of headers whose values are in secret storage (see KeyStore.headers). */
+    secretHeaders: secretHeaderNames.optional(),
     /** Path of a PEM CA bundle for a self-hosted endpoint. */
     caBundlePath: z.string().optional(),
     /** The user's mark: runs on their machine and costs nothing (as the Ollama and LM Studio templates do). Never inferred from the address. */
     local: z.boolean().optional(),
+    timeouts: timeouts.optional(),
+    sampling: sampling.optional(),
     enabled: z.boolean(),
     models: z.array(chosenModel),
     defaultModel: z.string().optional(),
@@ -118,6 +162,7 @@ export type ProviderEntry = z.infer<typeof providerEntry>;
 export const newProviderEntry = providerEntry.extend({
   baseUrl,
   headers: headers.optional(),
+  caBundlePath: caBundlePath.optional(),
   models: z.array(newChosenModel),
   defaultModel: modelId.optional(),
 });

@@ -1,3 +1,4 @@
+import { parseAzureUrl } from '../azureUrl';
 import { ProviderError } from '../errors';
 import type { Clock, ProviderType } from '../types';
 
@@ -67,7 +68,7 @@ const DEFAULTS = {
 
 /** Azure's deployment URLs list no models; its `/openai/v1` form (Azure AI Foundry) does. The connection test reads the same rule. */
 export function hasModelList(type: ProviderType, baseUrl: string): boolean {
-  return type !== 'azure-openai' || /\/openai\/v1\/?$/.test(baseUrl);
+  return type !== 'azure-openai' || parseAzureUrl(baseUrl)?.form === 'v1';
 }
 
 // Failures that say the provider would not answer a request either. A 403 (a key without the

@@ -12,7 +12,10 @@ export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
     const providers = registry.list().filter((entry) => entry.enabled);
     const results = await Promise.allSettled(
       providers.map(async (entry) => {
-        const models = await registry.refreshModels(entry.id, { signal });
+        const listed = await registry.refreshModels(entry.id, { signal });
+        // Chosen models the provider does not list (Azure deployments, ids the user typed) are the user's too.
+        const unlisted = entry.models.filter((model) => !listed.some((item) => item.id === model.id));
+        const models = [...listed, ...unlisted.map((model) => ({ id: model.id }))];
         const rows = await modelRows(models, entryRowSource(registry, entry, prices.state.date));
         return { rows, marks: await changes.take(viewId, entry.id) };
       }),

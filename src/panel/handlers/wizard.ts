@@ -1,31 +1,49 @@
 import * as vscode from 'vscode';
-import { findTemplate, parseReference, withCatalog, type Registry } from '../../core';
+import {
+  findTemplate,
+  parseReference,
+  withCatalog,
+  type ConnectionTestReport,
+  type ModelCheck,
+  type Registry,
+} from '../../core';
 import type { Dialogs } from '../../platform/dialogs';
 import { Commands } from '../../platform/commands';
-import type { Handlers } from '../handler';
+import type { Handlers, RequestContext } from '../handler';
+import type { PanelReport, Params } from '../../shared/protocol';
 import { draftRowSource, modelRows, panelReport, panelStage } from '../rows';
 
 /** The add wizard: a draft tested before anything is saved, then saved with its models. */
 export const wizardHandlers: Handlers<'testDraft' | 'checkDraftModel' | 'addProvider' | 'detectLocal' | 'openChat'> = {
-  async testDraft({ template, baseUrl, apiKey }, { registry, drafts, prices, signal, onStage }) {
+  async testDraft({ template, baseUrl, apiKey, apiVersion, deployments }, services) {
+    const { registry, drafts, prices, signal, onStage } = services;
     refuseReference(apiKey);
-    const report = await registry.testDraft({ template, baseUrl, apiKey }, { signal, onStage });
+    const draft = { template, baseUrl, apiKey, ...(apiVersion ? { apiVersion } : {}) };
+    const [first] = deployments ?? [];
+    const report = await registry.testDraft(draft, { signal, onStage, ...(first ? { model: first.id } : {}) });
     // A test stopped half-way says nothing about the provider.
-    if (!signal.aborted) drafts.remember({ template, baseUrl, apiKey }, report);
-    return panelReport(template, report, draftRowSource(template, prices.state.date));
+    if (!signal.aborted) drafts.remember(draft, report);
+    if (!deployments?.length) return panelReport(template, report, draftRowSource(template, prices.state.date));
+    return deploymentReport(draft, deployments, report, services);
   },
-  async checkDraftModel({ template, baseUrl, apiKey, model }, { registry, prices, signal }) {
+  async checkDraftModel({ template, baseUrl, apiKey, model, apiVersion, baseModel }, { registry, prices, signal }) {
     refuseReference(apiKey);
-    const check = await registry.checkDraftModel({ template, baseUrl, apiKey }, model, { signal });
-    // The typed model's row from the same facts as a listed one: the catalog's window and prices where it knows them.
+    const draft = { template, baseUrl, apiKey, ...(apiVersion ? { apiVersion } : {}) };
+    const check = await registry.checkDraftModel(draft, model, { signal });
+    const runs = baseModel ?? check.servedModel;
+    // The typed model's row from the same facts as a listed one: the catalog's window and prices where it
+    // knows them (a deployment's are those of the model it runs).
     const [row] = await modelRows(
-      await withCatalog([{ id: model }], findTemplate(template)?.catalogIds ?? []),
-      draftRowSource(template, prices.state.date),
+      runs ? [{ id: model }] : await withCatalog([{ id: model }], findTemplate(template)?.catalogIds ?? []),
+      draftRowSource(template, prices.state.date, runs ? [{ id: model, baseModel: runs }] : []),
     );
     return {
       ok: check.ok,
       stage: panelStage(check.stage),
-      model: row ?? { id: model, priceSource: 'unknown', capabilities: [] },
+      model: {
+        ...(row ?? { id: model, priceSource: 'unknown', capabilities: [] }),
+        ...(runs ? { baseModel: runs } : {}),
+      },
     };
   },
   async addProvider(params, { registry, drafts, dialogs }) {
@@ -48,17 +66,32 @@ export const wizardHandlers: Handlers<'testDraft' | 'checkDraftModel' | 'addProv
       ))
     )
       throw new Error(`Not saved: the key from ${reference.name} was not confirmed.`);
-    const entry = await registry.add({ template: params.template, name: params.name, baseUrl: params.baseUrl, apiKey });
+    const entry = await registry.add({
+      template: params.template,
+      name: params.name,
+      baseUrl: params.baseUrl,
+      apiKey,
+      ...(params.apiVersion ? { apiVersion: params.apiVersion } : {}),
+    });
     // Only the first provider becomes the default; a later one is offered, never moved to unasked.
     const adopted = params.defaultModel !== undefined && (await registry.adoptDefault(entry.id, params.defaultModel));
     const models = [...new Set([...(params.defaultModel ? [params.defaultModel] : []), ...params.models])];
+    const baseModels = new Map(Object.entries(params.baseModels ?? {}));
     if (models.length > 0)
       await registry.update(entry.id, {
-        models: models.map((model) => ({ id: model })),
+        models: models.map((model) => ({
+          id: model,
+          ...(baseModels.get(model) ? { baseModel: baseModels.get(model) } : {}),
+        })),
         ...(params.defaultModel ? { defaultModel: params.defaultModel } : {}),
       });
     if (params.defaultModel && !adopted) void offerDefault(registry, dialogs, entry.id, params.defaultModel);
-    const tested = drafts.take({ template: params.template, baseUrl: params.baseUrl, apiKey });
+    const tested = drafts.take({
+      template: params.template,
+      baseUrl: params.baseUrl,
+      apiKey,
+      ...(params.apiVersion ? { apiVersion: params.apiVersion } : {}),
+    });
     if (tested) await registry.recordTest(entry.id, tested.report, tested.at);
     return { providerId: entry.id };
   },
@@ -88,4 +121,61 @@ function refuseReference(apiKey: string | undefined): void {
     throw new Error(
       'A ${env:…} key is read when it is used: save the provider without testing, then test it from its card.',
     );
+}
+
+/**
+ * Azure: the deployments are the models. The first was the connection test's one-token chat; each
+ * other is checked the same way. Those that answer are the report's models, each with the model it
+ * runs (the user's word, else what the answer said), so its window and prices are that model's.
+ */
+async function deploymentReport(
+  draft: { template: string; baseUrl: string; apiKey?: string; apiVersion?: string },
+  deployments: NonNullable<Params<'testDraft'>['deployments']>,
+  report: ConnectionTestReport,
+  { registry, prices, signal }: RequestContext,
+): Promise<PanelReport> {
+  const others = deployments.slice(1);
+  const firstCheck: ModelCheck = {
+    ok: report.ok,
+    stage: report.stages.find((stage) => stage.stage === 'chat' && stage.status !== 'skip') ??
+      report.stages.find((stage) => stage.status === 'fail') ?? {
+        stage: 'chat',
+        status: 'skip',
+        message: 'Not tried.',
+      },
+    ...(report.servedModel ? { servedModel: report.servedModel } : {}),
+  };
+  const checks = [
+    firstCheck,
+    ...(report.ok
+      ? await Promise.all(others.map((deployment) => registry.checkDraftModel(draft, deployment.id, { signal })))
+      : []),
+  ];
+  const results = checks.map((check, index) => {
+    const deployment = deployments[index]!;
+    const baseModel = deployment.baseModel ?? check.servedModel;
+    return { id: deployment.id, ok: check.ok, message: check.stage.message, ...(baseModel ? { baseModel } : {}) };
+  });
+  const answered = results.filter((result) => result.ok);
+  const chosen = answered.map((result) => ({
+    id: result.id,
+    ...(result.baseModel ? { baseModel: result.baseModel } : {}),
+  }));
+  const rows = await modelRows(
+    answered.map((result) => ({ id: result.id })),
+    draftRowSource(draft.template, prices.state.date, chosen),
+  );
+  const shown = await panelReport(
+    draft.template,
+    { ...report, models: [] },
+    draftRowSource(draft.template, prices.state.date),
+  );
+  return {
+    ...shown,
+    models: rows.map((row) => {
+      const baseModel = chosen.find((item) => item.id === row.id)?.baseModel;
+      return baseModel ? { ...row, baseModel } : row;
+    }),
+    deployments: results,
+  };
 }
