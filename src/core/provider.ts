@@ -89,11 +89,12 @@ const ANTHROPIC_DEFAULT_MAX_TOKENS = 8192;
 function caDispatcher(ca: string): () => Promise<unknown> {
   let agent: Promise<unknown> | undefined;
   return () => {
-    agent ??= Promise.all([import('undici'), import('node:tls')]).then(
+    agent ??= Promise.all([import('undici'), import('node:tls')]).then(([undici, { rootCertificates }]) => {
+      // In the extension, undici is a CommonJS file of its own (dist/vendor): import() shows its names on `default` only.
+      const { Agent } = (undici as unknown as { default?: typeof undici }).default ?? undici;
       // Switchboard's own first-byte and idle timers govern; undici's (300 s) would cut them short.
-      ([{ Agent }, { rootCertificates }]) =>
-        new Agent({ connect: { ca: [...rootCertificates, ca] }, headersTimeout: 0, bodyTimeout: 0 }),
-    );
+      return new Agent({ connect: { ca: [...rootCertificates, ca] }, headersTimeout: 0, bodyTimeout: 0 });
+    });
     // A failed load is not remembered: the next request tries again.
     agent.catch(() => (agent = undefined));
     return agent;
