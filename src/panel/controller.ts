@@ -68,6 +68,8 @@ export class PanelController implements vscode.Disposable {
     this.#log = services.log;
     const registryChanges = registry.onDidChange(() => this.#scheduleState());
     const circuitChanges = routing.circuits.onDidChange(() => this.#scheduleState());
+    // A team gateway's figures on the providers' cards.
+    const gatewayChanges = cost.gateways.onDidChange(() => this.#scheduleState());
     // Through the settings service, so the state is built after it has read the change.
     const fallbackChanges = settings.onDidChange(['fallback'], () => this.#scheduleState());
     // Budgets changed elsewhere (settings, the Set Budget command): a panel showing them asks again.
@@ -88,6 +90,7 @@ export class PanelController implements vscode.Disposable {
         clearTimeout(spendTimer);
         registryChanges.dispose();
         circuitChanges.dispose();
+        gatewayChanges.dispose();
         fallbackChanges.dispose();
         budgetChanges.dispose();
         records.dispose();

@@ -28,4 +28,6 @@ export const Commands = {
   editProvider: 'switchboard.editProvider',
   testAllConnections: 'switchboard.testAllConnections',
   openChat: 'switchboard.openChat',
+  refreshGateway: 'switchboard.refreshGateway',
+  compareGatewaySpend: 'switchboard.compareGatewaySpend',
 } as const;

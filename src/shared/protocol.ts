@@ -148,6 +148,10 @@ const spend = z.strictObject({
       fraction: z.number().check(z.nonnegative()),
     }),
   ),
+  /** Each team gateway's figures (and the team's policy), by provider. */
+  gateways: z.optional(
+    z.array(z.strictObject({ providerId, name: z.string(), lines: z.array(z.string().check(z.maxLength(2000))) })),
+  ),
 });
 export type PanelSpend = z.infer<typeof spend>;
 
@@ -303,6 +307,8 @@ const providerCard = z.strictObject({
   isDefault: z.boolean(),
   defaultModel: z.optional(z.string()),
   models: z.array(z.string()),
+  /** A team gateway's figures for the key and the team's policy ("Team gateway: $41.20 of $100 this month, …"). */
+  gateway: z.optional(z.array(z.string().check(z.maxLength(2000))).check(z.maxLength(20))),
 });
 export type ProviderCard = z.infer<typeof providerCard>;
 

@@ -7,6 +7,7 @@ import type { PanelStage, ProviderCard } from '../../src/shared/protocol';
 import { ago, monogram } from '../format';
 import { act } from '../section';
 import { button } from './button';
+import { gatewayLines } from './gateway-lines';
 import { stageList } from './stage-list';
 
 /** One provider: its address, key (as a mask), last test and actions. */
@@ -42,6 +43,7 @@ export function providerCard(
     <p class="url">${card.baseUrl}</p>
     <p class="key key-${card.key.state}">${keyText}</p>
     <p class="health ${card.lastTest ? (card.lastTest.ok ? 'ok' : 'fail') : ''}" role="status">${health}</p>
+    ${gatewayLines(card.gateway, `gateway-${card.id}`)}
     ${stages ? stageList(stages) : nothing}
     <div class="actions">
       <vscode-checkbox

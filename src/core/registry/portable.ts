@@ -13,6 +13,7 @@ import {
   type RegistryState,
 } from './schema';
 import { RegistryError } from './store';
+import { teamPolicy, type TeamPolicy } from './teamPolicy';
 
 /**
  * Configuration that travels: an export file, the `switchboard.providers` setting, and a team's
@@ -199,6 +200,8 @@ export const workspaceFile = z
     $schema: z.string().optional(),
     providers: z.array(declaredProvider).optional(),
     fallback: z.array(z.object({ provider: providerId, model: modelId }).strict()).optional(),
+    /** The team's ceilings for each provider: allowed models, a team budget, OpenRouter's data policy. */
+    policy: teamPolicy.optional(),
   })
   .strict();
 
@@ -243,7 +246,11 @@ export function resolveDeclared(
 export function parseWorkspaceFile(
   text: string,
   fileName: string,
-): ParseResult<{ providers: ProviderEntry[]; fallback: Array<{ provider: string; model: string }> }> {
+): ParseResult<{
+  providers: ProviderEntry[];
+  fallback: Array<{ provider: string; model: string }>;
+  policy: TeamPolicy;
+}> {
   const json = parseJson(text, fileName);
   if (!json.ok) return json;
   const parsed = workspaceFile.safeParse(json.value);
@@ -251,7 +258,10 @@ export function parseWorkspaceFile(
     return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
   const providers = resolveDeclared(parsed.data.providers ?? [], fileName);
   if (!providers.ok) return providers;
-  return { ok: true, value: { providers: providers.value, fallback: parsed.data.fallback ?? [] } };
+  return {
+    ok: true,
+    value: { providers: providers.value, fallback: parsed.data.fallback ?? [], policy: parsed.data.policy ?? {} },
+  };
 }
 
 /**
