@@ -74,7 +74,14 @@ export class CostService implements Cost, vscode.Disposable {
       shared,
       onProblem: (problem) => this.#storageProblem(problem),
     });
-    this.gateways = new GatewayService(registry, this.ledger, settings, dialogs, context.globalState, log.child('gateway'));
+    this.gateways = new GatewayService(
+      registry,
+      this.ledger,
+      settings,
+      dialogs,
+      context.globalState,
+      log.child('gateway'),
+    );
     this.#policy = new TeamPolicyGate(registry, settings, context.workspaceState, dialogs);
     // The user's budgets, the team's (workspace file) and each gateway's remaining credit: every one
     // applies, so the stricter refuses.

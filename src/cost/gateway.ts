@@ -36,7 +36,8 @@ interface GatewayState {
  */
 export class GatewayService implements GatewayView, vscode.Disposable {
   readonly #states = new Map<string, GatewayState>();
-  readonly #reads = new Map<string, Promise<void>>();
+  /** The latest read of each provider, counted. */
+  readonly #reads = new Map<string, number>();
   readonly #changed = new vscode.EventEmitter<void>();
   readonly onDidChange = this.#changed.event;
   readonly #disposables: vscode.Disposable[] = [this.#changed];
@@ -93,22 +94,17 @@ export class GatewayService implements GatewayView, vscode.Disposable {
     await Promise.all([...ids].filter((id) => !this.#states.has(id)).map((id) => this.refresh(id)));
   }
 
-  /** Reads each gateway's status now (one provider's, given its id); a read under way is joined, not repeated. */
+  /** Reads each gateway's status now (one provider's, given its id). */
   async refresh(providerId?: string): Promise<void> {
     const ids = providerId ? [providerId] : this.gatewayProviders().map((provider) => provider.id);
-    await Promise.all(
-      ids.map((id) => {
-        let read = this.#reads.get(id);
-        if (!read) {
-          read = this.#read(id).finally(() => this.#reads.delete(id));
-          this.#reads.set(id, read);
-        }
-        return read;
-      }),
-    );
+    await Promise.all(ids.map((id) => this.#read(id)));
   }
 
   async #read(id: string): Promise<void> {
+    // Reads may overlap (a key set while the schedule reads): only the latest one's answer is kept.
+    const mine = (this.#reads.get(id) ?? 0) + 1;
+    this.#reads.set(id, mine);
+    const latest = () => this.#reads.get(id) === mine;
     const entry = this.registry.get(id);
     if (!entry || !this.gatewayProviders().some((provider) => provider.id === id)) {
       if (this.#states.delete(id)) this.#changed.fire();
@@ -120,8 +116,10 @@ export class GatewayService implements GatewayView, vscode.Disposable {
     const monthSpentAtRead = this.#monthSpent(id, Date.now());
     try {
       const status = await reader.status(AbortSignal.timeout(30_000));
+      if (!latest()) return;
       this.#states.set(id, status ? { reading: { status, monthSpentAtRead } } : {});
     } catch (error) {
+      if (!latest()) return;
       if (isProviderError(error) && (error.kind === 'quota_exceeded' || error.kind === 'invalid_credentials')) {
         // Its budget spent, or the key expired or blocked: said as the gateway said it.
         this.#states.set(id, {
@@ -247,7 +245,12 @@ export class GatewayService implements GatewayView, vscode.Disposable {
    * This machine's records for a provider beside the gateway's spend log for the key, day by day
    * (`from`, `to`: `YYYY-MM-DD`, inclusive); undefined where the gateway keeps no log the key may read.
    */
-  async compare(providerId: string, from: string, to: string, signal?: AbortSignal): Promise<GatewayComparison | undefined> {
+  async compare(
+    providerId: string,
+    from: string,
+    to: string,
+    signal?: AbortSignal,
+  ): Promise<GatewayComparison | undefined> {
     const reader = await this.registry.gatewayFor(providerId);
     const log = await reader?.spendLog(from, to, signal);
     if (!log) return undefined;
@@ -268,4 +271,3 @@ export class GatewayService implements GatewayView, vscode.Disposable {
 function isGatewayListing(listing: string | undefined): boolean {
   return listing === 'litellm' || listing === 'openrouter';
 }
-

@@ -37,10 +37,12 @@ export function gatewayCommands({ cost, dialogs, registry }: Services): CommandT
       return undefined;
     }
     if (gateways.length === 1) return gateways[0];
-    return (await dialogs.pick(
-      gateways.map((gateway) => ({ label: gateway.name, gateway })),
-      { title: 'Which gateway?' },
-    ))?.gateway;
+    return (
+      await dialogs.pick(
+        gateways.map((gateway) => ({ label: gateway.name, gateway })),
+        { title: 'Which gateway?' },
+      )
+    )?.gateway;
   };
   return {
     [Commands.refreshGateway]: async function refreshGateway(args?: { providerId?: unknown }) {

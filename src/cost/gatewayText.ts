@@ -4,6 +4,9 @@ import { formatUsd as usd, type GatewayBudget, type GatewayStatus } from '../cor
 
 const DAY_MS = 86_400_000;
 
+/** A limit as people set it: "$100", "$1,000", "$12.50". */
+const limitUsd = (value: number) => (Number.isInteger(value) ? `$${value.toLocaleString('en-US')}` : usd(value));
+
 /** The gateway's budget period ("30d", "monthly", "1mo", OpenRouter's "daily") as the spend's span. */
 export function periodWords(period: string | undefined): string {
   if (period === undefined) return 'in total';
@@ -28,7 +31,7 @@ function limitLine(who: string, limit: GatewayBudget, since: number, now: number
   if (limit.limitUsd === undefined) return `${who}: ${usd(spent)} spent ${periodWords(limit.period)}, no limit set`;
   const left = Math.max(0, (limit.remainingUsd ?? limit.limitUsd - (limit.spentUsd ?? 0)) - since);
   const reset = resetWords(limit.resetAt, now);
-  return `${who}: ${usd(spent)} of ${usd(limit.limitUsd)} ${periodWords(limit.period)}${reset ? `, ${reset}` : ''} (${usd(left)} left)`;
+  return `${who}: ${usd(spent)} of ${limitUsd(limit.limitUsd)} ${periodWords(limit.period)}${reset ? `, ${reset}` : ''} (${usd(left)} left)`;
 }
 
 /**
@@ -37,12 +40,14 @@ function limitLine(who: string, limit: GatewayBudget, since: number, now: number
  */
 export function gatewayLines(status: GatewayStatus, since: number, now: number, withModels = true): string[] {
   const lines = [limitLine('Team gateway', status.key, since, now)];
-  if (status.team) lines.push(limitLine(`Team ${status.team.name ?? status.key.teamId ?? ''}`.trim(), status.team, since, now));
+  if (status.team)
+    lines.push(limitLine(`Team ${status.team.name ?? status.key.teamId ?? ''}`.trim(), status.team, since, now));
   const expires = status.key.expiresAt;
   if (expires !== undefined && expires > now && expires - now < 14 * DAY_MS)
     lines.push(`The key expires on ${new Date(expires).toLocaleDateString('en-CA')}`);
   const models = status.key.models ?? status.team?.models;
-  if (withModels && models) lines.push(`Models this key may use: ${models.slice(0, 20).join(', ')}${models.length > 20 ? ', …' : ''}`);
+  if (withModels && models)
+    lines.push(`Models this key may use: ${models.slice(0, 20).join(', ')}${models.length > 20 ? ', …' : ''}`);
   return lines;
 }
 

@@ -82,7 +82,7 @@ describe('team gateways on the wire', () => {
       name: 'LiteLLM',
     });
     const costOf = (events: Awaited<ReturnType<typeof collect>>) =>
-      events.flatMap((event) => (event.type === 'usage' ? [(event.usage).costUsd] : []));
+      events.flatMap((event) => (event.type === 'usage' ? [event.usage.costUsd] : []));
     const expected = 12 * 0.15e-6 + 5 * 0.6e-6;
     assert.deepEqual(costOf(await collect(provider.chat(ask()))), [expected]);
     assert.deepEqual(costOf(await collect(provider.chat({ ...ask(), stream: false }))), [expected]);

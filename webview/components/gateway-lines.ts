@@ -15,8 +15,9 @@ export function gatewaySummary(
   if (!gateways || gateways.length === 0) return nothing;
   return html`<div id="gateway-spend">
     ${gateways.map(
-      (gateway) => html`<h3>${gateway.name}</h3>
-        ${gatewayLines(gateway.lines, `gateway-usage-${gateway.providerId}`)}`,
+      (gateway) =>
+        html`<h3>${gateway.name}</h3>
+          ${gatewayLines(gateway.lines, `gateway-usage-${gateway.providerId}`)}`,
     )}
   </div>`;
 }

@@ -43,8 +43,7 @@ export function providerCard(
     <p class="url">${card.baseUrl}</p>
     <p class="key key-${card.key.state}">${keyText}</p>
     <p class="health ${card.lastTest ? (card.lastTest.ok ? 'ok' : 'fail') : ''}" role="status">${health}</p>
-    ${gatewayLines(card.gateway, `gateway-${card.id}`)}
-    ${stages ? stageList(stages) : nothing}
+    ${gatewayLines(card.gateway, `gateway-${card.id}`)} ${stages ? stageList(stages) : nothing}
     <div class="actions">
       <vscode-checkbox
         toggle
