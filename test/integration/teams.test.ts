@@ -65,6 +65,10 @@ async function sendLm(id: string): Promise<{ text?: string; error?: unknown }> {
   }
 }
 
+/** What a vscode.lm request ended with, for an assertion's message. */
+const outcome = (sent: { text?: string; error?: unknown }) =>
+  sent.error instanceof Error ? sent.error.message : `answered: ${sent.text ?? ''}`;
+
 /** Writes the workspace file and saves it in the editor (read at once, not when the file watcher gets to it). */
 async function writeWorkspaceFile(content: unknown): Promise<vscode.Uri> {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -153,7 +157,7 @@ describe('Teams: the gateway they already run', function () {
       await until(() => (api.cost.gateways.lines(id).length > 0 ? true : undefined), "the gateway's status");
       // A cent left: the prompt alone (about 10 tokens at $1,000/M) and the least answer cost more.
       const sent = await sendLm(`${id}/team-model`);
-      assert.ok(sent.error instanceof vscode.LanguageModelError, `refused, not ${String(sent.error ?? sent.text)}`);
+      assert.ok(sent.error instanceof vscode.LanguageModelError, `refused, not ${outcome(sent)}`);
       assert.equal(sent.error.code, vscode.LanguageModelError.Blocked().code);
       assert.match(sent.error.message, /would exceed the Credit Proxy key's remaining credit: \$0\.01 left/);
       assert.equal(chats(server).length, 0, 'nothing was sent');
@@ -193,7 +197,7 @@ describe('Teams: the gateway they already run', function () {
       // A model the key may not use: said as such, not as a bad key.
       state.keys[KEY]!.spend = 10;
       const other = await sendLm(`${id}/other-model`);
-      assert.ok(other.error instanceof vscode.LanguageModelError, String(other.error ?? other.text));
+      assert.ok(other.error instanceof vscode.LanguageModelError, outcome(other));
       assert.equal(other.error.code, vscode.LanguageModelError.NotFound().code);
       assert.match(other.error.message, /Refusing Proxy does not allow this model for this key \(401\)/);
       assert.equal(chats(server).length, 2);
@@ -201,7 +205,7 @@ describe('Teams: the gateway they already run', function () {
       // An expired key: said, and not sent again.
       state.keys[KEY]!.expires = new Date(Date.now() - DAY_MS).toISOString();
       const expired = await sendLm(`${id}/team-model`);
-      assert.ok(expired.error instanceof vscode.LanguageModelError, String(expired.error ?? expired.text));
+      assert.ok(expired.error instanceof vscode.LanguageModelError, outcome(expired));
       assert.equal(expired.error.code, vscode.LanguageModelError.NoPermissions().code);
       assert.match(expired.error.message, /Refusing Proxy says the key has expired \(401\)/);
       assert.equal(chats(server).length, 3);
@@ -284,7 +288,7 @@ describe('Teams: the gateway they already run', function () {
 
       // Outside the team's list: refused where nobody can be asked, naming how to allow it.
       const refused = await sendLm(`${id}/team/other`);
-      assert.ok(refused.error instanceof Error, String(refused.error ?? refused.text));
+      assert.ok(refused.error instanceof Error, outcome(refused));
       assert.match(
         refused.error.message,
         /does not allow team\/other on Team Router.*accept it there \(once per workspace\)/,
@@ -310,7 +314,7 @@ describe('Teams: the gateway they already run', function () {
       });
       await until(() => (api.registry.teamPolicy()[id]?.budget ? true : undefined), 'the team budget', 30_000);
       const over = await sendLm(`${id}/team/allowed`);
-      assert.ok(over.error instanceof vscode.LanguageModelError, String(over.error ?? over.text));
+      assert.ok(over.error instanceof vscode.LanguageModelError, outcome(over));
       assert.match(
         over.error.message,
         /team's monthly Team Router budget of \$0\.0010 \(\.vscode\/switchboard\.json\)/,
