@@ -64,7 +64,8 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
   const statusBar = new cost.CostStatusBar(spend, providers, settings);
   const prices = new cost.PriceUpdates(context.globalStorageUri, settings, log.child('prices'));
   // The status bar shows the providers' health (paused models, rate-limit headroom) the router keeps.
-  statusBar.setHealthSource(() => router.healthLines());
+  // … and what team gateways say about the keys (LiteLLM proxy, OpenRouter), kept current by the cost service.
+  statusBar.setHealthSource(() => [...router.healthLines(), ...spend.gateways.allLines()]);
   const changes = new registry.ModelChangeTracker(providers, prices, memento, log.child('model-changes'));
   const panelServices = {
     registry: providers,
@@ -111,6 +112,7 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     changes,
     router,
     router.onDidChangeHealth(() => statusBar.refresh()),
+    spend.gateways.onDidChange(() => statusBar.refresh()),
     // Commands that need a provider are hidden from the palette until there is one.
     providers.onDidChange(
       () => void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0),

@@ -11,6 +11,7 @@ import type {
   PriceDataState,
   PriceQuote,
   PricingContext,
+  ReconciledDay,
   Provider,
   ProviderHealth,
   RateLimitPacer,
@@ -43,10 +44,40 @@ export interface SpendData {
   budgets: Array<BudgetUse & { label: string }>;
 }
 
+/** A provider's records beside its gateway's spend log, day by day and in total (gateway − recorded). */
+export interface GatewayComparison {
+  from: string;
+  to: string;
+  days: ReconciledDay[];
+  recordedUsd: number;
+  gatewayUsd: number;
+  differenceUsd: number;
+  /** Log rows the gateway sent that could not be read. */
+  skipped: number;
+}
+
+/** What team gateways (LiteLLM proxy, OpenRouter) say about the user's keys, kept current from the ledger. */
+export interface GatewayView {
+  readonly onDidChange: vscode.Event<void>;
+  /** Enabled providers that are team gateways. */
+  gatewayProviders(): Array<{ id: string; name: string }>;
+  /** Reads each gateway's (or one provider's) status now. */
+  refresh(providerId?: string): Promise<void>;
+  /** "Team gateway: $41.20 of $100 this month, resets in 9 days ($58.80 left)", the team's, the key's models. */
+  lines(providerId: string, now?: number): string[];
+  /** Every gateway's lines, each named by its provider. */
+  allLines(now?: number): string[];
+  /** The models the key may use by the gateway's last answer; undefined: any, or not known. */
+  allowedModels(providerId: string): string[] | undefined;
+  compare(providerId: string, from: string, to: string, signal?: AbortSignal): Promise<GatewayComparison | undefined>;
+}
+
 /** Metering, budgets and the ledger: every metered request passes the budgets and lands in the ledger. */
 export interface CostService {
   readonly ledger: UsageLedger;
   readonly guard: BudgetGuard;
+  /** Team gateways: their keys' spend and limits, enforced beside the user's budgets. */
+  readonly gateways: GatewayView;
   /** A registry provider whose requests pass the budgets and are recorded under `surface`. */
   meteredProvider(providerId: string, surface: Surface, initiator?: string): Provider;
   /** Meters any provider built for a registry entry (the connection test builds its own). */

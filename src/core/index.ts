@@ -174,3 +174,17 @@ export type {
 export { describeError, describeFailure, describeSkipSwitch, describeSwitch, describeWait } from './describe';
 export { modelKey, parseModelKey, sameModel } from './modelRef';
 export type { ModelRef } from './modelRef';
+export { gatewayBudget, gatewayModels, gatewayRemaining, gatewayResetAt, readGatewayStatus } from './adapters/gateway';
+export type { GatewayBudget, GatewayKind, GatewayReader, GatewayReading, GatewayStatus } from './adapters/gateway';
+export { reconcileSpend } from './adapters/gatewaySpend';
+export type { GatewayDay, ReconciledDay } from './adapters/gatewaySpend';
+export {
+  dataPolicy,
+  effectiveDataPolicy,
+  policyAllows,
+  teamBudgets,
+  teamPolicy,
+  withDataPolicy,
+} from './registry/teamPolicy';
+export type { DataPolicy, ProviderPolicy, TeamPolicy } from './registry/teamPolicy';
+export type { EnforcedBudget } from './cost/budgets';

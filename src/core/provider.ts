@@ -1,4 +1,5 @@
 import { AnthropicProvider } from './adapters/anthropic';
+import { gatewayReader } from './adapters/gateway';
 import { AZURE_API_VERSION, parseAzureUrl } from './azureUrl';
 import { GeminiProvider } from './adapters/gemini';
 import { OllamaProvider } from './adapters/ollama';
@@ -148,8 +149,8 @@ export function createProvider(options: CreateProviderOptions): Provider {
       if (options.openaiApi === 'responses') return responses;
       return new OpenAiAutoApi(chat, responses);
     }
-    case 'openai-compatible':
-      return new OpenAiChatProvider({
+    case 'openai-compatible': {
+      const provider = new OpenAiChatProvider({
         type: options.type,
         transport,
         chatUrl: () => `${base}/chat/completions`,
@@ -159,6 +160,11 @@ export function createProvider(options: CreateProviderOptions): Provider {
         modelInBody: true,
         ...(options.modelListing ? { modelListing: options.modelListing } : {}),
       });
+      // A team gateway also says what it knows about the key: its spend, limits and models.
+      const kind = options.modelListing;
+      if (kind !== 'litellm' && kind !== 'openrouter') return provider;
+      return Object.assign(provider, { gateway: gatewayReader(kind, base, transport, bearer, options.apiKey) });
+    }
     case 'azure-openai':
       return createAzureProvider(base, options, transport, extraHeaders);
     case 'gemini': {

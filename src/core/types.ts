@@ -2,6 +2,7 @@
  * The provider contract: what the rest of Switchboard (and outside tools) build on.
  * Documented in docs/core-api.md. Fields may be added; existing fields keep their meaning.
  */
+import type { GatewayReader } from './adapters/gateway';
 import type { ModelPrices } from './cost/pricing';
 
 export type ProviderType = 'openai' | 'openai-compatible' | 'anthropic' | 'gemini' | 'azure-openai' | 'ollama';
@@ -156,6 +157,8 @@ export interface Provider {
    * (model_not_found for a model the server does not have).
    */
   describeModel?(id: string, options?: { signal?: AbortSignal }): Promise<ModelInfo>;
+  /** A team gateway (LiteLLM proxy, OpenRouter): what it says about the key's spend, limits and models. */
+  readonly gateway?: GatewayReader;
 }
 
 /** Timers the core uses for timeouts; injectable so tests need not wait. */

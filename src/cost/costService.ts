@@ -10,8 +10,10 @@ import {
   systemClock,
   tokenCapFor,
   UsageLedger,
+  teamBudgets,
   type Budget,
   type BudgetNotice,
+  type EnforcedBudget,
   type KeyValueStore,
   type LedgerProblem,
   type Logger,
@@ -27,6 +29,8 @@ import type { Dialogs } from '../platform/dialogs';
 import type { Settings } from '../platform/settings';
 import { FileSharedStore } from '../platform/sharedFileStore';
 import type { BudgetUse, CostService as Cost, SpendData } from '../services';
+import { GatewayService } from './gateway';
+import { TeamPolicyGate } from './teamPolicyGate';
 import { SET_PRICE_HINT, UnknownPrices } from './unknownPrices';
 
 const NOTIFIED_KEY = 'switchboard.budgetNotices';
@@ -41,6 +45,8 @@ export class CostService implements Cost, vscode.Disposable {
   readonly guard: BudgetGuard;
   /** Models without a known price: the ones allowed, the question about one, a typed price saved. */
   readonly unknownPrices: UnknownPrices;
+  readonly gateways: GatewayService;
+  readonly #policy: TeamPolicyGate;
   readonly #disposables: vscode.Disposable[] = [];
   #recent: UsageRecord[] | undefined;
   #recentRead: Promise<UsageRecord[]> | undefined;
@@ -71,15 +77,32 @@ export class CostService implements Cost, vscode.Disposable {
       shared,
       onProblem: (problem) => this.#storageProblem(problem),
     });
-    this.guard = new BudgetGuard(() => this.budgets(), this.ledger, Date.now, {
+    this.gateways = new GatewayService(
+      registry,
+      this.ledger,
+      settings,
+      dialogs,
+      context.globalState,
+      log.child('gateway'),
+    );
+    this.#policy = new TeamPolicyGate(registry, settings, context.workspaceState, dialogs);
+    // The user's budgets, the team's (workspace file) and each gateway's remaining credit: every one
+    // applies, so the stricter refuses.
+    this.guard = new BudgetGuard(() => [...this.budgets(), ...this.#derivedBudgets()], this.ledger, Date.now, {
       unknownPrice: () => this.settings.current.unknownPrice,
       setPriceHint: SET_PRICE_HINT,
     });
     this.unknownPrices = new UnknownPrices(context.globalState, registry, dialogs, log);
     const recorded = this.ledger.onDidRecord((record) => void this.#remember(record));
-    this.#disposables.push({
+    this.#disposables.push(this.gateways, {
       dispose: () => (recorded.dispose(), this.#recentTimer && clearTimeout(this.#recentTimer)),
     });
+  }
+
+  /** Budgets Switchboard derives: the team's from the workspace file, each gateway's remaining credit. */
+  #derivedBudgets(): EnforcedBudget[] {
+    const name = (providerId: string) => this.registry.get(providerId)?.name ?? providerId;
+    return [...teamBudgets(this.registry.teamPolicy(), name), ...this.gateways.budgets()];
   }
 
   /** The budgets in settings, each checked; an invalid one is left out whole (the settings reader says why). */
@@ -199,7 +222,8 @@ export class CostService implements Cost, vscode.Disposable {
       chat: (request, options) =>
         new DeferredEvents(async () => {
           await this.registry.ensureModelList(providerId, request.model);
-          return meteredProvider.chat(request, options);
+          await this.#policy.check(providerId, request.model, surface);
+          return meteredProvider.chat(this.#policy.prepare(providerId, request), options);
         }),
     };
   }
@@ -254,7 +278,8 @@ export class CostService implements Cost, vscode.Disposable {
     });
   }
 
-  describeBudget(budget: Budget): string {
+  describeBudget(budget: EnforcedBudget): string {
+    if (budget.label) return budget.label;
     const scope =
       budget.scope.kind === 'overall'
         ? 'overall'

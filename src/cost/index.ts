@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { registerCommands } from '../platform/commands';
 import type { Services } from '../services';
 import { costCommands } from './commands';
+import { gatewayCommands } from './gatewayCommands';
 import { priceCommands, type PriceUpdates } from './prices';
 import type { CostStatusBar } from './statusBar';
 
@@ -20,7 +21,11 @@ export function register(
   const log = services.log.child('cost');
   context.subscriptions.push(
     ...registerCommands(
-      { ...costCommands(services, statusBar), ...priceCommands(prices, services.dialogs) },
+      {
+        ...costCommands(services, statusBar),
+        ...priceCommands(prices, services.dialogs),
+        ...gatewayCommands(services),
+      },
       log,
       services.dialogs,
     ),

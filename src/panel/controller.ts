@@ -71,6 +71,8 @@ export class PanelController implements vscode.Disposable {
     const registryChanges = registry.onDidChange(() => this.#scheduleState());
     // Circuits and background checks (routing's circuits are rebuilt when their settings change).
     const circuitChanges = routing.onDidChangeHealth(() => this.#scheduleState());
+    // A team gateway's figures on the providers' cards.
+    const gatewayChanges = cost.gateways.onDidChange(() => this.#scheduleState());
     // Through the settings service, so the state is built after it has read the change.
     const fallbackChanges = settings.onDidChange(['fallback'], () => this.#scheduleState());
     // Budgets changed elsewhere (settings, the Set Budget command): a panel showing them asks again.
@@ -91,6 +93,7 @@ export class PanelController implements vscode.Disposable {
         clearTimeout(spendTimer);
         registryChanges.dispose();
         circuitChanges.dispose();
+        gatewayChanges.dispose();
         fallbackChanges.dispose();
         budgetChanges.dispose();
         records.dispose();

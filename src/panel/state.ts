@@ -3,7 +3,10 @@ import type { PanelFallbackStep, PanelState, ProviderCard } from '../shared/prot
 import type { PanelServices } from './handler';
 
 /** What the panel shows: every provider as a card (keys as masks only) and the templates for the wizard. */
-export async function panelState({ registry, routing, settings }: PanelServices, version: string): Promise<PanelState> {
+export async function panelState(
+  { registry, routing, settings, cost }: PanelServices,
+  version: string,
+): Promise<PanelState> {
   const defaultProvider = registry.defaultProvider();
   const providers = await Promise.all(
     registry.list().map(async (entry): Promise<ProviderCard> => {
@@ -15,6 +18,7 @@ export async function panelState({ registry, routing, settings }: PanelServices,
           : keyState.hasKey
             ? { state: 'set', ...(keyState.mask ? { mask: keyState.mask } : {}) }
             : { state: template && template.key !== 'required' ? 'not-needed' : 'none' };
+      const gateway = cost.gateways.lines(entry.id);
       return {
         id: entry.id,
         name: entry.name,
@@ -30,6 +34,7 @@ export async function panelState({ registry, routing, settings }: PanelServices,
         ...(entry.defaultModel ? { defaultModel: entry.defaultModel } : {}),
         models: entry.models.map((model) => model.id),
         ...cardHealth(entry.enabled ? routing.health(entry.id) : undefined),
+        ...(gateway.length > 0 ? { gateway } : {}),
       };
     }),
   );

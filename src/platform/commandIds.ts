@@ -29,4 +29,6 @@ export const Commands = {
   testAllConnections: 'switchboard.testAllConnections',
   openChat: 'switchboard.openChat',
   recommendModel: 'switchboard.recommendModel',
+  refreshGateway: 'switchboard.refreshGateway',
+  compareGatewaySpend: 'switchboard.compareGatewaySpend',
 } as const;

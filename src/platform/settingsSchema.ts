@@ -2,11 +2,13 @@ import * as z from 'zod';
 import {
   UNKNOWN_PRICE_POLICIES,
   budgetSchema,
+  dataPolicy,
   declaredProvider,
   describeIssues,
   resolveDeclared,
   tokenCapSchema,
   type Budget,
+  type DataPolicy,
   type FallbackStep,
   type ProviderEntry,
   type TokenCap,
@@ -45,6 +47,10 @@ export interface SwitchboardSettings {
   circuit: { failureThreshold: number; coolDownSeconds: number };
   /** Current prices downloaded once a day; from `url` (a mirror) when set, else the maintained price file. */
   prices: { update: boolean; url: string | undefined };
+  /** Team gateways (LiteLLM proxy, OpenRouter): how often their key's status is read, how their credit is enforced, when to warn. */
+  gateway: { refreshMinutes: number; budgetMode: 'ask' | 'stop'; lowCreditPercent: number };
+  /** The user's own OpenRouter data policy: adds to a team's, never lifts it. */
+  openRouter: { dataPolicy: DataPolicy };
 }
 
 /** Each plain setting with its schema and default (as package.json declares them). */
@@ -67,6 +73,10 @@ const PLAIN = {
     z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'expected an http or https address' })]),
     '',
   ],
+  'gateway.refreshMinutes': [z.number().min(0).max(1440), 10],
+  'gateway.budgetMode': [z.enum(['ask', 'stop']), 'stop'],
+  'gateway.lowCreditPercent': [z.number().min(0).max(100), 20],
+  'openRouter.dataPolicy': [dataPolicy, {}],
 } as const satisfies Record<string, readonly [z.ZodType, unknown]>;
 
 const chainSchema = z.array(z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict());
@@ -170,6 +180,12 @@ export function readSettings(
     retry: { maxAttempts: plain('retry.maxAttempts'), maxWaitSeconds: plain('retry.maxWaitSeconds') },
     circuit: { failureThreshold: plain('circuit.failureThreshold'), coolDownSeconds: plain('circuit.coolDownSeconds') },
     prices: { update: plain('prices.update'), url: plain('prices.url') || undefined },
+    gateway: {
+      refreshMinutes: plain('gateway.refreshMinutes'),
+      budgetMode: plain('gateway.budgetMode'),
+      lowCreditPercent: plain('gateway.lowCreditPercent'),
+    },
+    openRouter: { dataPolicy: plain('openRouter.dataPolicy') },
   };
   return { settings, problems };
 }

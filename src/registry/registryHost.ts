@@ -14,6 +14,7 @@ import {
   type ProviderEntry,
   type Redactor,
   type SecretStore,
+  type TeamPolicy,
 } from '../core';
 import { Commands } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
@@ -110,6 +111,7 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
       settings: declared.user,
       workspace: [...declared.workspace, ...workspaceFile.providers],
       workspaceFallback: workspaceFile.fallback,
+      teamPolicy: workspaceFile.policy,
     });
   };
   void reload();
@@ -135,10 +137,11 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
 async function declaredFromWorkspace(
   log: Logger,
   dialogs: Dialogs,
-): Promise<{ providers: ProviderEntry[]; fallback: FallbackStep[] }> {
-  if (!vscode.workspace.isTrusted) return { providers: [], fallback: [] };
+): Promise<{ providers: ProviderEntry[]; fallback: FallbackStep[]; policy: TeamPolicy }> {
+  if (!vscode.workspace.isTrusted) return { providers: [], fallback: [], policy: {} };
   const entries: ProviderEntry[] = [];
   const fallback: FallbackStep[] = [];
+  const policy: TeamPolicy = {};
   for (const folder of vscode.workspace.workspaceFolders ?? []) {
     const uri = vscode.Uri.joinPath(folder.uri, WORKSPACE_FILE);
     let text: string;
@@ -151,10 +154,12 @@ async function declaredFromWorkspace(
     if (parsed.ok) {
       entries.push(...parsed.value.providers);
       fallback.push(...parsed.value.fallback);
+      // The first folder that sets a provider's policy holds it: a second cannot loosen it.
+      for (const [id, rules] of Object.entries(parsed.value.policy)) policy[id] ??= rules;
     } else {
       for (const error of parsed.errors) log.warn(error);
       void dialogs.warn(`Switchboard ignored ${vscode.workspace.asRelativePath(uri)}: ${parsed.errors[0]}`);
     }
   }
-  return { providers: entries, fallback };
+  return { providers: entries, fallback, policy };
 }

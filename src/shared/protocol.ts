@@ -167,6 +167,10 @@ const spend = z.strictObject({
       fraction: z.number().check(z.nonnegative()),
     }),
   ),
+  /** Each team gateway's figures (and the team's policy), by provider. */
+  gateways: z.optional(
+    z.array(z.strictObject({ providerId, name: z.string(), lines: z.array(z.string().check(z.maxLength(2000))) })),
+  ),
 });
 export type PanelSpend = z.infer<typeof spend>;
 
@@ -391,6 +395,8 @@ const providerCard = z.strictObject({
       error: z.optional(z.string()),
     }),
   ),
+  /** A team gateway's figures for the key and the team's policy ("Team gateway: $41.20 of $100 this month, …"). */
+  gateway: z.optional(z.array(z.string().check(z.maxLength(2000))).check(z.maxLength(20))),
 });
 export type ProviderCard = z.infer<typeof providerCard>;
 

@@ -7,6 +7,7 @@ import type { PanelStage, ProviderCard } from '../../src/shared/protocol';
 import { ago, monogram } from '../format';
 import { act } from '../section';
 import { button } from './button';
+import { gatewayLines } from './gateway-lines';
 import { stageList } from './stage-list';
 
 /** "Healthy · 230 ms · checked 2 min ago", or why the provider is not checked. */
@@ -61,7 +62,7 @@ export function providerCard(
     <p class="key key-${card.key.state}">${keyText}</p>
     <p class="health ${card.lastTest ? (card.lastTest.ok ? 'ok' : 'fail') : ''}" role="status">${health}</p>
     ${card.health ? html`<p class="health check-${card.health.state}${card.health.state === 'failing' ? ' fail' : card.health.state === 'healthy' ? ' ok' : ''}" id=${`check-${card.id}`}>${backgroundCheck(card.health)}</p>` : nothing}
-    ${stages ? stageList(stages) : nothing}
+    ${gatewayLines(card.gateway, `gateway-${card.id}`)} ${stages ? stageList(stages) : nothing}
     <div class="actions">
       <vscode-checkbox
         toggle

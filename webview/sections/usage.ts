@@ -1,6 +1,7 @@
 import { html, type TemplateResult } from 'lit';
 import type { PanelSpend } from '../../src/shared/protocol';
 import { button } from '../components/button';
+import { gatewaySummary } from '../components/gateway-lines';
 import { spendChart } from '../components/spend-chart';
 import { fromFirstSpend, usd } from '../format';
 import { act } from '../section';
@@ -54,7 +55,7 @@ export class UsageSection extends SpendSection {
             : ''
         }
       </p>
-      ${this.#chart(spend)}
+      ${this.#chart(spend)} ${gatewaySummary(spend.gateways)}
       ${
         spend.surfaces.length > 0
           ? html`<table class="data-table" id="surface-spend">

@@ -17,6 +17,7 @@ import {
   type RegistryState,
 } from './schema';
 import { RegistryError } from './store';
+import { teamPolicy, type TeamPolicy } from './teamPolicy';
 
 /**
  * Configuration that travels: an export file, the `switchboard.providers` setting, and a team's
@@ -208,6 +209,8 @@ export const workspaceFile = z
     $schema: z.string().optional(),
     providers: z.array(declaredProvider).optional(),
     fallback: z.array(z.object({ provider: providerId, model: modelId }).strict()).optional(),
+    /** The team's ceilings for each provider: allowed models, a team budget, OpenRouter's data policy. */
+    policy: teamPolicy.optional(),
   })
   .strict();
 
@@ -258,7 +261,11 @@ export function resolveDeclared(
 export function parseWorkspaceFile(
   text: string,
   fileName: string,
-): ParseResult<{ providers: ProviderEntry[]; fallback: Array<{ provider: string; model: string }> }> {
+): ParseResult<{
+  providers: ProviderEntry[];
+  fallback: Array<{ provider: string; model: string }>;
+  policy: TeamPolicy;
+}> {
   const json = parseJson(text, fileName);
   if (!json.ok) return json;
   const parsed = workspaceFile.safeParse(json.value);
@@ -266,7 +273,10 @@ export function parseWorkspaceFile(
     return { ok: false, errors: describeIssues(parsed.error).map((issue) => `${fileName}: ${issue}`) };
   const providers = resolveDeclared(parsed.data.providers ?? [], fileName);
   if (!providers.ok) return providers;
-  return { ok: true, value: { providers: providers.value, fallback: parsed.data.fallback ?? [] } };
+  return {
+    ok: true,
+    value: { providers: providers.value, fallback: parsed.data.fallback ?? [], policy: parsed.data.policy ?? {} },
+  };
 }
 
 /**

@@ -29,7 +29,9 @@ import { FirstListings } from './firstListings';
 import { ModelListStore, type ProviderListing } from './modelLists';
 import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
 import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
+import type { GatewayReader } from '../adapters/gateway';
 import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
+import type { TeamPolicy } from './teamPolicy';
 import { inferTemplate, isLocalProvider } from './templateOf';
 
 /** One (provider, model) of a fallback chain as configured. */
@@ -78,6 +80,8 @@ export class Registry {
   #declared: { settings: ProviderEntry[]; workspace: ProviderEntry[] } = { settings: [], workspace: [] };
   /** The fallback chain a team committed in its workspace file (used when the user set none). */
   #workspaceFallback: FallbackStep[] = [];
+  /** The team's policy from the workspace file (allowed models, budgets, data policy), by provider id. */
+  #teamPolicy: TeamPolicy = {};
   readonly #lists: ModelListStore;
   readonly #listListeners = new Set<(event: ModelListEvent) => void>();
   readonly #firstListings: FirstListings;
@@ -126,9 +130,11 @@ export class Registry {
     settings: ProviderEntry[];
     workspace: ProviderEntry[];
     workspaceFallback?: FallbackStep[];
+    teamPolicy?: TeamPolicy;
   }): void {
     this.#declared = { settings: declared.settings, workspace: declared.workspace };
     this.#workspaceFallback = declared.workspaceFallback ?? [];
+    this.#teamPolicy = declared.teamPolicy ?? {};
     this.#built.clear();
     this.#fire({ type: 'providers' });
   }
@@ -355,6 +361,16 @@ export class Registry {
 
   workspaceFallback(): readonly FallbackStep[] {
     return this.#workspaceFallback;
+  }
+
+  /** The team's policy a trusted workspace file declares (empty without one). */
+  teamPolicy(): TeamPolicy {
+    return this.#teamPolicy;
+  }
+
+  /** What a provider that is a team gateway (LiteLLM proxy, OpenRouter) can read about its key; undefined otherwise. */
+  async gatewayFor(id: string): Promise<GatewayReader | undefined> {
+    return (await this.#build(id)).gateway;
   }
 
   /** A request moved down the fallback chain: recorded with who failed and who answered. */

@@ -8,7 +8,7 @@ import { entryRowSource, modelRows } from '../rows';
  * opening of the table, not the next), and the user's own limits and prices.
  */
 export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
-  async allModels(_params, { registry, prices, changes, viewId, signal }) {
+  async allModels(_params, { registry, cost, prices, changes, viewId, signal }) {
     const providers = registry.list().filter((entry) => entry.enabled);
     const results = await Promise.allSettled(
       providers.map(async (entry) => {
@@ -33,6 +33,14 @@ export const modelHandlers: Handlers<'allModels' | 'saveOverrides'> = {
         return;
       }
       const { marks } = result.value;
+      // A chosen model the team gateway does not let this key use is not listed: say why.
+      const allowed = cost.gateways.allowedModels(entry.id);
+      for (const model of entry.models)
+        if (allowed && !allowed.includes(model.id) && !result.value.rows.some((row) => row.id === model.id))
+          failed.push({
+            providerName: entry.name,
+            error: `${model.id} is not listed: the team gateway does not allow this model for this key (it may use ${allowed.join(', ')}).`,
+          });
       for (const [modelId, mark] of marks)
         if (mark.kind === 'gone')
           gone.push({

@@ -46,6 +46,10 @@ export const usageHandlers: Handlers<'spend' | 'exportUsage'> = {
         spentUsd: item.spentUsd,
         fraction: item.fraction,
       })),
+      gateways: cost.gateways
+        .gatewayProviders()
+        .map(({ id, name }) => ({ providerId: id, name, lines: cost.gateways.lines(id) }))
+        .filter((gateway) => gateway.lines.length > 0),
     });
   },
   async exportUsage({ format }) {
