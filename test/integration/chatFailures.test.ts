@@ -133,6 +133,8 @@ describe('the chat modules with the real services: failures that say what to do'
       const id = await test.provider('Capped OpenAI', capped);
       await test.provider('Spare Provider', other);
       await session.services.registry.setDefault(id, 'gpt-4o');
+      // Without it the request would fall over to the spare provider, which answers.
+      await test.set('fallback.automatic', false);
       const { stream, of } = recordingStream();
       const result = await answer(session, chatRequest('Hello?'), { history: [] }, stream, token());
       assert.equal(

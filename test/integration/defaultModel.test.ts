@@ -38,7 +38,10 @@ describe('adding a provider never moves the default model', () => {
   });
 
   after(async () => {
-    const { globalState } = await testingApi();
+    const { globalState, registry } = await testingApi();
+    // Removed through the registry, so their keys leave secret storage too (a later test adds a
+    // provider with the same id and must find no key).
+    for (const entry of registry.list()) if (!entry.readOnly) await registry.remove(entry.id);
     await globalState.update('switchboard.registry', original);
     server.server.close();
   });

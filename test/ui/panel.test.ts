@@ -203,8 +203,14 @@ describe('the provider panel, as a new user meets it', function () {
   });
 
   it('the provider just added answers @switchboard in chat, with its cost, within two minutes of opening the panel', async () => {
-    // VS Code's picker starts on a model of its own choosing (here gpt-4o, not the default gpt-4o-mini);
-    // Switchboard's command opens the chat on the default.
+    // VS Code's picker starts on a model of its own choosing; put it on another than the default
+    // (gpt-4o-mini): Switchboard's command opens the chat on the default.
+    await page
+      .locator('.interactive-input-part .chat-input-picker-item', { hasText: /GPT-4o mini|o3-mini/ })
+      .first()
+      .click();
+    await page.locator('.chat-model-picker-dropdown .monaco-list-row').filter({ hasText: 'o3-mini' }).first().click();
+    await page.locator('.interactive-input-part', { hasText: 'o3-mini' }).first().waitFor();
     assert.doesNotMatch(await page.locator('.interactive-input-part').first().innerText(), /GPT-4o mini/);
     await runFromPalette(
       page,
@@ -583,14 +589,13 @@ describe('the provider panel, as a new user meets it', function () {
   it('the sections are a tablist: arrow keys move between tabs, Enter or Space opens one, one tab stop', async () => {
     await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
     await panel.getByRole('tab', { name: 'Providers', selected: true }).focus();
-    await page.keyboard.press('ArrowRight');
-    await page.keyboard.press('ArrowRight');
+    // Providers → Add Provider → Provider Settings → Models.
+    for (let step = 0; step < 3; step++) await page.keyboard.press('ArrowRight');
     await page.keyboard.press('Enter');
     await panel.getByRole('tab', { name: 'Models', selected: true }).waitFor();
     await panel.locator('#models-table').waitFor({ timeout: 20_000 });
-    await page.keyboard.press('ArrowLeft');
-    await page.keyboard.press('ArrowLeft');
-    await page.keyboard.press('ArrowLeft');
+    // Back past the first tab, wrapping to the last: Activity.
+    for (let step = 0; step < 4; step++) await page.keyboard.press('ArrowLeft');
     await page.keyboard.press('Enter');
     await panel.getByRole('tab', { name: 'Activity', selected: true }).waitFor();
     assert.equal(await panel.locator('#audit-table').count(), 1);
