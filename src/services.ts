@@ -60,7 +60,7 @@ export interface GatewayComparison {
 export interface GatewayView {
   readonly onDidChange: vscode.Event<void>;
   /** Enabled providers that are team gateways. */
-  gatewayProviders(): Array<{ id: string; name: string }>;
+  gatewayProviders(): Array<{ id: string; name: string; keepsSpendLog: boolean }>;
   /** Reads each gateway's (or one provider's) status now. */
   refresh(providerId?: string): Promise<void>;
   /** "Team gateway: $41.20 of $100 this month, resets in 9 days ($58.80 left)", the team's, the key's models. */

@@ -68,12 +68,14 @@ export class GatewayService implements GatewayView, vscode.Disposable {
     void this.#readNew();
   }
 
-  /** Enabled providers that are team gateways (a LiteLLM proxy's or OpenRouter's template). */
-  gatewayProviders(): Array<{ id: string; name: string }> {
-    return this.registry
-      .list()
-      .filter((entry) => entry.enabled && isGatewayListing(findTemplate(entry.template ?? '')?.modelListing))
-      .map((entry) => ({ id: entry.id, name: entry.name }));
+  /** Enabled providers that are team gateways (a LiteLLM proxy's or OpenRouter's template); a LiteLLM proxy keeps a spend log. */
+  gatewayProviders(): Array<{ id: string; name: string; keepsSpendLog: boolean }> {
+    return this.registry.list().flatMap((entry) => {
+      const listing = findTemplate(entry.template ?? '')?.modelListing;
+      return entry.enabled && isGatewayListing(listing)
+        ? [{ id: entry.id, name: entry.name, keepsSpendLog: listing === 'litellm' }]
+        : [];
+    });
   }
 
   #schedule(): void {

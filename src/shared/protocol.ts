@@ -169,7 +169,15 @@ const spend = z.strictObject({
   ),
   /** Each team gateway's figures (and the team's policy), by provider. */
   gateways: z.optional(
-    z.array(z.strictObject({ providerId, name: z.string(), lines: z.array(z.string().check(z.maxLength(2000))) })),
+    z.array(
+      z.strictObject({
+        providerId,
+        name: z.string(),
+        lines: z.array(z.string().check(z.maxLength(2000))),
+        /** A LiteLLM proxy: its spend log can be set beside this machine's records. */
+        keepsSpendLog: z.boolean(),
+      }),
+    ),
   ),
 });
 export type PanelSpend = z.infer<typeof spend>;
@@ -311,6 +319,8 @@ export const requests = {
   saveTokenCap: { params: z.strictObject({ cap: tokenCap }), result: done },
   removeTokenCap: { params: z.strictObject({ providerId: text(512) }), result: done },
   exportUsage: { params: z.strictObject({ format: z.enum(['csv', 'json']) }), result: done },
+  /** "Compare Spend with Team Gateway" for one gateway: the period is asked, the report opens in an editor. */
+  compareGatewaySpend: { params: z.strictObject({ providerId }), result: done },
   /** The models to try after the default, in order (saved to switchboard.fallback.chain). */
   saveFallback: {
     params: z.strictObject({

@@ -8,6 +8,7 @@ import { answer } from '../../src/chat/answer';
 import { periodKey } from '../../src/core';
 import { Commands } from '../../src/platform/commands';
 import type { GatewayComparison } from '../../src/services';
+import type { HostToWebview, PanelSpend } from '../../src/shared/protocol';
 import { liteLlmProxy, openRouter, type LiteLlmState, type OpenRouterState } from '../fixtures/gatewayWire';
 import { startLoopback, type LoopbackServer } from '../support/loopback';
 import { chatRequest, chatSession, recordingStream, token } from './chatModulesSupport';
@@ -242,6 +243,31 @@ describe('Teams: the gateway they already run', function () {
       const more = await vscode.commands.executeCommand<GatewayComparison>(Commands.compareGatewaySpend, args);
       assert.deepEqual([more.recordedUsd, more.gatewayUsd, more.differenceUsd], [0.044, 0.544, 0.5]);
       assert.equal(more.days[0]!.day, today);
+
+      // From the panel's Usage section: the proxy is offered for comparison; the period is asked, the report opens.
+      const posts: HostToWebview[] = [];
+      const controller = await api.panelController((message) => (posts.push(message), Promise.resolve(true)));
+      try {
+        const ask = async (id: number, name: string, params: unknown) => {
+          await controller.receive({ type: 'request', id, name, params });
+          const reply = posts.find((message) => message.type === 'reply' && message.id === id);
+          assert.ok(reply && reply.type === 'reply', JSON.stringify(posts.slice(-2)));
+          return reply;
+        };
+        const spend = await ask(1, 'spend', { days: 7 });
+        const listed = (spend.result as PanelSpend).gateways?.find((gateway) => gateway.providerId === id);
+        assert.equal(listed?.keepsSpendLog, true);
+        await answering(/^Compare which days\?$/, 'This month', () =>
+          ask(2, 'compareGatewaySpend', { providerId: id }),
+        );
+        const report = await until(
+          () => vscode.workspace.textDocuments.find((document) => document.getText().includes('$0.50')),
+          'the comparison report',
+        );
+        assert.equal(report.languageId, 'markdown');
+      } finally {
+        controller.dispose();
+      }
     } finally {
       await removeProvider(id);
       await server.close();

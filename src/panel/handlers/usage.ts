@@ -4,7 +4,7 @@ import { Commands } from '../../platform/commands';
 import type { Handlers } from '../handler';
 
 /** The usage section: spend by day, provider and model over the chosen range, and its export. */
-export const usageHandlers: Handlers<'spend' | 'exportUsage'> = {
+export const usageHandlers: Handlers<'spend' | 'exportUsage' | 'compareGatewaySpend'> = {
   spend({ days }, { registry, cost }) {
     const data = cost.spendData(days);
     const ids = new Set(data.days.flatMap((day) => Object.keys(day.byProvider)));
@@ -48,12 +48,16 @@ export const usageHandlers: Handlers<'spend' | 'exportUsage'> = {
       })),
       gateways: cost.gateways
         .gatewayProviders()
-        .map(({ id, name }) => ({ providerId: id, name, lines: cost.gateways.lines(id) }))
+        .map(({ id, name, keepsSpendLog }) => ({ providerId: id, name, lines: cost.gateways.lines(id), keepsSpendLog }))
         .filter((gateway) => gateway.lines.length > 0),
     });
   },
   async exportUsage({ format }) {
     await vscode.commands.executeCommand(Commands.exportUsage, { format });
+    return null;
+  },
+  async compareGatewaySpend({ providerId }) {
+    await vscode.commands.executeCommand(Commands.compareGatewaySpend, { providerId });
     return null;
   },
 };
