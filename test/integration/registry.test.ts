@@ -146,7 +146,9 @@ describe('provider registry in the extension host', () => {
     }
   });
 
-  it('reads providers a team declares in .vscode/switchboard.json, read-only', async () => {
+  it('reads providers a team declares in .vscode/switchboard.json, read-only', async function () {
+    // Two waits on the file watcher of up to 30 s each: longer than the suite's limit per test.
+    this.timeout(90_000);
     const { registry } = await testingApi();
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test window has a workspace folder');
