@@ -13,6 +13,8 @@ export function run(): Promise<void> {
   });
   for (const file of readdirSync(__dirname).filter((name) => name.endsWith('.test.js')))
     mocha.addFile(join(__dirname, file));
+  // SWITCHBOARD_INTEGRATION_GREP=… runs only the tests whose titles match (while working on one).
+  if (process.env.SWITCHBOARD_INTEGRATION_GREP) mocha.grep(process.env.SWITCHBOARD_INTEGRATION_GREP);
   return new Promise((done, fail) => {
     mocha.run((failures) => (failures > 0 ? fail(new Error(`${failures} integration test(s) failed`)) : done()));
   });
