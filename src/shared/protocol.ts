@@ -385,7 +385,7 @@ const providerCard = z.strictObject({
   /** The background checks' view (absent while they are off, or for a disabled provider). */
   health: z.optional(
     z.strictObject({
-      state: z.enum(['healthy', 'slow', 'failing', 'no-free-call', 'unchecked']),
+      state: z.enum(['healthy', 'slow', 'failing', 'no-free-call', 'no-key', 'unchecked']),
       lastMs: z.optional(z.number().check(z.nonnegative())),
       checkedAt: z.optional(z.number()),
       error: z.optional(z.string()),

@@ -446,6 +446,11 @@ export class Registry {
     };
   }
 
+  /** The provider's cheapest free request (its model list): for the background health checks. */
+  async freeCall(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    await (await this.#build(id)).listModels(options);
+  }
+
   /**
    * What is known of one of a provider's models, with where each value came from (the user's
    * settings, `listed` from the provider's own list, the catalog, or the default for its kind of
