@@ -12,7 +12,7 @@ import type { Settings } from '../platform/settings';
 
 /**
  * The core's health checker with VS Code's settings: enabled providers, checked with their free
- * call (the model list) every `switchboard.health.intervalMinutes`, restarted when the setting changes and stopped
+ * call (the model list, or OpenRouter's key status) every `switchboard.health.intervalMinutes`, restarted when the setting changes and stopped
  * (its verdicts forgotten) when `switchboard.health.enabled` is off. Each window checks for itself:
  * a model list every few minutes per provider is cheap, and a window never trusts another's verdict.
  */

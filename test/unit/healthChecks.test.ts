@@ -255,6 +255,54 @@ describe('background health checks', () => {
     assert.equal(health.status('openai')!.state, 'failing');
   });
 
+  it('OpenRouter: the free call is GET /api/v1/key (a few hundred bytes), never its 1 MB model list; the response time is kept', async () => {
+    const clock = new ManualClock();
+    const server = await start((req, res) => {
+      clock.advance(120);
+      if (req.path === '/api/v1/key')
+        json(res, 200, { data: { label: 'sk-or-v1-…abcd', limit: 20, usage: 3.5, is_free_tier: false } });
+      else json(res, 200, modelList);
+    });
+    const provider = createProvider({
+      type: 'openai-compatible',
+      baseUrl: `${server.url}/api/v1`,
+      apiKey: 'sk-or-v1-test-health',
+      modelListing: 'openrouter',
+    });
+    const health = checker(clock, [{ providerId: 'openrouter', freeCall: (options) => provider.ping!(options) }]);
+    await health.runNow();
+    await health.runNow({ all: true });
+    assert.deepEqual(
+      server.requests.map((request) => `${request.method} ${request.path}`),
+      ['GET /api/v1/key', 'GET /api/v1/key'],
+    );
+    assert.equal(server.requests[0]!.headers.authorization, 'Bearer sk-or-v1-test-health');
+    const status = health.status('openrouter')!;
+    assert.equal(status.state, 'healthy');
+    assert.deepEqual(status.history, [120, 120]);
+  });
+
+  it('OpenRouter: a key it refuses (401 from /key) is a failed check; an unreadable answer is too', async () => {
+    const clock = new ManualClock();
+    let body: unknown = { error: { message: 'User not found.', code: 401 } };
+    const server = await start((_req, res) =>
+      json(res, body === 'garbled' ? 200 : 401, body === 'garbled' ? [1, 2] : body),
+    );
+    const provider = createProvider({
+      type: 'openai-compatible',
+      baseUrl: `${server.url}/api/v1`,
+      apiKey: 'sk-or-v1-test-revoked',
+      modelListing: 'openrouter',
+    });
+    const health = checker(clock, [{ providerId: 'openrouter', freeCall: (options) => provider.ping!(options) }], {
+      failAfter: 1,
+    });
+    await health.runNow();
+    assert.equal(health.status('openrouter')!.state, 'failing');
+    body = 'garbled';
+    await assert.rejects(provider.ping!(), /key status Switchboard cannot read/);
+  });
+
   it('one run at a time, a bounded number of checks at once, and stop cancels what is in flight', async () => {
     const clock = new ManualClock();
     let inFlight = 0;

@@ -446,9 +446,10 @@ export class Registry {
     };
   }
 
-  /** The provider's cheapest free request (its model list): for the background health checks. */
+  /** The provider's cheapest free request (its ping where it has one, else its model list): for the background health checks. */
   async freeCall(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    await (await this.#build(id)).listModels(options);
+    const provider = await this.#build(id);
+    await (provider.ping ? provider.ping(options) : provider.listModels(options));
   }
 
   /**
