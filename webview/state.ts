@@ -30,6 +30,8 @@ export interface SavedState {
   providerSearch?: string;
   providerType?: string;
   providerEnabled?: 'enabled' | 'disabled';
+  /** The provider the Provider Settings section shows. */
+  settingsProvider?: string;
   wizard: {
     step: WizardStep;
     template?: string;

@@ -457,8 +457,8 @@ export type PanelSection = z.infer<typeof panelSection>;
  * against the request it made (`requests[name].result`), so each message is checked once.
  */
 export const hostToWebview = z.discriminatedUnion('type', [
-  /** Opened for one section (the status bar opens Usage). */
-  z.strictObject({ type: z.literal('show'), section: panelSection }),
+  /** Opened for one section (the status bar opens Usage); Provider Settings for one provider (Edit > Advanced Settings). */
+  z.strictObject({ type: z.literal('show'), section: panelSection, providerId: z.optional(z.string()) }),
   /** Usage or budgets changed: a panel showing spend asks again. */
   z.strictObject({ type: z.literal('spendChanged') }),
   z.strictObject({ type: z.literal('state'), state: panelState }),

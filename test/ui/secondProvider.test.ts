@@ -1,7 +1,8 @@
 // The default model is the user's: a second provider added through the panel's wizard joins the
 // model picker without moving the default (the status bar, new chats, the fallback head stay on the
 // first). Two loopback servers speak OpenAI's API; the user drives the wizard as in panel.test.ts.
-// With two providers, the list is searched and filtered.
+// With two providers, the list is searched and filtered, and Edit > Advanced Settings opens the
+// Provider Settings tab on the provider being edited.
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
 import { json, startLoopback, type LoopbackServer } from '../support/loopback';
@@ -175,5 +176,27 @@ describe('a second provider added from the panel', function () {
     await panel.locator('#provider-search:focus').waitFor();
     await panel.locator('#enabled-openai').click();
     await panel.locator('article.card.disabled').waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('Edit > Advanced Settings opens Provider Settings on the provider being edited, not the first', async () => {
+    // The tab already open on the first provider...
+    await panel.getByRole('tab', { name: 'Provider Settings', exact: true }).click();
+    await panel.locator('#settings-provider').waitFor();
+    assert.equal(await panel.locator('#settings-provider').inputValue(), 'openai');
+    // ...then the second's Edit from its card, Advanced Settings.
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
+    await panel.locator('#edit-provider-team-gateway').click();
+    const field = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Advanced Settings' });
+    await field.waitFor({ state: 'visible', timeout: 10_000 });
+    await field.click();
+    await panel.locator('#settings-provider').waitFor({ timeout: 10_000 });
+    for (
+      let tries = 0;
+      (await panel.locator('#settings-provider').inputValue()) !== 'team-gateway' && tries < 50;
+      tries++
+    )
+      await page.waitForTimeout(100);
+    assert.equal(await panel.locator('#settings-provider').inputValue(), 'team-gateway');
+    await panel.locator('form.provider-settings').waitFor();
   });
 });
