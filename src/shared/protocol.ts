@@ -294,6 +294,8 @@ export const requests = {
   providerSettings: { params: onProvider, result: providerSettings },
   /** Saves them: secret header values to secret storage, the rest on the provider. */
   saveProviderSettings: { params: z.extend(providerSettings, { providerId }), result: done },
+  /** Opens VS Code's file picker for the provider's CA bundle: the chosen PEM file's path, or null when cancelled. */
+  chooseCaBundle: { params: onProvider, result: z.nullable(z.string()) },
   /** The local servers found (and added). */
   detectLocal: { params: z.strictObject({}), result: z.strictObject({ found: z.array(z.string()) }) },
   /** Opens VS Code's chat on Switchboard's default model. */

@@ -118,6 +118,9 @@ export class ProviderSettingsSection extends Section {
       ${NUMBER_FIELDS.map((field) => this.#numberField(settings, field))}
       <h2>Certificate</h2>
       ${text('ca-bundle', 'CA bundle (path of a PEM file)', settings.caBundlePath, (value) => (settings.caBundlePath = value))}
+      <div class="actions">
+        ${button('Choose File…', () => void this.#chooseCaBundle(settings), { id: 'choose-ca-bundle' })}
+      </div>
       <p class="hint">
         For a self-hosted endpoint signed by your own certificate authority; trusted in addition to the system's.
       </p>
@@ -202,6 +205,21 @@ export class ProviderSettingsSection extends Section {
                 : number;
         }}
       />`;
+  }
+
+  /** VS Code's file picker (on the host): the chosen PEM file fills the field, saved with the rest. */
+  async #chooseCaBundle(settings: PanelProviderSettings): Promise<void> {
+    const providerId = this.#providerId;
+    if (!providerId) return;
+    try {
+      const path = await request('chooseCaBundle', { providerId });
+      if (path === null || providerId !== this.#providerId) return;
+      settings.caBundlePath = path;
+      this.requestUpdate();
+      announce(`CA bundle ${path} chosen: Save Settings to use it.`);
+    } catch (error) {
+      store.showError((error as Error).message);
+    }
   }
 
   async #save(settings: PanelProviderSettings): Promise<void> {
