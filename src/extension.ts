@@ -120,13 +120,14 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
     ...registerCommands(
       {
         // The panel's host side loads when the panel first opens, not at activation.
-        [Commands.openPanel]: async (args?: { section?: PanelSection }) =>
+        [Commands.openPanel]: async (args?: { section?: PanelSection; providerId?: string }) =>
           (await import('./panel')).ProviderPanel.show(
             context.extensionUri,
             version,
             panelServices,
             redactor,
             args?.section,
+            args?.providerId,
           ),
         [Commands.showLog]: () => channel.show(),
       },

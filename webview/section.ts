@@ -12,8 +12,10 @@ export const rpc = createRpc(
     if (event.type === 'state') {
       store.state = event.state;
       store.changed();
-    } else if (event.type === 'show') store.go(event.section);
-    else window.dispatchEvent(new Event(SPEND_CHANGED));
+    } else if (event.type === 'show') {
+      if (event.providerId !== undefined) store.saved.settingsProvider = event.providerId;
+      store.go(event.section);
+    } else window.dispatchEvent(new Event(SPEND_CHANGED));
   },
 );
 

@@ -26,6 +26,12 @@ export interface SavedState {
   auditAction?: string;
   /** The usage section's range in days. */
   days?: number;
+  /** The providers list's search and filters (a template's name, enabled or disabled). */
+  providerSearch?: string;
+  providerType?: string;
+  providerEnabled?: 'enabled' | 'disabled';
+  /** The provider the Provider Settings section shows. */
+  settingsProvider?: string;
   wizard: {
     step: WizardStep;
     template?: string;

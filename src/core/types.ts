@@ -148,6 +148,12 @@ export interface Provider {
   readonly type: ProviderType;
   chat(request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatEvent>;
   listModels(options?: { signal?: AbortSignal }): Promise<ModelInfo[]>;
+  /**
+   * A free request smaller than the model list that shows the provider answers and takes the key,
+   * where there is one (OpenRouter's `GET /key`: a few hundred bytes where its list is about 1 MB).
+   * The background health checks use it; rejects with a ProviderError.
+   */
+  ping?(options?: { signal?: AbortSignal }): Promise<void>;
   /** The provider's own count of a prompt's input tokens (a network call), where its API has one (Anthropic, Gemini). */
   countTokens?(request: ChatRequest, options?: { signal?: AbortSignal }): Promise<number>;
   /**

@@ -55,8 +55,8 @@ export class PanelController implements vscode.Disposable {
   /** The webview said `ready`: until then (and after a reload, until it says so again) nothing is posted. */
   #ready = false;
   #disposed = false;
-  /** A section to show once the webview is ready (the panel was opened for it). */
-  #pendingSection: PanelSection | undefined;
+  /** A section (and the provider it is for) to show once the webview is ready (the panel was opened for it). */
+  #pendingShow: { section: PanelSection; providerId?: string } | undefined;
 
   readonly #log: Logger;
 
@@ -129,8 +129,8 @@ export class PanelController implements vscode.Disposable {
       this.#abortRunning();
       this.#ready = true;
       await this.#send({ type: 'state', state: await this.state() });
-      if (this.#pendingSection) await this.#send({ type: 'show', section: this.#pendingSection });
-      this.#pendingSection = undefined;
+      if (this.#pendingShow) await this.#send({ type: 'show', ...this.#pendingShow });
+      this.#pendingShow = undefined;
       return;
     }
     const { id, name, params } = message;
@@ -157,10 +157,11 @@ export class PanelController implements vscode.Disposable {
     }
   }
 
-  /** Brings a section forward now, or as soon as the webview is ready. */
-  show(section: PanelSection): void {
-    if (this.#ready) void this.#send({ type: 'show', section });
-    else this.#pendingSection = section;
+  /** Brings a section forward (Provider Settings on `providerId`) now, or as soon as the webview is ready. */
+  show(section: PanelSection, providerId?: string): void {
+    const show = { section, ...(providerId !== undefined ? { providerId } : {}) };
+    if (this.#ready) void this.#send({ type: 'show', ...show });
+    else this.#pendingShow = show;
   }
 
   /** A hidden panel's webview is torn down (no retainContextWhenHidden): nothing is posted until it says `ready` again. */

@@ -21,10 +21,11 @@ export class ProviderPanel implements vscode.Disposable {
     services: PanelServices,
     redactor: Redactor,
     section?: PanelSection,
+    providerId?: string,
   ): ProviderPanel {
     if (ProviderPanel.#current) {
       ProviderPanel.#current.#panel.reveal();
-      if (section) ProviderPanel.#current.#controller.show(section);
+      if (section) ProviderPanel.#current.#controller.show(section, providerId);
       return ProviderPanel.#current;
     }
     const webviewRoot = vscode.Uri.joinPath(extensionUri, 'dist', 'webview');
@@ -38,7 +39,7 @@ export class ProviderPanel implements vscode.Disposable {
       webviewRoot,
       new PanelController(services, version, (message) => post(panel, message, redactor)),
     );
-    if (section) ProviderPanel.#current.#controller.show(section);
+    if (section) ProviderPanel.#current.#controller.show(section, providerId);
     return ProviderPanel.#current;
   }
 

@@ -130,6 +130,8 @@ export class AnsweringDialogs implements Dialogs {
   readonly asked: string[] = [];
   /** What each save dialog was opened with (its proposed file, say). */
   readonly saved: vscode.SaveDialogOptions[] = [];
+  /** What each open dialog was opened with. */
+  readonly opened: vscode.OpenDialogOptions[] = [];
 
   constructor(private readonly fallback: Dialogs) {}
 
@@ -225,7 +227,12 @@ export class AnsweringDialogs implements Dialogs {
       : this.fallback.saveFile(options);
   }
 
+  /** Answered by its label (`openLabel`): a path opens that file, undefined cancels. Each dialog's options are kept in `opened`. */
   openFile(options: vscode.OpenDialogOptions): Promise<vscode.Uri | undefined> {
-    return this.fallback.openFile(options);
+    this.opened.push(options);
+    const answer = this.#take(options.openLabel ?? options.title ?? '');
+    return answer
+      ? Promise.resolve(typeof answer.reply === 'string' ? vscode.Uri.file(answer.reply) : undefined)
+      : this.fallback.openFile(options);
   }
 }

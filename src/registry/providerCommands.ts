@@ -88,7 +88,7 @@ export function providerCommands(services: Services): CommandTable {
       if (!field) return;
       if (field.field === 'enabled') return registry.setEnabled(entry.id, !entry.enabled);
       if (field.field === 'advanced')
-        return vscode.commands.executeCommand(Commands.openPanel, { section: 'settings' });
+        return vscode.commands.executeCommand(Commands.openPanel, { section: 'settings', providerId: entry.id });
       if (field.field === 'models') {
         const choice = await chooseModels(services, entry.id);
         if (choice) void dialogs.info(`${entry.name}: ${choice.chosen.join(', ')}.`);

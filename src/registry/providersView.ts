@@ -8,6 +8,7 @@ function shortHealth(health: ProviderHealth | undefined): string | undefined {
   const ms = health.lastMs !== undefined ? ` ${health.lastMs.toLocaleString()} ms` : '';
   if (health.state === 'healthy' || health.state === 'slow') return `${health.state}${ms}`;
   if (health.state === 'failing') return 'failing';
+  if (health.state === 'no-key') return 'no key';
   return health.state === 'no-free-call' ? 'not checked' : undefined;
 }
 

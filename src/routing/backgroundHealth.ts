@@ -1,10 +1,18 @@
 import type * as vscode from 'vscode';
-import { hasModelList, HealthChecker, systemClock, type Logger, type ProviderHealth, type Registry } from '../core';
+import {
+  findTemplate,
+  hasModelList,
+  HealthChecker,
+  systemClock,
+  type Logger,
+  type ProviderHealth,
+  type Registry,
+} from '../core';
 import type { Settings } from '../platform/settings';
 
 /**
- * The core's health checker with VS Code's settings: enabled providers, checked with their model
- * list every `switchboard.health.intervalMinutes`, restarted when the setting changes and stopped
+ * The core's health checker with VS Code's settings: enabled providers, checked with their free
+ * call (the model list, or OpenRouter's key status) every `switchboard.health.intervalMinutes`, restarted when the setting changes and stopped
  * (its verdicts forgotten) when `switchboard.health.enabled` is off. Each window checks for itself:
  * a model list every few minutes per provider is cheap, and a window never trusts another's verdict.
  */
@@ -54,10 +62,10 @@ export class BackgroundHealth implements vscode.Disposable {
           .map((entry) => ({
             providerId: entry.id,
             ...(hasModelList(entry.type, entry.baseUrl)
-              ? {
-                  listModels: (options: { signal: AbortSignal }) =>
-                    this.registry.providerFor(entry.id).listModels(options),
-                }
+              ? { freeCall: (options: { signal: AbortSignal }) => this.registry.freeCall(entry.id, options) }
+              : {}),
+            ...(findTemplate(entry.template ?? '')?.key === 'required'
+              ? { keyMissing: () => this.#keyMissing(entry.id, entry.baseUrl) }
               : {}),
           })),
     });
@@ -80,6 +88,12 @@ export class BackgroundHealth implements vscode.Disposable {
     });
     this.#checker = checker;
     checker.start();
+  }
+
+  /** No key, or one saved for another address (it is not sent there). */
+  async #keyMissing(providerId: string, baseUrl: string): Promise<boolean> {
+    const key = await this.registry.keyState(providerId);
+    return !key.hasKey || key.origin !== new URL(baseUrl).origin;
   }
 
   #stop(): void {

@@ -84,7 +84,13 @@ export class RoutingService implements Routing, vscode.Disposable {
     const time = (at: number) =>
       new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
     const name = (providerId: string) => this.registry.get(providerId)?.name ?? providerId;
-    const icons = { healthy: '$(pass)', slow: '$(watch)', failing: '$(error)', 'no-free-call': '$(circle-slash)' };
+    const icons = {
+      healthy: '$(pass)',
+      slow: '$(watch)',
+      failing: '$(error)',
+      'no-free-call': '$(circle-slash)',
+      'no-key': '$(key)',
+    };
     const checked = this.registry.list().flatMap((entry) => {
       const health = this.health(entry.id);
       if (!health || health.state === 'unchecked') return [];

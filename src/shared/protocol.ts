@@ -306,6 +306,8 @@ export const requests = {
   providerSettings: { params: onProvider, result: providerSettings },
   /** Saves them: secret header values to secret storage, the rest on the provider. */
   saveProviderSettings: { params: z.extend(providerSettings, { providerId }), result: done },
+  /** Opens VS Code's file picker for the provider's CA bundle: the chosen PEM file's path, or null when cancelled. */
+  chooseCaBundle: { params: onProvider, result: z.nullable(z.string()) },
   /** The local servers found (and added). */
   detectLocal: { params: z.strictObject({}), result: z.strictObject({ found: z.array(z.string()) }) },
   /** Opens VS Code's chat on Switchboard's default model. */
@@ -399,7 +401,7 @@ const providerCard = z.strictObject({
   /** The background checks' view (absent while they are off, or for a disabled provider). */
   health: z.optional(
     z.strictObject({
-      state: z.enum(['healthy', 'slow', 'failing', 'no-free-call', 'unchecked']),
+      state: z.enum(['healthy', 'slow', 'failing', 'no-free-call', 'no-key', 'unchecked']),
       lastMs: z.optional(z.number().check(z.nonnegative())),
       checkedAt: z.optional(z.number()),
       error: z.optional(z.string()),
@@ -473,8 +475,8 @@ export type PanelSection = z.infer<typeof panelSection>;
  * against the request it made (`requests[name].result`), so each message is checked once.
  */
 export const hostToWebview = z.discriminatedUnion('type', [
-  /** Opened for one section (the status bar opens Usage). */
-  z.strictObject({ type: z.literal('show'), section: panelSection }),
+  /** Opened for one section (the status bar opens Usage); Provider Settings for one provider (Edit > Advanced Settings). */
+  z.strictObject({ type: z.literal('show'), section: panelSection, providerId: z.optional(z.string()) }),
   /** Usage or budgets changed: a panel showing spend asks again. */
   z.strictObject({ type: z.literal('spendChanged') }),
   z.strictObject({ type: z.literal('state'), state: panelState }),

@@ -1,6 +1,8 @@
 // The default model is the user's: a second provider added through the panel's wizard joins the
 // model picker without moving the default (the status bar, new chats, the fallback head stay on the
 // first). Two loopback servers speak OpenAI's API; the user drives the wizard as in panel.test.ts.
+// With two providers, the list is searched and filtered, and Edit > Advanced Settings opens the
+// Provider Settings tab on the provider being edited.
 import assert from 'node:assert/strict';
 import type { FrameLocator, Page } from 'playwright-core';
 import { json, startLoopback, type LoopbackServer } from '../support/loopback';
@@ -101,5 +103,100 @@ describe('a second provider added from the panel', function () {
     // Said yes to, the offer is what moves it.
     await offer.getByRole('button', { name: 'Make Default' }).click();
     await statusBar.locator('.statusbar-item', { hasText: 'Team Gateway · team-large' }).waitFor({ timeout: 20_000 });
+  });
+
+  /** The ids of the cards the list shows now. */
+  async function shownCards(): Promise<string[]> {
+    return panel
+      .locator('article.card')
+      .evaluateAll((cards: Array<{ getAttribute(name: string): string | null }>) =>
+        cards.map((card) => card.getAttribute('data-provider') ?? ''),
+      );
+  }
+
+  /** Waits until the list shows exactly `ids` (in order) and the count says `count`. */
+  async function expectList(ids: string[], count: string): Promise<void> {
+    await panel.locator('#provider-count', { hasText: new RegExp(`^\\s*${count}\\s*$`) }).waitFor({ timeout: 10_000 });
+    assert.deepEqual(await shownCards(), ids);
+  }
+
+  it('finds providers by a search and filters by type and enabled; the filters stay while the panel is open', async () => {
+    const search = panel.getByLabel('Search providers');
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
+    await expectList(['openai', 'team-gateway'], '2 providers');
+
+    // Typed as the user types, by name and by a model the provider has.
+    await search.pressSequentially('team');
+    await expectList(['team-gateway'], '1 of 2 providers');
+    await search.fill('gpt-4o-mini');
+    await expectList(['openai'], '1 of 2 providers');
+    await search.fill('');
+    await expectList(['openai', 'team-gateway'], '2 providers');
+
+    // The type filter offers the kinds present; chosen from the keyboard.
+    assert.deepEqual(await panel.locator('#provider-type option').allInnerTexts(), [
+      'All types',
+      'Custom OpenAI-compatible',
+      'OpenAI',
+    ]);
+    await panel.getByLabel('Type').selectOption({ label: 'Custom OpenAI-compatible' });
+    await expectList(['team-gateway'], '1 of 2 providers');
+    await panel.getByLabel('Type').selectOption({ label: 'OpenAI' });
+    await expectList(['openai'], '1 of 2 providers');
+    await panel.getByLabel('Type').selectOption({ label: 'All types' });
+
+    // Enabled or not: OpenAI disabled from its card.
+    await panel.locator('#enabled-openai').click();
+    await panel.locator('article.card.disabled[data-provider="openai"]').waitFor({ timeout: 10_000 });
+    await panel.getByLabel('Show').selectOption({ label: 'Disabled only' });
+    await expectList(['openai'], '1 of 2 providers');
+    await panel.getByLabel('Show').selectOption({ label: 'Enabled only' });
+    await expectList(['team-gateway'], '1 of 2 providers');
+
+    // Kept while the panel is open: another section and back.
+    await panel.getByRole('tab', { name: 'Models', exact: true }).click();
+    await panel.locator('#models').waitFor();
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
+    await expectList(['team-gateway'], '1 of 2 providers');
+    assert.equal(await panel.getByLabel('Show').inputValue(), 'enabled');
+
+    // Nothing matches: said so, with a way back (by keyboard) that clears the search and both filters.
+    await search.fill('no-such-provider');
+    await expectList([], '0 of 2 providers');
+    assert.match(
+      await panel.locator('.no-match').innerText(),
+      /No provider matches "no-such-provider" with these filters/,
+    );
+    await screenshot(page, 'provider-search-empty');
+    await panel.getByRole('button', { name: 'Clear Search and Filters' }).focus();
+    await page.keyboard.press('Enter');
+    await expectList(['openai', 'team-gateway'], '2 providers');
+    assert.equal(await search.inputValue(), '');
+    assert.equal(await panel.getByLabel('Show').inputValue(), 'all');
+    await panel.locator('#provider-search:focus').waitFor();
+    await panel.locator('#enabled-openai').click();
+    await panel.locator('article.card.disabled').waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
+  it('Edit > Advanced Settings opens Provider Settings on the provider being edited, not the first', async () => {
+    // The tab already open on the first provider...
+    await panel.getByRole('tab', { name: 'Provider Settings', exact: true }).click();
+    await panel.locator('#settings-provider').waitFor();
+    assert.equal(await panel.locator('#settings-provider').inputValue(), 'openai');
+    // ...then the second's Edit from its card, Advanced Settings.
+    await panel.getByRole('tab', { name: 'Providers', exact: true }).click();
+    await panel.locator('#edit-provider-team-gateway').click();
+    const field = page.locator('.quick-input-list .monaco-list-row', { hasText: 'Advanced Settings' });
+    await field.waitFor({ state: 'visible', timeout: 10_000 });
+    await field.click();
+    await panel.locator('#settings-provider').waitFor({ timeout: 10_000 });
+    for (
+      let tries = 0;
+      (await panel.locator('#settings-provider').inputValue()) !== 'team-gateway' && tries < 50;
+      tries++
+    )
+      await page.waitForTimeout(100);
+    assert.equal(await panel.locator('#settings-provider').inputValue(), 'team-gateway');
+    await panel.locator('form.provider-settings').waitFor();
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { createProvider, ProviderError, type ChatRequest } from '../../src/core';
 import {
+  describeHealth,
   hasModelList,
   HealthChecker,
   route,
@@ -33,7 +34,7 @@ function timedTarget(
   let call = 0;
   return {
     providerId,
-    listModels: () => {
+    freeCall: () => {
       const answer = answers[Math.min(call++, answers.length - 1)]!;
       if (answer instanceof ProviderError) return Promise.reject(answer);
       clock.advance(answer);
@@ -54,7 +55,7 @@ describe('background health checks', () => {
       [
         {
           providerId: 'p',
-          listModels: () => {
+          freeCall: () => {
             calls++;
             return fail ? Promise.reject(new ProviderError('network', 'unreachable')) : Promise.resolve([]);
           },
@@ -97,7 +98,7 @@ describe('background health checks', () => {
       json(res, 200, modelList);
     });
     const provider = createProvider({ type: 'openai', baseUrl: `${server.url}/v1`, apiKey: 'sk-test-health' });
-    const health = checker(clock, [{ providerId: 'openai', listModels: (options) => provider.listModels(options) }]);
+    const health = checker(clock, [{ providerId: 'openai', freeCall: (options) => provider.listModels(options) }]);
     await health.runNow();
     assert.deepEqual(
       server.requests.map((request) => `${request.method} ${request.path}`),
@@ -147,7 +148,7 @@ describe('background health checks', () => {
       down ? json(res, 503, { error: { message: 'Service Unavailable' } }) : json(res, 200, modelList),
     );
     const provider = createProvider({ type: 'openai', baseUrl: server.url, apiKey: 'sk-test-health' });
-    const health = checker(clock, [{ providerId: 'openai', listModels: (options) => provider.listModels(options) }]);
+    const health = checker(clock, [{ providerId: 'openai', freeCall: (options) => provider.listModels(options) }]);
     await health.runNow();
     assert.equal(health.status('openai')!.state, 'unchecked', 'one failure could be a blip');
     assert.equal(health.failing('openai'), false);
@@ -165,7 +166,7 @@ describe('background health checks', () => {
     const clock = new ManualClock();
     const hanging: HealthCheckTarget = {
       providerId: 'p',
-      listModels: ({ signal }) =>
+      freeCall: ({ signal }) =>
         new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
     };
     const health = checker(clock, [hanging], { timeoutMs: 20_000, failAfter: 1 });
@@ -183,7 +184,7 @@ describe('background health checks', () => {
     const provider = createProvider({ type: 'openai-compatible', baseUrl: server.url });
     const health = checker(
       clock,
-      [{ providerId: 'azure' }, { providerId: 'custom', listModels: (options) => provider.listModels(options) }],
+      [{ providerId: 'azure' }, { providerId: 'custom', freeCall: (options) => provider.listModels(options) }],
       { failAfter: 1 },
     );
     for (let run = 0; run < 3; run++) await health.runNow({ all: true });
@@ -196,6 +197,112 @@ describe('background health checks', () => {
     assert.equal(hasModelList('openai-compatible', 'http://127.0.0.1:8000/v1'), true);
   });
 
+  it('no key: a provider whose template requires one and has none is not checked, never failing; checked soon after a key is set', async () => {
+    const clock = new ManualClock();
+    let keySet = false;
+    const server = await start((req, res) =>
+      req.headers.authorization === 'Bearer sk-test-health'
+        ? json(res, 200, modelList)
+        : json(res, 401, { error: { message: 'Missing Authentication header', code: 401 } }),
+    );
+    const withKey = createProvider({ type: 'openai', baseUrl: server.url, apiKey: 'sk-test-health' });
+    const withoutKey = createProvider({ type: 'openai', baseUrl: server.url });
+    const health = checker(
+      clock,
+      [
+        {
+          providerId: 'openai',
+          freeCall: (options) => (keySet ? withKey : withoutKey).listModels(options),
+          keyMissing: () => Promise.resolve(!keySet),
+        },
+      ],
+      { failAfter: 1, intervalMs: 5 * 60_000, recheckMs: 60_000 },
+    );
+    health.start();
+    for (let run = 0; run < 3; run++) {
+      clock.advance(60_000);
+      await settle();
+    }
+    assert.equal(server.requests.length, 0, 'nothing sent without a key: its 401 would say nothing');
+    assert.equal(health.status('openai')!.state, 'no-key');
+    assert.equal(health.failing('openai'), false, 'the router never skips a provider for its missing key');
+    assert.equal(describeHealth(health.status('openai')!), 'no key set: not checked');
+    keySet = true;
+    clock.advance(60_000);
+    await settle();
+    assert.equal(server.requests.length, 1, 'checked within a minute of the key being set, not after 5');
+    assert.equal(health.status('openai')!.state, 'healthy');
+    health.stop();
+  });
+
+  it('a provider that may go without a key is still checked, and a 401 from it counts', async () => {
+    const clock = new ManualClock();
+    const server = await start((_req, res) => json(res, 401, { error: { message: 'Invalid API key' } }));
+    const provider = createProvider({ type: 'openai', baseUrl: server.url, apiKey: 'sk-test-revoked' });
+    const health = checker(
+      clock,
+      [
+        {
+          providerId: 'openai',
+          freeCall: (options) => provider.listModels(options),
+          keyMissing: () => Promise.resolve(false),
+        },
+      ],
+      { failAfter: 1 },
+    );
+    await health.runNow();
+    assert.equal(server.requests.length, 1);
+    assert.equal(health.status('openai')!.state, 'failing');
+  });
+
+  it('OpenRouter: the free call is GET /api/v1/key (a few hundred bytes), never its 1 MB model list; the response time is kept', async () => {
+    const clock = new ManualClock();
+    const server = await start((req, res) => {
+      clock.advance(120);
+      if (req.path === '/api/v1/key')
+        json(res, 200, { data: { label: 'sk-or-v1-…abcd', limit: 20, usage: 3.5, is_free_tier: false } });
+      else json(res, 200, modelList);
+    });
+    const provider = createProvider({
+      type: 'openai-compatible',
+      baseUrl: `${server.url}/api/v1`,
+      apiKey: 'sk-or-v1-test-health',
+      modelListing: 'openrouter',
+    });
+    const health = checker(clock, [{ providerId: 'openrouter', freeCall: (options) => provider.ping!(options) }]);
+    await health.runNow();
+    await health.runNow({ all: true });
+    assert.deepEqual(
+      server.requests.map((request) => `${request.method} ${request.path}`),
+      ['GET /api/v1/key', 'GET /api/v1/key'],
+    );
+    assert.equal(server.requests[0]!.headers.authorization, 'Bearer sk-or-v1-test-health');
+    const status = health.status('openrouter')!;
+    assert.equal(status.state, 'healthy');
+    assert.deepEqual(status.history, [120, 120]);
+  });
+
+  it('OpenRouter: a key it refuses (401 from /key) is a failed check; an unreadable answer is too', async () => {
+    const clock = new ManualClock();
+    let body: unknown = { error: { message: 'User not found.', code: 401 } };
+    const server = await start((_req, res) =>
+      json(res, body === 'garbled' ? 200 : 401, body === 'garbled' ? [1, 2] : body),
+    );
+    const provider = createProvider({
+      type: 'openai-compatible',
+      baseUrl: `${server.url}/api/v1`,
+      apiKey: 'sk-or-v1-test-revoked',
+      modelListing: 'openrouter',
+    });
+    const health = checker(clock, [{ providerId: 'openrouter', freeCall: (options) => provider.ping!(options) }], {
+      failAfter: 1,
+    });
+    await health.runNow();
+    assert.equal(health.status('openrouter')!.state, 'failing');
+    body = 'garbled';
+    await assert.rejects(provider.ping!(), /key status Switchboard cannot read/);
+  });
+
   it('one run at a time, a bounded number of checks at once, and stop cancels what is in flight', async () => {
     const clock = new ManualClock();
     let inFlight = 0;
@@ -203,7 +310,7 @@ describe('background health checks', () => {
     let aborted = 0;
     const targets: HealthCheckTarget[] = ['a', 'b', 'c', 'd', 'e'].map((providerId) => ({
       providerId,
-      listModels: ({ signal }) =>
+      freeCall: ({ signal }) =>
         new Promise((_resolve, reject) => {
           inFlight++;
           most = Math.max(most, inFlight);
@@ -251,7 +358,7 @@ describe('background health checks', () => {
     const chain = [target(first, 'first'), target(second, 'second')];
     const health = checker(
       clock,
-      chain.map(({ providerId, provider }) => ({ providerId, listModels: (options) => provider.listModels(options) })),
+      chain.map(({ providerId, provider }) => ({ providerId, freeCall: (options) => provider.listModels(options) })),
     );
     const ask: ChatRequest = { model: 'unused', messages: [{ role: 'user', content: 'hi' }] };
     const run = async (targets: RouteTarget[]) => {

@@ -390,6 +390,27 @@ describe('provider registry', () => {
       assert.equal(registry.defaultModel(), 'gpt-4o');
     });
 
+    it("freeCall (the background checks'): OpenRouter's key status, another provider's model list", async () => {
+      const { registry } = setup();
+      const server = await serve((req, res) =>
+        req.path.endsWith('/key')
+          ? json(res, 200, { data: { label: 'test', limit: null, usage: 0 } })
+          : json(res, 200, { object: 'list', data: [{ id: 'm', object: 'model' }] }),
+      );
+      const openRouter = await registry.add({
+        template: 'openrouter',
+        baseUrl: `${server.url}/api/v1`,
+        apiKey: 'sk-or-v1-0123456789abcdef0123456789abcdef',
+      });
+      const custom = await registry.add({ template: 'custom', baseUrl: `${server.url}/v1` });
+      await registry.freeCall(openRouter.id);
+      await registry.freeCall(custom.id);
+      assert.deepEqual(
+        server.requests.map((request) => `${request.method} ${request.path}`),
+        ['GET /api/v1/key', 'GET /v1/models'],
+      );
+    });
+
     it('refuses a template it does not know and a custom provider without a URL', async () => {
       const { registry } = setup();
       await assert.rejects(registry.add({ template: 'nope' }), /Unknown template "nope"/);

@@ -23,6 +23,8 @@ function backgroundCheck(health: NonNullable<ProviderCard['health']>): string {
       return `Failing${health.error ? `: ${health.error}` : ''}${when} (skipped while another model can answer)`;
     case 'no-free-call':
       return 'Not checked in the background (no model list to ask)';
+    case 'no-key':
+      return 'No key: not checked';
     case 'unchecked':
       return 'Background check pending';
   }

@@ -31,17 +31,34 @@ export class ProviderSettingsSection extends Section {
 
   protected override async load(): Promise<void> {
     const writable = store.state?.providers.filter((card) => !card.readOnly) ?? [];
-    this.#providerId = writable.some((card) => card.id === this.#providerId) ? this.#providerId : writable[0]?.id;
+    // The provider asked for (Edit > Advanced Settings, or the one chosen last), else the first that can be changed.
+    const wanted = store.saved.settingsProvider;
+    this.#providerId = writable.some((card) => card.id === wanted) ? wanted : writable[0]?.id;
+    store.saved.settingsProvider = this.#providerId;
     this.#settings = undefined;
     typedSecrets.clear();
     this.requestUpdate();
     if (!this.#providerId) return;
     try {
-      this.#settings = await request('providerSettings', { providerId: this.#providerId });
+      const providerId = this.#providerId;
+      const settings = await request('providerSettings', { providerId });
+      // Another provider asked for meanwhile: its own load shows it.
+      if (providerId === this.#providerId) this.#settings = settings;
     } catch (error) {
       store.showError((error as Error).message);
     }
     this.requestUpdate();
+  }
+
+  /** Opened again for another provider while showing (Edit > Advanced Settings), or another one chosen: that one's settings. */
+  protected override updated(): void {
+    const wanted = store.saved.settingsProvider;
+    if (
+      wanted !== undefined &&
+      wanted !== this.#providerId &&
+      store.state?.providers.some((card) => card.id === wanted)
+    )
+      void this.load();
   }
 
   override render(): TemplateResult {
@@ -53,8 +70,8 @@ export class ProviderSettingsSection extends Section {
       <select
         id="settings-provider"
         @change=${(event: Event) => {
-          this.#providerId = (event.target as HTMLSelectElement).value;
-          void this.load();
+          store.saved.settingsProvider = (event.target as HTMLSelectElement).value;
+          store.changed();
         }}
       >
         ${writable.map((card) => html`<option value=${card.id} ?selected=${card.id === this.#providerId}>${card.name}</option>`)}
@@ -101,6 +118,9 @@ export class ProviderSettingsSection extends Section {
       ${NUMBER_FIELDS.map((field) => this.#numberField(settings, field))}
       <h2>Certificate</h2>
       ${text('ca-bundle', 'CA bundle (path of a PEM file)', settings.caBundlePath, (value) => (settings.caBundlePath = value))}
+      <div class="actions">
+        ${button('Choose File…', () => void this.#chooseCaBundle(settings), { id: 'choose-ca-bundle' })}
+      </div>
       <p class="hint">
         For a self-hosted endpoint signed by your own certificate authority; trusted in addition to the system's.
       </p>
@@ -185,6 +205,21 @@ export class ProviderSettingsSection extends Section {
                 : number;
         }}
       />`;
+  }
+
+  /** VS Code's file picker (on the host): the chosen PEM file fills the field, saved with the rest. */
+  async #chooseCaBundle(settings: PanelProviderSettings): Promise<void> {
+    const providerId = this.#providerId;
+    if (!providerId) return;
+    try {
+      const path = await request('chooseCaBundle', { providerId });
+      if (path === null || providerId !== this.#providerId) return;
+      settings.caBundlePath = path;
+      this.requestUpdate();
+      announce(`CA bundle ${path} chosen: Save Settings to use it.`);
+    } catch (error) {
+      store.showError((error as Error).message);
+    }
   }
 
   async #save(settings: PanelProviderSettings): Promise<void> {

@@ -51,6 +51,9 @@ export interface OpenAiChatConfig {
   modelListing?: ModelListing;
 }
 
+/** OpenRouter's `GET /key`: `{ data: { label, limit, usage, … } }`; only its shape is checked. */
+const openRouterKey = z.object({ data: z.object({}) });
+
 // Provider payloads: only what Switchboard reads is described. z.object tolerates other fields and
 // drops them (looseObject would copy each one: a fifth of the parse time on a real chunk).
 const toolCallDelta = z.object({
@@ -248,9 +251,21 @@ export class OpenAiChatProvider implements Provider {
   /** Set once a server rejects `stream_options`; later requests leave it out. */
   #streamOptionsRejected = false;
 
+  readonly ping?: (options?: { signal?: AbortSignal }) => Promise<void>;
+
   constructor(config: OpenAiChatConfig) {
     this.type = config.type;
     this.#config = config;
+    // OpenRouter's key status (label, limit, usage; free) beside its models: the model list is about 1 MB.
+    const keyUrl = config.modelListing === 'openrouter' ? config.modelsUrl?.replace(/\/models$/, '/key') : undefined;
+    if (keyUrl)
+      this.ping = async (options = {}) => {
+        if (!openRouterKey.safeParse(await this.#getJson(keyUrl, options.signal)).success)
+          throw new ProviderError(
+            'server_error',
+            `${config.transport.providerName} sent a key status Switchboard cannot read`,
+          );
+      };
   }
 
   #body(request: ChatRequest, stream: boolean): Record<string, unknown> {

@@ -462,6 +462,12 @@ export class Registry {
     };
   }
 
+  /** The provider's cheapest free request (its ping where it has one, else its model list): for the background health checks. */
+  async freeCall(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const provider = await this.#build(id);
+    await (provider.ping ? provider.ping(options) : provider.listModels(options));
+  }
+
   /**
    * What is known of one of a provider's models, with where each value came from (the user's
    * settings, `listed` from the provider's own list, the catalog, or the default for its kind of

@@ -6,9 +6,10 @@ import type { Clock, ProviderType } from '../types';
  * `healthy` and `slow` come from a check that answered; `failing` from consecutive checks that did
  * not; `no-free-call`: the provider has no model list to ask (an Azure deployment URL, an endpoint
  * without `/models`), so it is not checked in the background and never counts as failing for that;
- * `unchecked`: not asked yet, or only answers that prove nothing either way (a rate limit, a 403).
+ * `no-key`: its template requires a key and none is set, so it is not checked (a 401 would say
+ * nothing about the provider) and never counts as failing for that; `unchecked`: not asked yet, or only answers that prove nothing either way (a rate limit, a 403).
  */
-export type HealthState = 'healthy' | 'slow' | 'failing' | 'no-free-call' | 'unchecked';
+export type HealthState = 'healthy' | 'slow' | 'failing' | 'no-free-call' | 'no-key' | 'unchecked';
 
 export interface ProviderHealth {
   providerId: string;
@@ -26,8 +27,10 @@ export interface ProviderHealth {
 
 export interface HealthCheckTarget {
   providerId: string;
-  /** The provider's free call (its model list, never a paid generation); absent when it has none. */
-  listModels?: (options: { signal: AbortSignal }) => Promise<unknown>;
+  /** The provider's free call (its model list or a smaller ping, never a paid generation); absent when it has none. */
+  freeCall?: (options: { signal: AbortSignal }) => Promise<unknown>;
+  /** Present when the provider's template requires a key: whether it has none to send now (then it is not checked). */
+  keyMissing?: () => Promise<boolean>;
 }
 
 export interface HealthCheckOptions {
@@ -81,6 +84,9 @@ function verdict(error: unknown): 'failing' | 'no-free-call' | 'inconclusive' {
   if (FAILING_KINDS.has(error.kind) || (error.kind === 'invalid_credentials' && error.status === 401)) return 'failing';
   return 'inconclusive';
 }
+
+/** States no answer of the provider's stands behind: an answer that proves nothing leaves them `unchecked`. */
+const UNANSWERED: ReadonlySet<HealthState> = new Set(['failing', 'no-free-call', 'no-key']);
 
 type Settled = typeof DEFAULTS & Pick<HealthCheckOptions, 'clock' | 'targets'>;
 
@@ -139,7 +145,7 @@ export class HealthChecker {
     const target = this.#options.targets().find((candidate) => candidate.providerId === providerId);
     if (!target) return undefined;
     const known = this.#health.get(providerId);
-    if (!target.listModels) return { ...this.#blank(providerId), state: 'no-free-call' };
+    if (!target.freeCall) return { ...this.#blank(providerId), state: 'no-free-call' };
     return known ? { ...known, history: [...known.history] } : this.#blank(providerId);
   }
 
@@ -174,7 +180,9 @@ export class HealthChecker {
   #dueAt(target: HealthCheckTarget): number {
     const known = this.#health.get(target.providerId);
     if (known?.checkedAt === undefined) return 0;
-    const wait = known.consecutiveFailures > 0 ? this.#options.recheckMs : this.#options.intervalMs;
+    // A key may be set any moment, and looking for one costs no request: asked again as soon as a failure is.
+    const wait =
+      known.consecutiveFailures > 0 || known.state === 'no-key' ? this.#options.recheckMs : this.#options.intervalMs;
     return known.checkedAt + wait;
   }
 
@@ -205,8 +213,13 @@ export class HealthChecker {
   async #check(target: HealthCheckTarget, runSignal: AbortSignal): Promise<void> {
     const { clock } = this.#options;
     const previous = this.#health.get(target.providerId) ?? this.#blank(target.providerId);
-    if (!target.listModels) {
+    if (!target.freeCall) {
       this.#record({ ...previous, state: 'no-free-call', checkedAt: clock.now() });
+      return;
+    }
+    if (await this.#keyMissing(target)) {
+      const { error: _lastError, ...kept } = previous;
+      this.#record({ ...kept, state: 'no-key', checkedAt: clock.now(), consecutiveFailures: 0 });
       return;
     }
     const controller = new AbortController();
@@ -215,7 +228,7 @@ export class HealthChecker {
     const timeout = clock.setTimeout(() => controller.abort(), this.#options.timeoutMs);
     const started = clock.now();
     try {
-      await target.listModels({ signal: controller.signal });
+      await target.freeCall({ signal: controller.signal });
       const ms = clock.now() - started;
       const history = [...previous.history, ms].slice(-this.#options.historySize);
       const slow =
@@ -241,14 +254,14 @@ export class HealthChecker {
       const found = timedOut ? 'failing' : verdict(error);
       const failures = found === 'failing' ? previous.consecutiveFailures + 1 : 0;
       // An answer that proves nothing still shows the provider is reachable: no longer failing.
-      const kept = previous.state === 'failing' || previous.state === 'no-free-call' ? 'unchecked' : previous.state;
+      const kept = UNANSWERED.has(previous.state) ? 'unchecked' : previous.state;
       const state: HealthState =
         found === 'no-free-call'
           ? 'no-free-call'
           : found === 'failing'
             ? failures >= this.#options.failAfter
               ? 'failing'
-              : previous.state === 'no-free-call'
+              : previous.state === 'no-free-call' || previous.state === 'no-key'
                 ? 'unchecked'
                 : previous.state
             : kept;
@@ -256,6 +269,15 @@ export class HealthChecker {
     } finally {
       clock.clearTimeout(timeout);
       runSignal.removeEventListener('abort', onRunAbort);
+    }
+  }
+
+  async #keyMissing(target: HealthCheckTarget): Promise<boolean> {
+    try {
+      return (await target.keyMissing?.()) === true;
+    } catch {
+      // Unknown: the check itself will tell.
+      return false;
     }
   }
 
@@ -277,6 +299,8 @@ export function describeHealth(health: ProviderHealth): string {
       return `failing${health.error ? `: ${health.error}` : ''}${health.lastMs !== undefined ? ` (last answer ${health.lastMs.toLocaleString()} ms)` : ''}`;
     case 'no-free-call':
       return 'not checked in the background (no model list to ask)';
+    case 'no-key':
+      return 'no key set: not checked';
     case 'unchecked':
       return 'not checked yet';
   }

@@ -12,7 +12,7 @@ const isNamed = (name: string, wanted: string) => name.toLowerCase() === wanted.
  * A provider's settings beyond its address and key: request headers (a secret one's value in secret
  * storage, shown as a mask), OpenAI organization and project, default sampling, timeouts, CA bundle.
  */
-export const providerSettingsHandlers: Handlers<'providerSettings' | 'saveProviderSettings'> = {
+export const providerSettingsHandlers: Handlers<'providerSettings' | 'saveProviderSettings' | 'chooseCaBundle'> = {
   async providerSettings({ providerId }, { registry }) {
     const entry = providerEntry(registry, providerId);
     const plain = Object.entries(entry.headers ?? {});
@@ -52,6 +52,22 @@ export const providerSettingsHandlers: Handlers<'providerSettings' | 'saveProvid
     });
     await registry.setSecretHeaders(entry.id, secret);
     return null;
+  },
+  async chooseCaBundle({ providerId }, { registry, dialogs }) {
+    const entry = writable(providerEntry(registry, providerId), ': change it there.');
+    const current = entry.caBundlePath ? vscode.Uri.file(entry.caBundlePath) : undefined;
+    const chosen = await dialogs.openFile({
+      title: `CA bundle for ${entry.name}`,
+      openLabel: 'Use as CA Bundle',
+      canSelectFiles: true,
+      canSelectFolders: false,
+      filters: { 'PEM certificates': ['pem', 'crt', 'cer'], 'All files': ['*'] },
+      ...(current ? { defaultUri: current } : {}),
+    });
+    if (!chosen) return null;
+    // Said now rather than at Save; Save checks it again (the file may change meanwhile).
+    await checkCaBundle(chosen.fsPath);
+    return chosen.fsPath;
   },
 };
 
