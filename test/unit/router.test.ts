@@ -728,4 +728,42 @@ describe('router: retries, fallback, circuit breakers', () => {
     const switched = await run([refusing('budget_switch'), anthropicTarget(anthropic)]);
     assert.equal(switched.text, 'Hello!');
   });
+
+  it('a budget in switch mode downgrades: after its refusal only a cheaper model is tried, the pricier skipped and said why', async () => {
+    const refused: RouteTarget = {
+      providerId: 'openai',
+      providerName: 'OpenAI',
+      model: 'gpt-4o',
+      prices: { input: 2.5, output: 10 },
+      provider: {
+        type: 'openai',
+        chat: () => ({
+          [Symbol.asyncIterator]: () => ({
+            next: () =>
+              Promise.reject(
+                new ProviderError('quota_exceeded', 'The daily budget of $5.00 is reached', { code: 'budget_switch' }),
+              ),
+          }),
+        }),
+        listModels: () => Promise.resolve([]),
+      },
+    };
+    const dear = await start((_req, res) => anthropicAnswer(res));
+    const cheap = await start((_req, res) => openAiAnswer(res, 'Hello from the cheaper model'));
+    const switched = await run(
+      [
+        refused,
+        anthropicTarget(dear, { prices: { input: 3, output: 15 } }),
+        openAiTarget(cheap, { providerId: 'openai-mini', model: 'gpt-4o-mini', prices: { input: 0.15, output: 0.6 } }),
+      ],
+      ask,
+      { maxCostRatio: 3 },
+    );
+    assert.equal(switched.text, 'Hello from the cheaper model');
+    assert.equal(dear.requests.length, 0);
+    assert.deepEqual(
+      switched.of('route-skip').map((event) => [event.target.model, event.reason]),
+      [['claude-sonnet-4-5', 'not-cheaper']],
+    );
+  });
 });

@@ -29,7 +29,7 @@ export interface RouteTarget {
 }
 
 export type SkipReason =
-  'circuit-open' | 'no-tools' | 'context-too-small' | 'too-expensive' | 'declined' | 'failing-checks';
+  'circuit-open' | 'no-tools' | 'context-too-small' | 'too-expensive' | 'declined' | 'failing-checks' | 'not-cheaper';
 
 export type RouteEvent =
   | ChatEvent
@@ -130,6 +130,7 @@ export const SKIP_WORDS: Record<SkipReason, string> = {
   'too-expensive': 'much pricier than the first choice',
   declined: 'you chose not to switch to it',
   'failing-checks': 'its background health checks are failing',
+  'not-cheaper': 'not cheaper than the model a budget refused',
 };
 
 /** Failures that end the route: moving on would not help, or must not happen without the user. */
@@ -182,6 +183,8 @@ export async function* route(
   let anyContextRefusal = false;
 
   const failing = (target: RouteTarget) => options.failingChecks?.(target.providerId) === true;
+  // After a budget in 'switch' mode refused a model, the route downgrades: only a cheaper one is tried.
+  let switchCeiling: number | undefined;
   const skipReason = async (target: RouteTarget, index: number): Promise<SkipReason | undefined> => {
     if (request.tools?.length && target.tools === false) return 'no-tools';
     if (
@@ -199,6 +202,8 @@ export async function* route(
     if (options.circuits && !options.circuits.available(CircuitBreakers.key(target.providerId, target.model)))
       return 'circuit-open';
     if (failing(target) && chain.slice(index + 1).some((later) => !failing(later))) return 'failing-checks';
+    if (switchCeiling !== undefined && !((blendedPrice(target) ?? Number.POSITIVE_INFINITY) < switchCeiling))
+      return 'not-cheaper';
     // The first model is the user's choice; every other one is judged against it, whether the
     // route got here by a failure or by skipping an unfit model.
     if (!primary || target === primary) return undefined;
@@ -247,6 +252,11 @@ export async function* route(
     const { error, shownText } = outcome;
     failedSinceTry = true;
     failures.push({ target, error });
+    if (error.code === 'budget_switch') {
+      const refusedPrice = blendedPrice(target);
+      // A refused model of unknown price sets no ceiling: nothing can be said to be cheaper.
+      if (refusedPrice !== undefined) switchCeiling = Math.min(switchCeiling ?? refusedPrice, refusedPrice);
+    }
     if (shownText !== undefined) {
       throw new RouteError(
         error.kind,
