@@ -99,7 +99,12 @@ export class GatewayService implements GatewayView, vscode.Disposable {
   /** Reads each gateway's status now (one provider's, given its id). */
   async refresh(providerId?: string): Promise<void> {
     const ids = providerId ? [providerId] : this.gatewayProviders().map((provider) => provider.id);
-    await Promise.all(ids.map((id) => this.#read(id)));
+    // Called without waiting (the schedule, a key change): a failure is logged, never left unhandled.
+    await Promise.all(
+      ids.map((id) =>
+        this.#read(id).catch((error: unknown) => this.log.warn(`could not read ${id}'s key status`, error)),
+      ),
+    );
   }
 
   async #read(id: string): Promise<void> {
@@ -141,11 +146,12 @@ export class GatewayService implements GatewayView, vscode.Disposable {
     return this.ledger.spentUsd({ kind: 'provider', providerId }, 'monthly', now);
   }
 
-  /** This machine's spend on the provider since a read (all of this month's after a read in an earlier month). */
+  /** This machine's spend on the provider since a read (after a read in an earlier month: the rest of that month's, and all of this one's). */
   #since(providerId: string, at: number, monthSpentAtRead: number, now: number): number {
     const month = this.#monthSpent(providerId, now);
+    const sinceInReadMonth = Math.max(0, this.#monthSpent(providerId, at) - monthSpentAtRead);
     const sameMonth = periodKey('monthly', at) === periodKey('monthly', now);
-    return Math.max(0, sameMonth ? month - monthSpentAtRead : month);
+    return sameMonth ? sinceInReadMonth : sinceInReadMonth + month;
   }
 
   /** The last answer about a provider's key (undefined: not a gateway, no key, or the gateway does not say). */
@@ -218,7 +224,9 @@ export class GatewayService implements GatewayView, vscode.Disposable {
             monthSpentAtRead: state.refusal.monthSpentAtRead,
           }
         : state?.reading;
-      const budget = reading ? gatewayBudget(id, name, reading, mode, now) : undefined;
+      const budget = reading
+        ? gatewayBudget(id, name, reading, mode, now, this.#monthSpent(id, reading.status.at))
+        : undefined;
       return budget ? [budget] : [];
     });
   }

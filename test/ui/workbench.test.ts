@@ -71,7 +71,7 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
     assert.ok(vendor.includes('extension/dist/vendor/o200k_base.ranks.json.br'), vendor.join(', '));
     // The extension is an ES module split into chunks: those it imports at activation and those
     // (the panel's host side, …) it imports when first used.
-    const chunks = entries.filter((name) => /^extension\/dist\/[A-Za-z]+-[A-Z0-9]+\.mjs$/.test(name));
+    const chunks = entries.filter((name) => /^extension\/dist\/[\w-]+-[A-Z0-9]+\.mjs$/.test(name));
     assert.ok(chunks.length >= 2, chunks.join(', '));
     const files = entries.filter(
       (name) => name.startsWith('extension/') && !vendor.includes(name) && !chunks.includes(name),

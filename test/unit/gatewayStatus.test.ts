@@ -157,6 +157,7 @@ describe('gateway status', () => {
           limit_reset: 'monthly',
           is_free_tier: false,
           usage_daily: 1.5,
+          usage_monthly: 25.5,
         },
       },
     });
@@ -172,6 +173,12 @@ describe('gateway status', () => {
       expiresAt: undefined,
       freeTier: false,
     });
+    // A limit that resets counts the period's usage, not everything the key ever spent.
+    const monthly = readOpenRouterKey(
+      { data: { limit: 100, usage: 250, usage_monthly: 25.5, limit_remaining: 74.5, limit_reset: 'monthly' } },
+      AT,
+    )!;
+    assert.deepEqual([monthly.key.spentUsd, monthly.key.remainingUsd], [25.5, 74.5]);
     // No limit: nothing to hold the key to, whatever limit_remaining claims.
     const unlimited = readOpenRouterKey({ data: { limit: null, usage: 3, limit_remaining: 5 } }, AT)!;
     assert.equal(gatewayRemaining(unlimited), undefined);
@@ -195,7 +202,7 @@ describe('gateway budget, enforced before sending', () => {
       monthSpentAtRead: spentAtRead,
     };
     const guard = new BudgetGuard(
-      () => [gatewayBudget('team', 'LiteLLM', reading, 'stop', clock.now())!],
+      () => [gatewayBudget('team', 'LiteLLM', reading, 'stop', clock.now(), reading.monthSpentAtRead)!],
       ledger,
       () => clock.now(),
     );
@@ -263,6 +270,27 @@ describe('gateway budget, enforced before sending', () => {
     assert.ok(promised <= 0.05 + 1e-9, `worst cases sent: $${promised}`);
     assert.ok(results.some((result) => result.status === 'rejected'));
     assert.ok(open > 0);
+  });
+});
+
+describe('gateway budget across a month boundary', () => {
+  const read = new Date(2026, 0, 31, 23, 0).getTime();
+  const status = readOpenRouterKey({ data: { limit: 100, usage: 90 } }, read)!;
+  it("what was spent after the read in the read's month comes off the remainder; this month's counts in full", () => {
+    const february = new Date(2026, 1, 1, 0, 1).getTime();
+    // $10 left at 23:00 with $4 spent in January by then; $9 more spent before midnight.
+    const budget = gatewayBudget('team', 'OpenRouter', { status, monthSpentAtRead: 4 }, 'stop', february, 13)!;
+    assert.equal(budget.limitUsd, 1);
+    // Spent past the remainder: nothing left, never a negative limit.
+    assert.equal(
+      gatewayBudget('team', 'OpenRouter', { status, monthSpentAtRead: 4 }, 'stop', february, 30)!.limitUsd,
+      0,
+    );
+    // The same month: the limit is the remainder plus what the ledger had counted at the read.
+    assert.equal(
+      gatewayBudget('team', 'OpenRouter', { status, monthSpentAtRead: 4 }, 'stop', read + 60_000, 13)!.limitUsd,
+      14,
+    );
   });
 });
 

@@ -176,7 +176,12 @@ export class ProviderSettingsSection extends Section {
         'Remove',
         () => {
           settings.headers.splice(index, 1);
+          // The rows below move up one: so do their typed secrets.
+          const kept = [...typedSecrets].flatMap(([row, value]) =>
+            row === index ? [] : [[row > index ? row - 1 : row, value] as const],
+          );
           typedSecrets.clear();
+          for (const [row, value] of kept) typedSecrets.set(row, value);
           this.requestUpdate();
         },
         { label: `Remove header ${index + 1}` },
@@ -225,15 +230,17 @@ export class ProviderSettingsSection extends Section {
   async #save(settings: PanelProviderSettings): Promise<void> {
     const providerId = this.#providerId;
     if (!providerId) return;
-    const headers = settings.headers
-      .filter((header) => header.name)
-      .map((header, index) => {
-        const secret = header.secret || SECRET_HEADER.test(header.name);
-        const typed = typedSecrets.get(index)?.trim();
-        return secret
+    // Each row's typed secret by the row's own index, before rows without a name are left out.
+    const headers = settings.headers.flatMap((header, index) => {
+      if (!header.name) return [];
+      const secret = header.secret || SECRET_HEADER.test(header.name);
+      const typed = typedSecrets.get(index)?.trim();
+      return [
+        secret
           ? { name: header.name, secret: true, ...(typed ? { value: typed } : {}) }
-          : { name: header.name, secret: false, ...(header.value ? { value: header.value } : {}) };
-      });
+          : { name: header.name, secret: false, ...(header.value ? { value: header.value } : {}) },
+      ];
+    });
     this.#busy = true;
     this.requestUpdate();
     try {

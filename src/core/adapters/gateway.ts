@@ -118,11 +118,15 @@ export function readOpenRouterKey(json: unknown, at: number): GatewayStatus | un
   const data = valid(record, valid(record, json)?.data);
   if (!data) return undefined;
   const freeTier = valid(z.boolean(), data.is_free_tier);
+  // `usage` is everything the key ever spent; a limit that resets holds the period's spend
+  // (`usage_daily`, `usage_weekly`, `usage_monthly`), and `limit_remaining` is the period's too.
+  const period = valid(z.enum(['daily', 'weekly', 'monthly']), data.limit_reset);
+  const spent = period ? data[`usage_${period}`] : data.usage;
   return {
     gateway: 'openrouter',
     at,
     key: {
-      ...budget(data.usage, data.limit, data.limit_remaining, undefined, data.limit_reset),
+      ...budget(spent, data.limit, data.limit_remaining, undefined, data.limit_reset),
       name: valid(text, data.label),
       expiresAt: valid(instant, data.expires_at),
       freeTier,
@@ -147,7 +151,10 @@ export function gatewayUrl(kind: GatewayKind, baseUrl: string, path: string): st
 
 /** A route the gateway does not have (an older LiteLLM) or the key may not read: not worth showing. */
 const isMissing = (error: unknown) =>
-  error instanceof ProviderError && (error.status === 404 || error.status === 403 || error.status === 405);
+  error instanceof ProviderError &&
+  // OpenRouter says "Key limit exceeded" with a 403: that is the refusal, not a route it lacks.
+  error.kind !== 'quota_exceeded' &&
+  (error.status === 404 || error.status === 403 || error.status === 405);
 
 /**
  * What the gateway says about the key (and, for LiteLLM, its team where the key may read it).
@@ -210,9 +217,10 @@ export interface GatewayReading {
  * user's mode. The guard counts this month's spend and every window's in-flight reservations
  * against it, so the headroom is what the gateway said was left, minus what this machine spent
  * since, minus what is in flight: the limit is that remainder plus the spend already counted at the
- * read. A read from an earlier month counts all of this month's spend as after it. Teammates spend
- * at the same time and the gateway updates its figures late: it stays the authority, and its refusal
- * is the backstop.
+ * read. After a read in an earlier month, what was spent in that month after the read comes off the
+ * remainder, and all of this month's spend counts as after it (`readMonthSpentNow`: the ledger's
+ * spend in the read's month as it stands now). Teammates spend at the same time and the gateway
+ * updates its figures late: it stays the authority, and its refusal is the backstop.
  */
 export function gatewayBudget(
   providerId: string,
@@ -220,15 +228,19 @@ export function gatewayBudget(
   reading: GatewayReading,
   mode: 'ask' | 'stop',
   now: number,
+  readMonthSpentNow: number,
 ): EnforcedBudget | undefined {
   const remaining = gatewayRemaining(reading.status);
   if (remaining === undefined) return undefined;
   const sameMonth = periodKey('monthly', reading.status.at) === periodKey('monthly', now);
+  const limitUsd = sameMonth
+    ? remaining + reading.monthSpentAtRead
+    : Math.max(0, remaining - Math.max(0, readMonthSpentNow - reading.monthSpentAtRead));
   return {
     id: `gateway:${providerId}`,
     scope: { kind: 'provider', providerId },
     period: 'monthly',
-    limitUsd: remaining + (sameMonth ? reading.monthSpentAtRead : 0),
+    limitUsd,
     // The low-credit warning is the gateway view's to give, once per period.
     alertAt: 1,
     mode,
