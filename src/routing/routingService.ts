@@ -162,6 +162,13 @@ export class RoutingService implements Routing, vscode.Disposable {
   async #automatic(chain: RouteTarget[], request: Omit<ChatRequest, 'model'>, options: RouteOptions) {
     const { fallback } = this.settings.current;
     if (options.automaticFallback !== true || !fallback.automatic || this.#configuredChain().length > 0) return [];
+    // A prompt under a data policy (no collection, zero retention) is not sent on to a provider that
+    // never agreed to it: only a chain the user set up moves it elsewhere.
+    const first = chain[0] && this.registry.get(chain[0].providerId);
+    if (first && this.#underDataPolicy(first.id, first.template)) {
+      this.log.info(`automatic failover (empty chain): none from ${first.id}, whose prompts are under a data policy`);
+      return [];
+    }
     const entries = this.registry.list().filter((entry) => entry.defaultModel ?? entry.models[0]);
     const candidates = await Promise.all(
       entries.map(async (entry) => {
@@ -188,6 +195,14 @@ export class RoutingService implements Routing, vscode.Disposable {
       `automatic failover (empty chain): ${targets.map((target) => `${target.providerId}/${target.model}`).join(' → ') || 'no candidate'}${left.length > 0 ? `; left out ${left.join(', ')}` : ''}`,
     );
     return targets;
+  }
+
+  /** Whether the team's data policy for the provider (or, for OpenRouter, the user's own) restricts where prompts go. */
+  #underDataPolicy(providerId: string, template: string | undefined): boolean {
+    const team = this.registry.teamPolicy()[providerId]?.dataPolicy;
+    const user =
+      findTemplate(template ?? '')?.modelListing === 'openrouter' ? this.settings.current.openRouter.dataPolicy : {};
+    return [team, user].some((policy) => policy?.denyDataCollection === true || policy?.zeroDataRetention === true);
   }
 
   /** The room a model has, from the one source of model facts (an unknown window: the default for its kind of provider). */

@@ -68,6 +68,12 @@ export async function openAiServer(
         );
         return;
       }
+      // Anything else but a chat (a gateway's key route, a health check) is a route this server lacks.
+      if (req.method !== 'POST') {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'Not Found', type: 'invalid_request_error' } }));
+        return;
+      }
       seen.chats.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as FakeProvider['chats'][number]);
       answer(res, req);
     });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { answer } from '../../src/chat/answer';
+import { Commands } from '../../src/platform/commands';
 import {
   chatRequest,
   chatSession,
@@ -11,7 +12,7 @@ import {
   setUp,
   token,
 } from './chatModulesSupport';
-import { openAiStream, testingApi, until } from './support';
+import { openAiStream, removeProvider, testingApi, until } from './support';
 
 const timeless = (text: string) => text.replace(/\b\d+\.\d s\b/g, 'T s');
 
@@ -61,6 +62,43 @@ describe('automatic failover with an empty fallback chain', () => {
       assert.deepEqual([down.chats.length, up.chats.length], [2, 1]);
       assert.ok(!off.of('progress').some((line) => /trying/.test(line)));
     } finally {
+      await test.cleanUp();
+    }
+  });
+
+  it('a prompt under a data policy (OpenRouter, zero data retention) is not sent on to another provider automatically', async () => {
+    const { registry } = await testingApi();
+    const { session } = await chatSession();
+    const test = await setUp();
+    const down = await openAiServer((res) =>
+      openAiError(res, 503, 'The server is overloaded or not ready yet.', 'server_error', null),
+    );
+    const up = await openAiServer((res) =>
+      openAiStream(res, ['Answer from elsewhere'], { prompt_tokens: 9, completion_tokens: 4 }),
+    );
+    let router: string | undefined;
+    try {
+      router = await vscode.commands.executeCommand<string>(Commands.addProvider, {
+        template: 'openrouter',
+        name: 'Policy Router',
+        baseUrl: `${down.url}/v1`,
+        apiKey: 'sk-or-v1-0123456789abcdef0123456789abcdef',
+      });
+      await registry.update(router, { models: [{ id: 'gpt-4o', prices: { input: 1, output: 2 } }] });
+      await test.provider('Policy Elsewhere', up);
+      await registry.setDefault(router, 'gpt-4o');
+      await test.set('fallback.chain', []);
+      await test.set('retry.maxAttempts', 1);
+      await test.set('openRouter.dataPolicy', { zeroDataRetention: true });
+
+      const { stream } = recordingStream();
+      const result = await answer(session, chatRequest('Are you there?'), { history: [] }, stream, token());
+      assert.match(result.errorDetails?.message ?? '', /overloaded|503/i);
+      assert.deepEqual([down.chats.length, up.chats.length], [1, 0], 'not sent on to the other provider');
+      // The policy reached the wire with the prompt.
+      assert.deepEqual((down.chats[0] as { provider?: unknown }).provider, { zdr: true });
+    } finally {
+      if (router) await removeProvider(router);
       await test.cleanUp();
     }
   });
