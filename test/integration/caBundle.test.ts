@@ -3,53 +3,23 @@
 // dist/vendor on first use), and without it the request fails as a certificate problem. The panel's
 // Choose File… asks VS Code's file picker for the bundle (answered here) and checks it is one.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { HostToWebview } from '../../src/shared/protocol';
+import { selfSignedServer, type SelfSignedServer } from '../support/selfSigned';
 import { openAiStream, testingApi } from './support';
 
 describe('a CA bundle for a self-hosted endpoint, in the extension host', () => {
-  let dir: string;
-  let server: Server;
+  let tls: SelfSignedServer;
   let url: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-ca-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-      ].concat(['-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']),
-      { stdio: 'ignore' },
-    );
-    server = createServer(
-      { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-      (req, res) => {
-        req.resume();
-        req.on('end', () => openAiStream(res, ['Hi'], { prompt_tokens: 5, completion_tokens: 1 }));
-      },
-    );
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    tls = await selfSignedServer((req, res) => {
+      req.resume();
+      req.on('end', () => openAiStream(res, ['Hi'], { prompt_tokens: 5, completion_tokens: 1 }));
+    });
+    url = `${tls.url}/v1`;
   });
 
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => tls.close());
 
   it('is trusted through the provider’s CA bundle path, and only then', async () => {
     const { registry, cost } = await testingApi();
@@ -67,7 +37,7 @@ describe('a CA bundle for a self-hosted endpoint, in the extension host', () => 
         assert.equal(error.kind, 'network', error.message);
         return true;
       });
-      await registry.update(entry.id, { caBundlePath: join(dir, 'cert.pem') });
+      await registry.update(entry.id, { caBundlePath: tls.certPath });
       assert.equal(await ask(), 'Hi');
     } finally {
       await registry.remove(entry.id);
@@ -103,7 +73,7 @@ describe('a CA bundle for a self-hosted endpoint, in the extension host', () => 
     };
     try {
       await controller.receive({ type: 'ready' });
-      const cert = join(dir, 'cert.pem');
+      const cert = tls.certPath;
       assert.deepEqual(await choose(cert), { result: cert });
       const opened = dialogs.opened.at(-1);
       assert.equal(opened?.title, 'CA bundle for Picked CA');
@@ -111,7 +81,7 @@ describe('a CA bundle for a self-hosted endpoint, in the extension host', () => 
       assert.deepEqual(opened?.filters?.['PEM certificates'], ['pem', 'crt', 'cer']);
       assert.deepEqual(await choose(undefined), { result: null }, 'cancelled: the field keeps what it had');
       // A private key is PEM too, but no certificate: refused with the file named.
-      const refused = await choose(join(dir, 'key.pem'));
+      const refused = await choose(tls.keyPath);
       assert.match(refused.error ?? '', /CA bundle: .*key\.pem holds no PEM certificate/);
       assert.equal(registry.get(entry.id)?.caBundlePath, undefined, 'choosing saves nothing');
 

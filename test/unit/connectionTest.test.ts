@@ -1,11 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
 import { UsageLedger } from '../../src/core/cost/ledger';
 import { metered } from '../../src/core/cost/meter';
@@ -13,6 +7,7 @@ import { baseUrlCandidates, runConnectionTest, type StageResult } from '../../sr
 import { useServers } from '../support/chat';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';
+import { selfSignedServer, type SelfSignedServer } from '../support/selfSigned';
 import { dataEvents, json, sse, type RecordedRequest } from '../support/loopback';
 import { ERRORS, finishChunk, OPENAI_USAGE, textDelta, usageChunk } from '../fixtures/openaiWire';
 
@@ -233,48 +228,18 @@ describe('connection test', () => {
   });
 
   describe('TLS', () => {
-    let dir: string;
-    let cert: string;
-    let server: Server;
+    let tls: SelfSignedServer;
     let url: string;
 
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'switchboard-tls-'));
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-      cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-      server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert }, (req, res) => {
+      tls = await selfSignedServer((req, res) => {
         req.resume();
         req.on('end', () => (req.url?.endsWith('/models') ? json(res, 200, MODELS) : void sse(res, ONE_TOKEN)));
       });
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      url = `${tls.url}/v1`;
     });
 
-    after(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => tls.close());
 
     it('a self-signed certificate fails the TLS stage, after a successful connect', async () => {
       const report = await runConnectionTest({
@@ -293,7 +258,7 @@ describe('connection test', () => {
         baseUrl: url,
         apiKey: KEY,
         model: 'gpt-4o-mini',
-        ca: cert,
+        ca: tls.cert,
       });
       assert.equal(summary(report.stages), 'connect:pass tls:pass auth:pass models:pass chat:pass');
     });

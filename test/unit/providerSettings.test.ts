@@ -2,12 +2,7 @@
 // (kept in secret storage, bound to the origin, redacted), plain headers, OpenAI organization and
 // project, default sampling, timeouts, and a CA bundle for a self-signed https server.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Redactor } from '../../src/core';
 import { AuditLog } from '../../src/core/registry/audit';
 import { KeyStore } from '../../src/core/registry/keys';
@@ -17,6 +12,7 @@ import { RegistryStore } from '../../src/core/registry/store';
 import { collect, collectUntilError, useServers } from '../support/chat';
 import { dataEvents, json, sse } from '../support/loopback';
 import { MemoryKeyValueStore, MemorySecretStore } from '../support/memoryStores';
+import { selfSignedServer, type SelfSignedServer } from '../support/selfSigned';
 import { finishChunk, OPENAI_USAGE, textDelta, usageChunk } from '../fixtures/openaiWire';
 
 const STREAM = dataEvents([textDelta('ok'), finishChunk('stop'), usageChunk(OPENAI_USAGE), '[DONE]']);
@@ -156,47 +152,16 @@ describe('provider settings on the wire', () => {
   });
 
   describe('CA bundle', () => {
-    let dir: string;
-    let server: Server;
+    let tls: SelfSignedServer;
     let url: string;
     before(async () => {
-      dir = mkdtempSync(join(tmpdir(), 'switchboard-ca-'));
-      execFileSync(
-        'openssl',
-        [
-          'req',
-          '-x509',
-          '-newkey',
-          'rsa:2048',
-          '-nodes',
-          '-keyout',
-          join(dir, 'key.pem'),
-          '-out',
-          join(dir, 'cert.pem'),
-          '-days',
-          '1',
-          '-subj',
-          '/CN=127.0.0.1',
-          '-addext',
-          'subjectAltName=IP:127.0.0.1',
-        ],
-        { stdio: 'ignore' },
-      );
-      server = createServer(
-        { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) },
-        (req, res) => {
-          req.resume();
-          req.on('end', () => void sse(res, STREAM));
-        },
-      );
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      tls = await selfSignedServer((req, res) => {
+        req.resume();
+        req.on('end', () => void sse(res, STREAM));
+      });
+      url = `${tls.url}/v1`;
     });
-    after(async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      rmSync(dir, { recursive: true, force: true });
-    });
+    after(() => tls.close());
 
     it('a self-signed server is trusted through the provider CA bundle path, and only then', async () => {
       const read: string[] = [];
@@ -207,9 +172,9 @@ describe('provider settings on the wire', () => {
       const entry = await registry.add({ template: 'custom', baseUrl: url });
       const untrusted = await collectUntilError(registry.providerFor(entry.id).chat(ask));
       assert.equal(untrusted.error.kind, 'network');
-      await registry.update(entry.id, { caBundlePath: join(dir, 'cert.pem') });
+      await registry.update(entry.id, { caBundlePath: tls.certPath });
       await collect(registry.providerFor(entry.id).chat(ask));
-      assert.deepEqual(read, [join(dir, 'cert.pem')]);
+      assert.deepEqual(read, [tls.certPath]);
     });
   });
 });
