@@ -6,6 +6,7 @@ import {
   modelKey,
   RouteError,
   SKIP_WORDS,
+  TOKEN_CAP_CODE,
   TRANSIENT_KINDS,
   type FallbackStep,
   type ModelRef,
@@ -80,7 +81,10 @@ export function offerFix(stream: Pick<ChatResponseStream, 'button'>, error: unkn
       title: 'Set API Key',
       arguments: [{ providerId: refused.target.providerId }],
     });
-  else if (kind === 'quota_exceeded' && failures.some((failure) => failure.error.code?.startsWith('budget_'))) {
+  else if (failures.some((failure) => failure.error.code === TOKEN_CAP_CODE)) {
+    // A token cap is set with the budgets, in the panel: not a setting the budgets' editor shows.
+    stream.button({ command: Commands.openPanel, title: 'Change Token Caps', arguments: [{ section: 'budgets' }] });
+  } else if (kind === 'quota_exceeded' && failures.some((failure) => failure.error.code?.startsWith('budget_'))) {
     stream.button({
       command: 'workbench.action.openSettings',
       title: 'Change Budgets',

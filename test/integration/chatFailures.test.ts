@@ -168,6 +168,30 @@ describe('the chat modules with the real services: failures that say what to do'
     }
   });
 
+  it("a request over a provider's hard token cap: refused unsent, with the button that opens the caps", async () => {
+    const { session } = await chatSession();
+    const test = await setUp();
+    const server = await openAiServer((res) => openAiStream(res, ['Hi'], { prompt_tokens: 5, completion_tokens: 1 }));
+    try {
+      const id = await test.provider('Capped Tokens', server);
+      await session.services.registry.setDefault(id, 'gpt-4o');
+      await test.set('tokenCaps', [{ providerId: id, hardTokens: 5 }]);
+      const { stream, of } = recordingStream();
+      const result = await answer(
+        session,
+        chatRequest('A prompt longer than five tokens, surely.'),
+        { history: [] },
+        stream,
+        token(),
+      );
+      assert.ok(result.errorDetails, 'refused');
+      assert.equal(server.chats.length, 0, 'nothing sent');
+      assert.equal(of('button')[0], 'Change Token Caps');
+    } finally {
+      await test.cleanUp();
+    }
+  });
+
   it('after a budget refuses a model, the follow-up offers only a cheaper one, or none', async () => {
     const { cost, registry } = await testingApi();
     const { session } = await chatSession();
