@@ -12,6 +12,11 @@ const KEY = 'sk-team-alice-0123456789';
 const OR_KEY = 'sk-or-v1-0123456789abcdef0123456789abcdef';
 const ask = (): ChatRequest => ({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] });
 const bearer = (key: string) => () => ({ authorization: `Bearer ${key}` });
+/** What the extension builds for a LiteLLM proxy at `baseUrl`: the chat provider, and the reader of the key's status. */
+const liteLlmProvider = (baseUrl: string) =>
+  createProvider({ type: 'openai-compatible', baseUrl, apiKey: KEY, name: 'LiteLLM' });
+const liteLlmReader = (baseUrl: string) =>
+  gatewayReader('litellm', baseUrl, testTransport('LiteLLM', { key: KEY }), bearer(KEY), KEY);
 
 function proxyState(overrides: Partial<LiteLlmState> = {}): LiteLlmState {
   return {
@@ -36,13 +41,7 @@ function proxyState(overrides: Partial<LiteLlmState> = {}): LiteLlmState {
 describe('team gateways on the wire', () => {
   it('LiteLLM: the key and its team read from the proxy, the key sent only as its bearer', async () => {
     const server = await serve(liteLlmProxy(proxyState()));
-    const reader = gatewayReader(
-      'litellm',
-      `${server.url}/v1`,
-      testTransport('LiteLLM', { key: KEY }),
-      bearer(KEY),
-      KEY,
-    );
+    const reader = liteLlmReader(`${server.url}/v1`);
     const status = (await reader.status())!;
     assert.deepEqual(
       [status.key.spentUsd, status.key.limitUsd, status.team?.name, status.team?.remainingUsd],
@@ -58,29 +57,18 @@ describe('team gateways on the wire', () => {
 
   it('LiteLLM: an older proxy without /key/info, and a team the key may not read, degrade quietly', async () => {
     const old = await serve(liteLlmProxy(proxyState({ noKeyInfo: true })));
-    const reader = gatewayReader('litellm', `${old.url}/v1`, testTransport('LiteLLM', { key: KEY }), bearer(KEY), KEY);
+    const reader = liteLlmReader(`${old.url}/v1`);
     assert.equal(await reader.status(), undefined);
     const state = proxyState();
     state.teams!.platform!.readable = false;
     const server = await serve(liteLlmProxy(state));
-    const status = await gatewayReader(
-      'litellm',
-      server.url,
-      testTransport('LiteLLM', { key: KEY }),
-      bearer(KEY),
-      KEY,
-    ).status();
+    const status = await liteLlmReader(server.url).status();
     assert.deepEqual([status?.key.remainingUsd, status?.team], [58.8, undefined]);
   });
 
   it('LiteLLM: the cost of a streamed answer from its last chunk, of a whole answer from the header', async () => {
     const server = await serve(liteLlmProxy(proxyState()));
-    const provider = createProvider({
-      type: 'openai-compatible',
-      baseUrl: `${server.url}/v1`,
-      apiKey: KEY,
-      name: 'LiteLLM',
-    });
+    const provider = liteLlmProvider(`${server.url}/v1`);
     const costOf = (events: Awaited<ReturnType<typeof collect>>) =>
       events.flatMap((event) => (event.type === 'usage' ? [event.usage.costUsd] : []));
     const expected = 12 * 0.15e-6 + 5 * 0.6e-6;
@@ -91,21 +79,10 @@ describe('team gateways on the wire', () => {
   it("LiteLLM: the spend log for the key, asked by the key's hash", async () => {
     const state = proxyState();
     const server = await serve(liteLlmProxy(state));
-    const provider = createProvider({
-      type: 'openai-compatible',
-      baseUrl: `${server.url}/v1`,
-      apiKey: KEY,
-      name: 'LiteLLM',
-    });
+    const provider = liteLlmProvider(`${server.url}/v1`);
     await collect(provider.chat(ask()));
     await collect(provider.chat(ask()));
-    const reader = gatewayReader(
-      'litellm',
-      `${server.url}/v1`,
-      testTransport('LiteLLM', { key: KEY }),
-      bearer(KEY),
-      KEY,
-    );
+    const reader = liteLlmReader(`${server.url}/v1`);
     const today = new Date().toLocaleDateString('sv-SE');
     const log = (await reader.spendLog(today, today))!;
     assert.equal(log.days.length, 1);
@@ -119,21 +96,10 @@ describe('team gateways on the wire', () => {
       const state = proxyState({ budgetStatus });
       state.keys[KEY]!.spend = 100;
       const server = await serve(liteLlmProxy(state));
-      const provider = createProvider({
-        type: 'openai-compatible',
-        baseUrl: `${server.url}/v1`,
-        apiKey: KEY,
-        name: 'LiteLLM',
-      });
+      const provider = liteLlmProvider(`${server.url}/v1`);
       const { error } = await collectUntilError(provider.chat(ask()));
       assert.deepEqual([error.kind, error.retryAfterMs], ['quota_exceeded', undefined]);
-      const reader = gatewayReader(
-        'litellm',
-        `${server.url}/v1`,
-        testTransport('LiteLLM', { key: KEY }),
-        bearer(KEY),
-        KEY,
-      );
+      const reader = liteLlmReader(`${server.url}/v1`);
       await assert.rejects(reader.status(), (thrown: { kind?: string }) => thrown.kind === 'quota_exceeded');
     });
 
@@ -141,23 +107,18 @@ describe('team gateways on the wire', () => {
     const expired = proxyState();
     expired.keys[KEY]!.expires = '2026-01-01T00:00:00Z';
     let server = await serve(liteLlmProxy(expired));
-    let provider = createProvider({
-      type: 'openai-compatible',
-      baseUrl: `${server.url}/v1`,
-      apiKey: KEY,
-      name: 'LiteLLM',
-    });
+    let provider = liteLlmProvider(`${server.url}/v1`);
     let { error } = await collectUntilError(provider.chat(ask()));
     assert.deepEqual([error.kind, /expired/.test(error.message)], ['invalid_credentials', true]);
 
     server = await serve(liteLlmProxy(proxyState()));
-    provider = createProvider({ type: 'openai-compatible', baseUrl: `${server.url}/v1`, apiKey: KEY, name: 'LiteLLM' });
+    provider = liteLlmProvider(`${server.url}/v1`);
     ({ error } = await collectUntilError(provider.chat({ ...ask(), model: 'gpt-4o' })));
     assert.equal(error.kind, 'model_not_found');
     assert.match(error.message, /does not allow this model for this key/);
 
     server = await serve(liteLlmProxy(proxyState({ rateLimitedFor: 7 })));
-    provider = createProvider({ type: 'openai-compatible', baseUrl: `${server.url}/v1`, apiKey: KEY, name: 'LiteLLM' });
+    provider = liteLlmProvider(`${server.url}/v1`);
     ({ error } = await collectUntilError(provider.chat(ask())));
     assert.deepEqual([error.kind, error.retryAfterMs], ['rate_limited', 7000]);
   });
