@@ -159,6 +159,8 @@ describe('the chat modules with the real services: failures that say what to do'
       const id = await test.provider('Offline OpenAI', { url, chats: [], listed: 0, server: closed });
       await session.services.registry.setDefault(id, 'gpt-4o');
       await test.set('retry.maxAttempts', 1);
+      // Without it a provider another test left enabled would answer instead.
+      await test.set('fallback.automatic', false);
       const { stream, of } = recordingStream();
       const result = await answer(session, chatRequest('Hello?'), { history: [] }, stream, token());
       assert.equal(plain(result.errorDetails?.message), "Can't reach Offline OpenAI. Check your internet connection.");
