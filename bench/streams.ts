@@ -4,7 +4,8 @@
 // of JSON.
 import { createParser } from 'eventsource-parser';
 import { request } from 'undici';
-import { createProvider, type Provider } from '../src/core';
+import { type Provider } from '../src/core';
+import { createProvider } from '../src/core/provider';
 
 export type Format = 'openai' | 'responses' | 'anthropic' | 'gemini' | 'ollama';
 export const FORMATS: Format[] = ['openai', 'responses', 'anthropic', 'gemini', 'ollama'];

@@ -45,6 +45,9 @@ export interface TestingApi {
 
 let activeCost: cost.CostService | undefined;
 
+/** After activation, before anyone has typed a question. */
+const PREPARE_REQUESTS_AFTER_MS = 500;
+
 /** Builds the services once, wires them to each other here (and only here), then registers each feature. */
 export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
   const started = performance.now();
@@ -143,6 +146,13 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
 
   void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0);
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
+  // The adapters load, and the first answer's one-time work is done, once activation is over: the
+  // first request waits for neither, and activation for neither.
+  const preparing = setTimeout(
+    () => void providers.prepareRequests().catch((error: unknown) => log.warn('Preparing the adapters failed', error)),
+    PREPARE_REQUESTS_AFTER_MS,
+  );
+  context.subscriptions.push({ dispose: () => clearTimeout(preparing) });
   if (!testMode) return undefined;
   return {
     testing: {

@@ -1,7 +1,8 @@
 // A runnable example of Switchboard's provider core: stream one answer and print what it cost in tokens.
 //   node esbuild.mjs --tests && SWITCHBOARD_BASE_URL=http://127.0.0.1:11434/v1 SWITCHBOARD_MODEL=llama3.2 node out/examples/core-chat.js
 // Works with any provider type; set SWITCHBOARD_TYPE (default openai-compatible) and SWITCHBOARD_API_KEY.
-import { createProvider, ProviderError, type ProviderType } from '../../src/core';
+import { ProviderError, type ProviderType } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 
 export async function main(env: NodeJS.ProcessEnv, write: (text: string) => void): Promise<number> {
   const provider = createProvider({
@@ -13,7 +14,11 @@ export async function main(env: NodeJS.ProcessEnv, write: (text: string) => void
   const controller = new AbortController();
   try {
     for await (const event of provider.chat(
-      { model: env.SWITCHBOARD_MODEL ?? 'llama3.2', messages: [{ role: 'user', content: 'Say hello in five words.' }], maxTokens: 64 },
+      {
+        model: env.SWITCHBOARD_MODEL ?? 'llama3.2',
+        messages: [{ role: 'user', content: 'Say hello in five words.' }],
+        maxTokens: 64,
+      },
       { signal: controller.signal },
     )) {
       if (event.type === 'text') write(event.text);

@@ -1,15 +1,14 @@
-export { createProvider, ANTHROPIC_VERSION, AZURE_API_VERSION } from './provider';
+// Not here: createProvider (./provider), the adapters (./adapters/*) and the connection test
+// (./connectionTest). They are most of the core's code and no start-up path needs them, so the
+// registry imports them when first used; re-exported from this barrel, which the extension imports
+// at start-up, they would load with it (a bundler keeps a module that a barrel re-exports in the
+// barrel's chunk even when the only use is a dynamic import elsewhere).
+export { AZURE_API_VERSION } from './azureUrl';
 export { azureBaseUrl, parseAzureUrl, type AzureAddress } from './azureUrl';
-export { AnthropicProvider } from './adapters/anthropic';
-export { GeminiProvider } from './adapters/gemini';
-export { MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS, OllamaProvider } from './adapters/ollama';
 export { MAX_ARGUMENT_DEPTH } from './adapters/toolArguments';
-export { OpenAiChatProvider } from './adapters/openaiChat';
-export { OpenAiResponsesProvider } from './adapters/openaiResponses';
 export { PROVIDER_TEMPLATES, findTemplate, recommendedAmong } from './templates';
 export type { ProviderTemplate } from './templates';
 export { CATALOG_SOURCES, catalogFacts, withCatalog } from './catalog';
-export { azureCandidates, baseUrlCandidates, runConnectionTest } from './connectionTest';
 export type {
   ConnectionTestOptions,
   ConnectionTestReport,

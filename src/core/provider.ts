@@ -76,6 +76,7 @@ const DEFAULT_BASE_URLS: Partial<Record<ProviderType, string>> = {
 const OLLAMA_FIRST_BYTE_MS = 300_000;
 
 export { AZURE_API_VERSION } from './azureUrl';
+export { prepareStreaming } from './adapters/rehearsal';
 
 /** The Messages API version Switchboard speaks (the `anthropic-version` header). */
 export const ANTHROPIC_VERSION = '2023-06-01';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createProvider, type ProviderError, type ChatEvent, type ChatRequest, type Provider } from '../../src/core';
+import { type ProviderError, type ChatEvent, type ChatRequest, type Provider } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collect, collectUntilError, textOf, useServers, withoutMetadata } from '../support/chat';
 import { json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';

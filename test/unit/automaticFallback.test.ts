@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createProvider } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { automaticFallback, type AutomaticCandidate, type RouteTarget } from '../../src/core/routing';
 
 // Never called: derivation only reads what is known of each model.

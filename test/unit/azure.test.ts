@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createProvider, type ChatRequest } from '../../src/core';
+import { type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collect, collectUntilError, textOf, useServers, withoutMetadata } from '../support/chat';
 import { dataEvents, json, sse } from '../support/loopback';
 import { finishChunk, OPENAI_USAGE, textDelta, usageChunk } from '../fixtures/openaiWire';

@@ -2,7 +2,9 @@
 // test on a deployment (never on an empty one), fixes that are right for Azure's two URL forms, and a
 // deployment priced and sized as the model it runs.
 import assert from 'node:assert/strict';
-import { createProvider, findTemplate, parseAzureUrl, runConnectionTest, type StageResult } from '../../src/core';
+import { findTemplate, parseAzureUrl, type StageResult } from '../../src/core';
+import { runConnectionTest } from '../../src/core/connectionTest';
+import { createProvider } from '../../src/core/provider';
 import { costOf, priceOf } from '../../src/core/cost/pricing';
 import { modelFacts } from '../../src/core/modelFacts';
 import { collect, useServers } from '../support/chat';

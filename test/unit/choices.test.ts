@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createProvider, findTemplate, modelFacts, ProviderError } from '../../src/core';
+import { findTemplate, modelFacts, ProviderError } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
 import {
   ASSUMED_REQUEST,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createProvider } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { estimateCost } from '../../src/core/cost/estimate';
 import { useServers } from '../support/chat';
 import { json } from '../support/loopback';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createProvider } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collect, textOf, useServers } from '../support/chat';
 import { dataEvents, sse } from '../support/loopback';
 import { geminiChunk, geminiUsage } from '../fixtures/geminiWire';

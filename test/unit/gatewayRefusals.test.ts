@@ -2,7 +2,8 @@
 // retry. Bodies CONSTRUCTED from LiteLLM proxy's ProxyException (`{error:{message,type,param,code}}`,
 // `type` from ProxyErrorTypes) and OpenRouter's error page (`{error:{code,message,metadata}}`).
 import assert from 'node:assert/strict';
-import { createProvider, type ChatRequest } from '../../src/core';
+import { type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collectUntilError, useServers } from '../support/chat';
 import { json, type LoopbackServer } from '../support/loopback';
 

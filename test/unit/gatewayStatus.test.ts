@@ -2,7 +2,7 @@
 // proxy's documented `/key/info` and `/team/info` responses and OpenRouter's `GET /api/v1/key`
 // (openrouter.ai/docs/api/api-reference/api-keys/get-current-key).
 import assert from 'node:assert/strict';
-import { createProvider } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { BudgetGuard } from '../../src/core/cost/budgets';
 import { UsageLedger } from '../../src/core/cost/ledger';
 import { metered } from '../../src/core/cost/meter';

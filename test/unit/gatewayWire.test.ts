@@ -2,7 +2,8 @@
 // OpenRouter's documented formats (test/fixtures/gatewayWire.ts): what the key may spend, what a
 // request cost, the spend log, and each refusal as the typed error that says what to do.
 import assert from 'node:assert/strict';
-import { createProvider, type ChatRequest } from '../../src/core';
+import { type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { gatewayReader, gatewayRemaining } from '../../src/core/adapters/gateway';
 import { liteLlmProxy, openRouter, type LiteLlmState } from '../fixtures/gatewayWire';
 import { collect, collectUntilError, testTransport, useServers } from '../support/chat';

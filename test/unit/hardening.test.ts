@@ -1,6 +1,7 @@
 // What an independent review of the provider core found, each kept fixed by a test.
 import assert from 'node:assert/strict';
-import { classifyHttpError, createProvider, estimateCost, type ChatEvent, type ChatRequest } from '../../src/core';
+import { classifyHttpError, estimateCost, type ChatEvent, type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collect, collectUntilError, textOf, useServers } from '../support/chat';
 import { dataEvents, json, sse } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';

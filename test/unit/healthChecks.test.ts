@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { createProvider, ProviderError, type ChatRequest } from '../../src/core';
+import { ProviderError, type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import {
   describeHealth,
   hasModelList,

@@ -4,8 +4,6 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { inspect } from 'node:util';
 import {
-  createProvider,
-  runConnectionTest,
   ProviderError,
   REDACTED,
   Redactor,
@@ -14,6 +12,8 @@ import {
   type ProviderType,
   type StageResult,
 } from '../../src/core';
+import { runConnectionTest } from '../../src/core/connectionTest';
+import { createProvider } from '../../src/core/provider';
 import { collectUntilError, useServers } from '../support/chat';
 import { dataEvents, json, sse, type RecordedRequest } from '../support/loopback';
 import { textDelta } from '../fixtures/openaiWire';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createProvider, type ProviderError } from '../../src/core';
+import { type ProviderError } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { BudgetGuard, budgetSchema, type Budget, type UnknownPricePolicy } from '../../src/core/cost/budgets';
 import { UsageLedger } from '../../src/core/cost/ledger';
 import { metered, type MeterOptions, type UnknownPriceQuestion } from '../../src/core/cost/meter';

@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { perMillion, shiftDecimal } from '../../src/core/adapters/listings';
 import { OllamaProvider } from '../../src/core/adapters/ollama';
-import { createProvider, ProviderError, type ModelInfo } from '../../src/core';
+import { ProviderError, type ModelInfo } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { testTransport, useServers } from '../support/chat';
 import { json, type LoopbackServer } from '../support/loopback';
 import { showCurrent, tagsEntry } from '../fixtures/ollamaWire';

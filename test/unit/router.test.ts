@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { createProvider, ProviderError, type ChatRequest, type Clock } from '../../src/core';
+import { ProviderError, type ChatRequest, type Clock } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import {
   CircuitBreakers,
   continuationRequest,

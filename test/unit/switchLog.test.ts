@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { AuditLog, createProvider, describeSkipSwitch, ProviderError, type ChatRequest } from '../../src/core';
+import { AuditLog, describeSkipSwitch, ProviderError, type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import {
   CircuitBreakers,
   notingSwitches,

@@ -1,7 +1,8 @@
 // A team's policy in .vscode/switchboard.json acts as a ceiling: its budget beside the user's (the
 // stricter wins), its model list, and OpenRouter's data policy, which a user may tighten, never loosen.
 import assert from 'node:assert/strict';
-import { createProvider, type ChatRequest } from '../../src/core';
+import { type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { BudgetGuard, budgetSchema, type Budget } from '../../src/core/cost/budgets';
 import { UsageLedger } from '../../src/core/cost/ledger';
 import { metered } from '../../src/core/cost/meter';

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createProvider, parseWorkspaceFile, type ChatRequest, type Clock } from '../../src/core';
+import { parseWorkspaceFile, type ChatRequest, type Clock } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { route, RouteError, type RouteTarget } from '../../src/core/routing';
 import { readSettings } from '../../src/platform/settingsSchema';
 import { gatewayLines, lowLimits, periodWords } from '../../src/cost/gatewayText';

@@ -3,14 +3,8 @@
 // are not a JSON object go back as the model produced them, in the form each API accepts.
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import {
-  createProvider,
-  type ChatEvent,
-  type ChatMessage,
-  type ChatRequest,
-  type Provider,
-  type ProviderError,
-} from '../../src/core';
+import { type ChatEvent, type ChatMessage, type ChatRequest, type Provider, type ProviderError } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collect, collectUntilError, useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { blockDelta, blockStart, blockStop, messageDelta, messageStart, messageStop } from '../fixtures/anthropicWire';

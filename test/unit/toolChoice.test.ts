@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { createProvider, type ChatRequest, type ProviderType } from '../../src/core';
+import { type ChatRequest, type ProviderType } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collectUntilError, useServers } from '../support/chat';
 import { json } from '../support/loopback';
 

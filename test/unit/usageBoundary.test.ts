@@ -4,7 +4,8 @@
 // yields no usage event at all, and the answer itself never fails because of one.
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
-import { createProvider, type ChatEvent, type ChatRequest, type Provider, type Usage } from '../../src/core';
+import { type ChatEvent, type ChatRequest, type Provider, type Usage } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collect, useServers, withoutMetadata } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 import { blockDelta, blockStart, blockStop, messageDelta, messageStart, messageStop } from '../fixtures/anthropicWire';

@@ -2,7 +2,8 @@
 // blocked before any candidate still reports the usage it was billed for, ahead of the error.
 import assert from 'node:assert/strict';
 import { GeminiProvider } from '../../src/core/adapters/gemini';
-import { classifyHttpError, createProvider, type ChatRequest } from '../../src/core';
+import { classifyHttpError, type ChatRequest } from '../../src/core';
+import { createProvider } from '../../src/core/provider';
 import { collectUntilError, testTransport, useServers } from '../support/chat';
 import { dataEvents, json, sse, type LoopbackServer } from '../support/loopback';
 

@@ -1,14 +1,7 @@
 import { withCatalog } from '../catalog';
-import {
-  modelCheck,
-  runConnectionTest,
-  type ConnectionTestReport,
-  type ModelCheck,
-  type StageResult,
-} from '../connectionTest';
+import type { ConnectionTestReport, ModelCheck, StageResult } from '../connectionTest';
 import { ProviderError } from '../errors';
 import { DeferredEvents } from '../events';
-import { createProvider } from '../provider';
 import { modelFacts, type ModelFacts } from '../modelFacts';
 import { findTemplate } from '../templates';
 import type { ChatEvent, ChatRequest, ModelInfo, Provider } from '../types';
@@ -33,6 +26,11 @@ import type { GatewayReader } from '../adapters/gateway';
 import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
 import type { TeamPolicy } from './teamPolicy';
 import { inferTemplate, isLocalProvider } from './templateOf';
+
+// The adapters and the connection test are most of the core's code and no start-up path needs them:
+// they load with a provider's first request or test, or ahead of it with `prepareRequests`.
+const adapters = () => import('../provider');
+const connectionTests = () => import('../connectionTest');
 
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
@@ -436,6 +434,16 @@ export class Registry {
     return this.#options.keys.state(id);
   }
 
+  /**
+   * Loads the adapters and prepares, in the background, what the first streamed answer of each kind
+   * of provider registered needs (see adapters/rehearsal.ts): the host calls it after activation so
+   * that the first request waits for none of it.
+   */
+  async prepareRequests(): Promise<void> {
+    const { prepareStreaming } = await adapters();
+    for (const type of new Set(this.list().map((entry) => entry.type))) prepareStreaming(type);
+  }
+
   /** The adapter for an entry and its current key; rebuilt whenever either changes. */
   async #build(id: string): Promise<Provider> {
     const entry = this.get(id);
@@ -445,7 +453,7 @@ export class Registry {
     const fingerprint = `${entry.updatedAt}\u0000${key ?? ''}\u0000${JSON.stringify(headers)}`;
     const cached = this.#built.get(id);
     if (cached?.fingerprint === fingerprint) return cached.provider;
-    const provider = createProvider(await adapterOptions(this.#options, entry, key, headers));
+    const provider = (await adapters()).createProvider(await adapterOptions(this.#options, entry, key, headers));
     this.#built.set(id, { fingerprint, provider });
     return provider;
   }
@@ -562,7 +570,9 @@ export class Registry {
       await this.#recordTest(id, false, error.message);
       return { ok: false, stages: [stage] };
     }
-    const report = await runConnectionTest({
+    const report = await (
+      await connectionTests()
+    ).runConnectionTest({
       ...(await adapterOptions(this.#options, entry, key, headers)),
       model: options.model ?? entry.defaultModel,
       signal: options.signal,
@@ -590,7 +600,7 @@ export class Registry {
     options: { model?: string; signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {},
   ): Promise<ConnectionTestReport> {
     const entry = draftEntry(draft);
-    return runConnectionTest({
+    return (await connectionTests()).runConnectionTest({
       ...(await adapterOptions(this.#options, entry, draft.apiKey?.trim() || undefined)),
       model: options.model,
       signal: options.signal,
@@ -604,7 +614,8 @@ export class Registry {
     modelId: string,
     options: { signal?: AbortSignal } = {},
   ): Promise<ModelCheck> {
-    return modelCheck(await this.testDraft(draft, { model: modelId, signal: options.signal }));
+    const report = await this.testDraft(draft, { model: modelId, signal: options.signal });
+    return (await connectionTests()).modelCheck(report);
   }
 
   /**
@@ -628,6 +639,7 @@ export class Registry {
       if (!(error instanceof ProviderError)) throw error;
       return { ok: false, stage: { stage: 'auth', status: 'fail', message: error.message, code: error.code } };
     }
+    const { modelCheck, runConnectionTest } = await connectionTests();
     return modelCheck(
       await runConnectionTest({
         ...(await adapterOptions(this.#options, entry, key, headers)),

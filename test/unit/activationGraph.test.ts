@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { join, resolve } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+
+/** The source modules of the chunks activation loads: the entry's output and every chunk it imports statically. */
+async function activationInputs(): Promise<string[]> {
+  const result = await build({
+    entryPoints: { extension: join(repoRoot, 'src', 'extension.ts') },
+    absWorkingDir: repoRoot,
+    outdir: join(repoRoot, 'out', 'activation-graph'),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    // Packages are the build's business (esbuild.mjs); the question here is which of our modules load.
+    packages: 'external',
+    external: ['vscode'],
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const outputs: Metafile['outputs'] = result.metafile.outputs;
+  const entry = Object.keys(outputs).find((file) => outputs[file]!.entryPoint === 'src/extension.ts');
+  assert.ok(entry, 'the entry has an output');
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const imported of outputs[file]!.imports)
+      if (imported.kind === 'import-statement' && outputs[imported.path]) visit(imported.path);
+  };
+  visit(entry);
+  return [...loaded].flatMap((file) => Object.keys(outputs[file]!.inputs));
+}
+
+describe('what activation loads', () => {
+  it('leaves out the adapters, createProvider, the connection test and the panel: they load on first use', async function () {
+    this.timeout(60_000);
+    const inputs = await activationInputs();
+    assert.ok(inputs.includes('src/core/registry/registry.ts'), 'the registry loads at activation');
+    const firstUse = [
+      'src/core/provider.ts',
+      'src/core/connectionTest.ts',
+      'src/core/adapters/openaiChat.ts',
+      'src/core/adapters/openaiResponses.ts',
+      'src/core/adapters/anthropic.ts',
+      'src/core/adapters/gemini.ts',
+      'src/core/adapters/ollama.ts',
+      'src/core/adapters/rehearsal.ts',
+      'src/panel/index.ts',
+    ];
+    assert.deepEqual(
+      firstUse.filter((input) => inputs.includes(input)),
+      [],
+    );
+  });
+});
