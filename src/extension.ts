@@ -4,6 +4,7 @@ import * as chat from './chat';
 import * as cost from './cost';
 import * as languageModels from './languageModels';
 import type { PanelController } from './panel';
+import { afterActivation } from './platform/afterActivation';
 import { Commands, registerCommands } from './platform/commands';
 import { AnsweringDialogs, vscodeDialogs } from './platform/dialogs';
 import { createOutputLogger } from './platform/log';
@@ -44,9 +45,6 @@ export interface TestingApi {
 }
 
 let activeCost: cost.CostService | undefined;
-
-/** After activation, before anyone has typed a question. */
-const PREPARE_REQUESTS_AFTER_MS = 500;
 
 /** Builds the services once, wires them to each other here (and only here), then registers each feature. */
 export function activate(context: vscode.ExtensionContext): { testing: TestingApi } | undefined {
@@ -146,13 +144,8 @@ export function activate(context: vscode.ExtensionContext): { testing: TestingAp
 
   void vscode.commands.executeCommand('setContext', 'switchboard.hasProviders', providers.list().length > 0);
   log.info(`Switchboard ${version} activated in ${(performance.now() - started).toFixed(1)} ms`);
-  // The adapters load, and the first answer's one-time work is done, once activation is over: the
-  // first request waits for neither, and activation for neither.
-  const preparing = setTimeout(
-    () => void providers.prepareRequests().catch((error: unknown) => log.warn('Preparing the adapters failed', error)),
-    PREPARE_REQUESTS_AFTER_MS,
-  );
-  context.subscriptions.push({ dispose: () => clearTimeout(preparing) });
+  // The adapters load, and the first answer's one-time work is done, once activation is over.
+  afterActivation(context, log, () => providers.prepareRequests());
   if (!testMode) return undefined;
   return {
     testing: {

@@ -2,13 +2,8 @@ import * as vscode from 'vscode';
 import { modelKey, type Logger, type ModelRef } from '../core';
 import { Commands, LANGUAGE_MODEL_VENDOR, registerCommands } from '../platform/commands';
 import type { Services } from '../services';
-import { answer } from './answer';
-import { previousTurn } from './chatContext';
-import { compare } from './compare';
-import { costCommand, usageCommand } from './costCommand';
+import { afterActivation } from '../platform/afterActivation';
 import { CHAT_PARTICIPANT_ID, type SwitchboardChatMetadata } from './metadata';
-import { chooseModel } from './model';
-import { carried } from './turnState';
 
 /** What the chat's pieces share in a window. */
 export interface ChatSession {
@@ -28,21 +23,11 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   const log = services.log.child('chat');
   const session: ChatSession = { services, log, lastCompared: undefined };
 
-  const handler: vscode.ChatRequestHandler = async (request, context, stream, token): Promise<vscode.ChatResult> => {
-    const keep = carried(request, previousTurn(context));
-    switch (request.command) {
-      case 'cost':
-        return costCommand(services, request, context, stream, keep);
-      case 'usage':
-        return usageCommand(services, stream, keep);
-      case 'model':
-        return chooseModel(services, request, stream, keep, token);
-      case 'compare':
-        return compare(session, request, context, stream, keep, token);
-      default:
-        return answer(session, request, context, stream, token);
-    }
-  };
+  // The chat's code loads with the first question, or ahead of it once activation is over.
+  const handlers = () => import('./handler');
+  const handler: vscode.ChatRequestHandler = async (request, context, stream, token) =>
+    (await handlers()).handleChat(session, request, context, stream, token);
+  afterActivation(context, log, handlers);
 
   const participant = vscode.chat.createChatParticipant(CHAT_PARTICIPANT_ID, handler);
   participant.iconPath = vscode.Uri.joinPath(services.extensionUri, 'media', 'icon.png');

@@ -1,16 +1,13 @@
 import * as vscode from 'vscode';
 import { budgetSchema, describeIssues, priceOf, usageCsv, type Budget } from '../core';
 import { proposedFile } from '../platform/dialogs';
-import { Commands, type CommandTable } from '../platform/commands';
+import { Commands } from '../platform/commands';
 import type { Services } from '../services';
 import type { CostStatusBar } from './statusBar';
 import { askPrices, describePrice, modelsToPrice, savePrice } from './unknownPrices';
 
 /** Show Usage, Set Budget, Set Model Price, Export Usage and Delete Usage Data. */
-export function costCommands(
-  { cost, usage, registry, dialogs, settings }: Services,
-  statusBar: CostStatusBar,
-): CommandTable {
+export function costCommands({ cost, usage, registry, dialogs, settings }: Services, statusBar: CostStatusBar) {
   return {
     [Commands.showUsage]: async function showUsage() {
       const document = await vscode.workspace.openTextDocument({ content: usage.report(), language: 'markdown' });

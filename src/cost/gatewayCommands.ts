@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { formatUsd as usd, periodKey } from '../core';
-import { Commands, type CommandTable } from '../platform/commands';
+import { Commands } from '../platform/commands';
 import type { GatewayComparison, Services } from '../services';
 
 const DAY_MS = 86_400_000;
@@ -26,7 +26,7 @@ export function comparisonReport(providerName: string, comparison: GatewayCompar
 }
 
 /** Refresh Team Gateway, and Compare Spend with Team Gateway. */
-export function gatewayCommands({ cost, dialogs, registry }: Services): CommandTable {
+export function gatewayCommands({ cost, dialogs, registry }: Services) {
   const pickGateway = async (providerId: unknown): Promise<{ id: string; name: string } | undefined> => {
     const gateways = cost.gateways.gatewayProviders();
     if (typeof providerId === 'string') return gateways.find((gateway) => gateway.id === providerId);

@@ -1,8 +1,6 @@
 import type * as vscode from 'vscode';
-import { registerCommands } from '../platform/commands';
+import { Commands, lazyCommands, registerCommands } from '../platform/commands';
 import type { Services } from '../services';
-import { costCommands } from './commands';
-import { gatewayCommands } from './gatewayCommands';
 import { priceCommands, type PriceUpdates } from './prices';
 import type { CostStatusBar } from './statusBar';
 
@@ -22,9 +20,21 @@ export function register(
   context.subscriptions.push(
     ...registerCommands(
       {
-        ...costCommands(services, statusBar),
+        // Loaded when one of them first runs: none is needed to start.
+        ...lazyCommands(
+          [
+            Commands.showUsage,
+            Commands.setBudget,
+            Commands.setModelPrice,
+            Commands.exportUsage,
+            Commands.deleteUsageData,
+          ],
+          async () => (await import('./commands')).costCommands(services, statusBar),
+        ),
         ...priceCommands(prices, services.dialogs),
-        ...gatewayCommands(services),
+        ...lazyCommands([Commands.refreshGateway, Commands.compareGatewaySpend], async () =>
+          (await import('./gatewayCommands')).gatewayCommands(services),
+        ),
       },
       log,
       services.dialogs,

@@ -29,3 +29,23 @@ export function registerCommands(table: CommandTable, log: Logger, dialogs: Dial
     }),
   );
 }
+
+/**
+ * Commands registered now whose implementation loads when one of them first runs, keeping its code
+ * out of what activation loads. `load`'s table must have a handler for every id (the compiler checks).
+ */
+export function lazyCommands<Id extends CommandId>(
+  ids: readonly Id[],
+  load: () => Promise<Record<Id, CommandHandler>>,
+): Record<Id, CommandHandler> {
+  let table: Promise<Record<Id, CommandHandler>> | undefined;
+  const loaded = () => {
+    table ??= load();
+    // A failed load is not remembered: the next run tries again.
+    table.catch(() => (table = undefined));
+    return table;
+  };
+  return Object.fromEntries(
+    ids.map((id) => [id, async (...args: unknown[]): Promise<unknown> => (await loaded())[id](...args)]),
+  ) as Record<Id, CommandHandler>;
+}

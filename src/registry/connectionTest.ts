@@ -1,12 +1,12 @@
 import * as vscode from 'vscode';
 import type { Registry, StageResult } from '../core';
-import { Commands, type CommandTable } from '../platform/commands';
+import { Commands } from '../platform/commands';
 import type { Dialogs } from '../platform/dialogs';
 import type { Services } from '../services';
 import { pickProvider } from './providerCommands';
 
 /** Test Connection (one provider, stage by stage) and Test All Connections. */
-export function connectionTestCommands(services: Services): CommandTable {
+export function connectionTestCommands(services: Services) {
   return {
     [Commands.testConnection]: (args?: { providerId?: string; model?: string; announce?: boolean }) =>
       testConnection(services, args),

@@ -1,10 +1,8 @@
 import type * as vscode from 'vscode';
-import { Commands, registerCommands } from '../platform/commands';
+import { Commands, lazyCommands, registerCommands } from '../platform/commands';
 import type { Services } from '../services';
-import { connectionTestCommands } from './connectionTest';
-import { providerCommands } from './providerCommands';
 import { registerProvidersTree } from './providersView';
-import { recommendModel, type RecommendArgs } from './recommend';
+import type { RecommendArgs } from './recommend';
 
 export { ModelChangeTracker } from './modelChanges';
 export { createModelPicker, describeModel } from './modelPicker';
@@ -16,12 +14,30 @@ export function register(context: vscode.ExtensionContext, services: Services): 
   context.subscriptions.push(
     ...registerCommands(
       {
-        ...providerCommands(services),
-        ...connectionTestCommands(services),
-        // Loaded when first run: the import and its readers of four tools' files stay out of activation.
+        // Each loads when first run: none of them is needed to start.
+        ...lazyCommands(
+          [
+            Commands.addProvider,
+            Commands.setApiKey,
+            Commands.clearApiKey,
+            Commands.removeProvider,
+            Commands.editProvider,
+            Commands.exportConfiguration,
+            Commands.importConfiguration,
+            Commands.restoreProviders,
+            Commands.clearAllKeys,
+            Commands.detectLocalProviders,
+            Commands.selectDefaultModel,
+          ],
+          async () => (await import('./providerCommands')).providerCommands(services),
+        ),
+        ...lazyCommands([Commands.testConnection, Commands.testAllConnections], async () =>
+          (await import('./connectionTest')).connectionTestCommands(services),
+        ),
         [Commands.importFromTool]: async (args?: { uri?: vscode.Uri }) =>
           (await import('./importFromTool')).importFromTool(services, context.globalStorageUri, args?.uri),
-        [Commands.recommendModel]: (args?: RecommendArgs) => recommendModel(services, args),
+        [Commands.recommendModel]: async (args?: RecommendArgs) =>
+          (await import('./recommend')).recommendModel(services, args),
       },
       log,
       services.dialogs,

@@ -8,7 +8,7 @@ import {
   type KeptCopy,
   type Registry,
 } from '../core';
-import { Commands, type CommandTable } from '../platform/commands';
+import { Commands } from '../platform/commands';
 import { proposedFile, type Dialogs } from '../platform/dialogs';
 import type { Services } from '../services';
 import { addAzure, type AddArgs } from './addAzure';
@@ -21,7 +21,7 @@ import { selectDefaultModel } from './modelPicker';
  * (keys still only ever travel into secret storage); every destructive action asks, whoever runs
  * the command (another extension, a command link).
  */
-export function providerCommands(services: Services): CommandTable {
+export function providerCommands(services: Services) {
   const { registry, log, dialogs } = services;
   const confirm = (question: string, action: string) => dialogs.confirm(question, action);
   return {

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
 import { describeFailure, describeSkipSwitch, describeSwitch, describeWait, type FallbackStep } from '../core';
-import { Commands, type CommandTable } from '../platform/commands';
+import { Commands } from '../platform/commands';
 import type { Services } from '../services';
 
 /** Test Fallback Chain and Edit Fallback Chain. */
-export function fallbackCommands(services: Services): CommandTable {
+export function fallbackCommands(services: Services) {
   return {
     [Commands.testFallbackChain]: () => testFallbackChain(services),
     [Commands.editFallbackChain]: () => editFallbackChain(services),

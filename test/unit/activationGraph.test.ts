@@ -36,7 +36,7 @@ async function activationInputs(): Promise<string[]> {
 }
 
 describe('what activation loads', () => {
-  it('leaves out the adapters, createProvider, the connection test and the panel: they load on first use', async function () {
+  it('leaves out the adapters, the connection test, the chat, the commands and the panel: they load on first use', async function () {
     this.timeout(60_000);
     const inputs = await activationInputs();
     assert.ok(inputs.includes('src/core/registry/registry.ts'), 'the registry loads at activation');
@@ -50,6 +50,14 @@ describe('what activation loads', () => {
       'src/core/adapters/ollama.ts',
       'src/core/adapters/rehearsal.ts',
       'src/panel/index.ts',
+      'src/chat/handler.ts',
+      'src/chat/answer.ts',
+      'src/registry/providerCommands.ts',
+      'src/registry/connectionTest.ts',
+      'src/registry/recommend.ts',
+      'src/cost/commands.ts',
+      'src/cost/gatewayCommands.ts',
+      'src/routing/fallbackCommands.ts',
     ];
     assert.deepEqual(
       firstUse.filter((input) => inputs.includes(input)),
