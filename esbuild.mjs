@@ -36,6 +36,8 @@ const logProblems = {
 const zodClassic = {
   zod: './node_modules/zod/v4/classic/external.js',
   'zod/mini': './node_modules/zod/v4/mini/external.js',
+  // Its own entry, or the `zod` alias above would take it for a subpath of the classic entry.
+  'zod/v4/locales': './node_modules/zod/v4/locales',
 };
 
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own

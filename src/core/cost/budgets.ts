@@ -1,34 +1,32 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { ProviderError } from '../errors';
 import { BUDGET_ID_MAX } from '../registry/ids';
 import { formatUsd as usd } from './money';
 
 /** An id as budgets name them: a control character could make two scopes look alike in a log or a key. */
-const id = z
-  .string()
-  .min(1)
-  .max(BUDGET_ID_MAX)
-  .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters');
+const id = z.string().check(
+  z.minLength(1),
+  z.maxLength(BUDGET_ID_MAX),
+  z.refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters'),
+);
 
-export const budgetSchema = z
-  .object({
-    id,
-    scope: z.discriminatedUnion('kind', [
-      z.object({ kind: z.literal('overall') }).strict(),
-      z.object({ kind: z.literal('provider'), providerId: id }).strict(),
-      z.object({ kind: z.literal('model'), providerId: id, modelId: id }).strict(),
-    ]),
-    period: z.enum(['daily', 'monthly']),
-    limitUsd: z.number().positive(),
-    /** Fraction of the limit at which the user is told (default 0.8). */
-    alertAt: z.number().gt(0).max(1).default(0.8),
-    /**
-     * warn: tell, never block; ask: ask before a request that would cross it; stop: refuse it;
-     * switch: refuse it here so the router moves to a cheaper model in the fallback chain.
-     */
-    mode: z.enum(['warn', 'ask', 'stop', 'switch']),
-  })
-  .strict();
+export const budgetSchema = z.strictObject({
+  id,
+  scope: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('overall') }),
+    z.strictObject({ kind: z.literal('provider'), providerId: id }),
+    z.strictObject({ kind: z.literal('model'), providerId: id, modelId: id }),
+  ]),
+  period: z.enum(['daily', 'monthly']),
+  limitUsd: z.number().check(z.positive()),
+  /** Fraction of the limit at which the user is told (default 0.8). */
+  alertAt: z._default(z.number().check(z.gt(0), z.lte(1)), 0.8),
+  /**
+   * warn: tell, never block; ask: ask before a request that would cross it; stop: refuse it;
+   * switch: refuse it here so the router moves to a cheaper model in the fallback chain.
+   */
+  mode: z.enum(['warn', 'ask', 'stop', 'switch']),
+});
 export type Budget = z.output<typeof budgetSchema>;
 /** A budget as the guard keeps it: the user's, or one Switchboard derives (a team gateway's remaining credit). */
 export type EnforcedBudget = Budget & {

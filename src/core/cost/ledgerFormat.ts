@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { periodKey } from './budgets';
 
 /**
@@ -70,11 +70,11 @@ export const surfaceField = (group: SurfaceGroup): number => 14 + 2 * SURFACE_GR
  * it, with its spend; it keeps an entry with an extra property (without that property).
  */
 export const JOURNAL_FIELDS = 10;
-const count = z.number().int().nonnegative();
-const counts = (length: number) => z.array(count).length(length);
+const count = z.int().check(z.nonnegative());
+const counts = (length: number) => z.array(count).check(z.length(length));
 /** The older forms, by version: each is padded with zeros to the current one. */
 const OLDER_CELLS = [counts(14), counts(10), counts(9)];
-const cell = counts(FIELDS) as unknown as z.ZodType<Cell>;
+const cell = counts(FIELDS) as unknown as z.ZodMiniType<Cell>;
 
 /** Provider and model as one key: JSON, so no character in an id can make two pairs collide. */
 export const modelKey = (providerId: string, modelId: string): string => JSON.stringify([providerId, modelId]);
@@ -95,24 +95,24 @@ const isModelKey = (key: string): boolean => {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const MONTH = /^\d{4}-\d{2}$/;
 
-export const ledgerState = z
-  .object({
-    schemaVersion: z.literal(LEDGER_SCHEMA_VERSION),
-    /** `2026-11-21` → `["provider","model"]` → cell */
-    days: z.record(z.string().regex(DAY), z.record(z.string().refine(isModelKey), cell)),
-    /** `2026-08` → `["provider","model"]` → cell: days older than LEDGER_DAYS, rolled up. */
-    months: z.record(z.string().regex(MONTH), z.record(z.string().refine(isModelKey), cell)),
-    /**
-     * Per window that recorded (its writer id): the last of its records counted here. Records still
-     * in the shared journal with a higher number are not in this state yet; lower are.
-     */
-    applied: z.record(z.string(), count),
-    /** When each of those records was made: a mark is dropped only long after no journal can hold its writer's records. */
-    appliedAt: z.record(z.string(), z.number().nonnegative()),
-    /** When the user last deleted the usage data (0: never): a copy from before that is empty. */
-    clearedAt: z.number().nonnegative(),
-  })
-  .strict();
+const modelKeyName = z.string().check(z.refine(isModelKey));
+
+export const ledgerState = z.strictObject({
+  schemaVersion: z.literal(LEDGER_SCHEMA_VERSION),
+  /** `2026-11-21` → `["provider","model"]` → cell */
+  days: z.record(z.string().check(z.regex(DAY)), z.record(modelKeyName, cell)),
+  /** `2026-08` → `["provider","model"]` → cell: days older than LEDGER_DAYS, rolled up. */
+  months: z.record(z.string().check(z.regex(MONTH)), z.record(modelKeyName, cell)),
+  /**
+   * Per window that recorded (its writer id): the last of its records counted here. Records still
+   * in the shared journal with a higher number are not in this state yet; lower are.
+   */
+  applied: z.record(z.string(), count),
+  /** When each of those records was made: a mark is dropped only long after no journal can hold its writer's records. */
+  appliedAt: z.record(z.string(), z.number().check(z.nonnegative())),
+  /** When the user last deleted the usage data (0: never): a copy from before that is empty. */
+  clearedAt: z.number().check(z.nonnegative()),
+});
 export type LedgerState = z.infer<typeof ledgerState>;
 
 export const emptyLedger = (clearedAt = 0): LedgerState => ({

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { CATALOG_SOURCES } from '../catalog';
 import { beforeFirstPrice, type GenaiPrices } from './calculator';
 import { ProviderError } from '../errors';
@@ -30,18 +30,18 @@ export interface PriceDataCache {
 }
 
 // The data's shape, as genai-prices reads it. Objects stay loose (descriptions, comments and fields
-// added later pass through); every price must be a finite, non-negative number.
-const price = z.number().finite().nonnegative();
+// added later pass through); every price must be a finite, non-negative number (a zod number is finite).
+const price = z.number().check(z.nonnegative());
 const tieredPrice = z.strictObject({
   base: price,
-  tiers: z.array(z.strictObject({ start: z.number().int().nonnegative(), price })),
+  tiers: z.array(z.strictObject({ start: z.int().check(z.nonnegative()), price })),
 });
-const modelPrice = z.record(z.string().regex(/^[a-z0-9_]+$/), z.union([price, tieredPrice]));
+const modelPrice = z.record(z.string().check(z.regex(/^[a-z0-9_]+$/)), z.union([price, tieredPrice]));
 type Match = { [operator: string]: string | Match[] };
-const match: z.ZodType<Match> = z.lazy(() =>
+const match: z.ZodMiniType<Match> = z.lazy(() =>
   z.union([
-    z.strictObject({ and: z.array(match).min(1) }),
-    z.strictObject({ or: z.array(match).min(1) }),
+    z.strictObject({ and: z.array(match).check(z.minLength(1)) }),
+    z.strictObject({ or: z.array(match).check(z.minLength(1)) }),
     z.strictObject({ equals: z.string() }),
     z.strictObject({ contains: z.string() }),
     z.strictObject({ starts_with: z.string() }),
@@ -50,29 +50,29 @@ const match: z.ZodType<Match> = z.lazy(() =>
   ]),
 );
 const modelSchema = z.looseObject({
-  id: z.string().min(1),
-  name: z.string().optional(),
+  id: z.string().check(z.minLength(1)),
+  name: z.optional(z.string()),
   match,
-  context_window: z.number().int().positive().optional(),
+  context_window: z.optional(z.int().check(z.positive())),
   prices: z.union([
     modelPrice,
-    z.array(z.looseObject({ constraint: z.looseObject({}).optional(), prices: modelPrice })).min(1),
+    z.array(z.looseObject({ constraint: z.optional(z.looseObject({})), prices: modelPrice })).check(z.minLength(1)),
   ]),
 });
 const providerSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   name: z.string(),
   api_pattern: z.string(),
-  provider_match: match.optional(),
-  model_match: match.optional(),
-  fallback_model_providers: z.array(z.string()).optional(),
+  provider_match: z.optional(match),
+  model_match: z.optional(match),
+  fallback_model_providers: z.optional(z.array(z.string())),
   models: z.array(modelSchema),
 });
 
 const cacheSchema = z.object({
   version: z.literal(1),
   url: z.string(),
-  fetchedAt: z.number().finite().nonnegative(),
+  fetchedAt: z.number().check(z.nonnegative()),
   data: z.unknown(),
 });
 

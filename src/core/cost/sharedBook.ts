@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { FIELDS, JOURNAL_FIELDS, type Cell } from './ledgerFormat';
 
 /**
@@ -10,7 +10,7 @@ import { FIELDS, JOURNAL_FIELDS, type Cell } from './ledgerFormat';
  *   beyond that copy, so no write can drop another window's record;
  * - windows: each live window's heartbeat and how far its copy of the ledger goes, per writer.
  */
-const count = z.number().int().nonnegative();
+const count = z.int().check(z.nonnegative());
 
 /**
  * One finished request. Its cell is split for windows running an older Switchboard (see
@@ -18,13 +18,13 @@ const count = z.number().int().nonnegative();
  * version adds to an entry survives this window's rewrite of the journal.
  */
 const journalEntry = z.looseObject({
-  writer: z.string().min(1),
+  writer: z.string().check(z.minLength(1)),
   seq: count,
   /** When the window recorded it (ms). */
-  at: z.number().nonnegative(),
-  day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
-  key: z.string().min(1),
-  cell: z.array(count).length(JOURNAL_FIELDS),
+  at: z.number().check(z.nonnegative()),
+  day: z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}$/)),
+  key: z.string().check(z.minLength(1)),
+  cell: z.array(count).check(z.length(JOURNAL_FIELDS)),
   /** The cell's figures after the first JOURNAL_FIELDS (absent in an older window's entry: 0). */
   more: z.optional(z.array(count)),
 });
@@ -43,16 +43,16 @@ export function journalCell(values: Readonly<Cell>): Pick<JournalEntry, 'cell' |
 }
 
 const reservation = z.object({
-  id: z.string().min(1),
-  window: z.string().min(1),
-  at: z.number().nonnegative(),
-  worstUsd: z.number().nonnegative(),
+  id: z.string().check(z.minLength(1)),
+  window: z.string().check(z.minLength(1)),
+  at: z.number().check(z.nonnegative()),
+  worstUsd: z.number().check(z.nonnegative()),
   budgets: z.array(z.string()),
   periodKeys: z.array(z.string()),
 });
 export type SharedReservation = z.infer<typeof reservation>;
 
-const windowEntry = z.object({ at: z.number().nonnegative(), seen: z.record(z.string(), count) });
+const windowEntry = z.object({ at: z.number().check(z.nonnegative()), seen: z.record(z.string(), count) });
 
 export interface SharedBook {
   windows: Record<string, z.infer<typeof windowEntry>>;
@@ -78,7 +78,7 @@ const JOURNAL_MIN_MS = 60_000;
  */
 export function readBook(raw: unknown): SharedBook {
   const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
-  const items = <T>(value: unknown, schema: z.ZodType<T>): T[] =>
+  const items = <T>(value: unknown, schema: z.ZodMiniType<T>): T[] =>
     Array.isArray(value)
       ? value.flatMap((item) => {
           const parsed = schema.safeParse(item);

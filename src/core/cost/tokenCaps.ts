@@ -1,10 +1,10 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { ProviderError } from '../errors';
 
 /** The most tokens a cap may name: beyond any context window sold today, short of a typo's worth of zeros. */
 export const MAX_TOKEN_CAP = 100_000_000;
 
-const tokens = z.number().int().positive().max(MAX_TOKEN_CAP);
+const tokens = z.int().check(z.positive(), z.lte(MAX_TOKEN_CAP));
 
 /**
  * A provider's per-request token caps (`switchboard.tokenCaps`, set with the budgets): `softTokens`
@@ -13,23 +13,27 @@ const tokens = z.number().int().positive().max(MAX_TOKEN_CAP);
  * when the input alone does not.
  */
 export const tokenCapSchema = z
-  .object({
-    providerId: z
-      .string()
-      .min(1)
-      .max(512)
-      .refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters'),
-    softTokens: tokens.optional(),
-    hardTokens: tokens.optional(),
+  .strictObject({
+    providerId: z.string().check(
+      z.minLength(1),
+      z.maxLength(512),
+      z.refine((value) => !/\p{Cc}/u.test(value), 'must not contain control characters'),
+    ),
+    softTokens: z.optional(tokens),
+    hardTokens: z.optional(tokens),
   })
-  .strict()
-  .refine((cap) => cap.softTokens !== undefined || cap.hardTokens !== undefined, {
-    message: 'set softTokens, hardTokens or both',
-  })
-  .refine((cap) => cap.softTokens === undefined || cap.hardTokens === undefined || cap.softTokens <= cap.hardTokens, {
-    message: 'softTokens must not be above hardTokens (the hard cap would cut the answer before the warning)',
-    path: ['softTokens'],
-  });
+  .check(
+    z.refine((cap) => cap.softTokens !== undefined || cap.hardTokens !== undefined, {
+      message: 'set softTokens, hardTokens or both',
+    }),
+    z.refine(
+      (cap) => cap.softTokens === undefined || cap.hardTokens === undefined || cap.softTokens <= cap.hardTokens,
+      {
+        message: 'softTokens must not be above hardTokens (the hard cap would cut the answer before the warning)',
+        path: ['softTokens'],
+      },
+    ),
+  );
 export type TokenCap = z.output<typeof tokenCapSchema>;
 
 /** The code of a request refused because its input alone is over the provider's hard cap. */

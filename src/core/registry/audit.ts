@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { KeyValueStore } from '../storage';
 
 export const AUDIT_KEY = 'switchboard.audit';
@@ -19,9 +19,12 @@ export type AuditAction =
   | 'imported'
   | 'restored';
 
-const entry = z
-  .object({ at: z.number(), action: z.string(), providerId: z.string().optional(), detail: z.string().optional() })
-  .strict();
+const entry = z.strictObject({
+  at: z.number(),
+  action: z.string(),
+  providerId: z.optional(z.string()),
+  detail: z.optional(z.string()),
+});
 export type AuditEntry = { at: number; action: AuditAction; providerId?: string; detail?: string };
 
 /** The last 1,000 changes to providers, keys, defaults and budgets, with time and provider; never a key. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { findTemplate } from '../templates';
 import { describeIssues, modelId as modelIdRule, newProviderEntry, type ProviderEntry } from './schema';
 import { RegistryError } from './store';
@@ -37,8 +37,8 @@ const PATCH_FIELDS = [
 ] as const;
 export type ProviderPatch = Partial<Pick<ProviderEntry, (typeof PATCH_FIELDS)[number]>>;
 /** What a patch may change, each field with the rules for new input. */
-const providerPatch = newProviderEntry
-  .pick({
+const providerPatch = z.partial(
+  z.pick(newProviderEntry, {
     name: true,
     baseUrl: true,
     apiVersion: true,
@@ -49,13 +49,13 @@ const providerPatch = newProviderEntry
     sampling: true,
     models: true,
     defaultModel: true,
-  })
-  .partial();
-export const newProvider = newProviderEntry.pick({ baseUrl: true, headers: true }).partial();
-export const defaultChoice = z.object({ defaultModel: modelIdRule.optional() });
+  }),
+);
+export const newProvider = z.partial(z.pick(newProviderEntry, { baseUrl: true, headers: true }));
+export const defaultChoice = z.object({ defaultModel: z.optional(modelIdRule) });
 
 /** Input checked with the rules for new input; a RegistryError names every field that fails (never its value). */
-export function checked<T>(schema: z.ZodType<T>, value: unknown): T {
+export function checked<T>(schema: z.ZodMiniType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new RegistryError(describeIssues(parsed.error));
   return parsed.data;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { Redactor } from '../redact';
 import type { KeyValueStore, SecretStore } from '../storage';
 
@@ -20,7 +20,7 @@ export function parseReference(value: string): KeyReference | undefined {
 }
 
 // What one secret-storage entry holds. The origin binds the key to where it may be sent.
-const storedKey = z.object({ v: z.literal(1), value: z.string().min(1), origin: z.string() }).strict();
+const storedKey = z.strictObject({ v: z.literal(1), value: z.string().check(z.minLength(1)), origin: z.string() });
 
 export interface KeyState {
   hasKey: boolean;
@@ -56,9 +56,11 @@ const secretName = (providerId: string) => `provider:${providerId}`;
 const headersName = (providerId: string) => `provider-headers:${providerId}`;
 
 // A provider's secret header values, in one secret-storage entry, bound to an origin like its key.
-const storedHeaders = z
-  .object({ v: z.literal(1), origin: z.string(), values: z.record(z.string(), z.string().min(1)) })
-  .strict();
+const storedHeaders = z.strictObject({
+  v: z.literal(1),
+  origin: z.string(),
+  values: z.record(z.string(), z.string().check(z.minLength(1))),
+});
 
 export type HeaderLookup =
   | { status: 'ok'; values: Record<string, string> }

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { KeyValueStore } from '../storage';
 import type { ModelInfo, ModelInfoField } from '../types';
 
@@ -27,35 +27,40 @@ export interface ProviderListing {
   models: Map<string, ModelInfo>;
 }
 
-const count = z.number().int().positive().max(1e9);
-const dollars = z.number().finite().nonnegative().max(1e6);
+const count = z.int().check(z.positive(), z.lte(1e9));
+// No finiteness check needed: a zod number already refuses Infinity and NaN.
+const dollars = z.number().check(z.nonnegative(), z.lte(1e6));
 const keptModel = z.object({
-  id: z.string().min(1).max(1000),
-  name: z.string().max(1000).optional(),
-  contextWindow: count.optional(),
-  maxContextWindow: count.optional(),
-  maxOutputTokens: count.optional(),
-  capabilities: z
-    .object({ tools: z.boolean().optional(), vision: z.boolean().optional(), reasoning: z.boolean().optional() })
-    .optional(),
-  prices: z
-    .object({
-      input: dollars.optional(),
-      output: dollars.optional(),
-      cachedInput: dollars.optional(),
-      cacheWrite: dollars.optional(),
-      reasoning: dollars.optional(),
-      perRequest: dollars.optional(),
-    })
-    .optional(),
-  loaded: z.boolean().optional(),
+  id: z.string().check(z.minLength(1), z.maxLength(1000)),
+  name: z.optional(z.string().check(z.maxLength(1000))),
+  contextWindow: z.optional(count),
+  maxContextWindow: z.optional(count),
+  maxOutputTokens: z.optional(count),
+  capabilities: z.optional(
+    z.object({
+      tools: z.optional(z.boolean()),
+      vision: z.optional(z.boolean()),
+      reasoning: z.optional(z.boolean()),
+    }),
+  ),
+  prices: z.optional(
+    z.object({
+      input: z.optional(dollars),
+      output: z.optional(dollars),
+      cachedInput: z.optional(dollars),
+      cacheWrite: z.optional(dollars),
+      reasoning: z.optional(dollars),
+      perRequest: z.optional(dollars),
+    }),
+  ),
+  loaded: z.optional(z.boolean()),
 });
 const keptListing = z.object({
-  at: z.number().int().nonnegative(),
+  at: z.int().check(z.nonnegative()),
   baseUrl: z.string(),
   models: z.array(z.unknown()),
 });
-const document = z.object({ schemaVersion: z.number().int().positive(), providers: z.record(z.string(), z.unknown()) });
+const document = z.object({ schemaVersion: z.int().check(z.positive()), providers: z.record(z.string(), z.unknown()) });
 
 const SOURCED: readonly ModelInfoField[] = ['name', 'contextWindow', 'maxOutputTokens', 'capabilities', 'prices'];
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import { findTemplate } from '../templates';
 import { inferTemplate } from './templateOf';
 import {
@@ -36,15 +36,13 @@ export const MAX_IMPORT_PROVIDERS = 100_000;
 /** The deepest nesting a file may have (an export is about six deep; extraBody adds a few). */
 export const MAX_FILE_DEPTH = 64;
 
-const exportFile = z
-  .object({
-    format: z.literal(EXPORT_FORMAT),
-    version: z.literal(EXPORT_VERSION),
-    exportedAt: z.string(),
-    providers: z.array(newProviderEntry),
-    defaultProvider: z.string().optional(),
-  })
-  .strict();
+const exportFile = z.strictObject({
+  format: z.literal(EXPORT_FORMAT),
+  version: z.literal(EXPORT_VERSION),
+  exportedAt: z.string(),
+  providers: z.array(newProviderEntry),
+  defaultProvider: z.optional(z.string()),
+});
 
 /**
  * The registry as JSON, for a file the user keeps or shares. Keys are not part of the registry; a
@@ -184,35 +182,31 @@ export function planImport(
 }
 
 /** A provider declared in settings or a workspace file: a template fills what it leaves out. */
-export const declaredProvider = z
-  .object({
-    id: providerId,
-    name: z.string().min(1).max(100).optional(),
-    template: z.string().optional(),
-    type: providerEntry.shape.type.optional(),
-    baseUrl: baseUrl.optional(),
-    apiVersion: z.string().optional(),
-    headers: headers.optional(),
-    local: z.boolean().optional(),
-    // Nothing secret: a CA bundle's path, timeouts and sampling may be declared (secret headers may not).
-    caBundlePath: caBundlePath.optional(),
-    timeouts: timeouts.optional(),
-    sampling: sampling.optional(),
-    models: z.array(newChosenModel).optional(),
-    defaultModel: modelId.optional(),
-    enabled: z.boolean().optional(),
-  })
-  .strict();
+export const declaredProvider = z.strictObject({
+  id: providerId,
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
+  template: z.optional(z.string()),
+  type: z.optional(providerEntry.shape.type),
+  baseUrl: z.optional(baseUrl),
+  apiVersion: z.optional(z.string()),
+  headers: z.optional(headers),
+  local: z.optional(z.boolean()),
+  // Nothing secret: a CA bundle's path, timeouts and sampling may be declared (secret headers may not).
+  caBundlePath: z.optional(caBundlePath),
+  timeouts: z.optional(timeouts),
+  sampling: z.optional(sampling),
+  models: z.optional(z.array(newChosenModel)),
+  defaultModel: z.optional(modelId),
+  enabled: z.optional(z.boolean()),
+});
 
-export const workspaceFile = z
-  .object({
-    $schema: z.string().optional(),
-    providers: z.array(declaredProvider).optional(),
-    fallback: z.array(z.object({ provider: providerId, model: modelId }).strict()).optional(),
-    /** The team's ceilings for each provider: allowed models, a team budget, OpenRouter's data policy. */
-    policy: teamPolicy.optional(),
-  })
-  .strict();
+export const workspaceFile = z.strictObject({
+  $schema: z.optional(z.string()),
+  providers: z.optional(z.array(declaredProvider)),
+  fallback: z.optional(z.array(z.strictObject({ provider: providerId, model: modelId }))),
+  /** The team's ceilings for each provider: allowed models, a team budget, OpenRouter's data policy. */
+  policy: z.optional(teamPolicy),
+});
 
 export type ProviderSource = 'user' | 'settings' | 'workspace';
 export type SourcedEntry = ProviderEntry & { source: ProviderSource; readOnly: boolean };

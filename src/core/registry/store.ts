@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { KeyValueStore } from '../storage';
 import {
   describeIssues,
@@ -44,7 +44,7 @@ const keptEnvelope = z.object({
   v: z.literal(1),
   at: z.number(),
   reason: z.enum(['unreadable', 'before-restore']),
-  detail: z.string().optional(),
+  detail: z.optional(z.string()),
   data: z.unknown(),
 });
 

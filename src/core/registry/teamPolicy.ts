@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../zod';
 import type { EnforcedBudget } from '../cost/budgets';
 import { formatUsd } from '../cost/money';
 import { modelId, providerId } from './schema';
@@ -9,28 +9,23 @@ import { modelId, providerId } from './schema';
 // word once per workspace, and a data policy can be tightened locally, never loosened.
 
 /** OpenRouter's provider preferences for data: no provider that collects prompts, only zero-retention endpoints. */
-export const dataPolicy = z
-  .object({
-    denyDataCollection: z.boolean().optional(),
-    zeroDataRetention: z.boolean().optional(),
-  })
-  .strict();
+export const dataPolicy = z.strictObject({
+  denyDataCollection: z.optional(z.boolean()),
+  zeroDataRetention: z.optional(z.boolean()),
+});
 export type DataPolicy = z.infer<typeof dataPolicy>;
 
-export const providerPolicy = z
-  .object({
-    allowedModels: z.array(modelId).min(1).max(1000).optional(),
-    budget: z
-      .object({
-        limitUsd: z.number().positive().max(1_000_000),
-        period: z.enum(['daily', 'monthly']),
-        mode: z.enum(['ask', 'stop']).default('stop'),
-      })
-      .strict()
-      .optional(),
-    dataPolicy: dataPolicy.optional(),
-  })
-  .strict();
+export const providerPolicy = z.strictObject({
+  allowedModels: z.optional(z.array(modelId).check(z.minLength(1), z.maxLength(1000))),
+  budget: z.optional(
+    z.strictObject({
+      limitUsd: z.number().check(z.positive(), z.lte(1_000_000)),
+      period: z.enum(['daily', 'monthly']),
+      mode: z._default(z.enum(['ask', 'stop']), 'stop'),
+    }),
+  ),
+  dataPolicy: z.optional(dataPolicy),
+});
 export type ProviderPolicy = z.output<typeof providerPolicy>;
 
 /** The `policy` section of the workspace file: by provider id. */

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../zod';
 import type { ModelPrices } from '../../cost/pricing';
 import { Redactor } from '../../redact';
 import { findTemplate, PROVIDER_TEMPLATES } from '../../templates';
@@ -161,7 +161,7 @@ export class Collector {
   }
 
   /** Every issue zod found in the value at `path`, each at its own field. */
-  issues(path: string, error: z.ZodError): void {
+  issues(path: string, error: z.core.$ZodError): void {
     for (const issue of error.issues)
       this.error(
         issue.path.reduce<string>((at, part) => member(at, typeof part === 'number' ? part : String(part)), path),

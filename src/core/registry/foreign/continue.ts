@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import {
   compatibleEndpoint,
   CUSTOM,
@@ -21,17 +21,17 @@ import {
 const azureFields = { deployment: z.string(), apiVersion: z.string(), apiType: z.string() };
 
 const continueModel = z.object({
-  name: z.string().optional(),
-  title: z.string().optional(),
-  uses: z.string().optional(),
-  provider: z.string().optional(),
-  model: z.string().optional(),
-  apiBase: z.string().optional(),
-  apiKey: z.string().optional(),
-  roles: z.array(z.string()).optional(),
-  env: z.object(azureFields).partial().optional(),
-  ...z.object(azureFields).partial().shape,
-  requestOptions: z.object({ headers: z.record(z.string(), z.unknown()).optional() }).optional(),
+  name: z.optional(z.string()),
+  title: z.optional(z.string()),
+  uses: z.optional(z.string()),
+  provider: z.optional(z.string()),
+  model: z.optional(z.string()),
+  apiBase: z.optional(z.string()),
+  apiKey: z.optional(z.string()),
+  roles: z.optional(z.array(z.string())),
+  env: z.optional(z.partial(z.object(azureFields))),
+  ...z.partial(z.object(azureFields)).shape,
+  requestOptions: z.optional(z.object({ headers: z.optional(z.record(z.string(), z.unknown())) })),
 });
 
 export const continueFile = z.object({ models: z.array(z.unknown()) });

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../../zod';
 import { Redactor } from '../../redact';
 import { describeIssues } from '../schema';
 import { EXPORT_FORMAT, type ParseResult } from '../portable';
@@ -43,7 +43,7 @@ export async function readForeignConfig(fileName: string, text: string): Promise
   let source: string;
   let read: (collector: Collector) => void;
   /** The file's outline, checked before its entries: a failure names the field. */
-  const outline = <T>(schema: z.ZodType<T>): T | ParseResult<never> => {
+  const outline = <T>(schema: z.ZodMiniType<T>): T | ParseResult<never> => {
     const result = schema.safeParse(value);
     return result.success
       ? result.data

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import type { ModelPrices } from '../../cost/pricing';
 import {
   compatibleEndpoint,
@@ -19,24 +19,24 @@ import {
  * environment references.
  */
 
-const perToken = z.number().nonnegative();
+const perToken = z.number().check(z.nonnegative());
 const costs = {
-  input_cost_per_token: perToken.optional(),
-  output_cost_per_token: perToken.optional(),
-  cache_read_input_token_cost: perToken.optional(),
-  cache_creation_input_token_cost: perToken.optional(),
+  input_cost_per_token: z.optional(perToken),
+  output_cost_per_token: z.optional(perToken),
+  cache_read_input_token_cost: z.optional(perToken),
+  cache_creation_input_token_cost: z.optional(perToken),
 };
 
 const deployment = z.object({
   model_name: z.string(),
   litellm_params: z.object({
     model: z.string(),
-    api_base: z.string().optional(),
-    api_key: z.string().optional(),
-    api_version: z.string().optional(),
+    api_base: z.optional(z.string()),
+    api_key: z.optional(z.string()),
+    api_version: z.optional(z.string()),
     ...costs,
   }),
-  model_info: z.object(costs).nullish(),
+  model_info: z.nullish(z.object(costs)),
 });
 
 export const litellmFile = z.object({ model_list: z.array(z.unknown()) });

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import type { ModelPrices } from '../../cost/pricing';
 import {
   compatibleEndpoint,
@@ -21,7 +21,7 @@ import {
 
 export const rooFile = z.object({
   providerProfiles: z.object({
-    currentApiConfigName: z.string().optional(),
+    currentApiConfigName: z.optional(z.string()),
     apiConfigs: z.record(z.string(), z.record(z.string(), z.unknown())),
   }),
 });
@@ -75,14 +75,14 @@ const UNSUPPORTED: Record<string, string> = {
 };
 
 /** Roo Code's custom model info (per million tokens, as Switchboard's prices are). */
-const customModelInfo = z
-  .object({
-    inputPrice: z.number().nullish(),
-    outputPrice: z.number().nullish(),
-    cacheReadsPrice: z.number().nullish(),
-    cacheWritesPrice: z.number().nullish(),
-  })
-  .nullish();
+const customModelInfo = z.nullish(
+  z.object({
+    inputPrice: z.nullish(z.number()),
+    outputPrice: z.nullish(z.number()),
+    cacheReadsPrice: z.nullish(z.number()),
+    cacheWritesPrice: z.nullish(z.number()),
+  }),
+);
 
 export function readRoo(file: z.infer<typeof rooFile>, collector: Collector): void {
   const root = 'providerProfiles.apiConfigs';

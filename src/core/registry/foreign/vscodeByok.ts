@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../zod';
 import { urlHoldsKey } from '../keyShape';
 import {
   compatibleEndpoint,
@@ -21,19 +21,19 @@ import {
 
 const byokModel = z.object({
   id: z.string(),
-  name: z.string().optional(),
-  url: z.string().optional(),
-  apiType: z.string().optional(),
-  requestHeaders: z.record(z.string(), z.unknown()).optional(),
+  name: z.optional(z.string()),
+  url: z.optional(z.string()),
+  apiType: z.optional(z.string()),
+  requestHeaders: z.optional(z.record(z.string(), z.unknown())),
 });
 
 const byokGroup = z.object({
-  name: z.string().optional(),
+  name: z.optional(z.string()),
   vendor: z.string(),
-  apiKey: z.string().optional(),
-  apiType: z.string().optional(),
-  url: z.string().optional(),
-  models: z.array(z.unknown()).optional(),
+  apiKey: z.optional(z.string()),
+  apiType: z.optional(z.string()),
+  url: z.optional(z.string()),
+  models: z.optional(z.array(z.unknown())),
 });
 
 export const byokFile = z.array(z.unknown());
