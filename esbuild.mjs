@@ -36,6 +36,8 @@ const logProblems = {
 const zodClassic = {
   zod: './node_modules/zod/v4/classic/external.js',
   'zod/mini': './node_modules/zod/v4/mini/external.js',
+  // src/core/zod.ts configures zod/mini's English messages; without its own entry `zod` above would remap it.
+  'zod/v4/locales/en.js': './node_modules/zod/v4/locales/en.js',
 };
 
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own

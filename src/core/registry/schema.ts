@@ -186,7 +186,7 @@ export type RegistryState = z.infer<typeof registryState>;
 export const emptyRegistry = (): RegistryState => ({ schemaVersion: REGISTRY_SCHEMA_VERSION, providers: [] });
 
 /** Every problem with its path, e.g. `providers[2].baseUrl: must be an http(s) URL`. */
-export function describeIssues(error: z.ZodError): string[] {
+export function describeIssues(error: z.core.$ZodError): string[] {
   return error.issues.map((issue) => {
     const path = issue.path.reduce<string>(
       (out, part) => (typeof part === 'number' ? `${out}[${part}]` : out ? `${out}.${String(part)}` : String(part)),
