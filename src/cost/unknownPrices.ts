@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import {
   isLocalProvider,
   formatPerMillion,
@@ -16,7 +16,13 @@ import type { Dialogs } from '../platform/dialogs';
 export const ALLOWED_KEY = 'switchboard.unknownPriceAllowed';
 const allowedSchema = z.object({
   version: z.literal(1),
-  models: z.array(z.object({ providerId: z.string().min(1), modelId: z.string().min(1), at: z.number() }).strict()),
+  models: z.array(
+    z.strictObject({
+      providerId: z.string().check(z.minLength(1)),
+      modelId: z.string().check(z.minLength(1)),
+      at: z.number(),
+    }),
+  ),
 });
 type Allowed = z.infer<typeof allowedSchema>;
 

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../core/zod';
 import {
   UNKNOWN_PRICE_POLICIES,
   budgetSchema,
@@ -58,28 +58,30 @@ const PLAIN = {
   'keys.allowCommandReferences': [z.boolean(), false],
   'statusBar.period': [z.enum(['today', 'month']), 'today'],
   unknownPrice: [z.enum(UNKNOWN_PRICE_POLICIES), 'ask'],
-  'fallback.maxCostRatio': [z.number().min(1), 3],
+  'fallback.maxCostRatio': [z.number().check(z.gte(1)), 3],
   'fallback.askBeforeSwitchingProviders': [z.boolean(), false],
   'fallback.automatic': [z.boolean(), true],
   'health.enabled': [z.boolean(), true],
-  'health.intervalMinutes': [z.number().min(1).max(1440), 5],
+  'health.intervalMinutes': [z.number().check(z.gte(1), z.lte(1440)), 5],
   'languageModels.useFallbackChain': [z.boolean(), false],
-  'retry.maxAttempts': [z.number().int().min(1).max(10), 3],
-  'retry.maxWaitSeconds': [z.number().min(0).max(600), 30],
-  'circuit.failureThreshold': [z.number().int().min(1), 3],
-  'circuit.coolDownSeconds': [z.number().min(1), 30],
+  'retry.maxAttempts': [z.int().check(z.gte(1), z.lte(10)), 3],
+  'retry.maxWaitSeconds': [z.number().check(z.gte(0), z.lte(600)), 30],
+  'circuit.failureThreshold': [z.int().check(z.gte(1)), 3],
+  'circuit.coolDownSeconds': [z.number().check(z.gte(1)), 30],
   'prices.update': [z.boolean(), true],
   'prices.url': [
     z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'expected an http or https address' })]),
     '',
   ],
-  'gateway.refreshMinutes': [z.number().min(0).max(1440), 10],
+  'gateway.refreshMinutes': [z.number().check(z.gte(0), z.lte(1440)), 10],
   'gateway.budgetMode': [z.enum(['ask', 'stop']), 'stop'],
-  'gateway.lowCreditPercent': [z.number().min(0).max(100), 20],
+  'gateway.lowCreditPercent': [z.number().check(z.gte(0), z.lte(100)), 20],
   'openRouter.dataPolicy': [dataPolicy, {}],
-} as const satisfies Record<string, readonly [z.ZodType, unknown]>;
+} as const satisfies Record<string, readonly [z.core.$ZodType, unknown]>;
 
-const chainSchema = z.array(z.object({ provider: z.string().min(1), model: z.string().min(1) }).strict());
+const chainSchema = z.array(
+  z.strictObject({ provider: z.string().check(z.minLength(1)), model: z.string().check(z.minLength(1)) }),
+);
 
 const shown = (value: unknown) => {
   const text = JSON.stringify(value) ?? String(value);

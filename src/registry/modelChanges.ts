@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import * as z from 'zod';
+import { z } from '../core/zod';
 import {
   changeText,
   combineChanges,
@@ -22,19 +22,19 @@ const SCHEMA_VERSION = 1;
 const MAX_MODELS = 2_000;
 
 const pricePoint = z.object({
-  input: z.number().finite().nonnegative(),
-  output: z.number().finite().nonnegative(),
-  own: z.boolean().optional(),
+  input: z.number().check(z.nonnegative()),
+  output: z.number().check(z.nonnegative()),
+  own: z.optional(z.boolean()),
 });
 const change = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('new') }),
-  z.object({ kind: z.literal('gone'), was: pricePoint.nullable() }),
-  z.object({ kind: z.literal('price'), from: pricePoint.nullable(), to: pricePoint.nullable() }),
+  z.object({ kind: z.literal('gone'), was: z.nullable(pricePoint) }),
+  z.object({ kind: z.literal('price'), from: z.nullable(pricePoint), to: z.nullable(pricePoint) }),
 ]);
-const mark = z.object({ change, at: z.number(), seenBy: z.string().optional() });
-const snapshot = z.object({ at: z.number(), models: z.record(z.string(), pricePoint.nullable()) });
+const mark = z.object({ change, at: z.number(), seenBy: z.optional(z.string()) });
+const snapshot = z.object({ at: z.number(), models: z.record(z.string(), z.nullable(pricePoint)) });
 const stored = z.object({
-  schemaVersion: z.number().int().positive(),
+  schemaVersion: z.int().check(z.positive()),
   snapshots: z.record(z.string(), z.unknown()),
   marks: z.record(z.string(), z.unknown()),
 });

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import * as z from 'zod';
+import { z } from '../zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
@@ -41,62 +41,62 @@ const usageSchema = z.object({
   output_tokens: tokenCount,
   cache_creation_input_tokens: optionalCount,
   cache_read_input_tokens: optionalCount,
-  output_tokens_details: z.object({ thinking_tokens: optionalCount }).nullish(),
+  output_tokens_details: z.nullish(z.object({ thinking_tokens: optionalCount })),
 });
 
 const block = z.object({
   type: z.string(),
-  text: z.string().nullish(),
-  thinking: z.string().nullish(),
-  signature: z.string().nullish(),
-  data: z.string().nullish(),
-  id: z.string().nullish(),
-  name: z.string().nullish(),
-  input: z.unknown().optional(),
+  text: z.nullish(z.string()),
+  thinking: z.nullish(z.string()),
+  signature: z.nullish(z.string()),
+  data: z.nullish(z.string()),
+  id: z.nullish(z.string()),
+  name: z.nullish(z.string()),
+  input: z.optional(z.unknown()),
 });
 type Block = z.infer<typeof block>;
 
 // Every event type Switchboard reads; unknown ones (Anthropic adds types over time) are skipped.
 const eventSchema = z.object({
   type: z.string(),
-  index: z.number().nullish(),
-  message: z.object({ model: z.string().nullish(), usage: z.unknown().optional() }).nullish(),
-  content_block: block.nullish(),
-  delta: z
-    .object({
-      type: z.string().nullish(),
-      text: z.string().nullish(),
-      thinking: z.string().nullish(),
-      signature: z.string().nullish(),
-      partial_json: z.string().nullish(),
-      stop_reason: z.string().nullish(),
-    })
-    .nullish(),
-  usage: z.unknown().optional(),
-  error: z.unknown().optional(),
+  index: z.nullish(z.number()),
+  message: z.nullish(z.object({ model: z.nullish(z.string()), usage: z.optional(z.unknown()) })),
+  content_block: z.nullish(block),
+  delta: z.nullish(
+    z.object({
+      type: z.nullish(z.string()),
+      text: z.nullish(z.string()),
+      thinking: z.nullish(z.string()),
+      signature: z.nullish(z.string()),
+      partial_json: z.nullish(z.string()),
+      stop_reason: z.nullish(z.string()),
+    }),
+  ),
+  usage: z.optional(z.unknown()),
+  error: z.optional(z.unknown()),
 });
 
 // Nearly every event of a stream is a delta: it gets a schema of its own, much cheaper to check.
 const deltaEventSchema = z.object({
   type: z.literal('content_block_delta'),
-  index: z.number().nullish(),
+  index: z.nullish(z.number()),
   delta: z.object({
-    type: z.string().nullish(),
-    text: z.string().nullish(),
-    thinking: z.string().nullish(),
-    signature: z.string().nullish(),
-    partial_json: z.string().nullish(),
+    type: z.nullish(z.string()),
+    text: z.nullish(z.string()),
+    thinking: z.nullish(z.string()),
+    signature: z.nullish(z.string()),
+    partial_json: z.nullish(z.string()),
   }),
 });
 type StreamEvent = z.infer<typeof eventSchema>;
-const schemaFor = (json: unknown): z.ZodType<StreamEvent> =>
+const schemaFor = (json: unknown): z.ZodMiniType<StreamEvent> =>
   (json as { type?: unknown } | null)?.type === 'content_block_delta' ? deltaEventSchema : eventSchema;
 
 const messageSchema = z.object({
-  model: z.string().nullish(),
+  model: z.nullish(z.string()),
   content: z.array(block),
-  stop_reason: z.string().nullish(),
-  usage: z.unknown().optional(),
+  stop_reason: z.nullish(z.string()),
+  usage: z.optional(z.unknown()),
 });
 
 const countSchema = z.object({ input_tokens: z.number() });
@@ -104,13 +104,13 @@ const modelPage = z.object({
   data: z.array(
     z.object({
       id: z.string(),
-      display_name: z.string().nullish(),
-      max_input_tokens: z.number().nullish(),
-      max_tokens: z.number().nullish(),
+      display_name: z.nullish(z.string()),
+      max_input_tokens: z.nullish(z.number()),
+      max_tokens: z.nullish(z.number()),
     }),
   ),
-  has_more: z.boolean().nullish(),
-  last_id: z.string().nullish(),
+  has_more: z.nullish(z.boolean()),
+  last_id: z.nullish(z.string()),
 });
 
 /** Contract usage (input counts cached reads and cache writes too; output already includes thinking); undefined if unusable. */

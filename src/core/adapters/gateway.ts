@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../zod';
 import { periodKey, type EnforcedBudget } from '../cost/budgets';
 import { ProviderError } from '../errors';
 import { RequestScope, send, type TransportConfig } from '../http';
@@ -46,20 +46,20 @@ export interface GatewayStatus {
 /** A JSON GET on the gateway with the key: rejects with a ProviderError (a 404 says the route is not there). */
 export type GatewayGet = (path: string, signal?: AbortSignal) => Promise<unknown>;
 
-const dollars = z.number().nonnegative();
-const text = z.string().min(1).max(200);
-const instant = z
-  .string()
-  .max(64)
-  .transform((value, context) => {
+const dollars = z.number().check(z.nonnegative());
+const text = z.string().check(z.minLength(1), z.maxLength(200));
+const instant = z.pipe(
+  z.string().check(z.maxLength(64)),
+  z.transform((value, context) => {
     const ms = Date.parse(value);
     if (Number.isNaN(ms)) {
-      context.addIssue({ code: 'custom', message: 'not a date' });
+      context.issues.push({ code: 'custom', message: 'not a date', input: value });
       return z.NEVER;
     }
     return ms;
-  });
-const modelNames = z.array(z.string().min(1).max(256)).max(10_000);
+  }),
+);
+const modelNames = z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.maxLength(10_000));
 /** LiteLLM's names for "no restriction" in a key's or team's model list. */
 const EVERY_MODEL = new Set(['*', 'all-proxy-models', 'all-team-models']);
 

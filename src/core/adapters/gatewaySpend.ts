@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../zod';
 import { valid } from './listings';
 
 // A LiteLLM proxy's spend log for one key (`GET /spend/logs`), set beside Switchboard's own records
@@ -13,11 +13,11 @@ export interface GatewayDay {
   requests?: number;
 }
 
-const dollars = z.number().nonnegative();
+const dollars = z.number().check(z.nonnegative());
 const row = z.object({
   spend: z.unknown(),
   startTime: z.union([z.string(), z.number()]),
-  request_id: z.unknown().optional(),
+  request_id: z.optional(z.unknown()),
 });
 
 /** The day a moment falls in, in local time (as the ledger keeps its days). */

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import * as z from 'zod';
+import { z } from '../zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
@@ -24,10 +24,10 @@ export interface GeminiConfig {
 
 // Only what Switchboard reads is described; z.object drops the rest (safety ratings, token details…).
 const partSchema = z.object({
-  text: z.string().nullish(),
-  thought: z.boolean().nullish(),
-  thoughtSignature: z.string().nullish(),
-  functionCall: z.object({ name: z.string(), args: z.unknown().optional(), id: z.string().nullish() }).nullish(),
+  text: z.nullish(z.string()),
+  thought: z.nullish(z.boolean()),
+  thoughtSignature: z.nullish(z.string()),
+  functionCall: z.nullish(z.object({ name: z.string(), args: z.optional(z.unknown()), id: z.nullish(z.string()) })),
 });
 // Read apart from the chunk it came in (see usage.ts): a bad count must not fail the answer.
 const usageSchema = z.object({
@@ -40,29 +40,29 @@ const usageSchema = z.object({
 });
 // A streamed chunk and a whole non-streaming answer have the same shape.
 const responseSchema = z.object({
-  candidates: z
-    .array(
+  candidates: z.nullish(
+    z.array(
       z.object({
-        content: z.object({ parts: z.array(partSchema).nullish() }).nullish(),
-        finishReason: z.string().nullish(),
-        finishMessage: z.string().nullish(),
+        content: z.nullish(z.object({ parts: z.nullish(z.array(partSchema)) })),
+        finishReason: z.nullish(z.string()),
+        finishMessage: z.nullish(z.string()),
       }),
-    )
-    .nullish(),
-  promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
-  usageMetadata: z.unknown().optional(),
-  error: z.unknown().optional(),
+    ),
+  ),
+  promptFeedback: z.nullish(z.object({ blockReason: z.nullish(z.string()) })),
+  usageMetadata: z.optional(z.unknown()),
+  error: z.optional(z.unknown()),
 });
 const listedModel = z.object({
   name: z.string(),
-  displayName: z.string().nullish(),
-  inputTokenLimit: z.number().nullish(),
-  outputTokenLimit: z.number().nullish(),
-  supportedGenerationMethods: z.array(z.string()).nullish(),
-  thinking: z.boolean().nullish(),
+  displayName: z.nullish(z.string()),
+  inputTokenLimit: z.nullish(z.number()),
+  outputTokenLimit: z.nullish(z.number()),
+  supportedGenerationMethods: z.nullish(z.array(z.string())),
+  thinking: z.nullish(z.boolean()),
 });
 const countSchema = z.object({ totalTokens: z.number() });
-const modelList = z.object({ models: z.array(listedModel).nullish(), nextPageToken: z.string().nullish() });
+const modelList = z.object({ models: z.nullish(z.array(listedModel)), nextPageToken: z.nullish(z.string()) });
 
 /** Usage in the contract's terms (Gemini counts thoughts apart from candidates; the contract's output includes them); undefined if unusable. */
 function normalizeUsage(wire: unknown): Usage | undefined {

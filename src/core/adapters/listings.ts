@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../zod';
 import type { ModelPrices } from '../cost/pricing';
 import type { ModelInfo, ModelInfoField } from '../types';
 
@@ -11,7 +11,7 @@ import type { ModelInfo, ModelInfoField } from '../types';
 export type ModelListing = 'openrouter' | 'litellm' | 'lmstudio';
 
 /** A token limit: a positive safe integer (a limit of 0 says nothing). */
-export const tokenLimit = z.number().int().positive();
+export const tokenLimit = z.int().check(z.positive());
 
 /** A decimal as JSON writes one: digits, an optional fraction and an optional (short) exponent. No sign, no spaces. */
 const DECIMAL = /^(\d{1,40})(?:\.(\d{1,40}))?(?:[eE]([-+]?\d{1,3}))?$/;
@@ -35,14 +35,17 @@ export const perMillion = (perToken: string | number): number | undefined => shi
 
 /** A non-negative decimal string or finite JSON number, times 10^shift. */
 const decimal = (shift: number) =>
-  z.union([z.number().nonnegative(), z.string()]).transform((value, context) => {
-    const shifted = shiftDecimal(value, shift);
-    if (shifted === undefined) {
-      context.addIssue({ code: 'custom', message: 'not a non-negative decimal' });
-      return z.NEVER;
-    }
-    return shifted;
-  });
+  z.pipe(
+    z.union([z.number().check(z.nonnegative()), z.string()]),
+    z.transform((value, context) => {
+      const shifted = shiftDecimal(value, shift);
+      if (shifted === undefined) {
+        context.issues.push({ code: 'custom', message: 'not a non-negative decimal', input: value });
+        return z.NEVER;
+      }
+      return shifted;
+    }),
+  );
 
 /** A price per token, as OpenRouter (decimal strings) and LiteLLM (JSON numbers) list them, read as per million tokens. */
 export const perTokenPrice = decimal(6);
@@ -50,7 +53,7 @@ export const perTokenPrice = decimal(6);
 const dollars = decimal(0);
 
 /** The value if it passes the schema, else undefined: one field, checked on its own. */
-export function valid<T>(schema: z.ZodType<T>, raw: unknown): T | undefined {
+export function valid<T>(schema: z.ZodMiniType<T>, raw: unknown): T | undefined {
   if (raw == null) return undefined;
   const parsed = schema.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
@@ -84,12 +87,12 @@ function somePrices(prices: ModelPrices): ModelPrices | undefined {
 // OpenRouter, GET /api/v1/models: `pricing` holds US dollars per token (per request for `request`) as
 // strings; "0" is free, "-1" means the price varies (openrouter/auto) and is dropped as not a price.
 const openRouterPricing = z.object({
-  prompt: z.unknown().optional(),
-  completion: z.unknown().optional(),
-  request: z.unknown().optional(),
-  input_cache_read: z.unknown().optional(),
-  input_cache_write: z.unknown().optional(),
-  internal_reasoning: z.unknown().optional(),
+  prompt: z.optional(z.unknown()),
+  completion: z.optional(z.unknown()),
+  request: z.optional(z.unknown()),
+  input_cache_read: z.optional(z.unknown()),
+  input_cache_write: z.optional(z.unknown()),
+  internal_reasoning: z.optional(z.unknown()),
 });
 
 /** An OpenRouter model's `pricing`, per million tokens (`perRequest` in dollars per request). */
@@ -100,7 +103,7 @@ export function openRouterPrices(raw: unknown): ModelPrices | undefined {
   // "0" for a cache, reasoning or request price means the model has no such price of its own (its
   // reasoning is billed as output), not that these tokens are free: left out, the input and output
   // prices apply to them.
-  const extra = (schema: z.ZodType<number>, raw: unknown) => valid(schema, raw) || undefined;
+  const extra = (schema: z.ZodMiniType<number>, raw: unknown) => valid(schema, raw) || undefined;
   return somePrices({
     input: valid(perTokenPrice, pricing.prompt),
     output: valid(perTokenPrice, pricing.completion),
@@ -116,16 +119,16 @@ export function openRouterPrices(raw: unknown): ModelPrices | undefined {
 // id its /v1/models lists; `model_info` comes from the proxy's config and LiteLLM's cost map.
 const liteLlmEntry = z.object({
   model_name: z.string(),
-  model_info: z
-    .object({
-      input_cost_per_token: z.unknown().optional(),
-      output_cost_per_token: z.unknown().optional(),
-      cache_read_input_token_cost: z.unknown().optional(),
-      cache_creation_input_token_cost: z.unknown().optional(),
-      max_input_tokens: z.unknown().optional(),
-      max_output_tokens: z.unknown().optional(),
-    })
-    .nullish(),
+  model_info: z.nullish(
+    z.object({
+      input_cost_per_token: z.optional(z.unknown()),
+      output_cost_per_token: z.optional(z.unknown()),
+      cache_read_input_token_cost: z.optional(z.unknown()),
+      cache_creation_input_token_cost: z.optional(z.unknown()),
+      max_input_tokens: z.optional(z.unknown()),
+      max_output_tokens: z.optional(z.unknown()),
+    }),
+  ),
 });
 const liteLlmInfo = z.object({ data: z.array(z.unknown()) });
 
@@ -177,9 +180,9 @@ function cautious(a: ListedFacts, b: ListedFacts): ListedFacts {
 // the context it was loaded with as `loaded_context_length`.
 const lmStudioEntry = z.object({
   id: z.string(),
-  state: z.unknown().optional(),
-  max_context_length: z.unknown().optional(),
-  loaded_context_length: z.unknown().optional(),
+  state: z.optional(z.unknown()),
+  max_context_length: z.optional(z.unknown()),
+  loaded_context_length: z.optional(z.unknown()),
 });
 const lmStudioList = z.object({ data: z.array(z.unknown()) });
 

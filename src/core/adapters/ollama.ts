@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
@@ -47,24 +47,24 @@ export const MAX_DESCRIBED_MODELS = 32;
 // Only what Switchboard reads; z.object drops the rest (durations, created_at, …) without copying it.
 // Recent servers give tool calls an id; the documented payloads have none.
 const toolCallSchema = z.object({
-  id: z.string().nullish(),
+  id: z.nullish(z.string()),
   function: z.object({ name: z.string(), arguments: z.unknown() }),
 });
 const chunkSchema = z.object({
-  message: z
-    .object({
-      content: z.string().nullish(),
-      thinking: z.string().nullish(),
-      tool_calls: z.array(toolCallSchema).nullish(),
-    })
-    .nullish(),
-  done: z.boolean().nullish(),
-  done_reason: z.string().nullish(),
+  message: z.nullish(
+    z.object({
+      content: z.nullish(z.string()),
+      thinking: z.nullish(z.string()),
+      tool_calls: z.nullish(z.array(toolCallSchema)),
+    }),
+  ),
+  done: z.nullish(z.boolean()),
+  done_reason: z.nullish(z.string()),
   // Read apart from the chunk (see usage.ts): a bad count must not fail the answer.
-  prompt_eval_count: z.unknown().optional(),
-  prompt_eval_cached_count: z.unknown().optional(),
-  eval_count: z.unknown().optional(),
-  error: z.unknown().optional(),
+  prompt_eval_count: z.optional(z.unknown()),
+  prompt_eval_cached_count: z.optional(z.unknown()),
+  eval_count: z.optional(z.unknown()),
+  error: z.optional(z.unknown()),
 });
 // Ollama's Go structs leave zero counts out (omitempty), so either may be missing.
 const usageSchema = z.object({
@@ -73,20 +73,20 @@ const usageSchema = z.object({
   eval_count: optionalCount,
 });
 const tagsSchema = z.object({
-  models: z.array(z.object({ name: z.string().nullish(), model: z.string().nullish() })).nullish(),
+  models: z.nullish(z.array(z.object({ name: z.nullish(z.string()), model: z.nullish(z.string()) }))),
 });
 const showSchema = z.object({
-  model_info: z.record(z.string(), z.unknown()).nullish(),
-  capabilities: z.array(z.string()).nullish(),
+  model_info: z.nullish(z.record(z.string(), z.unknown())),
+  capabilities: z.nullish(z.array(z.string())),
   // The Modelfile's parameters as text, one per line: `num_ctx 8192` is the context the model loads with.
-  parameters: z.unknown().optional(),
+  parameters: z.optional(z.unknown()),
 });
 // GET /api/ps: the models in memory now, each with the context it was loaded with.
-const psSchema = z.object({ models: z.array(z.unknown()).nullish() });
+const psSchema = z.object({ models: z.nullish(z.array(z.unknown())) });
 const psEntry = z.object({
-  name: z.string().nullish(),
-  model: z.string().nullish(),
-  context_length: z.unknown().optional(),
+  name: z.nullish(z.string()),
+  model: z.nullish(z.string()),
+  context_length: z.optional(z.unknown()),
 });
 
 /** Ollama's own spelling of a model name: without a tag it is `:latest`. */

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import * as z from 'zod';
+import { z } from '../zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
@@ -57,9 +57,9 @@ const openRouterKey = z.object({ data: z.object({}) });
 // Provider payloads: only what Switchboard reads is described. z.object tolerates other fields and
 // drops them (looseObject would copy each one: a fifth of the parse time on a real chunk).
 const toolCallDelta = z.object({
-  index: z.number().nullish(),
-  id: z.string().nullish(),
-  function: z.object({ name: z.string().nullish(), arguments: z.string().nullish() }).nullish(),
+  index: z.nullish(z.number()),
+  id: z.nullish(z.string()),
+  function: z.nullish(z.object({ name: z.nullish(z.string()), arguments: z.nullish(z.string()) })),
 });
 // Read apart from the chunk it came in (see usage.ts): a bad count must not fail the answer.
 const usageSchema = z.object({
@@ -67,70 +67,74 @@ const usageSchema = z.object({
   prompt_tokens: tokenCount,
   completion_tokens: tokenCount,
   total_tokens: optionalCount,
-  prompt_tokens_details: z.object({ cached_tokens: optionalCount, cache_write_tokens: optionalCount }).nullish(),
-  completion_tokens_details: z.object({ reasoning_tokens: optionalCount }).nullish(),
+  prompt_tokens_details: z.nullish(z.object({ cached_tokens: optionalCount, cache_write_tokens: optionalCount })),
+  completion_tokens_details: z.nullish(z.object({ reasoning_tokens: optionalCount })),
   // DeepSeek's own names for the cached part of the prompt.
   prompt_cache_hit_tokens: optionalCount,
   // OpenRouter reports the cost it charged; an unusable cost is dropped, the counts kept.
-  cost: z.unknown().optional(),
+  cost: z.optional(z.unknown()),
 });
 const reasoningFields = {
   // DeepSeek and vLLM say reasoning_content; OpenRouter and Groq say reasoning.
-  reasoning_content: z.string().nullish(),
-  reasoning: z.string().nullish(),
+  reasoning_content: z.nullish(z.string()),
+  reasoning: z.nullish(z.string()),
 };
 const chunkSchema = z.object({
-  object: z.string().nullish(),
-  model: z.string().nullish(),
-  choices: z
-    .array(
+  object: z.nullish(z.string()),
+  model: z.nullish(z.string()),
+  choices: z.nullish(
+    z.array(
       z.object({
-        delta: z
-          .object({ content: z.string().nullish(), ...reasoningFields, tool_calls: z.array(toolCallDelta).nullish() })
-          .nullish(),
-        finish_reason: z.string().nullish(),
+        delta: z.nullish(
+          z.object({
+            content: z.nullish(z.string()),
+            ...reasoningFields,
+            tool_calls: z.nullish(z.array(toolCallDelta)),
+          }),
+        ),
+        finish_reason: z.nullish(z.string()),
       }),
-    )
-    .nullish(),
-  usage: z.unknown().optional(),
+    ),
+  ),
+  usage: z.optional(z.unknown()),
   // Groq puts streaming usage here, on the finish chunk.
-  x_groq: z.object({ usage: z.unknown().optional() }).nullish(),
-  error: z.unknown().optional(),
+  x_groq: z.nullish(z.object({ usage: z.optional(z.unknown()) })),
+  error: z.optional(z.unknown()),
 });
 const completionSchema = z.object({
-  model: z.string().nullish(),
+  model: z.nullish(z.string()),
   choices: z.array(
     z.object({
       message: z.object({
-        content: z.string().nullish(),
+        content: z.nullish(z.string()),
         ...reasoningFields,
-        tool_calls: z
-          .array(
+        tool_calls: z.nullish(
+          z.array(
             z.object({
-              id: z.string().nullish(),
-              function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+              id: z.nullish(z.string()),
+              function: z.object({ name: z.string(), arguments: z.nullish(z.string()) }),
             }),
-          )
-          .nullish(),
+          ),
+        ),
       }),
-      finish_reason: z.string().nullish(),
+      finish_reason: z.nullish(z.string()),
     }),
   ),
-  usage: z.unknown().optional(),
+  usage: z.optional(z.unknown()),
 });
 // A model list entry: the id is all it must have; each other field is checked on its own (listings.ts).
 const modelEntry = z.object({
   id: z.string(),
-  name: z.unknown().optional(),
-  display_name: z.unknown().optional(),
+  name: z.optional(z.unknown()),
+  display_name: z.optional(z.unknown()),
   // Context windows under each server's own name: OpenRouter/Together, Groq, Mistral, vLLM.
-  context_length: z.unknown().optional(),
-  context_window: z.unknown().optional(),
-  max_context_length: z.unknown().optional(),
-  max_model_len: z.unknown().optional(),
+  context_length: z.optional(z.unknown()),
+  context_window: z.optional(z.unknown()),
+  max_context_length: z.optional(z.unknown()),
+  max_model_len: z.optional(z.unknown()),
   // OpenRouter: the output limit of the provider it routes to first, and prices per token.
-  top_provider: z.unknown().optional(),
-  pricing: z.unknown().optional(),
+  top_provider: z.optional(z.unknown()),
+  pricing: z.optional(z.unknown()),
 });
 const topProvider = z.object({ max_completion_tokens: tokenLimit });
 // Together answers with a bare array; everyone else with `{ data: [...] }`.

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import * as z from 'zod';
+import { z } from '../zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
@@ -41,32 +41,34 @@ const REASONING_KEY = 'openaiReasoning';
 const usageSchema = z.object({
   // Both totals are required, as in OpenAI's schema: without them there is nothing to price.
   input_tokens: tokenCount,
-  input_tokens_details: z.object({ cached_tokens: optionalCount, cache_write_tokens: optionalCount }).nullish(),
+  input_tokens_details: z.nullish(z.object({ cached_tokens: optionalCount, cache_write_tokens: optionalCount })),
   output_tokens: tokenCount,
-  output_tokens_details: z.object({ reasoning_tokens: optionalCount }).nullish(),
+  output_tokens_details: z.nullish(z.object({ reasoning_tokens: optionalCount })),
 });
 
 const itemSchema = z.object({
   type: z.string(),
-  id: z.string().nullish(),
+  id: z.nullish(z.string()),
   // function_call
-  call_id: z.string().nullish(),
-  name: z.string().nullish(),
-  arguments: z.string().nullish(),
+  call_id: z.nullish(z.string()),
+  name: z.nullish(z.string()),
+  arguments: z.nullish(z.string()),
   // message: output_text and refusal parts
-  content: z.array(z.object({ type: z.string(), text: z.string().nullish(), refusal: z.string().nullish() })).nullish(),
+  content: z.nullish(
+    z.array(z.object({ type: z.string(), text: z.nullish(z.string()), refusal: z.nullish(z.string()) })),
+  ),
   // reasoning
-  summary: z.array(z.object({ type: z.string(), text: z.string().nullish() })).nullish(),
-  encrypted_content: z.string().nullish(),
+  summary: z.nullish(z.array(z.object({ type: z.string(), text: z.nullish(z.string()) }))),
+  encrypted_content: z.nullish(z.string()),
 });
 type Item = z.infer<typeof itemSchema>;
 
 const responseSchema = z.object({
-  status: z.string().nullish(),
-  output: z.array(itemSchema).nullish(),
-  usage: z.unknown().optional(),
-  incomplete_details: z.object({ reason: z.string().nullish() }).nullish(),
-  error: z.unknown().optional(),
+  status: z.nullish(z.string()),
+  output: z.nullish(z.array(itemSchema)),
+  usage: z.optional(z.unknown()),
+  incomplete_details: z.nullish(z.object({ reason: z.nullish(z.string()) })),
+  error: z.optional(z.unknown()),
 });
 type ResponseObject = z.infer<typeof responseSchema>;
 
@@ -74,18 +76,18 @@ type ResponseObject = z.infer<typeof responseSchema>;
 // know (web search, images, audio, …) can never fail a stream.
 const envelope = z.object({
   type: z.string(),
-  delta: z.unknown().optional(),
-  item_id: z.string().nullish(),
-  output_index: z.number().nullish(),
-  summary_index: z.number().nullish(),
-  arguments: z.unknown().optional(),
-  item: z.unknown().optional(),
-  response: z.unknown().optional(),
+  delta: z.optional(z.unknown()),
+  item_id: z.nullish(z.string()),
+  output_index: z.nullish(z.number()),
+  summary_index: z.nullish(z.number()),
+  arguments: z.optional(z.unknown()),
+  item: z.optional(z.unknown()),
+  response: z.optional(z.unknown()),
   // The `error` event: flat as documented, or nested as OpenAI actually sends it.
-  code: z.unknown().optional(),
-  message: z.unknown().optional(),
-  param: z.unknown().optional(),
-  error: z.unknown().optional(),
+  code: z.optional(z.unknown()),
+  message: z.optional(z.unknown()),
+  param: z.optional(z.unknown()),
+  error: z.optional(z.unknown()),
 });
 type Envelope = z.infer<typeof envelope>;
 

@@ -1,5 +1,5 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import type * as z from 'zod';
+import type { z } from '../zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { RequestScope, type TransportConfig } from '../http';
@@ -14,7 +14,7 @@ import type { ChatEvent, ContentPart, ResponseMetadata } from '../types';
  */
 export function parseJsonEvent<T>(
   transport: TransportConfig,
-  schema: z.ZodType<T> | ((json: unknown) => z.ZodType<T>),
+  schema: z.ZodMiniType<T> | ((json: unknown) => z.ZodMiniType<T>),
   data: string,
 ): T {
   let json: unknown;
@@ -40,7 +40,7 @@ export function parseJsonEvent<T>(
 }
 
 /** A payload that does not have the documented shape, named by its first wrong field. */
-export function unexpected(transport: TransportConfig, error: z.ZodError): ProviderError {
+export function unexpected(transport: TransportConfig, error: z.core.$ZodError): ProviderError {
   const issue = error.issues[0];
   return new ProviderError(
     'server_error',

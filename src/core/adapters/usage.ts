@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import { z } from '../zod';
 import type { ChatEvent, Usage } from '../types';
 
 // Every usage number an adapter reads from the wire passes through here before pricing and the
@@ -10,20 +10,20 @@ import type { ChatEvent, Usage } from '../types';
  * anything past 2^53, where sums in the ledger stop being exact. A numeric string is refused too:
  * whatever rewrote the number as text may have rewritten more.
  */
-export const tokenCount = z.number().int().nonnegative();
+export const tokenCount = z.int().check(z.nonnegative());
 
 /** A count the provider may leave out (null or missing) but, when it sends one, must be a count. */
-export const optionalCount = tokenCount.nullish();
+export const optionalCount = z.nullish(tokenCount);
 
 /** A reported cost in US dollars: finite (zod's `number()` refuses ±Infinity and NaN) and not negative. */
-const costUsd = z.number().nonnegative();
+const costUsd = z.number().check(z.nonnegative());
 
 const usageSchema = z.object({
   inputTokens: tokenCount,
   outputTokens: tokenCount,
-  cachedInputTokens: tokenCount.optional(),
-  cacheWriteInputTokens: tokenCount.optional(),
-  reasoningTokens: tokenCount.optional(),
+  cachedInputTokens: z.optional(tokenCount),
+  cacheWriteInputTokens: z.optional(tokenCount),
+  reasoningTokens: z.optional(tokenCount),
 });
 
 /**
@@ -32,7 +32,7 @@ const usageSchema = z.object({
  * number makes the whole report untrustworthy, and no report is priced from counted tokens.
  * Never throws: the answer itself is fine.
  */
-export function wireUsage<T>(schema: z.ZodType<T>, raw: unknown): T | undefined {
+export function wireUsage<T>(schema: z.ZodMiniType<T>, raw: unknown): T | undefined {
   if (raw == null) return undefined;
   const parsed = schema.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
