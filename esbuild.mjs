@@ -30,15 +30,10 @@ const logProblems = {
   },
 };
 
-// zod's root module re-exports a namespace object that keeps every locale alive (~490 KB minified);
-// its classic entry has the same API and English messages and tree-shakes to ~75 KB.
-// zod/mini (the panel's protocol) likewise, by its entry without the namespace re-export.
-const zodClassic = {
-  zod: './node_modules/zod/v4/classic/external.js',
-  'zod/mini': './node_modules/zod/v4/mini/external.js',
-  // Its own entry, or the `zod` alias above would take it for a subpath of the classic entry.
-  'zod/v4/locales': './node_modules/zod/v4/locales',
-};
+// zod/mini's package entry also exports the API as one namespace object (`z`), which keeps all of
+// it alive, every locale included (~490 KB minified); its external.js has the same API without it
+// and tree-shakes to what is used. (No source imports 'zod', the classic API: see src/core/zod.ts.)
+const zodMini = { 'zod/mini': './node_modules/zod/v4/mini/external.js' };
 
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own
 // under dist/vendor/ and required when first used: inlined, they made the activation bundle 1.3 MB.
@@ -115,7 +110,7 @@ const packedRanks = {
 };
 
 const nodeDefaults = {
-  alias: zodClassic,
+  alias: zodMini,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -154,7 +149,7 @@ const targets = [
     outdir: 'dist/webview',
     bundle: true,
     platform: 'browser',
-    alias: zodClassic,
+    alias: zodMini,
     format: 'iife',
     target: 'es2022',
     sourcemap: true,

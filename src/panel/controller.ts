@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type * as vscode from 'vscode';
-import * as z from 'zod/mini';
+import * as z from '../core/zod';
 import type { Logger, StageResult } from '../core';
 import {
   parseMessage,

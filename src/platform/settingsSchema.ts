@@ -1,4 +1,4 @@
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import {
   UNKNOWN_PRICE_POLICIES,
   budgetSchema,

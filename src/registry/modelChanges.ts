@@ -1,5 +1,5 @@
 import type * as vscode from 'vscode';
-import { z } from '../core/zod';
+import * as z from '../core/zod';
 import {
   changeText,
   combineChanges,

@@ -1,4 +1,4 @@
-import * as z from 'zod/mini';
+import * as z from '../core/zod';
 import { BUDGET_ID_MAX, CONTROL_CHARACTER_MESSAGE, hasControlCharacter, MODEL_ID_MAX } from '../core/registry/ids';
 import { HEADER_NAME, KEY_IN_BASE_URL, urlHoldsKey } from '../core/registry/keyShape';
 

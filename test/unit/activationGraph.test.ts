@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 
@@ -63,5 +64,18 @@ describe('what activation loads', () => {
       firstUse.filter((input) => inputs.includes(input)),
       [],
     );
+  });
+});
+
+describe('zod', () => {
+  it('every schema comes from src/core/zod.ts (zod/mini, English messages): nothing imports zod itself', () => {
+    const sources = readdirSync(join(repoRoot, 'src'), { recursive: true })
+      .map(String)
+      .filter((file) => file.endsWith('.ts') && file !== join('core', 'zod.ts'));
+    const direct = sources.filter((file) =>
+      /^import (?!type\b)[^;]*from '(zod|zod\/[^']*)';$/m.test(readFileSync(join(repoRoot, 'src', file), 'utf8')),
+    );
+    assert.ok(sources.length > 100);
+    assert.deepEqual(direct, []);
   });
 });

@@ -1,4 +1,4 @@
-import { z } from '../zod';
+import * as z from '../zod';
 import { periodKey, type EnforcedBudget } from '../cost/budgets';
 import { ProviderError } from '../errors';
 import { RequestScope, send, type TransportConfig } from '../http';

@@ -1,4 +1,4 @@
-import { z } from '../zod';
+import * as z from '../zod';
 import { valid } from './listings';
 
 // A LiteLLM proxy's spend log for one key (`GET /spend/logs`), set beside Switchboard's own records

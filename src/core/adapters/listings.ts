@@ -1,4 +1,4 @@
-import { z } from '../zod';
+import * as z from '../zod';
 import type { ModelPrices } from '../cost/pricing';
 import type { ModelInfo, ModelInfoField } from '../types';
 

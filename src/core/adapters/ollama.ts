@@ -1,4 +1,4 @@
-import { z } from '../zod';
+import * as z from '../zod';
 import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';

@@ -1,4 +1,4 @@
-import { z } from '../zod';
+import * as z from '../zod';
 import type { ChatEvent, Usage } from '../types';
 
 // Every usage number an adapter reads from the wire passes through here before pricing and the
