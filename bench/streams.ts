@@ -123,7 +123,9 @@ const core = (format: Format): Runner => {
       size = n;
       let count = 0;
       for await (const event of chosen.chat({ model: 'bench', messages: [{ role: 'user', content: 'go' }] })) {
-        if (event.type === 'text') {
+        if (event.type !== 'text') continue;
+        // Deltas that arrived in one read come as one event: each server delta is one ' tok<digit>'.
+        for (let at = event.text.indexOf(' tok'); at !== -1; at = event.text.indexOf(' tok', at + 4)) {
           count++;
           onDelta();
         }

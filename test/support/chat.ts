@@ -37,6 +37,21 @@ export async function collectUntilError(
   assert.fail(`expected the stream to fail; it yielded ${JSON.stringify(out)}`);
 }
 
+/**
+ * The events with adjacent text (and reasoning) deltas joined, as the adapters join those of one
+ * network read: for comparing streams that reached the client in different pieces.
+ */
+export function joinDeltas(events: ChatEvent[]): ChatEvent[] {
+  const out: ChatEvent[] = [];
+  for (const event of events) {
+    const last = out[out.length - 1];
+    if ((event.type === 'text' || event.type === 'reasoning') && last?.type === event.type)
+      out[out.length - 1] = { type: event.type, text: last.text + event.text };
+    else out.push(event);
+  }
+  return out;
+}
+
 export const withoutMetadata = (events: ChatEvent[]) => events.filter((event) => event.type !== 'response-metadata');
 export const textOf = (events: ChatEvent[]) =>
   events.flatMap((event) => (event.type === 'text' ? [event.text] : [])).join('');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { type ProviderError, type ChatEvent, type ChatRequest, type Provider } from '../../src/core';
 import { createProvider } from '../../src/core/provider';
-import { collect, collectUntilError, textOf, useServers, withoutMetadata } from '../support/chat';
+import { collect, collectUntilError, joinDeltas, textOf, useServers, withoutMetadata } from '../support/chat';
 import { json, sse, type LoopbackServer } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
 import {
@@ -42,9 +42,8 @@ describe('Anthropic Messages adapter', () => {
         type: 'response-metadata',
         metadata: { status: 200, requestId: 'req_018EeWyXxfu5pfWkrYcMdjWG', rateLimit: { remainingRequests: 49 } },
       });
-      assert.deepEqual(withoutMetadata(events), [
-        { type: 'text', text: 'Hello' },
-        { type: 'text', text: '!' },
+      assert.deepEqual(joinDeltas(withoutMetadata(events)), [
+        { type: 'text', text: 'Hello!' },
         { type: 'usage', usage: { inputTokens: 25, outputTokens: 15 } },
         { type: 'finish', reason: 'stop' },
       ]);

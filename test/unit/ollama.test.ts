@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { MAX_DESCRIBED_MODELS, MAX_LISTED_MODELS, OllamaProvider } from '../../src/core/adapters/ollama';
 import { ProviderError } from '../../src/core/errors';
 import type { ChatEvent, ChatRequest, Clock, Timeouts } from '../../src/core/types';
-import { collect, collectUntilError, testTransport, useServers } from '../support/chat';
+import { collect, collectUntilError, joinDeltas, testTransport, useServers } from '../support/chat';
 import { json, sse, type LoopbackServer, type SseOptions } from '../support/loopback';
 import { ManualClock } from '../support/manualClock';
 import {
@@ -65,10 +65,9 @@ const helloStream = ndjsonLines([
   contentChunk(' is blue, wörld 👋'),
   DOCS_FINAL_CHUNK,
 ]);
+// Adjacent deltas joined (see joinDeltas): how many reads they arrive in is the network's business.
 const helloEvents: ChatEvent[] = [
-  { type: 'text', text: 'The' },
-  { type: 'text', text: ' sky' },
-  { type: 'text', text: ' is blue, wörld 👋' },
+  { type: 'text', text: 'The sky is blue, wörld 👋' },
   { type: 'usage', usage: { inputTokens: 26, outputTokens: 282 } },
   { type: 'finish', reason: 'stop' },
 ];
@@ -78,7 +77,7 @@ describe('Ollama native adapter', () => {
     it('streams text, then usage from the done line, then the finish, after the response metadata', async () => {
       const server = await serve((_req, res) => ndjson(res, helloStream));
       const events = await collect(ollama(server).chat(request));
-      assert.deepEqual(events, [{ type: 'response-metadata', metadata: { status: 200 } }, ...helloEvents]);
+      assert.deepEqual(joinDeltas(events), [{ type: 'response-metadata', metadata: { status: 200 } }, ...helloEvents]);
       const [sent] = server.requests;
       assert.equal(sent?.method, 'POST');
       assert.equal(sent?.path, '/api/chat');
@@ -95,14 +94,14 @@ describe('Ollama native adapter', () => {
       ].map((value) => JSON.stringify(value));
       const framed = `${lines[0]}\r\n\r\n${lines[1]}\r\n\n${lines[2]}\n${lines[3]}`;
       const server = await serve((_req, res) => ndjson(res, framed, { pieceBytes: 1 }));
-      assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), helloEvents);
+      assert.deepEqual(joinDeltas(withoutMetadata(await collect(ollama(server).chat(request)))), helloEvents);
     });
 
     it('reads nothing after the done line', async () => {
       const server = await serve((_req, res) =>
         ndjson(res, helloStream + ndjsonLines([contentChunk('after the end'), STREAM_ERROR_LINE])),
       );
-      assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), helloEvents);
+      assert.deepEqual(joinDeltas(withoutMetadata(await collect(ollama(server).chat(request)))), helloEvents);
     });
 
     it('streams message.thinking as reasoning and skips the empty content beside it', async () => {
@@ -113,9 +112,8 @@ describe('Ollama native adapter', () => {
         finalChunk('stop', { prompt_eval_count: 12, eval_count: 40 }),
       ]);
       const server = await serve((_req, res) => ndjson(res, body));
-      assert.deepEqual(withoutMetadata(await collect(ollama(server).chat(request))), [
-        { type: 'reasoning', text: 'Need' },
-        { type: 'reasoning', text: ' to greet.' },
+      assert.deepEqual(joinDeltas(withoutMetadata(await collect(ollama(server).chat(request)))), [
+        { type: 'reasoning', text: 'Need to greet.' },
         { type: 'text', text: 'Hi!' },
         { type: 'usage', usage: { inputTokens: 12, outputTokens: 40 } },
         { type: 'finish', reason: 'stop' },
@@ -381,11 +379,7 @@ describe('Ollama native adapter', () => {
       const body = ndjsonLines([contentChunk(' Yes'), contentChunk('.'), contentChunk('I'), STREAM_ERROR_LINE]);
       const server = await serve((_req, res) => ndjson(res, body));
       const { events, error } = await collectUntilError(ollama(server).chat(request));
-      assert.deepEqual(withoutMetadata(events), [
-        { type: 'text', text: ' Yes' },
-        { type: 'text', text: '.' },
-        { type: 'text', text: 'I' },
-      ]);
+      assert.deepEqual(joinDeltas(withoutMetadata(events)), [{ type: 'text', text: ' Yes.I' }]);
       assert.equal(error.kind, 'server_error');
       assert.equal(error.providerMessage, 'an error was encountered while running the model');
       assert.match(error.message, /during the response/);

@@ -17,7 +17,7 @@ import type {
   Usage,
 } from '../types';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
+import { answerBatches, parseJsonEvent, pushDelta, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
@@ -370,7 +370,7 @@ class StreamState implements StreamParser<EventSourceMessage> {
     // The frequent text delta, checked by hand against a shape the full path below learned.
     const fast = this.#fast.match(event.event, event.data);
     if (fast !== undefined) {
-      if (fast) out.push({ type: 'text', text: fast });
+      if (fast) pushDelta(out, 'text', fast);
       return;
     }
     if (event.event === 'ping') return;
@@ -389,15 +389,15 @@ class StreamState implements StreamParser<EventSourceMessage> {
         if (!data.content_block) return;
         this.#blocks.set(index, { block: { ...data.content_block }, json: '' });
         if (data.content_block.type === 'text' && data.content_block.text)
-          out.push({ type: 'text', text: data.content_block.text });
+          pushDelta(out, 'text', data.content_block.text);
         return;
       case 'content_block_delta': {
         const delta = data.delta;
         const entry = this.#blocks.get(index);
         if (!delta) return;
-        if (delta.type === 'text_delta' && delta.text) out.push({ type: 'text', text: delta.text });
+        if (delta.type === 'text_delta' && delta.text) pushDelta(out, 'text', delta.text);
         else if (delta.type === 'thinking_delta' && delta.thinking) {
-          out.push({ type: 'reasoning', text: delta.thinking });
+          pushDelta(out, 'reasoning', delta.thinking);
           if (entry) entry.block.thinking = (entry.block.thinking ?? '') + delta.thinking;
         } else if (delta.type === 'signature_delta' && entry)
           entry.block.signature = (entry.block.signature ?? '') + (delta.signature ?? '');

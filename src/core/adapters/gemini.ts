@@ -7,7 +7,7 @@ import { RequestScope, send, type TransportConfig } from '../http';
 import { readJson } from '../httpBody';
 import type { ChatEvent, ChatRequest, FinishReason, ModelInfo, Provider, Usage } from '../types';
 import { toContents } from './geminiMessages';
-import { answerBatches, parseJsonEvent, unexpected, type StreamParser } from './shared';
+import { answerBatches, parseJsonEvent, pushDelta, unexpected, type StreamParser } from './shared';
 import { producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
@@ -277,7 +277,7 @@ class ResponseState {
           ...(part.thoughtSignature ? { providerMetadata: { thoughtSignature: part.thoughtSignature } } : {}),
         });
       } else if (part.text) {
-        out.push({ type: part.thought ? 'reasoning' : 'text', text: part.text });
+        pushDelta(out, part.thought ? 'reasoning' : 'text', part.text);
       }
     }
     const reason = candidate.finishReason;

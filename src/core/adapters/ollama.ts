@@ -4,7 +4,7 @@ import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { runningContext, tokenLimit, valid } from './listings';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { parseBatches, textOf, unexpected } from './shared';
+import { parseBatches, pushDelta, textOf, unexpected } from './shared';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, usageEvents, wireUsage } from './usage';
 import { RequestScope, send, type TransportConfig } from '../http';
@@ -453,7 +453,7 @@ class Turn {
     // The frequent text line, checked by hand against a shape the full path learned.
     const fast = this.#fast.match(undefined, text);
     if (fast !== undefined) {
-      if (fast) out.push({ type: 'text', text: fast });
+      if (fast) pushDelta(out, 'text', fast);
       return;
     }
     let json: unknown;
@@ -482,8 +482,8 @@ class Turn {
     // The status is already 200: an error mid-stream is a line of its own.
     if (chunk.error != null) throw classifyStreamError(this.#transport.providerName, json);
     const message = chunk.message;
-    if (message?.thinking) out.push({ type: 'reasoning', text: message.thinking });
-    if (message?.content) out.push({ type: 'text', text: message.content });
+    if (message?.thinking) pushDelta(out, 'reasoning', message.thinking);
+    if (message?.content) pushDelta(out, 'text', message.content);
     for (const call of message?.tool_calls ?? []) {
       // Arguments arrive parsed, as an object (not JSON text as on OpenAI's wire).
       this.#calls.push({

@@ -14,7 +14,7 @@ import {
   type ModelListing,
 } from './listings';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
+import { answerBatches, parseJsonEvent, pushDelta, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
 import { RequestScope, send, type TransportConfig } from '../http';
@@ -465,7 +465,7 @@ class StreamState implements StreamParser<EventSourceMessage> {
     // The frequent plain text delta, checked by hand against a shape the full path below learned.
     const fast = this.#fast.match(event.event, event.data);
     if (fast !== undefined) {
-      if (fast) out.push({ type: 'text', text: fast });
+      if (fast) pushDelta(out, 'text', fast);
       return;
     }
     if (event.data === '[DONE]') {
@@ -486,8 +486,8 @@ class StreamState implements StreamParser<EventSourceMessage> {
     const delta = choice.delta;
     if (delta) {
       const reasoning = delta.reasoning_content ?? delta.reasoning;
-      if (reasoning) out.push({ type: 'reasoning', text: reasoning });
-      if (delta.content) out.push({ type: 'text', text: delta.content });
+      if (reasoning) pushDelta(out, 'reasoning', reasoning);
+      if (delta.content) pushDelta(out, 'text', delta.content);
       if (delta.tool_calls) for (const call of delta.tool_calls) addToolCallDelta(this.#toolCalls, call);
     }
     if (choice.finish_reason === 'error')

@@ -17,7 +17,7 @@ import type {
   Usage,
 } from '../types';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, safeJson, textOf, unexpected, type StreamParser } from './shared';
+import { answerBatches, parseJsonEvent, pushDelta, safeJson, textOf, unexpected, type StreamParser } from './shared';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 
@@ -396,7 +396,7 @@ class StreamState implements StreamParser<EventSourceMessage> {
     // The frequent text delta, checked by hand against a shape the full path below learned.
     const fast = this.#fast.match(event.event, event.data);
     if (fast !== undefined) {
-      if (fast) out.push({ type: 'text', text: fast });
+      if (fast) pushDelta(out, 'text', fast);
       return;
     }
     const providerName = this.#transport.providerName;
@@ -413,16 +413,16 @@ class StreamState implements StreamParser<EventSourceMessage> {
     switch (data.type) {
       case 'response.output_text.delta':
       case 'response.refusal.delta':
-        if (typeof data.delta === 'string' && data.delta !== '') out.push({ type: 'text', text: data.delta });
+        if (typeof data.delta === 'string' && data.delta !== '') pushDelta(out, 'text', data.delta);
         return;
       case 'response.reasoning_summary_part.added':
         // Summary parts arrive without a separator; keep them apart as paragraphs.
-        if (this.#reasoningEmitted) out.push({ type: 'reasoning', text: '\n\n' });
+        if (this.#reasoningEmitted) pushDelta(out, 'reasoning', '\n\n');
         return;
       case 'response.reasoning_summary_text.delta':
         if (typeof data.delta === 'string' && data.delta !== '') {
           this.#reasoningEmitted = true;
-          out.push({ type: 'reasoning', text: data.delta });
+          pushDelta(out, 'reasoning', data.delta);
         }
         return;
       case 'response.output_item.added': {
