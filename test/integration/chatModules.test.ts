@@ -33,15 +33,14 @@ describe('the chat modules with the real services: answer', () => {
 
       assert.deepEqual(
         parts.map((part) => part.kind),
-        ['progress', 'markdown', 'markdown', 'markdown', 'markdown'],
+        ['progress', 'markdown', 'markdown'],
       );
       // The estimate before sending: a few prompt tokens at $1/M, up to 1,000 answer tokens at $2/M.
       assert.match(of('progress')[0]!, /^Asking Modules Answer gpt\\-4o · estimated \$0\.0000\d+ – \$0\.0020$/);
       // 1,200 tokens at $1/M and 300 at $2/M: $0.0018.
+      // The three deltas were written at once: they reach the chat as one piece.
       assert.deepEqual(of('markdown').map(timeless), [
-        'Hel',
-        'lo',
-        ' world',
+        'Hello world',
         '\n\n---\n*Modules Answer · gpt\\-4o · 1,200 in / 300 out · $0.0018 · T s*',
       ]);
       assert.deepEqual(result, { metadata: { providerId: id, model: 'gpt-4o' } });

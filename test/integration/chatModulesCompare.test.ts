@@ -60,8 +60,8 @@ describe('the chat modules with the real services: compare and model', () => {
       const markdown = of('markdown').map(timeless);
       assert.deepEqual(markdown.slice(0, -1), [
         '### Modules Alpha gpt\\-4o\n\n',
-        'Alpha says ',
-        'hi',
+        // Two deltas written at once: one piece.
+        'Alpha says hi',
         '\n\n',
         '### Modules Beta gpt\\-4o\n\n',
         '\n\n*No model in the chain could answer\\. Modules Beta gpt\\-4o: Modules Beta had a server error \\(500\\): ' +
