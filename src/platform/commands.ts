@@ -32,20 +32,29 @@ export function registerCommands(table: CommandTable, log: Logger, dialogs: Dial
 
 /**
  * Commands registered now whose implementation loads when one of them first runs, keeping its code
- * out of what activation loads. `load`'s table must have a handler for every id (the compiler checks).
+ * out of what activation loads. The compiler checks that `ids` and the keys of `load`'s table are the
+ * same: a handler for every id, and no handler left unregistered (`unregistered` names it).
  */
-export function lazyCommands<Id extends CommandId>(
-  ids: readonly Id[],
-  load: () => Promise<Record<Id, CommandHandler>>,
-): Record<Id, CommandHandler> {
-  let table: Promise<Record<Id, CommandHandler>> | undefined;
+export function lazyCommands<const Ids extends readonly CommandId[], Table extends Record<Ids[number], CommandHandler>>(
+  ids: Ids &
+    ([Exclude<keyof Table, Ids[number]>] extends [never]
+      ? unknown
+      : { unregistered: Exclude<keyof Table, Ids[number]> }),
+  load: () => Promise<Table>,
+): Record<Ids[number], CommandHandler> {
+  let table: Promise<Table> | undefined;
   const loaded = () => {
-    table ??= load();
-    // A failed load is not remembered: the next run tries again.
-    table.catch(() => (table = undefined));
+    if (table === undefined) {
+      const loading = load();
+      table = loading;
+      // A failed load is not remembered: the next run tries again.
+      loading.catch(() => {
+        if (table === loading) table = undefined;
+      });
+    }
     return table;
   };
   return Object.fromEntries(
-    ids.map((id) => [id, async (...args: unknown[]): Promise<unknown> => (await loaded())[id](...args)]),
-  ) as Record<Id, CommandHandler>;
+    ids.map((id) => [id, async (...args: unknown[]): Promise<unknown> => (await loaded())[id as Ids[number]](...args)]),
+  ) as Record<Ids[number], CommandHandler>;
 }
