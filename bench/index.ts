@@ -35,11 +35,11 @@ const TARGETS = { cpu20k: 1.2, wall1k: 1.5, firstWarmMs: 1, firstColdMs: 10 };
  * before every run, which the bench no longer does: those figures are in README's history.)
  */
 const BASELINE: Record<Format, { cpu20k: number; wall1k: number; firstWarmMs: number; firstColdMs: number }> = {
-  openai: { cpu20k: 3.03, wall1k: 2.88, firstWarmMs: 0.7, firstColdMs: 9.5 },
-  responses: { cpu20k: 3.33, wall1k: 3.3, firstWarmMs: 1.0, firstColdMs: 10.8 },
-  anthropic: { cpu20k: 3.97, wall1k: 2.86, firstWarmMs: 0.6, firstColdMs: 10.8 },
-  gemini: { cpu20k: 4.0, wall1k: 3.26, firstWarmMs: 0.6, firstColdMs: 8.2 },
-  ollama: { cpu20k: 2.67, wall1k: 2.57, firstWarmMs: 0.6, firstColdMs: 10.5 },
+  openai: { cpu20k: 3.35, wall1k: 2.44, firstWarmMs: 0.6, firstColdMs: 9.7 },
+  responses: { cpu20k: 3.91, wall1k: 2.67, firstWarmMs: 0.5, firstColdMs: 11.8 },
+  anthropic: { cpu20k: 4.12, wall1k: 2.52, firstWarmMs: 0.6, firstColdMs: 12.4 },
+  gemini: { cpu20k: 4.33, wall1k: 2.81, firstWarmMs: 0.8, firstColdMs: 11.6 },
+  ollama: { cpu20k: 3.18, wall1k: 2.29, firstWarmMs: 0.5, firstColdMs: 10.4 },
 };
 
 interface Figures {

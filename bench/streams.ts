@@ -148,11 +148,13 @@ async function measure(body: Body, n: number): Promise<Run> {
   // Heap is sampled over 200,000 deltas only: memoryUsage() costs about 0.2 ms, a tenth of a
   // 20,000-delta floor's CPU when taken every 1,024 deltas.
   const sampleHeap = n >= 200_000;
-  // A full collection before the heap run only, for a clean baseline: before every run it would
-  // shrink the young generation each time, and the code that allocates more (the core) would pay
-  // for scavenges a process that keeps streaming never sees (measured: the OpenAI core ÷ fetch floor
-  // at 1,000 deltas 1.53× with it, 1.15× without, in one process).
+  // Each run starts with an empty young generation, so none pays for collecting another's garbage
+  // (the runners are interleaved). A full collection (the heap run's clean baseline) would also
+  // shrink the young generation every time, so the code that allocates more paid for scavenges a
+  // process that keeps streaming never sees (OpenAI, 1,000 deltas, one process: core ÷ fetch floor
+  // 1.53× with a full collection before each run, 1.15× with none).
   if (sampleHeap) global.gc?.();
+  else global.gc?.(true); // minor: the young generation only
   const heapBefore = process.memoryUsage().heapUsed;
   let peak = heapBefore;
   const started = performance.now();
