@@ -2,10 +2,12 @@ import type { ChatResponseStream, Command } from 'vscode';
 import {
   describeError,
   findTemplate,
+  GATEWAY_BUDGET_PREFIX,
   isLocalProvider,
   modelKey,
   RouteError,
   SKIP_WORDS,
+  TEAM_BUDGET_PREFIX,
   TOKEN_CAP_CODE,
   TRANSIENT_KINDS,
   type FallbackStep,
@@ -84,12 +86,23 @@ export function offerFix(stream: Pick<ChatResponseStream, 'button'>, error: unkn
   else if (failures.some((failure) => failure.error.code === TOKEN_CAP_CODE)) {
     // A token cap is set with the budgets, in the panel: not a setting the budgets' editor shows.
     stream.button({ command: Commands.openPanel, title: 'Change Token Caps', arguments: [{ section: 'budgets' }] });
-  } else if (kind === 'quota_exceeded' && failures.some((failure) => failure.error.code?.startsWith('budget_'))) {
-    stream.button({
-      command: 'workbench.action.openSettings',
-      title: 'Change Budgets',
-      arguments: ['switchboard.budgets'],
-    });
+  } else if (kind === 'quota_exceeded' && failures.some(isBudget)) {
+    const budgetIds = failures.filter(isBudget).map((failure) => failure.error.budgetId ?? '');
+    // A team gateway's remaining credit: read it again (a teammate's top-up, a new period).
+    const gateway = budgetIds.find((id) => id.startsWith(GATEWAY_BUDGET_PREFIX));
+    if (gateway)
+      stream.button({
+        command: Commands.refreshGateway,
+        title: 'Refresh Team Gateway',
+        arguments: [{ providerId: gateway.slice(GATEWAY_BUDGET_PREFIX.length) }],
+      });
+    // The user's own budgets; a team's (from the workspace file) is not theirs to change.
+    if (budgetIds.some((id) => !id.startsWith(GATEWAY_BUDGET_PREFIX) && !id.startsWith(TEAM_BUDGET_PREFIX)))
+      stream.button({
+        command: 'workbench.action.openSettings',
+        title: 'Change Budgets',
+        arguments: ['switchboard.budgets'],
+      });
   } else if (kind === 'model_not_found') {
     stream.button({
       command: 'workbench.action.chat.open',

@@ -21,6 +21,8 @@ export interface ProviderErrorDetails {
   /** The provider's own message. */
   providerMessage?: string;
   requestId?: string;
+  /** The budget that refused the request (a `quota_exceeded` with a `budget_` code): a budget's own id, `team:<provider>` or `gateway:<provider>`. */
+  budgetId?: string;
   cause?: unknown;
   /** Knows the request's key; without it only the patterns apply (a redactor that knows it can redact the error again). */
   redactor?: Redactor;
@@ -98,6 +100,7 @@ export class ProviderError extends Error {
   readonly code?: string;
   readonly providerMessage?: string;
   readonly requestId?: string;
+  readonly budgetId?: string;
 
   constructor(kind: ProviderErrorKind, message: string, details: ProviderErrorDetails = {}) {
     const redactor = details.redactor ?? patterns;
@@ -110,17 +113,19 @@ export class ProviderError extends Error {
     this.providerMessage =
       details.providerMessage === undefined ? undefined : redactor.clip(details.providerMessage, MAX_MESSAGE_CHARS);
     this.requestId = details.requestId === undefined ? undefined : redactor.clip(details.requestId, MAX_ID_CHARS);
+    this.budgetId = details.budgetId === undefined ? undefined : redactor.clip(details.budgetId, MAX_ID_CHARS);
   }
 
   /** The same error redacted again by a redactor that knows the request's key (where it leaves the provider). */
   redactedWith(redactor: Redactor): ProviderError {
-    const { kind, message, status, retryAfterMs, code, providerMessage, requestId, cause } = this;
+    const { kind, message, status, retryAfterMs, code, providerMessage, requestId, budgetId, cause } = this;
     return new ProviderError(kind, message, {
       status,
       retryAfterMs,
       code,
       providerMessage,
       requestId,
+      budgetId,
       cause,
       redactor,
     });
@@ -128,7 +133,7 @@ export class ProviderError extends Error {
 
   /** Only the (redacted) fields, the cause as its summary: what a log or a report may show. */
   toJSON(): Record<string, unknown> {
-    const { name, kind, message, status, retryAfterMs, code, providerMessage, requestId } = this;
+    const { name, kind, message, status, retryAfterMs, code, providerMessage, requestId, budgetId } = this;
     return {
       name,
       kind,
@@ -138,6 +143,7 @@ export class ProviderError extends Error {
       code,
       providerMessage,
       requestId,
+      ...(budgetId === undefined ? {} : { budgetId }),
       cause: causeJson(this.cause),
     };
   }

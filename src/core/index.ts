@@ -173,7 +173,14 @@ export type {
 export { describeError, describeFailure, describeSkipSwitch, describeSwitch, describeWait } from './describe';
 export { modelKey, parseModelKey, sameModel } from './modelRef';
 export type { ModelRef } from './modelRef';
-export { gatewayBudget, gatewayModels, gatewayRemaining, gatewayResetAt, readGatewayStatus } from './adapters/gateway';
+export {
+  GATEWAY_BUDGET_PREFIX,
+  gatewayBudget,
+  gatewayModels,
+  gatewayRemaining,
+  gatewayResetAt,
+  readGatewayStatus,
+} from './adapters/gateway';
 export type { GatewayBudget, GatewayKind, GatewayReader, GatewayReading, GatewayStatus } from './adapters/gateway';
 export { reconcileSpend } from './adapters/gatewaySpend';
 export type { GatewayDay, ReconciledDay } from './adapters/gatewaySpend';
@@ -181,6 +188,7 @@ export {
   dataPolicy,
   effectiveDataPolicy,
   policyAllows,
+  TEAM_BUDGET_PREFIX,
   teamBudgets,
   teamPolicy,
   withDataPolicy,

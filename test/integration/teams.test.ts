@@ -161,6 +161,15 @@ describe('Teams: the gateway they already run', function () {
       assert.ok(sent.error instanceof vscode.LanguageModelError, `refused, not ${outcome(sent)}`);
       assert.equal(sent.error.code, vscode.LanguageModelError.Blocked().code);
       assert.match(sent.error.message, /would exceed the Credit Proxy key's remaining credit: \$0\.01 left/);
+      // In @switchboard too; its button reads the gateway again (a top-up, a new period), and none
+      // offers the user's budgets, which did not refuse it.
+      const { session } = await chatSession();
+      await session.services.registry.setDefault(id, 'team-model');
+      const refused = recordingStream();
+      const result = await answer(session, chatRequest('Say hello'), { history: [] }, refused.stream, token());
+      assert.match(result.errorDetails?.message ?? '', /remaining credit/);
+      assert.ok(refused.of('button').includes('Refresh Team Gateway'), refused.of('button').join(', '));
+      assert.ok(!refused.of('button').includes('Change Budgets'), refused.of('button').join(', '));
       assert.equal(chats(server).length, 0, 'nothing was sent');
     } finally {
       await removeProvider(id);

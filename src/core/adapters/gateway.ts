@@ -212,6 +212,9 @@ export interface GatewayReading {
   monthSpentAtRead: number;
 }
 
+/** The ids of the budgets a team gateway's remaining credit makes (one per gateway provider). */
+export const GATEWAY_BUDGET_PREFIX = 'gateway:';
+
 /**
  * The gateway's last known remaining credit as a budget the guard enforces before sending, in the
  * user's mode. The guard counts this month's spend and every window's in-flight reservations
@@ -237,7 +240,7 @@ export function gatewayBudget(
     ? remaining + reading.monthSpentAtRead
     : Math.max(0, remaining - Math.max(0, readMonthSpentNow - reading.monthSpentAtRead));
   return {
-    id: `gateway:${providerId}`,
+    id: `${GATEWAY_BUDGET_PREFIX}${providerId}`,
     scope: { kind: 'provider', providerId },
     period: 'monthly',
     limitUsd,

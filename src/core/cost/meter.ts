@@ -216,7 +216,7 @@ class MeteredEvents implements AsyncIterableIterator<ChatEvent> {
       // A budget the user set is a quota: the router moves on (a 'switch' budget), the chat says why.
       const code =
         admission.unknownPrice && admission.mode !== 'switch' ? 'budget_unknown_price' : `budget_${admission.mode}`;
-      throw new ProviderError('quota_exceeded', admission.message, { code });
+      throw new ProviderError('quota_exceeded', admission.message, { code, budgetId: admission.budget.id });
     }
     if (admission.unpriced)
       this.#options.onUnpriced?.(

@@ -38,13 +38,16 @@ export function policyAllows(policy: TeamPolicy, provider: string, model: string
   return allowed === undefined || allowed.includes(model);
 }
 
+/** The ids of the team budgets (one per provider with a budget in the workspace file). */
+export const TEAM_BUDGET_PREFIX = 'team:';
+
 /** The team budgets, for the guard beside the user's own: every one applies, so the stricter wins. */
 export function teamBudgets(policy: TeamPolicy, names: (provider: string) => string): EnforcedBudget[] {
   return Object.entries(policy).flatMap(([provider, rules]) =>
     rules.budget
       ? [
           {
-            id: `team:${provider}`,
+            id: `${TEAM_BUDGET_PREFIX}${provider}`,
             scope: { kind: 'provider' as const, providerId: provider },
             period: rules.budget.period,
             limitUsd: rules.budget.limitUsd,
