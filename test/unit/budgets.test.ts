@@ -285,6 +285,32 @@ describe('budgets', () => {
       assert.equal(!free.allowed && free.unknownPrice, 'ask');
     });
 
+    it('a budget already used up refuses it as spent, before any question about its price', async () => {
+      // A team gateway's spent key, or the user's own budget at its limit: no price could let it through.
+      const gatewayCredit = { ...budget({ limitUsd: 1 }), id: 'gateway:proxy', label: "proxy key's remaining credit" };
+      for (const policy of ['ask', 'block'] as const) {
+        const { guard: g, spend } = guard([budget({ id: 'room', limitUsd: 50 }), gatewayCredit], new Spend(), policy);
+        spend.add([{ kind: 'overall' }], 1);
+        for (const asked of [unpriced, estimated]) {
+          const admission = await g.admit(asked);
+          assert.deepEqual(!admission.allowed && [admission.budget.id, admission.unknownPrice, admission.message], [
+            'gateway:proxy',
+            undefined,
+            "This request would exceed the proxy key's remaining credit: $0 left.",
+          ]);
+        }
+      }
+      // 'allow' is the user's word that such requests go: still let through, counted at $0 and said so.
+      const { guard: allowing, spend } = guard([budget({ limitUsd: 1 })], new Spend(), 'allow');
+      spend.add([{ kind: 'overall' }], 1);
+      assert.deepEqual(await allowing.admit(unpriced), {
+        allowed: true,
+        maxTokens: 100_000,
+        notices: [],
+        unpriced: true,
+      });
+    });
+
     it('without a policy the core blocks, as before; no budget, or a known price, never asks', async () => {
       const unknown = await guard([budget()]).guard.admit(unpriced);
       assert.equal(!unknown.allowed && unknown.unknownPrice, 'block');

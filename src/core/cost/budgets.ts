@@ -227,13 +227,33 @@ function decide(
   // Let through: the setting says so, or the user allowed this model when asked ('block' is the user's last word).
   const letThrough = policy === 'allow' || (policy === 'ask' && unknown?.allowed === true);
   let unpriced = false;
-
-  for (const budget of budgets) {
+  const standings = budgets.map((budget) => {
     const key = periodKey(budget.period, now);
     const committed = view.spentUsd(budget.scope, budget.period, now) + view.reservedUsd(budget.id, key);
-    const remaining = budget.limitUsd - committed;
-    const enforcing = budget.mode !== 'warn' && !waived.has(budget.id);
-    const name = budget.label ?? `${budget.period} budget of ${usd(budget.limitUsd)}`;
+    return {
+      budget,
+      key,
+      committed,
+      remaining: budget.limitUsd - committed,
+      enforcing: budget.mode !== 'warn' && !waived.has(budget.id),
+      name: budget.label ?? `${budget.period} budget of ${usd(budget.limitUsd)}`,
+    };
+  });
+  const exceeds = ({ budget, remaining, name }: (typeof standings)[number]): Admission => ({
+    allowed: false,
+    budget,
+    mode: budget.mode as 'ask' | 'stop' | 'switch',
+    message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`,
+    notices,
+  });
+  // A budget already used up refuses whatever the price: nobody is asked about a model's price
+  // (or to set one) for a request no price could let through (a team gateway's spent key, say).
+  const usedUp =
+    unknown && !letThrough && standings.find((standing) => standing.enforcing && standing.remaining <= EPSILON);
+  if (usedUp) return exceeds(usedUp);
+
+  for (const standing of standings) {
+    const { budget, key, committed, remaining, enforcing, name } = standing;
     if (unknown && enforcing && !letThrough) {
       const estimate = unknown.estimatedFrom ? ` (a similar model, ${unknown.estimatedFrom}, has one)` : '';
       return {
@@ -257,15 +277,7 @@ function decide(
     if (enforcing) {
       // 'ask' asks before a request that could cross the limit, rather than cutting its answer short.
       const crossing = budget.mode === 'ask' ? worst(maxTokens ?? DEFAULT_OUTPUT_CAP) : worst(minOutput);
-      if (crossing > remaining + EPSILON) {
-        return {
-          allowed: false,
-          budget,
-          mode: budget.mode as 'ask' | 'stop' | 'switch',
-          message: `This request would exceed the ${name}: ${usd(Math.max(0, remaining))} left.`,
-          notices,
-        };
-      }
+      if (crossing > remaining + EPSILON) return exceeds(standing);
       // Output that fits what is left, never above the request's own cap (or a default one);
       // a free-output model (price 0) needs no cap.
       if (request.outputUsdPerToken > 0) {
