@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { anthropicStream } from '../../src/core/adapters/anthropic';
 import { FastDeltas } from '../../src/core/adapters/fastDelta';
-import { ollamaStream } from '../../src/core/adapters/ollama';
+import { ollamaStream } from '../../src/core/adapters/ollamaStream';
 import { OPENAI_CHAT_DELTA, openAiChatStream } from '../../src/core/adapters/openaiChat';
 import { responsesStream } from '../../src/core/adapters/openaiResponses';
 import { rehearse } from '../../src/core/adapters/rehearsal';

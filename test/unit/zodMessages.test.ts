@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { EventSourceMessage } from 'eventsource-parser';
 import { anthropicStream } from '../../src/core/adapters/anthropic';
 import { geminiStream } from '../../src/core/adapters/gemini';
-import { ollamaStream } from '../../src/core/adapters/ollama';
+import { ollamaStream } from '../../src/core/adapters/ollamaStream';
 import { openAiChatStream } from '../../src/core/adapters/openaiChat';
 import { responsesStream } from '../../src/core/adapters/openaiResponses';
 import type { StreamParser } from '../../src/core/adapters/shared';

@@ -1,25 +1,14 @@
 import * as z from '../zod';
-import { classifyStreamError } from '../errorClassification';
 import { ProviderError } from '../errors';
 import { BatchedEvents } from '../events';
 import { runningContext, tokenLimit, valid } from './listings';
-import { FastDeltas, type DeltaShape } from './fastDelta';
-import { parseBatches, pushDelta, textOf, unexpected } from './shared';
-import { argumentsObject, producedArguments } from './toolArguments';
-import { optionalCount, usageEvents, wireUsage } from './usage';
+import { toOllamaMessages } from './ollamaMessages';
+import { readLineBatches, Turn } from './ollamaStream';
+import { parseBatches, unexpected } from './shared';
 import { RequestScope, send, type TransportConfig } from '../http';
-import { readJson, readText } from '../httpBody';
+import { readJson } from '../httpBody';
 import { responseMetadata } from '../responseHeaders';
-import type {
-  ChatEvent,
-  ChatMessage,
-  ChatRequest,
-  FinishReason,
-  ModelInfo,
-  Provider,
-  ProviderRequestOptions,
-  Usage,
-} from '../types';
+import type { ChatEvent, ChatRequest, ModelInfo, Provider, ProviderRequestOptions } from '../types';
 
 /** Ollama's native API (`/api/chat`, `/api/tags`, `/api/show`), local or Ollama Cloud. */
 export interface OllamaConfig {
@@ -44,34 +33,7 @@ export const MAX_LISTED_MODELS = 1_000;
  */
 export const MAX_DESCRIBED_MODELS = 32;
 
-// Only what Switchboard reads; z.object drops the rest (durations, created_at, …) without copying it.
-// Recent servers give tool calls an id; the documented payloads have none.
-const toolCallSchema = z.object({
-  id: z.nullish(z.string()),
-  function: z.object({ name: z.string(), arguments: z.unknown() }),
-});
-const chunkSchema = z.object({
-  message: z.nullish(
-    z.object({
-      content: z.nullish(z.string()),
-      thinking: z.nullish(z.string()),
-      tool_calls: z.nullish(z.array(toolCallSchema)),
-    }),
-  ),
-  done: z.nullish(z.boolean()),
-  done_reason: z.nullish(z.string()),
-  // Read apart from the chunk (see usage.ts): a bad count must not fail the answer.
-  prompt_eval_count: z.optional(z.unknown()),
-  prompt_eval_cached_count: z.optional(z.unknown()),
-  eval_count: z.optional(z.unknown()),
-  error: z.optional(z.unknown()),
-});
-// Ollama's Go structs leave zero counts out (omitempty), so either may be missing.
-const usageSchema = z.object({
-  prompt_eval_count: optionalCount,
-  prompt_eval_cached_count: optionalCount,
-  eval_count: optionalCount,
-});
+// Only what Switchboard reads; z.object drops the rest without copying it.
 const tagsSchema = z.object({
   models: z.nullish(z.array(z.object({ name: z.nullish(z.string()), model: z.nullish(z.string()) }))),
 });
@@ -99,29 +61,6 @@ function numCtx(parameters: unknown): number | undefined {
   return match ? valid(tokenLimit, Number(match[1])) : undefined;
 }
 
-type ToolCallEvent = Extract<ChatEvent, { type: 'tool-call' }>;
-
-function toOllamaMessage(message: ChatMessage, toolNames: Map<string, string>): Record<string, unknown> {
-  const out: Record<string, unknown> = { role: message.role, content: textOf(message.content) };
-  if (typeof message.content !== 'string') {
-    const images = message.content.flatMap((part) => (part.type === 'image' ? [part.data] : []));
-    if (images.length > 0) out.images = images;
-  }
-  if (message.role === 'assistant' && message.toolCalls?.length) {
-    out.tool_calls = message.toolCalls.map((call) => ({
-      ...(call.id ? { id: call.id } : {}),
-      function: { name: call.name, arguments: argumentsObject(call) },
-    }));
-  }
-  if (message.role === 'tool') {
-    // Ollama matches results to calls by name; older servers ignore the id, newer ones use it.
-    const name = message.toolName ?? (message.toolCallId ? toolNames.get(message.toolCallId) : undefined);
-    if (name) out.tool_name = name;
-    if (message.toolCallId) out.tool_call_id = message.toolCallId;
-  }
-  return out;
-}
-
 /**
  * Levels are gpt-oss's ("low" | "medium" | "high"; no "minimal"); other models only switch on or
  * off, and `think` takes no token count, so any budget means on and 0 means off.
@@ -142,35 +81,6 @@ function refusesThinkLevel(error: unknown): boolean {
   return /think/i.test(said) && !/does not support thinking/i.test(said);
 }
 
-/** A line longer than this (a server that never ends one) is refused, not buffered. */
-const MAX_LINE_CHARS = 8 * 1024 * 1024;
-
-/** The body as batches of lines (maybe blank, maybe ending in `\r`), one batch per network read. */
-async function* readLineBatches(
-  response: Response,
-  scope: RequestScope,
-  providerName: string,
-): AsyncGenerator<string[]> {
-  let buffer = '';
-  for await (const text of readText(response, scope)) {
-    // Only the new text is searched: rescanning the buffer would be quadratic on a long line.
-    const end = text.lastIndexOf('\n');
-    if (end === -1) {
-      buffer += text;
-      if (buffer.length > MAX_LINE_CHARS)
-        throw new ProviderError(
-          'server_error',
-          `${providerName} sent a line longer than ${MAX_LINE_CHARS / 2 ** 20} MB`,
-        );
-      continue;
-    }
-    const lines = (buffer + text.slice(0, end)).split('\n');
-    buffer = text.slice(end + 1);
-    yield lines;
-  }
-  if (buffer.trim()) yield [buffer];
-}
-
 export class OllamaProvider implements Provider {
   readonly type = 'ollama' as const;
   readonly #config: OllamaConfig;
@@ -185,12 +95,9 @@ export class OllamaProvider implements Provider {
   }
 
   #body(request: ChatRequest, stream: boolean): Record<string, unknown> {
-    const toolNames = new Map<string, string>();
-    for (const message of request.messages)
-      for (const call of message.toolCalls ?? []) toolNames.set(call.id, call.name);
     const body: Record<string, unknown> = {
       model: request.model,
-      messages: request.messages.map((message) => toOllamaMessage(message, toolNames)),
+      messages: toOllamaMessages(request.messages),
       stream,
     };
     if (request.tools?.length) {
@@ -428,99 +335,4 @@ function withRunning(model: ModelInfo, running: Map<string, number | undefined> 
   if (window.maxContextWindow === undefined) delete loaded.maxContextWindow;
   else loaded.maxContextWindow = window.maxContextWindow;
   return loaded;
-}
-
-/** One answer as it arrives: text and reasoning go out at once; tool calls, usage and finish at the end. */
-/** A line of text; each carries the time it was made. */
-export const OLLAMA_DELTA: DeltaShape = { textPath: ['message', 'content'], ignored: new Set(['created_at']) };
-
-class Turn {
-  readonly #transport: TransportConfig;
-  readonly #fast: FastDeltas;
-  readonly #calls: ToolCallEvent[] = [];
-  #usage: Usage | undefined;
-  #finish: FinishReason = 'stop';
-  done = false;
-
-  constructor(transport: TransportConfig, fastPath = true) {
-    this.#transport = transport;
-    this.#fast = new FastDeltas(OLLAMA_DELTA, fastPath);
-  }
-
-  acceptLine(line: string, out: ChatEvent[]): void {
-    const text = line.trim();
-    if (!text) return;
-    // The frequent text line, checked by hand against a shape the full path learned.
-    const fast = this.#fast.match(undefined, text);
-    if (fast !== undefined) {
-      if (fast) pushDelta(out, 'text', fast);
-      return;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new ProviderError('server_error', `${this.#transport.providerName} sent a line that is not JSON`, {
-        providerMessage: this.#transport.redactor.clip(text, 200),
-      });
-    }
-    const content = this.accept(json, out);
-    if (content !== undefined) this.#fast.learn(undefined, text, content);
-  }
-
-  /** Takes one chunk; returns its text when it said nothing else (a plain text line). */
-  accept(json: unknown, out: ChatEvent[]): string | undefined {
-    const parsed = chunkSchema.safeParse(json);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ProviderError(
-        'server_error',
-        `${this.#transport.providerName} sent an unexpected response (${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'})`,
-      );
-    }
-    const chunk = parsed.data;
-    // The status is already 200: an error mid-stream is a line of its own.
-    if (chunk.error != null) throw classifyStreamError(this.#transport.providerName, json);
-    const message = chunk.message;
-    if (message?.thinking) pushDelta(out, 'reasoning', message.thinking);
-    if (message?.content) pushDelta(out, 'text', message.content);
-    for (const call of message?.tool_calls ?? []) {
-      // Arguments arrive parsed, as an object (not JSON text as on OpenAI's wire).
-      this.#calls.push({
-        type: 'tool-call',
-        ...(call.id ? { id: call.id } : {}),
-        name: call.function.name,
-        arguments: producedArguments(call.function.arguments, this.#transport.providerName),
-      });
-    }
-    if (!chunk.done)
-      return !message?.thinking && !message?.tool_calls?.length && typeof message?.content === 'string'
-        ? message.content
-        : undefined;
-    this.done = true;
-    // Ollama says "stop" after tool calls too, and "load"/"unload" for calls that only (un)load a model.
-    if (chunk.done_reason === 'length') this.#finish = 'length';
-    const counts = wireUsage(usageSchema, chunk);
-    // A done line with no counts at all (a model load or unload) reports nothing.
-    if (counts && (counts.prompt_eval_count != null || counts.eval_count != null)) {
-      this.#usage = { inputTokens: counts.prompt_eval_count ?? 0, outputTokens: counts.eval_count ?? 0 };
-      const cached = counts.prompt_eval_cached_count;
-      if (cached != null && cached > 0) this.#usage.cachedInputTokens = cached;
-    }
-    return undefined;
-  }
-
-  *finish(): Generator<ChatEvent> {
-    yield* this.#calls;
-    yield* usageEvents(this.#usage);
-    yield { type: 'finish', reason: this.#calls.length > 0 ? 'tool_calls' : this.#finish };
-  }
-}
-
-/** A streamed answer's line parser (`fastPath` false: every line through JSON.parse and the schema). */
-export function ollamaStream(
-  transport: TransportConfig,
-  fastPath = true,
-): { acceptLine(line: string, out: ChatEvent[]): void; readonly done: boolean; finish(): Iterable<ChatEvent> } {
-  return new Turn(transport, fastPath);
 }

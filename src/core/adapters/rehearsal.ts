@@ -13,7 +13,7 @@ import { Redactor } from '../redact';
 import { systemClock, type ChatEvent, type ProviderType } from '../types';
 import { anthropicStream } from './anthropic';
 import { geminiStream } from './gemini';
-import { ollamaStream } from './ollama';
+import { ollamaStream } from './ollamaStream';
 import { openAiChatStream } from './openaiChat';
 import { responsesStream } from './openaiResponses';
 import type { StreamParser } from './shared';

@@ -1,15 +1,8 @@
 import { ProviderError, type ProviderErrorDetails } from '../errors';
 import type { ChatEvent, ChatMessage, ChatRequest, Clock, Provider } from '../types';
-import {
-  boundedMs,
-  CircuitBreakers,
-  DEFAULT_RETRY_POLICY,
-  retryDelayMs,
-  type CircuitLease,
-  type RateLimitPacer,
-  type RetryPolicy,
-} from './health';
-import { answerUnlessCancelled, asProviderError, cancelled, sleep } from './waits';
+import { boundedMs, CircuitBreakers, DEFAULT_RETRY_POLICY, type RateLimitPacer, type RetryPolicy } from './health';
+import { tryTarget } from './tryTarget';
+import { answerUnlessCancelled, cancelled } from './waits';
 
 /** One (provider, model) of a fallback chain, with what the router needs to judge it. */
 export interface RouteTarget {
@@ -144,9 +137,6 @@ function endsRoute(error: ProviderError): boolean {
     error.code !== 'budget_switch'
   );
 }
-
-const isVisible = (event: ChatEvent) =>
-  event.type === 'text' || event.type === 'reasoning' || event.type === 'tool-call';
 
 function blendedPrice(target: RouteTarget): number | undefined {
   const { input, output } = target.prices ?? {};
@@ -322,107 +312,6 @@ function exhausted(
     ...(last ? detailsOf(last) : {}),
     ...(pausedUntil.length > 0 ? { retryAfterMs: Math.max(0, Math.min(...pausedUntil) - options.clock.now()) } : {}),
   });
-}
-
-type StreamOutcome = 'answered' | { error: ProviderError; shownText?: string };
-type TryOutcome = StreamOutcome | 'circuit-open';
-
-/** Tries one model, with retries; yields its answer once it has begun. */
-async function* tryTarget(
-  target: RouteTarget,
-  request: ChatRequest,
-  options: RouteOptions,
-  policy: RetryPolicy,
-  random: () => number,
-  fallback: boolean,
-): AsyncGenerator<RouteEvent, TryOutcome, undefined> {
-  const key = CircuitBreakers.key(target.providerId, target.model);
-  let failed: { error: ProviderError } | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const pacing = options.pacer?.waitMs(key) ?? 0;
-    if (pacing > policy.maxRetryAfterMs) {
-      return {
-        error: new ProviderError(
-          'rate_limited',
-          `${target.providerName} has no requests left for ${Math.ceil(pacing / 1000)} s (its rate-limit headers)`,
-          { retryAfterMs: pacing },
-        ),
-      };
-    }
-    if (pacing > 0) {
-      yield { type: 'route-wait', target, delayMs: pacing, attempt, reason: 'pacing' };
-      await sleep(options.clock, pacing, options.signal);
-    }
-    const lease: CircuitLease | undefined = options.circuits ? options.circuits.tryAcquire(key) : { key, trial: false };
-    // Taken by another request's trial since the route looked, or opened by a failure of these tries.
-    if (!lease) return failed ?? 'circuit-open';
-    const outcome = yield* streamOnce(target, lease, request, options, fallback);
-    if (outcome === 'answered') return outcome;
-    const { error, shownText } = outcome;
-    if (shownText !== undefined || error.kind === 'cancelled') return outcome;
-    // This failure opened the circuit: waiting for a retry it would refuse is pointless.
-    if (options.circuits?.state(key) === 'open') return outcome;
-    failed = { error };
-    const delay = retryDelayMs(error, attempt, policy, random);
-    if (delay === undefined) return outcome;
-    yield { type: 'route-wait', target, delayMs: delay, attempt, reason: error };
-    await sleep(options.clock, delay, options.signal);
-  }
-}
-
-async function* streamOnce(
-  target: RouteTarget,
-  lease: CircuitLease,
-  request: ChatRequest,
-  options: RouteOptions,
-  fallback: boolean,
-): AsyncGenerator<RouteEvent, StreamOutcome, undefined> {
-  const held: ChatEvent[] = [];
-  let shown = false;
-  let shownText = '';
-  let settled = false;
-  let finished = false;
-  let iterator: AsyncIterator<ChatEvent> | undefined;
-  const begin = function* (): Generator<RouteEvent> {
-    shown = true;
-    settled = true;
-    options.circuits?.succeeded(lease);
-    yield { type: 'route-answering', target, fallback };
-    yield* held.splice(0);
-  };
-  try {
-    iterator = target.provider
-      .chat({ ...request, model: target.model }, { signal: options.signal })
-      [Symbol.asyncIterator]();
-    for (;;) {
-      const result = await iterator.next();
-      if (result.done) break;
-      const event = result.value;
-      if (event.type === 'response-metadata' && event.metadata.rateLimit)
-        options.pacer?.observe(lease.key, event.metadata.rateLimit);
-      if (!shown && !isVisible(event)) {
-        held.push(event);
-        continue;
-      }
-      if (!shown) yield* begin();
-      if (event.type === 'text') shownText += event.text;
-      yield event;
-    }
-    finished = true;
-    if (!shown) yield* begin();
-    return 'answered';
-  } catch (caught) {
-    finished = true;
-    const error = asProviderError(caught, options.signal);
-    if (error.kind === 'cancelled') return { error };
-    settled = true;
-    options.circuits?.failed(lease, error);
-    return shown ? { error, shownText } : { error };
-  } finally {
-    if (!settled) options.circuits?.released(lease);
-    // The consumer stopped reading at an answer event: end the request now rather than leave it streaming.
-    if (!finished) await iterator?.return?.();
-  }
 }
 
 /**
