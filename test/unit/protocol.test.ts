@@ -2,9 +2,24 @@ import assert from 'node:assert/strict';
 import { budgetSchema } from '../../src/core/cost/budgets';
 import { BUDGET_ID_MAX } from '../../src/core/registry/ids';
 import { hostToWebview, parseMessage, requests, webviewToHost, type WebviewToHost } from '../../src/shared/protocol';
+import { activityRequests } from '../../src/shared/activityRequests';
+import { fallbackRequests } from '../../src/shared/fallbackRequests';
+import { modelRequests } from '../../src/shared/modelRequests';
+import { providerRequests } from '../../src/shared/providerRequests';
+import { spendRequests } from '../../src/shared/spendRequests';
 import { createRpc, type PushEvent } from '../../webview/rpc';
 
 describe('panel message protocol', () => {
+  it('is joined from sections that name each request once: none replaces another', () => {
+    const sections = [providerRequests, spendRequests, fallbackRequests, activityRequests, modelRequests];
+    const names = sections.flatMap((section) => Object.keys(section));
+    assert.deepEqual(
+      names.filter((name, index) => names.indexOf(name) !== index),
+      [],
+    );
+    assert.deepEqual(names, Object.keys(requests));
+  });
+
   it('accepts well-formed messages in both directions', () => {
     assert.deepEqual(parseMessage(webviewToHost, { type: 'ready' }), { ok: true, message: { type: 'ready' } });
     const test = {
