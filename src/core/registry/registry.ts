@@ -1,47 +1,45 @@
-import { withCatalog } from '../catalog';
-import type { ConnectionTestReport, ModelCheck, StageResult } from '../connectionTest';
-import { ProviderError } from '../errors';
-import { DeferredEvents } from '../events';
-import { modelFacts, type ModelFacts } from '../modelFacts';
+import type { ConnectionTestReport, ModelCheck } from '../connectionTest';
+import type { ModelFacts } from '../modelFacts';
 import { findTemplate } from '../templates';
-import type { ChatEvent, ChatRequest, ModelInfo, Provider } from '../types';
+import type { ModelInfo, Provider } from '../types';
 import type { AuditEntry, AuditLog } from './audit';
-import { adapterOptions, keyFor, secretHeadersFor, withOverrides, type AdapterHost } from './connection';
+import type { AdapterHost } from './connection';
 import {
   checked,
   checkedPatch,
   defaultChoice,
-  draftEntry,
   idFor,
   newProvider,
   type NewProvider,
   type ProviderPatch,
 } from './input';
 import type { KeyState, KeyStore } from './keys';
-import { FirstListings } from './firstListings';
-import { ModelListStore, type ProviderListing } from './modelLists';
-import { mergeLayers, parseExport, planImport, type FileLimit, type SourcedEntry } from './portable';
-import { isValidModelId, type ProviderEntry, type RegistryState } from './schema';
+import {
+  LiveProviders,
+  type CheckModelOptions,
+  type TestConnectionOptions,
+  type TestDraftOptions,
+} from './liveProviders';
+import type { ModelListStore, ProviderListing } from './modelLists';
+import {
+  applyImport,
+  mergeLayers,
+  parseExport,
+  planImport,
+  type FileLimit,
+  type ImportCounts,
+  type SourcedEntry,
+} from './portable';
+import { ProviderModels } from './providerModels';
+import type { ProviderEntry, RegistryState } from './schema';
 import type { GatewayReader } from '../adapters/gateway';
 import { RegistryError, type KeptCopy, type ReadOnlyReport, type RegistryStore } from './store';
 import type { TeamPolicy } from './teamPolicy';
-import { inferTemplate, isLocalProvider } from './templateOf';
-
-// The adapters and the connection test are most of the core's code and no start-up path needs them:
-// they load with a provider's first request or test, or ahead of it with `prepareRequests`.
-const adapters = () => import('../provider');
-const connectionTests = () => import('../connectionTest');
 
 /** One (provider, model) of a fallback chain as configured. */
 export interface FallbackStep {
   provider: string;
   model: string;
-}
-
-export interface ImportCounts {
-  added: number;
-  replaced: number;
-  skipped: number;
 }
 
 export type RegistryChange = { type: 'providers' } | { type: 'key'; providerId: string };
@@ -73,28 +71,34 @@ export class Registry {
   readonly #options: RegistryOptions;
   readonly #listeners = new Set<(change: RegistryChange) => void>();
   readonly #now: () => number;
-  readonly #built = new Map<string, { fingerprint: string; provider: Provider }>();
+  /** Adapters built for the entries, and the connection test. */
+  readonly #live: LiveProviders;
   /** Providers declared in settings and in the workspace file: listed and usable, never edited here. */
   #declared: { settings: ProviderEntry[]; workspace: ProviderEntry[] } = { settings: [], workspace: [] };
   /** The fallback chain a team committed in its workspace file (used when the user set none). */
   #workspaceFallback: FallbackStep[] = [];
   /** The team's policy from the workspace file (allowed models, budgets, data policy), by provider id. */
   #teamPolicy: TeamPolicy = {};
-  readonly #lists: ModelListStore;
-  readonly #listListeners = new Set<(event: ModelListEvent) => void>();
-  readonly #firstListings: FirstListings;
+  /** Each provider's own model list, and what is known of each model. */
+  readonly #models: ProviderModels;
 
   constructor(options: RegistryOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
-    this.#lists = options.modelLists ?? new ModelListStore();
-    this.#firstListings = new FirstListings(
+    this.#live = new LiveProviders(
+      options,
+      options.keys,
+      (id) => this.get(id),
+      (id, report) => this.recordTest(id, report),
+    );
+    this.#models = new ProviderModels(
       this.#now,
-      (id) => this.refreshModels(id),
-      (entry) => this.#lists.get(entry.id, entry.baseUrl)?.at,
+      (id) => this.get(id),
+      (id) => this.#live.build(id),
+      options.modelLists,
     );
     options.keys.onDidChange((providerId) => {
-      this.#built.delete(providerId);
+      this.#live.forget(providerId);
       this.#fire({ type: 'key', providerId });
     });
   }
@@ -106,8 +110,7 @@ export class Registry {
 
   /** Fires after each model list read (the models table, a picker, a request's first use). */
   onDidListModels(listener: (event: ModelListEvent) => void): { dispose(): void } {
-    this.#listListeners.add(listener);
-    return { dispose: () => this.#listListeners.delete(listener) };
+    return this.#models.onDidList(listener);
   }
 
   #fire(change: RegistryChange): void {
@@ -133,7 +136,7 @@ export class Registry {
     this.#declared = { settings: declared.settings, workspace: declared.workspace };
     this.#workspaceFallback = declared.workspaceFallback ?? [];
     this.#teamPolicy = declared.teamPolicy ?? {};
-    this.#built.clear();
+    this.#live.forgetAll();
     this.#fire({ type: 'providers' });
   }
 
@@ -213,7 +216,7 @@ export class Registry {
       entry.updatedAt = this.#now();
       return current;
     });
-    this.#built.delete(id);
+    this.#live.forget(id);
     await this.#options.audit.record('provider-updated', id, fields.join(', '));
     return this.#require(state, id);
   }
@@ -228,9 +231,8 @@ export class Registry {
       }
       return state;
     });
-    this.#built.delete(id);
-    this.#firstListings.forget(id);
-    await this.#lists.delete(id).catch(() => undefined);
+    this.#live.forget(id);
+    await this.#models.forget(id);
     await this.#options.keys.clear(id);
     await this.#options.audit.record('provider-removed', id);
   }
@@ -272,7 +274,7 @@ export class Registry {
     const entry = this.get(id);
     if (!entry) throw new Error(`No provider "${id}".`);
     await this.#options.keys.set(id, key, entry.baseUrl);
-    this.#built.delete(id);
+    this.#live.forget(id);
     await this.#options.audit.record('key-set', id);
   }
 
@@ -294,7 +296,7 @@ export class Registry {
     }
     await this.update(id, { secretHeaders: headers.length > 0 ? headers.map((header) => header.name) : undefined });
     await this.#options.keys.setHeaders(id, values, entry.baseUrl);
-    this.#built.delete(id);
+    this.#live.forget(id);
     await this.#options.audit.record('key-set', id, `secret headers: ${Object.keys(values).join(', ') || 'none'}`);
   }
 
@@ -305,7 +307,7 @@ export class Registry {
 
   async clearKey(id: string): Promise<void> {
     await this.#options.keys.clear(id);
-    this.#built.delete(id);
+    this.#live.forget(id);
     await this.#options.audit.record('key-cleared', id);
   }
 
@@ -327,26 +329,11 @@ export class Registry {
 
   /** Adds imported entries; existing ids are replaced only when the user said so. Keys are never imported. */
   async importEntries(entries: ProviderEntry[], replaceExisting: boolean): Promise<ImportCounts> {
-    const counts = { added: 0, replaced: 0, skipped: 0 };
+    let counts: ImportCounts = { added: 0, replaced: 0, skipped: 0 };
     await this.#update((state) => {
-      // One lookup per entry: a search of the list for each made 40,000 providers take seconds.
-      const at = new Map(state.providers.map((entry, index) => [entry.id, index]));
-      const now = this.#now();
-      for (const entry of entries) {
-        // One without a template is taken for the one its type and address name, as a declared one is.
-        const inferred = entry.template ? undefined : inferTemplate(entry.type, entry.baseUrl);
-        const incoming = inferred ? { ...entry, template: inferred.id } : entry;
-        const index = at.get(incoming.id);
-        if (index === undefined) {
-          at.set(incoming.id, state.providers.push({ ...incoming, updatedAt: now }) - 1);
-          counts.added++;
-        } else if (replaceExisting) {
-          state.providers[index] = { ...incoming, updatedAt: now };
-          this.#built.delete(incoming.id);
-          counts.replaced++;
-        } else counts.skipped++;
-      }
-      state.defaultProvider ??= state.providers[0]?.id;
+      const applied = applyImport(state, entries, replaceExisting, this.#now());
+      for (const id of applied.replaced) this.#live.forget(id);
+      counts = applied.counts;
       return state;
     });
     await this.#options.audit.record(
@@ -368,7 +355,7 @@ export class Registry {
 
   /** What a provider that is a team gateway (LiteLLM proxy, OpenRouter) can read about its key; undefined otherwise. */
   async gatewayFor(id: string): Promise<GatewayReader | undefined> {
-    return (await this.#build(id)).gateway;
+    return (await this.#live.build(id)).gateway;
   }
 
   /** A request moved down the fallback chain: recorded with who failed and who answered. */
@@ -409,7 +396,7 @@ export class Registry {
   /** Puts a kept copy back in use; what was in use is kept as a copy first. */
   async restore(key: string): Promise<{ providers: number; problems: string[] }> {
     const { state, problems, copy } = await this.#options.store.restore(key);
-    this.#built.clear();
+    this.#live.forgetAll();
     this.#fire({ type: 'providers' });
     await this.#options.audit.record(
       'restored',
@@ -440,39 +427,17 @@ export class Registry {
    * that the first request waits for none of it.
    */
   async prepareRequests(): Promise<void> {
-    const { prepareStreaming } = await adapters();
-    for (const type of new Set(this.list().map((entry) => entry.type))) prepareStreaming(type);
-  }
-
-  /** The adapter for an entry and its current key; rebuilt whenever either changes. */
-  async #build(id: string): Promise<Provider> {
-    const entry = this.get(id);
-    if (!entry) throw new ProviderError('bad_request', `No provider "${id}".`);
-    const key = await keyFor(this.#options.keys, entry);
-    const headers = await secretHeadersFor(this.#options.keys, entry);
-    const fingerprint = `${entry.updatedAt}\u0000${key ?? ''}\u0000${JSON.stringify(headers)}`;
-    const cached = this.#built.get(id);
-    if (cached?.fingerprint === fingerprint) return cached.provider;
-    const provider = (await adapters()).createProvider(await adapterOptions(this.#options, entry, key, headers));
-    this.#built.set(id, { fingerprint, provider });
-    return provider;
+    return this.#live.prepare(this.list().map((entry) => entry.type));
   }
 
   /** A Provider for an entry that reads its key when each request starts: a key change applies to the next request. */
   providerFor(id: string): Provider {
-    const type = this.get(id)?.type;
-    if (!type) throw new Error(`No provider "${id}".`);
-    return {
-      type,
-      chat: (request: ChatRequest, options?: { signal?: AbortSignal }): AsyncIterable<ChatEvent> =>
-        new DeferredEvents(async () => (await this.#build(id)).chat(withOverrides(this.get(id), request), options)),
-      listModels: async (options) => (await this.#build(id)).listModels(options),
-    };
+    return this.#live.providerFor(id);
   }
 
   /** The provider's cheapest free request (its ping where it has one, else its model list): for the background health checks. */
   async freeCall(id: string, options: { signal?: AbortSignal } = {}): Promise<void> {
-    const provider = await this.#build(id);
+    const provider = await this.#live.build(id);
     await (provider.ping ? provider.ping(options) : provider.listModels(options));
   }
 
@@ -481,141 +446,53 @@ export class Registry {
    * settings, `listed` from the provider's own list, the catalog, or the default for its kind of
    * provider): the one answer every surface uses for limits, capabilities and prices.
    */
-  async modelFacts(id: string, modelId: string, listed?: ModelInfo): Promise<ModelFacts> {
-    const entry = this.get(id);
-    listed ??= entry ? this.#lists.get(id, entry.baseUrl)?.models.get(modelId) : undefined;
-    const chosen = entry?.models.find((model) => model.id === modelId);
-    const template = findTemplate(entry?.template ?? '');
-    return modelFacts({
-      type: entry?.type ?? 'openai-compatible',
-      template: { catalogIds: template?.catalogIds ?? [], local: entry ? isLocalProvider(entry) : false },
-      modelId,
-      ...(chosen
-        ? {
-            user: {
-              ...(chosen.name ? { name: chosen.name } : {}),
-              ...(chosen.baseModel ? { baseModel: chosen.baseModel } : {}),
-              contextWindow: chosen.contextWindow,
-              maxOutputTokens: chosen.maxOutputTokens,
-              prices: chosen.prices,
-            },
-          }
-        : {}),
-      ...(listed ? { listed } : {}),
-    });
+  modelFacts(id: string, modelId: string, listed?: ModelInfo): Promise<ModelFacts> {
+    return this.#models.facts(id, modelId, listed);
   }
 
   /** The provider's models, filled in from the catalog (each value says where it came from). */
-  async refreshModels(id: string, options: { signal?: AbortSignal } = {}): Promise<ModelInfo[]> {
-    const entry = this.get(id);
-    if (!entry) throw new Error(`No provider "${id}".`);
-    const provider = await this.#build(id);
-    // An id that could not be chosen (a control character, say) is not offered.
-    const listed = (await provider.listModels(options)).filter((model) => isValidModelId(model.id));
-    // A long list comes back partly bare (Ollama describes only its first models): the models in use
-    // (chosen, or the default) are described now, one request each; the rest only when chosen.
-    const inUse = new Set([...entry.models.map((model) => model.id), entry.defaultModel]);
-    const describe = provider.describeModel?.bind(provider);
-    const models = describe
-      ? await Promise.all(
-          listed.map((model) =>
-            model.contextWindow === undefined && inUse.has(model.id)
-              ? describe(model.id, options).catch(() => model)
-              : Promise.resolve(model),
-          ),
-        )
-      : listed;
-    const at = this.#now();
-    // Kept for the next request and the next session; a store that cannot be written leaves it in memory.
-    const changed = await this.#lists.set(id, entry.baseUrl, models, at).catch(() => true);
-    this.#firstListings.listed(id);
-    const filled = await withCatalog(models, findTemplate(entry.template ?? '')?.catalogIds ?? []);
-    for (const listener of [...this.#listListeners]) listener({ providerId: id, models: filled, at, changed });
-    return filled;
+  refreshModels(id: string, options?: { signal?: AbortSignal }): Promise<ModelInfo[]> {
+    return this.#models.refresh(id, options);
   }
 
   /** The last model list read from a provider (at its current base URL), with when it was read. */
   modelList(id: string): ProviderListing | undefined {
-    const entry = this.get(id);
-    return entry ? this.#lists.get(id, entry.baseUrl) : undefined;
+    return this.#models.listing(id);
   }
 
   /** Before a provider's request is priced: its own list, where it has prices and none is kept (see FirstListings). */
-  async ensureModelList(id: string, modelId: string): Promise<void> {
-    const entry = this.get(id);
-    if (entry) await this.#firstListings.ensure(entry, modelId);
+  ensureModelList(id: string, modelId: string): Promise<void> {
+    return this.#models.ensureListing(id, modelId);
   }
 
   /** Runs the connection test with the stored key and records the result on the entry. */
-  async testConnection(
-    id: string,
-    options: {
-      model?: string;
-      signal?: AbortSignal;
-      onStage?: (stage: StageResult) => void;
-      wrapChat?: (provider: Provider) => Provider;
-    } = {},
-  ): Promise<ConnectionTestReport> {
-    const entry = this.get(id);
-    if (!entry) throw new Error(`No provider "${id}".`);
-    let key: string | undefined;
-    let headers: Record<string, string>;
-    try {
-      key = await keyFor(this.#options.keys, entry);
-      headers = await secretHeadersFor(this.#options.keys, entry);
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      const stage: StageResult = { stage: 'auth', status: 'fail', message: error.message, code: error.code };
-      options.onStage?.(stage);
-      await this.#recordTest(id, false, error.message);
-      return { ok: false, stages: [stage] };
-    }
-    const report = await (
-      await connectionTests()
-    ).runConnectionTest({
-      ...(await adapterOptions(this.#options, entry, key, headers)),
-      model: options.model ?? entry.defaultModel,
-      signal: options.signal,
-      onStage: options.onStage,
-      wrapChat: asRequested(entry, options.wrapChat),
-    });
-    // A test stopped half-way says nothing about the provider: the last real result stays.
-    if (options.signal?.aborted) return report;
-    await this.recordTest(id, report);
-    return report;
+  testConnection(id: string, options?: TestConnectionOptions): Promise<ConnectionTestReport> {
+    return this.#live.testConnection(id, options);
   }
 
   /** Records a connection test's result on an entry: its own test, or the one its draft passed just before it was saved. */
-  async recordTest(id: string, report: ConnectionTestReport, at?: number): Promise<void> {
-    const failed = report.stages.find((stage) => stage.status === 'fail');
-    await this.#recordTest(id, report.ok, failed?.message ?? 'All stages passed.', at);
+  async recordTest(id: string, report: ConnectionTestReport, at = this.#now()): Promise<void> {
+    // Read-only data is never written over, not even with a test result.
+    if (this.readOnly()) return;
+    const summary = report.stages.find((stage) => stage.status === 'fail')?.message ?? 'All stages passed.';
+    await this.#update((state) => {
+      const entry = state.providers.find((candidate) => candidate.id === id);
+      if (entry) entry.lastTest = { at, ok: report.ok, summary };
+      return state;
+    });
   }
 
   /**
    * Runs the connection test on a provider not saved yet (the panel's add wizard): nothing is stored, the
    * key included, until the user saves it with `add`.
    */
-  async testDraft(
-    draft: NewProvider,
-    options: { model?: string; signal?: AbortSignal; onStage?: (stage: StageResult) => void } = {},
-  ): Promise<ConnectionTestReport> {
-    const entry = draftEntry(draft);
-    return (await connectionTests()).runConnectionTest({
-      ...(await adapterOptions(this.#options, entry, draft.apiKey?.trim() || undefined)),
-      model: options.model,
-      signal: options.signal,
-      onStage: options.onStage,
-    });
+  testDraft(draft: NewProvider, options?: TestDraftOptions): Promise<ConnectionTestReport> {
+    return this.#live.testDraft(draft, options);
   }
 
   /** `checkModel` for a provider not saved yet (the add wizard): nothing is stored. */
-  async checkDraftModel(
-    draft: NewProvider,
-    modelId: string,
-    options: { signal?: AbortSignal } = {},
-  ): Promise<ModelCheck> {
-    const report = await this.testDraft(draft, { model: modelId, signal: options.signal });
-    return (await connectionTests()).modelCheck(report);
+  checkDraftModel(draft: NewProvider, modelId: string, options?: { signal?: AbortSignal }): Promise<ModelCheck> {
+    return this.#live.checkDraftModel(draft, modelId, options);
   }
 
   /**
@@ -623,58 +500,7 @@ export class Registry {
    * id the user typed, where the provider lists none). Nothing is recorded on the entry: the check is
    * of the model, not of the provider.
    */
-  async checkModel(
-    id: string,
-    modelId: string,
-    options: { signal?: AbortSignal; wrapChat?: (provider: Provider) => Provider } = {},
-  ): Promise<ModelCheck> {
-    const entry = this.get(id);
-    if (!entry) throw new Error(`No provider "${id}".`);
-    let key: string | undefined;
-    let headers: Record<string, string>;
-    try {
-      key = await keyFor(this.#options.keys, entry);
-      headers = await secretHeadersFor(this.#options.keys, entry);
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      return { ok: false, stage: { stage: 'auth', status: 'fail', message: error.message, code: error.code } };
-    }
-    const { modelCheck, runConnectionTest } = await connectionTests();
-    return modelCheck(
-      await runConnectionTest({
-        ...(await adapterOptions(this.#options, entry, key, headers)),
-        model: modelId,
-        signal: options.signal,
-        wrapChat: asRequested(entry, options.wrapChat),
-      }),
-    );
+  checkModel(id: string, modelId: string, options?: CheckModelOptions): Promise<ModelCheck> {
+    return this.#live.checkModel(id, modelId, options);
   }
-
-  async #recordTest(id: string, ok: boolean, summary: string, at = this.#now()): Promise<void> {
-    // Read-only data is never written over, not even with a test result.
-    if (this.readOnly()) return;
-    await this.#update((state) => {
-      const entry = state.providers.find((candidate) => candidate.id === id);
-      if (entry) entry.lastTest = { at, ok, summary };
-      return state;
-    });
-  }
-}
-
-/**
- * The connection test's chat as a real request goes: with the provider's sampling and the model's
- * settings filled in, under the host's wrapper (the meter) as ever.
- */
-function asRequested(
-  entry: ProviderEntry,
-  wrap: ((provider: Provider) => Provider) | undefined,
-): (provider: Provider) => Provider {
-  return (provider) => {
-    const filled: Provider = {
-      type: provider.type,
-      chat: (request, options) => provider.chat(withOverrides(entry, request), options),
-      listModels: (options) => provider.listModels(options),
-    };
-    return wrap ? wrap(filled) : filled;
-  };
 }
