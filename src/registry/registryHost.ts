@@ -21,6 +21,9 @@ import type { Dialogs } from '../platform/dialogs';
 import type { Settings } from '../platform/settings';
 
 export const WORKSPACE_FILE = '.vscode/switchboard.json';
+const WORKSPACE_FOLDER = '.vscode';
+/** How long after a .vscode folder arrives its files are read again. */
+const FOLDER_SETTLE_MS = 1000;
 
 /**
  * Reads a key reference. `${env:NAME}` comes from the extension host's environment; `${command:…}`
@@ -116,6 +119,17 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
   };
   void reload();
   const watcher = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FILE}`);
+  // A .vscode folder that arrives with the file in it (a pull, a checkout): the file watcher can miss
+  // a file created in a folder it has only just learnt of (seen in about one test run in four), so
+  // the folder's arrival reads the file too, at once and again a moment later, as a checkout writes
+  // the folder's files one after another.
+  const folders = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FOLDER}`, false, true, true);
+  let settling: ReturnType<typeof setTimeout> | undefined;
+  const folderArrived = () => {
+    void reload();
+    clearTimeout(settling);
+    settling = setTimeout(() => void reload(), FOLDER_SETTLE_MS);
+  };
   return {
     registry,
     disposables: [
@@ -123,6 +137,9 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
       watcher.onDidChange(reload),
       watcher.onDidCreate(reload),
       watcher.onDidDelete(reload),
+      folders,
+      folders.onDidCreate(folderArrived),
+      { dispose: () => clearTimeout(settling) },
       // Saved in the editor: read at once rather than when the file watcher gets to it.
       vscode.workspace.onDidSaveTextDocument(
         (document) => document.uri.path.endsWith(`/${WORKSPACE_FILE}`) && void reload(),

@@ -152,7 +152,13 @@ describe('provider registry in the extension host', () => {
     const { registry } = await testingApi();
     const folder = vscode.workspace.workspaceFolders?.[0];
     assert.ok(folder, 'the test window has a workspace folder');
-    const file = vscode.Uri.joinPath(folder.uri, '.vscode', 'switchboard.json');
+    const dotVscode = vscode.Uri.joinPath(folder.uri, '.vscode');
+    const file = vscode.Uri.joinPath(dotVscode, 'switchboard.json');
+    // Arriving with its folder, as a first pull of a team's file does (the harder case for a watcher).
+    const hadFolder = await vscode.workspace.fs.stat(dotVscode).then(
+      () => true,
+      () => false,
+    );
     await vscode.workspace.fs.writeFile(
       file,
       new TextEncoder().encode(
@@ -166,7 +172,7 @@ describe('provider registry in the extension host', () => {
       const entry = await until(() => registry.get('team-local'), 'the workspace provider', 30_000);
       assert.deepEqual([entry.source, entry.readOnly, entry.baseUrl], ['workspace', true, provider.url]);
     } finally {
-      await vscode.workspace.fs.delete(file);
+      await vscode.workspace.fs.delete(hadFolder ? file : dotVscode, { recursive: true });
     }
     await until(() => (registry.get('team-local') ? undefined : true), 'the workspace provider to go away', 30_000);
   });
