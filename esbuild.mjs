@@ -33,18 +33,24 @@ const logProblems = {
 // zod/mini's package entry also exports the API as one namespace object (`z`), which keeps all of
 // it alive, every locale included (~490 KB minified); its external.js has the same API without it
 // and tree-shakes to what is used. (No source imports 'zod', the classic API: see src/core/zod.ts.)
-const zodMini = { 'zod/mini': './node_modules/zod/v4/mini/external.js' };
+const zodMini = {
+  'zod/mini': './node_modules/zod/v4/mini/external.js',
+  // zod's schema compiler alone (src/types/zod-compiler.d.ts), a lazily loaded vendor file in the extension.
+  'zod-compiler': './node_modules/zod/v4/core/compile.js',
+};
 
 // Libraries the extension imports only on demand (dynamic import) are bundled as files of their own
 // under dist/vendor/ and required when first used: inlined, they made the activation bundle 1.3 MB.
 const LAZY_VENDOR =
-  /^(@pydantic\/genai-prices|undici|yaml|@tokenlens\/models\/[a-z-]+|gpt-tokenizer\/encoding\/[a-z0-9_]+)$/;
+  /^(@pydantic\/genai-prices|undici|yaml|zod-compiler|@tokenlens\/models\/[a-z-]+|gpt-tokenizer\/encoding\/[a-z0-9_]+)$/;
 const vendorFile = (id) => `vendor/${id.replace(/^@/, '').replaceAll('/', '__')}.js`;
 const LAZY_VENDOR_IDS = [
   '@pydantic/genai-prices',
   'undici',
   // Read only by "Import from Another Tool" (Continue's and LiteLLM's config.yaml).
   'yaml',
+  // Compiles the stream adapters' schemas (loaded with the adapters, after activation).
+  'zod-compiler',
   'gpt-tokenizer/encoding/o200k_base',
   ...[
     'openai',
@@ -109,6 +115,19 @@ const packedRanks = {
   },
 };
 
+// Tests and the bench load zod's compiler as the extension does, a copy of its own on demand (here
+// zod's CommonJS build): bundled inline, the dynamic import would wrap zod's modules in lazy
+// initialisers and break their order.
+const zodCompilerOnDemand = {
+  name: 'zod-compiler-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^zod-compiler$/ }, () => ({
+      path: join(process.cwd(), 'node_modules/zod/v4/core/compile.cjs'),
+      external: true,
+    }));
+  },
+};
+
 const nodeDefaults = {
   alias: zodMini,
   bundle: true,
@@ -117,7 +136,7 @@ const nodeDefaults = {
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
-  plugins: [logProblems],
+  plugins: [logProblems, zodCompilerOnDemand],
 };
 
 const targets = [
@@ -197,7 +216,6 @@ if (withBench) {
     entryPoints: ['bench/index.ts', 'bench/server.ts', 'bench/tokenCount.ts'],
     outdir: 'out/bench',
     minify: true,
-    plugins: [logProblems],
   });
 }
 

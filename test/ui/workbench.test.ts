@@ -1,12 +1,15 @@
 // Browser tests of the real workbench, with Switchboard installed from its VSIX as a user would.
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import * as yauzl from 'yauzl';
+import { ACTIVATION_TARGET_BYTES, activationChunks } from '../../bench/sizes';
 import {
   MANIFEST as manifest,
   openInstalledWorkbench,
   packageVsix,
+  REPO_ROOT,
   runFromPalette,
   screenshot,
   screenshotIfFailed,
@@ -52,6 +55,15 @@ describe('the workbench, with Switchboard installed from its VSIX', function () 
 
   after(async () => {
     await workbench?.close();
+  });
+
+  it('loads at most 250 KB at activation: the entry and the chunks it imports, from the packaged build', () => {
+    const { files, bytes } = activationChunks(join(REPO_ROOT, 'dist'));
+    assert.ok(files.length >= 1 && files[0] === 'extension.mjs', files.join(', '));
+    assert.ok(
+      bytes <= ACTIVATION_TARGET_BYTES,
+      `activation loads ${bytes.toLocaleString('en-US')} bytes: ${files.join(', ')}`,
+    );
   });
 
   it('packs only the bundles, manifest, docs and media, in at most 1.6 MB', async () => {

@@ -53,6 +53,7 @@ describe('what activation loads', () => {
       'src/core/adapters/ollamaMessages.ts',
       'src/core/baseUrlSuggestions.ts',
       'src/core/adapters/rehearsal.ts',
+      'src/core/adapters/streamJson.ts',
       'src/panel/index.ts',
       'src/chat/handler.ts',
       'src/chat/answer.ts',

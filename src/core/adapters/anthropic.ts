@@ -17,7 +17,8 @@ import type {
   Usage,
 } from '../types';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, pushDelta, safeJson, textOf, unexpected, type StreamParser } from './shared';
+import { answerBatches, pushDelta, safeJson, textOf, unexpected, type StreamParser } from './shared';
+import { parseJsonEvent } from './streamJson';
 import { argumentsObject, producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 

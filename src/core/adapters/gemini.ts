@@ -7,7 +7,8 @@ import { RequestScope, send, type TransportConfig } from '../http';
 import { readJson } from '../httpBody';
 import type { ChatEvent, ChatRequest, FinishReason, ModelInfo, Provider, Usage } from '../types';
 import { toContents } from './geminiMessages';
-import { answerBatches, parseJsonEvent, pushDelta, unexpected, type StreamParser } from './shared';
+import { answerBatches, pushDelta, unexpected, type StreamParser } from './shared';
+import { parseJsonEvent } from './streamJson';
 import { producedArguments } from './toolArguments';
 import { optionalCount, tokenCount, usageEvents, wireUsage } from './usage';
 

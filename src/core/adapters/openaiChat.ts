@@ -14,7 +14,8 @@ import {
   type ModelListing,
 } from './listings';
 import { FastDeltas, type DeltaShape } from './fastDelta';
-import { answerBatches, parseJsonEvent, pushDelta, safeJson, textOf, unexpected, type StreamParser } from './shared';
+import { answerBatches, pushDelta, safeJson, textOf, unexpected, type StreamParser } from './shared';
+import { parseJsonEvent } from './streamJson';
 import { argumentsText, producedArguments } from './toolArguments';
 import { optionalCount, reportedCost, tokenCount, usageEvents, wireUsage } from './usage';
 import { RequestScope, send, type TransportConfig } from '../http';

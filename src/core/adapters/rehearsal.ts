@@ -17,6 +17,7 @@ import { ollamaStream } from './ollamaStream';
 import { openAiChatStream } from './openaiChat';
 import { responsesStream } from './openaiResponses';
 import type { StreamParser } from './shared';
+import { loadCompiler } from './streamJson';
 
 const transport: TransportConfig = {
   providerName: 'rehearsal',
@@ -193,5 +194,6 @@ export function prepareStreaming(type: ProviderType): void {
     done.add(step[0]);
     queue.push(step);
   }
-  schedule();
+  // The canned streams' parses compile the schemas: with the compiler there, not before it.
+  void loadCompiler().then(schedule);
 }

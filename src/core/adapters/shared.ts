@@ -1,61 +1,10 @@
 import type { EventSourceMessage } from 'eventsource-parser';
-import * as z from '../zod';
-import { classifyStreamError } from '../errorClassification';
+import type * as z from '../zod';
 import { ProviderError } from '../errors';
 import { RequestScope, type TransportConfig } from '../http';
 import { readSseBatches } from '../httpBody';
 import { responseMetadata } from '../responseHeaders';
 import type { ChatEvent, ContentPart, ResponseMetadata } from '../types';
-
-const compiledSchemas = new WeakMap<object, z.ZodMiniType>();
-
-/**
- * A stream schema with zod's compiled fast path: code generated for the schema parses what fits it
- * (zod's mini API otherwise walks the schema for every event: 1.9 µs for a Gemini chunk where the
- * compiled one takes 1.1 µs, JSON.parse included), and hands anything else to zod's own parser, so
- * results and messages are the same. Compiled on first use (about 4 ms), which the background
- * rehearsal (rehearsal.ts) makes ahead of the first request.
- */
-function compiled<T>(schema: z.ZodMiniType<T>): z.ZodMiniType<T> {
-  let fast = compiledSchemas.get(schema);
-  if (fast === undefined) {
-    fast = z.compile(schema);
-    compiledSchemas.set(schema, fast);
-  }
-  return fast as z.ZodMiniType<T>;
-}
-
-/**
- * Parses one streamed JSON payload against the adapter's schema (or the one `schema` picks for it:
- * a narrow schema for the frequent delta events is several times cheaper than a broad one);
- * an error object in its place is thrown as one.
- */
-export function parseJsonEvent<T>(
-  transport: TransportConfig,
-  schema: z.ZodMiniType<T> | ((json: unknown) => z.ZodMiniType<T>),
-  data: string,
-): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(data);
-  } catch {
-    throw new ProviderError('server_error', `${transport.providerName} sent something that is not JSON in its stream`, {
-      providerMessage: transport.redactor.clip(data, 200),
-      redactor: transport.redactor,
-    });
-  }
-  const result = compiled(typeof schema === 'function' ? schema(json) : schema).safeParse(json);
-  if (result.success) return result.data;
-  // vLLM and others send a bare error object where a chunk should be.
-  if (
-    typeof json === 'object' &&
-    json !== null &&
-    ('error' in json || (json as { object?: unknown }).object === 'error')
-  ) {
-    throw classifyStreamError(transport.providerName, json, undefined, transport.redactor);
-  }
-  throw unexpected(transport, result.error);
-}
 
 /** A payload that does not have the documented shape, named by its first wrong field. */
 export function unexpected(transport: TransportConfig, error: z.core.$ZodError): ProviderError {
