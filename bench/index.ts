@@ -35,11 +35,11 @@ const TARGETS = { cpu20k: 1.2, wall1k: 1.5, firstWarmMs: 1, firstColdMs: 10 };
  * before every run, which the bench no longer does: those figures are in README's history.)
  */
 const BASELINE: Record<Format, { cpu20k: number; wall1k: number; firstWarmMs: number; firstColdMs: number }> = {
-  openai: { cpu20k: 3.35, wall1k: 2.44, firstWarmMs: 0.6, firstColdMs: 9.7 },
-  responses: { cpu20k: 3.91, wall1k: 2.67, firstWarmMs: 0.5, firstColdMs: 11.8 },
-  anthropic: { cpu20k: 4.12, wall1k: 2.52, firstWarmMs: 0.6, firstColdMs: 12.4 },
-  gemini: { cpu20k: 4.33, wall1k: 2.81, firstWarmMs: 0.8, firstColdMs: 11.6 },
-  ollama: { cpu20k: 3.18, wall1k: 2.29, firstWarmMs: 0.5, firstColdMs: 10.4 },
+  openai: { cpu20k: 3.17, wall1k: 2.49, firstWarmMs: 0.6, firstColdMs: 11.6 },
+  responses: { cpu20k: 3.67, wall1k: 2.81, firstWarmMs: 0.6, firstColdMs: 10.4 },
+  anthropic: { cpu20k: 3.95, wall1k: 2.52, firstWarmMs: 0.6, firstColdMs: 12.2 },
+  gemini: { cpu20k: 4.48, wall1k: 2.95, firstWarmMs: 0.6, firstColdMs: 10.2 },
+  ollama: { cpu20k: 3.02, wall1k: 2.33, firstWarmMs: 0.6, firstColdMs: 11.3 },
 };
 
 interface Figures {
@@ -77,14 +77,44 @@ function median(values: number[]): number {
 const fmt = (value: number, digits = 2, width = 9) => value.toFixed(digits).padStart(width);
 const write = (line: string) => process.stdout.write(line);
 
+/**
+ * A process's JIT decisions move a ratio more than its runs do (Anthropic's core ÷ fetch floor went
+ * from 1.05 to 1.7 between single processes): each figure is the median over several processes.
+ */
+const WARM_PROCESSES = 3;
+
+async function warmRuns(format: Format, n: number, url: string): Promise<Record<RunnerName, Run>> {
+  const processes: Array<Record<RunnerName, Run>> = [];
+  for (let index = 0; index < WARM_PROCESSES; index++)
+    processes.push((await child(['warm', format, String(n), url], true)) as Record<RunnerName, Run>);
+  const runners = Object.keys(processes[0]!) as RunnerName[];
+  return Object.fromEntries(
+    runners.map((name) => {
+      const of = (pick: (run: Run) => number) => median(processes.map((runs) => pick(runs[name])));
+      return [
+        name,
+        {
+          ms: of((run) => run.ms),
+          cpuMs: of((run) => run.cpuMs),
+          firstDeltaMs: of((run) => run.firstDeltaMs),
+          heapGrowthMb: Math.max(...processes.map((runs) => runs[name].heapGrowthMb)),
+        },
+      ];
+    }),
+  ) as Record<RunnerName, Run>;
+}
+
+/** Worse than the baseline at the precision it was recorded and is printed with (ratios 0.01, times 0.1 ms). */
+const worse = (now: number, before: number, digits: number) => Number(now.toFixed(digits)) > before;
+
 async function benchFormat(format: Format, url: string): Promise<Figures> {
   write(`\n## ${TITLES[format]}\n`);
   const figures: Partial<Figures> = {};
   for (const n of SIZES) {
-    const runs = (await child(['warm', format, String(n), url], true)) as Record<RunnerName, Run>;
+    const runs = await warmRuns(format, n, url);
     const fetchFloor = runs['fetch floor'];
     const undiciFloor = runs['undici floor'];
-    write(`\n${n.toLocaleString('en-US')} deltas (medians of a warm process)\n`);
+    write(`\n${n.toLocaleString('en-US')} deltas (medians of ${WARM_PROCESSES} warm processes)\n`);
     write(
       `${'runner'.padEnd(22)}${'deltas/s'.padStart(10)}${'wall ms'.padStart(9)}${'×fetch'.padStart(9)}${'×undici'.padStart(9)}` +
         `${'CPU ms'.padStart(9)}${'×fetch'.padStart(9)}${'×undici'.padStart(9)}${'1st ms'.padStart(9)}${'+fetch'.padStart(9)}${'+undici'.padStart(9)}\n`,
@@ -155,18 +185,18 @@ function summary(results: Map<Format, Figures>): void {
       figures.firstColdMs[1] > TARGETS.firstColdMs ? 'first delta (cold)' : '',
     ].filter(Boolean);
     const base = BASELINE[format];
-    const worse = base
+    const worseThanBase = base
       ? [
-          figures.cpu20k[1] > base.cpu20k ? 'CPU' : '',
-          figures.wall1k[1] > base.wall1k ? 'wall time' : '',
-          figures.firstWarmMs[1] > base.firstWarmMs ? 'first delta (warm)' : '',
-          figures.firstColdMs[1] > base.firstColdMs ? 'first delta (cold)' : '',
+          worse(figures.cpu20k[1], base.cpu20k, 2) ? 'CPU' : '',
+          worse(figures.wall1k[1], base.wall1k, 2) ? 'wall time' : '',
+          worse(figures.firstWarmMs[1], base.firstWarmMs, 1) ? 'first delta (warm)' : '',
+          worse(figures.firstColdMs[1], base.firstColdMs, 1) ? 'first delta (cold)' : '',
         ].filter(Boolean)
       : [];
     const required = format === 'openai' || format === 'anthropic';
     write(
       `${format.padEnd(12)}${misses.length === 0 ? 'every target met' : `${required ? 'MISSED' : 'not met (not required)'}: ${misses.join(', ')}`}` +
-        `${base ? (worse.length === 0 ? '; none worse than the baseline' : `; worse than the baseline: ${worse.join(', ')}`) : ''}\n`,
+        `${base ? (worseThanBase.length === 0 ? '; none worse than the baseline' : `; worse than the baseline: ${worseThanBase.join(', ')}`) : ''}\n`,
     );
   }
 }
