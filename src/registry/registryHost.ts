@@ -122,10 +122,15 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
   // A .vscode folder that arrives with the file in it (a pull, a checkout): the file watcher can miss
   // a file created in a folder it has only just learnt of (seen in about one test run in four), so
   // the folder's arrival reads the file too, at once and again a moment later, as a checkout writes
-  // the folder's files one after another.
-  const folders = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FOLDER}`, false, true, true);
+  // the folder's files one after another. A folder deleted is reported as the folder alone.
+  const folders = vscode.workspace.createFileSystemWatcher(`**/${WORKSPACE_FOLDER}`, false, true, false);
+  const isWorkspaceFileFolder = (uri: vscode.Uri) =>
+    (vscode.workspace.workspaceFolders ?? []).some(
+      (folder) => vscode.Uri.joinPath(folder.uri, WORKSPACE_FOLDER).toString() === uri.toString(),
+    );
   let settling: ReturnType<typeof setTimeout> | undefined;
-  const folderArrived = () => {
+  const folderArrived = (uri: vscode.Uri) => {
+    if (!isWorkspaceFileFolder(uri)) return;
     void reload();
     clearTimeout(settling);
     settling = setTimeout(() => void reload(), FOLDER_SETTLE_MS);
@@ -139,6 +144,7 @@ export function createRegistry({ secrets, memento, settings, dialogs, log, redac
       watcher.onDidDelete(reload),
       folders,
       folders.onDidCreate(folderArrived),
+      folders.onDidDelete((uri) => isWorkspaceFileFolder(uri) && void reload()),
       { dispose: () => clearTimeout(settling) },
       // Saved in the editor: read at once rather than when the file watcher gets to it.
       vscode.workspace.onDidSaveTextDocument(

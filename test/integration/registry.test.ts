@@ -171,6 +171,8 @@ describe('provider registry in the extension host', () => {
       // Written behind the editor's back (as a git pull would): the file watcher's turn, which on a busy machine can take well over 10 s.
       const entry = await until(() => registry.get('team-local'), 'the workspace provider', 30_000);
       assert.deepEqual([entry.source, entry.readOnly, entry.baseUrl], ['workspace', true, provider.url]);
+      // Past the second read of a folder's arrival: what follows is the delete's own doing.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
     } finally {
       await vscode.workspace.fs.delete(hadFolder ? file : dotVscode, { recursive: true });
     }

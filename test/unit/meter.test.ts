@@ -409,6 +409,24 @@ describe('metered requests', () => {
       assert.equal(server.requests.length, 0);
     });
 
+    it('an ask budget used up and waived ("send anyway") still holds the price rule: an unpriced model is not sent', async () => {
+      const server = await answered();
+      const confirmed: string[] = [];
+      const { provider, recorded } = unknownSetup(server, [budget(1, 'ask')], 'block', {
+        confirmOverBudget: (message) => {
+          confirmed.push(message);
+          return Promise.resolve(true);
+        },
+      });
+      // $2 at gpt-4.1-mini's price, past the $1 budget after a "send anyway".
+      await collect(provider.chat({ ...newModel, model: 'gpt-4.1-mini' }));
+      await recorded();
+      const { error } = await collectUntilError(provider.chat({ ...newModel, model: 'my-finetune' }));
+      assert.equal(error.code, 'budget_unknown_price');
+      assert.equal(server.requests.length, 1, 'the unpriced model was not sent');
+      assert.match(confirmed.at(-1) ?? '', /would exceed the daily budget of \$1\.00: \$0 left/);
+    });
+
     it('allow without any similar model: sent, counted at $0 as unpriced, and said once', async () => {
       const server = await answered();
       const { provider, recorded, logged } = unknownSetup(server, [budget(100)], 'allow');

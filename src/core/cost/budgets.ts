@@ -254,7 +254,10 @@ function decide(
 
   for (const standing of standings) {
     const { budget, key, committed, remaining, enforcing, name } = standing;
-    if (unknown && enforcing && !letThrough) {
+    // The price rule holds under every budget that is not a warning: a "send anyway" lets a request go
+    // over a limit, not go unpriced.
+    const priced = budget.mode !== 'warn';
+    if (unknown && priced && !letThrough) {
       const estimate = unknown.estimatedFrom ? ` (a similar model, ${unknown.estimatedFrom}, has one)` : '';
       return {
         allowed: false,
@@ -270,7 +273,7 @@ function decide(
     }
     if (request.outputUsdPerToken === undefined) {
       // Let through without any price: counted at $0, and the host says so.
-      if (enforcing) unpriced = true;
+      if (priced) unpriced = true;
       continue;
     }
     const worst = (tokens: number | undefined) => request.inputUsd + (tokens ?? 0) * request.outputUsdPerToken!;

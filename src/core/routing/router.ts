@@ -112,6 +112,7 @@ function detailsOf(error: ProviderError): RouteErrorDetails {
     code: error.code,
     providerMessage: error.providerMessage,
     requestId: error.requestId,
+    budgetId: error.budgetId,
     retryAfterMs,
   };
 }
