@@ -14,8 +14,8 @@ import { systemClock, type ChatEvent, type ProviderType } from '../types';
 import { anthropicStream } from './anthropic';
 import { geminiStream } from './gemini';
 import { ollamaStream } from './ollamaStream';
-import { openAiChatStream } from './openaiChat';
-import { responsesStream } from './openaiResponses';
+import { openAiChatStream } from './openaiChatStream';
+import { responsesStream } from './openaiResponsesStream';
 import type { StreamParser } from './shared';
 import { loadCompiler } from './streamJson';
 
