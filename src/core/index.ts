@@ -101,7 +101,7 @@ export {
   SURFACE_NOT_RECORDED,
   surfaceParts,
   usageCsv,
-} from './cost/ledgerTotals';
+} from './cost/ledgerReport';
 export type { Surface, SurfaceGroup, SurfaceSpend, Totals, UsageRecord } from './cost/ledgerTotals';
 export { closestModel, costOf, modelStem, priceOf } from './cost/pricing';
 export { PRICE_DATA_URL, PriceCatalog } from './cost/priceCatalog';

@@ -50,6 +50,8 @@ describe('what activation loads', () => {
       'src/core/adapters/openaiResponsesStream.ts',
       'src/core/adapters/openaiResponsesMessages.ts',
       'src/core/adapters/anthropic.ts',
+      'src/core/adapters/anthropicMessages.ts',
+      'src/core/adapters/anthropicStream.ts',
       'src/core/adapters/gemini.ts',
       'src/core/adapters/ollama.ts',
       'src/core/adapters/ollamaStream.ts',

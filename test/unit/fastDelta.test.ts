@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { anthropicStream } from '../../src/core/adapters/anthropic';
+import { anthropicStream } from '../../src/core/adapters/anthropicStream';
 import { FastDeltas } from '../../src/core/adapters/fastDelta';
 import { ollamaStream } from '../../src/core/adapters/ollamaStream';
 import { OPENAI_CHAT_DELTA, openAiChatStream } from '../../src/core/adapters/openaiChatStream';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { BudgetGuard, budgetSchema } from '../../src/core/cost/budgets';
 import { LEDGER_DAYS, LEDGER_KEY, LEDGER_MONTHS, UsageLedger, type LedgerProblem } from '../../src/core/cost/ledger';
-import { usageCsv, type UsageRecord } from '../../src/core/cost/ledgerTotals';
+import { usageCsv } from '../../src/core/cost/ledgerReport';
+import type { UsageRecord } from '../../src/core/cost/ledgerTotals';
 import { MemorySharedStore } from '../../src/core/storage';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';

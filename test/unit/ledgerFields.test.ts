@@ -2,13 +2,8 @@
 // cost beside the list price of the same requests; the migration from version 2.
 import assert from 'node:assert/strict';
 import { LEDGER_KEY, LEDGER_SCHEMA_VERSION, UsageLedger, type LedgerProblem } from '../../src/core/cost/ledger';
-import {
-  describeDisagreement,
-  disagreement,
-  usageCsv,
-  type Totals,
-  type UsageRecord,
-} from '../../src/core/cost/ledgerTotals';
+import { describeDisagreement, disagreement, usageCsv } from '../../src/core/cost/ledgerReport';
+import type { Totals, UsageRecord } from '../../src/core/cost/ledgerTotals';
 import { MemorySharedStore } from '../../src/core/storage';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';

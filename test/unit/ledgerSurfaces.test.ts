@@ -2,7 +2,8 @@
 // vscode.lm, tests), per cell; the migration from version 3 and the shared journal.
 import assert from 'node:assert/strict';
 import { LEDGER_KEY, UsageLedger, type LedgerProblem } from '../../src/core/cost/ledger';
-import { usageCsv, type Surface, type UsageRecord } from '../../src/core/cost/ledgerTotals';
+import { usageCsv } from '../../src/core/cost/ledgerReport';
+import type { Surface, UsageRecord } from '../../src/core/cost/ledgerTotals';
 import { MemorySharedStore } from '../../src/core/storage';
 import { ManualClock } from '../support/manualClock';
 import { MemoryKeyValueStore } from '../support/memoryStores';

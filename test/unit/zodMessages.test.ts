@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { EventSourceMessage } from 'eventsource-parser';
-import { anthropicStream } from '../../src/core/adapters/anthropic';
+import { anthropicStream } from '../../src/core/adapters/anthropicStream';
 import { geminiStream } from '../../src/core/adapters/gemini';
 import { ollamaStream } from '../../src/core/adapters/ollamaStream';
 import { openAiChatStream } from '../../src/core/adapters/openaiChatStream';

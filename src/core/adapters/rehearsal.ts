@@ -11,7 +11,7 @@ import type { TransportConfig } from '../http';
 import { Utf8Pieces } from '../httpBody';
 import { Redactor } from '../redact';
 import { systemClock, type ChatEvent, type ProviderType } from '../types';
-import { anthropicStream } from './anthropic';
+import { anthropicStream } from './anthropicStream';
 import { geminiStream } from './gemini';
 import { ollamaStream } from './ollamaStream';
 import { openAiChatStream } from './openaiChatStream';
