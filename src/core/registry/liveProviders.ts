@@ -81,26 +81,32 @@ export class LiveProviders {
     };
   }
 
+  /** The entry's key and secret headers, or the failed auth stage a test reports when they cannot be read. */
+  async #credentials(
+    entry: ProviderEntry,
+  ): Promise<{ key: string | undefined; headers: Record<string, string> } | { failed: StageResult }> {
+    try {
+      return { key: await keyFor(this.keys, entry), headers: await secretHeadersFor(this.keys, entry) };
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      return { failed: { stage: 'auth', status: 'fail', message: error.message, code: error.code } };
+    }
+  }
+
   async testConnection(id: string, options: TestConnectionOptions = {}): Promise<ConnectionTestReport> {
     const entry = this.find(id);
     if (!entry) throw new Error(`No provider "${id}".`);
-    let key: string | undefined;
-    let headers: Record<string, string>;
-    try {
-      key = await keyFor(this.keys, entry);
-      headers = await secretHeadersFor(this.keys, entry);
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      const stage: StageResult = { stage: 'auth', status: 'fail', message: error.message, code: error.code };
-      options.onStage?.(stage);
-      const report: ConnectionTestReport = { ok: false, stages: [stage] };
+    const credentials = await this.#credentials(entry);
+    if ('failed' in credentials) {
+      options.onStage?.(credentials.failed);
+      const report: ConnectionTestReport = { ok: false, stages: [credentials.failed] };
       await this.recordTest(id, report);
       return report;
     }
     const report = await (
       await connectionTests()
     ).runConnectionTest({
-      ...(await adapterOptions(this.host, entry, key, headers)),
+      ...(await adapterOptions(this.host, entry, credentials.key, credentials.headers)),
       model: options.model ?? entry.defaultModel,
       signal: options.signal,
       onStage: options.onStage,
@@ -136,19 +142,12 @@ export class LiveProviders {
   async checkModel(id: string, modelId: string, options: CheckModelOptions = {}): Promise<ModelCheck> {
     const entry = this.find(id);
     if (!entry) throw new Error(`No provider "${id}".`);
-    let key: string | undefined;
-    let headers: Record<string, string>;
-    try {
-      key = await keyFor(this.keys, entry);
-      headers = await secretHeadersFor(this.keys, entry);
-    } catch (error) {
-      if (!(error instanceof ProviderError)) throw error;
-      return { ok: false, stage: { stage: 'auth', status: 'fail', message: error.message, code: error.code } };
-    }
+    const credentials = await this.#credentials(entry);
+    if ('failed' in credentials) return { ok: false, stage: credentials.failed };
     const { modelCheck, runConnectionTest } = await connectionTests();
     return modelCheck(
       await runConnectionTest({
-        ...(await adapterOptions(this.host, entry, key, headers)),
+        ...(await adapterOptions(this.host, entry, credentials.key, credentials.headers)),
         model: modelId,
         signal: options.signal,
         wrapChat: asRequested(entry, options.wrapChat),
